@@ -1,0 +1,50 @@
+/*  r5_config: one table of keys with defaults per service (like redis'
+    static_configs[]), so --help and validation come from data.
+
+    Precedence, lowest first: the table's default, a config file of
+    "key = value" lines (--config FILE or R5_CONFIG), the environment
+    variable R5_<KEY>, and the command line (--key value or --key=value,
+    with '-' for '_').  A key without a default is required: a missing one
+    fails start-up with one clear line. */
+#ifndef R5_CONFIG_H
+#define R5_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    const char *name;           //  e.g. "mongodb_uri"; its variable is R5_MONGODB_URI
+    const char *default_value;  //  NULL: required
+    const char *help;
+    bool secret;                //  never printed (shown as "(set)")
+} r5_config_key_t;
+
+typedef struct _r5_config_t r5_config_t;
+
+//  Load the configuration for a program. Returns NULL and writes one line into
+//  error when a value is missing or unknown, or when --help was asked for
+//  (then error is empty and the caller should print help and exit 0).
+r5_config_t *r5_config_new (const r5_config_key_t *keys, int argc, char **argv,
+                            char *error, size_t error_size);
+void r5_config_destroy (r5_config_t **self_p);
+
+//  The value of a key in the table (borrowed; "" when set to empty).
+const char *r5_config_get (r5_config_t *self, const char *name);
+
+//  The value as an integer; returns -1 and fills error when it is not one within [min, max].
+int r5_config_int (r5_config_t *self, const char *name, int64_t min, int64_t max,
+                   int64_t *value, char *error, size_t error_size);
+
+bool r5_config_bool (r5_config_t *self, const char *name);
+
+//  Print usage generated from the table.
+void r5_config_print_help (const r5_config_key_t *keys, const char *program, FILE *out);
+
+//  Keys every service shares; append them to a service's own table with R5_CONFIG_COMMON_KEYS.
+#define R5_CONFIG_COMMON_KEYS \
+    { "brokers", "tcp://127.0.0.1:5555", "comma-separated broker endpoints to connect to", false }, \
+    { "log_level", "info", "debug, info, warn or error", false }
+
+#endif

@@ -1,0 +1,193 @@
+/*  r5_mongo: client pool, indexes and error mapping over libmongoc.  */
+#include "r5_mongo.h"
+#include "r5_log.h"
+
+#include <string.h>
+
+struct _r5_mongo_t {
+    mongoc_client_pool_t *pool;
+    char *database;
+};
+
+r5_mongo_t *
+r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size_t error_size)
+{
+    mongoc_init ();
+    bson_error_t bson_error;
+    mongoc_uri_t *uri = mongoc_uri_new_with_error (uri_text, &bson_error);
+    if (!uri) {
+        snprintf (error, error_size, "invalid mongodb uri: %s", bson_error.message);
+        return NULL;
+    }
+    if (write_concern && *write_concern) {
+        mongoc_write_concern_t *concern = mongoc_write_concern_new ();
+        if (strcmp (write_concern, "majority") == 0)
+            mongoc_write_concern_set_wmajority (concern, 0);
+        else {
+            char *end = NULL;
+            long w = strtol (write_concern, &end, 10);
+            if (*end || w < 0 || w > 50) {
+                snprintf (error, error_size, "invalid write concern '%s' (expected majority or a number)", write_concern);
+                mongoc_write_concern_destroy (concern);
+                mongoc_uri_destroy (uri);
+                return NULL;
+            }
+            mongoc_write_concern_set_w (concern, (int32_t) w);
+        }
+        mongoc_uri_set_write_concern (uri, concern);
+        mongoc_write_concern_destroy (concern);
+    }
+    r5_mongo_t *self = calloc (1, sizeof *self);
+    const char *database = mongoc_uri_get_database (uri);
+    self->database = strdup (database && *database ? database : "r5");
+    self->pool = mongoc_client_pool_new (uri);
+    mongoc_uri_destroy (uri);
+    if (!self->pool) {
+        snprintf (error, error_size, "cannot create mongodb client pool");
+        r5_mongo_destroy (&self);
+        return NULL;
+    }
+    mongoc_client_pool_set_error_api (self->pool, MONGOC_ERROR_API_VERSION_2);
+    mongoc_client_pool_set_appname (self->pool, "r5");
+    return self;
+}
+
+void
+r5_mongo_destroy (r5_mongo_t **self_p)
+{
+    if (!*self_p)
+        return;
+    r5_mongo_t *self = *self_p;
+    if (self->pool)
+        mongoc_client_pool_destroy (self->pool);
+    free (self->database);
+    free (self);
+    *self_p = NULL;
+}
+
+mongoc_client_t *
+r5_mongo_pop (r5_mongo_t *self)
+{
+    return mongoc_client_pool_pop (self->pool);
+}
+
+void
+r5_mongo_push (r5_mongo_t *self, mongoc_client_t **client_p)
+{
+    if (*client_p)
+        mongoc_client_pool_push (self->pool, *client_p);
+    *client_p = NULL;
+}
+
+mongoc_collection_t *
+r5_mongo_collection (r5_mongo_t *self, mongoc_client_t *client, const char *name)
+{
+    return mongoc_client_get_collection (client, self->database, name);
+}
+
+int
+r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
+                         const r5_mongo_index_t *indexes, size_t count,
+                         char *error, size_t error_size)
+{
+    int rc = -1;
+    bson_error_t bson_error;
+    bson_t command = BSON_INITIALIZER;
+    bson_t reply = BSON_INITIALIZER;
+    mongoc_client_t *client = r5_mongo_pop (self);
+    mongoc_database_t *database = mongoc_client_get_database (client, self->database);
+
+    BSON_APPEND_UTF8 (&command, "createIndexes", collection);
+    bson_t array;
+    BSON_APPEND_ARRAY_BEGIN (&command, "indexes", &array);
+    for (size_t i = 0; i < count; i++) {
+        char key [24];
+        snprintf (key, sizeof key, "%zu", i);
+        bson_t index, *keys = bson_new_from_json ((const uint8_t *) indexes [i].keys_json, -1, &bson_error);
+        assert (keys);          //  index definitions are compile-time constants
+        BSON_APPEND_DOCUMENT_BEGIN (&array, key, &index);
+        BSON_APPEND_DOCUMENT (&index, "key", keys);
+        BSON_APPEND_UTF8 (&index, "name", indexes [i].name);
+        if (indexes [i].unique)
+            BSON_APPEND_BOOL (&index, "unique", true);
+        if (indexes [i].partial_filter_json) {
+            bson_t *filter = bson_new_from_json ((const uint8_t *) indexes [i].partial_filter_json, -1, &bson_error);
+            assert (filter);
+            BSON_APPEND_DOCUMENT (&index, "partialFilterExpression", filter);
+            bson_destroy (filter);
+        }
+        bson_append_document_end (&array, &index);
+        bson_destroy (keys);
+    }
+    bson_append_array_end (&command, &array);
+
+    if (!mongoc_database_write_command_with_opts (database, &command, NULL, &reply, &bson_error)) {
+        snprintf (error, error_size, "cannot create indexes on %s: %s", collection, bson_error.message);
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    bson_destroy (&command);
+    bson_destroy (&reply);
+    mongoc_database_destroy (database);
+    r5_mongo_push (self, &client);
+    return rc;
+}
+
+int
+r5_mongo_ping (r5_mongo_t *self, char *error, size_t error_size)
+{
+    bson_error_t bson_error;
+    bson_t *ping = BCON_NEW ("ping", BCON_INT32 (1));
+    mongoc_client_t *client = r5_mongo_pop (self);
+    bool ok = mongoc_client_command_simple (client, "admin", ping, NULL, NULL, &bson_error);
+    r5_mongo_push (self, &client);
+    bson_destroy (ping);
+    if (!ok)
+        snprintf (error, error_size, "cannot reach mongodb: %s", bson_error.message);
+    return ok ? 0 : -1;
+}
+
+bool
+r5_mongo_is_duplicate (const bson_error_t *error)
+{
+    return error->code == 11000 || error->code == 11001;
+}
+
+R5__Status
+r5_mongo_status (const bson_error_t *error)
+{
+    if (r5_mongo_is_duplicate (error))
+        return R5__STATUS__STATUS_CONFLICT;
+    if (error->domain == MONGOC_ERROR_SERVER_SELECTION
+    ||  error->domain == MONGOC_ERROR_STREAM
+    ||  error->code == MONGOC_ERROR_STREAM_SOCKET
+    ||  error->code == MONGOC_ERROR_SERVER_SELECTION_FAILURE)
+        return R5__STATUS__STATUS_UNAVAILABLE;
+    return R5__STATUS__STATUS_INTERNAL;
+}
+
+char *
+r5_mongo_uri_mask (const char *uri)
+{
+    //  mongodb://user:password@host -> mongodb://user:***@host
+    const char *scheme = strstr (uri, "://");
+    const char *at = scheme ? strchr (scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr (scheme + 3, ':', (size_t) (at - scheme - 3)) : NULL;
+    if (!colon)
+        return strdup (uri);
+    size_t prefix = (size_t) (colon + 1 - uri);
+    size_t size = prefix + 3 + strlen (at) + 1;
+    char *masked = malloc (size);
+    snprintf (masked, size, "%.*s***%s", (int) prefix, uri, at);
+    return masked;
+}
+
+void
+r5_mongo_new_id (char out [25])
+{
+    bson_oid_t oid;
+    bson_oid_init (&oid, NULL);
+    bson_oid_to_string (&oid, out);
+}

@@ -1,0 +1,59 @@
+/*  r5_mongo: the storage path every service shares — a libmongoc client pool
+    from a URI, indexes created at start-up, and libmongoc errors mapped to the
+    one Status enum of the message contracts.
+
+    Only single-document atomic operations are used anywhere (no transactions,
+    no change streams), so a standalone server, a replica set, a sharded
+    cluster and the dev server all work. */
+#ifndef R5_MONGO_H
+#define R5_MONGO_H
+
+#include <mongoc/mongoc.h>
+#include "r5/common.pb-c.h"
+
+typedef struct _r5_mongo_t r5_mongo_t;
+
+//  One index to ensure on a collection: keys as JSON ({"email": 1}), a name,
+//  and whether it is unique. partial_filter is JSON or NULL.
+typedef struct {
+    const char *name;
+    const char *keys_json;
+    bool unique;
+    const char *partial_filter_json;
+} r5_mongo_index_t;
+
+//  Create a pool for uri. write_concern is "majority", a number, or "" for the
+//  URI's own. The database is the URI's (mongodb://h/db), else "r5".
+//  Returns NULL and one line in error when the URI is invalid.
+r5_mongo_t *r5_mongo_new (const char *uri, const char *write_concern, char *error, size_t error_size);
+void r5_mongo_destroy (r5_mongo_t **self_p);
+
+//  Borrow a client for one request (blocks until one is free) and give it back.
+mongoc_client_t *r5_mongo_pop (r5_mongo_t *self);
+void r5_mongo_push (r5_mongo_t *self, mongoc_client_t **client_p);
+
+//  The named collection of r5's database on a popped client; the caller destroys it.
+mongoc_collection_t *r5_mongo_collection (r5_mongo_t *self, mongoc_client_t *client, const char *name);
+
+//  Create the indexes (idempotent). Returns 0, or -1 with one line in error.
+int r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
+                             const r5_mongo_index_t *indexes, size_t count,
+                             char *error, size_t error_size);
+
+//  Ping the server; 0 when it answers before the server selection timeout.
+int r5_mongo_ping (r5_mongo_t *self, char *error, size_t error_size);
+
+//  Map a libmongoc error to the Status enum: duplicate key -> CONFLICT,
+//  unreachable / selection timeout -> UNAVAILABLE, anything else -> INTERNAL.
+R5__Status r5_mongo_status (const bson_error_t *error);
+
+//  True when the error is a unique-index violation (code 11000).
+bool r5_mongo_is_duplicate (const bson_error_t *error);
+
+//  A copy of uri safe to log: the password is replaced by "***". Caller frees.
+char *r5_mongo_uri_mask (const char *uri);
+
+//  A new random 12-byte id as 24 hex characters (ObjectId), written into out[25].
+void r5_mongo_new_id (char out [25]);
+
+#endif

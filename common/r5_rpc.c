@@ -1,0 +1,71 @@
+/*  r5_rpc: pack, call, unpack.  */
+#include "r5_rpc.h"
+#include "r5_time.h"
+
+#include <stdlib.h>
+
+uint8_t *
+r5_rpc_pack (const ProtobufCMessage *message, size_t *size)
+{
+    *size = protobuf_c_message_get_packed_size (message);
+    //  malloc (0) may return NULL; an empty message is still a reply.
+    uint8_t *buffer = malloc (*size ? *size : 1);
+    if (buffer)
+        protobuf_c_message_pack (message, buffer);
+    return buffer;
+}
+
+ProtobufCMessage *
+r5_rpc_call (r5_client_t *client, const char *service, const ProtobufCMessage *request,
+             const ProtobufCMessageDescriptor *reply_descriptor,
+             int timeout_ms, bool idempotent, R5__Status *status)
+{
+    size_t size;
+    uint8_t *body = r5_rpc_pack (request, &size);
+    if (!body) {
+        *status = R5__STATUS__STATUS_INTERNAL;
+        return NULL;
+    }
+    zframe_t *reply = NULL;
+    int rc = r5_client_call (client, service, body, size, timeout_ms, idempotent, &reply);
+    free (body);
+    if (rc != 0) {
+        *status = rc == R5_RPC_DEADLINE ? R5__STATUS__STATUS_DEADLINE_EXCEEDED
+                                        : R5__STATUS__STATUS_UNAVAILABLE;
+        return NULL;
+    }
+    ProtobufCMessage *message = NULL;
+    if (zframe_size (reply) <= R5_RPC_MAX_MESSAGE)
+        message = protobuf_c_message_unpack (reply_descriptor, NULL, zframe_size (reply), zframe_data (reply));
+    zframe_destroy (&reply);
+    *status = message ? R5__STATUS__STATUS_OK : R5__STATUS__STATUS_MALFORMED;
+    return message;
+}
+
+void
+r5_rpc_meta_init (R5__RequestMeta *meta, const char *caller, const char *request_id, int timeout_ms)
+{
+    meta->deadline_unix_ms = r5_now_ms () + timeout_ms;
+    meta->caller = (char *) caller;
+    meta->request_id = (char *) (request_id ? request_id : "");
+}
+
+const char *
+r5_status_name (R5__Status status)
+{
+    switch (status) {
+        case R5__STATUS__STATUS_OK:                return "ok";
+        case R5__STATUS__STATUS_BAD_INPUT:         return "bad input";
+        case R5__STATUS__STATUS_UNAUTHENTICATED:   return "unauthenticated";
+        case R5__STATUS__STATUS_FORBIDDEN:         return "forbidden";
+        case R5__STATUS__STATUS_SCOPE_MISSING:     return "scope missing";
+        case R5__STATUS__STATUS_NOT_FOUND:         return "not found";
+        case R5__STATUS__STATUS_CONFLICT:          return "conflict";
+        case R5__STATUS__STATUS_RATE_LIMITED:      return "rate limited";
+        case R5__STATUS__STATUS_UNAVAILABLE:       return "unavailable";
+        case R5__STATUS__STATUS_DEADLINE_EXCEEDED: return "deadline exceeded";
+        case R5__STATUS__STATUS_INTERNAL:          return "internal";
+        case R5__STATUS__STATUS_MALFORMED:         return "malformed";
+        default:                                   return "unknown status";
+    }
+}

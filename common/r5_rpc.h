@@ -1,0 +1,40 @@
+/*  r5_rpc: protobuf over the broker. Packs a request, calls a service through
+    r5_client, and unpacks its reply, so callers deal in messages, not frames. */
+#ifndef R5_RPC_H
+#define R5_RPC_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include "r5_client.h"
+#include "r5/common.pb-c.h"
+
+//  Service names on the broker.
+#define R5_SERVICE_TOKEN    "r5.token"
+#define R5_SERVICE_AUTHZ    "r5.authz"
+#define R5_SERVICE_RESOURCE "r5.resource"
+
+//  Largest message any service accepts or sends (the gateway's body cap is
+//  1 MiB; a reply can list up to 100 objects).
+#define R5_RPC_MAX_MESSAGE (4 * 1024 * 1024)
+
+//  Pack a message into a malloc'd buffer; the caller frees it.
+uint8_t *r5_rpc_pack (const ProtobufCMessage *message, size_t *size);
+
+//  Call a service and unpack its reply. Returns the reply (free it with
+//  protobuf_c_message_free_unpacked (reply, NULL)) or NULL with *status set to
+//  UNAVAILABLE, DEADLINE_EXCEEDED or MALFORMED. Set idempotent only for calls
+//  that are safe to repeat: they are resent when an instance dies.
+ProtobufCMessage *r5_rpc_call (r5_client_t *client, const char *service,
+                               const ProtobufCMessage *request,
+                               const ProtobufCMessageDescriptor *reply_descriptor,
+                               int timeout_ms, bool idempotent, R5__Status *status);
+
+//  Fill meta for an outgoing call: a deadline timeout_ms from now, the caller's
+//  name, and the request id (copied from the incoming call when there is one).
+void r5_rpc_meta_init (R5__RequestMeta *meta, const char *caller, const char *request_id,
+                       int timeout_ms);
+
+//  The lowercase name of a status ("not found"), for logs.
+const char *r5_status_name (R5__Status status);
+
+#endif
