@@ -1,0 +1,35 @@
+/*  resource_users: accounts (tenants) and their users in MongoDB.
+
+    Collections: accounts {_id, name, created_at} and users {_id, account_id,
+    email (lowercase), name, role, active, password_hash, created_at}. An email
+    is unique within an account (unique index), and signup also refuses an
+    email that any account already uses, so that login by email alone finds
+    one person. */
+#ifndef RESOURCE_USERS_H
+#define RESOURCE_USERS_H
+
+#include "r5_mongo.h"
+#include "r5/resource.pb-c.h"
+
+//  Indexes the users store needs, created at start-up.
+int resource_users_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size);
+
+//  Create an account and its OWNER. Fills user (strings owned by the caller: free
+//  with resource_user_clear). Returns OK, BAD_INPUT (message says which field),
+//  CONFLICT (email taken), UNAVAILABLE or INTERNAL.
+R5__Status resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request,
+                                  R5__User *user, const char **message);
+
+//  The active user with this email and password, or UNAUTHENTICATED.
+R5__Status resource_users_check_password (r5_mongo_t *mongo, const char *email, const char *password,
+                                          R5__User *user);
+
+//  Users by id (at most 100), optionally only within account_id. Fills
+//  *users (an array of *count users, free with resource_users_free).
+R5__Status resource_users_get (r5_mongo_t *mongo, char **ids, size_t id_count, const char *account_id,
+                               R5__User ***users, size_t *count);
+
+void resource_user_clear (R5__User *user);
+void resource_users_free (R5__User ***users, size_t count);
+
+#endif

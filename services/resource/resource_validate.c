@@ -1,0 +1,80 @@
+#include "resource_validate.h"
+#include "resource_password.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+//  Count UTF-8 characters; -1 when the bytes are not valid UTF-8 or hold a control character.
+static long
+s_utf8_length (const char *text)
+{
+    const unsigned char *c = (const unsigned char *) text;
+    long count = 0;
+    while (*c) {
+        int extra;
+        unsigned int code;
+        if (*c < 0x80) { extra = 0; code = *c; }
+        else if ((*c & 0xE0) == 0xC0) { extra = 1; code = *c & 0x1F; }
+        else if ((*c & 0xF0) == 0xE0) { extra = 2; code = *c & 0x0F; }
+        else if ((*c & 0xF8) == 0xF0) { extra = 3; code = *c & 0x07; }
+        else return -1;
+        c++;
+        for (int i = 0; i < extra; i++, c++) {
+            if ((*c & 0xC0) != 0x80)
+                return -1;
+            code = (code << 6) | (*c & 0x3F);
+        }
+        //  Overlong forms, surrogates and out-of-range code points are not text.
+        if ((extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000)
+        ||  (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)
+            return -1;
+        if (code < 0x20 || code == 0x7F)
+            return -1;
+        count++;
+    }
+    return count;
+}
+
+const char *
+resource_validate_text (const char *field, const char *text, size_t min, size_t max)
+{
+    long length = text ? s_utf8_length (text) : -1;
+    if (length < 0)
+        return "a text field holds invalid characters";
+    if ((size_t) length < min || (size_t) length > max) {
+        //  Messages are constants: name the common fields explicitly.
+        if (strcmp (field, "name") == 0)          return "name must be 1 to 100 characters";
+        if (strcmp (field, "accountName") == 0)   return "accountName must be 1 to 100 characters";
+        return "a text field is empty or too long";
+    }
+    for (const char *c = text; *c; c++)
+        if (!isspace ((unsigned char) *c))
+            return NULL;
+    return min > 0 ? "a text field is blank" : NULL;
+}
+
+const char *
+resource_validate_email (const char *email, char out [RESOURCE_EMAIL_MAX + 1])
+{
+    size_t length = email ? strlen (email) : 0;
+    const char *at = email ? strchr (email, '@') : NULL;
+    if (length < 3 || length > RESOURCE_EMAIL_MAX || !at || at == email || !at [1]
+    ||  strchr (at + 1, '@') || !strchr (at + 1, '.') || s_utf8_length (email) < 0)
+        return "email is not a valid address";
+    for (size_t i = 0; i <= length; i++) {
+        if (email [i] == ' ')
+            return "email is not a valid address";
+        out [i] = (char) tolower ((unsigned char) email [i]);
+    }
+    return NULL;
+}
+
+const char *
+resource_validate_password (const char *password)
+{
+    size_t length = password ? strlen (password) : 0;
+    if (length < RESOURCE_PASSWORD_MIN || length > RESOURCE_PASSWORD_MAX)
+        return "password must be 8 to 256 characters";
+    return NULL;
+}
