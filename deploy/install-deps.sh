@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages r5 needs to build, run and test. Idempotent:
+# packages already present are not asked for again (so a warm machine skips apt).
+#   deploy/install-deps.sh          build + run
+#   deploy/install-deps.sh --test   also what the tests and benchmarks need
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  libsodium-dev libmongoc-dev libbson-dev libjansson-dev zlib1g-dev
+  # civetweb's CMake package config names /usr/bin/civetweb, shipped by the civetweb package
+  libcivetweb-dev civetweb
+  # the MongoDB-wire-compatible dev server
+  python3-mongomock python3-mockupdb python3-pymongo
+  curl
+)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(
+    clang libclang-rt-14-dev          # libFuzzer harnesses
+    python3-zmq python3-protobuf      # the non-C internal client test
+    wrk                               # benchmarks
+  )
+  # Node.js runs the graphql-js conformance tests; keep a newer one if the machine has it.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
