@@ -1,0 +1,63 @@
+/*  gateway: the HTTP front of r5. It owns nothing persistent: civetweb
+    threads each get their own broker client (per-thread sockets), and every
+    request is authenticated, parsed, validated and executed by calling the
+    services through the brokers.
+
+    Shared state (schema, executor, verdict cache, counters) is immutable or
+    internally locked; nothing that owns a socket crosses threads. */
+#ifndef GATEWAY_H
+#define GATEWAY_H
+
+#include <civetweb.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "r5_client.h"
+#include "r5_scope.h"
+#include "r5/common.pb-c.h"
+
+typedef struct {
+    const char *listen;             //  civetweb listening_ports, e.g. "127.0.0.1:8080"
+    int threads;                    //  civetweb worker threads: one per open keep-alive connection
+    const char *brokers;
+    const char *events;             //  broker XPUB endpoints for cache invalidation events
+    const char *schema_file;        //  the SDL the gateway serves
+    const char *web_root;           //  the web UI's static files ("" disables it)
+    size_t max_body;
+    int rpc_timeout_ms;
+    bool introspection;
+    bool signup;
+    bool trust_proxy;               //  take the client IP from X-Forwarded-For
+    bool secure_cookies;            //  add Secure to the session cookie (behind TLS)
+    const char *public_origin;      //  e.g. "https://r5.example.com"; "" = the request's own Host
+    int verdict_cache_seconds;      //  0 disables the verdict cache
+} gateway_config_t;
+
+//  An authenticated caller, as token verification answered.
+typedef struct {
+    char user_id [32];
+    char account_id [32];
+    char token_id [32];
+    char name [128];
+    char email [256];
+    R5__Role role;
+    R5__CredentialKind kind;
+    r5_scope_set_t scopes;
+} gateway_principal_t;
+
+//  What each civetweb worker thread owns.
+typedef struct {
+    r5_client_t *client;
+    uint64_t requests;
+} gateway_thread_t;
+
+typedef struct _gateway_t gateway_t;
+
+//  Start serving. NULL with one line in error when the schema, the port or a
+//  broker endpoint is unusable.
+gateway_t *gateway_new (const gateway_config_t *config, char *error, size_t error_size);
+void gateway_destroy (gateway_t **self_p);
+
+//  The first TCP port the gateway listens on (useful with port 0 in tests).
+int gateway_port (gateway_t *self);
+
+#endif

@@ -1,0 +1,127 @@
+/*  gateway_auth: bearer and cookie authentication.  */
+#include "gateway_auth.h"
+#include "gateway_http.h"
+#include "r5_log.h"
+#include "r5_rpc.h"
+#include "r5_token_format.h"
+#include "r5/token.pb-c.h"
+
+#include <sodium.h>
+#include <strings.h>
+
+void
+gateway_auth_send_401 (struct mg_connection *conn)
+{
+    json_t *body = json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", "authentication required",
+                              "extensions", "code", "UNAUTHENTICATED");
+    gateway_http_send_json (conn, 401, NULL, body, "WWW-Authenticate: Bearer realm=\"r5\"\r\n");
+    json_decref (body);
+}
+
+static void
+s_copy (char *out, size_t size, const char *text)
+{
+    snprintf (out, size, "%s", text ? text : "");
+}
+
+static void
+s_principal_from_message (const R5__Principal *message, gateway_principal_t *principal)
+{
+    memset (principal, 0, sizeof *principal);
+    s_copy (principal->user_id, sizeof principal->user_id, message->user_id);
+    s_copy (principal->account_id, sizeof principal->account_id, message->account_id);
+    s_copy (principal->token_id, sizeof principal->token_id, message->token_id);
+    s_copy (principal->name, sizeof principal->name, message->name);
+    s_copy (principal->email, sizeof principal->email, message->email);
+    principal->role = message->role;
+    principal->kind = message->kind;
+    principal->scopes = r5_scope_set_of (message->scopes, message->n_scopes);
+}
+
+R5__Status
+gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
+                     const char *client_ip, const char *request_id, gateway_principal_t *principal)
+{
+    if (r5_token_check (value, length) == R5_TOKEN_INVALID)
+        return R5__STATUS__STATUS_UNAUTHENTICATED;
+    if (gateway_cache_get (gw->cache, value, length, principal) == 0) {
+        atomic_fetch_add (&gw->cache_hits, 1);
+        return R5__STATUS__STATUS_OK;
+    }
+    atomic_fetch_add (&gw->cache_misses, 1);
+    uint64_t generation = gateway_cache_generation (gw->cache);
+
+    char copy [R5_TOKEN_LENGTH + 1];
+    memcpy (copy, value, R5_TOKEN_LENGTH);
+    copy [R5_TOKEN_LENGTH] = 0;
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__VerifyTokenRequest verify = R5__VERIFY_TOKEN_REQUEST__INIT;
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+    meta.client_ip = (char *) client_ip;
+    verify.value = copy;
+    verify.client_ip = (char *) client_ip;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
+    request.verify = &verify;
+
+    R5__Status status;
+    R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (thread->client, R5_SERVICE_TOKEN, &request.base,
+                                                            &r5__token_reply__descriptor,
+                                                            gw->config.rpc_timeout_ms, true, &status);
+    sodium_memzero (copy, sizeof copy);
+    if (!reply) {
+        r5_warn (request_id, "token verification failed: %s", r5_status_name (status));
+        return R5__STATUS__STATUS_UNAVAILABLE;
+    }
+    status = reply->status;
+    if (status == R5__STATUS__STATUS_OK) {
+        if (reply->body_case == R5__TOKEN_REPLY__BODY_VERIFY && reply->verify->principal) {
+            s_principal_from_message (reply->verify->principal, principal);
+            gateway_cache_put (gw->cache, value, length, principal, generation);
+        }
+        else
+            status = R5__STATUS__STATUS_INTERNAL;
+    }
+    else
+    if (status != R5__STATUS__STATUS_UNAUTHENTICATED) {
+        r5_warn (request_id, "token verification failed: %s", r5_status_name (status));
+        //  Anything but a clear answer is the service's trouble, not the client's.
+        status = R5__STATUS__STATUS_UNAVAILABLE;
+    }
+    r5__token_reply__free_unpacked (reply, NULL);
+    return status;
+}
+
+R5__Status
+gateway_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_id,
+                      bool allow_cookie, gateway_principal_t *principal, bool *from_cookie)
+{
+    char client_ip [64];
+    gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip);
+    *from_cookie = false;
+    const char *authorization = gateway_http_header (conn, "Authorization");
+    if (authorization) {
+        if (strncasecmp (authorization, "Bearer ", 7) != 0)
+            return R5__STATUS__STATUS_UNAUTHENTICATED;
+        const char *value = authorization + 7;
+        while (*value == ' ')
+            value++;
+        size_t length = strlen (value);
+        while (length && value [length - 1] == ' ')
+            length--;
+        return gateway_auth_verify (gw, gateway_thread (conn), value, length, client_ip, request_id, principal);
+    }
+    char cookie [128];
+    if (allow_cookie && gateway_http_cookie (conn, GATEWAY_SESSION_COOKIE, cookie, sizeof cookie) == 0) {
+        R5__Status status = R5__STATUS__STATUS_UNAUTHENTICATED;
+        //  Only a session value may travel in the cookie.
+        if (r5_token_check (cookie, strlen (cookie)) == R5_TOKEN_SESSION)
+            status = gateway_auth_verify (gw, gateway_thread (conn), cookie, strlen (cookie), client_ip,
+                                          request_id, principal);
+        sodium_memzero (cookie, sizeof cookie);
+        *from_cookie = status == R5__STATUS__STATUS_OK;
+        return status;
+    }
+    return R5__STATUS__STATUS_UNAUTHENTICATED;
+}

@@ -1,0 +1,34 @@
+/*  gateway_cache: verdicts of token verification, so a request does not call
+    r5-token every time. Keyed by a BLAKE2b digest of the value under a key
+    made at start-up (the value itself is never kept). Entries are dropped by
+    events (token revoked or updated, user changed) and expire after a short
+    time as a safety net; a lost event stream flushes everything.
+    Thread-safe: civetweb threads share one cache. */
+#ifndef GATEWAY_CACHE_H
+#define GATEWAY_CACHE_H
+
+#include "gateway.h"
+
+typedef struct _gateway_cache_t gateway_cache_t;
+
+gateway_cache_t *gateway_cache_new (int ttl_seconds, size_t max_entries);
+void gateway_cache_destroy (gateway_cache_t **self_p);
+
+//  Copy the cached principal for value into *principal; 0 on a hit.
+int gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal);
+
+//  Remember a verified principal, unless the cache's generation moved since
+//  generation was read (an invalidation raced with the verification).
+void gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
+                        const gateway_principal_t *principal, uint64_t generation);
+
+//  The current generation: read it before verifying, pass it to put.
+uint64_t gateway_cache_generation (gateway_cache_t *self);
+
+void gateway_cache_drop_token (gateway_cache_t *self, const char *token_id);
+void gateway_cache_drop_user (gateway_cache_t *self, const char *user_id);
+void gateway_cache_flush (gateway_cache_t *self);
+
+size_t gateway_cache_size (gateway_cache_t *self);
+
+#endif

@@ -1,0 +1,314 @@
+/*  gateway_graphql: the /graphql endpoint.  */
+#include "gateway_graphql.h"
+#include "gateway_auth.h"
+#include "gateway_http.h"
+#include "gateway_resolvers.h"
+#include "gateway_resources.h"
+#include "gateway_signin.h"
+#include "gql_execute.h"
+#include "gql_parser.h"
+#include "gql_validate.h"
+#include "r5_log.h"
+
+#include <strings.h>
+
+#define S_CONTENT_JSON "application/json; charset=utf-8"
+#define S_CONTENT_GRAPHQL "application/graphql-response+json; charset=utf-8"
+
+//  One request's parameters, from the JSON body or the query string.
+typedef struct {
+    char *query;
+    char *operation_name;
+    json_t *variables;          //  an object or NULL
+} s_params_t;
+
+static void
+s_params_clear (s_params_t *params)
+{
+    free (params->query);
+    free (params->operation_name);
+    json_decref (params->variables);
+    memset (params, 0, sizeof *params);
+}
+
+//  The media type to answer with: graphql-response+json when the client asks
+//  for it (the GraphQL-over-HTTP spec's), else application/json.
+static const char *
+s_content_type (struct mg_connection *conn)
+{
+    const char *accept = gateway_http_header (conn, "Accept");
+    return accept && strcasestr (accept, "application/graphql-response+json") ? S_CONTENT_GRAPHQL : S_CONTENT_JSON;
+}
+
+//  Send {"errors": [{message, locations?, extensions: {code}}]} with status.
+static void
+s_send_request_error (struct mg_connection *conn, int status, const char *code, const char *message,
+                      const gql_loc_t *locations, size_t location_count, const char *extra_headers)
+{
+    json_t *error = json_pack ("{s:s}", "message", message);
+    if (location_count) {
+        json_t *list = json_array ();
+        for (size_t i = 0; i < location_count; i++)
+            json_array_append_new (list, json_pack ("{s:i,s:i}", "line", (int) locations [i].line,
+                                                    "column", (int) locations [i].column));
+        json_object_set_new (error, "locations", list);
+    }
+    json_object_set_new (error, "extensions", json_pack ("{s:s}", "code", code));
+    json_t *body = json_pack ("{s:[o]}", "errors", error);
+    gateway_http_send_json (conn, status, s_content_type (conn), body, extra_headers);
+    json_decref (body);
+}
+
+static char *
+s_strdup_json (json_t *value)
+{
+    return json_is_string (value) ? strndup (json_string_value (value), json_string_length (value)) : NULL;
+}
+
+//  Read the parameters of a POST. Returns 0, or the HTTP status after answering.
+static int
+s_read_post (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
+{
+    if (!gateway_http_is_json (conn)) {
+        s_send_request_error (conn, 415, "BAD_REQUEST", "POST /graphql needs Content-Type: application/json",
+                              NULL, 0, NULL);
+        return 415;
+    }
+    size_t size;
+    int status;
+    char *body = gateway_http_read_body (conn, gw->config.max_body, &size, &status);
+    if (!body) {
+        s_send_request_error (conn, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+                              status == 413 ? "request body too large" : "cannot read request body", NULL, 0, NULL);
+        return status;
+    }
+    json_error_t error;
+    json_t *json = json_loadb (body, size, JSON_REJECT_DUPLICATES, &error);
+    free (body);
+    json_t *query = json_object_get (json, "query");
+    json_t *operation = json_object_get (json, "operationName");
+    json_t *variables = json_object_get (json, "variables");
+    const char *problem = NULL;
+    if (!json_is_object (json))
+        problem = "body must be a JSON object with a query";
+    else
+    if (!json_is_string (query))
+        problem = "query must be a string";
+    else
+    if (operation && !json_is_string (operation) && !json_is_null (operation))
+        problem = "operationName must be a string or null";
+    else
+    if (variables && !json_is_object (variables) && !json_is_null (variables))
+        problem = "variables must be an object or null";
+    if (problem) {
+        json_decref (json);
+        s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
+        return 400;
+    }
+    params->query = s_strdup_json (query);
+    params->operation_name = s_strdup_json (operation);
+    params->variables = json_is_object (variables) ? json_incref (variables) : NULL;
+    json_decref (json);
+    return 0;
+}
+
+//  Read the parameters of a GET from the query string.
+static int
+s_read_get (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
+{
+    const char *query_string = mg_get_request_info (conn)->query_string;
+    size_t length = query_string ? strlen (query_string) : 0;
+    if (length > gw->config.max_body) {
+        s_send_request_error (conn, 413, "PAYLOAD_TOO_LARGE", "query string too large", NULL, 0, NULL);
+        return 413;
+    }
+    char *buffer = malloc (length + 1);
+    int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
+    if (got < 0) {
+        free (buffer);
+        s_send_request_error (conn, 400, "BAD_REQUEST", "missing query parameter", NULL, 0, NULL);
+        return 400;
+    }
+    params->query = buffer;
+    buffer = malloc (length + 1);
+    if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
+        params->operation_name = strdup (buffer);
+    if (mg_get_var (query_string, length, "variables", buffer, length + 1) > 0) {
+        json_error_t error;
+        params->variables = json_loads (buffer, JSON_REJECT_DUPLICATES, &error);
+        if (!json_is_object (params->variables) && !json_is_null (params->variables)) {
+            free (buffer);
+            s_send_request_error (conn, 400, "BAD_REQUEST", "variables must be a JSON object", NULL, 0, NULL);
+            return 400;
+        }
+        if (json_is_null (params->variables)) {
+            json_decref (params->variables);
+            params->variables = NULL;
+        }
+    }
+    free (buffer);
+    return 0;
+}
+
+//  The parse error's code: the limits are QUERY_TOO_COMPLEX, the rest a failed parse.
+static const char *
+s_parse_error_code (gql_error_code_t code)
+{
+    switch (code) {
+        case GQL_ERR_TOO_MANY_TOKENS:
+        case GQL_ERR_TOO_DEEP:
+        case GQL_ERR_TOO_MANY_ALIASES:
+        case GQL_ERR_TOO_MANY_DIRECTIVES:
+            return "QUERY_TOO_COMPLEX";
+        default:
+            return "GRAPHQL_PARSE_FAILED";
+    }
+}
+
+//  Parse, validate and execute one request; answers it.
+static int
+s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
+       s_params_t *params, bool is_get)
+{
+    gql_limits_t limits;
+    gql_limits_default (&limits);
+    limits.max_bytes = gw->config.max_body;
+    gql_error_t parse_error;
+    size_t query_length = strlen (params->query);
+    gql_document_t *document = gql_parse (params->query, query_length, &limits, &parse_error);
+    if (!document) {
+        char message [256];
+        snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);
+        gql_loc_t location = { parse_error.line, parse_error.column, parse_error.offset };
+        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : 400;
+        s_send_request_error (conn, status, s_parse_error_code (parse_error.code), message, &location,
+                              parse_error.line ? 1 : 0, NULL);
+        return status;
+    }
+    gql_validation_error_t *errors = NULL;
+    size_t error_count = 0;
+    int valid = gql_validate (gw->schema, document, &errors, &error_count);
+    if (valid != 0) {
+        json_t *list = json_array ();
+        for (size_t i = 0; i < error_count; i++) {
+            json_t *locations = json_array ();
+            for (size_t j = 0; j < errors [i].location_count; j++)
+                json_array_append_new (locations, json_pack ("{s:i,s:i}", "line", (int) errors [i].locations [j].line,
+                                                             "column", (int) errors [i].locations [j].column));
+            json_array_append_new (list, json_pack ("{s:s,s:o,s:{s:s}}", "message", errors [i].message,
+                                                    "locations", locations, "extensions", "code",
+                                                    "GRAPHQL_VALIDATION_FAILED"));
+        }
+        if (valid < 0)
+            json_array_append_new (list, json_pack ("{s:s,s:{s:s}}", "message", "internal error",
+                                                    "extensions", "code", "INTERNAL"));
+        json_t *body = json_pack ("{s:o}", "errors", list);
+        gateway_http_send_json (conn, valid < 0 ? 500 : 400, s_content_type (conn), body, NULL);
+        json_decref (body);
+        gql_validation_errors_free (&errors);
+        gql_document_destroy (&document);
+        return 400;
+    }
+    //  GET is for queries: a mutation must not ride on a link or a prefetch.
+    const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
+                                                               params->operation_name ? strlen (params->operation_name) : 0);
+    if (is_get && operation && operation->type != GQL_OP_QUERY) {
+        s_send_request_error (conn, 405, "METHOD_NOT_ALLOWED", "mutations need POST", NULL, 0, "Allow: POST\r\n");
+        gql_document_destroy (&document);
+        return 405;
+    }
+    gateway_request_t request = {
+        .gw = gw,
+        .thread = gateway_thread (conn),
+        .principal = principal,
+        .request_id = request_id,
+    };
+    bool request_error = false;
+    json_t *response = gql_execute (gw->executor, document, params->operation_name, params->variables,
+                                    &request, &request_error);
+    int status = 200;
+    if (!response) {
+        status = 500;
+        s_send_request_error (conn, 500, "INTERNAL", "internal error", NULL, 0, NULL);
+    }
+    else {
+        gateway_resolvers_mask_errors (response);
+        //  A request error (no such operation, bad variables) has no data: 400 for
+        //  graphql-response+json clients; legacy application/json clients get 200.
+        const char *content_type = s_content_type (conn);
+        if (request_error && strcmp (content_type, S_CONTENT_GRAPHQL) == 0)
+            status = 400;
+        gateway_http_send_json (conn, status, content_type, response, NULL);
+        json_decref (response);
+    }
+    gql_document_destroy (&document);
+    return status;
+}
+
+int
+gateway_graphql_handle (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    atomic_fetch_add (&gw->requests_total, 1);
+    const char *method = mg_get_request_info (conn)->request_method;
+    bool is_get = strcmp (method, "GET") == 0;
+    if (!is_get && strcmp (method, "POST") != 0) {
+        s_send_request_error (conn, 405, "METHOD_NOT_ALLOWED", "use POST (or GET for queries)", NULL, 0,
+                              "Allow: GET, POST\r\n");
+        return 405;
+    }
+    char request_id [17];
+    gateway_request_id (request_id);
+    gateway_principal_t principal;
+    bool from_cookie = false;
+    R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
+    if (status == R5__STATUS__STATUS_UNAUTHENTICATED) {
+        atomic_fetch_add (&gw->requests_unauthenticated, 1);
+        gateway_auth_send_401 (conn);
+        return 401;
+    }
+    if (status != R5__STATUS__STATUS_OK) {
+        atomic_fetch_add (&gw->requests_failed, 1);
+        s_send_request_error (conn, 503, "UNAVAILABLE", "service unavailable, try again", NULL, 0, "Retry-After: 1\r\n");
+        return 503;
+    }
+    //  CSRF: a browser sends the cookie on its own; only same-origin JSON POSTs may use it.
+    if (from_cookie && !is_get && gateway_signin_check_origin (gw, conn)) {
+        s_send_request_error (conn, 403, "FORBIDDEN", "cross-origin or non-JSON request refused", NULL, 0, NULL);
+        return 403;
+    }
+    s_params_t params = { 0 };
+    int rc = is_get ? s_read_get (gw, conn, &params) : s_read_post (gw, conn, &params);
+    if (rc == 0)
+        rc = s_run (gw, conn, request_id, &principal, &params, is_get);
+    if (rc >= 500)
+        atomic_fetch_add (&gw->requests_failed, 1);
+    s_params_clear (&params);
+    return rc;
+}
+
+gql_executor_t *
+gateway_graphql_executor_new (gateway_t *gw)
+{
+    //  One table: the token and viewer fields, then the resource types'.
+    size_t own_count, resource_count;
+    const gql_resolver_entry_t *own = gateway_resolvers (&own_count);
+    const gql_resolver_entry_t *resources = gateway_resources_resolvers (&resource_count);
+    gql_resolver_entry_t *all = calloc (own_count + resource_count + 1, sizeof *all);
+    memcpy (all, own, own_count * sizeof *all);
+    memcpy (all + own_count, resources, resource_count * sizeof *all);
+    gql_exec_options_t options = { .disable_introspection = !gw->config.introspection };
+    char error [256] = "";
+    gql_executor_t *executor = gql_executor_new (gw->schema, all, own_count + resource_count,
+                                                 gateway_resolvers_hooks (), &options, error, sizeof error);
+    free (all);
+    if (!executor)
+        r5_error (NULL, "cannot build the executor: %s", error);
+    return executor;
+}
+
+void
+gateway_graphql_executor_destroy (gql_executor_t **executor_p)
+{
+    gql_executor_destroy (executor_p);
+}

@@ -1,0 +1,40 @@
+/*  gateway_private: the gateway's shared state, for its own files only. */
+#ifndef GATEWAY_PRIVATE_H
+#define GATEWAY_PRIVATE_H
+
+#include "gateway.h"
+#include "gateway_cache.h"
+#include "gql_execute.h"
+#include "gql_schema.h"
+
+#include <stdatomic.h>
+
+typedef struct _gateway_events_t gateway_events_t;
+
+struct _gateway_t {
+    gateway_config_t config;
+    struct mg_context *civetweb;
+    gql_schema_t *schema;
+    gql_executor_t *executor;
+    char *schema_sdl;               //  served at /graphql/schema.graphql
+    gateway_cache_t *cache;
+    gateway_events_t *events;
+    //  Counters for /metrics.
+    atomic_uint_fast64_t requests_total;
+    atomic_uint_fast64_t requests_unauthenticated;
+    atomic_uint_fast64_t requests_failed;
+    atomic_uint_fast64_t cache_hits;
+    atomic_uint_fast64_t cache_misses;
+};
+
+//  The calling civetweb thread's own state.
+static inline gateway_thread_t *
+gateway_thread (struct mg_connection *conn)
+{
+    return (gateway_thread_t *) mg_get_thread_pointer (conn);
+}
+
+//  A request id for logs and for the services: 16 hex characters.
+void gateway_request_id (char out [17]);
+
+#endif

@@ -1,0 +1,176 @@
+/*  gateway_server: civetweb set-up, per-thread broker clients, routes.  */
+#include "gateway_private.h"
+#include "gateway_events.h"
+#include "gateway_graphql.h"
+#include "gateway_health.h"
+#include "gateway_signin.h"
+#include "r5_log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+
+//  Verdicts kept at most; past this the cache is emptied and refills.
+#define S_CACHE_MAX_ENTRIES 100000
+
+void
+gateway_request_id (char out [17])
+{
+    uint8_t bytes [8];
+    randombytes_buf (bytes, sizeof bytes);
+    sodium_bin2hex (out, 17, bytes, sizeof bytes);
+}
+
+//  civetweb calls this in every thread it starts; worker threads (type 1)
+//  get their own broker client, so no socket is shared between threads.
+static void *
+s_init_thread (const struct mg_context *ctx, int thread_type)
+{
+    if (thread_type != 1)
+        return NULL;
+    gateway_t *gw = (gateway_t *) mg_get_user_data (ctx);
+    gateway_thread_t *thread = calloc (1, sizeof *thread);
+    thread->client = r5_client_new (gw->config.brokers);
+    if (!thread->client)
+        r5_error (NULL, "cannot create broker client for %s", gw->config.brokers);
+    return thread;
+}
+
+static void
+s_exit_thread (const struct mg_context *ctx, int thread_type, void *pointer)
+{
+    gateway_thread_t *thread = (gateway_thread_t *) pointer;
+    if (!thread)
+        return;
+    r5_client_destroy (&thread->client);
+    free (thread);
+}
+
+static int
+s_log_message (const struct mg_connection *conn, const char *message)
+{
+    r5_warn (NULL, "civetweb: %s", message);
+    return 1;
+}
+
+static char *
+s_read_file (const char *path, size_t *size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    fseek (file, 0, SEEK_END);
+    long length = ftell (file);
+    fseek (file, 0, SEEK_SET);
+    char *text = length >= 0 ? malloc ((size_t) length + 1) : NULL;
+    if (text && fread (text, 1, (size_t) length, file) != (size_t) length) {
+        free (text);
+        text = NULL;
+    }
+    fclose (file);
+    if (text) {
+        text [length] = 0;
+        *size = (size_t) length;
+    }
+    return text;
+}
+
+gateway_t *
+gateway_new (const gateway_config_t *config, char *error, size_t error_size)
+{
+    gateway_t *self = calloc (1, sizeof *self);
+    self->config = *config;
+
+    size_t sdl_size = 0;
+    self->schema_sdl = s_read_file (config->schema_file, &sdl_size);
+    if (!self->schema_sdl) {
+        snprintf (error, error_size, "cannot read schema file %s", config->schema_file);
+        goto fail;
+    }
+    gql_error_t gql_error;
+    self->schema = gql_schema_new_from_sdl (self->schema_sdl, sdl_size, &gql_error);
+    if (!self->schema) {
+        snprintf (error, error_size, "schema %s:%u:%u: %s %s", config->schema_file, gql_error.line,
+                  gql_error.column, gql_error.message, gql_error.detail);
+        goto fail;
+    }
+    self->executor = gateway_graphql_executor_new (self);
+    if (!self->executor) {
+        snprintf (error, error_size, "cannot build the executor for %s", config->schema_file);
+        goto fail;
+    }
+    self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
+    self->events = gateway_events_new (config->events, self->cache);
+
+    char threads [16];
+    snprintf (threads, sizeof threads, "%d", config->threads);
+    const char *options [32];
+    int n = 0;
+    options [n++] = "listening_ports";       options [n++] = config->listen;
+    options [n++] = "num_threads";           options [n++] = threads;
+    options [n++] = "enable_keep_alive";     options [n++] = "yes";
+    options [n++] = "keep_alive_timeout_ms"; options [n++] = "30000";
+    options [n++] = "request_timeout_ms";    options [n++] = "30000";
+    options [n++] = "listen_backlog";        options [n++] = "1024";
+    //  Every answer states its own type; nothing is sniffed or framed.
+    options [n++] = "additional_header";
+    options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+                    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    if (config->web_root && *config->web_root) {
+        options [n++] = "document_root";     options [n++] = config->web_root;
+        options [n++] = "enable_directory_listing"; options [n++] = "no";
+    }
+    options [n] = NULL;
+
+    struct mg_callbacks callbacks = { 0 };
+    callbacks.init_thread = s_init_thread;
+    callbacks.exit_thread = s_exit_thread;
+    callbacks.log_message = s_log_message;
+    struct mg_init_data init = { .callbacks = &callbacks, .user_data = self, .configuration_options = options };
+    struct mg_error_data start_error = { 0 };
+    char start_text [256] = "";
+    start_error.text = start_text;
+    start_error.text_buffer_size = sizeof start_text;
+    self->civetweb = mg_start2 (&init, &start_error);
+    if (!self->civetweb) {
+        snprintf (error, error_size, "cannot listen on %s: %s", config->listen, start_text);
+        goto fail;
+    }
+    mg_set_request_handler (self->civetweb, "/graphql$", gateway_graphql_handle, self);
+    mg_set_request_handler (self->civetweb, "/auth/signup$", gateway_signin_signup, self);
+    mg_set_request_handler (self->civetweb, "/auth/login$", gateway_signin_login, self);
+    mg_set_request_handler (self->civetweb, "/auth/logout$", gateway_signin_logout, self);
+    mg_set_request_handler (self->civetweb, "/healthz$", gateway_health_healthz, self);
+    mg_set_request_handler (self->civetweb, "/readyz$", gateway_health_readyz, self);
+    mg_set_request_handler (self->civetweb, "/metrics$", gateway_health_metrics, self);
+    return self;
+
+fail:
+    gateway_destroy (&self);
+    return NULL;
+}
+
+void
+gateway_destroy (gateway_t **self_p)
+{
+    if (!*self_p)
+        return;
+    gateway_t *self = *self_p;
+    if (self->civetweb)
+        mg_stop (self->civetweb);
+    gateway_events_destroy (&self->events);
+    gateway_cache_destroy (&self->cache);
+    gateway_graphql_executor_destroy (&self->executor);
+    gql_schema_destroy (&self->schema);
+    free (self->schema_sdl);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+gateway_port (gateway_t *self)
+{
+    struct mg_server_port ports [4];
+    int count = mg_get_server_ports (self->civetweb, 4, ports);
+    return count > 0 ? ports [0].port : -1;
+}

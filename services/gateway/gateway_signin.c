@@ -1,0 +1,266 @@
+/*  gateway_signin: signup, login, logout and the session cookie.  */
+#include "gateway_signin.h"
+#include "gateway_auth.h"
+#include "gateway_http.h"
+#include "gateway_status.h"
+#include "r5_log.h"
+#include "r5_rpc.h"
+#include "r5_time.h"
+#include "r5_token_format.h"
+#include "r5/resource.pb-c.h"
+#include "r5/token.pb-c.h"
+
+#include <sodium.h>
+#include <strings.h>
+
+#define S_MAX_AUTH_BODY 16384
+
+int
+gateway_signin_check_origin (gateway_t *gw, struct mg_connection *conn)
+{
+    if (!gateway_http_is_json (conn))
+        return -1;
+    const char *origin = gateway_http_header (conn, "Origin");
+    if (!origin)
+        return -1;
+    if (*gw->config.public_origin)
+        return strcmp (origin, gw->config.public_origin) == 0 ? 0 : -1;
+    const char *host = gateway_http_header (conn, "Host");
+    if (!host)
+        return -1;
+    char expected [300];
+    snprintf (expected, sizeof expected, "%s://%s",
+              mg_get_request_info (conn)->is_ssl ? "https" : "http", host);
+    return strcmp (origin, expected) == 0 ? 0 : -1;
+}
+
+//  Read and parse the JSON object body of an /auth POST; answers the error itself.
+static json_t *
+s_read_json (gateway_t *gw, struct mg_connection *conn)
+{
+    const struct mg_request_info *info = mg_get_request_info (conn);
+    if (strcmp (info->request_method, "POST") != 0) {
+        gateway_http_send_error (conn, 405, "use POST");
+        return NULL;
+    }
+    if (gateway_signin_check_origin (gw, conn)) {
+        gateway_http_send_error (conn, 403, "cross-origin or non-JSON request refused");
+        return NULL;
+    }
+    size_t size;
+    int status;
+    char *body = gateway_http_read_body (conn, S_MAX_AUTH_BODY, &size, &status);
+    if (!body) {
+        gateway_http_send_error (conn, status, status == 413 ? "request body too large" : "cannot read request body");
+        return NULL;
+    }
+    json_error_t error;
+    json_t *json = json_loadb (body, size, JSON_REJECT_DUPLICATES, &error);
+    sodium_memzero (body, size);
+    free (body);
+    if (!json_is_object (json)) {
+        json_decref (json);
+        gateway_http_send_error (conn, 400, "body must be a JSON object");
+        return NULL;
+    }
+    return json;
+}
+
+static const char *
+s_string (json_t *object, const char *key)
+{
+    json_t *value = json_object_get (object, key);
+    return json_is_string (value) ? json_string_value (value) : NULL;
+}
+
+static const char *s_role_names [] = { "", "OWNER", "ADMINISTRATOR", "MEMBER" };
+
+static json_t *
+s_user_json (const R5__User *user)
+{
+    return json_pack ("{s:{s:s,s:s,s:s,s:s,s:s}}", "user", "id", user->id, "name", user->name,
+                      "email", user->email, "role", user->role <= 3 ? s_role_names [user->role] : "",
+                      "accountId", user->account_id);
+}
+
+static void
+s_send_status (struct mg_connection *conn, R5__Status status, const char *message)
+{
+    const gateway_status_t *mapped = gateway_status (status);
+    gateway_http_send_error (conn, mapped->http_status,
+                             mapped->mask || !message || !*message ? mapped->message : message);
+}
+
+//  Ask r5-token for a session for user and answer with it in the cookie.
+static void
+s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_id, const R5__User *user,
+                 int http_status)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
+    char client_ip [64];
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+    meta.client_ip = (char *) gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip);
+    create.user_id = user->id;
+    create.account_id = user->account_id;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
+    request.create_session = &create;
+
+    R5__Status status;
+    R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (gateway_thread (conn)->client, R5_SERVICE_TOKEN,
+                                                            &request.base, &r5__token_reply__descriptor,
+                                                            gw->config.rpc_timeout_ms, false, &status);
+    if (!reply || reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__TOKEN_REPLY__BODY_SESSION) {
+        s_send_status (conn, reply ? reply->status : status, reply ? reply->message : NULL);
+        if (reply)
+            r5__token_reply__free_unpacked (reply, NULL);
+        return;
+    }
+    int64_t max_age = (reply->session->absolute_expires_unix_ms - r5_now_ms ()) / 1000;
+    char header [256];
+    snprintf (header, sizeof header,
+              "Set-Cookie: " GATEWAY_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s\r\n",
+              reply->session->value, (long long) (max_age > 0 ? max_age : 0),
+              gw->config.secure_cookies ? "; Secure" : "");
+    json_t *body = s_user_json (user);
+    gateway_http_send_json (conn, http_status, NULL, body, header);
+    json_decref (body);
+    sodium_memzero (header, sizeof header);
+    sodium_memzero (reply->session->value, strlen (reply->session->value));
+    r5__token_reply__free_unpacked (reply, NULL);
+}
+
+//  Call r5-resource with a filled request; NULL after answering the error itself.
+static R5__ResourceReply *
+s_call_resource (gateway_t *gw, struct mg_connection *conn, R5__ResourceRequest *request)
+{
+    R5__Status status;
+    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client,
+                                                                  R5_SERVICE_RESOURCE, &request->base,
+                                                                  &r5__resource_reply__descriptor,
+                                                                  gw->config.rpc_timeout_ms, false, &status);
+    if (!reply) {
+        s_send_status (conn, status, NULL);
+        return NULL;
+    }
+    if (reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__RESOURCE_REPLY__BODY_USER) {
+        s_send_status (conn, reply->status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_INTERNAL : reply->status,
+                       reply->message);
+        r5__resource_reply__free_unpacked (reply, NULL);
+        return NULL;
+    }
+    return reply;
+}
+
+int
+gateway_signin_signup (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    if (!gw->config.signup) {
+        gateway_http_send_error (conn, 403, "signup is disabled on this server");
+        return 403;
+    }
+    json_t *json = s_read_json (gw, conn);
+    if (!json)
+        return 400;
+    char request_id [17];
+    gateway_request_id (request_id);
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+    signup.account_name = (char *) s_string (json, "accountName");
+    signup.name = (char *) s_string (json, "name");
+    signup.email = (char *) s_string (json, "email");
+    signup.password = (char *) s_string (json, "password");
+    if (!signup.account_name || !signup.name || !signup.email || !signup.password) {
+        json_decref (json);
+        gateway_http_send_error (conn, 400, "accountName, name, email and password are required strings");
+        return 400;
+    }
+    request.meta = &meta;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_SIGNUP;
+    request.signup = &signup;
+    R5__ResourceReply *reply = s_call_resource (gw, conn, &request);
+    json_decref (json);
+    if (!reply)
+        return 400;
+    r5_info (request_id, "signup: account %s owner %s", reply->user->account_id, reply->user->id);
+    s_start_session (gw, conn, request_id, reply->user, 201);
+    r5__resource_reply__free_unpacked (reply, NULL);
+    return 201;
+}
+
+int
+gateway_signin_login (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    json_t *json = s_read_json (gw, conn);
+    if (!json)
+        return 400;
+    char request_id [17];
+    gateway_request_id (request_id);
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+    check.email = (char *) s_string (json, "email");
+    check.password = (char *) s_string (json, "password");
+    if (!check.email || !check.password) {
+        json_decref (json);
+        gateway_http_send_error (conn, 400, "email and password are required strings");
+        return 400;
+    }
+    request.meta = &meta;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
+    request.check_password = &check;
+    R5__ResourceReply *reply = s_call_resource (gw, conn, &request);
+    json_decref (json);
+    if (!reply)
+        return 401;
+    s_start_session (gw, conn, request_id, reply->user, 200);
+    r5__resource_reply__free_unpacked (reply, NULL);
+    return 200;
+}
+
+int
+gateway_signin_logout (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    json_t *json = s_read_json (gw, conn);
+    if (!json)
+        return 400;
+    json_decref (json);
+    char request_id [17];
+    gateway_request_id (request_id);
+    char cookie [128];
+    if (gateway_http_cookie (conn, GATEWAY_SESSION_COOKIE, cookie, sizeof cookie) == 0
+    &&  r5_token_check (cookie, strlen (cookie)) == R5_TOKEN_SESSION) {
+        R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+        R5__RequestMeta meta = R5__REQUEST_META__INIT;
+        R5__DeleteSessionRequest end = R5__DELETE_SESSION_REQUEST__INIT;
+        r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+        end.value = cookie;
+        request.meta = &meta;
+        request.body_case = R5__TOKEN_REQUEST__BODY_DELETE_SESSION;
+        request.delete_session = &end;
+        R5__Status status;
+        R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (gateway_thread (conn)->client, R5_SERVICE_TOKEN,
+                                                                &request.base, &r5__token_reply__descriptor,
+                                                                gw->config.rpc_timeout_ms, true, &status);
+        if (!reply) {
+            sodium_memzero (cookie, sizeof cookie);
+            s_send_status (conn, status, NULL);
+            return 503;
+        }
+        r5__token_reply__free_unpacked (reply, NULL);
+    }
+    sodium_memzero (cookie, sizeof cookie);
+    json_t *body = json_object ();
+    gateway_http_send_json (conn, 200, NULL, body,
+                            "Set-Cookie: " GATEWAY_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\r\n");
+    json_decref (body);
+    return 200;
+}

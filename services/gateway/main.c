@@ -1,0 +1,71 @@
+/*  r5-gateway: HTTP (civetweb) in front of the r5 services.  */
+#include "gateway.h"
+#include "r5_log.h"
+#include "r5_service.h"
+
+#include <czmq.h>
+
+static const r5_config_key_t s_keys [] = {
+    { "listen", "127.0.0.1:8080", "address:port to serve HTTP on (TLS is terminated in front, see deploy/)", false },
+    { "threads", "64", "HTTP worker threads: one per open keep-alive connection", false },
+    { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated broker event endpoints (XPUB side) for cache invalidation", false },
+    { "schema_file", R5_SCHEMA_FILE, "the GraphQL schema (SDL) to serve", false },
+    { "web_root", R5_WEB_ROOT, "directory of the web UI's files; empty disables the UI", false },
+    { "max_body_bytes", "1048576", "largest accepted request body (413 above it)", false },
+    { "rpc_timeout_ms", "5000", "deadline of each call to a service", false },
+    { "introspection", "true", "answer __schema and __type queries", false },
+    { "signup", "true", "allow POST /auth/signup to create accounts", false },
+    { "trust_proxy", "false", "take the client address from X-Forwarded-For (only behind your TLS proxy)", false },
+    { "secure_cookies", "false", "mark the session cookie Secure (set when served over HTTPS)", false },
+    { "public_origin", "", "the origin browsers use (https://r5.example.com) for the CSRF check; empty: the request's Host", false },
+    { "verdict_cache_seconds", "30", "how long a token verification is reused at most (0: verify every request)", false },
+    R5_CONFIG_COMMON_KEYS,
+    { NULL, NULL, NULL, false }
+};
+
+int
+main (int argc, char *argv [])
+{
+    r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
+    char error [256];
+    int64_t threads, max_body, rpc_timeout, cache_seconds;
+    if (r5_config_int (config, "threads", 1, 4096, &threads, error, sizeof error)
+    ||  r5_config_int (config, "max_body_bytes", 1024, 64 * 1024 * 1024, &max_body, error, sizeof error)
+    ||  r5_config_int (config, "rpc_timeout_ms", 10, 600000, &rpc_timeout, error, sizeof error)
+    ||  r5_config_int (config, "verdict_cache_seconds", 0, 3600, &cache_seconds, error, sizeof error)) {
+        fprintf (stderr, "r5-gateway: %s\n", error);
+        return 2;
+    }
+    gateway_config_t gateway_config = {
+        .listen = r5_config_get (config, "listen"),
+        .threads = (int) threads,
+        .brokers = r5_config_get (config, "brokers"),
+        .events = r5_config_get (config, "events_subscribe"),
+        .schema_file = r5_config_get (config, "schema_file"),
+        .web_root = r5_config_get (config, "web_root"),
+        .max_body = (size_t) max_body,
+        .rpc_timeout_ms = (int) rpc_timeout,
+        .introspection = r5_config_bool (config, "introspection"),
+        .signup = r5_config_bool (config, "signup"),
+        .trust_proxy = r5_config_bool (config, "trust_proxy"),
+        .secure_cookies = r5_config_bool (config, "secure_cookies"),
+        .public_origin = r5_config_get (config, "public_origin"),
+        .verdict_cache_seconds = (int) cache_seconds,
+    };
+    gateway_t *gateway = gateway_new (&gateway_config, error, sizeof error);
+    if (!gateway) {
+        r5_error (NULL, "%s", error);
+        r5_config_destroy (&config);
+        return 1;
+    }
+    r5_info (NULL, "listening on %s (port %d)", gateway_config.listen, gateway_port (gateway));
+    printf ("r5-gateway ready port=%d\n", gateway_port (gateway));
+    fflush (stdout);
+    //  czmq's signal handler sets zsys_interrupted on SIGINT/SIGTERM.
+    while (!zsys_interrupted)
+        zclock_sleep (200);
+    gateway_destroy (&gateway);
+    r5_config_destroy (&config);
+    r5_info (NULL, "stopped");
+    return 0;
+}
