@@ -48,6 +48,7 @@ r5_service_actor (zsock_t *pipe, void *args)
         size_t reply_size = 0;
         uint8_t *reply = service->handler (state, r5_request_body (request), r5_request_size (request),
                                            r5_request_deadline (request), &reply_size);
+        r5_debug (NULL, "handled a %s request", service->service);
         if (reply)
             r5_worker_reply (worker, &request, reply, reply_size);
         else

@@ -97,7 +97,7 @@ class Suite:
     """The running suite. Start extra instances with start_service()."""
 
     def __init__(self, build_dir, data_dir, gateway_port=0, mongodb_uri=None, env=None,
-                 log_level='info', pepper_create=True):
+                 log_level='info', pepper_create=True, brokers=1):
         self.build_dir = os.path.abspath(build_dir)
         self.data_dir = os.path.abspath(data_dir)
         self.gateway_port = gateway_port
@@ -105,6 +105,7 @@ class Suite:
         self.extra_env = dict(env or {})
         self.log_level = log_level
         self.pepper_create = pepper_create
+        self.broker_count = brokers
         self.processes = []
         self.brokers = []
         self.gateways = []
@@ -165,7 +166,8 @@ class Suite:
         try:
             if not self.mongodb_uri:
                 self.start_devmongo()
-            self.start_broker()
+            for _ in range(self.broker_count):
+                self.start_broker()
             for name in ('r5-resource', 'r5-token', 'r5-authz'):
                 self.start_service(name)
             self.start_gateway(self.gateway_port)

@@ -80,13 +80,21 @@ s_user_from_bson (const bson_t *doc, R5__User *user, char **password_hash)
     return 0;
 }
 
+//  Free a string the store allocated; the initializer's empty string is static.
+static void
+s_free_string (char *text)
+{
+    if (text != protobuf_c_empty_string)
+        free (text);
+}
+
 void
 resource_user_clear (R5__User *user)
 {
-    free (user->id);
-    free (user->account_id);
-    free (user->email);
-    free (user->name);
+    s_free_string (user->id);
+    s_free_string (user->account_id);
+    s_free_string (user->email);
+    s_free_string (user->name);
     r5__user__init (user);
 }
 

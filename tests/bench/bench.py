@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+"""Shared by the benchmark scripts: a Release build, a running suite, wrk runs
+parsed into requests/s and latency percentiles, and a table to print."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BENCH_DIR = os.path.dirname(os.path.realpath(__file__))
+SOURCE_DIR = os.path.dirname(os.path.dirname(BENCH_DIR))
+BUILD_DIR = os.environ.get('R5_BENCH_BUILD_DIR', os.path.join(SOURCE_DIR, 'build-bench'))
+sys.path.insert(0, os.path.join(SOURCE_DIR, 'deploy'))
+sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'integration'))
+
+
+def build():
+    subprocess.run(['cmake', '-S', SOURCE_DIR, '-B', BUILD_DIR, '-DCMAKE_BUILD_TYPE=Release'],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(['cmake', '--build', BUILD_DIR, '-j%d' % os.cpu_count()], check=True, stdout=subprocess.DEVNULL)
+
+
+def to_ms(text):
+    value, unit = re.match(r'([\d.]+)(us|ms|s)', text).groups()
+    return float(value) * {'us': 0.001, 'ms': 1.0, 's': 1000.0}[unit]
+
+
+def wrk(url, body, token='', connections=1, seconds=10, threads=None):
+    """Run wrk; answer requests/s, p50 and p99 in ms, and non-2xx count."""
+    env = dict(os.environ, R5_BENCH_BODY=json.dumps(body), R5_BENCH_TOKEN=token)
+    threads = threads or min(connections, 2)
+    out = subprocess.run(['wrk', '-t%d' % threads, '-c%d' % connections, '-d%ds' % seconds, '--latency',
+                          '-s', os.path.join(BENCH_DIR, 'post.lua'), url],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
+    p50 = to_ms(re.search(r'50%\s+(\S+)', out).group(1))
+    p99 = to_ms(re.search(r'99%\s+(\S+)', out).group(1))
+    bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
+    return {'rps': rps, 'p50': p50, 'p99': p99, 'non2xx': int(bad.group(1)) if bad else 0}
+
+
+def table(rows):
+    print('%-44s %5s %10s %9s %9s %7s' % ('what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'))
+    for name, conns, r in rows:
+        print('%-44s %5d %10.0f %9.2f %9.2f %7d' % (name, conns, r['rps'], r['p50'], r['p99'], r['non2xx']))
+
+
+def data_dir():
+    return tempfile.mkdtemp(prefix='r5-bench-')

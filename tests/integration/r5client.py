@@ -1,0 +1,100 @@
+"""r5client: what the integration tests share — a running suite per test
+class, and HTTP calls made exactly as a client would make them."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+import uuid
+
+SOURCE_DIR = os.environ.get('R5_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+BUILD_DIR = os.environ.get('R5_BUILD_DIR') or os.path.join(SOURCE_DIR, 'build')
+sys.path.insert(0, os.path.join(SOURCE_DIR, 'deploy'))
+
+import r5suite  # noqa: E402
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def http(url, method='GET', body=None, headers=None, timeout=30):
+    """One HTTP request; answers a Response for every status (4xx/5xx too)."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Response(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.headers, error.read())
+
+
+class Session:
+    """A person in a browser: a cookie jar and the same-origin headers."""
+
+    def __init__(self, base):
+        self.base = base
+        self.cookie = None
+
+    def post(self, path, payload):
+        headers = {'Content-Type': 'application/json', 'Origin': self.base}
+        if self.cookie:
+            headers['Cookie'] = self.cookie
+        response = http(self.base + path, 'POST', payload, headers)
+        set_cookie = response.headers.get('Set-Cookie')
+        if set_cookie:
+            self.cookie = set_cookie.split(';', 1)[0]
+        return response
+
+    def graphql(self, query, variables=None):
+        return self.post('/graphql', {'query': query, 'variables': variables or {}})
+
+    def signup(self, email=None, account='Acme', name='Ada Owner', password='correct horse battery'):
+        email = email or 'owner-%s@example.com' % uuid.uuid4().hex[:8]
+        response = self.post('/auth/signup', {'accountName': account, 'name': name, 'email': email,
+                                              'password': password})
+        assert response.status == 201, (response.status, response.body)
+        return response.json()['user']
+
+    def create_token(self, scopes, description='test token'):
+        response = self.graphql('mutation($input: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $input) '
+                                '{ personalAccessToken { id description scopes hint } value } }',
+                                {'input': {'description': description, 'scopes': scopes}})
+        body = response.json()
+        assert response.status == 200 and not body.get('errors'), body
+        return body['data']['createPersonalAccessToken']
+
+
+def bearer(base, token, query, variables=None, headers=None):
+    """A GraphQL POST with a bearer token, as an API client sends it."""
+    all_headers = {'Content-Type': 'application/json'}
+    if token is not None:
+        all_headers['Authorization'] = 'Bearer ' + token
+    all_headers.update(headers or {})
+    return http(base + '/graphql', 'POST', {'query': query, 'variables': variables or {}}, all_headers)
+
+
+class SuiteTestCase(unittest.TestCase):
+    """Starts one real suite (dev MongoDB, broker, services, gateway) for the class."""
+
+    suite_env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=cls.suite_env)
+        cls.suite.start()
+        cls.base = cls.suite.url()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.suite.stop()

@@ -1,0 +1,54 @@
+/*  test_gateway_cache: hits, invalidation by token and user, and the
+    generation rule that keeps a verdict raced by an invalidation out. */
+#include "gateway_cache.h"
+#include "r5_test.h"
+
+#include <string.h>
+
+static gateway_principal_t
+s_principal (const char *user, const char *token)
+{
+    gateway_principal_t principal;
+    memset (&principal, 0, sizeof principal);
+    snprintf (principal.user_id, sizeof principal.user_id, "%s", user);
+    snprintf (principal.token_id, sizeof principal.token_id, "%s", token);
+    return principal;
+}
+
+int
+main (void)
+{
+    gateway_cache_t *cache = gateway_cache_new (30, 1000);
+    gateway_principal_t a = s_principal ("u1", "t1"), b = s_principal ("u1", "t2"), c = s_principal ("u2", "t3"), got;
+    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache));
+    gateway_cache_put (cache, "value-b", 7, &b, gateway_cache_generation (cache));
+    gateway_cache_put (cache, "value-c", 7, &c, gateway_cache_generation (cache));
+    CHECK (gateway_cache_size (cache) == 3);
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == 0 && strcmp (got.token_id, "t1") == 0);
+    CHECK (gateway_cache_get (cache, "value-x", 7, &got) == -1);
+
+    gateway_cache_drop_token (cache, "t1");
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+    CHECK (gateway_cache_get (cache, "value-b", 7, &got) == 0);
+    gateway_cache_drop_user (cache, "u1");
+    CHECK (gateway_cache_get (cache, "value-b", 7, &got) == -1);
+    CHECK (gateway_cache_get (cache, "value-c", 7, &got) == 0);
+
+    //  A verification that read the generation before an invalidation is not cached.
+    uint64_t before = gateway_cache_generation (cache);
+    gateway_cache_drop_token (cache, "t9");
+    gateway_cache_put (cache, "value-a", 7, &a, before);
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+
+    gateway_cache_flush (cache);
+    CHECK (gateway_cache_size (cache) == 0);
+    gateway_cache_destroy (&cache);
+    CHECK (cache == NULL);
+
+    //  ttl 0: the cache is off.
+    cache = gateway_cache_new (0, 1000);
+    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache));
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+    gateway_cache_destroy (&cache);
+    TEST_DONE ();
+}
