@@ -4,6 +4,8 @@
 #include "r5_time.h"
 #include "r5_worker.h"
 
+#include <sodium.h>
+
 //  How long a receive waits before the loop looks at its pipe again.
 #define S_POLL_MS 100
 
@@ -53,6 +55,9 @@ r5_service_actor (zsock_t *pipe, void *args)
             r5_worker_reply (worker, &request, reply, reply_size);
         else
             r5_request_destroy (&request);
+        //  A reply may hold a token value (create, regenerate, sessions).
+        if (reply)
+            sodium_memzero (reply, reply_size);
         free (reply);
     }
     zpoller_destroy (&poller);

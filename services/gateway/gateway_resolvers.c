@@ -338,8 +338,9 @@ s_mutation_create_token (const gql_resolve_info_t *info, json_t *const *parents,
     create.n_scopes = scope_count;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
     request.create = &create;
-    //  Retried only with an idempotency key: without one a retry could mint a second token.
-    R5__TokenReply *reply = s_token_call (info->context, &request, *create.idempotency_key != 0, &errors [0]);
+    //  Never resent automatically: a resend racing a slow first attempt would
+    //  answer CONFLICT; clients retry with their idempotency key instead.
+    R5__TokenReply *reply = s_token_call (info->context, &request, false, &errors [0]);
     if (!reply)
         return -1;
     results [0] = s_issued_payload (reply);

@@ -1,0 +1,100 @@
+/*  r5-token: personal access tokens and login sessions, served over the
+    brokers as "r5.token". Reads its configuration, loads the pepper, and
+    runs the token_server actor until SIGINT/SIGTERM. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "r5_config.h"
+#include "r5_log.h"
+#include "r5_mongo.h"
+#include "r5_rpc.h"
+#include "r5_service.h"
+#include "r5_token_format.h"
+#include "token_server.h"
+
+#define S_STR(x) #x
+#define S_XSTR(x) S_STR(x)
+
+static const r5_config_key_t s_keys [] = {
+    { "mongodb_uri", NULL, "MongoDB URI (mongodb://host:port/db?...)", true },
+    { "mongodb_write_concern", "majority", "write concern: majority, a number, or empty for the URI's", false },
+    { "pepper", "", "token pepper, 64 hex characters (or use pepper_file)", true },
+    { "pepper_file", "", "file holding the pepper (32 bytes or 64 hex characters)", false },
+    { "pepper_create", "0", "create pepper_file (mode 0600) when it does not exist: 1 or 0", false },
+    { "events", "tcp://127.0.0.1:5556", "comma-separated endpoints the change-event PUB socket connects to", false },
+    { "session_idle_seconds", S_XSTR (TOKEN_SESSION_IDLE_DEFAULT_S), "a login session ends after this long without use", false },
+    { "session_absolute_seconds", S_XSTR (TOKEN_SESSION_ABSOLUTE_DEFAULT_S), "a login session ends this long after sign-in, used or not", false },
+    { "last_used_write_interval_seconds", S_XSTR (TOKEN_LAST_USED_INTERVAL_DEFAULT_S), "write a token's lastUsedAt at most once per this many seconds (0: every use)", false },
+    R5_CONFIG_COMMON_KEYS,
+    { NULL, NULL, NULL, false }
+};
+
+int
+main (int argc, char *argv [])
+{
+    char error [256];
+    r5_config_t *config = r5_config_new (s_keys, argc, argv, error, sizeof error);
+    if (!config) {
+        if (!*error) {
+            r5_config_print_help (s_keys, "r5-token", stdout);
+            return 0;
+        }
+        fprintf (stderr, "r5-token: %s\n", error);
+        return 1;
+    }
+    int level = r5_log_level_parse (r5_config_get (config, "log_level"));
+    if (level < 0) {
+        fprintf (stderr, "r5-token: bad value for log_level: '%s' (expected debug, info, warn or error)\n",
+                 r5_config_get (config, "log_level"));
+        r5_config_destroy (&config);
+        return 1;
+    }
+    r5_log_init ("r5-token", (r5_log_level_t) level);
+    if (sodium_init () < 0) {
+        r5_error (NULL, "cannot initialise libsodium");
+        r5_config_destroy (&config);
+        return 1;
+    }
+
+    token_config_t settings;
+    memset (&settings, 0, sizeof settings);
+    int64_t idle_s, absolute_s, interval_s;
+    if (r5_config_int (config, "session_idle_seconds", 60, 90LL * 86400, &idle_s, error, sizeof error)
+    ||  r5_config_int (config, "session_absolute_seconds", 60, 365LL * 86400, &absolute_s, error, sizeof error)
+    ||  r5_config_int (config, "last_used_write_interval_seconds", 0, 86400, &interval_s, error, sizeof error)
+    ||  r5_pepper_load (r5_config_get (config, "pepper"), r5_config_get (config, "pepper_file"),
+                        r5_config_bool (config, "pepper_create"), settings.pepper, error, sizeof error)) {
+        r5_error (NULL, "%s", error);
+        r5_config_destroy (&config);
+        return 1;
+    }
+    if (idle_s > absolute_s)
+        idle_s = absolute_s;        //  the idle expiry can never extend past the absolute one
+    settings.mongodb_uri = r5_config_get (config, "mongodb_uri");
+    settings.mongodb_write_concern = r5_config_get (config, "mongodb_write_concern");
+    settings.events = r5_config_get (config, "events");
+    settings.brokers = r5_config_get (config, "brokers");
+    settings.session_idle_ms = idle_s * 1000;
+    settings.session_absolute_ms = absolute_s * 1000;
+    settings.last_used_interval_ms = interval_s * 1000;
+
+    char *masked = r5_mongo_uri_mask (settings.mongodb_uri);
+    r5_info (NULL, "mongodb %s, events to %s, sessions idle %llds absolute %llds, last use written every %llds",
+             masked ? masked : "?", settings.events, (long long) idle_s, (long long) absolute_s,
+             (long long) interval_s);
+    free (masked);
+
+    r5_service_t service = {
+        .service = R5_SERVICE_TOKEN,
+        .brokers = settings.brokers,
+        .config = &settings,
+        .state_new = token_server_new,
+        .state_destroy = token_server_destroy,
+        .handler = token_server_handle,
+    };
+    int rc = r5_service_run ("r5-token", &service);
+    sodium_memzero (settings.pepper, sizeof settings.pepper);
+    r5_config_destroy (&config);
+    return rc;
+}

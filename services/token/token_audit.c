@@ -1,0 +1,292 @@
+/*  token_audit: the token_audit collection.  */
+#include "token_audit.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "r5_time.h"
+
+struct _token_audit_t {
+    r5_mongo_t *mongo;              //  borrowed
+    char error [256];
+    double failure_tokens;          //  token bucket of failed-verification writes
+    int64_t failure_refilled_at;
+    uint64_t failures_dropped;
+};
+
+static const r5_mongo_index_t s_indexes [] = {
+    { "token_at", "{\"token_id\": 1, \"at\": -1}", false, NULL },
+};
+
+token_audit_t *
+token_audit_new (r5_mongo_t *mongo)
+{
+    assert (mongo);
+    token_audit_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->mongo = mongo;
+    self->failure_tokens = TOKEN_AUDIT_FAILURES_PER_SECOND;
+    return self;
+}
+
+void
+token_audit_destroy (token_audit_t **self_p)
+{
+    if (!*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+const char *
+token_audit_error (token_audit_t *self)
+{
+    return self->error;
+}
+
+int
+token_audit_ensure_indexes (token_audit_t *self, char *error, size_t error_size)
+{
+    return r5_mongo_ensure_indexes (self->mongo, TOKEN_AUDIT_COLLECTION, s_indexes,
+                                    sizeof s_indexes / sizeof s_indexes [0], error, error_size);
+}
+
+void
+token_audit_record_init (token_audit_record_t *record, const char *type)
+{
+    memset (record, 0, sizeof *record);
+    snprintf (record->type, sizeof record->type, "%s", type);
+}
+
+bool
+token_audit_failure_allowed (token_audit_t *self, int64_t now)
+{
+    if (self->failure_refilled_at) {
+        double elapsed = (double) (now - self->failure_refilled_at) / 1000.0;
+        if (elapsed > 0)
+            self->failure_tokens += elapsed * TOKEN_AUDIT_FAILURES_PER_SECOND;
+        if (self->failure_tokens > TOKEN_AUDIT_FAILURES_PER_SECOND)
+            self->failure_tokens = TOKEN_AUDIT_FAILURES_PER_SECOND;
+    }
+    self->failure_refilled_at = now;
+    if (self->failure_tokens >= 1) {
+        self->failure_tokens -= 1;
+        return true;
+    }
+    self->failures_dropped++;
+    return false;
+}
+
+uint64_t
+token_audit_failures_dropped (token_audit_t *self)
+{
+    uint64_t dropped = self->failures_dropped;
+    self->failures_dropped = 0;
+    return dropped;
+}
+
+static void
+s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
+{
+    bson_t array;
+    bson_append_array_begin (doc, key, -1, &array);
+    int index = 0;
+    for (int scope = 1; scope <= R5_SCOPE_COUNT; scope++)
+        if (scopes & r5_scope_bit ((R5__Scope) scope)) {
+            char number [16];
+            const char *index_key;
+            bson_uint32_to_string ((uint32_t) index++, &index_key, number, sizeof number);
+            bson_append_utf8 (&array, index_key, -1, r5_scope_name ((R5__Scope) scope), -1);
+        }
+    bson_append_array_end (doc, &array);
+}
+
+static void
+s_append_if (bson_t *doc, const char *key, const char *value)
+{
+    if (value && *value)
+        bson_append_utf8 (doc, key, -1, value, -1);
+}
+
+R5__Status
+token_audit_write (token_audit_t *self, token_audit_record_t *record)
+{
+    if (!*record->id)
+        r5_mongo_new_id (record->id);
+    if (!record->at)
+        record->at = r5_now_ms ();
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&doc, "_id", record->id);
+    BSON_APPEND_UTF8 (&doc, "type", record->type);
+    BSON_APPEND_DATE_TIME (&doc, "at", record->at);
+    s_append_if (&doc, "token_id", record->token_id);
+    s_append_if (&doc, "user_id", record->user_id);
+    s_append_if (&doc, "account_id", record->account_id);
+    BSON_APPEND_UTF8 (&doc, "ip", record->ip);
+    BSON_APPEND_UTF8 (&doc, "request_id", record->request_id);
+    s_append_if (&doc, "reason", record->reason);
+    s_append_if (&doc, "hint", record->hint);
+    if (record->has_scopes_before)
+        s_append_scopes (&doc, "scopes_before", record->scopes_before);
+    if (record->has_scopes_after)
+        s_append_scopes (&doc, "scopes_after", record->scopes_after);
+    if (record->has_description_before)
+        BSON_APPEND_UTF8 (&doc, "description_before", record->description_before);
+    if (record->has_description_after)
+        BSON_APPEND_UTF8 (&doc, "description_after", record->description_after);
+
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
+    if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error)) {
+        snprintf (self->error, sizeof self->error, "cannot write audit event: %.200s", error.message);
+        status = r5_mongo_status (&error);
+    }
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (&doc);
+    return status;
+}
+
+static int
+s_copy_utf8 (const bson_iter_t *iter, char *out, size_t size)
+{
+    if (!BSON_ITER_HOLDS_UTF8 (iter))
+        return -1;
+    uint32_t length;
+    const char *text = bson_iter_utf8 (iter, &length);
+    if (length >= size)
+        return -1;
+    memcpy (out, text, length);
+    out [length] = 0;
+    return 0;
+}
+
+static int
+s_read_scopes (const bson_iter_t *iter, r5_scope_set_t *set)
+{
+    bson_iter_t child;
+    *set = 0;
+    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &child))
+        return -1;
+    while (bson_iter_next (&child)) {
+        uint32_t length;
+        if (!BSON_ITER_HOLDS_UTF8 (&child))
+            return -1;
+        const char *name = bson_iter_utf8 (&child, &length);
+        R5__Scope scope = r5_scope_from_name (name, length);
+        if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
+            return -1;
+        *set |= r5_scope_bit (scope);
+    }
+    return 0;
+}
+
+//  Read an event document, checking every field's type.
+static int
+s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t *out)
+{
+    token_audit_record_init (out, "");
+    bson_iter_t iter;
+    if (!bson_iter_init (&iter, doc))
+        return -1;
+    while (bson_iter_next (&iter)) {
+        const char *key = bson_iter_key (&iter);
+        int rc = 0;
+        if (!strcmp (key, "_id"))               rc = s_copy_utf8 (&iter, out->id, sizeof out->id);
+        else if (!strcmp (key, "type"))         rc = s_copy_utf8 (&iter, out->type, sizeof out->type);
+        else if (!strcmp (key, "token_id"))     rc = s_copy_utf8 (&iter, out->token_id, sizeof out->token_id);
+        else if (!strcmp (key, "user_id"))      rc = s_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
+        else if (!strcmp (key, "account_id"))   rc = s_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
+        else if (!strcmp (key, "ip"))           rc = s_copy_utf8 (&iter, out->ip, sizeof out->ip);
+        else if (!strcmp (key, "request_id"))   rc = s_copy_utf8 (&iter, out->request_id, sizeof out->request_id);
+        else if (!strcmp (key, "reason"))       rc = s_copy_utf8 (&iter, out->reason, sizeof out->reason);
+        else if (!strcmp (key, "hint"))         rc = s_copy_utf8 (&iter, out->hint, sizeof out->hint);
+        else if (!strcmp (key, "at")) {
+            if (BSON_ITER_HOLDS_DATE_TIME (&iter))
+                out->at = bson_iter_date_time (&iter);
+            else
+                rc = -1;
+        }
+        else if (!strcmp (key, "scopes_before")) {
+            rc = s_read_scopes (&iter, &out->scopes_before);
+            out->has_scopes_before = true;
+        }
+        else if (!strcmp (key, "scopes_after")) {
+            rc = s_read_scopes (&iter, &out->scopes_after);
+            out->has_scopes_after = true;
+        }
+        else if (!strcmp (key, "description_before")) {
+            rc = s_copy_utf8 (&iter, out->description_before, sizeof out->description_before);
+            out->has_description_before = true;
+        }
+        else if (!strcmp (key, "description_after")) {
+            rc = s_copy_utf8 (&iter, out->description_after, sizeof out->description_after);
+            out->has_description_after = true;
+        }
+        if (rc) {
+            snprintf (self->error, sizeof self->error, "audit document %s: bad field %s",
+                      *out->id ? out->id : "?", key);
+            return -1;
+        }
+    }
+    if (!*out->id || !*out->type) {
+        snprintf (self->error, sizeof self->error, "audit document lacks _id or type");
+        return -1;
+    }
+    return 0;
+}
+
+R5__Status
+token_audit_list (token_audit_t *self, const char *token_id, const char *user_id,
+                  int64_t after_at, const char *after_id,
+                  token_audit_record_t *out, size_t limit, size_t *count)
+{
+    *count = 0;
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    const bson_t *doc;
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "token_id", token_id);
+    BSON_APPEND_UTF8 (&filter, "user_id", user_id);
+    if (after_id) {
+        bson_t or, older, same, lt, id_lt;
+        BSON_APPEND_ARRAY_BEGIN (&filter, "$or", &or);
+        BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &older);
+        BSON_APPEND_DOCUMENT_BEGIN (&older, "at", &lt);
+        BSON_APPEND_DATE_TIME (&lt, "$lt", after_at);
+        bson_append_document_end (&older, &lt);
+        bson_append_document_end (&or, &older);
+        BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &same);
+        BSON_APPEND_DATE_TIME (&same, "at", after_at);
+        BSON_APPEND_DOCUMENT_BEGIN (&same, "_id", &id_lt);
+        BSON_APPEND_UTF8 (&id_lt, "$lt", after_id);
+        bson_append_document_end (&same, &id_lt);
+        bson_append_document_end (&or, &same);
+        bson_append_array_end (&filter, &or);
+    }
+    bson_t *opts = BCON_NEW ("sort", "{", "at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
+                             "limit", BCON_INT64 ((int64_t) limit));
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
+    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
+        if (s_record_from_bson (self, doc, &out [*count])) {
+            status = R5__STATUS__STATUS_INTERNAL;
+            break;
+        }
+        (*count)++;
+    }
+    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error)) {
+        snprintf (self->error, sizeof self->error, "cannot list audit events: %.200s", error.message);
+        status = r5_mongo_status (&error);
+    }
+    mongoc_cursor_destroy (cursor);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (opts);
+    bson_destroy (&filter);
+    return status;
+}

@@ -1,0 +1,564 @@
+/*  token_store: tokens and sessions in MongoDB, one document each.  */
+#include "token_store.h"
+
+#include <assert.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define s_streq(a, b) (strcmp ((a), (b)) == 0)
+
+struct _token_store_t {
+    r5_mongo_t *mongo;              //  borrowed
+    char error [256];
+};
+
+static const r5_mongo_index_t s_indexes [] = {
+    { "digest_unique", "{\"digest\": 1}", true, NULL },
+    { "user_created", "{\"user_id\": 1, \"created_at\": -1}", false, NULL },
+    //  Partial: only tokens created with a key take part, so keyless creates never collide.
+    { "user_idempotency_key", "{\"user_id\": 1, \"idempotency_key\": 1}", true,
+      "{\"idempotency_key\": {\"$exists\": true}}" },
+};
+
+token_store_t *
+token_store_new (r5_mongo_t *mongo)
+{
+    assert (mongo);
+    token_store_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->mongo = mongo;
+    return self;
+}
+
+void
+token_store_destroy (token_store_t **self_p)
+{
+    if (!*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+const char *
+token_store_error (token_store_t *self)
+{
+    return self->error;
+}
+
+int
+token_store_ensure_indexes (token_store_t *self, char *error, size_t error_size)
+{
+    return r5_mongo_ensure_indexes (self->mongo, TOKEN_COLLECTION, s_indexes,
+                                    sizeof s_indexes / sizeof s_indexes [0], error, error_size);
+}
+
+const char *
+token_kind_name (token_kind_t kind)
+{
+    return kind == TOKEN_KIND_SESSION ? "session" : "pat";
+}
+
+void
+token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [TOKEN_DIGEST_HEX_SIZE])
+{
+    sodium_bin2hex (out, TOKEN_DIGEST_HEX_SIZE, digest, R5_TOKEN_DIGEST_SIZE);
+}
+
+//  ---------------------------------------------------------------------------
+//  Documents <-> records
+
+//  Copy a string field into out (size bytes). -1 when it is not a string or too long.
+static int
+s_copy_utf8 (const bson_iter_t *iter, char *out, size_t size)
+{
+    if (!BSON_ITER_HOLDS_UTF8 (iter))
+        return -1;
+    uint32_t length;
+    const char *text = bson_iter_utf8 (iter, &length);
+    if (length >= size)
+        return -1;
+    memcpy (out, text, length);
+    out [length] = 0;
+    return 0;
+}
+
+//  A timestamp field: a BSON date (or an int64 written by another tool); null is 0.
+static int
+s_read_time (const bson_iter_t *iter, int64_t *out)
+{
+    if (BSON_ITER_HOLDS_DATE_TIME (iter))
+        *out = bson_iter_date_time (iter);
+    else
+    if (BSON_ITER_HOLDS_INT64 (iter) || BSON_ITER_HOLDS_INT32 (iter))
+        *out = bson_iter_as_int64 (iter);
+    else
+    if (BSON_ITER_HOLDS_NULL (iter))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+//  Read a document into a record. -1 (with the field in self->error) when a
+//  field has the wrong type: data from MongoDB is validated, never trusted.
+static int
+s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
+{
+    memset (out, 0, sizeof *out);
+    bson_iter_t iter;
+    if (!bson_iter_init (&iter, doc))
+        goto bad;
+    bool have_id = false, have_digest = false, have_kind = false;
+    while (bson_iter_next (&iter)) {
+        const char *key = bson_iter_key (&iter);
+        int rc = 0;
+        if (s_streq (key, "_id")) {
+            rc = s_copy_utf8 (&iter, out->id, sizeof out->id);
+            have_id = rc == 0;
+        }
+        else
+        if (s_streq (key, "kind")) {
+            char kind [16];
+            rc = s_copy_utf8 (&iter, kind, sizeof kind);
+            if (rc == 0 && s_streq (kind, "pat"))
+                out->kind = TOKEN_KIND_PAT;
+            else
+            if (rc == 0 && s_streq (kind, "session"))
+                out->kind = TOKEN_KIND_SESSION;
+            else
+                rc = -1;
+            have_kind = rc == 0;
+        }
+        else
+        if (s_streq (key, "user_id"))
+            rc = s_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
+        else
+        if (s_streq (key, "account_id"))
+            rc = s_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
+        else
+        if (s_streq (key, "digest")) {
+            rc = s_copy_utf8 (&iter, out->digest, sizeof out->digest);
+            have_digest = rc == 0;
+        }
+        else
+        if (s_streq (key, "hint"))
+            rc = s_copy_utf8 (&iter, out->hint, sizeof out->hint);
+        else
+        if (s_streq (key, "description"))
+            rc = s_copy_utf8 (&iter, out->description, sizeof out->description);
+        else
+        if (s_streq (key, "idempotency_key"))
+            rc = s_copy_utf8 (&iter, out->idempotency_key, sizeof out->idempotency_key);
+        else
+        if (s_streq (key, "last_used_ip"))
+            rc = s_copy_utf8 (&iter, out->last_used_ip, sizeof out->last_used_ip);
+        else
+        if (s_streq (key, "created_at"))
+            rc = s_read_time (&iter, &out->created_at);
+        else
+        if (s_streq (key, "last_used_at"))
+            rc = s_read_time (&iter, &out->last_used_at);
+        else
+        if (s_streq (key, "idle_expires_at"))
+            rc = s_read_time (&iter, &out->idle_expires_at);
+        else
+        if (s_streq (key, "absolute_expires_at"))
+            rc = s_read_time (&iter, &out->absolute_expires_at);
+        else
+        if (s_streq (key, "scopes")) {
+            bson_iter_t child;
+            if (!BSON_ITER_HOLDS_ARRAY (&iter) || !bson_iter_recurse (&iter, &child))
+                rc = -1;
+            while (rc == 0 && bson_iter_next (&child)) {
+                uint32_t length;
+                const char *name = BSON_ITER_HOLDS_UTF8 (&child) ? bson_iter_utf8 (&child, &length) : NULL;
+                R5__Scope scope = name ? r5_scope_from_name (name, length) : R5__SCOPE__SCOPE_UNSPECIFIED;
+                if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
+                    rc = -1;
+                out->scopes |= r5_scope_bit (scope);
+            }
+        }
+        if (rc) {
+            snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
+                      have_id ? out->id : "?", key);
+            return -1;
+        }
+    }
+    if (have_id && have_digest && have_kind && *out->user_id)
+        return 0;
+bad:
+    snprintf (self->error, sizeof self->error, "token document %s lacks required fields",
+              *out->id ? out->id : "?");
+    return -1;
+}
+
+static void
+s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
+{
+    bson_t array;
+    bson_append_array_begin (doc, key, -1, &array);
+    int index = 0;
+    for (int scope = 1; scope <= R5_SCOPE_COUNT; scope++)
+        if (scopes & r5_scope_bit ((R5__Scope) scope)) {
+            char number [16];
+            const char *index_key;
+            bson_uint32_to_string ((uint32_t) index++, &index_key, number, sizeof number);
+            bson_append_utf8 (&array, index_key, -1, r5_scope_name ((R5__Scope) scope), -1);
+        }
+    bson_append_array_end (doc, &array);
+}
+
+//  Filter on one of a user's own tokens.
+static void
+s_append_owner (bson_t *filter, const char *id, const char *user_id, const char *account_id,
+                token_kind_t kind)
+{
+    BSON_APPEND_UTF8 (filter, "_id", id);
+    BSON_APPEND_UTF8 (filter, "user_id", user_id);
+    BSON_APPEND_UTF8 (filter, "account_id", account_id);
+    BSON_APPEND_UTF8 (filter, "kind", token_kind_name (kind));
+}
+
+static R5__Status
+s_fail (token_store_t *self, const char *what, const bson_error_t *error)
+{
+    snprintf (self->error, sizeof self->error, "cannot %s: %.200s", what, error->message);
+    return r5_mongo_status (error);
+}
+
+//  Run findAndModify; on success *found says whether a document matched and,
+//  if out is not NULL, holds it (the old one or the new one, as flags say).
+static R5__Status
+s_find_and_modify (token_store_t *self, const char *what, const bson_t *filter, const bson_t *update,
+                   mongoc_find_and_modify_flags_t flags, bool *found, token_record_t *out)
+{
+    R5__Status status = R5__STATUS__STATUS_INTERNAL;
+    bson_error_t error;
+    bson_t reply = BSON_INITIALIZER;
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    mongoc_find_and_modify_opts_t *opts = mongoc_find_and_modify_opts_new ();
+    if (update)
+        mongoc_find_and_modify_opts_set_update (opts, update);
+    mongoc_find_and_modify_opts_set_flags (opts, flags);
+    *found = false;
+
+    bson_destroy (&reply);
+    if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error)) {
+        status = s_fail (self, what, &error);
+        goto cleanup;
+    }
+    bson_iter_t iter;
+    if (bson_iter_init_find (&iter, &reply, "value") && BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+        uint32_t length;
+        const uint8_t *data;
+        bson_iter_document (&iter, &length, &data);
+        bson_t doc;
+        if (!bson_init_static (&doc, data, length) || (out && s_record_from_bson (self, &doc, out)))
+            goto cleanup;
+        *found = true;
+    }
+    status = R5__STATUS__STATUS_OK;
+
+cleanup:
+    bson_destroy (&reply);
+    mongoc_find_and_modify_opts_destroy (opts);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    return status;
+}
+
+//  Find one document by filter into out.
+static R5__Status
+s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
+{
+    R5__Status status = R5__STATUS__STATUS_NOT_FOUND;
+    bson_error_t error;
+    const bson_t *doc;
+    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
+    if (mongoc_cursor_next (cursor, &doc))
+        status = s_record_from_bson (self, doc, out) ? R5__STATUS__STATUS_INTERNAL : R5__STATUS__STATUS_OK;
+    else
+    if (mongoc_cursor_error (cursor, &error))
+        status = s_fail (self, "find token", &error);
+    mongoc_cursor_destroy (cursor);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (opts);
+    return status;
+}
+
+//  ---------------------------------------------------------------------------
+//  Operations
+
+R5__Status
+token_store_insert (token_store_t *self, const token_record_t *record, bool *idempotency_taken)
+{
+    *idempotency_taken = false;
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&doc, "_id", record->id);
+    BSON_APPEND_UTF8 (&doc, "kind", token_kind_name (record->kind));
+    BSON_APPEND_UTF8 (&doc, "user_id", record->user_id);
+    BSON_APPEND_UTF8 (&doc, "account_id", record->account_id);
+    BSON_APPEND_UTF8 (&doc, "digest", record->digest);
+    BSON_APPEND_UTF8 (&doc, "hint", record->hint);
+    if (record->kind == TOKEN_KIND_PAT) {
+        BSON_APPEND_UTF8 (&doc, "description", record->description);
+        s_append_scopes (&doc, "scopes", record->scopes);
+        if (*record->idempotency_key)
+            BSON_APPEND_UTF8 (&doc, "idempotency_key", record->idempotency_key);
+    }
+    BSON_APPEND_DATE_TIME (&doc, "created_at", record->created_at);
+    if (record->last_used_at)
+        BSON_APPEND_DATE_TIME (&doc, "last_used_at", record->last_used_at);
+    else
+        BSON_APPEND_NULL (&doc, "last_used_at");
+    BSON_APPEND_UTF8 (&doc, "last_used_ip", record->last_used_ip);
+    if (record->kind == TOKEN_KIND_SESSION) {
+        BSON_APPEND_DATE_TIME (&doc, "idle_expires_at", record->idle_expires_at);
+        BSON_APPEND_DATE_TIME (&doc, "absolute_expires_at", record->absolute_expires_at);
+    }
+
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    bool inserted = mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (&doc);
+    if (!inserted) {
+        status = s_fail (self, "insert token", &error);
+        //  Which unique index refused it is asked of the data, not of the
+        //  server's error text, whose wording differs between servers.
+        if (status == R5__STATUS__STATUS_CONFLICT && *record->idempotency_key) {
+            token_record_t existing;
+            *idempotency_taken = token_store_find_by_idempotency_key (
+                self, record->user_id, record->idempotency_key, &existing) == R5__STATUS__STATUS_OK;
+        }
+    }
+    return status;
+}
+
+R5__Status
+token_store_find_by_digest (token_store_t *self, const char *digest, token_record_t *out)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "digest", digest);
+    R5__Status status = s_find_one (self, &filter, out);
+    bson_destroy (&filter);
+    //  A second check that the index answered what was asked for.
+    if (status == R5__STATUS__STATUS_OK && sodium_memcmp (out->digest, digest, TOKEN_DIGEST_HEX_SIZE - 1))
+        status = R5__STATUS__STATUS_NOT_FOUND;
+    return status;
+}
+
+R5__Status
+token_store_find_own (token_store_t *self, const char *id, const char *user_id,
+                      const char *account_id, token_kind_t kind, token_record_t *out)
+{
+    bson_t filter = BSON_INITIALIZER;
+    s_append_owner (&filter, id, user_id, account_id, kind);
+    R5__Status status = s_find_one (self, &filter, out);
+    bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
+token_store_find_by_idempotency_key (token_store_t *self, const char *user_id, const char *key,
+                                     token_record_t *out)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "user_id", user_id);
+    BSON_APPEND_UTF8 (&filter, "idempotency_key", key);
+    R5__Status status = s_find_one (self, &filter, out);
+    bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
+token_store_list (token_store_t *self, const char *user_id, const char *account_id,
+                  int64_t after_created_at, const char *after_id,
+                  token_record_t *out, size_t limit, size_t *count)
+{
+    *count = 0;
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    const bson_t *doc;
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "user_id", user_id);
+    BSON_APPEND_UTF8 (&filter, "account_id", account_id);
+    BSON_APPEND_UTF8 (&filter, "kind", "pat");
+    if (after_id) {
+        //  Strictly after (created_at, _id) in newest-first order.
+        bson_t or, older, same, lt, id_lt;
+        BSON_APPEND_ARRAY_BEGIN (&filter, "$or", &or);
+        BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &older);
+        BSON_APPEND_DOCUMENT_BEGIN (&older, "created_at", &lt);
+        BSON_APPEND_DATE_TIME (&lt, "$lt", after_created_at);
+        bson_append_document_end (&older, &lt);
+        bson_append_document_end (&or, &older);
+        BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &same);
+        BSON_APPEND_DATE_TIME (&same, "created_at", after_created_at);
+        BSON_APPEND_DOCUMENT_BEGIN (&same, "_id", &id_lt);
+        BSON_APPEND_UTF8 (&id_lt, "$lt", after_id);
+        bson_append_document_end (&same, &id_lt);
+        bson_append_document_end (&or, &same);
+        bson_append_array_end (&filter, &or);
+    }
+    bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
+                             "limit", BCON_INT64 ((int64_t) limit));
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
+    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
+        if (s_record_from_bson (self, doc, &out [*count])) {
+            status = R5__STATUS__STATUS_INTERNAL;
+            break;
+        }
+        (*count)++;
+    }
+    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error))
+        status = s_fail (self, "list tokens", &error);
+    mongoc_cursor_destroy (cursor);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (opts);
+    bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
+token_store_update (token_store_t *self, const char *id, const char *user_id,
+                    const char *account_id, const char *description,
+                    const r5_scope_set_t *scopes, token_record_t *before, token_record_t *after)
+{
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
+    if (description)
+        BSON_APPEND_UTF8 (&set, "description", description);
+    if (scopes)
+        s_append_scopes (&set, "scopes", *scopes);
+    bson_append_document_end (&update, &set);
+    bool found;
+    //  The old document: its scopes are the audit trail's "before".
+    R5__Status status = s_find_and_modify (self, "update token", &filter, &update,
+                                           MONGOC_FIND_AND_MODIFY_NONE, &found, before);
+    bson_destroy (&filter);
+    bson_destroy (&update);
+    if (status != R5__STATUS__STATUS_OK)
+        return status;
+    if (!found)
+        return R5__STATUS__STATUS_NOT_FOUND;
+    *after = *before;
+    if (description)
+        snprintf (after->description, sizeof after->description, "%s", description);
+    if (scopes)
+        after->scopes = *scopes;
+    return R5__STATUS__STATUS_OK;
+}
+
+R5__Status
+token_store_swap_digest (token_store_t *self, const char *id, const char *user_id,
+                         const char *account_id, const char *expected_digest,
+                         const char *digest, const char *hint, token_record_t *after)
+{
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    BSON_APPEND_UTF8 (&filter, "digest", expected_digest);
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
+    BSON_APPEND_UTF8 (&set, "digest", digest);
+    BSON_APPEND_UTF8 (&set, "hint", hint);
+    //  Last use belongs to the old value: the new one has not been used yet.
+    BSON_APPEND_NULL (&set, "last_used_at");
+    BSON_APPEND_UTF8 (&set, "last_used_ip", "");
+    bson_append_document_end (&update, &set);
+    bool found;
+    R5__Status status = s_find_and_modify (self, "regenerate token", &filter, &update,
+                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
+    bson_destroy (&filter);
+    bson_destroy (&update);
+    if (status != R5__STATUS__STATUS_OK)
+        return status;
+    if (found)
+        return R5__STATUS__STATUS_OK;
+    //  No match: either the token is gone, or a concurrent change got there first.
+    token_record_t current;
+    status = token_store_find_own (self, id, user_id, account_id, TOKEN_KIND_PAT, &current);
+    if (status == R5__STATUS__STATUS_OK)
+        return R5__STATUS__STATUS_CONFLICT;
+    return status;
+}
+
+R5__Status
+token_store_delete_own (token_store_t *self, const char *id, const char *user_id,
+                        const char *account_id, token_kind_t kind)
+{
+    R5__Status status = R5__STATUS__STATUS_NOT_FOUND;
+    bson_error_t error;
+    bson_t filter = BSON_INITIALIZER;
+    bson_t reply = BSON_INITIALIZER;
+    s_append_owner (&filter, id, user_id, account_id, kind);
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    bson_destroy (&reply);
+    if (!mongoc_collection_delete_one (collection, &filter, NULL, &reply, &error))
+        status = s_fail (self, "delete token", &error);
+    else {
+        bson_iter_t iter;
+        if (bson_iter_init_find (&iter, &reply, "deletedCount") && bson_iter_as_int64 (&iter) > 0)
+            status = R5__STATUS__STATUS_OK;
+    }
+    bson_destroy (&reply);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
+token_store_delete_by_digest (token_store_t *self, const char *digest, token_kind_t kind,
+                              token_record_t *out)
+{
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "digest", digest);
+    BSON_APPEND_UTF8 (&filter, "kind", token_kind_name (kind));
+    bool found;
+    R5__Status status = s_find_and_modify (self, "delete session", &filter, NULL,
+                                           MONGOC_FIND_AND_MODIFY_REMOVE, &found, out);
+    bson_destroy (&filter);
+    if (status == R5__STATUS__STATUS_OK && !found)
+        status = R5__STATUS__STATUS_NOT_FOUND;
+    return status;
+}
+
+R5__Status
+token_store_touch (token_store_t *self, const char *id, const char *digest,
+                   int64_t now, const char *ip, int64_t idle_expires_at)
+{
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    BSON_APPEND_UTF8 (&filter, "_id", id);
+    BSON_APPEND_UTF8 (&filter, "digest", digest);
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
+    BSON_APPEND_DATE_TIME (&set, "last_used_at", now);
+    BSON_APPEND_UTF8 (&set, "last_used_ip", ip);
+    if (idle_expires_at > 0)
+        BSON_APPEND_DATE_TIME (&set, "idle_expires_at", idle_expires_at);
+    bson_append_document_end (&update, &set);
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    if (!mongoc_collection_update_one (collection, &filter, &update, NULL, NULL, &error))
+        status = s_fail (self, "record token use", &error);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (&filter);
+    bson_destroy (&update);
+    return status;
+}

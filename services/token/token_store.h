@@ -1,0 +1,117 @@
+/*  token_store: the MongoDB collection `tokens`, personal access tokens and
+    login sessions alike. A document holds only the keyed digest of a value
+    (never the value), its display hint, and the token's metadata:
+
+    { _id: "<24 hex>", kind: "pat" | "session", user_id, account_id,
+      digest: "<64 hex, unique>", hint: "r5p_…abcd", description, scopes: ["incidentsRead"],
+      idempotency_key (pats created with one), created_at: Date, last_used_at: Date | null,
+      last_used_ip, idle_expires_at: Date, absolute_expires_at: Date (sessions) }
+
+    Every call is one single-document operation. Calls that act for a user
+    filter on user_id and account_id as well as the id, so another user's
+    token is indistinguishable from a missing one. Functions return a Status;
+    on anything but OK / NOT_FOUND / CONFLICT token_store_error says why. */
+#ifndef TOKEN_STORE_H
+#define TOKEN_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "r5_mongo.h"
+#include "r5_scope.h"
+#include "r5_token_format.h"
+#include "token_input.h"
+
+#define TOKEN_COLLECTION "tokens"
+#define TOKEN_DIGEST_HEX_SIZE (R5_TOKEN_DIGEST_SIZE * 2 + 1)
+
+typedef enum {
+    TOKEN_KIND_PAT = 1,
+    TOKEN_KIND_SESSION = 2
+} token_kind_t;
+
+typedef struct {
+    char id [TOKEN_ID_SIZE];
+    token_kind_t kind;
+    char user_id [TOKEN_USER_ID_MAX + 1];
+    char account_id [TOKEN_USER_ID_MAX + 1];
+    char digest [TOKEN_DIGEST_HEX_SIZE];
+    char hint [R5_TOKEN_HINT_SIZE];
+    char description [TOKEN_DESCRIPTION_MAX_BYTES + 1];
+    r5_scope_set_t scopes;
+    char idempotency_key [TOKEN_IDEMPOTENCY_KEY_MAX + 1];   //  "" when none
+    int64_t created_at;             //  ms since the epoch
+    int64_t last_used_at;           //  0 when never used
+    char last_used_ip [TOKEN_IP_MAX + 1];
+    int64_t idle_expires_at;        //  sessions only
+    int64_t absolute_expires_at;    //  sessions only
+} token_record_t;
+
+typedef struct _token_store_t token_store_t;
+
+//  A store over a borrowed pool (the pool must outlive the store).
+token_store_t *token_store_new (r5_mongo_t *mongo);
+void token_store_destroy (token_store_t **self_p);
+
+//  Why the last call failed (for logs; never shown to clients).
+const char *token_store_error (token_store_t *self);
+
+//  Create the indexes of `tokens`. 0, or -1 with one line in error.
+int token_store_ensure_indexes (token_store_t *self, char *error, size_t error_size);
+
+//  Hex of a digest, into out (TOKEN_DIGEST_HEX_SIZE bytes).
+void token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [TOKEN_DIGEST_HEX_SIZE]);
+
+//  Insert a new token. CONFLICT when its digest or (user, idempotency key) is taken;
+//  *idempotency_taken tells which.
+R5__Status token_store_insert (token_store_t *self, const token_record_t *record, bool *idempotency_taken);
+
+//  Find by digest (verification: one index lookup). NOT_FOUND when absent.
+R5__Status token_store_find_by_digest (token_store_t *self, const char *digest, token_record_t *out);
+
+//  Find one of the user's own tokens of a kind. NOT_FOUND when missing or another user's.
+R5__Status token_store_find_own (token_store_t *self, const char *id, const char *user_id,
+                                 const char *account_id, token_kind_t kind, token_record_t *out);
+
+//  The user's PAT created with this idempotency key. NOT_FOUND when none.
+R5__Status token_store_find_by_idempotency_key (token_store_t *self, const char *user_id,
+                                                const char *key, token_record_t *out);
+
+//  The user's PATs, newest first, after the cursor position (created_at, id)
+//  when after_id is not NULL. Writes up to limit records; *count says how many.
+R5__Status token_store_list (token_store_t *self, const char *user_id, const char *account_id,
+                             int64_t after_created_at, const char *after_id,
+                             token_record_t *out, size_t limit, size_t *count);
+
+//  Set the description (when not NULL) and/or the scopes (when not NULL) of
+//  one of the user's PATs. Fills before and after. NOT_FOUND when not own.
+R5__Status token_store_update (token_store_t *self, const char *id, const char *user_id,
+                               const char *account_id, const char *description,
+                               const r5_scope_set_t *scopes,
+                               token_record_t *before, token_record_t *after);
+
+//  Replace the digest and hint of one of the user's PATs, only if its digest
+//  is still expected_digest (so of two concurrent regenerates exactly one
+//  wins). Clears last_used. Fills after. CONFLICT when another change won,
+//  NOT_FOUND when the token is gone or not own.
+R5__Status token_store_swap_digest (token_store_t *self, const char *id, const char *user_id,
+                                    const char *account_id, const char *expected_digest,
+                                    const char *digest, const char *hint, token_record_t *after);
+
+//  Delete one of the user's tokens of a kind. NOT_FOUND when not own.
+R5__Status token_store_delete_own (token_store_t *self, const char *id, const char *user_id,
+                                   const char *account_id, token_kind_t kind);
+
+//  Delete the token with this digest and kind, filling out with what was
+//  deleted. NOT_FOUND when absent.
+R5__Status token_store_delete_by_digest (token_store_t *self, const char *digest,
+                                         token_kind_t kind, token_record_t *out);
+
+//  Record a use: last_used_at/ip, and for sessions the slid idle expiry
+//  (idle_expires_at > 0). Only while the digest is still the one verified.
+R5__Status token_store_touch (token_store_t *self, const char *id, const char *digest,
+                              int64_t now, const char *ip, int64_t idle_expires_at);
+
+//  Names used in documents.
+const char *token_kind_name (token_kind_t kind);
+
+#endif

@@ -1,0 +1,1174 @@
+/*  test_token_service: r5-token end to end inside one process — the real
+    dev server (deploy/devmongo/r5-devmongo), the real broker actor, the
+    token service actor, and a tiny fake of r5.resource that answers
+    GetUsers from a table (the integration test uses the real one).
+
+    What a caller would see: values only in the create/regenerate reply and
+    nowhere in the database, verification, regenerate, races, updates,
+    deletes, other users, PAT principals, idempotent retries, inactive users,
+    pagination, sessions, events and the audit trail. */
+#include <czmq.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "r5_client.h"
+#include "r5_mongo.h"
+#include "r5_rpc.h"
+#include "r5_service.h"
+#include "r5_time.h"
+#include "r5_token_format.h"
+#include "r5/resource.pb-c.h"
+#include "r5/token.pb-c.h"
+#include "token_server.h"
+#include "token_store.h"
+
+static int s_failures = 0;
+
+#define CHECK(cond, ...) do { \
+    if (!(cond)) { \
+        s_failures++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fprintf (stderr, "\n"); \
+    } \
+} while (0)
+
+#define ACCOUNT "acct000000000000000000a1"
+#define ACCOUNT_B "acct000000000000000000b2"
+#define ALICE "user000000000000000000a1"
+#define BOB "user000000000000000000b2"
+#define CAROL "user000000000000000000c3"
+#define MALLORY "user000000000000000000d4"   //  another account
+
+//  ---------------------------------------------------------------------------
+//  The dev server
+
+static pid_t s_mongo_pid = -1;
+static char s_data_dir [256];
+
+static int
+s_start_devmongo (void)
+{
+    const char *source = getenv ("R5_SOURCE_DIR");
+    char script [512];
+    snprintf (script, sizeof script, "%s/deploy/devmongo/r5-devmongo", source ? source : ".");
+    snprintf (s_data_dir, sizeof s_data_dir, "/tmp/test_token_service.XXXXXX");
+    if (!mkdtemp (s_data_dir))
+        return -1;
+    int fds [2];
+    if (pipe (fds))
+        return -1;
+    s_mongo_pid = fork ();
+    if (s_mongo_pid == 0) {
+        dup2 (fds [1], STDOUT_FILENO);
+        close (fds [0]);
+        close (fds [1]);
+        execl ("/usr/bin/python3", "python3", script, "--data-dir", s_data_dir, "--port", "0",
+               "--log-level", "warning", (char *) NULL);
+        fprintf (stderr, "cannot exec /usr/bin/python3 %s\n", script);
+        _exit (127);
+    }
+    close (fds [1]);
+    //  Wait for the ready line, not for a while.
+    FILE *out = fdopen (fds [0], "r");
+    char line [256];
+    int port = -1;
+    while (out && fgets (line, sizeof line, out))
+        if (sscanf (line, "r5-devmongo ready port=%d", &port) == 1)
+            break;
+    //  Keep the pipe open (the server may write more); it closes at exit.
+    return port;
+}
+
+static void
+s_stop_devmongo (void)
+{
+    if (s_mongo_pid > 0) {
+        kill (s_mongo_pid, SIGTERM);
+        waitpid (s_mongo_pid, NULL, 0);
+    }
+    char command [300];
+    snprintf (command, sizeof command, "rm -rf '%s'", s_data_dir);
+    if (*s_data_dir && system (command) != 0)
+        fprintf (stderr, "cannot remove %s\n", s_data_dir);
+}
+
+//  ---------------------------------------------------------------------------
+//  A fake r5.resource: GetUsers from a table; one user can be deactivated
+
+static atomic_int s_alice_active = 1;
+
+typedef struct { const char *id, *account, *name, *email; R5__Role role; } s_fake_user_t;
+static const s_fake_user_t s_users [] = {
+    { ALICE, ACCOUNT, "Alice", "alice@example.com", R5__ROLE__ROLE_OWNER },
+    { BOB, ACCOUNT, "Bob", "bob@example.com", R5__ROLE__ROLE_ADMINISTRATOR },
+    { CAROL, ACCOUNT, "Carol", "carol@example.com", R5__ROLE__ROLE_MEMBER },
+    { MALLORY, ACCOUNT_B, "Mallory", "mallory@example.com", R5__ROLE__ROLE_OWNER },
+};
+
+static void *
+s_fake_new (void *config, char *error, size_t error_size)
+{
+    return (void *) 1;
+}
+
+static void
+s_fake_destroy (void **state_p)
+{
+    *state_p = NULL;
+}
+
+static uint8_t *
+s_fake_handle (void *state, const uint8_t *body, size_t size, int64_t deadline, size_t *reply_size)
+{
+    R5__ResourceReply reply = R5__RESOURCE_REPLY__INIT;
+    R5__UserList list = R5__USER_LIST__INIT;
+    R5__User users [4];
+    R5__User *pointers [4];
+    R5__ResourceRequest *request = r5__resource_request__unpack (NULL, size, body);
+    if (!request || request->body_case != R5__RESOURCE_REQUEST__BODY_GET_USERS)
+        reply.status = R5__STATUS__STATUS_MALFORMED;
+    else {
+        for (size_t i = 0; i < request->get_users->n_ids; i++)
+            for (size_t j = 0; j < 4 && list.n_users < 4; j++)
+                if (streq (request->get_users->ids [i], s_users [j].id)) {
+                    R5__User *user = &users [list.n_users];
+                    r5__user__init (user);
+                    user->id = (char *) s_users [j].id;
+                    user->account_id = (char *) s_users [j].account;
+                    user->name = (char *) s_users [j].name;
+                    user->email = (char *) s_users [j].email;
+                    user->role = s_users [j].role;
+                    user->active = j == 0 ? atomic_load (&s_alice_active) : 1;
+                    pointers [list.n_users++] = user;
+                }
+        list.users = pointers;
+        reply.body_case = R5__RESOURCE_REPLY__BODY_USERS;
+        reply.users = &list;
+    }
+    uint8_t *packed = r5_rpc_pack (&reply.base, reply_size);
+    if (request)
+        r5__resource_request__free_unpacked (request, NULL);
+    return packed;
+}
+
+//  ---------------------------------------------------------------------------
+//  Calls
+
+static r5_client_t *s_client;
+static zsock_t *s_events;
+
+//  Every value ever issued, to look for in the database at the end.
+static char s_values [200][R5_TOKEN_LENGTH + 1];
+static int s_value_count;
+
+static void
+s_remember (const char *value)
+{
+    if (s_value_count < 200 && value && strlen (value) == R5_TOKEN_LENGTH)
+        snprintf (s_values [s_value_count++], R5_TOKEN_LENGTH + 1, "%s", value);
+}
+
+static R5__TokenReply *
+s_call (R5__TokenRequest *request)
+{
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    if (!request->meta) {
+        r5_rpc_meta_init (&meta, "test", "test-rid", 5000);
+        request->meta = &meta;
+    }
+    size_t size;
+    uint8_t *body = r5_rpc_pack (&request->base, &size);
+    zframe_t *frame = NULL;
+    int rc = r5_client_call (s_client, R5_SERVICE_TOKEN, body, size, 5000, false, &frame);
+    free (body);
+    if (request->meta == &meta)
+        request->meta = NULL;
+    if (rc) {
+        fprintf (stderr, "call failed: %s\n", r5_rpc_strerror (rc));
+        return NULL;
+    }
+    R5__TokenReply *reply = r5__token_reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    if (reply && reply->body_case == R5__TOKEN_REPLY__BODY_ISSUED)
+        s_remember (reply->issued->value);
+    if (reply && reply->body_case == R5__TOKEN_REPLY__BODY_SESSION)
+        s_remember (reply->session->value);
+    return reply;
+}
+
+static void
+s_free (R5__TokenReply **reply_p)
+{
+    if (*reply_p)
+        r5__token_reply__free_unpacked (*reply_p, NULL);
+    *reply_p = NULL;
+}
+
+static R5__Status
+s_status (R5__TokenReply *reply)
+{
+    return reply ? reply->status : (R5__Status) -1;
+}
+
+//  Meta for a call made on behalf of a user with a credential kind.
+static void
+s_meta_for (R5__RequestMeta *meta, R5__Principal *principal, const char *user, const char *account,
+            R5__CredentialKind kind)
+{
+    r5__request_meta__init (meta);
+    r5__principal__init (principal);
+    r5_rpc_meta_init (meta, "test", "test-rid", 5000);
+    meta->client_ip = "192.0.2.10";
+    principal->user_id = (char *) user;
+    principal->account_id = (char *) account;
+    principal->kind = kind;
+    meta->principal = principal;
+}
+
+//  Create a PAT for a user (session principal). Returns the reply.
+static R5__TokenReply *
+s_create (const char *user, const char *account, const char *description,
+          const R5__Scope *scopes, size_t n_scopes, const char *key)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, user, account, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
+    create.description = (char *) description;
+    create.scopes = (R5__Scope *) scopes;
+    create.n_scopes = n_scopes;
+    create.idempotency_key = (char *) (key ? key : "");
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
+    request.create = &create;
+    return s_call (&request);
+}
+
+static R5__TokenReply *
+s_verify (const char *value, const char *ip)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__VerifyTokenRequest verify = R5__VERIFY_TOKEN_REQUEST__INIT;
+    verify.value = (char *) value;
+    verify.client_ip = (char *) (ip ? ip : "");
+    request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
+    request.verify = &verify;
+    return s_call (&request);
+}
+
+//  A management call by id (get, regenerate, delete, list_events) for a user.
+static R5__TokenReply *
+s_by_id (R5__TokenRequest__BodyCase which, const char *id, const char *user, const char *account,
+         R5__CredentialKind kind)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, user, account, kind);
+    request.meta = &meta;
+    request.body_case = which;
+    R5__GetTokenRequest get = R5__GET_TOKEN_REQUEST__INIT;
+    R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
+    R5__DeleteTokenRequest delete_ = R5__DELETE_TOKEN_REQUEST__INIT;
+    R5__ListTokenEventsRequest events = R5__LIST_TOKEN_EVENTS_REQUEST__INIT;
+    get.id = regenerate.id = delete_.id = events.id = (char *) id;
+    request.get = &get;         //  union: the one matching body_case is set below
+    if (which == R5__TOKEN_REQUEST__BODY_REGENERATE)
+        request.regenerate = &regenerate;
+    else
+    if (which == R5__TOKEN_REQUEST__BODY_DELETE)
+        request.delete_ = &delete_;
+    else
+    if (which == R5__TOKEN_REQUEST__BODY_LIST_EVENTS)
+        request.list_events = &events;
+    return s_call (&request);
+}
+
+static R5__TokenReply *
+s_update (const char *id, const char *user, const char *account, R5__CredentialKind kind,
+          const char *description, bool set_scopes, const R5__Scope *scopes, size_t n_scopes)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, user, account, kind);
+    R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
+    update.id = (char *) id;
+    if (description) {
+        update.description_present_case = R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
+        update.description = (char *) description;
+    }
+    update.set_scopes = set_scopes;
+    update.scopes = (R5__Scope *) scopes;
+    update.n_scopes = n_scopes;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_UPDATE;
+    request.update = &update;
+    return s_call (&request);
+}
+
+static R5__TokenReply *
+s_list (const char *user, const char *account, R5__CredentialKind kind, int first, const char *after)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, user, account, kind);
+    R5__ListTokensRequest list = R5__LIST_TOKENS_REQUEST__INIT;
+    list.first = first;
+    list.after = (char *) (after ? after : "");
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_LIST;
+    request.list = &list;
+    return s_call (&request);
+}
+
+//  Wait for an event with this topic (others that arrive first are skipped).
+static bool
+s_expect_event (const char *topic)
+{
+    int64_t until = zclock_mono () + 3000;
+    while (zclock_mono () < until) {
+        zmsg_t *msg = zmsg_recv (s_events);
+        if (!msg)
+            continue;
+        char *got = zmsg_popstr (msg);
+        if (getenv ("TEST_DEBUG")) fprintf (stderr, "event %s\n", got);
+        bool match = got && streq (got, topic) && zmsg_size (msg) == 1;
+        zstr_free (&got);
+        zmsg_destroy (&msg);
+        if (match)
+            return true;
+    }
+    return false;
+}
+
+static bool
+s_scopes_are (R5__Scope *scopes, size_t n, r5_scope_set_t expected)
+{
+    return r5_scope_set_of (scopes, n) == expected && n == (size_t) __builtin_popcount (expected);
+}
+
+//  ---------------------------------------------------------------------------
+//  Scenarios
+
+static const R5__Scope s_read_write [] = {
+    R5__SCOPE__SCOPE_INCIDENTS_READ, R5__SCOPE__SCOPE_TEAMS_WRITE, R5__SCOPE__SCOPE_INCIDENTS_READ
+};
+#define READ_WRITE_SET (r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ) | r5_scope_bit (R5__SCOPE__SCOPE_TEAMS_WRITE))
+
+static void
+s_test_lifecycle (void)
+{
+    //  Create: the value appears once, in this reply; scopes are deduplicated.
+    R5__TokenReply *created = s_create (ALICE, ACCOUNT, "CI deploy", s_read_write, 3, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create: %s", created ? created->message : "no reply");
+    if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
+        s_free (&created);
+        return;
+    }
+    char id [TOKEN_ID_SIZE], value [R5_TOKEN_LENGTH + 1];
+    snprintf (id, sizeof id, "%s", created->issued->token->id);
+    snprintf (value, sizeof value, "%s", created->issued->value);
+    CHECK (r5_token_check (value, strlen (value)) == R5_TOKEN_PAT, "a well-formed r5p_ value: %s", value);
+    CHECK (s_scopes_are (created->issued->token->scopes, created->issued->token->n_scopes, READ_WRITE_SET),
+           "two scopes, deduplicated");
+    CHECK (streq (created->issued->token->description, "CI deploy"), "description");
+    CHECK (strncmp (created->issued->token->hint, "r5p_", 4) == 0
+        && streq (created->issued->token->hint + strlen (created->issued->token->hint) - 4, value + 36),
+           "hint is r5p_…last4: %s", created->issued->token->hint);
+    CHECK (created->issued->token->created_at_unix_ms > 0, "created_at");
+    s_free (&created);
+
+    //  Verify: the principal of the PAT.
+    R5__TokenReply *verified = s_verify (value, "198.51.100.7");
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "verify ok");
+    if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
+        R5__Principal *p = verified->verify->principal;
+        CHECK (streq (p->user_id, ALICE) && streq (p->account_id, ACCOUNT) && streq (p->token_id, id),
+               "principal ids");
+        CHECK (p->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN, "kind pat");
+        CHECK (p->role == R5__ROLE__ROLE_OWNER && streq (p->name, "Alice") && streq (p->email, "alice@example.com"),
+               "role, name, email from r5.resource");
+        CHECK (s_scopes_are (p->scopes, p->n_scopes, READ_WRITE_SET), "principal scopes");
+        CHECK (verified->verify->expires_unix_ms == 0, "pats do not expire");
+    }
+    s_free (&verified);
+
+    //  lastUsedAt and ip recorded; a second use within the minute is not written.
+    R5__TokenReply *again = s_verify (value, "203.0.113.99");
+    CHECK (s_status (again) == R5__STATUS__STATUS_OK, "verify again");
+    s_free (&again);
+    R5__TokenReply *got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (got) == R5__STATUS__STATUS_OK && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "get own");
+    if (got && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN) {
+        CHECK (got->token->last_used_at_unix_ms > 0, "last used recorded");
+        CHECK (streq (got->token->last_used_ip, "198.51.100.7"), "first use's ip kept (throttled): %s",
+               got->token->last_used_ip);
+        CHECK (streq (got->token->id, id), "same id");
+    }
+    s_free (&got);
+
+    //  Unknown value of a valid shape, and a bad checksum: one identical answer.
+    char unknown [R5_TOKEN_LENGTH + 1];
+    r5_token_generate (R5_TOKEN_PAT, unknown);
+    R5__TokenReply *no = s_verify (unknown, NULL);
+    char bad [R5_TOKEN_LENGTH + 1];
+    snprintf (bad, sizeof bad, "%s", value);
+    bad [R5_TOKEN_LENGTH - 1] = bad [R5_TOKEN_LENGTH - 1] == 'A' ? 'B' : 'A';
+    R5__TokenReply *badsum = s_verify (bad, NULL);
+    R5__TokenReply *empty = s_verify ("", NULL);
+    CHECK (s_status (no) == R5__STATUS__STATUS_UNAUTHENTICATED, "unknown: unauthenticated");
+    CHECK (s_status (badsum) == R5__STATUS__STATUS_UNAUTHENTICATED, "bad checksum: unauthenticated");
+    CHECK (s_status (empty) == R5__STATUS__STATUS_UNAUTHENTICATED, "empty: unauthenticated");
+    CHECK (no && badsum && empty && streq (no->message, badsum->message) && streq (no->message, empty->message)
+        && no->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "one message for every cause");
+    s_free (&no);
+    s_free (&badsum);
+    s_free (&empty);
+
+    //  Update scopes: effective on the next verify, and announced.
+    const R5__Scope users_read [] = { R5__SCOPE__SCOPE_USERS_READ };
+    R5__TokenReply *updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
+                                        NULL, true, users_read, 1);
+    CHECK (s_status (updated) == R5__STATUS__STATUS_OK, "update scopes");
+    if (updated && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN)
+        CHECK (s_scopes_are (updated->token->scopes, updated->token->n_scopes,
+                             r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)) && streq (updated->token->description, "CI deploy"),
+               "update reply: new scopes, same description");
+    s_free (&updated);
+    char topic [80];
+    snprintf (topic, sizeof topic, "token.updated %s", id);
+    CHECK (s_expect_event (topic), "event %s", topic);
+    verified = s_verify (value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+        && s_scopes_are (verified->verify->principal->scopes, verified->verify->principal->n_scopes,
+                         r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)), "new scopes on the next verify");
+    s_free (&verified);
+    //  Description only; then scopes emptied.
+    updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "CI deploy (prod)", false, NULL, 0);
+    CHECK (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+        && streq (updated->token->description, "CI deploy (prod)") && updated->token->n_scopes == 1,
+           "update description keeps scopes");
+    s_free (&updated);
+    updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, NULL, false, NULL, 0);
+    CHECK (s_status (updated) == R5__STATUS__STATUS_BAD_INPUT, "update with nothing to change");
+    s_free (&updated);
+
+    //  Regenerate: a new value; the old one fails; id, description, scopes kept.
+    R5__TokenReply *regenerated = s_by_id (R5__TOKEN_REQUEST__BODY_REGENERATE, id, ALICE, ACCOUNT,
+                                           R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (regenerated) == R5__STATUS__STATUS_OK && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+           "regenerate");
+    char fresh [R5_TOKEN_LENGTH + 1] = "";
+    if (regenerated && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
+        snprintf (fresh, sizeof fresh, "%s", regenerated->issued->value);
+        CHECK (!streq (fresh, value) && r5_token_check (fresh, strlen (fresh)) == R5_TOKEN_PAT, "a new value");
+        R5__Token *t = regenerated->issued->token;
+        CHECK (streq (t->id, id) && streq (t->description, "CI deploy (prod)")
+            && s_scopes_are (t->scopes, t->n_scopes, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
+               "id, description and scopes kept");
+        CHECK (streq (t->hint + strlen (t->hint) - 4, fresh + 36), "hint follows the new value");
+    }
+    s_free (&regenerated);
+    snprintf (topic, sizeof topic, "token.revoked %s", id);
+    CHECK (s_expect_event (topic), "event %s after regenerate", topic);
+    verified = s_verify (value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "old value fails after regenerate");
+    s_free (&verified);
+    verified = s_verify (fresh, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+        && streq (verified->verify->principal->token_id, id), "new value works, same token id");
+    s_free (&verified);
+
+    //  Another user (same account, an administrator): NOT_FOUND everywhere, absent from the list.
+    R5__TokenReply *other;
+    R5__TokenRequest__BodyCase by_id [] = { R5__TOKEN_REQUEST__BODY_GET, R5__TOKEN_REQUEST__BODY_REGENERATE,
+                                            R5__TOKEN_REQUEST__BODY_DELETE, R5__TOKEN_REQUEST__BODY_LIST_EVENTS };
+    for (int i = 0; i < 4; i++) {
+        other = s_by_id (by_id [i], id, BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+        CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND && other->body_case != R5__TOKEN_REPLY__BODY_ISSUED,
+               "another user's token, call %d: not found", (int) by_id [i]);
+        s_free (&other);
+        //  And from another account, with the owner's user id claimed under a wrong account.
+        other = s_by_id (by_id [i], id, ALICE, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+        CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "wrong account, call %d: not found", (int) by_id [i]);
+        s_free (&other);
+    }
+    other = s_update (id, BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "mine now", true, NULL, 0);
+    CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "another user's update: not found");
+    s_free (&other);
+    other = s_list (BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 100, NULL);
+    CHECK (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_LIST, "bob lists");
+    for (size_t i = 0; other && other->body_case == R5__TOKEN_REPLY__BODY_LIST && i < other->list->n_tokens; i++)
+        CHECK (!streq (other->list->tokens [i]->id, id), "alice's token absent from bob's list");
+    s_free (&other);
+    verified = s_verify (fresh, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "untouched by bob's attempts");
+    s_free (&verified);
+
+    //  The audit trail of the token, newest first, never a value.
+    R5__TokenReply *events = s_by_id (R5__TOKEN_REQUEST__BODY_LIST_EVENTS, id, ALICE, ACCOUNT,
+                                      R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS, "events");
+    if (events && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS) {
+        //  (The old value's failed verification after the regenerate is not
+        //  this token's: that digest no longer names any token.)
+        const char *expected [] = { "regenerated", "updated", "updated", "created" };
+        size_t n = events->events->n_events;
+        CHECK (n == 4, "four events, got %zu", n);
+        for (size_t i = 0; i < n && i < 4; i++)
+            CHECK (streq (events->events->events [i]->type, expected [i]), "event %zu: %s, expected %s",
+                   i, events->events->events [i]->type, expected [i]);
+        if (n == 4) {
+            R5__TokenEvent *scopes = events->events->events [2];
+            CHECK (s_scopes_are (scopes->scopes_before, scopes->n_scopes_before, READ_WRITE_SET)
+                && s_scopes_are (scopes->scopes_after, scopes->n_scopes_after, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
+                   "scopes before and after");
+            R5__TokenEvent *description = events->events->events [1];
+            CHECK (streq (description->description_before, "CI deploy")
+                && streq (description->description_after, "CI deploy (prod)"), "description before and after");
+            CHECK (streq (events->events->events [3]->ip, "192.0.2.10"), "client ip recorded");
+        }
+    }
+    s_free (&events);
+
+    //  Delete: final; the value fails; get answers NOT_FOUND.
+    R5__TokenReply *deleted = s_by_id (R5__TOKEN_REQUEST__BODY_DELETE, id, ALICE, ACCOUNT,
+                                       R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (deleted) == R5__STATUS__STATUS_OK && deleted->body_case == R5__TOKEN_REPLY__BODY_DELETED
+        && streq (deleted->deleted->id, id), "delete");
+    s_free (&deleted);
+    CHECK (s_expect_event (topic), "event %s after delete", topic);
+    verified = s_verify (fresh, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "deleted token fails");
+    s_free (&verified);
+    got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "deleted: not found");
+    s_free (&got);
+    deleted = s_by_id (R5__TOKEN_REQUEST__BODY_DELETE, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (deleted) == R5__STATUS__STATUS_NOT_FOUND, "delete twice: not found");
+    s_free (&deleted);
+}
+
+static void
+s_test_pat_principal (void)
+{
+    R5__TokenReply *created = s_create (CAROL, ACCOUNT, "target", NULL, 0, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create for carol");
+    const char *id = created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED
+                   ? created->issued->token->id : "000000000000000000000000";
+    R5__CredentialKind pat = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
+    R5__TokenReply *reply;
+    R5__TokenRequest__BodyCase by_id [] = { R5__TOKEN_REQUEST__BODY_GET, R5__TOKEN_REQUEST__BODY_REGENERATE,
+                                            R5__TOKEN_REQUEST__BODY_DELETE, R5__TOKEN_REQUEST__BODY_LIST_EVENTS };
+    for (int i = 0; i < 4; i++) {
+        reply = s_by_id (by_id [i], id, CAROL, ACCOUNT, pat);
+        CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal, call %d: forbidden", (int) by_id [i]);
+        s_free (&reply);
+    }
+    reply = s_update (id, CAROL, ACCOUNT, pat, "widened", true, s_read_write, 2);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: update forbidden");
+    s_free (&reply);
+    reply = s_list (CAROL, ACCOUNT, pat, 10, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: list forbidden");
+    s_free (&reply);
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, pat);
+    R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
+    create.description = "minted by a pat";
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
+    request.create = &create;
+    reply = s_call (&request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET,
+           "pat principal: create forbidden");
+    s_free (&reply);
+    //  No principal at all.
+    request.meta = NULL;
+    reply = s_call (&request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "no principal: unauthenticated");
+    s_free (&reply);
+    //  Untouched.
+    reply = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+        && streq (reply->token->description, "target") && reply->token->n_scopes == 0, "token unchanged");
+    s_free (&reply);
+    s_free (&created);
+}
+
+static void
+s_test_bad_input (void)
+{
+    R5__TokenReply *reply;
+    const char *descriptions [] = { "", "two\nlines", "bad \xff utf-8", "   " };
+    for (int i = 0; i < 4; i++) {
+        reply = s_create (ALICE, ACCOUNT, descriptions [i], NULL, 0, NULL);
+        CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && reply->message && *reply->message,
+               "description %d refused with a message", i);
+        s_free (&reply);
+    }
+    char longer [260];
+    memset (longer, 'x', 201);
+    longer [201] = 0;
+    reply = s_create (ALICE, ACCOUNT, longer, NULL, 0, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "200"), "201 characters");
+    s_free (&reply);
+    const R5__Scope unknown [] = { R5__SCOPE__SCOPE_USERS_READ, (R5__Scope) 99 };
+    reply = s_create (ALICE, ACCOUNT, "scopes", unknown, 2, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "scope"), "unknown scope");
+    s_free (&reply);
+    reply = s_create (ALICE, ACCOUNT, "key", NULL, 0, "has space");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad idempotency key");
+    s_free (&reply);
+    reply = s_by_id (R5__TOKEN_REQUEST__BODY_GET, "{\"$gt\": \"\"}", ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "malformed id");
+    s_free (&reply);
+    reply = s_list (ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 101, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first 101");
+    s_free (&reply);
+    reply = s_list (ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 10, "not-a-cursor");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad cursor");
+    s_free (&reply);
+
+    //  A body that is not a TokenRequest, and one with no body set.
+    zframe_t *frame = NULL;
+    int rc = r5_client_call (s_client, R5_SERVICE_TOKEN, "\xff\xff\xff", 3, 5000, false, &frame);
+    reply = rc == 0 ? r5__token_reply__unpack (NULL, zframe_size (frame), zframe_data (frame)) : NULL;
+    CHECK (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "garbage body: malformed");
+    s_free (&reply);
+    zframe_destroy (&frame);
+    R5__TokenRequest empty = R5__TOKEN_REQUEST__INIT;
+    reply = s_call (&empty);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "no body: malformed");
+    s_free (&reply);
+}
+
+static void
+s_test_idempotency (void)
+{
+    const R5__Scope scopes [] = { R5__SCOPE__SCOPE_SCHEDULES_READ };
+    R5__TokenReply *first = s_create (BOB, ACCOUNT, "terraform", scopes, 1, "key-0001");
+    CHECK (s_status (first) == R5__STATUS__STATUS_OK && first->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+           "first create with a key");
+    R5__TokenReply *retry = s_create (BOB, ACCOUNT, "terraform", scopes, 1, "key-0001");
+    CHECK (s_status (retry) == R5__STATUS__STATUS_CONFLICT, "retry: conflict");
+    CHECK (retry && retry->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "retry answers the token, with no value");
+    if (first && retry && first->body_case == R5__TOKEN_REPLY__BODY_ISSUED && retry->body_case == R5__TOKEN_REPLY__BODY_TOKEN)
+        CHECK (streq (first->issued->token->id, retry->token->id), "the same token");
+    CHECK (retry && strstr (retry->message, "idempotency key"), "message explains: %s", retry ? retry->message : "");
+    s_free (&retry);
+    //  Only one token with that description in bob's list.
+    R5__TokenReply *list = s_list (BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 100, NULL);
+    int count = 0;
+    for (size_t i = 0; list && list->body_case == R5__TOKEN_REPLY__BODY_LIST && i < list->list->n_tokens; i++)
+        count += streq (list->list->tokens [i]->description, "terraform");
+    CHECK (count == 1, "one token, not two: %d", count);
+    s_free (&list);
+    //  Keys are per user: carol may use the same key.
+    R5__TokenReply *carol = s_create (CAROL, ACCOUNT, "terraform", scopes, 1, "key-0001");
+    CHECK (s_status (carol) == R5__STATUS__STATUS_OK, "same key, another user: ok");
+    s_free (&carol);
+    //  Without a key, two creates are two tokens.
+    R5__TokenReply *a = s_create (BOB, ACCOUNT, "no key", NULL, 0, NULL);
+    R5__TokenReply *b = s_create (BOB, ACCOUNT, "no key", NULL, 0, NULL);
+    CHECK (s_status (a) == R5__STATUS__STATUS_OK && s_status (b) == R5__STATUS__STATUS_OK, "keyless creates");
+    s_free (&a);
+    s_free (&b);
+    s_free (&first);
+}
+
+static void
+s_test_inactive_user (void)
+{
+    R5__TokenReply *created = s_create (ALICE, ACCOUNT, "inactive test", NULL, 0, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
+        s_free (&created);
+        return;
+    }
+    R5__TokenReply *unknown = s_verify ("r5p_000000000000000000000000000000000000", NULL);
+    atomic_store (&s_alice_active, 0);
+    R5__TokenReply *verified = s_verify (created->issued->value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "inactive user: unauthenticated");
+    CHECK (verified && unknown && streq (verified->message, unknown->message), "same message as unknown");
+    s_free (&verified);
+    atomic_store (&s_alice_active, 1);
+    verified = s_verify (created->issued->value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "reactivated: works again");
+    s_free (&verified);
+    s_free (&unknown);
+
+    //  A token whose user is gone from r5.resource (mallory's account has no alice).
+    R5__TokenReply *stray = s_create ("user0000000000000000dead", ACCOUNT, "orphan", NULL, 0, NULL);
+    CHECK (s_status (stray) == R5__STATUS__STATUS_OK, "create for a user r5.resource does not know");
+    if (stray && stray->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
+        verified = s_verify (stray->issued->value, NULL);
+        CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "missing user: unauthenticated");
+        s_free (&verified);
+    }
+    s_free (&stray);
+    s_free (&created);
+}
+
+static void
+s_test_pagination (void)
+{
+    char ids [5][TOKEN_ID_SIZE];
+    for (int i = 0; i < 5; i++) {
+        char description [32];
+        snprintf (description, sizeof description, "page %d", i);
+        R5__TokenReply *created = s_create (MALLORY, ACCOUNT_B, description, NULL, 0, NULL);
+        CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create %d", i);
+        snprintf (ids [i], TOKEN_ID_SIZE, "%s",
+                  created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED ? created->issued->token->id : "");
+        s_free (&created);
+    }
+    //  Newest first, 2 + 2 + 1.
+    char after [TOKEN_CURSOR_SIZE] = "";
+    int seen = 0;
+    for (int page = 0; page < 3; page++) {
+        R5__TokenReply *list = s_list (MALLORY, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 2, after);
+        CHECK (s_status (list) == R5__STATUS__STATUS_OK && list->body_case == R5__TOKEN_REPLY__BODY_LIST, "page %d", page);
+        if (!list || list->body_case != R5__TOKEN_REPLY__BODY_LIST) {
+            s_free (&list);
+            break;
+        }
+        size_t expected = page < 2 ? 2 : 1;
+        CHECK (list->list->n_tokens == expected, "page %d holds %zu, got %zu", page, expected, list->list->n_tokens);
+        CHECK (list->list->has_next_page == (page < 2), "page %d has_next_page", page);
+        for (size_t i = 0; i < list->list->n_tokens; i++, seen++)
+            CHECK (seen < 5 && streq (list->list->tokens [i]->id, ids [4 - seen]), "newest first at %d", seen);
+        snprintf (after, sizeof after, "%s", list->list->end_cursor);
+        s_free (&list);
+    }
+    CHECK (seen == 5, "all five seen once: %d", seen);
+    R5__TokenReply *all = s_list (MALLORY, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 0, NULL);
+    CHECK (s_status (all) == R5__STATUS__STATUS_OK && all->list->n_tokens == 5 && !all->list->has_next_page,
+           "default page size holds all five");
+    s_free (&all);
+}
+
+static void
+s_test_sessions (void)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
+    create.user_id = ALICE;
+    create.account_id = ACCOUNT;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
+    request.create_session = &create;
+    R5__TokenReply *session = s_call (&request);
+    CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
+           "create session");
+    if (!session || session->body_case != R5__TOKEN_REPLY__BODY_SESSION) {
+        s_free (&session);
+        return;
+    }
+    const char *value = session->session->value;
+    int64_t now = r5_now_ms ();
+    CHECK (r5_token_check (value, strlen (value)) == R5_TOKEN_SESSION, "r5s_ value");
+    CHECK (session->session->idle_expires_unix_ms > now + 7LL * 3600 * 1000
+        && session->session->idle_expires_unix_ms <= now + 8LL * 3600 * 1000, "idle expiry 8 h");
+    CHECK (session->session->absolute_expires_unix_ms > now + 6LL * 86400 * 1000, "absolute expiry 7 d");
+    R5__TokenReply *verified = s_verify (value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY,
+           "verify session");
+    if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
+        CHECK (verified->verify->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
+            && verified->verify->principal->n_scopes == 0, "session principal, no scopes");
+        CHECK (verified->verify->expires_unix_ms > now, "expiry given");
+    }
+    char session_id [TOKEN_ID_SIZE] = "";
+    if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY)
+        snprintf (session_id, sizeof session_id, "%s", verified->verify->principal->token_id);
+    s_free (&verified);
+    //  Sessions are not PATs: not listed, not gettable.
+    R5__TokenReply *got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, session_id, ALICE, ACCOUNT,
+                                   R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "a session is not a pat");
+    s_free (&got);
+    //  Sign out: revoked, announced, idempotent.
+    R5__TokenRequest out = R5__TOKEN_REQUEST__INIT;
+    R5__DeleteSessionRequest delete_session = R5__DELETE_SESSION_REQUEST__INIT;
+    delete_session.value = (char *) value;
+    out.body_case = R5__TOKEN_REQUEST__BODY_DELETE_SESSION;
+    out.delete_session = &delete_session;
+    R5__TokenReply *ended = s_call (&out);
+    CHECK (s_status (ended) == R5__STATUS__STATUS_OK && ended->body_case == R5__TOKEN_REPLY__BODY_DELETED
+        && streq (ended->deleted->id, session_id), "sign out");
+    s_free (&ended);
+    char topic [80];
+    snprintf (topic, sizeof topic, "token.revoked %s", session_id);
+    CHECK (s_expect_event (topic), "event %s", topic);
+    verified = s_verify (value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed-out session fails");
+    s_free (&verified);
+    ended = s_call (&out);
+    CHECK (s_status (ended) == R5__STATUS__STATUS_OK, "second sign-out: ok");
+    s_free (&ended);
+    s_free (&session);
+}
+
+//  Session expiry, with a second token service state whose sessions idle out
+//  after 300 ms, called directly (the dispatch function, no broker in between).
+//  Call a token server state directly (the dispatch function, no broker).
+static R5__TokenReply *
+s_direct (void *state, R5__TokenRequest *request)
+{
+    size_t size, reply_size;
+    uint8_t *body = r5_rpc_pack (&request->base, &size);
+    uint8_t *packed = token_server_handle (state, body, size, 0, &reply_size);
+    free (body);
+    R5__TokenReply *reply = packed ? r5__token_reply__unpack (NULL, reply_size, packed) : NULL;
+    free (packed);
+    return reply;
+}
+
+//  Session expiry, with a second token service state whose sessions idle out
+//  after 300 ms and which records every use.
+static void
+s_test_session_expiry (token_config_t *config)
+{
+    token_config_t short_lived = *config;
+    short_lived.session_idle_ms = 300;
+    short_lived.last_used_interval_ms = 0;
+    char error [256];
+    void *state = token_server_new (&short_lived, error, sizeof error);
+    CHECK (state, "second state: %s", error);
+    if (!state)
+        return;
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
+    create.user_id = BOB;
+    create.account_id = ACCOUNT;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
+    request.create_session = &create;
+    R5__TokenReply *session = s_direct (state, &request);
+    CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
+           "short session");
+    if (session && session->body_case == R5__TOKEN_REPLY__BODY_SESSION) {
+        s_remember (session->session->value);
+        R5__TokenRequest verify_request = R5__TOKEN_REQUEST__INIT;
+        R5__VerifyTokenRequest verify = R5__VERIFY_TOKEN_REQUEST__INIT;
+        verify.value = session->session->value;
+        verify_request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
+        verify_request.verify = &verify;
+        //  Used within its idle time, it slides past the first 300 ms...
+        R5__TokenReply *verified = NULL;
+        for (int i = 0; i < 4; i++) {
+            zclock_sleep (150);
+            s_free (&verified);
+            verified = s_direct (state, &verify_request);
+            CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "use %d within the idle time", i);
+        }
+        CHECK (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+            && verified->verify->expires_unix_ms > r5_now_ms (), "expiry in the future");
+        s_free (&verified);
+        //  ...and left alone, it ends.
+        zclock_sleep (450);
+        verified = s_direct (state, &verify_request);
+        CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "idle session ended");
+        s_free (&verified);
+    }
+    s_free (&session);
+    token_server_destroy (&state);
+}
+
+//  Two regenerates that read the same digest: exactly one wins.
+static void
+s_test_regenerate_race (const char *uri)
+{
+    R5__TokenReply *created = s_create (CAROL, ACCOUNT, "raced", NULL, 0, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    char error [256];
+    r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
+    token_store_t *store = mongo ? token_store_new (mongo) : NULL;
+    if (store && created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
+        const char *id = created->issued->token->id;
+        token_record_t first_read, second_read, after;
+        CHECK (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &first_read) == R5__STATUS__STATUS_OK
+            && token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &second_read) == R5__STATUS__STATUS_OK,
+               "both read the token");
+        R5__Status one = token_store_swap_digest (store, id, CAROL, ACCOUNT, first_read.digest,
+                                                  "aa00000000000000000000000000000000000000000000000000000000000001",
+                                                  "r5p_\u2026one1", &after);
+        R5__Status two = token_store_swap_digest (store, id, CAROL, ACCOUNT, second_read.digest,
+                                                  "aa00000000000000000000000000000000000000000000000000000000000002",
+                                                  "r5p_\u2026two2", &after);
+        CHECK (one == R5__STATUS__STATUS_OK && two == R5__STATUS__STATUS_CONFLICT, "one wins (%d), one conflicts (%d)",
+               one, two);
+        token_record_t now;
+        CHECK (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &now) == R5__STATUS__STATUS_OK
+            && streq (now.digest, "aa00000000000000000000000000000000000000000000000000000000000001"),
+               "the winner's digest stands");
+        //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
+        CHECK (token_store_delete_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT) == R5__STATUS__STATUS_OK, "delete");
+        CHECK (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
+                                        "aa00000000000000000000000000000000000000000000000000000000000003",
+                                        "r5p_\u2026thr3", &after) == R5__STATUS__STATUS_NOT_FOUND,
+               "regenerate of a deleted token: not found");
+    }
+    CHECK (store, "store: %s", error);
+    token_store_destroy (&store);
+    r5_mongo_destroy (&mongo);
+    s_free (&created);
+}
+
+//  Two service instances regenerating the same token at the same moment, in
+//  two threads, many times (each state is used by one thread at a time, handed
+//  over through pthread_create/join, which order its sockets' use): every answer is OK or CONFLICT, and of the values
+//  answered OK in a round exactly one works afterwards (the last one written).
+typedef struct {
+    void *state;
+    const char *id;
+    R5__TokenReply *reply;
+    atomic_int *go;
+} s_racer_t;
+
+static void *
+s_racer (void *args)
+{
+    s_racer_t *racer = (s_racer_t *) args;
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    R5__Principal principal;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
+    regenerate.id = (char *) racer->id;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_REGENERATE;
+    request.regenerate = &regenerate;
+    while (!atomic_load (racer->go))
+        ;
+    racer->reply = s_direct (racer->state, &request);
+    return NULL;
+}
+
+static void
+s_test_regenerate_threads (token_config_t *config)
+{
+    char error [256];
+    void *states [2] = { token_server_new (config, error, sizeof error), token_server_new (config, error, sizeof error) };
+    CHECK (states [0] && states [1], "two instances: %s", error);
+    R5__TokenReply *created = s_create (CAROL, ACCOUNT, "raced by threads", NULL, 0, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    int conflicts = 0;
+    for (int round = 0; round < 20 && states [0] && states [1] && created
+                        && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED; round++) {
+        atomic_int go = 0;
+        s_racer_t racers [2];
+        pthread_t threads [2];
+        for (int i = 0; i < 2; i++) {
+            racers [i] = (s_racer_t) { states [i], created->issued->token->id, NULL, &go };
+            pthread_create (&threads [i], NULL, s_racer, &racers [i]);
+        }
+        atomic_store (&go, 1);
+        int ok = 0, working = 0;
+        pthread_join (threads [0], NULL);
+        pthread_join (threads [1], NULL);
+        for (int i = 0; i < 2; i++) {
+            R5__Status status = s_status (racers [i].reply);
+            CHECK (status == R5__STATUS__STATUS_OK || status == R5__STATUS__STATUS_CONFLICT,
+                   "round %d: ok or conflict, got %d", round, (int) status);
+            conflicts += status == R5__STATUS__STATUS_CONFLICT;
+            if (status == R5__STATUS__STATUS_CONFLICT)
+                CHECK (racers [i].reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "a loser gets no value");
+            if (status == R5__STATUS__STATUS_OK && racers [i].reply->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
+                ok++;
+                s_remember (racers [i].reply->issued->value);
+                R5__TokenReply *verified = s_verify (racers [i].reply->issued->value, NULL);
+                working += s_status (verified) == R5__STATUS__STATUS_OK;
+                s_free (&verified);
+            }
+        }
+        CHECK (ok >= 1 && working == 1, "round %d: %d answered ok, %d value(s) work", round, ok, working);
+        s_free (&racers [0].reply);
+        s_free (&racers [1].reply);
+    }
+    printf ("regenerate race: %d conflicts in 20 rounds of 2\n", conflicts);
+    s_free (&created);
+    token_server_destroy (&states [0]);
+    token_server_destroy (&states [1]);
+}
+
+//  Look for every issued value (and its random part) in every document of
+//  every collection of the database.
+static void
+s_test_no_value_at_rest (const char *uri)
+{
+    char error [256];
+    r5_mongo_t *mongo = r5_mongo_new (uri, "", error, sizeof error);
+    CHECK (mongo, "mongo: %s", error);
+    if (!mongo)
+        return;
+    mongoc_client_t *client = r5_mongo_pop (mongo);
+    mongoc_database_t *database = mongoc_client_get_database (client, "r5test");
+    bson_error_t bson_error;
+    char **names = mongoc_database_get_collection_names_with_opts (database, NULL, &bson_error);
+    CHECK (names, "collection names: %s", bson_error.message);
+    int documents = 0, collections = 0;
+    for (int i = 0; names && names [i]; i++) {
+        collections++;
+        mongoc_collection_t *collection = mongoc_database_get_collection (database, names [i]);
+        bson_t filter = BSON_INITIALIZER;
+        mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, NULL, NULL);
+        const bson_t *doc;
+        while (mongoc_cursor_next (cursor, &doc)) {
+            documents++;
+            char *json = bson_as_canonical_extended_json (doc, NULL);
+            for (int v = 0; json && v < s_value_count; v++) {
+                CHECK (!strstr (json, s_values [v]), "value found at rest in %s", names [i]);
+                char random_part [R5_TOKEN_RANDOM_LEN + 1];
+                snprintf (random_part, sizeof random_part, "%s", s_values [v] + 4);
+                CHECK (!strstr (json, random_part), "random part of a value found in %s", names [i]);
+            }
+            bson_free (json);
+        }
+        mongoc_cursor_destroy (cursor);
+        bson_destroy (&filter);
+        mongoc_collection_destroy (collection);
+    }
+    bson_strfreev (names);
+    CHECK (collections >= 2 && documents > 20 && s_value_count > 10,
+           "the scan looked at something: %d collections, %d documents, %d values",
+           collections, documents, s_value_count);
+    mongoc_database_destroy (database);
+    r5_mongo_push (mongo, &client);
+    r5_mongo_destroy (&mongo);
+}
+
+//  ---------------------------------------------------------------------------
+
+//  A SUB socket sends its subscription only once its own thread touches it,
+//  and PUB drops what no subscription matches: change a token until its event
+//  arrives, so every later event is known to reach the test.
+static void
+s_events_ready (void)
+{
+    R5__TokenReply *created = s_create (CAROL, ACCOUNT, "warm-up", NULL, 0, NULL);
+    if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
+        CHECK (false, "warm-up create");
+        s_free (&created);
+        return;
+    }
+    char topic [80];
+    snprintf (topic, sizeof topic, "token.updated %s", created->issued->token->id);
+    bool ready = false;
+    for (int attempt = 0; attempt < 50 && !ready; attempt++) {
+        R5__TokenReply *updated = s_update (created->issued->token->id, CAROL, ACCOUNT,
+                                            R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "warm-up", false, NULL, 0);
+        s_free (&updated);
+        zmsg_t *msg = zmsg_recv (s_events);
+        char *got = msg ? zmsg_popstr (msg) : NULL;
+        ready = got && streq (got, topic);
+        zstr_free (&got);
+        zmsg_destroy (&msg);
+    }
+    CHECK (ready, "events reach the test");
+    //  Drain the copies of the warm-up event still in flight.
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (s_events)))
+        zmsg_destroy (&msg);
+    s_free (&created);
+}
+
+static bool
+s_wait_workers (zactor_t *broker, const char *service)
+{
+    int64_t until = zclock_mono () + 10000;
+    while (zclock_mono () < until) {
+        zstr_sendx (broker, "WORKERS", service, NULL);
+        char *count = zstr_recv (broker);
+        bool ready = count && atoi (count) > 0;
+        zstr_free (&count);
+        if (ready)
+            return true;
+        zclock_sleep (10);
+    }
+    return false;
+}
+
+int
+main (void)
+{
+    setvbuf (stdout, NULL, _IONBF, 0);
+    int port = s_start_devmongo ();
+    if (port <= 0) {
+        fprintf (stderr, "FAIL: cannot start the dev server (deploy/devmongo/r5-devmongo)\n");
+        s_stop_devmongo ();
+        return 1;
+    }
+    char uri [256];
+    snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/r5test?serverSelectionTimeoutMS=3000", port);
+
+    zactor_t *broker = zactor_new (broker_actor, "tcp://127.0.0.1:*");
+    zstr_send (broker, "ENDPOINT");
+    char *endpoint = zstr_recv (broker);
+    s_events = zsock_new (ZMQ_SUB);
+    int events_port = zsock_bind (s_events, "tcp://127.0.0.1:*");
+    zsock_set_subscribe (s_events, "token.");
+    zsock_set_rcvtimeo (s_events, 200);
+    char events [64];
+    snprintf (events, sizeof events, "tcp://127.0.0.1:%d", events_port);
+
+    r5_service_t resource = {
+        .service = R5_SERVICE_RESOURCE, .brokers = endpoint, .config = NULL,
+        .state_new = s_fake_new, .state_destroy = s_fake_destroy, .handler = s_fake_handle,
+    };
+    token_config_t config = {
+        .mongodb_uri = uri, .mongodb_write_concern = "majority", .events = events, .brokers = endpoint,
+        .session_idle_ms = TOKEN_SESSION_IDLE_DEFAULT_S * 1000LL,
+        .session_absolute_ms = TOKEN_SESSION_ABSOLUTE_DEFAULT_S * 1000LL,
+        .last_used_interval_ms = TOKEN_LAST_USED_INTERVAL_DEFAULT_S * 1000LL,
+    };
+    randombytes_buf (config.pepper, sizeof config.pepper);
+    r5_service_t token = {
+        .service = R5_SERVICE_TOKEN, .brokers = endpoint, .config = &config,
+        .state_new = token_server_new, .state_destroy = token_server_destroy, .handler = token_server_handle,
+    };
+    char error [256] = "";
+    zactor_t *resource_actor = r5_service_start (&resource, error, sizeof error);
+    zactor_t *token_actor = r5_service_start (&token, error, sizeof error);
+    CHECK (resource_actor && token_actor, "services start: %s", error);
+    s_client = r5_client_new (endpoint);
+    if (token_actor && resource_actor
+    &&  s_wait_workers (broker, R5_SERVICE_TOKEN) && s_wait_workers (broker, R5_SERVICE_RESOURCE)) {
+        s_events_ready ();
+        s_test_lifecycle ();
+        s_test_pat_principal ();
+        s_test_bad_input ();
+        s_test_idempotency ();
+        s_test_inactive_user ();
+        s_test_pagination ();
+        s_test_sessions ();
+        s_test_session_expiry (&config);
+        s_test_regenerate_race (uri);
+        s_test_regenerate_threads (&config);
+        s_test_no_value_at_rest (uri);
+    }
+    else
+        CHECK (false, "workers did not register with the broker");
+
+    r5_client_destroy (&s_client);
+    zactor_destroy (&token_actor);
+    zactor_destroy (&resource_actor);
+    zsock_destroy (&s_events);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+    s_stop_devmongo ();
+    if (s_failures)
+        fprintf (stderr, "test_token_service: %d failure(s)\n", s_failures);
+    else
+        printf ("test_token_service: ok\n");
+    return s_failures ? 1 : 0;
+}
