@@ -1,0 +1,382 @@
+/*  r5_client: a DEALER to every broker, many requests in flight matched by id.  */
+#include "r5_client.h"
+#include "r5_log.h"
+#include "r5_time.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <string.h>
+
+//  Most copies of one idempotent call (the first send plus retries).
+#define S_MAX_COPIES 8
+//  Above this many forgotten requests, r5_client_send sweeps the expired ones.
+#define S_SWEEP_AT 4096
+
+//  One request sent and not yet waited for: its deadline and, once it came, the answer.
+typedef struct {
+    int64_t deadline;
+    bool answered;
+    int status;             //  R5_MDP_* status byte
+    zframe_t *body;
+} s_pending_t;
+
+struct _r5_client_t {
+    zsock_t *sock;
+    uint64_t next_id;
+    zhashx_t *pending;      //  "%016" PRIx64 id -> s_pending_t
+};
+
+static void
+s_pending_destroy (void **item_p)
+{
+    s_pending_t *pending = (s_pending_t *) *item_p;
+    if (pending) {
+        zframe_destroy (&pending->body);
+        free (pending);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_format_key (char *key, uint64_t id)
+{
+    snprintf (key, 17, "%016" PRIx64, id);
+}
+
+//  Connect sock to each endpoint of a comma-separated list. Returns the number
+//  connected, or -1 when one of them is invalid.
+static int
+s_connect_all (zsock_t *sock, const char *brokers)
+{
+    char *copy = strdup (brokers);
+    if (!copy)
+        return -1;
+    int connected = 0;
+    char *save = NULL;
+    for (char *endpoint = strtok_r (copy, ",", &save); endpoint; endpoint = strtok_r (NULL, ",", &save)) {
+        while (*endpoint == ' ' || *endpoint == '\t')
+            endpoint++;
+        char *end = endpoint + strlen (endpoint);
+        while (end > endpoint && (end [-1] == ' ' || end [-1] == '\t'))
+            *--end = '\0';
+        if (!*endpoint)
+            continue;
+        if (zsock_connect (sock, "%s", endpoint) != 0) {
+            r5_error (NULL, "cannot connect to broker %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+            free (copy);
+            return -1;
+        }
+        connected++;
+    }
+    free (copy);
+    return connected;
+}
+
+r5_client_t *
+r5_client_new (const char *brokers)
+{
+    if (!brokers)
+        return NULL;
+    r5_client_t *self = (r5_client_t *) zmalloc (sizeof (r5_client_t));
+    if (!self)
+        return NULL;
+    self->sock = zsock_new (ZMQ_DEALER);
+    self->pending = zhashx_new ();
+    if (!self->sock || !self->pending) {
+        r5_client_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->pending, s_pending_destroy);
+    zsock_set_linger (self->sock, 0);
+    //  Queue requests only on connected brokers: a dead one is skipped.
+    zsock_set_immediate (self->sock, 1);
+    zsock_set_sndhwm (self->sock, 10000);
+    zsock_set_rcvhwm (self->sock, 10000);
+    if (s_connect_all (self->sock, brokers) <= 0) {
+        r5_client_destroy (&self);
+        return NULL;
+    }
+    //  Random start so ids from different clients rarely meet in logs.
+    self->next_id = ((uint64_t) randombytes_random () << 24) + 1;
+    return self;
+}
+
+void
+r5_client_destroy (r5_client_t **self_p)
+{
+    assert (self_p);
+    r5_client_t *self = *self_p;
+    if (self) {
+        zsock_destroy (&self->sock);
+        zhashx_destroy (&self->pending);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Drop requests nobody waited for, long after their deadline.
+static void
+s_sweep (r5_client_t *self)
+{
+    int64_t now = r5_now_ms ();
+    zlistx_t *keys = zhashx_keys (self->pending);
+    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
+        s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+        if (pending && pending->deadline + 60000 < now)
+            zhashx_delete (self->pending, key);
+    }
+    zlistx_destroy (&keys);
+}
+
+uint64_t
+r5_client_send (r5_client_t *self, const char *service, const void *body, size_t size,
+                int64_t deadline_unix_ms)
+{
+    assert (self);
+    if (!service || !*service || strlen (service) > R5_MDP_SERVICE_MAX || (size && !body))
+        return 0;
+    int64_t now = r5_now_ms ();
+    if (deadline_unix_ms <= now)
+        return 0;
+    if (zhashx_size (self->pending) >= S_SWEEP_AT)
+        s_sweep (self);
+
+    uint64_t id = self->next_id++;
+    if (id == 0)
+        id = self->next_id++;
+    uint8_t id_bytes [8], deadline_bytes [8];
+    r5_mdp_put_u64 (id_bytes, id);
+    r5_mdp_put_u64 (deadline_bytes, (uint64_t) deadline_unix_ms);
+
+    //  Blocks only when no broker is connected (ZMQ_IMMEDIATE), never past the deadline.
+    int64_t wait = deadline_unix_ms - now;
+    zsock_set_sndtimeo (self->sock, wait > INT_MAX ? INT_MAX : (int) wait);
+    void *handle = zsock_resolve (self->sock);
+    if (zmq_send (handle, "", 0, ZMQ_SNDMORE) == -1) {
+        r5_debug (NULL, "cannot send request to %s: %s", service,
+                  zmq_errno () == EAGAIN ? "no broker connected" : zmq_strerror (zmq_errno ()));
+        return 0;
+    }
+    //  Once the first frame is queued the rest of the message goes with it.
+    zmq_send (handle, R5_MDP_CLIENT, R5_MDP_HEADER_SIZE, ZMQ_SNDMORE);
+    zmq_send (handle, service, strlen (service), ZMQ_SNDMORE);
+    zmq_send (handle, id_bytes, 8, ZMQ_SNDMORE);
+    zmq_send (handle, deadline_bytes, 8, ZMQ_SNDMORE);
+    zmq_send (handle, body ? body : "", size, 0);
+
+    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
+    if (!pending)
+        return 0;
+    pending->deadline = deadline_unix_ms;
+    char key [17];
+    s_format_key (key, id);
+    zhashx_update (self->pending, key, pending);
+    return id;
+}
+
+//  Read one message from the brokers and file it with its request. Returns 1
+//  when a message was read (even if dropped), 0 on timeout, -1 on interrupt.
+static int
+s_recv_one (r5_client_t *self, int64_t timeout)
+{
+    zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
+    int rc = zmq_poll (&item, 1, timeout > INT_MAX ? INT_MAX : (long) timeout);
+    if (rc == -1 || zsys_interrupted)
+        return -1;
+    if (rc == 0)
+        return 0;
+    zmsg_t *msg = zmsg_recv (self->sock);
+    if (!msg)
+        return -1;
+    //  [""] ["R5C1"] [service] [request_id:8] [status:1] [body]
+    zframe_t *empty = zmsg_pop (msg);
+    zframe_t *header = zmsg_pop (msg);
+    zframe_t *service = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    zframe_t *status = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (!body || zmsg_size (msg) != 0 || zframe_size (empty) != 0
+    ||  !zframe_streq (header, R5_MDP_CLIENT) || zframe_size (id) != 8 || zframe_size (status) != 1
+    ||  zframe_data (status) [0] > R5_MDP_DEADLINE)
+        r5_debug (NULL, "dropping malformed reply from broker");
+    else {
+        char key [17];
+        s_format_key (key, r5_mdp_get_u64 (zframe_data (id)));
+        s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+        //  Late answers to forgotten requests and duplicates are dropped.
+        if (pending && !pending->answered) {
+            pending->answered = true;
+            pending->status = zframe_data (status) [0];
+            pending->body = body;
+            body = NULL;
+        }
+    }
+    zframe_destroy (&empty);
+    zframe_destroy (&header);
+    zframe_destroy (&service);
+    zframe_destroy (&id);
+    zframe_destroy (&status);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    return 1;
+}
+
+//  Map a broker status byte to an R5_RPC_* code.
+static int
+s_rpc_code (int status)
+{
+    return status == R5_MDP_OK ? R5_RPC_OK
+         : status == R5_MDP_UNAVAILABLE ? R5_RPC_UNAVAILABLE : R5_RPC_DEADLINE;
+}
+
+//  Wait until one of ids is answered or until (unix ms). Returns the index of
+//  the answered id, -1 on timeout, -2 on interrupt.
+static int
+s_wait_any (r5_client_t *self, const uint64_t *ids, int count, int64_t until)
+{
+    while (true) {
+        for (int index = 0; index < count; index++) {
+            char key [17];
+            s_format_key (key, ids [index]);
+            s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+            if (pending && pending->answered)
+                return index;
+        }
+        int64_t now = r5_now_ms ();
+        if (now >= until)
+            return -1;
+        if (s_recv_one (self, until - now) == -1)
+            return -2;
+    }
+}
+
+//  Take the answer of an answered id: returns its R5_RPC_* code, moves the body
+//  into *reply on success, and forgets the id.
+static int
+s_take (r5_client_t *self, uint64_t id, zframe_t **reply)
+{
+    char key [17];
+    s_format_key (key, id);
+    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    assert (pending && pending->answered);
+    int code = s_rpc_code (pending->status);
+    if (code == R5_RPC_OK && reply) {
+        *reply = pending->body;
+        pending->body = NULL;
+    }
+    zhashx_delete (self->pending, key);
+    return code;
+}
+
+static void
+s_forget (r5_client_t *self, uint64_t id)
+{
+    char key [17];
+    s_format_key (key, id);
+    zhashx_delete (self->pending, key);
+}
+
+int
+r5_client_wait (r5_client_t *self, uint64_t request_id, zframe_t **reply)
+{
+    assert (self);
+    if (reply)
+        *reply = NULL;
+    char key [17];
+    s_format_key (key, request_id);
+    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    if (!pending)
+        return R5_RPC_INVALID;
+    int found = s_wait_any (self, &request_id, 1, pending->deadline + R5_CLIENT_GRACE_MS);
+    if (found == -2)
+        return R5_RPC_INTERRUPTED;
+    if (found == -1) {
+        s_forget (self, request_id);
+        return R5_RPC_DEADLINE;
+    }
+    return s_take (self, request_id, reply);
+}
+
+int
+r5_client_call (r5_client_t *self, const char *service, const void *body, size_t size,
+                int timeout_ms, bool idempotent, zframe_t **reply)
+{
+    assert (self);
+    if (reply)
+        *reply = NULL;
+    if (timeout_ms <= 0 || !service || !*service || strlen (service) > R5_MDP_SERVICE_MAX || (size && !body))
+        return R5_RPC_INVALID;
+    int64_t deadline = r5_now_ms () + timeout_ms;
+    int64_t retry_ms = timeout_ms / 4 > R5_CLIENT_RETRY_MIN_MS ? timeout_ms / 4 : R5_CLIENT_RETRY_MIN_MS;
+
+    uint64_t ids [S_MAX_COPIES];
+    int count = 0;                      //  copies sent and not answered
+    int sent = 0;                       //  copies sent in all
+    int64_t next_send = 0;
+    int result = R5_RPC_UNAVAILABLE;    //  what we say when no broker ever took it
+    bool answered_any = false;
+    while (true) {
+        int64_t now = r5_now_ms ();
+        if (now >= next_send && now < deadline && sent < S_MAX_COPIES && (sent == 0 || idempotent)) {
+            uint64_t id = r5_client_send (self, service, body, size, deadline);
+            sent++;
+            if (id)
+                ids [count++] = id;
+            else
+            if (zsys_interrupted) {
+                result = R5_RPC_INTERRUPTED;
+                break;
+            }
+            next_send = r5_now_ms () + retry_ms;
+        }
+        bool may_resend = idempotent && sent < S_MAX_COPIES && next_send < deadline;
+        if (count == 0 && !may_resend)
+            break;                      //  result holds the last answer, or UNAVAILABLE
+        int64_t until = may_resend ? next_send : deadline + R5_CLIENT_GRACE_MS;
+        int found = s_wait_any (self, ids, count, until);
+        if (found == -2) {
+            result = R5_RPC_INTERRUPTED;
+            break;
+        }
+        if (found >= 0) {
+            uint64_t id = ids [found];
+            ids [found] = ids [--count];
+            result = s_take (self, id, reply);
+            if (result == R5_RPC_OK)
+                break;
+            //  A failure from one copy: another copy, or a later one, may still succeed.
+            answered_any = true;
+            continue;
+        }
+        if (r5_now_ms () >= deadline + R5_CLIENT_GRACE_MS) {
+            //  No broker answered at all: the broker or the link died.
+            if (!answered_any)
+                result = R5_RPC_DEADLINE;
+            break;
+        }
+    }
+    for (int index = 0; index < count; index++)
+        s_forget (self, ids [index]);
+    return result;
+}
+
+size_t
+r5_client_pending (r5_client_t *self)
+{
+    assert (self);
+    return zhashx_size (self->pending);
+}
+
+const char *
+r5_rpc_strerror (int code)
+{
+    switch (code) {
+        case R5_RPC_OK:          return "ok";
+        case R5_RPC_UNAVAILABLE: return "service unavailable";
+        case R5_RPC_DEADLINE:    return "deadline exceeded";
+        case R5_RPC_INTERRUPTED: return "interrupted";
+        case R5_RPC_INVALID:     return "invalid request";
+        default:                 return "unknown error";
+    }
+}

@@ -1,0 +1,593 @@
+/*  broker: routes requests by service name to idle workers, with heartbeats.  */
+#include "broker.h"
+#include "r5_log.h"
+#include "r5_mdp.h"
+#include "r5_time.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+
+/*  ---------------------------------------------------------------------
+    Structures */
+
+typedef struct _s_service_t s_service_t;
+
+//  One request waiting for a worker.
+typedef struct {
+    zframe_t *client;           //  the client's identity
+    uint8_t id [8];
+    int64_t deadline;           //  unix ms
+    zframe_t *body;
+} s_request_t;
+
+//  One registered worker.
+typedef struct {
+    char *key;                  //  identity in hex: the workers table key
+    zframe_t *identity;
+    s_service_t *service;
+    int64_t expiry;             //  monotonic ms
+    void *waiting;              //  handle in service->waiting while idle, else NULL
+} s_worker_t;
+
+struct _s_service_t {
+    char *name;
+    zlistx_t *requests;         //  s_request_t *, oldest first
+    zlistx_t *waiting;          //  s_worker_t * idle, longest idle first
+    size_t workers;             //  registered, idle or busy
+};
+
+typedef struct {
+    zsock_t *pipe;
+    zsock_t *router;            //  NULL when the bind failed
+    char endpoint [256];
+    zhashx_t *services;         //  name -> s_service_t
+    zhashx_t *workers;          //  hex identity -> s_worker_t
+    int heartbeat_ms;
+    int liveness;
+    size_t queue_max;
+    int64_t heartbeat_at;       //  monotonic ms
+    int64_t next_expiry;        //  unix ms: no queued request expires before this
+    uint64_t requests;          //  counters for STATS
+    uint64_t replies;
+    bool terminated;
+} broker_t;
+
+static void
+s_request_destroy (s_request_t **self_p)
+{
+    s_request_t *self = *self_p;
+    if (self) {
+        zframe_destroy (&self->client);
+        zframe_destroy (&self->body);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_service_destroy (void **item_p)
+{
+    s_service_t *self = (s_service_t *) *item_p;
+    if (self) {
+        s_request_t *request;
+        while ((request = (s_request_t *) zlistx_detach (self->requests, NULL)))
+            s_request_destroy (&request);
+        zlistx_destroy (&self->requests);
+        zlistx_destroy (&self->waiting);
+        free (self->name);
+        free (self);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_worker_destroy (void **item_p)
+{
+    s_worker_t *self = (s_worker_t *) *item_p;
+    if (self) {
+        zframe_destroy (&self->identity);
+        free (self->key);
+        free (self);
+        *item_p = NULL;
+    }
+}
+
+/*  ---------------------------------------------------------------------
+    Sending. Every send is non-blocking; with ZMQ_ROUTER_MANDATORY a peer
+    whose connection is gone fails at once with EHOSTUNREACH. */
+
+//  Send [identity] [""] [header] then count frames. Returns 0, or -1 with errno.
+static int
+s_send (broker_t *self, zframe_t *identity, const char *header, int count,
+        const void *data [], const size_t sizes [])
+{
+    void *handle = zsock_resolve (self->router);
+    if (zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+        return -1;
+    //  Once the identity frame is accepted the rest of the message follows.
+    zmq_send (handle, "", 0, ZMQ_SNDMORE);
+    zmq_send (handle, header, R5_MDP_HEADER_SIZE, count ? ZMQ_SNDMORE : 0);
+    for (int index = 0; index < count; index++)
+        zmq_send (handle, data [index], sizes [index], index + 1 < count ? ZMQ_SNDMORE : 0);
+    return 0;
+}
+
+//  Answer a client. body may be NULL (an empty body frame is sent).
+static void
+s_send_client (broker_t *self, zframe_t *client, const char *service, const uint8_t id [8],
+               uint8_t status, zframe_t *body)
+{
+    const void *data [] = { service, id, &status, body ? zframe_data (body) : (const void *) "" };
+    size_t sizes [] = { strlen (service), 8, 1, body ? zframe_size (body) : 0 };
+    if (s_send (self, client, R5_MDP_CLIENT, 4, data, sizes) == 0)
+        self->replies++;
+    else
+        r5_debug (NULL, "cannot answer client of %s: %s", service, zmq_strerror (zmq_errno ()));
+}
+
+//  Send a command with no arguments to a worker. Returns 0 or -1 with errno.
+static int
+s_send_command (broker_t *self, zframe_t *identity, uint8_t command)
+{
+    const void *data [] = { &command };
+    size_t sizes [] = { 1 };
+    return s_send (self, identity, R5_MDP_WORKER, 1, data, sizes);
+}
+
+/*  ---------------------------------------------------------------------
+    Services and workers */
+
+//  The service of that name, made if needed. NULL when too many services exist.
+static s_service_t *
+s_service_require (broker_t *self, const char *name)
+{
+    s_service_t *service = (s_service_t *) zhashx_lookup (self->services, name);
+    if (service)
+        return service;
+    if (zhashx_size (self->services) >= BROKER_SERVICES_MAX) {
+        r5_warn (NULL, "cannot track service %s: %d services already", name, BROKER_SERVICES_MAX);
+        return NULL;
+    }
+    service = (s_service_t *) zmalloc (sizeof (s_service_t));
+    service->name = strdup (name);
+    service->requests = zlistx_new ();
+    service->waiting = zlistx_new ();
+    zhashx_insert (self->services, name, service);
+    return service;
+}
+
+//  Forget a service that has neither workers nor requests.
+static void
+s_service_release (broker_t *self, s_service_t *service)
+{
+    if (service->workers == 0 && zlistx_size (service->requests) == 0)
+        zhashx_delete (self->services, service->name);
+}
+
+//  Remove a worker from its service and from the broker.
+static void
+s_worker_delete (broker_t *self, s_worker_t *worker, const char *why)
+{
+    s_service_t *service = worker->service;
+    r5_info (NULL, "worker %s for %s removed: %s", worker->key, service->name, why);
+    if (worker->waiting)
+        zlistx_delete (service->waiting, worker->waiting);
+    service->workers--;
+    zhashx_delete (self->workers, worker->key);
+    s_service_release (self, service);
+}
+
+//  Hand waiting requests to idle workers, oldest request to longest-idle worker.
+static void
+s_dispatch (broker_t *self, s_service_t *service)
+{
+    int64_t now = r5_now_ms ();
+    while (zlistx_size (service->requests) && zlistx_size (service->waiting)) {
+        s_request_t *request = (s_request_t *) zlistx_first (service->requests);
+        if (request->deadline <= now) {
+            s_send_client (self, request->client, service->name, request->id, R5_MDP_DEADLINE, NULL);
+            request = (s_request_t *) zlistx_detach (service->requests, NULL);
+            s_request_destroy (&request);
+            continue;
+        }
+        s_worker_t *worker = (s_worker_t *) zlistx_first (service->waiting);
+        uint8_t command = R5_MDP_REQUEST;
+        uint8_t deadline [8];
+        r5_mdp_put_u64 (deadline, (uint64_t) request->deadline);
+        const void *data [] = { &command, zframe_data (request->client), request->id, deadline,
+                                zframe_data (request->body) };
+        size_t sizes [] = { 1, zframe_size (request->client), 8, 8, zframe_size (request->body) };
+        if (s_send (self, worker->identity, R5_MDP_WORKER, 5, data, sizes) != 0) {
+            //  Its connection is gone (kill -9): the request goes to the next worker.
+            s_worker_delete (self, worker, errno == EHOSTUNREACH ? "connection gone" : "not reading");
+            continue;
+        }
+        zlistx_delete (service->waiting, worker->waiting);
+        worker->waiting = NULL;
+        request = (s_request_t *) zlistx_detach (service->requests, NULL);
+        s_request_destroy (&request);
+    }
+}
+
+//  Mark a worker idle and give it work if any waits.
+static void
+s_worker_idle (broker_t *self, s_worker_t *worker)
+{
+    if (!worker->waiting)
+        worker->waiting = zlistx_add_end (worker->service->waiting, worker);
+    s_dispatch (self, worker->service);
+}
+
+/*  ---------------------------------------------------------------------
+    Messages from clients and workers */
+
+//  Queue a valid request (taking the body) or answer it at once.
+static void
+s_accept_request (broker_t *self, zframe_t *client, const char *name, const uint8_t id [8],
+                  int64_t deadline, zframe_t **body_p)
+{
+    self->requests++;
+    int64_t now = r5_now_ms ();
+    if (deadline == 0)
+        deadline = now + BROKER_DEFAULT_DEADLINE_MS;
+    if (deadline <= now) {
+        s_send_client (self, client, name, id, R5_MDP_DEADLINE, NULL);
+        return;
+    }
+    s_service_t *service = s_service_require (self, name);
+    if (!service || zlistx_size (service->requests) >= self->queue_max) {
+        r5_debug (NULL, "queue for %s full, answering unavailable", name);
+        s_send_client (self, client, name, id, R5_MDP_UNAVAILABLE, NULL);
+        return;
+    }
+    s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
+    request->client = zframe_dup (client);
+    memcpy (request->id, id, 8);
+    request->deadline = deadline;
+    request->body = *body_p;
+    *body_p = NULL;
+    if (deadline < self->next_expiry)
+        self->next_expiry = deadline;
+    zlistx_add_end (service->requests, request);
+    s_dispatch (self, service);
+}
+
+//  [""] ["R5C1"] [service] [request_id:8] [deadline:8] [body] (identity already popped)
+static void
+s_on_client (broker_t *self, zframe_t *client, zmsg_t *msg)
+{
+    zframe_t *name = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    zframe_t *deadline = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    char *service_name = name ? zframe_strdup (name) : NULL;
+    if (!body || zmsg_size (msg) != 0 || zframe_size (name) == 0 || zframe_size (name) > R5_MDP_SERVICE_MAX
+    ||  strlen (service_name) != zframe_size (name) || zframe_size (id) != 8 || zframe_size (deadline) != 8)
+        r5_debug (NULL, "dropping malformed client request");
+    else
+        s_accept_request (self, client, service_name, zframe_data (id),
+                          (int64_t) r5_mdp_get_u64 (zframe_data (deadline)), &body);
+    free (service_name);
+    zframe_destroy (&name);
+    zframe_destroy (&id);
+    zframe_destroy (&deadline);
+    zframe_destroy (&body);
+}
+
+//  [""] ["R5W1"] [command] ... (identity already popped)
+static void
+s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
+{
+    zframe_t *command = zmsg_pop (msg);
+    if (!command || zframe_size (command) != 1) {
+        r5_debug (NULL, "dropping worker message without a command");
+        zframe_destroy (&command);
+        return;
+    }
+    uint8_t code = zframe_data (command) [0];
+    zframe_destroy (&command);
+    char *key = zframe_strhex (identity);
+    s_worker_t *worker = (s_worker_t *) zhashx_lookup (self->workers, key);
+    if (worker)
+        worker->expiry = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
+
+    switch (code) {
+        case R5_MDP_READY: {
+            zframe_t *name = zmsg_pop (msg);
+            char *service_name = name ? zframe_strdup (name) : NULL;
+            if (!name || zmsg_size (msg) != 0 || zframe_size (name) == 0 || zframe_size (name) > R5_MDP_SERVICE_MAX
+            ||  strlen (service_name) != zframe_size (name))
+                r5_debug (NULL, "dropping malformed READY");
+            else {
+                //  A second READY on one connection: start over as a new worker.
+                if (worker)
+                    s_worker_delete (self, worker, "registered again");
+                s_service_t *service = s_service_require (self, service_name);
+                if (service) {
+                    worker = (s_worker_t *) zmalloc (sizeof (s_worker_t));
+                    worker->key = strdup (key);
+                    worker->identity = zframe_dup (identity);
+                    worker->service = service;
+                    worker->expiry = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
+                    zhashx_insert (self->workers, key, worker);
+                    service->workers++;
+                    r5_info (NULL, "worker %s ready for %s (%zu workers)", key, service_name, service->workers);
+                    s_worker_idle (self, worker);
+                }
+                else
+                    s_send_command (self, identity, R5_MDP_DISCONNECT);
+            }
+            free (service_name);
+            zframe_destroy (&name);
+            break;
+        }
+        case R5_MDP_REPLY: {
+            //  [client_identity] [request_id:8] [body]
+            zframe_t *client = zmsg_pop (msg);
+            zframe_t *id = zmsg_pop (msg);
+            zframe_t *body = zmsg_pop (msg);
+            if (!body || zmsg_size (msg) != 0 || zframe_size (client) == 0 || zframe_size (id) != 8)
+                r5_debug (NULL, "dropping malformed REPLY");
+            else {
+                //  A worker we had given up on still answers: the client may be waiting.
+                s_send_client (self, client, worker ? worker->service->name : "", zframe_data (id),
+                               R5_MDP_OK, body);
+                if (worker)
+                    s_worker_idle (self, worker);
+                else
+                    s_send_command (self, identity, R5_MDP_DISCONNECT);
+            }
+            zframe_destroy (&client);
+            zframe_destroy (&id);
+            zframe_destroy (&body);
+            break;
+        }
+        case R5_MDP_HEARTBEAT:
+            //  From a worker we do not know (we restarted, or dropped it): make it register again.
+            if (!worker)
+                s_send_command (self, identity, R5_MDP_DISCONNECT);
+            break;
+        case R5_MDP_DISCONNECT:
+            if (worker)
+                s_worker_delete (self, worker, "disconnected");
+            break;
+        default:
+            r5_debug (NULL, "dropping unknown worker command 0x%02x", code);
+            break;
+    }
+    free (key);
+}
+
+//  Read one message from the ROUTER and route it by header.
+static void
+s_on_router (broker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->router);
+    if (!msg)
+        return;
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *empty = zmsg_pop (msg);
+    zframe_t *header = zmsg_pop (msg);
+    if (!header || zframe_size (empty) != 0 || zframe_size (identity) == 0)
+        r5_debug (NULL, "dropping message without delimiter or header");
+    else
+    if (zframe_streq (header, R5_MDP_CLIENT))
+        s_on_client (self, identity, msg);
+    else
+    if (zframe_streq (header, R5_MDP_WORKER))
+        s_on_worker (self, identity, msg);
+    else
+        r5_debug (NULL, "dropping message with unknown header");
+    zframe_destroy (&identity);
+    zframe_destroy (&empty);
+    zframe_destroy (&header);
+    zmsg_destroy (&msg);
+}
+
+/*  ---------------------------------------------------------------------
+    Timers */
+
+//  Answer expired requests and recompute the next expiry.
+static void
+s_expire_requests (broker_t *self)
+{
+    int64_t now = r5_now_ms ();
+    self->next_expiry = INT64_MAX;
+    zlistx_t *names = zhashx_keys (self->services);
+    for (const char *name = (const char *) zlistx_first (names); name; name = (const char *) zlistx_next (names)) {
+        s_service_t *service = (s_service_t *) zhashx_lookup (self->services, name);
+        if (!service)
+            continue;
+        s_request_t *request = (s_request_t *) zlistx_first (service->requests);
+        while (request) {
+            void *handle = zlistx_cursor (service->requests);
+            s_request_t *next = (s_request_t *) zlistx_next (service->requests);
+            if (request->deadline <= now) {
+                //  Busy workers exist: the queue was too slow. None at all: nobody serves this.
+                s_send_client (self, request->client, service->name, request->id,
+                               service->workers ? R5_MDP_DEADLINE : R5_MDP_UNAVAILABLE, NULL);
+                zlistx_detach (service->requests, handle);
+                s_request_destroy (&request);
+            }
+            else
+            if (request->deadline < self->next_expiry)
+                self->next_expiry = request->deadline;
+            request = next;
+        }
+        s_service_release (self, service);
+    }
+    zlistx_destroy (&names);
+}
+
+//  Heartbeat every worker; remove the silent and the unreachable.
+static void
+s_heartbeat (broker_t *self)
+{
+    int64_t now = zclock_mono ();
+    zlistx_t *dead = zlistx_new ();
+    for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
+         worker = (s_worker_t *) zhashx_next (self->workers)) {
+        if (worker->expiry <= now)
+            zlistx_add_end (dead, worker);
+        else
+        if (s_send_command (self, worker->identity, R5_MDP_HEARTBEAT) != 0 && errno == EHOSTUNREACH)
+            zlistx_add_end (dead, worker);
+    }
+    for (s_worker_t *worker = (s_worker_t *) zlistx_first (dead); worker;
+         worker = (s_worker_t *) zlistx_next (dead))
+        s_worker_delete (self, worker, worker->expiry <= now ? "missed heartbeats" : "connection gone");
+    zlistx_destroy (&dead);
+    self->heartbeat_at = now + self->heartbeat_ms;
+}
+
+/*  ---------------------------------------------------------------------
+    The actor */
+
+//  Answer one command from the pipe.
+static void
+s_on_pipe (broker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->pipe);
+    char *command = msg ? zmsg_popstr (msg) : NULL;
+    if (!command || streq (command, "$TERM"))
+        self->terminated = true;
+    else
+    if (streq (command, "PORT")) {
+        const char *colon = strrchr (self->endpoint, ':');
+        zstr_send (self->pipe, self->router && colon && strncmp (self->endpoint, "tcp://", 6) == 0 ? colon + 1 : "");
+    }
+    else
+    if (streq (command, "ENDPOINT"))
+        zstr_send (self->pipe, self->router ? self->endpoint : "");
+    else
+    if (streq (command, "WORKERS")) {
+        char *name = zmsg_popstr (msg);
+        s_service_t *service = name ? (s_service_t *) zhashx_lookup (self->services, name) : NULL;
+        zstr_sendf (self->pipe, "%zu", service ? service->workers : 0);
+        free (name);
+    }
+    else
+    if (streq (command, "STATS"))
+        zstr_sendf (self->pipe, "requests=%" PRIu64 " replies=%" PRIu64 " workers=%zu services=%zu",
+                    self->requests, self->replies, zhashx_size (self->workers), zhashx_size (self->services));
+    else
+    if (streq (command, "SET")) {
+        char *key = zmsg_popstr (msg);
+        char *value = zmsg_popstr (msg);
+        char *end = NULL;
+        long number = value ? strtol (value, &end, 10) : -1;
+        bool valid = value && *value && end && *end == '\0';
+        int rc = -1;
+        if (key && valid && streq (key, "heartbeat_ms") && number >= 10 && number <= 60000) {
+            self->heartbeat_ms = (int) number;
+            self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
+            rc = 0;
+        }
+        else
+        if (key && valid && streq (key, "queue_max") && number >= 1 && number <= 10000000) {
+            self->queue_max = (size_t) number;
+            rc = 0;
+        }
+        zstr_send (self->pipe, rc == 0 ? "0" : "-1");
+        free (key);
+        free (value);
+    }
+    else {
+        r5_debug (NULL, "unknown broker command %s", command);
+        zstr_send (self->pipe, "");
+    }
+    free (command);
+    zmsg_destroy (&msg);
+}
+
+//  R5_BROKER_QUEUE_MAX when valid, else the default.
+static size_t
+s_queue_max_default (void)
+{
+    const char *text = getenv ("R5_BROKER_QUEUE_MAX");
+    if (text && *text) {
+        char *end;
+        long value = strtol (text, &end, 10);
+        if (*end == '\0' && value >= 1 && value <= 10000000)
+            return (size_t) value;
+    }
+    return BROKER_QUEUE_MAX;
+}
+
+void
+broker_actor (zsock_t *pipe, void *args)
+{
+    const char *bind = args ? (const char *) args : "tcp://127.0.0.1:5555";
+    broker_t self = {
+        .pipe = pipe,
+        .heartbeat_ms = r5_mdp_heartbeat_ms (),
+        .liveness = R5_MDP_LIVENESS,
+        .queue_max = s_queue_max_default (),
+        .next_expiry = INT64_MAX,
+    };
+    self.services = zhashx_new ();
+    self.workers = zhashx_new ();
+    zhashx_set_destructor (self.services, s_service_destroy);
+    zhashx_set_destructor (self.workers, s_worker_destroy);
+
+    self.router = zsock_new (ZMQ_ROUTER);
+    if (self.router) {
+        zsock_set_linger (self.router, 0);
+        zsock_set_router_mandatory (self.router, 1);
+        zsock_set_sndhwm (self.router, 100000);
+        zsock_set_rcvhwm (self.router, 100000);
+        if (zsock_bind (self.router, "%s", bind) == -1) {
+            r5_error (NULL, "cannot bind broker to %s: %s", bind, zmq_strerror (zmq_errno ()));
+            zsock_destroy (&self.router);
+        }
+        else {
+            //  The endpoint as bound, with a * port resolved.
+            char *endpoint = zsock_last_endpoint (self.router);
+            snprintf (self.endpoint, sizeof self.endpoint, "%s", endpoint ? endpoint : bind);
+            free (endpoint);
+        }
+    }
+    zsock_signal (pipe, 0);
+    if (self.router)
+        r5_info (NULL, "broker bound to %s (heartbeat %d ms, liveness %d, queue %zu)",
+                 self.endpoint, self.heartbeat_ms, self.liveness, self.queue_max);
+    self.heartbeat_at = zclock_mono () + self.heartbeat_ms;
+
+    while (!self.terminated && !zsys_interrupted) {
+        zmq_pollitem_t items [] = {
+            { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+            { self.router ? zsock_resolve (self.router) : NULL, 0, ZMQ_POLLIN, 0 },
+        };
+        int64_t mono = zclock_mono ();
+        int64_t now = r5_now_ms ();
+        int64_t timeout = self.heartbeat_at - mono;
+        if (self.next_expiry != INT64_MAX && self.next_expiry - now < timeout)
+            timeout = self.next_expiry - now;
+        if (timeout < 0)
+            timeout = 0;
+        if (zmq_poll (items, self.router ? 2 : 1, (long) timeout) == -1) {
+            if (zmq_errno () == EINTR)
+                continue;       //  the loop condition sees zsys_interrupted
+            break;
+        }
+        if (items [0].revents & ZMQ_POLLIN)
+            s_on_pipe (&self);
+        //  Drain what is there, but keep the timers and the pipe responsive.
+        if (self.router && (items [1].revents & ZMQ_POLLIN))
+            for (int count = 0; count < 1000; count++) {
+                if (!(zsock_events (self.router) & ZMQ_POLLIN))
+                    break;
+                s_on_router (&self);
+            }
+        if (self.router && zclock_mono () >= self.heartbeat_at)
+            s_heartbeat (&self);
+        if (r5_now_ms () >= self.next_expiry)
+            s_expire_requests (&self);
+    }
+    if (self.router)
+        r5_info (NULL, "broker on %s stopping", self.endpoint);
+    zhashx_destroy (&self.workers);
+    zhashx_destroy (&self.services);
+    zsock_destroy (&self.router);
+}
