@@ -133,6 +133,17 @@ s_drop_where (gateway_cache_t *self, size_t offset, const char *id)
 }
 
 void
+gateway_cache_drop_value (gateway_cache_t *self, const char *value, size_t length)
+{
+    char key [65];
+    s_key (self, value, length, key);
+    pthread_mutex_lock (&self->lock);
+    self->generation++;
+    zhashx_delete (self->entries, key);
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
 gateway_cache_drop_token (gateway_cache_t *self, const char *token_id)
 {
     s_drop_where (self, offsetof (gateway_principal_t, token_id), token_id);

@@ -25,6 +25,9 @@ void gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
 //  The current generation: read it before verifying, pass it to put.
 uint64_t gateway_cache_generation (gateway_cache_t *self);
 
+//  Drop the verdict of one value (logout: the gateway holds the value itself).
+void gateway_cache_drop_value (gateway_cache_t *self, const char *value, size_t length);
+
 void gateway_cache_drop_token (gateway_cache_t *self, const char *token_id);
 void gateway_cache_drop_user (gateway_cache_t *self, const char *user_id);
 void gateway_cache_flush (gateway_cache_t *self);

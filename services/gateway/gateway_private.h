@@ -4,6 +4,7 @@
 
 #include "gateway.h"
 #include "gateway_cache.h"
+#include "gateway_throttle.h"
 #include "gql_execute.h"
 #include "gql_schema.h"
 
@@ -19,6 +20,8 @@ struct _gateway_t {
     char *schema_sdl;               //  served at /graphql/schema.graphql
     gateway_cache_t *cache;
     gateway_events_t *events;
+    gateway_throttle_t *login_by_email;     //  failed sign-ins per account email
+    gateway_throttle_t *login_by_ip;        //  and per client address
     //  Counters for /metrics.
     atomic_uint_fast64_t requests_total;
     atomic_uint_fast64_t requests_unauthenticated;

@@ -141,6 +141,15 @@ s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempo
     return reply;
 }
 
+//  Drop this gateway's cached verdicts of a token the caller just changed: the
+//  change must count from the next request even before its event arrives.
+static void
+s_forget_token (gateway_request_t *context, const char *token_id)
+{
+    if (token_id)
+        gateway_cache_drop_token (context->gw->cache, token_id);
+}
+
 static const char *
 s_arg_string (json_t *object, const char *key)
 {
@@ -378,6 +387,7 @@ s_mutation_update_token (const gql_resolve_info_t *info, json_t *const *parents,
         return -1;
     if (reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN)
         results [0] = json_pack ("{s:o}", "personalAccessToken", s_token_json (reply->token));
+    s_forget_token (info->context, update.id);
     r5__token_reply__free_unpacked (reply, NULL);
     return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
 }
@@ -397,6 +407,7 @@ s_mutation_regenerate_token (const gql_resolve_info_t *info, json_t *const *pare
         return -1;
     results [0] = s_issued_payload (reply);
     r5__token_reply__free_unpacked (reply, NULL);
+    s_forget_token (info->context, regenerate.id);
     return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
 }
 
@@ -414,6 +425,7 @@ s_mutation_delete_token (const gql_resolve_info_t *info, json_t *const *parents,
         return -1;
     if (reply->body_case == R5__TOKEN_REPLY__BODY_DELETED)
         results [0] = json_pack ("{s:s}", "deletedId", reply->deleted->id);
+    s_forget_token (info->context, delete.id);
     r5__token_reply__free_unpacked (reply, NULL);
     return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
 }

@@ -12,6 +12,12 @@
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
 
+//  Failed sign-ins allowed per window: few per account, more per address
+//  (offices and NAT share one).
+#define S_LOGIN_FAILURES_PER_EMAIL 5
+#define S_LOGIN_FAILURES_PER_IP    50
+#define S_LOGIN_WINDOW_SECONDS     900
+
 void
 gateway_request_id (char out [17])
 {
@@ -100,6 +106,8 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     }
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->events = gateway_events_new (config->events, self->cache);
+    self->login_by_email = gateway_throttle_new (S_LOGIN_FAILURES_PER_EMAIL, S_LOGIN_WINDOW_SECONDS);
+    self->login_by_ip = gateway_throttle_new (S_LOGIN_FAILURES_PER_IP, S_LOGIN_WINDOW_SECONDS);
 
     char threads [16];
     snprintf (threads, sizeof threads, "%d", config->threads);
@@ -160,6 +168,8 @@ gateway_destroy (gateway_t **self_p)
         mg_stop (self->civetweb);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
+    gateway_throttle_destroy (&self->login_by_email);
+    gateway_throttle_destroy (&self->login_by_ip);
     gateway_graphql_executor_destroy (&self->executor);
     gql_schema_destroy (&self->schema);
     free (self->schema_sdl);

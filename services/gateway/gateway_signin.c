@@ -11,6 +11,7 @@
 #include "r5/token.pb-c.h"
 
 #include <sodium.h>
+#include <ctype.h>
 #include <strings.h>
 
 #define S_MAX_AUTH_BODY 16384
@@ -216,10 +217,49 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
     request.check_password = &check;
-    R5__ResourceReply *reply = s_call_resource (gw, conn, &request);
+
+    //  Throttle keys: the email as typed, lowercased, and the client address.
+    char email_key [300], ip_key [80], client_ip [64];
+    snprintf (email_key, sizeof email_key, "email:%s", check.email);
+    for (char *c = email_key; *c; c++)
+        *c = (char) tolower ((unsigned char) *c);
+    snprintf (ip_key, sizeof ip_key, "ip:%s",
+              gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip));
+    int wait = gateway_throttle_wait (gw->login_by_email, email_key);
+    int wait_ip = gateway_throttle_wait (gw->login_by_ip, ip_key);
+    if (wait_ip > wait)
+        wait = wait_ip;
+    if (wait > 0) {
+        json_decref (json);
+        char retry [64];
+        snprintf (retry, sizeof retry, "Retry-After: %d\r\n", wait);
+        json_t *body = json_pack ("{s:s}", "error", "too many failed sign-in attempts, try again later");
+        gateway_http_send_json (conn, 429, NULL, body, retry);
+        json_decref (body);
+        r5_info (request_id, "sign-in throttled for %d s", wait);
+        return 429;
+    }
+    R5__Status status;
+    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client,
+                                                                  R5_SERVICE_RESOURCE, &request.base,
+                                                                  &r5__resource_reply__descriptor,
+                                                                  gw->config.rpc_timeout_ms, true, &status);
     json_decref (json);
-    if (!reply)
+    if (reply && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED) {
+        gateway_throttle_fail (gw->login_by_email, email_key);
+        gateway_throttle_fail (gw->login_by_ip, ip_key);
+    }
+    if (!reply || reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__RESOURCE_REPLY__BODY_USER) {
+        //  One answer whether the email is unknown or the password wrong.
+        if (reply && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED)
+            gateway_http_send_error (conn, 401, "invalid email or password");
+        else
+            s_send_status (conn, reply ? reply->status : status, reply ? reply->message : NULL);
+        if (reply)
+            r5__resource_reply__free_unpacked (reply, NULL);
         return 401;
+    }
+    gateway_throttle_reset (gw->login_by_email, email_key);
     s_start_session (gw, conn, request_id, reply->user, 200);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 200;
@@ -256,6 +296,7 @@ gateway_signin_logout (struct mg_connection *conn, void *gateway)
             return 503;
         }
         r5__token_reply__free_unpacked (reply, NULL);
+        gateway_cache_drop_value (gw->cache, cookie, strlen (cookie));
     }
     sodium_memzero (cookie, sizeof cookie);
     json_t *body = json_object ();

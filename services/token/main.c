@@ -22,7 +22,7 @@ static const r5_config_key_t s_keys [] = {
     { "pepper", "", "token pepper, 64 hex characters (or use pepper_file)", true },
     { "pepper_file", "", "file holding the pepper (32 bytes or 64 hex characters)", false },
     { "pepper_create", "0", "create pepper_file (mode 0600) when it does not exist: 1 or 0", false },
-    { "events", "tcp://127.0.0.1:5556", "comma-separated endpoints the change-event PUB socket connects to", false },
+    { "events_publish", "tcp://127.0.0.1:5556", "comma-separated broker endpoints (XSUB side) the change-event PUB socket connects to", false },
     { "session_idle_seconds", S_XSTR (TOKEN_SESSION_IDLE_DEFAULT_S), "a login session ends after this long without use", false },
     { "session_absolute_seconds", S_XSTR (TOKEN_SESSION_ABSOLUTE_DEFAULT_S), "a login session ends this long after sign-in, used or not", false },
     { "last_used_write_interval_seconds", S_XSTR (TOKEN_LAST_USED_INTERVAL_DEFAULT_S), "write a token's lastUsedAt at most once per this many seconds (0: every use)", false },
@@ -73,7 +73,7 @@ main (int argc, char *argv [])
         idle_s = absolute_s;        //  the idle expiry can never extend past the absolute one
     settings.mongodb_uri = r5_config_get (config, "mongodb_uri");
     settings.mongodb_write_concern = r5_config_get (config, "mongodb_write_concern");
-    settings.events = r5_config_get (config, "events");
+    settings.events = r5_config_get (config, "events_publish");
     settings.brokers = r5_config_get (config, "brokers");
     settings.session_idle_ms = idle_s * 1000;
     settings.session_absolute_ms = absolute_s * 1000;

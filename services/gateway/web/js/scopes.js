@@ -1,0 +1,129 @@
+// scopes.js: the sixteen token scopes as eight resource types with a read and
+// a write each, the short readable summary of a scope list, and the
+// read/write checkbox grid with its row and column helpers.
+
+import { h, uniqueId } from './dom.js';
+
+export const RESOURCES = [
+  { key: 'incidents', label: 'Incidents' },
+  { key: 'teams', label: 'Teams' },
+  { key: 'escalationPolicies', label: 'Escalation policies' },
+  { key: 'schedules', label: 'Schedules' },
+  { key: 'integrations', label: 'Integrations' },
+  { key: 'users', label: 'Users' },
+  { key: 'contactMethods', label: 'Contact methods' },
+  { key: 'notificationRules', label: 'Notification rules' },
+];
+
+const ACCESS = ['Read', 'Write'];
+
+// The enum value for a resource and an access ('Read' or 'Write').
+export function scopeName(resource, access) {
+  return resource + access;
+}
+
+// "Incidents: read · Teams: read, write", in the grid's order; a token with
+// no scope can still say who its user is.
+export function summarize(scopes) {
+  const granted = new Set(scopes || []);
+  const parts = [];
+  for (const resource of RESOURCES) {
+    const accesses = ACCESS.filter((access) => granted.has(scopeName(resource.key, access)));
+    if (accesses.length) parts.push(`${resource.label}: ${accesses.map((a) => a.toLowerCase()).join(', ')}`);
+  }
+  if (!parts.length) return 'No scopes (can only see who you are)';
+  if (parts.length === RESOURCES.length && granted.size === RESOURCES.length * 2) return 'Everything: read, write';
+  return parts.join(' · ');
+}
+
+// Build the scope grid inside container. onChange is called with the chosen
+// scopes after every change. Returns { get(), set(scopes), focus() }.
+export function scopeGrid(container, onChange = () => {}) {
+  const id = uniqueId('scopes');
+  const boxes = new Map();              // scope name -> checkbox
+  const rowButtons = [];                 // [button, readBox, writeBox]
+  const columnButtons = {};              // access -> button
+
+  const toggle = (text, label) => h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', 'aria-label': label }, text);
+
+  columnButtons.Read = toggle('All read', 'Read access to every resource');
+  columnButtons.Write = toggle('All write', 'Write access to every resource');
+  const clear = h('button', { type: 'button', class: 'toggle' }, 'Clear all');
+
+  const body = h('tbody');
+  for (const resource of RESOURCES) {
+    const cells = ACCESS.map((access) => {
+      const box = h('input', { type: 'checkbox', id: `${id}-${resource.key}${access}`, value: scopeName(resource.key, access) });
+      boxes.set(box.value, box);
+      return h('td', { class: 'scope-cell' },
+        h('label', { class: 'check', for: box.id }, box,
+          h('span', {}, access, h('span', { class: 'visually-hidden' }, ` ${resource.label.toLowerCase()}`))));
+    });
+    const both = toggle('Read + write', `${resource.label}: read and write`);
+    rowButtons.push([both, boxes.get(scopeName(resource.key, 'Read')), boxes.get(scopeName(resource.key, 'Write'))]);
+    body.append(h('tr', {}, h('th', { scope: 'row' }, resource.label), ...cells, h('td', { class: 'scope-both' }, both)));
+  }
+
+  const table = h('table', { class: 'scope-grid' },
+    h('caption', { class: 'visually-hidden' }, 'Read and write access per resource type'),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'Resource'),
+      h('th', { scope: 'col' }, 'Read'),
+      h('th', { scope: 'col' }, 'Write'),
+      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Both')))),
+    body);
+
+  container.replaceChildren(
+    h('div', { class: 'scope-helpers', role: 'group', 'aria-label': 'Select scopes in bulk' },
+      columnButtons.Read, columnButtons.Write, clear),
+    h('div', { class: 'scope-grid-wrap' }, table));
+
+  const get = () => [...boxes.values()].filter((b) => b.checked).map((b) => b.value);
+
+  // Keep every helper's pressed state true to the boxes it controls.
+  const refresh = () => {
+    for (const [button, read, write] of rowButtons) button.setAttribute('aria-pressed', String(read.checked && write.checked));
+    for (const access of ACCESS) {
+      const all = RESOURCES.every((r) => boxes.get(scopeName(r.key, access)).checked);
+      columnButtons[access].setAttribute('aria-pressed', String(all));
+    }
+  };
+  const changed = () => {
+    refresh();
+    onChange(get());
+  };
+
+  for (const box of boxes.values()) box.addEventListener('change', changed);
+  for (const [button, read, write] of rowButtons) {
+    button.addEventListener('click', () => {
+      const on = !(read.checked && write.checked);
+      read.checked = on;
+      write.checked = on;
+      changed();
+    });
+  }
+  for (const access of ACCESS) {
+    columnButtons[access].addEventListener('click', () => {
+      const column = RESOURCES.map((r) => boxes.get(scopeName(r.key, access)));
+      const on = !column.every((b) => b.checked);
+      for (const box of column) box.checked = on;
+      changed();
+    });
+  }
+  clear.addEventListener('click', () => {
+    for (const box of boxes.values()) box.checked = false;
+    changed();
+  });
+
+  return {
+    get,
+    set(scopes) {
+      const wanted = new Set(scopes || []);
+      for (const box of boxes.values()) box.checked = wanted.has(box.value);
+      refresh();
+    },
+    focus() {
+      boxes.values().next().value.focus();
+    },
+  };
+}

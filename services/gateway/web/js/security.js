@@ -1,0 +1,422 @@
+// security.js: the Security tab: the list of the user's personal access
+// tokens, creating one, showing its value once, editing its description and
+// scopes, regenerating and deleting it, and the effective-permission preview.
+
+import { describe, graphql } from './api.js';
+import { announce, busy, byId, confirmDialog, copyText, formError, h, setFieldError, timeElement, validate } from './dom.js';
+import { RESOURCES, scopeGrid, summarize } from './scopes.js';
+
+const TOKEN_FIELDS = 'id description scopes hint createdAt lastUsedAt';
+const PAGE_SIZE = 50;
+
+const LIST = `query Tokens($first: Int, $after: String) {
+  personalAccessTokens(first: $first, after: $after) {
+    nodes { ${TOKEN_FIELDS} }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const ONE = `query Token($id: ID!) { personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp } }`;
+const EVENTS = `query TokenEvents($id: ID!) {
+  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter ip reason } }
+}`;
+const CREATE = `mutation CreateToken($input: CreatePersonalAccessTokenInput!) {
+  createPersonalAccessToken(input: $input) { personalAccessToken { ${TOKEN_FIELDS} } value }
+}`;
+const UPDATE = `mutation UpdateToken($id: ID!, $input: UpdatePersonalAccessTokenInput!) {
+  updatePersonalAccessToken(id: $id, input: $input) { personalAccessToken { ${TOKEN_FIELDS} } }
+}`;
+const REGENERATE = `mutation RegenerateToken($id: ID!) {
+  regeneratePersonalAccessToken(id: $id) { personalAccessToken { ${TOKEN_FIELDS} } value }
+}`;
+const DELETE = `mutation DeleteToken($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }`;
+const VIEWER_FIELDS = 'query ViewerFields { __type(name: "Viewer") { fields { name } } }';
+const PREVIEW = `query Preview($scopes: [TokenScope!]!) {
+  viewer { effectivePermissions(scopes: $scopes) { scope allowed summary } }
+}`;
+
+const SUBVIEWS = ['tokens-list-view', 'token-create-view', 'token-reveal-view', 'token-edit-view'];
+
+let app = null;           // { go, focusHeading } from app.js
+let generation = 0;       // bumped on every screen change: late answers are dropped
+let current = null;       // the token open in the editor
+let revealReturn = '#/security';
+let createGrid = null;
+let editGrid = null;
+let listCursor = null;
+let previewSupported = null;   // a promise of true/false, asked once per page load
+
+function show(id) {
+  for (const view of SUBVIEWS) byId(view).hidden = view !== id;
+}
+
+function errorText(error) {
+  return error.code === 'UNAUTHENTICATED' ? '' : describe(error);
+}
+
+// ---------------------------------------------------------------- list
+
+function tokenItem(token) {
+  return h('li', { class: 'token' },
+    h('div', { class: 'token-head' },
+      h('a', { class: 'token-name', href: '#/security/' + encodeURIComponent(token.id) }, token.description),
+      h('code', { class: 'token-hint', 'aria-label': 'Token ending ' + token.hint.slice(-4) }, token.hint)),
+    h('p', { class: 'token-scopes' }, summarize(token.scopes)),
+    h('p', { class: 'token-meta' },
+      h('span', {}, 'Created ', timeElement(token.createdAt)),
+      h('span', {}, 'Last used ', timeElement(token.lastUsedAt, 'never'))));
+}
+
+async function loadTokens(more) {
+  const mine = generation;
+  const list = byId('tokens');
+  const loading = byId('tokens-loading');
+  const moreButton = byId('tokens-more');
+  let done = null;
+  if (more) {
+    done = busy(moreButton, 'Loading…');
+  } else {
+    list.replaceChildren();
+    list.hidden = true;
+    byId('tokens-empty').hidden = true;
+    byId('tokens-more-wrap').hidden = true;
+    loading.hidden = false;
+    listCursor = null;
+  }
+  try {
+    const data = await graphql(LIST, { first: PAGE_SIZE, after: more ? listCursor : null });
+    if (mine !== generation) return;
+    const page = data.personalAccessTokens;
+    list.append(...page.nodes.map(tokenItem));
+    list.hidden = list.children.length === 0;
+    byId('tokens-empty').hidden = list.children.length !== 0;
+    listCursor = page.pageInfo.endCursor;
+    byId('tokens-more-wrap').hidden = !page.pageInfo.hasNextPage;
+  } catch (error) {
+    if (mine !== generation) return;
+    const text = errorText(error);
+    if (text) announce('Could not load your tokens. ' + text, 'error');
+  } finally {
+    loading.hidden = true;
+    if (done) done();
+  }
+}
+
+// ---------------------------------------------------------------- preview
+
+// The effective-permission preview needs Viewer.effectivePermissions on the
+// server; the page never works permissions out itself.
+function hasPreview() {
+  if (!previewSupported) {
+    previewSupported = graphql(VIEWER_FIELDS)
+      .then((data) => Boolean(data.__type && data.__type.fields.some((f) => f.name === 'effectivePermissions')))
+      .catch(() => false);
+  }
+  return previewSupported;
+}
+
+function scopeLabel(scope) {
+  for (const resource of RESOURCES) {
+    if (scope === resource.key + 'Read') return `${resource.label}: read`;
+    if (scope === resource.key + 'Write') return `${resource.label}: write`;
+  }
+  return scope;
+}
+
+function previewer(host) {
+  let timer = 0;
+  let asked = 0;
+  const note = (text) => host.replaceChildren(h('p', { class: 'hint' }, text));
+  const run = async (scopes) => {
+    const mine = ++asked;
+    if (!(await hasPreview())) {
+      host.closest('.preview').classList.add('preview-off');
+      note('A preview of what these scopes allow for your account is not available on this server yet. '
+        + 'Whatever you choose, a token can never do more than you can.');
+      return;
+    }
+    host.closest('.preview').classList.remove('preview-off');
+    if (!scopes.length) {
+      note('Choose scopes to see what this token could do for your account.');
+      return;
+    }
+    try {
+      const data = await graphql(PREVIEW, { scopes });
+      if (mine !== asked) return;
+      const rows = data.viewer.effectivePermissions.map((p) => h('li', { class: p.allowed ? 'allowed' : 'denied' },
+        h('span', { class: 'preview-mark', 'aria-hidden': 'true' }, p.allowed ? '✓' : '–'),
+        h('span', {}, h('strong', {}, scopeLabel(p.scope)), h('span', { class: 'visually-hidden' }, p.allowed ? ' (allowed)' : ' (grants nothing for you)'),
+          p.summary ? ': ' + p.summary : '')));
+      host.replaceChildren(h('ul', { class: 'preview-list' }, rows));
+    } catch (error) {
+      if (mine !== asked) return;
+      note('The preview is not available right now. ' + errorText(error));
+    }
+  };
+  return {
+    update(scopes) {
+      clearTimeout(timer);
+      timer = setTimeout(() => run(scopes), 250);
+    },
+    now(scopes) {
+      clearTimeout(timer);
+      run(scopes);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- reveal
+
+function reveal(title, token, value, returnTo) {
+  revealReturn = returnTo;
+  byId('reveal-title').textContent = title;
+  byId('reveal-description').textContent = token.description;
+  const field = byId('reveal-value');
+  field.value = value;
+  byId('reveal-copy').textContent = 'Copy';
+  show('token-reveal-view');
+  byId('reveal-title').focus();
+}
+
+function wireReveal() {
+  const field = byId('reveal-value');
+  // One click selects the whole value, ready to copy by hand.
+  field.addEventListener('focus', () => field.select());
+  byId('reveal-copy').addEventListener('click', async () => {
+    if (await copyText(field)) {
+      byId('reveal-copy').textContent = 'Copied';
+      announce('The token value is on your clipboard.');
+    } else {
+      field.focus();
+      field.select();
+      announce('Copying is blocked here. The value is selected: press Ctrl+C (⌘C on a Mac) to copy it.', 'error');
+    }
+  });
+  byId('reveal-done').addEventListener('click', () => {
+    field.value = '';
+    app.go(revealReturn);
+  });
+}
+
+// ---------------------------------------------------------------- create
+
+// One key per token being created: pressing Create again after an error
+// (say, a lost answer) can never make a second token. crypto.randomUUID
+// exists only in secure contexts; getRandomValues everywhere.
+let createKey = null;
+function idempotencyKey() {
+  if (!createKey) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    createKey = 'ui-' + [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return createKey;
+}
+
+function wireCreate() {
+  const form = byId('create-form');
+  const preview = previewer(byId('create-preview'));
+  createGrid = scopeGrid(byId('create-scopes'), (scopes) => {
+    createKey = null;
+    preview.update(scopes);
+  });
+  createGrid.preview = preview;
+  const description = byId('create-description');
+  description.addEventListener('input', () => {
+    createKey = null;
+    setFieldError(description, '');
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    formError(form, '');
+    if (!validate(form)) return;
+    const done = busy(form.querySelector('button[type="submit"]'), 'Creating…');
+    try {
+      const input = { description: description.value.trim(), scopes: createGrid.get(), idempotencyKey: idempotencyKey() };
+      const data = await graphql(CREATE, { input });
+      const { personalAccessToken: token, value } = data.createPersonalAccessToken;
+      createKey = null;
+      form.reset();
+      createGrid.set([]);
+      // Back must not reopen the form: the list is where this screen came from.
+      history.replaceState(null, '', '#/security');
+      reveal('Token created', token, value, '#/security');
+    } catch (error) {
+      const text = errorText(error);
+      if (error.code === 'BAD_USER_INPUT' && /description/i.test(error.serverMessage)) setFieldError(description, text);
+      else if (text) formError(form, text);
+    } finally {
+      done();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- edit
+
+function fillEditor(token) {
+  current = token;
+  byId('edit-title').textContent = 'Edit “' + token.description + '”';
+  byId('edit-hint').textContent = token.hint;
+  byId('edit-created').replaceChildren(timeElement(token.createdAt));
+  byId('edit-last-used').replaceChildren(timeElement(token.lastUsedAt, 'never'),
+    token.lastUsedIp ? ` from ${token.lastUsedIp}` : '');
+  const description = byId('edit-description');
+  description.value = token.description;
+  setFieldError(description, '');
+  editGrid.set(token.scopes);
+  editGrid.preview.now(token.scopes);
+  for (const span of document.querySelectorAll('.dialog-token')) span.textContent = token.description;
+}
+
+const EVENT_TEXT = {
+  CREATED: 'Created',
+  UPDATED: 'Changed',
+  REGENERATED: 'Regenerated',
+  DELETED: 'Deleted',
+  AUTHENTICATION_FAILED: 'Refused a request',
+};
+
+// The audit trail is a bonus: if the server cannot give it, it stays hidden.
+async function loadActivity(id, mine) {
+  const section = byId('activity');
+  section.hidden = true;
+  try {
+    const data = await graphql(EVENTS, { id });
+    if (mine !== generation || !data.personalAccessToken) return;
+    const events = data.personalAccessToken.events || [];
+    if (!events.length) return;
+    byId('activity-list').replaceChildren(...events.map((e) => {
+      const details = [];
+      if (e.type === 'UPDATED' && e.scopesAfter) details.push(`scopes now ${summarize(e.scopesAfter)}`);
+      if (e.reason) details.push(e.reason);
+      if (e.ip) details.push(`from ${e.ip}`);
+      return h('li', {}, timeElement(e.at), ' — ', EVENT_TEXT[e.type] || e.type, details.length ? ` (${details.join('; ')})` : '');
+    }));
+    section.hidden = false;
+  } catch {
+    // Older servers: no activity section.
+  }
+}
+
+async function openEditor(id) {
+  const mine = generation;
+  show('token-edit-view');
+  byId('edit-title').textContent = 'Edit token';
+  byId('edit-body').hidden = true;
+  byId('edit-loading').hidden = false;
+  formError(byId('edit-form'), '');
+  app.focusHeading(byId('edit-title'));
+  try {
+    const data = await graphql(ONE, { id });
+    if (mine !== generation) return;
+    if (!data.personalAccessToken) {
+      app.go('#/security', 'That token no longer exists. It may have been deleted in another window.', 'error');
+      return;
+    }
+    fillEditor(data.personalAccessToken);
+    byId('edit-body').hidden = false;
+    loadActivity(id, mine);
+  } catch (error) {
+    if (mine !== generation) return;
+    const text = errorText(error);
+    if (text) app.go('#/security', 'Could not open the token. ' + text, 'error');
+  } finally {
+    if (mine === generation) byId('edit-loading').hidden = true;
+  }
+}
+
+function wireEditor() {
+  const form = byId('edit-form');
+  const preview = previewer(byId('edit-preview'));
+  editGrid = scopeGrid(byId('edit-scopes'), (scopes) => preview.update(scopes));
+  editGrid.preview = preview;
+  const description = byId('edit-description');
+  description.addEventListener('input', () => setFieldError(description, ''));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    formError(form, '');
+    if (!validate(form)) return;
+    const done = busy(form.querySelector('button[type="submit"]'), 'Updating…');
+    try {
+      const input = { description: description.value.trim(), scopes: editGrid.get() };
+      const data = await graphql(UPDATE, { id: current.id, input });
+      const token = data.updatePersonalAccessToken.personalAccessToken;
+      app.go('#/security', `Updated “${token.description}”. Its scopes apply from its next request: ${summarize(token.scopes)}.`);
+    } catch (error) {
+      const text = errorText(error);
+      if (error.code === 'NOT_FOUND') app.go('#/security', text, 'error');
+      else if (error.code === 'BAD_USER_INPUT' && /description/i.test(error.serverMessage)) setFieldError(description, text);
+      else if (text) formError(form, text);
+    } finally {
+      done();
+    }
+  });
+
+  byId('regenerate').addEventListener('click', async () => {
+    if (!(await confirmDialog(byId('regenerate-dialog')))) return;
+    const done = busy(byId('regenerate'), 'Regenerating…');
+    try {
+      const data = await graphql(REGENERATE, { id: current.id });
+      const { personalAccessToken: token, value } = data.regeneratePersonalAccessToken;
+      fillEditor(token);
+      reveal('Token regenerated', token, value, '#/security/' + encodeURIComponent(token.id));
+      announce('The old value no longer works.');
+    } catch (error) {
+      const text = errorText(error);
+      if (error.code === 'NOT_FOUND') app.go('#/security', text, 'error');
+      else if (text) announce('Could not regenerate the token. ' + text, 'error');
+    } finally {
+      done();
+    }
+  });
+
+  byId('delete').addEventListener('click', async () => {
+    if (!(await confirmDialog(byId('delete-dialog')))) return;
+    const done = busy(byId('delete'), 'Deleting…');
+    try {
+      await graphql(DELETE, { id: current.id });
+      app.go('#/security', `Deleted “${current.description}”. It no longer works.`);
+    } catch (error) {
+      const text = errorText(error);
+      if (error.code === 'NOT_FOUND') app.go('#/security', text, 'error');
+      else if (text) announce('Could not delete the token. ' + text, 'error');
+    } finally {
+      done();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- screens
+
+export const security = {
+  init(hooks) {
+    app = hooks;
+    wireReveal();
+    wireCreate();
+    wireEditor();
+    byId('tokens-more').addEventListener('click', () => loadTokens(true));
+  },
+
+  // Called before every route: a value on screen is dropped when leaving it.
+  leave() {
+    generation += 1;
+    byId('reveal-value').value = '';
+    for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+  },
+
+  showList() {
+    show('tokens-list-view');
+    app.focusHeading(byId('tokens-title'));
+    loadTokens(false);
+  },
+
+  showCreate() {
+    show('token-create-view');
+    formError(byId('create-form'), '');
+    app.focusHeading(byId('create-title'));
+    createGrid.preview.now(createGrid.get());
+  },
+
+  showEdit(id) {
+    openEditor(id);
+  },
+};
