@@ -21,6 +21,7 @@ if [ "${1:-}" = "--test" ]; then
     python3-zmq python3-protobuf      # the non-C internal client test
     wrk                               # benchmarks
     chromium                          # browser tests (driven by playwright-core from npm)
+    nginx openssl                     # the TLS proxy configuration's test
   )
   # Node.js runs the graphql-js conformance tests; keep a newer one if the machine has it.
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
