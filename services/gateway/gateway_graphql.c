@@ -18,6 +18,7 @@
 //  One request's parameters, from the JSON body or the query string.
 typedef struct {
     char *query;
+    size_t query_length;        //  the query may hold NUL bytes: the parser must see them
     char *operation_name;
     json_t *variables;          //  an object or NULL
 } s_params_t;
@@ -59,10 +60,17 @@ s_send_request_error (struct mg_connection *conn, int status, const char *code, 
     json_decref (body);
 }
 
+//  A copy of a JSON string, NUL bytes included (NUL-terminated as well).
 static char *
 s_strdup_json (json_t *value)
 {
-    return json_is_string (value) ? strndup (json_string_value (value), json_string_length (value)) : NULL;
+    if (!json_is_string (value))
+        return NULL;
+    size_t length = json_string_length (value);
+    char *copy = malloc (length + 1);
+    memcpy (copy, json_string_value (value), length);
+    copy [length] = 0;
+    return copy;
 }
 
 //  Read the parameters of a POST. Returns 0, or the HTTP status after answering.
@@ -89,6 +97,10 @@ s_read_post (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
     json_t *operation = json_object_get (json, "operationName");
     json_t *variables = json_object_get (json, "variables");
     const char *problem = NULL;
+    //  jansson also refuses \u0000: a NUL would silently cut strings short later.
+    if (!json)
+        problem = "request body is not valid JSON (NUL characters are not allowed)";
+    else
     if (!json_is_object (json))
         problem = "body must be a JSON object with a query";
     else
@@ -106,6 +118,7 @@ s_read_post (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
         return 400;
     }
     params->query = s_strdup_json (query);
+    params->query_length = json_string_length (query);
     params->operation_name = s_strdup_json (operation);
     params->variables = json_is_object (variables) ? json_incref (variables) : NULL;
     json_decref (json);
@@ -130,6 +143,7 @@ s_read_get (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
         return 400;
     }
     params->query = buffer;
+    params->query_length = (size_t) got;
     buffer = malloc (length + 1);
     if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
         params->operation_name = strdup (buffer);
@@ -174,8 +188,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     gql_limits_default (&limits);
     limits.max_bytes = gw->config.max_body;
     gql_error_t parse_error;
-    size_t query_length = strlen (params->query);
-    gql_document_t *document = gql_parse (params->query, query_length, &limits, &parse_error);
+    gql_document_t *document = gql_parse (params->query, params->query_length, &limits, &parse_error);
     if (!document) {
         char message [256];
         snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);

@@ -1,6 +1,6 @@
 /*  bare_civetweb: the ceiling for the gateway benchmarks — civetweb with the
     gateway's options answering POST /graphql with a fixed viewer response,
-    doing nothing else. Prints "bare-civetweb ready port=N". */
+    doing nothing else. Prints "r5-bare ready port=N" (the launcher's readiness form). */
 #include <civetweb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +46,7 @@ main (int argc, char *argv [])
     mg_set_request_handler (ctx, "/graphql$", s_handle, NULL);
     struct mg_server_port ports [1];
     mg_get_server_ports (ctx, 1, ports);
-    printf ("bare-civetweb ready port=%d\n", ports [0].port);
+    printf ("r5-bare ready port=%d\n", ports [0].port);
     fflush (stdout);
     while (!s_stop)
         pause ();

@@ -17,6 +17,9 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'integration'))
 
 
 def build():
+    """A Release build in R5_BENCH_BUILD_DIR (build-bench/), unless R5_BENCH_SKIP_BUILD is set."""
+    if os.environ.get('R5_BENCH_SKIP_BUILD'):
+        return
     subprocess.run(['cmake', '-S', SOURCE_DIR, '-B', BUILD_DIR, '-DCMAKE_BUILD_TYPE=Release'],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(['cmake', '--build', BUILD_DIR, '-j%d' % os.cpu_count()], check=True, stdout=subprocess.DEVNULL)
@@ -35,8 +38,8 @@ def wrk(url, body, token='', connections=1, seconds=10, threads=None):
                           '-s', os.path.join(BENCH_DIR, 'post.lua'), url],
                          env=env, check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
-    p50 = to_ms(re.search(r'50%\s+(\S+)', out).group(1))
-    p99 = to_ms(re.search(r'99%\s+(\S+)', out).group(1))
+    p50 = to_ms(re.search(r'^\s+50%\s+(\S+)', out, re.M).group(1))
+    p99 = to_ms(re.search(r'^\s+99%\s+(\S+)', out, re.M).group(1))
     bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
     return {'rps': rps, 'p50': p50, 'p99': p99, 'non2xx': int(bad.group(1)) if bad else 0}
 
