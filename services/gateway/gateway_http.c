@@ -61,19 +61,24 @@ gateway_http_send_json (struct mg_connection *conn, int status, const char *cont
 {
     char *text = json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     size_t length = text ? strlen (text) : 0;
-    mg_printf (conn,
-               "HTTP/1.1 %d %s\r\n"
-               "Content-Type: %s\r\n"
-               "Content-Length: %zu\r\n"
-               "Cache-Control: no-store\r\n"
-               "X-Content-Type-Options: nosniff\r\n"
-               "%s"
-               "\r\n",
-               status, mg_get_response_code_text (conn, status),
-               content_type ? content_type : "application/json; charset=utf-8",
-               length, extra_headers ? extra_headers : "");
-    if (text)
-        mg_write (conn, text, length);
+    //  Headers and body leave in one write: two small writes meet Nagle and
+    //  delayed ACK and cost a client 40 ms per response.
+    char *response = NULL;
+    int size = asprintf (&response,
+                         "HTTP/1.1 %d %s\r\n"
+                         "Content-Type: %s\r\n"
+                         "Content-Length: %zu\r\n"
+                         "Cache-Control: no-store\r\n"
+                         "X-Content-Type-Options: nosniff\r\n"
+                         "%s"
+                         "\r\n"
+                         "%s",
+                         status, mg_get_response_code_text (conn, status),
+                         content_type ? content_type : "application/json; charset=utf-8",
+                         length, extra_headers ? extra_headers : "", text ? text : "");
+    if (size > 0)
+        mg_write (conn, response, (size_t) size);
+    free (response);
     free (text);
 }
 

@@ -119,6 +119,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     options [n++] = "keep_alive_timeout_ms"; options [n++] = "30000";
     options [n++] = "request_timeout_ms";    options [n++] = "30000";
     options [n++] = "listen_backlog";        options [n++] = "1024";
+    options [n++] = "tcp_nodelay";           options [n++] = "1";
     //  Every answer states its own type; nothing is sniffed or framed.
     options [n++] = "additional_header";
     options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
