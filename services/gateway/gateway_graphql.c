@@ -15,23 +15,6 @@
 #define S_CONTENT_JSON "application/json; charset=utf-8"
 #define S_CONTENT_GRAPHQL "application/graphql-response+json; charset=utf-8"
 
-//  One request's parameters, from the JSON body or the query string.
-typedef struct {
-    char *query;
-    size_t query_length;        //  the query may hold NUL bytes: the parser must see them
-    char *operation_name;
-    json_t *variables;          //  an object or NULL
-} s_params_t;
-
-static void
-s_params_clear (s_params_t *params)
-{
-    free (params->query);
-    free (params->operation_name);
-    json_decref (params->variables);
-    memset (params, 0, sizeof *params);
-}
-
 //  The media type to answer with: graphql-response+json when the client asks
 //  for it (the GraphQL-over-HTTP spec's), else application/json.
 static const char *
@@ -73,26 +56,21 @@ s_strdup_json (json_t *value)
     return copy;
 }
 
-//  Read the parameters of a POST. Returns 0, or the HTTP status after answering.
-static int
-s_read_post (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
+void
+gateway_graphql_params_clear (gateway_graphql_params_t *params)
 {
-    if (!gateway_http_is_json (conn)) {
-        s_send_request_error (conn, 415, "BAD_REQUEST", "POST /graphql needs Content-Type: application/json",
-                              NULL, 0, NULL);
-        return 415;
-    }
-    size_t size;
-    int status;
-    char *body = gateway_http_read_body (conn, gw->config.max_body, &size, &status);
-    if (!body) {
-        s_send_request_error (conn, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
-                              status == 413 ? "request body too large" : "cannot read request body", NULL, 0, NULL);
-        return status;
-    }
+    free (params->query);
+    free (params->operation_name);
+    json_decref (params->variables);
+    memset (params, 0, sizeof *params);
+}
+
+const char *
+gateway_graphql_params_parse (const char *body, size_t size, gateway_graphql_params_t *params)
+{
+    memset (params, 0, sizeof *params);
     json_error_t error;
     json_t *json = json_loadb (body, size, JSON_REJECT_DUPLICATES, &error);
-    free (body);
     json_t *query = json_object_get (json, "query");
     json_t *operation = json_object_get (json, "operationName");
     json_t *variables = json_object_get (json, "variables");
@@ -112,22 +90,45 @@ s_read_post (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
     else
     if (variables && !json_is_object (variables) && !json_is_null (variables))
         problem = "variables must be an object or null";
+    if (!problem) {
+        params->query = s_strdup_json (query);
+        params->query_length = json_string_length (query);
+        params->operation_name = s_strdup_json (operation);
+        params->variables = json_is_object (variables) ? json_incref (variables) : NULL;
+    }
+    json_decref (json);
+    return problem;
+}
+
+//  Read the parameters of a POST. Returns 0, or the HTTP status after answering.
+static int
+s_read_post (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t *params)
+{
+    if (!gateway_http_is_json (conn)) {
+        s_send_request_error (conn, 415, "BAD_REQUEST", "POST /graphql needs Content-Type: application/json",
+                              NULL, 0, NULL);
+        return 415;
+    }
+    size_t size;
+    int status;
+    char *body = gateway_http_read_body (conn, gw->config.max_body, &size, &status);
+    if (!body) {
+        s_send_request_error (conn, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+                              status == 413 ? "request body too large" : "cannot read request body", NULL, 0, NULL);
+        return status;
+    }
+    const char *problem = gateway_graphql_params_parse (body, size, params);
+    free (body);
     if (problem) {
-        json_decref (json);
         s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
         return 400;
     }
-    params->query = s_strdup_json (query);
-    params->query_length = json_string_length (query);
-    params->operation_name = s_strdup_json (operation);
-    params->variables = json_is_object (variables) ? json_incref (variables) : NULL;
-    json_decref (json);
     return 0;
 }
 
 //  Read the parameters of a GET from the query string.
 static int
-s_read_get (gateway_t *gw, struct mg_connection *conn, s_params_t *params)
+s_read_get (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t *params)
 {
     const char *query_string = mg_get_request_info (conn)->query_string;
     size_t length = query_string ? strlen (query_string) : 0;
@@ -182,7 +183,7 @@ s_parse_error_code (gql_error_code_t code)
 //  Parse, validate and execute one request; answers it.
 static int
 s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
-       s_params_t *params, bool is_get)
+       gateway_graphql_params_t *params, bool is_get)
 {
     gql_limits_t limits;
     gql_limits_default (&limits);
@@ -290,13 +291,13 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
         s_send_request_error (conn, 403, "FORBIDDEN", "cross-origin or non-JSON request refused", NULL, 0, NULL);
         return 403;
     }
-    s_params_t params = { 0 };
+    gateway_graphql_params_t params = { 0 };
     int rc = is_get ? s_read_get (gw, conn, &params) : s_read_post (gw, conn, &params);
     if (rc == 0)
         rc = s_run (gw, conn, request_id, &principal, &params, is_get);
     if (rc >= 500)
         atomic_fetch_add (&gw->requests_failed, 1);
-    s_params_clear (&params);
+    gateway_graphql_params_clear (&params);
     return rc;
 }
 

@@ -6,6 +6,21 @@
 
 #include "gateway_private.h"
 
+#include <jansson.h>
+
+//  One request's parameters, from the JSON body or the query string.
+typedef struct {
+    char *query;
+    size_t query_length;        //  the query may hold NUL bytes: the parser must see them
+    char *operation_name;
+    json_t *variables;          //  an object or NULL
+} gateway_graphql_params_t;
+
+//  Read {query, operationName, variables} from a POST body. Returns NULL and
+//  fills params, or a constant message for a 400 answer (params left empty).
+const char *gateway_graphql_params_parse (const char *body, size_t size, gateway_graphql_params_t *params);
+void gateway_graphql_params_clear (gateway_graphql_params_t *params);
+
 int gateway_graphql_handle (struct mg_connection *conn, void *gateway);
 
 //  Build the executor with the gateway's resolvers for gw->schema.
