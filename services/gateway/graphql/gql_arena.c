@@ -1,0 +1,100 @@
+/*  gql_arena.c - a bump allocator over a list of malloc'ed chunks.
+*/
+#include "gql_arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_FIRST_CHUNK 4096
+#define S_MAX_CHUNK (1024 * 1024)
+
+typedef struct s_chunk {
+    struct s_chunk *next;
+    size_t size; /* usable bytes after the header */
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+} s_chunk_t;
+
+struct gql_arena {
+    s_chunk_t *head;
+    size_t next_size;
+    size_t total;
+};
+
+gql_arena_t *
+gql_arena_new(void)
+{
+    gql_arena_t *arena = calloc(1, sizeof *arena);
+    if (arena)
+        arena->next_size = S_FIRST_CHUNK;
+    return arena;
+}
+
+void
+gql_arena_destroy(gql_arena_t **arena_p)
+{
+    if (!arena_p || !*arena_p)
+        return;
+    s_chunk_t *chunk = (*arena_p)->head;
+    while (chunk) {
+        s_chunk_t *next = chunk->next;
+        free(chunk);
+        chunk = next;
+    }
+    free(*arena_p);
+    *arena_p = NULL;
+}
+
+void *
+gql_arena_alloc(gql_arena_t *arena, size_t size)
+{
+    const size_t align = alignof(max_align_t);
+    if (size == 0)
+        size = 1;
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    size = (size + align - 1) & ~(align - 1);
+
+    s_chunk_t *chunk = arena->head;
+    if (!chunk || chunk->size - chunk->used < size) {
+        size_t want = arena->next_size;
+        while (want < size)
+            want *= 2;
+        chunk = malloc(sizeof *chunk + want);
+        if (!chunk)
+            return NULL;
+        chunk->size = want;
+        chunk->used = 0;
+        chunk->next = arena->head;
+        arena->head = chunk;
+        /* Chunks grow geometrically so a big document costs few mallocs. */
+        if (arena->next_size < S_MAX_CHUNK)
+            arena->next_size *= 2;
+    }
+    void *p = chunk->data + chunk->used;
+    chunk->used += size;
+    arena->total += size;
+    memset(p, 0, size);
+    return p;
+}
+
+void *
+gql_arena_memdup(gql_arena_t *arena, const void *src, size_t n, size_t size)
+{
+    if (n == 0 || size == 0)
+        return NULL;
+    if (n > SIZE_MAX / size)
+        return NULL;
+    void *p = gql_arena_alloc(arena, n * size);
+    if (p)
+        memcpy(p, src, n * size);
+    return p;
+}
+
+size_t
+gql_arena_used(const gql_arena_t *arena)
+{
+    return arena ? arena->total : 0;
+}

@@ -1,0 +1,21 @@
+/*  fuzz_graphql_params: the /graphql POST body, as the gateway reads it
+    (JSON with query, operationName, variables), then the query through the
+    parser — what any client can send before authentication matters. */
+#include "gateway_graphql.h"
+#include "gql_parser.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    gateway_graphql_params_t params;
+    if (gateway_graphql_params_parse ((const char *) data, size, &params) == NULL) {
+        gql_error_t error;
+        gql_document_t *document = gql_parse (params.query, params.query_length, NULL, &error);
+        gql_document_destroy (&document);
+        gateway_graphql_params_clear (&params);
+    }
+    return 0;
+}

@@ -1,0 +1,345 @@
+/*  test_gql_validate.c - the validator (spec section 5) as a client sees it: which rule
+    fails, with what message, where; the error cap; documents that must not loop or blow
+    up. The differential test against graphql-js (tests/graphql/conformance/) covers the
+    rules in breadth; this test pins the API and the behaviour on large documents.
+*/
+#include "gql_parser.h"
+#include "gql_schema.h"
+#include "gql_test.h"
+#include "gql_validate.h"
+
+#include <stdarg.h>
+#include <time.h>
+
+static const char s_sdl[] =
+    "type Query { dog: Dog pet: Pet catOrDog: CatOrDog arguments: Arguments }\n"
+    "type Subscription { newMessage: Message other: Boolean }\n"
+    "type Message { body: String }\n"
+    "enum DogCommand { SIT DOWN HEEL }\n"
+    "interface Pet { name: String! }\n"
+    "type Dog implements Pet { name: String! nickname: String barkVolume: Int\n"
+    "  doesKnowCommand(dogCommand: DogCommand!): Boolean!\n"
+    "  isHouseTrained(atOtherHomes: Boolean): Boolean! owner: Human }\n"
+    "type Cat implements Pet { name: String! meowVolume: Int }\n"
+    "type Human { name: String! pets: [Pet!] }\n"
+    "union CatOrDog = Cat | Dog\n"
+    "type Arguments { intArgField(intArg: Int): Int\n"
+    "  nonNullBooleanArgField(nonNullBooleanArg: Boolean!): Boolean! }\n";
+
+typedef struct {
+    gql_validation_error_t *errors;
+    size_t count;
+    int rc;
+} s_result_t;
+
+/* Parses (without limits) and validates; the document is destroyed before returning,
+   which also checks that errors do not point into it. */
+static s_result_t
+s_validate(const gql_schema_t *schema, const char *src)
+{
+    s_result_t r = { NULL, 0, -2 };
+    gql_limits_t limits;
+    gql_error_t err;
+    memset(&limits, 0, sizeof limits);
+    gql_document_t *doc = gql_parse(src, strlen(src), &limits, &err);
+    if (!doc) {
+        fprintf(stderr, "parse failed: %s at %u:%u\n", err.message, err.line, err.column);
+        return r;
+    }
+    r.rc = gql_validate(schema, doc, &r.errors, &r.count);
+    gql_document_destroy(&doc);
+    return r;
+}
+
+/* True when some error of `r` is of rule `rule`. */
+static bool
+s_has(const s_result_t *r, gql_rule_t rule)
+{
+    size_t i;
+    for (i = 0; i < r->count; i++)
+        if (r->errors[i].rule == rule)
+            return true;
+    return false;
+}
+
+static double
+s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* A growable text buffer for generated documents. */
+typedef struct {
+    char *buf;
+    size_t len;
+    size_t cap;
+} s_text_t;
+
+static void
+s_append(s_text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
+                          ap);
+        va_end(ap);
+        if (t->buf && (size_t) n < t->cap - t->len) {
+            t->len += (size_t) n;
+            return;
+        }
+        t->cap = (t->cap + (size_t) n + 1) * 2;
+        t->buf = realloc(t->buf, t->cap);
+        if (!t->buf)
+            abort();
+    }
+}
+
+static void
+test_valid(const gql_schema_t *schema)
+{
+    s_result_t r = s_validate(schema,
+                              "query Q($c: DogCommand!) { dog { name ...F "
+                              "doesKnowCommand(dogCommand: $c) } "
+                              "pet { ... on Cat { meowVolume } } }\n"
+                              "fragment F on Dog { nickname owner { pets { name } } }\n");
+    CHECK_INT(r.rc, 0);
+    CHECK_INT(r.count, 0);
+    CHECK(r.errors == NULL);
+}
+
+static void
+test_messages_and_locations(const gql_schema_t *schema)
+{
+    s_result_t r = s_validate(schema, "{\n  dog {\n    meowVolume\n  }\n}\n");
+    CHECK_INT(r.rc, 1);
+    CHECK_INT(r.count, 1);
+    if (r.count == 1) {
+        CHECK_INT(r.errors[0].rule, GQL_RULE_FIELDS_ON_CORRECT_TYPE);
+        CHECK_CSTR(r.errors[0].message, "Cannot query field \"meowVolume\" on type \"Dog\".");
+        CHECK_INT(r.errors[0].location_count, 1);
+        CHECK_INT(r.errors[0].locations[0].line, 3);
+        CHECK_INT(r.errors[0].locations[0].column, 5);
+        CHECK_CSTR(gql_rule_name(r.errors[0].rule), "FieldsOnCorrectType");
+    }
+    gql_validation_errors_free(&r.errors);
+    CHECK(r.errors == NULL);
+
+    r = s_validate(schema, "query Q($a: Boolean) { arguments { "
+                           "nonNullBooleanArgField(nonNullBooleanArg: $a) } }");
+    CHECK_INT(r.count, 1);
+    if (r.count == 1) {
+        CHECK_INT(r.errors[0].rule, GQL_RULE_VARIABLES_IN_ALLOWED_POSITION);
+        CHECK_CSTR(r.errors[0].message, "Variable \"$a\" of type \"Boolean\" used in position "
+                                        "expecting type \"Boolean!\".");
+        CHECK_INT(r.errors[0].location_count, 2);
+        CHECK_INT(r.errors[0].locations[0].column, 9);
+        CHECK_INT(r.errors[0].locations[1].column, 78);
+    }
+    gql_validation_errors_free(&r.errors);
+
+    r = s_validate(schema, "{ dog { name: nickname name } }");
+    CHECK_INT(r.count, 1);
+    if (r.count == 1) {
+        CHECK_INT(r.errors[0].rule, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED);
+        CHECK_CSTR(r.errors[0].message,
+                   "Fields \"name\" conflict because \"nickname\" and \"name\" are different "
+                   "fields. Use different aliases on the fields to fetch both if this was "
+                   "intentional.");
+    }
+    gql_validation_errors_free(&r.errors);
+
+    r = s_validate(schema, "{ arguments { intArgField(intArg: 2147483648) } }");
+    CHECK(s_has(&r, GQL_RULE_VALUES_OF_CORRECT_TYPE));
+    if (r.count == 1)
+        CHECK_CSTR(r.errors[0].message,
+                   "Int cannot represent non 32-bit signed integer value: 2147483648");
+    gql_validation_errors_free(&r.errors);
+
+    r = s_validate(schema, "subscription S { newMessage { body } other }");
+    CHECK(s_has(&r, GQL_RULE_SINGLE_FIELD_SUBSCRIPTIONS));
+    gql_validation_errors_free(&r.errors);
+}
+
+/* Every rule reports together with the others, and each error names its rule. */
+static void
+test_many_rules(const gql_schema_t *schema)
+{
+    s_result_t r = s_validate(schema,
+                              "query Q($a: Dog, $a: Int, $u: Int) @skip(if: true) {\n"
+                              "  dog @nope { ...Missing name(x: 1) name: nickname ...F "
+                              "meowVolume }\n"
+                              "  arguments { intArgField(intArg: \"x\", intArg: 1) }\n"
+                              "}\n"
+                              "query Q { dog { isHouseTrained(atOtherHomes: $b) } }\n"
+                              "{ dog { ... on Cat { name } } }\n"
+                              "fragment F on Dog { ...G }\n"
+                              "fragment G on Dog { ...F }\n"
+                              "fragment Unused on Int { x }\n");
+    static const gql_rule_t expected[] = {
+        GQL_RULE_UNIQUE_OPERATION_NAMES,    GQL_RULE_LONE_ANONYMOUS_OPERATION,
+        GQL_RULE_VARIABLES_ARE_INPUT_TYPES, GQL_RULE_UNIQUE_VARIABLE_NAMES,
+        GQL_RULE_KNOWN_DIRECTIVES,          GQL_RULE_KNOWN_FRAGMENT_NAMES,
+        GQL_RULE_KNOWN_ARGUMENT_NAMES,      GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED,
+        GQL_RULE_FIELDS_ON_CORRECT_TYPE,    GQL_RULE_UNIQUE_ARGUMENT_NAMES,
+        GQL_RULE_VALUES_OF_CORRECT_TYPE,    GQL_RULE_NO_UNDEFINED_VARIABLES,
+        GQL_RULE_NO_UNUSED_VARIABLES,       GQL_RULE_POSSIBLE_FRAGMENT_SPREADS,
+        GQL_RULE_NO_FRAGMENT_CYCLES,        GQL_RULE_NO_UNUSED_FRAGMENTS,
+        GQL_RULE_FRAGMENTS_ON_COMPOSITE_TYPES,
+    };
+    size_t i;
+    CHECK_INT(r.rc, 1);
+    for (i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        if (!s_has(&r, expected[i]))
+            fprintf(stderr, "missing rule %s\n", gql_rule_name(expected[i]));
+        CHECK(s_has(&r, expected[i]));
+    }
+    for (i = 0; i < r.count; i++) {
+        CHECK(gql_rule_name(r.errors[i].rule) != NULL);
+        CHECK(r.errors[i].message && r.errors[i].message[0]);
+    }
+    gql_validation_errors_free(&r.errors);
+    CHECK(gql_rule_name(GQL_RULE_COUNT_) == NULL);
+    CHECK_CSTR(gql_rule_spec_name(GQL_RULE_SCALAR_LEAFS), "Leaf Field Selections");
+}
+
+/* graphql-js stops at 100 errors and adds one saying so. */
+static void
+test_error_cap(const gql_schema_t *schema)
+{
+    s_text_t t = { NULL, 0, 0 };
+    int i;
+    s_append(&t, "{ dog {");
+    for (i = 0; i < 150; i++)
+        s_append(&t, " f%d", i);
+    s_append(&t, " } }");
+    s_result_t r = s_validate(schema, t.buf);
+    CHECK_INT(r.rc, 1);
+    CHECK_INT(r.count, GQL_VALIDATE_MAX_ERRORS + 1);
+    if (r.count == GQL_VALIDATE_MAX_ERRORS + 1) {
+        CHECK_INT(r.errors[GQL_VALIDATE_MAX_ERRORS].rule, GQL_RULE_TOO_MANY_ERRORS);
+        CHECK_INT(r.errors[GQL_VALIDATE_MAX_ERRORS].location_count, 0);
+        CHECK_CSTR(r.errors[GQL_VALIDATE_MAX_ERRORS].message,
+                   "Too many validation errors, error limit reached. Validation aborted.");
+    }
+    gql_validation_errors_free(&r.errors);
+    free(t.buf);
+}
+
+/* Cyclic fragments are reported once per cycle and never followed forever, by any rule
+   that follows spreads (variables, merging, subscriptions, introspection depth). */
+static void
+test_cycles_terminate(const gql_schema_t *schema)
+{
+    s_result_t r = s_validate(schema,
+                              "query Q($v: Boolean) { dog { ...A } "
+                              "__schema { types { ...T } } }\n"
+                              "subscription S { ...SA }\n"
+                              "fragment SA on Subscription { ...SA newMessage { body } }\n"
+                              "fragment T on __Type { fields { type { ...T } } }\n"
+                              "fragment A on Dog { ...B x: name "
+                              "isHouseTrained(atOtherHomes: $v) }\n"
+                              "fragment B on Dog { ...A x: nickname "
+                              "owner { pets { ...A } } }\n");
+    CHECK_INT(r.rc, 1);
+    CHECK(s_has(&r, GQL_RULE_NO_FRAGMENT_CYCLES));
+    CHECK(s_has(&r, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED));
+    CHECK(!s_has(&r, GQL_RULE_NO_UNUSED_VARIABLES));
+    gql_validation_errors_free(&r.errors);
+}
+
+/* Large documents: validation completes; the time is printed, not asserted. */
+static void
+test_large_documents(const gql_schema_t *schema)
+{
+    s_text_t t = { NULL, 0, 0 };
+    int i;
+    double t0, t1;
+    s_result_t r;
+
+    /* 1,000 aliased fields on one level and 300 chained fragments, each with fields that
+       share response names with the others (so every fragment pair is compared). */
+    s_append(&t, "query Large { dog {");
+    for (i = 0; i < 1000; i++)
+        s_append(&t, " a%d: %s", i, (i % 2) ? "name" : "nickname");
+    s_append(&t, " ...F0");
+    for (i = 0; i < 300; i += 10)
+        s_append(&t, " ...F%d", i);
+    s_append(&t, " } }\n");
+    for (i = 0; i < 300; i++) {
+        s_append(&t, "fragment F%d on Dog { n: name b%d: barkVolume owner { name } ", i, i);
+        if (i + 1 < 300)
+            s_append(&t, "...F%d", i + 1);
+        s_append(&t, " }\n");
+    }
+    t0 = s_now();
+    r = s_validate(schema, t.buf);
+    t1 = s_now();
+    CHECK_INT(r.rc, 0);
+    fprintf(stderr,
+            "large document (1000 aliases, 300 fragments, %zu bytes): validated in %.1f ms\n",
+            t.len, (t1 - t0) * 1000.0);
+    gql_validation_errors_free(&r.errors);
+
+    /* 2,000 fields with one response name: the pairs within the group are compared
+       (graphql-js does the same), nothing else. */
+    t.len = 0;
+    s_append(&t, "{ dog {");
+    for (i = 0; i < 2000; i++)
+        s_append(&t, " x: name");
+    s_append(&t, " } }");
+    t0 = s_now();
+    r = s_validate(schema, t.buf);
+    t1 = s_now();
+    CHECK_INT(r.rc, 0);
+    fprintf(stderr, "2000 identical fields: validated in %.1f ms\n", (t1 - t0) * 1000.0);
+    gql_validation_errors_free(&r.errors);
+
+    /* Fragments that spread the next one twice (a DAG 2^40 paths deep): every traversal
+       must visit each fragment once. */
+    t.len = 0;
+    s_append(&t, "{ __schema { types { ...T0 } } dog { ...D0 } }\n");
+    for (i = 0; i < 40; i++) {
+        s_append(&t, "fragment T%d on __Type { name ", i);
+        if (i + 1 < 40)
+            s_append(&t, "ofType { ...T%d } a: ofType { ...T%d }", i + 1, i + 1);
+        s_append(&t, " }\nfragment D%d on Dog { name ", i);
+        if (i + 1 < 40)
+            s_append(&t,
+                     "owner { pets { ...on Dog { ...D%d } } } "
+                     "o: owner { pets { ...on Dog { ...D%d } } }",
+                     i + 1, i + 1);
+        s_append(&t, " }\n");
+    }
+    t0 = s_now();
+    r = s_validate(schema, t.buf);
+    t1 = s_now();
+    CHECK_INT(r.rc, 0);
+    fprintf(stderr, "fragment DAG (2^40 paths): validated in %.1f ms\n", (t1 - t0) * 1000.0);
+    gql_validation_errors_free(&r.errors);
+    free(t.buf);
+}
+
+int
+main(void)
+{
+    gql_error_t err;
+    gql_schema_t *schema = gql_schema_new_from_sdl(s_sdl, sizeof s_sdl - 1, &err);
+    CHECK(schema != NULL);
+    if (!schema) {
+        fprintf(stderr, "schema: %s at %u:%u (%s)\n", err.message, err.line, err.column,
+                err.detail);
+        return gql_test_report("test_gql_validate");
+    }
+    test_valid(schema);
+    test_messages_and_locations(schema);
+    test_many_rules(schema);
+    test_error_cap(schema);
+    test_cycles_terminate(schema);
+    test_large_documents(schema);
+    gql_validation_errors_free(NULL);
+    gql_schema_destroy(&schema);
+    return gql_test_report("test_gql_validate");
+}
