@@ -326,3 +326,31 @@ gateway_graphql_executor_destroy (gql_executor_t **executor_p)
 {
     gql_executor_destroy (executor_p);
 }
+
+int
+gateway_graphql_schema (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    //  The SDL says what introspection says: off together.
+    if (!gw->config.introspection) {
+        s_send_request_error (conn, 404, "NOT_FOUND", "not found", NULL, 0, NULL);
+        return 404;
+    }
+    char request_id [17];
+    gateway_request_id (request_id);
+    gateway_principal_t principal;
+    bool from_cookie;
+    R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
+    if (status != R5__STATUS__STATUS_OK) {
+        if (status == R5__STATUS__STATUS_UNAUTHENTICATED)
+            gateway_auth_send_401 (conn);
+        else
+            s_send_request_error (conn, 503, "UNAVAILABLE", "service unavailable, try again", NULL, 0, "Retry-After: 1\r\n");
+        return status == R5__STATUS__STATUS_UNAUTHENTICATED ? 401 : 503;
+    }
+    size_t length = strlen (gw->schema_sdl);
+    mg_printf (conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-cache\r\n\r\n", length);
+    mg_write (conn, gw->schema_sdl, length);
+    return 200;
+}

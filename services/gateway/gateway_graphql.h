@@ -23,6 +23,10 @@ void gateway_graphql_params_clear (gateway_graphql_params_t *params);
 
 int gateway_graphql_handle (struct mg_connection *conn, void *gateway);
 
+//  GET /schema.graphql: the SDL this gateway serves, for any authenticated
+//  caller, unless introspection is switched off (then 404).
+int gateway_graphql_schema (struct mg_connection *conn, void *gateway);
+
 //  Build the executor with the gateway's resolvers for gw->schema.
 gql_executor_t *gateway_graphql_executor_new (gateway_t *gw);
 void gateway_graphql_executor_destroy (gql_executor_t **executor_p);

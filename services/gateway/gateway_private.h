@@ -17,7 +17,7 @@ struct _gateway_t {
     struct mg_context *civetweb;
     gql_schema_t *schema;
     gql_executor_t *executor;
-    char *schema_sdl;               //  served at /graphql/schema.graphql
+    char *schema_sdl;               //  served at /schema.graphql
     gateway_cache_t *cache;
     gateway_events_t *events;
     gateway_throttle_t *login_by_email;     //  failed sign-ins per account email

@@ -146,6 +146,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
         goto fail;
     }
     mg_set_request_handler (self->civetweb, "/graphql$", gateway_graphql_handle, self);
+    mg_set_request_handler (self->civetweb, "/schema.graphql$", gateway_graphql_schema, self);
     mg_set_request_handler (self->civetweb, "/auth/signup$", gateway_signin_signup, self);
     mg_set_request_handler (self->civetweb, "/auth/login$", gateway_signin_login, self);
     mg_set_request_handler (self->civetweb, "/auth/logout$", gateway_signin_logout, self);
