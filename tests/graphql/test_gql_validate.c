@@ -62,11 +62,12 @@ s_has(const s_result_t *r, gql_rule_t rule)
     return false;
 }
 
+/* CPU time of the process: the test machines are shared, wall time is noise. */
 static double
 s_now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
@@ -118,7 +119,8 @@ test_messages_and_locations(const gql_schema_t *schema)
     CHECK_INT(r.count, 1);
     if (r.count == 1) {
         CHECK_INT(r.errors[0].rule, GQL_RULE_FIELDS_ON_CORRECT_TYPE);
-        CHECK_CSTR(r.errors[0].message, "Cannot query field \"meowVolume\" on type \"Dog\".");
+        CHECK_CSTR(r.errors[0].message, "Cannot query field \"meowVolume\" on type \"Dog\". "
+                                        "Did you mean \"barkVolume\"?");
         CHECK_INT(r.errors[0].location_count, 1);
         CHECK_INT(r.errors[0].locations[0].line, 3);
         CHECK_INT(r.errors[0].locations[0].column, 5);
@@ -156,6 +158,26 @@ test_messages_and_locations(const gql_schema_t *schema)
     if (r.count == 1)
         CHECK_CSTR(r.errors[0].message,
                    "Int cannot represent non 32-bit signed integer value: 2147483648");
+    gql_validation_errors_free(&r.errors);
+
+    /* Suggestions as graphql-js makes them: types that have the field first. */
+    r = s_validate(schema, "{ pet { meowVolume } catOrDog { name } }");
+    CHECK_INT(r.count, 2);
+    if (r.count == 2) {
+        CHECK_CSTR(r.errors[0].message,
+                   "Cannot query field \"meowVolume\" on type \"Pet\". Did you mean to use an "
+                   "inline fragment on \"Cat\"?");
+        CHECK_CSTR(r.errors[1].message,
+                   "Cannot query field \"name\" on type \"CatOrDog\". Did you mean to use an "
+                   "inline fragment on \"Pet\", \"Cat\", or \"Dog\"?");
+    }
+    gql_validation_errors_free(&r.errors);
+
+    r = s_validate(schema, "{ dog { doesKnowCommand(dogCommand: SITT) } }");
+    CHECK_INT(r.count, 1);
+    if (r.count == 1)
+        CHECK_CSTR(r.errors[0].message, "Value \"SITT\" does not exist in \"DogCommand\" enum. "
+                                        "Did you mean the enum value \"SIT\"?");
     gql_validation_errors_free(&r.errors);
 
     r = s_validate(schema, "subscription S { newMessage { body } other }");
@@ -279,7 +301,7 @@ test_large_documents(const gql_schema_t *schema)
     t1 = s_now();
     CHECK_INT(r.rc, 0);
     fprintf(stderr,
-            "large document (1000 aliases, 300 fragments, %zu bytes): validated in %.1f ms\n",
+            "large document (1000 aliases, 300 fragments, %zu bytes): validated in %.1f ms of CPU\n",
             t.len, (t1 - t0) * 1000.0);
     gql_validation_errors_free(&r.errors);
 
@@ -294,7 +316,7 @@ test_large_documents(const gql_schema_t *schema)
     r = s_validate(schema, t.buf);
     t1 = s_now();
     CHECK_INT(r.rc, 0);
-    fprintf(stderr, "2000 identical fields: validated in %.1f ms\n", (t1 - t0) * 1000.0);
+    fprintf(stderr, "2000 identical fields: validated in %.1f ms of CPU\n", (t1 - t0) * 1000.0);
     gql_validation_errors_free(&r.errors);
 
     /* Fragments that spread the next one twice (a DAG 2^40 paths deep): every traversal
@@ -317,7 +339,7 @@ test_large_documents(const gql_schema_t *schema)
     r = s_validate(schema, t.buf);
     t1 = s_now();
     CHECK_INT(r.rc, 0);
-    fprintf(stderr, "fragment DAG (2^40 paths): validated in %.1f ms\n", (t1 - t0) * 1000.0);
+    fprintf(stderr, "fragment DAG (2^40 paths): validated in %.1f ms of CPU\n", (t1 - t0) * 1000.0);
     gql_validation_errors_free(&r.errors);
     free(t.buf);
 }

@@ -111,19 +111,16 @@ s_utf8_decode(const gql_lexer_t *lx, uint32_t off, uint32_t *cp)
     return n;
 }
 
-/* Checks the source character at `off` inside a string, block string or comment: valid
-   UTF-8, not a control character. Returns its byte length, or 0 after filling *err. */
+/* Checks the source character at `off` inside a string, block string or comment: any
+   Unicode scalar value in valid UTF-8 (SourceCharacter, October 2021: control characters,
+   NUL included, are allowed there; callers handle line terminators and quotes). Returns
+   its byte length, or 0 after filling *err. */
 static uint32_t
 s_source_char(gql_lexer_t *lx, uint32_t off, gql_error_t *err)
 {
     unsigned char c = (unsigned char) lx->src[off];
-    if (c < 0x80) {
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-            s_fail(lx, err, off, "control character not allowed");
-            return 0;
-        }
+    if (c < 0x80)
         return 1;
-    }
     uint32_t cp;
     uint32_t n = s_utf8_decode(lx, off, &cp);
     if (n == 0)

@@ -830,7 +830,11 @@ s_parse_root_operation_type_definition(s_parser_t *p)
         return NULL;
     r->loc = s_loc(p);
     if (s_operation_type(p, &r->operation) < 0) {
-        s_syntax(p, "expected operation type");
+        /* As graphql-js: a name is consumed before it is judged, so a bad character
+           after it is reported first. */
+        if (s_peek(p, GQL_TOK_NAME) && s_advance(p) < 0)
+            return NULL;
+        s_error_at(p, GQL_ERR_SYNTAX, "expected operation type", r->loc.line, r->loc.column, r->loc.offset);
         return NULL;
     }
     if (s_advance(p) < 0 || s_expect(p, GQL_TOK_COLON) < 0
@@ -1187,8 +1191,12 @@ s_parse_directive_locations(s_parser_t *p, gql_directive_def_t *d)
         for (loc = 0; loc < GQL_DIRLOC_COUNT_; loc++)
             if (s_peek_keyword(p, gql_directive_location_name((gql_directive_location_t) loc)))
                 break;
-        if (loc == GQL_DIRLOC_COUNT_)
-            return s_syntax(p, "unknown directive location");
+        if (loc == GQL_DIRLOC_COUNT_) {
+            gql_loc_t at = s_loc(p);
+            if (s_advance(p) < 0)
+                return -1;
+            return s_error_at(p, GQL_ERR_SYNTAX, "unknown directive location", at.line, at.column, at.offset);
+        }
         d->locations |= GQL_DIRLOC_BIT(loc);
         if (s_advance(p) < 0)
             return -1;
@@ -1231,14 +1239,21 @@ static gql_definition_t *
 s_parse_type_system_definition(s_parser_t *p, gql_definition_t *def)
 {
     gql_str_t description;
+    gql_loc_t description_loc = s_loc(p);
     if (s_parse_description(p, &description) < 0)
         return NULL;
+    /* As graphql-js: a description before a name that starts no type-system definition
+       (an operation, a fragment, an extension) is the error, at the description. */
+    if (description.data && s_peek(p, GQL_TOK_NAME)
+        && !(s_peek_keyword(p, "schema") || s_peek_keyword(p, "scalar") || s_peek_keyword(p, "type")
+             || s_peek_keyword(p, "interface") || s_peek_keyword(p, "union") || s_peek_keyword(p, "enum")
+             || s_peek_keyword(p, "input") || s_peek_keyword(p, "directive"))) {
+        s_error_at(p, GQL_ERR_SYNTAX, "descriptions are allowed only on type-system definitions",
+                   description_loc.line, description_loc.column, description_loc.offset);
+        return NULL;
+    }
     bool extend = false;
     if (s_peek_keyword(p, "extend")) {
-        if (description.data) {
-            s_syntax(p, "unexpected 'extend' after a description");
-            return NULL;
-        }
         extend = true;
         if (s_advance(p) < 0)
             return NULL;

@@ -3,7 +3,8 @@
 // from the corpus) to a temporary folder and runs compare.mjs on them. Not a CTest (the
 // documents are random); run it after changing the parser or the validator:
 //
-//   node tests/graphql/conformance/mutate.mjs build/tests/graphql/gql_verdict [--seed=N] [--per-doc=K]
+//   node tests/graphql/conformance/mutate.mjs build/tests/graphql/gql_verdict \
+//        [--seed=N] [--per-doc=K] [--keep] [--verbose]
 //
 // Differences are printed by compare.mjs; a crash of gql_verdict (e.g. under ASan) fails
 // the run. Known differences are listed in docs/graphql-validation.md.
@@ -66,7 +67,9 @@ for (const { folder, f, toks } of docs) {
   }
 }
 console.log(`mutate: ${n} mutants of ${docs.length} documents in ${out}`);
-const run = spawnSync(process.execPath, [join(here, 'compare.mjs'), binary, here, `--corpus=${out}`],
+const passOn = process.argv.filter((a) => a === '--verbose');
+const run = spawnSync(process.execPath,
+                      [join(here, 'compare.mjs'), binary, here, `--corpus=${out}`, ...passOn],
                       { stdio: 'inherit' });
-if (!process.argv.includes("--keep")) rmSync(out, { recursive: true, force: true });
+if (!process.argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
 process.exit(run.status ?? 1);
