@@ -96,6 +96,15 @@ class AttackTest(SuiteTestCase):
             self.assertEqual(error['extensions']['code'], 'GRAPHQL_PARSE_FAILED', raw)
             self.assertEqual(error['locations'], [{'line': 1, 'column': column}], raw)
 
+    def test_nul_in_string_values_is_bad_input(self):
+        # Inside a string NUL is a legal GraphQL character (raw or escaped), but
+        # it would cut a value short in C: refused before anything runs.
+        for query in ('mutation { createPersonalAccessToken(input: {description: "a\\u0000b", scopes: []}) { value } }',
+                      '{ personalAccessToken(id: "abc\\u0000") { id } }'):
+            response = bearer(self.base, self.token, query)
+            self.assertEqual(response.status, 400, query)
+            self.assertEqual(response.json()['errors'][0]['extensions']['code'], 'BAD_USER_INPUT', query)
+
     def test_get_refuses_mutations(self):
         query = urllib.parse.quote('mutation { deletePersonalAccessToken(id: "000000000000000000000000") { deletedId } }')
         response = http(self.base + '/graphql?query=' + query, 'GET', None, {'Authorization': 'Bearer ' + self.token})
