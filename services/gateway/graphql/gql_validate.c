@@ -138,10 +138,61 @@ s_str_cmp(gql_str_t a, gql_str_t b)
 /* Shorthand for printf arguments of a slice. */
 #define S_STR(s) (int) (s).len, (s).data
 
-const gql_type_t *
-gqlv_type(const gqlv_ctx_t *ctx, gql_str_t name)
+/* True when some field, argument or input field of the schema has the named type `t`. */
+static bool
+s_schema_references(const gql_schema_t *schema, const gql_type_t *t)
 {
-    return gql_schema_type(ctx->schema, name.data, name.len);
+    size_t n, i, j, k;
+    const gql_type_t *const *types = gql_schema_types(schema, &n);
+    for (i = 0; i < n; i++) {
+        const gql_type_t *u = types[i];
+        for (j = 0; j < u->field_count; j++) {
+            if (u->fields[j].type.named == t)
+                return true;
+            for (k = 0; k < u->fields[j].arg_count; k++)
+                if (u->fields[j].args[k].type.named == t)
+                    return true;
+        }
+        for (j = 0; j < u->input_field_count; j++)
+            if (u->input_fields[j].type.named == t)
+                return true;
+    }
+    const gql_schema_directive_t *const *dirs = gql_schema_directives(schema, &n);
+    for (i = 0; i < n; i++)
+        for (k = 0; k < dirs[i]->arg_count; k++)
+            if (dirs[i]->args[k].type.named == t)
+                return true;
+    return false;
+}
+
+const gql_type_t *
+gqlv_type(gqlv_ctx_t *ctx, gql_str_t name)
+{
+    static const char *const optional[3] = { "Int", "Float", "ID" };
+    const gql_type_t *t = gql_schema_type(ctx->schema, name.data, name.len);
+    size_t i;
+    if (!t || t->kind != GQL_KIND_SCALAR || !t->builtin)
+        return t;
+    /* String and Boolean are always referenced (by the introspection types). */
+    for (i = 0; i < 3; i++) {
+        if (!gql_str_eq(name, optional[i]))
+            continue;
+        if (ctx->scalar_used[i] < 0)
+            ctx->scalar_used[i] = s_schema_references(ctx->schema, t) ? 1 : 0;
+        return ctx->scalar_used[i] ? t : NULL;
+    }
+    return t;
+}
+
+int
+gqlv_resolve(gqlv_ctx_t *ctx, const gql_type_node_t *node, gql_type_ref_t *out)
+{
+    const gql_type_node_t *n = node;
+    while (n && n->kind != GQL_TYPE_NODE_NAMED)
+        n = n->of_type;
+    if (!n || !gqlv_type(ctx, n->name))
+        return -1;
+    return gql_schema_resolve_type_node(ctx->schema, node, out);
 }
 
 void
@@ -727,6 +778,216 @@ done:
 }
 
 /* =======================================================================================
+ *  Names and suggestions
+ * ===================================================================================== */
+
+static bool
+s_is_standard_type_name(gql_str_t n)
+{
+    static const char *const names[] = { "String", "Int", "Float", "Boolean", "ID",
+                                          "__Schema", "__Directive", "__DirectiveLocation",
+                                          "__Type", "__Field", "__InputValue", "__EnumValue",
+                                          "__TypeKind" };
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (gql_str_eq(n, names[i]))
+            return true;
+    return false;
+}
+
+/* KnownTypeNames: `name` (not a type of the schema) may still be defined by the
+   document itself, or, in type-system definitions, be a standard type; otherwise it is
+   reported, with graphql-js's suggestions. */
+static void
+s_check_type_name(gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc, bool sdl)
+{
+    const gql_document_t *doc = ctx->doc;
+    size_t i, n = 0, count;
+    if (gqlv_type(ctx, name) || (sdl && s_is_standard_type_name(name)))
+        return;
+    for (i = 0; i < doc->definition_count; i++) {
+        const gql_definition_t *d = doc->definitions[i];
+        if (d->kind == GQL_DEF_TYPE && !d->type->extend && gql_str_equal(d->type->name, name))
+            return;
+    }
+    const gql_type_t *const *types = gql_schema_types(ctx->schema, &count);
+    gql_str_t *opts = malloc((count + doc->definition_count + 13) * sizeof *opts);
+    char sugg[GQL_VALIDATE_MAX_MESSAGE];
+    sugg[0] = '\0';
+    if (opts) {
+        static const char *const standard[] = { "String", "Int", "Float", "Boolean", "ID",
+                                                "__Schema", "__Directive",
+                                                "__DirectiveLocation", "__Type", "__Field",
+                                                "__InputValue", "__EnumValue", "__TypeKind" };
+        if (sdl)
+            for (i = 0; i < 13; i++) {
+                opts[n].data = standard[i];
+                opts[n++].len = strlen(standard[i]);
+            }
+        for (i = 0; i < count; i++)
+            if (gqlv_type(ctx, types[i]->name))
+                opts[n++] = types[i]->name;
+        for (i = 0; i < doc->definition_count; i++)
+            if (doc->definitions[i]->kind == GQL_DEF_TYPE && !doc->definitions[i]->type->extend)
+                opts[n++] = doc->definitions[i]->type->name;
+        gqlv_did_you_mean(sugg, sizeof sugg, NULL, name, opts, n);
+        free(opts);
+    }
+    gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &loc, 1, "Unknown type \"%.*s\".%s",
+                S_STR(name), sugg);
+}
+
+/* Suggestions among the names of an array of records (fields, arguments, enum values,
+   input fields) that all start with a gql_str_t `name`. */
+static void
+s_suggest_among(const void *base, size_t count, size_t stride, gql_str_t input,
+                const char *sub, char *buf, size_t size)
+{
+    size_t i;
+    buf[0] = '\0';
+    if (count == 0)
+        return;
+    gql_str_t *opts = malloc(count * sizeof *opts);
+    if (!opts)
+        return;
+    for (i = 0; i < count; i++)
+        opts[i] = *(const gql_str_t *) ((const char *) base + i * stride);
+    gqlv_did_you_mean(buf, size, sub, input, opts, count);
+    free(opts);
+}
+
+static void
+s_suggest_enum_value(const gql_type_t *e, const char *printed, char *buf, size_t size)
+{
+    gql_str_t in = { printed, strlen(printed) };
+    s_suggest_among(e->enum_values, e->enum_value_count, sizeof *e->enum_values, in,
+                    "the enum value", buf, size);
+}
+
+static void
+s_suggest_input_field(gqlv_ctx_t *ctx, const gql_type_t *t, gql_str_t name, char *buf,
+                      size_t size)
+{
+    (void) ctx;
+    s_suggest_among(t->input_fields, t->input_field_count, sizeof *t->input_fields, name, NULL,
+                    buf, size);
+}
+
+static void
+s_suggest_field_arg(gqlv_ctx_t *ctx, const gql_field_t *f, gql_str_t name, char *buf,
+                    size_t size)
+{
+    (void) ctx;
+    s_suggest_among(f->args, f->arg_count, sizeof *f->args, name, NULL, buf, size);
+}
+
+static void
+s_suggest_directive_arg(gqlv_ctx_t *ctx, const s_dir_t *def, gql_str_t name, char *buf,
+                        size_t size)
+{
+    size_t i;
+    buf[0] = '\0';
+    if (def->sd) {
+        s_suggest_among(def->sd->args, def->sd->arg_count, sizeof *def->sd->args, name, NULL,
+                        buf, size);
+        return;
+    }
+    if (!def->dd || def->dd->argument_count == 0)
+        return;
+    gql_str_t *opts = malloc(def->dd->argument_count * sizeof *opts);
+    if (!opts) {
+        ctx->oom = true;
+        return;
+    }
+    for (i = 0; i < def->dd->argument_count; i++)
+        opts[i] = def->dd->arguments[i]->name;
+    gqlv_did_you_mean(buf, size, NULL, name, opts, def->dd->argument_count);
+    free(opts);
+}
+
+/* graphql-js getSuggestedTypeNames(): on an abstract type, the possible types (and their
+   interfaces) that have the field, most common first, super types before subtypes. */
+typedef struct {
+    const gql_type_t *t;
+    size_t usage;
+} s_type_usage_t;
+
+static int
+s_type_usage_cmp(const s_type_usage_t *a, const s_type_usage_t *b)
+{
+    if (a->usage != b->usage)
+        return a->usage > b->usage ? -1 : 1;
+    if (a->t->kind == GQL_KIND_INTERFACE && s_schema_is_sub_type(a->t, b->t))
+        return -1;
+    if (b->t->kind == GQL_KIND_INTERFACE && s_schema_is_sub_type(b->t, a->t))
+        return 1;
+    return gqlv_natural_compare(a->t->name, b->t->name);
+}
+
+static bool
+s_has_plain_field(const gql_type_t *t, gql_str_t name)
+{
+    const gql_field_t *f = gql_type_field(t, name.data, name.len);
+    return f && f->meta == GQL_META_NONE;
+}
+
+static void
+s_suggest_field(gqlv_ctx_t *ctx, const gql_type_t *parent, gql_str_t name, char *buf,
+                size_t size)
+{
+    size_t i, j, k, n = 0, cap = 0;
+    buf[0] = '\0';
+    if (s_is_abstract(parent)) {
+        for (i = 0; i < parent->possible_type_count; i++)
+            cap += 1 + parent->possible_types[i]->interface_count;
+        s_type_usage_t *u = malloc((cap + 1) * sizeof *u);
+        if (!u) {
+            ctx->oom = true;
+            return;
+        }
+        for (i = 0; i < parent->possible_type_count; i++) {
+            const gql_type_t *p = parent->possible_types[i];
+            if (!s_has_plain_field(p, name))
+                continue;
+            u[n].t = p;
+            u[n++].usage = 1;
+            for (j = 0; j < p->interface_count; j++) {
+                const gql_type_t *iface = p->interfaces[j];
+                if (!s_has_plain_field(iface, name))
+                    continue;
+                for (k = 0; k < n && u[k].t != iface; k++)
+                    ;
+                if (k == n) {
+                    u[n].t = iface;
+                    u[n++].usage = 0;
+                }
+                u[k].usage++;
+            }
+        }
+        /* Insertion sort: stable, and n is the number of types with the field. */
+        for (i = 1; i < n; i++) {
+            s_type_usage_t x = u[i];
+            for (j = i; j > 0 && s_type_usage_cmp(&x, &u[j - 1]) < 0; j--)
+                u[j] = u[j - 1];
+            u[j] = x;
+        }
+        gql_str_t *names = malloc((n + 1) * sizeof *names);
+        if (names) {
+            for (i = 0; i < n; i++)
+                names[i] = u[i].t->name;
+            gqlv_did_you_mean_list(buf, size, "to use an inline fragment on", names, n);
+            free(names);
+        }
+        free(u);
+        if (n > 0)
+            return;
+    }
+    if (parent->kind == GQL_KIND_OBJECT || parent->kind == GQL_KIND_INTERFACE)
+        s_suggest_among(parent->fields, parent->field_count, sizeof *parent->fields, name, NULL,
+                        buf, size);
+}
+
+/* =======================================================================================
  *  Values: ValuesOfCorrectType, UniqueInputFieldNames, variable usages
  * ===================================================================================== */
 
@@ -771,16 +1032,19 @@ s_check_leaf_value(s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type
         return;
     }
     if (named->kind == GQL_KIND_ENUM) {
-        if (v->kind != GQL_VALUE_ENUM) {
-            s_print_value(v, vs, sizeof vs);
+        if (v->kind == GQL_VALUE_ENUM && gql_type_enum_value(named, v->str.data, v->str.len))
+            return;
+        char sugg[GQL_VALIDATE_MAX_MESSAGE];
+        s_print_value(v, vs, sizeof vs);
+        s_suggest_enum_value(named, vs, sugg, sizeof sugg);
+        if (v->kind != GQL_VALUE_ENUM)
             gqlv_report(w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1,
-                        "Enum \"%.*s\" cannot represent non-enum value: %s.",
-                        S_STR(named->name), vs);
-        }
-        else if (!gql_type_enum_value(named, v->str.data, v->str.len))
+                        "Enum \"%.*s\" cannot represent non-enum value: %s.%s",
+                        S_STR(named->name), vs, sugg);
+        else
             gqlv_report(w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1,
-                        "Value \"%.*s\" does not exist in \"%.*s\" enum.", S_STR(v->str),
-                        S_STR(named->name));
+                        "Value \"%.*s\" does not exist in \"%.*s\" enum.%s", S_STR(v->str),
+                        S_STR(named->name), sugg);
         return;
     }
     /* Scalars: the built-ins parse literals strictly; custom scalars accept any literal
@@ -984,10 +1248,13 @@ s_walk_value(s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type, bool
             const gql_argument_t *fa = v->fields[i];
             const gql_input_value_t *f =
                 is_input ? gql_type_input_field(named, fa->name.data, fa->name.len) : NULL;
-            if (check && !f)
+            if (check && !f) {
+                char sugg[GQL_VALIDATE_MAX_MESSAGE];
+                s_suggest_input_field(w->ctx, named, fa->name, sugg, sizeof sugg);
                 gqlv_report(w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &fa->loc, 1,
-                            "Field \"%.*s\" is not defined by type \"%.*s\".", S_STR(fa->name),
-                            S_STR(named->name));
+                            "Field \"%.*s\" is not defined by type \"%.*s\".%s",
+                            S_STR(fa->name), S_STR(named->name), sugg);
+            }
             s_walk_value(w, fa->value, f ? &f->type : NULL, f && f->default_value, check);
         }
         return;
@@ -1072,10 +1339,13 @@ s_walk_directives(s_walk_t *w, gql_directive_t *const *dirs, size_t count,
                 for (k = 0; k < def.dd->argument_count && !arg_known; k++)
                     arg_known = gql_str_equal(def.dd->arguments[k]->name, a->name);
             }
-            if (known && !arg_known)
+            if (known && !arg_known) {
+                char sugg[GQL_VALIDATE_MAX_MESSAGE];
+                s_suggest_directive_arg(ctx, &def, a->name, sugg, sizeof sugg);
                 gqlv_report(ctx, GQL_RULE_KNOWN_ARGUMENT_NAMES, &a->loc, 1,
-                            "Unknown argument \"%.*s\" on directive \"@%.*s\".", S_STR(a->name),
-                            S_STR(d->name));
+                            "Unknown argument \"%.*s\" on directive \"@%.*s\".%s",
+                            S_STR(a->name), S_STR(d->name), sugg);
+            }
             /* Values are typed as graphql-js's TypeInfo types them: by the schema's
                directive, or, for a directive the schema does not know, by the enclosing
                field's arguments. */
@@ -1200,10 +1470,13 @@ s_walk_field(s_walk_t *w, const gql_type_t *parent, const gql_selection_t *sel)
     bool introspection_reported = false;
     const gql_field_t *outer = w->field;
 
-    if (parent && !fdef)
+    if (parent && !fdef) {
+        char sugg[GQL_VALIDATE_MAX_MESSAGE];
+        s_suggest_field(ctx, parent, sel->name, sugg, sizeof sugg);
         gqlv_report(ctx, GQL_RULE_FIELDS_ON_CORRECT_TYPE, &sel->loc, 1,
-                    "Cannot query field \"%.*s\" on type \"%.*s\".", S_STR(sel->name),
-                    S_STR(parent->name));
+                    "Cannot query field \"%.*s\" on type \"%.*s\".%s", S_STR(sel->name),
+                    S_STR(parent->name), sugg);
+    }
 
     if (!w->introspection_skip
         && (gql_str_eq(sel->name, "__schema") || gql_str_eq(sel->name, "__type"))
@@ -1221,10 +1494,13 @@ s_walk_field(s_walk_t *w, const gql_type_t *parent, const gql_selection_t *sel)
         const gql_argument_t *a = sel->arguments[i];
         const gql_input_value_t *ad =
             fdef ? gql_field_arg(fdef, a->name.data, a->name.len) : NULL;
-        if (fdef && !ad)
+        if (fdef && !ad) {
+            char sugg[GQL_VALIDATE_MAX_MESSAGE];
+            s_suggest_field_arg(ctx, fdef, a->name, sugg, sizeof sugg);
             gqlv_report(ctx, GQL_RULE_KNOWN_ARGUMENT_NAMES, &a->loc, 1,
-                        "Unknown argument \"%.*s\" on field \"%.*s.%.*s\".", S_STR(a->name),
-                        S_STR(parent->name), S_STR(fdef->name));
+                        "Unknown argument \"%.*s\" on field \"%.*s.%.*s\".%s", S_STR(a->name),
+                        S_STR(parent->name), S_STR(fdef->name), sugg);
+        }
         s_walk_value(w, a->value, ad ? &ad->type : NULL, ad && ad->default_value, true);
     }
     w->field = fdef;
@@ -1297,8 +1573,7 @@ s_walk_selection_set(s_walk_t *w, const gql_type_t *parent, const gql_selection_
             if (sel->type_condition.data) {
                 t = gqlv_type(ctx, sel->type_condition);
                 if (!t)
-                    gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &sel->type_condition_loc, 1,
-                                "Unknown type \"%.*s\".", S_STR(sel->type_condition));
+                    s_check_type_name(ctx, sel->type_condition, sel->type_condition_loc, false);
                 else if (!s_is_composite(t))
                     gqlv_report(ctx, GQL_RULE_FRAGMENTS_ON_COMPOSITE_TYPES,
                                 &sel->type_condition_loc, 1,
@@ -1353,8 +1628,7 @@ s_walk_variable_definitions(s_walk_t *w, const gql_operation_t *op)
         const gql_type_node_t *nn = s_named_node(vd->type);
         const gql_type_t *named = nn ? gqlv_type(ctx, nn->name) : NULL;
         if (nn && !named)
-            gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &nn->loc, 1, "Unknown type \"%.*s\".",
-                        S_STR(nn->name));
+            s_check_type_name(ctx, nn->name, nn->loc, false);
         if (named && !s_is_input(named)) {
             s_print_type_node(vd->type, ts, sizeof ts);
             gqlv_report(ctx, GQL_RULE_VARIABLES_ARE_INPUT_TYPES, &vd->type->loc, 1,
@@ -1362,8 +1636,7 @@ s_walk_variable_definitions(s_walk_t *w, const gql_operation_t *op)
                         ts);
         }
         gql_type_ref_t ref;
-        bool typed = named && s_is_input(named)
-                     && gql_schema_resolve_type_node(ctx->schema, vd->type, &ref) == 0;
+        bool typed = named && s_is_input(named) && gqlv_resolve(ctx, vd->type, &ref) == 0;
         if (vd->default_value)
             s_walk_value(w, vd->default_value, typed ? &ref : NULL, false, true);
         s_walk_directives(w, vd->directives, vd->directive_count,
@@ -1407,8 +1680,7 @@ s_walk_fragment(s_walk_t *w, const gql_fragment_t *f)
     gqlv_ctx_t *ctx = w->ctx;
     const gql_type_t *t = gqlv_type(ctx, f->type_condition);
     if (!t)
-        gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &f->type_condition_loc, 1,
-                    "Unknown type \"%.*s\".", S_STR(f->type_condition));
+        s_check_type_name(ctx, f->type_condition, f->type_condition_loc, false);
     else if (!s_is_composite(t))
         gqlv_report(ctx, GQL_RULE_FRAGMENTS_ON_COMPOSITE_TYPES, &f->type_condition_loc, 1,
                     "Fragment \"%.*s\" cannot condition on non composite type \"%.*s\".",
@@ -1421,32 +1693,10 @@ s_walk_fragment(s_walk_t *w, const gql_fragment_t *f)
 /* --- Type-system definitions in a request: ExecutableDefinitions reports them; like
        graphql-js, the type and directive rules still look at what they reference. --- */
 
-static bool
-s_is_standard_type_name(gql_str_t n)
-{
-    static const char *const names[] = { "String", "Int", "Float", "Boolean", "ID",
-                                          "__Schema", "__Directive", "__DirectiveLocation",
-                                          "__Type", "__Field", "__InputValue", "__EnumValue",
-                                          "__TypeKind" };
-    size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (gql_str_eq(n, names[i]))
-            return true;
-    return false;
-}
-
 static void
 s_sdl_type_name(gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc)
 {
-    size_t i;
-    if (gqlv_type(ctx, name) || s_is_standard_type_name(name))
-        return;
-    for (i = 0; i < ctx->doc->definition_count; i++) {
-        const gql_definition_t *d = ctx->doc->definitions[i];
-        if (d->kind == GQL_DEF_TYPE && !d->type->extend && gql_str_equal(d->type->name, name))
-            return;
-    }
-    gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &loc, 1, "Unknown type \"%.*s\".", S_STR(name));
+    s_check_type_name(ctx, name, loc, true);
 }
 
 static void
@@ -1976,7 +2226,7 @@ s_check_operation_variables(gqlv_ctx_t *ctx, const gql_operation_t *op, const s_
             if (!us->has_type)
                 continue;
             gql_type_ref_t var_type;
-            if (gql_schema_resolve_type_node(ctx->schema, vd->type, &var_type) < 0)
+            if (gqlv_resolve(ctx, vd->type, &var_type) < 0)
                 continue;
             /* VariablesInAllowedPosition, with the spec's default-value exception. */
             bool allowed;
@@ -2069,6 +2319,7 @@ gql_validate(const gql_schema_t *schema, const gql_document_t *doc,
     memset(&w, 0, sizeof w);
     ctx.schema = schema;
     ctx.doc = doc;
+    memset(ctx.scalar_used, -1, sizeof ctx.scalar_used);
     ctx.arena = gql_arena_new();
     if (!ctx.arena)
         return -1;

@@ -7,7 +7,7 @@
     was reached). Rules are named after graphql-js's `specifiedRules` (without the `Rule`
     suffix) so that error reports, logs and the differential conformance test
     (tests/graphql/conformance/) speak the same language; messages keep graphql-js's
-    wording, without its "Did you mean ...?" suggestions.
+    wording, "Did you mean ...?" suggestions included.
 
     The validator is re-entrant: no static mutable state, no allocation shared between
     calls. It never modifies the document or the schema.

@@ -49,6 +49,7 @@ typedef struct {
 
     gqlv_overlap_t *overlap;    /* OverlappingFieldsCanBeMerged's caches */
     bool doc_directives;        /* the document defines directives (`directive @x`) */
+    signed char scalar_used[3]; /* Int, Float, ID referenced by the schema: -1 unknown */
 } gqlv_ctx_t;
 
 /* Records an error: rule, printf-style message, locations. Does nothing once the cap is
@@ -63,8 +64,25 @@ void gqlv_report(gqlv_ctx_t *ctx, gql_rule_t rule, const gql_loc_t *locs, size_t
 /* Returns the index (into doc->fragments) of the fragment `name` refers to, or -1. */
 long gqlv_fragment_index(const gqlv_ctx_t *ctx, gql_str_t name);
 
-/* Returns the named type `name` of the schema, or NULL. */
-const gql_type_t *gqlv_type(const gqlv_ctx_t *ctx, gql_str_t name);
+/* Returns the named type `name` of the schema, or NULL. A built-in scalar the schema
+   never references is not one of its types (spec 3.5 "Built-in Scalars"; graphql-js). */
+const gql_type_t *gqlv_type(gqlv_ctx_t *ctx, gql_str_t name);
+
+/* Resolves a type as written in the document with gqlv_type()'s view of the schema.
+   Returns 0, or -1 when the named type is unknown. */
+int gqlv_resolve(gqlv_ctx_t *ctx, const gql_type_node_t *node, gql_type_ref_t *out);
+
+/* Writes graphql-js's " Did you mean <sub> "a", "b", or "c"?" for the options nearest to
+   `input` (nothing when none is near) into buf. */
+void gqlv_did_you_mean(char *buf, size_t size, const char *sub, gql_str_t input,
+                       const gql_str_t *options, size_t count);
+
+/* Same for a list already chosen and ordered (at most five are shown). */
+void gqlv_did_you_mean_list(char *buf, size_t size, const char *sub, const gql_str_t *names,
+                            size_t count);
+
+/* graphql-js naturalCompare(): text order where runs of digits compare as numbers. */
+int gqlv_natural_compare(gql_str_t a, gql_str_t b);
 
 /* Appends a location; sets ctx->oom and returns -1 on failure. */
 int gqlv_locs_push(gqlv_ctx_t *ctx, gqlv_locs_t *locs, gql_loc_t loc);
