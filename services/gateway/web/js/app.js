@@ -32,6 +32,17 @@ export function go(hash, text, kind = 'status') {
 
 function showView(id) {
   for (const view of VIEWS) byId(view).hidden = view !== id;
+  // Messages line up with the narrow card of the log-in and sign-up screens.
+  byId('main').classList.toggle('main-narrow', byId(id).classList.contains('view-narrow'));
+}
+
+// Each screen names itself in the window title, which screen readers read
+// on arrival and which tells browser tabs apart.
+function setTitle(hash) {
+  const names = [['#/login', 'Log in'], ['#/signup', 'Create your account'], ['#/security/new', 'Create a token'],
+    ['#/security/', 'Edit token'], ['#/security', 'Security'], ['#/profile', 'Profile']];
+  const found = names.find(([prefix]) => hash.startsWith(prefix));
+  document.title = found ? `${found[1]} · r5` : 'r5';
 }
 
 // Move focus to a screen's heading, so keyboard and screen reader users start
@@ -57,7 +68,12 @@ function setViewer(viewer) {
 // ---------------------------------------------------------------- router
 
 function route() {
-  const hash = location.hash || (state.viewer ? '#/profile' : '#/login');
+  if (!location.hash || location.hash === '#/') {
+    // Name the screen in the address, so reload and Back keep it.
+    location.replace(state.viewer ? '#/profile' : '#/login');
+    return;
+  }
+  const hash = location.hash;
   const pending = state.pending;
   state.pending = null;
   announce('');
@@ -70,6 +86,7 @@ function route() {
     }
   }
   security.leave();
+  setTitle(hash);
   if (hash === '#/login' || hash === '#/signup') {
     if (state.viewer) {
       location.replace('#/profile');
@@ -120,6 +137,7 @@ function wireTabs() {
       if (next === undefined) return;
       event.preventDefault();
       const target = tabs[(next + tabs.length) % tabs.length];
+      selectTab(target.id);
       target.focus();
       state.keepFocus = true;
       go(target.dataset.route);
@@ -203,7 +221,7 @@ async function logout() {
   done();
   setViewer(null);
   state.afterLogin = null;
-  go('#/login', 'You have logged out.');
+  go('#/login', 'You have logged out.', 'info');
 }
 
 // ---------------------------------------------------------------- start
@@ -227,7 +245,7 @@ onSessionEnded(() => {
   if (!state.viewer) return;
   setViewer(null);
   state.afterLogin = location.hash;
-  go('#/login', 'Your session has ended. Log in again to continue.');
+  go('#/login', 'Your session has ended. Log in again to continue.', 'info');
 });
 
 document.addEventListener('DOMContentLoaded', () => {

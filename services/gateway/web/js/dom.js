@@ -29,13 +29,14 @@ export function byId(id) {
   return document.getElementById(id);
 }
 
-// Show a message in the page's live regions: 'status' is read politely,
-// 'error' at once. An empty text clears both.
+// Show a message in the page's live regions: 'status' (a success) and
+// 'info' are read politely, 'error' at once. An empty text clears both.
 export function announce(text, kind = 'status') {
   const status = byId('page-status');
   const error = byId('page-error');
   status.textContent = '';
   error.textContent = '';
+  status.classList.toggle('notice-info', kind === 'info');
   if (!text) return;
   // Emptying then filling on the next frame makes screen readers repeat a
   // message identical to the previous one.

@@ -57,9 +57,10 @@ export function scopeGrid(container, onChange = () => {}) {
       boxes.set(box.value, box);
       return h('td', { class: 'scope-cell' },
         h('label', { class: 'check', for: box.id }, box,
-          h('span', {}, access, h('span', { class: 'visually-hidden' }, ` ${resource.label.toLowerCase()}`))));
+          h('span', { class: 'check-text' }, access, h('span', { class: 'visually-hidden' }, ` ${resource.label.toLowerCase()}`))));
     });
-    const both = toggle('Read + write', `${resource.label}: read and write`);
+    const both = toggle([h('span', { class: 'wide-only' }, 'Read + write'), h('span', { class: 'narrow-only' }, 'Both')],
+      `${resource.label}: read and write`);
     rowButtons.push([both, boxes.get(scopeName(resource.key, 'Read')), boxes.get(scopeName(resource.key, 'Write'))]);
     body.append(h('tr', {}, h('th', { scope: 'row' }, resource.label), ...cells, h('td', { class: 'scope-both' }, both)));
   }

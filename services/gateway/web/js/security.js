@@ -59,7 +59,7 @@ function tokenItem(token) {
   return h('li', { class: 'token' },
     h('div', { class: 'token-head' },
       h('a', { class: 'token-name', href: '#/security/' + encodeURIComponent(token.id) }, token.description),
-      h('code', { class: 'token-hint', 'aria-label': 'Token ending ' + token.hint.slice(-4) }, token.hint)),
+      h('code', { class: 'token-hint' }, token.hint)),
     h('p', { class: 'token-scopes' }, summarize(token.scopes)),
     h('p', { class: 'token-meta' },
       h('span', {}, 'Created ', timeElement(token.createdAt)),
@@ -109,7 +109,12 @@ function hasPreview() {
   if (!previewSupported) {
     previewSupported = graphql(VIEWER_FIELDS)
       .then((data) => Boolean(data.__type && data.__type.fields.some((f) => f.name === 'effectivePermissions')))
-      .catch(() => false);
+      .catch((error) => {
+        // A passing failure is asked again next time; a refusal (introspection
+        // switched off) is an answer.
+        if (['NETWORK', 'UNAUTHENTICATED', 'UNAVAILABLE', 'RATE_LIMITED'].includes(error.code)) previewSupported = null;
+        return false;
+      });
   }
   return previewSupported;
 }
@@ -179,6 +184,11 @@ function reveal(title, token, value, returnTo) {
 
 function wireReveal() {
   const field = byId('reveal-value');
+  // Closing or reloading the page while a value is on screen loses it for
+  // good: let the browser ask first.
+  window.addEventListener('beforeunload', (event) => {
+    if (field.value && !byId('token-reveal-view').hidden) event.preventDefault();
+  });
   // One click selects the whole value, ready to copy by hand.
   field.addEventListener('focus', () => field.select());
   byId('reveal-copy').addEventListener('click', async () => {
