@@ -136,6 +136,30 @@ cleanup:
 }
 
 int
+r5_mongo_ensure_expiry (r5_mongo_t *self, const char *collection, const char *name,
+                        const char *date_field, char *error, size_t error_size)
+{
+    int rc = -1;
+    bson_error_t bson_error;
+    bson_t reply = BSON_INITIALIZER;
+    bson_t *command = BCON_NEW ("createIndexes", BCON_UTF8 (collection),
+                                "indexes", "[", "{", "key", "{", date_field, BCON_INT32 (1), "}",
+                                                     "name", BCON_UTF8 (name),
+                                                     "expireAfterSeconds", BCON_INT32 (0), "}", "]");
+    mongoc_client_t *client = r5_mongo_pop (self);
+    mongoc_database_t *database = mongoc_client_get_database (client, self->database);
+    if (mongoc_database_write_command_with_opts (database, command, NULL, &reply, &bson_error))
+        rc = 0;
+    else
+        snprintf (error, error_size, "cannot create expiry index on %s: %s", collection, bson_error.message);
+    bson_destroy (command);
+    bson_destroy (&reply);
+    mongoc_database_destroy (database);
+    r5_mongo_push (self, &client);
+    return rc;
+}
+
+int
 r5_mongo_ping (r5_mongo_t *self, char *error, size_t error_size)
 {
     bson_error_t bson_error;

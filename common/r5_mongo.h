@@ -40,6 +40,11 @@ int r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
                              const r5_mongo_index_t *indexes, size_t count,
                              char *error, size_t error_size);
 
+//  A TTL index on a date field: MongoDB deletes each document once that date
+//  has passed (documents without the field are kept). Idempotent; 0 or -1.
+int r5_mongo_ensure_expiry (r5_mongo_t *self, const char *collection, const char *name,
+                            const char *date_field, char *error, size_t error_size);
+
 //  Ping the server; 0 when it answers before the server selection timeout.
 int r5_mongo_ping (r5_mongo_t *self, char *error, size_t error_size);
 

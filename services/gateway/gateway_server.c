@@ -128,6 +128,8 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     if (config->web_root && *config->web_root) {
         options [n++] = "document_root";     options [n++] = config->web_root;
         options [n++] = "enable_directory_listing"; options [n++] = "no";
+        //  Revalidate (ETag) every time, so an upgrade's pages take effect at once.
+        options [n++] = "static_file_cache_control"; options [n++] = "no-cache";
     }
     options [n] = NULL;
 

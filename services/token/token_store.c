@@ -49,8 +49,13 @@ token_store_error (token_store_t *self)
 int
 token_store_ensure_indexes (token_store_t *self, char *error, size_t error_size)
 {
-    return r5_mongo_ensure_indexes (self->mongo, TOKEN_COLLECTION, s_indexes,
-                                    sizeof s_indexes / sizeof s_indexes [0], error, error_size);
+    if (r5_mongo_ensure_indexes (self->mongo, TOKEN_COLLECTION, s_indexes,
+                                 sizeof s_indexes / sizeof s_indexes [0], error, error_size))
+        return -1;
+    //  MongoDB removes a session once its idle expiry (never past the absolute
+    //  one) has passed; tokens have no such field and never expire.
+    return r5_mongo_ensure_expiry (self->mongo, TOKEN_COLLECTION, "session_expiry", "idle_expires_at",
+                                   error, error_size);
 }
 
 const char *

@@ -132,6 +132,17 @@ class TokenLifecycleTest(SuiteTestCase):
         listed = self.session.graphql('{ personalAccessTokens { nodes { id } } }').json()
         self.assertEqual(len(listed['data']['personalAccessTokens']['nodes']), 1)
 
+    def test_sessions_expire_in_the_database_too(self):
+        # Abandoned sessions must not pile up: MongoDB's TTL index removes them.
+        import pymongo
+        client = pymongo.MongoClient(self.suite.mongodb_uri)
+        try:
+            indexes = {i['name']: i for i in client['r5']['tokens'].list_indexes()}
+        finally:
+            client.close()
+        self.assertEqual(indexes['session_expiry']['key'], {'idle_expires_at': 1})
+        self.assertEqual(indexes['session_expiry']['expireAfterSeconds'], 0)
+
     def test_last_used_is_recorded(self):
         created = self.session.create_token(['incidentsRead'])
         token_id = created['personalAccessToken']['id']
