@@ -10,6 +10,7 @@ so both start r5 the same way.
 """
 
 import argparse
+import ctypes
 import os
 import re
 import secrets
@@ -28,6 +29,16 @@ class SuiteError(RuntimeError):
     pass
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the launcher dies, however it dies,
+    so a killed test run leaves no servers behind."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Process:
     """One started binary: its readiness line's key=value fields and its log file."""
 
@@ -36,7 +47,8 @@ class Process:
         self.log_path = log_path
         self.log = open(log_path, 'ab')
         self.popen = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=self.log,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
+                                      stdin=subprocess.DEVNULL, start_new_session=True,
+                                      preexec_fn=_die_with_parent)
         self.fields = self._wait_ready(timeout)
 
     def _wait_ready(self, timeout):

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <mongoc/mongoc.h>
@@ -100,6 +101,8 @@ s_start_server (void)
     pid_t pid = fork ();
     CHECK (pid >= 0);
     if (pid == 0) {
+        /* A test that dies must not leave its server behind. */
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
         dup2 (fds[1], STDOUT_FILENO);
         close (fds[0]);
         close (fds[1]);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -65,6 +66,8 @@ s_start_devmongo (void)
         return -1;
     s_mongo_pid = fork ();
     if (s_mongo_pid == 0) {
+        //  A test that dies must not leave its server behind.
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
         dup2 (fds [1], STDOUT_FILENO);
         close (fds [0]);
         close (fds [1]);
