@@ -1,5 +1,6 @@
 /*  r5_client: a DEALER to every broker, many requests in flight matched by id.  */
 #include "r5_client.h"
+#include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
 
@@ -44,34 +45,6 @@ s_format_key (char *key, uint64_t id)
     snprintf (key, 17, "%016" PRIx64, id);
 }
 
-//  Connect sock to each endpoint of a comma-separated list. Returns the number
-//  connected, or -1 when one of them is invalid.
-static int
-s_connect_all (zsock_t *sock, const char *brokers)
-{
-    char *copy = strdup (brokers);
-    if (!copy)
-        return -1;
-    int connected = 0;
-    char *save = NULL;
-    for (char *endpoint = strtok_r (copy, ",", &save); endpoint; endpoint = strtok_r (NULL, ",", &save)) {
-        while (*endpoint == ' ' || *endpoint == '\t')
-            endpoint++;
-        char *end = endpoint + strlen (endpoint);
-        while (end > endpoint && (end [-1] == ' ' || end [-1] == '\t'))
-            *--end = '\0';
-        if (!*endpoint)
-            continue;
-        if (zsock_connect (sock, "%s", endpoint) != 0) {
-            r5_error (NULL, "cannot connect to broker %s: %s", endpoint, zmq_strerror (zmq_errno ()));
-            free (copy);
-            return -1;
-        }
-        connected++;
-    }
-    free (copy);
-    return connected;
-}
 
 r5_client_t *
 r5_client_new (const char *brokers)
@@ -93,7 +66,7 @@ r5_client_new (const char *brokers)
     zsock_set_immediate (self->sock, 1);
     zsock_set_sndhwm (self->sock, 10000);
     zsock_set_rcvhwm (self->sock, 10000);
-    if (s_connect_all (self->sock, brokers) <= 0) {
+    if (r5_endpoints_connect (self->sock, brokers) <= 0) {
         r5_client_destroy (&self);
         return NULL;
     }

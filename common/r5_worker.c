@@ -1,5 +1,6 @@
 /*  r5_worker: one DEALER per broker, READY, heartbeats both ways, reconnects.  */
 #include "r5_worker.h"
+#include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
 
@@ -94,35 +95,24 @@ r5_worker_new (const char *brokers, const char *service)
     self->service = strdup (service);
     self->heartbeat_ms = r5_mdp_heartbeat_ms ();
     self->liveness = R5_MDP_LIVENESS;
-    char *copy = strdup (brokers);
-    //  At most one endpoint per comma, plus one.
-    int most = 1;
-    for (const char *c = brokers; *c; c++)
-        most += *c == ',';
-    self->conns = (s_conn_t *) calloc (most, sizeof (s_conn_t));
-    if (!self->service || !copy || !self->conns) {
-        free (copy);
+    zlistx_t *endpoints = r5_endpoints_parse (brokers);
+    self->conns = endpoints ? (s_conn_t *) calloc (zlistx_size (endpoints) + 1, sizeof (s_conn_t)) : NULL;
+    if (!self->service || !self->conns) {
+        zlistx_destroy (&endpoints);
         r5_worker_destroy (&self);
         return NULL;
     }
-    char *save = NULL;
-    for (char *endpoint = strtok_r (copy, ",", &save); endpoint; endpoint = strtok_r (NULL, ",", &save)) {
-        while (*endpoint == ' ' || *endpoint == '\t')
-            endpoint++;
-        char *end = endpoint + strlen (endpoint);
-        while (end > endpoint && (end [-1] == ' ' || end [-1] == '\t'))
-            *--end = '\0';
-        if (!*endpoint)
-            continue;
+    for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint;
+         endpoint = (const char *) zlistx_next (endpoints)) {
         s_conn_t *conn = &self->conns [self->count++];
         conn->endpoint = strdup (endpoint);
         if (!conn->endpoint || s_conn_open (self, conn) != 0) {
-            free (copy);
+            zlistx_destroy (&endpoints);
             r5_worker_destroy (&self);
             return NULL;
         }
     }
-    free (copy);
+    zlistx_destroy (&endpoints);
     if (self->count == 0) {
         r5_worker_destroy (&self);
         return NULL;

@@ -1,5 +1,6 @@
 /*  gateway_events: SUB socket -> cache invalidation.  */
 #include "gateway_events.h"
+#include "r5_endpoints.h"
 #include "r5_log.h"
 
 #include <czmq.h>
@@ -40,12 +41,8 @@ s_events_actor (zsock_t *pipe, void *arg)
     zstr_send (monitor, "START");
     zsock_wait (monitor);
 
-    char *list = strdup (args->endpoints);
-    char *saveptr = NULL;
-    for (char *item = strtok_r (list, ",", &saveptr); item; item = strtok_r (NULL, ",", &saveptr))
-        if (*item && zsock_connect (sub, "%s", item))
-            r5_warn (NULL, "cannot subscribe to events at %s", item);
-    free (list);
+    if (r5_endpoints_connect (sub, args->endpoints) < 0)
+        r5_warn (NULL, "cannot subscribe to events at %s", args->endpoints);
 
     zpoller_t *poller = zpoller_new (pipe, sub, monitor, NULL);
     zsock_signal (pipe, 0);

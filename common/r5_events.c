@@ -1,0 +1,44 @@
+/*  r5_events: change-event publisher.  */
+#include "r5_events.h"
+#include "r5_endpoints.h"
+
+#include <czmq.h>
+
+struct _r5_events_t {
+    zsock_t *pub;
+};
+
+r5_events_t *
+r5_events_new (const char *endpoints)
+{
+    r5_events_t *self = (r5_events_t *) zmalloc (sizeof (r5_events_t));
+    self->pub = zsock_new (ZMQ_PUB);
+    if (!self->pub) {
+        free (self);
+        return NULL;
+    }
+    //  A short linger so that events queued just before shutdown still leave.
+    zsock_set_linger (self->pub, 200);
+    if (r5_endpoints_connect (self->pub, endpoints) < 0)
+        r5_events_destroy (&self);
+    return self;
+}
+
+void
+r5_events_destroy (r5_events_t **self_p)
+{
+    if (!*self_p)
+        return;
+    zsock_destroy (&(*self_p)->pub);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+int
+r5_events_publish (r5_events_t *self, const char *topic, const void *payload, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, topic);
+    zmsg_addmem (msg, payload, size);
+    return zmsg_send (&msg, self->pub);
+}

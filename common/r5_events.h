@@ -1,0 +1,22 @@
+/*  r5_events: the publishing side of change events. A PUB socket connected to
+    every broker's event relay (XSUB side); a service publishes after a change
+    is durable and before it replies, so gateways drop what the change made
+    stale. Each event is two frames: [topic "<kind>.<change> <id>"] [payload].
+    Owns a socket: one per thread. */
+#ifndef R5_EVENTS_H
+#define R5_EVENTS_H
+
+#include <stddef.h>
+
+typedef struct _r5_events_t r5_events_t;
+
+//  Connect to the endpoints ("" publishes nowhere). NULL when one is invalid.
+r5_events_t *r5_events_new (const char *endpoints);
+void r5_events_destroy (r5_events_t **self_p);
+
+//  Publish one event. 0, or -1 when it could not be queued. PUB never blocks:
+//  with no subscriber, or past the high-water mark, the event is dropped (and
+//  gateways flush their caches whenever their stream reconnects).
+int r5_events_publish (r5_events_t *self, const char *topic, const void *payload, size_t size);
+
+#endif
