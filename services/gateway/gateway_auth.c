@@ -78,7 +78,7 @@ gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value,
     if (status == R5__STATUS__STATUS_OK) {
         if (reply->body_case == R5__TOKEN_REPLY__BODY_VERIFY && reply->verify->principal) {
             s_principal_from_message (reply->verify->principal, principal);
-            gateway_cache_put (gw->cache, value, length, principal, generation);
+            gateway_cache_put (gw->cache, value, length, principal, generation, reply->verify->expires_unix_ms);
         }
         else
             status = R5__STATUS__STATUS_INTERNAL;

@@ -93,7 +93,7 @@ gateway_cache_generation (gateway_cache_t *self)
 
 void
 gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
-                   const gateway_principal_t *principal, uint64_t generation)
+                   const gateway_principal_t *principal, uint64_t generation, int64_t expires_ms)
 {
     if (self->ttl_ms <= 0)
         return;
@@ -102,6 +102,8 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
     s_entry_t *entry = malloc (sizeof *entry);
     entry->principal = *principal;
     entry->expires_ms = r5_now_ms () + self->ttl_ms;
+    if (expires_ms > 0 && expires_ms < entry->expires_ms)
+        entry->expires_ms = expires_ms;
     pthread_mutex_lock (&self->lock);
     //  A verification that started before an invalidation may hold the old
     //  verdict: do not let it back in.

@@ -18,9 +18,11 @@ void gateway_cache_destroy (gateway_cache_t **self_p);
 int gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal);
 
 //  Remember a verified principal, unless the cache's generation moved since
-//  generation was read (an invalidation raced with the verification).
+//  generation was read (an invalidation raced with the verification). The entry
+//  lives the cache's TTL, and never past expires_ms when that is set (a session's
+//  own end); 0 means the credential does not expire.
 void gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
-                        const gateway_principal_t *principal, uint64_t generation);
+                        const gateway_principal_t *principal, uint64_t generation, int64_t expires_ms);
 
 //  The current generation: read it before verifying, pass it to put.
 uint64_t gateway_cache_generation (gateway_cache_t *self);

@@ -2,6 +2,7 @@
     generation rule that keeps a verdict raced by an invalidation out. */
 #include "gateway_cache.h"
 #include "r5_test.h"
+#include "r5_time.h"
 
 #include <string.h>
 
@@ -20,9 +21,9 @@ main (void)
 {
     gateway_cache_t *cache = gateway_cache_new (30, 1000);
     gateway_principal_t a = s_principal ("u1", "t1"), b = s_principal ("u1", "t2"), c = s_principal ("u2", "t3"), got;
-    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache));
-    gateway_cache_put (cache, "value-b", 7, &b, gateway_cache_generation (cache));
-    gateway_cache_put (cache, "value-c", 7, &c, gateway_cache_generation (cache));
+    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
+    gateway_cache_put (cache, "value-b", 7, &b, gateway_cache_generation (cache), 0);
+    gateway_cache_put (cache, "value-c", 7, &c, gateway_cache_generation (cache), 0);
     CHECK (gateway_cache_size (cache) == 3);
     CHECK (gateway_cache_get (cache, "value-a", 7, &got) == 0 && strcmp (got.token_id, "t1") == 0);
     CHECK (gateway_cache_get (cache, "value-x", 7, &got) == -1);
@@ -37,8 +38,14 @@ main (void)
     //  A verification that read the generation before an invalidation is not cached.
     uint64_t before = gateway_cache_generation (cache);
     gateway_cache_drop_token (cache, "t9");
-    gateway_cache_put (cache, "value-a", 7, &a, before);
+    gateway_cache_put (cache, "value-a", 7, &a, before, 0);
     CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+
+    //  A verdict never outlives the credential's own end (a session's expiry).
+    gateway_cache_put (cache, "value-s", 7, &c, gateway_cache_generation (cache), r5_now_ms () - 1);
+    CHECK (gateway_cache_get (cache, "value-s", 7, &got) == -1);
+    gateway_cache_put (cache, "value-t", 7, &c, gateway_cache_generation (cache), r5_now_ms () + 60000);
+    CHECK (gateway_cache_get (cache, "value-t", 7, &got) == 0);
 
     gateway_cache_flush (cache);
     CHECK (gateway_cache_size (cache) == 0);
@@ -47,7 +54,7 @@ main (void)
 
     //  ttl 0: the cache is off.
     cache = gateway_cache_new (0, 1000);
-    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache));
+    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
     CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
     gateway_cache_destroy (&cache);
     TEST_DONE ();
