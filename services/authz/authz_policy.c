@@ -1,6 +1,9 @@
-/*  authz_policy: scope gate and role gate.  */
+/*  authz_policy: scope gate, then the permission table.  */
 #include "authz_policy.h"
 #include "r5_scope.h"
+
+#include <stdbool.h>
+#include <string.h>
 
 R5__Scope
 authz_required_scope (R5__ResourceType resource, R5__Action action)
@@ -20,46 +23,293 @@ authz_required_scope (R5__ResourceType resource, R5__Action action)
     return action == R5__ACTION__ACTION_READ ? read : (R5__Scope) (read + 1);
 }
 
-static int
+R5__Action
+authz_verb_action (R5__Verb verb)
+{
+    if (verb == R5__VERB__VERB_LIST || verb == R5__VERB__VERB_GET)
+        return R5__ACTION__ACTION_READ;
+    if (verb >= R5__VERB__VERB_CREATE && verb <= R5__VERB__VERB_CREATE_OVERRIDE)
+        return R5__ACTION__ACTION_WRITE;
+    return R5__ACTION__ACTION_UNSPECIFIED;
+}
+
+static bool
 s_has_scope (const R5__Principal *principal, R5__Scope scope)
 {
     for (size_t i = 0; i < principal->n_scopes; i++)
         if (principal->scopes [i] == scope)
-            return 1;
-    return 0;
+            return true;
+    return false;
+}
+
+static bool
+s_contains (char **list, size_t count, const char *id)
+{
+    for (size_t i = 0; id && *id && i < count; i++)
+        if (list [i] && strcmp (list [i], id) == 0)
+            return true;
+    return false;
+}
+
+//  True when one of the object's teams is in the list.
+static bool
+s_intersects (const R5__ObjectFacts *object, char **list, size_t count)
+{
+    for (size_t i = 0; object && i < object->n_team_ids; i++)
+        if (s_contains (list, count, object->team_ids [i]))
+            return true;
+    return false;
+}
+
+static void
+s_set (R5__Decision *decision, R5__Status status, const char *reason)
+{
+    decision->status = status;
+    decision->reason = (char *) reason;
+}
+
+#define S_ALLOW(reason)     do { s_set (decision, R5__STATUS__STATUS_OK, reason); return; } while (0)
+#define S_FORBID(reason)    do { s_set (decision, R5__STATUS__STATUS_FORBIDDEN, reason); return; } while (0)
+#define S_HIDE(reason)      do { s_set (decision, R5__STATUS__STATUS_NOT_FOUND, reason); return; } while (0)
+#define S_BAD(reason)       do { s_set (decision, R5__STATUS__STATUS_BAD_INPUT, reason); return; } while (0)
+
+//  Users: everyone sees every user of their account; owners and
+//  administrators create, deactivate and reactivate; roles change per the
+//  table (administrators never touch owners nor make one).
+static void
+s_decide_users (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation,
+                R5__Decision *decision, bool manager)
+{
+    const R5__ObjectFacts *object = operation->object;
+    bool owner = facts->role == R5__ROLE__ROLE_OWNER;
+    switch (operation->verb) {
+        case R5__VERB__VERB_LIST:
+        case R5__VERB__VERB_GET:
+            S_ALLOW ("everyone sees the users of their account");
+        case R5__VERB__VERB_CREATE:
+            if (!manager)
+                S_FORBID ("only owners and administrators create users");
+            if (!owner && object && object->new_role == R5__ROLE__ROLE_OWNER)
+                S_FORBID ("only owners make owners");
+            S_ALLOW ("owner or administrator");
+        case R5__VERB__VERB_CHANGE_ROLE:
+            if (owner)
+                S_ALLOW ("owners change any role");
+            if (!manager)
+                S_FORBID ("only owners and administrators change roles");
+            if (!object || object->target_role == R5__ROLE__ROLE_OWNER || object->new_role == R5__ROLE__ROLE_OWNER)
+                S_FORBID ("administrators never change an owner's role nor make owners");
+            S_ALLOW ("administrator: member <-> administrator");
+        case R5__VERB__VERB_SET_ACTIVE:
+            if (owner)
+                S_ALLOW ("owners deactivate and reactivate users");
+            if (!manager)
+                S_FORBID ("only owners and administrators deactivate or reactivate users");
+            if (!object || object->target_role == R5__ROLE__ROLE_OWNER)
+                S_FORBID ("administrators never deactivate or reactivate owners");
+            S_ALLOW ("administrator");
+        default:
+            S_BAD ("this verb does not apply to users");
+    }
+}
+
+//  Teams: everyone sees every team; owners and administrators create and
+//  delete; updates and membership also by the team's own admins.
+static void
+s_decide_teams (const R5__Facts *facts, const R5__Operation *operation, R5__Decision *decision, bool manager)
+{
+    switch (operation->verb) {
+        case R5__VERB__VERB_LIST:
+        case R5__VERB__VERB_GET:
+            S_ALLOW ("everyone sees the teams of their account");
+        case R5__VERB__VERB_CREATE:
+        case R5__VERB__VERB_DELETE:
+            if (manager)
+                S_ALLOW ("owner or administrator");
+            S_FORBID ("only owners and administrators create or delete teams");
+        case R5__VERB__VERB_UPDATE:
+        case R5__VERB__VERB_MANAGE_MEMBERS:
+            if (manager)
+                S_ALLOW ("owner or administrator");
+            if (s_intersects (operation->object, facts->admin_team_ids, facts->n_admin_team_ids))
+                S_ALLOW ("team admin of this team");
+            S_FORBID ("only owners, administrators and the team's admins change a team");
+        default:
+            S_BAD ("this verb does not apply to teams");
+    }
+}
+
+//  Escalation policies, schedules, integrations: owned by a team, seen by
+//  everyone in the account, changed by owners, administrators and the owning
+//  team's admins; schedule overrides also by the team's members.
+static void
+s_decide_team_owned (const R5__Facts *facts, const R5__Operation *operation, R5__Decision *decision,
+                     bool manager)
+{
+    switch (operation->verb) {
+        case R5__VERB__VERB_LIST:
+        case R5__VERB__VERB_GET:
+            S_ALLOW ("everyone sees the on-call setup of their account");
+        case R5__VERB__VERB_CREATE:
+        case R5__VERB__VERB_UPDATE:
+        case R5__VERB__VERB_DELETE:
+            if (manager)
+                S_ALLOW ("owner or administrator");
+            if (s_intersects (operation->object, facts->admin_team_ids, facts->n_admin_team_ids))
+                S_ALLOW ("team admin of the owning team");
+            S_FORBID ("only owners, administrators and the owning team's admins change it");
+        case R5__VERB__VERB_CREATE_OVERRIDE:
+            if (operation->resource != R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
+                S_BAD ("overrides exist only for schedules");
+            if (manager)
+                S_ALLOW ("owner or administrator");
+            if (s_intersects (operation->object, facts->team_ids, facts->n_team_ids)
+            ||  s_intersects (operation->object, facts->admin_team_ids, facts->n_admin_team_ids))
+                S_ALLOW ("member of the owning team");
+            S_FORBID ("only the owning team's members override its schedules");
+        default:
+            S_BAD ("this verb does not apply to this type");
+    }
+}
+
+//  Incidents: owners and administrators see and act on all; everyone else
+//  sees (and acts on) those they participate in and those that are or were
+//  assigned to one of their current teams. Anyone creates one. An incident
+//  one may not see answers exactly as a missing one.
+static void
+s_decide_incidents (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation,
+                    R5__Decision *decision, R5__Visibility *visibility, bool manager)
+{
+    const R5__ObjectFacts *object = operation->object;
+    switch (operation->verb) {
+        case R5__VERB__VERB_LIST:
+            r5__visibility__init (visibility);
+            if (manager)
+                visibility->all = true;
+            else {
+                visibility->participant = true;
+                visibility->team_ids = facts->team_ids;
+                visibility->n_team_ids = facts->n_team_ids;
+            }
+            decision->visibility = visibility;
+            S_ALLOW (manager ? "owner or administrator: all incidents" : "participant or current team");
+        case R5__VERB__VERB_CREATE:
+            S_ALLOW ("anyone creates incidents");
+        case R5__VERB__VERB_GET:
+        case R5__VERB__VERB_ACT:
+            if (manager)
+                S_ALLOW ("owner or administrator");
+            if (object && s_contains (object->participant_ids, object->n_participant_ids, principal->user_id))
+                S_ALLOW ("participant");
+            if (s_intersects (object, facts->team_ids, facts->n_team_ids)
+            ||  s_intersects (object, facts->admin_team_ids, facts->n_admin_team_ids))
+                S_ALLOW ("assigned now or before to one of the caller's teams");
+            S_HIDE ("not visible to the caller");
+        default:
+            S_BAD ("this verb does not apply to incidents");
+    }
+}
+
+//  Contact methods and notification rules: one's own only, whatever the role.
+static void
+s_decide_own (const R5__Principal *principal, const R5__Operation *operation, R5__Decision *decision,
+              R5__Visibility *visibility)
+{
+    switch (operation->verb) {
+        case R5__VERB__VERB_LIST:
+            r5__visibility__init (visibility);
+            visibility->own = true;
+            decision->visibility = visibility;
+            S_ALLOW ("one's own only");
+        case R5__VERB__VERB_CREATE:
+            S_ALLOW ("everyone keeps their own");
+        case R5__VERB__VERB_GET:
+        case R5__VERB__VERB_UPDATE:
+        case R5__VERB__VERB_DELETE:
+            if (operation->object && operation->object->owner_user_id
+            &&  strcmp (operation->object->owner_user_id, principal->user_id) == 0)
+                S_ALLOW ("one's own");
+            S_HIDE ("another user's");
+        default:
+            S_BAD ("this verb does not apply to this type");
+    }
 }
 
 void
-authz_decide (const R5__Principal *principal, const R5__Operation *operation, R5__Decision *decision)
+authz_decide (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation,
+              R5__Decision *decision, R5__Visibility *visibility)
 {
     r5__decision__init (decision);
-    R5__Scope scope = authz_required_scope (operation->resource, operation->action);
-    if (!principal || !principal->user_id || !*principal->user_id) {
-        decision->status = R5__STATUS__STATUS_UNAUTHENTICATED;
-        decision->reason = "no principal";
+    if (!principal || !principal->user_id || !*principal->user_id
+    ||  !principal->account_id || !*principal->account_id) {
+        s_set (decision, R5__STATUS__STATUS_UNAUTHENTICATED, "no principal");
         return;
     }
+    if (principal->kind != R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN
+    &&  principal->kind != R5__CREDENTIAL_KIND__CREDENTIAL_SESSION) {
+        s_set (decision, R5__STATUS__STATUS_UNAUTHENTICATED, "unknown credential kind");
+        return;
+    }
+    R5__Action action = operation->verb ? authz_verb_action (operation->verb) : operation->action;
+    R5__Scope scope = authz_required_scope (operation->resource, action);
     if (scope == R5__SCOPE__SCOPE_UNSPECIFIED) {
-        decision->status = R5__STATUS__STATUS_BAD_INPUT;
-        decision->reason = "unknown resource or action";
+        s_set (decision, R5__STATUS__STATUS_BAD_INPUT, "unknown resource, verb or action");
         return;
     }
     //  Gate 1: the token's scope. Sessions are limited by permissions alone.
     if (principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN
     &&  !s_has_scope (principal, scope)) {
-        decision->status = R5__STATUS__STATUS_SCOPE_MISSING;
         decision->required_scope = scope;
-        decision->reason = "token lacks the scope";
+        s_set (decision, R5__STATUS__STATUS_SCOPE_MISSING, "token lacks the scope");
         return;
     }
-    if (principal->kind != R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN
-    &&  principal->kind != R5__CREDENTIAL_KIND__CREDENTIAL_SESSION) {
-        decision->status = R5__STATUS__STATUS_UNAUTHENTICATED;
-        decision->reason = "unknown credential kind";
+    //  Gate 2: the user's permission, from live facts only.
+    if (operation->verb == R5__VERB__VERB_UNSPECIFIED) {
+        s_set (decision, R5__STATUS__STATUS_BAD_INPUT, "operation has no verb");
         return;
     }
-    //  Gate 2: the user's role. Object-level rules (team admin, participation)
-    //  need live facts and are decided with them.
-    decision->status = R5__STATUS__STATUS_OK;
-    decision->reason = "allowed";
+    if (!facts || !facts->loaded) {
+        s_set (decision, R5__STATUS__STATUS_FORBIDDEN, "no facts about the caller");
+        return;
+    }
+    if (!facts->active) {
+        s_set (decision, R5__STATUS__STATUS_UNAUTHENTICATED, "user is deactivated");
+        return;
+    }
+    if (operation->verb != R5__VERB__VERB_LIST && operation->verb != R5__VERB__VERB_CREATE) {
+        const R5__ObjectFacts *object = operation->object;
+        if (!object || !object->exists)
+            S_HIDE ("no such object");
+        if (!object->account_id || strcmp (object->account_id, principal->account_id) != 0)
+            S_HIDE ("object of another account");
+    }
+    bool manager = facts->role == R5__ROLE__ROLE_OWNER || facts->role == R5__ROLE__ROLE_ADMINISTRATOR;
+    switch (operation->resource) {
+        case R5__RESOURCE_TYPE__RESOURCE_USERS:
+            s_decide_users (principal, facts, operation, decision, manager);
+            break;
+        case R5__RESOURCE_TYPE__RESOURCE_TEAMS:
+            s_decide_teams (facts, operation, decision, manager);
+            break;
+        case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
+        case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
+        case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS:
+            s_decide_team_owned (facts, operation, decision, manager);
+            break;
+        case R5__RESOURCE_TYPE__RESOURCE_INCIDENTS:
+            s_decide_incidents (principal, facts, operation, decision, visibility, manager);
+            break;
+        default:
+            s_decide_own (principal, operation, decision, visibility);
+            break;
+    }
+    //  Only an allowed LIST carries a visibility rule.
+    if (decision->status != R5__STATUS__STATUS_OK || operation->verb != R5__VERB__VERB_LIST)
+        decision->visibility = NULL;
+    else
+    if (!decision->visibility) {
+        r5__visibility__init (visibility);
+        visibility->all = true;
+        decision->visibility = visibility;
+    }
 }

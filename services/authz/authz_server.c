@@ -20,6 +20,13 @@ s_state_destroy (void **state_p)
     *state_p = NULL;
 }
 
+//  Decide every operation of one request with the facts it carries. Each
+//  decision and its visibility share one allocation (freed by s_handle).
+typedef struct {
+    R5__Decision decision;
+    R5__Visibility visibility;
+} s_slot_t;
+
 static void
 s_on_check (R5__Principal *principal, R5__CheckRequest *request, R5__AuthzReply *reply,
             R5__CheckReply *check)
@@ -32,8 +39,9 @@ s_on_check (R5__Principal *principal, R5__CheckRequest *request, R5__AuthzReply 
     check->n_decisions = request->n_operations;
     check->decisions = calloc (request->n_operations + 1, sizeof (R5__Decision *));
     for (size_t i = 0; i < request->n_operations; i++) {
-        check->decisions [i] = malloc (sizeof (R5__Decision));
-        authz_decide (principal, request->operations [i], check->decisions [i]);
+        s_slot_t *slot = malloc (sizeof *slot);
+        check->decisions [i] = &slot->decision;
+        authz_decide (principal, request->facts, request->operations [i], &slot->decision, &slot->visibility);
     }
     reply->body_case = R5__AUTHZ_REPLY__BODY_CHECK;
     reply->check = check;
@@ -60,6 +68,7 @@ s_handle (void *state, const uint8_t *body, size_t size, int64_t deadline, size_
             break;
     }
     uint8_t *packed = r5_rpc_pack (&reply.base, reply_size);
+    //  The decision is the first member of its slot: freeing it frees the slot.
     for (size_t i = 0; i < check.n_decisions; i++)
         free (check.decisions [i]);
     free (check.decisions);

@@ -1,58 +1,253 @@
-/*  test_authz_policy: the scope gate — a token needs the exact scope; write
-    does not grant read; sessions are not limited by scopes. */
+/*  test_authz_policy: decisions from principal + facts — the scope gate (a
+    token needs the exact scope; write does not grant read; sessions have no
+    scope gate), then the permission table of DESIGN section 4 from live facts
+    (the role in the principal never counts), NOT_FOUND for other accounts and
+    invisible incidents, and the visibility rules of lists. */
 #include "authz_policy.h"
 #include "r5_test.h"
 
+#include <stdbool.h>
+#include <string.h>
+
+#define ACCOUNT "acct0000000000000000000a"
+#define OTHER_ACCOUNT "acct0000000000000000000b"
+#define ME "user0000000000000000000a"
+#define TEAM_A "team0000000000000000000a"
+#define TEAM_B "team0000000000000000000b"
+
+static const R5__CredentialKind PAT = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
+static const R5__CredentialKind SESSION = R5__CREDENTIAL_KIND__CREDENTIAL_SESSION;
+
+typedef struct {
+    R5__CredentialKind kind;
+    R5__Scope *scopes;
+    size_t n_scopes;
+    R5__Role principal_role;    //  what the token said: never decides
+    R5__Role role;              //  the live role
+    bool active;
+    char **teams;
+    size_t n_teams;
+    char **admin_teams;
+    size_t n_admin_teams;
+} s_caller_t;
+
+static R5__Visibility s_visibility;
+
 static R5__Decision
-s_decide (R5__CredentialKind kind, R5__Scope *scopes, size_t n, R5__ResourceType resource, R5__Action action)
+s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5__ObjectFacts *object)
 {
     R5__Principal principal = R5__PRINCIPAL__INIT;
-    principal.user_id = "u1";
-    principal.account_id = "a1";
-    principal.role = R5__ROLE__ROLE_OWNER;
-    principal.kind = kind;
-    principal.scopes = scopes;
-    principal.n_scopes = n;
+    principal.user_id = ME;
+    principal.account_id = ACCOUNT;
+    principal.role = caller->principal_role;
+    principal.kind = caller->kind;
+    principal.scopes = caller->scopes;
+    principal.n_scopes = caller->n_scopes;
+    R5__Facts facts = R5__FACTS__INIT;
+    facts.loaded = true;
+    facts.role = caller->role;
+    facts.active = caller->active;
+    facts.team_ids = caller->teams;
+    facts.n_team_ids = caller->n_teams;
+    facts.admin_team_ids = caller->admin_teams;
+    facts.n_admin_team_ids = caller->n_admin_teams;
     R5__Operation operation = R5__OPERATION__INIT;
     operation.resource = resource;
-    operation.action = action;
+    operation.verb = verb;
+    operation.object = object;
     R5__Decision decision;
-    authz_decide (&principal, &operation, &decision);
+    authz_decide (&principal, &facts, &operation, &decision, &s_visibility);
     return decision;
 }
+
+static R5__ObjectFacts
+s_object (const char *account, char **teams, size_t n_teams)
+{
+    R5__ObjectFacts object = R5__OBJECT_FACTS__INIT;
+    object.exists = true;
+    object.account_id = (char *) account;
+    object.team_ids = teams;
+    object.n_team_ids = n_teams;
+    return object;
+}
+
+#define OK      R5__STATUS__STATUS_OK
+#define SCOPE   R5__STATUS__STATUS_SCOPE_MISSING
+#define DENIED  R5__STATUS__STATUS_FORBIDDEN
+#define MISSING R5__STATUS__STATUS_NOT_FOUND
 
 int
 main (void)
 {
     R5__Scope incidents_read [] = { R5__SCOPE__SCOPE_INCIDENTS_READ };
     R5__Scope teams_write [] = { R5__SCOPE__SCOPE_TEAMS_WRITE };
-    const R5__CredentialKind pat = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
+    R5__Scope all_scopes [16];
+    for (int i = 0; i < 16; i++)
+        all_scopes [i] = (R5__Scope) (i + 1);
+    char *team_a [] = { TEAM_A };
+    char *team_b [] = { TEAM_B };
+    char *both [] = { TEAM_A, TEAM_B };
 
-    CHECK (s_decide (pat, incidents_read, 1, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__ACTION__ACTION_READ).status
-           == R5__STATUS__STATUS_OK);
-    R5__Decision denied = s_decide (pat, incidents_read, 1, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__ACTION__ACTION_WRITE);
-    CHECK (denied.status == R5__STATUS__STATUS_SCOPE_MISSING);
-    CHECK (denied.required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE);
-    CHECK (s_decide (pat, incidents_read, 1, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__ACTION__ACTION_READ).status
-           == R5__STATUS__STATUS_SCOPE_MISSING);
-    //  Write does not grant read.
-    denied = s_decide (pat, teams_write, 1, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__ACTION__ACTION_READ);
-    CHECK (denied.status == R5__STATUS__STATUS_SCOPE_MISSING && denied.required_scope == R5__SCOPE__SCOPE_TEAMS_READ);
-    CHECK (s_decide (pat, teams_write, 1, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__ACTION__ACTION_WRITE).status
-           == R5__STATUS__STATUS_OK);
-    CHECK (s_decide (pat, NULL, 0, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__ACTION__ACTION_READ).status
-           == R5__STATUS__STATUS_SCOPE_MISSING);
-    //  Sessions carry no scopes and are limited by the user's permissions alone.
-    CHECK (s_decide (R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, NULL, 0, R5__RESOURCE_TYPE__RESOURCE_USERS,
-                     R5__ACTION__ACTION_READ).status == R5__STATUS__STATUS_OK);
-    //  Every resource maps to its own pair of scopes.
+    //  Every resource maps to its own pair of scopes; verbs to actions.
     for (int r = R5__RESOURCE_TYPE__RESOURCE_INCIDENTS; r <= R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES; r++) {
         CHECK (authz_required_scope ((R5__ResourceType) r, R5__ACTION__ACTION_READ) == (R5__Scope) (2 * r - 1));
         CHECK (authz_required_scope ((R5__ResourceType) r, R5__ACTION__ACTION_WRITE) == (R5__Scope) (2 * r));
     }
-    CHECK (s_decide (pat, incidents_read, 1, (R5__ResourceType) 99, R5__ACTION__ACTION_READ).status
+    CHECK (authz_verb_action (R5__VERB__VERB_GET) == R5__ACTION__ACTION_READ);
+    CHECK (authz_verb_action (R5__VERB__VERB_ACT) == R5__ACTION__ACTION_WRITE);
+    CHECK (authz_verb_action ((R5__Verb) 99) == R5__ACTION__ACTION_UNSPECIFIED);
+
+    //  ---- The scope gate: incidentsRead reads incidents and nothing else.
+    s_caller_t reader = { PAT, incidents_read, 1, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0 };
+    R5__ObjectFacts incident = s_object (ACCOUNT, team_a, 1);
+    CHECK (s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_LIST, NULL).status == OK);
+    CHECK (s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == OK);
+    R5__Decision d = s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &incident);
+    CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE);
+    CHECK (s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL).status == SCOPE);
+    for (int r = R5__RESOURCE_TYPE__RESOURCE_TEAMS; r <= R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES; r++) {
+        d = s_decide (&reader, (R5__ResourceType) r, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == SCOPE && d.required_scope == (R5__Scope) (2 * r - 1));
+        CHECK (s_decide (&reader, (R5__ResourceType) r, R5__VERB__VERB_CREATE, NULL).status == SCOPE);
+    }
+    //  The scope gate comes before existence: a token without the scope learns nothing.
+    R5__ObjectFacts ghost = R5__OBJECT_FACTS__INIT;
+    d = s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &ghost);
+    CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_TEAMS_READ);
+
+    //  ---- teamsWrite of an administrator: writes teams, reads nothing.
+    s_caller_t admin_writer = { PAT, teams_write, 1, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0 };
+    R5__ObjectFacts team = s_object (ACCOUNT, team_a, 1);
+    CHECK (s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == OK);
+    CHECK (s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
+    CHECK (s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &team).status == OK);
+    d = s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &team);
+    CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_TEAMS_READ);   //  write does not grant read
+    d = s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, NULL);
+    CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_USERS_WRITE);
+
+    //  ---- A member with teamsWrite: no create, update only the teams they administer.
+    s_caller_t member_writer = { PAT, teams_write, 1, R5__ROLE__ROLE_OWNER /* stale token role */,
+                                 R5__ROLE__ROLE_MEMBER, true, both, 2, team_a, 1 };
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_MANAGE_MEMBERS, &team).status == OK);
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &team).status == DENIED);
+    R5__ObjectFacts other_team = s_object (ACCOUNT, team_b, 1);
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &other_team).status == DENIED);
+
+    //  ---- Sessions: no scope gate, the live role decides.
+    s_caller_t owner = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0 };
+    s_caller_t admin = { SESSION, NULL, 0, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0 };
+    s_caller_t member = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, team_a, 1, NULL, 0 };
+    s_caller_t demoted = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0 };
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_LIST, NULL).status == OK);
+    CHECK (s_decide (&demoted, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
+
+    //  Users: create, roles, activation.
+    R5__ObjectFacts new_owner = R5__OBJECT_FACTS__INIT;
+    new_owner.new_role = R5__ROLE__ROLE_OWNER;
+    R5__ObjectFacts new_member = R5__OBJECT_FACTS__INIT;
+    new_member.new_role = R5__ROLE__ROLE_MEMBER;
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, &new_owner).status == OK);
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, &new_member).status == OK);
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, &new_owner).status == DENIED);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, &new_member).status == DENIED);
+    R5__ObjectFacts target = s_object (ACCOUNT, NULL, 0);
+    struct { R5__Role from, to; R5__Status owner, admin, member; } roles [] = {
+        { R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_ADMINISTRATOR, OK, OK, DENIED },
+        { R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_MEMBER, OK, OK, DENIED },
+        { R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_OWNER, OK, DENIED, DENIED },
+        { R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_MEMBER, OK, DENIED, DENIED },
+        { R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_ADMINISTRATOR, OK, DENIED, DENIED },
+    };
+    for (size_t i = 0; i < sizeof roles / sizeof roles [0]; i++) {
+        target.target_role = roles [i].from;
+        target.new_role = roles [i].to;
+        CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CHANGE_ROLE, &target).status == roles [i].owner);
+        CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CHANGE_ROLE, &target).status == roles [i].admin);
+        CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CHANGE_ROLE, &target).status == roles [i].member);
+    }
+    target.target_role = R5__ROLE__ROLE_MEMBER;
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_SET_ACTIVE, &target).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_SET_ACTIVE, &target).status == DENIED);
+    target.target_role = R5__ROLE__ROLE_OWNER;
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_SET_ACTIVE, &target).status == DENIED);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_SET_ACTIVE, &target).status == OK);
+
+    //  ---- Incidents: visibility.
+    d = s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_LIST, NULL);
+    CHECK (d.status == OK && d.visibility && d.visibility->all);
+    d = s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_LIST, NULL);
+    CHECK (d.status == OK && d.visibility && !d.visibility->all && d.visibility->participant
+           && d.visibility->n_team_ids == 1 && strcmp (d.visibility->team_ids [0], TEAM_A) == 0);
+    R5__ObjectFacts theirs = s_object (ACCOUNT, team_b, 1);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &incident).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &theirs).status == MISSING);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &theirs).status == MISSING);
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &theirs).status == OK);
+    char *me [] = { ME };
+    theirs.participant_ids = me;
+    theirs.n_participant_ids = 1;
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &theirs).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL).status == OK);
+    //  A session without incidentsRead is still fine; a PAT with all scopes is limited by the role.
+    s_caller_t member_pat = { PAT, all_scopes, 16, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0 };
+    CHECK (s_decide (&member_pat, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == MISSING);
+    CHECK (s_decide (&member_pat, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &team).status == DENIED);
+
+    //  ---- Tenancy and existence: NOT_FOUND, whoever asks.
+    R5__ObjectFacts foreign = s_object (OTHER_ACCOUNT, team_a, 1);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &foreign).status == MISSING);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &foreign).status == MISSING);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &foreign).status == MISSING);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_GET, &ghost).status == MISSING);
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, NULL).status == MISSING);
+
+    //  ---- Team-owned types, overrides, own-only types.
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_LIST, NULL).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_UPDATE, &team).status == DENIED);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_CREATE_OVERRIDE, &team).status == OK);
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_CREATE_OVERRIDE, &other_team).status == DENIED);
+    CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
+    s_caller_t team_admin = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, team_a, 1 };
+    CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, R5__VERB__VERB_CREATE, &team).status == OK);
+    CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, R5__VERB__VERB_CREATE, &other_team).status == DENIED);
+    CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == OK);
+    CHECK (s_decide (&admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE_OVERRIDE, &incident).status
            == R5__STATUS__STATUS_BAD_INPUT);
-    CHECK (s_decide ((R5__CredentialKind) 7, NULL, 0, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__ACTION__ACTION_READ).status
+    d = s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, R5__VERB__VERB_LIST, NULL);
+    CHECK (d.status == OK && d.visibility && d.visibility->own && !d.visibility->all);
+    R5__ObjectFacts method = s_object (ACCOUNT, NULL, 0);
+    method.owner_user_id = "user00000000000000000999";
+    CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, R5__VERB__VERB_DELETE, &method).status == MISSING);
+    method.owner_user_id = ME;
+    CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, R5__VERB__VERB_DELETE, &method).status == OK);
+
+    //  ---- Deactivated callers, missing facts, bad principals.
+    s_caller_t gone = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, false, NULL, 0, NULL, 0 };
+    CHECK (s_decide (&gone, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status
            == R5__STATUS__STATUS_UNAUTHENTICATED);
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    principal.user_id = ME;
+    principal.account_id = ACCOUNT;
+    principal.kind = SESSION;
+    R5__Operation operation = R5__OPERATION__INIT;
+    operation.resource = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
+    operation.verb = R5__VERB__VERB_LIST;
+    authz_decide (&principal, NULL, &operation, &d, &s_visibility);
+    CHECK (d.status == DENIED);                                         //  no facts: nothing granted
+    principal.kind = (R5__CredentialKind) 7;
+    authz_decide (&principal, NULL, &operation, &d, &s_visibility);
+    CHECK (d.status == R5__STATUS__STATUS_UNAUTHENTICATED);
+    authz_decide (NULL, NULL, &operation, &d, &s_visibility);
+    CHECK (d.status == R5__STATUS__STATUS_UNAUTHENTICATED);
+    principal.kind = SESSION;
+    operation.resource = (R5__ResourceType) 99;
+    authz_decide (&principal, NULL, &operation, &d, &s_visibility);
+    CHECK (d.status == R5__STATUS__STATUS_BAD_INPUT);
     TEST_DONE ();
 }
