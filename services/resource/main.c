@@ -6,6 +6,7 @@
 static const r5_config_key_t s_keys [] = {
     { "mongodb_uri", NULL, "MongoDB connection string (mongodb://host:port/db)", true },
     { "mongodb_write_concern", "majority", "write concern: majority, or a number of nodes", false },
+    { "events_publish", "tcp://127.0.0.1:5556", "comma-separated endpoints to publish user.changed events to (the brokers' event input)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
@@ -22,6 +23,7 @@ main (int argc, char *argv [])
         .mongodb_uri = r5_config_get (config, "mongodb_uri"),
         .mongodb_write_concern = r5_config_get (config, "mongodb_write_concern"),
         .brokers = r5_config_get (config, "brokers"),
+        .events_publish = r5_config_get (config, "events_publish"),
     };
     r5_service_t service = resource_server_service (&resource_config);
     int rc = r5_service_run ("r5-resource", &service);

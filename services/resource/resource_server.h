@@ -7,7 +7,8 @@
 typedef struct {
     const char *mongodb_uri;
     const char *mongodb_write_concern;
-    const char *brokers;
+    const char *brokers;            //  also how r5-authz is reached
+    const char *events_publish;     //  PUB endpoints for user.changed events ("" for none)
 } resource_config_t;
 
 //  r5_service callbacks; config is a resource_config_t *.

@@ -103,10 +103,11 @@ resource_users_free (R5__User ***users_p, size_t count)
 {
     if (!*users_p)
         return;
-    for (size_t i = 0; i < count; i++) {
-        resource_user_clear ((*users_p) [i]);
-        free ((*users_p) [i]);
-    }
+    for (size_t i = 0; i < count; i++)
+        if ((*users_p) [i]) {
+            resource_user_clear ((*users_p) [i]);
+            free ((*users_p) [i]);
+        }
     free (*users_p);
     *users_p = NULL;
 }
@@ -281,4 +282,358 @@ resource_users_get (r5_mongo_t *mongo, char **ids, size_t id_count, const char *
     mongoc_collection_destroy (users);
     r5_mongo_push (mongo, &client);
     return status;
+}
+
+int
+resource_user_from_bson (const bson_t *doc, R5__User *user)
+{
+    return s_user_from_bson (doc, user, NULL);
+}
+
+//  =========================================================================
+//  Requests on behalf of a principal
+//  =========================================================================
+
+#define S_MAX_PAGE_IDS 100
+
+static R5__User *
+s_user_new (void)
+{
+    R5__User *user = malloc (sizeof *user);
+    assert (user);
+    r5__user__init (user);
+    return user;
+}
+
+//  Append a copy of the user to the reply.
+static void
+s_reply_user (resource_call_t *call, R5__User **user_p)
+{
+    R5__Objects *objects = resource_call_objects (call);
+    R5__User **grown = realloc (objects->users, (objects->n_users + 1) * sizeof (R5__User *));
+    assert (grown);
+    objects->users = grown;
+    objects->users [objects->n_users++] = *user_p;
+    *user_p = NULL;
+}
+
+static void
+s_user_free (R5__User **user_p)
+{
+    if (*user_p) {
+        resource_user_clear (*user_p);
+        free (*user_p);
+        *user_p = NULL;
+    }
+}
+
+void
+resource_users_on_get (resource_call_t *call, char **ids, size_t count)
+{
+    if (count > S_MAX_PAGE_IDS) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "too many ids in one lookup (at most 100)");
+        return;
+    }
+    R5__User **found = NULL;
+    size_t n_found = 0;
+    //  Ids of another account are simply not found.
+    R5__Status status = resource_users_get (call->mongo, ids, count, call->principal->account_id, &found, &n_found);
+    if (status != R5__STATUS__STATUS_OK) {
+        resource_call_fail (call, status, NULL);
+        return;
+    }
+    R5__Operation *operations [S_MAX_PAGE_IDS + 1];
+    R5__Operation operation [S_MAX_PAGE_IDS + 1];
+    R5__ObjectFacts facts [S_MAX_PAGE_IDS + 1];
+    bool allowed [S_MAX_PAGE_IDS + 1];
+    //  One question per id asked, found or not: authz answers missing ones NOT_FOUND.
+    for (size_t i = 0; i < count; i++) {
+        r5__operation__init (&operation [i]);
+        r5__object_facts__init (&facts [i]);
+        operation [i].resource = R5__RESOURCE_TYPE__RESOURCE_USERS;
+        operation [i].verb = R5__VERB__VERB_GET;
+        operation [i].object_id = ids [i];
+        operation [i].object = &facts [i];
+        for (size_t j = 0; j < n_found; j++)
+            if (found [j] && streq (found [j]->id, ids [i])) {
+                facts [i].exists = true;
+                facts [i].account_id = found [j]->account_id;
+                facts [i].target_role = found [j]->role;
+            }
+        operations [i] = &operation [i];
+    }
+    if (resource_call_allowed (call, operations, count, allowed) == 0) {
+        resource_call_objects (call);
+        for (size_t i = 0; i < count; i++)
+            for (size_t j = 0; allowed [i] && j < n_found; j++)
+                if (found [j] && streq (found [j]->id, ids [i]))
+                    s_reply_user (call, &found [j]);
+    }
+    resource_users_free (&found, n_found);
+}
+
+static int
+s_page_user (const bson_t *doc, void *arg)
+{
+    resource_call_t *call = (resource_call_t *) arg;
+    R5__User *user = s_user_new ();
+    if (s_user_from_bson (doc, user, NULL)) {
+        free (user);
+        return -1;
+    }
+    s_reply_user (call, &user);
+    return 0;
+}
+
+void
+resource_users_on_list (resource_call_t *call, const R5__ListObjectsRequest *request)
+{
+    if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL, NULL))
+        return;
+    mongoc_collection_t *users = resource_call_collection (call, "users");
+    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id));
+    resource_call_page (call, users, filter, request->first, request->after, false, s_page_user, call,
+                        resource_call_objects (call));
+    bson_destroy (filter);
+    mongoc_collection_destroy (users);
+}
+
+//  Load a user of the caller's account. 0 with *user (NULL when there is
+//  none), or -1 with the reply set.
+static int
+s_load (resource_call_t *call, mongoc_collection_t *users, const char *id, R5__User **user_p)
+{
+    *user_p = NULL;
+    if (!resource_validate_id (id))
+        return 0;
+    bson_error_t error;
+    const bson_t *doc;
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id), "account_id", BCON_UTF8 (call->principal->account_id));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (users, filter, NULL, NULL);
+    int rc = 0;
+    if (mongoc_cursor_next (cursor, &doc)) {
+        *user_p = s_user_new ();
+        if (s_user_from_bson (doc, *user_p, NULL)) {
+            free (*user_p);
+            *user_p = NULL;
+            rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+        }
+    }
+    if (mongoc_cursor_error (cursor, &error))
+        rc = resource_call_mongo_fail (call, &error, "user lookup");
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    return rc;
+}
+
+//  Decide a verb on a loaded (or missing) user.
+static int
+s_decide_on (resource_call_t *call, R5__Verb verb, const R5__User *target, R5__Role new_role)
+{
+    R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
+    if (target) {
+        facts.exists = true;
+        facts.account_id = target->account_id;
+        facts.target_role = target->role;
+    }
+    facts.new_role = new_role;
+    return resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_USERS, verb, &facts, NULL);
+}
+
+//  findAndModify on one user of the caller's account; *user is the document
+//  after the change, NULL when the filter matched nothing. 0 or -1 (reply set).
+static int
+s_modify (resource_call_t *call, mongoc_collection_t *users, bson_t *filter, bson_t *update, R5__User **user_p)
+{
+    *user_p = NULL;
+    bson_t reply;
+    bson_error_t error;
+    mongoc_find_and_modify_opts_t *opts = mongoc_find_and_modify_opts_new ();
+    mongoc_find_and_modify_opts_set_update (opts, update);
+    mongoc_find_and_modify_opts_set_flags (opts, MONGOC_FIND_AND_MODIFY_RETURN_NEW);
+    bson_t *fields = BCON_NEW ("password_hash", BCON_INT32 (0));
+    mongoc_find_and_modify_opts_set_fields (opts, fields);
+    int rc = 0;
+    if (!mongoc_collection_find_and_modify_with_opts (users, filter, opts, &reply, &error))
+        rc = resource_call_mongo_fail (call, &error, "user update");
+    else {
+        bson_iter_t iter;
+        if (bson_iter_init_find (&iter, &reply, "value") && BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+            uint32_t length;
+            const uint8_t *data;
+            bson_t value;
+            bson_iter_document (&iter, &length, &data);
+            if (bson_init_static (&value, data, length)) {
+                *user_p = s_user_new ();
+                if (s_user_from_bson (&value, *user_p, NULL)) {
+                    free (*user_p);
+                    *user_p = NULL;
+                    rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+                }
+            }
+        }
+    }
+    bson_destroy (&reply);
+    bson_destroy (fields);
+    mongoc_find_and_modify_opts_destroy (opts);
+    return rc;
+}
+
+//  Active owners left in the caller's account, or -1 (reply set).
+static int64_t
+s_active_owners (resource_call_t *call, mongoc_collection_t *users)
+{
+    bson_error_t error;
+    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
+                               "role", BCON_UTF8 ("OWNER"), "active", BCON_BOOL (true));
+    int64_t count = mongoc_collection_count_documents (users, filter, NULL, NULL, NULL, &error);
+    if (count < 0)
+        resource_call_mongo_fail (call, &error, "owner count");
+    bson_destroy (filter);
+    return count;
+}
+
+void
+resource_users_on_create (resource_call_t *call, const R5__CreateUserRequest *request)
+{
+    const char *message;
+    char email [RESOURCE_EMAIL_MAX + 1];
+    if ((message = resource_validate_email (request->email, email))
+    ||  (message = resource_validate_text ("name", request->name, 1, 100))
+    ||  (message = resource_validate_password (request->password))) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+        return;
+    }
+    if (request->role < R5__ROLE__ROLE_OWNER || request->role > R5__ROLE__ROLE_MEMBER) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "role must be OWNER, ADMINISTRATOR or MEMBER");
+        return;
+    }
+    if (s_decide_on (call, R5__VERB__VERB_CREATE, NULL, request->role))
+        return;
+    char hash [RESOURCE_PASSWORD_HASH_SIZE];
+    if (resource_password_hash (request->password, hash) != 0) {
+        resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+        return;
+    }
+    char id [25];
+    r5_mongo_new_id (id);
+    bson_error_t error;
+    mongoc_collection_t *users = resource_call_collection (call, "users");
+    bson_t *doc = BCON_NEW ("_id", BCON_UTF8 (id), "account_id", BCON_UTF8 (call->principal->account_id),
+                            "email", BCON_UTF8 (email), "name", BCON_UTF8 (request->name),
+                            "role", BCON_UTF8 (s_role_names [request->role]), "active", BCON_BOOL (true),
+                            "password_hash", BCON_UTF8 (hash), "created_at", BCON_DATE_TIME (r5_now_ms ()));
+    sodium_memzero (hash, sizeof hash);
+    if (!mongoc_collection_insert_one (users, doc, NULL, NULL, &error)) {
+        if (r5_mongo_is_duplicate (&error))
+            resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a user with this email already exists in this account");
+        else
+            resource_call_mongo_fail (call, &error, "user insert");
+    }
+    else {
+        R5__User *user = s_user_new ();
+        if (s_user_from_bson (doc, user, NULL) == 0)
+            s_reply_user (call, &user);
+        else
+            free (user);
+    }
+    bson_destroy (doc);
+    mongoc_collection_destroy (users);
+}
+
+void
+resource_users_on_update_role (resource_call_t *call, const R5__UpdateUserRoleRequest *request)
+{
+    if (request->role < R5__ROLE__ROLE_OWNER || request->role > R5__ROLE__ROLE_MEMBER) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "role must be OWNER, ADMINISTRATOR or MEMBER");
+        return;
+    }
+    mongoc_collection_t *users = resource_call_collection (call, "users");
+    R5__User *target = NULL, *changed = NULL;
+    bson_t *filter = NULL, *update = NULL;
+    if (s_load (call, users, request->id, &target)
+    ||  s_decide_on (call, R5__VERB__VERB_CHANGE_ROLE, target, request->role))
+        goto cleanup;
+    if (target->role == request->role) {
+        s_reply_user (call, &target);           //  nothing to change
+        goto cleanup;
+    }
+    //  Compare-and-set on the role the decision was made on.
+    filter = BCON_NEW ("_id", BCON_UTF8 (target->id), "account_id", BCON_UTF8 (call->principal->account_id),
+                       "role", BCON_UTF8 (s_role_names [target->role]));
+    update = BCON_NEW ("$set", "{", "role", BCON_UTF8 (s_role_names [request->role]), "}");
+    if (s_modify (call, users, filter, update, &changed))
+        goto cleanup;
+    if (!changed) {
+        resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the user changed meanwhile, try again");
+        goto cleanup;
+    }
+    if (target->role == R5__ROLE__ROLE_OWNER) {
+        //  No transactions: demote, then count, and undo when no active owner is left.
+        int64_t owners = s_active_owners (call, users);
+        if (owners <= 0) {
+            bson_t *undo = BCON_NEW ("$set", "{", "role", BCON_UTF8 ("OWNER"), "}");
+            bson_t *undo_filter = BCON_NEW ("_id", BCON_UTF8 (target->id));
+            mongoc_collection_update_one (users, undo_filter, undo, NULL, NULL, NULL);
+            bson_destroy (undo);
+            bson_destroy (undo_filter);
+            s_user_free (&changed);
+            if (owners == 0)
+                resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an account keeps at least one active owner");
+            goto cleanup;
+        }
+    }
+    resource_events_user_changed (call->events, changed->id, changed->account_id);
+    s_reply_user (call, &changed);
+
+cleanup:
+    s_user_free (&target);
+    s_user_free (&changed);
+    bson_destroy (filter);
+    bson_destroy (update);
+    mongoc_collection_destroy (users);
+}
+
+void
+resource_users_on_set_active (resource_call_t *call, const R5__SetUserActiveRequest *request)
+{
+    mongoc_collection_t *users = resource_call_collection (call, "users");
+    R5__User *target = NULL, *changed = NULL;
+    bson_t *filter = NULL, *update = NULL;
+    if (s_load (call, users, request->id, &target)
+    ||  s_decide_on (call, R5__VERB__VERB_SET_ACTIVE, target, R5__ROLE__ROLE_UNSPECIFIED))
+        goto cleanup;
+    filter = BCON_NEW ("_id", BCON_UTF8 (target->id), "account_id", BCON_UTF8 (call->principal->account_id),
+                       "role", BCON_UTF8 (s_role_names [target->role]));
+    update = BCON_NEW ("$set", "{", "active", BCON_BOOL (request->active), "}");
+    if (s_modify (call, users, filter, update, &changed))
+        goto cleanup;
+    if (!changed) {
+        resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the user changed meanwhile, try again");
+        goto cleanup;
+    }
+    if (!request->active && target->active && target->role == R5__ROLE__ROLE_OWNER) {
+        int64_t owners = s_active_owners (call, users);
+        if (owners <= 0) {
+            bson_t *undo = BCON_NEW ("$set", "{", "active", BCON_BOOL (true), "}");
+            bson_t *undo_filter = BCON_NEW ("_id", BCON_UTF8 (target->id));
+            mongoc_collection_update_one (users, undo_filter, undo, NULL, NULL, NULL);
+            bson_destroy (undo);
+            bson_destroy (undo_filter);
+            s_user_free (&changed);
+            if (owners == 0)
+                resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an account keeps at least one active owner");
+            goto cleanup;
+        }
+    }
+    //  Gateways drop the user's cached verdicts: the next request is verified afresh.
+    resource_events_user_changed (call->events, changed->id, changed->account_id);
+    s_reply_user (call, &changed);
+
+cleanup:
+    s_user_free (&target);
+    s_user_free (&changed);
+    bson_destroy (filter);
+    bson_destroy (update);
+    mongoc_collection_destroy (users);
 }

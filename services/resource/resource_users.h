@@ -9,6 +9,7 @@
 #define RESOURCE_USERS_H
 
 #include "r5_mongo.h"
+#include "resource_call.h"
 #include "r5/resource.pb-c.h"
 
 //  Indexes the users store needs, created at start-up.
@@ -30,6 +31,17 @@ R5__Status resource_users_get (r5_mongo_t *mongo, char **ids, size_t id_count, c
                                R5__User ***users, size_t *count);
 
 void resource_user_clear (R5__User *user);
+
+//  Read a user document (never its password hash). 0, or -1 when it is malformed.
+int resource_user_from_bson (const bson_t *doc, R5__User *user);
+
+//  Handlers of requests made on behalf of a principal (resource_call.h):
+//  each fills call->reply, with the users read or the one user written.
+void resource_users_on_get (resource_call_t *call, char **ids, size_t count);
+void resource_users_on_list (resource_call_t *call, const R5__ListObjectsRequest *request);
+void resource_users_on_create (resource_call_t *call, const R5__CreateUserRequest *request);
+void resource_users_on_update_role (resource_call_t *call, const R5__UpdateUserRoleRequest *request);
+void resource_users_on_set_active (resource_call_t *call, const R5__SetUserActiveRequest *request);
 void resource_users_free (R5__User ***users, size_t count);
 
 #endif

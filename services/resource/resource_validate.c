@@ -7,7 +7,7 @@
 
 //  Count UTF-8 characters; -1 when the bytes are not valid UTF-8 or hold a control character.
 static long
-s_utf8_length (const char *text)
+s_utf8_length_lines (const char *text, bool lines)
 {
     const unsigned char *c = (const unsigned char *) text;
     long count = 0;
@@ -29,23 +29,46 @@ s_utf8_length (const char *text)
         if ((extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000)
         ||  (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)
             return -1;
-        if (code < 0x20 || code == 0x7F)
+        if ((code < 0x20 && !(lines && (code == '\n' || code == '\r' || code == '\t'))) || code == 0x7F)
             return -1;
         count++;
     }
     return count;
 }
 
+static long
+s_utf8_length (const char *text)
+{
+    return s_utf8_length_lines (text, false);
+}
+
+static const char *s_check_text (const char *field, const char *text, size_t min, size_t max, bool lines);
+
 const char *
 resource_validate_text (const char *field, const char *text, size_t min, size_t max)
 {
-    long length = text ? s_utf8_length (text) : -1;
+    return s_check_text (field, text, min, max, false);
+}
+
+const char *
+resource_validate_multiline (const char *field, const char *text, size_t min, size_t max)
+{
+    return s_check_text (field, text, min, max, true);
+}
+
+static const char *
+s_check_text (const char *field, const char *text, size_t min, size_t max, bool lines)
+{
+    long length = text ? s_utf8_length_lines (text, lines) : -1;
     if (length < 0)
         return "a text field holds invalid characters";
     if ((size_t) length < min || (size_t) length > max) {
         //  Messages are constants: name the common fields explicitly.
         if (strcmp (field, "name") == 0)          return "name must be 1 to 100 characters";
         if (strcmp (field, "accountName") == 0)   return "accountName must be 1 to 100 characters";
+        if (strcmp (field, "title") == 0)         return "title must be 1 to 200 characters";
+        if (strcmp (field, "description") == 0)   return "description must be at most 10000 characters";
+        if (strcmp (field, "body") == 0)          return "body must be 1 to 10000 characters";
         return "a text field is empty or too long";
     }
     for (const char *c = text; *c; c++)
@@ -76,5 +99,34 @@ resource_validate_password (const char *password)
     size_t length = password ? strlen (password) : 0;
     if (length < RESOURCE_PASSWORD_MIN || length > RESOURCE_PASSWORD_MAX)
         return "password must be 8 to 256 characters";
+    return NULL;
+}
+
+bool
+resource_validate_id (const char *id)
+{
+    if (!id || strlen (id) != 24)
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return false;
+    return true;
+}
+
+const char *
+resource_validate_ids (const char *field, char **ids, size_t count, size_t max)
+{
+    if (count > max)
+        return strcmp (field, "teamIds") == 0 ? "teamIds names too many teams (at most 20)"
+                                              : "userIds names too many users (at most 50)";
+    for (size_t i = 0; i < count; i++) {
+        if (!resource_validate_id (ids [i]))
+            return strcmp (field, "teamIds") == 0 ? "teamIds holds an id that is not valid"
+                                                  : "userIds holds an id that is not valid";
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (ids [i], ids [j]) == 0)
+                return strcmp (field, "teamIds") == 0 ? "teamIds names a team twice"
+                                                      : "userIds names a user twice";
+    }
     return NULL;
 }

@@ -3,6 +3,7 @@
 #ifndef RESOURCE_VALIDATE_H
 #define RESOURCE_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RESOURCE_EMAIL_MAX 254
@@ -11,8 +12,18 @@
 const char *resource_validate_text (const char *field, const char *text, size_t min, size_t max);
 
 //  A plausible email address; writes its lowercase form into out.
+//  The same, allowing line breaks and tabs (descriptions, notes).
+const char *resource_validate_multiline (const char *field, const char *text, size_t min, size_t max);
+
 const char *resource_validate_email (const char *email, char out [RESOURCE_EMAIL_MAX + 1]);
 
 const char *resource_validate_password (const char *password);
+
+//  True when id has the shape of an r5 id: 24 lowercase hex characters.
+bool resource_validate_id (const char *id);
+
+//  A list of ids given by a client: at most max, each a valid id, no
+//  duplicates. NULL or a constant message naming field.
+const char *resource_validate_ids (const char *field, char **ids, size_t count, size_t max);
 
 #endif

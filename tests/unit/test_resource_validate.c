@@ -29,6 +29,25 @@ main (void)
     long_name [101] = 0;
     CHECK (resource_validate_text ("name", long_name, 1, 100) != NULL);
 
+    //  Multi-line text: descriptions and notes keep their line breaks.
+    CHECK (resource_validate_multiline ("body", "line one\nline two\ttab", 1, 100) == NULL);
+    CHECK (resource_validate_multiline ("body", "bell\a", 1, 100) != NULL);
+    CHECK (resource_validate_multiline ("description", "", 0, 100) == NULL);
+    CHECK_STR (resource_validate_multiline ("body", "", 1, 10000), "body must be 1 to 10000 characters");
+    CHECK (resource_validate_text ("title", "a\nb", 1, 100) != NULL);
+
+    //  Ids: 24 lowercase hex characters; lists without duplicates, bounded.
+    CHECK (resource_validate_id ("6b0a1e67455690317b05eaf6"));
+    CHECK (!resource_validate_id ("6B0A1E67455690317B05EAF6"));
+    CHECK (!resource_validate_id ("6b0a1e67455690317b05eaf"));
+    CHECK (!resource_validate_id ("6b0a1e67455690317b05eafg"));
+    CHECK (!resource_validate_id (NULL));
+    char *ids [] = { "6b0a1e67455690317b05eaf6", "6b0a1e67455690317b05eaf7", "6b0a1e67455690317b05eaf6", "nope" };
+    CHECK (resource_validate_ids ("teamIds", ids, 2, 20) == NULL);
+    CHECK_STR (resource_validate_ids ("teamIds", ids, 3, 20), "teamIds names a team twice");
+    CHECK_STR (resource_validate_ids ("userIds", ids + 3, 1, 50), "userIds holds an id that is not valid");
+    CHECK_STR (resource_validate_ids ("teamIds", ids, 2, 1), "teamIds names too many teams (at most 20)");
+
     CHECK (resource_validate_password ("correct horse") == NULL);
     CHECK (resource_validate_password ("short") != NULL);
     CHECK (resource_validate_password (NULL) != NULL);

@@ -1,0 +1,103 @@
+/*  resource_call: one request on behalf of a principal — its MongoDB client,
+    the caller's live facts (loaded once), the one batched question to
+    r5-authz, and the heap-allocated reply the handlers fill.
+
+    Every handler of a principal's request follows the same steps: validate
+    the input (BAD_INPUT, nothing written), load the facts the decision needs,
+    ask r5-authz (resource_call_decide), act with single-document atomic
+    operations filtered by the caller's account, and put the written object in
+    the reply. */
+#ifndef RESOURCE_CALL_H
+#define RESOURCE_CALL_H
+
+#include "r5_client.h"
+#include "r5_mongo.h"
+#include "resource_events.h"
+#include "r5/authz.pb-c.h"
+#include "r5/resource.pb-c.h"
+
+#include <stdbool.h>
+
+typedef struct {
+    r5_mongo_t *mongo;
+    mongoc_client_t *client;            //  popped for this request
+    r5_client_t *broker;                //  to call r5-authz
+    resource_events_t *events;
+    const R5__Principal *principal;     //  never NULL once the call is made
+    const char *rid;                    //  request id for logs
+    int64_t deadline_unix_ms;
+    R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)
+    bool facts_tried;
+    R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
+} resource_call_t;
+
+//  The named collection; the caller destroys it.
+mongoc_collection_t *resource_call_collection (resource_call_t *call, const char *name);
+
+//  Set the reply's status and message (copied; NULL for none). Returns -1.
+int resource_call_fail (resource_call_t *call, R5__Status status, const char *message);
+
+//  Map a libmongoc error into the reply (logged when it is not the client's doing). Returns -1.
+int resource_call_mongo_fail (resource_call_t *call, const bson_error_t *error, const char *what);
+
+//  Load the caller's live facts: role and active flag from users, team
+//  memberships and team-admin flags from teams. 0, or -1 with the reply set.
+int resource_call_facts (resource_call_t *call);
+
+//  Ask r5-authz about count operations in one CheckRequest. 0 with *reply
+//  (free with r5__authz_reply__free_unpacked) holding count decisions, or -1
+//  with the call's reply set (UNAVAILABLE, INTERNAL).
+int resource_call_check (resource_call_t *call, R5__Operation **operations, size_t count,
+                         R5__AuthzReply **reply);
+
+//  Ask about one operation. 0 when allowed; else -1 with the reply set to the
+//  decision (SCOPE_MISSING with required_scope, FORBIDDEN, NOT_FOUND ...).
+//  visibility (may be NULL) receives a copy of a LIST's visibility rule: its
+//  team ids are strdup'd (free with resource_call_visibility_clear).
+int resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb verb,
+                          R5__ObjectFacts *object, R5__Visibility *visibility);
+void resource_call_visibility_clear (R5__Visibility *visibility);
+
+//  The reply's object list (made on first use).
+R5__Objects *resource_call_objects (resource_call_t *call);
+
+//  Free the facts.
+void resource_call_clear (resource_call_t *call);
+
+//  =========================================================================
+//  BSON helpers shared by the stores
+//  =========================================================================
+
+//  Append key: [ids...] to doc.
+void resource_bson_append_ids (bson_t *doc, const char *key, char **ids, size_t count);
+
+//  Append key: {"$in": [ids...]} to doc.
+void resource_bson_append_in (bson_t *doc, const char *key, char **ids, size_t count);
+
+//  Copy a BSON array of strings into a malloc'd array of strdup'd strings
+//  (non-strings are skipped). 0, or -1 when iter is not an array.
+int resource_bson_strings (const bson_iter_t *iter, char ***list, size_t *count);
+
+void resource_strings_free (char ***list, size_t count);
+
+//  Number of documents of collection with _id in ids and this account_id
+//  (to check that referenced objects exist). -1 with error on failure.
+int64_t resource_count_ids (mongoc_collection_t *collection, const char *account_id, char **ids,
+                            size_t count, bson_error_t *error);
+
+//  One page of a find: filter is extended with the cursor, sorted on _id
+//  (descending: newest first), at most first documents handed to each; sets
+//  has_next_page and end_cursor in objects. 0, or -1 with the reply set.
+typedef int (resource_page_fn) (const bson_t *doc, void *arg);
+int resource_call_page (resource_call_t *call, mongoc_collection_t *collection, bson_t *filter,
+                        int first, const char *after, bool descending, resource_page_fn *each, void *arg,
+                        R5__Objects *objects);
+
+
+
+//  Ask about count GET operations (one per object) and mark which are
+//  allowed. 0, or -1 with the reply set when the whole request is refused
+//  (SCOPE_MISSING, UNAUTHENTICATED) or authz failed; objects refused one by
+//  one (NOT_FOUND) are only left out.
+int resource_call_allowed (resource_call_t *call, R5__Operation **operations, size_t count, bool *allowed);
+#endif

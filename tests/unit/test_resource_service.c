@@ -1,0 +1,910 @@
+/*  test_resource_service: r5-resource end to end inside one process — the
+    real dev server, the real broker actor, r5-authz and r5-resource actors —
+    as the gateway calls it: users and roles, teams and memberships,
+    incidents and their visibility, tenancy, scopes, events. */
+#include <czmq.h>
+#include <mongoc/mongoc.h>
+#include <sodium.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "authz_server.h"
+#include "broker.h"
+#include "r5_client.h"
+#include "r5_rpc.h"
+#include "r5_service.h"
+#include "resource_server.h"
+#include "r5/resource.pb-c.h"
+
+static int s_failures = 0;
+
+#define CHECK(cond, ...) do { \
+    if (!(cond)) { \
+        s_failures++; \
+        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf (stderr, __VA_ARGS__); \
+        fprintf (stderr, "\n"); \
+    } \
+} while (0)
+
+static pid_t s_mongo_pid = -1;
+static char s_data_dir [256];
+static r5_client_t *s_client;
+static zsock_t *s_events;
+
+static int
+s_start_devmongo (void)
+{
+    const char *source = getenv ("R5_SOURCE_DIR");
+    char script [512];
+    snprintf (script, sizeof script, "%s/deploy/devmongo/r5-devmongo", source ? source : ".");
+    snprintf (s_data_dir, sizeof s_data_dir, "/tmp/test_resource_service.XXXXXX");
+    if (!mkdtemp (s_data_dir))
+        return -1;
+    int fds [2];
+    if (pipe (fds))
+        return -1;
+    s_mongo_pid = fork ();
+    if (s_mongo_pid == 0) {
+        dup2 (fds [1], STDOUT_FILENO);
+        close (fds [0]);
+        close (fds [1]);
+        execl ("/usr/bin/python3", "python3", script, "--data-dir", s_data_dir, "--port", "0",
+               "--log-level", "warning", (char *) NULL);
+        _exit (127);
+    }
+    close (fds [1]);
+    FILE *out = fdopen (fds [0], "r");
+    char line [256];
+    int port = -1;
+    while (out && fgets (line, sizeof line, out))
+        if (sscanf (line, "r5-devmongo ready port=%d", &port) == 1)
+            break;
+    return port;
+}
+
+static void
+s_stop_devmongo (void)
+{
+    if (s_mongo_pid > 0) {
+        kill (s_mongo_pid, SIGTERM);
+        waitpid (s_mongo_pid, NULL, 0);
+    }
+    char command [300];
+    snprintf (command, sizeof command, "rm -rf '%s'", s_data_dir);
+    if (*s_data_dir && system (command) != 0)
+        fprintf (stderr, "cannot remove %s\n", s_data_dir);
+}
+
+//  ---------------------------------------------------------------------------
+//  Calls as the gateway makes them
+
+typedef struct {
+    char user_id [25];
+    char account_id [25];
+    R5__CredentialKind kind;
+    R5__Scope scopes [16];
+    size_t n_scopes;
+} s_who_t;
+
+static s_who_t
+s_session (const R5__User *user)
+{
+    s_who_t who = { .kind = R5__CREDENTIAL_KIND__CREDENTIAL_SESSION };
+    snprintf (who.user_id, sizeof who.user_id, "%s", user->id);
+    snprintf (who.account_id, sizeof who.account_id, "%s", user->account_id);
+    return who;
+}
+
+static s_who_t
+s_pat (const R5__User *user, R5__Scope scope)
+{
+    s_who_t who = s_session (user);
+    who.kind = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
+    who.scopes [0] = scope;
+    who.n_scopes = 1;
+    return who;
+}
+
+static R5__ResourceReply *
+s_call (const s_who_t *who, R5__ResourceRequest *request)
+{
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    r5_rpc_meta_init (&meta, "test", NULL, 5000);
+    if (who) {
+        principal.user_id = (char *) who->user_id;
+        principal.account_id = (char *) who->account_id;
+        principal.kind = who->kind;
+        principal.role = R5__ROLE__ROLE_OWNER;      //  what a stale token might claim: never counts
+        principal.scopes = (R5__Scope *) who->scopes;
+        principal.n_scopes = who->n_scopes;
+        meta.principal = &principal;
+    }
+    request->meta = &meta;
+    R5__Status status;
+    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (s_client, R5_SERVICE_RESOURCE, &request->base,
+                                                                  &r5__resource_reply__descriptor, 5000, false, &status);
+    request->meta = NULL;
+    CHECK (reply, "call answered: %s", r5_status_name (status));
+    return reply;
+}
+
+static void
+s_free (R5__ResourceReply **reply_p)
+{
+    if (*reply_p)
+        r5__resource_reply__free_unpacked (*reply_p, NULL);
+    *reply_p = NULL;
+}
+
+static R5__Status
+s_status (R5__ResourceReply *reply)
+{
+    return reply ? reply->status : R5__STATUS__STATUS_UNAVAILABLE;
+}
+
+//  Copy of the one user of an Objects reply.
+static R5__User *
+s_user_of (R5__ResourceReply *reply)
+{
+    if (!reply || reply->status || reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS || reply->objects->n_users != 1)
+        return NULL;
+    R5__User *user = reply->objects->users [0];
+    reply->objects->users [0] = NULL;
+    reply->objects->n_users = 0;
+    return user;
+}
+
+static void
+s_user_free (R5__User **user_p)
+{
+    if (*user_p)
+        protobuf_c_message_free_unpacked (&(*user_p)->base, NULL);
+    *user_p = NULL;
+}
+
+static R5__User *
+s_signup (const char *email)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
+    signup.account_name = "Acme";
+    signup.name = "Owner";
+    signup.email = (char *) email;
+    signup.password = "correct horse battery";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_SIGNUP;
+    request.signup = &signup;
+    R5__ResourceReply *reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup");
+    R5__User *user = NULL;
+    if (reply && reply->body_case == R5__RESOURCE_REPLY__BODY_USER) {
+        user = reply->user;
+        reply->user = NULL;
+        reply->body_case = R5__RESOURCE_REPLY__BODY__NOT_SET;
+    }
+    s_free (&reply);
+    return user;
+}
+
+static R5__ResourceReply *
+s_create_user (const s_who_t *who, const char *email, R5__Role role)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateUserRequest create = R5__CREATE_USER_REQUEST__INIT;
+    create.email = (char *) email;
+    create.name = "Someone";
+    create.role = role;
+    create.password = "correct horse battery";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_USER;
+    request.create_user = &create;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_set_role (const s_who_t *who, const char *id, R5__Role role)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
+    update.id = (char *) id;
+    update.role = role;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
+    request.update_user_role = &update;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_set_active (const s_who_t *who, const char *id, bool active)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__SetUserActiveRequest set = R5__SET_USER_ACTIVE_REQUEST__INIT;
+    set.id = (char *) id;
+    set.active = active;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE;
+    request.set_user_active = &set;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_create_team (const s_who_t *who, const char *name)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateTeamRequest create = R5__CREATE_TEAM_REQUEST__INIT;
+    create.name = (char *) name;
+    create.description = "on call\nfor things";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_TEAM;
+    request.create_team = &create;
+    return s_call (who, &request);
+}
+
+//  The id of the one team (or incident) an Objects reply holds, into out.
+static bool
+s_id_of (R5__ResourceReply *reply, char out [25])
+{
+    *out = 0;
+    if (!reply || reply->status || reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS)
+        return false;
+    if (reply->objects->n_teams == 1)
+        snprintf (out, 25, "%s", reply->objects->teams [0]->id);
+    else
+    if (reply->objects->n_incidents == 1)
+        snprintf (out, 25, "%s", reply->objects->incidents [0]->id);
+    return *out != 0;
+}
+
+static R5__ResourceReply *
+s_update_team (const s_who_t *who, const char *id, const char *name)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__UpdateTeamRequest update = R5__UPDATE_TEAM_REQUEST__INIT;
+    update.id = (char *) id;
+    update.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
+    update.name = (char *) name;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_TEAM;
+    request.update_team = &update;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_member (const s_who_t *who, const char *team, const char *user, bool admin, bool add)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__TeamMemberRequest member = R5__TEAM_MEMBER_REQUEST__INIT;
+    member.team_id = (char *) team;
+    member.user_id = (char *) user;
+    member.team_admin = admin;
+    request.body_case = add ? R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER : R5__RESOURCE_REQUEST__BODY_REMOVE_TEAM_MEMBER;
+    request.add_team_member = &member;          //  same slot in the oneof
+    if (!add)
+        request.remove_team_member = &member;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_get (const s_who_t *who, R5__ResourceType type, const char *id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
+    char *ids [1] = { (char *) id };
+    get.type = type;
+    get.ids = ids;
+    get.n_ids = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_GET_OBJECTS;
+    request.get_objects = &get;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_list (const s_who_t *who, R5__ResourceType type, int first, const char *after)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__ListObjectsRequest list = R5__LIST_OBJECTS_REQUEST__INIT;
+    list.type = type;
+    list.first = first;
+    list.after = (char *) (after ? after : "");
+    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
+    request.list_objects = &list;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_create_incident (const s_who_t *who, const char *title, char **teams, size_t n_teams)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
+    create.title = (char *) title;
+    create.description = "it broke";
+    create.team_ids = teams;
+    create.n_team_ids = n_teams;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
+    request.create_incident = &create;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_transition (const s_who_t *who, const char *id, R5__IncidentStatus to)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__IncidentTransitionRequest transition = R5__INCIDENT_TRANSITION_REQUEST__INIT;
+    transition.id = (char *) id;
+    transition.to = to;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_INCIDENT_TRANSITION;
+    request.incident_transition = &transition;
+    return s_call (who, &request);
+}
+
+static R5__ResourceReply *
+s_reassign (const s_who_t *who, const char *id, char *team)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__ReassignIncidentRequest reassign = R5__REASSIGN_INCIDENT_REQUEST__INIT;
+    char *teams [1] = { team };
+    reassign.id = (char *) id;
+    reassign.team_ids = teams;
+    reassign.n_team_ids = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_REASSIGN_INCIDENT;
+    request.reassign_incident = &reassign;
+    return s_call (who, &request);
+}
+
+//  How many objects a list or get answered, -1 when it failed.
+static int
+s_count (R5__ResourceReply *reply)
+{
+    if (!reply || reply->status || reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS)
+        return -1;
+    const R5__Objects *o = reply->objects;
+    return (int) (o->n_users + o->n_teams + o->n_incidents + o->n_escalation_policies + o->n_schedules
+                  + o->n_integrations + o->n_contact_methods + o->n_notification_rules);
+}
+
+//  Whether an event "user.changed <id>" arrives within a second.
+static bool
+s_event_for (const char *user_id)
+{
+    char topic [80];
+    snprintf (topic, sizeof topic, "user.changed %s", user_id);
+    for (int i = 0; i < 5; i++) {
+        zmsg_t *msg = zmsg_recv (s_events);
+        char *got = msg ? zmsg_popstr (msg) : NULL;
+        bool match = got && streq (got, topic);
+        if (getenv ("R5_TEST_DEBUG"))
+            fprintf (stderr, "event: %s (want %s)\n", got ? got : "(none)", topic);
+        zstr_free (&got);
+        zmsg_destroy (&msg);
+        if (match)
+            return true;
+    }
+    return false;
+}
+
+//  ---------------------------------------------------------------------------
+
+#define OK R5__STATUS__STATUS_OK
+
+static void
+s_test_everything (void)
+{
+    R5__ResourceReply *reply;
+    R5__User *owner = s_signup ("owner@example.com");
+    R5__User *stranger = s_signup ("stranger@example.com");
+    if (!owner || !stranger)
+        return;
+    s_who_t as_owner = s_session (owner), as_stranger = s_session (stranger);
+
+    //  ---- Users
+    reply = s_create_user (&as_owner, "admin@example.com", R5__ROLE__ROLE_ADMINISTRATOR);
+    R5__User *admin = s_user_of (reply);
+    CHECK (admin && admin->role == R5__ROLE__ROLE_ADMINISTRATOR && admin->active, "owner creates an administrator");
+    s_free (&reply);
+    s_who_t as_admin = s_session (admin);
+    reply = s_create_user (&as_admin, "member@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    CHECK (member != NULL, "administrator creates a member");
+    s_free (&reply);
+    reply = s_create_user (&as_admin, "other@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *other = s_user_of (reply);
+    s_free (&reply);
+    if (!admin || !member || !other)
+        goto done;
+    s_who_t as_member = s_session (member), as_other = s_session (other);
+    reply = s_create_user (&as_owner, "Member@Example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "email unique per account: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_create_user (&as_stranger, "member@example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == OK, "the same email in another account");
+    s_free (&reply);
+    reply = s_create_user (&as_admin, "boss@example.com", R5__ROLE__ROLE_OWNER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators make no owners");
+    s_free (&reply);
+    reply = s_create_user (&as_member, "x@example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members create no users");
+    s_free (&reply);
+    reply = s_create_user (&as_owner, "not an email", R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "email"), "bad email");
+    s_free (&reply);
+    s_who_t reader = s_pat (owner, R5__SCOPE__SCOPE_INCIDENTS_READ);
+    reply = s_create_user (&reader, "y@example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_USERS_WRITE,
+           "incidentsRead cannot create users");
+    s_free (&reply);
+
+    //  Roles
+    reply = s_set_role (&as_admin, owner->id, R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never touch owners");
+    s_free (&reply);
+    reply = s_set_role (&as_owner, owner->id, R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_set_active (&as_owner, owner->id, false);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays active");
+    s_free (&reply);
+    reply = s_list (&as_owner, R5__RESOURCE_TYPE__RESOURCE_USERS, 100, NULL);
+    CHECK (s_count (reply) == 4, "four users in the account, got %d", s_count (reply));
+    s_free (&reply);
+    reply = s_set_role (&as_admin, member->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK (s_status (reply) == OK && reply->objects->users [0]->role == R5__ROLE__ROLE_ADMINISTRATOR, "member -> administrator");
+    CHECK (s_event_for (member->id), "role change announced");
+    s_free (&reply);
+    reply = s_set_role (&as_admin, member->id, R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == OK, "administrator -> member");
+    s_free (&reply);
+    reply = s_set_role (&as_member, other->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members change no roles");
+    s_free (&reply);
+    reply = s_set_role (&as_owner, stranger->id, R5__ROLE__ROLE_MEMBER);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another account's user is not found");
+    s_free (&reply);
+
+    //  Pagination
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 3, NULL);
+    CHECK (s_count (reply) == 3 && reply->objects->has_next_page, "first page");
+    char cursor [64] = "";
+    if (s_count (reply) == 3)
+        snprintf (cursor, sizeof cursor, "%s", reply->objects->end_cursor);
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 3, cursor);
+    CHECK (s_count (reply) == 1 && !reply->objects->has_next_page, "second page");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 101, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first over 100");
+    s_free (&reply);
+
+    //  ---- Teams
+    char team_a [25], team_b [25];
+    reply = s_create_team (&as_admin, "Team A");
+    CHECK (s_id_of (reply, team_a), "administrator creates a team");
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Team B");
+    CHECK (s_id_of (reply, team_b), "owner creates a team");
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Team B");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "team names are unique per account");
+    s_free (&reply);
+    reply = s_create_team (&as_stranger, "Team B");
+    CHECK (s_status (reply) == OK, "but not across accounts");
+    s_free (&reply);
+    s_who_t member_writer = s_pat (member, R5__SCOPE__SCOPE_TEAMS_WRITE);
+    reply = s_create_team (&member_writer, "Mine");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a member with teamsWrite cannot create a team");
+    s_free (&reply);
+    reply = s_update_team (&member_writer, team_a, "Team A2");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "nor update one they do not administer");
+    s_free (&reply);
+    reply = s_member (&as_owner, team_a, member->id, true, true);
+    CHECK (s_status (reply) == OK && reply->objects->n_teams == 1 && reply->objects->teams [0]->n_members == 1
+           && reply->objects->teams [0]->members [0]->team_admin, "member added as team admin");
+    CHECK (s_event_for (member->id), "membership change announced");
+    s_free (&reply);
+    reply = s_update_team (&member_writer, team_a, "Team A2");
+    CHECK (s_status (reply) == OK && streq (reply->objects->teams [0]->name, "Team A2"), "the team admin updates it");
+    s_free (&reply);
+    reply = s_update_team (&member_writer, team_b, "Team B2");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "but not another team");
+    s_free (&reply);
+    reply = s_get (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_a);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_TEAMS_READ,
+           "teamsWrite does not read teams");
+    s_free (&reply);
+    reply = s_member (&member_writer, team_a, other->id, false, true);
+    CHECK (s_status (reply) == OK && reply->objects->teams [0]->n_members == 2, "the team admin adds a member");
+    s_free (&reply);
+    reply = s_get (&as_other, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_b);
+    CHECK (s_count (reply) == 1, "everyone sees every team");
+    s_free (&reply);
+    reply = s_get (&as_stranger, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_a);
+    CHECK (s_count (reply) == 0, "another account's team is absent");
+    s_free (&reply);
+    reply = s_update_team (&as_stranger, team_a, "mine now");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and not found to write");
+    s_free (&reply);
+    reply = s_member (&as_owner, team_a, stranger->id, false, true);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "members come from the account");
+    s_free (&reply);
+
+    //  ---- Incidents
+    char i_a [25], i_b [25], i_other [25];
+    char *on_a [1] = { team_a }, *on_b [1] = { team_b };
+    reply = s_create_incident (&as_owner, "A is down", on_a, 1);
+    CHECK (s_id_of (reply, i_a), "incident for team A");
+    s_free (&reply);
+    reply = s_create_incident (&as_owner, "B is down", on_b, 1);
+    CHECK (s_id_of (reply, i_b), "incident for team B");
+    s_free (&reply);
+    reply = s_member (&as_owner, team_a, other->id, false, false);
+    CHECK (s_status (reply) == OK, "other leaves team A");
+    s_free (&reply);
+    reply = s_create_incident (&as_other, "mine", NULL, 0);
+    CHECK (s_id_of (reply, i_other), "anyone creates an incident");
+    s_free (&reply);
+    reply = s_create_incident (&as_owner, "", NULL, 0);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a title is needed");
+    s_free (&reply);
+    char *bogus [1] = { "ffffffffffffffffffffffff" };
+    reply = s_create_incident (&as_owner, "x", bogus, 1);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "teams must exist");
+    s_free (&reply);
+
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
+    CHECK (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_a), "a member sees their team's incident");
+    s_free (&reply);
+    reply = s_list (&as_other, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
+    CHECK (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_other),
+           "a former team member sees only their own");
+    s_free (&reply);
+    reply = s_list (&as_admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
+    CHECK (s_count (reply) == 3, "administrators see all");
+    s_free (&reply);
+    reply = s_list (&as_stranger, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
+    CHECK (s_count (reply) == 0, "other accounts see none");
+    s_free (&reply);
+    reply = s_get (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, i_b);
+    CHECK (s_count (reply) == 0, "an invisible incident is absent");
+    s_free (&reply);
+    reply = s_transition (&as_member, i_b, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and cannot be acted on");
+    s_free (&reply);
+
+    //  Reassigned away: the team still sees it.
+    reply = s_reassign (&as_owner, i_a, team_b);
+    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->n_team_ids == 1
+           && streq (reply->objects->incidents [0]->team_ids [0], team_b), "reassigned to B");
+    s_free (&reply);
+    reply = s_get (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, i_a);
+    CHECK (s_count (reply) == 1, "team A still sees it after reassignment");
+    s_free (&reply);
+    s_who_t member_reader = s_pat (member, R5__SCOPE__SCOPE_INCIDENTS_READ);
+    reply = s_transition (&member_reader, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE,
+           "incidentsRead cannot acknowledge");
+    s_free (&reply);
+    reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED
+           && reply->objects->incidents [0]->acknowledged_at_unix_ms > 0, "acknowledged");
+    s_free (&reply);
+    reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "twice is invalid");
+    s_free (&reply);
+    reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED);
+    CHECK (s_status (reply) == OK, "resolved");
+    s_free (&reply);
+    reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "nothing after resolved");
+    s_free (&reply);
+
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__AddIncidentNoteRequest note = R5__ADD_INCIDENT_NOTE_REQUEST__INIT;
+    note.id = i_b;
+    note.body = "looking\ninto it";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
+    request.add_incident_note = &note;
+    reply = s_call (&as_admin, &request);
+    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->n_notes == 1
+           && streq (reply->objects->incidents [0]->notes [0]->author_id, admin->id), "a note");
+    s_free (&reply);
+
+    //  ---- Deactivation
+    reply = s_set_active (&as_admin, member->id, false);
+    CHECK (s_status (reply) == OK && !reply->objects->users [0]->active, "deactivated");
+    CHECK (s_event_for (member->id), "deactivation announced");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 10, NULL);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "a deactivated user is refused");
+    s_free (&reply);
+    reply = s_set_active (&as_admin, owner->id, false);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never deactivate owners");
+    s_free (&reply);
+    reply = s_set_active (&as_admin, member->id, true);
+    CHECK (s_status (reply) == OK && reply->objects->users [0]->active, "reactivated");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 10, NULL);
+    CHECK (s_count (reply) == 2, "and works again");
+    s_free (&reply);
+
+done:
+    s_user_free (&owner);
+    s_user_free (&stranger);
+    s_user_free (&admin);
+    s_user_free (&member);
+    s_user_free (&other);
+}
+
+//  The on-call setup and one's own contact methods, as three people of one account.
+static void
+s_test_oncall (const char *uri)
+{
+    R5__ResourceReply *reply;
+    R5__User *owner = s_signup ("oncall-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    reply = s_create_user (&as_owner, "lead@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *lead = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_user (&as_owner, "oncall@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_user (&as_owner, "outside@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *outsider = s_user_of (reply);
+    s_free (&reply);
+    char team [25], schedule [25];
+    reply = s_create_team (&as_owner, "On call");
+    s_id_of (reply, team);
+    s_free (&reply);
+    if (!lead || !member || !outsider || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, lead->id, true, true);
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, false, true);
+    s_free (&reply);
+    s_who_t as_lead = s_session (lead), as_member = s_session (member), as_outsider = s_session (outsider);
+
+    //  Schedules: the team admin creates; a member overrides; an outsider does neither.
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateScheduleRequest create = R5__CREATE_SCHEDULE_REQUEST__INIT;
+    R5__Shift shift = R5__SHIFT__INIT, *shifts [1] = { &shift };
+    shift.user_id = member->id;
+    shift.start_unix_ms = 1700000000000;
+    shift.end_unix_ms = 1700000000000 + 3600000;
+    create.team_id = team;
+    create.name = "Primary";
+    create.time_zone = "Europe/Paris";
+    create.shifts = shifts;
+    create.n_shifts = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
+    request.create_schedule = &create;
+    reply = s_call (&as_member, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a plain member creates no schedule");
+    s_free (&reply);
+    reply = s_call (&as_lead, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_schedules == 1 && reply->objects->schedules [0]->n_shifts == 1
+           && streq (reply->objects->schedules [0]->time_zone, "Europe/Paris"), "the team admin creates a schedule");
+    snprintf (schedule, sizeof schedule, "%s", s_status (reply) == OK ? reply->objects->schedules [0]->id : "");
+    s_free (&reply);
+    shift.end_unix_ms = shift.start_unix_ms;
+    reply = s_call (&as_lead, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a shift ends after it starts");
+    s_free (&reply);
+
+    R5__ResourceRequest override_request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateScheduleOverrideRequest override = R5__CREATE_SCHEDULE_OVERRIDE_REQUEST__INIT;
+    override.schedule_id = schedule;
+    override.user_id = member->id;
+    override.start_unix_ms = 1700000000000;
+    override.end_unix_ms = 1700003600000;
+    override_request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE_OVERRIDE;
+    override_request.create_schedule_override = &override;
+    reply = s_call (&as_member, &override_request);
+    CHECK (s_status (reply) == OK && reply->objects->schedules [0]->n_overrides == 1, "a team member overrides");
+    s_free (&reply);
+    reply = s_call (&as_outsider, &override_request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "an outsider does not");
+    s_free (&reply);
+    reply = s_get (&as_outsider, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule);
+    CHECK (s_status (reply) == OK && reply->objects->n_schedules == 1, "but sees the schedule");
+    s_free (&reply);
+
+    //  Integrations: the key only in the reply; at rest its digest.
+    R5__CreateIntegrationRequest integration = R5__CREATE_INTEGRATION_REQUEST__INIT;
+    integration.team_id = team;
+    integration.name = "Monitoring";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INTEGRATION;
+    request.create_integration = &integration;
+    reply = s_call (&as_lead, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_integrations == 1
+           && strlen (reply->objects->integrations [0]->key) == 36, "an integration and its key");
+    char key_copy [64] = "";
+    if (s_status (reply) == OK)
+        snprintf (key_copy, sizeof key_copy, "%s", reply->objects->integrations [0]->key);
+    if (s_status (reply) == OK) {
+        const char *key = reply->objects->integrations [0]->key;
+        mongoc_client_t *client = mongoc_client_new (uri);
+        mongoc_collection_t *collection = mongoc_client_get_collection (client, "r5test", "integrations");
+        bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (reply->objects->integrations [0]->id));
+        mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, NULL, NULL);
+        const bson_t *doc;
+        bool found = mongoc_cursor_next (cursor, &doc);
+        char *json = found ? bson_as_relaxed_extended_json (doc, NULL) : NULL;
+        CHECK (json && !strstr (json, key + 4), "the key is not at rest");
+        unsigned char digest [32];
+        char hex [65];
+        crypto_generichash (digest, sizeof digest, (const unsigned char *) key, strlen (key), NULL, 0);
+        sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
+        CHECK (json && strstr (json, hex), "its digest is");
+        bson_free (json);
+        mongoc_cursor_destroy (cursor);
+        bson_destroy (filter);
+        mongoc_collection_destroy (collection);
+        mongoc_client_destroy (client);
+    }
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, 10, NULL);
+    CHECK (s_count (reply) == 1 && !*reply->objects->integrations [0]->key, "listed without its key");
+    s_free (&reply);
+
+    //  The key opens incidents for the team (no principal: the key is the credential).
+    R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
+    open.key = key_copy;
+    open.title = "disk full";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;
+    request.open_integration_incident = &open;
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->incidents [0]->n_team_ids == 1
+           && streq (reply->objects->incidents [0]->team_ids [0], team)
+           && streq (reply->objects->incidents [0]->account_id, owner->account_id), "an integration opens an incident");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
+    CHECK (s_count (reply) == 1, "the team sees it");
+    s_free (&reply);
+    reply = s_list (&as_outsider, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
+    CHECK (s_count (reply) == 0, "nobody else does");
+    s_free (&reply);
+    key_copy [10] = key_copy [10] == 'A' ? 'B' : 'A';
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a wrong key is unknown");
+    s_free (&reply);
+    open.key = "r5i_short";
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a malformed key is unknown too");
+    s_free (&reply);
+
+    //  The team owns on-call setup: it is not deleted.
+    R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
+    delete_.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
+    delete_.id = team;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
+    request.delete_object = &delete_;
+    reply = s_call (&as_owner, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "a team with a schedule stays");
+    s_free (&reply);
+
+    //  Contact methods: one's own only.
+    R5__CreateContactMethodRequest method = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
+    method.kind = R5__CONTACT_METHOD_KIND__CONTACT_METHOD_KIND_PHONE;
+    method.address = "+33 6 12 34 56 78";
+    method.label = "mobile";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
+    request.create_contact_method = &method;
+    reply = s_call (&as_member, &request);
+    char method_id [25] = "";
+    CHECK (s_status (reply) == OK && reply->objects->n_contact_methods == 1, "a contact method");
+    if (s_status (reply) == OK)
+        snprintf (method_id, sizeof method_id, "%s", reply->objects->contact_methods [0]->id);
+    s_free (&reply);
+    method.address = "not a phone";
+    reply = s_call (&as_member, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a phone number is checked");
+    s_free (&reply);
+    reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, method_id);
+    CHECK (s_count (reply) == 0, "not even the owner reads another's contact method");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, 10, NULL);
+    CHECK (s_count (reply) == 1, "one's own are listed: %d %s", s_count (reply), reply ? reply->message : "");
+    s_free (&reply);
+    R5__CreateNotificationRuleRequest rule = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
+    rule.contact_method_id = method_id;
+    rule.delay_minutes = 5;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
+    request.create_notification_rule = &rule;
+    reply = s_call (&as_lead, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a rule uses one's own method only");
+    s_free (&reply);
+    reply = s_call (&as_member, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_notification_rules == 1, "a rule");
+    s_free (&reply);
+    delete_.type = R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS;
+    delete_.id = method_id;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
+    request.delete_object = &delete_;
+    reply = s_call (&as_lead, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another's method is not found");
+    s_free (&reply);
+    reply = s_call (&as_member, &request);
+    CHECK (s_status (reply) == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID, "deleted");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, 10, NULL);
+    CHECK (s_count (reply) == 0, "its rules went with it");
+    s_free (&reply);
+
+done:
+    s_user_free (&owner);
+    s_user_free (&lead);
+    s_user_free (&member);
+    s_user_free (&outsider);
+}
+
+static bool
+s_wait_workers (zactor_t *broker, const char *service)
+{
+    int64_t until = zclock_mono () + 10000;
+    while (zclock_mono () < until) {
+        zstr_sendx (broker, "WORKERS", service, NULL);
+        char *count = zstr_recv (broker);
+        bool ready = count && atoi (count) > 0;
+        zstr_free (&count);
+        if (ready)
+            return true;
+        zclock_sleep (10);
+    }
+    return false;
+}
+
+int
+main (void)
+{
+    setvbuf (stdout, NULL, _IONBF, 0);
+    int port = s_start_devmongo ();
+    if (port <= 0) {
+        fprintf (stderr, "FAIL: cannot start the dev server (deploy/devmongo/r5-devmongo)\n");
+        s_stop_devmongo ();
+        return 1;
+    }
+    char uri [256];
+    snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/r5test?serverSelectionTimeoutMS=3000", port);
+    zactor_t *broker = zactor_new (broker_actor, "tcp://127.0.0.1:*");
+    zstr_send (broker, "ENDPOINT");
+    char *endpoint = zstr_recv (broker);
+    s_events = zsock_new (ZMQ_SUB);
+    int events_port = zsock_bind (s_events, "tcp://127.0.0.1:*");
+    zsock_set_subscribe (s_events, "user.");
+    zsock_set_rcvtimeo (s_events, 200);
+    char events [64];
+    snprintf (events, sizeof events, "tcp://127.0.0.1:%d", events_port);
+
+    resource_config_t resource_config = {
+        .mongodb_uri = uri, .mongodb_write_concern = "majority", .brokers = endpoint, .events_publish = events,
+    };
+    authz_config_t authz_config = { .brokers = endpoint };
+    r5_service_t resource = resource_server_service (&resource_config);
+    r5_service_t authz = authz_server_service (&authz_config);
+    char error [256] = "";
+    zactor_t *authz_actor = r5_service_start (&authz, error, sizeof error);
+    zactor_t *resource_actor = r5_service_start (&resource, error, sizeof error);
+    CHECK (authz_actor && resource_actor, "services start: %s", error);
+    s_client = r5_client_new (endpoint);
+    if (authz_actor && resource_actor
+    &&  s_wait_workers (broker, R5_SERVICE_AUTHZ) && s_wait_workers (broker, R5_SERVICE_RESOURCE)) {
+        //  A SUB socket sends its subscriptions to a new peer only when it is
+        //  used: one (empty) wait lets it meet the resource's publisher.
+        zmsg_t *nothing = zmsg_recv (s_events);
+        zmsg_destroy (&nothing);
+        s_test_everything ();
+        s_test_oncall (uri);
+    }
+    else
+        CHECK (false, "workers did not register with the broker");
+
+    r5_client_destroy (&s_client);
+    zactor_destroy (&resource_actor);
+    zactor_destroy (&authz_actor);
+    zsock_destroy (&s_events);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+    s_stop_devmongo ();
+    if (s_failures)
+        fprintf (stderr, "test_resource_service: %d failure(s)\n", s_failures);
+    else
+        printf ("test_resource_service: ok\n");
+    return s_failures ? 1 : 0;
+}
