@@ -78,6 +78,40 @@ class TokenLifecycleTest(SuiteTestCase):
         listed = self.session.graphql('{ personalAccessTokens { nodes { id } } }').json()
         self.assertNotIn(token_id, [n['id'] for n in listed['data']['personalAccessTokens']['nodes']])
 
+    def test_scope_change_counts_at_once_on_every_gateway(self):
+        created = self.session.create_token(['teamsRead'], 'scoped')
+        value, token_id = created['value'], created['personalAccessToken']['id']
+        teams = '{ teams { nodes { id } } }'
+        for base in (self.base, self.other):
+            body = bearer(base, value, teams).json()
+            self.assertNotIn('errors', body, base)
+        self.session.graphql('mutation($id: ID!) { updatePersonalAccessToken(id: $id, input: {scopes: [incidentsRead]}) '
+                             '{ personalAccessToken { id } } }', {'id': token_id})
+        for base in (self.base, self.other):
+            body = bearer(base, value, teams).json()
+            self.assertIsNone(body['data']['teams'], base)
+            self.assertEqual(body['errors'][0]['extensions'], {'code': 'SCOPE_MISSING', 'requiredScope': 'teamsRead'}, base)
+
+    def test_deactivation_counts_at_once_on_every_gateway(self):
+        member = self.session.graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
+                                      {'input': {'email': 'member-%s@example.com' % self.user['id'][-6:], 'name': 'Mem Ber',
+                                                 'role': 'MEMBER', 'password': 'member password'}}).json()
+        member_id = member['data']['createUser']['user']['id']
+        member_session = Session(self.base)
+        login = member_session.post('/auth/login', {'email': 'member-%s@example.com' % self.user['id'][-6:],
+                                                    'password': 'member password'})
+        self.assertEqual(login.status, 200)
+        value = member_session.create_token(['incidentsRead'])['value']
+        for base in (self.base, self.other):
+            self.assertEqual(bearer(base, value, VIEWER).status, 200, base)
+        self.session.graphql('mutation($id: ID!) { deactivateUser(id: $id) { user { id } } }', {'id': member_id})
+        for base in (self.base, self.other):
+            self.assertEqual(bearer(base, value, VIEWER).status, 401, base)
+        self.assertEqual(member_session.graphql(VIEWER).status, 401)      # the session too
+        self.session.graphql('mutation($id: ID!) { reactivateUser(id: $id) { user { id } } }', {'id': member_id})
+        for base in (self.base, self.other):
+            self.assertEqual(bearer(base, value, VIEWER).status, 200, base)
+
     def test_update_changes_description_and_scopes(self):
         created = self.session.create_token(['incidentsRead'], 'before')
         token_id = created['personalAccessToken']['id']
