@@ -3,6 +3,7 @@
 #include "gateway_events.h"
 #include "gateway_graphql.h"
 #include "gateway_health.h"
+#include "gateway_integrations.h"
 #include "gateway_signin.h"
 #include "r5_log.h"
 
@@ -152,6 +153,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     mg_set_request_handler (self->civetweb, "/auth/signup$", gateway_signin_signup, self);
     mg_set_request_handler (self->civetweb, "/auth/login$", gateway_signin_login, self);
     mg_set_request_handler (self->civetweb, "/auth/logout$", gateway_signin_logout, self);
+    mg_set_request_handler (self->civetweb, "/integrations/", gateway_integrations_handle, self);
     mg_set_request_handler (self->civetweb, "/healthz$", gateway_health_healthz, self);
     mg_set_request_handler (self->civetweb, "/readyz$", gateway_health_readyz, self);
     mg_set_request_handler (self->civetweb, "/metrics$", gateway_health_metrics, self);

@@ -1,0 +1,115 @@
+/*  gateway_integrations: inbound alerts.  */
+#include "gateway_integrations.h"
+#include "gateway_http.h"
+#include "gateway_status.h"
+#include "r5_log.h"
+#include "r5_rpc.h"
+#include "r5/resource.pb-c.h"
+
+#include <ctype.h>
+
+#define S_PREFIX "/integrations/"
+#define S_KEY_LENGTH 36                 //  "r5i_" + 32 base62 characters
+#define S_MAX_BODY 65536
+
+//  A key of the right shape; anything else is refused without a call.
+static bool
+s_key_shaped (const char *key)
+{
+    if (strlen (key) != S_KEY_LENGTH || strncmp (key, "r5i_", 4) != 0)
+        return false;
+    for (const char *c = key + 4; *c; c++)
+        if (!isalnum ((unsigned char) *c))
+            return false;
+    return true;
+}
+
+static const char *
+s_string (json_t *object, const char *key, const char *otherwise)
+{
+    json_t *value = json_object_get (object, key);
+    return json_is_string (value) ? json_string_value (value) : otherwise;
+}
+
+int
+gateway_integrations_handle (struct mg_connection *conn, void *gateway)
+{
+    gateway_t *gw = (gateway_t *) gateway;
+    const struct mg_request_info *info = mg_get_request_info (conn);
+    if (strcmp (info->request_method, "POST") != 0) {
+        json_t *answer = json_pack ("{s:s}", "error", "use POST");
+        gateway_http_send_json (conn, 405, NULL, answer, "Allow: POST\r\n");
+        json_decref (answer);
+        return 405;
+    }
+    const char *key = info->local_uri + strlen (S_PREFIX);
+    if (strncmp (info->local_uri, S_PREFIX, strlen (S_PREFIX)) != 0 || !s_key_shaped (key)) {
+        gateway_http_send_error (conn, 404, "unknown integration key");
+        return 404;
+    }
+    if (!gateway_http_is_json (conn)) {
+        gateway_http_send_error (conn, 415, "send the alert as application/json");
+        return 415;
+    }
+    size_t size;
+    int status;
+    char *body = gateway_http_read_body (conn, S_MAX_BODY, &size, &status);
+    if (!body) {
+        gateway_http_send_error (conn, status, status == 413 ? "alert too large" : "cannot read request body");
+        return status;
+    }
+    json_error_t error;
+    json_t *json = size ? json_loadb (body, size, JSON_REJECT_DUPLICATES, &error) : json_object ();
+    free (body);
+    const char *urgency = s_string (json, "urgency", "HIGH");
+    if (!json_is_object (json) || (strcmp (urgency, "HIGH") != 0 && strcmp (urgency, "LOW") != 0)) {
+        json_decref (json);
+        gateway_http_send_error (conn, 400, "body must be a JSON object: {title, description, urgency: HIGH|LOW}");
+        return 400;
+    }
+    char request_id [17];
+    gateway_request_id (request_id);
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
+    open.key = (char *) key;
+    open.title = (char *) s_string (json, "title", "Alert from an integration");
+    open.description = (char *) s_string (json, "description", "");
+    open.urgency = strcmp (urgency, "LOW") == 0 ? R5__URGENCY__URGENCY_LOW : R5__URGENCY__URGENCY_HIGH;
+    request.meta = &meta;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;
+    request.open_integration_incident = &open;
+    //  Not resent: a second attempt could open a second incident.
+    R5__Status call_status;
+    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client, R5_SERVICE_RESOURCE,
+                                                                  &request.base, &r5__resource_reply__descriptor,
+                                                                  gw->config.rpc_timeout_ms, false, &call_status);
+    json_decref (json);
+    R5__Status outcome = reply ? reply->status : call_status;
+    if (outcome == R5__STATUS__STATUS_OK && (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS
+                                             || reply->objects->n_incidents != 1))
+        outcome = R5__STATUS__STATUS_INTERNAL;
+    int http_status;
+    if (outcome == R5__STATUS__STATUS_OK) {
+        http_status = 202;
+        json_t *answer = json_pack ("{s:s}", "incidentId", reply->objects->incidents [0]->id);
+        gateway_http_send_json (conn, 202, NULL, answer, NULL);
+        json_decref (answer);
+        r5_info (request_id, "integration opened incident %s", reply->objects->incidents [0]->id);
+    }
+    else
+    if (outcome == R5__STATUS__STATUS_NOT_FOUND) {
+        http_status = 404;
+        gateway_http_send_error (conn, 404, "unknown integration key");
+    }
+    else {
+        const gateway_status_t *mapped = gateway_status (outcome);
+        http_status = mapped->http_status;
+        gateway_http_send_error (conn, http_status, mapped->mask || !reply || !*reply->message
+                                                    ? mapped->message : reply->message);
+    }
+    if (reply)
+        r5__resource_reply__free_unpacked (reply, NULL);
+    return http_status;
+}
