@@ -16,9 +16,8 @@ static const char *s_role_names [] = { NULL, "OWNER", "ADMINISTRATOR", "MEMBER" 
 //  Conversions
 //  =========================================================================
 
-//  An instant as RFC 3339 in UTC with milliseconds; JSON null for 0 ("never").
-static json_t *
-s_time_json (int64_t unix_ms)
+json_t *
+gateway_time_json (int64_t unix_ms)
 {
     if (unix_ms <= 0)
         return json_null ();
@@ -51,8 +50,8 @@ s_token_json (const R5__Token *token)
                                 "id", token->id, "description", token->description,
                                 "scopes", s_scopes_json (token->scopes, token->n_scopes),
                                 "hint", token->hint,
-                                "createdAt", s_time_json (token->created_at_unix_ms),
-                                "lastUsedAt", s_time_json (token->last_used_at_unix_ms));
+                                "createdAt", gateway_time_json (token->created_at_unix_ms),
+                                "lastUsedAt", gateway_time_json (token->last_used_at_unix_ms));
     json_object_set_new (object, "lastUsedIp", token->last_used_ip && *token->last_used_ip
                                                    ? json_string (token->last_used_ip) : json_null ());
     return object;
@@ -83,9 +82,8 @@ s_scopes_from_json (json_t *list, R5__Scope *scopes, size_t *count, gql_field_er
 //  Calls to r5-token on behalf of the caller
 //  =========================================================================
 
-//  The caller as the services see it (strings borrowed from principal).
-static void
-s_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes)
+void
+gateway_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes)
 {
     r5__principal__init (message);
     message->user_id = (char *) principal->user_id;
@@ -101,13 +99,17 @@ s_principal_message (const gateway_principal_t *principal, R5__Principal *messag
     message->scopes = scopes;
 }
 
-//  Turn a service status into a field error (masked where the table says so).
-static int
-s_status_error (gql_field_error_t *error, R5__Status status, const char *message)
+int
+gateway_field_error (gql_field_error_t *error, R5__Status status, const char *message, R5__Scope required_scope)
 {
     const gateway_status_t *mapped = gateway_status (status);
-    return gql_field_error_set (error, mapped->code, "%s",
-                                mapped->mask || !message || !*message ? mapped->message : message);
+    gql_field_error_set (error, mapped->code, "%s", mapped->mask || !message || !*message ? mapped->message : message);
+    if (status == R5__STATUS__STATUS_SCOPE_MISSING && r5_scope_name (required_scope)) {
+        json_decref (error->extensions);
+        error->extensions = json_pack ("{s:s}", "requiredScope", r5_scope_name (required_scope));
+        snprintf (error->message, sizeof error->message, "the token lacks the %s scope", r5_scope_name (required_scope));
+    }
+    return -1;
 }
 
 //  Call r5-token with body filled in request; returns the reply when its status
@@ -118,7 +120,7 @@ s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempo
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__Principal principal;
     R5__Scope scopes [R5_SCOPE_COUNT];
-    s_principal_message (context->principal, &principal, scopes);
+    gateway_principal_message (context->principal, &principal, scopes);
     r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
     meta.principal = &principal;
     request->meta = &meta;
@@ -130,11 +132,11 @@ s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempo
     request->meta = NULL;
     if (!reply) {
         r5_warn (context->request_id, "r5-token call failed: %s", r5_status_name (status));
-        s_status_error (error, status, NULL);
+        gateway_field_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
         return NULL;
     }
     if (reply->status != R5__STATUS__STATUS_OK) {
-        s_status_error (error, reply->status, reply->message);
+        gateway_field_error (error, reply->status, reply->message, R5__SCOPE__SCOPE_UNSPECIFIED);
         r5__token_reply__free_unpacked (reply, NULL);
         return NULL;
     }
@@ -150,8 +152,8 @@ s_forget_token (gateway_request_t *context, const char *token_id)
         gateway_cache_drop_token (context->gw->cache, token_id);
 }
 
-static const char *
-s_arg_string (json_t *object, const char *key)
+const char *
+gateway_arg_string (json_t *object, const char *key)
 {
     json_t *value = json_object_get (object, key);
     return json_is_string (value) ? json_string_value (value) : NULL;
@@ -197,7 +199,7 @@ s_query_tokens (const gql_resolve_info_t *info, json_t *const *parents, size_t c
     if (s_first (info->args, &errors [0], &first))
         return -1;
     list.first = first;
-    list.after = (char *) (s_arg_string (info->args, "after") ? s_arg_string (info->args, "after") : "");
+    list.after = (char *) (gateway_arg_string (info->args, "after") ? gateway_arg_string (info->args, "after") : "");
     request.body_case = R5__TOKEN_REQUEST__BODY_LIST;
     request.list = &list;
     R5__TokenReply *reply = s_token_call (info->context, &request, true, &errors [0]);
@@ -230,7 +232,7 @@ s_query_token (const gql_resolve_info_t *info, json_t *const *parents, size_t co
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__GetTokenRequest get = R5__GET_TOKEN_REQUEST__INIT;
-    get.id = (char *) s_arg_string (info->args, "id");
+    get.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__TOKEN_REQUEST__BODY_GET;
     request.get = &get;
     R5__TokenReply *reply = s_token_call (info->context, &request, true, &errors [0]);
@@ -268,7 +270,7 @@ s_event_json (const R5__TokenEvent *event)
     if (!type)
         return NULL;
     bool changed_scopes = streq (event->type, "updated") && (event->n_scopes_before || event->n_scopes_after);
-    json_t *object = json_pack ("{s:s,s:o}", "type", type, "at", s_time_json (event->at_unix_ms));
+    json_t *object = json_pack ("{s:s,s:o}", "type", type, "at", gateway_time_json (event->at_unix_ms));
     json_object_set_new (object, "scopesBefore", changed_scopes ? s_scopes_json (event->scopes_before, event->n_scopes_before)
                                                                 : json_null ());
     json_object_set_new (object, "scopesAfter", changed_scopes || streq (event->type, "created")
@@ -294,7 +296,7 @@ s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t c
     for (size_t i = 0; i < count; i++) {
         R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
         R5__ListTokenEventsRequest list = R5__LIST_TOKEN_EVENTS_REQUEST__INIT;
-        list.id = (char *) s_arg_string (parents [i], "id");
+        list.id = (char *) gateway_arg_string (parents [i], "id");
         list.first = first;
         request.body_case = R5__TOKEN_REQUEST__BODY_LIST_EVENTS;
         request.list_events = &list;
@@ -341,8 +343,8 @@ s_mutation_create_token (const gql_resolve_info_t *info, json_t *const *parents,
     size_t scope_count;
     if (s_scopes_from_json (json_object_get (input, "scopes"), scopes, &scope_count, &errors [0]))
         return -1;
-    create.description = (char *) (s_arg_string (input, "description") ? s_arg_string (input, "description") : "");
-    create.idempotency_key = (char *) (s_arg_string (input, "idempotencyKey") ? s_arg_string (input, "idempotencyKey") : "");
+    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
+    create.idempotency_key = (char *) (gateway_arg_string (input, "idempotencyKey") ? gateway_arg_string (input, "idempotencyKey") : "");
     create.scopes = scopes;
     create.n_scopes = scope_count;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
@@ -366,10 +368,10 @@ s_mutation_update_token (const gql_resolve_info_t *info, json_t *const *parents,
     R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
     R5__Scope scopes [S_MAX_SCOPES];
     size_t scope_count = 0;
-    update.id = (char *) s_arg_string (info->args, "id");
-    if (s_arg_string (input, "description")) {
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    if (gateway_arg_string (input, "description")) {
         update.description_present_case = R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) s_arg_string (input, "description");
+        update.description = (char *) gateway_arg_string (input, "description");
     }
     json_t *scope_list = json_object_get (input, "scopes");
     if (json_is_array (scope_list)) {
@@ -398,7 +400,7 @@ s_mutation_regenerate_token (const gql_resolve_info_t *info, json_t *const *pare
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
-    regenerate.id = (char *) s_arg_string (info->args, "id");
+    regenerate.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__TOKEN_REQUEST__BODY_REGENERATE;
     request.regenerate = &regenerate;
     //  Never retried: a second regenerate would kill the value the first one made.
@@ -417,7 +419,7 @@ s_mutation_delete_token (const gql_resolve_info_t *info, json_t *const *parents,
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__DeleteTokenRequest delete = R5__DELETE_TOKEN_REQUEST__INIT;
-    delete.id = (char *) s_arg_string (info->args, "id");
+    delete.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__TOKEN_REQUEST__BODY_DELETE;
     request.delete_ = &delete;
     R5__TokenReply *reply = s_token_call (info->context, &request, false, &errors [0]);

@@ -16,6 +16,22 @@ typedef struct {
     const char *request_id;
 } gateway_request_t;
 
+//  Helpers the resolver files share.
+
+//  An instant as RFC 3339 in UTC with milliseconds; JSON null for 0 ("never").
+json_t *gateway_time_json (int64_t unix_ms);
+
+//  The caller as the services see it (strings borrowed from principal; scopes
+//  is an array of R5_SCOPE_COUNT the message points into).
+void gateway_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes);
+
+//  A service status as a field error, through the one status table (masked
+//  where it says so); SCOPE_MISSING names required_scope. Returns -1.
+int gateway_field_error (gql_field_error_t *error, R5__Status status, const char *message, R5__Scope required_scope);
+
+//  A string member of an arguments object, or NULL.
+const char *gateway_arg_string (json_t *object, const char *key);
+
 //  The resolver table and its length.
 const gql_resolver_entry_t *gateway_resolvers (size_t *count);
 

@@ -33,20 +33,6 @@ static const char *s_urgency_names [] = { NULL, "HIGH", "LOW" };
 //  =========================================================================
 
 static json_t *
-s_time_json (int64_t unix_ms)
-{
-    if (unix_ms <= 0)
-        return json_null ();
-    time_t seconds = (time_t) (unix_ms / 1000);
-    struct tm tm;
-    gmtime_r (&seconds, &tm);
-    char text [40];
-    size_t n = strftime (text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (text + n, sizeof text - n, ".%03dZ", (int) (unix_ms % 1000));
-    return json_string (text);
-}
-
-static json_t *
 s_ids_json (char **ids, size_t count)
 {
     json_t *list = json_array ();
@@ -61,7 +47,7 @@ s_user_json (const R5__User *user)
     return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "__typename", "User", "id", user->id,
                       "name", user->name, "email", user->email,
                       "role", user->role >= 1 && user->role <= 3 ? s_role_names [user->role] : "MEMBER",
-                      "active", user->active, "createdAt", s_time_json (user->created_at_unix_ms));
+                      "active", user->active, "createdAt", gateway_time_json (user->created_at_unix_ms));
 }
 
 static json_t *
@@ -74,7 +60,7 @@ s_team_json (const R5__Team *team)
                                                    "teamAdmin", team->members [i]->team_admin));
     return json_pack ("{s:s,s:s,s:s,s:s,s:o,s:o}", "__typename", "Team", "id", team->id, "name", team->name,
                       "description", team->description, "members", members,
-                      "createdAt", s_time_json (team->created_at_unix_ms));
+                      "createdAt", gateway_time_json (team->created_at_unix_ms));
 }
 
 static json_t *
@@ -85,7 +71,7 @@ s_incident_json (const R5__Incident *incident)
         const R5__IncidentNote *note = incident->notes [i];
         json_array_append_new (notes, json_pack ("{s:s,s:s,s:s,s:o,s:s}", "__typename", "IncidentNote",
                                                  "id", note->id, "body", note->body,
-                                                 "createdAt", s_time_json (note->created_at_unix_ms),
+                                                 "createdAt", gateway_time_json (note->created_at_unix_ms),
                                                  "authorId", note->author_id));
     }
     int status = incident->status >= 1 && incident->status <= 3 ? (int) incident->status : 1;
@@ -95,9 +81,9 @@ s_incident_json (const R5__Incident *incident)
                       "__typename", "Incident", "id", incident->id, "title", incident->title,
                       "description", incident->description, "status", s_status_names [status],
                       "urgency", s_urgency_names [urgency],
-                      "createdAt", s_time_json (incident->created_at_unix_ms),
-                      "acknowledgedAt", s_time_json (incident->acknowledged_at_unix_ms),
-                      "resolvedAt", s_time_json (incident->resolved_at_unix_ms),
+                      "createdAt", gateway_time_json (incident->created_at_unix_ms),
+                      "acknowledgedAt", gateway_time_json (incident->acknowledged_at_unix_ms),
+                      "resolvedAt", gateway_time_json (incident->resolved_at_unix_ms),
                       "notes", notes,
                       "teamIds", s_ids_json (incident->team_ids, incident->n_team_ids),
                       "userIds", s_ids_json (incident->user_ids, incident->n_user_ids),
@@ -126,7 +112,7 @@ s_policy_json (const R5__EscalationPolicy *policy)
     }
     return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "__typename", "EscalationPolicy", "id", policy->id,
                       "name", policy->name, "description", policy->description, "teamId", policy->team_id,
-                      "steps", steps, "createdAt", s_time_json (policy->created_at_unix_ms));
+                      "steps", steps, "createdAt", gateway_time_json (policy->created_at_unix_ms));
 }
 
 static json_t *
@@ -136,20 +122,20 @@ s_schedule_json (const R5__Schedule *schedule)
     for (size_t i = 0; i < schedule->n_shifts; i++)
         json_array_append_new (shifts, json_pack ("{s:s,s:s,s:o,s:o}", "__typename", "Shift",
                                                   "userId", schedule->shifts [i]->user_id,
-                                                  "start", s_time_json (schedule->shifts [i]->start_unix_ms),
-                                                  "end", s_time_json (schedule->shifts [i]->end_unix_ms)));
+                                                  "start", gateway_time_json (schedule->shifts [i]->start_unix_ms),
+                                                  "end", gateway_time_json (schedule->shifts [i]->end_unix_ms)));
     for (size_t i = 0; i < schedule->n_overrides; i++) {
         const R5__ScheduleOverride *entry = schedule->overrides [i];
         json_array_append_new (overrides, json_pack ("{s:s,s:s,s:s,s:o,s:o,s:o}", "__typename", "ScheduleOverride",
                                                      "id", entry->id, "userId", entry->user_id,
-                                                     "start", s_time_json (entry->start_unix_ms),
-                                                     "end", s_time_json (entry->end_unix_ms),
-                                                     "createdAt", s_time_json (entry->created_at_unix_ms)));
+                                                     "start", gateway_time_json (entry->start_unix_ms),
+                                                     "end", gateway_time_json (entry->end_unix_ms),
+                                                     "createdAt", gateway_time_json (entry->created_at_unix_ms)));
     }
     return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "__typename", "Schedule", "id", schedule->id,
                       "name", schedule->name, "description", schedule->description,
                       "timeZone", schedule->time_zone, "teamId", schedule->team_id, "shifts", shifts,
-                      "overrides", overrides, "createdAt", s_time_json (schedule->created_at_unix_ms));
+                      "overrides", overrides, "createdAt", gateway_time_json (schedule->created_at_unix_ms));
 }
 
 static json_t *
@@ -157,7 +143,7 @@ s_integration_json (const R5__Integration *integration)
 {
     return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o}", "__typename", "Integration", "id", integration->id,
                       "name", integration->name, "teamId", integration->team_id, "keyHint", integration->key_hint,
-                      "createdAt", s_time_json (integration->created_at_unix_ms));
+                      "createdAt", gateway_time_json (integration->created_at_unix_ms));
 }
 
 static json_t *
@@ -166,7 +152,7 @@ s_contact_method_json (const R5__ContactMethod *method)
     int kind = method->kind >= 1 && method->kind <= 4 ? (int) method->kind : 1;
     return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o}", "__typename", "ContactMethod", "id", method->id,
                       "kind", s_kind_names [kind], "address", method->address, "label", method->label,
-                      "createdAt", s_time_json (method->created_at_unix_ms));
+                      "createdAt", gateway_time_json (method->created_at_unix_ms));
 }
 
 static json_t *
@@ -174,7 +160,7 @@ s_notification_rule_json (const R5__NotificationRule *rule)
 {
     json_t *object = json_pack ("{s:s,s:s,s:s,s:i,s:o}", "__typename", "NotificationRule", "id", rule->id,
                                 "contactMethodId", rule->contact_method_id, "delayMinutes", (int) rule->delay_minutes,
-                                "createdAt", s_time_json (rule->created_at_unix_ms));
+                                "createdAt", gateway_time_json (rule->created_at_unix_ms));
     json_object_set_new (object, "urgency", rule->urgency >= 1 && rule->urgency <= 2
                                             ? json_string (s_urgency_names [rule->urgency]) : json_null ());
     return object;
@@ -208,37 +194,6 @@ s_objects_json (const R5__Objects *objects)
 //  Calls to r5-resource on behalf of the caller
 //  =========================================================================
 
-static void
-s_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes)
-{
-    r5__principal__init (message);
-    message->user_id = (char *) principal->user_id;
-    message->account_id = (char *) principal->account_id;
-    message->token_id = (char *) principal->token_id;
-    message->name = (char *) principal->name;
-    message->email = (char *) principal->email;
-    message->role = principal->role;
-    message->kind = principal->kind;
-    for (int i = 1; i <= R5_SCOPE_COUNT; i++)
-        if (principal->scopes & r5_scope_bit ((R5__Scope) i))
-            scopes [message->n_scopes++] = (R5__Scope) i;
-    message->scopes = scopes;
-}
-
-//  A service status as a field error; SCOPE_MISSING names the scope.
-static int
-s_status_error (gql_field_error_t *error, R5__Status status, const char *message, R5__Scope scope)
-{
-    const gateway_status_t *mapped = gateway_status (status);
-    gql_field_error_set (error, mapped->code, "%s", mapped->mask || !message || !*message ? mapped->message : message);
-    if (status == R5__STATUS__STATUS_SCOPE_MISSING && r5_scope_name (scope)) {
-        json_decref (error->extensions);
-        error->extensions = json_pack ("{s:s}", "requiredScope", r5_scope_name (scope));
-        snprintf (error->message, sizeof error->message, "the token lacks the %s scope", r5_scope_name (scope));
-    }
-    return -1;
-}
-
 //  Copy an error to another parent (extensions are owned per error).
 static void
 s_error_copy (gql_field_error_t *to, const gql_field_error_t *from)
@@ -254,7 +209,7 @@ s_call (gateway_request_t *context, R5__ResourceRequest *request, bool idempoten
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__Principal principal;
     R5__Scope scopes [R5_SCOPE_COUNT];
-    s_principal_message (context->principal, &principal, scopes);
+    gateway_principal_message (context->principal, &principal, scopes);
     r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
     meta.principal = &principal;
     request->meta = &meta;
@@ -266,15 +221,16 @@ s_call (gateway_request_t *context, R5__ResourceRequest *request, bool idempoten
     request->meta = NULL;
     if (!reply) {
         r5_warn (context->request_id, "r5-resource call failed: %s", r5_status_name (status));
-        s_status_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
+        gateway_field_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
         return NULL;
     }
     if (reply->status != R5__STATUS__STATUS_OK) {
-        s_status_error (error, reply->status, reply->message, reply->required_scope);
+        gateway_field_error (error, reply->status, reply->message, reply->required_scope);
         r5__resource_reply__free_unpacked (reply, NULL);
         return NULL;
     }
-    if (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS && reply->body_case != R5__RESOURCE_REPLY__BODY_DELETED_ID) {
+    if (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS && reply->body_case != R5__RESOURCE_REPLY__BODY_DELETED_ID
+    &&  reply->body_case != R5__RESOURCE_REPLY__BODY_PREVIEW) {
         gql_field_error_set (error, "INTERNAL", "unexpected reply");
         r5__resource_reply__free_unpacked (reply, NULL);
         return NULL;
@@ -291,13 +247,6 @@ s_forget_user (gateway_request_t *context, const char *user_id)
 {
     if (user_id)
         gateway_cache_drop_user (context->gw->cache, user_id);
-}
-
-static const char *
-s_arg_string (json_t *object, const char *key)
-{
-    json_t *value = json_object_get (object, key);
-    return json_is_string (value) ? json_string_value (value) : NULL;
 }
 
 //  The index of name in names[1..count-1]; 0 when absent.
@@ -320,7 +269,7 @@ s_get_one (const gql_resolve_info_t *info, size_t count, json_t **results, gql_f
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
-    char *ids [1] = { (char *) s_arg_string (info->args, "id") };
+    char *ids [1] = { (char *) gateway_arg_string (info->args, "id") };
     get.type = type;
     get.ids = ids;
     get.n_ids = ids [0] ? 1 : 0;
@@ -362,9 +311,9 @@ s_list (const gql_resolve_info_t *info, size_t count, json_t **results, gql_fiel
         gql_field_error_set (&errors [0], "BAD_USER_INPUT", "first must be between 1 and 100");
         goto failed;
     }
-    list.after = (char *) (s_arg_string (info->args, "after") ? s_arg_string (info->args, "after") : "");
-    list.status = s_enum (s_status_names, 4, s_arg_string (info->args, "status"));
-    list.team_id = (char *) (s_arg_string (info->args, "teamId") ? s_arg_string (info->args, "teamId") : "");
+    list.after = (char *) (gateway_arg_string (info->args, "after") ? gateway_arg_string (info->args, "after") : "");
+    list.status = s_enum (s_status_names, 4, gateway_arg_string (info->args, "status"));
+    list.team_id = (char *) (gateway_arg_string (info->args, "teamId") ? gateway_arg_string (info->args, "teamId") : "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
     request.list_objects = &list;
     R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
@@ -646,10 +595,10 @@ s_create_user (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateUserRequest create = R5__CREATE_USER_REQUEST__INIT;
-    create.email = (char *) s_arg_string (input, "email");
-    create.name = (char *) s_arg_string (input, "name");
-    create.password = (char *) s_arg_string (input, "password");
-    create.role = s_enum (s_role_names, 4, s_arg_string (input, "role"));
+    create.email = (char *) gateway_arg_string (input, "email");
+    create.name = (char *) gateway_arg_string (input, "name");
+    create.password = (char *) gateway_arg_string (input, "password");
+    create.role = s_enum (s_role_names, 4, gateway_arg_string (input, "role"));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_USER;
     request.create_user = &create;
     return s_mutate (info, results, errors, &request, "user", false);
@@ -661,8 +610,8 @@ s_update_user_role (const gql_resolve_info_t *info, json_t *const *parents, size
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
-    update.id = (char *) s_arg_string (info->args, "id");
-    update.role = s_enum (s_role_names, 4, s_arg_string (json_object_get (info->args, "input"), "role"));
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    update.role = s_enum (s_role_names, 4, gateway_arg_string (json_object_get (info->args, "input"), "role"));
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
     request.update_user_role = &update;
     //  Setting the same role twice is harmless.
@@ -677,7 +626,7 @@ s_set_active (const gql_resolve_info_t *info, json_t **results, gql_field_error_
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__SetUserActiveRequest set = R5__SET_USER_ACTIVE_REQUEST__INIT;
-    set.id = (char *) s_arg_string (info->args, "id");
+    set.id = (char *) gateway_arg_string (info->args, "id");
     set.active = active;
     request.body_case = R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE;
     request.set_user_active = &set;
@@ -708,8 +657,8 @@ s_create_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateTeamRequest create = R5__CREATE_TEAM_REQUEST__INIT;
-    create.name = (char *) s_arg_string (input, "name");
-    create.description = (char *) (s_arg_string (input, "description") ? s_arg_string (input, "description") : "");
+    create.name = (char *) gateway_arg_string (input, "name");
+    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_TEAM;
     request.create_team = &create;
     return s_mutate (info, results, errors, &request, "team", false);
@@ -722,14 +671,14 @@ s_update_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateTeamRequest update = R5__UPDATE_TEAM_REQUEST__INIT;
-    update.id = (char *) s_arg_string (info->args, "id");
-    if (s_arg_string (input, "name")) {
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    if (gateway_arg_string (input, "name")) {
         update.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) s_arg_string (input, "name");
+        update.name = (char *) gateway_arg_string (input, "name");
     }
-    if (s_arg_string (input, "description")) {
+    if (gateway_arg_string (input, "description")) {
         update.description_present_case = R5__UPDATE_TEAM_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) s_arg_string (input, "description");
+        update.description = (char *) gateway_arg_string (input, "description");
     }
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_TEAM;
     request.update_team = &update;
@@ -743,7 +692,7 @@ s_delete_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
     delete_.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
-    delete_.id = (char *) s_arg_string (info->args, "id");
+    delete_.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     return s_mutate (info, results, errors, &request, "deletedId", false);
@@ -755,8 +704,8 @@ s_team_member (const gql_resolve_info_t *info, json_t **results, gql_field_error
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__TeamMemberRequest member = R5__TEAM_MEMBER_REQUEST__INIT;
-    member.team_id = (char *) s_arg_string (input, "teamId");
-    member.user_id = (char *) s_arg_string (input, "userId");
+    member.team_id = (char *) gateway_arg_string (input, "teamId");
+    member.user_id = (char *) gateway_arg_string (input, "userId");
     member.team_admin = json_is_true (json_object_get (input, "teamAdmin"));
     if (add) {
         request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER;
@@ -802,9 +751,9 @@ s_create_incident (const gql_resolve_info_t *info, json_t *const *parents, size_
         return -1;
     create.team_ids = teams;
     create.user_ids = users;
-    create.title = (char *) s_arg_string (input, "title");
-    create.description = (char *) (s_arg_string (input, "description") ? s_arg_string (input, "description") : "");
-    create.urgency = s_enum (s_urgency_names, 3, s_arg_string (input, "urgency"));
+    create.title = (char *) gateway_arg_string (input, "title");
+    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
+    create.urgency = s_enum (s_urgency_names, 3, gateway_arg_string (input, "urgency"));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
     request.create_incident = &create;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -815,7 +764,7 @@ s_transition (const gql_resolve_info_t *info, json_t **results, gql_field_error_
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__IncidentTransitionRequest transition = R5__INCIDENT_TRANSITION_REQUEST__INIT;
-    transition.id = (char *) s_arg_string (info->args, "id");
+    transition.id = (char *) gateway_arg_string (info->args, "id");
     transition.to = to;
     request.body_case = R5__RESOURCE_REQUEST__BODY_INCIDENT_TRANSITION;
     request.incident_transition = &transition;
@@ -850,7 +799,7 @@ s_reassign_incident (const gql_resolve_info_t *info, json_t *const *parents, siz
         return -1;
     reassign.team_ids = teams;
     reassign.user_ids = users;
-    reassign.id = (char *) s_arg_string (info->args, "id");
+    reassign.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__RESOURCE_REQUEST__BODY_REASSIGN_INCIDENT;
     request.reassign_incident = &reassign;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -862,8 +811,8 @@ s_add_incident_note (const gql_resolve_info_t *info, json_t *const *parents, siz
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__AddIncidentNoteRequest note = R5__ADD_INCIDENT_NOTE_REQUEST__INIT;
-    note.id = (char *) s_arg_string (info->args, "id");
-    note.body = (char *) s_arg_string (json_object_get (info->args, "input"), "body");
+    note.id = (char *) gateway_arg_string (info->args, "id");
+    note.body = (char *) gateway_arg_string (json_object_get (info->args, "input"), "body");
     request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
     request.add_incident_note = &note;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -917,7 +866,7 @@ s_time_parse (const char *text, int64_t *unix_ms)
 static int
 s_time_arg (json_t *object, const char *key, int64_t *unix_ms, gql_field_error_t *error)
 {
-    if (s_time_parse (s_arg_string (object, key), unix_ms))
+    if (s_time_parse (gateway_arg_string (object, key), unix_ms))
         return gql_field_error_set (error, "BAD_USER_INPUT", "%s is not an RFC 3339 date-time", key);
     return 0;
 }
@@ -956,10 +905,10 @@ s_steps_from_json (json_t *list, s_steps_t *out, gql_field_error_t *error)
         json_array_foreach (targets, j, target) {
             R5__EscalationTarget *entry = &out->targets [out->count][step->n_targets];
             r5__escalation_target__init (entry);
-            const char *kind = s_arg_string (target, "kind");
+            const char *kind = gateway_arg_string (target, "kind");
             entry->kind = kind && streq (kind, "SCHEDULE") ? R5__TARGET_KIND__TARGET_KIND_SCHEDULE
                                                            : R5__TARGET_KIND__TARGET_KIND_USER;
-            entry->id = (char *) (s_arg_string (target, "id") ? s_arg_string (target, "id") : "");
+            entry->id = (char *) (gateway_arg_string (target, "id") ? gateway_arg_string (target, "id") : "");
             out->target_pointers [out->count][step->n_targets++] = entry;
         }
         step->targets = out->target_pointers [out->count];
@@ -985,7 +934,7 @@ s_shifts_from_json (json_t *list, s_shifts_t *out, gql_field_error_t *error)
     json_array_foreach (list, index, item) {
         R5__Shift *shift = &out->shifts [out->count];
         r5__shift__init (shift);
-        shift->user_id = (char *) (s_arg_string (item, "userId") ? s_arg_string (item, "userId") : "");
+        shift->user_id = (char *) (gateway_arg_string (item, "userId") ? gateway_arg_string (item, "userId") : "");
         if (s_time_arg (item, "start", &shift->start_unix_ms, error) || s_time_arg (item, "end", &shift->end_unix_ms, error))
             return -1;
         out->pointers [out->count++] = shift;
@@ -1003,9 +952,9 @@ s_create_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t 
     s_steps_t *steps = malloc (sizeof *steps);
     int rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
     if (rc == 0) {
-        create.team_id = (char *) s_arg_string (input, "teamId");
-        create.name = (char *) s_arg_string (input, "name");
-        create.description = (char *) (s_arg_string (input, "description") ? s_arg_string (input, "description") : "");
+        create.team_id = (char *) gateway_arg_string (input, "teamId");
+        create.name = (char *) gateway_arg_string (input, "name");
+        create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
         create.steps = steps->step_pointers;
         create.n_steps = steps->count;
         request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_ESCALATION_POLICY;
@@ -1025,14 +974,14 @@ s_update_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t 
     R5__UpdateEscalationPolicyRequest update = R5__UPDATE_ESCALATION_POLICY_REQUEST__INIT;
     s_steps_t *steps = malloc (sizeof *steps);
     int rc = 0;
-    update.id = (char *) s_arg_string (info->args, "id");
-    if (s_arg_string (input, "name")) {
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    if (gateway_arg_string (input, "name")) {
         update.name_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) s_arg_string (input, "name");
+        update.name = (char *) gateway_arg_string (input, "name");
     }
-    if (s_arg_string (input, "description")) {
+    if (gateway_arg_string (input, "description")) {
         update.description_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) s_arg_string (input, "description");
+        update.description = (char *) gateway_arg_string (input, "description");
     }
     if (json_is_array (json_object_get (input, "steps"))) {
         rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
@@ -1055,7 +1004,7 @@ s_delete_typed (const gql_resolve_info_t *info, json_t **results, gql_field_erro
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
     delete_.type = type;
-    delete_.id = (char *) s_arg_string (info->args, "id");
+    delete_.id = (char *) gateway_arg_string (info->args, "id");
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     return s_mutate (info, results, errors, &request, "deletedId", false);
@@ -1085,10 +1034,10 @@ s_create_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_
     s_shifts_t *shifts = malloc (sizeof *shifts);
     int rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
     if (rc == 0) {
-        create.team_id = (char *) s_arg_string (input, "teamId");
-        create.name = (char *) s_arg_string (input, "name");
-        create.description = (char *) (s_arg_string (input, "description") ? s_arg_string (input, "description") : "");
-        create.time_zone = (char *) (s_arg_string (input, "timeZone") ? s_arg_string (input, "timeZone") : "");
+        create.team_id = (char *) gateway_arg_string (input, "teamId");
+        create.name = (char *) gateway_arg_string (input, "name");
+        create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
+        create.time_zone = (char *) (gateway_arg_string (input, "timeZone") ? gateway_arg_string (input, "timeZone") : "");
         create.shifts = shifts->pointers;
         create.n_shifts = shifts->count;
         request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
@@ -1108,18 +1057,18 @@ s_update_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_
     R5__UpdateScheduleRequest update = R5__UPDATE_SCHEDULE_REQUEST__INIT;
     s_shifts_t *shifts = malloc (sizeof *shifts);
     int rc = 0;
-    update.id = (char *) s_arg_string (info->args, "id");
-    if (s_arg_string (input, "name")) {
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    if (gateway_arg_string (input, "name")) {
         update.name_present_case = R5__UPDATE_SCHEDULE_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) s_arg_string (input, "name");
+        update.name = (char *) gateway_arg_string (input, "name");
     }
-    if (s_arg_string (input, "description")) {
+    if (gateway_arg_string (input, "description")) {
         update.description_present_case = R5__UPDATE_SCHEDULE_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) s_arg_string (input, "description");
+        update.description = (char *) gateway_arg_string (input, "description");
     }
-    if (s_arg_string (input, "timeZone")) {
+    if (gateway_arg_string (input, "timeZone")) {
         update.time_zone_present_case = R5__UPDATE_SCHEDULE_REQUEST__TIME_ZONE_PRESENT_TIME_ZONE;
-        update.time_zone = (char *) s_arg_string (input, "timeZone");
+        update.time_zone = (char *) gateway_arg_string (input, "timeZone");
     }
     if (json_is_array (json_object_get (input, "shifts"))) {
         rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
@@ -1143,8 +1092,8 @@ s_create_override (const gql_resolve_info_t *info, json_t *const *parents, size_
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateScheduleOverrideRequest create = R5__CREATE_SCHEDULE_OVERRIDE_REQUEST__INIT;
-    create.schedule_id = (char *) s_arg_string (input, "scheduleId");
-    create.user_id = (char *) s_arg_string (input, "userId");
+    create.schedule_id = (char *) gateway_arg_string (input, "scheduleId");
+    create.user_id = (char *) gateway_arg_string (input, "userId");
     if (s_time_arg (input, "start", &create.start_unix_ms, &errors [0])
     ||  s_time_arg (input, "end", &create.end_unix_ms, &errors [0]))
         return -1;
@@ -1160,8 +1109,8 @@ s_create_integration (const gql_resolve_info_t *info, json_t *const *parents, si
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateIntegrationRequest create = R5__CREATE_INTEGRATION_REQUEST__INIT;
-    create.team_id = (char *) s_arg_string (input, "teamId");
-    create.name = (char *) s_arg_string (input, "name");
+    create.team_id = (char *) gateway_arg_string (input, "teamId");
+    create.name = (char *) gateway_arg_string (input, "name");
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INTEGRATION;
     request.create_integration = &create;
     //  Never retried: a retry would make a second integration with another key.
@@ -1184,10 +1133,10 @@ s_update_integration (const gql_resolve_info_t *info, json_t *const *parents, si
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateIntegrationRequest update = R5__UPDATE_INTEGRATION_REQUEST__INIT;
-    update.id = (char *) s_arg_string (info->args, "id");
-    if (s_arg_string (input, "name")) {
+    update.id = (char *) gateway_arg_string (info->args, "id");
+    if (gateway_arg_string (input, "name")) {
         update.name_present_case = R5__UPDATE_INTEGRATION_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) s_arg_string (input, "name");
+        update.name = (char *) gateway_arg_string (input, "name");
     }
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_INTEGRATION;
     request.update_integration = &update;
@@ -1201,9 +1150,9 @@ s_create_contact_method (const gql_resolve_info_t *info, json_t *const *parents,
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateContactMethodRequest create = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
-    create.kind = s_enum (s_kind_names, 5, s_arg_string (input, "kind"));
-    create.address = (char *) s_arg_string (input, "address");
-    create.label = (char *) (s_arg_string (input, "label") ? s_arg_string (input, "label") : "");
+    create.kind = s_enum (s_kind_names, 5, gateway_arg_string (input, "kind"));
+    create.address = (char *) gateway_arg_string (input, "address");
+    create.label = (char *) (gateway_arg_string (input, "label") ? gateway_arg_string (input, "label") : "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
     request.create_contact_method = &create;
     return s_mutate (info, results, errors, &request, "contactMethod", false);
@@ -1217,9 +1166,9 @@ s_create_notification_rule (const gql_resolve_info_t *info, json_t *const *paren
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateNotificationRuleRequest create = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
     json_t *delay = json_object_get (input, "delayMinutes");
-    create.contact_method_id = (char *) s_arg_string (input, "contactMethodId");
+    create.contact_method_id = (char *) gateway_arg_string (input, "contactMethodId");
     create.delay_minutes = json_is_integer (delay) ? (int32_t) json_integer_value (delay) : 0;
-    create.urgency = s_enum (s_urgency_names, 3, s_arg_string (input, "urgency"));
+    create.urgency = s_enum (s_urgency_names, 3, gateway_arg_string (input, "urgency"));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
     request.create_notification_rule = &create;
     return s_mutate (info, results, errors, &request, "notificationRule", false);
@@ -1228,6 +1177,46 @@ s_create_notification_rule (const gql_resolve_info_t *info, json_t *const *paren
 //  =========================================================================
 //  Table
 //  =========================================================================
+
+//  Viewer.effectivePermissions: r5-resource asks r5-authz, with the caller's
+//  live facts, what a token with these scopes could do. Viewer has one parent.
+static int
+s_effective_permissions (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+                         json_t **results, gql_field_error_t *errors)
+{
+    R5__Scope scopes [64];
+    size_t scope_count = 0;
+    size_t index;
+    json_t *item;
+    json_array_foreach (json_object_get (info->args, "scopes"), index, item) {
+        if (scope_count == 64)
+            return gql_field_error_set (&errors [0], "BAD_USER_INPUT", "too many scopes");
+        R5__Scope scope = r5_scope_from_name (json_string_value (item), json_string_length (item));
+        if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
+            return gql_field_error_set (&errors [0], "BAD_USER_INPUT", "unknown scope");
+        scopes [scope_count++] = scope;
+    }
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__PreviewPermissionsRequest preview = R5__PREVIEW_PERMISSIONS_REQUEST__INIT;
+    preview.scopes = scopes;
+    preview.n_scopes = scope_count;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_PREVIEW_PERMISSIONS;
+    request.preview_permissions = &preview;
+    R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
+    if (!reply)
+        return -1;
+    json_t *list = json_array ();
+    for (size_t i = 0; reply->body_case == R5__RESOURCE_REPLY__BODY_PREVIEW && i < reply->preview->n_scopes; i++) {
+        const R5__ScopePreview *entry = reply->preview->scopes [i];
+        json_array_append_new (list, json_pack ("{s:s,s:b,s:s}", "scope", r5_scope_name (entry->scope),
+                                                "allowed", entry->allowed, "summary", entry->summary));
+    }
+    r5__resource_reply__free_unpacked (reply, NULL);
+    for (size_t i = 0; i < count; i++)
+        results [i] = json_incref (list);
+    json_decref (list);
+    return 0;
+}
 
 static const gql_resolver_entry_t s_resolvers [] = {
     { "Query.user", s_query_user },
@@ -1285,6 +1274,7 @@ static const gql_resolver_entry_t s_resolvers [] = {
     { "Mutation.deleteContactMethod", s_delete_contact_method },
     { "Mutation.createNotificationRule", s_create_notification_rule },
     { "Mutation.deleteNotificationRule", s_delete_notification_rule },
+    { "Viewer.effectivePermissions", s_effective_permissions },
     { NULL, NULL }
 };
 

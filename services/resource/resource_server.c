@@ -1,6 +1,7 @@
 /*  resource_server: r5.resource dispatch (logsrvd style: size check, unpack,
     switch on the body, one s_on_<message> per case, error reply in default). */
 #include "resource_server.h"
+#include "resource_preview.h"
 #include "resource_call.h"
 #include "resource_contacts.h"
 #include "resource_events.h"
@@ -320,6 +321,9 @@ s_on_principal_request (resource_server_t *self, R5__ResourceRequest *request, i
         case R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE:
             resource_contacts_on_create_rule (&call, request->create_notification_rule);
             break;
+        case R5__RESOURCE_REQUEST__BODY_PREVIEW_PERMISSIONS:
+            resource_preview_on_request (&call, request->preview_permissions);
+            break;
         default:
             resource_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown resource request");
             break;
@@ -385,6 +389,7 @@ resource_server_handle (void *self_arg, const uint8_t *body, size_t size, int64_
         case R5__RESOURCE_REQUEST__BODY_UPDATE_INTEGRATION:
         case R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD:
         case R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE:
+        case R5__RESOURCE_REQUEST__BODY_PREVIEW_PERMISSIONS:
             s_on_principal_request (self, request, deadline_unix_ms, reply);
             break;
         default:
