@@ -34,9 +34,19 @@ r5_events_destroy (r5_events_t **self_p)
     *self_p = NULL;
 }
 
+void
+r5_events_poll (r5_events_t *self)
+{
+    if (self)
+        zsock_events (self->pub);
+}
+
 int
 r5_events_publish (r5_events_t *self, const char *topic, const void *payload, size_t size)
 {
+    //  Reading ZMQ_EVENTS makes the socket take in pending subscriptions first,
+    //  so the first event after start-up is not dropped.
+    zsock_events (self->pub);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, topic);
     zmsg_addmem (msg, payload, size);

@@ -14,6 +14,11 @@ typedef struct _r5_events_t r5_events_t;
 r5_events_t *r5_events_new (const char *endpoints);
 void r5_events_destroy (r5_events_t **self_p);
 
+//  Let the socket process what it was sent meanwhile (new connections,
+//  subscriptions): a PUB socket only does so when it is used, and drops what it
+//  publishes to a subscriber it does not know yet. Call it as each request starts.
+void r5_events_poll (r5_events_t *self);
+
 //  Publish one event. 0, or -1 when it could not be queued. PUB never blocks:
 //  with no subscriber, or past the high-water mark, the event is dropped (and
 //  gateways flush their caches whenever their stream reconnects).

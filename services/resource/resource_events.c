@@ -1,40 +1,23 @@
-/*  resource_events: user change announcements on a PUB socket.  */
+/*  resource_events: user change announcements, over the common event publisher.  */
 #include "resource_events.h"
+#include "r5_events.h"
 
-#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct _resource_events_t {
-    zsock_t *pub;
+    r5_events_t *events;
 };
 
 resource_events_t *
 resource_events_new (const char *endpoints)
 {
+    r5_events_t *events = r5_events_new (endpoints);
+    if (!events)
+        return NULL;
     resource_events_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->pub = zsock_new (ZMQ_PUB);
-    if (!self->pub) {
-        free (self);
-        return NULL;
-    }
-    //  A short linger so that events queued just before shutdown still leave.
-    zsock_set_linger (self->pub, 200);
-    char *list = strdup (endpoints ? endpoints : "");
-    char *saveptr = NULL;
-    int rc = 0;
-    for (char *item = strtok_r (list, ",", &saveptr); item && rc == 0; item = strtok_r (NULL, ",", &saveptr)) {
-        while (*item == ' ')
-            item++;
-        char *end = item + strlen (item);
-        while (end > item && end [-1] == ' ')
-            *--end = 0;
-        if (*item)
-            rc = zsock_connect (self->pub, "%s", item);
-    }
-    free (list);
-    if (rc)
-        resource_events_destroy (&self);
+    self->events = events;
     return self;
 }
 
@@ -43,7 +26,7 @@ resource_events_destroy (resource_events_t **self_p)
 {
     if (!*self_p)
         return;
-    zsock_destroy (&(*self_p)->pub);
+    r5_events_destroy (&(*self_p)->events);
     free (*self_p);
     *self_p = NULL;
 }
@@ -52,7 +35,7 @@ void
 resource_events_poll (resource_events_t *self)
 {
     if (self)
-        zsock_events (self->pub);
+        r5_events_poll (self->events);
 }
 
 int
@@ -60,13 +43,8 @@ resource_events_user_changed (resource_events_t *self, const char *user_id, cons
 {
     if (!self)
         return -1;
-    //  Reading ZMQ_EVENTS makes the socket process its pending commands (new
-    //  connections, subscriptions) first, so the first event after start-up
-    //  is not dropped for want of a subscriber already known.
-    zsock_events (self->pub);
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstrf (msg, "user.changed %s", user_id);
-    zmsg_addstr (msg, account_id ? account_id : "");
-    //  PUB never blocks: with no subscriber, or past the high-water mark, it drops.
-    return zmsg_send (&msg, self->pub);
+    char topic [96];
+    snprintf (topic, sizeof topic, "user.changed %s", user_id);
+    const char *payload = account_id ? account_id : "";
+    return r5_events_publish (self->events, topic, payload, strlen (payload));
 }
