@@ -112,10 +112,10 @@ gateway_field_error (gql_field_error_t *error, R5__Status status, const char *me
     return -1;
 }
 
-//  Call r5-token with body filled in request; returns the reply when its status
-//  is OK, else NULL with error set.
-static R5__TokenReply *
-s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempotent, gql_field_error_t *error)
+ProtobufCMessage *
+gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage *request,
+              R5__RequestMeta **meta_slot, const ProtobufCMessageDescriptor *reply_descriptor,
+              bool idempotent, gql_field_error_t *error)
 {
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__Principal principal;
@@ -123,19 +123,25 @@ s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempo
     gateway_principal_message (context->principal, &principal, scopes);
     r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
     meta.principal = &principal;
-    request->meta = &meta;
+    *meta_slot = &meta;
     R5__Status status;
-    R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (context->thread->client, R5_SERVICE_TOKEN,
-                                                            &request->base, &r5__token_reply__descriptor,
-                                                            context->gw->config.rpc_timeout_ms, idempotent,
-                                                            &status);
-    request->meta = NULL;
+    ProtobufCMessage *reply = r5_rpc_call (context->thread->client, service, request, reply_descriptor,
+                                           context->gw->config.rpc_timeout_ms, idempotent, &status);
+    *meta_slot = NULL;
     if (!reply) {
-        r5_warn (context->request_id, "r5-token call failed: %s", r5_status_name (status));
+        r5_warn (context->request_id, "%s call failed: %s", service, r5_status_name (status));
         gateway_field_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
-        return NULL;
     }
-    if (reply->status != R5__STATUS__STATUS_OK) {
+    return reply;
+}
+
+//  Call r5-token; the reply when its status is OK, else NULL with error set.
+static R5__TokenReply *
+s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempotent, gql_field_error_t *error)
+{
+    R5__TokenReply *reply = (R5__TokenReply *) gateway_call (context, R5_SERVICE_TOKEN, &request->base, &request->meta,
+                                                             &r5__token_reply__descriptor, idempotent, error);
+    if (reply && reply->status != R5__STATUS__STATUS_OK) {
         gateway_field_error (error, reply->status, reply->message, R5__SCOPE__SCOPE_UNSPECIFIED);
         r5__token_reply__free_unpacked (reply, NULL);
         return NULL;

@@ -29,6 +29,14 @@ void gateway_principal_message (const gateway_principal_t *principal, R5__Princi
 //  where it says so); SCOPE_MISSING names required_scope. Returns -1.
 int gateway_field_error (gql_field_error_t *error, R5__Status status, const char *message, R5__Scope required_scope);
 
+//  Call a service on behalf of the request's caller (meta with the principal,
+//  request id and deadline is set into *meta_slot for the call). Returns the
+//  unpacked reply whatever its status, or NULL with error set when the service
+//  could not be reached.
+ProtobufCMessage *gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage *request,
+                                R5__RequestMeta **meta_slot, const ProtobufCMessageDescriptor *reply_descriptor,
+                                bool idempotent, gql_field_error_t *error);
+
 //  A string member of an arguments object, or NULL.
 const char *gateway_arg_string (json_t *object, const char *key);
 

@@ -206,24 +206,11 @@ s_error_copy (gql_field_error_t *to, const gql_field_error_t *from)
 static R5__ResourceReply *
 s_call (gateway_request_t *context, R5__ResourceRequest *request, bool idempotent, gql_field_error_t *error)
 {
-    R5__RequestMeta meta = R5__REQUEST_META__INIT;
-    R5__Principal principal;
-    R5__Scope scopes [R5_SCOPE_COUNT];
-    gateway_principal_message (context->principal, &principal, scopes);
-    r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
-    meta.principal = &principal;
-    request->meta = &meta;
-    R5__Status status;
-    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (context->thread->client, R5_SERVICE_RESOURCE,
-                                                                  &request->base, &r5__resource_reply__descriptor,
-                                                                  context->gw->config.rpc_timeout_ms, idempotent,
-                                                                  &status);
-    request->meta = NULL;
-    if (!reply) {
-        r5_warn (context->request_id, "r5-resource call failed: %s", r5_status_name (status));
-        gateway_field_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
+    R5__ResourceReply *reply = (R5__ResourceReply *) gateway_call (context, R5_SERVICE_RESOURCE, &request->base,
+                                                                   &request->meta, &r5__resource_reply__descriptor,
+                                                                   idempotent, error);
+    if (!reply)
         return NULL;
-    }
     if (reply->status != R5__STATUS__STATUS_OK) {
         gateway_field_error (error, reply->status, reply->message, reply->required_scope);
         r5__resource_reply__free_unpacked (reply, NULL);
