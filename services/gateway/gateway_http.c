@@ -91,6 +91,13 @@ gateway_http_send_error (struct mg_connection *conn, int status, const char *mes
 }
 
 const char *
+gateway_json_string (json_t *object, const char *key, const char *otherwise)
+{
+    json_t *value = json_object_get (object, key);
+    return json_is_string (value) ? json_string_value (value) : otherwise;
+}
+
+const char *
 gateway_http_header (struct mg_connection *conn, const char *name)
 {
     return mg_get_header (conn, name);

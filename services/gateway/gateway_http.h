@@ -21,6 +21,10 @@ void gateway_http_send_json (struct mg_connection *conn, int status, const char 
 //  Send {"error": message} (the /auth endpoints' error shape).
 void gateway_http_send_error (struct mg_connection *conn, int status, const char *message);
 
+//  The string member key of a JSON object, or otherwise when it is absent or
+//  not a string (borrowed from object).
+const char *gateway_json_string (json_t *object, const char *key, const char *otherwise);
+
 //  Case-insensitive header lookup; NULL when absent.
 const char *gateway_http_header (struct mg_connection *conn, const char *name);
 

@@ -24,13 +24,6 @@ s_key_shaped (const char *key)
     return true;
 }
 
-static const char *
-s_string (json_t *object, const char *key, const char *otherwise)
-{
-    json_t *value = json_object_get (object, key);
-    return json_is_string (value) ? json_string_value (value) : otherwise;
-}
-
 int
 gateway_integrations_handle (struct mg_connection *conn, void *gateway)
 {
@@ -61,7 +54,7 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     json_error_t error;
     json_t *json = size ? json_loadb (body, size, JSON_REJECT_DUPLICATES, &error) : json_object ();
     free (body);
-    const char *urgency = s_string (json, "urgency", "HIGH");
+    const char *urgency = gateway_json_string (json, "urgency", "HIGH");
     if (!json_is_object (json) || (strcmp (urgency, "HIGH") != 0 && strcmp (urgency, "LOW") != 0)) {
         json_decref (json);
         gateway_http_send_error (conn, 400, "body must be a JSON object: {title, description, urgency: HIGH|LOW}");
@@ -74,8 +67,8 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
     open.key = (char *) key;
-    open.title = (char *) s_string (json, "title", "Alert from an integration");
-    open.description = (char *) s_string (json, "description", "");
+    open.title = (char *) gateway_json_string (json, "title", "Alert from an integration");
+    open.description = (char *) gateway_json_string (json, "description", "");
     open.urgency = strcmp (urgency, "LOW") == 0 ? R5__URGENCY__URGENCY_LOW : R5__URGENCY__URGENCY_HIGH;
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;

@@ -1,5 +1,6 @@
 /*  gateway_resolvers: viewer and personal access tokens.  */
 #include "gateway_resolvers.h"
+#include "gateway_http.h"
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -158,13 +159,6 @@ s_forget_token (gateway_request_t *context, const char *token_id)
         gateway_cache_drop_token (context->gw->cache, token_id);
 }
 
-const char *
-gateway_arg_string (json_t *object, const char *key)
-{
-    json_t *value = json_object_get (object, key);
-    return json_is_string (value) ? json_string_value (value) : NULL;
-}
-
 //  The size of the page a connection asks for: `first` from 1 to 100.
 static int
 s_first (json_t *args, gql_field_error_t *error, int *first)
@@ -205,7 +199,7 @@ s_query_tokens (const gql_resolve_info_t *info, json_t *const *parents, size_t c
     if (s_first (info->args, &errors [0], &first))
         return -1;
     list.first = first;
-    list.after = (char *) (gateway_arg_string (info->args, "after") ? gateway_arg_string (info->args, "after") : "");
+    list.after = (char *) gateway_json_string (info->args, "after", "");
     request.body_case = R5__TOKEN_REQUEST__BODY_LIST;
     request.list = &list;
     R5__TokenReply *reply = s_token_call (info->context, &request, true, &errors [0]);
@@ -238,7 +232,7 @@ s_query_token (const gql_resolve_info_t *info, json_t *const *parents, size_t co
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__GetTokenRequest get = R5__GET_TOKEN_REQUEST__INIT;
-    get.id = (char *) gateway_arg_string (info->args, "id");
+    get.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__TOKEN_REQUEST__BODY_GET;
     request.get = &get;
     R5__TokenReply *reply = s_token_call (info->context, &request, true, &errors [0]);
@@ -302,7 +296,7 @@ s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t c
     for (size_t i = 0; i < count; i++) {
         R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
         R5__ListTokenEventsRequest list = R5__LIST_TOKEN_EVENTS_REQUEST__INIT;
-        list.id = (char *) gateway_arg_string (parents [i], "id");
+        list.id = (char *) gateway_json_string (parents [i], "id", NULL);
         list.first = first;
         request.body_case = R5__TOKEN_REQUEST__BODY_LIST_EVENTS;
         request.list_events = &list;
@@ -349,8 +343,8 @@ s_mutation_create_token (const gql_resolve_info_t *info, json_t *const *parents,
     size_t scope_count;
     if (s_scopes_from_json (json_object_get (input, "scopes"), scopes, &scope_count, &errors [0]))
         return -1;
-    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
-    create.idempotency_key = (char *) (gateway_arg_string (input, "idempotencyKey") ? gateway_arg_string (input, "idempotencyKey") : "");
+    create.description = (char *) gateway_json_string (input, "description", "");
+    create.idempotency_key = (char *) gateway_json_string (input, "idempotencyKey", "");
     create.scopes = scopes;
     create.n_scopes = scope_count;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
@@ -374,10 +368,10 @@ s_mutation_update_token (const gql_resolve_info_t *info, json_t *const *parents,
     R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
     R5__Scope scopes [S_MAX_SCOPES];
     size_t scope_count = 0;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    if (gateway_arg_string (input, "description")) {
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    if (gateway_json_string (input, "description", NULL)) {
         update.description_present_case = R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_arg_string (input, "description");
+        update.description = (char *) gateway_json_string (input, "description", NULL);
     }
     json_t *scope_list = json_object_get (input, "scopes");
     if (json_is_array (scope_list)) {
@@ -406,7 +400,7 @@ s_mutation_regenerate_token (const gql_resolve_info_t *info, json_t *const *pare
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
-    regenerate.id = (char *) gateway_arg_string (info->args, "id");
+    regenerate.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__TOKEN_REQUEST__BODY_REGENERATE;
     request.regenerate = &regenerate;
     //  Never retried: a second regenerate would kill the value the first one made.
@@ -425,7 +419,7 @@ s_mutation_delete_token (const gql_resolve_info_t *info, json_t *const *parents,
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__DeleteTokenRequest delete = R5__DELETE_TOKEN_REQUEST__INIT;
-    delete.id = (char *) gateway_arg_string (info->args, "id");
+    delete.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__TOKEN_REQUEST__BODY_DELETE;
     request.delete_ = &delete;
     R5__TokenReply *reply = s_token_call (info->context, &request, false, &errors [0]);

@@ -37,9 +37,6 @@ ProtobufCMessage *gateway_call (gateway_request_t *context, const char *service,
                                 R5__RequestMeta **meta_slot, const ProtobufCMessageDescriptor *reply_descriptor,
                                 bool idempotent, gql_field_error_t *error);
 
-//  A string member of an arguments object, or NULL.
-const char *gateway_arg_string (json_t *object, const char *key);
-
 //  The resolver table and its length.
 const gql_resolver_entry_t *gateway_resolvers (size_t *count);
 

@@ -11,6 +11,7 @@
     resolved by their own (read-checked) calls. */
 #include "gateway_resources.h"
 #include "gateway_resolvers.h"
+#include "gateway_http.h"
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -256,7 +257,7 @@ s_get_one (const gql_resolve_info_t *info, size_t count, json_t **results, gql_f
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
-    char *ids [1] = { (char *) gateway_arg_string (info->args, "id") };
+    char *ids [1] = { (char *) gateway_json_string (info->args, "id", NULL) };
     get.type = type;
     get.ids = ids;
     get.n_ids = ids [0] ? 1 : 0;
@@ -298,9 +299,9 @@ s_list (const gql_resolve_info_t *info, size_t count, json_t **results, gql_fiel
         gql_field_error_set (&errors [0], "BAD_USER_INPUT", "first must be between 1 and 100");
         goto failed;
     }
-    list.after = (char *) (gateway_arg_string (info->args, "after") ? gateway_arg_string (info->args, "after") : "");
-    list.status = s_enum (s_status_names, 4, gateway_arg_string (info->args, "status"));
-    list.team_id = (char *) (gateway_arg_string (info->args, "teamId") ? gateway_arg_string (info->args, "teamId") : "");
+    list.after = (char *) gateway_json_string (info->args, "after", "");
+    list.status = s_enum (s_status_names, 4, gateway_json_string (info->args, "status", NULL));
+    list.team_id = (char *) gateway_json_string (info->args, "teamId", "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
     request.list_objects = &list;
     R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
@@ -582,10 +583,10 @@ s_create_user (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateUserRequest create = R5__CREATE_USER_REQUEST__INIT;
-    create.email = (char *) gateway_arg_string (input, "email");
-    create.name = (char *) gateway_arg_string (input, "name");
-    create.password = (char *) gateway_arg_string (input, "password");
-    create.role = s_enum (s_role_names, 4, gateway_arg_string (input, "role"));
+    create.email = (char *) gateway_json_string (input, "email", NULL);
+    create.name = (char *) gateway_json_string (input, "name", NULL);
+    create.password = (char *) gateway_json_string (input, "password", NULL);
+    create.role = s_enum (s_role_names, 4, gateway_json_string (input, "role", NULL));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_USER;
     request.create_user = &create;
     return s_mutate (info, results, errors, &request, "user", false);
@@ -597,8 +598,8 @@ s_update_user_role (const gql_resolve_info_t *info, json_t *const *parents, size
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    update.role = s_enum (s_role_names, 4, gateway_arg_string (json_object_get (info->args, "input"), "role"));
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    update.role = s_enum (s_role_names, 4, gateway_json_string (json_object_get (info->args, "input"), "role", NULL));
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
     request.update_user_role = &update;
     //  Setting the same role twice is harmless.
@@ -613,7 +614,7 @@ s_set_active (const gql_resolve_info_t *info, json_t **results, gql_field_error_
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__SetUserActiveRequest set = R5__SET_USER_ACTIVE_REQUEST__INIT;
-    set.id = (char *) gateway_arg_string (info->args, "id");
+    set.id = (char *) gateway_json_string (info->args, "id", NULL);
     set.active = active;
     request.body_case = R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE;
     request.set_user_active = &set;
@@ -644,8 +645,8 @@ s_create_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateTeamRequest create = R5__CREATE_TEAM_REQUEST__INIT;
-    create.name = (char *) gateway_arg_string (input, "name");
-    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
+    create.name = (char *) gateway_json_string (input, "name", NULL);
+    create.description = (char *) gateway_json_string (input, "description", "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_TEAM;
     request.create_team = &create;
     return s_mutate (info, results, errors, &request, "team", false);
@@ -658,14 +659,14 @@ s_update_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateTeamRequest update = R5__UPDATE_TEAM_REQUEST__INIT;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    if (gateway_arg_string (input, "name")) {
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    if (gateway_json_string (input, "name", NULL)) {
         update.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_arg_string (input, "name");
+        update.name = (char *) gateway_json_string (input, "name", NULL);
     }
-    if (gateway_arg_string (input, "description")) {
+    if (gateway_json_string (input, "description", NULL)) {
         update.description_present_case = R5__UPDATE_TEAM_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_arg_string (input, "description");
+        update.description = (char *) gateway_json_string (input, "description", NULL);
     }
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_TEAM;
     request.update_team = &update;
@@ -679,7 +680,7 @@ s_delete_team (const gql_resolve_info_t *info, json_t *const *parents, size_t co
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
     delete_.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
-    delete_.id = (char *) gateway_arg_string (info->args, "id");
+    delete_.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     return s_mutate (info, results, errors, &request, "deletedId", false);
@@ -691,8 +692,8 @@ s_team_member (const gql_resolve_info_t *info, json_t **results, gql_field_error
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__TeamMemberRequest member = R5__TEAM_MEMBER_REQUEST__INIT;
-    member.team_id = (char *) gateway_arg_string (input, "teamId");
-    member.user_id = (char *) gateway_arg_string (input, "userId");
+    member.team_id = (char *) gateway_json_string (input, "teamId", NULL);
+    member.user_id = (char *) gateway_json_string (input, "userId", NULL);
     member.team_admin = json_is_true (json_object_get (input, "teamAdmin"));
     if (add) {
         request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER;
@@ -738,9 +739,9 @@ s_create_incident (const gql_resolve_info_t *info, json_t *const *parents, size_
         return -1;
     create.team_ids = teams;
     create.user_ids = users;
-    create.title = (char *) gateway_arg_string (input, "title");
-    create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
-    create.urgency = s_enum (s_urgency_names, 3, gateway_arg_string (input, "urgency"));
+    create.title = (char *) gateway_json_string (input, "title", NULL);
+    create.description = (char *) gateway_json_string (input, "description", "");
+    create.urgency = s_enum (s_urgency_names, 3, gateway_json_string (input, "urgency", NULL));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
     request.create_incident = &create;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -751,7 +752,7 @@ s_transition (const gql_resolve_info_t *info, json_t **results, gql_field_error_
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__IncidentTransitionRequest transition = R5__INCIDENT_TRANSITION_REQUEST__INIT;
-    transition.id = (char *) gateway_arg_string (info->args, "id");
+    transition.id = (char *) gateway_json_string (info->args, "id", NULL);
     transition.to = to;
     request.body_case = R5__RESOURCE_REQUEST__BODY_INCIDENT_TRANSITION;
     request.incident_transition = &transition;
@@ -786,7 +787,7 @@ s_reassign_incident (const gql_resolve_info_t *info, json_t *const *parents, siz
         return -1;
     reassign.team_ids = teams;
     reassign.user_ids = users;
-    reassign.id = (char *) gateway_arg_string (info->args, "id");
+    reassign.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__RESOURCE_REQUEST__BODY_REASSIGN_INCIDENT;
     request.reassign_incident = &reassign;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -798,8 +799,8 @@ s_add_incident_note (const gql_resolve_info_t *info, json_t *const *parents, siz
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__AddIncidentNoteRequest note = R5__ADD_INCIDENT_NOTE_REQUEST__INIT;
-    note.id = (char *) gateway_arg_string (info->args, "id");
-    note.body = (char *) gateway_arg_string (json_object_get (info->args, "input"), "body");
+    note.id = (char *) gateway_json_string (info->args, "id", NULL);
+    note.body = (char *) gateway_json_string (json_object_get (info->args, "input"), "body", NULL);
     request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
     request.add_incident_note = &note;
     return s_mutate (info, results, errors, &request, "incident", false);
@@ -853,7 +854,7 @@ s_time_parse (const char *text, int64_t *unix_ms)
 static int
 s_time_arg (json_t *object, const char *key, int64_t *unix_ms, gql_field_error_t *error)
 {
-    if (s_time_parse (gateway_arg_string (object, key), unix_ms))
+    if (s_time_parse (gateway_json_string (object, key, NULL), unix_ms))
         return gql_field_error_set (error, "BAD_USER_INPUT", "%s is not an RFC 3339 date-time", key);
     return 0;
 }
@@ -892,10 +893,10 @@ s_steps_from_json (json_t *list, s_steps_t *out, gql_field_error_t *error)
         json_array_foreach (targets, j, target) {
             R5__EscalationTarget *entry = &out->targets [out->count][step->n_targets];
             r5__escalation_target__init (entry);
-            const char *kind = gateway_arg_string (target, "kind");
+            const char *kind = gateway_json_string (target, "kind", NULL);
             entry->kind = kind && streq (kind, "SCHEDULE") ? R5__TARGET_KIND__TARGET_KIND_SCHEDULE
                                                            : R5__TARGET_KIND__TARGET_KIND_USER;
-            entry->id = (char *) (gateway_arg_string (target, "id") ? gateway_arg_string (target, "id") : "");
+            entry->id = (char *) gateway_json_string (target, "id", "");
             out->target_pointers [out->count][step->n_targets++] = entry;
         }
         step->targets = out->target_pointers [out->count];
@@ -921,7 +922,7 @@ s_shifts_from_json (json_t *list, s_shifts_t *out, gql_field_error_t *error)
     json_array_foreach (list, index, item) {
         R5__Shift *shift = &out->shifts [out->count];
         r5__shift__init (shift);
-        shift->user_id = (char *) (gateway_arg_string (item, "userId") ? gateway_arg_string (item, "userId") : "");
+        shift->user_id = (char *) gateway_json_string (item, "userId", "");
         if (s_time_arg (item, "start", &shift->start_unix_ms, error) || s_time_arg (item, "end", &shift->end_unix_ms, error))
             return -1;
         out->pointers [out->count++] = shift;
@@ -939,9 +940,9 @@ s_create_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t 
     s_steps_t *steps = malloc (sizeof *steps);
     int rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
     if (rc == 0) {
-        create.team_id = (char *) gateway_arg_string (input, "teamId");
-        create.name = (char *) gateway_arg_string (input, "name");
-        create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
+        create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
+        create.name = (char *) gateway_json_string (input, "name", NULL);
+        create.description = (char *) gateway_json_string (input, "description", "");
         create.steps = steps->step_pointers;
         create.n_steps = steps->count;
         request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_ESCALATION_POLICY;
@@ -961,14 +962,14 @@ s_update_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t 
     R5__UpdateEscalationPolicyRequest update = R5__UPDATE_ESCALATION_POLICY_REQUEST__INIT;
     s_steps_t *steps = malloc (sizeof *steps);
     int rc = 0;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    if (gateway_arg_string (input, "name")) {
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    if (gateway_json_string (input, "name", NULL)) {
         update.name_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_arg_string (input, "name");
+        update.name = (char *) gateway_json_string (input, "name", NULL);
     }
-    if (gateway_arg_string (input, "description")) {
+    if (gateway_json_string (input, "description", NULL)) {
         update.description_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_arg_string (input, "description");
+        update.description = (char *) gateway_json_string (input, "description", NULL);
     }
     if (json_is_array (json_object_get (input, "steps"))) {
         rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
@@ -991,7 +992,7 @@ s_delete_typed (const gql_resolve_info_t *info, json_t **results, gql_field_erro
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
     delete_.type = type;
-    delete_.id = (char *) gateway_arg_string (info->args, "id");
+    delete_.id = (char *) gateway_json_string (info->args, "id", NULL);
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     return s_mutate (info, results, errors, &request, "deletedId", false);
@@ -1021,10 +1022,10 @@ s_create_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_
     s_shifts_t *shifts = malloc (sizeof *shifts);
     int rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
     if (rc == 0) {
-        create.team_id = (char *) gateway_arg_string (input, "teamId");
-        create.name = (char *) gateway_arg_string (input, "name");
-        create.description = (char *) (gateway_arg_string (input, "description") ? gateway_arg_string (input, "description") : "");
-        create.time_zone = (char *) (gateway_arg_string (input, "timeZone") ? gateway_arg_string (input, "timeZone") : "");
+        create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
+        create.name = (char *) gateway_json_string (input, "name", NULL);
+        create.description = (char *) gateway_json_string (input, "description", "");
+        create.time_zone = (char *) gateway_json_string (input, "timeZone", "");
         create.shifts = shifts->pointers;
         create.n_shifts = shifts->count;
         request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
@@ -1044,18 +1045,18 @@ s_update_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_
     R5__UpdateScheduleRequest update = R5__UPDATE_SCHEDULE_REQUEST__INIT;
     s_shifts_t *shifts = malloc (sizeof *shifts);
     int rc = 0;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    if (gateway_arg_string (input, "name")) {
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    if (gateway_json_string (input, "name", NULL)) {
         update.name_present_case = R5__UPDATE_SCHEDULE_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_arg_string (input, "name");
+        update.name = (char *) gateway_json_string (input, "name", NULL);
     }
-    if (gateway_arg_string (input, "description")) {
+    if (gateway_json_string (input, "description", NULL)) {
         update.description_present_case = R5__UPDATE_SCHEDULE_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_arg_string (input, "description");
+        update.description = (char *) gateway_json_string (input, "description", NULL);
     }
-    if (gateway_arg_string (input, "timeZone")) {
+    if (gateway_json_string (input, "timeZone", NULL)) {
         update.time_zone_present_case = R5__UPDATE_SCHEDULE_REQUEST__TIME_ZONE_PRESENT_TIME_ZONE;
-        update.time_zone = (char *) gateway_arg_string (input, "timeZone");
+        update.time_zone = (char *) gateway_json_string (input, "timeZone", NULL);
     }
     if (json_is_array (json_object_get (input, "shifts"))) {
         rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
@@ -1079,8 +1080,8 @@ s_create_override (const gql_resolve_info_t *info, json_t *const *parents, size_
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateScheduleOverrideRequest create = R5__CREATE_SCHEDULE_OVERRIDE_REQUEST__INIT;
-    create.schedule_id = (char *) gateway_arg_string (input, "scheduleId");
-    create.user_id = (char *) gateway_arg_string (input, "userId");
+    create.schedule_id = (char *) gateway_json_string (input, "scheduleId", NULL);
+    create.user_id = (char *) gateway_json_string (input, "userId", NULL);
     if (s_time_arg (input, "start", &create.start_unix_ms, &errors [0])
     ||  s_time_arg (input, "end", &create.end_unix_ms, &errors [0]))
         return -1;
@@ -1096,8 +1097,8 @@ s_create_integration (const gql_resolve_info_t *info, json_t *const *parents, si
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateIntegrationRequest create = R5__CREATE_INTEGRATION_REQUEST__INIT;
-    create.team_id = (char *) gateway_arg_string (input, "teamId");
-    create.name = (char *) gateway_arg_string (input, "name");
+    create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
+    create.name = (char *) gateway_json_string (input, "name", NULL);
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INTEGRATION;
     request.create_integration = &create;
     //  Never retried: a retry would make a second integration with another key.
@@ -1120,10 +1121,10 @@ s_update_integration (const gql_resolve_info_t *info, json_t *const *parents, si
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__UpdateIntegrationRequest update = R5__UPDATE_INTEGRATION_REQUEST__INIT;
-    update.id = (char *) gateway_arg_string (info->args, "id");
-    if (gateway_arg_string (input, "name")) {
+    update.id = (char *) gateway_json_string (info->args, "id", NULL);
+    if (gateway_json_string (input, "name", NULL)) {
         update.name_present_case = R5__UPDATE_INTEGRATION_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_arg_string (input, "name");
+        update.name = (char *) gateway_json_string (input, "name", NULL);
     }
     request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_INTEGRATION;
     request.update_integration = &update;
@@ -1137,9 +1138,9 @@ s_create_contact_method (const gql_resolve_info_t *info, json_t *const *parents,
     json_t *input = json_object_get (info->args, "input");
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateContactMethodRequest create = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
-    create.kind = s_enum (s_kind_names, 5, gateway_arg_string (input, "kind"));
-    create.address = (char *) gateway_arg_string (input, "address");
-    create.label = (char *) (gateway_arg_string (input, "label") ? gateway_arg_string (input, "label") : "");
+    create.kind = s_enum (s_kind_names, 5, gateway_json_string (input, "kind", NULL));
+    create.address = (char *) gateway_json_string (input, "address", NULL);
+    create.label = (char *) gateway_json_string (input, "label", "");
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
     request.create_contact_method = &create;
     return s_mutate (info, results, errors, &request, "contactMethod", false);
@@ -1153,9 +1154,9 @@ s_create_notification_rule (const gql_resolve_info_t *info, json_t *const *paren
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateNotificationRuleRequest create = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
     json_t *delay = json_object_get (input, "delayMinutes");
-    create.contact_method_id = (char *) gateway_arg_string (input, "contactMethodId");
+    create.contact_method_id = (char *) gateway_json_string (input, "contactMethodId", NULL);
     create.delay_minutes = json_is_integer (delay) ? (int32_t) json_integer_value (delay) : 0;
-    create.urgency = s_enum (s_urgency_names, 3, gateway_arg_string (input, "urgency"));
+    create.urgency = s_enum (s_urgency_names, 3, gateway_json_string (input, "urgency", NULL));
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
     request.create_notification_rule = &create;
     return s_mutate (info, results, errors, &request, "notificationRule", false);

@@ -67,13 +67,6 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
     return json;
 }
 
-static const char *
-s_string (json_t *object, const char *key)
-{
-    json_t *value = json_object_get (object, key);
-    return json_is_string (value) ? json_string_value (value) : NULL;
-}
-
 static const char *s_role_names [] = { "", "OWNER", "ADMINISTRATOR", "MEMBER" };
 
 static json_t *
@@ -172,10 +165,10 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
-    signup.account_name = (char *) s_string (json, "accountName");
-    signup.name = (char *) s_string (json, "name");
-    signup.email = (char *) s_string (json, "email");
-    signup.password = (char *) s_string (json, "password");
+    signup.account_name = (char *) gateway_json_string (json, "accountName", NULL);
+    signup.name = (char *) gateway_json_string (json, "name", NULL);
+    signup.email = (char *) gateway_json_string (json, "email", NULL);
+    signup.password = (char *) gateway_json_string (json, "password", NULL);
     if (!signup.account_name || !signup.name || !signup.email || !signup.password) {
         json_decref (json);
         gateway_http_send_error (conn, 400, "accountName, name, email and password are required strings");
@@ -207,8 +200,8 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
-    check.email = (char *) s_string (json, "email");
-    check.password = (char *) s_string (json, "password");
+    check.email = (char *) gateway_json_string (json, "email", NULL);
+    check.password = (char *) gateway_json_string (json, "password", NULL);
     if (!check.email || !check.password) {
         json_decref (json);
         gateway_http_send_error (conn, 400, "email and password are required strings");
