@@ -3,6 +3,7 @@
     as the gateway calls it: users and roles, teams and memberships,
     incidents and their visibility, tenancy, scopes, events. */
 #include <czmq.h>
+#include "r5_test_servers.h"
 #include <mongoc/mongoc.h>
 #include <sodium.h>
 #include <signal.h>
@@ -28,54 +29,8 @@ static int s_failures = 0;
     } \
 } while (0)
 
-static pid_t s_mongo_pid = -1;
-static char s_data_dir [256];
 static r5_client_t *s_client;
 static zsock_t *s_events;
-
-static int
-s_start_devmongo (void)
-{
-    const char *source = getenv ("R5_SOURCE_DIR");
-    char script [512];
-    snprintf (script, sizeof script, "%s/deploy/devmongo/r5-devmongo", source ? source : ".");
-    snprintf (s_data_dir, sizeof s_data_dir, "/tmp/test_resource_service.XXXXXX");
-    if (!mkdtemp (s_data_dir))
-        return -1;
-    int fds [2];
-    if (pipe (fds))
-        return -1;
-    s_mongo_pid = fork ();
-    if (s_mongo_pid == 0) {
-        dup2 (fds [1], STDOUT_FILENO);
-        close (fds [0]);
-        close (fds [1]);
-        execl ("/usr/bin/python3", "python3", script, "--data-dir", s_data_dir, "--port", "0",
-               "--log-level", "warning", (char *) NULL);
-        _exit (127);
-    }
-    close (fds [1]);
-    FILE *out = fdopen (fds [0], "r");
-    char line [256];
-    int port = -1;
-    while (out && fgets (line, sizeof line, out))
-        if (sscanf (line, "r5-devmongo ready port=%d", &port) == 1)
-            break;
-    return port;
-}
-
-static void
-s_stop_devmongo (void)
-{
-    if (s_mongo_pid > 0) {
-        kill (s_mongo_pid, SIGTERM);
-        waitpid (s_mongo_pid, NULL, 0);
-    }
-    char command [300];
-    snprintf (command, sizeof command, "rm -rf '%s'", s_data_dir);
-    if (*s_data_dir && system (command) != 0)
-        fprintf (stderr, "cannot remove %s\n", s_data_dir);
-}
 
 //  ---------------------------------------------------------------------------
 //  Calls as the gateway makes them
@@ -834,30 +789,14 @@ done:
     s_user_free (&outsider);
 }
 
-static bool
-s_wait_workers (zactor_t *broker, const char *service)
-{
-    int64_t until = zclock_mono () + 10000;
-    while (zclock_mono () < until) {
-        zstr_sendx (broker, "WORKERS", service, NULL);
-        char *count = zstr_recv (broker);
-        bool ready = count && atoi (count) > 0;
-        zstr_free (&count);
-        if (ready)
-            return true;
-        zclock_sleep (10);
-    }
-    return false;
-}
-
 int
 main (void)
 {
     setvbuf (stdout, NULL, _IONBF, 0);
-    int port = s_start_devmongo ();
+    int port = r5_test_devmongo_start ("test_resource_service");
     if (port <= 0) {
         fprintf (stderr, "FAIL: cannot start the dev server (deploy/devmongo/r5-devmongo)\n");
-        s_stop_devmongo ();
+        r5_test_devmongo_stop ();
         return 1;
     }
     char uri [256];
@@ -884,7 +823,7 @@ main (void)
     CHECK (authz_actor && resource_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (authz_actor && resource_actor
-    &&  s_wait_workers (broker, R5_SERVICE_AUTHZ) && s_wait_workers (broker, R5_SERVICE_RESOURCE)) {
+    &&  r5_test_wait_workers (broker, R5_SERVICE_AUTHZ) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)) {
         //  A SUB socket sends its subscriptions to a new peer only when it is
         //  used: one (empty) wait lets it meet the resource's publisher.
         zmsg_t *nothing = zmsg_recv (s_events);
@@ -901,7 +840,7 @@ main (void)
     zsock_destroy (&s_events);
     zstr_free (&endpoint);
     zactor_destroy (&broker);
-    s_stop_devmongo ();
+    r5_test_devmongo_stop ();
     if (s_failures)
         fprintf (stderr, "test_resource_service: %d failure(s)\n", s_failures);
     else

@@ -8,6 +8,7 @@
     deletes, other users, PAT principals, idempotent retries, inactive users,
     pagination, sessions, events and the audit trail. */
 #include <czmq.h>
+#include "r5_test_servers.h"
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -49,57 +50,6 @@ static int s_failures = 0;
 //  ---------------------------------------------------------------------------
 //  The dev server
 
-static pid_t s_mongo_pid = -1;
-static char s_data_dir [256];
-
-static int
-s_start_devmongo (void)
-{
-    const char *source = getenv ("R5_SOURCE_DIR");
-    char script [512];
-    snprintf (script, sizeof script, "%s/deploy/devmongo/r5-devmongo", source ? source : ".");
-    snprintf (s_data_dir, sizeof s_data_dir, "/tmp/test_token_service.XXXXXX");
-    if (!mkdtemp (s_data_dir))
-        return -1;
-    int fds [2];
-    if (pipe (fds))
-        return -1;
-    s_mongo_pid = fork ();
-    if (s_mongo_pid == 0) {
-        //  A test that dies must not leave its server behind.
-        prctl (PR_SET_PDEATHSIG, SIGTERM);
-        dup2 (fds [1], STDOUT_FILENO);
-        close (fds [0]);
-        close (fds [1]);
-        execl ("/usr/bin/python3", "python3", script, "--data-dir", s_data_dir, "--port", "0",
-               "--log-level", "warning", (char *) NULL);
-        fprintf (stderr, "cannot exec /usr/bin/python3 %s\n", script);
-        _exit (127);
-    }
-    close (fds [1]);
-    //  Wait for the ready line, not for a while.
-    FILE *out = fdopen (fds [0], "r");
-    char line [256];
-    int port = -1;
-    while (out && fgets (line, sizeof line, out))
-        if (sscanf (line, "r5-devmongo ready port=%d", &port) == 1)
-            break;
-    //  Keep the pipe open (the server may write more); it closes at exit.
-    return port;
-}
-
-static void
-s_stop_devmongo (void)
-{
-    if (s_mongo_pid > 0) {
-        kill (s_mongo_pid, SIGTERM);
-        waitpid (s_mongo_pid, NULL, 0);
-    }
-    char command [300];
-    snprintf (command, sizeof command, "rm -rf '%s'", s_data_dir);
-    if (*s_data_dir && system (command) != 0)
-        fprintf (stderr, "cannot remove %s\n", s_data_dir);
-}
 
 //  ---------------------------------------------------------------------------
 //  A fake r5.resource: GetUsers from a table; one user can be deactivated
@@ -1086,30 +1036,14 @@ s_events_ready (void)
     s_free (&created);
 }
 
-static bool
-s_wait_workers (zactor_t *broker, const char *service)
-{
-    int64_t until = zclock_mono () + 10000;
-    while (zclock_mono () < until) {
-        zstr_sendx (broker, "WORKERS", service, NULL);
-        char *count = zstr_recv (broker);
-        bool ready = count && atoi (count) > 0;
-        zstr_free (&count);
-        if (ready)
-            return true;
-        zclock_sleep (10);
-    }
-    return false;
-}
-
 int
 main (void)
 {
     setvbuf (stdout, NULL, _IONBF, 0);
-    int port = s_start_devmongo ();
+    int port = r5_test_devmongo_start ("test_token_service");
     if (port <= 0) {
         fprintf (stderr, "FAIL: cannot start the dev server (deploy/devmongo/r5-devmongo)\n");
-        s_stop_devmongo ();
+        r5_test_devmongo_stop ();
         return 1;
     }
     char uri [256];
@@ -1146,7 +1080,7 @@ main (void)
     CHECK (resource_actor && token_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (token_actor && resource_actor
-    &&  s_wait_workers (broker, R5_SERVICE_TOKEN) && s_wait_workers (broker, R5_SERVICE_RESOURCE)) {
+    &&  r5_test_wait_workers (broker, R5_SERVICE_TOKEN) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)) {
         s_events_ready ();
         s_test_lifecycle ();
         s_test_pat_principal ();
@@ -1169,7 +1103,7 @@ main (void)
     zsock_destroy (&s_events);
     zstr_free (&endpoint);
     zactor_destroy (&broker);
-    s_stop_devmongo ();
+    r5_test_devmongo_stop ();
     if (s_failures)
         fprintf (stderr, "test_token_service: %d failure(s)\n", s_failures);
     else
