@@ -48,10 +48,6 @@ static int s_failures = 0;
 #define MALLORY "user000000000000000000d4"   //  another account
 
 //  ---------------------------------------------------------------------------
-//  The dev server
-
-
-//  ---------------------------------------------------------------------------
 //  A fake r5.resource: GetUsers from a table; one user can be deactivated
 
 static atomic_int s_alice_active = 1;
