@@ -398,23 +398,8 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
     BSON_APPEND_UTF8 (&filter, "kind", "pat");
-    if (after_id) {
-        //  Strictly after (created_at, _id) in newest-first order.
-        bson_t or, older, same, lt, id_lt;
-        BSON_APPEND_ARRAY_BEGIN (&filter, "$or", &or);
-        BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &older);
-        BSON_APPEND_DOCUMENT_BEGIN (&older, "created_at", &lt);
-        BSON_APPEND_DATE_TIME (&lt, "$lt", after_created_at);
-        bson_append_document_end (&older, &lt);
-        bson_append_document_end (&or, &older);
-        BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &same);
-        BSON_APPEND_DATE_TIME (&same, "created_at", after_created_at);
-        BSON_APPEND_DOCUMENT_BEGIN (&same, "_id", &id_lt);
-        BSON_APPEND_UTF8 (&id_lt, "$lt", after_id);
-        bson_append_document_end (&same, &id_lt);
-        bson_append_document_end (&or, &same);
-        bson_append_array_end (&filter, &or);
-    }
+    if (after_id)
+        r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
