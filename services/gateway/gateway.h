@@ -47,7 +47,6 @@ typedef struct {
 //  What each civetweb worker thread owns.
 typedef struct {
     r5_client_t *client;
-    uint64_t requests;
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;

@@ -392,9 +392,11 @@ gateway_graphql_executor_new (gateway_t *gw)
     memcpy (all, own, own_count * sizeof *all);
     memcpy (all + own_count, resources, resource_count * sizeof *all);
     gql_exec_options_t options = { .disable_introspection = !gw->config.introspection };
+    //  No access hooks: r5-resource enforces every decision (asking r5-authz)
+    //  on each call the resolvers make, so the executor needs none.
     char error [256] = "";
     gql_executor_t *executor = gql_executor_new (gw->schema, all, own_count + resource_count,
-                                                 gateway_resolvers_hooks (), &options, error, sizeof error);
+                                                 NULL, &options, error, sizeof error);
     free (all);
     if (!executor)
         r5_error (NULL, "cannot build the executor: %s", error);

@@ -454,14 +454,6 @@ gateway_resolvers (size_t *count)
     return s_resolvers;
 }
 
-static const gql_exec_hooks_t s_hooks = { NULL, NULL, NULL };
-
-const gql_exec_hooks_t *
-gateway_resolvers_hooks (void)
-{
-    return &s_hooks;
-}
-
 void
 gateway_resolvers_mask_errors (json_t *response)
 {

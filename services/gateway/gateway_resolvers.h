@@ -40,9 +40,6 @@ ProtobufCMessage *gateway_call (gateway_request_t *context, const char *service,
 //  The resolver table and its length.
 const gql_resolver_entry_t *gateway_resolvers (size_t *count);
 
-//  The hooks that apply r5's authorization model to every field and object.
-const gql_exec_hooks_t *gateway_resolvers_hooks (void);
-
 //  Replace the message of every INTERNAL error of a response by a generic one:
 //  internal details never reach clients (they are in the logs).
 void gateway_resolvers_mask_errors (json_t *response);
