@@ -1,13 +1,12 @@
 /*  r5_service: the broker-worker loop shared by every service.  */
 #include "r5_service.h"
 #include "r5_log.h"
-#include "r5_time.h"
 #include "r5_worker.h"
 
 #include <sodium.h>
 
-//  How long a receive waits before the loop looks at its pipe again.
-#define S_POLL_MS 100
+//  Longest a receive waits; the pipe and interrupts wake it sooner.
+#define S_WAIT_MS 1000
 
 void
 r5_service_actor (zsock_t *pipe, void *args)
@@ -27,24 +26,21 @@ r5_service_actor (zsock_t *pipe, void *args)
         service->state_destroy (&state);
         return;
     }
-    zpoller_t *poller = zpoller_new (pipe, NULL);
+    //  A command on the pipe wakes the receive at once.
+    r5_worker_watch (worker, pipe);
     zstr_send (pipe, "READY");
 
     while (!zsys_interrupted) {
-        if (zpoller_wait (poller, 0) == pipe) {
-            char *command = zstr_recv (pipe);
-            int terminate = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (terminate)
-                break;
-        }
-        r5_request_t *request = r5_worker_recv (worker, S_POLL_MS);
-        if (!request)
-            continue;
-        //  Work whose caller has given up is not started.
-        if (r5_request_deadline (request) && r5_request_deadline (request) < r5_now_ms ()) {
-            r5_debug (NULL, "dropping request past its deadline");
-            r5_request_destroy (&request);
+        //  Requests past their deadline never come out of r5_worker_recv.
+        r5_request_t *request = r5_worker_recv (worker, S_WAIT_MS);
+        if (!request) {
+            if (zsock_events (pipe) & ZMQ_POLLIN) {
+                char *command = zstr_recv (pipe);
+                bool terminate = !command || streq (command, "$TERM");
+                zstr_free (&command);
+                if (terminate)
+                    break;
+            }
             continue;
         }
         size_t reply_size = 0;
@@ -60,7 +56,6 @@ r5_service_actor (zsock_t *pipe, void *args)
             sodium_memzero (reply, reply_size);
         free (reply);
     }
-    zpoller_destroy (&poller);
     r5_worker_destroy (&worker);
     service->state_destroy (&state);
 }
