@@ -5,6 +5,7 @@
 #include "gateway_health.h"
 #include "gateway_integrations.h"
 #include "gateway_signin.h"
+#include "gateway_stack.h"
 #include "r5_log.h"
 
 #include <sodium.h>
@@ -34,6 +35,11 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
 {
     if (thread_type != 1)
         return NULL;
+    //  Every bound in request handling is sized for this stack (gateway_stack.h).
+    size_t stack = gateway_stack_size_of_this_thread ();
+    if (stack < GATEWAY_WORKER_STACK_BYTES)
+        r5_error (NULL, "worker thread stack is %zu bytes, below the %d bytes request handling is bounded for",
+                  stack, GATEWAY_WORKER_STACK_BYTES);
     gateway_t *gw = (gateway_t *) mg_get_user_data (ctx);
     gateway_thread_t *thread = calloc (1, sizeof *thread);
     thread->client = r5_client_new (gw->config.brokers);
