@@ -20,6 +20,10 @@ r5_rpc_call (r5_client_t *client, const char *service, const ProtobufCMessage *r
              const ProtobufCMessageDescriptor *reply_descriptor,
              int timeout_ms, bool idempotent, R5__Status *status)
 {
+    if (!client) {
+        *status = R5__STATUS__STATUS_UNAVAILABLE;
+        return NULL;
+    }
     size_t size;
     uint8_t *body = r5_rpc_pack (request, &size);
     if (!body) {

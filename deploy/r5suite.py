@@ -193,12 +193,17 @@ class Suite:
     def url(self, gateway=0):
         return 'http://127.0.0.1:%s' % self.gateways[gateway].fields['port']
 
+    def admin_url(self, gateway=0):
+        """Where /readyz and /metrics are served: the admin listener when there is one."""
+        port = self.gateways[gateway].fields.get('admin_port', '-1')
+        return 'http://127.0.0.1:%s' % port if port != '-1' else self.url(gateway)
+
     def wait_ready(self, timeout=30.0):
         """Poll /readyz until every service answers through the broker."""
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(self.url() + '/readyz', timeout=5) as response:
+                with urllib.request.urlopen(self.admin_url() + '/readyz', timeout=5) as response:
                     if response.status == 200:
                         return
             except OSError:

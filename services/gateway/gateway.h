@@ -17,12 +17,16 @@
 
 typedef struct {
     const char *listen;             //  civetweb listening_ports, e.g. "127.0.0.1:8080"
+    const char *admin_listen;       //  "" or where /metrics and /readyz are served instead
     int threads;                    //  civetweb worker threads: one per open keep-alive connection
     const char *brokers;
     const char *events;             //  broker XPUB endpoints for cache invalidation events
     const char *schema_file;        //  the SDL the gateway serves
     const char *web_root;           //  the web UI's static files ("" disables it)
     size_t max_body;
+    int request_timeout_ms;         //  longest wait for a request's headers, and for its body
+    int keep_alive_timeout_ms;      //  an idle keep-alive connection is closed after this
+    int max_json_depth;             //  deeper JSON from a client is refused with 400
     int rpc_timeout_ms;
     bool introspection;
     bool signup;
@@ -58,5 +62,8 @@ void gateway_destroy (gateway_t **self_p);
 
 //  The first TCP port the gateway listens on (useful with port 0 in tests).
 int gateway_port (gateway_t *self);
+
+//  The admin listener's first TCP port, or -1 when there is none.
+int gateway_admin_port (gateway_t *self);
 
 #endif

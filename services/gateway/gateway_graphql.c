@@ -2,6 +2,7 @@
 #include "gateway_graphql.h"
 #include "gateway_auth.h"
 #include "gateway_http.h"
+#include "gateway_json.h"
 #include "gateway_resolvers.h"
 #include "gateway_resources.h"
 #include "gateway_signin.h"
@@ -66,18 +67,18 @@ gateway_graphql_params_clear (gateway_graphql_params_t *params)
 }
 
 const char *
-gateway_graphql_params_parse (const char *body, size_t size, gateway_graphql_params_t *params)
+gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
+                              gateway_graphql_params_t *params)
 {
     memset (params, 0, sizeof *params);
-    json_error_t error;
-    json_t *json = json_loadb (body, size, JSON_REJECT_DUPLICATES, &error);
+    const char *problem = NULL;
+    json_t *json = gateway_json_parse (body, size, max_json_depth, &problem);
     json_t *query = json_object_get (json, "query");
     json_t *operation = json_object_get (json, "operationName");
     json_t *variables = json_object_get (json, "variables");
-    const char *problem = NULL;
-    //  jansson also refuses \u0000: a NUL would silently cut strings short later.
+    json_t *extensions = json_object_get (json, "extensions");
     if (!json)
-        problem = "request body is not valid JSON (NUL characters are not allowed)";
+        ;   //  problem says why
     else
     if (!json_is_object (json))
         problem = "body must be a JSON object with a query";
@@ -90,6 +91,9 @@ gateway_graphql_params_parse (const char *body, size_t size, gateway_graphql_par
     else
     if (variables && !json_is_object (variables) && !json_is_null (variables))
         problem = "variables must be an object or null";
+    else
+    if (extensions && !json_is_object (extensions) && !json_is_null (extensions))
+        problem = "extensions must be an object or null";
     if (!problem) {
         params->query = s_strdup_json (query);
         params->query_length = json_string_length (query);
@@ -111,13 +115,13 @@ s_read_post (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, gw->config.max_body, &size, &status);
+    char *body = gateway_http_read_body (conn, gw->config.max_body, gw->config.request_timeout_ms, &size, &status);
     if (!body) {
         s_send_request_error (conn, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
                               status == 413 ? "request body too large" : "cannot read request body", NULL, 0, NULL);
         return status;
     }
-    const char *problem = gateway_graphql_params_parse (body, size, params);
+    const char *problem = gateway_graphql_params_parse (body, size, gw->config.max_json_depth, params);
     free (body);
     if (problem) {
         s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
@@ -148,18 +152,26 @@ s_read_get (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t 
     buffer = malloc (length + 1);
     if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
         params->operation_name = strdup (buffer);
-    if (mg_get_var (query_string, length, "variables", buffer, length + 1) > 0) {
-        json_error_t error;
-        params->variables = json_loads (buffer, JSON_REJECT_DUPLICATES, &error);
-        if (!json_is_object (params->variables) && !json_is_null (params->variables)) {
+    //  variables and extensions: JSON objects (or null), depth-checked like a body.
+    static const char *s_json_parameters [] = { "variables", "extensions" };
+    for (int i = 0; i < 2; i++) {
+        int got_json = mg_get_var (query_string, length, s_json_parameters [i], buffer, length + 1);
+        if (got_json <= 0)
+            continue;
+        const char *problem = NULL;
+        json_t *value = gateway_json_parse (buffer, (size_t) got_json, gw->config.max_json_depth, &problem);
+        if (value && !json_is_object (value) && !json_is_null (value))
+            problem = i == 0 ? "variables must be a JSON object" : "extensions must be a JSON object";
+        if (problem) {
+            json_decref (value);
             free (buffer);
-            s_send_request_error (conn, 400, "BAD_REQUEST", "variables must be a JSON object", NULL, 0, NULL);
+            s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
             return 400;
         }
-        if (json_is_null (params->variables)) {
-            json_decref (params->variables);
-            params->variables = NULL;
-        }
+        if (i == 0 && json_is_object (value))
+            params->variables = value;
+        else
+            json_decref (value);
     }
     free (buffer);
     return 0;

@@ -16,9 +16,11 @@ typedef struct {
     json_t *variables;          //  an object or NULL
 } gateway_graphql_params_t;
 
-//  Read {query, operationName, variables} from a POST body. Returns NULL and
-//  fills params, or a constant message for a 400 answer (params left empty).
-const char *gateway_graphql_params_parse (const char *body, size_t size, gateway_graphql_params_t *params);
+//  Read {query, operationName, variables, extensions} from a POST body, no
+//  JSON nested deeper than max_json_depth. Returns NULL and fills params, or
+//  a constant message for a 400 answer (params left empty).
+const char *gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
+                                          gateway_graphql_params_t *params);
 void gateway_graphql_params_clear (gateway_graphql_params_t *params);
 
 int gateway_graphql_handle (struct mg_connection *conn, void *gateway);

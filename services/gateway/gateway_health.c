@@ -25,7 +25,7 @@ gateway_health_readyz (struct mg_connection *conn, void *gateway)
     int64_t deadline = r5_now_ms () + S_READY_TIMEOUT_MS;
     uint64_t ids [3];
     for (int i = 0; i < 3; i++)
-        ids [i] = r5_client_send (client, s_services [i], "", 0, deadline);
+        ids [i] = client ? r5_client_send (client, s_services [i], "", 0, deadline) : 0;
     json_t *services = json_object ();
     bool ready = true;
     for (int i = 0; i < 3; i++) {

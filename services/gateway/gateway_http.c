@@ -1,53 +1,113 @@
 /*  gateway_http: body reads, JSON responses, headers, cookies.  */
 #include "gateway_http.h"
+#include "r5_time.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-char *
-gateway_http_read_body (struct mg_connection *conn, size_t cap, size_t *size, int *status)
+//  Largest single read of a request body (see gateway_http_read_body).
+#define S_READ_PIECE 1024
+
+//  True when text is one or more digits and nothing else.
+static bool
+s_is_digits (const char *text)
+{
+    if (!*text)
+        return false;
+    for (; *text; text++)
+        if (*text < '0' || *text > '9')
+            return false;
+    return true;
+}
+
+int
+gateway_http_begin_request (struct mg_connection *conn)
 {
     const struct mg_request_info *info = mg_get_request_info (conn);
-    long long declared = info->content_length;
+    int lengths = 0, encodings = 0;
+    bool numeric = true;
+    for (int i = 0; i < info->num_headers; i++) {
+        const char *name = info->http_headers [i].name;
+        if (strcasecmp (name, "Content-Length") == 0) {
+            lengths++;
+            numeric &= s_is_digits (info->http_headers [i].value);
+        }
+        else
+        if (strcasecmp (name, "Transfer-Encoding") == 0)
+            encodings++;
+    }
+    if (lengths > 1 || encodings > 1 || (lengths && encodings) || !numeric) {
+        //  mg_send_http_error marks the connection to close: the bytes after
+        //  these headers are never read as another request.
+        mg_send_http_error (conn, 400, "ambiguous message framing: one Content-Length or one Transfer-Encoding");
+        return 400;
+    }
+    const char *method = info->request_method;
+    if (!strcmp (method, "GET") || !strcmp (method, "HEAD") || !strcmp (method, "POST"))
+        return 0;
+    const char *allow = "Allow: GET, HEAD, POST, OPTIONS\r\n";
+    if (!strcmp (method, "OPTIONS")) {
+        //  No CORS headers: browsers on other origins get no access.
+        mg_printf (conn, "HTTP/1.1 204 No Content\r\n%s\r\n", allow);
+        return 204;
+    }
+    json_t *body = json_pack ("{s:s}", "error", "method not allowed");
+    gateway_http_send_json (conn, 405, NULL, body, allow);
+    json_decref (body);
+    return 405;
+}
+
+char *
+gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms, size_t *size, int *status)
+{
+    int64_t deadline = r5_now_ms () + deadline_ms;
+    long long declared = mg_get_request_info (conn)->content_length;
     if (declared > (long long) cap) {
         *status = 413;
         return NULL;
     }
-    //  civetweb may hand the body over in pieces: read until the declared
-    //  length (or the end, for chunked bodies), never past the cap.
-    size_t capacity = declared >= 0 ? (size_t) declared + 1 : 16384;
+    //  Read until the declared length (or the end, for chunked bodies), never
+    //  past the cap, in small pieces: civetweb's mg_read waits until it has
+    //  all it was asked for, so a piece is what a trickling client can hold
+    //  a thread for past the deadline.
+    size_t capacity = declared >= 0 ? (size_t) declared + 1 : S_READ_PIECE + 1;
     char *buffer = malloc (capacity);
     size_t length = 0;
-    while (1) {
-        if (length + 1 >= capacity) {
+    *status = 0;
+    while (buffer && !*status && (declared < 0 || (long long) length < declared)) {
+        if (length + 1 >= capacity) {       //  chunked: grow toward the cap
             if (capacity > cap) {
-                free (buffer);
                 *status = 413;
-                return NULL;
+                break;
             }
             capacity = capacity * 2 > cap + 2 ? cap + 2 : capacity * 2;
-            buffer = realloc (buffer, capacity);
+            char *larger = realloc (buffer, capacity);
+            if (!larger)
+                break;
+            buffer = larger;
         }
-        int got = mg_read (conn, buffer + length, capacity - length - 1);
-        if (got < 0) {
-            free (buffer);
-            *status = 400;
-            return NULL;
-        }
+        size_t want = capacity - length - 1;
+        int got = mg_read (conn, buffer + length, want < S_READ_PIECE ? want : S_READ_PIECE);
         if (got == 0)
             break;
-        length += (size_t) got;
-        if (length > cap) {
-            free (buffer);
+        if (got < 0)
+            *status = 400;
+        else
+        if (r5_now_ms () > deadline)
+            *status = 408;
+        else
+        if ((length += (size_t) got) > cap)
             *status = 413;
-            return NULL;
-        }
     }
-    if (declared >= 0 && (long long) length != declared) {
-        free (buffer);
+    if (buffer && !*status && declared >= 0 && (long long) length != declared)
         *status = 400;
+    if (!buffer || *status) {
+        free (buffer);
+        if (!*status)
+            *status = 503;          //  out of memory: the client may try again
         return NULL;
     }
     buffer [length] = 0;

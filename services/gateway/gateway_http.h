@@ -7,11 +7,21 @@
 #include <jansson.h>
 #include <stddef.h>
 
+//  civetweb's begin_request callback, before any handler or the static tree:
+//  - a request whose framing is ambiguous (Content-Length with
+//    Transfer-Encoding, repeated or non-numeric Content-Length, repeated
+//    Transfer-Encoding) gets 400 and its connection is closed, so nothing
+//    can be smuggled behind it;
+//  - methods other than GET, HEAD and POST get 405 (OPTIONS: 204), so
+//    civetweb's WebDAV and PUT/DELETE never run.
+//  Returns 0 to let civetweb go on, or the status it answered.
+int gateway_http_begin_request (struct mg_connection *conn);
+
 //  Read the whole body, in a loop, up to cap bytes. Returns a malloc'd,
 //  NUL-terminated buffer (size in *size), or NULL with *status set: 413 when
 //  the body is over the cap, 400 when it ended early or was not readable,
-//  411 when chunked bodies exceed the cap as well.
-char *gateway_http_read_body (struct mg_connection *conn, size_t cap, size_t *size, int *status);
+//  408 when it took longer than deadline_ms to arrive.
+char *gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms, size_t *size, int *status);
 
 //  Send a JSON document with status and content type; extra_headers is NULL
 //  or "Name: value\r\n" lines. Steals nothing: the caller still owns body.

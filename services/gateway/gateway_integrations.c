@@ -1,6 +1,7 @@
 /*  gateway_integrations: inbound alerts.  */
 #include "gateway_integrations.h"
 #include "gateway_http.h"
+#include "gateway_json.h"
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -46,18 +47,18 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, S_MAX_BODY, &size, &status);
+    char *body = gateway_http_read_body (conn, S_MAX_BODY, gw->config.request_timeout_ms, &size, &status);
     if (!body) {
         gateway_http_send_error (conn, status, status == 413 ? "alert too large" : "cannot read request body");
         return status;
     }
-    json_error_t error;
-    json_t *json = size ? json_loadb (body, size, JSON_REJECT_DUPLICATES, &error) : json_object ();
+    const char *problem = "body must be a JSON object: {title, description, urgency: HIGH|LOW}";
+    json_t *json = size ? gateway_json_parse (body, size, gw->config.max_json_depth, &problem) : json_object ();
     free (body);
     const char *urgency = gateway_json_string (json, "urgency", "HIGH");
     if (!json_is_object (json) || (strcmp (urgency, "HIGH") != 0 && strcmp (urgency, "LOW") != 0)) {
         json_decref (json);
-        gateway_http_send_error (conn, 400, "body must be a JSON object: {title, description, urgency: HIGH|LOW}");
+        gateway_http_send_error (conn, 400, problem);
         return 400;
     }
     char request_id [17];

@@ -15,6 +15,7 @@ typedef struct _gateway_events_t gateway_events_t;
 struct _gateway_t {
     gateway_config_t config;
     struct mg_context *civetweb;
+    struct mg_context *admin;       //  the admin listener, or NULL
     gql_schema_t *schema;
     gql_executor_t *executor;
     char *schema_sdl;               //  served at /schema.graphql
@@ -30,12 +31,10 @@ struct _gateway_t {
     atomic_uint_fast64_t cache_misses;
 };
 
-//  The calling civetweb thread's own state.
-static inline gateway_thread_t *
-gateway_thread (struct mg_connection *conn)
-{
-    return (gateway_thread_t *) mg_get_thread_pointer (conn);
-}
+//  The calling civetweb thread's own state. Its broker client is made on the
+//  thread's first request, so threads that only ever hold idle connections
+//  own no sockets; client is NULL only if that fails.
+gateway_thread_t *gateway_thread (struct mg_connection *conn);
 
 //  A request id for logs and for the services: 16 hex characters.
 void gateway_request_id (char out [17]);

@@ -3,6 +3,7 @@
 #include "gateway_events.h"
 #include "gateway_graphql.h"
 #include "gateway_health.h"
+#include "gateway_http.h"
 #include "gateway_integrations.h"
 #include "gateway_signin.h"
 #include "gateway_stack.h"
@@ -10,6 +11,9 @@
 
 #include <sodium.h>
 #include <stdio.h>
+
+//  Worker threads of the admin listener: operators and probes only.
+#define S_ADMIN_THREADS 4
 
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
@@ -28,8 +32,8 @@ gateway_request_id (char out [17])
     sodium_bin2hex (out, 17, bytes, sizeof bytes);
 }
 
-//  civetweb calls this in every thread it starts; worker threads (type 1)
-//  get their own broker client, so no socket is shared between threads.
+//  civetweb calls this in every thread it starts; each worker thread (type 1)
+//  gets state of its own, so no socket is shared between threads.
 static void *
 s_init_thread (const struct mg_context *ctx, int thread_type)
 {
@@ -40,11 +44,19 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
     if (stack < GATEWAY_WORKER_STACK_BYTES)
         r5_error (NULL, "worker thread stack is %zu bytes, below the %d bytes request handling is bounded for",
                   stack, GATEWAY_WORKER_STACK_BYTES);
-    gateway_t *gw = (gateway_t *) mg_get_user_data (ctx);
-    gateway_thread_t *thread = calloc (1, sizeof *thread);
-    thread->client = r5_client_new (gw->config.brokers);
-    if (!thread->client)
-        r5_error (NULL, "cannot create broker client for %s", gw->config.brokers);
+    return calloc (1, sizeof (gateway_thread_t));
+}
+
+gateway_thread_t *
+gateway_thread (struct mg_connection *conn)
+{
+    gateway_thread_t *thread = (gateway_thread_t *) mg_get_thread_pointer (conn);
+    if (!thread->client) {
+        gateway_t *gw = (gateway_t *) mg_get_user_data (mg_get_context (conn));
+        thread->client = r5_client_new (gw->config.brokers);
+        if (!thread->client)
+            r5_error (NULL, "cannot create broker client for %s", gw->config.brokers);
+    }
     return thread;
 }
 
@@ -87,6 +99,57 @@ s_read_file (const char *path, size_t *size)
     return text;
 }
 
+//  Start one civetweb context on listen with the given worker threads, serving
+//  web_root's files when it is set. NULL with one line in error.
+static struct mg_context *
+s_start (gateway_t *self, const char *listen, int thread_count, const char *web_root,
+         char *error, size_t error_size)
+{
+    char threads [16], request_timeout [16], keep_alive_timeout [16];
+    snprintf (threads, sizeof threads, "%d", thread_count);
+    snprintf (request_timeout, sizeof request_timeout, "%d", self->config.request_timeout_ms);
+    snprintf (keep_alive_timeout, sizeof keep_alive_timeout, "%d", self->config.keep_alive_timeout_ms);
+    const char *options [32];
+    int n = 0;
+    options [n++] = "listening_ports";       options [n++] = listen;
+    options [n++] = "num_threads";           options [n++] = threads;
+    options [n++] = "enable_keep_alive";     options [n++] = "yes";
+    //  A connection holds a worker thread while it is open, so idle and slow
+    //  clients are cut off soon: headers (and again the body) must arrive
+    //  within the request timeout, and an idle keep-alive connection closes.
+    options [n++] = "request_timeout_ms";    options [n++] = request_timeout;
+    options [n++] = "keep_alive_timeout_ms"; options [n++] = keep_alive_timeout;
+    options [n++] = "listen_backlog";        options [n++] = "1024";
+    options [n++] = "tcp_nodelay";           options [n++] = "1";
+    //  Every answer states its own type; nothing is sniffed or framed.
+    options [n++] = "additional_header";
+    options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+                    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    if (web_root && *web_root) {
+        options [n++] = "document_root";     options [n++] = web_root;
+        options [n++] = "enable_directory_listing"; options [n++] = "no";
+        //  Revalidate (ETag) every time, so an upgrade's pages take effect at once.
+        options [n++] = "static_file_cache_control"; options [n++] = "no-cache";
+    }
+    options [n] = NULL;
+
+    struct mg_callbacks callbacks = { 0 };
+    callbacks.begin_request = gateway_http_begin_request;
+    callbacks.init_thread = s_init_thread;
+    callbacks.exit_thread = s_exit_thread;
+    callbacks.log_message = s_log_message;
+    struct mg_init_data init = { .callbacks = &callbacks, .user_data = self, .configuration_options = options };
+    struct mg_error_data start_error = { 0 };
+    char start_text [256] = "";
+    start_error.text = start_text;
+    start_error.text_buffer_size = sizeof start_text;
+    struct mg_context *context = mg_start2 (&init, &start_error);
+    if (!context)
+        snprintf (error, error_size, "cannot listen on %s: %s", listen, start_text);
+    return context;
+}
+
 gateway_t *
 gateway_new (const gateway_config_t *config, char *error, size_t error_size)
 {
@@ -111,49 +174,31 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
         snprintf (error, error_size, "cannot build the executor for %s", config->schema_file);
         goto fail;
     }
+    //  One ZeroMQ socket per worker thread at most, plus the event subscriber;
+    //  set before the first socket creates the context.
+    zsys_set_max_sockets ((size_t) config->threads + S_ADMIN_THREADS + 64);
+    r5_client_t *probe = r5_client_new (config->brokers);
+    if (!probe) {
+        snprintf (error, error_size, "cannot use broker endpoints '%s'", config->brokers ? config->brokers : "");
+        goto fail;
+    }
+    r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->events = gateway_events_new (config->events, self->cache);
     self->login_by_email = gateway_throttle_new (S_LOGIN_FAILURES_PER_EMAIL, S_LOGIN_WINDOW_SECONDS);
     self->login_by_ip = gateway_throttle_new (S_LOGIN_FAILURES_PER_IP, S_LOGIN_WINDOW_SECONDS);
 
-    char threads [16];
-    snprintf (threads, sizeof threads, "%d", config->threads);
-    const char *options [32];
-    int n = 0;
-    options [n++] = "listening_ports";       options [n++] = config->listen;
-    options [n++] = "num_threads";           options [n++] = threads;
-    options [n++] = "enable_keep_alive";     options [n++] = "yes";
-    options [n++] = "keep_alive_timeout_ms"; options [n++] = "30000";
-    options [n++] = "request_timeout_ms";    options [n++] = "30000";
-    options [n++] = "listen_backlog";        options [n++] = "1024";
-    options [n++] = "tcp_nodelay";           options [n++] = "1";
-    //  Every answer states its own type; nothing is sniffed or framed.
-    options [n++] = "additional_header";
-    options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
-                    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-    if (config->web_root && *config->web_root) {
-        options [n++] = "document_root";     options [n++] = config->web_root;
-        options [n++] = "enable_directory_listing"; options [n++] = "no";
-        //  Revalidate (ETag) every time, so an upgrade's pages take effect at once.
-        options [n++] = "static_file_cache_control"; options [n++] = "no-cache";
-    }
-    options [n] = NULL;
-
-    struct mg_callbacks callbacks = { 0 };
-    callbacks.init_thread = s_init_thread;
-    callbacks.exit_thread = s_exit_thread;
-    callbacks.log_message = s_log_message;
-    struct mg_init_data init = { .callbacks = &callbacks, .user_data = self, .configuration_options = options };
-    struct mg_error_data start_error = { 0 };
-    char start_text [256] = "";
-    start_error.text = start_text;
-    start_error.text_buffer_size = sizeof start_text;
-    self->civetweb = mg_start2 (&init, &start_error);
-    if (!self->civetweb) {
-        snprintf (error, error_size, "cannot listen on %s: %s", config->listen, start_text);
+    self->civetweb = s_start (self, config->listen, config->threads, config->web_root, error, error_size);
+    if (!self->civetweb)
         goto fail;
+    //  With an admin listener, what only operators need is served there alone.
+    bool admin_apart = config->admin_listen && *config->admin_listen;
+    if (admin_apart) {
+        self->admin = s_start (self, config->admin_listen, S_ADMIN_THREADS, NULL, error, error_size);
+        if (!self->admin)
+            goto fail;
     }
+    struct mg_context *operators = admin_apart ? self->admin : self->civetweb;
     mg_set_request_handler (self->civetweb, "/graphql$", gateway_graphql_handle, self);
     mg_set_request_handler (self->civetweb, "/schema.graphql$", gateway_graphql_schema, self);
     mg_set_request_handler (self->civetweb, "/auth/signup$", gateway_signin_signup, self);
@@ -161,8 +206,10 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     mg_set_request_handler (self->civetweb, "/auth/logout$", gateway_signin_logout, self);
     mg_set_request_handler (self->civetweb, "/integrations/", gateway_integrations_handle, self);
     mg_set_request_handler (self->civetweb, "/healthz$", gateway_health_healthz, self);
-    mg_set_request_handler (self->civetweb, "/readyz$", gateway_health_readyz, self);
-    mg_set_request_handler (self->civetweb, "/metrics$", gateway_health_metrics, self);
+    if (admin_apart)
+        mg_set_request_handler (self->admin, "/healthz$", gateway_health_healthz, self);
+    mg_set_request_handler (operators, "/readyz$", gateway_health_readyz, self);
+    mg_set_request_handler (operators, "/metrics$", gateway_health_metrics, self);
     return self;
 
 fail:
@@ -178,6 +225,8 @@ gateway_destroy (gateway_t **self_p)
     gateway_t *self = *self_p;
     if (self->civetweb)
         mg_stop (self->civetweb);
+    if (self->admin)
+        mg_stop (self->admin);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     gateway_throttle_destroy (&self->login_by_email);
@@ -189,10 +238,23 @@ gateway_destroy (gateway_t **self_p)
     *self_p = NULL;
 }
 
+//  The first TCP port a civetweb context listens on, or -1.
+static int
+s_port (struct mg_context *context)
+{
+    struct mg_server_port ports [4];
+    int count = context ? mg_get_server_ports (context, 4, ports) : 0;
+    return count > 0 ? ports [0].port : -1;
+}
+
 int
 gateway_port (gateway_t *self)
 {
-    struct mg_server_port ports [4];
-    int count = mg_get_server_ports (self->civetweb, 4, ports);
-    return count > 0 ? ports [0].port : -1;
+    return s_port (self->civetweb);
+}
+
+int
+gateway_admin_port (gateway_t *self)
+{
+    return s_port (self->admin);
 }

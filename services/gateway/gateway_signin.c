@@ -2,6 +2,7 @@
 #include "gateway_signin.h"
 #include "gateway_auth.h"
 #include "gateway_http.h"
+#include "gateway_json.h"
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -50,18 +51,18 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, S_MAX_AUTH_BODY, &size, &status);
+    char *body = gateway_http_read_body (conn, S_MAX_AUTH_BODY, gw->config.request_timeout_ms, &size, &status);
     if (!body) {
         gateway_http_send_error (conn, status, status == 413 ? "request body too large" : "cannot read request body");
         return NULL;
     }
-    json_error_t error;
-    json_t *json = json_loadb (body, size, JSON_REJECT_DUPLICATES, &error);
+    const char *problem = "body must be a JSON object";
+    json_t *json = gateway_json_parse (body, size, gw->config.max_json_depth, &problem);
     sodium_memzero (body, size);
     free (body);
     if (!json_is_object (json)) {
         json_decref (json);
-        gateway_http_send_error (conn, 400, "body must be a JSON object");
+        gateway_http_send_error (conn, 400, problem);
         return NULL;
     }
     return json;

@@ -7,11 +7,15 @@
 
 static const r5_config_key_t s_keys [] = {
     { "listen", "127.0.0.1:8080", "address:port to serve HTTP on (TLS is terminated in front, see deploy/)", false },
-    { "threads", "64", "HTTP worker threads: one per open keep-alive connection", false },
+    { "admin_listen", "", "address:port for /metrics and /readyz alone (then not served on listen); empty: served on listen", false },
+    { "threads", "1024", "HTTP worker threads: one per open connection, so the most connections served at once", false },
+    { "request_timeout_ms", "10000", "longest a client may take to send a request's headers, and again its body (then 408 or closed)", false },
+    { "keep_alive_timeout_ms", "5000", "an idle keep-alive connection is closed after this", false },
     { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated broker event endpoints (XPUB side) for cache invalidation", false },
     { "schema_file", R5_SCHEMA_FILE, "the GraphQL schema (SDL) to serve", false },
     { "web_root", R5_WEB_ROOT, "directory of the web UI's files; empty disables the UI", false },
     { "max_body_bytes", "1048576", "largest accepted request body (413 above it)", false },
+    { "max_json_depth", "64", "deepest nesting of arrays and objects accepted in a JSON body or parameter (400 above it)", false },
     { "rpc_timeout_ms", "5000", "deadline of each call to a service", false },
     { "introspection", "true", "answer __schema and __type queries", false },
     { "signup", "true", "allow POST /auth/signup to create accounts", false },
@@ -28,9 +32,12 @@ main (int argc, char *argv [])
 {
     r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
     char error [256];
-    int64_t threads, max_body, rpc_timeout, cache_seconds;
-    if (r5_config_int (config, "threads", 1, 4096, &threads, error, sizeof error)
+    int64_t threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds;
+    if (r5_config_int (config, "threads", 1, 16384, &threads, error, sizeof error)
+    ||  r5_config_int (config, "request_timeout_ms", 100, 600000, &request_timeout, error, sizeof error)
+    ||  r5_config_int (config, "keep_alive_timeout_ms", 0, 600000, &keep_alive_timeout, error, sizeof error)
     ||  r5_config_int (config, "max_body_bytes", 1024, 64 * 1024 * 1024, &max_body, error, sizeof error)
+    ||  r5_config_int (config, "max_json_depth", 1, 512, &max_json_depth, error, sizeof error)
     ||  r5_config_int (config, "rpc_timeout_ms", 10, 600000, &rpc_timeout, error, sizeof error)
     ||  r5_config_int (config, "verdict_cache_seconds", 0, 3600, &cache_seconds, error, sizeof error)) {
         fprintf (stderr, "r5-gateway: %s\n", error);
@@ -38,12 +45,16 @@ main (int argc, char *argv [])
     }
     gateway_config_t gateway_config = {
         .listen = r5_config_get (config, "listen"),
+        .admin_listen = r5_config_get (config, "admin_listen"),
         .threads = (int) threads,
         .brokers = r5_config_get (config, "brokers"),
         .events = r5_config_get (config, "events_subscribe"),
         .schema_file = r5_config_get (config, "schema_file"),
         .web_root = r5_config_get (config, "web_root"),
+        .request_timeout_ms = (int) request_timeout,
+        .keep_alive_timeout_ms = (int) keep_alive_timeout,
         .max_body = (size_t) max_body,
+        .max_json_depth = (int) max_json_depth,
         .rpc_timeout_ms = (int) rpc_timeout,
         .introspection = r5_config_bool (config, "introspection"),
         .signup = r5_config_bool (config, "signup"),
@@ -59,7 +70,7 @@ main (int argc, char *argv [])
         return 1;
     }
     r5_info (NULL, "listening on %s (port %d)", gateway_config.listen, gateway_port (gateway));
-    printf ("r5-gateway ready port=%d\n", gateway_port (gateway));
+    printf ("r5-gateway ready port=%d admin_port=%d\n", gateway_port (gateway), gateway_admin_port (gateway));
     fflush (stdout);
     //  czmq's signal handler sets zsys_interrupted on SIGINT/SIGTERM.
     while (!zsys_interrupted)

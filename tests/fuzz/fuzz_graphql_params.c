@@ -2,6 +2,7 @@
     (JSON with query, operationName, variables), then the query through the
     parser — what any client can send before authentication matters. */
 #include "gateway_graphql.h"
+#include "gateway_json.h"
 #include "gql_parser.h"
 
 #include <stdint.h>
@@ -11,7 +12,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     gateway_graphql_params_t params;
-    if (gateway_graphql_params_parse ((const char *) data, size, &params) == NULL) {
+    if (gateway_graphql_params_parse ((const char *) data, size, GATEWAY_JSON_DEFAULT_MAX_DEPTH, &params) == NULL) {
         gql_error_t error;
         gql_document_t *document = gql_parse (params.query, params.query_length, NULL, &error);
         gql_document_destroy (&document);
