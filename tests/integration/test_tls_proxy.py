@@ -100,6 +100,11 @@ class TlsProxyTest(unittest.TestCase):
                                       'variables': {'id': created['personalAccessToken']['id']}}, session).json()
         self.assertEqual(used['data']['personalAccessToken']['lastUsedIp'], '127.0.0.1')
 
+    def test_operator_endpoints_are_not_public(self):
+        self.assertEqual(self.call('/metrics').status, 404)
+        self.assertEqual(self.call('/readyz').status, 404)
+        self.assertEqual(self.call('/healthz').status, 200)
+
 
 if __name__ == '__main__':
     unittest.main()
