@@ -52,7 +52,7 @@ main (int argc, char *argv [])
     limits.max_tokens = 1000000;        //  measure the engine, not the request limits
     limits.max_aliases = 100000;
     for (int i = 3; i < argc; i++) {
-        size_t size;
+        size_t size = 0;
         char *text = s_slurp (argv [i], &size);
         long runs = 0;
         int valid = -2;

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Longest text printed: far past any document the parser accepts. */
+#define GQL_PRINT_MAX ((size_t) 1 << 30)
+
 /* A growable string; `failed` is sticky so callers check once at the end. */
 typedef struct {
     char *buf;
@@ -16,8 +19,11 @@ typedef struct {
 static void
 s_put(s_buf_t *b, const char *data, size_t n)
 {
-    if (b->failed)
+    /* The bound also lets the compiler see that cap cannot overflow. */
+    if (b->failed || n > GQL_PRINT_MAX - b->len) {
+        b->failed = true;
         return;
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n + 1)
