@@ -19,6 +19,7 @@
 #include "r5_rpc.h"
 #include "r5_scope.h"
 #include "r5_time.h"
+#include "r5_update.h"
 #include "r5/resource.pb-c.h"
 #include "r5/token.pb-c.h"
 #include "token_audit.h"
@@ -715,10 +716,6 @@ s_on_update (s_call_t *call)
         s_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
-    if (!description && !update->set_scopes) {
-        s_fail (call, R5__STATUS__STATUS_BAD_INPUT, "nothing to update: give a description or scopes");
-        return;
-    }
     token_record_t before, after;
     R5__Status status = token_store_update (self->store, update->id, principal->user_id,
                                             principal->account_id, description,
@@ -1057,6 +1054,10 @@ token_server_handle (void *state, const uint8_t *body, size_t size,
             if (!call.deadline)
                 call.deadline = request->meta->deadline_unix_ms;
         }
+        //  The one rule for partial updates (r5_update.h), before any lookup.
+        if (r5_update_is_empty (&request->base))
+            s_fail (&call, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
+        else
         switch (request->body_case) {
             case R5__TOKEN_REQUEST__BODY_VERIFY:         s_on_verify (&call); break;
             case R5__TOKEN_REQUEST__BODY_CREATE:         s_on_create (&call); break;
