@@ -9,6 +9,7 @@
 #include "gql_parser.h"
 #include "gql_validate.h"
 #include "r5_log.h"
+#include "r5_rpc.h"
 
 #include <strings.h>
 
@@ -415,7 +416,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
     gateway_t *gw = (gateway_t *) gateway;
     //  The SDL says what introspection says: off together.
     if (!gw->config.introspection) {
-        s_send_request_error (conn, 404, "NOT_FOUND", "not found", NULL, 0, NULL);
+        s_send_request_error (conn, 404, "NOT_FOUND", R5_NOT_FOUND_MESSAGE, NULL, 0, NULL);
         return 404;
     }
     char request_id [17];

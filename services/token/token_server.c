@@ -30,7 +30,7 @@
 
 //  The one answer to every failed verification, whatever the cause.
 #define S_UNAUTHENTICATED "invalid or expired token"
-#define S_NOT_FOUND "token not found"
+#define S_NOT_FOUND R5_NOT_FOUND_MESSAGE
 
 struct _token_server_t {
     uint8_t pepper [R5_PEPPER_SIZE];
@@ -235,13 +235,14 @@ s_session_principal (s_call_t *call)
     return principal;
 }
 
-//  A token id from a request: BAD_INPUT unless well formed.
+//  A token id from a request: NOT_FOUND unless well formed (an id no token
+//  can have names no token, as r5-resource answers for its ids).
 static bool
 s_check_id (s_call_t *call, const char *id)
 {
     if (token_input_is_id (id))
         return true;
-    s_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid token id");
+    s_fail (call, R5__STATUS__STATUS_NOT_FOUND, S_NOT_FOUND);
     return false;
 }
 
