@@ -276,7 +276,9 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     }
     gql_validation_error_t *errors = NULL;
     size_t error_count = 0;
-    int valid = gql_validate (gw->schema, document, &errors, &error_count);
+    //  Suggestions spell out the schema: off whenever introspection is.
+    gql_validate_options_t validate_options = { .hide_suggestions = !gw->config.introspection };
+    int valid = gql_validate_with (gw->schema, document, &validate_options, &errors, &error_count);
     if (valid != 0) {
         json_t *list = json_array ();
         for (size_t i = 0; i < error_count; i++) {
