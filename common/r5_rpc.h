@@ -34,6 +34,11 @@ ProtobufCMessage *r5_rpc_call (r5_client_t *client, const char *service,
 void r5_rpc_meta_init (R5__RequestMeta *meta, const char *caller, const char *request_id,
                        int timeout_ms);
 
+//  The one message of NOT_FOUND, whatever the cause: a missing object, another
+//  account's, one the caller may not see, another user's own. Clients cannot
+//  tell them apart by the text; the cause goes to the debug log only.
+#define R5_NOT_FOUND_MESSAGE "not found"
+
 //  The lowercase name of a status ("not found"), for logs.
 const char *r5_status_name (R5__Status status);
 

@@ -127,9 +127,24 @@ r5_pepper_load (const char *hex, const char *path, int create,
         snprintf (error, error_size, "cannot open pepper file %s: %s", path, strerror (errno));
         return -1;
     }
+    //  The pepper is the key of every digest: a file others may read is made
+    //  private, and one that cannot be made private (not ours) is refused.
     struct stat info;
-    if (fstat (fd, &info) == 0 && (info.st_mode & 077))
-        fprintf (stderr, "warning: pepper file %s is readable by others; chmod 600 it\n", path);
+    if (fstat (fd, &info) != 0) {
+        snprintf (error, error_size, "cannot stat pepper file %s: %s", path, strerror (errno));
+        close (fd);
+        return -1;
+    }
+    if (info.st_mode & 077) {
+        if (fchmod (fd, info.st_mode & 0700) != 0) {
+            snprintf (error, error_size, "pepper file %s is open to others and cannot be made private (%s): "
+                      "chmod 600 it", path, strerror (errno));
+            close (fd);
+            return -1;
+        }
+        fprintf (stderr, "warning: pepper file %s was open to others (mode %03o): made private (%03o)\n",
+                 path, (unsigned) (info.st_mode & 0777), (unsigned) (info.st_mode & 0700));
+    }
     char buffer [256];
     ssize_t size = read (fd, buffer, sizeof buffer);
     close (fd);

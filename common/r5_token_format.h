@@ -43,8 +43,9 @@ void r5_token_hint (const char *value, char hint [R5_TOKEN_HINT_SIZE]);
 
 //  Load the pepper: from hex (64 characters) if given, else from the file
 //  (32 raw bytes or 64 hex characters). When create is true and the file does
-//  not exist, make it with mode 0600 from the CSPRNG. Returns 0 or -1 with one
-//  line in error.
+//  not exist, make it with mode 0600 from the CSPRNG. A file that group or
+//  others may use is made private (0600 at most), or refused when it cannot be.
+//  Returns 0 or -1 with one line in error.
 int r5_pepper_load (const char *hex, const char *path, int create,
                     uint8_t pepper [R5_PEPPER_SIZE], char *error, size_t error_size);
 

@@ -16,6 +16,7 @@ import re
 import secrets
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -27,6 +28,27 @@ READY = re.compile(rb'^(r5-[a-z]+) ready\b(.*)$')
 
 class SuiteError(RuntimeError):
     pass
+
+
+def private_dir(path):
+    """Make path a directory only its owner may use (0700), whatever the
+    umask; an existing one loses every permission of group and others."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
+
+
+def private_log(path):
+    """A log file opened for appending, 0600 whatever the umask (an existing
+    one is tightened): logs carry emails, ids and addresses."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, 'ab')
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -45,7 +67,7 @@ class Process:
     def __init__(self, name, argv, env, log_path, timeout=30.0):
         self.name = name
         self.log_path = log_path
-        self.log = open(log_path, 'ab')
+        self.log = private_log(log_path)
         self.popen = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=self.log,
                                       stdin=subprocess.DEVNULL, start_new_session=True,
                                       preexec_fn=_die_with_parent)
@@ -121,7 +143,10 @@ class Suite:
         self.processes = []
         self.brokers = []
         self.gateways = []
-        os.makedirs(os.path.join(self.data_dir, 'logs'), exist_ok=True)
+        # The data directory holds the pepper, the dev MongoDB's files and the
+        # logs: its owner's alone (each program also sets the modes of its files).
+        private_dir(self.data_dir)
+        private_dir(os.path.join(self.data_dir, 'logs'))
 
     def binary(self, name):
         path = os.path.join(self.build_dir, 'services', name.replace('r5-', ''), name)

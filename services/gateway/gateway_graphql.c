@@ -10,6 +10,7 @@
 #include "gql_parser.h"
 #include "gql_validate.h"
 #include "r5_log.h"
+#include "r5_rpc.h"
 
 #include <strings.h>
 
@@ -287,7 +288,9 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     }
     gql_validation_error_t *errors = NULL;
     size_t error_count = 0;
-    int valid = gql_validate (gw->schema, document, &errors, &error_count);
+    //  Suggestions spell out the schema: off whenever introspection is.
+    gql_validate_options_t validate_options = { .hide_suggestions = !gw->config.introspection };
+    int valid = gql_validate_with (gw->schema, document, &validate_options, &errors, &error_count);
     if (valid != 0) {
         json_t *list = json_array ();
         for (size_t i = 0; i < error_count; i++) {
@@ -427,7 +430,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
     gateway_t *gw = (gateway_t *) gateway;
     //  The SDL says what introspection says: off together.
     if (!gw->config.introspection) {
-        s_send_request_error (conn, 404, "NOT_FOUND", "not found", NULL, 0, NULL);
+        s_send_request_error (conn, 404, "NOT_FOUND", R5_NOT_FOUND_MESSAGE, NULL, 0, NULL);
         return 404;
     }
     char request_id [17];

@@ -253,7 +253,7 @@ s_enum (const char **names, int count, const char *name)
 
 static int
 s_get_one (const gql_resolve_info_t *info, size_t count, json_t **results, gql_field_error_t *errors,
-           R5__ResourceType type, const char *what)
+           R5__ResourceType type)
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
@@ -272,7 +272,7 @@ s_get_one (const gql_resolve_info_t *info, size_t count, json_t **results, gql_f
     json_decref (list);
     //  Missing, of another account, or not visible: all answer the same.
     if (!object) {
-        gql_field_error_set (&errors [0], "NOT_FOUND", "%s not found", what);
+        gateway_field_error (&errors [0], R5__STATUS__STATUS_NOT_FOUND, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
         goto failed;
     }
     for (size_t i = 0; i < count; i++)
@@ -333,7 +333,7 @@ static int
 s_query_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
               gql_field_error_t *errors)
 {
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS, "user");
+    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS);
 }
 
 static int
@@ -347,7 +347,7 @@ static int
 s_query_team (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
               gql_field_error_t *errors)
 {
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_TEAMS, "team");
+    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_TEAMS);
 }
 
 static int
@@ -361,7 +361,7 @@ static int
 s_query_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
                   gql_field_error_t *errors)
 {
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, "incident");
+    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS);
 }
 
 static int
@@ -371,12 +371,12 @@ s_query_incidents (const gql_resolve_info_t *info, json_t *const *parents, size_
     return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS);
 }
 
-#define S_QUERY_PAIR(one, many, type, what) \
+#define S_QUERY_PAIR(one, many, type) \
 static int \
 one (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
      gql_field_error_t *errors) \
 { \
-    return s_get_one (info, count, results, errors, type, what); \
+    return s_get_one (info, count, results, errors, type); \
 } \
 static int \
 many (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
@@ -385,9 +385,9 @@ many (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json
     return s_list (info, count, results, errors, type); \
 }
 
-S_QUERY_PAIR (s_query_policy, s_query_policies, R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES, "escalation policy")
-S_QUERY_PAIR (s_query_schedule, s_query_schedules, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, "schedule")
-S_QUERY_PAIR (s_query_integration, s_query_integrations, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, "integration")
+S_QUERY_PAIR (s_query_policy, s_query_policies, R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES)
+S_QUERY_PAIR (s_query_schedule, s_query_schedules, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
+S_QUERY_PAIR (s_query_integration, s_query_integrations, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS)
 
 static int
 s_query_contact_methods (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,

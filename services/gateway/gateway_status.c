@@ -1,4 +1,5 @@
 #include "gateway_status.h"
+#include "r5_rpc.h"
 
 //  Indexed by R5__Status.
 static const gateway_status_t s_table [] = {
@@ -7,7 +8,9 @@ static const gateway_status_t s_table [] = {
     [R5__STATUS__STATUS_UNAUTHENTICATED]   = { "UNAUTHENTICATED", 401, "authentication required", 1 },
     [R5__STATUS__STATUS_FORBIDDEN]         = { "FORBIDDEN", 403, "not allowed", 0 },
     [R5__STATUS__STATUS_SCOPE_MISSING]     = { "SCOPE_MISSING", 403, "the token lacks the required scope", 0 },
-    [R5__STATUS__STATUS_NOT_FOUND]         = { "NOT_FOUND", 404, "not found", 0 },
+    //  Masked: one text whatever the service said (missing, hidden, another
+    //  account's or another user's must read alike).
+    [R5__STATUS__STATUS_NOT_FOUND]         = { "NOT_FOUND", 404, R5_NOT_FOUND_MESSAGE, 1 },
     [R5__STATUS__STATUS_CONFLICT]          = { "CONFLICT", 409, "conflict", 0 },
     [R5__STATUS__STATUS_RATE_LIMITED]      = { "RATE_LIMITED", 429, "too many requests", 0 },
     [R5__STATUS__STATUS_UNAVAILABLE]       = { "UNAVAILABLE", 503, "service unavailable, try again", 1 },

@@ -23,6 +23,11 @@ int
 resource_call_fail (resource_call_t *call, R5__Status status, const char *message)
 {
     R5__ResourceReply *reply = call->reply;
+    if (status == R5__STATUS__STATUS_NOT_FOUND) {
+        //  Missing, another account's, hidden or another user's: one answer.
+        r5_debug (call->rid, "not found: %s", message ? message : "");
+        message = R5_NOT_FOUND_MESSAGE;
+    }
     reply->status = status;
     if (reply->message && reply->message != protobuf_c_empty_string)
         free (reply->message);

@@ -12,6 +12,7 @@
 #include "resource_validate.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_update.h"
 #include "r5/resource.pb-c.h"
 
 typedef struct {
@@ -238,6 +239,12 @@ s_on_principal_request (resource_server_t *self, R5__ResourceRequest *request, i
     const R5__Principal *principal = request->meta ? request->meta->principal : NULL;
     if (!principal || !resource_validate_id (principal->user_id) || !resource_validate_id (principal->account_id)) {
         s_fail (reply, R5__STATUS__STATUS_UNAUTHENTICATED, "no principal");
+        return;
+    }
+    //  Before any lookup: an update that names nothing is refused alike
+    //  whether or not its object exists, and never answers the object.
+    if (r5_update_is_empty (&request->base)) {
+        s_fail (reply, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
         return;
     }
     resource_call_t call = {

@@ -19,6 +19,7 @@
 #include "r5_rpc.h"
 #include "r5_scope.h"
 #include "r5_time.h"
+#include "r5_update.h"
 #include "r5/resource.pb-c.h"
 #include "r5/token.pb-c.h"
 #include "token_audit.h"
@@ -29,7 +30,7 @@
 
 //  The one answer to every failed verification, whatever the cause.
 #define S_UNAUTHENTICATED "invalid or expired token"
-#define S_NOT_FOUND "token not found"
+#define S_NOT_FOUND R5_NOT_FOUND_MESSAGE
 
 struct _token_server_t {
     uint8_t pepper [R5_PEPPER_SIZE];
@@ -234,13 +235,14 @@ s_session_principal (s_call_t *call)
     return principal;
 }
 
-//  A token id from a request: BAD_INPUT unless well formed.
+//  A token id from a request: NOT_FOUND unless well formed (an id no token
+//  can have names no token, as r5-resource answers for its ids).
 static bool
 s_check_id (s_call_t *call, const char *id)
 {
     if (token_input_is_id (id))
         return true;
-    s_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid token id");
+    s_fail (call, R5__STATUS__STATUS_NOT_FOUND, S_NOT_FOUND);
     return false;
 }
 
@@ -715,10 +717,6 @@ s_on_update (s_call_t *call)
         s_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
-    if (!description && !update->set_scopes) {
-        s_fail (call, R5__STATUS__STATUS_BAD_INPUT, "nothing to update: give a description or scopes");
-        return;
-    }
     token_record_t before, after;
     R5__Status status = token_store_update (self->store, update->id, principal->user_id,
                                             principal->account_id, description,
@@ -1057,6 +1055,10 @@ token_server_handle (void *state, const uint8_t *body, size_t size,
             if (!call.deadline)
                 call.deadline = request->meta->deadline_unix_ms;
         }
+        //  The one rule for partial updates (r5_update.h), before any lookup.
+        if (r5_update_is_empty (&request->base))
+            s_fail (&call, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
+        else
         switch (request->body_case) {
             case R5__TOKEN_REQUEST__BODY_VERIFY:         s_on_verify (&call); break;
             case R5__TOKEN_REQUEST__BODY_CREATE:         s_on_create (&call); break;

@@ -10,6 +10,7 @@ the index and with plain mongomock scans, and the answers must be equal.
 import os
 import random
 import shutil
+import stat
 import sys
 import tempfile
 import unittest
@@ -231,6 +232,26 @@ class EngineTest(unittest.TestCase):
         self.srv = Server(self.dir)
         self.assertEqual(self.srv.find('c', {}, sort={'_id': 1}), before)
         self.assertEqual(sum(d['n'] for d in before), 200)
+
+    def test_files_are_private_whatever_the_umask(self):
+        self.srv.close()
+        data = os.path.join(self.dir, 'data')
+        os.makedirs(data)
+        os.chmod(data, 0o755)
+        loose = os.path.join(data, 'journal.r5j')
+        open(loose, 'wb').close()
+        os.chmod(loose, 0o644)
+        old = os.umask(0)
+        try:
+            self.srv = Server(data)
+            self.srv.run(insert='c', documents=[{'_id': 1, 'secret': 'argon2id$...'}])
+            self.srv.journal.compact()      # snapshot.r5j and a fresh journal.r5j
+        finally:
+            os.umask(old)
+        modes = {name: stat.S_IMODE(os.stat(os.path.join(data, name)).st_mode) for name in os.listdir(data)}
+        self.assertEqual(stat.S_IMODE(os.stat(data).st_mode), 0o700)
+        self.assertEqual(set(modes), {'LOCK', 'journal.r5j', 'snapshot.r5j'})
+        self.assertEqual(set(modes.values()), {0o600}, modes)
 
 
 if __name__ == '__main__':

@@ -185,6 +185,55 @@ test_messages_and_locations(const gql_schema_t *schema)
     gql_validation_errors_free(&r.errors);
 }
 
+/* With hide_suggestions (a server whose introspection is off), every message stops before
+   " Did you mean", and only there: the rest is graphql-js's text. */
+static void
+test_hidden_suggestions(const gql_schema_t *schema)
+{
+    static const struct {
+        const char *src;
+        const char *message;
+    } cases[] = {
+        { "{ dog { meowVolume } }", "Cannot query field \"meowVolume\" on type \"Dog\"." },
+        { "{ pet { meowVolume } }", "Cannot query field \"meowVolume\" on type \"Pet\"." },
+        { "{ dog { doesKnowCommand(dogCommand: SITT) } }",
+          "Value \"SITT\" does not exist in \"DogCommand\" enum." },
+        { "{ dog { isHouseTrained(atOtherHome: true) } }",
+          "Unknown argument \"atOtherHome\" on field \"Dog.isHouseTrained\"." },
+        { "query Q($a: Bolean) { dog { isHouseTrained(atOtherHomes: $a) } }",
+          "Unknown type \"Bolean\"." },
+        { "{ dog { name @skip(iff: true) } }", "Unknown argument \"iff\" on directive \"@skip\"." },
+    };
+    gql_validate_options_t hide = { .hide_suggestions = true };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gql_limits_t limits;
+        gql_error_t err;
+        memset(&limits, 0, sizeof limits);
+        gql_document_t *doc = gql_parse(cases[i].src, strlen(cases[i].src), &limits, &err);
+        CHECK(doc != NULL);
+        if (!doc)
+            continue;
+        gql_validation_error_t *errors = NULL, *shown = NULL;
+        size_t count = 0, shown_count = 0, k;
+        CHECK_INT(gql_validate_with(schema, doc, &hide, &errors, &count), 1);
+        CHECK_INT(gql_validate_with(schema, doc, NULL, &shown, &shown_count), 1);
+        CHECK(count >= 1 && count == shown_count);
+        if (count >= 1)
+            CHECK_CSTR(errors[0].message, cases[i].message);
+        /* The same errors, the default text with its suggestion, the hidden one without. */
+        for (k = 0; k < count && k < shown_count; k++) {
+            CHECK(strstr(errors[k].message, "Did you mean") == NULL);
+            CHECK(strncmp(shown[k].message, errors[k].message, strlen(errors[k].message)) == 0);
+        }
+        if (shown_count >= 1)
+            CHECK(strstr(shown[0].message, " Did you mean") != NULL);
+        gql_validation_errors_free(&errors);
+        gql_validation_errors_free(&shown);
+        gql_document_destroy(&doc);
+    }
+}
+
 /* Every rule reports together with the others, and each error names its rule. */
 static void
 test_many_rules(const gql_schema_t *schema)
@@ -357,6 +406,7 @@ main(void)
     }
     test_valid(schema);
     test_messages_and_locations(schema);
+    test_hidden_suggestions(schema);
     test_many_rules(schema);
     test_error_cap(schema);
     test_cycles_terminate(schema);

@@ -98,11 +98,19 @@ test_pepper (void)
     snprintf (path, sizeof path, "%s/pepper", dir);
 
     CHECK (r5_pepper_load (NULL, path, 0, pepper, error, sizeof error) == -1);
+    mode_t umask_before = umask (0);                    //  private whatever the umask
     CHECK (r5_pepper_load (NULL, path, 1, pepper, error, sizeof error) == 0);
+    umask (umask_before);
     struct stat info;
     CHECK (stat (path, &info) == 0 && (info.st_mode & 0777) == 0600);
     CHECK (r5_pepper_load (NULL, path, 1, again, error, sizeof error) == 0);
     CHECK (memcmp (pepper, again, 32) == 0);            //  created once, then read back
+
+    //  A pepper file others may read is made private when loaded.
+    CHECK (chmod (path, 0644) == 0);
+    CHECK (r5_pepper_load (NULL, path, 0, again, error, sizeof error) == 0);
+    CHECK (stat (path, &info) == 0 && (info.st_mode & 0777) == 0600);
+    CHECK (memcmp (pepper, again, 32) == 0);
 
     const char *hex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     CHECK (r5_pepper_load (hex, path, 0, pepper, error, sizeof error) == 0);

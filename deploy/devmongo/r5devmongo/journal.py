@@ -13,6 +13,10 @@ keeps every type exact: int32 vs int64, dates, binary, ObjectId):
   {o: 'C', d: db, c: coll}               the collection exists
   {o: 'D', d: db, c: coll}               the collection was dropped
 
+The directory and every file in it hold Argon2 hashes, emails and token
+digests: the directory is 0700 and the files 0600 whatever the umask, and
+looser modes left by an earlier run are tightened when the journal opens.
+
 Replay reads the snapshot, then the journal.  A last journal line that
 is incomplete or undecodable (a crash mid-write) is dropped and the file
 truncated to its last good record; damage anywhere else is fatal.
@@ -26,6 +30,7 @@ import binascii
 import fcntl
 import logging
 import os
+import stat
 import threading
 
 import bson
@@ -43,6 +48,27 @@ SLACK = 1 << 20
 
 class JournalError(Exception):
     pass
+
+
+def _tighten(path):
+    """Take every permission of group and others away from path."""
+    mode = os.lstat(path).st_mode
+    if mode & 0o077:
+        os.chmod(path, stat.S_IMODE(mode) & 0o700)
+        log.warning('%s was open to others (mode %03o): made private', path, stat.S_IMODE(mode))
+
+
+def _open_private(path, mode):
+    """open() in binary mode 'ab' or 'wb' for a file only its owner may use:
+    created 0600 whatever the umask, an existing one tightened."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if mode == 'ab' else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class Journal:
@@ -74,9 +100,13 @@ class Journal:
     # -- replay ------------------------------------------------------------
     def open(self, client_store):
         """Replay snapshot and journal into client_store; open for appends."""
-        os.makedirs(self.dir, exist_ok=True)
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
+        _tighten(self.dir)
+        for name in os.listdir(self.dir):
+            if stat.S_ISREG(os.lstat(os.path.join(self.dir, name)).st_mode):
+                _tighten(os.path.join(self.dir, name))
         # One server per data directory: a second one would interleave writes.
-        self._lock_fd = os.open(os.path.join(self.dir, 'LOCK'), os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock_fd = os.open(os.path.join(self.dir, 'LOCK'), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -131,7 +161,7 @@ class Journal:
             engine.REPLAYING = False
         log.info('replayed %d snapshot and %d journal records (%d live bytes)',
                  n_snap, n_jour, self.live_bytes)
-        self.f = open(self.path, 'ab')
+        self.f = _open_private(self.path, 'ab')
         self._fsync_dir()
         if self.journal_bytes > RATIO * self.live_bytes + SLACK:
             self.compact()
@@ -260,7 +290,7 @@ class Journal:
         tmp = self.snap_path + '.tmp'
         live_all = {}
         total = 0
-        with open(tmp, 'wb') as f:
+        with _open_private(tmp, 'wb') as f:
             for db_name, dbs in list(self.store._databases.items()):
                 for cname, cs in list(dbs._collections.items()):
                     if not cs.is_created:
@@ -281,7 +311,7 @@ class Journal:
         os.replace(tmp, self.snap_path)
         self._fsync_dir()
         old = self.f
-        self.f = open(self.path, 'wb')
+        self.f = _open_private(self.path, 'wb')
         os.fsync(self.f.fileno())
         if old is not None:
             old.close()

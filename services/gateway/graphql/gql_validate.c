@@ -830,7 +830,7 @@ s_check_type_name(gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc, bool sdl)
         for (i = 0; i < doc->definition_count; i++)
             if (doc->definitions[i]->kind == GQL_DEF_TYPE && !doc->definitions[i]->type->extend)
                 opts[n++] = doc->definitions[i]->type->name;
-        gqlv_did_you_mean(sugg, sizeof sugg, NULL, name, opts, n);
+        gqlv_did_you_mean(ctx, sugg, sizeof sugg, NULL, name, opts, n);
         free(opts);
     }
     gqlv_report(ctx, GQL_RULE_KNOWN_TYPE_NAMES, &loc, 1, "Unknown type \"%.*s\".%s",
@@ -840,8 +840,8 @@ s_check_type_name(gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc, bool sdl)
 /* Suggestions among the names of an array of records (fields, arguments, enum values,
    input fields) that all start with a gql_str_t `name`. */
 static void
-s_suggest_among(const void *base, size_t count, size_t stride, gql_str_t input,
-                const char *sub, char *buf, size_t size)
+s_suggest_among(const gqlv_ctx_t *ctx, const void *base, size_t count, size_t stride,
+                gql_str_t input, const char *sub, char *buf, size_t size)
 {
     size_t i;
     buf[0] = '\0';
@@ -852,15 +852,16 @@ s_suggest_among(const void *base, size_t count, size_t stride, gql_str_t input,
         return;
     for (i = 0; i < count; i++)
         opts[i] = *(const gql_str_t *) ((const char *) base + i * stride);
-    gqlv_did_you_mean(buf, size, sub, input, opts, count);
+    gqlv_did_you_mean(ctx, buf, size, sub, input, opts, count);
     free(opts);
 }
 
 static void
-s_suggest_enum_value(const gql_type_t *e, const char *printed, char *buf, size_t size)
+s_suggest_enum_value(const gqlv_ctx_t *ctx, const gql_type_t *e, const char *printed, char *buf,
+                     size_t size)
 {
     gql_str_t in = { printed, strlen(printed) };
-    s_suggest_among(e->enum_values, e->enum_value_count, sizeof *e->enum_values, in,
+    s_suggest_among(ctx, e->enum_values, e->enum_value_count, sizeof *e->enum_values, in,
                     "the enum value", buf, size);
 }
 
@@ -868,17 +869,15 @@ static void
 s_suggest_input_field(gqlv_ctx_t *ctx, const gql_type_t *t, gql_str_t name, char *buf,
                       size_t size)
 {
-    (void) ctx;
-    s_suggest_among(t->input_fields, t->input_field_count, sizeof *t->input_fields, name, NULL,
-                    buf, size);
+    s_suggest_among(ctx, t->input_fields, t->input_field_count, sizeof *t->input_fields, name,
+                    NULL, buf, size);
 }
 
 static void
 s_suggest_field_arg(gqlv_ctx_t *ctx, const gql_field_t *f, gql_str_t name, char *buf,
                     size_t size)
 {
-    (void) ctx;
-    s_suggest_among(f->args, f->arg_count, sizeof *f->args, name, NULL, buf, size);
+    s_suggest_among(ctx, f->args, f->arg_count, sizeof *f->args, name, NULL, buf, size);
 }
 
 static void
@@ -888,7 +887,7 @@ s_suggest_directive_arg(gqlv_ctx_t *ctx, const s_dir_t *def, gql_str_t name, cha
     size_t i;
     buf[0] = '\0';
     if (def->sd) {
-        s_suggest_among(def->sd->args, def->sd->arg_count, sizeof *def->sd->args, name, NULL,
+        s_suggest_among(ctx, def->sd->args, def->sd->arg_count, sizeof *def->sd->args, name, NULL,
                         buf, size);
         return;
     }
@@ -901,7 +900,7 @@ s_suggest_directive_arg(gqlv_ctx_t *ctx, const s_dir_t *def, gql_str_t name, cha
     }
     for (i = 0; i < def->dd->argument_count; i++)
         opts[i] = def->dd->arguments[i]->name;
-    gqlv_did_you_mean(buf, size, NULL, name, opts, def->dd->argument_count);
+    gqlv_did_you_mean(ctx, buf, size, NULL, name, opts, def->dd->argument_count);
     free(opts);
 }
 
@@ -975,7 +974,7 @@ s_suggest_field(gqlv_ctx_t *ctx, const gql_type_t *parent, gql_str_t name, char 
         if (names) {
             for (i = 0; i < n; i++)
                 names[i] = u[i].t->name;
-            gqlv_did_you_mean_list(buf, size, "to use an inline fragment on", names, n);
+            gqlv_did_you_mean_list(ctx, buf, size, "to use an inline fragment on", names, n);
             free(names);
         }
         free(u);
@@ -983,7 +982,7 @@ s_suggest_field(gqlv_ctx_t *ctx, const gql_type_t *parent, gql_str_t name, char 
             return;
     }
     if (parent->kind == GQL_KIND_OBJECT || parent->kind == GQL_KIND_INTERFACE)
-        s_suggest_among(parent->fields, parent->field_count, sizeof *parent->fields, name, NULL,
+        s_suggest_among(ctx, parent->fields, parent->field_count, sizeof *parent->fields, name, NULL,
                         buf, size);
 }
 
@@ -1036,7 +1035,7 @@ s_check_leaf_value(s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type
             return;
         char sugg[GQL_VALIDATE_MAX_MESSAGE];
         s_print_value(v, vs, sizeof vs);
-        s_suggest_enum_value(named, vs, sugg, sizeof sugg);
+        s_suggest_enum_value(w->ctx, named, vs, sugg, sizeof sugg);
         if (v->kind != GQL_VALUE_ENUM)
             gqlv_report(w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1,
                         "Enum \"%.*s\" cannot represent non-enum value: %s.%s",
@@ -2303,6 +2302,14 @@ int
 gql_validate(const gql_schema_t *schema, const gql_document_t *doc,
              gql_validation_error_t **errors, size_t *count)
 {
+    return gql_validate_with(schema, doc, NULL, errors, count);
+}
+
+int
+gql_validate_with(const gql_schema_t *schema, const gql_document_t *doc,
+                  const gql_validate_options_t *options,
+                  gql_validation_error_t **errors, size_t *count)
+{
     assert(schema && doc && errors && count);
     gqlv_ctx_t ctx;
     s_walk_t w;
@@ -2319,6 +2326,7 @@ gql_validate(const gql_schema_t *schema, const gql_document_t *doc,
     memset(&w, 0, sizeof w);
     ctx.schema = schema;
     ctx.doc = doc;
+    ctx.hide_suggestions = options && options->hide_suggestions;
     memset(ctx.scalar_used, -1, sizeof ctx.scalar_used);
     ctx.arena = gql_arena_new();
     if (!ctx.arena)

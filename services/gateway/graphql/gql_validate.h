@@ -7,7 +7,9 @@
     was reached). Rules are named after graphql-js's `specifiedRules` (without the `Rule`
     suffix) so that error reports, logs and the differential conformance test
     (tests/graphql/conformance/) speak the same language; messages keep graphql-js's
-    wording, "Did you mean ...?" suggestions included.
+    wording, "Did you mean ...?" suggestions included unless the caller hides them
+    (gql_validate_with(), like graphql-js 17's `hideSuggestions`): they spell out names
+    of the schema, so a server that switches introspection off hides them too.
 
     The validator is re-entrant: no static mutable state, no allocation shared between
     calls. It never modifies the document or the schema.
@@ -76,12 +78,22 @@ typedef struct {
 
 #define GQL_VALIDATE_MAX_MESSAGE 1024
 
+/* Options of gql_validate_with(); all false is graphql-js's default. */
+typedef struct {
+    bool hide_suggestions;      /* no " Did you mean ...?" in any message */
+} gql_validate_options_t;
+
 /* Validates `doc` against `schema`. Returns 0 when the document is valid (*errors = NULL,
    *count = 0), 1 when it is not (*errors is one allocated block holding *count errors
    with their messages and locations; free it with gql_validation_errors_free()), or -1
    when memory ran out (*errors NULL). */
 int gql_validate(const gql_schema_t *schema, const gql_document_t *doc,
                  gql_validation_error_t **errors, size_t *count);
+
+/* The same with options (NULL: the defaults). */
+int gql_validate_with(const gql_schema_t *schema, const gql_document_t *doc,
+                      const gql_validate_options_t *options,
+                      gql_validation_error_t **errors, size_t *count);
 
 /* Frees what gql_validate() returned; safe on NULL, sets *errors_p to NULL. */
 void gql_validation_errors_free(gql_validation_error_t **errors_p);

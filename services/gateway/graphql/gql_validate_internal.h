@@ -49,6 +49,7 @@ typedef struct {
 
     gqlv_overlap_t *overlap;    /* OverlappingFieldsCanBeMerged's caches */
     bool doc_directives;        /* the document defines directives (`directive @x`) */
+    bool hide_suggestions;      /* gql_validate_options_t: no "Did you mean" */
     signed char scalar_used[3]; /* Int, Float, ID referenced by the schema: -1 unknown */
 } gqlv_ctx_t;
 
@@ -73,13 +74,13 @@ const gql_type_t *gqlv_type(gqlv_ctx_t *ctx, gql_str_t name);
 int gqlv_resolve(gqlv_ctx_t *ctx, const gql_type_node_t *node, gql_type_ref_t *out);
 
 /* Writes graphql-js's " Did you mean <sub> "a", "b", or "c"?" for the options nearest to
-   `input` (nothing when none is near) into buf. */
-void gqlv_did_you_mean(char *buf, size_t size, const char *sub, gql_str_t input,
-                       const gql_str_t *options, size_t count);
+   `input` (nothing when none is near, or when ctx hides suggestions) into buf. */
+void gqlv_did_you_mean(const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub,
+                       gql_str_t input, const gql_str_t *options, size_t count);
 
 /* Same for a list already chosen and ordered (at most five are shown). */
-void gqlv_did_you_mean_list(char *buf, size_t size, const char *sub, const gql_str_t *names,
-                            size_t count);
+void gqlv_did_you_mean_list(const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub,
+                            const gql_str_t *names, size_t count);
 
 /* graphql-js naturalCompare(): text order where runs of digits compare as numbers. */
 int gqlv_natural_compare(gql_str_t a, gql_str_t b);

@@ -134,14 +134,14 @@ s_sort_candidates(s_candidate_t *a, s_candidate_t *tmp, size_t n)
 }
 
 void
-gqlv_did_you_mean_list(char *buf, size_t size, const char *sub, const gql_str_t *names,
-                       size_t count)
+gqlv_did_you_mean_list(const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub,
+                       const gql_str_t *names, size_t count)
 {
     size_t i, len = 0, n = count < S_MAX_SUGGESTIONS ? count : S_MAX_SUGGESTIONS;
     int w;
     if (size)
         buf[0] = '\0';
-    if (count == 0 || size == 0)
+    if (count == 0 || size == 0 || ctx->hide_suggestions)
         return;
     w = snprintf(buf, size, " Did you mean %s%s", sub ? sub : "", sub ? " " : "");
     if (w < 0 || (size_t) w >= size)
@@ -159,13 +159,13 @@ gqlv_did_you_mean_list(char *buf, size_t size, const char *sub, const gql_str_t 
 }
 
 void
-gqlv_did_you_mean(char *buf, size_t size, const char *sub, gql_str_t input,
-                  const gql_str_t *options, size_t count)
+gqlv_did_you_mean(const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub,
+                  gql_str_t input, const gql_str_t *options, size_t count)
 {
     size_t i, n = 0, threshold = input.len * 2 / 5 + 1, maxlen = 0;
     if (size)
         buf[0] = '\0';
-    if (count == 0)
+    if (count == 0 || ctx->hide_suggestions)
         return;
     for (i = 0; i < count; i++)
         if (options[i].len > maxlen)
@@ -193,7 +193,7 @@ gqlv_did_you_mean(char *buf, size_t size, const char *sub, gql_str_t input,
         s_sort_candidates(c, c + count, n);
         for (i = 0; i < n; i++)
             names[i] = c[i].name;
-        gqlv_did_you_mean_list(buf, size, sub, names, n);
+        gqlv_did_you_mean_list(ctx, buf, size, sub, names, n);
     }
     free(c);
     free(rows);
