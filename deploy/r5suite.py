@@ -184,8 +184,8 @@ class Suite:
         return process
 
     def start_broker(self):
-        broker = self._start('r5-broker', [self.binary('r5-broker'), '--bind', 'tcp://127.0.0.1:*',
-                                           '--events-in', 'tcp://127.0.0.1:*', '--events-out', 'tcp://127.0.0.1:*'])
+        broker = self._start('r5-broker', [self.binary('r5-broker'), '--bind', 'tcp://127.0.0.1:!',
+                                           '--events-in', 'tcp://127.0.0.1:!', '--events-out', 'tcp://127.0.0.1:!'])
         self.brokers.append(broker)
         return broker
 

@@ -4,6 +4,7 @@
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_time.h"
 #include "r5/token.pb-c.h"
 
 #include <sodium.h>
@@ -20,15 +21,8 @@ static const char *s_role_names [] = { NULL, "OWNER", "ADMINISTRATOR", "MEMBER" 
 json_t *
 gateway_time_json (int64_t unix_ms)
 {
-    if (unix_ms <= 0)
-        return json_null ();
-    time_t seconds = (time_t) (unix_ms / 1000);
-    struct tm tm;
-    gmtime_r (&seconds, &tm);
-    char text [40];
-    size_t n = strftime (text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (text + n, sizeof text - n, ".%03dZ", (int) (unix_ms % 1000));
-    return json_string (text);
+    char text [R5_TIME_TEXT_SIZE];
+    return unix_ms > 0 ? json_string (r5_time_format (unix_ms, text)) : json_null ();
 }
 
 static json_t *

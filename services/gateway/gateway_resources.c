@@ -15,6 +15,7 @@
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_time.h"
 #include "r5/resource.pb-c.h"
 
 #include <sodium.h>
@@ -806,55 +807,11 @@ s_add_incident_note (const gql_resolve_info_t *info, json_t *const *parents, siz
     return s_mutate (info, results, errors, &request, "incident", false);
 }
 
-//  An RFC 3339 instant ("2026-11-27T23:37:00Z", fractions and offsets allowed)
-//  as ms since the epoch. 0, or -1 when it is not one.
-static int
-s_time_parse (const char *text, int64_t *unix_ms)
-{
-    int year, month, day, hour, minute, second, used = 0;
-    if (!text || sscanf (text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6
-    ||  used != 19 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-        return -1;
-    const char *rest = text + used;
-    int64_t millis = 0;
-    if (*rest == '.') {
-        int digits = 0;
-        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-            if (digits < 3)
-                millis = millis * 10 + (*rest - '0');
-        if (digits == 0)
-            return -1;
-        for (; digits < 3; digits++)
-            millis *= 10;
-    }
-    int offset = 0;
-    if (*rest == 'Z' || *rest == 'z')
-        rest++;
-    else {
-        int oh, om, n = 0;
-        if ((*rest != '+' && *rest != '-') || sscanf (rest + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
-            return -1;
-        offset = (oh * 60 + om) * (*rest == '-' ? -1 : 1);
-        rest += 6;
-    }
-    if (*rest)
-        return -1;
-    struct tm tm = { 0 };
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    *unix_ms = ((int64_t) timegm (&tm) - (int64_t) offset * 60) * 1000 + millis;
-    return 0;
-}
-
 //  Read the time at key of object, or fail the field with BAD_USER_INPUT.
 static int
 s_time_arg (json_t *object, const char *key, int64_t *unix_ms, gql_field_error_t *error)
 {
-    if (s_time_parse (gateway_json_string (object, key, NULL), unix_ms))
+    if (r5_time_parse (gateway_json_string (object, key, NULL), unix_ms))
         return gql_field_error_set (error, "BAD_USER_INPUT", "%s is not an RFC 3339 date-time", key);
     return 0;
 }
