@@ -14,7 +14,7 @@
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
 
-//  Keys each sign-in throttle holds at most (about 100 bytes each).
+//  Keys each sign-in throttle holds at most (roughly 130 bytes each).
 #define S_THROTTLE_MAX_KEYS 65536
 
 void
