@@ -162,11 +162,14 @@ s_client_address (gateway_t *gw, struct mg_connection *conn, char *out, size_t s
     gateway_http_client_ip (conn, gw->config.trust_proxy, address, sizeof address);
     struct in6_addr ip6;
     if (inet_pton (AF_INET6, address, &ip6) == 1) {
-        memset (ip6.s6_addr + 8, 0, 8);
-        char prefix [INET6_ADDRSTRLEN];
-        if (inet_ntop (AF_INET6, &ip6, prefix, sizeof prefix)) {
-            snprintf (out, size, "%s/64", prefix);
-            return;
+        char text [INET6_ADDRSTRLEN];
+        if (IN6_IS_ADDR_V4MAPPED (&ip6))
+            //  An IPv4 client of a dual-stack socket: its own address, not the /64 all of them share.
+            inet_ntop (AF_INET, ip6.s6_addr + 12, address, sizeof address);
+        else {
+            memset (ip6.s6_addr + 8, 0, 8);
+            if (inet_ntop (AF_INET6, &ip6, text, sizeof text))
+                snprintf (address, sizeof address, "%s/64", text);
         }
     }
     snprintf (out, size, "%s", address);
