@@ -122,7 +122,12 @@ r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
     bson_append_array_end (&command, &array);
 
     if (!mongoc_database_write_command_with_opts (database, &command, NULL, &reply, &bson_error)) {
-        snprintf (error, error_size, "cannot create indexes on %s: %s", collection, bson_error.message);
+        if (r5_mongo_is_duplicate (&bson_error))
+            //  Data written before the index existed breaks it: the operator must fix the data.
+            snprintf (error, error_size, "cannot create a unique index on %s over existing duplicates "
+                      "(resolve them, then start again): %s", collection, bson_error.message);
+        else
+            snprintf (error, error_size, "cannot create indexes on %s: %s", collection, bson_error.message);
         goto cleanup;
     }
     rc = 0;
@@ -130,6 +135,26 @@ r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
 cleanup:
     bson_destroy (&command);
     bson_destroy (&reply);
+    mongoc_database_destroy (database);
+    r5_mongo_push (self, &client);
+    return rc;
+}
+
+int
+r5_mongo_drop_index (r5_mongo_t *self, const char *collection, const char *name, char *error, size_t error_size)
+{
+    bson_error_t bson_error;
+    bson_t *command = BCON_NEW ("dropIndexes", BCON_UTF8 (collection), "index", BCON_UTF8 (name));
+    mongoc_client_t *client = r5_mongo_pop (self);
+    mongoc_database_t *database = mongoc_client_get_database (client, self->database);
+    int rc = 0;
+    //  26 NamespaceNotFound, 27 IndexNotFound: nothing to drop.
+    if (!mongoc_database_write_command_with_opts (database, command, NULL, NULL, &bson_error)
+    &&  bson_error.code != 26 && bson_error.code != 27) {
+        snprintf (error, error_size, "cannot drop index %s on %s: %s", name, collection, bson_error.message);
+        rc = -1;
+    }
+    bson_destroy (command);
     mongoc_database_destroy (database);
     r5_mongo_push (self, &client);
     return rc;

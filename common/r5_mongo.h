@@ -35,10 +35,16 @@ void r5_mongo_push (r5_mongo_t *self, mongoc_client_t **client_p);
 //  The named collection of r5's database on a popped client; the caller destroys it.
 mongoc_collection_t *r5_mongo_collection (r5_mongo_t *self, mongoc_client_t *client, const char *name);
 
-//  Create the indexes (idempotent). Returns 0, or -1 with one line in error.
+//  Create the indexes (idempotent). Returns 0, or -1 with one line in error
+//  (which names the collection and, for existing duplicates, the index).
 int r5_mongo_ensure_indexes (r5_mongo_t *self, const char *collection,
                              const r5_mongo_index_t *indexes, size_t count,
                              char *error, size_t error_size);
+
+//  Drop the named index when it exists (an index a newer version replaces).
+//  Returns 0 (also when there was none), or -1 with one line in error.
+int r5_mongo_drop_index (r5_mongo_t *self, const char *collection, const char *name,
+                         char *error, size_t error_size);
 
 //  A TTL index on a date field: MongoDB deletes each document once that date
 //  has passed (documents without the field are kept). Idempotent; 0 or -1.

@@ -18,11 +18,8 @@
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
 
-//  Failed sign-ins allowed per window: few per account, more per address
-//  (offices and NAT share one).
-#define S_LOGIN_FAILURES_PER_EMAIL 5
-#define S_LOGIN_FAILURES_PER_IP    50
-#define S_LOGIN_WINDOW_SECONDS     900
+//  Keys each sign-in throttle holds at most (roughly 130 bytes each).
+#define S_THROTTLE_MAX_KEYS 65536
 
 void
 gateway_request_id (char out [17])
@@ -185,8 +182,10 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->events = gateway_events_new (config->events, self->cache);
-    self->login_by_email = gateway_throttle_new (S_LOGIN_FAILURES_PER_EMAIL, S_LOGIN_WINDOW_SECONDS);
-    self->login_by_ip = gateway_throttle_new (S_LOGIN_FAILURES_PER_IP, S_LOGIN_WINDOW_SECONDS);
+    self->login_by_pair = gateway_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
+    self->login_by_email = gateway_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
+    self->login_by_address = gateway_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
+    self->signup_by_address = gateway_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
 
     self->civetweb = s_start (self, config->listen, config->threads, config->web_root, error, error_size);
     if (!self->civetweb)
@@ -229,8 +228,10 @@ gateway_destroy (gateway_t **self_p)
         mg_stop (self->admin);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
+    gateway_throttle_destroy (&self->login_by_pair);
     gateway_throttle_destroy (&self->login_by_email);
-    gateway_throttle_destroy (&self->login_by_ip);
+    gateway_throttle_destroy (&self->login_by_address);
+    gateway_throttle_destroy (&self->signup_by_address);
     gateway_graphql_executor_destroy (&self->executor);
     gql_schema_destroy (&self->schema);
     free (self->schema_sdl);

@@ -4,6 +4,7 @@
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_status.h"
+#include "r5_email.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 #include "r5_time.h"
@@ -12,7 +13,7 @@
 #include "r5/token.pb-c.h"
 
 #include <sodium.h>
-#include <ctype.h>
+#include <arpa/inet.h>
 #include <strings.h>
 
 #define S_MAX_AUTH_BODY 16384
@@ -149,6 +150,68 @@ s_call_resource (gateway_t *gw, struct mg_connection *conn, R5__ResourceRequest 
     return reply;
 }
 
+//  =========================================================================
+//  Throttles (docs/decisions.md, "Sign-in abuse")
+//  =========================================================================
+
+//  The client's address as throttles count it: an IPv4 address, or the /64
+//  an IPv6 address belongs to (one subscriber usually holds a whole /64).
+static void
+s_client_address (gateway_t *gw, struct mg_connection *conn, char *out, size_t size)
+{
+    char address [64];
+    gateway_http_client_ip (conn, gw->config.trust_proxy, address, sizeof address);
+    struct in6_addr ip6;
+    if (inet_pton (AF_INET6, address, &ip6) == 1) {
+        char text [INET6_ADDRSTRLEN];
+        if (IN6_IS_ADDR_V4MAPPED (&ip6))
+            //  An IPv4 client of a dual-stack socket: its own address, not the /64 all of them share.
+            inet_ntop (AF_INET, ip6.s6_addr + 12, address, sizeof address);
+        else {
+            memset (ip6.s6_addr + 8, 0, 8);
+            if (inet_ntop (AF_INET6, &ip6, text, sizeof text))
+                snprintf (address, sizeof address, "%s/64", text);
+        }
+    }
+    snprintf (out, size, "%s", address);
+}
+
+//  Answer 429 RATE_LIMITED with Retry-After.
+static void
+s_send_rate_limited (struct mg_connection *conn, const char *request_id, const char *what, int wait)
+{
+    char retry [64];
+    snprintf (retry, sizeof retry, "Retry-After: %d\r\n", wait);
+    json_t *body = json_pack ("{s:s,s:s}", "error", "too many attempts, try again later", "code", "RATE_LIMITED");
+    gateway_http_send_json (conn, 429, NULL, body, retry);
+    json_decref (body);
+    r5_info (request_id, "%s throttled for %d s", what, wait);
+}
+
+//  Take one login attempt from the buckets of this email from this address,
+//  of this email from anywhere, and of this address for any email. 0 when
+//  all three had one (all taken), else the seconds to wait (none taken).
+static int
+s_take_login_attempt (gateway_t *gw, const char *pair_key, const char *email_key, const char *address_key)
+{
+    //  Narrowest first: a stranger stopped by their own bucket spends nothing
+    //  of the email's shared one, which the owner needs.
+    int wait = gateway_throttle_take (gw->login_by_pair, pair_key);
+    if (wait)
+        return wait;
+    wait = gateway_throttle_take (gw->login_by_address, address_key);
+    if (wait) {
+        gateway_throttle_give (gw->login_by_pair, pair_key);
+        return wait;
+    }
+    wait = gateway_throttle_take (gw->login_by_email, email_key);
+    if (wait) {
+        gateway_throttle_give (gw->login_by_address, address_key);
+        gateway_throttle_give (gw->login_by_pair, pair_key);
+    }
+    return wait;
+}
+
 int
 gateway_signin_signup (struct mg_connection *conn, void *gateway)
 {
@@ -174,6 +237,16 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
         json_decref (json);
         gateway_http_send_error (conn, 400, "accountName, name, email and password are required strings");
         return 400;
+    }
+    //  Counted before the work, whatever the outcome: signups per address are
+    //  few, and each taken-email answer tells something.
+    char address [80];
+    s_client_address (gw, conn, address, sizeof address);
+    int wait = gateway_throttle_take (gw->signup_by_address, address);
+    if (wait) {
+        json_decref (json);
+        s_send_rate_limited (conn, request_id, "signup", wait);
+        return 429;
     }
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_SIGNUP;
@@ -212,25 +285,20 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
     request.check_password = &check;
 
-    //  Throttle keys: the email as typed, lowercased, and the client address.
-    char email_key [300], ip_key [80], client_ip [64];
-    snprintf (email_key, sizeof email_key, "email:%s", check.email);
-    for (char *c = email_key; *c; c++)
-        *c = (char) tolower ((unsigned char) *c);
-    snprintf (ip_key, sizeof ip_key, "ip:%s",
-              gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip));
-    int wait = gateway_throttle_wait (gw->login_by_email, email_key);
-    int wait_ip = gateway_throttle_wait (gw->login_by_ip, ip_key);
-    if (wait_ip > wait)
-        wait = wait_ip;
+    //  Throttle keys: the email in the form users are stored by, the client's
+    //  address, and the two together.
+    char email [300], address [80], pair_key [400];
+    if (r5_email_normalize (check.email, email, sizeof email) < 0)
+        snprintf (email, sizeof email, "(too long)");       //  refused by r5-resource anyway
+    s_client_address (gw, conn, address, sizeof address);
+    snprintf (pair_key, sizeof pair_key, "%s %s", email, address);
+    //  Taken before the password is checked: parallel guesses cannot all slip
+    //  in before their failures are counted, and an attempt that ends in 503
+    //  counts as much as a wrong password.
+    int wait = s_take_login_attempt (gw, pair_key, email, address);
     if (wait > 0) {
         json_decref (json);
-        char retry [64];
-        snprintf (retry, sizeof retry, "Retry-After: %d\r\n", wait);
-        json_t *body = json_pack ("{s:s}", "error", "too many failed sign-in attempts, try again later");
-        gateway_http_send_json (conn, 429, NULL, body, retry);
-        json_decref (body);
-        r5_info (request_id, "sign-in throttled for %d s", wait);
+        s_send_rate_limited (conn, request_id, "sign-in", wait);
         return 429;
     }
     R5__Status status;
@@ -239,10 +307,6 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
                                                                   &r5__resource_reply__descriptor,
                                                                   gw->config.rpc_timeout_ms, true, &status);
     json_decref (json);
-    if (reply && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED) {
-        gateway_throttle_fail (gw->login_by_email, email_key);
-        gateway_throttle_fail (gw->login_by_ip, ip_key);
-    }
     if (!reply || reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__RESOURCE_REPLY__BODY_USER) {
         //  One answer whether the email is unknown or the password wrong.
         if (reply && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED)
@@ -253,7 +317,11 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
             r5__resource_reply__free_unpacked (reply, NULL);
         return 401;
     }
-    gateway_throttle_reset (gw->login_by_email, email_key);
+    //  The right password: this pair starts afresh, and the attempt was not
+    //  abuse, so the shared buckets get it back.
+    gateway_throttle_reset (gw->login_by_pair, pair_key);
+    gateway_throttle_give (gw->login_by_email, email);
+    gateway_throttle_give (gw->login_by_address, address);
     s_start_session (gw, conn, request_id, reply->user, 200);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 200;

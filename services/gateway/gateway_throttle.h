@@ -1,25 +1,48 @@
-/*  gateway_throttle: failed sign-in attempts counted per key (an email, an
-    IP address) in fixed windows. Past the limit, attempts are refused with 429
-    and Retry-After until the window ends, whether the password is right or
-    not, so guessing gains nothing. Thread-safe; counts live in this gateway
-    instance (see docs/decisions.md). */
+/*  gateway_throttle: attempts per key (an email, a client address, both
+    together) as token buckets. A key holds `burst` attempts and regains them
+    evenly over `period` seconds (one every period/burst seconds), so a client
+    past its burst is slowed to that rate, never locked out: the wait it is
+    told (Retry-After) is at most one interval.
+
+    An attempt is taken before the work it guards (a password check), so
+    parallel requests cannot all slip in before their failures are counted;
+    a success can give its attempt back.
+
+    Memory is bounded: keys are stored as a keyed BLAKE2b digest (32 hex
+    characters whatever the key's length; the table holds no emails or
+    addresses), at most max_keys of them. A full table first forgets keys
+    whose bucket has refilled (nothing is lost), then arbitrary ones.
+    Thread-safe; buckets live in this gateway instance (docs/decisions.md). */
 #ifndef GATEWAY_THROTTLE_H
 #define GATEWAY_THROTTLE_H
 
-#include <stdint.h>
+#include <stddef.h>
 
 typedef struct _gateway_throttle_t gateway_throttle_t;
 
-gateway_throttle_t *gateway_throttle_new (int limit, int window_seconds);
+//  A limit as configured: "BURST/SECONDS", e.g. "5/300".
+typedef struct {
+    int burst;
+    int period_seconds;
+} gateway_limit_t;
+
+//  Parse "BURST/SECONDS" (1..1000000 / 1..86400). 0, or -1 when malformed.
+int gateway_limit_parse (const char *text, gateway_limit_t *limit);
+
+gateway_throttle_t *gateway_throttle_new (gateway_limit_t limit, size_t max_keys);
 void gateway_throttle_destroy (gateway_throttle_t **self_p);
 
-//  Seconds until key may try again; 0 when it may try now.
-int gateway_throttle_wait (gateway_throttle_t *self, const char *key);
+//  Take one attempt for key. Returns 0 when it was taken, else the seconds
+//  until one is available (nothing taken).
+int gateway_throttle_take (gateway_throttle_t *self, const char *key);
 
-//  Count one failure for key.
-void gateway_throttle_fail (gateway_throttle_t *self, const char *key);
+//  Give back one attempt taken for key (the request was not abuse).
+void gateway_throttle_give (gateway_throttle_t *self, const char *key);
 
-//  Forget key's failures (after a successful sign-in).
+//  Refill key's bucket (a success ends the count of its failures).
 void gateway_throttle_reset (gateway_throttle_t *self, const char *key);
+
+//  Keys held now (for tests and /metrics).
+size_t gateway_throttle_size (gateway_throttle_t *self);
 
 #endif

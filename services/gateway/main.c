@@ -23,6 +23,10 @@ static const r5_config_key_t s_keys [] = {
     { "secure_cookies", "false", "mark the session cookie Secure (set when served over HTTPS)", false },
     { "public_origin", "", "the origin browsers use (https://r5.example.com) for the CSRF check; empty: the request's Host", false },
     { "verdict_cache_seconds", "30", "how long a token verification is reused at most (0: verify every request)", false },
+    { "login_limit_per_email_and_address", "5/300", "BURST/SECONDS: login attempts for one email from one client address (refilled evenly over SECONDS)", false },
+    { "login_limit_per_email", "20/300", "BURST/SECONDS: login attempts for one email from all addresses together", false },
+    { "login_limit_per_address", "50/300", "BURST/SECONDS: login attempts from one client address (IPv6: its /64), any email", false },
+    { "signup_limit_per_address", "5/3600", "BURST/SECONDS: signups from one client address (IPv6: its /64)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
@@ -43,6 +47,15 @@ main (int argc, char *argv [])
         fprintf (stderr, "r5-gateway: %s\n", error);
         return 2;
     }
+    static const char *limit_keys [] = { "login_limit_per_email_and_address", "login_limit_per_email",
+                                         "login_limit_per_address", "signup_limit_per_address" };
+    gateway_limit_t limits [4];
+    for (int i = 0; i < 4; i++)
+        if (gateway_limit_parse (r5_config_get (config, limit_keys [i]), &limits [i])) {
+            fprintf (stderr, "r5-gateway: %s must be BURST/SECONDS (1..1000000/1..86400), not '%s'\n",
+                     limit_keys [i], r5_config_get (config, limit_keys [i]));
+            return 2;
+        }
     gateway_config_t gateway_config = {
         .listen = r5_config_get (config, "listen"),
         .admin_listen = r5_config_get (config, "admin_listen"),
@@ -62,6 +75,10 @@ main (int argc, char *argv [])
         .secure_cookies = r5_config_bool (config, "secure_cookies"),
         .public_origin = r5_config_get (config, "public_origin"),
         .verdict_cache_seconds = (int) cache_seconds,
+        .login_limit_per_email_and_address = limits [0],
+        .login_limit_per_email = limits [1],
+        .login_limit_per_address = limits [2],
+        .signup_limit_per_address = limits [3],
     };
     gateway_t *gateway = gateway_new (&gateway_config, error, sizeof error);
     if (!gateway) {

@@ -12,15 +12,25 @@
 
 #define S_MAX_IDS 100
 
+//  One person per email across all accounts: login takes only an email and a
+//  password, so the email alone must name one user. The index is the check
+//  (no read-then-insert race); see docs/decisions.md.
+#define S_EMAIL_INDEX "email_unique"
 static const r5_mongo_index_t s_user_indexes [] = {
     { "account_email", "{\"account_id\": 1, \"email\": 1}", true, NULL },
-    { "email", "{\"email\": 1}", false, NULL },
+    { S_EMAIL_INDEX, "{\"email\": 1}", true, NULL },
 };
+
+//  What a taken email answers, wherever it was taken: never which account holds it.
+#define S_EMAIL_TAKEN "this email is already in use"
 
 int
 resource_users_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size)
 {
-    return r5_mongo_ensure_indexes (mongo, "users", s_user_indexes,
+    //  Older versions kept a non-unique index on the same key under the name
+    //  "email"; MongoDB refuses a second index on one key, so it goes first.
+    return r5_mongo_drop_index (mongo, "users", "email", error, error_size)
+        || r5_mongo_ensure_indexes (mongo, "users", s_user_indexes,
                                     sizeof s_user_indexes / sizeof s_user_indexes [0], error, error_size);
 }
 
@@ -121,7 +131,7 @@ resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request, R5__
     char account_id [25], user_id [25];
     char hash [RESOURCE_PASSWORD_HASH_SIZE];
     bson_error_t error = { 0 };
-    bson_t *account = NULL, *doc = NULL, *filter = NULL;
+    bson_t *account = NULL, *doc = NULL;
     mongoc_client_t *client = NULL;
     mongoc_collection_t *accounts = NULL, *users = NULL;
 
@@ -131,24 +141,13 @@ resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request, R5__
     ||  (*message = resource_validate_password (request->password)))
         return R5__STATUS__STATUS_BAD_INPUT;
 
+    //  Hashed whether or not the email is taken: both answers take the same time.
+    if (resource_password_hash (request->password, hash) != 0)
+        goto cleanup;
+
     client = r5_mongo_pop (mongo);
     accounts = r5_mongo_collection (mongo, client, "accounts");
     users = r5_mongo_collection (mongo, client, "users");
-
-    //  One person per email across accounts, so login by email is unambiguous.
-    filter = BCON_NEW ("email", BCON_UTF8 (email));
-    int64_t taken = mongoc_collection_count_documents (users, filter, NULL, NULL, NULL, &error);
-    if (taken < 0) {
-        status = r5_mongo_status (&error);
-        goto cleanup;
-    }
-    if (taken > 0) {
-        *message = "an account with this email already exists";
-        status = R5__STATUS__STATUS_CONFLICT;
-        goto cleanup;
-    }
-    if (resource_password_hash (request->password, hash) != 0)
-        goto cleanup;
 
     int64_t now = r5_now_ms ();
     r5_mongo_new_id (account_id);
@@ -163,8 +162,11 @@ resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request, R5__
                     "email", BCON_UTF8 (email), "name", BCON_UTF8 (request->name),
                     "role", BCON_UTF8 ("OWNER"), "active", BCON_BOOL (true),
                     "password_hash", BCON_UTF8 (hash), "created_at", BCON_DATE_TIME (now));
+    //  The unique index on email is the check: a taken email fails here.
     if (!mongoc_collection_insert_one (users, doc, NULL, NULL, &error)) {
         status = r5_mongo_status (&error);
+        if (status == R5__STATUS__STATUS_CONFLICT)
+            *message = S_EMAIL_TAKEN;
         //  No transactions: undo the account so a failed signup leaves nothing behind.
         bson_t *undo = BCON_NEW ("_id", BCON_UTF8 (account_id));
         mongoc_collection_delete_one (accounts, undo, NULL, NULL, NULL);
@@ -178,7 +180,6 @@ cleanup:
     sodium_memzero (hash, sizeof hash);
     if (status == R5__STATUS__STATUS_UNAVAILABLE || status == R5__STATUS__STATUS_INTERNAL)
         r5_warn (NULL, "signup failed: %s", error.message);
-    bson_destroy (filter);
     bson_destroy (account);
     bson_destroy (doc);
     mongoc_collection_destroy (accounts);
@@ -203,9 +204,9 @@ resource_users_check_password (r5_mongo_t *mongo, const char *email_text, const 
     }
     mongoc_client_t *client = r5_mongo_pop (mongo);
     mongoc_collection_t *users = r5_mongo_collection (mongo, client, "users");
+    //  At most one user has this email (unique index).
     bson_t *filter = BCON_NEW ("email", BCON_UTF8 (email), "active", BCON_BOOL (true));
-    //  The oldest account first, should an email exist in several (created by admins).
-    bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (1), "}", "limit", BCON_INT64 (1));
+    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (users, filter, opts, NULL);
     if (mongoc_cursor_next (cursor, &doc) && s_user_from_bson (doc, user, &hash) == 0)
         found = true;
@@ -526,7 +527,7 @@ resource_users_on_create (resource_call_t *call, const R5__CreateUserRequest *re
     sodium_memzero (hash, sizeof hash);
     if (!mongoc_collection_insert_one (users, doc, NULL, NULL, &error)) {
         if (r5_mongo_is_duplicate (&error))
-            resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a user with this email already exists in this account");
+            resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, S_EMAIL_TAKEN);
         else
             resource_call_mongo_fail (call, &error, "user insert");
     }

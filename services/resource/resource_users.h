@@ -1,10 +1,10 @@
 /*  resource_users: accounts (tenants) and their users in MongoDB.
 
     Collections: accounts {_id, name, created_at} and users {_id, account_id,
-    email (lowercase), name, role, active, password_hash, created_at}. An email
-    is unique within an account (unique index), and signup also refuses an
-    email that any account already uses, so that login by email alone finds
-    one person. */
+    email (r5_email_normalize), name, role, active, password_hash, created_at}.
+    An email is unique across all accounts (unique index email_unique), so that
+    login by email alone finds one person; signup, createUser and
+    --create-owner answer CONFLICT for a taken email without saying where. */
 #ifndef RESOURCE_USERS_H
 #define RESOURCE_USERS_H
 
@@ -17,7 +17,7 @@ int resource_users_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_
 
 //  Create an account and its OWNER. Fills user (strings owned by the caller: free
 //  with resource_user_clear). Returns OK, BAD_INPUT (message says which field),
-//  CONFLICT (email taken), UNAVAILABLE or INTERNAL.
+//  CONFLICT (email taken, in any account), UNAVAILABLE or INTERNAL.
 R5__Status resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request,
                                   R5__User *user, const char **message);
 

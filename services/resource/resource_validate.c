@@ -1,4 +1,5 @@
 #include "resource_validate.h"
+#include "r5_email.h"
 #include "resource_password.h"
 
 #include <ctype.h>
@@ -80,16 +81,13 @@ s_check_text (const char *field, const char *text, size_t min, size_t max, bool 
 const char *
 resource_validate_email (const char *email, char out [RESOURCE_EMAIL_MAX + 1])
 {
-    size_t length = email ? strlen (email) : 0;
-    const char *at = email ? strchr (email, '@') : NULL;
-    if (length < 3 || length > RESOURCE_EMAIL_MAX || !at || at == email || !at [1]
-    ||  strchr (at + 1, '@') || !strchr (at + 1, '.') || s_utf8_length (email) < 0)
+    //  Validate the normal form, the one stored and looked up (r5_email.h).
+    int length = email ? r5_email_normalize (email, out, RESOURCE_EMAIL_MAX + 1) : -1;
+    const char *at = length > 0 ? strchr (out, '@') : NULL;
+    if (length < 3 || !at || at == out || !at [1]
+    ||  strchr (at + 1, '@') || !strchr (at + 1, '.') || s_utf8_length (out) < 0
+    ||  strchr (out, ' '))
         return "email is not a valid address";
-    for (size_t i = 0; i <= length; i++) {
-        if (email [i] == ' ')
-            return "email is not a valid address";
-        out [i] = (char) tolower ((unsigned char) email [i]);
-    }
     return NULL;
 }
 

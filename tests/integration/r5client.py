@@ -1,12 +1,14 @@
 """r5client: what the integration tests share — a running suite per test
 class, and HTTP calls made exactly as a client would make them."""
 
+import http.client as http_client
 import json
 import os
 import sys
 import tempfile
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -27,9 +29,22 @@ class Response:
         return json.loads(self.body)
 
 
-def http(url, method='GET', body=None, headers=None, timeout=30):
-    """One HTTP request; answers a Response for every status (4xx/5xx too)."""
+def http(url, method='GET', body=None, headers=None, timeout=30, source=None):
+    """One HTTP request; answers a Response for every status (4xx/5xx too).
+
+    source: the client address to connect from (any of 127.0.0.0/8 reaches a
+    gateway on 127.0.0.1), so a test can be several clients at once."""
     data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    if source:
+        parts = urllib.parse.urlsplit(url)
+        connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
+                                                source_address=(source, 0))
+        try:
+            connection.request(method, parts.path + ('?' + parts.query if parts.query else ''), data, headers or {})
+            response = connection.getresponse()
+            return Response(response.status, response.headers, response.read())
+        finally:
+            connection.close()
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -41,15 +56,16 @@ def http(url, method='GET', body=None, headers=None, timeout=30):
 class Session:
     """A person in a browser: a cookie jar and the same-origin headers."""
 
-    def __init__(self, base):
+    def __init__(self, base, source=None):
         self.base = base
+        self.source = source
         self.cookie = None
 
     def post(self, path, payload):
         headers = {'Content-Type': 'application/json', 'Origin': self.base}
         if self.cookie:
             headers['Cookie'] = self.cookie
-        response = http(self.base + path, 'POST', payload, headers)
+        response = http(self.base + path, 'POST', payload, headers, source=self.source)
         set_cookie = response.headers.get('Set-Cookie')
         if set_cookie:
             self.cookie = set_cookie.split(';', 1)[0]
@@ -83,15 +99,23 @@ def bearer(base, token, query, variables=None, headers=None):
     return http(base + '/graphql', 'POST', {'query': query, 'variables': variables or {}}, all_headers)
 
 
+# Most tests are one client (127.0.0.1) signing up many accounts: the
+# per-address limits of production would refuse them. Tests of those limits
+# set production_limits = True and act from addresses of their own.
+TEST_LIMITS = {'R5_SIGNUP_LIMIT_PER_ADDRESS': '1000000/60', 'R5_LOGIN_LIMIT_PER_ADDRESS': '1000000/60'}
+
+
 class SuiteTestCase(unittest.TestCase):
     """Starts one real suite (dev MongoDB, broker, services, gateway) for the class."""
 
     suite_env = {}
+    production_limits = False
 
     @classmethod
     def setUpClass(cls):
         cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
-        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=cls.suite_env)
+        env = dict(cls.suite_env) if cls.production_limits else dict(TEST_LIMITS, **cls.suite_env)
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=env)
         cls.suite.start()
         cls.base = cls.suite.url()
 

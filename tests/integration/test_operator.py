@@ -42,6 +42,24 @@ class OperatorTest(SuiteTestCase):
         self.assertEqual(Session(self.base).post('/auth/login', {'email': 'second@example.com',
                                                                  'password': 'short'}).status, 401)
 
+    def test_create_owner_refuses_an_email_another_account_holds(self):
+        self.assertEqual(self.create_owner('lead@example.com', 'first owner password').returncode, 0)
+        session = Session(self.base)
+        login = session.post('/auth/login', {'email': 'lead@example.com', 'password': 'first owner password'})
+        self.assertEqual(login.status, 200)
+        account = login.json()['user']['accountId']
+        made = session.graphql('mutation { createUser(input: {email: "hire@example.com", name: "Hire", role: MEMBER, '
+                               'password: "hire password"}) { user { id } } }').json()
+        self.assertNotIn('errors', made)
+        # A second account for the hire's email (any spelling): CONFLICT, saying nothing of where it is.
+        refused = self.create_owner('  Hire@Example.COM ', 'operator chosen password')
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn('this email is already in use', refused.stderr)
+        for secret in ('Corp', account, made['data']['createUser']['user']['id']):
+            self.assertNotIn(secret, refused.stderr + refused.stdout)
+        login = Session(self.base).post('/auth/login', {'email': 'hire@example.com', 'password': 'hire password'})
+        self.assertEqual(login.status, 200)
+
 
 if __name__ == '__main__':
     unittest.main()

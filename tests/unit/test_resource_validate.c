@@ -10,6 +10,10 @@ main (void)
     char email [RESOURCE_EMAIL_MAX + 1];
     CHECK (resource_validate_email ("Ada@Example.COM", email) == NULL);
     CHECK_STR (email, "ada@example.com");
+    //  One normal form: surrounding white space goes, as the case does.
+    CHECK (resource_validate_email (" \tAda@Example.COM \r\n", email) == NULL);
+    CHECK_STR (email, "ada@example.com");
+    CHECK (resource_validate_email ("   ", email) != NULL);
     CHECK (resource_validate_email ("no-at-sign", email) != NULL);
     CHECK (resource_validate_email ("a@b", email) != NULL);
     CHECK (resource_validate_email ("a@@b.c", email) != NULL);
