@@ -79,7 +79,7 @@ def main():
     configs = (('r5 defaults', {}),
                ('old settings (64 threads, 30 s timeout)', {'R5_THREADS': '64', 'R5_REQUEST_TIMEOUT_MS': '30000',
                                                            'R5_KEEP_ALIVE_TIMEOUT_MS': '30000'}))
-    print('%-42s %-16s %-15s %8s %8s %8s %6s' % ('gateway', 'held open', 'request', 'p50 ms', 'p99 ms', 'max ms',
+    print('%-42s %-18s %-15s %8s %8s %8s %6s' % ('gateway', 'held open', 'request', 'p50 ms', 'p99 ms', 'max ms',
                                                  'lost'))
     for label, env in configs:
         env = dict(env, R5_LOG_LEVEL='warn')
@@ -92,7 +92,7 @@ def main():
                 sockets = hold(port, held, slow)
                 try:
                     for name, (times, lost) in measure(port, token, requests).items():
-                        print('%-42s %-16s %-15s %8.2f %8.2f %8.2f %6d'
+                        print('%-42s %-18s %-15s %8.2f %8.2f %8.2f %6d'
                               % (label, '%d idle + %d slow' % (held, slow), name, percentile(times, 0.5),
                                  percentile(times, 0.99), max(times) if times else float('nan'), lost))
                 finally:
