@@ -37,8 +37,8 @@ struct _s_service_t {
     size_t workers;             //  registered, idle or busy
 };
 
-typedef struct {
-    zsock_t *pipe;
+struct _broker_t {
+    zsock_t *pipe;              //  NULL outside the actor
     zsock_t *router;            //  NULL when the bind failed
     char endpoint [256];
     zhashx_t *services;         //  name -> s_service_t
@@ -51,7 +51,7 @@ typedef struct {
     uint64_t requests;          //  counters for STATS
     uint64_t replies;
     bool terminated;
-} broker_t;
+};
 
 static void
 s_request_destroy (s_request_t **self_p)
@@ -359,11 +359,11 @@ s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
     free (key);
 }
 
-//  Read one message from the ROUTER and route it by header.
-static void
-s_on_router (broker_t *self)
+void
+broker_handle_message (broker_t *self, zmsg_t **msg_p)
 {
-    zmsg_t *msg = zmsg_recv (self->router);
+    zmsg_t *msg = *msg_p;
+    *msg_p = NULL;
     if (!msg)
         return;
     zframe_t *identity = zmsg_pop (msg);
@@ -383,6 +383,14 @@ s_on_router (broker_t *self)
     zframe_destroy (&empty);
     zframe_destroy (&header);
     zmsg_destroy (&msg);
+}
+
+//  Read one message from the ROUTER and route it by header.
+static void
+s_on_router (broker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->router);
+    broker_handle_message (self, &msg);
 }
 
 /*  ---------------------------------------------------------------------
@@ -515,79 +523,100 @@ s_queue_max_default (void)
     return BROKER_QUEUE_MAX;
 }
 
+broker_t *
+broker_new (const char *bind)
+{
+    broker_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->heartbeat_ms = r5_mdp_heartbeat_ms ();
+    self->liveness = R5_MDP_LIVENESS;
+    self->queue_max = s_queue_max_default ();
+    self->next_expiry = INT64_MAX;
+    self->services = zhashx_new ();
+    self->workers = zhashx_new ();
+    zhashx_set_destructor (self->services, s_service_destroy);
+    zhashx_set_destructor (self->workers, s_worker_destroy);
+
+    self->router = zsock_new (ZMQ_ROUTER);
+    if (self->router) {
+        zsock_set_linger (self->router, 0);
+        zsock_set_router_mandatory (self->router, 1);
+        zsock_set_sndhwm (self->router, 100000);
+        zsock_set_rcvhwm (self->router, 100000);
+        if (zsock_bind (self->router, "%s", bind) == -1) {
+            r5_error (NULL, "cannot bind broker to %s: %s", bind, zmq_strerror (zmq_errno ()));
+            zsock_destroy (&self->router);
+        }
+        else {
+            //  The endpoint as bound, with a * port resolved.
+            char *endpoint = zsock_last_endpoint (self->router);
+            snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint ? endpoint : bind);
+            free (endpoint);
+        }
+    }
+    self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
+    return self;
+}
+
+void
+broker_destroy (broker_t **self_p)
+{
+    broker_t *self = *self_p;
+    if (!self)
+        return;
+    zhashx_destroy (&self->workers);
+    zhashx_destroy (&self->services);
+    zsock_destroy (&self->router);
+    free (self);
+    *self_p = NULL;
+}
+
 void
 broker_actor (zsock_t *pipe, void *args)
 {
     const char *bind = args ? (const char *) args : "tcp://127.0.0.1:5555";
-    broker_t self = {
-        .pipe = pipe,
-        .heartbeat_ms = r5_mdp_heartbeat_ms (),
-        .liveness = R5_MDP_LIVENESS,
-        .queue_max = s_queue_max_default (),
-        .next_expiry = INT64_MAX,
-    };
-    self.services = zhashx_new ();
-    self.workers = zhashx_new ();
-    zhashx_set_destructor (self.services, s_service_destroy);
-    zhashx_set_destructor (self.workers, s_worker_destroy);
-
-    self.router = zsock_new (ZMQ_ROUTER);
-    if (self.router) {
-        zsock_set_linger (self.router, 0);
-        zsock_set_router_mandatory (self.router, 1);
-        zsock_set_sndhwm (self.router, 100000);
-        zsock_set_rcvhwm (self.router, 100000);
-        if (zsock_bind (self.router, "%s", bind) == -1) {
-            r5_error (NULL, "cannot bind broker to %s: %s", bind, zmq_strerror (zmq_errno ()));
-            zsock_destroy (&self.router);
-        }
-        else {
-            //  The endpoint as bound, with a * port resolved.
-            char *endpoint = zsock_last_endpoint (self.router);
-            snprintf (self.endpoint, sizeof self.endpoint, "%s", endpoint ? endpoint : bind);
-            free (endpoint);
-        }
-    }
+    broker_t *self = broker_new (bind);
+    assert (self);
+    self->pipe = pipe;
     zsock_signal (pipe, 0);
-    if (self.router)
+    if (self->router)
         r5_info (NULL, "broker bound to %s (heartbeat %d ms, liveness %d, queue %zu)",
-                 self.endpoint, self.heartbeat_ms, self.liveness, self.queue_max);
-    self.heartbeat_at = zclock_mono () + self.heartbeat_ms;
+                 self->endpoint, self->heartbeat_ms, self->liveness, self->queue_max);
+    self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
 
-    while (!self.terminated && !zsys_interrupted) {
+    while (!self->terminated && !zsys_interrupted) {
         zmq_pollitem_t items [] = {
             { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
-            { self.router ? zsock_resolve (self.router) : NULL, 0, ZMQ_POLLIN, 0 },
+            { self->router ? zsock_resolve (self->router) : NULL, 0, ZMQ_POLLIN, 0 },
         };
         int64_t mono = zclock_mono ();
         int64_t now = r5_now_ms ();
-        int64_t timeout = self.heartbeat_at - mono;
-        if (self.next_expiry != INT64_MAX && self.next_expiry - now < timeout)
-            timeout = self.next_expiry - now;
+        int64_t timeout = self->heartbeat_at - mono;
+        if (self->next_expiry != INT64_MAX && self->next_expiry - now < timeout)
+            timeout = self->next_expiry - now;
         if (timeout < 0)
             timeout = 0;
-        if (zmq_poll (items, self.router ? 2 : 1, (long) timeout) == -1) {
+        if (zmq_poll (items, self->router ? 2 : 1, (long) timeout) == -1) {
             if (zmq_errno () == EINTR)
                 continue;       //  the loop condition sees zsys_interrupted
             break;
         }
         if (items [0].revents & ZMQ_POLLIN)
-            s_on_pipe (&self);
+            s_on_pipe (self);
         //  Drain what is there, but keep the timers and the pipe responsive.
-        if (self.router && (items [1].revents & ZMQ_POLLIN))
+        if (self->router && (items [1].revents & ZMQ_POLLIN))
             for (int count = 0; count < 1000; count++) {
-                if (!(zsock_events (self.router) & ZMQ_POLLIN))
+                if (!(zsock_events (self->router) & ZMQ_POLLIN))
                     break;
-                s_on_router (&self);
+                s_on_router (self);
             }
-        if (self.router && zclock_mono () >= self.heartbeat_at)
-            s_heartbeat (&self);
-        if (r5_now_ms () >= self.next_expiry)
-            s_expire_requests (&self);
+        if (self->router && zclock_mono () >= self->heartbeat_at)
+            s_heartbeat (self);
+        if (r5_now_ms () >= self->next_expiry)
+            s_expire_requests (self);
     }
-    if (self.router)
-        r5_info (NULL, "broker on %s stopping", self.endpoint);
-    zhashx_destroy (&self.workers);
-    zhashx_destroy (&self.services);
-    zsock_destroy (&self.router);
+    if (self->router)
+        r5_info (NULL, "broker on %s stopping", self->endpoint);
+    broker_destroy (&self);
 }

@@ -30,4 +30,14 @@
 
 void broker_actor (zsock_t *pipe, void *args);
 
+//  The actor's state and its frame handling without the loop, for the fuzz
+//  harness. broker_new binds the ROUTER to bind (the state has no router when
+//  that fails, as in the actor); broker_handle_message routes one message as
+//  read from the ROUTER ([identity] [""] [header] [frames...], from a client
+//  or a worker), taking ownership; answers go out on the ROUTER.
+typedef struct _broker_t broker_t;
+broker_t *broker_new (const char *bind);
+void broker_destroy (broker_t **self_p);
+void broker_handle_message (broker_t *self, zmsg_t **msg_p);
+
 #endif

@@ -131,6 +131,44 @@ s_read_post (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t
     return 0;
 }
 
+const char *
+gateway_graphql_params_from_query_string (const char *query_string, int max_json_depth,
+                                          gateway_graphql_params_t *params)
+{
+    memset (params, 0, sizeof *params);
+    size_t length = query_string ? strlen (query_string) : 0;
+    char *buffer = malloc (length + 1);
+    int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
+    if (got < 0) {
+        free (buffer);
+        return "missing query parameter";
+    }
+    params->query = buffer;
+    params->query_length = (size_t) got;
+    buffer = malloc (length + 1);
+    if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
+        params->operation_name = strdup (buffer);
+    //  variables and extensions: JSON objects (or null), depth-checked like a body.
+    static const char *s_json_parameters [] = { "variables", "extensions" };
+    const char *problem = NULL;
+    for (int i = 0; i < 2 && !problem; i++) {
+        int got_json = mg_get_var (query_string, length, s_json_parameters [i], buffer, length + 1);
+        if (got_json <= 0)
+            continue;
+        json_t *value = gateway_json_parse (buffer, (size_t) got_json, max_json_depth, &problem);
+        if (value && !json_is_object (value) && !json_is_null (value))
+            problem = i == 0 ? "variables must be a JSON object" : "extensions must be a JSON object";
+        if (!problem && i == 0 && json_is_object (value))
+            params->variables = value;
+        else
+            json_decref (value);
+    }
+    free (buffer);
+    if (problem)
+        gateway_graphql_params_clear (params);
+    return problem;
+}
+
 //  Read the parameters of a GET from the query string.
 static int
 s_read_get (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t *params)
@@ -141,40 +179,11 @@ s_read_get (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t 
         s_send_request_error (conn, 413, "PAYLOAD_TOO_LARGE", "query string too large", NULL, 0, NULL);
         return 413;
     }
-    char *buffer = malloc (length + 1);
-    int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
-    if (got < 0) {
-        free (buffer);
-        s_send_request_error (conn, 400, "BAD_REQUEST", "missing query parameter", NULL, 0, NULL);
+    const char *problem = gateway_graphql_params_from_query_string (query_string, gw->config.max_json_depth, params);
+    if (problem) {
+        s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
         return 400;
     }
-    params->query = buffer;
-    params->query_length = (size_t) got;
-    buffer = malloc (length + 1);
-    if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
-        params->operation_name = strdup (buffer);
-    //  variables and extensions: JSON objects (or null), depth-checked like a body.
-    static const char *s_json_parameters [] = { "variables", "extensions" };
-    for (int i = 0; i < 2; i++) {
-        int got_json = mg_get_var (query_string, length, s_json_parameters [i], buffer, length + 1);
-        if (got_json <= 0)
-            continue;
-        const char *problem = NULL;
-        json_t *value = gateway_json_parse (buffer, (size_t) got_json, gw->config.max_json_depth, &problem);
-        if (value && !json_is_object (value) && !json_is_null (value))
-            problem = i == 0 ? "variables must be a JSON object" : "extensions must be a JSON object";
-        if (problem) {
-            json_decref (value);
-            free (buffer);
-            s_send_request_error (conn, 400, "BAD_REQUEST", problem, NULL, 0, NULL);
-            return 400;
-        }
-        if (i == 0 && json_is_object (value))
-            params->variables = value;
-        else
-            json_decref (value);
-    }
-    free (buffer);
     return 0;
 }
 

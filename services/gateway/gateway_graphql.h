@@ -21,6 +21,11 @@ typedef struct {
 //  a constant message for a 400 answer (params left empty).
 const char *gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
                                           gateway_graphql_params_t *params);
+//  Read the same parameters from a GET's query string (URL-encoded; NULL when
+//  there is none), what s_read_get does after the size check. Returns NULL
+//  and fills params, or a constant message for a 400 answer (params left empty).
+const char *gateway_graphql_params_from_query_string (const char *query_string, int max_json_depth,
+                                                      gateway_graphql_params_t *params);
 void gateway_graphql_params_clear (gateway_graphql_params_t *params);
 
 int gateway_graphql_handle (struct mg_connection *conn, void *gateway);

@@ -25,6 +25,33 @@ s_key_shaped (const char *key)
     return true;
 }
 
+const char *
+gateway_integrations_key (const char *local_uri)
+{
+    if (strncmp (local_uri, S_PREFIX, strlen (S_PREFIX)) != 0 || !s_key_shaped (local_uri + strlen (S_PREFIX)))
+        return NULL;
+    return local_uri + strlen (S_PREFIX);
+}
+
+const char *
+gateway_integrations_read_alert (const char *body, size_t size, int max_json_depth, json_t **json_p,
+                                 R5__OpenIntegrationIncidentRequest *open)
+{
+    const char *problem = "body must be a JSON object: {title, description, urgency: HIGH|LOW}";
+    json_t *json = size ? gateway_json_parse (body, size, max_json_depth, &problem) : json_object ();
+    const char *urgency = gateway_json_string (json, "urgency", "HIGH");
+    if (!json_is_object (json) || (strcmp (urgency, "HIGH") != 0 && strcmp (urgency, "LOW") != 0)) {
+        json_decref (json);
+        *json_p = NULL;
+        return problem;
+    }
+    open->title = (char *) gateway_json_string (json, "title", "Alert from an integration");
+    open->description = (char *) gateway_json_string (json, "description", "");
+    open->urgency = strcmp (urgency, "LOW") == 0 ? R5__URGENCY__URGENCY_LOW : R5__URGENCY__URGENCY_HIGH;
+    *json_p = json;
+    return NULL;
+}
+
 int
 gateway_integrations_handle (struct mg_connection *conn, void *gateway)
 {
@@ -36,8 +63,8 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
         json_decref (answer);
         return 405;
     }
-    const char *key = info->local_uri + strlen (S_PREFIX);
-    if (strncmp (info->local_uri, S_PREFIX, strlen (S_PREFIX)) != 0 || !s_key_shaped (key)) {
+    const char *key = gateway_integrations_key (info->local_uri);
+    if (!key) {
         gateway_http_send_error (conn, 404, "unknown integration key");
         return 404;
     }
@@ -52,12 +79,11 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
         gateway_http_send_error (conn, status, status == 413 ? "alert too large" : "cannot read request body");
         return status;
     }
-    const char *problem = "body must be a JSON object: {title, description, urgency: HIGH|LOW}";
-    json_t *json = size ? gateway_json_parse (body, size, gw->config.max_json_depth, &problem) : json_object ();
+    R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
+    json_t *json;
+    const char *problem = gateway_integrations_read_alert (body, size, gw->config.max_json_depth, &json, &open);
     free (body);
-    const char *urgency = gateway_json_string (json, "urgency", "HIGH");
-    if (!json_is_object (json) || (strcmp (urgency, "HIGH") != 0 && strcmp (urgency, "LOW") != 0)) {
-        json_decref (json);
+    if (problem) {
         gateway_http_send_error (conn, 400, problem);
         return 400;
     }
@@ -65,12 +91,8 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     gateway_request_id (request_id);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
-    R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
     open.key = (char *) key;
-    open.title = (char *) gateway_json_string (json, "title", "Alert from an integration");
-    open.description = (char *) gateway_json_string (json, "description", "");
-    open.urgency = strcmp (urgency, "LOW") == 0 ? R5__URGENCY__URGENCY_LOW : R5__URGENCY__URGENCY_HIGH;
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;
     request.open_integration_incident = &open;

@@ -37,6 +37,40 @@ gateway_signin_check_origin (gateway_t *gw, struct mg_connection *conn)
     return strcmp (origin, expected) == 0 ? 0 : -1;
 }
 
+json_t *
+gateway_signin_parse_body (const char *body, size_t size, int max_json_depth, const char **problem)
+{
+    *problem = "body must be a JSON object";
+    json_t *json = gateway_json_parse (body, size, max_json_depth, problem);
+    if (!json_is_object (json)) {
+        json_decref (json);
+        return NULL;
+    }
+    return json;
+}
+
+const char *
+gateway_signin_signup_fields (json_t *json, R5__SignupRequest *signup)
+{
+    signup->account_name = (char *) gateway_json_string (json, "accountName", NULL);
+    signup->name = (char *) gateway_json_string (json, "name", NULL);
+    signup->email = (char *) gateway_json_string (json, "email", NULL);
+    signup->password = (char *) gateway_json_string (json, "password", NULL);
+    if (!signup->account_name || !signup->name || !signup->email || !signup->password)
+        return "accountName, name, email and password are required strings";
+    return NULL;
+}
+
+const char *
+gateway_signin_login_fields (json_t *json, R5__CheckPasswordRequest *check)
+{
+    check->email = (char *) gateway_json_string (json, "email", NULL);
+    check->password = (char *) gateway_json_string (json, "password", NULL);
+    if (!check->email || !check->password)
+        return "email and password are required strings";
+    return NULL;
+}
+
 //  Read and parse the JSON object body of an /auth POST; answers the error itself.
 static json_t *
 s_read_json (gateway_t *gw, struct mg_connection *conn)
@@ -57,15 +91,12 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
         gateway_http_send_error (conn, status, status == 413 ? "request body too large" : "cannot read request body");
         return NULL;
     }
-    const char *problem = "body must be a JSON object";
-    json_t *json = gateway_json_parse (body, size, gw->config.max_json_depth, &problem);
+    const char *problem;
+    json_t *json = gateway_signin_parse_body (body, size, gw->config.max_json_depth, &problem);
     sodium_memzero (body, size);
     free (body);
-    if (!json_is_object (json)) {
-        json_decref (json);
+    if (!json)
         gateway_http_send_error (conn, 400, problem);
-        return NULL;
-    }
     return json;
 }
 
@@ -229,13 +260,10 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
-    signup.account_name = (char *) gateway_json_string (json, "accountName", NULL);
-    signup.name = (char *) gateway_json_string (json, "name", NULL);
-    signup.email = (char *) gateway_json_string (json, "email", NULL);
-    signup.password = (char *) gateway_json_string (json, "password", NULL);
-    if (!signup.account_name || !signup.name || !signup.email || !signup.password) {
+    const char *problem = gateway_signin_signup_fields (json, &signup);
+    if (problem) {
         json_decref (json);
-        gateway_http_send_error (conn, 400, "accountName, name, email and password are required strings");
+        gateway_http_send_error (conn, 400, problem);
         return 400;
     }
     //  Counted before the work, whatever the outcome: signups per address are
@@ -274,11 +302,10 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
-    check.email = (char *) gateway_json_string (json, "email", NULL);
-    check.password = (char *) gateway_json_string (json, "password", NULL);
-    if (!check.email || !check.password) {
+    const char *problem = gateway_signin_login_fields (json, &check);
+    if (problem) {
         json_decref (json);
-        gateway_http_send_error (conn, 400, "email and password are required strings");
+        gateway_http_send_error (conn, 400, problem);
         return 400;
     }
     request.meta = &meta;

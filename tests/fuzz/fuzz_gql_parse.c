@@ -10,6 +10,7 @@
 #include "gql_parser.h"
 #include "gql_print.h"
 #include "gql_schema.h"
+#include "fuzz_worker_stack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,15 +326,13 @@ s_schema(const gql_schema_t *s)
         s_fail("schema without a query type");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+s_one_input(const uint8_t *data, size_t size)
 {
     /* A private copy, so an out-of-bounds read past the input is caught by ASan. */
     char *src = malloc(size ? size : 1);
     if (!src)
-        return 0;
+        return;
     if (size)
         memcpy(src, data, size);
     s_ctx_t c = { src, size };
@@ -370,5 +369,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gql_schema_destroy(&schema);
     }
     free(src);
-    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_worker_stack_run(s_one_input, data, size);
 }

@@ -1,14 +1,15 @@
 /*  fuzz_token_format: r5_token_check on anything a client puts after
     "Bearer " — it must never read past the value nor accept a bad checksum. */
 #include "r5_token_format.h"
+#include "fuzz_worker_stack.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+static void
+s_one_input (const uint8_t *data, size_t size)
 {
     //  An exact-size copy, so ASan sees any read past the end.
     char *value = malloc (size ? size : 1);
@@ -25,5 +26,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         r5_token_hint (again, hint);
     }
     free (value);
-    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    return fuzz_worker_stack_run (s_one_input, data, size);
 }

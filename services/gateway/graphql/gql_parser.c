@@ -1379,6 +1379,191 @@ s_parse_document(s_parser_t *p)
     return S_LIST_FINISH(p, base, gql_definition_t, doc->definitions, doc->definition_count);
 }
 
+/* =======================================================================================
+ *  Depth through fragment spreads
+ *
+ *  The depth counted while parsing is syntactic: each fragment is measured on its own. A
+ *  chain of fragments each spreading the next (`fragment F1 on Q { ...F2 } ...`) is one
+ *  level deep per fragment yet as deep as the chain wherever the document is walked
+ *  (validation, execution), one stack frame or more per spread. So once the document is
+ *  parsed, every operation and fragment is measured again counting a spread as the inline
+ *  fragment it stands for (its body one level below the spread), and the same max_depth
+ *  applies. The walk is itself bounded: it stops at the first level past the limit, and a
+ *  work budget stops the repeated walks a document with fragment cycles can cause (such a
+ *  document is invalid anyway).
+ * ===================================================================================== */
+
+typedef struct {
+    const gql_document_t *doc;
+    uint32_t max_depth;
+    const gql_fragment_t **by_name; /* the fragments sorted by name */
+    uint32_t *memo;                 /* per fragment: levels its body spans, 0 unknown */
+    unsigned char *on_path;         /* per fragment: being walked */
+    size_t budget;                  /* selections still to visit */
+    bool cyclic;                    /* a spread back onto the path was met */
+    const gql_selection_t *culprit; /* the selection that crossed a limit */
+    bool exhausted;                 /* the budget ran out (else the depth was crossed) */
+} s_depth_t;
+
+static int
+s_fragment_cmp(const void *a, const void *b)
+{
+    const gql_fragment_t *fa = *(const gql_fragment_t *const *) a;
+    const gql_fragment_t *fb = *(const gql_fragment_t *const *) b;
+    size_t n = fa->name.len < fb->name.len ? fa->name.len : fb->name.len;
+    int c = memcmp(fa->name.data, fb->name.data, n);
+    return c ? c : (fa->name.len > fb->name.len) - (fa->name.len < fb->name.len);
+}
+
+/* The first position in d->by_name whose name is not less than `name`. */
+static size_t
+s_fragment_lower(const s_depth_t *d, gql_str_t name)
+{
+    size_t lo = 0, hi = d->doc->fragment_count;
+    gql_fragment_t key;
+    const gql_fragment_t *k = &key;
+    key.name = name;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_fragment_cmp(&d->by_name[mid], &k) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint32_t s_depth_set(s_depth_t *d, const gql_selection_set_t *set, uint32_t level);
+
+/* The deepest level reached through a spread at `level` (its fragment's body at
+   level + 1; every fragment of that name, should there be several). 0 when a limit was
+   crossed. */
+static uint32_t
+s_depth_spread(s_depth_t *d, const gql_selection_t *sel, uint32_t level)
+{
+    uint32_t deepest = level;
+    for (size_t i = s_fragment_lower(d, sel->name); i < d->doc->fragment_count
+                                                     && gql_str_equal(d->by_name[i]->name, sel->name); i++) {
+        uint32_t reached;
+        if (d->on_path[i]) {
+            d->cyclic = true;       /* the cycle is validation's to report */
+            continue;
+        }
+        if (d->memo[i])
+            reached = level + d->memo[i];
+        else
+        if (level + 1 > d->max_depth) {
+            d->culprit = sel;       /* checked before recursing, like a selection set */
+            return 0;
+        }
+        else {
+            bool cyclic = d->cyclic;
+            d->cyclic = false;
+            d->on_path[i] = 1;
+            reached = s_depth_set(d, d->by_name[i]->selection_set, level + 1);
+            d->on_path[i] = 0;
+            if (!reached)
+                return 0;
+            /* Below a cycle the span depends on the path taken: not remembered. */
+            if (!d->cyclic)
+                d->memo[i] = reached - level;
+            d->cyclic |= cyclic;
+        }
+        if (reached > d->max_depth) {
+            d->culprit = sel;
+            return 0;
+        }
+        if (reached > deepest)
+            deepest = reached;
+    }
+    return deepest;
+}
+
+/* The deepest level reached from `set`, itself at `level`. 0 when a limit was crossed
+   (d->culprit says where). */
+static uint32_t
+s_depth_set(s_depth_t *d, const gql_selection_set_t *set, uint32_t level)
+{
+    uint32_t deepest = level;
+    if (!set)
+        return level;
+    for (size_t i = 0; i < set->item_count; i++) {
+        const gql_selection_t *sel = set->items[i];
+        uint32_t reached = level;
+        if (d->budget == 0) {
+            d->culprit = sel;
+            d->exhausted = true;
+            return 0;
+        }
+        d->budget--;
+        if (sel->kind == GQL_SELECTION_FRAGMENT_SPREAD)
+            reached = s_depth_spread(d, sel, level);
+        else
+        if (sel->selection_set) {
+            /* Checked before recursing: the walk is as deep as the limit, no deeper. */
+            if (level + 1 > d->max_depth) {
+                d->culprit = sel;
+                return 0;
+            }
+            reached = s_depth_set(d, sel->selection_set, level + 1);
+        }
+        if (!reached)
+            return 0;
+        if (reached > deepest)
+            deepest = reached;
+    }
+    return deepest;
+}
+
+/* Measures every operation and fragment through its spreads. Returns 0, or -1 with the
+   error at the spread (or selection) that crosses max_depth. */
+static int
+s_check_depth_through_fragments(s_parser_t *p)
+{
+    gql_document_t *doc = p->doc;
+    if (doc->fragment_count == 0)
+        return 0;           /* the syntactic depth is the whole story */
+    s_depth_t d;
+    memset(&d, 0, sizeof d);
+    d.doc = doc;
+    d.max_depth = p->max_depth;
+    d.budget = 16 * (size_t) doc->selection_count + 1024;
+    d.by_name = malloc(doc->fragment_count * sizeof *d.by_name);
+    d.memo = calloc(doc->fragment_count, sizeof *d.memo);
+    d.on_path = calloc(doc->fragment_count, 1);
+    int rc = 0;
+    if (!d.by_name || !d.memo || !d.on_path)
+        rc = s_nomem(p);
+    else {
+        memcpy(d.by_name, doc->fragments, doc->fragment_count * sizeof *d.by_name);
+        qsort(d.by_name, doc->fragment_count, sizeof *d.by_name, s_fragment_cmp);
+        for (size_t i = 0; i < doc->operation_count && rc == 0; i++)
+            if (!s_depth_set(&d, doc->operations[i]->selection_set, 1))
+                rc = -1;
+        /* Fragments too: validation walks each one, used or not. */
+        for (size_t i = 0; i < doc->fragment_count && rc == 0; i++) {
+            d.cyclic = false;
+            d.on_path[i] = 1;
+            if (!s_depth_set(&d, d.by_name[i]->selection_set, 1))
+                rc = -1;
+            d.on_path[i] = 0;
+        }
+        if (rc < 0) {
+            const gql_selection_t *sel = d.culprit;
+            s_error_at(p, GQL_ERR_TOO_DEEP, d.exhausted ? "fragment spreads too many to follow"
+                                                        : "document nested too deeply through fragment spreads",
+                       sel->loc.line, sel->loc.column, sel->loc.offset);
+            size_t n = sel->name.len < sizeof p->err->detail - 1 ? sel->name.len : sizeof p->err->detail - 1;
+            memcpy(p->err->detail, sel->name.data, n);
+            p->err->detail[n] = '\0';
+        }
+    }
+    free(d.by_name);
+    free(d.memo);
+    free(d.on_path);
+    return rc;
+}
+
 /* Both entry points: parse `src` as a Document (sdl false) or a TypeSystemDocument. */
 static gql_document_t *
 s_parse(const char *src, size_t len, const gql_limits_t *limits, bool sdl, gql_error_t *err)
@@ -1434,6 +1619,8 @@ s_parse(const char *src, size_t len, const gql_limits_t *limits, bool sdl, gql_e
 
     int rc = s_parse_document(&p);
     free(p.stack);
+    if (rc == 0 && !sdl)
+        rc = s_check_depth_through_fragments(&p);
     if (rc < 0) {
         gql_arena_destroy(&p.arena);
         return NULL;

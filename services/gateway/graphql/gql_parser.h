@@ -19,7 +19,11 @@ extern "C" {
                      and <EOF> are not counted).
    - max_depth:      nesting depth. Every bracketed construct counts one level: a selection
                      set, a list or object value, a list type `[T]`. `{ a { b } }` is
-                     depth 2; `{ a(x: [{y: 1}]) }` is depth 3.
+                     depth 2; `{ a(x: [{y: 1}]) }` is depth 3. Selection sets are also
+                     counted through fragment spreads, a spread standing for the inline
+                     fragment it names: `{ ...F } fragment F on Q { a { b } }` is depth
+                     4. Without a limit, S_HARD_MAX_DEPTH (512) still applies. Every walk
+                     of a document (validation, execution) recurses no deeper than this.
    - max_aliases:    aliased fields in the document (`k: field`).
    - max_directives: directive uses (`@x`) in the document. */
 typedef struct {

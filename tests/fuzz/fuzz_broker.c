@@ -1,0 +1,52 @@
+/*  fuzz_broker: the broker's frame handling (broker_handle_message), fed
+    multipart messages as its ROUTER would read them from clients and workers.
+    The input is a sequence of messages on one fresh broker: each frame is a
+    length byte then that many bytes; a length byte of 0xFF ends a message.
+    Answers go to peers that are not there (ROUTER_MANDATORY drops them). */
+#include "broker.h"
+#include "fuzz_worker_stack.h"
+
+#include <stdio.h>
+
+static void
+s_one_input (const uint8_t *data, size_t size)
+{
+    static unsigned s_count;
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://r5-fuzz-broker-%u", s_count++);
+    broker_t *broker = broker_new (endpoint);
+    if (!broker)
+        abort ();
+    zmsg_t *msg = zmsg_new ();
+    size_t at = 0;
+    while (at < size) {
+        uint8_t length = data [at++];
+        if (length == 0xFF) {
+            broker_handle_message (broker, &msg);
+            msg = zmsg_new ();
+            continue;
+        }
+        size_t take = length <= size - at ? length : size - at;
+        zmsg_addmem (msg, data + at, take);
+        at += take;
+    }
+    if (zmsg_size (msg))
+        broker_handle_message (broker, &msg);
+    zmsg_destroy (&msg);
+    broker_destroy (&broker);
+}
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    setenv ("ZSYS_SIGHANDLER", "false", 1);
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    return fuzz_worker_stack_run (s_one_input, data, size);
+}
