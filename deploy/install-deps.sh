@@ -22,9 +22,16 @@ if [ "${1:-}" = "--test" ]; then
     wrk                               # benchmarks
     chromium                          # browser tests (driven by playwright-core from npm)
     nginx openssl                     # the TLS proxy configuration's test
+    # the deployment artifacts' checks (tests/deploy)
+    systemd                           # systemd-analyze verify / security of deploy/systemd
+    docker-compose python3-yaml       # docker-compose config of deploy/docker (no engine needed)
+    yamllint python3-kubernetes       # deploy/k8s: lint, and its fields against the API's models
   )
   # Node.js runs the graphql-js conformance tests; keep a newer one if the machine has it.
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+  # kubectl runs the client-side dry run of deploy/k8s; Debian's kubernetes-client
+  # conflicts with a kubectl the machine may already have from another package.
+  command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 fi
 
 missing=()

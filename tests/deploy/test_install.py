@@ -68,7 +68,7 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(os.path.join(self.prefix, 'bin'))), PROGRAMS)
         for name in PROGRAMS:
             self.assertTrue(os.access(self.installed(name), os.X_OK), name)
-        self.assertEqual(sorted(os.listdir(self.share)), ['devmongo', 'schema.graphql', 'web'])
+        self.assertEqual(sorted(os.listdir(self.share)), ['devmongo', 'schema.graphql', 'systemd', 'web'])
         self.assertTrue(filecmp.cmp(os.path.join(SOURCE_DIR, 'services', 'gateway', 'schema.graphql'),
                                     os.path.join(self.share, 'schema.graphql'), shallow=False))
         # The web UI, file for file.
