@@ -234,7 +234,8 @@ void
 r5_config_print_help (const r5_config_key_t *keys, const char *program, FILE *out)
 {
     fprintf (out, "usage: %s [--config FILE] [--key value ...]\n\n", program);
-    fprintf (out, "Each key can also be set as R5_<KEY> in the environment or as key = value in the config file.\n\n");
+    fprintf (out, "Each key can also be set as R5_<KEY> in the environment or as key = value in the config file.\n");
+    fprintf (out, "--version prints the version and build id.\n\n");
     for (size_t i = 0; keys [i].name; i++) {
         char flag [64];
         snprintf (flag, sizeof flag, "--%s", keys [i].name);

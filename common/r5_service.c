@@ -1,5 +1,6 @@
 /*  r5_service: the broker-worker loop shared by every service.  */
 #include "r5_service.h"
+#include "r5_build.h"
 #include "r5_log.h"
 #include "r5_worker.h"
 
@@ -102,6 +103,8 @@ r5_service_run (const char *program, r5_service_t *service)
 r5_config_t *
 r5_service_config (const char *program, const r5_config_key_t *keys, int argc, char **argv)
 {
+    if (r5_build_version_asked (program, argc, argv))
+        exit (0);
     char error [256];
     r5_config_t *config = r5_config_new (keys, argc, argv, error, sizeof error);
     if (!config && !*error) {

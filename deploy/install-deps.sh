@@ -1,9 +1,30 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages r5 needs to build, run and test. Idempotent:
 # packages already present are not asked for again (so a warm machine skips apt).
-#   deploy/install-deps.sh          build + run
-#   deploy/install-deps.sh --test   also what the tests and benchmarks need
+#   deploy/install-deps.sh            build + run
+#   deploy/install-deps.sh --test     also what the tests and benchmarks need
+#   deploy/install-deps.sh --runtime  only what installed r5 programs need to run
+#                                     (the Docker image's runtime stage): no compiler, no -dev
+#   add --print to list the packages instead of installing them
 set -euo pipefail
+
+mode=build print=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) mode=test ;;
+    --runtime) mode=runtime ;;
+    --print) print=1 ;;
+    *) echo "usage: $0 [--test | --runtime] [--print]" >&2; exit 2 ;;
+  esac
+done
+
+# The shared libraries the r5-* programs link (tests/deploy/test_docker.py
+# checks this list against the programs' DT_NEEDED entries).
+runtime_packages=(
+  libczmq4 libzmq5 libprotobuf-c1 libsodium23 libmongoc-1.0-0 libbson-1.0-0
+  libjansson4 zlib1g libcivetweb1
+  ca-certificates                     # TLS to a MongoDB that requires it
+)
 
 packages=(
   build-essential cmake pkg-config
@@ -15,16 +36,30 @@ packages=(
   python3-mongomock python3-mockupdb python3-pymongo
   curl
 )
-if [ "${1:-}" = "--test" ]; then
+if [ "$mode" = runtime ]; then
+  packages=("${runtime_packages[@]}")
+fi
+if [ "$mode" = test ]; then
   packages+=(
     clang libclang-rt-14-dev          # libFuzzer harnesses
     python3-zmq python3-protobuf      # the non-C internal client test
     wrk                               # benchmarks
     chromium                          # browser tests (driven by playwright-core from npm)
     nginx openssl                     # the TLS proxy configuration's test
+    # the deployment artifacts' checks (tests/deploy)
+    systemd                           # systemd-analyze verify / security of deploy/systemd
+    docker-compose python3-yaml       # docker-compose config of deploy/docker (no engine needed)
+    yamllint python3-kubernetes       # deploy/k8s: lint, and its fields against the API's models
   )
   # Node.js runs the graphql-js conformance tests; keep a newer one if the machine has it.
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+  # kubectl runs the client-side dry run of deploy/k8s; Debian's kubernetes-client
+  # conflicts with a kubectl the machine may already have from another package.
+  command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
+fi
+if [ "$print" = 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()

@@ -1,11 +1,15 @@
 /*  r5-gateway: HTTP (civetweb) in front of the r5 services.  */
 #include "gateway.h"
+#include "r5_build.h"
 #include "r5_log.h"
 #include "r5_service.h"
 
 #include <czmq.h>
+#include <limits.h>
 
-static const r5_config_key_t s_keys [] = {
+//  Not const: an installed gateway replaces the two source-tree defaults
+//  (schema_file, web_root) with its share/r5 (s_use_installed_defaults).
+static r5_config_key_t s_keys [] = {
     { "listen", "127.0.0.1:8080", "address:port to serve HTTP on (TLS is terminated in front, see deploy/)", false },
     { "admin_listen", "", "address:port for /metrics and /readyz alone (then not served on listen); empty: served on listen", false },
     { "threads", "1024", "HTTP worker threads: one per open connection, so the most connections served at once", false },
@@ -31,9 +35,30 @@ static const r5_config_key_t s_keys [] = {
     { NULL, NULL, NULL, false }
 };
 
+//  Installed (<prefix>/bin/r5-gateway): serve <prefix>/share/r5/schema.graphql
+//  and <prefix>/share/r5/web by default. The executable in the build tree
+//  keeps the source tree's, so a build runs in place.
+static void
+s_use_installed_defaults (void)
+{
+    static char schema [PATH_MAX + 32], web [PATH_MAX + 32];
+    char dir [PATH_MAX];
+    if (r5_build_data_dir (R5_BUILT_EXE, dir, sizeof dir) != 0)
+        return;
+    snprintf (schema, sizeof schema, "%s/schema.graphql", dir);
+    snprintf (web, sizeof web, "%s/web", dir);
+    for (r5_config_key_t *key = s_keys; key->name; key++)
+        if (streq (key->name, "schema_file"))
+            key->default_value = schema;
+        else
+        if (streq (key->name, "web_root"))
+            key->default_value = web;
+}
+
 int
 main (int argc, char *argv [])
 {
+    s_use_installed_defaults ();
     r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
     char error [256];
     int64_t threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "r5_build.h"
 #include "r5_config.h"
 #include "r5_log.h"
 #include "r5_mongo.h"
@@ -33,6 +34,8 @@ static const r5_config_key_t s_keys [] = {
 int
 main (int argc, char *argv [])
 {
+    if (r5_build_version_asked ("r5-token", argc, argv))
+        return 0;
     char error [256];
     r5_config_t *config = r5_config_new (s_keys, argc, argv, error, sizeof error);
     if (!config) {
