@@ -354,8 +354,8 @@ class EngineTest(unittest.TestCase):
         self.srv.run(ping=1)
         r = self.srv.run(r5CommandStats=1, reset=True, **{'$db': 'admin'})
         self.assertEqual(r['commands'], {'insert': 1, 'find': 2, 'ping': 1})
-        self.assertEqual(r['collections'], {'t.st': {'insert': 1, 'find': 1},
-                                            't.st2': {'find': 1}})
+        self.assertEqual(r['collections'], {'t': {'st': {'insert': 1, 'find': 1},
+                                                  'st2': {'find': 1}}})
         self.assertEqual(r['total'], 4)
         r = self.srv.run(r5CommandStats=1, **{'$db': 'admin'})
         self.assertEqual(r['commands'], {})

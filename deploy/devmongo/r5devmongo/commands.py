@@ -135,14 +135,21 @@ class CommandStats:
         self.by_name[name] = self.by_name.get(name, 0) + 1
         self.total[name] = self.total.get(name, 0) + 1
         if coll is not None:
-            per = self.by_ns.setdefault('%s.%s' % (db, coll), {})
+            per = self.by_ns.setdefault((db, coll), {})
             per[name] = per.get(name, 0) + 1
 
     def reply(self):
         return {'since': self.since, 'total': Int64(sum(self.by_name.values())),
                 'commands': {k: Int64(v) for k, v in sorted(self.by_name.items())},
-                'collections': {ns: {k: Int64(v) for k, v in sorted(per.items())}
-                                for ns, per in sorted(self.by_ns.items())}}
+                'collections': self._by_collection()}
+
+    def _by_collection(self):
+        # {db: {collection: {command: n}}}: a namespace's dot would make a
+        # key clients cannot address by path.
+        out = {}
+        for (db, coll), per in sorted(self.by_ns.items()):
+            out.setdefault(db, {})[coll] = {k: Int64(v) for k, v in sorted(per.items())}
+        return out
 
     def since_start(self):
         return {k: {'total': Int64(v)} for k, v in sorted(self.total.items())}
