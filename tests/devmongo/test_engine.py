@@ -24,7 +24,12 @@ from bson.codec_options import CodecOptions  # noqa: E402
 from bson.int64 import Int64  # noqa: E402
 from bson.objectid import ObjectId  # noqa: E402
 
-from r5devmongo import commands, engine, journal  # noqa: E402
+import datetime  # noqa: E402
+import struct  # noqa: E402
+
+import bson  # noqa: E402
+
+from r5devmongo import commands, engine, journal, wire  # noqa: E402
 
 CODEC = CodecOptions(tz_aware=False, uuid_representation=UuidRepresentation.UNSPECIFIED)
 CLIENT = engine.install()
@@ -88,6 +93,50 @@ def random_filter(rng):
     return flt
 
 
+class Raw:
+    """An embedded document (or array) given as raw BSON bytes."""
+
+    def __init__(self, data, array=False):
+        self.data, self.array = data, array
+
+
+def raw_doc(pairs):
+    """BSON bytes of a document with exactly these (name, value) pairs, in
+    order, repeated names included (what a C client can send)."""
+    body = b''
+    for k, v in pairs:
+        if isinstance(v, Raw):
+            body += (b'\x04' if v.array else b'\x03') + k.encode() + b'\0' + v.data
+        else:
+            body += bson.encode({k: v})[4:-1]
+    return struct.pack('<i', len(body) + 5) + body + b'\0'
+
+
+def raw_array(*docs):
+    return Raw(raw_doc([(str(i), Raw(d)) for i, d in enumerate(docs)]), array=True)
+
+
+def op_msg(*pairs):
+    return struct.pack('<I', 0) + b'\0' + raw_doc(pairs)
+
+
+def random_range_filter(rng):
+    def term():
+        field = rng.choice(['a', 'c', '_id', 's'])
+        kind = rng.random()
+        v = rng.choice([0, 1, 2.5, 3, 'a', 'b', Int64(2), b'\x00\x01', None, True, 150, 299])
+        if kind < 0.3:
+            return {field: v}
+        if kind < 0.8:
+            ops = rng.sample(['$gt', '$gte', '$lt', '$lte'], rng.choice([1, 2]))
+            return {field: {op: rng.choice([v, 1, 100, 'a', 7.5]) for op in ops}}
+        return {field: {'$in': [v, rng.choice(VALUES)]}}
+    flt = term()
+    if rng.random() < 0.5:
+        flt = {'$and': [flt, term()]}
+    return flt
+
+
 class EngineTest(unittest.TestCase):
 
     def setUp(self):
@@ -125,6 +174,193 @@ class EngineTest(unittest.TestCase):
         got, want = self.both('d', {'a': 'moved'})
         self.assertTrue(got)
         self.assertEqual(got, want)
+
+    def both_find(self, coll, flt, sort, skip, limit):
+        out = []
+        for on in (True, False):
+            engine.EQ_INDEX = on
+            r = self.srv.run(find=coll, filter=flt, sort=sort, skip=skip, limit=limit,
+                             batchSize=100000)
+            out.append(r)
+        engine.EQ_INDEX = True
+        return out
+
+    def test_sorted_index_never_changes_results(self):
+        """Ranges, sorts, skips and limits served by the sorted index give
+        exactly mongomock's answer (order of ties included)."""
+        rng = random.Random(7)
+        self.srv.run(createIndexes='r', indexes=[
+            {'key': {'a': 1}, 'name': 'a_1'}, {'key': {'c': -1, 's': 1}, 'name': 'c_s'}])
+        docs = []
+        for i in range(300):
+            d = {'_id': i}
+            if rng.random() < 0.9:
+                d['a'] = rng.choice([0, 1, 2, Int64(2), 2.5, 'a', 'b', None, True, b'\x00\x01',
+                                     ObjectId('5f0000000000000000000001'),
+                                     datetime.datetime(2020, 1, 1)])
+            d['s'] = rng.choice([1, 2, 3, 'x'])
+            if rng.random() < 0.8:
+                d['c'] = rng.choice([1, 2, 'a', 'b', None])
+            docs.append(d)
+        self.assertEqual(self.srv.run(insert='r', documents=docs)['n'], 300)
+        self.srv.run(update='r', updates=[{'q': {'a': 'a'}, 'u': {'$set': {'a': 1.5}},
+                                           'multi': True}])
+        self.srv.run(delete='r', deletes=[{'q': {'s': 'x', 'a': 0}, 'limit': 0}])
+        served = 0
+        for _ in range(800):
+            flt = random_range_filter(rng)
+            sort = {rng.choice(['a', 'c', '_id', 's']): rng.choice([1, -1])}
+            skip, limit = rng.choice([0, 0, 3]), rng.choice([0, 1, 5, 50])
+            store = self.srv.client._store['t']['r']
+            if store.plan_find(flt, list(sort.items()), skip, limit) is not None:
+                served += 1
+            got, want = self.both_find('r', flt, sort, skip, limit)
+            self.assertEqual(got, want, (flt, sort, skip, limit))
+        self.assertGreater(served, 300)     # the index did serve most of them
+        # a loose (array) value on the sort path: mongomock sorts, same answer
+        self.srv.run(insert='r', documents=[{'_id': 1000, 'a': [3, 1]}])
+        self.assertIsNone(self.srv.client._store['t']['r'].plan_find(
+            {}, [('a', 1)], 0, 5))
+
+    def test_page_walks_the_sorted_index(self):
+        """A page of 50 by _id with a filter reads about 50 documents, not the
+        collection (the walk stops at the limit)."""
+        self.srv.run(createIndexes='p', indexes=[{'key': {'account_id': 1, 'status': 1},
+                                                   'name': 'account_status'}])
+        docs = [{'_id': '%06d' % i, 'account_id': 'A' if i % 10 else 'B', 'n': i}
+                for i in range(5000)]
+        self.srv.run(insert='p', documents=docs)
+        store = self.srv.client._store['t']['p']
+        calls = []
+        real = engine.filter_applies
+
+        def counting(flt, doc):
+            calls.append(1)
+            return real(flt, doc)
+        engine.filter_applies = counting
+        try:
+            page = store.plan_find({'account_id': 'A', '_id': {'$lt': '003000'}},
+                                   [('_id', -1)], 0, 51)
+        finally:
+            engine.filter_applies = real
+        self.assertEqual([d['_id'] for d in page][:3], ['002999', '002998', '002997'])
+        self.assertEqual(len(page), 51)
+        self.assertLess(len(calls), 100)
+
+    def test_ttl_is_a_periodic_sweep(self):
+        """Expired documents stay until the sweep runs (MongoDB's TTL monitor
+        runs every 60 s), and reads do not scan for them."""
+        self.srv.run(createIndexes='ttl', indexes=[
+            {'key': {'expires_at': 1}, 'name': 'exp', 'expireAfterSeconds': 0},
+            {'key': {'gone_at': 1}, 'name': 'gone', 'expireAfterSeconds': 0,
+             'partialFilterExpression': {'kind': 'temp'}}])
+        past = datetime.datetime(2000, 1, 1)
+        future = datetime.datetime(2999, 1, 1)
+        self.srv.run(insert='ttl', documents=[
+            {'_id': 1, 'expires_at': past}, {'_id': 2, 'expires_at': future},
+            {'_id': 3, 'gone_at': past, 'kind': 'temp'},
+            {'_id': 4, 'gone_at': past, 'kind': 'keep'}, {'_id': 5}])
+        self.assertEqual(len(self.srv.find('ttl', {})), 5)
+        self.assertEqual(self.srv.cmds.sweep_expired(), 2)
+        self.srv.journal.commit()
+        self.assertEqual([d['_id'] for d in self.srv.find('ttl', {})], [2, 4, 5])
+
+    def test_bson_size_limits(self):
+        """16 MiB per document: insert 2, update 17419, upsert 17420,
+        findAndModify 17419; a wire document over 16 MiB + 16 KiB 10334."""
+        big = 'x' * (9 * 1024 * 1024)
+        r = self.srv.run(insert='big', documents=[{'_id': 1, 'a': big}, {'_id': 2}])
+        self.assertEqual(r['n'], 2)
+        r = self.srv.run(insert='big', documents=[{'_id': 3, 'a': big, 'b': big}])
+        self.assertEqual(r['n'], 0)
+        self.assertEqual(r['writeErrors'][0]['code'], 2)
+        self.assertIn('object to insert too large', r['writeErrors'][0]['errmsg'])
+        r = self.srv.run(update='big', updates=[{'q': {}, 'u': {'$set': {'b': big}},
+                                                 'multi': True}])
+        self.assertEqual(r['writeErrors'][0]['code'], 17419)
+        self.assertEqual((r['n'], r['nModified']), (0, 0))
+        self.assertEqual([sorted(d) for d in self.srv.find('big', {})], [['_id', 'a'], ['_id']])
+        r = self.srv.run(update='big', updates=[{'q': {'_id': 9}, 'u': {'$set': {'a': big,
+                                                 'b': big}}, 'upsert': True}])
+        self.assertEqual(r['writeErrors'][0]['code'], 17420)
+        self.assertEqual(len(self.srv.find('big', {})), 2)
+        r = self.srv.run(findAndModify='big', query={'_id': 1}, update={'$set': {'c': big}})
+        self.assertEqual(r['code'], 17419)
+        self.assertTrue(r['errmsg'].startswith('Plan executor error during findAndModify'))
+        self.assertNotIn('c', self.srv.find('big', {'_id': 1})[0])
+        huge = op_msg(('insert', 'big'), ('documents', [{'_id': 4, 'a': 'y' * (17 << 20)}]),
+                      ('$db', 't'))
+        with self.assertRaises(wire.TooLarge) as cm:
+            wire.parse_op_msg(huge, CODEC)
+        self.assertEqual(cm.exception.reply()['code'], 10334)
+
+    def run_raw(self, *pairs):
+        """Runs a command given as (name, value) pairs through the wire decoder."""
+        _, cmd, dups = wire.parse_op_msg(op_msg(*(pairs + (('$db', 't'),))), CODEC,
+                                         CODEC.with_options(
+                                             document_class=commands.dupkeys.MultiDict))
+        return self.srv.cmds.run(cmd, 1, dups=dups)
+
+    def test_repeated_keys_as_mongodb(self):
+        """A repeated field name in a filter is one more condition (MongoDB
+        ANDs every element), not 'the last one wins'."""
+        self.srv.run(insert='dk', documents=[{'_id': 1, 'a': 1}, {'_id': 2, 'a': 2},
+                                              {'_id': 3, 'a': [1, 2]}, {'_id': 4, 'a': 7}])
+
+        def ids(r):
+            self.assertEqual(r['ok'], 1.0, r)
+            return [d['_id'] for d in r['cursor']['firstBatch']]
+        self.assertEqual(ids(self.run_raw(('find', 'dk'), ('filter', Raw(raw_doc(
+            [('a', 1), ('a', 2)]))))), [3])
+        self.assertEqual(ids(self.run_raw(('find', 'dk'), ('filter', Raw(raw_doc(
+            [('a', {'$gt': 1}), ('a', {'$lt': 7})]))))), [2, 3])
+        self.assertEqual(ids(self.run_raw(('find', 'dk'), ('filter', Raw(raw_doc(
+            [('a', Raw(raw_doc([('$gte', 2), ('$gte', 5)])))]))))), [4])
+        self.assertEqual(ids(self.run_raw(('find', 'dk'), ('filter', Raw(raw_doc(
+            [('$or', raw_array(raw_doc([('a', 1), ('a', 7)])))]))))), [])
+        r = self.run_raw(('count', 'dk'), ('query', Raw(raw_doc([('a', 1), ('a', 2)]))))
+        self.assertEqual(r['n'], 1)
+        r = self.run_raw(('delete', 'dk'), ('deletes', raw_array(raw_doc(
+            [('q', Raw(raw_doc([('_id', 1), ('_id', 2)]))), ('limit', 0)]))))
+        self.assertEqual(r['n'], 0)
+        # the command document itself: 40413
+        r = self.run_raw(('find', 'dk'), ('limit', 1), ('limit', 2))
+        self.assertEqual(r['code'], 40413)
+        # an update: operators merged, a path twice is 40
+        r = self.run_raw(('update', 'dk'), ('updates', raw_array(raw_doc(
+            [('q', {'_id': 1}), ('u', Raw(raw_doc([('$set', {'b': 1}), ('$set', {'c': 1})])))]))))
+        self.assertEqual(r['nModified'], 1, r)
+        self.assertEqual(self.srv.find('dk', {'_id': 1}), [{'_id': 1, 'a': 1, 'b': 1, 'c': 1}])
+        r = self.run_raw(('update', 'dk'), ('updates', raw_array(raw_doc(
+            [('q', {'_id': 1}), ('u', Raw(raw_doc([('$set', {'d': 1}), ('$set', {'d': 2})])))]))))
+        self.assertEqual(r['writeErrors'][0]['code'], 40, r)
+        # without repeated names too: two operators on one path (or a prefix)
+        for u in ({'$set': {'d': 1}, '$inc': {'d': 1}}, {'$set': {'d': {}}, '$unset': {'d.e': 1}}):
+            r = self.srv.run(update='dk', updates=[{'q': {'_id': 1}, 'u': u}])
+            self.assertEqual(r['writeErrors'][0]['code'], 40, r)
+        self.assertNotIn('d', self.srv.find('dk', {'_id': 1})[0])
+        # a document to insert with a repeated name: refused loudly (238)
+        r = self.run_raw(('insert', 'dk'), ('documents', raw_array(raw_doc(
+            [('_id', 10), ('x', 1), ('x', 2)]))))
+        self.assertEqual(r['code'], 238, r)
+        self.assertEqual(self.srv.find('dk', {'_id': 10}), [])
+
+    def test_command_stats(self):
+        """r5CommandStats counts commands by name and by collection, and resets."""
+        self.srv.run(r5CommandStats=1, reset=True, **{'$db': 'admin'})
+        self.srv.run(insert='st', documents=[{'_id': 1}])
+        self.srv.find('st', {})
+        self.srv.find('st2', {})
+        self.srv.run(ping=1)
+        r = self.srv.run(r5CommandStats=1, reset=True, **{'$db': 'admin'})
+        self.assertEqual(r['commands'], {'insert': 1, 'find': 2, 'ping': 1})
+        self.assertEqual(r['collections'], {'t': {'st': {'insert': 1, 'find': 1},
+                                                  'st2': {'find': 1}}})
+        self.assertEqual(r['total'], 4)
+        r = self.srv.run(r5CommandStats=1, **{'$db': 'admin'})
+        self.assertEqual(r['commands'], {})
+        r = self.srv.run(serverStatus=1, **{'$db': 'admin'})
+        self.assertEqual(r['metrics']['commands']['find']['total'], 2)
 
     def test_unique_after_in_place_updates(self):
         self.srv.run(createIndexes='u', indexes=[

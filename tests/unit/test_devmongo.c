@@ -107,7 +107,8 @@ s_start_server (void)
         close (fds[0]);
         close (fds[1]);
         execl ("/usr/bin/python3", "python3", script, "--data-dir", s_data_dir,
-               "--port", "0", "--log-level", "warning", (char *) NULL);
+               "--port", "0", "--log-level", "warning", "--enable-test-commands",
+               "--ttl-interval-seconds", "0.2", (char *) NULL);
         fprintf (stderr, "cannot exec /usr/bin/python3 %s: %s\n", script,
                  strerror (errno));
         _exit (127);
@@ -802,6 +803,222 @@ s_check_survived (mongoc_client_pool_t *pool, int64_t users_expected)
     mongoc_client_pool_push (pool, client);
 }
 
+/* ------------------------------------------------------------------------ */
+/*  What MongoDB does that a test must see: fail points, limits, TTL       */
+/* ------------------------------------------------------------------------ */
+
+/*  Arms the failCommand fail point exactly as on a mongod started with
+ *  enableTestCommands=1: mode {times: n}, data as JSON. */
+static void
+s_fail_point (mongoc_client_t *client, int times, const char *data_json)
+{
+    bson_error_t error;
+    bson_t *data = bson_new_from_json ((const uint8_t *) data_json, -1, &error);
+    CHECK_OK (data, error);
+    bson_t *cmd = BCON_NEW ("configureFailPoint", BCON_UTF8 ("failCommand"),
+                            "mode", "{", "times", BCON_INT32 (times), "}",
+                            "data", BCON_DOCUMENT (data));
+    bson_t reply;
+    CHECK_OK (mongoc_client_command_simple (client, "admin", cmd, NULL, &reply, &error), error);
+    bson_destroy (&reply);
+    bson_destroy (cmd);
+    bson_destroy (data);
+}
+
+static bool
+s_insert_n (mongoc_collection_t *coll, int n, bson_t *reply, bson_error_t *error)
+{
+    bson_t *doc = BCON_NEW ("n", BCON_INT32 (n));
+    bool ok = mongoc_collection_insert_one (coll, doc, NULL, reply, error);
+    bson_destroy (doc);
+    return ok;
+}
+
+/*  Each injected fault reaches libmongoc as it would from MongoDB: a
+ *  command error with its code, a write concern error after the write was
+ *  done, a dropped connection; labels only where the server gives them. */
+static void
+s_fault_injection (mongoc_client_pool_t *pool)
+{
+    mongoc_client_t *client = mongoc_client_pool_pop (pool);
+    mongoc_collection_t *coll = mongoc_client_get_collection (client, "r5faults", "f");
+    bson_error_t error;
+    bson_t reply;
+
+    /* NotWritablePrimary on the next 2 inserts: not executed, no label (a
+     * standalone has no retryable writes), the third goes through. */
+    s_fail_point (client, 2, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
+    for (int i = 0; i < 2; i++) {
+        CHECK (!s_insert_n (coll, i, &reply, &error));
+        CHECK (error.domain == MONGOC_ERROR_SERVER && error.code == 10107);
+        CHECK (!mongoc_error_has_label (&reply, "RetryableWriteError"));
+        bson_destroy (&reply);
+    }
+    CHECK_OK (s_insert_n (coll, 2, NULL, &error), error);
+    CHECK (s_count (coll, &(bson_t) BSON_INITIALIZER) == 1);
+
+    /* Labels the fail point is given reach the client. */
+    s_fail_point (client, 1, "{\"failCommands\": [\"insert\"], \"errorCode\": 91, "
+                             "\"errorLabels\": [\"RetryableWriteError\"]}");
+    CHECK (!s_insert_n (coll, 3, &reply, &error));
+    CHECK (error.domain == MONGOC_ERROR_SERVER && error.code == 91);
+    CHECK (mongoc_error_has_label (&reply, "RetryableWriteError"));
+    bson_destroy (&reply);
+
+    /* A write concern error: the write is done, the client is told it may
+     * not be durable. */
+    s_fail_point (client, 1, "{\"failCommands\": [\"insert\", \"update\"], "
+                             "\"writeConcernError\": {\"code\": 91, \"codeName\": "
+                             "\"ShutdownInProgress\", \"errmsg\": \"Replication is being shut down\"}, "
+                             "\"errorLabels\": [\"RetryableWriteError\"]}");
+    CHECK (!s_insert_n (coll, 4, &reply, &error));
+    CHECK (error.domain == MONGOC_ERROR_WRITE_CONCERN && error.code == 91);
+    CHECK (mongoc_error_has_label (&reply, "RetryableWriteError"));
+    bson_destroy (&reply);
+    CHECK (s_count (coll, &(bson_t) BSON_INITIALIZER) == 2);
+
+    /* A dropped connection: a network error, the write not done, and the
+     * next operation reconnects. */
+    s_fail_point (client, 1, "{\"failCommands\": [\"findAndModify\"], \"closeConnection\": true}");
+    bson_t *query = BCON_NEW ("n", BCON_INT32 (2));
+    bson_t *update = BCON_NEW ("$set", "{", "m", BCON_INT32 (1), "}");
+    CHECK (!mongoc_collection_find_and_modify (coll, query, NULL, update, NULL, false, false,
+                                               false, &reply, &error));
+    CHECK (error.domain == MONGOC_ERROR_STREAM);
+    bson_destroy (&reply);
+    bson_t *done = BCON_NEW ("m", BCON_INT32 (1));
+    CHECK (s_count (coll, done) == 0);
+    CHECK_OK (mongoc_collection_find_and_modify (coll, query, NULL, update, NULL, false, false,
+                                                 false, NULL, &error), error);
+    CHECK (s_count (coll, done) == 1);
+    bson_destroy (done);
+    bson_destroy (update);
+    bson_destroy (query);
+
+    /* The fail point is spent: writes go through again. */
+    CHECK_OK (s_insert_n (coll, 5, NULL, &error), error);
+    mongoc_collection_destroy (coll);
+    mongoc_client_pool_push (pool, client);
+}
+
+/*  16 MiB: an update whose result is larger answers 17419, the document is
+ *  unchanged; a command document over 16 MiB + 16 KiB answers 10334. */
+static void
+s_size_limits (mongoc_client_pool_t *pool)
+{
+    mongoc_client_t *client = mongoc_client_pool_pop (pool);
+    mongoc_collection_t *coll = mongoc_client_get_collection (client, "r5limits", "big");
+    bson_error_t error;
+    size_t len = 9u << 20;
+    char *big = malloc (len + 1);
+    CHECK (big);
+    memset (big, 'x', len);
+    big[len] = '\0';
+    bson_t *doc = BCON_NEW ("_id", BCON_INT32 (1), "a", BCON_UTF8 (big));
+    CHECK_OK (mongoc_collection_insert_one (coll, doc, NULL, NULL, &error), error);
+    bson_t *filter = BCON_NEW ("_id", BCON_INT32 (1));
+    bson_t *update = BCON_NEW ("$set", "{", "b", BCON_UTF8 (big), "}");
+    CHECK (!mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error));
+    CHECK (error.code == 17419);
+    bson_t *has_b = BCON_NEW ("b", "{", "$exists", BCON_BOOL (true), "}");
+    CHECK (s_count (coll, has_b) == 0);
+
+    /* 18 MiB in one command document (a client that does not check). */
+    bson_t *cmd = BCON_NEW ("insert", BCON_UTF8 ("big"), "documents", "[", "{", "a", BCON_UTF8 (big),
+                            "b", BCON_UTF8 (big), "}", "]");
+    bson_t reply;
+    CHECK (!mongoc_client_command_simple (client, "r5limits", cmd, NULL, &reply, &error));
+    CHECK (error.code == 10334);
+    bson_destroy (&reply);
+    CHECK (s_count (coll, &(bson_t) BSON_INITIALIZER) == 1);
+    bson_destroy (cmd);
+    bson_destroy (has_b);
+    bson_destroy (update);
+    bson_destroy (filter);
+    bson_destroy (doc);
+    free (big);
+    /* 9 MiB kept would slow every later compaction (the stop checks < 1 s). */
+    CHECK_OK (mongoc_collection_drop (coll, &error), error);
+    mongoc_collection_destroy (coll);
+    mongoc_client_pool_push (pool, client);
+}
+
+/*  A filter with the same key twice, as bson_append can build: both
+ *  conditions hold (MongoDB reads every element), not the last one only. */
+static void
+s_repeated_keys (mongoc_client_pool_t *pool)
+{
+    mongoc_client_t *client = mongoc_client_pool_pop (pool);
+    mongoc_collection_t *coll = mongoc_client_get_collection (client, "r5dups", "d");
+    bson_error_t error;
+    for (int i = 1; i <= 3; i++) {
+        bson_t *doc = BCON_NEW ("_id", BCON_INT32 (i), "a", BCON_INT32 (i));
+        CHECK_OK (mongoc_collection_insert_one (coll, doc, NULL, NULL, &error), error);
+        bson_destroy (doc);
+    }
+    bson_t filter = BSON_INITIALIZER, gt, lt;
+    BSON_APPEND_DOCUMENT_BEGIN (&filter, "a", &gt);
+    BSON_APPEND_INT32 (&gt, "$gt", 1);
+    bson_append_document_end (&filter, &gt);
+    BSON_APPEND_DOCUMENT_BEGIN (&filter, "a", &lt);
+    BSON_APPEND_INT32 (&lt, "$lt", 3);
+    bson_append_document_end (&filter, &lt);
+    CHECK (s_count (coll, &filter) == 1);          /* a == 2; "last wins" would give 2 */
+    bson_t eq = BSON_INITIALIZER;
+    BSON_APPEND_INT32 (&eq, "a", 1);
+    BSON_APPEND_INT32 (&eq, "a", 2);
+    CHECK (s_count (coll, &eq) == 0);
+    bson_destroy (&eq);
+    bson_destroy (&filter);
+    mongoc_collection_destroy (coll);
+    mongoc_client_pool_push (pool, client);
+}
+
+/*  A TTL index expires documents by a periodic sweep (the server runs with
+ *  --ttl-interval-seconds 0.2 here; MongoDB's monitor runs every 60 s). */
+static void
+s_ttl_sweep (mongoc_client_pool_t *pool)
+{
+    mongoc_client_t *client = mongoc_client_pool_pop (pool);
+    mongoc_collection_t *coll = mongoc_client_get_collection (client, "r5ttl", "t");
+    bson_error_t error;
+    bson_t *cmd = BCON_NEW ("createIndexes", BCON_UTF8 ("t"), "indexes", "[", "{", "key", "{",
+                            "expires_at", BCON_INT32 (1), "}", "name", BCON_UTF8 ("exp"),
+                            "expireAfterSeconds", BCON_INT32 (0), "}", "]");
+    CHECK_OK (mongoc_collection_write_command_with_opts (coll, cmd, NULL, NULL, &error), error);
+    bson_destroy (cmd);
+    bson_t *doc = BCON_NEW ("expires_at", BCON_DATE_TIME (1000));
+    CHECK_OK (mongoc_collection_insert_one (coll, doc, NULL, NULL, &error), error);
+    bson_destroy (doc);
+    double deadline = s_now () + 5.0;
+    while (s_count (coll, &(bson_t) BSON_INITIALIZER) != 0)
+        CHECK (s_now () < deadline);
+    mongoc_collection_destroy (coll);
+    mongoc_client_pool_push (pool, client);
+}
+
+/*  Commands counted by name and collection; reset zeroes them. */
+static void
+s_command_stats (mongoc_client_pool_t *pool)
+{
+    mongoc_client_t *client = mongoc_client_pool_pop (pool);
+    bson_error_t error;
+    bson_t *cmd = BCON_NEW ("r5CommandStats", BCON_INT32 (1), "reset", BCON_BOOL (true));
+    bson_t reply;
+    CHECK_OK (mongoc_client_command_simple (client, "admin", cmd, NULL, &reply, &error), error);
+    bson_destroy (&reply);
+    mongoc_collection_t *coll = mongoc_client_get_collection (client, "r5stats", "s");
+    CHECK (s_count (coll, &(bson_t) BSON_INITIALIZER) == 0);
+    CHECK_OK (mongoc_client_command_simple (client, "admin", cmd, NULL, &reply, &error), error);
+    bson_iter_t it;
+    CHECK (bson_iter_init (&it, &reply) && bson_iter_find_descendant (&it, "collections.r5stats.s.aggregate", &it));
+    CHECK (bson_iter_as_int64 (&it) == 1);
+    bson_destroy (&reply);
+    mongoc_collection_destroy (coll);
+    bson_destroy (cmd);
+    mongoc_client_pool_push (pool, client);
+}
+
 static void
 s_append_torn_record (void)
 {
@@ -832,6 +1049,11 @@ main (void)
     mongoc_client_pool_t *pool = s_pool_new (port);
     s_first_run (pool);
     s_many_clients (pool);
+    s_fault_injection (pool);
+    s_size_limits (pool);
+    s_repeated_keys (pool);
+    s_ttl_sweep (pool);
+    s_command_stats (pool);
     mongoc_client_pool_destroy (pool);     /* sends endSessions */
     double took = s_stop_server (SIGTERM);
     CHECK (took < 1.0);

@@ -18,13 +18,13 @@ import mongomock
 from mongomock import aggregate as mm_aggregate
 from mongomock.filtering import filter_applies
 
-from . import engine
+from . import dupkeys, engine
 
 log = logging.getLogger('r5-devmongo')
 
 MAX_WIRE_VERSION = 13          # MongoDB 5.0
 VERSION = '5.0.0'
-MAX_BSON = 16 * 1024 * 1024
+MAX_BSON = 16 * 1024 * 1024          # BSONObjMaxUserSize
 MAX_MESSAGE = 48000000
 MAX_BATCH = 100000
 DEFAULT_BATCH = 101
@@ -37,9 +37,19 @@ CODE_NAMES = {
     48: 'NamespaceExists', 52: 'DollarPrefixedFieldName', 53: 'InvalidIdField',
     59: 'CommandNotFound', 66: 'ImmutableField', 67: 'CannotCreateIndex',
     72: 'InvalidOptions', 73: 'InvalidNamespace', 79: 'UnknownReplWriteConcern',
+    6: 'HostUnreachable', 7: 'HostNotFound', 50: 'MaxTimeMSExpired', 64: 'WriteConcernFailed',
+    89: 'NetworkTimeout', 91: 'ShutdownInProgress', 100: 'UnsatisfiableWriteConcern',
+    189: 'PrimarySteppedDown', 262: 'ExceededTimeLimit', 9001: 'SocketException',
+    10107: 'NotWritablePrimary', 11600: 'InterruptedAtShutdown', 11602: 'InterruptedDueToReplStateChange',
+    13435: 'NotPrimaryNoSecondaryOk', 13436: 'NotPrimaryOrSecondary', 10334: 'BSONObjectTooLarge',
+    40413: 'Location40413', 17419: 'Location17419', 17420: 'Location17420',
     85: 'IndexOptionsConflict', 86: 'IndexKeySpecsConflict', 197: 'InvalidIndexSpecificationOption',
     238: 'NotImplemented', 11000: 'DuplicateKey', 40415: 'Location40415',
 }
+
+
+# Returned by Commands.run when a fail point says to drop the connection.
+CLOSE = object()
 
 
 class CommandError(Exception):
@@ -112,6 +122,39 @@ def _is_int(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+class CommandStats:
+    """Commands counted by name, and by collection namespace and name."""
+
+    def __init__(self):
+        self.since = datetime.datetime.utcnow().replace(microsecond=0)
+        self.by_name = {}
+        self.by_ns = {}
+        self.total = {}         # never reset: serverStatus metrics.commands
+
+    def count(self, name, db, coll):
+        self.by_name[name] = self.by_name.get(name, 0) + 1
+        self.total[name] = self.total.get(name, 0) + 1
+        if coll is not None:
+            per = self.by_ns.setdefault((db, coll), {})
+            per[name] = per.get(name, 0) + 1
+
+    def reply(self):
+        return {'since': self.since, 'total': Int64(sum(self.by_name.values())),
+                'commands': {k: Int64(v) for k, v in sorted(self.by_name.items())},
+                'collections': self._by_collection()}
+
+    def _by_collection(self):
+        # {db: {collection: {command: n}}}: a namespace's dot would make a
+        # key clients cannot address by path.
+        out = {}
+        for (db, coll), per in sorted(self.by_ns.items()):
+            out.setdefault(db, {})[coll] = {k: Int64(v) for k, v in sorted(per.items())}
+        return out
+
+    def since_start(self):
+        return {k: {'total': Int64(v)} for k, v in sorted(self.total.items())}
+
+
 class Commands:
     """Runs decoded commands against the patched mongomock engine.
 
@@ -119,7 +162,9 @@ class Commands:
     journal must record changes in the order they were applied.
     """
 
-    def __init__(self, client, journal):
+    CLOSE = CLOSE
+
+    def __init__(self, client, journal, test_commands=False):
         self.client = client
         self.journal = journal
         self.lock = threading.Lock()
@@ -127,6 +172,14 @@ class Commands:
         self.colls = {}
         self.started = time.time()
         self.closed = False
+        # configureFailPoint exists only with --enable-test-commands, as in
+        # mongod (enableTestCommands=1).
+        self.test_commands = test_commands
+        self.fail_lock = threading.Lock()
+        self.failpoint = None       # the armed failCommand, see cmd_configureFailPoint
+        self.app_names = {}         # connection id -> client.application.name of its hello
+        self.stats_lock = threading.Lock()
+        self.stats = CommandStats()
 
     # -- helpers -----------------------------------------------------------
     def coll(self, db, name):
@@ -217,8 +270,10 @@ class Commands:
         return v
 
     # -- dispatch ----------------------------------------------------------
-    def run(self, cmd, conn_id):
-        """Run one command document; returns the reply document."""
+    def run(self, cmd, conn_id, dups=False):
+        """Run one command document; returns the reply document, or CLOSE
+        when a fail point says to drop the connection.  dups: the command
+        was decoded into dupkeys.MultiDicts because a field name repeats."""
         if not cmd:
             return CommandError(59, 'no such command: \'\'').reply()
         name = next(iter(cmd))
@@ -227,23 +282,161 @@ class Commands:
         if not isinstance(db, str) or not db or any(c in db for c in '/\\. "$\0'):
             return CommandError(73, "Invalid database name: '%s'" % db).reply()
         handler = getattr(self, 'cmd_' + cmdname, None)
+        if cmdname != 'r5CommandStats':
+            coll = cmd[name] if isinstance(cmd[name], str) and cmdname in ALLOWED else None
+            with self.stats_lock:
+                self.stats.count(cmdname if handler else name, db, coll)
         if handler is None:
             return CommandError(59, "no such command: '%s'" % name).reply()
         try:
+            if dups:
+                try:
+                    cmd = dupkeys.resolve(cmd)
+                except dupkeys.Refused as e:
+                    raise CommandError(e.code, e.errmsg)
             self._check_fields(cmd, cmdname)
-            if cmdname in ('hello', 'isMaster', 'ping', 'buildInfo', 'endSessions'):
+            fail = self._fail_point(name, conn_id)
+            wce = None
+            if fail is not None:
+                if fail.get('blockConnection'):
+                    time.sleep(max(0, fail.get('blockTimeMS', 0)) / 1000.0)
+                if fail.get('closeConnection'):
+                    return CLOSE
+                if fail.get('errorCode') is not None:
+                    raise CommandError(int(fail['errorCode']),
+                                       "Failing command via 'failCommand' failpoint",
+                                       **self._labels(fail))
+                wce = fail.get('writeConcernError')
+            if cmdname in ('hello', 'isMaster', 'ping', 'buildInfo', 'endSessions',
+                           'configureFailPoint', 'r5CommandStats'):
                 return handler(cmd, db, conn_id)
             with self.lock:
                 if self.closed:
                     raise CommandError(11600, 'interrupted at shutdown')
                 try:
-                    return handler(cmd, db, conn_id)
+                    reply = handler(cmd, db, conn_id)
                 finally:
                     self.journal.commit()
+            if wce is not None and reply.get('ok') == 1.0:
+                # As mongod's failCommand: the write is done, then its write
+                # concern "fails".
+                reply = dict(reply)
+                ok = reply.pop('ok')
+                reply['writeConcernError'] = copy.deepcopy(wce)
+                reply.update(self._labels(fail))
+                reply['ok'] = ok
+            return reply
         except CommandError as e:
             return self._failed(name, e)
         except Exception as e:      # pylint: disable=broad-except
             return self._failed(name, self._map_exception(e))
+
+    def sweep_expired(self):
+        """One TTL pass over every collection (call under self.lock);
+        returns how many documents were deleted."""
+        now = engine.mongomock.utcnow()
+        n = 0
+        for dbs in list(self.client._store._databases.values()):
+            for cs in list(dbs._collections.values()):
+                if cs._ttl_indexes:
+                    n += cs.sweep_expired(now)
+        return n
+
+    def forget(self, conn_id):
+        """The connection closed: drop what is kept about it."""
+        self.app_names.pop(conn_id, None)
+
+    # -- fail points (test commands) ---------------------------------------
+    @staticmethod
+    def _labels(fail):
+        labels = fail.get('errorLabels')
+        return {'errorLabels': list(labels)} if labels else {}
+
+    def _fail_point(self, name, conn_id):
+        """The failCommand data if the armed fail point fires for this
+        command on this connection (and counts it), else None."""
+        fp = self.failpoint
+        if fp is None or name not in fp['data'].get('failCommands', ()):
+            return None
+        app = fp['data'].get('appName')
+        if app is not None and self.app_names.get(conn_id) != app:
+            return None
+        with self.fail_lock:
+            if self.failpoint is not fp:
+                return None
+            if fp['skip'] > 0:
+                fp['skip'] -= 1
+                return None
+            if fp['times'] is not None:
+                if fp['times'] <= 0:
+                    return None
+                fp['times'] -= 1
+                if fp['times'] == 0:
+                    self.failpoint = None
+            fp['entered'] += 1
+            return fp['data']
+
+    def cmd_configureFailPoint(self, cmd, db, conn_id):
+        """MongoDB's configureFailPoint, for the failCommand fail point only:
+        {configureFailPoint: 'failCommand', mode: 'alwaysOn' | 'off' |
+        {times: N} | {skip: N}, data: {failCommands: [...], errorCode,
+        writeConcernError, closeConnection, errorLabels, appName,
+        blockConnection, blockTimeMS}}."""
+        if not self.test_commands:
+            raise CommandError(59, "no such command: 'configureFailPoint'")
+        if db != 'admin':
+            raise CommandError(13, 'configureFailPoint may only be run against the admin '
+                                   'database.')
+        which = cmd['configureFailPoint']
+        if which != 'failCommand':
+            raise CommandError(238, "fail point '%s' is not supported by r5-devmongo (only "
+                                    "failCommand)" % which)
+        mode = cmd.get('mode')
+        data = cmd.get('data') or {}
+        if not isinstance(data, dict):
+            raise CommandError(14, "'data' must be an object")
+        times, skip = None, 0
+        if mode == 'off':
+            pass
+        elif mode == 'alwaysOn':
+            pass
+        elif isinstance(mode, dict) and len(mode) == 1 and 'times' in mode and \
+                _is_int(mode['times']) and mode['times'] >= 0:
+            times = int(mode['times'])
+        elif isinstance(mode, dict) and len(mode) == 1 and 'skip' in mode and \
+                _is_int(mode['skip']) and mode['skip'] >= 0:
+            skip = int(mode['skip'])
+        elif isinstance(mode, dict) and 'activationProbability' in mode:
+            raise CommandError(238, 'activationProbability is not supported by r5-devmongo')
+        else:
+            raise CommandError(9, "'mode' must be one of 'off', 'alwaysOn', {times: N}, "
+                                  "{skip: N}")
+        for k in data:
+            if k not in ('failCommands', 'errorCode', 'writeConcernError', 'closeConnection',
+                         'errorLabels', 'appName', 'blockConnection', 'blockTimeMS',
+                         'failInternalCommands'):
+                raise CommandError(238, "failCommand option '%s' is not supported by "
+                                        "r5-devmongo" % k)
+        if mode != 'off' and not isinstance(data.get('failCommands'), list):
+            raise CommandError(9, "'failCommands' must be an array of command names")
+        with self.fail_lock:
+            count = self.failpoint['entered'] if self.failpoint else 0
+            self.failpoint = None if mode == 'off' or times == 0 else \
+                {'times': times, 'skip': skip, 'data': copy.deepcopy(data), 'entered': 0}
+        return {'count': count, 'ok': 1.0}
+
+    # -- statistics ----------------------------------------------------------
+    def cmd_r5CommandStats(self, cmd, db, conn_id):
+        """Commands run since the start or the last reset, by name and by
+        collection: {r5CommandStats: 1, reset: true} answers, then zeroes."""
+        with self.stats_lock:
+            r = self.stats.reply()
+            if cmd.get('reset'):
+                total = self.stats.total
+                self.stats = CommandStats()
+                self.stats.total = total
+        r['ok'] = 1.0
+        return r
 
     @staticmethod
     def _failed(name, err):
@@ -309,6 +502,9 @@ class Commands:
 
     # -- handshake and server info -----------------------------------------
     def cmd_hello(self, cmd, db, conn_id, legacy=False):
+        client = cmd.get('client')
+        if isinstance(client, dict) and isinstance(client.get('application'), dict):
+            self.app_names[conn_id] = client['application'].get('name')
         r = {}
         if cmd.get('helloOk'):
             r['helloOk'] = True
@@ -338,9 +534,12 @@ class Commands:
         return {'ok': 1.0}
 
     def cmd_serverStatus(self, cmd, db, conn_id):
+        with self.stats_lock:
+            commands = self.stats.since_start()
         return {'host': 'r5-devmongo', 'version': VERSION, 'process': 'r5-devmongo',
                 'pid': Int64(os.getpid()), 'uptime': float(time.time() - self.started),
-                'localTime': datetime.datetime.utcnow().replace(microsecond=0), 'ok': 1.0}
+                'localTime': datetime.datetime.utcnow().replace(microsecond=0),
+                'metrics': {'commands': commands}, 'ok': 1.0}
 
     def cmd_connectionStatus(self, cmd, db, conn_id):
         return {'authInfo': {'authenticatedUsers': [], 'authenticatedUserRoles': []},
@@ -365,9 +564,18 @@ class Commands:
         if limit < 0:   # legacy negative limit: one batch
             limit, single = -limit, True
         batch = self._batch_size(cmd.get('batchSize'))
-        docs = list(self.coll(db, name).find(flt, proj or None, skip=int(skip),
-                                             limit=int(limit), sort=sort))
+        docs = self._find(db, name, flt, proj or None, int(skip), int(limit), sort)
         return self._new_cursor('%s.%s' % (db, name), docs, batch, single)
+
+    def _find(self, db, name, flt, proj, skip, limit, sort):
+        """Copies of the matching documents: from the sorted index when it
+        can give mongomock's exact answer, else from mongomock."""
+        coll = self.coll(db, name)
+        live = self.cstore(db, name).plan_find(flt, sort, skip, limit)
+        if live is None:
+            return list(coll.find(flt, proj, skip=skip, limit=limit, sort=sort))
+        return [coll._copy_only_fields(d, copy.deepcopy(proj) if proj else proj, dict)
+                for d in live]
 
     def cmd_getMore(self, cmd, db, conn_id):
         cid = cmd['getMore']
@@ -494,6 +702,10 @@ class Commands:
             try:
                 if not isinstance(doc, dict):
                     raise CommandError(14, 'document to insert must be an object')
+                size = len(bson.encode(doc))
+                if size > MAX_BSON:
+                    raise CommandError(2, 'object to insert too large. size in bytes: %d, '
+                                          'max size: %d' % (size, MAX_BSON))
                 if '_id' not in doc:
                     doc = dict([('_id', ObjectId())] + list(doc.items()))
                 elif next(iter(doc)) != '_id':
@@ -546,6 +758,15 @@ class Commands:
                 if field == '_id' and k != '$setOnInsert':
                     raise CommandError(66, "Performing an update on the path '_id' would "
                                            "modify the immutable field '_id'")
+        # MongoDB refuses two operators on one path, or on a path and its prefix.
+        seen = set()
+        for b in (f for v in u.values() for f in v):
+            parts = b.split('.')
+            for a in ['.'.join(parts[:i]) for i in range(1, len(parts) + 1)]:
+                if a in seen or (a == b and any(p.startswith(b + '.') for p in seen)):
+                    raise CommandError(40, "Updating the path '%s' would create a conflict "
+                                           "at '%s'" % (b, a))
+            seen.add(b)
         return 'ops'
 
     def _apply_update(self, db, name, q, u, multi, upsert):
@@ -587,8 +808,15 @@ class Commands:
                 if doc is not None:
                     st.reindex(key, doc)
                     engine.TOUCHED.append(('doc', st, key))
+        self._check_update_sizes(track)
         raw = res.raw_result
         upserted = raw.get('upserted')
+        if upserted is not None:
+            key = engine.store_key(upserted)
+            doc = store._documents.get(key)
+            if doc is not None and len(bson.encode(doc)) > MAX_BSON:
+                del store[key]
+                raise CommandError(17420, 'Document to upsert is larger than %d' % MAX_BSON)
         self._ensure_created(store, was_created)
         if upserted is not None:
             key = engine.store_key(upserted)
@@ -597,6 +825,25 @@ class Commands:
                 store[key] = dict([('_id', doc['_id'])] +
                                   [(k, v) for k, v in doc.items() if k != '_id'])
         return raw.get('n', 0), raw.get('nModified', 0), upserted
+
+    @staticmethod
+    def _check_update_sizes(track):
+        """17419 if an updated document now exceeds 16 MiB, as MongoDB: that
+        document and those after it are put back as they were (MongoDB stops
+        a multi-update there), those before it stay updated."""
+        for i, (st, key, _) in enumerate(track):
+            doc = st._documents.get(key)
+            if doc is None or len(bson.encode(doc)) <= MAX_BSON:
+                continue
+            for st2, key2, snap in track[i:]:
+                if key2 in st2._documents:
+                    st2[key2] = snap
+            done = track[:i]
+            err = CommandError(17419, 'Resulting document after update is larger than %d'
+                               % MAX_BSON)
+            err.r5_partial = (len(done), sum(1 for st2, key2, snap in done
+                                             if st2._documents.get(key2) != snap))
+            raise err
 
     def cmd_update(self, cmd, db, conn_id):
         name = self._cname(cmd, 'update', db)
@@ -621,6 +868,8 @@ class Commands:
                     raise CommandError(238, 'arrayFilters are not supported by r5-devmongo')
                 if st.get('collation'):
                     raise CommandError(238, 'collation is not supported by r5-devmongo')
+                if isinstance(st['u'], dupkeys.Conflict):
+                    raise CommandError(st['u'].refused.code, st['u'].refused.errmsg)
                 if not isinstance(st['q'], dict):
                     raise CommandError(14, "BSON field 'update.updates.q' is the wrong type")
                 un, um, uid = self._apply_update(db, name, st['q'], st['u'],
@@ -708,13 +957,24 @@ class Commands:
                 return doc
             return coll._copy_only_fields(doc, copy.deepcopy(fields), dict)
 
-        found = list(coll.find(query, sort=sort, limit=1))
+        found = self._find(db, name, query, None, 0, 1, sort)
         old = found[0] if found else None
         if remove:
             if old is not None:
                 coll.delete_one({'_id': old['_id']})
             return {'lastErrorObject': {'n': 1 if old is not None else 0},
                     'value': project(old), 'ok': 1.0}
+        try:
+            return self._find_and_update(db, name, coll, query, update, old, new, upsert,
+                                         project)
+        except CommandError as e:
+            if e.code in (17419, 17420):
+                raise CommandError(e.code, 'Plan executor error during findAndModify :: '
+                                           'caused by :: ' + e.errmsg)
+            raise
+
+    def _find_and_update(self, db, name, coll, query, update, old, new, upsert, project):
+        """The update half of findAndModify; returns its reply."""
         if old is not None:
             positional = isinstance(update, dict) and any(
                 '.$' in f for v in update.values() if isinstance(v, dict) for f in v)

@@ -16,6 +16,7 @@ Every change to a stored document is recorded (store, key) in TOUCHED so
 that the journal can write the resulting document after the command.
 """
 
+import bisect
 import copy
 import datetime
 import itertools
@@ -127,6 +128,74 @@ def path_key(doc, path):
     return norm(cur)
 
 
+def sort_key(value):
+    """Ordering key of a scalar, consistent with mongomock's sort (bson_compare),
+    or None for a value the sorted index does not order (array, document, NaN,
+    regex, ...).  Ranks are mongomock's _get_compare_type numbers."""
+    t = type(value)
+    if value is None:
+        return (5, 0)
+    if t is bool:
+        return (40, value)
+    if t is int or t is Int64:
+        return (10, value)
+    if t is float:
+        return (10, value) if value == value else None
+    if t is str:
+        return (15, value)
+    if t is bytes:
+        return (30, len(value), value)
+    if t is ObjectId:
+        return (35, value.binary)
+    if t is datetime.datetime and value.tzinfo is None:
+        return (45, value)
+    return None
+
+
+def path_sort_key(doc, path):
+    """Sort key of doc at a dotted path (missing sorts as null), or None."""
+    cur = doc
+    for part in path.split('.'):
+        if isinstance(cur, dict):
+            if part not in cur:
+                return (5, 0)
+            cur = cur[part]
+        elif isinstance(cur, list):
+            return None
+        else:
+            return (5, 0)
+    return sort_key(cur)
+
+
+RANGE_OPS = ('$gt', '$gte', '$lt', '$lte')
+# Ranks a range operand may have for the sorted index to narrow by it: type
+# bracketing (mongomock's and MongoDB's) keeps each range inside one rank.
+RANGE_RANKS = (10, 15, 30, 35, 45)
+
+
+def range_terms(flt):
+    """Yield (path, {op: sort key}) for top-level range conditions."""
+    if not isinstance(flt, dict):
+        return
+    for k, v in flt.items():
+        if k == '$and' and isinstance(v, list):
+            for clause in v:
+                yield from range_terms(clause)
+            continue
+        if not isinstance(k, str) or k.startswith('$') or not isinstance(v, dict) or not v:
+            continue
+        bounds = {}
+        for op, arg in v.items():
+            if op in RANGE_OPS:
+                sk = sort_key(arg)
+                if sk is None or sk[0] not in RANGE_RANKS:
+                    bounds = None
+                    break
+                bounds[op] = sk
+        if bounds:
+            yield k, bounds
+
+
 def eq_terms(flt):
     """Yield (path, [normalised keys]) for top-level equality conditions."""
     if not isinstance(flt, dict):
@@ -173,6 +242,10 @@ class R5CollectionStore(mm_store.CollectionStore):
         self._paths = tuple(paths)
         self._eq = {p: {} for p in self._paths}
         self._loose = {p: set() for p in self._paths}
+        # path -> sorted list of (sort key, seq, store key); documents whose
+        # value there has no sort key are in _sloose instead.
+        self._sorted = {p: [] for p in self._paths}
+        self._sloose = {p: set() for p in self._paths}
         old = self._entries
         self._entries = {}
         for key, doc in self._documents.items():
@@ -196,14 +269,20 @@ class R5CollectionStore(mm_store.CollectionStore):
                 self._loose[path].add(key)
             else:
                 self._eq[path].setdefault(nk, set()).add(key)
-            entry[path] = nk
+            sk = path_sort_key(doc, path)
+            if sk is None:
+                self._sloose[path].add(key)
+            else:
+                bisect.insort(self._sorted[path], (sk, seq, key))
+            entry[path] = (nk, sk)
         self._entries[key] = (seq, entry)
 
     def _unindex(self, key):
         old = self._entries.pop(key, None)
         if old is None:
             return None
-        for path, nk in old[1].items():
+        seq = old[0]
+        for path, (nk, sk) in old[1].items():
             if nk is LOOSE:
                 self._loose[path].discard(key)
             else:
@@ -212,36 +291,169 @@ class R5CollectionStore(mm_store.CollectionStore):
                     bucket.discard(key)
                     if not bucket:
                         del self._eq[path][nk]
-        return old[0]
+            if sk is None:
+                self._sloose[path].discard(key)
+            else:
+                lst = self._sorted[path]
+                i = bisect.bisect_left(lst, (sk, seq))
+                if i < len(lst) and lst[i][1] == seq:
+                    del lst[i]
+        return seq
 
     def reindex(self, key, doc):
         """Re-file a document whose content may have changed in place."""
         seq = self._unindex(key)
         self._index(key, doc, next(self._seq) if seq is None else seq)
 
-    def candidates(self, flt):
-        """Documents that may match flt, in insertion order, or None (scan all)."""
-        if not EQ_INDEX:
-            return None
+    def _range(self, path, bounds):
+        """(lo, hi) positions in the sorted index of path for range bounds."""
+        lst = self._sorted[path]
+        rank = next(iter(bounds.values()))[0]
+        lo = bisect.bisect_left(lst, ((rank,),))
+        hi = bisect.bisect_left(lst, ((rank + 0.5,),))
+        for op, sk in bounds.items():
+            if sk[0] != rank:
+                return 0, 0      # bounds of two types: type bracketing matches nothing
+            if op == '$gt':
+                lo = max(lo, bisect.bisect_right(lst, (sk, float('inf'))))
+            elif op == '$gte':
+                lo = max(lo, bisect.bisect_left(lst, (sk, -1)))
+            elif op == '$lt':
+                hi = min(hi, bisect.bisect_left(lst, (sk, -1)))
+            else:
+                hi = min(hi, bisect.bisect_right(lst, (sk, float('inf'))))
+        return lo, max(lo, hi)
+
+    def _best_term(self, flt):
+        """The narrowest index term of flt: (size, kind, path, arg), or None.
+
+        Every term yields a superset of the documents mongomock's matcher
+        could accept: documents the index cannot file exactly (loose ones)
+        are always part of it."""
         best = None
         for path, keys in eq_terms(flt):
             eq = self._eq.get(path)
             if eq is None:
                 continue
+            size = len(self._loose[path]) + sum(len(eq.get(nk, ())) for nk in keys)
+            if best is None or size < best[0]:
+                best = (size, 'eq', path, keys)
+        for path, bounds in range_terms(flt):
+            if path not in self._sorted:
+                continue
+            lo, hi = self._range(path, bounds)
+            size = hi - lo + len(self._sloose[path])
+            if best is None or size < best[0]:
+                best = (size, 'range', path, (lo, hi))
+        return best
+
+    def _term_keys(self, term):
+        _, kind, path, arg = term
+        if kind == 'eq':
             found = set(self._loose[path])
-            for nk in keys:
+            eq = self._eq[path]
+            for nk in arg:
                 found |= eq.get(nk, set())
-            if best is None or len(found) < len(best):
-                best = found
-                if not best:
-                    break
-        if best is None:
+            return found
+        lo, hi = arg
+        found = set(self._sloose[path])
+        found.update(e[2] for e in self._sorted[path][lo:hi])
+        return found
+
+    def candidates(self, flt):
+        """Documents that may match flt, in insertion order, or None (scan all)."""
+        if not EQ_INDEX:
             return None
+        term = self._best_term(flt)
+        if term is None:
+            return None
+        best = self._term_keys(term)
         entries = self._entries
         docs = self._documents
         return [docs[k] for k in sorted(best, key=lambda k: entries[k][0])]
 
+    def plan_find(self, flt, sort, skip, limit):
+        """Matching documents of a find, sorted, skipped and limited, served
+        from the sorted index; or None when the index cannot give exactly
+        mongomock's answer (then mongomock runs the query).
+
+        Served: a sort on one indexed path whose every document has a
+        scalar there.  With a limit and no narrow term, the sorted index is
+        walked in order and stops after skip + limit matches; otherwise the
+        candidates are matched and sorted by the index's keys.  Both give
+        mongomock's order: its sort is stable over insertion order, and so
+        are ties here (equal keys in insertion order, in both directions)."""
+        if not EQ_INDEX or not sort or len(sort) != 1 or not isinstance(flt, dict):
+            return None
+        path, direction = sort[0]
+        lst = self._sorted.get(path)
+        if lst is None or self._sloose[path]:
+            return None
+        filter_applies(flt, {})     # validates the filter even when nothing is read
+        entries = self._entries
+        docs = self._documents
+        need = skip + limit if limit else None
+        term = self._best_term(flt)
+        if need is None or (term is not None and term[0] <= max(4 * need, 256)):
+            keys = self._term_keys(term) if term is not None else docs.keys()
+            cands = sorted(((entries[k][1][path][1], entries[k][0], k) for k in keys))
+            matched = [e for e in cands if filter_applies(flt, docs[e[2]])]
+            if direction < 0:
+                matched = _reverse_stable(matched)
+            out = [docs[e[2]] for e in matched]
+            return out[skip:need] if need is not None else out[skip:]
+        lo, hi = 0, len(lst)
+        if term is not None and term[1] == 'range' and term[2] == path:
+            lo, hi = term[3]
+        out = []
+        if direction > 0:
+            for e in _islice(lst, lo, hi):
+                d = docs[e[2]]
+                if filter_applies(flt, d):
+                    out.append(d)
+                    if len(out) >= need:
+                        break
+        else:
+            for e in _walk_down(lst, lo, hi):
+                d = docs[e[2]]
+                if filter_applies(flt, d):
+                    out.append(d)
+                    if len(out) >= need:
+                        break
+        return out[skip:]
+
+    def sweep_expired(self, now):
+        """Delete the documents every TTL index says have expired, as
+        MongoDB's TTL monitor does; returns how many."""
+        n = 0
+        for index in list(self._ttl_indexes.values()):
+            try:
+                expiry = int(index['expireAfterSeconds'])
+            except (TypeError, ValueError):
+                continue
+            if len(index['key']) != 1:
+                continue
+            field = index['key'][0][0]
+            partial = index.get('partialFilterExpression')
+            expired = []
+            for key, doc in self._documents.items():
+                if partial is not None and not filter_applies(partial, doc):
+                    continue
+                if self._value_meets_expiry(doc.get(field), expiry, now):
+                    expired.append(key)
+            for key in expired:
+                if key in self._documents:
+                    del self[key]
+                    n += 1
+        return n
+
     # -- mongomock hooks ---------------------------------------------------
+    def _remove_expired_documents(self):
+        # mongomock expires on every access, scanning the whole collection;
+        # MongoDB's TTL monitor runs every 60 s.  Expiry is sweep_expired(),
+        # run periodically by the server (--ttl-interval-seconds).
+        pass
+
     def __setitem__(self, key, val):
         super().__setitem__(key, val)
         self.reindex(key, val)
@@ -273,6 +485,39 @@ class R5CollectionStore(mm_store.CollectionStore):
         self.rebuild_paths()
         if not REPLAYING:
             TOUCHED.append(('idx', self, None))
+
+
+def _islice(lst, lo, hi):
+    for i in range(lo, hi):
+        yield lst[i]
+
+
+def _walk_down(lst, lo, hi):
+    """lst[lo:hi] from the highest key down, equal keys in ascending seq
+    order (what a stable reverse sort gives)."""
+    i = hi - 1
+    while i >= lo:
+        sk = lst[i][0]
+        j = i
+        while j - 1 >= lo and lst[j - 1][0] == sk:
+            j -= 1
+        for k in range(j, i + 1):
+            yield lst[k]
+        i = j - 1
+
+
+def _reverse_stable(entries):
+    """entries sorted ascending by (key, seq) -> descending by key, ties by seq."""
+    out = []
+    i = len(entries) - 1
+    while i >= 0:
+        sk = entries[i][0]
+        j = i
+        while j - 1 >= 0 and entries[j - 1][0] == sk:
+            j -= 1
+        out.extend(entries[j:i + 1])
+        i = j - 1
+    return out
 
 
 def mm_index_dict(spec):

@@ -13,6 +13,8 @@ import struct
 
 import bson
 
+from . import dupkeys
+
 log = logging.getLogger('r5-devmongo')
 
 OP_REPLY = 1
@@ -20,6 +22,11 @@ OP_QUERY = 2004
 OP_MSG = 2013
 HEADER = struct.Struct('<iiii')
 MAX_MESSAGE = 48000000
+# A document on the wire may exceed the 16 MiB a stored document may have
+# by 16 KiB of command envelope (BSONObjMaxInternalSize); beyond it MongoDB
+# answers 10334 BSONObjectTooLarge.
+MAX_USER_BSON = 16 * 1024 * 1024
+MAX_INTERNAL_BSON = MAX_USER_BSON + 16 * 1024
 
 MSG_CHECKSUM = 1 << 0
 MSG_MORE_TO_COME = 1 << 1
@@ -31,13 +38,33 @@ class ProtocolError(Exception):
     pass
 
 
+class TooLarge(Exception):
+    """A document over MAX_INTERNAL_BSON: answered, not a protocol error."""
+
+    def __init__(self, size):
+        super().__init__(size)
+        self.size = size
+
+    def reply(self):
+        return {'ok': 0.0, 'errmsg': 'BSONObj size: %d (0x%X) is invalid. Size must be between '
+                                     '0 and %d(16MB)' % (self.size, self.size, MAX_INTERNAL_BSON),
+                'code': 10334, 'codeName': 'BSONObjectTooLarge'}
+
+
+def _check_size(size):
+    if size > MAX_INTERNAL_BSON:
+        raise TooLarge(size)
+
+
 def _cstring(buf, pos):
     end = buf.index(b'\0', pos)
     return buf[pos:end].decode('utf-8'), end + 1
 
 
-def parse_op_msg(body, codec):
-    """Decode an OP_MSG body; returns (flags, command document)."""
+def parse_op_msg(body, codec, multi_codec=None):
+    """Decode an OP_MSG body; returns (flags, command document, dups): dups
+    is True when some document repeats a field name, and then every
+    document was decoded with multi_codec (dupkeys.MultiDict) instead."""
     flags, = struct.unpack_from('<I', body, 0)
     if flags & 0xFFFF & ~MSG_KNOWN:
         raise ProtocolError('unknown required OP_MSG flag bits 0x%x' % flags)
@@ -52,7 +79,8 @@ def parse_op_msg(body, codec):
             size, = struct.unpack_from('<i', body, pos)
             if cmd is not None:
                 raise ProtocolError('OP_MSG with two body sections')
-            cmd = bson.decode(body[pos:pos + size], codec_options=codec)
+            _check_size(size)
+            cmd = body[pos:pos + size]
             pos += size
         elif kind == 1:
             size, = struct.unpack_from('<i', body, pos)
@@ -61,7 +89,8 @@ def parse_op_msg(body, codec):
             docs = []
             while p < sec_end:
                 dsize, = struct.unpack_from('<i', body, p)
-                docs.append(bson.decode(body[p:p + dsize], codec_options=codec))
+                _check_size(dsize)
+                docs.append(body[p:p + dsize])
                 p += dsize
             seqs.append((ident, docs))
             pos = sec_end
@@ -69,9 +98,13 @@ def parse_op_msg(body, codec):
             raise ProtocolError('unknown OP_MSG section kind %d' % kind)
     if cmd is None:
         raise ProtocolError('OP_MSG without a body section')
+    raws = [cmd] + [d for _, docs in seqs for d in docs]
+    dups = multi_codec is not None and any(dupkeys.has_duplicates(r) for r in raws)
+    use = multi_codec if dups else codec
+    cmd = bson.decode(cmd, codec_options=use)
     for ident, docs in seqs:
-        cmd[ident] = docs
-    return flags, cmd
+        cmd[ident] = [bson.decode(d, codec_options=use) for d in docs]
+    return flags, cmd, dups
 
 
 def build_op_msg(request_id, response_to, doc, codec):
@@ -126,8 +159,14 @@ class Handler(socketserver.BaseRequestHandler):
                 break
             try:
                 if opcode == OP_MSG:
-                    flags, cmd = parse_op_msg(body, codec)
-                    reply = commands.run(cmd, self.conn_id)
+                    try:
+                        flags, cmd, dups = parse_op_msg(body, codec, self.server.multi_codec)
+                        reply = commands.run(cmd, self.conn_id, dups=dups)
+                    except TooLarge as e:
+                        flags, reply = struct.unpack_from('<I', body, 0)[0], e.reply()
+                    if reply is commands.CLOSE:
+                        log.debug('connection %d: closed by a fail point', self.conn_id)
+                        break
                     if flags & MSG_MORE_TO_COME:
                         continue        # unacknowledged write: no reply
                     out = build_op_msg(next(self.server.req_ids), req_id, reply, codec)
@@ -143,6 +182,8 @@ class Handler(socketserver.BaseRequestHandler):
                         cmd = dict(query)
                         cmd['$db'] = name[:-5]
                         reply = commands.run(cmd, self.conn_id)
+                        if reply is commands.CLOSE:
+                            break
                         out = build_op_reply(next(self.server.req_ids), req_id, reply, codec)
                 else:
                     log.warning('connection %d: unsupported opcode %d', self.conn_id, opcode)
@@ -153,6 +194,7 @@ class Handler(socketserver.BaseRequestHandler):
             sock.sendall(out)
 
     def finish(self):
+        self.server.commands.forget(self.conn_id)
         self.rfile.close()
         log.debug('connection %d closed', self.conn_id)
 
@@ -165,6 +207,7 @@ class Server(socketserver.ThreadingTCPServer):
     def __init__(self, addr, commands, codec):
         self.commands = commands
         self.codec = codec
+        self.multi_codec = codec.with_options(document_class=dupkeys.MultiDict)
         self.conn_ids = itertools.count(1)
         self.req_ids = itertools.count(1)
         super().__init__(addr, Handler)
