@@ -431,14 +431,14 @@ s_mutation_delete_token (const gql_resolve_info_t *info, json_t *const *parents,
 //  =========================================================================
 
 static const gql_resolver_entry_t s_resolvers [] = {
-    { "Query.viewer", s_query_viewer },
-    { "Query.personalAccessTokens", s_query_tokens },
-    { "Query.personalAccessToken", s_query_token },
-    { "PersonalAccessToken.events", s_token_events },
-    { "Mutation.createPersonalAccessToken", s_mutation_create_token },
-    { "Mutation.updatePersonalAccessToken", s_mutation_update_token },
-    { "Mutation.regeneratePersonalAccessToken", s_mutation_regenerate_token },
-    { "Mutation.deletePersonalAccessToken", s_mutation_delete_token },
+    { "Query.viewer", s_query_viewer, NULL },
+    { "Query.personalAccessTokens", s_query_tokens, NULL },
+    { "Query.personalAccessToken", s_query_token, NULL },
+    { "PersonalAccessToken.events", s_token_events, NULL },
+    { "Mutation.createPersonalAccessToken", s_mutation_create_token, NULL },
+    { "Mutation.updatePersonalAccessToken", s_mutation_update_token, NULL },
+    { "Mutation.regeneratePersonalAccessToken", s_mutation_regenerate_token, NULL },
+    { "Mutation.deletePersonalAccessToken", s_mutation_delete_token, NULL },
 };
 
 const gql_resolver_entry_t *
