@@ -11,9 +11,4 @@ int gateway_signin_signup (struct mg_connection *conn, void *gateway);
 int gateway_signin_login (struct mg_connection *conn, void *gateway);
 int gateway_signin_logout (struct mg_connection *conn, void *gateway);
 
-//  The CSRF rule for a state-changing request: JSON content type, and an
-//  Origin header equal to the public origin (or, when none is configured, to
-//  this request's own scheme and Host). 0 when the request passes.
-int gateway_signin_check_origin (gateway_t *gw, struct mg_connection *conn);
-
 #endif
