@@ -159,11 +159,10 @@ s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t c
 }
 
 //  =========================================================================
-//  Mutations, one row each
+//  Mutations, one row each (the entries' data)
 //  =========================================================================
 
 typedef struct {
-    const char *field;
     R5__TokenRequest__BodyCase body;
     //  Whether a lost reply may be resent. Create never is: a resend racing a
     //  slow first attempt would answer CONFLICT (clients retry with their
@@ -176,12 +175,10 @@ typedef struct {
     bool forget_token;
 } s_mutation_t;
 
-static const s_mutation_t s_mutations [] = {
-    { "Mutation.createPersonalAccessToken", R5__TOKEN_REQUEST__BODY_CREATE, false, false },
-    { "Mutation.updatePersonalAccessToken", R5__TOKEN_REQUEST__BODY_UPDATE, true, true },
-    { "Mutation.regeneratePersonalAccessToken", R5__TOKEN_REQUEST__BODY_REGENERATE, false, true },
-    { "Mutation.deletePersonalAccessToken", R5__TOKEN_REQUEST__BODY_DELETE, false, true },
-};
+static const s_mutation_t s_create = { R5__TOKEN_REQUEST__BODY_CREATE, false, false };
+static const s_mutation_t s_update = { R5__TOKEN_REQUEST__BODY_UPDATE, true, true };
+static const s_mutation_t s_regenerate = { R5__TOKEN_REQUEST__BODY_REGENERATE, false, true };
+static const s_mutation_t s_delete = { R5__TOKEN_REQUEST__BODY_DELETE, false, true };
 
 //  The payload of a token reply: the token and its value (shown once, then
 //  wiped), the token alone, or the deleted id.
@@ -228,18 +225,21 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
 //  Table
 //  =========================================================================
 
+static const gql_resolver_entry_t s_resolvers [] = {
+    { "Query.personalAccessTokens", s_query_tokens, NULL },
+    { "Query.personalAccessToken", s_query_token, NULL },
+    { "PersonalAccessToken.events", s_token_events, NULL },
+    { "Mutation.createPersonalAccessToken", s_mutate, &s_create },
+    { "Mutation.updatePersonalAccessToken", s_mutate, &s_update },
+    { "Mutation.regeneratePersonalAccessToken", s_mutate, &s_regenerate },
+    { "Mutation.deletePersonalAccessToken", s_mutate, &s_delete },
+};
+
 size_t
 gateway_tokens_resolvers (gql_resolver_entry_t *entries, size_t size)
 {
-    static const gql_resolver_entry_t s_queries [] = {
-        { "Query.personalAccessTokens", s_query_tokens, NULL },
-        { "Query.personalAccessToken", s_query_token, NULL },
-        { "PersonalAccessToken.events", s_token_events, NULL },
-    };
-    size_t count = 0;
-    for (size_t i = 0; i < sizeof s_queries / sizeof s_queries [0] && count < size; i++)
-        entries [count++] = s_queries [i];
-    for (size_t i = 0; i < sizeof s_mutations / sizeof s_mutations [0] && count < size; i++)
-        entries [count++] = (gql_resolver_entry_t) { s_mutations [i].field, s_mutate, &s_mutations [i] };
+    size_t count = sizeof s_resolvers / sizeof s_resolvers [0];
+    count = count < size ? count : size;
+    memcpy (entries, s_resolvers, count * sizeof *entries);
     return count;
 }
