@@ -1,21 +1,24 @@
 /*  gateway_graphql: the /graphql endpoint.  */
 #include "gateway_graphql.h"
 #include "gateway_auth.h"
+#include "gateway_call.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
-#include "gateway_resolvers.h"
 #include "gateway_resources.h"
-#include "gateway_signin.h"
+#include "gateway_tokens.h"
 #include "gql_execute.h"
 #include "gql_parser.h"
 #include "gql_validate.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 
+#include <assert.h>
 #include <strings.h>
 
 #define S_CONTENT_JSON "application/json; charset=utf-8"
 #define S_CONTENT_GRAPHQL "application/graphql-response+json; charset=utf-8"
+//  Room for every resolver entry of the schema (there are some 70).
+#define S_MAX_RESOLVERS 128
 
 //  The media type to answer with: graphql-response+json when the client asks
 //  for it (the GraphQL-over-HTTP spec's), else application/json.
@@ -276,6 +279,20 @@ s_parse_error_code (gql_error_code_t code)
     }
 }
 
+//  Replace the message of every INTERNAL error of a response by a generic one:
+//  internal details never reach clients (they are in the logs).
+static void
+s_mask_errors (json_t *response)
+{
+    size_t index;
+    json_t *error;
+    json_array_foreach (json_object_get (response, "errors"), index, error) {
+        const char *code = json_string_value (json_object_get (json_object_get (error, "extensions"), "code"));
+        if (code && streq (code, "INTERNAL"))
+            json_object_set_new (error, "message", json_string ("internal error"));
+    }
+}
+
 //  Parse, validate and execute one request; answers it.
 static int
 s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
@@ -350,7 +367,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         s_send_request_error (conn, 500, "INTERNAL", "internal error", NULL, 0, NULL);
     }
     else {
-        gateway_resolvers_mask_errors (response);
+        s_mask_errors (response);
         //  A request error (no such operation, bad variables) has no data: 400 for
         //  graphql-response+json clients; legacy application/json clients get 200.
         const char *content_type = s_content_type (conn);
@@ -391,7 +408,7 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
         return 503;
     }
     //  CSRF: a browser sends the cookie on its own; only same-origin JSON POSTs may use it.
-    if (from_cookie && !is_get && gateway_signin_check_origin (gw, conn)) {
+    if (from_cookie && !is_get && gateway_http_check_origin (conn, gw->config.public_origin)) {
         s_send_request_error (conn, 403, "FORBIDDEN", "cross-origin or non-JSON request refused", NULL, 0, NULL);
         return 403;
     }
@@ -408,20 +425,16 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
 gql_executor_t *
 gateway_graphql_executor_new (gateway_t *gw)
 {
-    //  One table: the token and viewer fields, then the resource types'.
-    size_t own_count, resource_count;
-    const gql_resolver_entry_t *own = gateway_resolvers (&own_count);
-    const gql_resolver_entry_t *resources = gateway_resources_resolvers (&resource_count);
-    gql_resolver_entry_t *all = calloc (own_count + resource_count + 1, sizeof *all);
-    memcpy (all, own, own_count * sizeof *all);
-    memcpy (all + own_count, resources, resource_count * sizeof *all);
+    //  One table: the token fields, then the viewer's and the resource types'.
+    gql_resolver_entry_t all [S_MAX_RESOLVERS];
+    size_t count = gateway_tokens_resolvers (all, S_MAX_RESOLVERS);
+    count += gateway_resources_resolvers (all + count, S_MAX_RESOLVERS - count);
+    assert (count < S_MAX_RESOLVERS);
     gql_exec_options_t options = { .disable_introspection = !gw->config.introspection };
     //  No access hooks: r5-resource enforces every decision (asking r5-authz)
     //  on each call the resolvers make, so the executor needs none.
     char error [256] = "";
-    gql_executor_t *executor = gql_executor_new (gw->schema, all, own_count + resource_count,
-                                                 NULL, &options, error, sizeof error);
-    free (all);
+    gql_executor_t *executor = gql_executor_new (gw->schema, all, count, NULL, &options, error, sizeof error);
     if (!executor)
         r5_error (NULL, "cannot build the executor: %s", error);
     return executor;

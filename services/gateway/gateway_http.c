@@ -197,3 +197,22 @@ gateway_http_client_ip (struct mg_connection *conn, int trust_proxy, char *out, 
         snprintf (out, size, "%s", mg_get_request_info (conn)->remote_addr);
     return out;
 }
+
+int
+gateway_http_check_origin (struct mg_connection *conn, const char *public_origin)
+{
+    if (!gateway_http_is_json (conn))
+        return -1;
+    const char *origin = gateway_http_header (conn, "Origin");
+    if (!origin)
+        return -1;
+    if (*public_origin)
+        return strcmp (origin, public_origin) == 0 ? 0 : -1;
+    const char *host = gateway_http_header (conn, "Host");
+    if (!host)
+        return -1;
+    char expected [300];
+    snprintf (expected, sizeof expected, "%s://%s",
+              mg_get_request_info (conn)->is_ssl ? "https" : "http", host);
+    return strcmp (origin, expected) == 0 ? 0 : -1;
+}

@@ -44,6 +44,11 @@ int gateway_http_is_json (struct mg_connection *conn);
 //  Copy the value of cookie name into out (size bytes). 0 when found.
 int gateway_http_cookie (struct mg_connection *conn, const char *name, char *out, size_t size);
 
+//  The CSRF rule for a state-changing request made with the session cookie:
+//  JSON content type, and an Origin header equal to public_origin (or, when
+//  that is "", to this request's own scheme and Host). 0 when it passes.
+int gateway_http_check_origin (struct mg_connection *conn, const char *public_origin);
+
 //  The client's address as seen by the gateway (the TLS proxy's X-Forwarded-For
 //  is trusted only when trust_proxy is set).
 const char *gateway_http_client_ip (struct mg_connection *conn, int trust_proxy, char *out, size_t size);

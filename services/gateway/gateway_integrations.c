@@ -1,5 +1,6 @@
 /*  gateway_integrations: inbound alerts.  */
 #include "gateway_integrations.h"
+#include "gateway_call.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_status.h"

@@ -39,7 +39,4 @@ struct _gateway_t {
 //  own no sockets; client is NULL only if that fails.
 gateway_thread_t *gateway_thread (struct mg_connection *conn);
 
-//  A request id for logs and for the services: 16 hex characters.
-void gateway_request_id (char out [17]);
-
 #endif

@@ -1,208 +1,37 @@
-/*  gateway_resources: users, teams and incidents, resolved by calling
-    r5-resource on behalf of the caller. r5-resource enforces every decision
-    (it asks r5-authz), so these resolvers only translate: arguments into
-    requests, replies into JSON, statuses into field errors (SCOPE_MISSING
-    with extensions.requiredScope).
+/*  gateway_resources: users, teams, incidents and the on-call setup, resolved
+    by calling r5-resource on behalf of the caller.
 
-    Relations are batch resolvers: every parent of one level that selects a
-    relation (the teams of 50 incidents) costs one GetObjects call, not one
-    per parent. A mutation's payload holds the object it wrote as the reply
-    carried it: its own fields need no further read; its relations are
-    resolved by their own (read-checked) calls. */
+    Four generic resolvers serve every field, each driven by its row of the
+    tables at the end of this file (given to it as info->data):
+    - s_get: one object by id; missing, invisible and other accounts' ids all
+      answer NOT_FOUND;
+    - s_list: a page of objects as a connection;
+    - s_related: a relation whose ids the parent carries (teamIds, userId ...):
+      every parent of one level costs one GetObjects call per 100 ids, not
+      one per parent;
+    - s_mutate: a request body built from the arguments by gateway_codec, and
+      a payload holding the object written as the reply carried it (its own
+      fields need no further read; its relations are resolved by their own,
+      read-checked calls).
+    Replies become JSON through gateway_codec. Only the viewer and
+    effectivePermissions are written by hand. */
 #include "gateway_resources.h"
-#include "gateway_resolvers.h"
-#include "gateway_http.h"
-#include "gateway_status.h"
-#include "r5_log.h"
+#include "gateway_call.h"
+#include "gateway_codec.h"
+#include "r5_codec.h"
 #include "r5_rpc.h"
-#include "r5_time.h"
 #include "r5/resource.pb-c.h"
 
 #include <sodium.h>
-#include <time.h>
 
 //  Most ids in one GetObjects call (r5-resource's limit).
 #define S_BATCH 100
 //  Most ids a relation resolver collects for one level.
 #define S_MAX_RELATED 2000
 
-static const char *s_role_names [] = { NULL, "OWNER", "ADMINISTRATOR", "MEMBER" };
-static const char *s_status_names [] = { NULL, "TRIGGERED", "ACKNOWLEDGED", "RESOLVED" };
-static const char *s_urgency_names [] = { NULL, "HIGH", "LOW" };
-
-//  =========================================================================
-//  Conversions
-//  =========================================================================
-
-static json_t *
-s_ids_json (char **ids, size_t count)
-{
-    json_t *list = json_array ();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new (list, json_string (ids [i]));
-    return list;
-}
-
-static json_t *
-s_user_json (const R5__User *user)
-{
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "__typename", "User", "id", user->id,
-                      "name", user->name, "email", user->email,
-                      "role", user->role >= 1 && user->role <= 3 ? s_role_names [user->role] : "MEMBER",
-                      "active", user->active, "createdAt", gateway_time_json (user->created_at_unix_ms));
-}
-
-static json_t *
-s_team_json (const R5__Team *team)
-{
-    json_t *members = json_array ();
-    for (size_t i = 0; i < team->n_members; i++)
-        json_array_append_new (members, json_pack ("{s:s,s:s,s:b}", "__typename", "TeamMember",
-                                                   "userId", team->members [i]->user_id,
-                                                   "teamAdmin", team->members [i]->team_admin));
-    return json_pack ("{s:s,s:s,s:s,s:s,s:o,s:o}", "__typename", "Team", "id", team->id, "name", team->name,
-                      "description", team->description, "members", members,
-                      "createdAt", gateway_time_json (team->created_at_unix_ms));
-}
-
-static json_t *
-s_incident_json (const R5__Incident *incident)
-{
-    json_t *notes = json_array ();
-    for (size_t i = 0; i < incident->n_notes; i++) {
-        const R5__IncidentNote *note = incident->notes [i];
-        json_array_append_new (notes, json_pack ("{s:s,s:s,s:s,s:o,s:s}", "__typename", "IncidentNote",
-                                                 "id", note->id, "body", note->body,
-                                                 "createdAt", gateway_time_json (note->created_at_unix_ms),
-                                                 "authorId", note->author_id));
-    }
-    int status = incident->status >= 1 && incident->status <= 3 ? (int) incident->status : 1;
-    int urgency = incident->urgency >= 1 && incident->urgency <= 2 ? (int) incident->urgency : 1;
-    //  Relations travel as ids (not schema fields) for their own resolvers.
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s}",
-                      "__typename", "Incident", "id", incident->id, "title", incident->title,
-                      "description", incident->description, "status", s_status_names [status],
-                      "urgency", s_urgency_names [urgency],
-                      "createdAt", gateway_time_json (incident->created_at_unix_ms),
-                      "acknowledgedAt", gateway_time_json (incident->acknowledged_at_unix_ms),
-                      "resolvedAt", gateway_time_json (incident->resolved_at_unix_ms),
-                      "notes", notes,
-                      "teamIds", s_ids_json (incident->team_ids, incident->n_team_ids),
-                      "userIds", s_ids_json (incident->user_ids, incident->n_user_ids),
-                      "createdById", incident->created_by_id);
-}
-
-static const char *s_kind_names [] = { NULL, "EMAIL", "SMS", "PHONE", "PUSH" };
-
-static json_t *
-s_policy_json (const R5__EscalationPolicy *policy)
-{
-    json_t *steps = json_array ();
-    for (size_t i = 0; i < policy->n_steps; i++) {
-        json_t *targets = json_array ();
-        for (size_t j = 0; j < policy->steps [i]->n_targets; j++) {
-            const R5__EscalationTarget *target = policy->steps [i]->targets [j];
-            bool schedule = target->kind == R5__TARGET_KIND__TARGET_KIND_SCHEDULE;
-            //  The id under a kind-specific key too, for the user / schedule relations.
-            json_array_append_new (targets, json_pack ("{s:s,s:s,s:s,s:s}", "__typename", "EscalationTarget",
-                                                       "kind", schedule ? "SCHEDULE" : "USER", "id", target->id,
-                                                       schedule ? "scheduleTargetId" : "userTargetId", target->id));
-        }
-        json_array_append_new (steps, json_pack ("{s:s,s:i,s:o}", "__typename", "EscalationStep",
-                                                 "delayMinutes", (int) policy->steps [i]->delay_minutes,
-                                                 "targets", targets));
-    }
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "__typename", "EscalationPolicy", "id", policy->id,
-                      "name", policy->name, "description", policy->description, "teamId", policy->team_id,
-                      "steps", steps, "createdAt", gateway_time_json (policy->created_at_unix_ms));
-}
-
-static json_t *
-s_schedule_json (const R5__Schedule *schedule)
-{
-    json_t *shifts = json_array (), *overrides = json_array ();
-    for (size_t i = 0; i < schedule->n_shifts; i++)
-        json_array_append_new (shifts, json_pack ("{s:s,s:s,s:o,s:o}", "__typename", "Shift",
-                                                  "userId", schedule->shifts [i]->user_id,
-                                                  "start", gateway_time_json (schedule->shifts [i]->start_unix_ms),
-                                                  "end", gateway_time_json (schedule->shifts [i]->end_unix_ms)));
-    for (size_t i = 0; i < schedule->n_overrides; i++) {
-        const R5__ScheduleOverride *entry = schedule->overrides [i];
-        json_array_append_new (overrides, json_pack ("{s:s,s:s,s:s,s:o,s:o,s:o}", "__typename", "ScheduleOverride",
-                                                     "id", entry->id, "userId", entry->user_id,
-                                                     "start", gateway_time_json (entry->start_unix_ms),
-                                                     "end", gateway_time_json (entry->end_unix_ms),
-                                                     "createdAt", gateway_time_json (entry->created_at_unix_ms)));
-    }
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "__typename", "Schedule", "id", schedule->id,
-                      "name", schedule->name, "description", schedule->description,
-                      "timeZone", schedule->time_zone, "teamId", schedule->team_id, "shifts", shifts,
-                      "overrides", overrides, "createdAt", gateway_time_json (schedule->created_at_unix_ms));
-}
-
-static json_t *
-s_integration_json (const R5__Integration *integration)
-{
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o}", "__typename", "Integration", "id", integration->id,
-                      "name", integration->name, "teamId", integration->team_id, "keyHint", integration->key_hint,
-                      "createdAt", gateway_time_json (integration->created_at_unix_ms));
-}
-
-static json_t *
-s_contact_method_json (const R5__ContactMethod *method)
-{
-    int kind = method->kind >= 1 && method->kind <= 4 ? (int) method->kind : 1;
-    return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:o}", "__typename", "ContactMethod", "id", method->id,
-                      "kind", s_kind_names [kind], "address", method->address, "label", method->label,
-                      "createdAt", gateway_time_json (method->created_at_unix_ms));
-}
-
-static json_t *
-s_notification_rule_json (const R5__NotificationRule *rule)
-{
-    json_t *object = json_pack ("{s:s,s:s,s:s,s:i,s:o}", "__typename", "NotificationRule", "id", rule->id,
-                                "contactMethodId", rule->contact_method_id, "delayMinutes", (int) rule->delay_minutes,
-                                "createdAt", gateway_time_json (rule->created_at_unix_ms));
-    json_object_set_new (object, "urgency", rule->urgency >= 1 && rule->urgency <= 2
-                                            ? json_string (s_urgency_names [rule->urgency]) : json_null ());
-    return object;
-}
-
-//  The objects of a reply as JSON, in reply order.
-static json_t *
-s_objects_json (const R5__Objects *objects)
-{
-    json_t *list = json_array ();
-    for (size_t i = 0; i < objects->n_users; i++)
-        json_array_append_new (list, s_user_json (objects->users [i]));
-    for (size_t i = 0; i < objects->n_teams; i++)
-        json_array_append_new (list, s_team_json (objects->teams [i]));
-    for (size_t i = 0; i < objects->n_incidents; i++)
-        json_array_append_new (list, s_incident_json (objects->incidents [i]));
-    for (size_t i = 0; i < objects->n_escalation_policies; i++)
-        json_array_append_new (list, s_policy_json (objects->escalation_policies [i]));
-    for (size_t i = 0; i < objects->n_schedules; i++)
-        json_array_append_new (list, s_schedule_json (objects->schedules [i]));
-    for (size_t i = 0; i < objects->n_integrations; i++)
-        json_array_append_new (list, s_integration_json (objects->integrations [i]));
-    for (size_t i = 0; i < objects->n_contact_methods; i++)
-        json_array_append_new (list, s_contact_method_json (objects->contact_methods [i]));
-    for (size_t i = 0; i < objects->n_notification_rules; i++)
-        json_array_append_new (list, s_notification_rule_json (objects->notification_rules [i]));
-    return list;
-}
-
 //  =========================================================================
 //  Calls to r5-resource on behalf of the caller
 //  =========================================================================
-
-//  Copy an error to another parent (extensions are owned per error).
-static void
-s_error_copy (gql_field_error_t *to, const gql_field_error_t *from)
-{
-    *to = *from;
-    to->extensions = from->extensions ? json_deep_copy (from->extensions) : NULL;
-}
 
 //  Call r5-resource; the reply when its status is OK, else NULL with error set.
 static R5__ResourceReply *
@@ -227,204 +56,163 @@ s_call (gateway_request_t *context, R5__ResourceRequest *request, bool idempoten
     return reply;
 }
 
-//  Drop this gateway's cached verdicts of a user whose role, active flag or
-//  memberships the caller just changed: the change must count from the next
-//  request even before r5-resource's user.changed event arrives (other
-//  gateways learn it from the event).
-static void
-s_forget_user (gateway_request_t *context, const char *user_id)
+//  The objects of a reply (every repeated message field of Objects; a reply
+//  fills one), in reply order, into items (up to size). Returns how many
+//  there are, which may be more than size.
+static size_t
+s_objects (const R5__ResourceReply *reply, ProtobufCMessage **items, size_t size)
 {
-    if (user_id)
-        gateway_cache_drop_user (context->gw->cache, user_id);
+    if (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS)
+        return 0;
+    const ProtobufCMessageDescriptor *descriptor = reply->objects->base.descriptor;
+    const char *base = (const char *) reply->objects;
+    size_t total = 0;
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
+        if (field->label != PROTOBUF_C_LABEL_REPEATED || field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        size_t count = *(const size_t *) (base + field->quantifier_offset);
+        ProtobufCMessage *const *list = *(ProtobufCMessage *const *const *) (base + field->offset);
+        for (size_t j = 0; j < count; j++, total++)
+            if (total < size)
+                items [total] = list [j];
+    }
+    return total;
 }
 
-//  The index of name in names[1..count-1]; 0 when absent.
-static int
-s_enum (const char **names, int count, const char *name)
+//  The objects of a reply as a JSON list, in reply order.
+static json_t *
+s_objects_json (const R5__ResourceReply *reply)
 {
-    for (int i = 1; name && i < count; i++)
-        if (streq (names [i], name))
-            return i;
-    return 0;
+    json_t *list = json_array ();
+    ProtobufCMessage *items [S_BATCH];
+    size_t count = s_objects (reply, items, S_BATCH);
+    //  A page or a batch holds 100 objects at most; more is a broken reply.
+    for (size_t i = 0; i < count && i < S_BATCH; i++) {
+        json_t *object = gateway_codec_to_json (items [i]);
+        if (object)
+            json_array_append_new (list, object);
+    }
+    return list;
 }
 
-//  =========================================================================
-//  Query: one object, a page of objects
-//  =========================================================================
-
-static int
-s_get_one (const gql_resolve_info_t *info, size_t count, json_t **results, gql_field_error_t *errors,
-           R5__ResourceType type)
+//  Ask for the objects of type with ids (at most S_BATCH). The reply's
+//  objects as JSON, or NULL with error set.
+static json_t *
+s_get_objects (const gql_resolve_info_t *info, R5__ResourceType type, char **ids, size_t count,
+               gql_field_error_t *error)
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
-    char *ids [1] = { (char *) gateway_json_string (info->args, "id", NULL) };
     get.type = type;
     get.ids = ids;
-    get.n_ids = ids [0] ? 1 : 0;
+    get.n_ids = count;
     request.body_case = R5__RESOURCE_REQUEST__BODY_GET_OBJECTS;
     request.get_objects = &get;
-    R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
+    R5__ResourceReply *reply = s_call (info->context, &request, true, error);
     if (!reply)
-        goto failed;
-    json_t *list = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS ? s_objects_json (reply->objects) : json_array ();
+        return NULL;
+    json_t *list = s_objects_json (reply);
     r5__resource_reply__free_unpacked (reply, NULL);
+    return list;
+}
+
+//  Give every parent of a root field (twice when aliased) result, or the
+//  first parent's error. Returns 0 or -1.
+static int
+s_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *errors)
+{
+    for (size_t i = 0; i < count; i++)
+        if (result)
+            results [i] = json_incref (result);
+        else
+        if (i > 0)
+            gateway_field_error_copy (&errors [i], &errors [0]);
+    json_decref (result);
+    return result ? 0 : -1;
+}
+
+//  =========================================================================
+//  Reads: one object, a page, a relation
+//  =========================================================================
+
+//  A row of the read table.
+typedef struct {
+    const char *field;
+    gql_batch_resolver_fn fn;
+    R5__ResourceType type;
+    const char *key;            //  s_related: the parent's property holding an id or a list of ids
+    const char *when_key;       //  s_related: only parents whose when_key ...
+    const char *when_value;     //  ... is when_value (the others' relation is null)
+} s_read_t;
+
+static int
+s_get (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+       gql_field_error_t *errors)
+{
+    const s_read_t *row = (const s_read_t *) info->data;
+    const char *id = json_string_value (json_object_get (info->args, "id"));
+    json_t *list = s_get_objects (info, row->type, (char **) &id, id ? 1 : 0, &errors [0]);
     json_t *object = json_array_size (list) == 1 ? json_incref (json_array_get (list, 0)) : NULL;
-    json_decref (list);
     //  Missing, of another account, or not visible: all answer the same.
-    if (!object) {
+    if (list && !object)
         gateway_field_error (&errors [0], R5__STATUS__STATUS_NOT_FOUND, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
-        goto failed;
-    }
-    for (size_t i = 0; i < count; i++)
-        results [i] = json_incref (object);
-    json_decref (object);
-    return 0;
-
-failed:
-    for (size_t i = 1; i < count; i++)
-        s_error_copy (&errors [i], &errors [0]);
-    return -1;
+    json_decref (list);
+    return s_for_all (object, count, results, errors);
 }
 
 static int
-s_list (const gql_resolve_info_t *info, size_t count, json_t **results, gql_field_error_t *errors,
-        R5__ResourceType type)
+s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+        gql_field_error_t *errors)
 {
+    const s_read_t *row = (const s_read_t *) info->data;
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__ListObjectsRequest list = R5__LIST_OBJECTS_REQUEST__INIT;
-    json_t *first = json_object_get (info->args, "first");
-    list.type = type;
-    list.first = json_is_integer (first) ? (int32_t) json_integer_value (first) : 20;
-    if (json_is_integer (first) && (json_integer_value (first) < 1 || json_integer_value (first) > 100)) {
-        gql_field_error_set (&errors [0], "BAD_USER_INPUT", "first must be between 1 and 100");
-        goto failed;
+    json_t *connection = NULL;
+    int first;
+    ProtobufCMessage *body = gateway_page_first (info->args, &first, &errors [0]) ? NULL
+                           : gateway_call_body (&request.base, R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS, info->args,
+                                                NULL, &errors [0]);
+    if (body) {
+        request.list_objects->type = row->type;
+        R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
+        protobuf_c_message_free_unpacked (body, NULL);
+        if (reply) {
+            bool objects = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS;
+            connection = gateway_connection (s_objects_json (reply), objects && reply->objects->has_next_page,
+                                             objects ? reply->objects->end_cursor : "");
+            r5__resource_reply__free_unpacked (reply, NULL);
+        }
     }
-    list.after = (char *) gateway_json_string (info->args, "after", "");
-    list.status = s_enum (s_status_names, 4, gateway_json_string (info->args, "status", NULL));
-    list.team_id = (char *) gateway_json_string (info->args, "teamId", "");
-    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
-    request.list_objects = &list;
-    R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
-    if (!reply)
-        goto failed;
-    json_t *nodes = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS ? s_objects_json (reply->objects) : json_array ();
-    json_t *edges = json_array ();
-    size_t index;
-    json_t *node;
-    json_array_foreach (nodes, index, node)
-        json_array_append_new (edges, json_pack ("{s:O,s:O}", "cursor", json_object_get (node, "id"), "node", node));
-    bool has_next = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS && reply->objects->has_next_page;
-    const char *end = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS ? reply->objects->end_cursor : "";
-    json_t *connection = json_pack ("{s:o,s:o,s:{s:b,s:o}}", "nodes", nodes, "edges", edges, "pageInfo",
-                                    "hasNextPage", has_next, "endCursor", end && *end ? json_string (end) : json_null ());
-    r5__resource_reply__free_unpacked (reply, NULL);
-    for (size_t i = 0; i < count; i++)
-        results [i] = json_incref (connection);
-    json_decref (connection);
-    return 0;
-
-failed:
-    for (size_t i = 1; i < count; i++)
-        s_error_copy (&errors [i], &errors [0]);
-    return -1;
+    return s_for_all (connection, count, results, errors);
 }
 
-static int
-s_query_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-              gql_field_error_t *errors)
+//  The ids parent names for row: its property row->key, one id or a list, or
+//  nothing when the row's condition does not hold.
+static json_t *
+s_related_ids (const s_read_t *row, json_t *parent)
 {
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS);
+    const char *when = row->when_key ? json_string_value (json_object_get (parent, row->when_key)) : NULL;
+    if (row->when_key && (!when || !streq (when, row->when_value)))
+        return NULL;
+    return json_object_get (parent, row->key);
 }
 
-static int
-s_query_users (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS);
-}
-
-static int
-s_query_team (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-              gql_field_error_t *errors)
-{
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_TEAMS);
-}
-
-static int
-s_query_teams (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_TEAMS);
-}
-
-static int
-s_query_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                  gql_field_error_t *errors)
-{
-    return s_get_one (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS);
-}
-
-static int
-s_query_incidents (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS);
-}
-
-#define S_QUERY_PAIR(one, many, type) \
-static int \
-one (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
-     gql_field_error_t *errors) \
-{ \
-    return s_get_one (info, count, results, errors, type); \
-} \
-static int \
-many (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
-      gql_field_error_t *errors) \
-{ \
-    return s_list (info, count, results, errors, type); \
-}
-
-S_QUERY_PAIR (s_query_policy, s_query_policies, R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES)
-S_QUERY_PAIR (s_query_schedule, s_query_schedules, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
-S_QUERY_PAIR (s_query_integration, s_query_integrations, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS)
-
-static int
-s_query_contact_methods (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                         gql_field_error_t *errors)
-{
-    return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS);
-}
-
-static int
-s_query_notification_rules (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                            gql_field_error_t *errors)
-{
-    return s_list (info, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES);
-}
-
-//  =========================================================================
-//  Relations, batched: one GetObjects call (per 100 ids) for a whole level
-//  =========================================================================
-
-//  Resolve, for every parent, the objects whose ids are in its property key
-//  (a list of ids, or one id when single). Objects that cannot be read one by
-//  one (gone, invisible) are left out of lists and null for single ones; a
-//  refusal of the whole call (SCOPE_MISSING) is every parent's error.
+//  Resolve, for every parent, the objects whose ids it names (a list, or one
+//  id). Objects that cannot be read one by one (gone, invisible) are left out
+//  of lists and null for single ones; a refusal of the whole call
+//  (SCOPE_MISSING) is every parent's error.
 static int
 s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-           gql_field_error_t *errors, R5__ResourceType type, const char *key, bool single)
+           gql_field_error_t *errors)
 {
+    const s_read_t *row = (const s_read_t *) info->data;
     char **ids = calloc (S_MAX_RELATED, sizeof (char *));
     size_t n_ids = 0;
     for (size_t i = 0; i < count; i++) {
-        json_t *value = json_object_get (parents [i], key);
-        json_t *one = single ? value : NULL;
-        size_t index = 0, size = single ? 1 : json_array_size (value);
-        for (index = 0; index < size; index++) {
-            json_t *item = single ? one : json_array_get (value, index);
-            const char *id = json_is_string (item) ? json_string_value (item) : NULL;
+        json_t *value = s_related_ids (row, parents [i]);
+        bool single = json_is_string (value);
+        for (size_t index = 0; index < (single ? 1 : json_array_size (value)); index++) {
+            const char *id = json_string_value (single ? value : json_array_get (value, index));
             if (!id || !*id)
                 continue;
             bool seen = false;
@@ -438,21 +226,9 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
     gql_field_error_t failure = { 0 };
     bool failed = false;
     for (size_t start = 0; start < n_ids && !failed; start += S_BATCH) {
-        R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-        R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
-        get.type = type;
-        get.ids = ids + start;
-        get.n_ids = n_ids - start < S_BATCH ? n_ids - start : S_BATCH;
-        request.body_case = R5__RESOURCE_REQUEST__BODY_GET_OBJECTS;
-        request.get_objects = &get;
-        R5__ResourceReply *reply = s_call (info->context, &request, true, &failure);
-        if (!reply) {
-            failed = true;
-            break;
-        }
-        json_t *list = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS ? s_objects_json (reply->objects)
-                                                                          : json_array ();
-        r5__resource_reply__free_unpacked (reply, NULL);
+        json_t *list = s_get_objects (info, row->type, ids + start, n_ids - start < S_BATCH ? n_ids - start : S_BATCH,
+                                      &failure);
+        failed = !list;
         size_t index;
         json_t *object;
         json_array_foreach (list, index, object)
@@ -460,14 +236,14 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
         json_decref (list);
     }
     for (size_t i = 0; i < count; i++) {
-        json_t *value = json_object_get (parents [i], key);
+        json_t *value = s_related_ids (row, parents [i]);
         //  A parent that names nothing asked for nothing: no error for it.
-        bool names = single ? json_is_string (value) && *json_string_value (value) : json_array_size (value) > 0;
+        bool names = json_is_string (value) ? *json_string_value (value) : json_array_size (value) > 0;
         if (failed && names) {
-            s_error_copy (&errors [i], &failure);
+            gateway_field_error_copy (&errors [i], &failure);
             continue;
         }
-        if (single) {
+        if (!json_is_array (value)) {
             json_t *object = json_is_string (value) ? json_object_get (by_id, json_string_value (value)) : NULL;
             results [i] = object ? json_incref (object) : json_null ();
             continue;
@@ -488,746 +264,207 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
     return 0;
 }
 
-static int
-s_member_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    return s_related (info, parents, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS, "userId", true);
-}
-
-static int
-s_incident_teams (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                  gql_field_error_t *errors)
-{
-    return s_related (info, parents, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_TEAMS, "teamIds", false);
-}
-
-static int
-s_incident_assignees (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                      gql_field_error_t *errors)
-{
-    return s_related (info, parents, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS, "userIds", false);
-}
-
-static int
-s_incident_created_by (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                       gql_field_error_t *errors)
-{
-    return s_related (info, parents, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS, "createdById", true);
-}
-
-static int
-s_note_author (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    return s_related (info, parents, count, results, errors, R5__RESOURCE_TYPE__RESOURCE_USERS, "authorId", true);
-}
-
-#define S_RELATION(name, type, key, single) \
-static int \
-name (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
-      gql_field_error_t *errors) \
-{ \
-    return s_related (info, parents, count, results, errors, type, key, single); \
-}
-
-S_RELATION (s_owning_team, R5__RESOURCE_TYPE__RESOURCE_TEAMS, "teamId", true)
-S_RELATION (s_target_user, R5__RESOURCE_TYPE__RESOURCE_USERS, "userTargetId", true)
-S_RELATION (s_target_schedule, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, "scheduleTargetId", true)
-S_RELATION (s_shift_user, R5__RESOURCE_TYPE__RESOURCE_USERS, "userId", true)
-S_RELATION (s_rule_contact_method, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, "contactMethodId", true)
-
 //  =========================================================================
 //  Mutations
 //  =========================================================================
 
-//  Send a mutation; results[0] becomes {key: the object written}. Writes are
-//  never retried blindly (a retry could apply twice).
-static int
-s_mutate (const gql_resolve_info_t *info, json_t **results, gql_field_error_t *errors,
-          R5__ResourceRequest *request, const char *key, bool idempotent)
-{
-    R5__ResourceReply *reply = s_call (info->context, request, idempotent, &errors [0]);
-    if (!reply)
-        return -1;
-    if (reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID)
-        results [0] = json_pack ("{s:s}", "deletedId", reply->deleted_id);
-    else {
-        json_t *list = s_objects_json (reply->objects);
-        if (json_array_size (list) == 1)
-            results [0] = json_pack ("{s:O}", key, json_array_get (list, 0));
-        json_decref (list);
-    }
-    r5__resource_reply__free_unpacked (reply, NULL);
-    return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
-}
-
-//  The strings of a JSON list into ids (borrowed), at most max.
-static int
-s_id_list (json_t *list, char **ids, size_t max, size_t *count, const char *field, gql_field_error_t *error)
-{
-    *count = 0;
-    if (json_array_size (list) > max)
-        return gql_field_error_set (error, "BAD_USER_INPUT", "%s names too many objects (at most %zu)", field, max);
-    size_t index;
-    json_t *item;
-    json_array_foreach (list, index, item)
-        if (json_is_string (item))
-            ids [(*count)++] = (char *) json_string_value (item);
-    return 0;
-}
-
-static int
-s_create_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateUserRequest create = R5__CREATE_USER_REQUEST__INIT;
-    create.email = (char *) gateway_json_string (input, "email", NULL);
-    create.name = (char *) gateway_json_string (input, "name", NULL);
-    create.password = (char *) gateway_json_string (input, "password", NULL);
-    create.role = s_enum (s_role_names, 4, gateway_json_string (input, "role", NULL));
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_USER;
-    request.create_user = &create;
-    return s_mutate (info, results, errors, &request, "user", false);
-}
-
-static int
-s_update_user_role (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                    gql_field_error_t *errors)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
-    update.id = (char *) gateway_json_string (info->args, "id", NULL);
-    update.role = s_enum (s_role_names, 4, gateway_json_string (json_object_get (info->args, "input"), "role", NULL));
-    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
-    request.update_user_role = &update;
-    //  Setting the same role twice is harmless.
-    int rc = s_mutate (info, results, errors, &request, "user", true);
-    if (rc == 0)
-        s_forget_user (info->context, update.id);
-    return rc;
-}
-
-static int
-s_set_active (const gql_resolve_info_t *info, json_t **results, gql_field_error_t *errors, bool active)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__SetUserActiveRequest set = R5__SET_USER_ACTIVE_REQUEST__INIT;
-    set.id = (char *) gateway_json_string (info->args, "id", NULL);
-    set.active = active;
-    request.body_case = R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE;
-    request.set_user_active = &set;
-    int rc = s_mutate (info, results, errors, &request, "user", true);
-    if (rc == 0)
-        s_forget_user (info->context, set.id);
-    return rc;
-}
-
-static int
-s_deactivate_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    return s_set_active (info, results, errors, false);
-}
-
-static int
-s_reactivate_user (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    return s_set_active (info, results, errors, true);
-}
-
-static int
-s_create_team (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateTeamRequest create = R5__CREATE_TEAM_REQUEST__INIT;
-    create.name = (char *) gateway_json_string (input, "name", NULL);
-    create.description = (char *) gateway_json_string (input, "description", "");
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_TEAM;
-    request.create_team = &create;
-    return s_mutate (info, results, errors, &request, "team", false);
-}
-
-static int
-s_update_team (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__UpdateTeamRequest update = R5__UPDATE_TEAM_REQUEST__INIT;
-    update.id = (char *) gateway_json_string (info->args, "id", NULL);
-    if (gateway_json_string (input, "name", NULL)) {
-        update.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_json_string (input, "name", NULL);
-    }
-    if (gateway_json_string (input, "description", NULL)) {
-        update.description_present_case = R5__UPDATE_TEAM_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_json_string (input, "description", NULL);
-    }
-    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_TEAM;
-    request.update_team = &update;
-    return s_mutate (info, results, errors, &request, "team", true);
-}
-
-static int
-s_delete_team (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-               gql_field_error_t *errors)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
-    delete_.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
-    delete_.id = (char *) gateway_json_string (info->args, "id", NULL);
-    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
-    request.delete_object = &delete_;
-    return s_mutate (info, results, errors, &request, "deletedId", false);
-}
-
-static int
-s_team_member (const gql_resolve_info_t *info, json_t **results, gql_field_error_t *errors, bool add)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__TeamMemberRequest member = R5__TEAM_MEMBER_REQUEST__INIT;
-    member.team_id = (char *) gateway_json_string (input, "teamId", NULL);
-    member.user_id = (char *) gateway_json_string (input, "userId", NULL);
-    member.team_admin = json_is_true (json_object_get (input, "teamAdmin"));
-    if (add) {
-        request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER;
-        request.add_team_member = &member;
-    }
-    else {
-        request.body_case = R5__RESOURCE_REQUEST__BODY_REMOVE_TEAM_MEMBER;
-        request.remove_team_member = &member;
-    }
-    //  Adding again changes nothing (safe to retry); removing again answers "not a member".
-    int rc = s_mutate (info, results, errors, &request, "team", add);
-    if (rc == 0)
-        s_forget_user (info->context, member.user_id);
-    return rc;
-}
-
-static int
-s_add_team_member (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    return s_team_member (info, results, errors, true);
-}
-
-static int
-s_remove_team_member (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                      gql_field_error_t *errors)
-{
-    return s_team_member (info, results, errors, false);
-}
-
-#define S_MAX_ASSIGNED 64
-
-static int
-s_create_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
-    char *teams [S_MAX_ASSIGNED], *users [S_MAX_ASSIGNED];
-    if (s_id_list (json_object_get (input, "teamIds"), teams, S_MAX_ASSIGNED, &create.n_team_ids, "teamIds", &errors [0])
-    ||  s_id_list (json_object_get (input, "userIds"), users, S_MAX_ASSIGNED, &create.n_user_ids, "userIds", &errors [0]))
-        return -1;
-    create.team_ids = teams;
-    create.user_ids = users;
-    create.title = (char *) gateway_json_string (input, "title", NULL);
-    create.description = (char *) gateway_json_string (input, "description", "");
-    create.urgency = s_enum (s_urgency_names, 3, gateway_json_string (input, "urgency", NULL));
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
-    request.create_incident = &create;
-    return s_mutate (info, results, errors, &request, "incident", false);
-}
-
-static int
-s_transition (const gql_resolve_info_t *info, json_t **results, gql_field_error_t *errors, R5__IncidentStatus to)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__IncidentTransitionRequest transition = R5__INCIDENT_TRANSITION_REQUEST__INIT;
-    transition.id = (char *) gateway_json_string (info->args, "id", NULL);
-    transition.to = to;
-    request.body_case = R5__RESOURCE_REQUEST__BODY_INCIDENT_TRANSITION;
-    request.incident_transition = &transition;
-    //  Not retried: a second acknowledge would answer "already acknowledged".
-    return s_mutate (info, results, errors, &request, "incident", false);
-}
-
-static int
-s_acknowledge_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                        gql_field_error_t *errors)
-{
-    return s_transition (info, results, errors, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-}
-
-static int
-s_resolve_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                    gql_field_error_t *errors)
-{
-    return s_transition (info, results, errors, R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED);
-}
-
-static int
-s_reassign_incident (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                     gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__ReassignIncidentRequest reassign = R5__REASSIGN_INCIDENT_REQUEST__INIT;
-    char *teams [S_MAX_ASSIGNED], *users [S_MAX_ASSIGNED];
-    if (s_id_list (json_object_get (input, "teamIds"), teams, S_MAX_ASSIGNED, &reassign.n_team_ids, "teamIds", &errors [0])
-    ||  s_id_list (json_object_get (input, "userIds"), users, S_MAX_ASSIGNED, &reassign.n_user_ids, "userIds", &errors [0]))
-        return -1;
-    reassign.team_ids = teams;
-    reassign.user_ids = users;
-    reassign.id = (char *) gateway_json_string (info->args, "id", NULL);
-    request.body_case = R5__RESOURCE_REQUEST__BODY_REASSIGN_INCIDENT;
-    request.reassign_incident = &reassign;
-    return s_mutate (info, results, errors, &request, "incident", false);
-}
-
-static int
-s_add_incident_note (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                     gql_field_error_t *errors)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__AddIncidentNoteRequest note = R5__ADD_INCIDENT_NOTE_REQUEST__INIT;
-    note.id = (char *) gateway_json_string (info->args, "id", NULL);
-    note.body = (char *) gateway_json_string (json_object_get (info->args, "input"), "body", NULL);
-    request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
-    request.add_incident_note = &note;
-    return s_mutate (info, results, errors, &request, "incident", false);
-}
-
-//  Read the time at key of object, or fail the field with BAD_USER_INPUT.
-static int
-s_time_arg (json_t *object, const char *key, int64_t *unix_ms, gql_field_error_t *error)
-{
-    if (r5_time_parse (gateway_json_string (object, key, NULL), unix_ms))
-        return gql_field_error_set (error, "BAD_USER_INPUT", "%s is not an RFC 3339 date-time", key);
-    return 0;
-}
-
-#define S_MAX_STEPS_IN 20
-#define S_MAX_TARGETS_IN 10
-#define S_MAX_SHIFTS_IN 200
-
-//  Steps of an escalation policy input, in caller-provided storage.
+//  A row of the mutation table.
 typedef struct {
-    R5__EscalationStep steps [S_MAX_STEPS_IN];
-    R5__EscalationStep *step_pointers [S_MAX_STEPS_IN];
-    R5__EscalationTarget targets [S_MAX_STEPS_IN][S_MAX_TARGETS_IN];
-    R5__EscalationTarget *target_pointers [S_MAX_STEPS_IN][S_MAX_TARGETS_IN];
-    size_t count;
-} s_steps_t;
+    const char *field;
+    R5__ResourceRequest__BodyCase body;     //  the request's oneof member; its message is built from the arguments
+    const char *preset;                     //  JSON of fields the mutation fixes ({"active": false}), or NULL
+    const char *payload;                    //  the payload's key for the object written; NULL: {deletedId}
+    //  Whether a lost reply may be resent: only when doing it twice is the
+    //  same as once (setting a role, adding a member); a create, a transition
+    //  or a delete would fail or apply twice.
+    bool idempotent;
+    //  The request's field naming a user whose role, active flag or
+    //  memberships change: this gateway's cached verdicts of that user go at
+    //  once (other gateways learn it from r5-resource's user.changed event).
+    const char *forget_user;
+    //  The written object's field shown once in the payload, then wiped.
+    const char *secret;
+} s_mutation_t;
 
-static int
-s_steps_from_json (json_t *list, s_steps_t *out, gql_field_error_t *error)
+//  The payload of a mutation's reply, or NULL when the reply is not the one
+//  object (or deleted id) it should be.
+static json_t *
+s_payload (const s_mutation_t *row, R5__ResourceReply *reply)
 {
-    out->count = 0;
-    if (json_array_size (list) > S_MAX_STEPS_IN)
-        return gql_field_error_set (error, "BAD_USER_INPUT", "steps must hold 1 to 20 steps");
-    size_t index;
-    json_t *item;
-    json_array_foreach (list, index, item) {
-        R5__EscalationStep *step = &out->steps [out->count];
-        r5__escalation_step__init (step);
-        json_t *delay = json_object_get (item, "delayMinutes");
-        step->delay_minutes = json_is_integer (delay) ? (int32_t) json_integer_value (delay) : 0;
-        json_t *targets = json_object_get (item, "targets");
-        if (json_array_size (targets) > S_MAX_TARGETS_IN)
-            return gql_field_error_set (error, "BAD_USER_INPUT", "each step needs 1 to 10 targets");
-        size_t j;
-        json_t *target;
-        json_array_foreach (targets, j, target) {
-            R5__EscalationTarget *entry = &out->targets [out->count][step->n_targets];
-            r5__escalation_target__init (entry);
-            const char *kind = gateway_json_string (target, "kind", NULL);
-            entry->kind = kind && streq (kind, "SCHEDULE") ? R5__TARGET_KIND__TARGET_KIND_SCHEDULE
-                                                           : R5__TARGET_KIND__TARGET_KIND_USER;
-            entry->id = (char *) gateway_json_string (target, "id", "");
-            out->target_pointers [out->count][step->n_targets++] = entry;
-        }
-        step->targets = out->target_pointers [out->count];
-        out->step_pointers [out->count++] = step;
+    if (!row->payload)
+        return reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID
+             ? json_pack ("{s:s}", "deletedId", reply->deleted_id) : NULL;
+    ProtobufCMessage *written;
+    if (s_objects (reply, &written, 1) != 1)
+        return NULL;
+    json_t *payload = json_pack ("{s:o}", row->payload, gateway_codec_to_json (written));
+    const ProtobufCFieldDescriptor *secret = row->secret
+        ? protobuf_c_message_descriptor_get_field_by_name (written->descriptor, row->secret) : NULL;
+    if (payload && secret && secret->type == PROTOBUF_C_TYPE_STRING) {
+        char *value = *(char **) ((char *) written + secret->offset);
+        json_object_set_new (payload, row->secret, json_string (value));
+        sodium_memzero (value, strlen (value));
     }
-    return 0;
+    return payload;
 }
 
-typedef struct {
-    R5__Shift shifts [S_MAX_SHIFTS_IN];
-    R5__Shift *pointers [S_MAX_SHIFTS_IN];
-    size_t count;
-} s_shifts_t;
-
+//  Mutation root fields run one at a time with one parent.
 static int
-s_shifts_from_json (json_t *list, s_shifts_t *out, gql_field_error_t *error)
+s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+          gql_field_error_t *errors)
 {
-    out->count = 0;
-    if (json_array_size (list) > S_MAX_SHIFTS_IN)
-        return gql_field_error_set (error, "BAD_USER_INPUT", "a schedule has at most 200 shifts");
-    size_t index;
-    json_t *item;
-    json_array_foreach (list, index, item) {
-        R5__Shift *shift = &out->shifts [out->count];
-        r5__shift__init (shift);
-        shift->user_id = (char *) gateway_json_string (item, "userId", "");
-        if (s_time_arg (item, "start", &shift->start_unix_ms, error) || s_time_arg (item, "end", &shift->end_unix_ms, error))
-            return -1;
-        out->pointers [out->count++] = shift;
-    }
-    return 0;
-}
-
-static int
-s_create_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                 gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
+    const s_mutation_t *row = (const s_mutation_t *) info->data;
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateEscalationPolicyRequest create = R5__CREATE_ESCALATION_POLICY_REQUEST__INIT;
-    s_steps_t *steps = malloc (sizeof *steps);
-    int rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
-    if (rc == 0) {
-        create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
-        create.name = (char *) gateway_json_string (input, "name", NULL);
-        create.description = (char *) gateway_json_string (input, "description", "");
-        create.steps = steps->step_pointers;
-        create.n_steps = steps->count;
-        request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_ESCALATION_POLICY;
-        request.create_escalation_policy = &create;
-        rc = s_mutate (info, results, errors, &request, "escalationPolicy", false);
-    }
-    free (steps);
-    return rc;
-}
-
-static int
-s_update_policy (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                 gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__UpdateEscalationPolicyRequest update = R5__UPDATE_ESCALATION_POLICY_REQUEST__INIT;
-    s_steps_t *steps = malloc (sizeof *steps);
-    int rc = 0;
-    update.id = (char *) gateway_json_string (info->args, "id", NULL);
-    if (gateway_json_string (input, "name", NULL)) {
-        update.name_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_json_string (input, "name", NULL);
-    }
-    if (gateway_json_string (input, "description", NULL)) {
-        update.description_present_case = R5__UPDATE_ESCALATION_POLICY_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_json_string (input, "description", NULL);
-    }
-    if (json_is_array (json_object_get (input, "steps"))) {
-        rc = s_steps_from_json (json_object_get (input, "steps"), steps, &errors [0]);
-        update.set_steps = true;
-        update.steps = steps->step_pointers;
-        update.n_steps = steps->count;
-    }
-    if (rc == 0) {
-        request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_ESCALATION_POLICY;
-        request.update_escalation_policy = &update;
-        rc = s_mutate (info, results, errors, &request, "escalationPolicy", true);
-    }
-    free (steps);
-    return rc;
-}
-
-static int
-s_delete_typed (const gql_resolve_info_t *info, json_t **results, gql_field_error_t *errors, R5__ResourceType type)
-{
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
-    delete_.type = type;
-    delete_.id = (char *) gateway_json_string (info->args, "id", NULL);
-    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
-    request.delete_object = &delete_;
-    return s_mutate (info, results, errors, &request, "deletedId", false);
-}
-
-#define S_DELETE(name, type) \
-static int \
-name (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results, \
-      gql_field_error_t *errors) \
-{ \
-    return s_delete_typed (info, results, errors, type); \
-}
-
-S_DELETE (s_delete_policy, R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES)
-S_DELETE (s_delete_schedule, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
-S_DELETE (s_delete_integration, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS)
-S_DELETE (s_delete_contact_method, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS)
-S_DELETE (s_delete_notification_rule, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES)
-
-static int
-s_create_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateScheduleRequest create = R5__CREATE_SCHEDULE_REQUEST__INIT;
-    s_shifts_t *shifts = malloc (sizeof *shifts);
-    int rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
-    if (rc == 0) {
-        create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
-        create.name = (char *) gateway_json_string (input, "name", NULL);
-        create.description = (char *) gateway_json_string (input, "description", "");
-        create.time_zone = (char *) gateway_json_string (input, "timeZone", "");
-        create.shifts = shifts->pointers;
-        create.n_shifts = shifts->count;
-        request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
-        request.create_schedule = &create;
-        rc = s_mutate (info, results, errors, &request, "schedule", false);
-    }
-    free (shifts);
-    return rc;
-}
-
-static int
-s_update_schedule (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__UpdateScheduleRequest update = R5__UPDATE_SCHEDULE_REQUEST__INIT;
-    s_shifts_t *shifts = malloc (sizeof *shifts);
-    int rc = 0;
-    update.id = (char *) gateway_json_string (info->args, "id", NULL);
-    if (gateway_json_string (input, "name", NULL)) {
-        update.name_present_case = R5__UPDATE_SCHEDULE_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_json_string (input, "name", NULL);
-    }
-    if (gateway_json_string (input, "description", NULL)) {
-        update.description_present_case = R5__UPDATE_SCHEDULE_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-        update.description = (char *) gateway_json_string (input, "description", NULL);
-    }
-    if (gateway_json_string (input, "timeZone", NULL)) {
-        update.time_zone_present_case = R5__UPDATE_SCHEDULE_REQUEST__TIME_ZONE_PRESENT_TIME_ZONE;
-        update.time_zone = (char *) gateway_json_string (input, "timeZone", NULL);
-    }
-    if (json_is_array (json_object_get (input, "shifts"))) {
-        rc = s_shifts_from_json (json_object_get (input, "shifts"), shifts, &errors [0]);
-        update.set_shifts = true;
-        update.shifts = shifts->pointers;
-        update.n_shifts = shifts->count;
-    }
-    if (rc == 0) {
-        request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_SCHEDULE;
-        request.update_schedule = &update;
-        rc = s_mutate (info, results, errors, &request, "schedule", true);
-    }
-    free (shifts);
-    return rc;
-}
-
-static int
-s_create_override (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                   gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateScheduleOverrideRequest create = R5__CREATE_SCHEDULE_OVERRIDE_REQUEST__INIT;
-    create.schedule_id = (char *) gateway_json_string (input, "scheduleId", NULL);
-    create.user_id = (char *) gateway_json_string (input, "userId", NULL);
-    if (s_time_arg (input, "start", &create.start_unix_ms, &errors [0])
-    ||  s_time_arg (input, "end", &create.end_unix_ms, &errors [0]))
+    ProtobufCMessage *body = gateway_call_body (&request.base, row->body, info->args, row->preset, &errors [0]);
+    if (!body)
         return -1;
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE_OVERRIDE;
-    request.create_schedule_override = &create;
-    return s_mutate (info, results, errors, &request, "schedule", false);
-}
-
-static int
-s_create_integration (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                      gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateIntegrationRequest create = R5__CREATE_INTEGRATION_REQUEST__INIT;
-    create.team_id = (char *) gateway_json_string (input, "teamId", NULL);
-    create.name = (char *) gateway_json_string (input, "name", NULL);
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INTEGRATION;
-    request.create_integration = &create;
-    //  Never retried: a retry would make a second integration with another key.
-    R5__ResourceReply *reply = s_call (info->context, &request, false, &errors [0]);
-    if (!reply)
-        return -1;
-    if (reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS && reply->objects->n_integrations == 1) {
-        R5__Integration *integration = reply->objects->integrations [0];
-        results [0] = json_pack ("{s:o,s:s}", "integration", s_integration_json (integration), "key", integration->key);
-        sodium_memzero (integration->key, strlen (integration->key));
+    R5__ResourceReply *reply = s_call (info->context, &request, row->idempotent, &errors [0]);
+    if (reply) {
+        results [0] = s_payload (row, reply);
+        r5__resource_reply__free_unpacked (reply, NULL);
+        if (!results [0])
+            gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
     }
-    r5__resource_reply__free_unpacked (reply, NULL);
-    return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
-}
-
-static int
-s_update_integration (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                      gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__UpdateIntegrationRequest update = R5__UPDATE_INTEGRATION_REQUEST__INIT;
-    update.id = (char *) gateway_json_string (info->args, "id", NULL);
-    if (gateway_json_string (input, "name", NULL)) {
-        update.name_present_case = R5__UPDATE_INTEGRATION_REQUEST__NAME_PRESENT_NAME;
-        update.name = (char *) gateway_json_string (input, "name", NULL);
-    }
-    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_INTEGRATION;
-    request.update_integration = &update;
-    return s_mutate (info, results, errors, &request, "integration", true);
-}
-
-static int
-s_create_contact_method (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                         gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateContactMethodRequest create = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
-    create.kind = s_enum (s_kind_names, 5, gateway_json_string (input, "kind", NULL));
-    create.address = (char *) gateway_json_string (input, "address", NULL);
-    create.label = (char *) gateway_json_string (input, "label", "");
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
-    request.create_contact_method = &create;
-    return s_mutate (info, results, errors, &request, "contactMethod", false);
-}
-
-static int
-s_create_notification_rule (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
-                            gql_field_error_t *errors)
-{
-    json_t *input = json_object_get (info->args, "input");
-    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__CreateNotificationRuleRequest create = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
-    json_t *delay = json_object_get (input, "delayMinutes");
-    create.contact_method_id = (char *) gateway_json_string (input, "contactMethodId", NULL);
-    create.delay_minutes = json_is_integer (delay) ? (int32_t) json_integer_value (delay) : 0;
-    create.urgency = s_enum (s_urgency_names, 3, gateway_json_string (input, "urgency", NULL));
-    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
-    request.create_notification_rule = &create;
-    return s_mutate (info, results, errors, &request, "notificationRule", false);
+    const ProtobufCFieldDescriptor *user = row->forget_user
+        ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, row->forget_user) : NULL;
+    if (reply && user)
+        gateway_cache_drop_user (((gateway_request_t *) info->context)->gw->cache,
+                                 *(char **) ((char *) body + user->offset));
+    protobuf_c_message_free_unpacked (body, NULL);
+    return results [0] ? 0 : -1;
 }
 
 //  =========================================================================
-//  Table
+//  Written by hand: the viewer
 //  =========================================================================
+
+static int
+s_viewer (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+          gql_field_error_t *errors)
+{
+    const gateway_principal_t *principal = ((gateway_request_t *) info->context)->principal;
+    const char *role = principal->role ? r5_codec_enum_name (&r5__role__descriptor, principal->role) : NULL;
+    for (size_t i = 0; i < count; i++)
+        results [i] = json_pack ("{s:s,s:s,s:s,s:s}", "id", principal->user_id, "name", principal->name,
+                                 "email", principal->email, "role", role ? role : "MEMBER");
+    return 0;
+}
 
 //  Viewer.effectivePermissions: r5-resource asks r5-authz, with the caller's
-//  live facts, what a token with these scopes could do. Viewer has one parent.
+//  live facts, what a token with these scopes could do.
 static int
 s_effective_permissions (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
                          json_t **results, gql_field_error_t *errors)
 {
-    R5__Scope scopes [64];
-    size_t scope_count = 0;
-    size_t index;
-    json_t *item;
-    json_array_foreach (json_object_get (info->args, "scopes"), index, item) {
-        if (scope_count == 64)
-            return gql_field_error_set (&errors [0], "BAD_USER_INPUT", "too many scopes");
-        R5__Scope scope = r5_scope_from_name (json_string_value (item), json_string_length (item));
-        if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
-            return gql_field_error_set (&errors [0], "BAD_USER_INPUT", "unknown scope");
-        scopes [scope_count++] = scope;
-    }
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__PreviewPermissionsRequest preview = R5__PREVIEW_PERMISSIONS_REQUEST__INIT;
-    preview.scopes = scopes;
-    preview.n_scopes = scope_count;
-    request.body_case = R5__RESOURCE_REQUEST__BODY_PREVIEW_PERMISSIONS;
-    request.preview_permissions = &preview;
-    R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
-    if (!reply)
-        return -1;
-    json_t *list = json_array ();
-    for (size_t i = 0; reply->body_case == R5__RESOURCE_REPLY__BODY_PREVIEW && i < reply->preview->n_scopes; i++) {
-        const R5__ScopePreview *entry = reply->preview->scopes [i];
-        json_array_append_new (list, json_pack ("{s:s,s:b,s:s}", "scope", r5_scope_name (entry->scope),
-                                                "allowed", entry->allowed, "summary", entry->summary));
+    json_t *list = NULL;
+    ProtobufCMessage *body = gateway_call_body (&request.base, R5__RESOURCE_REQUEST__BODY_PREVIEW_PERMISSIONS,
+                                                info->args, NULL, &errors [0]);
+    R5__ResourceReply *reply = body ? s_call (info->context, &request, true, &errors [0]) : NULL;
+    if (reply) {
+        list = json_array ();
+        for (size_t i = 0; reply->body_case == R5__RESOURCE_REPLY__BODY_PREVIEW && i < reply->preview->n_scopes; i++)
+            json_array_append_new (list, gateway_codec_to_json (&reply->preview->scopes [i]->base));
+        r5__resource_reply__free_unpacked (reply, NULL);
     }
-    r5__resource_reply__free_unpacked (reply, NULL);
-    for (size_t i = 0; i < count; i++)
-        results [i] = json_incref (list);
-    json_decref (list);
-    return 0;
+    if (body)
+        protobuf_c_message_free_unpacked (body, NULL);
+    return s_for_all (list, count, results, errors);
 }
 
-static const gql_resolver_entry_t s_resolvers [] = {
-    { "Query.user", s_query_user },
-    { "Query.users", s_query_users },
-    { "Query.team", s_query_team },
-    { "Query.teams", s_query_teams },
-    { "Query.incident", s_query_incident },
-    { "Query.incidents", s_query_incidents },
-    { "TeamMember.user", s_member_user },
-    { "Incident.teams", s_incident_teams },
-    { "Incident.assignees", s_incident_assignees },
-    { "Incident.createdBy", s_incident_created_by },
-    { "IncidentNote.author", s_note_author },
-    { "Mutation.createUser", s_create_user },
-    { "Mutation.updateUserRole", s_update_user_role },
-    { "Mutation.deactivateUser", s_deactivate_user },
-    { "Mutation.reactivateUser", s_reactivate_user },
-    { "Mutation.createTeam", s_create_team },
-    { "Mutation.updateTeam", s_update_team },
-    { "Mutation.deleteTeam", s_delete_team },
-    { "Mutation.addTeamMember", s_add_team_member },
-    { "Mutation.removeTeamMember", s_remove_team_member },
-    { "Mutation.createIncident", s_create_incident },
-    { "Mutation.acknowledgeIncident", s_acknowledge_incident },
-    { "Mutation.resolveIncident", s_resolve_incident },
-    { "Mutation.reassignIncident", s_reassign_incident },
-    { "Mutation.addIncidentNote", s_add_incident_note },
-    { "Query.escalationPolicy", s_query_policy },
-    { "Query.escalationPolicies", s_query_policies },
-    { "Query.schedule", s_query_schedule },
-    { "Query.schedules", s_query_schedules },
-    { "Query.integration", s_query_integration },
-    { "Query.integrations", s_query_integrations },
-    { "Query.contactMethods", s_query_contact_methods },
-    { "Query.notificationRules", s_query_notification_rules },
-    { "EscalationPolicy.team", s_owning_team },
-    { "Schedule.team", s_owning_team },
-    { "Integration.team", s_owning_team },
-    { "EscalationTarget.user", s_target_user },
-    { "EscalationTarget.schedule", s_target_schedule },
-    { "Shift.user", s_shift_user },
-    { "ScheduleOverride.user", s_shift_user },
-    { "NotificationRule.contactMethod", s_rule_contact_method },
-    { "Mutation.createEscalationPolicy", s_create_policy },
-    { "Mutation.updateEscalationPolicy", s_update_policy },
-    { "Mutation.deleteEscalationPolicy", s_delete_policy },
-    { "Mutation.createSchedule", s_create_schedule },
-    { "Mutation.updateSchedule", s_update_schedule },
-    { "Mutation.deleteSchedule", s_delete_schedule },
-    { "Mutation.createScheduleOverride", s_create_override },
-    { "Mutation.createIntegration", s_create_integration },
-    { "Mutation.updateIntegration", s_update_integration },
-    { "Mutation.deleteIntegration", s_delete_integration },
-    { "Mutation.createContactMethod", s_create_contact_method },
-    { "Mutation.deleteContactMethod", s_delete_contact_method },
-    { "Mutation.createNotificationRule", s_create_notification_rule },
-    { "Mutation.deleteNotificationRule", s_delete_notification_rule },
-    { "Viewer.effectivePermissions", s_effective_permissions },
-    { NULL, NULL }
+//  =========================================================================
+//  Tables
+//  =========================================================================
+
+#define S_USERS R5__RESOURCE_TYPE__RESOURCE_USERS
+#define S_TEAMS R5__RESOURCE_TYPE__RESOURCE_TEAMS
+#define S_INCIDENTS R5__RESOURCE_TYPE__RESOURCE_INCIDENTS
+#define S_POLICIES R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES
+#define S_SCHEDULES R5__RESOURCE_TYPE__RESOURCE_SCHEDULES
+#define S_INTEGRATIONS R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS
+#define S_CONTACT_METHODS R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS
+#define S_NOTIFICATION_RULES R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES
+
+static const s_read_t s_reads [] = {
+    { "Query.user", s_get, S_USERS, NULL, NULL, NULL },
+    { "Query.users", s_list, S_USERS, NULL, NULL, NULL },
+    { "Query.team", s_get, S_TEAMS, NULL, NULL, NULL },
+    { "Query.teams", s_list, S_TEAMS, NULL, NULL, NULL },
+    { "Query.incident", s_get, S_INCIDENTS, NULL, NULL, NULL },
+    { "Query.incidents", s_list, S_INCIDENTS, NULL, NULL, NULL },
+    { "Query.escalationPolicy", s_get, S_POLICIES, NULL, NULL, NULL },
+    { "Query.escalationPolicies", s_list, S_POLICIES, NULL, NULL, NULL },
+    { "Query.schedule", s_get, S_SCHEDULES, NULL, NULL, NULL },
+    { "Query.schedules", s_list, S_SCHEDULES, NULL, NULL, NULL },
+    { "Query.integration", s_get, S_INTEGRATIONS, NULL, NULL, NULL },
+    { "Query.integrations", s_list, S_INTEGRATIONS, NULL, NULL, NULL },
+    { "Query.contactMethods", s_list, S_CONTACT_METHODS, NULL, NULL, NULL },
+    { "Query.notificationRules", s_list, S_NOTIFICATION_RULES, NULL, NULL, NULL },
+    //  Relations travel as ids in the objects (not schema fields) for these.
+    { "TeamMember.user", s_related, S_USERS, "userId", NULL, NULL },
+    { "Incident.teams", s_related, S_TEAMS, "teamIds", NULL, NULL },
+    { "Incident.assignees", s_related, S_USERS, "userIds", NULL, NULL },
+    { "Incident.createdBy", s_related, S_USERS, "createdById", NULL, NULL },
+    { "IncidentNote.author", s_related, S_USERS, "authorId", NULL, NULL },
+    { "EscalationPolicy.team", s_related, S_TEAMS, "teamId", NULL, NULL },
+    { "Schedule.team", s_related, S_TEAMS, "teamId", NULL, NULL },
+    { "Integration.team", s_related, S_TEAMS, "teamId", NULL, NULL },
+    { "EscalationTarget.user", s_related, S_USERS, "id", "kind", "USER" },
+    { "EscalationTarget.schedule", s_related, S_SCHEDULES, "id", "kind", "SCHEDULE" },
+    { "Shift.user", s_related, S_USERS, "userId", NULL, NULL },
+    { "ScheduleOverride.user", s_related, S_USERS, "userId", NULL, NULL },
+    { "NotificationRule.contactMethod", s_related, S_CONTACT_METHODS, "contactMethodId", NULL, NULL },
 };
 
-const gql_resolver_entry_t *
-gateway_resources_resolvers (size_t *count)
+#define S_BODY(name) R5__RESOURCE_REQUEST__BODY_##name
+
+//  field, request, preset, payload, idempotent, forget_user, secret
+static const s_mutation_t s_mutations [] = {
+    { "Mutation.createUser", S_BODY (CREATE_USER), NULL, "user", false, NULL, NULL },
+    { "Mutation.updateUserRole", S_BODY (UPDATE_USER_ROLE), NULL, "user", true, "id", NULL },
+    { "Mutation.deactivateUser", S_BODY (SET_USER_ACTIVE), "{\"active\": false}", "user", true, "id", NULL },
+    { "Mutation.reactivateUser", S_BODY (SET_USER_ACTIVE), "{\"active\": true}", "user", true, "id", NULL },
+    { "Mutation.createTeam", S_BODY (CREATE_TEAM), NULL, "team", false, NULL, NULL },
+    { "Mutation.updateTeam", S_BODY (UPDATE_TEAM), NULL, "team", true, NULL, NULL },
+    { "Mutation.deleteTeam", S_BODY (DELETE_OBJECT), "{\"type\": \"TEAMS\"}", NULL, false, NULL, NULL },
+    //  Adding again changes nothing; removing again answers "not a member".
+    { "Mutation.addTeamMember", S_BODY (ADD_TEAM_MEMBER), NULL, "team", true, "user_id", NULL },
+    { "Mutation.removeTeamMember", S_BODY (REMOVE_TEAM_MEMBER), NULL, "team", false, "user_id", NULL },
+    { "Mutation.createIncident", S_BODY (CREATE_INCIDENT), NULL, "incident", false, NULL, NULL },
+    { "Mutation.acknowledgeIncident", S_BODY (INCIDENT_TRANSITION), "{\"to\": \"ACKNOWLEDGED\"}", "incident", false, NULL, NULL },
+    { "Mutation.resolveIncident", S_BODY (INCIDENT_TRANSITION), "{\"to\": \"RESOLVED\"}", "incident", false, NULL, NULL },
+    { "Mutation.reassignIncident", S_BODY (REASSIGN_INCIDENT), NULL, "incident", false, NULL, NULL },
+    { "Mutation.addIncidentNote", S_BODY (ADD_INCIDENT_NOTE), NULL, "incident", false, NULL, NULL },
+    { "Mutation.createEscalationPolicy", S_BODY (CREATE_ESCALATION_POLICY), NULL, "escalationPolicy", false, NULL, NULL },
+    { "Mutation.updateEscalationPolicy", S_BODY (UPDATE_ESCALATION_POLICY), NULL, "escalationPolicy", true, NULL, NULL },
+    { "Mutation.deleteEscalationPolicy", S_BODY (DELETE_OBJECT), "{\"type\": \"ESCALATION_POLICIES\"}", NULL, false, NULL, NULL },
+    { "Mutation.createSchedule", S_BODY (CREATE_SCHEDULE), NULL, "schedule", false, NULL, NULL },
+    { "Mutation.updateSchedule", S_BODY (UPDATE_SCHEDULE), NULL, "schedule", true, NULL, NULL },
+    { "Mutation.deleteSchedule", S_BODY (DELETE_OBJECT), "{\"type\": \"SCHEDULES\"}", NULL, false, NULL, NULL },
+    { "Mutation.createScheduleOverride", S_BODY (CREATE_SCHEDULE_OVERRIDE), NULL, "schedule", false, NULL, NULL },
+    //  A resent create would make a second integration with another key.
+    { "Mutation.createIntegration", S_BODY (CREATE_INTEGRATION), NULL, "integration", false, NULL, "key" },
+    { "Mutation.updateIntegration", S_BODY (UPDATE_INTEGRATION), NULL, "integration", true, NULL, NULL },
+    { "Mutation.deleteIntegration", S_BODY (DELETE_OBJECT), "{\"type\": \"INTEGRATIONS\"}", NULL, false, NULL, NULL },
+    { "Mutation.createContactMethod", S_BODY (CREATE_CONTACT_METHOD), NULL, "contactMethod", false, NULL, NULL },
+    { "Mutation.deleteContactMethod", S_BODY (DELETE_OBJECT), "{\"type\": \"CONTACT_METHODS\"}", NULL, false, NULL, NULL },
+    { "Mutation.createNotificationRule", S_BODY (CREATE_NOTIFICATION_RULE), NULL, "notificationRule", false, NULL, NULL },
+    { "Mutation.deleteNotificationRule", S_BODY (DELETE_OBJECT), "{\"type\": \"NOTIFICATION_RULES\"}", NULL, false, NULL, NULL },
+};
+
+size_t
+gateway_resources_resolvers (gql_resolver_entry_t *entries, size_t size)
 {
-    *count = 0;
-    while (s_resolvers [*count].name)
-        (*count)++;
-    return s_resolvers;
+    static const gql_resolver_entry_t s_by_hand [] = {
+        { "Query.viewer", s_viewer, NULL },
+        { "Viewer.effectivePermissions", s_effective_permissions, NULL },
+    };
+    size_t count = 0;
+    for (size_t i = 0; i < sizeof s_by_hand / sizeof s_by_hand [0] && count < size; i++)
+        entries [count++] = s_by_hand [i];
+    for (size_t i = 0; i < sizeof s_reads / sizeof s_reads [0] && count < size; i++)
+        entries [count++] = (gql_resolver_entry_t) { s_reads [i].field, s_reads [i].fn, &s_reads [i] };
+    for (size_t i = 0; i < sizeof s_mutations / sizeof s_mutations [0] && count < size; i++)
+        entries [count++] = (gql_resolver_entry_t) { s_mutations [i].field, s_mutate, &s_mutations [i] };
+    return count;
 }

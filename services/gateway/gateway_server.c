@@ -21,14 +21,6 @@
 //  Keys each sign-in throttle holds at most (roughly 130 bytes each).
 #define S_THROTTLE_MAX_KEYS 65536
 
-void
-gateway_request_id (char out [17])
-{
-    uint8_t bytes [8];
-    randombytes_buf (bytes, sizeof bytes);
-    sodium_bin2hex (out, 17, bytes, sizeof bytes);
-}
-
 //  civetweb calls this in every thread it starts; each worker thread (type 1)
 //  gets state of its own, so no socket is shared between threads.
 static void *

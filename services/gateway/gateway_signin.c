@@ -1,6 +1,7 @@
 /*  gateway_signin: signup, login, logout and the session cookie.  */
 #include "gateway_signin.h"
 #include "gateway_auth.h"
+#include "gateway_call.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_status.h"
@@ -17,25 +18,6 @@
 #include <strings.h>
 
 #define S_MAX_AUTH_BODY 16384
-
-int
-gateway_signin_check_origin (gateway_t *gw, struct mg_connection *conn)
-{
-    if (!gateway_http_is_json (conn))
-        return -1;
-    const char *origin = gateway_http_header (conn, "Origin");
-    if (!origin)
-        return -1;
-    if (*gw->config.public_origin)
-        return strcmp (origin, gw->config.public_origin) == 0 ? 0 : -1;
-    const char *host = gateway_http_header (conn, "Host");
-    if (!host)
-        return -1;
-    char expected [300];
-    snprintf (expected, sizeof expected, "%s://%s",
-              mg_get_request_info (conn)->is_ssl ? "https" : "http", host);
-    return strcmp (origin, expected) == 0 ? 0 : -1;
-}
 
 json_t *
 gateway_signin_parse_body (const char *body, size_t size, int max_json_depth, const char **problem)
@@ -80,7 +62,7 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
         gateway_http_send_error (conn, 405, "use POST");
         return NULL;
     }
-    if (gateway_signin_check_origin (gw, conn)) {
+    if (gateway_http_check_origin (conn, gw->config.public_origin)) {
         gateway_http_send_error (conn, 403, "cross-origin or non-JSON request refused");
         return NULL;
     }

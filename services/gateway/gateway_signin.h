@@ -24,9 +24,4 @@ json_t *gateway_signin_parse_body (const char *body, size_t size, int max_json_d
 const char *gateway_signin_signup_fields (json_t *json, R5__SignupRequest *signup);
 const char *gateway_signin_login_fields (json_t *json, R5__CheckPasswordRequest *check);
 
-//  The CSRF rule for a state-changing request: JSON content type, and an
-//  Origin header equal to the public origin (or, when none is configured, to
-//  this request's own scheme and Host). 0 when the request passes.
-int gateway_signin_check_origin (gateway_t *gw, struct mg_connection *conn);
-
 #endif

@@ -338,31 +338,31 @@ r_mutation_fail(const gql_resolve_info_t *info, json_t *const *parents, size_t c
 }
 
 static const gql_resolver_entry_t s_resolvers[] = {
-    { "Query.incidents", r_incidents },
-    { "Query.incident", r_incident },
-    { "Query.echo", r_echo },
-    { "Query.mustHave", r_must_have },
-    { "Query.badInt", r_value },
-    { "Query.badEnum", r_value },
-    { "Query.badList", r_value },
-    { "Query.badString", r_value },
-    { "Query.badBool", r_value },
-    { "Query.goodCoercions", r_value },
-    { "Query.idFromInt", r_value },
-    { "Query.floatFromInt", r_value },
-    { "Query.intFromReal", r_value },
-    { "Query.untyped", r_value },
-    { "Query.failing", r_failing },
-    { "Query.allFail", r_all_fail },
-    { "Query.partial", r_partial },
-    { "Incident.teams", r_teams },
-    { "Incident.assignee", r_assignee },
-    { "Incident.participants", r_participants },
-    { "Team.members", r_members },
-    { "Team.lead", r_lead },
-    { "Mutation.createIncident", r_create_incident },
-    { "Mutation.append", r_append },
-    { "Mutation.fail", r_mutation_fail },
+    { "Query.incidents", r_incidents, NULL },
+    { "Query.incident", r_incident, NULL },
+    { "Query.echo", r_echo, NULL },
+    { "Query.mustHave", r_must_have, NULL },
+    { "Query.badInt", r_value, NULL },
+    { "Query.badEnum", r_value, NULL },
+    { "Query.badList", r_value, NULL },
+    { "Query.badString", r_value, NULL },
+    { "Query.badBool", r_value, NULL },
+    { "Query.goodCoercions", r_value, NULL },
+    { "Query.idFromInt", r_value, NULL },
+    { "Query.floatFromInt", r_value, NULL },
+    { "Query.intFromReal", r_value, NULL },
+    { "Query.untyped", r_value, NULL },
+    { "Query.failing", r_failing, NULL },
+    { "Query.allFail", r_all_fail, NULL },
+    { "Query.partial", r_partial, NULL },
+    { "Incident.teams", r_teams, NULL },
+    { "Incident.assignee", r_assignee, NULL },
+    { "Incident.participants", r_participants, NULL },
+    { "Team.members", r_members, NULL },
+    { "Team.lead", r_lead, NULL },
+    { "Mutation.createIncident", r_create_incident, NULL },
+    { "Mutation.append", r_append, NULL },
+    { "Mutation.fail", r_mutation_fail, NULL },
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -740,13 +740,42 @@ r_untyped_with_kind(const gql_resolve_info_t *info, json_t *const *parents, size
     return 0;
 }
 
+static int
+r_data(const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+       gql_field_error_t *errors)
+{
+    for (size_t i = 0; i < count; i++)
+        results[i] = info->data ? json_string(info->data) : json_null();
+    return 0;
+}
+
+/* One resolver function serves several fields, each told apart by its entry's data. */
+static void
+test_resolver_data(void)
+{
+    s_ctx_t c;
+    json_t *r;
+    gql_resolver_entry_t table[] = { { "Query.badString", r_data, "first row" },
+                                      { "Query.failing", r_data, "second row" },
+                                      { "Query.badEnum", r_data, NULL } };
+    gql_executor_t *ex = gql_executor_new(s_schema, table, 3, NULL, NULL, NULL, 0);
+    CHECK(ex != NULL);
+    s_ctx_init(&c);
+    r = s_run_ex(ex, &c, "{ failing badString badEnum }", NULL, NULL, NULL);
+    CHECK_JSON(r, "{\"data\":{\"failing\":\"second row\",\"badString\":\"first row\","
+                  "\"badEnum\":null}}");
+    json_decref(r);
+    s_ctx_fini(&c);
+    gql_executor_destroy(&ex);
+}
+
 static void
 test_resolve_type_hook(void)
 {
     s_ctx_t c;
     json_t *r;
     gql_exec_hooks_t hooks = { NULL, NULL, h_resolve_type };
-    gql_resolver_entry_t table[] = { { "Query.untyped", r_untyped_with_kind } };
+    gql_resolver_entry_t table[] = { { "Query.untyped", r_untyped_with_kind, NULL } };
     gql_executor_t *ex = gql_executor_new(s_schema, table, 1, &hooks, NULL, NULL, 0);
     CHECK(ex != NULL);
     s_ctx_init(&c);
@@ -1019,7 +1048,7 @@ test_introspection_switch(void)
 
     /* A resolver table naming no field is refused. */
     {
-        gql_resolver_entry_t bad[] = { { "Team.nope", r_echo } };
+        gql_resolver_entry_t bad[] = { { "Team.nope", r_echo, NULL } };
         CHECK(gql_executor_new(s_schema, bad, 1, NULL, NULL, err, sizeof err) == NULL);
         CHECK(strstr(err, "Team.nope") != NULL);
     }
@@ -1110,6 +1139,7 @@ main(void)
     test_leaf_serialization();
     test_abstract_types();
     test_resolve_type_hook();
+    test_resolver_data();
     test_skip_include();
     test_variables();
     test_arguments();

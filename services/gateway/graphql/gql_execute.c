@@ -31,6 +31,7 @@
 typedef struct {
     const gql_field_t *field;
     gql_batch_resolver_fn fn;
+    const void *data;
 } s_resolver_t;
 
 struct gql_executor {
@@ -103,6 +104,7 @@ gql_executor_new(const gql_schema_t *schema, const gql_resolver_entry_t *resolve
         }
         ex->resolvers[ex->resolver_count].field = f;
         ex->resolvers[ex->resolver_count].fn = resolvers[i].fn;
+        ex->resolvers[ex->resolver_count].data = resolvers[i].data;
         ex->resolver_count++;
     }
     if (ex->resolver_count > 1)
@@ -136,16 +138,14 @@ gql_executor_schema(const gql_executor_t *ex)
     return ex->schema;
 }
 
-/* Returns the resolver registered for `field`, or NULL. */
-static gql_batch_resolver_fn
+/* Returns the resolver registered for `field` (its function and data), or NULL. */
+static const s_resolver_t *
 s_resolver_find(const gql_executor_t *ex, const gql_field_t *field)
 {
-    s_resolver_t key = { field, NULL };
-    const s_resolver_t *r;
+    s_resolver_t key = { field, NULL, NULL };
     if (ex->resolver_count == 0)
         return NULL;
-    r = bsearch(&key, ex->resolvers, ex->resolver_count, sizeof key, s_resolver_cmp);
-    return r ? r->fn : NULL;
+    return bsearch(&key, ex->resolvers, ex->resolver_count, sizeof key, s_resolver_cmp);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ typedef struct {
     size_t subset_count;
     json_t *args;                             /* coerced arguments; NULL when they failed */
     char *arg_error;                          /* why (arena) */
-    gql_batch_resolver_fn fn;
+    const s_resolver_t *resolver;             /* NULL: the default resolver */
 } s_cfield_t;
 
 /* CollectFields result for (type, selection sets), cached per request. */
@@ -585,7 +585,7 @@ s_prepare_cfield(s_exec_t *x, const gql_type_t *type, s_cfield_t *cf, s_group_ke
     if (!cf->field)
         return;
     if (cf->field->meta == GQL_META_NONE && !gql_introspection_is_meta_type(type))
-        cf->fn = s_resolver_find(x->ex, cf->field);
+        cf->resolver = s_resolver_find(x->ex, cf->field);
     {
         gql_coerce_error_t err;
         memset(&err, 0, sizeof err);
@@ -916,7 +916,7 @@ s_resolve_group(s_exec_t *x, s_group_t *g, s_vec_t *next)
     } else if (gql_introspection_is_meta_type(g->type)) {
         for (size_t i = 0; i < n; i++)
             results[i] = gql_introspection_resolve(x->ex->intro, field, g->first->args, parents[i]);
-    } else if (g->first->fn) {
+    } else if (g->first->resolver) {
         gql_resolve_info_t info;
         info.field = field;
         info.parent_type = g->type;
@@ -925,7 +925,8 @@ s_resolve_group(s_exec_t *x, s_group_t *g, s_vec_t *next)
         info.document = x->doc;
         info.variables = x->variables;
         info.context = x->context;
-        rc = g->first->fn(&info, parents, n, results, errors);
+        info.data = g->first->resolver->data;
+        rc = g->first->resolver->fn(&info, parents, n, results, errors);
     } else {
         for (size_t i = 0; i < n; i++) {
             json_t *v = json_is_object(parents[i])

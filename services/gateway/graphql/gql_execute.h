@@ -64,6 +64,7 @@ typedef struct {
     const gql_document_t *document;    /* for fragment look-ups during look-ahead */
     json_t *variables;                 /* coerced variables (borrowed) */
     void *context;                     /* the per-request pointer given to gql_execute() */
+    const void *data;                  /* the resolver entry's data (NULL when it has none) */
 } gql_resolve_info_t;
 
 /* A batch resolver: for each parents[i] (borrowed), fill results[i] with a new reference
@@ -77,10 +78,12 @@ typedef int (*gql_batch_resolver_fn)(const gql_resolve_info_t *info, json_t *con
 /* One entry of the resolver table: `name` is "Type.field" (the concrete object type; an
    entry for an interface field is not consulted). A field with no entry reads the
    parent's JSON property named after the field (JSON null when absent or when the parent
-   is not an object). */
+   is not an object). `data` (borrowed, may be NULL) reaches the resolver as info->data,
+   so one function can serve many fields, each with its own row of a table. */
 typedef struct {
     const char *name;
     gql_batch_resolver_fn fn;
+    const void *data;
 } gql_resolver_entry_t;
 
 /* Hooks; every member may be NULL. None is called for the introspection types (__Schema,

@@ -1,0 +1,245 @@
+/*  gateway_tokens: personal access tokens, through r5-token.
+
+    Requests are built from the arguments by gateway_codec and replies turned
+    into JSON by it; what is left here is what the codec cannot know: which
+    reply a mutation answers with, that a value is shown once and wiped, that
+    a changed token's cached verdicts go, and the audit trail's event names. */
+#include "gateway_tokens.h"
+#include "gateway_call.h"
+#include "gateway_codec.h"
+#include "r5_rpc.h"
+#include "r5_time.h"
+#include "r5/token.pb-c.h"
+
+#include <sodium.h>
+
+//  Call r5-token; the reply when its status is OK, else NULL with error set.
+static R5__TokenReply *
+s_token_call (gateway_request_t *context, R5__TokenRequest *request, bool idempotent, gql_field_error_t *error)
+{
+    R5__TokenReply *reply = (R5__TokenReply *) gateway_call (context, R5_SERVICE_TOKEN, &request->base, &request->meta,
+                                                             &r5__token_reply__descriptor, idempotent, error);
+    if (reply && reply->status != R5__STATUS__STATUS_OK) {
+        gateway_field_error (error, reply->status, reply->message, R5__SCOPE__SCOPE_UNSPECIFIED);
+        r5__token_reply__free_unpacked (reply, NULL);
+        return NULL;
+    }
+    return reply;
+}
+
+//  Build the request of body_case from the field's arguments and call r5-token.
+static R5__TokenReply *
+s_token_request (const gql_resolve_info_t *info, unsigned body_case, json_t *args, bool idempotent,
+                 gql_field_error_t *error)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    ProtobufCMessage *body = gateway_call_body (&request.base, body_case, args, NULL, error);
+    if (!body)
+        return NULL;
+    R5__TokenReply *reply = s_token_call (info->context, &request, idempotent, error);
+    protobuf_c_message_free_unpacked (body, NULL);
+    return reply;
+}
+
+//  Every parent of a root field gets the same result (an aliased field twice).
+static int
+s_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *errors)
+{
+    if (!result)
+        return gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
+    for (size_t i = 0; i < count; i++)
+        results [i] = json_incref (result);
+    json_decref (result);
+    return 0;
+}
+
+//  =========================================================================
+//  Query
+//  =========================================================================
+
+static int
+s_query_tokens (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+                json_t **results, gql_field_error_t *errors)
+{
+    int first;
+    if (gateway_page_first (info->args, &first, &errors [0]))
+        return -1;
+    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST, info->args, true, &errors [0]);
+    if (!reply)
+        return -1;
+    json_t *connection = NULL;
+    if (reply->body_case == R5__TOKEN_REPLY__BODY_LIST) {
+        json_t *nodes = json_array ();
+        for (size_t i = 0; i < reply->list->n_tokens; i++)
+            json_array_append_new (nodes, gateway_codec_to_json (&reply->list->tokens [i]->base));
+        connection = gateway_connection (nodes, reply->list->has_next_page, reply->list->end_cursor);
+    }
+    r5__token_reply__free_unpacked (reply, NULL);
+    return s_for_all (connection, count, results, errors);
+}
+
+static int
+s_query_token (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+               json_t **results, gql_field_error_t *errors)
+{
+    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_GET, info->args, true, &errors [0]);
+    if (!reply)
+        return -1;
+    json_t *token = reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN ? gateway_codec_to_json (&reply->token->base) : NULL;
+    r5__token_reply__free_unpacked (reply, NULL);
+    return s_for_all (token, count, results, errors);
+}
+
+//  =========================================================================
+//  PersonalAccessToken.events: the audit trail
+//  =========================================================================
+
+//  The service's event types and their TokenEventType names.
+static const struct {
+    const char *service;
+    const char *graphql;
+} s_event_types [] = {
+    { "created", "CREATED" }, { "updated", "UPDATED" }, { "regenerated", "REGENERATED" },
+    { "deleted", "DELETED" }, { "verify_failed", "AUTHENTICATION_FAILED" },
+};
+
+//  An event as TokenEvent; NULL for the types the API does not show (sessions).
+//  The codec's JSON, with what the service's event means for GraphQL over it:
+//  scopes only where they changed, empty strings as null.
+static json_t *
+s_event_json (const R5__TokenEvent *event)
+{
+    const char *type = NULL;
+    for (size_t i = 0; i < sizeof s_event_types / sizeof s_event_types [0]; i++)
+        if (streq (event->type, s_event_types [i].service))
+            type = s_event_types [i].graphql;
+    json_t *object = type ? gateway_codec_to_json (&event->base) : NULL;
+    if (!object)
+        return NULL;
+    bool changed_scopes = streq (event->type, "updated") && (event->n_scopes_before || event->n_scopes_after);
+    json_object_set_new (object, "type", json_string (type));
+    if (!changed_scopes)
+        json_object_set_new (object, "scopesBefore", json_null ());
+    if (!changed_scopes && !streq (event->type, "created"))
+        json_object_set_new (object, "scopesAfter", json_null ());
+    if (!*event->ip)
+        json_object_set_new (object, "ip", json_null ());
+    if (!*event->reason)
+        json_object_set_new (object, "reason", json_null ());
+    return object;
+}
+
+//  One call per token, all in flight at once (tokens are listed 100 at most).
+static int
+s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+                json_t **results, gql_field_error_t *errors)
+{
+    int first;
+    if (gateway_page_first (info->args, &first, &errors [0])) {
+        for (size_t i = 1; i < count; i++)
+            gateway_field_error_copy (&errors [i], &errors [0]);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_t *args = json_pack ("{s:O?,s:i}", "id", json_object_get (parents [i], "id"), "first", first);
+        R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST_EVENTS, args, true, &errors [i]);
+        json_decref (args);
+        if (!reply)
+            continue;
+        json_t *events = json_array ();
+        for (size_t j = 0; reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS && j < reply->events->n_events; j++) {
+            json_t *event = s_event_json (reply->events->events [j]);
+            if (event)
+                json_array_append_new (events, event);
+        }
+        results [i] = events;
+        r5__token_reply__free_unpacked (reply, NULL);
+    }
+    return 0;
+}
+
+//  =========================================================================
+//  Mutations, one row each (the entries' data)
+//  =========================================================================
+
+typedef struct {
+    R5__TokenRequest__BodyCase body;
+    //  Whether a lost reply may be resent. Create never is: a resend racing a
+    //  slow first attempt would answer CONFLICT (clients retry with their
+    //  idempotency key instead); regenerate never is: a second one would kill
+    //  the value the first one made. Setting the same description and scopes
+    //  twice is harmless.
+    bool idempotent;
+    //  The token's cached verdicts go: the change counts from the next request
+    //  even before its event arrives.
+    bool forget_token;
+} s_mutation_t;
+
+static const s_mutation_t s_create = { R5__TOKEN_REQUEST__BODY_CREATE, false, false };
+static const s_mutation_t s_update = { R5__TOKEN_REQUEST__BODY_UPDATE, true, true };
+static const s_mutation_t s_regenerate = { R5__TOKEN_REQUEST__BODY_REGENERATE, false, true };
+static const s_mutation_t s_delete = { R5__TOKEN_REQUEST__BODY_DELETE, false, true };
+
+//  The payload of a token reply: the token and its value (shown once, then
+//  wiped), the token alone, or the deleted id.
+static json_t *
+s_payload (R5__TokenReply *reply)
+{
+    switch (reply->body_case) {
+        case R5__TOKEN_REPLY__BODY_ISSUED: {
+            if (!reply->issued->token)
+                return NULL;
+            json_t *payload = json_pack ("{s:o,s:s}", "personalAccessToken",
+                                         gateway_codec_to_json (&reply->issued->token->base),
+                                         "value", reply->issued->value);
+            sodium_memzero (reply->issued->value, strlen (reply->issued->value));
+            return payload;
+        }
+        case R5__TOKEN_REPLY__BODY_TOKEN:
+            return json_pack ("{s:o}", "personalAccessToken", gateway_codec_to_json (&reply->token->base));
+        case R5__TOKEN_REPLY__BODY_DELETED:
+            return json_pack ("{s:s}", "deletedId", reply->deleted->id);
+        default:
+            return NULL;
+    }
+}
+
+//  Mutation root fields run one at a time with one parent.
+static int
+s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+          json_t **results, gql_field_error_t *errors)
+{
+    const s_mutation_t *row = (const s_mutation_t *) info->data;
+    R5__TokenReply *reply = s_token_request (info, row->body, info->args, row->idempotent, &errors [0]);
+    if (!reply)
+        return -1;
+    results [0] = s_payload (reply);
+    r5__token_reply__free_unpacked (reply, NULL);
+    const char *id = json_string_value (json_object_get (info->args, "id"));
+    if (row->forget_token && id)
+        gateway_cache_drop_token (((gateway_request_t *) info->context)->gw->cache, id);
+    return results [0] ? 0 : gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");
+}
+
+//  =========================================================================
+//  Table
+//  =========================================================================
+
+static const gql_resolver_entry_t s_resolvers [] = {
+    { "Query.personalAccessTokens", s_query_tokens, NULL },
+    { "Query.personalAccessToken", s_query_token, NULL },
+    { "PersonalAccessToken.events", s_token_events, NULL },
+    { "Mutation.createPersonalAccessToken", s_mutate, &s_create },
+    { "Mutation.updatePersonalAccessToken", s_mutate, &s_update },
+    { "Mutation.regeneratePersonalAccessToken", s_mutate, &s_regenerate },
+    { "Mutation.deletePersonalAccessToken", s_mutate, &s_delete },
+};
+
+size_t
+gateway_tokens_resolvers (gql_resolver_entry_t *entries, size_t size)
+{
+    size_t count = sizeof s_resolvers / sizeof s_resolvers [0];
+    count = count < size ? count : size;
+    memcpy (entries, s_resolvers, count * sizeof *entries);
+    return count;
+}

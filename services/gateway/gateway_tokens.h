@@ -1,0 +1,14 @@
+/*  gateway_tokens: the personal access token fields of the schema (the
+    caller's own tokens, their audit trail, create, update, regenerate and
+    delete), resolved by calling r5-token on the caller's behalf. r5-token
+    decides everything (a session is needed, own tokens only). */
+#ifndef GATEWAY_TOKENS_H
+#define GATEWAY_TOKENS_H
+
+#include "gql_execute.h"
+
+//  Write the token fields' resolver entries into entries (size of them at
+//  most). Returns how many were written.
+size_t gateway_tokens_resolvers (gql_resolver_entry_t *entries, size_t size);
+
+#endif
