@@ -38,10 +38,6 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     self->store = token_store_new (self->mongo);
     self->audit = token_audit_new (self->mongo);
     self->usage = token_usage_new (config->last_used_interval_ms);
-    if (!self->store || !self->audit || !self->usage) {
-        snprintf (error, error_size, "cannot make the token store");
-        goto fail;
-    }
     //  Creating the indexes is also the start-up check that MongoDB answers.
     if (!config->skip_indexes
     &&  (token_store_ensure_indexes (self->store, error, error_size)
