@@ -26,8 +26,8 @@ s_reply_replayed (token_call_t *call, const token_record_t *token)
 {
     r5_info (call->rid, "create retried with the idempotency key of token %s", token->id);
     token_call_fail (call, R5__STATUS__STATUS_CONFLICT,
-            "a token was already created with this idempotency key; its value is shown only once: "
-            "regenerate the token if the value was lost");
+                     "a token was already created with this idempotency key; its value is shown only once: "
+                     "regenerate the token if the value was lost");
     call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
     call->reply->token = token_call_token (token);
 }
@@ -43,6 +43,8 @@ s_reply_issued (token_call_t *call, const token_record_t *token, const char *val
     call->reply->issued = issued;
 }
 
+//  Create a personal access token for the session's user; its value is in
+//  the reply and nowhere else. Replays of an idempotency key answer CONFLICT.
 void
 token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 {
@@ -60,7 +62,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     const char *key = create->idempotency_key ? create->idempotency_key : "";
     if (!token_input_is_idempotency_key (key)) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT,
-                "idempotency key must be at most 128 printable characters without spaces");
+                         "idempotency key must be at most 128 printable characters without spaces");
         return;
     }
     token_record_t token;
@@ -126,6 +128,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 //  ---------------------------------------------------------------------------
 //  list, get
 
+//  A page of the caller's own tokens, newest first.
 void
 token_on_list (token_call_t *call, const R5__ListTokensRequest *list)
 {
@@ -174,6 +177,7 @@ token_on_list (token_call_t *call, const R5__ListTokensRequest *list)
     call->reply->list = reply;
 }
 
+//  One of the caller's own tokens, without its value.
 void
 token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
 {
@@ -198,6 +202,7 @@ token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
 //  ---------------------------------------------------------------------------
 //  update, regenerate, delete
 
+//  Change a token's description and/or scopes (only what the request sets).
 void
 token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
 {
@@ -251,6 +256,7 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
     call->reply->token = token_call_token (&after);
 }
 
+//  A new value for a token; the old one stops working at once.
 void
 token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regenerate)
 {
@@ -292,6 +298,7 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
         token_call_fail_store (call, status, "cannot regenerate token", token_store_error (self->store));
 }
 
+//  Delete one of the caller's tokens: it stops working at once.
 void
 token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
 {
@@ -331,6 +338,7 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
 //  ---------------------------------------------------------------------------
 //  audit trail
 
+//  A page of one token's audit trail, newest first (owner only).
 void
 token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list)
 {

@@ -110,53 +110,33 @@ token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
     };
     r5__token_reply__init (call.reply);
 
-    R5__TokenRequest *request = NULL;
+    R5__TokenRequest *request = size > R5_RPC_MAX_MESSAGE ? NULL : r5__token_request__unpack (NULL, size, body);
+    if (request)
+        s_call_init (&call, request->meta);
     if (size > R5_RPC_MAX_MESSAGE)
         token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "request too large");
     else
-    if (!(request = r5__token_request__unpack (NULL, size, body)))
+    if (!request)
         token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "cannot decode token request");
-    else {
-        s_call_init (&call, request->meta);
-        //  The one rule for partial updates (r5_update.h), before any lookup.
-        if (r5_update_is_empty (&request->base))
-            token_call_fail (&call, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
-        else
-        switch (request->body_case) {
-            case R5__TOKEN_REQUEST__BODY_VERIFY:
-                token_on_verify (&call, request->verify);
-                break;
-            case R5__TOKEN_REQUEST__BODY_CREATE:
-                token_on_create (&call, request->create);
-                break;
-            case R5__TOKEN_REQUEST__BODY_LIST:
-                token_on_list (&call, request->list);
-                break;
-            case R5__TOKEN_REQUEST__BODY_GET:
-                token_on_get (&call, request->get);
-                break;
-            case R5__TOKEN_REQUEST__BODY_UPDATE:
-                token_on_update (&call, request->update);
-                break;
-            case R5__TOKEN_REQUEST__BODY_REGENERATE:
-                token_on_regenerate (&call, request->regenerate);
-                break;
-            case R5__TOKEN_REQUEST__BODY_DELETE:
-                token_on_delete (&call, request->delete_);
-                break;
-            case R5__TOKEN_REQUEST__BODY_CREATE_SESSION:
-                token_on_create_session (&call, request->create_session);
-                break;
-            case R5__TOKEN_REQUEST__BODY_DELETE_SESSION:
-                token_on_delete_session (&call, request->delete_session);
-                break;
-            case R5__TOKEN_REQUEST__BODY_LIST_EVENTS:
-                token_on_list_events (&call, request->list_events);
-                break;
-            default:
-                token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
-                break;
-        }
+    else
+    //  The one rule for partial updates (r5_update.h), before any lookup.
+    if (r5_update_is_empty (&request->base))
+        token_call_fail (&call, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
+    else
+    switch (request->body_case) {
+        case R5__TOKEN_REQUEST__BODY_VERIFY:         token_on_verify (&call, request->verify); break;
+        case R5__TOKEN_REQUEST__BODY_CREATE:         token_on_create (&call, request->create); break;
+        case R5__TOKEN_REQUEST__BODY_LIST:           token_on_list (&call, request->list); break;
+        case R5__TOKEN_REQUEST__BODY_GET:            token_on_get (&call, request->get); break;
+        case R5__TOKEN_REQUEST__BODY_UPDATE:         token_on_update (&call, request->update); break;
+        case R5__TOKEN_REQUEST__BODY_REGENERATE:     token_on_regenerate (&call, request->regenerate); break;
+        case R5__TOKEN_REQUEST__BODY_DELETE:         token_on_delete (&call, request->delete_); break;
+        case R5__TOKEN_REQUEST__BODY_CREATE_SESSION: token_on_create_session (&call, request->create_session); break;
+        case R5__TOKEN_REQUEST__BODY_DELETE_SESSION: token_on_delete_session (&call, request->delete_session); break;
+        case R5__TOKEN_REQUEST__BODY_LIST_EVENTS:    token_on_list_events (&call, request->list_events); break;
+        default:
+            token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
+            break;
     }
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);

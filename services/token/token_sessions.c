@@ -10,6 +10,7 @@
 #include "r5_log.h"
 #include "token_input.h"
 
+//  A login session for a user whose password r5.resource has just checked.
 void
 token_on_create_session (token_call_t *call, const R5__CreateSessionRequest *create)
 {

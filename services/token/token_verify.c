@@ -168,6 +168,7 @@ s_reply_verified (token_call_t *call, const token_record_t *token, s_user_t *use
     call->reply->verify = reply;
 }
 
+//  Verify a presented value: the principal it stands for, or UNAUTHENTICATED.
 void
 token_on_verify (token_call_t *call, const R5__VerifyTokenRequest *verify)
 {
