@@ -49,11 +49,11 @@ s_zero_value (const ProtobufCFieldDescriptor *field, void *member)
     }
 }
 
-void
-r5_reply_free (ProtobufCMessage *message)
+//  Zero every string and bytes field of message and its sub-messages, then
+//  free all of it.
+static void
+s_free (ProtobufCMessage *message)
 {
-    if (!message)
-        return;
     //  Walk the message as the member of a pseudo field of message type.
     ProtobufCFieldDescriptor root;
     memset (&root, 0, sizeof root);
@@ -71,6 +71,6 @@ r5_reply_pack (ProtobufCMessage *reply, size_t *size)
     *size = protobuf_c_message_get_packed_size (reply);
     uint8_t *packed = (uint8_t *) r5_malloc (*size);
     protobuf_c_message_pack (reply, packed);
-    r5_reply_free (reply);
+    s_free (reply);
     return packed;
 }

@@ -20,9 +20,4 @@
 //  NULL with *size 0.
 uint8_t *r5_reply_pack (ProtobufCMessage *reply, size_t *size);
 
-//  Zero every string and bytes field of message and its sub-messages, then
-//  free it with protobuf_c_message_free_unpacked. Safe on NULL. For a reply
-//  that is dropped instead of packed.
-void r5_reply_free (ProtobufCMessage *message);
-
 #endif
