@@ -1,5 +1,6 @@
 /*  r5_client: a DEALER to every broker, many requests in flight matched by id.  */
 #include "r5_client.h"
+#include "r5_alloc.h"
 #include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -51,9 +52,7 @@ r5_client_new (const char *brokers)
 {
     if (!brokers)
         return NULL;
-    r5_client_t *self = (r5_client_t *) zmalloc (sizeof (r5_client_t));
-    if (!self)
-        return NULL;
+    r5_client_t *self = (r5_client_t *) r5_calloc (1, sizeof (r5_client_t));
     self->sock = zsock_new (ZMQ_DEALER);
     self->pending = zhashx_new ();
     if (!self->sock || !self->pending) {
@@ -138,9 +137,7 @@ r5_client_send (r5_client_t *self, const char *service, const void *body, size_t
     zmq_send (handle, deadline_bytes, 8, ZMQ_SNDMORE);
     zmq_send (handle, body ? body : "", size, 0);
 
-    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
-    if (!pending)
-        return 0;
+    s_pending_t *pending = (s_pending_t *) r5_calloc (1, sizeof (s_pending_t));
     pending->deadline = deadline_unix_ms;
     char key [17];
     s_format_key (key, id);

@@ -1,5 +1,6 @@
 /*  r5_config: table-driven configuration from defaults, file, environment, flags.  */
 #include "r5_config.h"
+#include "r5_alloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -45,7 +46,9 @@ static void
 s_set (r5_config_t *self, int index, const char *value, size_t len)
 {
     free (self->values [index]);
-    self->values [index] = strndup (value, len);
+    self->values [index] = r5_malloc (len + 1);
+    memcpy (self->values [index], value, len);
+    self->values [index] [len] = 0;
 }
 
 static char *
@@ -100,13 +103,13 @@ r5_config_t *
 r5_config_new (const r5_config_key_t *keys, int argc, char **argv, char *error, size_t error_size)
 {
     error [0] = 0;
-    r5_config_t *self = calloc (1, sizeof *self);
+    r5_config_t *self = (r5_config_t *) r5_calloc (1, sizeof *self);
     self->keys = keys;
     self->count = s_key_count (keys);
-    self->values = calloc (self->count, sizeof (char *));
+    self->values = (char **) r5_calloc (self->count, sizeof (char *));
     for (size_t i = 0; i < self->count; i++)
         if (keys [i].default_value)
-            self->values [i] = strdup (keys [i].default_value);
+            self->values [i] = r5_strdup (keys [i].default_value);
 
     //  The config file comes first, so that environment and flags override it.
     const char *config_file = getenv ("R5_CONFIG");

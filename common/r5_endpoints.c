@@ -1,17 +1,13 @@
 /*  r5_endpoints: endpoint lists.  */
 #include "r5_endpoints.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 
 zlistx_t *
 r5_endpoints_parse (const char *list)
 {
     zlistx_t *endpoints = zlistx_new ();
-    char *copy = strdup (list ? list : "");
-    if (!endpoints || !copy) {
-        zlistx_destroy (&endpoints);
-        free (copy);
-        return NULL;
-    }
+    char *copy = r5_strdup (list ? list : "");
     zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
     char *save = NULL;
     for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
@@ -21,7 +17,7 @@ r5_endpoints_parse (const char *list)
         while (end > item && (end [-1] == ' ' || end [-1] == '\t'))
             *--end = '\0';
         if (*item)
-            zlistx_add_end (endpoints, strdup (item));
+            zlistx_add_end (endpoints, r5_strdup (item));
     }
     free (copy);
     return endpoints;

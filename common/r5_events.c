@@ -1,5 +1,6 @@
 /*  r5_events: change-event publisher.  */
 #include "r5_events.h"
+#include "r5_alloc.h"
 #include "r5_endpoints.h"
 
 #include <czmq.h>
@@ -11,7 +12,7 @@ struct _r5_events_t {
 r5_events_t *
 r5_events_new (const char *endpoints)
 {
-    r5_events_t *self = (r5_events_t *) zmalloc (sizeof (r5_events_t));
+    r5_events_t *self = (r5_events_t *) r5_calloc (1, sizeof (r5_events_t));
     self->pub = zsock_new (ZMQ_PUB);
     if (!self->pub) {
         free (self);

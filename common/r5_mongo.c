@@ -1,5 +1,6 @@
 /*  r5_mongo: client pool, indexes and error mapping over libmongoc.  */
 #include "r5_mongo.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 
 #include <string.h>
@@ -37,9 +38,9 @@ r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size
         mongoc_uri_set_write_concern (uri, concern);
         mongoc_write_concern_destroy (concern);
     }
-    r5_mongo_t *self = calloc (1, sizeof *self);
+    r5_mongo_t *self = (r5_mongo_t *) r5_calloc (1, sizeof *self);
     const char *database = mongoc_uri_get_database (uri);
-    self->database = strdup (database && *database ? database : "r5");
+    self->database = r5_strdup (database && *database ? database : "r5");
     self->pool = mongoc_client_pool_new (uri);
     mongoc_uri_destroy (uri);
     if (!self->pool) {
@@ -244,10 +245,10 @@ r5_mongo_uri_mask (const char *uri)
     const char *at = scheme ? strchr (scheme + 3, '@') : NULL;
     const char *colon = at ? memchr (scheme + 3, ':', (size_t) (at - scheme - 3)) : NULL;
     if (!colon)
-        return strdup (uri);
+        return r5_strdup (uri);
     size_t prefix = (size_t) (colon + 1 - uri);
     size_t size = prefix + 3 + strlen (at) + 1;
-    char *masked = malloc (size);
+    char *masked = (char *) r5_malloc (size);
     snprintf (masked, size, "%.*s***%s", (int) prefix, uri, at);
     return masked;
 }

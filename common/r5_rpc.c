@@ -1,5 +1,6 @@
 /*  r5_rpc: pack, call, unpack.  */
 #include "r5_rpc.h"
+#include "r5_alloc.h"
 #include "r5_time.h"
 
 #include <stdlib.h>
@@ -8,10 +9,9 @@ uint8_t *
 r5_rpc_pack (const ProtobufCMessage *message, size_t *size)
 {
     *size = protobuf_c_message_get_packed_size (message);
-    //  malloc (0) may return NULL; an empty message is still a reply.
-    uint8_t *buffer = malloc (*size ? *size : 1);
-    if (buffer)
-        protobuf_c_message_pack (message, buffer);
+    //  An empty message is still a message: r5_malloc (0) answers a byte.
+    uint8_t *buffer = (uint8_t *) r5_malloc (*size);
+    protobuf_c_message_pack (message, buffer);
     return buffer;
 }
 
@@ -26,10 +26,6 @@ r5_rpc_call (r5_client_t *client, const char *service, const ProtobufCMessage *r
     }
     size_t size;
     uint8_t *body = r5_rpc_pack (request, &size);
-    if (!body) {
-        *status = R5__STATUS__STATUS_INTERNAL;
-        return NULL;
-    }
     zframe_t *reply = NULL;
     int rc = r5_client_call (client, service, body, size, timeout_ms, idempotent, &reply);
     free (body);

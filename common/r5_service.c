@@ -1,70 +1,107 @@
-/*  r5_service: the broker-worker loop shared by every service.  */
+/*  r5_service: the broker-worker loop every service's actor drives.  */
 #include "r5_service.h"
+#include "r5_alloc.h"
 #include "r5_build.h"
 #include "r5_log.h"
-#include "r5_worker.h"
 
 #include <sodium.h>
 
 //  Longest a receive waits; the pipe and interrupts wake it sooner.
 #define S_WAIT_MS 1000
 
-void
-r5_service_actor (zsock_t *pipe, void *args)
+struct _r5_service_t {
+    zsock_t *pipe;                  //  borrowed: the actor's
+    r5_worker_t *worker;
+    char *name;
+};
+
+//  zactor_new ignores the signal's status, so the outcome follows as a string.
+r5_service_t *
+r5_service_new (zsock_t *pipe, const char *brokers, const char *name)
 {
-    r5_service_t *service = (r5_service_t *) args;
-    //  zactor_new ignores the signal's status, so the outcome follows as a string.
+    assert (pipe);
+    r5_worker_t *worker = r5_worker_new (brokers, name);
     zsock_signal (pipe, 0);
-    char error [256] = "";
-    void *state = service->state_new (service->config, error, sizeof error);
-    if (!state) {
-        zstr_sendf (pipe, "ERROR %s", error);
-        return;
-    }
-    r5_worker_t *worker = r5_worker_new (service->brokers, service->service);
     if (!worker) {
-        zstr_sendf (pipe, "ERROR cannot connect worker for %s to %s", service->service, service->brokers);
-        service->state_destroy (&state);
-        return;
+        zstr_sendf (pipe, "ERROR cannot connect worker for %s to %s", name, brokers);
+        return NULL;
     }
+    r5_service_t *self = (r5_service_t *) r5_calloc (1, sizeof *self);
+    self->pipe = pipe;
+    self->worker = worker;
+    self->name = r5_strdup (name);
     //  A command on the pipe wakes the receive at once.
     r5_worker_watch (worker, pipe);
+    r5_info (NULL, "serving %s via %s", name, brokers);
     zstr_send (pipe, "READY");
+    return self;
+}
 
+void
+r5_service_refuse (zsock_t *pipe, const char *error)
+{
+    assert (pipe);
+    zsock_signal (pipe, 0);
+    zstr_sendf (pipe, "ERROR %s", error && *error ? error : "cannot start service");
+}
+
+void
+r5_service_destroy (r5_service_t **self_p)
+{
+    assert (self_p);
+    r5_service_t *self = *self_p;
+    if (self) {
+        r5_worker_destroy (&self->worker);
+        free (self->name);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+r5_request_t *
+r5_service_next (r5_service_t *self)
+{
+    if (!self)
+        return NULL;
     while (!zsys_interrupted) {
         //  Requests past their deadline never come out of r5_worker_recv.
-        r5_request_t *request = r5_worker_recv (worker, S_WAIT_MS);
-        if (!request) {
-            if (zsock_events (pipe) & ZMQ_POLLIN) {
-                char *command = zstr_recv (pipe);
-                bool terminate = !command || streq (command, "$TERM");
-                zstr_free (&command);
-                if (terminate)
-                    break;
-            }
-            continue;
+        r5_request_t *request = r5_worker_recv (self->worker, S_WAIT_MS);
+        if (request)
+            return request;
+        if (zsock_events (self->pipe) & ZMQ_POLLIN) {
+            char *command = zstr_recv (self->pipe);
+            bool terminate = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (terminate)
+                break;
         }
-        size_t reply_size = 0;
-        uint8_t *reply = service->handler (state, r5_request_body (request), r5_request_size (request),
-                                           r5_request_deadline (request), &reply_size);
-        r5_debug (NULL, "handled a %s request", service->service);
-        if (reply)
-            r5_worker_reply (worker, &request, reply, reply_size);
-        else
-            r5_request_destroy (&request);
-        //  A reply may hold a token value (create, regenerate, sessions).
-        if (reply)
-            sodium_memzero (reply, reply_size);
-        free (reply);
     }
-    r5_worker_destroy (&worker);
-    service->state_destroy (&state);
+    return NULL;
+}
+
+void
+r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **reply_p, size_t size)
+{
+    assert (self);
+    assert (request_p);
+    assert (reply_p);
+    uint8_t *reply = *reply_p;
+    r5_debug (NULL, "handled a %s request", self->name);
+    if (reply)
+        r5_worker_reply (self->worker, request_p, reply, size);
+    else
+        r5_request_destroy (request_p);
+    //  A reply may hold a token value (create, regenerate, sessions).
+    if (reply)
+        sodium_memzero (reply, size);
+    free (reply);
+    *reply_p = NULL;
 }
 
 zactor_t *
-r5_service_start (r5_service_t *service, char *error, size_t error_size)
+r5_service_start (zactor_fn *actor_fn, void *args, char *error, size_t error_size)
 {
-    zactor_t *actor = zactor_new (r5_service_actor, service);
+    zactor_t *actor = zactor_new (actor_fn, args);
     char *outcome = actor ? zstr_recv (actor) : NULL;
     if (outcome && streq (outcome, "READY")) {
         zstr_free (&outcome);
@@ -77,15 +114,14 @@ r5_service_start (r5_service_t *service, char *error, size_t error_size)
 }
 
 int
-r5_service_run (const char *program, r5_service_t *service)
+r5_service_run (const char *program, zactor_fn *actor_fn, void *args)
 {
     char error [256];
-    zactor_t *actor = r5_service_start (service, error, sizeof error);
+    zactor_t *actor = r5_service_start (actor_fn, args, error, sizeof error);
     if (!actor) {
         r5_error (NULL, "%s", error);
         return 1;
     }
-    r5_info (NULL, "%s serving %s via %s", program, service->service, service->brokers);
     printf ("%s ready\n", program);
     fflush (stdout);
     //  The actor sends nothing more: this returns on SIGINT/SIGTERM.
@@ -111,7 +147,7 @@ r5_service_config (const char *program, const r5_config_key_t *keys, int argc, c
         r5_config_print_help (keys, program, stdout);
         exit (0);
     }
-    int level = config ? r5_log_level_parse (r5_config_get (config, "log_level")) : 0;
+    int level = r5_log_level_parse (r5_config_get (config, "log_level"));
     if (config && level < 0)
         snprintf (error, sizeof error, "bad value for log_level: '%s' (expected debug, info, warn or error)",
                   r5_config_get (config, "log_level"));

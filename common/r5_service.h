@@ -1,57 +1,82 @@
-/*  r5_service: the actor every r5 service runs. It registers with the
-    brokers as a worker for one service name, hands each request body to the
-    service's handler and sends the handler's reply, until $TERM on its pipe or
-    an interrupt. Services differ only in their state and handler, so tests can
-    run any of them in-process on tcp://127.0.0.1:* ports.
+/*  r5_service: the broker-worker loop every r5 service's actor drives.
 
-    State (a store, a Mongo pool, clients of other services) is created and
-    destroyed inside the actor's own thread: nothing that owns a socket or a
-    mongoc client crosses threads. */
+    A service is an actor that owns its typed state and runs this loop:
+
+        void
+        token_server_actor (zsock_t *pipe, void *args)
+        {
+            token_config_t *config = args;
+            char error [256] = "";
+            token_server_t *server = token_server_new (config, error, sizeof error);
+            if (!server) {
+                r5_service_refuse (pipe, error);
+                return;
+            }
+            r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_TOKEN);
+            r5_request_t *request;
+            while ((request = r5_service_next (service))) {
+                size_t size;
+                uint8_t *reply = token_server_handle (server, r5_request_body (request),
+                    r5_request_size (request), r5_request_deadline (request), &size);
+                r5_service_reply (service, &request, &reply, size);
+            }
+            r5_service_destroy (&service);
+            token_server_destroy (&server);
+        }
+
+    r5_service_next handles the pipe ($TERM), interrupts, heartbeats and
+    deadlines; r5_service_new tells the pipe READY (or ERROR). State (a store,
+    a Mongo pool, clients of other services) is made and destroyed inside the
+    actor's own thread: nothing that owns a socket or a mongoc client crosses
+    threads, so tests run any service in-process on tcp://127.0.0.1:* ports. */
 #ifndef R5_SERVICE_H
 #define R5_SERVICE_H
 
 #include <czmq.h>
 #include <stdint.h>
 #include "r5_config.h"
+#include "r5_worker.h"
 
-//  Make the service's state inside the actor thread; NULL fails start-up
-//  (the actor then signals -1 and error holds one line).
-typedef void *(r5_service_state_new_fn) (void *config, char *error, size_t error_size);
-typedef void (r5_service_state_destroy_fn) (void **state_p);
+typedef struct _r5_service_t r5_service_t;
 
-//  Handle one request body (already size-checked by nothing: the handler
-//  unpacks and validates). Returns a malloc'd reply the actor sends and frees;
-//  NULL means "drop without reply" and is only for bodies that cannot be
-//  answered at all.
-typedef uint8_t *(r5_service_handler_fn) (void *state, const uint8_t *body, size_t size,
-                                          int64_t deadline_unix_ms, size_t *reply_size);
+//  In a service's actor, once its state is made: register with every broker
+//  of brokers ("tcp://a:1,tcp://b:2") as a worker for name and tell the pipe
+//  READY. When the worker cannot be made, tell the pipe "ERROR <line>" and
+//  return NULL (r5_service_next and _destroy accept NULL, so the loop above
+//  simply ends). The pipe is borrowed and must outlive the service.
+r5_service_t *r5_service_new (zsock_t *pipe, const char *brokers, const char *name);
 
-typedef struct {
-    const char *service;                    //  broker service name, e.g. "r5.token"
-    const char *brokers;                    //  comma-separated endpoints
-    void *config;                           //  passed to state_new
-    r5_service_state_new_fn *state_new;
-    r5_service_state_destroy_fn *state_destroy;
-    r5_service_handler_fn *handler;
-} r5_service_t;
+//  In a service's actor whose state could not be made: tell the pipe
+//  "ERROR <error>" (one line). The actor then returns.
+void r5_service_refuse (zsock_t *pipe, const char *error);
 
-//  zactor body: args is an r5_service_t * that outlives the actor. After the
-//  usual signal it sends one string on the pipe: "READY", or "ERROR <line>"
-//  and then ends.
-void r5_service_actor (zsock_t *pipe, void *args);
+//  Tell every broker DISCONNECT and close. Safe on NULL.
+void r5_service_destroy (r5_service_t **self_p);
 
-//  Start the actor and wait until it is serving. NULL (with one line in error)
-//  when its state or worker could not be made.
-zactor_t *r5_service_start (r5_service_t *service, char *error, size_t error_size);
+//  Wait for the next request, sending heartbeats and dropping requests past
+//  their deadline meanwhile. Returns it (the caller answers it with
+//  r5_service_reply), or NULL once $TERM came on the pipe or the process was
+//  interrupted: the actor then destroys its state and returns.
+r5_request_t *r5_service_next (r5_service_t *self);
+
+//  Send *reply_p (size bytes, as made by r5_reply_pack) as the answer to
+//  *request_p, then zero it (it may hold a token value) and free it. Takes
+//  both and nulls them. A NULL reply drops the request unanswered.
+void r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **reply_p, size_t size);
+
+//  Start a service's actor (zactor_new (actor, args)) and wait until it is
+//  serving. NULL, with its one line in error, when it said ERROR.
+zactor_t *r5_service_start (zactor_fn *actor, void *args, char *error, size_t error_size);
 
 //  Load a program's configuration from its key table (see r5_config.h) and
 //  start logging at its log_level. Prints help and exits 0 on --help; prints
 //  one line and exits 2 on a bad or missing setting.
 r5_config_t *r5_service_config (const char *program, const r5_config_key_t *keys, int argc, char **argv);
 
-//  Run a service in the calling process until SIGINT/SIGTERM: the body of every
-//  service's main() once its config is loaded. Prints "<program> ready" on
-//  stdout (integration tests wait on it) and returns the process exit code.
-int r5_service_run (const char *program, r5_service_t *service);
+//  Run a service's actor in the calling process until SIGINT/SIGTERM: the
+//  body of every service's main() once its config is loaded. Prints
+//  "<program> ready" on stdout (integration tests wait on it) and returns the
+//  process exit code.
+int r5_service_run (const char *program, zactor_fn *actor, void *args);
 
 #endif

@@ -1,5 +1,6 @@
 /*  r5_worker: one DEALER per broker, READY, heartbeats both ways, reconnects.  */
 #include "r5_worker.h"
+#include "r5_alloc.h"
 #include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -89,15 +90,13 @@ r5_worker_new (const char *brokers, const char *service)
 {
     if (!brokers || !service || !*service || strlen (service) > R5_MDP_SERVICE_MAX)
         return NULL;
-    r5_worker_t *self = (r5_worker_t *) zmalloc (sizeof (r5_worker_t));
-    if (!self)
-        return NULL;
-    self->service = strdup (service);
+    r5_worker_t *self = (r5_worker_t *) r5_calloc (1, sizeof (r5_worker_t));
+    self->service = r5_strdup (service);
     self->heartbeat_ms = r5_mdp_heartbeat_ms ();
     self->liveness = R5_MDP_LIVENESS;
     zlistx_t *endpoints = r5_endpoints_parse (brokers);
-    self->conns = endpoints ? (s_conn_t *) calloc (zlistx_size (endpoints) + 1, sizeof (s_conn_t)) : NULL;
-    if (!self->service || !self->conns) {
+    self->conns = endpoints ? (s_conn_t *) r5_calloc (zlistx_size (endpoints) + 1, sizeof (s_conn_t)) : NULL;
+    if (!self->conns) {
         zlistx_destroy (&endpoints);
         r5_worker_destroy (&self);
         return NULL;
@@ -105,8 +104,8 @@ r5_worker_new (const char *brokers, const char *service)
     for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint;
          endpoint = (const char *) zlistx_next (endpoints)) {
         s_conn_t *conn = &self->conns [self->count++];
-        conn->endpoint = strdup (endpoint);
-        if (!conn->endpoint || s_conn_open (self, conn) != 0) {
+        conn->endpoint = r5_strdup (endpoint);
+        if (s_conn_open (self, conn) != 0) {
             zlistx_destroy (&endpoints);
             r5_worker_destroy (&self);
             return NULL;
@@ -179,16 +178,14 @@ s_conn_recv (r5_worker_t *self, int index)
             ||  zframe_size (id) != 8 || zframe_size (deadline) != 8)
                 r5_debug (NULL, "dropping malformed request from broker %s", conn->endpoint);
             else {
-                request = (r5_request_t *) zmalloc (sizeof (r5_request_t));
-                if (request) {
-                    request->conn = index;
-                    request->generation = conn->generation;
-                    request->client = client;
-                    request->id = r5_mdp_get_u64 (zframe_data (id));
-                    request->deadline = (int64_t) r5_mdp_get_u64 (zframe_data (deadline));
-                    request->body = body;
-                    client = body = NULL;
-                }
+                request = (r5_request_t *) r5_calloc (1, sizeof (r5_request_t));
+                request->conn = index;
+                request->generation = conn->generation;
+                request->client = client;
+                request->id = r5_mdp_get_u64 (zframe_data (id));
+                request->deadline = (int64_t) r5_mdp_get_u64 (zframe_data (deadline));
+                request->body = body;
+                client = body = NULL;
             }
             zframe_destroy (&client);
             zframe_destroy (&id);

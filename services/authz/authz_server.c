@@ -1,92 +1,87 @@
-/*  authz_server: r5.authz dispatch.  */
+/*  authz_server: r5.authz dispatch (logsrvd style) and its actor.  */
 #include "authz_server.h"
 #include "authz_policy.h"
-#include "r5_log.h"
+#include "r5_alloc.h"
+#include "r5_reply.h"
 #include "r5_rpc.h"
+#include "r5_service.h"
 
 #define S_MAX_OPERATIONS 256
 
-//  authz keeps no data of its own: its state is only a marker.
-static void *
-s_state_new (void *config, char *error, size_t error_size)
+//  One decision on the heap, owning all it holds (r5_reply.h): authz_decide
+//  answers with a static reason and borrows the caller's team ids.
+static R5__Decision *
+s_decision (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation)
 {
-    return calloc (1, 1);
+    R5__Decision *decision = (R5__Decision *) r5_malloc (sizeof *decision);
+    R5__Visibility *visibility = (R5__Visibility *) r5_malloc (sizeof *visibility);
+    authz_decide (principal, facts, operation, decision, visibility);
+    decision->reason = r5_strdup (decision->reason ? decision->reason : "");
+    if (decision->visibility == visibility) {
+        char **team_ids = (char **) r5_calloc (visibility->n_team_ids, sizeof (char *));
+        for (size_t i = 0; i < visibility->n_team_ids; i++)
+            team_ids [i] = r5_strdup (visibility->team_ids [i]);
+        visibility->team_ids = team_ids;
+    }
+    else
+        free (visibility);
+    return decision;
 }
 
 static void
-s_state_destroy (void **state_p)
-{
-    free (*state_p);
-    *state_p = NULL;
-}
-
-//  Decide every operation of one request with the facts it carries. Each
-//  decision and its visibility share one allocation (freed by s_handle).
-typedef struct {
-    R5__Decision decision;
-    R5__Visibility visibility;
-} s_slot_t;
-
-static void
-s_on_check (R5__Principal *principal, R5__CheckRequest *request, R5__AuthzReply *reply,
-            R5__CheckReply *check)
+s_on_check (const R5__Principal *principal, const R5__CheckRequest *request, R5__AuthzReply *reply)
 {
     if (request->n_operations > S_MAX_OPERATIONS) {
         reply->status = R5__STATUS__STATUS_BAD_INPUT;
-        reply->message = "too many operations in one check";
+        reply->message = r5_strdup ("too many operations in one check");
         return;
     }
-    check->n_decisions = request->n_operations;
-    check->decisions = calloc (request->n_operations + 1, sizeof (R5__Decision *));
-    for (size_t i = 0; i < request->n_operations; i++) {
-        s_slot_t *slot = malloc (sizeof *slot);
-        check->decisions [i] = &slot->decision;
-        authz_decide (principal, request->facts, request->operations [i], &slot->decision, &slot->visibility);
-    }
+    R5__CheckReply *check = (R5__CheckReply *) r5_malloc (sizeof *check);
+    r5__check_reply__init (check);
+    check->decisions = (R5__Decision **) r5_calloc (request->n_operations, sizeof (R5__Decision *));
+    for (size_t i = 0; i < request->n_operations; i++)
+        check->decisions [check->n_decisions++] = s_decision (principal, request->facts, request->operations [i]);
     reply->body_case = R5__AUTHZ_REPLY__BODY_CHECK;
     reply->check = check;
 }
 
-static uint8_t *
-s_handle (void *state, const uint8_t *body, size_t size, int64_t deadline, size_t *reply_size)
+uint8_t *
+authz_server_handle (const uint8_t *body, size_t size, size_t *reply_size)
 {
-    R5__AuthzReply reply = R5__AUTHZ_REPLY__INIT;
-    R5__CheckReply check = R5__CHECK_REPLY__INIT;
+    R5__AuthzReply *reply = (R5__AuthzReply *) r5_malloc (sizeof *reply);
+    r5__authz_reply__init (reply);
     R5__AuthzRequest *request = NULL;
     if (size > R5_RPC_MAX_MESSAGE || !(request = r5__authz_request__unpack (NULL, size, body))) {
-        reply.status = R5__STATUS__STATUS_MALFORMED;
-        reply.message = "cannot decode authz request";
+        reply->status = R5__STATUS__STATUS_MALFORMED;
+        reply->message = r5_strdup ("cannot decode authz request");
     }
     else
     switch (request->body_case) {
         case R5__AUTHZ_REQUEST__BODY_CHECK:
-            s_on_check (request->meta ? request->meta->principal : NULL, request->check, &reply, &check);
+            s_on_check (request->meta ? request->meta->principal : NULL, request->check, reply);
             break;
         default:
-            reply.status = R5__STATUS__STATUS_MALFORMED;
-            reply.message = "unknown authz request";
+            reply->status = R5__STATUS__STATUS_MALFORMED;
+            reply->message = r5_strdup ("unknown authz request");
             break;
     }
-    uint8_t *packed = r5_rpc_pack (&reply.base, reply_size);
-    //  The decision is the first member of its slot: freeing it frees the slot.
-    for (size_t i = 0; i < check.n_decisions; i++)
-        free (check.decisions [i]);
-    free (check.decisions);
+    //  Packed before the request is freed: nothing in the reply borrows from it.
+    uint8_t *packed = r5_reply_pack (&reply->base, reply_size);
     if (request)
         r5__authz_request__free_unpacked (request, NULL);
     return packed;
 }
 
-r5_service_t
-authz_server_service (authz_config_t *config)
+void
+authz_server_actor (zsock_t *pipe, void *args)
 {
-    r5_service_t service = {
-        .service = R5_SERVICE_AUTHZ,
-        .brokers = config->brokers,
-        .config = config,
-        .state_new = s_state_new,
-        .state_destroy = s_state_destroy,
-        .handler = s_handle,
-    };
-    return service;
+    const authz_config_t *config = args;
+    r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_AUTHZ);
+    r5_request_t *request;
+    while ((request = r5_service_next (service))) {
+        size_t size = 0;
+        uint8_t *reply = authz_server_handle (r5_request_body (request), r5_request_size (request), &size);
+        r5_service_reply (service, &request, &reply, size);
+    }
+    r5_service_destroy (&service);
 }

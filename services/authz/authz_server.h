@@ -1,13 +1,24 @@
-/*  authz_server: the r5.authz worker — dispatch of CheckRequest. */
+/*  authz_server: the r5.authz worker: dispatch of CheckRequest, and the
+    actor that serves it. r5-authz keeps no state of its own (every check
+    carries the facts it is decided on), so its handler takes none. */
 #ifndef AUTHZ_SERVER_H
 #define AUTHZ_SERVER_H
 
-#include "r5_service.h"
+#include <czmq.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char *brokers;
 } authz_config_t;
 
-r5_service_t authz_server_service (authz_config_t *config);
+//  One packed AuthzRequest in, one packed AuthzReply out (see r5_reply.h),
+//  *reply_size bytes; the caller frees it.
+uint8_t *authz_server_handle (const uint8_t *body, size_t size, size_t *reply_size);
+
+//  zactor body of r5-authz: args is an authz_config_t * that outlives the
+//  actor. Tells the pipe READY or "ERROR <line>" (see r5_service.h), then
+//  serves "r5.authz" until $TERM or an interrupt.
+void authz_server_actor (zsock_t *pipe, void *args);
 
 #endif

@@ -3,6 +3,7 @@
 #include "resource_password.h"
 #include "resource_users.h"
 #include "r5_rpc.h"
+#include "r5_service.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -81,8 +82,7 @@ main (int argc, char *argv [])
         .brokers = r5_config_get (config, "brokers"),
         .events_publish = r5_config_get (config, "events_publish"),
     };
-    r5_service_t service = resource_server_service (&resource_config);
-    int rc = r5_service_run ("r5-resource", &service);
+    int rc = r5_service_run ("r5-resource", resource_server_actor, &resource_config);
     r5_config_destroy (&config);
     return rc;
 }

@@ -10,21 +10,23 @@
 #include "resource_teams.h"
 #include "resource_users.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
+#include "r5_reply.h"
 #include "r5_rpc.h"
+#include "r5_service.h"
 #include "r5_update.h"
 #include "r5/resource.pb-c.h"
 
-typedef struct {
+struct _resource_server_t {
     r5_mongo_t *mongo;
     r5_client_t *broker;            //  to r5-authz
     resource_events_t *events;
-} resource_server_t;
+};
 
-void *
-resource_server_new (void *config_arg, char *error, size_t error_size)
+resource_server_t *
+resource_server_new (const resource_config_t *config, char *error, size_t error_size)
 {
-    resource_config_t *config = (resource_config_t *) config_arg;
     r5_mongo_t *mongo = r5_mongo_new (config->mongodb_uri, config->mongodb_write_concern, error, error_size);
     if (!mongo)
         return NULL;
@@ -46,7 +48,7 @@ resource_server_new (void *config_arg, char *error, size_t error_size)
         r5_mongo_destroy (&mongo);
         return NULL;
     }
-    resource_server_t *self = calloc (1, sizeof *self);
+    resource_server_t *self = (resource_server_t *) r5_calloc (1, sizeof *self);
     self->mongo = mongo;
     self->broker = broker;
     self->events = events;
@@ -54,16 +56,17 @@ resource_server_new (void *config_arg, char *error, size_t error_size)
 }
 
 void
-resource_server_destroy (void **self_p)
+resource_server_destroy (resource_server_t **self_p)
 {
-    if (!*self_p)
-        return;
-    resource_server_t *self = (resource_server_t *) *self_p;
-    r5_client_destroy (&self->broker);
-    resource_events_destroy (&self->events);
-    r5_mongo_destroy (&self->mongo);
-    free (self);
-    *self_p = NULL;
+    assert (self_p);
+    resource_server_t *self = *self_p;
+    if (self) {
+        r5_client_destroy (&self->broker);
+        resource_events_destroy (&self->events);
+        r5_mongo_destroy (&self->mongo);
+        free (self);
+        *self_p = NULL;
+    }
 }
 
 static void
@@ -346,13 +349,12 @@ s_on_principal_request (resource_server_t *self, R5__ResourceRequest *request, i
 }
 
 uint8_t *
-resource_server_handle (void *self_arg, const uint8_t *body, size_t size, int64_t deadline_unix_ms,
+resource_server_handle (resource_server_t *self, const uint8_t *body, size_t size, int64_t deadline_unix_ms,
                         size_t *reply_size)
 {
-    resource_server_t *self = (resource_server_t *) self_arg;
-    //  The reply is built on the heap so one call frees all of it.
-    R5__ResourceReply *reply = malloc (sizeof *reply);
-    assert (reply);
+    assert (self);
+    //  The reply is built on the heap and owned as if unpacked (r5_reply.h).
+    R5__ResourceReply *reply = (R5__ResourceReply *) r5_malloc (sizeof *reply);
     r5__resource_reply__init (reply);
     R5__ResourceRequest *request = NULL;
 
@@ -410,23 +412,30 @@ resource_server_handle (void *self_arg, const uint8_t *body, size_t size, int64_
         r5_debug (request && request->meta ? request->meta->request_id : NULL, "resource request %s: %s",
                   field ? field->name : "?", r5_status_name (reply->status));
     }
-    uint8_t *packed = r5_rpc_pack (&reply->base, reply_size);
-    protobuf_c_message_free_unpacked (&reply->base, NULL);
+    uint8_t *packed = r5_reply_pack (&reply->base, reply_size);
     if (request)
         r5__resource_request__free_unpacked (request, NULL);
     return packed;
 }
 
-r5_service_t
-resource_server_service (resource_config_t *config)
+void
+resource_server_actor (zsock_t *pipe, void *args)
 {
-    r5_service_t service = {
-        .service = R5_SERVICE_RESOURCE,
-        .brokers = config->brokers,
-        .config = config,
-        .state_new = resource_server_new,
-        .state_destroy = resource_server_destroy,
-        .handler = resource_server_handle,
-    };
-    return service;
+    const resource_config_t *config = args;
+    char error [256] = "";
+    resource_server_t *server = resource_server_new (config, error, sizeof error);
+    if (!server) {
+        r5_service_refuse (pipe, error);
+        return;
+    }
+    r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_RESOURCE);
+    r5_request_t *request;
+    while ((request = r5_service_next (service))) {
+        size_t size = 0;
+        uint8_t *reply = resource_server_handle (server, r5_request_body (request), r5_request_size (request),
+                                                 r5_request_deadline (request), &size);
+        r5_service_reply (service, &request, &reply, size);
+    }
+    r5_service_destroy (&service);
+    resource_server_destroy (&server);
 }

@@ -1,8 +1,11 @@
-/*  resource_server: the r5.resource worker — its state and request dispatch. */
+/*  resource_server: the r5.resource worker: its state, its request dispatch
+    and the actor that serves it. */
 #ifndef RESOURCE_SERVER_H
 #define RESOURCE_SERVER_H
 
-#include "r5_service.h"
+#include <czmq.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char *mongodb_uri;
@@ -11,13 +14,23 @@ typedef struct {
     const char *events_publish;     //  PUB endpoints for user.changed events ("" for none)
 } resource_config_t;
 
-//  r5_service callbacks; config is a resource_config_t *.
-void *resource_server_new (void *config, char *error, size_t error_size);
-void resource_server_destroy (void **self_p);
-uint8_t *resource_server_handle (void *self, const uint8_t *body, size_t size,
+typedef struct _resource_server_t resource_server_t;
+
+//  Connect to MongoDB and ensure the indexes, connect to the brokers (for
+//  r5-authz) and the events publisher. NULL with one line in error.
+resource_server_t *resource_server_new (const resource_config_t *config, char *error, size_t error_size);
+
+//  Close everything. Safe on NULL.
+void resource_server_destroy (resource_server_t **self_p);
+
+//  One packed ResourceRequest in, one packed ResourceReply out (see
+//  r5_reply.h), *reply_size bytes; the caller frees it.
+uint8_t *resource_server_handle (resource_server_t *self, const uint8_t *body, size_t size,
                                  int64_t deadline_unix_ms, size_t *reply_size);
 
-//  An r5_service_t for this service, for main() and for tests.
-r5_service_t resource_server_service (resource_config_t *config);
+//  zactor body of r5-resource: args is a resource_config_t * that outlives
+//  the actor. Tells the pipe READY or "ERROR <line>" (see r5_service.h), then
+//  serves "r5.resource" until $TERM or an interrupt.
+void resource_server_actor (zsock_t *pipe, void *args);
 
 #endif

@@ -88,15 +88,7 @@ main (int argc, char *argv [])
              (long long) interval_s);
     free (masked);
 
-    r5_service_t service = {
-        .service = R5_SERVICE_TOKEN,
-        .brokers = settings.brokers,
-        .config = &settings,
-        .state_new = token_server_new,
-        .state_destroy = token_server_destroy,
-        .handler = token_server_handle,
-    };
-    int rc = r5_service_run ("r5-token", &service);
+    int rc = r5_service_run ("r5-token", token_server_actor, &settings);
     sodium_memzero (settings.pepper, sizeof settings.pepper);
     r5_config_destroy (&config);
     return rc;

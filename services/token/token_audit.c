@@ -1,5 +1,6 @@
 /*  token_audit: the token_audit collection.  */
 #include "token_audit.h"
+#include "r5_alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -22,9 +23,7 @@ token_audit_t *
 token_audit_new (r5_mongo_t *mongo)
 {
     assert (mongo);
-    token_audit_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
+    token_audit_t *self = (token_audit_t *) r5_calloc (1, sizeof *self);
     self->mongo = mongo;
     self->failure_tokens = TOKEN_AUDIT_FAILURES_PER_SECOND;
     return self;

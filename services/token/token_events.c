@@ -1,5 +1,6 @@
 /*  token_events: token change announcements, over the common event publisher.  */
 #include "token_events.h"
+#include "r5_alloc.h"
 #include "r5_events.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ token_events_new (const char *endpoints)
     r5_events_t *events = r5_events_new (endpoints);
     if (!events)
         return NULL;
-    token_events_t *self = calloc (1, sizeof *self);
+    token_events_t *self = (token_events_t *) r5_calloc (1, sizeof *self);
     self->events = events;
     return self;
 }

@@ -1,10 +1,12 @@
-/*  token_server: the state and request dispatch of r5-token. Plugged into
-    r5_service (common/r5_service.h): token_server_new / _destroy / _handle are
-    its state_new / state_destroy / handler, so the whole service runs in any
-    thread, in tests too. The message contract is docs/token-service.md. */
+/*  token_server: r5-token's state, its request dispatch and its actor. The
+    actor (token_server_actor) drives the r5_service loop (common/r5_service.h)
+    with a token_server_t it owns, so the whole service runs in any thread, in
+    tests too. The message contract is docs/token-service.md. */
 #ifndef TOKEN_SERVER_H
 #define TOKEN_SERVER_H
 
+#include <czmq.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "r5_token_format.h"
@@ -21,23 +23,34 @@ typedef struct {
     const char *mongodb_write_concern;      //  "majority", a number, or ""
     uint8_t pepper [R5_PEPPER_SIZE];        //  copied into the state; zero this copy after start
     const char *events;                     //  PUB endpoints, comma-separated; "" for none
-    const char *brokers;                    //  for calls to r5.resource
+    const char *brokers;                    //  for calls to r5.resource; "" for none (only
+                                            //  without the actor: verification then answers UNAVAILABLE)
     int64_t session_idle_ms;
     int64_t session_absolute_ms;
     int64_t last_used_interval_ms;          //  0 writes every use
+    bool skip_indexes;                      //  make no call to MongoDB at start (fuzzing)
 } token_config_t;
 
-//  r5_service state_new: config is a token_config_t *. Connects to MongoDB,
-//  ensures the indexes, opens the PUB socket and the broker client. NULL with
-//  one line in error when any of that fails.
-void *token_server_new (void *config, char *error, size_t error_size);
+typedef struct _token_server_t token_server_t;
 
-//  r5_service state_destroy. Zeroes the pepper.
-void token_server_destroy (void **state_p);
+//  Connect to MongoDB, ensure the indexes (the start-up check that MongoDB
+//  answers, unless skip_indexes), open the PUB socket and the broker client.
+//  NULL with one line in error when any of that fails. Call it in the thread
+//  that will use the server.
+token_server_t *token_server_new (const token_config_t *config, char *error, size_t error_size);
 
-//  r5_service handler: one packed TokenRequest in, one packed TokenReply out
-//  (malloc'd; never NULL except when out of memory).
-uint8_t *token_server_handle (void *state, const uint8_t *body, size_t size,
+//  Close everything and zero the pepper. Safe on NULL.
+void token_server_destroy (token_server_t **self_p);
+
+//  One packed TokenRequest in, one packed TokenReply out (see r5_reply.h),
+//  *reply_size bytes; the caller sends it, zeroes it (it may hold a token
+//  value) and frees it. deadline_unix_ms 0 means the request's own (or none).
+uint8_t *token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
                               int64_t deadline_unix_ms, size_t *reply_size);
+
+//  zactor body of r5-token: args is a token_config_t * that outlives the
+//  actor. Tells the pipe READY or "ERROR <line>" (see r5_service.h), then
+//  serves "r5.token" until $TERM or an interrupt.
+void token_server_actor (zsock_t *pipe, void *args);
 
 #endif

@@ -1,5 +1,6 @@
 /*  token_store: tokens and sessions in MongoDB, one document each.  */
 #include "token_store.h"
+#include "r5_alloc.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -25,9 +26,8 @@ token_store_t *
 token_store_new (r5_mongo_t *mongo)
 {
     assert (mongo);
-    token_store_t *self = calloc (1, sizeof *self);
-    if (self)
-        self->mongo = mongo;
+    token_store_t *self = (token_store_t *) r5_calloc (1, sizeof *self);
+    self->mongo = mongo;
     return self;
 }
 

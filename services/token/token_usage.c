@@ -1,5 +1,6 @@
 /*  token_usage: the in-memory throttle of last-used writes.  */
 #include "token_usage.h"
+#include "r5_alloc.h"
 
 #include <czmq.h>
 
@@ -18,9 +19,7 @@ s_free_time (void **item)
 token_usage_t *
 token_usage_new (int64_t interval_ms)
 {
-    token_usage_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
+    token_usage_t *self = (token_usage_t *) r5_calloc (1, sizeof *self);
     self->written = zhashx_new ();
     zhashx_set_destructor (self->written, s_free_time);
     self->interval_ms = interval_ms;
@@ -59,9 +58,7 @@ token_usage_due (token_usage_t *self, const char *id, int64_t now)
     if (!at) {
         if (zhashx_size (self->written) >= TOKEN_USAGE_MAX)
             s_purge (self, now);
-        at = malloc (sizeof *at);
-        if (!at)
-            return true;
+        at = (int64_t *) r5_malloc (sizeof *at);
         zhashx_insert (self->written, id, at);
     }
     *at = now;

@@ -817,11 +817,9 @@ main (void)
         .mongodb_uri = uri, .mongodb_write_concern = "majority", .brokers = endpoint, .events_publish = events,
     };
     authz_config_t authz_config = { .brokers = endpoint };
-    r5_service_t resource = resource_server_service (&resource_config);
-    r5_service_t authz = authz_server_service (&authz_config);
     char error [256] = "";
-    zactor_t *authz_actor = r5_service_start (&authz, error, sizeof error);
-    zactor_t *resource_actor = r5_service_start (&resource, error, sizeof error);
+    zactor_t *authz_actor = r5_service_start (authz_server_actor, &authz_config, error, sizeof error);
+    zactor_t *resource_actor = r5_service_start (resource_server_actor, &resource_config, error, sizeof error);
     CHECK (authz_actor && resource_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (authz_actor && resource_actor

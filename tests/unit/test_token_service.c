@@ -60,20 +60,8 @@ static const s_fake_user_t s_users [] = {
     { MALLORY, ACCOUNT_B, "Mallory", "mallory@example.com", R5__ROLE__ROLE_OWNER },
 };
 
-static void *
-s_fake_new (void *config, char *error, size_t error_size)
-{
-    return (void *) 1;
-}
-
-static void
-s_fake_destroy (void **state_p)
-{
-    *state_p = NULL;
-}
-
 static uint8_t *
-s_fake_handle (void *state, const uint8_t *body, size_t size, int64_t deadline, size_t *reply_size)
+s_fake_handle (const uint8_t *body, size_t size, size_t *reply_size)
 {
     R5__ResourceReply reply = R5__RESOURCE_REPLY__INIT;
     R5__UserList list = R5__USER_LIST__INIT;
@@ -104,6 +92,20 @@ s_fake_handle (void *state, const uint8_t *body, size_t size, int64_t deadline, 
     if (request)
         r5__resource_request__free_unpacked (request, NULL);
     return packed;
+}
+
+//  The stand-in r5.resource's actor: args is the brokers' endpoint.
+static void
+s_fake_actor (zsock_t *pipe, void *args)
+{
+    r5_service_t *service = r5_service_new (pipe, (const char *) args, R5_SERVICE_RESOURCE);
+    r5_request_t *request;
+    while ((request = r5_service_next (service))) {
+        size_t size = 0;
+        uint8_t *reply = s_fake_handle (r5_request_body (request), r5_request_size (request), &size);
+        r5_service_reply (service, &request, &reply, size);
+    }
+    r5_service_destroy (&service);
 }
 
 //  ---------------------------------------------------------------------------
@@ -773,7 +775,7 @@ s_test_sessions (void)
 //  after 1.5 s, called directly (the dispatch function, no broker in between).
 //  Call a token server state directly (the dispatch function, no broker).
 static R5__TokenReply *
-s_direct (void *state, R5__TokenRequest *request)
+s_direct (token_server_t *state, R5__TokenRequest *request)
 {
     size_t size, reply_size;
     uint8_t *body = r5_rpc_pack (&request->base, &size);
@@ -793,7 +795,7 @@ s_test_session_expiry (token_config_t *config)
     short_lived.session_idle_ms = 1500;
     short_lived.last_used_interval_ms = 0;
     char error [256];
-    void *state = token_server_new (&short_lived, error, sizeof error);
+    token_server_t *state = token_server_new (&short_lived, error, sizeof error);
     CHECK (state, "second state: %s", error);
     if (!state)
         return;
@@ -880,7 +882,7 @@ s_test_regenerate_race (const char *uri)
 //  over through pthread_create/join, which order its sockets' use): every answer is OK or CONFLICT, and of the values
 //  answered OK in a round exactly one works afterwards (the last one written).
 typedef struct {
-    void *state;
+    token_server_t *state;
     const char *id;
     R5__TokenReply *reply;
     atomic_int *go;
@@ -909,7 +911,7 @@ static void
 s_test_regenerate_threads (token_config_t *config)
 {
     char error [256];
-    void *states [2] = { token_server_new (config, error, sizeof error), token_server_new (config, error, sizeof error) };
+    token_server_t *states [2] = { token_server_new (config, error, sizeof error), token_server_new (config, error, sizeof error) };
     CHECK (states [0] && states [1], "two instances: %s", error);
     R5__TokenReply *created = s_create (CAROL, ACCOUNT, "raced by threads", NULL, 0, NULL);
     CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
@@ -1056,10 +1058,6 @@ main (void)
     char events [64];
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", events_port);
 
-    r5_service_t resource = {
-        .service = R5_SERVICE_RESOURCE, .brokers = endpoint, .config = NULL,
-        .state_new = s_fake_new, .state_destroy = s_fake_destroy, .handler = s_fake_handle,
-    };
     token_config_t config = {
         .mongodb_uri = uri, .mongodb_write_concern = "majority", .events = events, .brokers = endpoint,
         .session_idle_ms = TOKEN_SESSION_IDLE_DEFAULT_S * 1000LL,
@@ -1067,13 +1065,9 @@ main (void)
         .last_used_interval_ms = TOKEN_LAST_USED_INTERVAL_DEFAULT_S * 1000LL,
     };
     randombytes_buf (config.pepper, sizeof config.pepper);
-    r5_service_t token = {
-        .service = R5_SERVICE_TOKEN, .brokers = endpoint, .config = &config,
-        .state_new = token_server_new, .state_destroy = token_server_destroy, .handler = token_server_handle,
-    };
     char error [256] = "";
-    zactor_t *resource_actor = r5_service_start (&resource, error, sizeof error);
-    zactor_t *token_actor = r5_service_start (&token, error, sizeof error);
+    zactor_t *resource_actor = r5_service_start (s_fake_actor, endpoint, error, sizeof error);
+    zactor_t *token_actor = r5_service_start (token_server_actor, &config, error, sizeof error);
     CHECK (resource_actor && token_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (token_actor && resource_actor

@@ -1,0 +1,417 @@
+/*  token_manage: a signed-in user's management of their personal access
+    tokens: create, list, get, update, regenerate, delete, and the audit
+    trail of one token.
+
+    Every call acts for meta.principal, which must be a login session; every
+    store call filters on that principal's user, so another user's token
+    answers NOT_FOUND exactly like a missing one. Changes are made durable
+    first, then announced on the PUB socket (token_events), then written to
+    the audit trail, then answered. */
+#include "token_call.h"
+
+#include <sodium.h>
+
+#include "r5_alloc.h"
+#include "r5_log.h"
+#include "r5_rpc.h"
+#include "token_input.h"
+
+//  ---------------------------------------------------------------------------
+//  create
+
+//  A create retried with a key already used: the token exists and its value
+//  was shown once; it cannot be shown again. CONFLICT with the token, no value.
+static void
+s_reply_replayed (token_call_t *call, const token_record_t *token)
+{
+    r5_info (call->rid, "create retried with the idempotency key of token %s", token->id);
+    token_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                     "a token was already created with this idempotency key; its value is shown only once: "
+                     "regenerate the token if the value was lost");
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
+    call->reply->token = token_call_token (token);
+}
+
+static void
+s_reply_issued (token_call_t *call, const token_record_t *token, const char *value)
+{
+    R5__TokenIssued *issued = (R5__TokenIssued *) r5_malloc (sizeof *issued);
+    r5__token_issued__init (issued);
+    issued->token = token_call_token (token);
+    issued->value = token_call_dup (value);
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_ISSUED;
+    call->reply->issued = issued;
+}
+
+//  Create a personal access token for the session's user; its value is in
+//  the reply and nowhere else. Replays of an idempotency key answer CONFLICT.
+void
+token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    if (!principal)
+        return;
+    char message [128];
+    r5_scope_set_t scopes;
+    if (token_input_description (create->description, message, sizeof message)
+    ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+        return;
+    }
+    const char *key = create->idempotency_key ? create->idempotency_key : "";
+    if (!token_input_is_idempotency_key (key)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT,
+                         "idempotency key must be at most 128 printable characters without spaces");
+        return;
+    }
+    token_record_t token;
+    R5__Status status;
+    if (*key) {
+        status = token_store_find_by_idempotency_key (self->store, principal->user_id, key, &token);
+        if (status == R5__STATUS__STATUS_OK) {
+            s_reply_replayed (call, &token);
+            return;
+        }
+        if (status != R5__STATUS__STATUS_NOT_FOUND) {
+            token_call_fail_store (call, status, "cannot create token", token_store_error (self->store));
+            return;
+        }
+    }
+    memset (&token, 0, sizeof token);
+    r5_mongo_new_id (token.id);
+    token.kind = TOKEN_KIND_PAT;
+    snprintf (token.user_id, sizeof token.user_id, "%s", principal->user_id);
+    snprintf (token.account_id, sizeof token.account_id, "%s", principal->account_id);
+    snprintf (token.description, sizeof token.description, "%s", create->description);
+    snprintf (token.idempotency_key, sizeof token.idempotency_key, "%s", key);
+    token.scopes = scopes;
+    token.created_at = call->now;
+
+    char value [R5_TOKEN_LENGTH + 1];
+    //  A second attempt only if the new digest collided (2^-256): never in practice.
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool idempotency_taken;
+        token_call_new_value (call, R5_TOKEN_PAT, value, token.digest, token.hint);
+        status = token_store_insert (self->store, &token, &idempotency_taken);
+        if (status == R5__STATUS__STATUS_CONFLICT && idempotency_taken) {
+            //  A concurrent copy of this create won the race for the key.
+            sodium_memzero (value, sizeof value);
+            token_record_t existing;
+            status = token_store_find_by_idempotency_key (self->store, principal->user_id, key, &existing);
+            if (status == R5__STATUS__STATUS_OK)
+                s_reply_replayed (call, &existing);
+            else
+                token_call_fail_store (call, status, "cannot create token", token_store_error (self->store));
+            return;
+        }
+        if (status != R5__STATUS__STATUS_CONFLICT)
+            break;
+    }
+    if (status != R5__STATUS__STATUS_OK) {
+        sodium_memzero (value, sizeof value);
+        token_call_fail_store (call, status, "cannot create token", token_store_error (self->store));
+        return;
+    }
+    r5_info (call->rid, "token %s created for user %s", token.id, token.user_id);
+    token_audit_record_t record;
+    token_call_audit_token ("created", &token, &record);
+    record.has_scopes_after = true;
+    record.scopes_after = token.scopes;
+    record.has_description_after = true;
+    snprintf (record.description_after, sizeof record.description_after, "%s", token.description);
+    token_call_audit (call, &record);
+    s_reply_issued (call, &token, value);
+    sodium_memzero (value, sizeof value);
+}
+
+//  ---------------------------------------------------------------------------
+//  list, get
+
+//  A page of the caller's own tokens, newest first.
+void
+token_on_list (token_call_t *call, const R5__ListTokensRequest *list)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    if (!principal)
+        return;
+    int first = token_input_first (list->first);
+    if (first < 0) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
+        return;
+    }
+    int64_t after_created_at = 0;
+    char after_id [TOKEN_ID_SIZE];
+    bool after = list->after && *list->after;
+    if (after && token_cursor_parse (list->after, &after_created_at, after_id)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
+        return;
+    }
+    //  One more than asked for tells whether there is a next page.
+    size_t limit = (size_t) first + 1, count = 0;
+    token_record_t *records = (token_record_t *) r5_calloc (limit, sizeof *records);
+    R5__Status status = token_store_list (self->store, principal->user_id, principal->account_id,
+                                          after_created_at, after ? after_id : NULL,
+                                          records, limit, &count);
+    if (status != R5__STATUS__STATUS_OK) {
+        free (records);
+        token_call_fail_store (call, status, "cannot list tokens", token_store_error (self->store));
+        return;
+    }
+    R5__TokenList *reply = (R5__TokenList *) r5_malloc (sizeof *reply);
+    r5__token_list__init (reply);
+    reply->has_next_page = count > (size_t) first;
+    if (reply->has_next_page)
+        count = (size_t) first;
+    reply->tokens = (R5__Token **) r5_calloc (count, sizeof (R5__Token *));
+    for (size_t i = 0; i < count; i++)
+        reply->tokens [reply->n_tokens++] = token_call_token (&records [i]);
+    if (count) {
+        char cursor [TOKEN_CURSOR_SIZE];
+        token_cursor_format (records [count - 1].created_at, records [count - 1].id, cursor);
+        reply->end_cursor = token_call_dup (cursor);
+    }
+    free (records);
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_LIST;
+    call->reply->list = reply;
+}
+
+//  One of the caller's own tokens, without its value.
+void
+token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
+{
+    const R5__Principal *principal = token_call_principal (call);
+    if (!principal || !token_call_check_id (call, get->id))
+        return;
+    token_record_t token;
+    R5__Status status = token_store_find_own (call->self->store, get->id,
+                                              principal->user_id, principal->account_id,
+                                              TOKEN_KIND_PAT, &token);
+    if (status == R5__STATUS__STATUS_NOT_FOUND)
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+    else
+    if (status != R5__STATUS__STATUS_OK)
+        token_call_fail_store (call, status, "cannot get token", token_store_error (call->self->store));
+    else {
+        call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
+        call->reply->token = token_call_token (&token);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  update, regenerate, delete
+
+//  Change a token's description and/or scopes (only what the request sets).
+void
+token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    if (!principal || !token_call_check_id (call, update->id))
+        return;
+    char message [128];
+    const char *description = NULL;
+    if (update->description_present_case == R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION) {
+        description = update->description ? update->description : "";
+        if (token_input_description (description, message, sizeof message)) {
+            token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+            return;
+        }
+    }
+    r5_scope_set_t scopes = 0;
+    if (update->set_scopes
+    &&  token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+        return;
+    }
+    token_record_t before, after;
+    R5__Status status = token_store_update (self->store, update->id, principal->user_id,
+                                            principal->account_id, description,
+                                            update->set_scopes ? &scopes : NULL, &before, &after);
+    if (status == R5__STATUS__STATUS_NOT_FOUND) {
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+        return;
+    }
+    if (status != R5__STATUS__STATUS_OK) {
+        token_call_fail_store (call, status, "cannot update token", token_store_error (self->store));
+        return;
+    }
+    r5_info (call->rid, "token %s updated", after.id);
+    token_call_publish (call, TOKEN_EVENT_UPDATED, &after);
+    token_audit_record_t record;
+    token_call_audit_token ("updated", &after, &record);
+    if (update->set_scopes) {
+        record.has_scopes_before = record.has_scopes_after = true;
+        record.scopes_before = before.scopes;
+        record.scopes_after = after.scopes;
+    }
+    if (description) {
+        record.has_description_before = record.has_description_after = true;
+        snprintf (record.description_before, sizeof record.description_before, "%s", before.description);
+        snprintf (record.description_after, sizeof record.description_after, "%s", after.description);
+    }
+    token_call_audit (call, &record);
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
+    call->reply->token = token_call_token (&after);
+}
+
+//  A new value for a token; the old one stops working at once.
+void
+token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regenerate)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    const char *id = regenerate->id;
+    if (!principal || !token_call_check_id (call, id))
+        return;
+    token_record_t current, after;
+    R5__Status status = token_store_find_own (self->store, id, principal->user_id,
+                                              principal->account_id, TOKEN_KIND_PAT, &current);
+    if (status == R5__STATUS__STATUS_OK) {
+        char value [R5_TOKEN_LENGTH + 1];
+        char digest [TOKEN_DIGEST_HEX_SIZE];
+        char hint [R5_TOKEN_HINT_SIZE];
+        token_call_new_value (call, R5_TOKEN_PAT, value, digest, hint);
+        //  Only if the digest is still the one just read: of two concurrent
+        //  regenerates exactly one wins, the other is told CONFLICT.
+        status = token_store_swap_digest (self->store, id, principal->user_id, principal->account_id,
+                                          current.digest, digest, hint, &after);
+        if (status == R5__STATUS__STATUS_OK) {
+            token_usage_forget (self->usage, id);
+            r5_info (call->rid, "token %s regenerated", id);
+            token_call_publish (call, TOKEN_EVENT_REVOKED, &after);
+            token_audit_record_t record;
+            token_call_audit_token ("regenerated", &after, &record);
+            token_call_audit (call, &record);
+            s_reply_issued (call, &after, value);
+        }
+        sodium_memzero (value, sizeof value);
+    }
+    if (status == R5__STATUS__STATUS_NOT_FOUND)
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+    else
+    if (status == R5__STATUS__STATUS_CONFLICT)
+        token_call_fail (call, status, "the token was regenerated by another request at the same time; try again");
+    else
+    if (status != R5__STATUS__STATUS_OK)
+        token_call_fail_store (call, status, "cannot regenerate token", token_store_error (self->store));
+}
+
+//  Delete one of the caller's tokens: it stops working at once.
+void
+token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    const char *id = delete_->id;
+    if (!principal || !token_call_check_id (call, id))
+        return;
+    R5__Status status = token_store_delete_own (self->store, id, principal->user_id,
+                                                principal->account_id, TOKEN_KIND_PAT);
+    if (status == R5__STATUS__STATUS_NOT_FOUND) {
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+        return;
+    }
+    if (status != R5__STATUS__STATUS_OK) {
+        token_call_fail_store (call, status, "cannot delete token", token_store_error (self->store));
+        return;
+    }
+    token_usage_forget (self->usage, id);
+    token_record_t token;
+    memset (&token, 0, sizeof token);
+    snprintf (token.id, sizeof token.id, "%s", id);
+    snprintf (token.user_id, sizeof token.user_id, "%s", principal->user_id);
+    snprintf (token.account_id, sizeof token.account_id, "%s", principal->account_id);
+    r5_info (call->rid, "token %s deleted", id);
+    token_call_publish (call, TOKEN_EVENT_REVOKED, &token);
+    token_audit_record_t record;
+    token_call_audit_token ("deleted", &token, &record);
+    token_call_audit (call, &record);
+    R5__Deleted *deleted = (R5__Deleted *) r5_malloc (sizeof *deleted);
+    r5__deleted__init (deleted);
+    deleted->id = token_call_dup (id);
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_DELETED;
+    call->reply->deleted = deleted;
+}
+
+//  ---------------------------------------------------------------------------
+//  audit trail
+
+//  A page of one token's audit trail, newest first (owner only).
+void
+token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list)
+{
+    token_server_t *self = call->self;
+    const R5__Principal *principal = token_call_principal (call);
+    if (!principal || !token_call_check_id (call, list->id))
+        return;
+    int first = token_input_first (list->first);
+    if (first < 0) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
+        return;
+    }
+    int64_t after_at = 0;
+    char after_id [TOKEN_ID_SIZE];
+    bool after = list->after && *list->after;
+    if (after && token_cursor_parse (list->after, &after_at, after_id)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
+        return;
+    }
+    //  Owner only: the token must be the caller's own, like every other call.
+    token_record_t token;
+    R5__Status status = token_store_find_own (self->store, list->id, principal->user_id,
+                                              principal->account_id, TOKEN_KIND_PAT, &token);
+    if (status == R5__STATUS__STATUS_NOT_FOUND) {
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+        return;
+    }
+    if (status != R5__STATUS__STATUS_OK) {
+        token_call_fail_store (call, status, "cannot list token events", token_store_error (self->store));
+        return;
+    }
+    size_t limit = (size_t) first + 1, count = 0;
+    token_audit_record_t *records = (token_audit_record_t *) r5_calloc (limit, sizeof *records);
+    status = token_audit_list (self->audit, token.id, principal->user_id, after_at,
+                               after ? after_id : NULL, records, limit, &count);
+    if (status != R5__STATUS__STATUS_OK) {
+        free (records);
+        token_call_fail_store (call, status, "cannot list token events", token_audit_error (self->audit));
+        return;
+    }
+    R5__TokenEventList *reply = (R5__TokenEventList *) r5_malloc (sizeof *reply);
+    r5__token_event_list__init (reply);
+    reply->has_next_page = count > (size_t) first;
+    if (reply->has_next_page)
+        count = (size_t) first;
+    reply->events = (R5__TokenEvent **) r5_calloc (count, sizeof (R5__TokenEvent *));
+    for (size_t i = 0; i < count; i++) {
+        const token_audit_record_t *record = &records [i];
+        R5__TokenEvent *event = (R5__TokenEvent *) r5_malloc (sizeof *event);
+        r5__token_event__init (event);
+        event->id = token_call_dup (record->id);
+        event->token_id = token_call_dup (record->token_id);
+        event->type = token_call_dup (record->type);
+        event->at_unix_ms = record->at;
+        event->ip = token_call_dup (record->ip);
+        event->request_id = token_call_dup (record->request_id);
+        if (record->has_scopes_before)
+            event->scopes_before = token_call_scopes (record->scopes_before, &event->n_scopes_before);
+        if (record->has_scopes_after)
+            event->scopes_after = token_call_scopes (record->scopes_after, &event->n_scopes_after);
+        event->description_before = token_call_dup (record->description_before);
+        event->description_after = token_call_dup (record->description_after);
+        event->reason = token_call_dup (record->reason);
+        event->hint = token_call_dup (record->hint);
+        reply->events [reply->n_events++] = event;
+    }
+    if (count) {
+        char cursor [TOKEN_CURSOR_SIZE];
+        token_cursor_format (records [count - 1].at, records [count - 1].id, cursor);
+        reply->end_cursor = token_call_dup (cursor);
+    }
+    free (records);
+    call->reply->body_case = R5__TOKEN_REPLY__BODY_EVENTS;
+    call->reply->events = reply;
+}
+
