@@ -8,19 +8,24 @@
 
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
-import { buildClientSchema, getIntrospectionQuery } from 'graphql';
+import { buildClientSchema, getIntrospectionQuery, parse } from 'graphql';
 import './explorer.css';
 
 const ENDPOINT = '/graphql';
 const LOGIN = '../#/explorer';   // the UI's router sends this back here once logged in
 
+// Lines short enough for the editor beside the result. The variable has a
+// default so the query runs as is; the Variables pane below can change it.
 const DEFAULT_QUERY = `# Welcome to the r5 API explorer.
 #
-# Queries run as you, with your session: they can do what you can do.
-# Ctrl-Enter runs the query, Ctrl-Space completes, and the book icon on the
-# left opens the documentation of every type and field.
+# Queries run as you, with your session:
+# they can do what you can do.
+#
+#   Ctrl-Enter   run the query
+#   Ctrl-Space   complete a field or argument
+#   book icon    documentation of every type and field
 
-query Me($first: Int) {
+query Me($first: Int = 5) {
   viewer {
     id
     name
@@ -33,7 +38,6 @@ query Me($first: Int) {
   }
 }
 `;
-const DEFAULT_VARIABLES = '{\n  "first": 5\n}\n';
 
 const byId = (id) => document.getElementById(id);
 
@@ -92,6 +96,20 @@ function sessionEnded() {
     ' and you come back here with your query as you left it.');
 }
 
+// The operation to run: GraphiQL's choice when the query defines it. Without a
+// schema GraphiQL can keep the name of an operation that is gone from the
+// editor; then the server picks (the only operation, or says which is needed).
+function operationName(query, wanted) {
+  if (!wanted) return undefined;
+  try {
+    const names = parse(query).definitions
+      .filter((d) => d.kind === 'OperationDefinition' && d.name).map((d) => d.name.value);
+    return names.includes(wanted) ? wanted : undefined;
+  } catch {
+    return wanted;   // the server reports the syntax error
+  }
+}
+
 // GraphiQL's fetcher: every operation goes to /graphql with the session.
 // GraphiQL shows whatever comes back in its result panel; answers that are not
 // GraphQL JSON (a proxy's error page, a lost connection) become one error.
@@ -100,7 +118,7 @@ async function fetcher(params) {
   try {
     response = await post(ENDPOINT, {
       query: params.query,
-      operationName: params.operationName || undefined,
+      operationName: operationName(params.query, params.operationName),
       variables: params.variables || undefined,
     });
   } catch {
@@ -175,7 +193,6 @@ async function start() {
       fetcher={fetcher}
       schema={loaded.schema}
       defaultQuery={DEFAULT_QUERY}
-      defaultTabs={[{ query: DEFAULT_QUERY, variables: DEFAULT_VARIABLES }]}
       defaultEditorToolsVisibility="variables"
       isHeadersEditorEnabled={false}
       shouldPersistHeaders={false}
