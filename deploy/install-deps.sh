@@ -36,6 +36,10 @@ packages=(
   python3-mongomock python3-mockupdb python3-pymongo
   curl
 )
+# The web UI's API explorer is bundled at build time (npm ci, then esbuild):
+# node and npm; a newer node the machine already has is kept.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$mode" = runtime ]; then
   packages=("${runtime_packages[@]}")
 fi
@@ -51,8 +55,7 @@ if [ "$mode" = test ]; then
     docker-compose python3-yaml       # docker-compose config of deploy/docker (no engine needed)
     yamllint python3-kubernetes       # deploy/k8s: lint, and its fields against the API's models
   )
-  # Node.js runs the graphql-js conformance tests; keep a newer one if the machine has it.
-  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+  # Node.js also runs the graphql-js conformance tests and the browser tests (above).
   # kubectl runs the client-side dry run of deploy/k8s; Debian's kubernetes-client
   # conflicts with a kubectl the machine may already have from another package.
   command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)

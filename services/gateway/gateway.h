@@ -24,6 +24,7 @@ typedef struct {
     const char *events;             //  broker XPUB endpoints for cache invalidation events
     const char *schema_file;        //  the SDL the gateway serves
     const char *web_root;           //  the web UI's static files ("" disables it)
+    const char *explorer_root;      //  the built GraphQL explorer, served at /explorer/ ("" disables it)
     size_t max_body;
     int request_timeout_ms;         //  longest wait for a request's headers, and for its body
     int keep_alive_timeout_ms;      //  an idle keep-alive connection is closed after this

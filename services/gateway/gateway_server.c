@@ -9,6 +9,7 @@
 #include "gateway_stack.h"
 #include "r5_log.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 
@@ -89,10 +90,11 @@ s_read_file (const char *path, size_t *size)
 }
 
 //  Start one civetweb context on listen with the given worker threads, serving
-//  web_root's files when it is set. NULL with one line in error.
+//  web_root's files when it is set, and explorer_root's at /explorer/ with
+//  them. NULL with one line in error.
 static struct mg_context *
 s_start (gateway_t *self, const char *listen, int thread_count, const char *web_root,
-         char *error, size_t error_size)
+         const char *explorer_root, char *error, size_t error_size)
 {
     char threads [16], request_timeout [16], keep_alive_timeout [16];
     snprintf (threads, sizeof threads, "%d", thread_count);
@@ -120,6 +122,17 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
         options [n++] = "enable_directory_listing"; options [n++] = "no";
         //  Revalidate (ETag) every time, so an upgrade's pages take effect at once.
         options [n++] = "static_file_cache_control"; options [n++] = "no-cache";
+    }
+    //  The explorer is built (bundled) into a directory of its own; civetweb
+    //  maps the URI prefix onto it, under the same headers as the rest.
+    char explorer [PATH_MAX + 32];
+    if (web_root && *web_root && explorer_root && *explorer_root) {
+        if (strpbrk (explorer_root, ",=")) {
+            snprintf (error, error_size, "explorer_root must not contain ',' or '=': %s", explorer_root);
+            return NULL;
+        }
+        snprintf (explorer, sizeof explorer, "/explorer/=%s/", explorer_root);
+        options [n++] = "url_rewrite_patterns"; options [n++] = explorer;
     }
     options [n] = NULL;
 
@@ -179,13 +192,14 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     self->login_by_address = gateway_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
     self->signup_by_address = gateway_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
 
-    self->civetweb = s_start (self, config->listen, config->threads, config->web_root, error, error_size);
+    self->civetweb = s_start (self, config->listen, config->threads, config->web_root,
+                              config->explorer_root, error, error_size);
     if (!self->civetweb)
         goto fail;
     //  With an admin listener, what only operators need is served there alone.
     bool admin_apart = config->admin_listen && *config->admin_listen;
     if (admin_apart) {
-        self->admin = s_start (self, config->admin_listen, S_ADMIN_THREADS, NULL, error, error_size);
+        self->admin = s_start (self, config->admin_listen, S_ADMIN_THREADS, NULL, NULL, error, error_size);
         if (!self->admin)
             goto fail;
     }

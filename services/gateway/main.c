@@ -7,8 +7,8 @@
 #include <czmq.h>
 #include <limits.h>
 
-//  Not const: an installed gateway replaces the two source-tree defaults
-//  (schema_file, web_root) with its share/r5 (s_use_installed_defaults).
+//  Not const: an installed gateway replaces the build's defaults (schema_file,
+//  web_root, explorer_root) with its share/r5 (s_use_installed_defaults).
 static r5_config_key_t s_keys [] = {
     { "listen", "127.0.0.1:8080", "address:port to serve HTTP on (TLS is terminated in front, see deploy/)", false },
     { "admin_listen", "", "address:port for /metrics and /readyz alone (then not served on listen); empty: served on listen", false },
@@ -18,6 +18,7 @@ static r5_config_key_t s_keys [] = {
     { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated broker event endpoints (XPUB side) for cache invalidation", false },
     { "schema_file", R5_SCHEMA_FILE, "the GraphQL schema (SDL) to serve", false },
     { "web_root", R5_WEB_ROOT, "directory of the web UI's files; empty disables the UI", false },
+    { "explorer_root", R5_EXPLORER_ROOT, "directory of the built GraphQL explorer, served at /explorer/; empty disables it", false },
     { "max_body_bytes", "1048576", "largest accepted request body (413 above it)", false },
     { "max_json_depth", "64", "deepest nesting of arrays and objects accepted in a JSON body or parameter (400 above it)", false },
     { "rpc_timeout_ms", "5000", "deadline of each call to a service", false },
@@ -35,24 +36,29 @@ static r5_config_key_t s_keys [] = {
     { NULL, NULL, NULL, false }
 };
 
-//  Installed (<prefix>/bin/r5-gateway): serve <prefix>/share/r5/schema.graphql
-//  and <prefix>/share/r5/web by default. The executable in the build tree
-//  keeps the source tree's, so a build runs in place.
+//  Installed (<prefix>/bin/r5-gateway): serve <prefix>/share/r5/schema.graphql,
+//  <prefix>/share/r5/web and <prefix>/share/r5/explorer by default. The
+//  executable in the build tree keeps the source tree's (and the explorer the
+//  build made), so a build runs in place.
 static void
 s_use_installed_defaults (void)
 {
-    static char schema [PATH_MAX + 32], web [PATH_MAX + 32];
+    static char schema [PATH_MAX + 32], web [PATH_MAX + 32], explorer [PATH_MAX + 32];
     char dir [PATH_MAX];
     if (r5_build_data_dir (R5_BUILT_EXE, dir, sizeof dir) != 0)
         return;
     snprintf (schema, sizeof schema, "%s/schema.graphql", dir);
     snprintf (web, sizeof web, "%s/web", dir);
+    snprintf (explorer, sizeof explorer, "%s/explorer", dir);
     for (r5_config_key_t *key = s_keys; key->name; key++)
         if (streq (key->name, "schema_file"))
             key->default_value = schema;
         else
         if (streq (key->name, "web_root"))
             key->default_value = web;
+        else
+        if (streq (key->name, "explorer_root") && *key->default_value)
+            key->default_value = explorer;
 }
 
 int
@@ -89,6 +95,7 @@ main (int argc, char *argv [])
         .events = r5_config_get (config, "events_subscribe"),
         .schema_file = r5_config_get (config, "schema_file"),
         .web_root = r5_config_get (config, "web_root"),
+        .explorer_root = r5_config_get (config, "explorer_root"),
         .request_timeout_ms = (int) request_timeout,
         .keep_alive_timeout_ms = (int) keep_alive_timeout,
         .max_body = (size_t) max_body,

@@ -68,7 +68,10 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(os.path.join(self.prefix, 'bin'))), PROGRAMS)
         for name in PROGRAMS:
             self.assertTrue(os.access(self.installed(name), os.X_OK), name)
-        self.assertEqual(sorted(os.listdir(self.share)), ['devmongo', 'schema.graphql', 'systemd', 'web'])
+        # explorer/: the API explorer the build bundled (R5_EXPLORER, on by default).
+        self.assertEqual(sorted(os.listdir(self.share)), ['devmongo', 'explorer', 'schema.graphql', 'systemd', 'web'])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.share, 'explorer'))),
+                         ['explorer.css', 'explorer.js', 'explorer.js.LEGAL.txt', 'index.html'])
         self.assertTrue(filecmp.cmp(os.path.join(SOURCE_DIR, 'services', 'gateway', 'schema.graphql'),
                                     os.path.join(self.share, 'schema.graphql'), shallow=False))
         # The web UI, file for file.
@@ -99,6 +102,7 @@ class InstallTest(unittest.TestCase):
                                    check=True).stdout
         self.assertIn('[default: %s/schema.graphql]' % self.share, help_text)
         self.assertIn('[default: %s/web]' % self.share, help_text)
+        self.assertIn('[default: %s/explorer]' % self.share, help_text)
         # The program in the build tree keeps the source tree's, for the quick start and the tests.
         built = os.path.join(BUILD_DIR, 'services', 'gateway', 'r5-gateway')
         help_text = subprocess.run([built, '--help'], capture_output=True, text=True, check=True).stdout
@@ -134,6 +138,9 @@ class InstallTest(unittest.TestCase):
             status, body = get(base + '/')
             self.assertEqual(status, 200)
             self.assertIn(b'<!-- installed copy -->', body)
+            status, body = get(base + '/explorer/')
+            self.assertEqual(status, 200)
+            self.assertIn(b'<title>API explorer', body)
             self.assertEqual(get(base + '/readyz')[0], 503)
         finally:
             self.assertEqual(gateway.stop(), 0)

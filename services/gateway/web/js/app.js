@@ -3,6 +3,8 @@
 //
 // Routes: #/login  #/signup  #/profile  #/security  #/security/new
 //         #/security/<token id>
+//         #/explorer: the API explorer, a page of its own (explorer/); the
+//         route exists so that log in can return to it.
 
 import { auth, describe, graphql, onSessionEnded } from './api.js';
 import { announce, busy, byId, formError, setFieldError, validate } from './dom.js';
@@ -84,6 +86,10 @@ function route() {
       location.replace('#/login');
       return;
     }
+  }
+  if (hash === '#/explorer') {
+    location.replace('explorer/');
+    return;
   }
   security.leave();
   setTitle(hash);
