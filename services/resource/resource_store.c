@@ -91,7 +91,7 @@ resource_store_reply (resource_call_t *call, const resource_type_t *type, resour
     object->message = NULL;
 }
 
-//  The id of an object (its message's first field by the conventions).
+//  The id of a stored object (borrowed from its document), NULL for none.
 static const char *
 s_id (const resource_object_t *object)
 {

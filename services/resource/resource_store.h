@@ -56,7 +56,7 @@ struct _resource_type_t {
     const char *(*list_check) (const R5__ListObjectsRequest *request);
     void (*list_filter) (resource_call_t *call, const R5__ListObjectsRequest *request,
                          const R5__Visibility *visibility, bson_t *filter);
-    //  Deletes: NULL deletable means the type cannot be deleted. before runs
+    //  Deletes: a type that is not deletable answers BAD_INPUT. before runs
     //  once the delete is decided, after once it is done; 0, or -1 with the
     //  reply set.
     bool deletable;
