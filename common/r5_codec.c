@@ -19,6 +19,7 @@ static const struct {
     const char *store;
 } s_exceptions [] = {
     { "r5.ScheduleOverride", "created_by_id", "created_by" },
+    { "r5.Incident", "created_by_id", "created_by" },       //  a user's id, or "integration:<id>"
     { "r5.Integration", "key", NULL },          //  the key exists in clear only in the create reply
 };
 
@@ -333,9 +334,12 @@ s_read_value (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
             return 0;
         }
         case PROTOBUF_C_TYPE_ENUM: {
-            int value;
+            int value = 0;
+            //  "" is the zero value too: r5-resource stored a notification
+            //  rule's "any urgency" so before the codec.
             if (!BSON_ITER_HOLDS_UTF8 (iter)
-            ||  r5_codec_enum_value (field->descriptor, bson_iter_utf8 (iter, NULL), &value))
+            ||  (*bson_iter_utf8 (iter, NULL)
+            &&   r5_codec_enum_value (field->descriptor, bson_iter_utf8 (iter, NULL), &value)))
                 return s_fail (error, "%s is not a %s", field->name,
                                ((const ProtobufCEnumDescriptor *) field->descriptor)->name);
             *(int *) member = value;

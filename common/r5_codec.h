@@ -6,7 +6,8 @@
       nested item's `id` stays `id`);
     - an int64 `<name>_unix_ms` is a BSON date `<name>`, absent when 0;
     - an enum is stored as its value's name without the enum's common prefix
-      (`ROLE_OWNER` -> "OWNER"), absent for the zero value;
+      (`ROLE_OWNER` -> "OWNER"), absent for the zero value (an empty string
+      also reads as the zero value);
     - strings, booleans and numbers are themselves; a repeated field is an
       array; a message field is a sub-document;
     - a field in a one-field oneof (`oneof name_present { string name = 2; }`)

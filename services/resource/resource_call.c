@@ -1,6 +1,7 @@
 /*  resource_call: facts, the authz question, replies, shared BSON helpers.  */
 #include "resource_call.h"
 #include "resource_validate.h"
+#include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 #include "r5_time.h"
@@ -74,16 +75,15 @@ resource_call_facts (resource_call_t *call)
     mongoc_cursor_t *team_cursor = NULL;
     bool found = false;
     if (mongoc_cursor_next (cursor, &doc)) {
-        bson_iter_t iter;
+        //  A role the codec does not know leaves the caller without one.
+        char ignored [128];
+        R5__User *user = (R5__User *) r5_codec_from_bson (&r5__user__descriptor, doc, ignored, sizeof ignored);
         found = true;
-        if (bson_iter_init_find (&iter, doc, "role") && BSON_ITER_HOLDS_UTF8 (&iter)) {
-            const char *role = bson_iter_utf8 (&iter, NULL);
-            call->facts.role = streq (role, "OWNER") ? R5__ROLE__ROLE_OWNER
-                             : streq (role, "ADMINISTRATOR") ? R5__ROLE__ROLE_ADMINISTRATOR
-                             : streq (role, "MEMBER") ? R5__ROLE__ROLE_MEMBER : R5__ROLE__ROLE_UNSPECIFIED;
+        if (user) {
+            call->facts.role = user->role;
+            call->facts.active = user->active;
+            protobuf_c_message_free_unpacked (&user->base, NULL);
         }
-        if (bson_iter_init_find (&iter, doc, "active") && BSON_ITER_HOLDS_BOOL (&iter))
-            call->facts.active = bson_iter_bool (&iter);
     }
     if (mongoc_cursor_error (cursor, &error)) {
         resource_call_mongo_fail (call, &error, "caller lookup");
@@ -100,32 +100,22 @@ resource_call_facts (resource_call_t *call)
                           "limit", BCON_INT64 (S_MAX_FACT_TEAMS));
     team_cursor = mongoc_collection_find_with_opts (teams, team_filter, team_opts, NULL);
     while (mongoc_cursor_next (team_cursor, &doc)) {
-        bson_iter_t iter, members, member;
-        if (!bson_iter_init_find (&iter, doc, "_id") || !BSON_ITER_HOLDS_UTF8 (&iter))
+        char ignored [128];
+        R5__Team *team = (R5__Team *) r5_codec_from_bson (&r5__team__descriptor, doc, ignored, sizeof ignored);
+        if (!team || !*team->id) {
+            r5_warn (call->rid, "skipping a malformed team of the caller");
+            if (team)
+                protobuf_c_message_free_unpacked (&team->base, NULL);
             continue;
-        const char *team_id = bson_iter_utf8 (&iter, NULL);
+        }
         bool admin = false;
-        if (bson_iter_init_find (&members, doc, "members") && BSON_ITER_HOLDS_ARRAY (&members)
-        &&  bson_iter_recurse (&members, &member))
-            while (bson_iter_next (&member)) {
-                bson_iter_t field;
-                const char *user_id = NULL;
-                bool flag = false;
-                if (!BSON_ITER_HOLDS_DOCUMENT (&member) || !bson_iter_recurse (&member, &field))
-                    continue;
-                while (bson_iter_next (&field)) {
-                    if (streq (bson_iter_key (&field), "user_id") && BSON_ITER_HOLDS_UTF8 (&field))
-                        user_id = bson_iter_utf8 (&field, NULL);
-                    else
-                    if (streq (bson_iter_key (&field), "team_admin") && BSON_ITER_HOLDS_BOOL (&field))
-                        flag = bson_iter_bool (&field);
-                }
-                if (user_id && streq (user_id, call->principal->user_id))
-                    admin = admin || flag;
-            }
-        s_append (&call->facts.team_ids, &call->facts.n_team_ids, team_id);
+        for (size_t i = 0; i < team->n_members; i++)
+            if (streq (team->members [i]->user_id, call->principal->user_id))
+                admin = admin || team->members [i]->team_admin;
+        s_append (&call->facts.team_ids, &call->facts.n_team_ids, team->id);
         if (admin)
-            s_append (&call->facts.admin_team_ids, &call->facts.n_admin_team_ids, team_id);
+            s_append (&call->facts.admin_team_ids, &call->facts.n_admin_team_ids, team->id);
+        protobuf_c_message_free_unpacked (&team->base, NULL);
     }
     if (mongoc_cursor_error (team_cursor, &error)) {
         resource_call_mongo_fail (call, &error, "caller's teams lookup");
@@ -256,46 +246,6 @@ resource_call_clear (resource_call_t *call)
     r5__facts__init (&call->facts);
 }
 
-//  =========================================================================
-//  BSON helpers
-//  =========================================================================
-
-void
-resource_bson_append_ids (bson_t *doc, const char *key, char **ids, size_t count)
-{
-    bson_t list;
-    BSON_APPEND_ARRAY_BEGIN (doc, key, &list);
-    for (size_t i = 0; i < count; i++) {
-        char index [24];
-        snprintf (index, sizeof index, "%zu", i);
-        BSON_APPEND_UTF8 (&list, index, ids [i]);
-    }
-    bson_append_array_end (doc, &list);
-}
-
-void
-resource_bson_append_in (bson_t *doc, const char *key, char **ids, size_t count)
-{
-    bson_t in;
-    BSON_APPEND_DOCUMENT_BEGIN (doc, key, &in);
-    resource_bson_append_ids (&in, "$in", ids, count);
-    bson_append_document_end (doc, &in);
-}
-
-int
-resource_bson_strings (const bson_iter_t *iter, char ***list, size_t *count)
-{
-    *list = NULL;
-    *count = 0;
-    bson_iter_t child;
-    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &child))
-        return -1;
-    while (bson_iter_next (&child))
-        if (BSON_ITER_HOLDS_UTF8 (&child))
-            s_append (list, count, bson_iter_utf8 (&child, NULL));
-    return 0;
-}
-
 void
 resource_strings_free (char ***list, size_t count)
 {
@@ -305,66 +255,6 @@ resource_strings_free (char ***list, size_t count)
         free ((*list) [i]);
     free (*list);
     *list = NULL;
-}
-
-int64_t
-resource_count_ids (mongoc_collection_t *collection, const char *account_id, char **ids, size_t count,
-                    bson_error_t *error)
-{
-    if (count == 0)
-        return 0;
-    bson_t filter = BSON_INITIALIZER;
-    resource_bson_append_in (&filter, "_id", ids, count);
-    BSON_APPEND_UTF8 (&filter, "account_id", account_id);
-    int64_t found = mongoc_collection_count_documents (collection, &filter, NULL, NULL, NULL, error);
-    bson_destroy (&filter);
-    return found;
-}
-
-int
-resource_call_page (resource_call_t *call, mongoc_collection_t *collection, bson_t *filter, int first,
-                    const char *after, bool descending, resource_page_fn *each, void *arg, R5__Objects *objects)
-{
-    if (first < 1 || first > 100)
-        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be between 1 and 100");
-    if (after && *after) {
-        if (!resource_validate_id (after))
-            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "after is not a cursor of this list");
-        bson_t range;
-        BSON_APPEND_DOCUMENT_BEGIN (filter, "_id", &range);
-        BSON_APPEND_UTF8 (&range, descending ? "$lt" : "$gt", after);
-        bson_append_document_end (filter, &range);
-    }
-    //  One more than asked tells whether there is a next page.
-    bson_t *opts = BCON_NEW ("sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}",
-                             "limit", BCON_INT64 (first + 1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
-    const bson_t *doc;
-    bson_error_t error;
-    int seen = 0, rc = 0;
-    char last [25] = "";
-    while (mongoc_cursor_next (cursor, &doc)) {
-        if (seen == first) {
-            objects->has_next_page = true;
-            break;
-        }
-        bson_iter_t iter;
-        if (bson_iter_init_find (&iter, doc, "_id") && BSON_ITER_HOLDS_UTF8 (&iter)
-        &&  each (doc, arg) == 0) {
-            snprintf (last, sizeof last, "%s", bson_iter_utf8 (&iter, NULL));
-            seen++;
-        }
-        else
-            r5_warn (call->rid, "skipping a malformed document");
-    }
-    if (mongoc_cursor_error (cursor, &error))
-        rc = resource_call_mongo_fail (call, &error, "list");
-    else
-    if (*last)
-        objects->end_cursor = strdup (last);
-    mongoc_cursor_destroy (cursor);
-    bson_destroy (opts);
-    return rc;
 }
 
 int

@@ -31,6 +31,10 @@ typedef struct {
     R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
 } resource_call_t;
 
+//  A request's handler (the dispatch table in resource_server.c): reads its
+//  body from request and fills call->reply.
+typedef void (resource_handler_fn) (resource_call_t *call, const R5__ResourceRequest *request);
+
 //  The named collection; the caller destroys it.
 mongoc_collection_t *resource_call_collection (resource_call_t *call, const char *name);
 
@@ -58,46 +62,18 @@ int resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb
                           R5__ObjectFacts *object, R5__Visibility *visibility);
 void resource_call_visibility_clear (R5__Visibility *visibility);
 
+void resource_strings_free (char ***list, size_t count);
+
 //  The reply's object list (made on first use).
 R5__Objects *resource_call_objects (resource_call_t *call);
 
 //  Free the facts.
 void resource_call_clear (resource_call_t *call);
 
-//  =========================================================================
-//  BSON helpers shared by the stores
-//  =========================================================================
-
-//  Append key: [ids...] to doc.
-void resource_bson_append_ids (bson_t *doc, const char *key, char **ids, size_t count);
-
-//  Append key: {"$in": [ids...]} to doc.
-void resource_bson_append_in (bson_t *doc, const char *key, char **ids, size_t count);
-
-//  Copy a BSON array of strings into a malloc'd array of strdup'd strings
-//  (non-strings are skipped). 0, or -1 when iter is not an array.
-int resource_bson_strings (const bson_iter_t *iter, char ***list, size_t *count);
-
-void resource_strings_free (char ***list, size_t count);
-
-//  Number of documents of collection with _id in ids and this account_id
-//  (to check that referenced objects exist). -1 with error on failure.
-int64_t resource_count_ids (mongoc_collection_t *collection, const char *account_id, char **ids,
-                            size_t count, bson_error_t *error);
-
-//  One page of a find: filter is extended with the cursor, sorted on _id
-//  (descending: newest first), at most first documents handed to each; sets
-//  has_next_page and end_cursor in objects. 0, or -1 with the reply set.
-typedef int (resource_page_fn) (const bson_t *doc, void *arg);
-int resource_call_page (resource_call_t *call, mongoc_collection_t *collection, bson_t *filter,
-                        int first, const char *after, bool descending, resource_page_fn *each, void *arg,
-                        R5__Objects *objects);
-
-
-
 //  Ask about count GET operations (one per object) and mark which are
 //  allowed. 0, or -1 with the reply set when the whole request is refused
 //  (SCOPE_MISSING, UNAUTHENTICATED) or authz failed; objects refused one by
 //  one (NOT_FOUND) are only left out.
 int resource_call_allowed (resource_call_t *call, R5__Operation **operations, size_t count, bool *allowed);
+
 #endif

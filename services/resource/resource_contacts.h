@@ -1,23 +1,23 @@
 /*  resource_contacts: a user's own contact methods and notification rules
     (own only, whatever the role).
 
-    Collections contact_methods {_id, account_id, user_id, kind, address,
-    label, created_at} and notification_rules {_id, account_id, user_id,
-    contact_method_id, delay_minutes, urgency, created_at}. Deleting a
-    contact method deletes the rules that use it (one delete each: no rule
-    is left pointing at nothing). */
+    Collections, each its message by the codec: contact_methods {_id,
+    account_id, user_id, kind, address, label, created_at} and
+    notification_rules {_id, account_id, user_id, contact_method_id,
+    delay_minutes, urgency ("" for any), created_at}. Deleting a contact
+    method deletes the rules that use it (one delete each: no rule is left
+    pointing at nothing). */
 #ifndef RESOURCE_CONTACTS_H
 #define RESOURCE_CONTACTS_H
 
-#include "resource_owned.h"
+#include "resource_store.h"
 
-extern const resource_owned_t resource_contact_methods;
-extern const resource_owned_t resource_notification_rules;
+//  The type table's entries for the two types.
+extern const r5_mongo_index_t resource_contacts_indexes [1];
+int resource_contacts_after_delete_method (resource_call_t *call, const resource_object_t *method);
 
-int resource_contacts_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size);
-
-void resource_contacts_on_create_method (resource_call_t *call, const R5__CreateContactMethodRequest *request);
-void resource_contacts_on_delete_method (resource_call_t *call, const char *id);
-void resource_contacts_on_create_rule (resource_call_t *call, const R5__CreateNotificationRuleRequest *request);
+//  Handlers (resource_handler_fn): each fills call->reply with the one object written.
+void resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceRequest *request);
+void resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceRequest *request);
 
 #endif

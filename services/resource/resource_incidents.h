@@ -1,32 +1,36 @@
 /*  resource_incidents: incidents in MongoDB.
 
-    Collection incidents {_id, account_id, title, description, status,
-    urgency, team_ids, user_ids (assigned now), team_history_ids (every team
-    ever assigned), participant_ids (creator, every user ever assigned, every
-    user who acted), created_by, created_at, acknowledged_at, resolved_at,
-    notes: [{id, body, author_id, created_at}], history: [{team_ids, user_ids,
-    by, at}]}. Status moves TRIGGERED -> ACKNOWLEDGED -> RESOLVED (resolving a
+    Collection incidents {Incident by the codec, and participant_ids and
+    history}: {_id, account_id, title, description, status, urgency,
+    team_ids, user_ids (assigned now), team_history_ids (every team ever
+    assigned), participant_ids (creator, every user ever assigned, every user
+    who acted), created_by, created_at, acknowledged_at, resolved_at, notes:
+    [{id, body, author_id, created_at}], history: [{team_ids, user_ids, by,
+    at}]}. Status moves TRIGGERED -> ACKNOWLEDGED -> RESOLVED (resolving a
     triggered incident directly is allowed); every change is one
     findAndModify filtered on the status it was decided on. */
 #ifndef RESOURCE_INCIDENTS_H
 #define RESOURCE_INCIDENTS_H
 
-#include "resource_call.h"
+#include "resource_store.h"
 
-int resource_incidents_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size);
+//  The type table's entries for incidents.
+extern const r5_mongo_index_t resource_incidents_indexes [3];
+const char *resource_incidents_list_check (const R5__ListObjectsRequest *request);
+void resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequest *request,
+                                     const R5__Visibility *visibility, bson_t *filter);
 
-//  Handlers (see resource_call.h): each fills call->reply with the incidents
-//  read or the one incident written.
-void resource_incidents_on_get (resource_call_t *call, char **ids, size_t count);
-void resource_incidents_on_list (resource_call_t *call, const R5__ListObjectsRequest *request);
-void resource_incidents_on_create (resource_call_t *call, const R5__CreateIncidentRequest *request);
+//  Handlers (resource_handler_fn): each fills call->reply with the one incident written.
+void resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *request);
+void resource_incidents_on_transition (resource_call_t *call, const R5__ResourceRequest *request);
+void resource_incidents_on_reassign (resource_call_t *call, const R5__ResourceRequest *request);
+void resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest *request);
+
 //  Insert a new TRIGGERED incident (input already validated and decided):
-//  the creator me ("" for none) and every assignee participate.
+//  the creator me (a user, or "integration:<id>" that does not participate)
+//  and every assignee participate.
 void resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me, const char *title,
                                 const char *description, R5__Urgency urgency, char **team_ids, size_t n_team_ids,
                                 char **user_ids, size_t n_user_ids);
-void resource_incidents_on_transition (resource_call_t *call, const R5__IncidentTransitionRequest *request);
-void resource_incidents_on_reassign (resource_call_t *call, const R5__ReassignIncidentRequest *request);
-void resource_incidents_on_add_note (resource_call_t *call, const R5__AddIncidentNoteRequest *request);
 
 #endif

@@ -1,8 +1,8 @@
 /*  resource_oncall: escalation policies, schedules, integrations.  */
 #include "resource_oncall.h"
+#include "resource_bson.h"
 #include "resource_incidents.h"
 #include "resource_validate.h"
-#include "r5_log.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -16,237 +16,22 @@
 #define S_MAX_OVERRIDES 500
 #define S_KEY_CHARS 32
 
-static const r5_mongo_index_t s_policy_indexes [] = {
+const r5_mongo_index_t resource_oncall_team_indexes [1] = {
     { "account_team", "{\"account_id\": 1, \"team_id\": 1}", false, NULL },
 };
-static const r5_mongo_index_t s_integration_indexes [] = {
+const r5_mongo_index_t resource_oncall_integration_indexes [2] = {
     { "account_team", "{\"account_id\": 1, \"team_id\": 1}", false, NULL },
     { "key_hash", "{\"key_hash\": 1}", true, NULL },
 };
 
-int
-resource_oncall_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size)
+static const resource_type_t *
+s_type (R5__ResourceType type)
 {
-    if (r5_mongo_ensure_indexes (mongo, "escalation_policies", s_policy_indexes, 1, error, error_size)
-    ||  r5_mongo_ensure_indexes (mongo, "schedules", s_policy_indexes, 1, error, error_size)
-    ||  r5_mongo_ensure_indexes (mongo, "integrations", s_integration_indexes, 2, error, error_size))
-        return -1;
-    return 0;
+    return resource_type_of (type);
 }
-
-//  =========================================================================
-//  BSON reading
-//  =========================================================================
-
-typedef struct {
-    const char *id, *account_id, *team_id, *name, *description, *time_zone, *key_hint;
-    int64_t created_at;
-    bson_iter_t steps, shifts, overrides;
-    bool has_steps, has_shifts, has_overrides;
-} s_fields_t;
-
-static int
-s_fields (const bson_t *doc, s_fields_t *f)
-{
-    memset (f, 0, sizeof *f);
-    bson_iter_t iter;
-    if (!bson_iter_init (&iter, doc))
-        return -1;
-    f->description = "";
-    f->time_zone = "UTC";
-    while (bson_iter_next (&iter)) {
-        const char *key = bson_iter_key (&iter);
-        if (BSON_ITER_HOLDS_UTF8 (&iter)) {
-            const char *value = bson_iter_utf8 (&iter, NULL);
-            if (streq (key, "_id")) f->id = value;
-            else if (streq (key, "account_id")) f->account_id = value;
-            else if (streq (key, "team_id")) f->team_id = value;
-            else if (streq (key, "name")) f->name = value;
-            else if (streq (key, "description")) f->description = value;
-            else if (streq (key, "time_zone")) f->time_zone = value;
-            else if (streq (key, "key_hint")) f->key_hint = value;
-        }
-        else
-        if (BSON_ITER_HOLDS_DATE_TIME (&iter) && streq (key, "created_at"))
-            f->created_at = bson_iter_date_time (&iter);
-        else
-        if (BSON_ITER_HOLDS_ARRAY (&iter)) {
-            if (streq (key, "steps") && bson_iter_recurse (&iter, &f->steps)) f->has_steps = true;
-            else if (streq (key, "shifts") && bson_iter_recurse (&iter, &f->shifts)) f->has_shifts = true;
-            else if (streq (key, "overrides") && bson_iter_recurse (&iter, &f->overrides)) f->has_overrides = true;
-        }
-    }
-    return f->id && f->account_id && f->team_id && f->name ? 0 : -1;
-}
-
-//  One sub-document's string, date and int fields.
-typedef struct {
-    const char *id, *user_id, *kind, *created_by;
-    int64_t start, end, created_at;
-    int32_t delay;
-    bson_iter_t targets;
-    bool has_targets;
-} s_item_t;
-
-static bool
-s_item (bson_iter_t *array, s_item_t *item)
-{
-    memset (item, 0, sizeof *item);
-    bson_iter_t field;
-    if (!BSON_ITER_HOLDS_DOCUMENT (array) || !bson_iter_recurse (array, &field))
-        return false;
-    while (bson_iter_next (&field)) {
-        const char *key = bson_iter_key (&field);
-        if (BSON_ITER_HOLDS_UTF8 (&field)) {
-            const char *value = bson_iter_utf8 (&field, NULL);
-            if (streq (key, "id")) item->id = value;
-            else if (streq (key, "user_id")) item->user_id = value;
-            else if (streq (key, "kind")) item->kind = value;
-            else if (streq (key, "created_by")) item->created_by = value;
-        }
-        else
-        if (BSON_ITER_HOLDS_DATE_TIME (&field)) {
-            if (streq (key, "start")) item->start = bson_iter_date_time (&field);
-            else if (streq (key, "end")) item->end = bson_iter_date_time (&field);
-            else if (streq (key, "created_at")) item->created_at = bson_iter_date_time (&field);
-        }
-        else
-        if (BSON_ITER_HOLDS_INT (&field) && streq (key, "delay_minutes"))
-            item->delay = (int32_t) bson_iter_as_int64 (&field);
-        else
-        if (BSON_ITER_HOLDS_ARRAY (&field) && streq (key, "targets"))
-            item->has_targets = bson_iter_recurse (&field, &item->targets);
-    }
-    return true;
-}
-
-#define S_APPEND(array, count, item) do { \
-    void *grown_ = realloc ((array), ((count) + 1) * sizeof *(array)); \
-    assert (grown_); \
-    (array) = grown_; \
-    (array) [(count)++] = (item); \
-} while (0)
-
-static int
-s_reply_policy (resource_call_t *call, const bson_t *doc)
-{
-    s_fields_t f;
-    if (s_fields (doc, &f))
-        return -1;
-    R5__EscalationPolicy *policy = malloc (sizeof *policy);
-    assert (policy);
-    r5__escalation_policy__init (policy);
-    policy->id = strdup (f.id);
-    policy->account_id = strdup (f.account_id);
-    policy->team_id = strdup (f.team_id);
-    policy->name = strdup (f.name);
-    policy->description = strdup (f.description);
-    policy->created_at_unix_ms = f.created_at;
-    while (f.has_steps && bson_iter_next (&f.steps)) {
-        s_item_t item;
-        if (!s_item (&f.steps, &item))
-            continue;
-        R5__EscalationStep *step = malloc (sizeof *step);
-        assert (step);
-        r5__escalation_step__init (step);
-        step->delay_minutes = item.delay;
-        while (item.has_targets && bson_iter_next (&item.targets)) {
-            s_item_t target;
-            if (!s_item (&item.targets, &target) || !target.id || !target.kind)
-                continue;
-            R5__EscalationTarget *entry = malloc (sizeof *entry);
-            assert (entry);
-            r5__escalation_target__init (entry);
-            entry->kind = streq (target.kind, "SCHEDULE") ? R5__TARGET_KIND__TARGET_KIND_SCHEDULE
-                                                          : R5__TARGET_KIND__TARGET_KIND_USER;
-            entry->id = strdup (target.id);
-            S_APPEND (step->targets, step->n_targets, entry);
-        }
-        S_APPEND (policy->steps, policy->n_steps, step);
-    }
-    R5__Objects *objects = resource_call_objects (call);
-    S_APPEND (objects->escalation_policies, objects->n_escalation_policies, policy);
-    return 0;
-}
-
-static int
-s_reply_schedule (resource_call_t *call, const bson_t *doc)
-{
-    s_fields_t f;
-    if (s_fields (doc, &f))
-        return -1;
-    R5__Schedule *schedule = malloc (sizeof *schedule);
-    assert (schedule);
-    r5__schedule__init (schedule);
-    schedule->id = strdup (f.id);
-    schedule->account_id = strdup (f.account_id);
-    schedule->team_id = strdup (f.team_id);
-    schedule->name = strdup (f.name);
-    schedule->description = strdup (f.description);
-    schedule->time_zone = strdup (f.time_zone);
-    schedule->created_at_unix_ms = f.created_at;
-    while (f.has_shifts && bson_iter_next (&f.shifts)) {
-        s_item_t item;
-        if (!s_item (&f.shifts, &item) || !item.user_id)
-            continue;
-        R5__Shift *shift = malloc (sizeof *shift);
-        assert (shift);
-        r5__shift__init (shift);
-        shift->user_id = strdup (item.user_id);
-        shift->start_unix_ms = item.start;
-        shift->end_unix_ms = item.end;
-        S_APPEND (schedule->shifts, schedule->n_shifts, shift);
-    }
-    while (f.has_overrides && bson_iter_next (&f.overrides)) {
-        s_item_t item;
-        if (!s_item (&f.overrides, &item) || !item.user_id || !item.id)
-            continue;
-        R5__ScheduleOverride *entry = malloc (sizeof *entry);
-        assert (entry);
-        r5__schedule_override__init (entry);
-        entry->id = strdup (item.id);
-        entry->user_id = strdup (item.user_id);
-        entry->start_unix_ms = item.start;
-        entry->end_unix_ms = item.end;
-        entry->created_by_id = strdup (item.created_by ? item.created_by : "");
-        entry->created_at_unix_ms = item.created_at;
-        S_APPEND (schedule->overrides, schedule->n_overrides, entry);
-    }
-    R5__Objects *objects = resource_call_objects (call);
-    S_APPEND (objects->schedules, objects->n_schedules, schedule);
-    return 0;
-}
-
-static int
-s_reply_integration (resource_call_t *call, const bson_t *doc)
-{
-    s_fields_t f;
-    if (s_fields (doc, &f) || !f.key_hint)
-        return -1;
-    R5__Integration *integration = malloc (sizeof *integration);
-    assert (integration);
-    r5__integration__init (integration);
-    integration->id = strdup (f.id);
-    integration->account_id = strdup (f.account_id);
-    integration->team_id = strdup (f.team_id);
-    integration->name = strdup (f.name);
-    integration->key_hint = strdup (f.key_hint);
-    integration->created_at_unix_ms = f.created_at;
-    R5__Objects *objects = resource_call_objects (call);
-    S_APPEND (objects->integrations, objects->n_integrations, integration);
-    return 0;
-}
-
-const resource_owned_t resource_escalation_policies = {
-    R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES, "escalation_policies", false, "no such escalation policy",
-    s_reply_policy
-};
-const resource_owned_t resource_schedules = {
-    R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, "schedules", false, "no such schedule", s_reply_schedule
-};
-const resource_owned_t resource_integrations = {
-    R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, "integrations", false, "no such integration", s_reply_integration
-};
+#define S_POLICIES s_type (R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES)
+#define S_SCHEDULES s_type (R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
+#define S_INTEGRATIONS s_type (R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS)
 
 //  =========================================================================
 //  Validation
@@ -263,10 +48,9 @@ s_distinct (char **set, size_t *count, size_t max, char *id)
         set [(*count)++] = id;
 }
 
-//  Check steps and append them as "steps" to doc (when doc is not NULL).
-//  0, or -1 with the reply set.
+//  Check steps and the users and schedules they name. 0, or -1 with the reply set.
 static int
-s_steps (resource_call_t *call, R5__EscalationStep **steps, size_t count, bson_t *doc)
+s_check_steps (resource_call_t *call, R5__EscalationStep **steps, size_t count)
 {
     if (count < 1 || count > S_MAX_STEPS)
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "steps must hold 1 to 20 steps");
@@ -290,38 +74,14 @@ s_steps (resource_call_t *call, R5__EscalationStep **steps, size_t count, bson_t
                 return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a target kind must be USER or SCHEDULE");
         }
     }
-    if (resource_owned_references (call, "users", users, n_users, "a target names a user that does not exist")
-    ||  resource_owned_references (call, "schedules", schedules, n_schedules,
-                                   "a target names a schedule that does not exist"))
-        return -1;
-    if (!doc)
-        return 0;
-    bson_t list, step, targets, entry;
-    BSON_APPEND_ARRAY_BEGIN (doc, "steps", &list);
-    for (size_t i = 0; i < count; i++) {
-        char key [24];
-        snprintf (key, sizeof key, "%zu", i);
-        BSON_APPEND_DOCUMENT_BEGIN (&list, key, &step);
-        BSON_APPEND_INT32 (&step, "delay_minutes", steps [i]->delay_minutes);
-        BSON_APPEND_ARRAY_BEGIN (&step, "targets", &targets);
-        for (size_t j = 0; j < steps [i]->n_targets; j++) {
-            snprintf (key, sizeof key, "%zu", j);
-            BSON_APPEND_DOCUMENT_BEGIN (&targets, key, &entry);
-            BSON_APPEND_UTF8 (&entry, "kind", steps [i]->targets [j]->kind == R5__TARGET_KIND__TARGET_KIND_SCHEDULE
-                                              ? "SCHEDULE" : "USER");
-            BSON_APPEND_UTF8 (&entry, "id", steps [i]->targets [j]->id);
-            bson_append_document_end (&targets, &entry);
-        }
-        bson_append_array_end (&step, &targets);
-        bson_append_document_end (&list, &step);
-    }
-    bson_append_array_end (doc, &list);
-    return 0;
+    return resource_store_references (call, "users", users, n_users, "a target names a user that does not exist")
+        || resource_store_references (call, "schedules", schedules, n_schedules,
+                                      "a target names a schedule that does not exist") ? -1 : 0;
 }
 
-//  Check shifts and append them as "shifts" to doc. 0 or -1 (reply set).
+//  Check shifts and the users they name. 0 or -1 (reply set).
 static int
-s_shifts (resource_call_t *call, R5__Shift **shifts, size_t count, bson_t *doc)
+s_check_shifts (resource_call_t *call, R5__Shift **shifts, size_t count)
 {
     if (count > S_MAX_SHIFTS)
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a schedule has at most 200 shifts");
@@ -334,21 +94,7 @@ s_shifts (resource_call_t *call, R5__Shift **shifts, size_t count, bson_t *doc)
             return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a shift must end after it starts");
         s_distinct (users, &n_users, S_MAX_SHIFTS, shifts [i]->user_id);
     }
-    if (resource_owned_references (call, "users", users, n_users, "a shift names a user that does not exist"))
-        return -1;
-    bson_t list, entry;
-    BSON_APPEND_ARRAY_BEGIN (doc, "shifts", &list);
-    for (size_t i = 0; i < count; i++) {
-        char key [24];
-        snprintf (key, sizeof key, "%zu", i);
-        BSON_APPEND_DOCUMENT_BEGIN (&list, key, &entry);
-        BSON_APPEND_UTF8 (&entry, "user_id", shifts [i]->user_id);
-        BSON_APPEND_DATE_TIME (&entry, "start", shifts [i]->start_unix_ms);
-        BSON_APPEND_DATE_TIME (&entry, "end", shifts [i]->end_unix_ms);
-        bson_append_document_end (&list, &entry);
-    }
-    bson_append_array_end (doc, &list);
-    return 0;
+    return resource_store_references (call, "users", users, n_users, "a shift names a user that does not exist");
 }
 
 //  An IANA-like zone name: letters, digits, '/', '_', '+', '-'; 1..64 characters.
@@ -375,17 +121,17 @@ s_name_description (resource_call_t *call, const char *name, const char *descrip
     return 0;
 }
 
-//  The common head of a new team-owned document.
+//  The update of a partial update request: its set fields ($set, without
+//  the set_<list> flag, and without the list unless it is set) and updated_at.
 static void
-s_head (resource_call_t *call, bson_t *doc, const char *team_id, const char *name)
+s_update (const ProtobufCMessage *request, const char *flag, const char *list, bool set_list, bson_t *update)
 {
-    char id [25];
-    r5_mongo_new_id (id);
-    BSON_APPEND_UTF8 (doc, "_id", id);
-    BSON_APPEND_UTF8 (doc, "account_id", call->principal->account_id);
-    BSON_APPEND_UTF8 (doc, "team_id", team_id);
-    BSON_APPEND_UTF8 (doc, "name", name);
-    BSON_APPEND_DATE_TIME (doc, "created_at", r5_now_ms ());
+    bson_t set;
+    const char *skip [] = { flag, set_list ? NULL : list };
+    BSON_APPEND_DOCUMENT_BEGIN (update, "$set", &set);
+    resource_bson_set_fields (request, skip, 2, &set);
+    BSON_APPEND_DATE_TIME (&set, "updated_at", r5_now_ms ());
+    bson_append_document_end (update, &set);
 }
 
 //  =========================================================================
@@ -393,42 +139,46 @@ s_head (resource_call_t *call, bson_t *doc, const char *team_id, const char *nam
 //  =========================================================================
 
 void
-resource_oncall_on_create_policy (resource_call_t *call, const R5__CreateEscalationPolicyRequest *request)
+resource_oncall_on_create_policy (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__CreateEscalationPolicyRequest *request = envelope->create_escalation_policy;
     if (s_name_description (call, request->name, request->description)
-    ||  resource_owned_decide_create (call, &resource_escalation_policies, request->team_id))
+    ||  resource_store_decide_create (call, S_POLICIES, request->team_id)
+    ||  s_check_steps (call, request->steps, request->n_steps))
         return;
-    bson_t doc = BSON_INITIALIZER;
-    s_head (call, &doc, request->team_id, request->name);
-    BSON_APPEND_UTF8 (&doc, "description", request->description);
-    if (s_steps (call, request->steps, request->n_steps, &doc) == 0)
-        resource_owned_insert (call, &resource_escalation_policies, &doc);
-    bson_destroy (&doc);
+    char id [25];
+    r5_mongo_new_id (id);
+    R5__EscalationPolicy policy = R5__ESCALATION_POLICY__INIT;
+    policy.id = id;
+    policy.account_id = (char *) call->principal->account_id;
+    policy.team_id = request->team_id;
+    policy.name = request->name;
+    policy.description = request->description;
+    policy.steps = request->steps;
+    policy.n_steps = request->n_steps;
+    policy.created_at_unix_ms = r5_now_ms ();
+    resource_store_insert (call, S_POLICIES, &policy.base, NULL);
 }
 
 void
-resource_oncall_on_update_policy (resource_call_t *call, const R5__UpdateEscalationPolicyRequest *request)
+resource_oncall_on_update_policy (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__UpdateEscalationPolicyRequest *request = envelope->update_escalation_policy;
     bool name = request->name_present_case == R5__UPDATE_ESCALATION_POLICY_REQUEST__NAME_PRESENT_NAME;
     bool description = request->description_present_case
                        == R5__UPDATE_ESCALATION_POLICY_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-    bson_t *doc = NULL;
-    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL)
-    ||  resource_owned_load (call, &resource_escalation_policies, request->id, R5__VERB__VERB_UPDATE, &doc))
+    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL))
         return;
-    bson_t update = BSON_INITIALIZER, set;
-    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
-    if (name)
-        BSON_APPEND_UTF8 (&set, "name", request->name);
-    if (description)
-        BSON_APPEND_UTF8 (&set, "description", request->description);
-    BSON_APPEND_DATE_TIME (&set, "updated_at", r5_now_ms ());
-    int rc = request->set_steps ? s_steps (call, request->steps, request->n_steps, &set) : 0;
-    bson_append_document_end (&update, &set);
-    if (rc == 0)
-        resource_owned_modify (call, &resource_escalation_policies, request->id, &update);
-    bson_destroy (&update);
-    bson_destroy (doc);
+    resource_object_t object;
+    //  The steps are checked once the update is decided (their references are lookups).
+    if (resource_store_load (call, S_POLICIES, request->id, R5__VERB__VERB_UPDATE, &object) == 0
+    &&  (!request->set_steps || s_check_steps (call, request->steps, request->n_steps) == 0)) {
+        bson_t update = BSON_INITIALIZER;
+        s_update (&request->base, "set_steps", "steps", request->set_steps, &update);
+        resource_store_update (call, S_POLICIES, request->id, &update);
+        bson_destroy (&update);
+    }
+    resource_object_clear (&object);
 }
 
 //  =========================================================================
@@ -436,8 +186,9 @@ resource_oncall_on_update_policy (resource_call_t *call, const R5__UpdateEscalat
 //  =========================================================================
 
 void
-resource_oncall_on_create_schedule (resource_call_t *call, const R5__CreateScheduleRequest *request)
+resource_oncall_on_create_schedule (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__CreateScheduleRequest *request = envelope->create_schedule;
     const char *zone = *request->time_zone ? request->time_zone : "UTC";
     const char *message = s_validate_zone (zone);
     if (message) {
@@ -445,22 +196,28 @@ resource_oncall_on_create_schedule (resource_call_t *call, const R5__CreateSched
         return;
     }
     if (s_name_description (call, request->name, request->description)
-    ||  resource_owned_decide_create (call, &resource_schedules, request->team_id))
+    ||  resource_store_decide_create (call, S_SCHEDULES, request->team_id)
+    ||  s_check_shifts (call, request->shifts, request->n_shifts))
         return;
-    bson_t doc = BSON_INITIALIZER, overrides;
-    s_head (call, &doc, request->team_id, request->name);
-    BSON_APPEND_UTF8 (&doc, "description", request->description);
-    BSON_APPEND_UTF8 (&doc, "time_zone", zone);
-    BSON_APPEND_ARRAY_BEGIN (&doc, "overrides", &overrides);
-    bson_append_array_end (&doc, &overrides);
-    if (s_shifts (call, request->shifts, request->n_shifts, &doc) == 0)
-        resource_owned_insert (call, &resource_schedules, &doc);
-    bson_destroy (&doc);
+    char id [25];
+    r5_mongo_new_id (id);
+    R5__Schedule schedule = R5__SCHEDULE__INIT;
+    schedule.id = id;
+    schedule.account_id = (char *) call->principal->account_id;
+    schedule.team_id = request->team_id;
+    schedule.name = request->name;
+    schedule.description = request->description;
+    schedule.time_zone = (char *) zone;
+    schedule.shifts = request->shifts;
+    schedule.n_shifts = request->n_shifts;
+    schedule.created_at_unix_ms = r5_now_ms ();
+    resource_store_insert (call, S_SCHEDULES, &schedule.base, NULL);
 }
 
 void
-resource_oncall_on_update_schedule (resource_call_t *call, const R5__UpdateScheduleRequest *request)
+resource_oncall_on_update_schedule (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__UpdateScheduleRequest *request = envelope->update_schedule;
     bool name = request->name_present_case == R5__UPDATE_SCHEDULE_REQUEST__NAME_PRESENT_NAME;
     bool description = request->description_present_case == R5__UPDATE_SCHEDULE_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
     bool zone = request->time_zone_present_case == R5__UPDATE_SCHEDULE_REQUEST__TIME_ZONE_PRESENT_TIME_ZONE;
@@ -469,30 +226,23 @@ resource_oncall_on_update_schedule (resource_call_t *call, const R5__UpdateSched
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
-    bson_t *doc = NULL;
-    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL)
-    ||  resource_owned_load (call, &resource_schedules, request->id, R5__VERB__VERB_UPDATE, &doc))
+    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL))
         return;
-    bson_t update = BSON_INITIALIZER, set;
-    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
-    if (name)
-        BSON_APPEND_UTF8 (&set, "name", request->name);
-    if (description)
-        BSON_APPEND_UTF8 (&set, "description", request->description);
-    if (zone)
-        BSON_APPEND_UTF8 (&set, "time_zone", request->time_zone);
-    BSON_APPEND_DATE_TIME (&set, "updated_at", r5_now_ms ());
-    int rc = request->set_shifts ? s_shifts (call, request->shifts, request->n_shifts, &set) : 0;
-    bson_append_document_end (&update, &set);
-    if (rc == 0)
-        resource_owned_modify (call, &resource_schedules, request->id, &update);
-    bson_destroy (&update);
-    bson_destroy (doc);
+    resource_object_t object;
+    if (resource_store_load (call, S_SCHEDULES, request->id, R5__VERB__VERB_UPDATE, &object) == 0
+    &&  (!request->set_shifts || s_check_shifts (call, request->shifts, request->n_shifts) == 0)) {
+        bson_t update = BSON_INITIALIZER;
+        s_update (&request->base, "set_shifts", "shifts", request->set_shifts, &update);
+        resource_store_update (call, S_SCHEDULES, request->id, &update);
+        bson_destroy (&update);
+    }
+    resource_object_clear (&object);
 }
 
 void
-resource_oncall_on_create_override (resource_call_t *call, const R5__CreateScheduleOverrideRequest *request)
+resource_oncall_on_create_override (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__CreateScheduleOverrideRequest *request = envelope->create_schedule_override;
     if (!resource_validate_id (request->user_id)) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "userId is not valid");
         return;
@@ -501,36 +251,40 @@ resource_oncall_on_create_override (resource_call_t *call, const R5__CreateSched
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an override must end after it starts");
         return;
     }
-    bson_t *doc = NULL;
+    resource_object_t object;
     char *users [1] = { request->user_id };
-    if (resource_owned_load (call, &resource_schedules, request->schedule_id, R5__VERB__VERB_CREATE_OVERRIDE, &doc)
-    ||  resource_owned_references (call, "users", users, 1, "userId names a user that does not exist")) {
-        bson_destroy (doc);
-        return;
-    }
-    s_fields_t f;
-    size_t n_overrides = 0;
-    if (s_fields (doc, &f) == 0)
-        while (f.has_overrides && bson_iter_next (&f.overrides))
-            n_overrides++;
-    if (n_overrides >= S_MAX_OVERRIDES) {
+    if (resource_store_load (call, S_SCHEDULES, request->schedule_id, R5__VERB__VERB_CREATE_OVERRIDE, &object)
+    ||  resource_store_references (call, "users", users, 1, "userId names a user that does not exist"))
+        goto cleanup;
+    //  The cap keeps a schedule's document from growing with use.
+    if (((const R5__Schedule *) object.message)->n_overrides >= S_MAX_OVERRIDES) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a schedule has at most 500 overrides");
-        bson_destroy (doc);
-        return;
+        goto cleanup;
     }
     char id [25];
     r5_mongo_new_id (id);
-    int64_t now = r5_now_ms ();
-    bson_t *update = BCON_NEW ("$push", "{", "overrides", "{", "id", BCON_UTF8 (id),
-                               "user_id", BCON_UTF8 (request->user_id),
-                               "start", BCON_DATE_TIME (request->start_unix_ms),
-                               "end", BCON_DATE_TIME (request->end_unix_ms),
-                               "created_by", BCON_UTF8 (call->principal->user_id),
-                               "created_at", BCON_DATE_TIME (now), "}", "}",
-                               "$set", "{", "updated_at", BCON_DATE_TIME (now), "}");
-    resource_owned_modify (call, &resource_schedules, request->schedule_id, update);
-    bson_destroy (update);
-    bson_destroy (doc);
+    R5__ScheduleOverride override = R5__SCHEDULE_OVERRIDE__INIT;
+    override.id = id;
+    override.user_id = request->user_id;
+    override.start_unix_ms = request->start_unix_ms;
+    override.end_unix_ms = request->end_unix_ms;
+    override.created_by_id = (char *) call->principal->user_id;
+    override.created_at_unix_ms = r5_now_ms ();
+    R5__ScheduleOverride *overrides [1] = { &override };
+    R5__Schedule holder = R5__SCHEDULE__INIT;
+    holder.overrides = overrides;
+    holder.n_overrides = 1;
+    //  The override through the codec, as the schedule stores its overrides.
+    bson_t update = BSON_INITIALIZER;
+    resource_bson_push_item (&holder.base, "overrides", &update);
+    bson_t *set = BCON_NEW ("$set", "{", "updated_at", BCON_DATE_TIME (override.created_at_unix_ms), "}");
+    bson_concat (&update, set);
+    resource_store_update (call, S_SCHEDULES, request->schedule_id, &update);
+    bson_destroy (set);
+    bson_destroy (&update);
+
+cleanup:
+    resource_object_clear (&object);
 }
 
 //  =========================================================================
@@ -539,59 +293,70 @@ resource_oncall_on_create_override (resource_call_t *call, const R5__CreateSched
 
 static const char s_base62 [] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-void
-resource_oncall_on_create_integration (resource_call_t *call, const R5__CreateIntegrationRequest *request)
+//  The hex BLAKE2b-256 digest of an integration key, its form at rest.
+static void
+s_key_digest (const char *key, char hex [65])
 {
+    unsigned char digest [32];
+    crypto_generichash (digest, sizeof digest, (const unsigned char *) key, strlen (key), NULL, 0);
+    sodium_bin2hex (hex, 65, digest, sizeof digest);
+}
+
+void
+resource_oncall_on_create_integration (resource_call_t *call, const R5__ResourceRequest *envelope)
+{
+    const R5__CreateIntegrationRequest *request = envelope->create_integration;
     if (s_name_description (call, request->name, NULL)
-    ||  resource_owned_decide_create (call, &resource_integrations, request->team_id))
+    ||  resource_store_decide_create (call, S_INTEGRATIONS, request->team_id))
         return;
     //  r5i_ + 32 base62 characters from the CSPRNG (190 bits).
     char key [4 + S_KEY_CHARS + 1] = "r5i_";
     for (int i = 0; i < S_KEY_CHARS; i++)
         key [4 + i] = s_base62 [randombytes_uniform (62)];
     key [4 + S_KEY_CHARS] = 0;
-    unsigned char digest [32];
     char digest_hex [65];
-    crypto_generichash (digest, sizeof digest, (const unsigned char *) key, strlen (key), NULL, 0);
-    sodium_bin2hex (digest_hex, sizeof digest_hex, digest, sizeof digest);
+    s_key_digest (key, digest_hex);
     char hint [16];
     snprintf (hint, sizeof hint, "r5i_\xe2\x80\xa6%s", key + 4 + S_KEY_CHARS - 4);
 
-    bson_t doc = BSON_INITIALIZER;
-    s_head (call, &doc, request->team_id, request->name);
-    BSON_APPEND_UTF8 (&doc, "key_hash", digest_hex);
-    BSON_APPEND_UTF8 (&doc, "key_hint", hint);
-    if (resource_owned_insert (call, &resource_integrations, &doc) == 0) {
+    char id [25];
+    r5_mongo_new_id (id);
+    R5__Integration integration = R5__INTEGRATION__INIT;
+    integration.id = id;
+    integration.account_id = (char *) call->principal->account_id;
+    integration.team_id = request->team_id;
+    integration.name = request->name;
+    integration.key_hint = hint;
+    integration.created_at_unix_ms = r5_now_ms ();
+    bson_t *extra = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
+    if (resource_store_insert (call, S_INTEGRATIONS, &integration.base, extra) == 0)
         //  The key in clear exists only in this reply.
-        R5__Integration *integration = call->reply->objects->integrations [0];
-        integration->key = strdup (key);
-    }
+        call->reply->objects->integrations [0]->key = strdup (key);
     sodium_memzero (key, sizeof key);
-    bson_destroy (&doc);
+    bson_destroy (extra);
 }
 
 void
-resource_oncall_on_update_integration (resource_call_t *call, const R5__UpdateIntegrationRequest *request)
+resource_oncall_on_update_integration (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__UpdateIntegrationRequest *request = envelope->update_integration;
     bool name = request->name_present_case == R5__UPDATE_INTEGRATION_REQUEST__NAME_PRESENT_NAME;
-    bson_t *doc = NULL;
-    if (s_name_description (call, name ? request->name : NULL, NULL)
-    ||  resource_owned_load (call, &resource_integrations, request->id, R5__VERB__VERB_UPDATE, &doc))
+    if (s_name_description (call, name ? request->name : NULL, NULL))
         return;
-    bson_t update = BSON_INITIALIZER, set;
-    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
-    if (name)
-        BSON_APPEND_UTF8 (&set, "name", request->name);
-    BSON_APPEND_DATE_TIME (&set, "updated_at", r5_now_ms ());
-    bson_append_document_end (&update, &set);
-    resource_owned_modify (call, &resource_integrations, request->id, &update);
-    bson_destroy (&update);
-    bson_destroy (doc);
+    resource_object_t object;
+    if (resource_store_load (call, S_INTEGRATIONS, request->id, R5__VERB__VERB_UPDATE, &object) == 0) {
+        bson_t update = BSON_INITIALIZER;
+        s_update (&request->base, NULL, NULL, false, &update);
+        resource_store_update (call, S_INTEGRATIONS, request->id, &update);
+        bson_destroy (&update);
+    }
+    resource_object_clear (&object);
 }
 
 void
-resource_oncall_on_open_incident (resource_call_t *call, const R5__OpenIntegrationIncidentRequest *request)
+resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
+    const R5__OpenIntegrationIncidentRequest *request = envelope->open_integration_incident;
     //  The key is the credential: a malformed one is as unknown as a wrong one.
     const char *key = request->key;
     bool shaped = key && strlen (key) == 4 + S_KEY_CHARS && strncmp (key, "r5i_", 4) == 0;
@@ -611,29 +376,30 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__OpenIntegrati
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
         return;
     }
-    unsigned char digest [32];
     char digest_hex [65];
-    crypto_generichash (digest, sizeof digest, (const unsigned char *) key, strlen (key), NULL, 0);
-    sodium_bin2hex (digest_hex, sizeof digest_hex, digest, sizeof digest);
+    s_key_digest (key, digest_hex);
     mongoc_collection_t *integrations = resource_call_collection (call, "integrations");
     bson_t *filter = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (integrations, filter, NULL, NULL);
     const bson_t *doc;
     bson_error_t error;
-    s_fields_t f;
-    bool found = mongoc_cursor_next (cursor, &doc) && s_fields (doc, &f) == 0;
+    R5__Integration *integration = NULL;
+    if (mongoc_cursor_next (cursor, &doc))
+        integration = (R5__Integration *) resource_store_decode (S_INTEGRATIONS, doc, call->rid);
     if (mongoc_cursor_error (cursor, &error))
         resource_call_mongo_fail (call, &error, "integration lookup");
     else
-    if (!found)
+    if (!integration)
         resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "unknown integration key");
     else {
         char creator [64];
-        char *teams [1] = { (char *) f.team_id };
-        snprintf (creator, sizeof creator, "integration:%s", f.id);
-        resource_incidents_insert (call, f.account_id, creator, request->title, request->description,
+        char *teams [1] = { integration->team_id };
+        snprintf (creator, sizeof creator, "integration:%s", integration->id);
+        resource_incidents_insert (call, integration->account_id, creator, request->title, request->description,
                                    request->urgency, teams, 1, NULL, 0);
     }
+    if (integration)
+        protobuf_c_message_free_unpacked (&integration->base, NULL);
     mongoc_cursor_destroy (cursor);
     bson_destroy (filter);
     mongoc_collection_destroy (integrations);

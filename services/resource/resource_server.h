@@ -10,8 +10,11 @@
 typedef struct {
     const char *mongodb_uri;
     const char *mongodb_write_concern;
-    const char *brokers;            //  also how r5-authz is reached
+    const char *brokers;            //  also how r5-authz is reached; NULL: no r5-authz (every decision
+                                    //  answers UNAVAILABLE: the fuzz harness)
     const char *events_publish;     //  PUB endpoints for user.changed events ("" for none)
+    bool skip_indexes;              //  true: create no index at start-up (a state that needs no
+                                    //  database to exist: the fuzz harness)
 } resource_config_t;
 
 typedef struct _resource_server_t resource_server_t;

@@ -174,6 +174,37 @@ test_refusals (void)
     bson_destroy (rule);
 }
 
+//  The stored names r5-resource wrote before the codec: an incident's creator
+//  is created_by, and a notification rule's "any urgency" is "".
+static void
+test_resource_exceptions (void)
+{
+    R5__Incident incident = R5__INCIDENT__INIT;
+    incident.id = "i1";
+    incident.created_by_id = "integration:5f0000000000000000000001";
+    bson_t doc = BSON_INITIALIZER;
+    CHECK (r5_codec_to_bson (&incident.base, R5_CODEC_DOCUMENT, &doc) == 0);
+    char *json = s_json (&doc);
+    CHECK (strstr (json, "\"created_by\" : \"integration:5f0000000000000000000001\""));
+    CHECK (!strstr (json, "created_by_id"));
+    bson_free (json);
+    char error [128] = "", buffer [64];
+    R5__Incident *back = (R5__Incident *) r5_codec_from_bson (&r5__incident__descriptor, &doc, error, sizeof error);
+    CHECK (back && strcmp (back->created_by_id, "integration:5f0000000000000000000001") == 0);
+    protobuf_c_message_free_unpacked (back ? &back->base : NULL, NULL);
+    bson_destroy (&doc);
+    CHECK_STR (r5_codec_store_key (&r5__incident__descriptor, "created_by_id", R5_CODEC_DOCUMENT, buffer,
+                                   sizeof buffer), "created_by");
+
+    bson_error_t parse;
+    bson_t *rule = bson_new_from_json ((const uint8_t *) "{\"_id\": \"r\", \"urgency\": \"\"}", -1, &parse);
+    R5__NotificationRule *any = (R5__NotificationRule *)
+        r5_codec_from_bson (&r5__notification_rule__descriptor, rule, error, sizeof error);
+    CHECK (any && any->urgency == R5__URGENCY__URGENCY_UNSPECIFIED);
+    protobuf_c_message_free_unpacked (any ? &any->base : NULL, NULL);
+    bson_destroy (rule);
+}
+
 int
 main (void)
 {
@@ -182,5 +213,6 @@ main (void)
     test_enums_and_lists ();
     test_update_fields ();
     test_refusals ();
+    test_resource_exceptions ();
     TEST_DONE ();
 }

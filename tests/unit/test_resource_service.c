@@ -791,6 +791,171 @@ done:
     s_user_free (&outsider);
 }
 
+//  ---------------------------------------------------------------------------
+//  The stored format: every document of every collection has the keys the
+//  stores have always written (what the codec writes, and beside it what the
+//  wire lacks), with their BSON types, and nothing else.
+
+typedef struct {
+    const char *collection;
+    const char *required;       //  space-separated keys every document has
+    const char *optional;       //  keys some documents have (after updates, transitions)
+} s_format_t;
+
+static const s_format_t s_formats [] = {
+    { "users", "_id account_id email name role active password_hash created_at", "" },
+    { "teams", "_id account_id name description members version created_at", "updated_at" },
+    { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
+                   "participant_ids created_by created_at notes history", "acknowledged_at resolved_at updated_at" },
+    { "escalation_policies", "_id account_id team_id name description steps created_at", "updated_at" },
+    { "schedules", "_id account_id team_id name description time_zone shifts overrides created_at", "updated_at" },
+    { "integrations", "_id account_id team_id name key_hint key_hash created_at", "updated_at" },
+    { "contact_methods", "_id account_id user_id kind address label created_at", "" },
+    { "notification_rules", "_id account_id user_id contact_method_id delay_minutes urgency created_at", "" },
+};
+
+//  True when key is one of the words of list.
+static bool
+s_listed (const char *list, const char *key)
+{
+    size_t length = strlen (key);
+    for (const char *at = strstr (list, key); at; at = strstr (at + 1, key))
+        if ((at == list || at [-1] == ' ') && (at [length] == ' ' || at [length] == 0))
+            return true;
+    return false;
+}
+
+//  The BSON type a stored key has always had.
+static bson_type_t
+s_stored_type (const char *key)
+{
+    if (streq (key, "created_at") || streq (key, "updated_at") || streq (key, "acknowledged_at")
+    ||  streq (key, "resolved_at") || streq (key, "start") || streq (key, "end") || streq (key, "at"))
+        return BSON_TYPE_DATE_TIME;
+    if (streq (key, "active") || streq (key, "team_admin"))
+        return BSON_TYPE_BOOL;
+    if (streq (key, "version"))
+        return BSON_TYPE_INT64;
+    if (streq (key, "delay_minutes"))
+        return BSON_TYPE_INT32;
+    if (streq (key, "members") || streq (key, "steps") || streq (key, "targets") || streq (key, "shifts")
+    ||  streq (key, "overrides") || streq (key, "notes") || streq (key, "history") || strstr (key, "_ids"))
+        return BSON_TYPE_ARRAY;
+    return BSON_TYPE_UTF8;
+}
+
+//  Check the types of every key of a document and of the documents in its arrays.
+static void
+s_check_types (const char *collection, bson_iter_t *iter, int depth)
+{
+    while (bson_iter_next (iter)) {
+        const char *key = bson_iter_key (iter);
+        bool index = *key >= '0' && *key <= '9';
+        if (!index)
+            CHECK (bson_iter_type (iter) == s_stored_type (key), "%s.%s has the type it always had", collection, key);
+        bson_iter_t child;
+        if ((BSON_ITER_HOLDS_ARRAY (iter) || BSON_ITER_HOLDS_DOCUMENT (iter)) && depth < 4
+        &&  bson_iter_recurse (iter, &child))
+            s_check_types (collection, &child, depth + 1);
+    }
+}
+
+static void
+s_test_stored_format (const char *uri)
+{
+    R5__User *owner = s_signup ("format-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply;
+    char team [25] = "";
+    reply = s_create_team (&as_owner, "Format");
+    s_id_of (reply, team);
+    s_free (&reply);
+    //  The types s_test_everything and s_test_oncall leave out: a policy, a
+    //  rule for any urgency.
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateEscalationPolicyRequest policy = R5__CREATE_ESCALATION_POLICY_REQUEST__INIT;
+    R5__EscalationTarget target = R5__ESCALATION_TARGET__INIT, *targets [1] = { &target };
+    R5__EscalationStep step = R5__ESCALATION_STEP__INIT, *steps [1] = { &step };
+    target.kind = R5__TARGET_KIND__TARGET_KIND_USER;
+    target.id = owner->id;
+    step.delay_minutes = 5;
+    step.targets = targets;
+    step.n_targets = 1;
+    policy.team_id = team;
+    policy.name = "Wake the owner";
+    policy.steps = steps;
+    policy.n_steps = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_ESCALATION_POLICY;
+    request.create_escalation_policy = &policy;
+    reply = s_call (&as_owner, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_escalation_policies == 1
+           && reply->objects->escalation_policies [0]->steps [0]->targets [0]->kind == R5__TARGET_KIND__TARGET_KIND_USER,
+           "an escalation policy is created");
+    s_free (&reply);
+    R5__CreateContactMethodRequest method = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
+    method.kind = R5__CONTACT_METHOD_KIND__CONTACT_METHOD_KIND_EMAIL;
+    method.address = "format-owner@example.com";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
+    request.create_contact_method = &method;
+    reply = s_call (&as_owner, &request);
+    char method_id [25] = "";
+    if (s_status (reply) == OK && reply->objects->n_contact_methods == 1)
+        snprintf (method_id, sizeof method_id, "%s", reply->objects->contact_methods [0]->id);
+    s_free (&reply);
+    R5__CreateNotificationRuleRequest rule = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
+    rule.contact_method_id = method_id;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
+    request.create_notification_rule = &rule;
+    reply = s_call (&as_owner, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_notification_rules == 1
+           && reply->objects->notification_rules [0]->urgency == R5__URGENCY__URGENCY_UNSPECIFIED,
+           "a rule for any urgency is created");
+    s_free (&reply);
+
+    mongoc_client_t *client = mongoc_client_new (uri);
+    for (size_t i = 0; i < sizeof s_formats / sizeof s_formats [0]; i++) {
+        const s_format_t *format = &s_formats [i];
+        mongoc_collection_t *collection = mongoc_client_get_collection (client, "r5test", format->collection);
+        bson_t filter = BSON_INITIALIZER;
+        mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, NULL, NULL);
+        const bson_t *doc;
+        size_t documents = 0;
+        while (mongoc_cursor_next (cursor, &doc)) {
+            documents++;
+            bson_iter_t iter;
+            size_t required = 0;
+            bson_iter_init (&iter, doc);
+            while (bson_iter_next (&iter)) {
+                const char *key = bson_iter_key (&iter);
+                CHECK (s_listed (format->required, key) || s_listed (format->optional, key),
+                       "%s has no key %s", format->collection, key);
+                required += s_listed (format->required, key);
+            }
+            size_t words = 1;
+            for (const char *c = format->required; *c; c++)
+                words += *c == ' ';
+            CHECK (required == words, "every %s document has %s", format->collection, format->required);
+            bson_iter_init (&iter, doc);
+            s_check_types (format->collection, &iter, 0);
+        }
+        CHECK (documents > 0, "the test stored %s", format->collection);
+        //  "Any urgency" is stored as it always was: "".
+        if (streq (format->collection, "notification_rules")) {
+            bson_t *any = BCON_NEW ("urgency", BCON_UTF8 (""));
+            CHECK (mongoc_collection_count_documents (collection, any, NULL, NULL, NULL, NULL) > 0,
+                   "a rule for any urgency is stored with urgency \"\"");
+            bson_destroy (any);
+        }
+        mongoc_cursor_destroy (cursor);
+        bson_destroy (&filter);
+        mongoc_collection_destroy (collection);
+    }
+    mongoc_client_destroy (client);
+    s_user_free (&owner);
+}
+
 int
 main (void)
 {
@@ -830,6 +995,7 @@ main (void)
         zmsg_destroy (&nothing);
         s_test_everything ();
         s_test_oncall (uri);
+        s_test_stored_format (uri);
     }
     else
         CHECK (false, "workers did not register with the broker");

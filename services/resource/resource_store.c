@@ -1,0 +1,437 @@
+/*  resource_store: get, list, load, create, modify and delete from the type table.  */
+#include "resource_store.h"
+#include "resource_bson.h"
+#include "resource_validate.h"
+#include "r5_codec.h"
+#include "r5_log.h"
+
+#include <string.h>
+
+#define S_MAX_IDS 100
+
+//  =========================================================================
+//  Objects and their facts
+//  =========================================================================
+
+void
+resource_object_clear (resource_object_t *object)
+{
+    if (object->message)
+        protobuf_c_message_free_unpacked (object->message, NULL);
+    free (object->team_ids);
+    free (object->participant_ids);
+    bson_destroy (object->doc);
+    memset (object, 0, sizeof *object);
+}
+
+ProtobufCMessage *
+resource_store_decode (const resource_type_t *type, const bson_t *doc, const char *rid)
+{
+    char error [128] = "";
+    for (const char *const *key = type->required; *key; key++)
+        if (!bson_has_field (doc, *key)) {
+            r5_warn (rid, "skipping a malformed %s document: %s is missing", type->collection, *key);
+            return NULL;
+        }
+    ProtobufCMessage *message = r5_codec_from_bson (type->descriptor, doc, error, sizeof error);
+    if (!message)
+        r5_warn (rid, "skipping a malformed %s document: %s", type->collection, error);
+    return message;
+}
+
+//  Take a copy of doc into object, with its message and facts. 0, or -1
+//  when doc is malformed (object stays empty).
+static int
+s_object_of (const resource_type_t *type, const bson_t *doc, const char *rid, resource_object_t *object)
+{
+    memset (object, 0, sizeof *object);
+    r5__object_facts__init (&object->facts);
+    ProtobufCMessage *message = resource_store_decode (type, doc, rid);
+    if (!message)
+        return -1;
+    object->message = message;
+    object->doc = bson_copy (doc);
+    R5__ObjectFacts *facts = &object->facts;
+    facts->exists = true;
+    facts->account_id = (char *) resource_bson_string (object->doc, "account_id");
+    if (type->team_key) {
+        const char *team = resource_bson_string (object->doc, type->team_key);
+        if (team) {
+            object->own_team [0] = (char *) team;
+            facts->team_ids = object->own_team;
+            facts->n_team_ids = 1;
+        }
+        else {
+            facts->n_team_ids = resource_bson_borrow_strings (object->doc, type->team_key, &object->team_ids);
+            facts->team_ids = object->team_ids;
+        }
+    }
+    if (type->owner_key)
+        facts->owner_user_id = (char *) resource_bson_string (object->doc, type->owner_key);
+    if (type->participants_key) {
+        facts->n_participant_ids = resource_bson_borrow_strings (object->doc, type->participants_key,
+                                                                 &object->participant_ids);
+        facts->participant_ids = object->participant_ids;
+    }
+    if (type->role_fact)
+        facts->target_role = ((const R5__User *) message)->role;
+    return 0;
+}
+
+void
+resource_store_reply (resource_call_t *call, const resource_type_t *type, resource_object_t *object)
+{
+    R5__Objects *objects = resource_call_objects (call);
+    size_t *count = (size_t *) ((char *) objects + type->objects_count);
+    ProtobufCMessage ***list = (ProtobufCMessage ***) ((char *) objects + type->objects_list);
+    ProtobufCMessage **grown = realloc (*list, (*count + 1) * sizeof (ProtobufCMessage *));
+    assert (grown);
+    *list = grown;
+    grown [(*count)++] = object->message;
+    object->message = NULL;
+}
+
+//  The id of a stored object (borrowed from its document), NULL for none.
+static const char *
+s_id (const resource_object_t *object)
+{
+    return object->doc ? resource_bson_string (object->doc, "_id") : NULL;
+}
+
+//  =========================================================================
+//  Reads
+//  =========================================================================
+
+void
+resource_store_get (resource_call_t *call, const resource_type_t *type, char **ids, size_t count)
+{
+    if (count > S_MAX_IDS) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "too many ids in one lookup (at most 100)");
+        return;
+    }
+    resource_object_t found [S_MAX_IDS];
+    size_t n_found = 0;
+    R5__Operation *operations [S_MAX_IDS];
+    R5__Operation operation [S_MAX_IDS];
+    R5__ObjectFacts missing = R5__OBJECT_FACTS__INIT;
+    bool allowed [S_MAX_IDS];
+    char *valid [S_MAX_IDS];
+    size_t n_valid = 0;
+    for (size_t i = 0; i < count; i++)
+        if (resource_validate_id (ids [i]))
+            valid [n_valid++] = ids [i];
+
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t filter = BSON_INITIALIZER;
+    resource_bson_append_in (&filter, "_id", valid, n_valid);
+    BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
+    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    mongoc_cursor_t *cursor = n_valid ? mongoc_collection_find_with_opts (collection, &filter, opts, NULL) : NULL;
+    const bson_t *doc;
+    bson_error_t error;
+    while (cursor && n_found < count && mongoc_cursor_next (cursor, &doc))
+        if (s_object_of (type, doc, call->rid, &found [n_found]) == 0)
+            n_found++;
+    if (cursor && mongoc_cursor_error (cursor, &error)) {
+        resource_call_mongo_fail (call, &error, "lookup");
+        goto cleanup;
+    }
+    //  One question per id asked, found or not: authz answers missing ones NOT_FOUND.
+    for (size_t i = 0; i < count; i++) {
+        r5__operation__init (&operation [i]);
+        operation [i].resource = type->type;
+        operation [i].verb = R5__VERB__VERB_GET;
+        operation [i].object_id = ids [i];
+        operation [i].object = &missing;
+        for (size_t j = 0; j < n_found; j++)
+            if (strcmp (s_id (&found [j]), ids [i]) == 0)
+                operation [i].object = &found [j].facts;
+        operations [i] = &operation [i];
+    }
+    if (resource_call_allowed (call, operations, count, allowed) == 0) {
+        resource_call_objects (call);
+        for (size_t i = 0; i < count; i++)
+            for (size_t j = 0; allowed [i] && j < n_found; j++)
+                if (found [j].message && strcmp (s_id (&found [j]), ids [i]) == 0)
+                    resource_store_reply (call, type, &found [j]);
+    }
+
+cleanup:
+    for (size_t j = 0; j < n_found; j++)
+        resource_object_clear (&found [j]);
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    bson_destroy (&filter);
+    mongoc_collection_destroy (collection);
+}
+
+//  One page of a find: filter is extended with the cursor, sorted on _id
+//  (newest first for some types), at most first objects replied; sets
+//  has_next_page and end_cursor. 0, or -1 with the reply set.
+static int
+s_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection, bson_t *filter,
+        int first, const char *after)
+{
+    R5__Objects *objects = resource_call_objects (call);
+    bool descending = type->newest_first;
+    if (first < 1 || first > 100)
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be between 1 and 100");
+    if (after && *after) {
+        if (!resource_validate_id (after))
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "after is not a cursor of this list");
+        bson_t range;
+        BSON_APPEND_DOCUMENT_BEGIN (filter, "_id", &range);
+        BSON_APPEND_UTF8 (&range, descending ? "$lt" : "$gt", after);
+        bson_append_document_end (filter, &range);
+    }
+    //  One more than asked tells whether there is a next page.
+    bson_t *opts = BCON_NEW ("sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}",
+                             "limit", BCON_INT64 (first + 1));
+    if (type->hidden)
+        BCON_APPEND (opts, "projection", "{", type->hidden, BCON_INT32 (0), "}");
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t error;
+    int seen = 0, rc = 0;
+    char last [25] = "";
+    while (mongoc_cursor_next (cursor, &doc)) {
+        if (seen == first) {
+            objects->has_next_page = true;
+            break;
+        }
+        const char *id = resource_bson_string (doc, "_id");
+        resource_object_t object = { 0 };
+        object.message = id ? resource_store_decode (type, doc, call->rid) : NULL;
+        if (object.message) {
+            snprintf (last, sizeof last, "%s", id);
+            resource_store_reply (call, type, &object);
+            seen++;
+        }
+    }
+    if (mongoc_cursor_error (cursor, &error))
+        rc = resource_call_mongo_fail (call, &error, "list");
+    else
+    if (*last)
+        objects->end_cursor = strdup (last);
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    return rc;
+}
+
+void
+resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request)
+{
+    const char *message = type->list_check ? type->list_check (request) : NULL;
+    if (message) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+        return;
+    }
+    R5__Visibility visibility;
+    if (resource_call_decide (call, type->type, R5__VERB__VERB_LIST, NULL,
+                              type->list_visibility ? &visibility : NULL))
+        return;
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
+    if (type->list_filter)
+        type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
+    s_page (call, type, collection, &filter, request->first, request->after);
+    if (type->list_visibility)
+        resource_call_visibility_clear (&visibility);
+    bson_destroy (&filter);
+    mongoc_collection_destroy (collection);
+}
+
+//  =========================================================================
+//  One object
+//  =========================================================================
+
+int
+resource_store_find (resource_call_t *call, const resource_type_t *type, const char *id, resource_object_t *object)
+{
+    memset (object, 0, sizeof *object);
+    r5__object_facts__init (&object->facts);
+    if (!resource_validate_id (id))
+        return 0;
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t error;
+    int rc = 0;
+    if (mongoc_cursor_next (cursor, &doc) && s_object_of (type, doc, call->rid, object))
+        rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+    if (mongoc_cursor_error (cursor, &error)) {
+        resource_object_clear (object);
+        rc = resource_call_mongo_fail (call, &error, "lookup");
+    }
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+int
+resource_store_decide (resource_call_t *call, const resource_type_t *type, R5__Verb verb, resource_object_t *object)
+{
+    if (resource_call_decide (call, type->type, verb, &object->facts, NULL))
+        return -1;
+    if (!object->doc)
+        return resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, type->not_found);
+    return 0;
+}
+
+int
+resource_store_load (resource_call_t *call, const resource_type_t *type, const char *id, R5__Verb verb,
+                     resource_object_t *object)
+{
+    return resource_store_find (call, type, id, object) || resource_store_decide (call, type, verb, object) ? -1 : 0;
+}
+
+int
+resource_store_references (resource_call_t *call, const char *collection_name, char **ids, size_t count,
+                           const char *message)
+{
+    if (count == 0)
+        return 0;
+    bson_error_t error;
+    mongoc_collection_t *collection = resource_call_collection (call, collection_name);
+    int64_t found = resource_bson_count_ids (collection, call->principal->account_id, ids, count, &error);
+    mongoc_collection_destroy (collection);
+    if (found < 0)
+        return resource_call_mongo_fail (call, &error, "reference lookup");
+    if ((size_t) found != count)
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    return 0;
+}
+
+int
+resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id)
+{
+    R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
+    char *teams [1] = { (char *) team_id };
+    bool team_owned = type->team_key && strcmp (type->team_key, "team_id") == 0;
+    if (team_owned) {
+        //  The decision first (scope, role), then whether the team exists.
+        facts.team_ids = teams;
+        facts.n_team_ids = 1;
+    }
+    if (resource_call_decide (call, type->type, R5__VERB__VERB_CREATE, &facts, NULL))
+        return -1;
+    if (team_owned) {
+        if (!resource_validate_id (team_id))
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "teamId names a team that does not exist");
+        return resource_store_references (call, "teams", teams, 1, "teamId names a team that does not exist");
+    }
+    return 0;
+}
+
+//  A failed write: a unique index's own message, or the store's error.
+static int
+s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_error_t *error, const char *what)
+{
+    if (type->duplicate && r5_mongo_is_duplicate (error))
+        return resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, type->duplicate);
+    return resource_call_mongo_fail (call, error, what);
+}
+
+int
+resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
+                       const bson_t *extra)
+{
+    assert (message->descriptor == type->descriptor);
+    bson_t doc = BSON_INITIALIZER;
+    bson_error_t error;
+    if (r5_codec_to_bson (message, R5_CODEC_DOCUMENT, &doc) || (extra && !bson_concat (&doc, extra))) {
+        bson_destroy (&doc);
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "the object is too large");
+    }
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    resource_object_t object = { 0 };
+    int rc = 0;
+    if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error))
+        rc = s_write_failed (call, type, &error, "insert");
+    else
+    //  The reply is what was stored, read back as any read would.
+    if (!(object.message = resource_store_decode (type, &doc, call->rid)))
+        rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+    else
+        resource_store_reply (call, type, &object);
+    bson_destroy (&doc);
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+int
+resource_store_modify (resource_call_t *call, const resource_type_t *type, const bson_t *filter,
+                       const bson_t *update, resource_object_t *object)
+{
+    memset (object, 0, sizeof *object);
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    mongoc_find_and_modify_opts_t *opts = mongoc_find_and_modify_opts_new ();
+    mongoc_find_and_modify_opts_set_update (opts, update);
+    mongoc_find_and_modify_opts_set_flags (opts, MONGOC_FIND_AND_MODIFY_RETURN_NEW);
+    bson_t *fields = type->hidden ? BCON_NEW (type->hidden, BCON_INT32 (0)) : NULL;
+    if (fields)
+        mongoc_find_and_modify_opts_set_fields (opts, fields);
+    bson_t reply, value;
+    bson_error_t error;
+    int rc = 0;
+    if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error))
+        rc = s_write_failed (call, type, &error, "update");
+    else
+    if (resource_bson_modified (&reply, &value) && s_object_of (type, &value, call->rid, object))
+        rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+    bson_destroy (&reply);
+    bson_destroy (fields);
+    mongoc_find_and_modify_opts_destroy (opts);
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+int
+resource_store_update (resource_call_t *call, const resource_type_t *type, const char *id, const bson_t *update)
+{
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    resource_object_t changed;
+    int rc = resource_store_modify (call, type, filter, update, &changed);
+    if (rc == 0 && !changed.doc)
+        rc = resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, type->not_found);
+    else
+    if (rc == 0)
+        resource_store_reply (call, type, &changed);
+    resource_object_clear (&changed);
+    bson_destroy (filter);
+    return rc;
+}
+
+void
+resource_store_delete (resource_call_t *call, const resource_type_t *type, const char *id)
+{
+    if (!type->deletable) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "this resource type cannot be deleted");
+        return;
+    }
+    resource_object_t object;
+    if (resource_store_load (call, type, id, R5__VERB__VERB_DELETE, &object)
+    ||  (type->before_delete && type->before_delete (call, &object))) {
+        resource_object_clear (&object);
+        return;
+    }
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = resource_bson_id_filter (s_id (&object), call->principal->account_id);
+    bson_error_t error;
+    if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+        resource_call_mongo_fail (call, &error, "delete");
+    else {
+        call->reply->body_case = R5__RESOURCE_REPLY__BODY_DELETED_ID;
+        call->reply->deleted_id = strdup (s_id (&object));
+        if (type->after_delete)
+            type->after_delete (call, &object);
+    }
+    bson_destroy (filter);
+    resource_object_clear (&object);
+    mongoc_collection_destroy (collection);
+}

@@ -1,0 +1,127 @@
+/*  resource_store: the one type table of r5-resource and what works from it
+    for every type — read by ids, list a page, load and decide, create,
+    modify, delete — so a type's own file holds only what is really its own
+    (password hashing, member rules, incident transitions, override caps).
+
+    A stored object is its message through the codec (common/r5_codec.h)
+    plus the keys the wire lacks (password_hash, version, participant_ids,
+    history, key_hash ...), which decoding skips and writes add next to the
+    codec's output. The authorization facts are read off the stored
+    document by the keys the table names. */
+#ifndef RESOURCE_STORE_H
+#define RESOURCE_STORE_H
+
+#include "resource_call.h"
+
+typedef struct _resource_type_t resource_type_t;
+
+//  A stored object: its document, its message, and the facts r5-authz
+//  decides on (borrowed from the document).
+typedef struct {
+    bson_t *doc;                    //  NULL: there is none
+    ProtobufCMessage *message;
+    R5__ObjectFacts facts;
+    char *own_team [1];
+    char **team_ids;                //  malloc'd array of borrowed strings
+    char **participant_ids;
+} resource_object_t;
+
+//  Free what object holds; it is then empty.
+void resource_object_clear (resource_object_t *object);
+
+struct _resource_type_t {
+    R5__ResourceType type;
+    const char *collection;
+    const ProtobufCMessageDescriptor *descriptor;
+    //  The type's list in the reply's Objects (offsetof count and array).
+    size_t objects_count, objects_list;
+    const char *not_found;              //  "no such schedule" (debug log only)
+    const char *const *required;        //  stored keys every document has, NULL-terminated
+    const char *hidden;                 //  a stored key never read back (password_hash), or NULL
+    //  Facts: the owning team(s) ("_id" for a team itself, "team_id",
+    //  "team_history_ids"), the owning user, the participants, and whether
+    //  the role is a fact. NULL/false when the type has none.
+    const char *team_key;
+    const char *owner_key;
+    const char *participants_key;
+    bool role_fact;
+    const char *duplicate;              //  CONFLICT message of a unique index, or NULL
+    const r5_mongo_index_t *indexes;
+    size_t n_indexes;
+    //  Lists: newest first, the rule's visibility asked for, a check of the
+    //  request before the decision (message or NULL), and the filter beyond
+    //  the account.
+    bool newest_first;
+    bool list_visibility;
+    const char *(*list_check) (const R5__ListObjectsRequest *request);
+    void (*list_filter) (resource_call_t *call, const R5__ListObjectsRequest *request,
+                         const R5__Visibility *visibility, bson_t *filter);
+    //  Deletes: a type that is not deletable answers BAD_INPUT. before runs
+    //  once the delete is decided, after once it is done; 0, or -1 with the
+    //  reply set.
+    bool deletable;
+    int (*before_delete) (resource_call_t *call, const resource_object_t *object);
+    int (*after_delete) (resource_call_t *call, const resource_object_t *object);
+};
+
+//  The entry of type, or NULL for one r5-resource does not know.
+const resource_type_t *resource_type_of (R5__ResourceType type);
+
+//  Create every type's indexes (start-up). 0, or -1 with a line in error.
+int resource_store_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size);
+
+//  The message of a stored document, or NULL (logged) when it lacks a
+//  required key or a field has the wrong type.
+ProtobufCMessage *resource_store_decode (const resource_type_t *type, const bson_t *doc, const char *rid);
+
+//  Objects by id (at most 100): those the caller may read, in the order
+//  asked; a refusal of the whole request (scope) fails it.
+void resource_store_get (resource_call_t *call, const resource_type_t *type, char **ids, size_t count);
+
+//  One page of what the caller may see.
+void resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request);
+
+//  Decide DELETE on one object and delete it; deleted_id in the reply.
+void resource_store_delete (resource_call_t *call, const resource_type_t *type, const char *id);
+
+//  Read one object of the caller's account into object (object->doc NULL
+//  when there is none or id is not an id). 0, or -1 with the reply set
+//  (INTERNAL for a malformed document).
+int resource_store_find (resource_call_t *call, const resource_type_t *type, const char *id, resource_object_t *object);
+
+//  Decide verb on a found (or missing) object; NOT_FOUND when it is
+//  missing and authz allowed anyway. 0, or -1 with the reply set.
+int resource_store_decide (resource_call_t *call, const resource_type_t *type, R5__Verb verb,
+                           resource_object_t *object);
+
+//  resource_store_find and resource_store_decide.
+int resource_store_load (resource_call_t *call, const resource_type_t *type, const char *id, R5__Verb verb,
+                         resource_object_t *object);
+
+//  Decide CREATE; for a team-owned type team_id is the fact decided on and
+//  must then name a team of the caller's account. 0 or -1 (reply set).
+int resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id);
+
+//  Store message (with extra's keys beside it, extra may be NULL) as a new
+//  document and reply with it. 0 or -1 (reply set).
+int resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
+                           const bson_t *extra);
+
+//  findAndModify filter with update; *object is the document after the
+//  change (its doc NULL when the filter matched nothing). 0 or -1 (reply set).
+int resource_store_modify (resource_call_t *call, const resource_type_t *type, const bson_t *filter,
+                           const bson_t *update, resource_object_t *object);
+
+//  Modify the object id of the caller's account and reply with it (NOT_FOUND
+//  when it vanished). 0 or -1 (reply set).
+int resource_store_update (resource_call_t *call, const resource_type_t *type, const char *id, const bson_t *update);
+
+//  Move object's message into the reply's Objects.
+void resource_store_reply (resource_call_t *call, const resource_type_t *type, resource_object_t *object);
+
+//  Every id names an object of collection in the caller's account, else
+//  BAD_INPUT with message. 0 or -1 (reply set).
+int resource_store_references (resource_call_t *call, const char *collection, char **ids, size_t count,
+                               const char *message);
+
+#endif

@@ -1,0 +1,57 @@
+/*  fuzz_resource_server: r5-resource's request dispatcher (its r5_service
+    handler) on any bytes a peer can send: decode, route, validate, reply.
+    No MongoDB and no broker stand behind it: the state creates no index, its
+    MongoDB is a closed port that answers every store call UNAVAILABLE
+    within a millisecond, and with no broker every r5-authz question answers
+    UNAVAILABLE. What runs is everything before the first store call (the
+    dispatch table, the principal and empty-update checks, each handler's
+    validation) and the failure paths after it. The reply must always decode. */
+#include "resource_server.h"
+#include "r5_log.h"
+#include "r5/resource.pb-c.h"
+#include "fuzz_worker_stack.h"
+
+static r5_service_t s_service;
+static void *s_state;
+
+//  The state's sockets are closed before czmq's own exit check counts them.
+static void
+s_cleanup (void)
+{
+    s_service.state_destroy (&s_state);
+}
+
+static void
+s_one_input (const uint8_t *data, size_t size)
+{
+    if (!s_state) {
+        //  Every store call fails and says so: only errors are worth a line.
+        r5_log_init ("fuzz_resource_server", R5_LOG_ERROR);
+        static resource_config_t config = {
+            .mongodb_uri = "mongodb://127.0.0.1:1/r5fuzz?serverSelectionTimeoutMS=1&connectTimeoutMS=1",
+            .mongodb_write_concern = "",
+            .brokers = NULL,
+            .events_publish = "",
+            .skip_indexes = true,
+        };
+        s_service = resource_server_service (&config);
+        char error [256];
+        s_state = s_service.state_new (s_service.config, error, sizeof error);
+        if (!s_state)
+            abort ();
+        atexit (s_cleanup);
+    }
+    size_t reply_size = 0;
+    uint8_t *reply = s_service.handler (s_state, data, size, 0, &reply_size);
+    R5__ResourceReply *decoded = reply ? r5__resource_reply__unpack (NULL, reply_size, reply) : NULL;
+    if (!decoded)
+        abort ();
+    r5__resource_reply__free_unpacked (decoded, NULL);
+    free (reply);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    return fuzz_worker_stack_run (s_one_input, data, size);
+}
