@@ -6,9 +6,7 @@
 #include "gateway_json.h"
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
+#include "gql.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 

@@ -3,10 +3,8 @@
     up. The differential test against graphql-js (tests/graphql/conformance/) covers the
     rules in breadth; this test pins the API and the behaviour on large documents.
 */
-#include "gql_parser.h"
-#include "gql_schema.h"
+#include "gql.h"
 #include "gql_test.h"
-#include "gql_validate.h"
 
 #include <stdarg.h>
 #include <time.h>
