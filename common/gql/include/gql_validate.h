@@ -11,11 +11,17 @@
     (gql_validate_with(), like graphql-js 17's `hideSuggestions`): they spell out names
     of the schema, so a server that switches introspection off hides them too.
 
+    Two steps outside the spec are there for servers: an option refuses string values
+    holding NUL (C code downstream would cut them short), and gql_validation_response()
+    shapes the errors into the response a GraphQL server sends.
+
     The validator is re-entrant: no static mutable state, no allocation shared between
     calls. It never modifies the document or the schema.
 */
 #ifndef GQL_VALIDATE_H_INCLUDED
 #define GQL_VALIDATE_H_INCLUDED
+
+#include <jansson.h>
 
 #include "gql_ast.h"
 #include "gql_schema.h"
@@ -58,6 +64,8 @@ typedef enum {
     GQL_RULE_UNIQUE_INPUT_FIELD_NAMES,       /* 5.6.3 Input Object Field Uniqueness */
     GQL_RULE_MAX_INTROSPECTION_DEPTH,        /* graphql-js's recommended rule: no more
                                                 than 2 nested introspection lists */
+    GQL_RULE_NO_NUL_STRINGS,                 /* not in the spec: a string value holding
+                                                NUL, with refuse_nul_strings */
     GQL_RULE_TOO_MANY_ERRORS,                /* not a rule: the error cap was reached */
     GQL_RULE_COUNT_
 } gql_rule_t;
@@ -78,9 +86,15 @@ typedef struct {
 
 #define GQL_VALIDATE_MAX_MESSAGE 1024
 
-/* Options of gql_validate_with(); all false is graphql-js's default. */
+/* Options of gql_validate_with(); all false is graphql-js's default.
+   - hide_suggestions: no " Did you mean ...?" in any message.
+   - refuse_nul_strings: when every rule passes, a string value holding NUL (U+0000, raw
+     or escaped: legal GraphQL, but C code downstream would cut the value short) makes
+     the document invalid with one error of GQL_RULE_NO_NUL_STRINGS, "string values may
+     not contain NUL characters", without a location. */
 typedef struct {
-    bool hide_suggestions;      /* no " Did you mean ...?" in any message */
+    bool hide_suggestions;
+    bool refuse_nul_strings;
 } gql_validate_options_t;
 
 /* Validates `doc` against `schema`. Returns 0 when the document is valid (*errors = NULL,
@@ -104,6 +118,19 @@ const char *gql_rule_name(gql_rule_t rule);
 
 /* Returns the spec's name for the rule ("Field Selections"), or NULL. */
 const char *gql_rule_spec_name(gql_rule_t rule);
+
+/* Returns the extensions.code a server answers an error of `rule` with:
+   "BAD_USER_INPUT" for GQL_RULE_NO_NUL_STRINGS (the document is fine, a value in it is
+   not), "GRAPHQL_VALIDATION_FAILED" for the others. */
+const char *gql_rule_code(gql_rule_t rule);
+
+/* Returns the response to a document that failed validation (`errors`, `count` as
+   gql_validate() returned them): {"errors": [{"message", "locations": [{"line",
+   "column"}], "extensions": {"code"}}]}, one entry per error in order, the code from
+   gql_rule_code(). "locations" is there for every error of a validation rule (an empty
+   list for the error-cap's error) and left out for the NUL refusal, which has none.
+   Returns a new reference, or NULL when out of memory. */
+json_t *gql_validation_response(const gql_validation_error_t *errors, size_t count);
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,7 @@ static const char *const s_rule_names[GQL_RULE_COUNT_] = {
     "UniqueDirectivesPerLocation", "KnownArgumentNames", "UniqueArgumentNames",
     "ValuesOfCorrectType", "ProvidedRequiredArguments", "VariablesInAllowedPosition",
     "OverlappingFieldsCanBeMerged", "UniqueInputFieldNames", "MaxIntrospectionDepth",
-    "TooManyErrors",
+    "NoNulStrings", "TooManyErrors",
 };
 
 static const char *const s_rule_spec_names[GQL_RULE_COUNT_] = {
@@ -42,7 +42,7 @@ static const char *const s_rule_spec_names[GQL_RULE_COUNT_] = {
     "Directives Are Unique Per Location", "Argument Names", "Argument Uniqueness",
     "Values of Correct Type", "Required Arguments", "All Variable Usages are Allowed",
     "Field Selection Merging", "Input Object Field Uniqueness",
-    "Introspection depth (graphql-js)", "Too many errors",
+    "Introspection depth (graphql-js)", "Strings without NUL (option)", "Too many errors",
 };
 
 const char *
@@ -55,6 +55,12 @@ const char *
 gql_rule_spec_name(gql_rule_t rule)
 {
     return (unsigned) rule < GQL_RULE_COUNT_ ? s_rule_spec_names[rule] : NULL;
+}
+
+const char *
+gql_rule_code(gql_rule_t rule)
+{
+    return rule == GQL_RULE_NO_NUL_STRINGS ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED";
 }
 
 /* =======================================================================================
@@ -2327,6 +2333,7 @@ gql_validate_with(const gql_schema_t *schema, const gql_document_t *doc,
     ctx.schema = schema;
     ctx.doc = doc;
     ctx.hide_suggestions = options && options->hide_suggestions;
+    bool refuse_nul_strings = options && options->refuse_nul_strings;
     memset(ctx.scalar_used, -1, sizeof ctx.scalar_used);
     ctx.arena = gql_arena_new();
     if (!ctx.arena)
@@ -2411,6 +2418,10 @@ gql_validate_with(const gql_schema_t *schema, const gql_document_t *doc,
                     "Fragment \"%.*s\" is never used.", S_STR(doc->fragments[i]->name));
     }
     free(used_frag);
+    /* Only a document the spec's rules accept is looked at: it holds executable
+       definitions only, and a client learns about its real mistakes first. */
+    if (refuse_nul_strings && !ctx.oom && ctx.error_count == 0)
+        gqlv_check_nul_strings(&ctx);
 
     if (ctx.oom)
         goto cleanup;

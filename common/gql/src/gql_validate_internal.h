@@ -2,7 +2,8 @@
 
     gql_validate.c walks the document once, with the type information graphql-js's
     TypeInfo tracks, and runs the rules; gql_validate_overlap.c holds the rule "Field
-    Selection Merging" (OverlappingFieldsCanBeMerged), which has its own caches.
+    Selection Merging" (OverlappingFieldsCanBeMerged), which has its own caches;
+    gql_validate_nul.c the refuse_nul_strings step.
 */
 #ifndef GQL_VALIDATE_INTERNAL_H_INCLUDED
 #define GQL_VALIDATE_INTERNAL_H_INCLUDED
@@ -91,6 +92,10 @@ int gqlv_locs_push(gqlv_ctx_t *ctx, gqlv_locs_t *locs, gql_loc_t loc);
 /* Writes a schema type reference as GraphQL ("[Int!]") into buf (NUL-terminated,
    truncated to size). */
 void gqlv_print_ref(gql_type_ref_t ref, char *buf, size_t size);
+
+/* The refuse_nul_strings step (gql_validate_nul.c): reports one GQL_RULE_NO_NUL_STRINGS
+   error when a string value of the document's operations or fragments holds NUL. */
+void gqlv_check_nul_strings(gqlv_ctx_t *ctx);
 
 /* The OverlappingFieldsCanBeMerged rule. _new returns NULL when out of memory. check()
    runs the rule on one selection set whose parent type (NULL when unknown) is given. */
