@@ -9,54 +9,54 @@
 */
 #include "gql_validate_internal.h"
 
-static bool s_selection_set_has_nul(const gql_selection_set_t *set);
+static bool s_selection_set_has_nul (const gql_selection_set_t *set);
 
 /* True when `value` (NULL: none) is or holds a string value containing NUL. */
 static bool
-s_value_has_nul(const gql_value_t *value)
+s_value_has_nul (const gql_value_t *value)
 {
     if (!value)
         return false;
-    if (value->kind == GQL_VALUE_STRING && value->str.len && memchr(value->str.data, 0, value->str.len))
+    if (value->kind == GQL_VALUE_STRING && value->str.len && memchr (value->str.data, 0, value->str.len))
         return true;
     for (size_t i = 0; i < value->item_count; i++)
-        if (s_value_has_nul(value->items[i]))
+        if (s_value_has_nul (value->items [i]))
             return true;
     for (size_t i = 0; i < value->field_count; i++)
-        if (s_value_has_nul(value->fields[i]->value))
+        if (s_value_has_nul (value->fields [i]->value))
             return true;
     return false;
 }
 
 /* True when a value of `arguments` holds NUL. */
 static bool
-s_arguments_have_nul(gql_argument_t *const *arguments, size_t count)
+s_arguments_have_nul (gql_argument_t *const *arguments, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (s_value_has_nul(arguments[i]->value))
+        if (s_value_has_nul (arguments [i]->value))
             return true;
     return false;
 }
 
 /* True when an argument of `directives` holds NUL. */
 static bool
-s_directives_have_nul(gql_directive_t *const *directives, size_t count)
+s_directives_have_nul (gql_directive_t *const *directives, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (s_arguments_have_nul(directives[i]->arguments, directives[i]->argument_count))
+        if (s_arguments_have_nul (directives [i]->arguments, directives [i]->argument_count))
             return true;
     return false;
 }
 
 /* True when a selection of `set` (NULL: none), at any depth, has an argument holding NUL. */
 static bool
-s_selection_set_has_nul(const gql_selection_set_t *set)
+s_selection_set_has_nul (const gql_selection_set_t *set)
 {
     for (size_t i = 0; set && i < set->item_count; i++) {
-        const gql_selection_t *selection = set->items[i];
-        if (s_arguments_have_nul(selection->arguments, selection->argument_count)
-            || s_directives_have_nul(selection->directives, selection->directive_count)
-            || s_selection_set_has_nul(selection->selection_set))
+        const gql_selection_t *selection = set->items [i];
+        if (s_arguments_have_nul (selection->arguments, selection->argument_count)
+            || s_directives_have_nul (selection->directives, selection->directive_count)
+            || s_selection_set_has_nul (selection->selection_set))
             return true;
     }
     return false;
@@ -64,28 +64,28 @@ s_selection_set_has_nul(const gql_selection_set_t *set)
 
 /* True when an operation's variable definitions, directives or selections hold NUL. */
 static bool
-s_operation_has_nul(const gql_operation_t *operation)
+s_operation_has_nul (const gql_operation_t *operation)
 {
     for (size_t i = 0; i < operation->variable_count; i++) {
-        const gql_variable_def_t *variable = operation->variables[i];
-        if (s_value_has_nul(variable->default_value)
-            || s_directives_have_nul(variable->directives, variable->directive_count))
+        const gql_variable_def_t *variable = operation->variables [i];
+        if (s_value_has_nul (variable->default_value)
+            || s_directives_have_nul (variable->directives, variable->directive_count))
             return true;
     }
-    return s_directives_have_nul(operation->directives, operation->directive_count)
-           || s_selection_set_has_nul(operation->selection_set);
+    return s_directives_have_nul (operation->directives, operation->directive_count)
+           || s_selection_set_has_nul (operation->selection_set);
 }
 
 void
-gqlv_check_nul_strings(gqlv_ctx_t *ctx)
+gqlv_check_nul_strings (gqlv_ctx_t *ctx)
 {
     const gql_document_t *doc = ctx->doc;
     bool found = false;
     for (size_t i = 0; i < doc->operation_count && !found; i++)
-        found = s_operation_has_nul(doc->operations[i]);
+        found = s_operation_has_nul (doc->operations [i]);
     for (size_t i = 0; i < doc->fragment_count && !found; i++)
-        found = s_directives_have_nul(doc->fragments[i]->directives, doc->fragments[i]->directive_count)
-                || s_selection_set_has_nul(doc->fragments[i]->selection_set);
+        found = s_directives_have_nul (doc->fragments [i]->directives, doc->fragments [i]->directive_count)
+                || s_selection_set_has_nul (doc->fragments [i]->selection_set);
     if (found)
-        gqlv_report(ctx, GQL_RULE_NO_NUL_STRINGS, NULL, 0, "string values may not contain NUL characters");
+        gqlv_report (ctx, GQL_RULE_NO_NUL_STRINGS, NULL, 0, "string values may not contain NUL characters");
 }
