@@ -7,7 +7,7 @@
 #define GATEWAY_CALL_H
 
 #include "gateway_private.h"
-#include "gql_execute.h"
+#include "gql.h"
 
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>

@@ -352,7 +352,10 @@ s_read_array (const ProtobufCMessageDescriptor *descriptor, const ProtobufCField
     json_t *item;
     json_array_foreach (value, index, item) {
         char place [S_PATH_SIZE];
-        snprintf (place, sizeof place, "%s[%zu]", path, index);
+        //  A path longer than the buffer is cut (it only names a place in a
+        //  message); the result is looked at so GCC knows that is meant.
+        if (snprintf (place, sizeof place, "%s[%zu]", path, index) < 0)
+            return gql_field_error_set (error, "INTERNAL", "cannot format an input path");
         if (json_is_null (item))
             return s_fail (error, "%s must not be null", place);
         void *slot = items + *count * element;

@@ -23,7 +23,7 @@
 #ifndef GATEWAY_CODEC_H
 #define GATEWAY_CODEC_H
 
-#include "gql_execute.h"
+#include "gql.h"
 
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>

@@ -6,9 +6,7 @@
 #include "gateway_json.h"
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
+#include "gql.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 
@@ -190,80 +188,6 @@ s_read_get (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t 
     return 0;
 }
 
-//  =========================================================================
-//  NUL in string values
-//  GraphQL strings may carry U+0000 (raw or escaped); C code downstream would
-//  cut such a value short, so a document holding one is refused as bad input.
-//  =========================================================================
-
-static bool s_selection_set_has_nul (const gql_selection_set_t *set);
-
-static bool
-s_value_has_nul (const gql_value_t *value)
-{
-    if (!value)
-        return false;
-    if ((value->kind == GQL_VALUE_STRING) && value->str.len && memchr (value->str.data, 0, value->str.len))
-        return true;
-    for (size_t i = 0; i < value->item_count; i++)
-        if (s_value_has_nul (value->items [i]))
-            return true;
-    for (size_t i = 0; i < value->field_count; i++)
-        if (s_value_has_nul (value->fields [i]->value))
-            return true;
-    return false;
-}
-
-static bool
-s_arguments_have_nul (gql_argument_t *const *arguments, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (s_value_has_nul (arguments [i]->value))
-            return true;
-    return false;
-}
-
-static bool
-s_directives_have_nul (gql_directive_t *const *directives, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (s_arguments_have_nul (directives [i]->arguments, directives [i]->argument_count))
-            return true;
-    return false;
-}
-
-static bool
-s_selection_set_has_nul (const gql_selection_set_t *set)
-{
-    for (size_t i = 0; set && i < set->item_count; i++) {
-        const gql_selection_t *selection = set->items [i];
-        if (s_arguments_have_nul (selection->arguments, selection->argument_count)
-        ||  s_directives_have_nul (selection->directives, selection->directive_count)
-        ||  s_selection_set_has_nul (selection->selection_set))
-            return true;
-    }
-    return false;
-}
-
-static bool
-s_document_has_nul (const gql_document_t *document)
-{
-    for (size_t i = 0; i < document->operation_count; i++) {
-        const gql_operation_t *operation = document->operations [i];
-        for (size_t j = 0; j < operation->variable_count; j++)
-            if (s_value_has_nul (operation->variables [j]->default_value))
-                return true;
-        if (s_directives_have_nul (operation->directives, operation->directive_count)
-        ||  s_selection_set_has_nul (operation->selection_set))
-            return true;
-    }
-    for (size_t i = 0; i < document->fragment_count; i++)
-        if (s_directives_have_nul (document->fragments [i]->directives, document->fragments [i]->directive_count)
-        ||  s_selection_set_has_nul (document->fragments [i]->selection_set))
-            return true;
-    return false;
-}
-
 //  The parse error's code: the limits are QUERY_TOO_COMPLEX, the rest a failed parse.
 static const char *
 s_parse_error_code (gql_error_code_t code)
@@ -314,33 +238,21 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     }
     gql_validation_error_t *errors = NULL;
     size_t error_count = 0;
-    //  Suggestions spell out the schema: off whenever introspection is.
-    gql_validate_options_t validate_options = { .hide_suggestions = !gw->config.introspection };
+    //  Suggestions spell out the schema: off whenever introspection is. A string
+    //  holding NUL would be cut short in C: refused (BAD_USER_INPUT) once the
+    //  document is otherwise valid.
+    gql_validate_options_t validate_options = {
+        .hide_suggestions = !gw->config.introspection,
+        .refuse_nul_strings = true,
+    };
     int valid = gql_validate_with (gw->schema, document, &validate_options, &errors, &error_count);
     if (valid != 0) {
-        json_t *list = json_array ();
-        for (size_t i = 0; i < error_count; i++) {
-            json_t *locations = json_array ();
-            for (size_t j = 0; j < errors [i].location_count; j++)
-                json_array_append_new (locations, json_pack ("{s:i,s:i}", "line", (int) errors [i].locations [j].line,
-                                                             "column", (int) errors [i].locations [j].column));
-            json_array_append_new (list, json_pack ("{s:s,s:o,s:{s:s}}", "message", errors [i].message,
-                                                    "locations", locations, "extensions", "code",
-                                                    "GRAPHQL_VALIDATION_FAILED"));
-        }
-        if (valid < 0)
-            json_array_append_new (list, json_pack ("{s:s,s:{s:s}}", "message", "internal error",
-                                                    "extensions", "code", "INTERNAL"));
-        json_t *body = json_pack ("{s:o}", "errors", list);
+        json_t *body = valid > 0 ? gql_validation_response (errors, error_count)
+                                 : json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", "internal error",
+                                              "extensions", "code", "INTERNAL");
         gateway_http_send_json (conn, valid < 0 ? 500 : 400, s_content_type (conn), body, NULL);
         json_decref (body);
         gql_validation_errors_free (&errors);
-        gql_document_destroy (&document);
-        return 400;
-    }
-    if (s_document_has_nul (document)) {
-        s_send_request_error (conn, 400, "BAD_USER_INPUT", "string values may not contain NUL characters",
-                              NULL, 0, NULL);
         gql_document_destroy (&document);
         return 400;
     }

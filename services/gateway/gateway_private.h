@@ -5,8 +5,7 @@
 #include "gateway.h"
 #include "gateway_cache.h"
 #include "gateway_throttle.h"
-#include "gql_execute.h"
-#include "gql_schema.h"
+#include "gql.h"
 
 #include <stdatomic.h>
 

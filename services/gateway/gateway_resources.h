@@ -6,7 +6,7 @@
 #ifndef GATEWAY_RESOURCES_H
 #define GATEWAY_RESOURCES_H
 
-#include "gql_execute.h"
+#include "gql.h"
 
 //  Write the resource fields' resolver entries into entries (size of them at
 //  most). Returns how many were written.

@@ -5,7 +5,7 @@
 #ifndef GATEWAY_TOKENS_H
 #define GATEWAY_TOKENS_H
 
-#include "gql_execute.h"
+#include "gql.h"
 
 //  Write the token fields' resolver entries into entries (size of them at
 //  most). Returns how many were written.

@@ -1,9 +1,7 @@
 /*  gql_bench: parse + validate throughput of r5's GraphQL engine.
         gql_bench <schema.graphql> <seconds per document> <document>...
     Prints one line per document: "<file> <runs/s> <microseconds per run>". */
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "gql.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,9 +7,7 @@
     inside the input, names as slices of the input, cooked strings valid UTF-8, counts that
     match the limits. A violation aborts, so the fuzzer reports it.
 */
-#include "gql_parser.h"
-#include "gql_print.h"
-#include "gql_schema.h"
+#include "gql.h"
 #include "fuzz_worker_stack.h"
 
 #include <stdio.h>

@@ -4,9 +4,7 @@
     fields. The input is the query, then optionally a 0x01 byte and the
     variables as JSON (depth-checked as the gateway does). */
 #include "gateway_json.h"
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
+#include "gql.h"
 #include "fuzz_worker_stack.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
     query through the parser. */
 #include "gateway_graphql.h"
 #include "gateway_json.h"
-#include "gql_parser.h"
+#include "gql.h"
 #include "fuzz_worker_stack.h"
 
 #include <string.h>

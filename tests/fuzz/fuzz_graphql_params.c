@@ -4,7 +4,7 @@
     matters. */
 #include "gateway_graphql.h"
 #include "gateway_json.h"
-#include "gql_parser.h"
+#include "gql.h"
 #include "fuzz_worker_stack.h"
 
 static void

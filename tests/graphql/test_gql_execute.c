@@ -13,9 +13,7 @@
 
 #include <jansson.h>
 
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
+#include "gql.h"
 #include "gql_test.h"
 
 static const char s_sdl[] =

@@ -1,8 +1,7 @@
 /*  test_gql_parser.c - documents into ASTs: the kitchen sink, values, types, SDL, every
     syntax error with its position, and each limit at its edge.
 */
-#include "gql_parser.h"
-#include "gql_print.h"
+#include "gql.h"
 #include "gql_test.h"
 
 /* Expects parsing `src` to fail with code/message at line:column. */

@@ -1,9 +1,7 @@
 /*  test_gql_schema.c - a schema from the kitchen-sink SDL: lookups, built-ins, meta fields,
     extensions, type references; and each broken schema refused with its position.
 */
-#include "gql_parser.h"
-#include "gql_print.h"
-#include "gql_schema.h"
+#include "gql.h"
 #include "gql_test.h"
 
 #define NAME(s) (s), strlen(s)

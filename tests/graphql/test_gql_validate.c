@@ -3,10 +3,8 @@
     up. The differential test against graphql-js (tests/graphql/conformance/) covers the
     rules in breadth; this test pins the API and the behaviour on large documents.
 */
-#include "gql_parser.h"
-#include "gql_schema.h"
+#include "gql.h"
 #include "gql_test.h"
-#include "gql_validate.h"
 
 #include <stdarg.h>
 #include <time.h>
@@ -294,9 +292,132 @@ test_error_cap(const gql_schema_t *schema)
         CHECK_INT(r.errors[GQL_VALIDATE_MAX_ERRORS].location_count, 0);
         CHECK_CSTR(r.errors[GQL_VALIDATE_MAX_ERRORS].message,
                    "Too many validation errors, error limit reached. Validation aborted.");
+        /* In the response the cap's error keeps an empty "locations" list. */
+        json_t *response = gql_validation_response(r.errors, r.count);
+        json_t *last = json_array_get(json_object_get(response, "errors"), GQL_VALIDATE_MAX_ERRORS);
+        CHECK_INT(json_array_size(json_object_get(response, "errors")), GQL_VALIDATE_MAX_ERRORS + 1);
+        CHECK(json_is_array(json_object_get(last, "locations")));
+        CHECK_INT(json_array_size(json_object_get(last, "locations")), 0);
+        json_decref(response);
     }
     gql_validation_errors_free(&r.errors);
     free(t.buf);
+}
+
+/* Validates `src` (`len` bytes: it may hold NUL) against `schema` with refuse_nul_strings
+   set or not. */
+static s_result_t
+s_validate_nul(const gql_schema_t *schema, const char *src, size_t len, bool refuse)
+{
+    s_result_t r = { NULL, 0, -2 };
+    gql_error_t err;
+    gql_document_t *doc = gql_parse(src, len, NULL, &err);
+    if (!doc) {
+        fprintf(stderr, "parse failed: %s at %u:%u\n", err.message, err.line, err.column);
+        return r;
+    }
+    gql_validate_options_t options = { .refuse_nul_strings = refuse };
+    r.rc = gql_validate_with(schema, doc, &options, &r.errors, &r.count);
+    gql_document_destroy(&doc);
+    return r;
+}
+
+/* Checks that `response` dumps (compact, in order) as `expected`. */
+static void
+s_check_response(json_t *response, const char *expected)
+{
+    char *text = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    CHECK(text && strcmp(text, expected) == 0);
+    if (text && strcmp(text, expected) != 0)
+        fprintf(stderr, "  got      %s\n  expected %s\n", text, expected);
+    free(text);
+}
+
+/* refuse_nul_strings: a string value holding NUL, anywhere in an otherwise valid
+   document, is one BAD_USER_INPUT error without a location; the spec's rules come
+   first; without the option NUL is a legal character. And the response shapes. */
+static void
+test_nul_strings(void)
+{
+    static const char sdl[] = "type Query { echo(s: String l: [String] o: In): String }\n"
+                              "input In { s: String n: In }\n"
+                              "directive @tag(s: String) on QUERY | FIELD | FRAGMENT_DEFINITION"
+                              " | FRAGMENT_SPREAD | INLINE_FRAGMENT | VARIABLE_DEFINITION\n";
+    static const char *const refused[] = {
+        "{ echo(s: \"a\\u0000b\") }",
+        "{ echo(s: \"\\u{0}\") }",
+        "{ echo(l: [\"x\", \"\\u0000\"]) }",
+        "{ echo(o: {n: {n: {s: \"\\u0000\"}}}) }",
+        "{ a: echo b: echo(s: \"\\u0000\") }",
+        "query ($v: String = \"\\u0000\") { echo(s: $v) }",
+        "query ($v: String @tag(s: \"\\u0000\")) { echo(s: $v) }",
+        "query @tag(s: \"\\u0000\") { echo }",
+        "{ echo @tag(s: \"\\u0000\") }",
+        "{ ... @tag(s: \"\\u0000\") { echo } }",
+        "{ ...F @tag(s: \"\\u0000\") } fragment F on Query { echo }",
+        "{ ...F } fragment F on Query @tag(s: \"\\u0000\") { echo }",
+        "{ ...F } fragment F on Query { ... on Query { echo(s: \"\\u0000\") } }",
+    };
+    static const char *const accepted[] = {
+        "{ echo(s: \"a\\u0001b\") }",
+        "{ echo(s: \"\", l: [], o: {s: \"\\\\u0000\"}) }",
+        "query ($v: String = \"fine\") { echo(s: $v) @tag(s: \"fine\") }",
+    };
+    gql_error_t err;
+    gql_schema_t *schema = gql_schema_new_from_sdl(sdl, sizeof sdl - 1, &err);
+    CHECK(schema != NULL);
+    if (!schema)
+        return;
+    size_t i;
+    for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        s_result_t r = s_validate_nul(schema, refused[i], strlen(refused[i]), true);
+        CHECK_INT(r.rc, 1);
+        CHECK_INT(r.count, 1);
+        if (r.rc != 1)
+            fprintf(stderr, "  not refused: %s\n", refused[i]);
+        if (r.count == 1) {
+            CHECK_INT(r.errors[0].rule, GQL_RULE_NO_NUL_STRINGS);
+            CHECK_INT(r.errors[0].location_count, 0);
+            CHECK_CSTR(r.errors[0].message, "string values may not contain NUL characters");
+        }
+        gql_validation_errors_free(&r.errors);
+        r = s_validate_nul(schema, refused[i], strlen(refused[i]), false);
+        CHECK_INT(r.rc, 0);
+        gql_validation_errors_free(&r.errors);
+    }
+    for (i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+        s_result_t r = s_validate_nul(schema, accepted[i], strlen(accepted[i]), true);
+        CHECK_INT(r.rc, 0);
+        if (r.rc != 0)
+            fprintf(stderr, "  not accepted: %s\n", accepted[i]);
+        gql_validation_errors_free(&r.errors);
+    }
+    /* A raw NUL inside a string and a block string is a SourceCharacter there. */
+    static const char raw[] = "{ a: echo(s: \"a\0b\") b: echo(s: \"\"\"\0\"\"\") }";
+    s_result_t r = s_validate_nul(schema, raw, sizeof raw - 1, true);
+    CHECK_INT(r.rc, 1);
+    CHECK(r.count == 1 && r.errors[0].rule == GQL_RULE_NO_NUL_STRINGS);
+    json_t *response = gql_validation_response(r.errors, r.count);
+    s_check_response(response, "{\"errors\":[{\"message\":\"string values may not contain NUL characters\","
+                               "\"extensions\":{\"code\":\"BAD_USER_INPUT\"}}]}");
+    json_decref(response);
+    gql_validation_errors_free(&r.errors);
+    /* The spec's rules first: their errors alone, no NUL error. */
+    static const char both[] = "{ echo(s: \"\\u0000\") nope }";
+    r = s_validate_nul(schema, both, sizeof both - 1, true);
+    response = gql_validation_response(r.errors, r.count);
+    s_check_response(response, "{\"errors\":[{\"message\":\"Cannot query field \\\"nope\\\" on type \\\"Query\\\".\","
+                               "\"locations\":[{\"line\":1,\"column\":21}],"
+                               "\"extensions\":{\"code\":\"GRAPHQL_VALIDATION_FAILED\"}}]}");
+    json_decref(response);
+    gql_validation_errors_free(&r.errors);
+    CHECK_CSTR(gql_rule_code(GQL_RULE_NO_NUL_STRINGS), "BAD_USER_INPUT");
+    CHECK_CSTR(gql_rule_code(GQL_RULE_SCALAR_LEAFS), "GRAPHQL_VALIDATION_FAILED");
+    CHECK_CSTR(gql_rule_name(GQL_RULE_NO_NUL_STRINGS), "NoNulStrings");
+    response = gql_validation_response(NULL, 0);
+    s_check_response(response, "{\"errors\":[]}");
+    json_decref(response);
+    gql_schema_destroy(&schema);
 }
 
 /* Cyclic fragments are reported once per cycle and never followed forever, by any rule
@@ -409,6 +530,7 @@ main(void)
     test_hidden_suggestions(schema);
     test_many_rules(schema);
     test_error_cap(schema);
+    test_nul_strings();
     test_cycles_terminate(schema);
     test_large_documents(schema);
     gql_validation_errors_free(NULL);

@@ -5,9 +5,7 @@
 #include "r5_test.h"
 #include "gateway_json.h"
 #include "gateway_stack.h"
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
+#include "gql.h"
 
 #include <pthread.h>
 #include <stdarg.h>

@@ -15,9 +15,7 @@
     prints the same for graphql-js and compare.mjs compares the two. Documents are parsed
     without limits (graphql-js has none by default). Exits 2 when the schema is refused.
 */
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "gql.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,9 +11,7 @@
 
 #include <jansson.h>
 
-#include "gql_execute.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
+#include "gql.h"
 
 /* Reads a whole stream; the caller frees the result. NULL on failure. */
 static char *

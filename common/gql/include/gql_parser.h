@@ -34,28 +34,29 @@ typedef struct {
     uint32_t max_directives;
 } gql_limits_t;
 
+/* (clang-format would spread each initializer over four lines.) */
+/* clang-format off */
 /* The request defaults: 1 MiB, 15,000 tokens, depth 32, 30 aliases, 50 directives. */
 #define GQL_LIMITS_DEFAULT_INIT { 1024 * 1024, 15000, 32, 30, 50 }
 
 /* The schema-file defaults used by gql_parse_sdl(NULL limits): 16 MiB, 4M tokens,
    depth 64, no alias or directive limit. */
 #define GQL_LIMITS_SDL_INIT { 16u * 1024 * 1024, 4000000, 64, 0, 0 }
+/* clang-format on */
 
 /* Fills *limits with GQL_LIMITS_DEFAULT_INIT. */
-void gql_limits_default(gql_limits_t *limits);
+void gql_limits_default (gql_limits_t *limits);
 
 /* Parses a Document (executable and type-system definitions both, as the spec's grammar
    allows; rejecting type-system definitions in a request is the validator's job, rule
    5.1.1). `src` need not be NUL-terminated and must outlive the document. `limits` NULL
    means GQL_LIMITS_DEFAULT_INIT. Returns the document, or NULL with *err filled (err may
    be NULL). */
-gql_document_t *gql_parse(const char *src, size_t len, const gql_limits_t *limits,
-                          gql_error_t *err);
+gql_document_t *gql_parse (const char *src, size_t len, const gql_limits_t *limits, gql_error_t *err);
 
 /* Parses a TypeSystemDocument (a schema file): operations and fragments are refused.
    `limits` NULL means GQL_LIMITS_SDL_INIT. Returns the document, or NULL with *err. */
-gql_document_t *gql_parse_sdl(const char *src, size_t len, const gql_limits_t *limits,
-                              gql_error_t *err);
+gql_document_t *gql_parse_sdl (const char *src, size_t len, const gql_limits_t *limits, gql_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,7 @@ extern "C" {
 /* An input coercion failure: a message and the document location it concerns (0/0 when
    it concerns the variables JSON rather than the document). */
 typedef struct {
-    char message[GQL_COERCE_MSG_MAX];
+    char message [GQL_COERCE_MSG_MAX];
     gql_loc_t loc;
 } gql_coerce_error_t;
 
@@ -41,31 +41,28 @@ typedef struct {
    coerced values (a variable that was neither given nor defaulted is absent), or NULL
    when any variable fails; then up to `max_errors` errors are written to `errors` and
    their number to *error_count. */
-json_t *gql_coerce_variables(const gql_schema_t *schema, const gql_operation_t *op,
-                             json_t *inputs, gql_coerce_error_t *errors, size_t max_errors,
-                             size_t *error_count);
+json_t *gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, json_t *inputs,
+                              gql_coerce_error_t *errors, size_t max_errors, size_t *error_count);
 
 /* CoerceArgumentValues (spec 6.4.1): coerces the arguments written at a field or directive
    (`args`, `arg_count`) against their definitions (`defs`, `def_count`), with the coerced
    `variables` (NULL for none). Arguments not defined are ignored. Returns a new JSON object
    (defaults applied; an argument with neither value nor default is absent), or NULL with
    *err filled (its location is the offending argument's). */
-json_t *gql_coerce_arguments(const gql_input_value_t *defs, size_t def_count,
-                             gql_argument_t *const *args, size_t arg_count, json_t *variables,
-                             gql_coerce_error_t *err);
+json_t *gql_coerce_arguments (const gql_input_value_t *defs, size_t def_count, gql_argument_t *const *args,
+                              size_t arg_count, json_t *variables, gql_coerce_error_t *err);
 
 /* Coerces a literal `value` of the document (variables substituted from the coerced
    `variables`, which may be NULL) to `type`. Returns 1 with *out (new reference), 0 when
    the value is a variable that was not provided (the caller decides what absence means),
    or -1 with *err filled. */
-int gql_coerce_literal(const gql_value_t *value, gql_type_ref_t type, json_t *variables,
-                       json_t **out, gql_coerce_error_t *err);
+int gql_coerce_literal (const gql_value_t *value, gql_type_ref_t type, json_t *variables, json_t **out,
+                        gql_coerce_error_t *err);
 
 /* Coerces a JSON input `value` (a variable's value) to `type`. Returns a new reference, or
    NULL with a message in *err naming the place in the value that failed ("at
    \"input.ids[2]\""). `what` names the value in messages ("variable \"$x\""). */
-json_t *gql_coerce_input_json(json_t *value, gql_type_ref_t type, const char *what,
-                              gql_coerce_error_t *err);
+json_t *gql_coerce_input_json (json_t *value, gql_type_ref_t type, const char *what, gql_coerce_error_t *err);
 
 /* Serializes a resolver's value for the leaf type `t` (a scalar or an enum) (spec 3.5
    result coercion). Returns a new reference, or NULL with a message in `msg` when the
@@ -73,11 +70,11 @@ json_t *gql_coerce_input_json(json_t *value, gql_type_ref_t type, const char *wh
    scalars are checked as graphql-js does (Int accepts integral numbers and booleans,
    String accepts numbers and booleans, ID accepts strings and integers); a custom scalar
    passes through unchanged. `value` must not be JSON null (null is the caller's case). */
-json_t *gql_serialize_leaf(const gql_type_t *t, json_t *value, char *msg, size_t msg_size);
+json_t *gql_serialize_leaf (const gql_type_t *t, json_t *value, char *msg, size_t msg_size);
 
 /* Writes a type reference as GraphQL ("[Int!]!") into buf (NUL-terminated, truncated to
    `size`). Returns buf. */
-char *gql_coerce_type_name(gql_type_ref_t type, char *buf, size_t size);
+char *gql_coerce_type_name (gql_type_ref_t type, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* The built-in SDL text and its length. */
-extern const char gql_builtins_sdl[];
+extern const char gql_builtins_sdl [];
 extern const size_t gql_builtins_sdl_len;
 
 #endif

@@ -14,20 +14,20 @@
 
 typedef enum {
     GQL_TOK_EOF,
-    GQL_TOK_BANG,        /* ! */
-    GQL_TOK_DOLLAR,      /* $ */
-    GQL_TOK_AMP,         /* & */
-    GQL_TOK_PAREN_L,     /* ( */
-    GQL_TOK_PAREN_R,     /* ) */
-    GQL_TOK_SPREAD,      /* ... */
-    GQL_TOK_COLON,       /* : */
-    GQL_TOK_EQUALS,      /* = */
-    GQL_TOK_AT,          /* @ */
-    GQL_TOK_BRACKET_L,   /* [ */
-    GQL_TOK_BRACKET_R,   /* ] */
-    GQL_TOK_BRACE_L,     /* { */
-    GQL_TOK_PIPE,        /* | */
-    GQL_TOK_BRACE_R,     /* } */
+    GQL_TOK_BANG,      /* ! */
+    GQL_TOK_DOLLAR,    /* $ */
+    GQL_TOK_AMP,       /* & */
+    GQL_TOK_PAREN_L,   /* ( */
+    GQL_TOK_PAREN_R,   /* ) */
+    GQL_TOK_SPREAD,    /* ... */
+    GQL_TOK_COLON,     /* : */
+    GQL_TOK_EQUALS,    /* = */
+    GQL_TOK_AT,        /* @ */
+    GQL_TOK_BRACKET_L, /* [ */
+    GQL_TOK_BRACKET_R, /* ] */
+    GQL_TOK_BRACE_L,   /* { */
+    GQL_TOK_PIPE,      /* | */
+    GQL_TOK_BRACE_R,   /* } */
     GQL_TOK_NAME,
     GQL_TOK_INT,
     GQL_TOK_FLOAT,
@@ -51,33 +51,33 @@ typedef struct {
 typedef struct {
     const char *src;
     uint32_t len;
-    uint32_t pos;       /* next byte to read */
-    uint32_t line;      /* line of `pos` */
+    uint32_t pos;  /* next byte to read */
+    uint32_t line; /* line of `pos` */
     uint32_t line_start;
-    uint32_t col_off;   /* column cache: `col` is the column of byte `col_off` */
+    uint32_t col_off; /* column cache: `col` is the column of byte `col_off` */
     uint32_t col;
 } gql_lexer_t;
 
 /* Starts lexing `src` (len must be < UINT32_MAX). */
-void gql_lexer_init(gql_lexer_t *lx, const char *src, size_t len);
+void gql_lexer_init (gql_lexer_t *lx, const char *src, size_t len);
 
 /* Reads the next token into *tok (GQL_TOK_EOF at the end, again and again). Returns 0, or
    -1 with *err filled (code GQL_ERR_SYNTAX, line/column of the offending character). */
-int gql_lexer_next(gql_lexer_t *lx, gql_token_t *tok, gql_error_t *err);
+int gql_lexer_next (gql_lexer_t *lx, gql_token_t *tok, gql_error_t *err);
 
 /* Returns the spelling of a token kind for messages ("'{'", "name", "<EOF>"). */
-const char *gql_token_kind_name(gql_token_kind_t kind);
+const char *gql_token_kind_name (gql_token_kind_t kind);
 
 /* Writes the value of a STRING or BLOCK_STRING token (escapes resolved; block string
    indentation and blank first/last lines removed per BlockStringValue()) to `out`, which
    must have room for tok->len bytes. Returns the number of bytes written. The token must
    come from gql_lexer_next() over the same source. */
-size_t gql_lexer_cook_string(const char *src, const gql_token_t *tok, char *out);
+size_t gql_lexer_cook_string (const char *src, const gql_token_t *tok, char *out);
 
 /* True when the STRING token's value is exactly its text between the quotes (no escapes),
    so a slice of the source can stand for it. */
 static inline bool
-gql_token_is_plain_string(const gql_token_t *tok)
+gql_token_is_plain_string (const gql_token_t *tok)
 {
     return tok->kind == GQL_TOK_STRING && !(tok->flags & GQL_TOKF_ESCAPED);
 }

@@ -44,27 +44,27 @@ extern "C" {
    "code". */
 typedef struct {
     const char *code;
-    char message[GQL_FIELD_ERROR_MSG_MAX];
+    char message [GQL_FIELD_ERROR_MSG_MAX];
     json_t *extensions;
 } gql_field_error_t;
 
 /* Fills *error: `code` (static string), a printf-style message. Returns -1 so a resolver
    can `return gql_field_error_set(...)` when it failed as a whole. */
-int gql_field_error_set(gql_field_error_t *error, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int gql_field_error_set (gql_field_error_t *error, const char *code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* What a resolver learns about the field it resolves. */
 typedef struct {
-    const gql_field_t *field;          /* the field definition */
-    const gql_type_t *parent_type;     /* the concrete object type of every parent */
-    json_t *args;                      /* coerced arguments (object, defaults applied;
-                                          borrowed) */
-    const gql_selection_t *selection;  /* the field's first occurrence in the document (for
-                                          look-ahead into its selection set) */
-    const gql_document_t *document;    /* for fragment look-ups during look-ahead */
-    json_t *variables;                 /* coerced variables (borrowed) */
-    void *context;                     /* the per-request pointer given to gql_execute() */
-    const void *data;                  /* the resolver entry's data (NULL when it has none) */
+    const gql_field_t *field;         /* the field definition */
+    const gql_type_t *parent_type;    /* the concrete object type of every parent */
+    json_t *args;                     /* coerced arguments (object, defaults applied;
+                                         borrowed) */
+    const gql_selection_t *selection; /* the field's first occurrence in the document (for
+                                         look-ahead into its selection set) */
+    const gql_document_t *document;   /* for fragment look-ups during look-ahead */
+    json_t *variables;                /* coerced variables (borrowed) */
+    void *context;                    /* the per-request pointer given to gql_execute() */
+    const void *data;                 /* the resolver entry's data (NULL when it has none) */
 } gql_resolve_info_t;
 
 /* A batch resolver: for each parents[i] (borrowed), fill results[i] with a new reference
@@ -72,8 +72,8 @@ typedef struct {
    or -1 when the whole batch failed (then every parent without a result gets errors[i], or
    an INTERNAL error when that is unset). The same parent may appear more than once (two
    aliases of the same field with the same arguments). */
-typedef int (*gql_batch_resolver_fn)(const gql_resolve_info_t *info, json_t *const *parents,
-                                     size_t count, json_t **results, gql_field_error_t *errors);
+typedef int (*gql_batch_resolver_fn) (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+                                      json_t **results, gql_field_error_t *errors);
 
 /* One entry of the resolver table: `name` is "Type.field" (the concrete object type; an
    entry for an interface field is not consulted). A field with no entry reads the
@@ -98,12 +98,11 @@ typedef struct {
    - resolve_type: returns the concrete object type of `object` for the abstract type
      `abstract_type`; NULL lets the executor read "__typename". */
 typedef struct {
-    int (*field_access)(void *context, const gql_type_t *parent_type, const gql_field_t *field,
-                        json_t *parent_object, gql_field_error_t *error);
-    int (*object_access)(void *context, const gql_type_t *t, json_t *object,
-                         const gql_field_t *via_field, gql_field_error_t *error);
-    const gql_type_t *(*resolve_type)(void *context, const gql_type_t *abstract_type,
-                                      json_t *object);
+    int (*field_access) (void *context, const gql_type_t *parent_type, const gql_field_t *field, json_t *parent_object,
+                         gql_field_error_t *error);
+    int (*object_access) (void *context, const gql_type_t *t, json_t *object, const gql_field_t *via_field,
+                          gql_field_error_t *error);
+    const gql_type_t *(*resolve_type) (void *context, const gql_type_t *abstract_type, json_t *object);
 } gql_exec_hooks_t;
 
 /* Options; a zeroed struct (or NULL) means the defaults.
@@ -117,10 +116,10 @@ typedef struct {
 } gql_exec_options_t;
 
 /* Codes the executor itself puts in extensions.code. */
-#define GQL_CODE_BAD_USER_INPUT "BAD_USER_INPUT"            /* variables, arguments, operation name */
-#define GQL_CODE_INTERNAL "INTERNAL"                        /* a resolver failed, a bad result */
+#define GQL_CODE_BAD_USER_INPUT         "BAD_USER_INPUT" /* variables, arguments, operation name */
+#define GQL_CODE_INTERNAL               "INTERNAL"       /* a resolver failed, a bad result */
 #define GQL_CODE_INTROSPECTION_DISABLED "INTROSPECTION_DISABLED"
-#define GQL_CODE_FORBIDDEN "FORBIDDEN"                      /* a hook refused without a code */
+#define GQL_CODE_FORBIDDEN              "FORBIDDEN" /* a hook refused without a code */
 
 typedef struct gql_executor gql_executor_t;
 
@@ -129,15 +128,15 @@ typedef struct gql_executor gql_executor_t;
    may be NULL). Returns NULL when out of memory or when a resolver name does not name a
    field of an object type of the schema ("Type.field"), with a message in `err` (may be
    NULL, `err_size` bytes). */
-gql_executor_t *gql_executor_new(const gql_schema_t *schema, const gql_resolver_entry_t *resolvers,
-                                 size_t count, const gql_exec_hooks_t *hooks,
-                                 const gql_exec_options_t *options, char *err, size_t err_size);
+gql_executor_t *gql_executor_new (const gql_schema_t *schema, const gql_resolver_entry_t *resolvers, size_t count,
+                                  const gql_exec_hooks_t *hooks, const gql_exec_options_t *options, char *err,
+                                  size_t err_size);
 
 /* Frees an executor; safe on NULL, sets *ex_p to NULL. */
-void gql_executor_destroy(gql_executor_t **ex_p);
+void gql_executor_destroy (gql_executor_t **ex_p);
 
 /* Returns the schema the executor was built for. */
-const gql_schema_t *gql_executor_schema(const gql_executor_t *ex);
+const gql_schema_t *gql_executor_schema (const gql_executor_t *ex);
 
 /* Runs one request: the operation `operation_name` (NULL or "" when the document has one
    operation) of `doc`, with the request's `variables` (a JSON object or NULL; borrowed)
@@ -147,9 +146,8 @@ const gql_schema_t *gql_executor_schema(const gql_executor_t *ex);
    ambiguous one, a subscription, variable coercion) the response has no "data" and
    *request_error is set to true (request_error may be NULL); otherwise it is false.
    Returns NULL only when out of memory. */
-json_t *gql_execute(const gql_executor_t *ex, const gql_document_t *doc,
-                    const char *operation_name, json_t *variables, void *context,
-                    bool *request_error);
+json_t *gql_execute (const gql_executor_t *ex, const gql_document_t *doc, const char *operation_name, json_t *variables,
+                     void *context, bool *request_error);
 
 #ifdef __cplusplus
 }

@@ -14,14 +14,14 @@ extern "C" {
 /* Writes a schema type reference as GraphQL ("[String!]!") into buf (always
    NUL-terminated when size > 0, truncated if needed). Returns the length the full text
    needs, not counting the NUL, like snprintf. */
-size_t gql_print_type_ref(gql_type_ref_t ref, char *buf, size_t size);
+size_t gql_print_type_ref (gql_type_ref_t ref, char *buf, size_t size);
 
 /* Same for a type reference as written in a document. */
-size_t gql_print_type_node(const gql_type_node_t *node, char *buf, size_t size);
+size_t gql_print_type_node (const gql_type_node_t *node, char *buf, size_t size);
 
 /* Returns a value printed as GraphQL on one line (`{a: [1, "x\n"], b: ENUM}`), strings
    re-escaped; the caller frees it. NULL on allocation failure. */
-char *gql_print_value(const gql_value_t *value);
+char *gql_print_value (const gql_value_t *value);
 
 #ifdef __cplusplus
 }

@@ -37,21 +37,21 @@ typedef struct gql_introspection gql_introspection_t;
 
 /* Builds the introspection objects of `schema` (borrowed; must outlive the result).
    Returns NULL when out of memory. */
-gql_introspection_t *gql_introspection_new(const gql_schema_t *schema);
+gql_introspection_t *gql_introspection_new (const gql_schema_t *schema);
 
 /* Frees the introspection objects; safe on NULL, sets *intro_p to NULL. Requests still
    holding references must be finished. */
-void gql_introspection_destroy(gql_introspection_t **intro_p);
+void gql_introspection_destroy (gql_introspection_t **intro_p);
 
 /* Returns the __Schema object (borrowed). */
-json_t *gql_introspection_schema(const gql_introspection_t *intro);
+json_t *gql_introspection_schema (const gql_introspection_t *intro);
 
 /* Returns the __Type object of the named type `name` (borrowed), or NULL when the schema
    shows no such type. */
-json_t *gql_introspection_type(const gql_introspection_t *intro, const char *name, size_t len);
+json_t *gql_introspection_type (const gql_introspection_t *intro, const char *name, size_t len);
 
 /* True when `t` is one of the introspection types (__Schema, __Type ...). */
-bool gql_introspection_is_meta_type(const gql_type_t *t);
+bool gql_introspection_is_meta_type (const gql_type_t *t);
 
 /* Resolves the field `field` of an introspection object `parent` with the coerced `args`:
    the includeDeprecated filters of __Type.fields/enumValues/inputFields, __Field.args and
@@ -59,14 +59,14 @@ bool gql_introspection_is_meta_type(const gql_type_t *t);
    everything else. Returns a BORROWED reference to a shared object (NULL when absent):
    callers must neither keep nor release it, nor let another thread's reference count
    change race with theirs. The executor copies the leaves it puts in a response. */
-json_t *gql_introspection_resolve(const gql_introspection_t *intro, const gql_field_t *field,
-                                  json_t *args, json_t *parent);
+json_t *gql_introspection_resolve (const gql_introspection_t *intro, const gql_field_t *field, json_t *args,
+                                   json_t *parent);
 
 /* Returns the GraphQL literal text of the default value `value` of an input of type
    `type`, printed as graphql-js prints it in __InputValue.defaultValue, or NULL when there
    is none to show (no default, an invalid one, or null for a non-null type). The caller
    frees the result. */
-char *gql_introspection_print_default(const gql_value_t *value, gql_type_ref_t type);
+char *gql_introspection_print_default (const gql_value_t *value, gql_type_ref_t type);
 
 #ifdef __cplusplus
 }

@@ -72,25 +72,25 @@ typedef struct {
     uint32_t line;
     uint32_t column;
     uint32_t offset;
-    char detail[96];
+    char detail [96];
 } gql_error_t;
 
 /* Returns a stable lowercase name of an error code ("syntax", "too_deep" ...). */
-const char *gql_error_code_name(gql_error_code_t code);
+const char *gql_error_code_name (gql_error_code_t code);
 
 /* True when the slice equals the NUL-terminated string `cstr`. */
 static inline bool
-gql_str_eq(gql_str_t s, const char *cstr)
+gql_str_eq (gql_str_t s, const char *cstr)
 {
-    size_t n = strlen(cstr);
-    return s.len == n && (n == 0 || memcmp(s.data, cstr, n) == 0);
+    size_t n = strlen (cstr);
+    return s.len == n && (n == 0 || memcmp (s.data, cstr, n) == 0);
 }
 
 /* True when two slices hold the same bytes. */
 static inline bool
-gql_str_equal(gql_str_t a, gql_str_t b)
+gql_str_equal (gql_str_t a, gql_str_t b)
 {
-    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+    return a.len == b.len && (a.len == 0 || memcmp (a.data, b.data, a.len) == 0);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -129,9 +129,9 @@ typedef enum {
                            indentation removed); `block` tells """...""" apart */
     GQL_VALUE_BOOLEAN,  /* `boolean` */
     GQL_VALUE_NULL,
-    GQL_VALUE_ENUM,     /* `str` is the enum value name */
-    GQL_VALUE_LIST,     /* `items`, `item_count` */
-    GQL_VALUE_OBJECT,   /* `fields`, `field_count` (name/value pairs, source order) */
+    GQL_VALUE_ENUM,   /* `str` is the enum value name */
+    GQL_VALUE_LIST,   /* `items`, `item_count` */
+    GQL_VALUE_OBJECT, /* `fields`, `field_count` (name/value pairs, source order) */
 } gql_value_kind_t;
 
 /* An input value (argument value, default value, list item, object field value). */
@@ -155,7 +155,7 @@ struct gql_name {
 
 /* `name: value` — an argument, or a field of an object value. */
 struct gql_argument {
-    gql_loc_t loc;     /* of the name */
+    gql_loc_t loc; /* of the name */
     gql_str_t name;
     gql_value_t *value;
 };
@@ -163,7 +163,7 @@ typedef gql_argument_t gql_object_field_t;
 
 /* `@name(args)` — a directive use. */
 struct gql_directive {
-    gql_loc_t loc;     /* of the '@' */
+    gql_loc_t loc; /* of the '@' */
     gql_str_t name;
     gql_argument_t **arguments;
     size_t argument_count;
@@ -182,8 +182,8 @@ typedef enum {
 struct gql_type_node {
     gql_type_node_kind_t kind;
     gql_loc_t loc;
-    gql_str_t name;            /* NAMED only */
-    gql_type_node_t *of_type;  /* LIST and NON_NULL only */
+    gql_str_t name;           /* NAMED only */
+    gql_type_node_t *of_type; /* LIST and NON_NULL only */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ typedef enum {
 
 /* `{ selection ... }` — never empty. */
 struct gql_selection_set {
-    gql_loc_t loc;     /* of the '{' */
+    gql_loc_t loc; /* of the '{' */
     gql_selection_t **items;
     size_t item_count;
 };
@@ -214,33 +214,33 @@ struct gql_selection_set {
    apply to the kind are absent (NULL / 0). */
 struct gql_selection {
     gql_selection_kind_t kind;
-    gql_loc_t loc;                    /* of the alias or name, or of the "..." */
-    gql_str_t alias;                  /* FIELD: absent when no alias */
-    gql_str_t name;                   /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
-    gql_str_t type_condition;         /* INLINE_FRAGMENT: absent when none */
+    gql_loc_t loc;            /* of the alias or name, or of the "..." */
+    gql_str_t alias;          /* FIELD: absent when no alias */
+    gql_str_t name;           /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
+    gql_str_t type_condition; /* INLINE_FRAGMENT: absent when none */
     gql_loc_t type_condition_loc;
-    gql_argument_t **arguments;       /* FIELD */
+    gql_argument_t **arguments; /* FIELD */
     size_t argument_count;
     gql_directive_t **directives;
     size_t directive_count;
     gql_selection_set_t *selection_set; /* FIELD (NULL for a leaf), INLINE_FRAGMENT */
-    uint32_t id;                      /* 0..document->selection_count-1, unique in the
-                                         document: index for side tables */
+    uint32_t id;                        /* 0..document->selection_count-1, unique in the
+                                           document: index for side tables */
 };
 
 /* The response key of a field: its alias if any, else its name. */
 static inline gql_str_t
-gql_selection_response_key(const gql_selection_t *sel)
+gql_selection_response_key (const gql_selection_t *sel)
 {
     return sel->alias.data ? sel->alias : sel->name;
 }
 
 /* `$name: Type = default @directives` */
 struct gql_variable_def {
-    gql_loc_t loc;                 /* of the '$' */
-    gql_str_t name;                /* without '$' */
+    gql_loc_t loc;  /* of the '$' */
+    gql_str_t name; /* without '$' */
     gql_type_node_t *type;
-    gql_value_t *default_value;    /* NULL when none; constant (no variables) */
+    gql_value_t *default_value; /* NULL when none; constant (no variables) */
     gql_directive_t **directives;
     size_t directive_count;
 };
@@ -250,7 +250,7 @@ struct gql_operation {
     gql_loc_t loc;
     gql_operation_type_t type;
     bool shorthand;
-    gql_str_t name;                /* absent for anonymous operations */
+    gql_str_t name; /* absent for anonymous operations */
     gql_variable_def_t **variables;
     size_t variable_count;
     gql_directive_t **directives;
@@ -276,10 +276,10 @@ struct gql_fragment {
 /* An argument definition or an input object field: `"desc" name: Type = default @dirs` */
 struct gql_input_value_def {
     gql_loc_t loc;
-    gql_str_t description;         /* absent when none */
+    gql_str_t description; /* absent when none */
     gql_str_t name;
     gql_type_node_t *type;
-    gql_value_t *default_value;    /* NULL when none; constant */
+    gql_value_t *default_value; /* NULL when none; constant */
     gql_directive_t **directives;
     size_t directive_count;
 };
@@ -322,15 +322,15 @@ struct gql_type_def {
     gql_str_t description;
     gql_str_t name;
     gql_loc_t name_loc;
-    gql_name_t **interfaces;        /* OBJECT, INTERFACE: `implements A & B` */
+    gql_name_t **interfaces; /* OBJECT, INTERFACE: `implements A & B` */
     size_t interface_count;
     gql_directive_t **directives;
     size_t directive_count;
-    gql_field_def_t **fields;       /* OBJECT, INTERFACE */
+    gql_field_def_t **fields; /* OBJECT, INTERFACE */
     size_t field_count;
-    gql_name_t **members;           /* UNION: `= A | B` */
+    gql_name_t **members; /* UNION: `= A | B` */
     size_t member_count;
-    gql_enum_value_def_t **values;  /* ENUM */
+    gql_enum_value_def_t **values; /* ENUM */
     size_t value_count;
     gql_input_value_def_t **input_fields; /* INPUT_OBJECT */
     size_t input_field_count;
@@ -383,7 +383,7 @@ typedef enum {
 #define GQL_DIRLOC_BIT(l) (1u << (unsigned) (l))
 
 /* Returns the spec name of a directive location ("FIELD_DEFINITION"), or NULL. */
-const char *gql_directive_location_name(gql_directive_location_t loc);
+const char *gql_directive_location_name (gql_directive_location_t loc);
 
 /* `"desc" directive @name(args) repeatable on A | B` */
 struct gql_directive_def {
@@ -393,7 +393,7 @@ struct gql_directive_def {
     gql_input_value_def_t **arguments;
     size_t argument_count;
     bool repeatable;
-    uint32_t locations;             /* GQL_DIRLOC_BIT(...) ORed together */
+    uint32_t locations; /* GQL_DIRLOC_BIT(...) ORed together */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -401,11 +401,11 @@ struct gql_directive_def {
  * ------------------------------------------------------------------------------------- */
 
 typedef enum {
-    GQL_DEF_OPERATION,  /* operation */
-    GQL_DEF_FRAGMENT,   /* fragment */
-    GQL_DEF_SCHEMA,     /* schema (definition or extension) */
-    GQL_DEF_TYPE,       /* type (definition or extension; kind in type->kind) */
-    GQL_DEF_DIRECTIVE,  /* directive (definition) */
+    GQL_DEF_OPERATION, /* operation */
+    GQL_DEF_FRAGMENT,  /* fragment */
+    GQL_DEF_SCHEMA,    /* schema (definition or extension) */
+    GQL_DEF_TYPE,      /* type (definition or extension; kind in type->kind) */
+    GQL_DEF_DIRECTIVE, /* directive (definition) */
 } gql_definition_kind_t;
 
 /* One top-level definition; exactly the member matching `kind` is set. */
@@ -431,31 +431,29 @@ struct gql_document {
     gql_fragment_t **fragments;
     size_t fragment_count;
 
-    const char *source;       /* the buffer given to the parser (borrowed) */
+    const char *source; /* the buffer given to the parser (borrowed) */
     size_t source_len;
 
     /* What the limits saw (for logs and metrics). */
-    uint32_t token_count;     /* tokens, <EOF> excluded */
-    uint32_t max_depth;       /* deepest nesting reached */
+    uint32_t token_count; /* tokens, <EOF> excluded */
+    uint32_t max_depth;   /* deepest nesting reached */
     uint32_t alias_count;
     uint32_t directive_count;
     uint32_t selection_count; /* number of gql_selection_t; ids are 0..count-1 */
 
-    struct gql_arena *arena;  /* owns every node (internal) */
+    struct gql_arena *arena; /* owns every node (internal) */
 };
 
 /* Frees a document and every node in it; safe on NULL, sets *doc_p to NULL. */
-void gql_document_destroy(gql_document_t **doc_p);
+void gql_document_destroy (gql_document_t **doc_p);
 
 /* Returns the fragment definition called `name`, or NULL. Linear in fragment count. */
-const gql_fragment_t *gql_document_fragment(const gql_document_t *doc, const char *name,
-                                            size_t len);
+const gql_fragment_t *gql_document_fragment (const gql_document_t *doc, const char *name, size_t len);
 
 /* Returns the operation to run: the one called `name` (name may be NULL when the document
    has exactly one operation). NULL when there is no such operation, or when name is NULL
    and there are zero or several. */
-const gql_operation_t *gql_document_operation(const gql_document_t *doc, const char *name,
-                                              size_t len);
+const gql_operation_t *gql_document_operation (const gql_document_t *doc, const char *name, size_t len);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
 */
 #include "gql_builtins.h"
 
-const char gql_builtins_sdl[] =
+const char gql_builtins_sdl [] =
     "\"The `Int` scalar type represents non-fractional signed whole numeric values. Int can "
     "represent values between -(2^31) and 2^31 - 1.\"\n"
     "scalar Int\n"

@@ -1,5 +1,5 @@
 /*  gql_arena.c - a bump allocator over a list of malloc'ed chunks.
-*/
+ */
 #include "gql_arena.h"
 
 #include <stdalign.h>
@@ -8,13 +8,13 @@
 #include <string.h>
 
 #define S_FIRST_CHUNK 4096
-#define S_MAX_CHUNK (1024 * 1024)
+#define S_MAX_CHUNK   (1024 * 1024)
 
 typedef struct s_chunk {
     struct s_chunk *next;
     size_t size; /* usable bytes after the header */
     size_t used;
-    alignas(max_align_t) unsigned char data[];
+    alignas (max_align_t) unsigned char data [];
 } s_chunk_t;
 
 struct gql_arena {
@@ -24,33 +24,33 @@ struct gql_arena {
 };
 
 gql_arena_t *
-gql_arena_new(void)
+gql_arena_new (void)
 {
-    gql_arena_t *arena = calloc(1, sizeof *arena);
+    gql_arena_t *arena = calloc (1, sizeof *arena);
     if (arena)
         arena->next_size = S_FIRST_CHUNK;
     return arena;
 }
 
 void
-gql_arena_destroy(gql_arena_t **arena_p)
+gql_arena_destroy (gql_arena_t **arena_p)
 {
     if (!arena_p || !*arena_p)
         return;
     s_chunk_t *chunk = (*arena_p)->head;
     while (chunk) {
         s_chunk_t *next = chunk->next;
-        free(chunk);
+        free (chunk);
         chunk = next;
     }
-    free(*arena_p);
+    free (*arena_p);
     *arena_p = NULL;
 }
 
 void *
-gql_arena_alloc(gql_arena_t *arena, size_t size)
+gql_arena_alloc (gql_arena_t *arena, size_t size)
 {
-    const size_t align = alignof(max_align_t);
+    const size_t align = alignof (max_align_t);
     if (size == 0)
         size = 1;
     if (size > SIZE_MAX / 2)
@@ -62,7 +62,7 @@ gql_arena_alloc(gql_arena_t *arena, size_t size)
         size_t want = arena->next_size;
         while (want < size)
             want *= 2;
-        chunk = malloc(sizeof *chunk + want);
+        chunk = malloc (sizeof *chunk + want);
         if (!chunk)
             return NULL;
         chunk->size = want;
@@ -76,25 +76,25 @@ gql_arena_alloc(gql_arena_t *arena, size_t size)
     void *p = chunk->data + chunk->used;
     chunk->used += size;
     arena->total += size;
-    memset(p, 0, size);
+    memset (p, 0, size);
     return p;
 }
 
 void *
-gql_arena_memdup(gql_arena_t *arena, const void *src, size_t n, size_t size)
+gql_arena_memdup (gql_arena_t *arena, const void *src, size_t n, size_t size)
 {
     if (n == 0 || size == 0)
         return NULL;
     if (n > SIZE_MAX / size)
         return NULL;
-    void *p = gql_arena_alloc(arena, n * size);
+    void *p = gql_arena_alloc (arena, n * size);
     if (p)
-        memcpy(p, src, n * size);
+        memcpy (p, src, n * size);
     return p;
 }
 
 size_t
-gql_arena_used(const gql_arena_t *arena)
+gql_arena_used (const gql_arena_t *arena)
 {
     return arena ? arena->total : 0;
 }

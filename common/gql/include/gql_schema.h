@@ -60,7 +60,7 @@ typedef struct {
 
 /* Returns what the outermost layer of `r` is. */
 static inline gql_ref_kind_t
-gql_type_ref_kind(gql_type_ref_t r)
+gql_type_ref_kind (gql_type_ref_t r)
 {
     if (r.depth == 0)
         return GQL_REF_NAMED;
@@ -70,7 +70,7 @@ gql_type_ref_kind(gql_type_ref_t r)
 /* Returns `r` without its outermost wrapper (the item type of a list, the nullable type of
    a non-null); a named reference is returned unchanged. */
 static inline gql_type_ref_t
-gql_type_ref_of(gql_type_ref_t r)
+gql_type_ref_of (gql_type_ref_t r)
 {
     if (r.depth > 0) {
         r.wrap >>= 1;
@@ -81,28 +81,28 @@ gql_type_ref_of(gql_type_ref_t r)
 
 /* Returns `r` without an outer NON_NULL, if it has one. */
 static inline gql_type_ref_t
-gql_type_ref_nullable(gql_type_ref_t r)
+gql_type_ref_nullable (gql_type_ref_t r)
 {
-    return gql_type_ref_kind(r) == GQL_REF_NON_NULL ? gql_type_ref_of(r) : r;
+    return gql_type_ref_kind (r) == GQL_REF_NON_NULL ? gql_type_ref_of (r) : r;
 }
 
 /* True when `r` is NON_NULL at the outermost layer. */
 static inline bool
-gql_type_ref_is_non_null(gql_type_ref_t r)
+gql_type_ref_is_non_null (gql_type_ref_t r)
 {
-    return gql_type_ref_kind(r) == GQL_REF_NON_NULL;
+    return gql_type_ref_kind (r) == GQL_REF_NON_NULL;
 }
 
 /* True when `r` is a list once an outer NON_NULL is removed. */
 static inline bool
-gql_type_ref_is_list(gql_type_ref_t r)
+gql_type_ref_is_list (gql_type_ref_t r)
 {
-    return gql_type_ref_kind(gql_type_ref_nullable(r)) == GQL_REF_LIST;
+    return gql_type_ref_kind (gql_type_ref_nullable (r)) == GQL_REF_LIST;
 }
 
 /* Returns a reference to the named type `t` with no wrappers. */
 static inline gql_type_ref_t
-gql_type_ref_make(const gql_type_t *t)
+gql_type_ref_make (const gql_type_t *t)
 {
     gql_type_ref_t r = { t, 0, 0 };
     return r;
@@ -112,11 +112,11 @@ gql_type_ref_make(const gql_type_t *t)
    already has GQL_TYPE_REF_MAX_WRAP wrappers, or when asked to wrap a non-null in a
    non-null. */
 static inline int
-gql_type_ref_wrap(gql_type_ref_t *r, gql_ref_kind_t kind)
+gql_type_ref_wrap (gql_type_ref_t *r, gql_ref_kind_t kind)
 {
     if (r->depth >= GQL_TYPE_REF_MAX_WRAP || kind == GQL_REF_NAMED)
         return -1;
-    if (kind == GQL_REF_NON_NULL && gql_type_ref_kind(*r) == GQL_REF_NON_NULL)
+    if (kind == GQL_REF_NON_NULL && gql_type_ref_kind (*r) == GQL_REF_NON_NULL)
         return -1;
     r->wrap = (r->wrap << 1) | (kind == GQL_REF_NON_NULL ? 1u : 0u);
     r->depth++;
@@ -125,7 +125,7 @@ gql_type_ref_wrap(gql_type_ref_t *r, gql_ref_kind_t kind)
 
 /* True when `a` and `b` are the same type. */
 static inline bool
-gql_type_ref_equal(gql_type_ref_t a, gql_type_ref_t b)
+gql_type_ref_equal (gql_type_ref_t a, gql_type_ref_t b)
 {
     uint64_t mask = a.depth >= 64 ? ~(uint64_t) 0 : (((uint64_t) 1 << a.depth) - 1);
     return a.named == b.named && a.depth == b.depth && (a.wrap & mask) == (b.wrap & mask);
@@ -146,7 +146,7 @@ typedef enum {
 } gql_type_kind_t;
 
 /* Returns the __TypeKind name of a kind ("INPUT_OBJECT"). */
-const char *gql_type_kind_name(gql_type_kind_t kind);
+const char *gql_type_kind_name (gql_type_kind_t kind);
 
 /* Which meta field a gql_field_t is (GQL_META_NONE for ordinary fields). */
 typedef enum {
@@ -159,15 +159,15 @@ typedef enum {
 /* An argument of a field or directive, or a field of an input object. */
 struct gql_input_value {
     gql_str_t name;
-    gql_str_t description;            /* absent when none */
+    gql_str_t description; /* absent when none */
     gql_type_ref_t type;
     const gql_value_t *default_value; /* NULL when none; a constant AST value */
     bool deprecated;
-    gql_str_t deprecation_reason;     /* absent unless deprecated */
+    gql_str_t deprecation_reason;             /* absent unless deprecated */
     const gql_directive_t *const *directives; /* as written in the SDL */
     size_t directive_count;
-    gql_loc_t loc;                    /* in the SDL (0 for built-ins' synthetic parts) */
-    uint32_t index;                   /* position in its parent's array */
+    gql_loc_t loc;  /* in the SDL (0 for built-ins' synthetic parts) */
+    uint32_t index; /* position in its parent's array */
 };
 
 /* A field of an object or interface type. */
@@ -175,17 +175,17 @@ struct gql_field {
     gql_str_t name;
     gql_str_t description;
     gql_type_ref_t type;
-    const gql_input_value_t *args;    /* definition order */
+    const gql_input_value_t *args; /* definition order */
     size_t arg_count;
     bool deprecated;
-    gql_str_t deprecation_reason;     /* absent unless deprecated */
+    gql_str_t deprecation_reason; /* absent unless deprecated */
     const gql_directive_t *const *directives;
     size_t directive_count;
-    const gql_type_t *parent;         /* the type that declares it; NULL for meta fields */
+    const gql_type_t *parent; /* the type that declares it; NULL for meta fields */
     gql_meta_field_t meta;
     gql_loc_t loc;
-    uint32_t index;                   /* position in parent->fields */
-    const uint32_t *arg_index_;       /* internal: args sorted by name */
+    uint32_t index;             /* position in parent->fields */
+    const uint32_t *arg_index_; /* internal: args sorted by name */
 };
 
 /* A value of an enum type. */
@@ -198,7 +198,7 @@ struct gql_enum_value {
     size_t directive_count;
     const gql_type_t *parent;
     gql_loc_t loc;
-    uint32_t index;                   /* position in parent->enum_values */
+    uint32_t index; /* position in parent->enum_values */
 };
 
 /* A named type. Members not applying to `kind` are NULL / 0. */
@@ -206,17 +206,17 @@ struct gql_type {
     gql_type_kind_t kind;
     gql_str_t name;
     gql_str_t description;
-    gql_str_t specified_by_url;       /* SCALAR with @specifiedBy; absent otherwise */
-    bool builtin;                     /* a built-in scalar or an introspection type */
+    gql_str_t specified_by_url; /* SCALAR with @specifiedBy; absent otherwise */
+    bool builtin;               /* a built-in scalar or an introspection type */
 
-    const gql_field_t *fields;        /* OBJECT, INTERFACE; meta fields excluded */
+    const gql_field_t *fields; /* OBJECT, INTERFACE; meta fields excluded */
     size_t field_count;
     const gql_type_t *const *interfaces; /* OBJECT, INTERFACE: declared interfaces */
     size_t interface_count;
     const gql_type_t *const *possible_types; /* UNION: members; INTERFACE: the object types
                                                 that implement it; in SDL order */
     size_t possible_type_count;
-    const gql_enum_value_t *enum_values;  /* ENUM */
+    const gql_enum_value_t *enum_values; /* ENUM */
     size_t enum_value_count;
     const gql_input_value_t *input_fields; /* INPUT_OBJECT */
     size_t input_field_count;
@@ -225,24 +225,24 @@ struct gql_type {
     size_t directive_count;
     const gql_schema_t *schema;
     gql_loc_t loc;
-    uint32_t index;                   /* position in gql_schema_types() */
+    uint32_t index; /* position in gql_schema_types() */
 
-    const uint32_t *field_index_;     /* internal: sorted indexes */
+    const uint32_t *field_index_; /* internal: sorted indexes */
     const uint32_t *enum_index_;
     const uint32_t *input_index_;
 };
 
 /* A directive definition of the schema (built-in or from the SDL). */
 struct gql_schema_directive {
-    gql_str_t name;                   /* without '@' */
+    gql_str_t name; /* without '@' */
     gql_str_t description;
     const gql_input_value_t *args;
     size_t arg_count;
-    uint32_t locations;               /* GQL_DIRLOC_BIT(...) ORed */
+    uint32_t locations; /* GQL_DIRLOC_BIT(...) ORed */
     bool repeatable;
     bool builtin;
     gql_loc_t loc;
-    const uint32_t *arg_index_;       /* internal */
+    const uint32_t *arg_index_; /* internal */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -259,10 +259,10 @@ struct gql_schema_directive {
    NULL with *err filled (err may be NULL): code GQL_ERR_SYNTAX / limits for parse errors,
    GQL_ERR_SCHEMA for semantic ones, with line/column in the SDL and `detail` naming the
    element ("User.team"). */
-gql_schema_t *gql_schema_new_from_sdl(const char *sdl, size_t len, gql_error_t *err);
+gql_schema_t *gql_schema_new_from_sdl (const char *sdl, size_t len, gql_error_t *err);
 
 /* Frees a schema; safe on NULL, sets *schema_p to NULL. */
-void gql_schema_destroy(gql_schema_t **schema_p);
+void gql_schema_destroy (gql_schema_t **schema_p);
 
 /* ---------------------------------------------------------------------------------------
  *  Lookups
@@ -270,87 +270,81 @@ void gql_schema_destroy(gql_schema_t **schema_p);
 
 /* Returns the named type `name` (any kind, built-ins and introspection types included),
    or NULL. */
-const gql_type_t *gql_schema_type(const gql_schema_t *s, const char *name, size_t len);
+const gql_type_t *gql_schema_type (const gql_schema_t *s, const char *name, size_t len);
 
 /* Returns every named type, in order: user types in SDL order, then the built-in scalars,
    then the introspection types. *count receives the number. */
-const gql_type_t *const *gql_schema_types(const gql_schema_t *s, size_t *count);
+const gql_type_t *const *gql_schema_types (const gql_schema_t *s, size_t *count);
 
 /* Returns the root type of an operation type (NULL if the schema has none: mutation and
    subscription are optional). */
-const gql_type_t *gql_schema_root(const gql_schema_t *s, gql_operation_type_t op);
-const gql_type_t *gql_schema_query_type(const gql_schema_t *s);
-const gql_type_t *gql_schema_mutation_type(const gql_schema_t *s);
-const gql_type_t *gql_schema_subscription_type(const gql_schema_t *s);
+const gql_type_t *gql_schema_root (const gql_schema_t *s, gql_operation_type_t op);
+const gql_type_t *gql_schema_query_type (const gql_schema_t *s);
+const gql_type_t *gql_schema_mutation_type (const gql_schema_t *s);
+const gql_type_t *gql_schema_subscription_type (const gql_schema_t *s);
 
 /* Returns the schema's description (from `"..." schema { }`), absent when none. */
-gql_str_t gql_schema_description(const gql_schema_t *s);
+gql_str_t gql_schema_description (const gql_schema_t *s);
 
 /* Returns the directive definition `name` (without '@'), or NULL. */
-const gql_schema_directive_t *gql_schema_directive(const gql_schema_t *s, const char *name,
-                                                   size_t len);
+const gql_schema_directive_t *gql_schema_directive (const gql_schema_t *s, const char *name, size_t len);
 
 /* Returns every directive definition (built-ins first, then the SDL's). */
-const gql_schema_directive_t *const *gql_schema_directives(const gql_schema_t *s,
-                                                           size_t *count);
+const gql_schema_directive_t *const *gql_schema_directives (const gql_schema_t *s, size_t *count);
 
 /* Returns the field `name` of an object or interface type, including the meta fields
    (__typename on object/interface/union types; __schema and __type on the query root).
    NULL when there is no such field or when `t` has no fields (scalars, enums, inputs). */
-const gql_field_t *gql_type_field(const gql_type_t *t, const char *name, size_t len);
+const gql_field_t *gql_type_field (const gql_type_t *t, const char *name, size_t len);
 
 /* Returns the argument `name` of a field, or NULL. */
-const gql_input_value_t *gql_field_arg(const gql_field_t *f, const char *name, size_t len);
+const gql_input_value_t *gql_field_arg (const gql_field_t *f, const char *name, size_t len);
 
 /* Returns the argument `name` of a directive definition, or NULL. */
-const gql_input_value_t *gql_directive_arg(const gql_schema_directive_t *d, const char *name,
-                                           size_t len);
+const gql_input_value_t *gql_directive_arg (const gql_schema_directive_t *d, const char *name, size_t len);
 
 /* Returns the input field `name` of an input object type, or NULL. */
-const gql_input_value_t *gql_type_input_field(const gql_type_t *t, const char *name,
-                                              size_t len);
+const gql_input_value_t *gql_type_input_field (const gql_type_t *t, const char *name, size_t len);
 
 /* Returns the enum value `name` of an enum type, or NULL. */
-const gql_enum_value_t *gql_type_enum_value(const gql_type_t *t, const char *name,
-                                            size_t len);
+const gql_enum_value_t *gql_type_enum_value (const gql_type_t *t, const char *name, size_t len);
 
 /* Resolves a type reference as written in a document (a variable's type) against the
    schema. Returns 0 and fills *out, or -1 when the named type is unknown or the reference
    has too many wrappers. */
-int gql_schema_resolve_type_node(const gql_schema_t *s, const gql_type_node_t *node,
-                                 gql_type_ref_t *out);
+int gql_schema_resolve_type_node (const gql_schema_t *s, const gql_type_node_t *node, gql_type_ref_t *out);
 
 /* ---------------------------------------------------------------------------------------
  *  Type predicates (spec 3.x "IsInputType" and friends)
  * ------------------------------------------------------------------------------------- */
 
 /* True for SCALAR, ENUM, INPUT_OBJECT. */
-bool gql_type_is_input(const gql_type_t *t);
+bool gql_type_is_input (const gql_type_t *t);
 /* True for SCALAR, OBJECT, INTERFACE, UNION, ENUM. */
-bool gql_type_is_output(const gql_type_t *t);
+bool gql_type_is_output (const gql_type_t *t);
 /* True for SCALAR, ENUM. */
-bool gql_type_is_leaf(const gql_type_t *t);
+bool gql_type_is_leaf (const gql_type_t *t);
 /* True for OBJECT, INTERFACE, UNION. */
-bool gql_type_is_composite(const gql_type_t *t);
+bool gql_type_is_composite (const gql_type_t *t);
 /* True for INTERFACE, UNION. */
-bool gql_type_is_abstract(const gql_type_t *t);
+bool gql_type_is_abstract (const gql_type_t *t);
 
 /* True when the object type `object` is a possible type of `abstract` (a union member or
    an implementation of an interface), or when object == abstract. */
-bool gql_type_is_possible(const gql_type_t *abstract, const gql_type_t *object);
+bool gql_type_is_possible (const gql_type_t *abstract, const gql_type_t *object);
 
 /* True when `t` declares (directly or through its interfaces) the interface `iface`. */
-bool gql_type_implements(const gql_type_t *t, const gql_type_t *iface);
+bool gql_type_implements (const gql_type_t *t, const gql_type_t *iface);
 
 /* True when a value of type `sub` can be used where `super` is expected (spec
    IsSubType / variables-in-allowed-position, without the default-value rule): equal
    types, a non-null of a subtype, lists of subtypes, a possible type of an abstract type. */
-bool gql_type_ref_is_subtype(gql_type_ref_t sub, gql_type_ref_t super);
+bool gql_type_ref_is_subtype (gql_type_ref_t sub, gql_type_ref_t super);
 
 /* Returns the directive use `name` among `dirs` (e.g. a field's custom directives), or
    NULL. */
-const gql_directive_t *gql_directives_find(const gql_directive_t *const *dirs, size_t count,
-                                           const char *name, size_t len);
+const gql_directive_t *gql_directives_find (const gql_directive_t *const *dirs, size_t count, const char *name,
+                                            size_t len);
 
 #ifdef __cplusplus
 }

@@ -11,20 +11,20 @@
 typedef struct gql_arena gql_arena_t;
 
 /* Returns a new empty arena, or NULL when out of memory. */
-gql_arena_t *gql_arena_new(void);
+gql_arena_t *gql_arena_new (void);
 
 /* Frees an arena and everything allocated from it; safe on NULL, sets *arena_p to NULL. */
-void gql_arena_destroy(gql_arena_t **arena_p);
+void gql_arena_destroy (gql_arena_t **arena_p);
 
 /* Returns `size` zeroed bytes aligned for any type, or NULL when out of memory. The
    memory lives until the arena is destroyed. */
-void *gql_arena_alloc(gql_arena_t *arena, size_t size);
+void *gql_arena_alloc (gql_arena_t *arena, size_t size);
 
 /* Returns a copy of `n` items of `size` bytes at `src` (NULL when n == 0 or out of
    memory; check `n` before treating NULL as a failure). */
-void *gql_arena_memdup(gql_arena_t *arena, const void *src, size_t n, size_t size);
+void *gql_arena_memdup (gql_arena_t *arena, const void *src, size_t n, size_t size);
 
 /* Bytes handed out so far (for tests and metrics). */
-size_t gql_arena_used(const gql_arena_t *arena);
+size_t gql_arena_used (const gql_arena_t *arena);
 
 #endif

@@ -1,0 +1,785 @@
+/*  gql_validate_overlap.c - Field Selection Merging (spec 5.3.2), graphql-js's
+    OverlappingFieldsCanBeMerged.
+
+    The spec's FieldsInSetCanMerge compares every pair of fields with the same response
+    name, through fragments, which is quadratic or worse when written naively. This follows
+    graphql-js's algorithm:
+      - each selection set is collected once into a "field map" (fields grouped by
+        response name, plus the names of the fragments it spreads), cached by selection
+        set for the whole document;
+      - fields are compared only within a group of one response name (binary search finds
+        the matching group of another map);
+      - the fields of one selection set are compared with each other once, where the set
+        is; after that only "between" comparisons happen (a set against a fragment, a
+        fragment against a fragment);
+      - every pair of fragments compared is remembered (with whether the comparison was
+        under mutually exclusive parents), so a fragment pair is never compared twice and
+        cyclic spreads terminate.
+*/
+#include "gql_validate_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define S_STR(s) (int) (s).len, (s).data
+
+/* =======================================================================================
+ *  Field maps
+ * ===================================================================================== */
+
+typedef struct {
+    gql_str_t key;            /* response name */
+    const gql_type_t *parent; /* the type the field is selected on (may be NULL) */
+    const gql_selection_t *sel;
+    const gql_field_t *def; /* NULL for unknown and meta fields (as graphql-js) */
+    size_t seq;             /* collection order, for a stable sort */
+} s_ofield_t;
+
+typedef struct {
+    s_ofield_t *fields; /* sorted by key, then collection order */
+    size_t count;
+    size_t *groups; /* group g is fields[groups[g] .. groups[g + 1]) */
+    size_t group_count;
+    uint32_t *frags; /* spread fragments (winning indexes), first-seen order */
+    size_t frag_count;
+} s_fmap_t;
+
+struct gqlv_overlap {
+    /* selection set -> field map */
+    const gql_selection_set_t **keys;
+    s_fmap_t **vals;
+    size_t cap;
+    size_t count;
+    /* compared fragment pairs: key (lo << 32 | hi) + 1 -> 1 (not exclusive) / 2 */
+    uint64_t *pkeys;
+    unsigned char *pvals;
+    size_t pcap;
+    size_t pcount;
+    unsigned char *mark; /* per fragment, scratch for collection */
+};
+
+gqlv_overlap_t *
+gqlv_overlap_new (gqlv_ctx_t *ctx)
+{
+    gqlv_overlap_t *ov = calloc (1, sizeof *ov);
+    if (!ov)
+        return NULL;
+    ov->cap = 64;
+    ov->keys = calloc (ov->cap, sizeof *ov->keys);
+    ov->vals = calloc (ov->cap, sizeof *ov->vals);
+    ov->pcap = 64;
+    ov->pkeys = calloc (ov->pcap, sizeof *ov->pkeys);
+    ov->pvals = calloc (ov->pcap, 1);
+    ov->mark = calloc (ctx->doc->fragment_count + 1, 1);
+    if (!ov->keys || !ov->vals || !ov->pkeys || !ov->pvals || !ov->mark)
+        gqlv_overlap_destroy (&ov);
+    return ov;
+}
+
+void
+gqlv_overlap_destroy (gqlv_overlap_t **ov_p)
+{
+    if (!ov_p || !*ov_p)
+        return;
+    gqlv_overlap_t *ov = *ov_p;
+    free (ov->keys);
+    free (ov->vals);
+    free (ov->pkeys);
+    free (ov->pvals);
+    free (ov->mark);
+    free (ov);
+    *ov_p = NULL;
+}
+
+static size_t
+s_hash_ptr (const void *p, size_t cap)
+{
+    uint64_t h = (uint64_t) (uintptr_t) p;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return (size_t) h & (cap - 1);
+}
+
+static s_fmap_t *
+s_cache_get (gqlv_overlap_t *ov, const gql_selection_set_t *set)
+{
+    size_t i = s_hash_ptr (set, ov->cap);
+    while (ov->keys [i]) {
+        if (ov->keys [i] == set)
+            return ov->vals [i];
+        i = (i + 1) & (ov->cap - 1);
+    }
+    return NULL;
+}
+
+static int
+s_cache_put (gqlv_ctx_t *ctx, const gql_selection_set_t *set, s_fmap_t *m)
+{
+    gqlv_overlap_t *ov = ctx->overlap;
+    size_t i;
+    if ((ov->count + 1) * 2 > ov->cap) {
+        size_t ncap = ov->cap * 2, j;
+        const gql_selection_set_t **nk = calloc (ncap, sizeof *nk);
+        s_fmap_t **nv = calloc (ncap, sizeof *nv);
+        if (!nk || !nv) {
+            free (nk);
+            free (nv);
+            ctx->oom = true;
+            return -1;
+        }
+        for (j = 0; j < ov->cap; j++) {
+            if (!ov->keys [j])
+                continue;
+            i = s_hash_ptr (ov->keys [j], ncap);
+            while (nk [i])
+                i = (i + 1) & (ncap - 1);
+            nk [i] = ov->keys [j];
+            nv [i] = ov->vals [j];
+        }
+        free (ov->keys);
+        free (ov->vals);
+        ov->keys = nk;
+        ov->vals = nv;
+        ov->cap = ncap;
+    }
+    i = s_hash_ptr (set, ov->cap);
+    while (ov->keys [i])
+        i = (i + 1) & (ov->cap - 1);
+    ov->keys [i] = set;
+    ov->vals [i] = m;
+    ov->count++;
+    return 0;
+}
+
+/* --- compared fragment pairs --- */
+
+static uint64_t
+s_pair_key (uint32_t a, uint32_t b)
+{
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return (((uint64_t) lo << 32) | hi) + 1; /* + 1: 0 marks an empty slot */
+}
+
+static size_t
+s_hash_u64 (uint64_t h, size_t cap)
+{
+    h ^= h >> 31;
+    h *= 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+    return (size_t) h & (cap - 1);
+}
+
+/* graphql-js PairSet.has(): a pair compared as "not mutually exclusive" covers both
+   cases; one compared as exclusive covers only exclusive comparisons. */
+static bool
+s_pair_has (const gqlv_overlap_t *ov, uint32_t a, uint32_t b, bool excl)
+{
+    uint64_t k = s_pair_key (a, b);
+    size_t i = s_hash_u64 (k, ov->pcap);
+    while (ov->pkeys [i]) {
+        if (ov->pkeys [i] == k)
+            return excl ? true : ov->pvals [i] == 1;
+        i = (i + 1) & (ov->pcap - 1);
+    }
+    return false;
+}
+
+static void
+s_pair_add (gqlv_ctx_t *ctx, uint32_t a, uint32_t b, bool excl)
+{
+    gqlv_overlap_t *ov = ctx->overlap;
+    uint64_t k = s_pair_key (a, b);
+    size_t i;
+    if ((ov->pcount + 1) * 2 > ov->pcap) {
+        size_t ncap = ov->pcap * 2, j;
+        uint64_t *nk = calloc (ncap, sizeof *nk);
+        unsigned char *nv = calloc (ncap, 1);
+        if (!nk || !nv) {
+            free (nk);
+            free (nv);
+            ctx->oom = true;
+            return;
+        }
+        for (j = 0; j < ov->pcap; j++) {
+            if (!ov->pkeys [j])
+                continue;
+            i = s_hash_u64 (ov->pkeys [j], ncap);
+            while (nk [i])
+                i = (i + 1) & (ncap - 1);
+            nk [i] = ov->pkeys [j];
+            nv [i] = ov->pvals [j];
+        }
+        free (ov->pkeys);
+        free (ov->pvals);
+        ov->pkeys = nk;
+        ov->pvals = nv;
+        ov->pcap = ncap;
+    }
+    i = s_hash_u64 (k, ov->pcap);
+    while (ov->pkeys [i] && ov->pkeys [i] != k)
+        i = (i + 1) & (ov->pcap - 1);
+    if (!ov->pkeys [i])
+        ov->pcount++;
+    ov->pkeys [i] = k;
+    ov->pvals [i] = excl ? 2 : 1;
+}
+
+/* --- collection --- */
+
+typedef struct {
+    s_ofield_t *fields;
+    size_t n;
+    size_t cap;
+    uint32_t *frags;
+    size_t nf;
+    size_t fcap;
+} s_collect_t;
+
+static int
+s_str_cmp (gql_str_t a, gql_str_t b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp (a.data, b.data, n) : 0;
+    if (c)
+        return c;
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+/* graphql-js _collectFieldsAndFragmentNames(). */
+static void
+s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *set, s_collect_t *c)
+{
+    size_t i;
+    for (i = 0; set && i < set->item_count && !ctx->oom; i++) {
+        const gql_selection_t *sel = set->items [i];
+        switch (sel->kind) {
+            case GQL_SELECTION_FIELD: {
+                const gql_field_t *def = NULL;
+                if (parent && (parent->kind == GQL_KIND_OBJECT || parent->kind == GQL_KIND_INTERFACE)) {
+                    def = gql_type_field (parent, sel->name.data, sel->name.len);
+                    if (def && def->meta != GQL_META_NONE)
+                        def = NULL; /* graphql-js looks in getFields(), which has no meta fields */
+                }
+                if (c->n == c->cap) {
+                    size_t cap = c->cap ? c->cap * 2 : 16;
+                    s_ofield_t *nv = realloc (c->fields, cap * sizeof *nv);
+                    if (!nv) {
+                        ctx->oom = true;
+                        return;
+                    }
+                    c->fields = nv;
+                    c->cap = cap;
+                }
+                s_ofield_t *f = &c->fields [c->n];
+                f->key = gql_selection_response_key (sel);
+                f->parent = parent;
+                f->sel = sel;
+                f->def = def;
+                f->seq = c->n;
+                c->n++;
+                break;
+            }
+            case GQL_SELECTION_FRAGMENT_SPREAD: {
+                long fi = gqlv_fragment_index (ctx, sel->name);
+                /* An unknown fragment adds nothing to compare: leave it out. */
+                if (fi < 0 || ctx->overlap->mark [fi])
+                    break;
+                ctx->overlap->mark [fi] = 1;
+                if (c->nf == c->fcap) {
+                    size_t cap = c->fcap ? c->fcap * 2 : 8;
+                    uint32_t *nv = realloc (c->frags, cap * sizeof *nv);
+                    if (!nv) {
+                        ctx->oom = true;
+                        return;
+                    }
+                    c->frags = nv;
+                    c->fcap = cap;
+                }
+                c->frags [c->nf++] = (uint32_t) fi;
+                break;
+            }
+            case GQL_SELECTION_INLINE_FRAGMENT: {
+                const gql_type_t *t = sel->type_condition.data ? gqlv_type (ctx, sel->type_condition) : parent;
+                s_collect (ctx, t, sel->selection_set, c);
+                break;
+            }
+        }
+    }
+}
+
+static void
+s_sort_fields (s_ofield_t *a, s_ofield_t *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2, i = 0, j = h, k = 0;
+    s_sort_fields (a, tmp, h);
+    s_sort_fields (a + h, tmp, n - h);
+    while (i < h && j < n)
+        tmp [k++] = (s_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
+    while (i < h)
+        tmp [k++] = a [i++];
+    while (j < n)
+        tmp [k++] = a [j++];
+    memcpy (a, tmp, n * sizeof *a);
+}
+
+/* graphql-js getFieldsAndFragmentNames(): the cached field map of a selection set. */
+static s_fmap_t *
+s_fields (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *set)
+{
+    s_fmap_t *m = s_cache_get (ctx->overlap, set);
+    s_collect_t c;
+    size_t i, g;
+    if (m)
+        return m;
+    memset (&c, 0, sizeof c);
+    s_collect (ctx, parent, set, &c);
+    for (i = 0; i < c.nf; i++)
+        ctx->overlap->mark [c.frags [i]] = 0;
+    m = gql_arena_alloc (ctx->arena, sizeof *m);
+    if (!m || ctx->oom)
+        goto fail;
+    if (c.n) {
+        s_ofield_t *tmp = malloc (c.n * sizeof *tmp);
+        if (!tmp)
+            goto fail;
+        s_sort_fields (c.fields, tmp, c.n);
+        free (tmp);
+        m->fields = gql_arena_memdup (ctx->arena, c.fields, c.n, sizeof *c.fields);
+        m->groups = gql_arena_alloc (ctx->arena, (c.n + 1) * sizeof *m->groups);
+        if (!m->fields || !m->groups)
+            goto fail;
+        m->count = c.n;
+        for (i = 0, g = 0; i < c.n; i++)
+            if (i == 0 || !gql_str_equal (c.fields [i].key, c.fields [i - 1].key))
+                m->groups [g++] = i;
+        m->groups [g] = c.n;
+        m->group_count = g;
+    }
+    if (c.nf) {
+        m->frags = gql_arena_memdup (ctx->arena, c.frags, c.nf, sizeof *c.frags);
+        if (!m->frags)
+            goto fail;
+        m->frag_count = c.nf;
+    }
+    free (c.fields);
+    free (c.frags);
+    if (s_cache_put (ctx, set, m) < 0)
+        return NULL;
+    return m;
+fail:
+    ctx->oom = true;
+    free (c.fields);
+    free (c.frags);
+    return NULL;
+}
+
+/* graphql-js getReferencedFieldsAndFragmentNames(). */
+static s_fmap_t *
+s_fragment_fields (gqlv_ctx_t *ctx, uint32_t fi)
+{
+    const gql_fragment_t *f = ctx->doc->fragments [fi];
+    s_fmap_t *m = s_cache_get (ctx->overlap, f->selection_set);
+    if (m)
+        return m;
+    return s_fields (ctx, gqlv_type (ctx, f->type_condition), f->selection_set);
+}
+
+/* Returns the index of the group `key` in m, or -1. */
+static long
+s_group (const s_fmap_t *m, gql_str_t key)
+{
+    size_t lo = 0, hi = m->group_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = s_str_cmp (m->fields [m->groups [mid]].key, key);
+        if (c == 0)
+            return (long) mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* =======================================================================================
+ *  Conflicts
+ * ===================================================================================== */
+
+typedef struct {
+    gql_str_t key;
+    char *reason; /* malloc'd, at most GQL_VALIDATE_MAX_MESSAGE bytes */
+    gqlv_locs_t f1;
+    gqlv_locs_t f2;
+} s_conflict_t;
+
+typedef struct {
+    s_conflict_t *v;
+    size_t n;
+    size_t cap;
+} s_conflicts_t;
+
+static void
+s_conflicts_free (s_conflicts_t *cs)
+{
+    size_t i;
+    for (i = 0; i < cs->n; i++) {
+        free (cs->v [i].reason);
+        free (cs->v [i].f1.v);
+        free (cs->v [i].f2.v);
+    }
+    free (cs->v);
+    memset (cs, 0, sizeof *cs);
+}
+
+static s_conflict_t *
+s_conflict_new (gqlv_ctx_t *ctx, s_conflicts_t *cs, gql_str_t key, const char *reason)
+{
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 4;
+        s_conflict_t *nv = realloc (cs->v, cap * sizeof *nv);
+        if (!nv) {
+            ctx->oom = true;
+            return NULL;
+        }
+        cs->v = nv;
+        cs->cap = cap;
+    }
+    s_conflict_t *c = &cs->v [cs->n];
+    memset (c, 0, sizeof *c);
+    c->key = key;
+    c->reason = strdup (reason);
+    if (!c->reason) {
+        ctx->oom = true;
+        return NULL;
+    }
+    cs->n++;
+    return c;
+}
+
+/* Two types conflict when no value could have both (graphql-js doTypesConflict). */
+static bool
+s_types_conflict (gql_type_ref_t a, gql_type_ref_t b)
+{
+    for (;;) {
+        gql_ref_kind_t ka = gql_type_ref_kind (a), kb = gql_type_ref_kind (b);
+        if (ka == GQL_REF_LIST || kb == GQL_REF_LIST) {
+            if (ka != kb)
+                return true;
+        }
+        else if (ka == GQL_REF_NON_NULL || kb == GQL_REF_NON_NULL) {
+            if (ka != kb)
+                return true;
+        }
+        else {
+            bool leaf_a = a.named->kind == GQL_KIND_SCALAR || a.named->kind == GQL_KIND_ENUM;
+            bool leaf_b = b.named->kind == GQL_KIND_SCALAR || b.named->kind == GQL_KIND_ENUM;
+            return (leaf_a || leaf_b) ? a.named != b.named : false;
+        }
+        a = gql_type_ref_of (a);
+        b = gql_type_ref_of (b);
+    }
+}
+
+/* --- argument equality: graphql-js compares print(sortValueNode(value)) --- */
+
+typedef struct {
+    const gql_argument_t *f;
+    size_t pos;
+} s_sorted_field_t;
+
+static void
+s_sort_sfields (s_sorted_field_t *a, s_sorted_field_t *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2, i = 0, j = h, k = 0;
+    s_sort_sfields (a, tmp, h);
+    s_sort_sfields (a + h, tmp, n - h);
+    while (i < h && j < n)
+        tmp [k++] = (s_str_cmp (a [i].f->name, a [j].f->name) <= 0) ? a [i++] : a [j++];
+    while (i < h)
+        tmp [k++] = a [i++];
+    while (j < n)
+        tmp [k++] = a [j++];
+    memcpy (a, tmp, n * sizeof *a);
+}
+
+static bool s_value_equal (gqlv_ctx_t *ctx, const gql_value_t *a, const gql_value_t *b);
+
+static bool
+s_object_equal (gqlv_ctx_t *ctx, const gql_value_t *a, const gql_value_t *b)
+{
+    size_t n = a->field_count, i;
+    bool eq = true;
+    if (n != b->field_count)
+        return false;
+    if (n == 0)
+        return true;
+    s_sorted_field_t *sa = malloc (4 * n * sizeof *sa);
+    if (!sa) {
+        ctx->oom = true;
+        return false;
+    }
+    s_sorted_field_t *sb = sa + n, *tmp = sa + 2 * n;
+    for (i = 0; i < n; i++) {
+        sa [i].f = a->fields [i];
+        sa [i].pos = i;
+        sb [i].f = b->fields [i];
+        sb [i].pos = i;
+    }
+    s_sort_sfields (sa, tmp, n);
+    s_sort_sfields (sb, tmp, n);
+    for (i = 0; i < n && eq; i++)
+        eq = gql_str_equal (sa [i].f->name, sb [i].f->name) && s_value_equal (ctx, sa [i].f->value, sb [i].f->value);
+    free (sa);
+    return eq;
+}
+
+static bool
+s_value_equal (gqlv_ctx_t *ctx, const gql_value_t *a, const gql_value_t *b)
+{
+    size_t i;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+        case GQL_VALUE_VARIABLE:
+        case GQL_VALUE_INT:
+        case GQL_VALUE_FLOAT:
+        case GQL_VALUE_ENUM: return gql_str_equal (a->str, b->str);
+        case GQL_VALUE_STRING:
+            /* print() keeps block strings as block strings. */
+            return a->block == b->block && gql_str_equal (a->str, b->str);
+        case GQL_VALUE_BOOLEAN: return a->boolean == b->boolean;
+        case GQL_VALUE_NULL: return true;
+        case GQL_VALUE_LIST:
+            if (a->item_count != b->item_count)
+                return false;
+            for (i = 0; i < a->item_count; i++)
+                if (!s_value_equal (ctx, a->items [i], b->items [i]))
+                    return false;
+            return true;
+        case GQL_VALUE_OBJECT: return s_object_equal (ctx, a, b);
+    }
+    return false;
+}
+
+static bool
+s_same_arguments (gqlv_ctx_t *ctx, const gql_selection_t *a, const gql_selection_t *b)
+{
+    size_t i, j;
+    if (a->argument_count != b->argument_count)
+        return false;
+    for (i = 0; i < a->argument_count; i++) {
+        const gql_value_t *v2 = NULL;
+        for (j = b->argument_count; j-- > 0 && !v2;)
+            if (gql_str_equal (b->arguments [j]->name, a->arguments [i]->name))
+                v2 = b->arguments [j]->value;
+        if (!v2 || !s_value_equal (ctx, a->arguments [i]->value, v2))
+            return false;
+    }
+    return true;
+}
+
+static void s_between (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m1, const s_fmap_t *m2);
+static void s_fields_and_fragment (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m, uint32_t fi);
+static void s_fragments (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, uint32_t f1, uint32_t f2);
+
+/* graphql-js findConflictsBetweenSubSelectionSets(). */
+static void
+s_between_sub (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const gql_type_t *p1, const gql_selection_set_t *set1,
+               const gql_type_t *p2, const gql_selection_set_t *set2)
+{
+    const s_fmap_t *m1 = s_fields (ctx, p1, set1);
+    const s_fmap_t *m2 = s_fields (ctx, p2, set2);
+    size_t i, j;
+    if (!m1 || !m2)
+        return;
+    s_between (ctx, cs, excl, m1, m2);
+    for (j = 0; j < m2->frag_count; j++)
+        s_fields_and_fragment (ctx, cs, excl, m1, m2->frags [j]);
+    for (i = 0; i < m1->frag_count; i++)
+        s_fields_and_fragment (ctx, cs, excl, m2, m1->frags [i]);
+    for (i = 0; i < m1->frag_count; i++)
+        for (j = 0; j < m2->frag_count; j++)
+            s_fragments (ctx, cs, excl, m1->frags [i], m2->frags [j]);
+}
+
+/* graphql-js findConflict(): adds the conflict between two fields of one response name,
+   if any, to cs. */
+static void
+s_find_conflict (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool parent_excl, const s_ofield_t *a, const s_ofield_t *b)
+{
+    char reason [GQL_VALIDATE_MAX_MESSAGE];
+    bool excl = parent_excl
+                || (a->parent != b->parent && a->parent && b->parent && a->parent->kind == GQL_KIND_OBJECT
+                    && b->parent->kind == GQL_KIND_OBJECT);
+    s_conflict_t *c;
+    if (ctx->oom)
+        return;
+    if (!excl) {
+        if (!gql_str_equal (a->sel->name, b->sel->name)) {
+            snprintf (reason, sizeof reason, "\"%.*s\" and \"%.*s\" are different fields", S_STR (a->sel->name),
+                      S_STR (b->sel->name));
+            goto simple;
+        }
+        if (!s_same_arguments (ctx, a->sel, b->sel)) {
+            snprintf (reason, sizeof reason, "they have differing arguments");
+            goto simple;
+        }
+    }
+    if (a->def && b->def && s_types_conflict (a->def->type, b->def->type)) {
+        char t1 [256], t2 [256];
+        gqlv_print_ref (a->def->type, t1, sizeof t1);
+        gqlv_print_ref (b->def->type, t2, sizeof t2);
+        snprintf (reason, sizeof reason, "they return conflicting types \"%s\" and \"%s\"", t1, t2);
+        goto simple;
+    }
+    if (a->sel->selection_set && b->sel->selection_set) {
+        s_conflicts_t sub = { NULL, 0, 0 };
+        size_t i, k;
+        s_between_sub (ctx, &sub, excl, a->def ? a->def->type.named : NULL, a->sel->selection_set,
+                       b->def ? b->def->type.named : NULL, b->sel->selection_set);
+        if (sub.n > 0 && !ctx->oom) {
+            /* reason: `subfields "x" conflict because ...` joined with " and " */
+            size_t len = 0;
+            reason [0] = '\0';
+            for (i = 0; i < sub.n; i++) {
+                int w = snprintf (reason + len, sizeof reason - len, "%ssubfields \"%.*s\" conflict because %s",
+                                  i ? " and " : "", S_STR (sub.v [i].key), sub.v [i].reason);
+                if (w < 0 || (size_t) w >= sizeof reason - len) {
+                    len = sizeof reason - 1;
+                    break;
+                }
+                len += (size_t) w;
+            }
+            c = s_conflict_new (ctx, cs, a->key, reason);
+            if (c) {
+                gqlv_locs_push (ctx, &c->f1, a->sel->loc);
+                gqlv_locs_push (ctx, &c->f2, b->sel->loc);
+                for (i = 0; i < sub.n; i++) {
+                    for (k = 0; k < sub.v [i].f1.n; k++)
+                        gqlv_locs_push (ctx, &c->f1, sub.v [i].f1.v [k]);
+                    for (k = 0; k < sub.v [i].f2.n; k++)
+                        gqlv_locs_push (ctx, &c->f2, sub.v [i].f2.v [k]);
+                }
+            }
+        }
+        s_conflicts_free (&sub);
+    }
+    return;
+simple:
+    c = s_conflict_new (ctx, cs, a->key, reason);
+    if (c) {
+        gqlv_locs_push (ctx, &c->f1, a->sel->loc);
+        gqlv_locs_push (ctx, &c->f2, b->sel->loc);
+    }
+}
+
+/* graphql-js collectConflictsWithin(): every pair within each response-name group. */
+static void
+s_within (gqlv_ctx_t *ctx, s_conflicts_t *cs, const s_fmap_t *m)
+{
+    size_t g, i, j;
+    for (g = 0; g < m->group_count && !ctx->oom; g++) {
+        size_t lo = m->groups [g], hi = m->groups [g + 1];
+        for (i = lo; i < hi; i++)
+            for (j = i + 1; j < hi; j++)
+                s_find_conflict (ctx, cs, false, &m->fields [i], &m->fields [j]);
+    }
+}
+
+/* graphql-js collectConflictsBetween(): fields of m1 against those of m2 with the same
+   response name. The smaller map drives the lookups (a selection set of 1,000 fields met
+   with a fragment of 3 costs 3 binary searches); pairs keep their m1/m2 orientation. */
+static void
+s_between (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m1, const s_fmap_t *m2)
+{
+    bool by_first = m1->group_count <= m2->group_count;
+    const s_fmap_t *small = by_first ? m1 : m2, *large = by_first ? m2 : m1;
+    size_t g, i, j;
+    for (g = 0; g < small->group_count && !ctx->oom; g++) {
+        size_t slo = small->groups [g], shi = small->groups [g + 1];
+        long lg = s_group (large, small->fields [slo].key);
+        if (lg < 0)
+            continue;
+        size_t llo = large->groups [lg], lhi = large->groups [lg + 1];
+        size_t lo1 = by_first ? slo : llo, hi1 = by_first ? shi : lhi;
+        size_t lo2 = by_first ? llo : slo, hi2 = by_first ? lhi : shi;
+        for (i = lo1; i < hi1; i++)
+            for (j = lo2; j < hi2; j++)
+                s_find_conflict (ctx, cs, excl, &m1->fields [i], &m2->fields [j]);
+    }
+}
+
+/* graphql-js collectConflictsBetweenFieldsAndFragment(). */
+static void
+s_fields_and_fragment (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m, uint32_t fi)
+{
+    const s_fmap_t *m2 = s_fragment_fields (ctx, fi);
+    size_t i;
+    if (!m2 || m2 == m || ctx->oom)
+        return;
+    s_between (ctx, cs, excl, m, m2);
+    for (i = 0; i < m2->frag_count; i++) {
+        uint32_t ref = m2->frags [i];
+        if (s_pair_has (ctx->overlap, ref, fi, excl))
+            continue;
+        s_pair_add (ctx, ref, fi, excl);
+        s_fields_and_fragment (ctx, cs, excl, m, ref);
+    }
+}
+
+/* graphql-js collectConflictsBetweenFragments(). */
+static void
+s_fragments (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, uint32_t f1, uint32_t f2)
+{
+    size_t i;
+    if (f1 == f2 || ctx->oom || s_pair_has (ctx->overlap, f1, f2, excl))
+        return;
+    s_pair_add (ctx, f1, f2, excl);
+    const s_fmap_t *m1 = s_fragment_fields (ctx, f1);
+    const s_fmap_t *m2 = s_fragment_fields (ctx, f2);
+    if (!m1 || !m2)
+        return;
+    s_between (ctx, cs, excl, m1, m2);
+    for (i = 0; i < m2->frag_count; i++)
+        s_fragments (ctx, cs, excl, f1, m2->frags [i]);
+    for (i = 0; i < m1->frag_count; i++)
+        s_fragments (ctx, cs, excl, m1->frags [i], f2);
+}
+
+void
+gqlv_overlap_check (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *set)
+{
+    s_conflicts_t cs = { NULL, 0, 0 };
+    size_t i, j;
+    if (ctx->oom || ctx->aborted)
+        return;
+    const s_fmap_t *m = s_fields (ctx, parent, set);
+    if (!m)
+        return;
+    s_within (ctx, &cs, m);
+    for (i = 0; i < m->frag_count; i++) {
+        s_fields_and_fragment (ctx, &cs, false, m, m->frags [i]);
+        for (j = i + 1; j < m->frag_count; j++)
+            s_fragments (ctx, &cs, false, m->frags [i], m->frags [j]);
+    }
+    for (i = 0; i < cs.n && !ctx->oom; i++) {
+        s_conflict_t *c = &cs.v [i];
+        gqlv_locs_t all = { NULL, 0, 0 };
+        for (j = 0; j < c->f1.n; j++)
+            gqlv_locs_push (ctx, &all, c->f1.v [j]);
+        for (j = 0; j < c->f2.n; j++)
+            gqlv_locs_push (ctx, &all, c->f2.v [j]);
+        gqlv_report (ctx, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED, all.v, all.n,
+                     "Fields \"%.*s\" conflict because %s. Use different aliases on the "
+                     "fields to fetch both if this was intentional.",
+                     S_STR (c->key), c->reason);
+        free (all.v);
+    }
+    s_conflicts_free (&cs);
+}
