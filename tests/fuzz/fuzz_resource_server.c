@@ -1,4 +1,4 @@
-/*  fuzz_resource_server: r5-resource's request dispatcher (its r5_service
+/*  fuzz_resource_server: r5-resource's request dispatcher (resource_server_handle, the
     handler) on any bytes a peer can send: decode, route, validate, reply.
     No MongoDB and no broker stand behind it: the state creates no index, its
     MongoDB is a closed port that answers every store call UNAVAILABLE
@@ -11,20 +11,19 @@
 #include "r5/resource.pb-c.h"
 #include "fuzz_worker_stack.h"
 
-static r5_service_t s_service;
-static void *s_state;
+static resource_server_t *s_server;
 
 //  The state's sockets are closed before czmq's own exit check counts them.
 static void
 s_cleanup (void)
 {
-    s_service.state_destroy (&s_state);
+    resource_server_destroy (&s_server);
 }
 
 static void
 s_one_input (const uint8_t *data, size_t size)
 {
-    if (!s_state) {
+    if (!s_server) {
         //  Every store call fails and says so: only errors are worth a line.
         r5_log_init ("fuzz_resource_server", R5_LOG_ERROR);
         static resource_config_t config = {
@@ -34,15 +33,14 @@ s_one_input (const uint8_t *data, size_t size)
             .events_publish = "",
             .skip_indexes = true,
         };
-        s_service = resource_server_service (&config);
         char error [256];
-        s_state = s_service.state_new (s_service.config, error, sizeof error);
-        if (!s_state)
+        s_server = resource_server_new (&config, error, sizeof error);
+        if (!s_server)
             abort ();
         atexit (s_cleanup);
     }
     size_t reply_size = 0;
-    uint8_t *reply = s_service.handler (s_state, data, size, 0, &reply_size);
+    uint8_t *reply = resource_server_handle (s_server, data, size, 0, &reply_size);
     R5__ResourceReply *decoded = reply ? r5__resource_reply__unpack (NULL, reply_size, reply) : NULL;
     if (!decoded)
         abort ();
