@@ -159,8 +159,8 @@ s_is_unset (const ProtobufCFieldDescriptor *field, const void *member)
     return s_is_time (field) && *(const int64_t *) member == 0;
 }
 
-static size_t
-s_element_size (const ProtobufCFieldDescriptor *field)
+size_t
+r5_codec_element_size (const ProtobufCFieldDescriptor *field)
 {
     switch (field->type) {
         case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof (void *);
@@ -198,7 +198,7 @@ s_append_message (const ProtobufCMessage *message, r5_codec_mode_t mode, bool to
                 char index [16];
                 const char *index_key;
                 bson_uint32_to_string ((uint32_t) j, &index_key, index, sizeof index);
-                if (!s_append_value (field, items + j * s_element_size (field), index_key, depth, &array))
+                if (!s_append_value (field, items + j * r5_codec_element_size (field), index_key, depth, &array))
                     return -1;
             }
             if (!bson_append_array_end (doc, &array))
@@ -373,7 +373,7 @@ s_read_array (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
     uint32_t length;
     const uint8_t *data;
     bson_iter_array (iter, &length, &data);
-    size_t element = s_element_size (field);
+    size_t element = r5_codec_element_size (field);
     //  An element takes at least 5 bytes of the array's encoding: a bound
     //  on the count that the document itself guarantees.
     size_t most = length / 5 + 1;

@@ -41,6 +41,9 @@ const char *r5_codec_enum_name (const ProtobufCEnumDescriptor *descriptor, int v
 //  The value whose unprefixed name is name. 0 and *value set, or -1.
 int r5_codec_enum_value (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value);
 
+//  Bytes one element of a repeated field takes in protobuf-c's arrays.
+size_t r5_codec_element_size (const ProtobufCFieldDescriptor *field);
+
 //  Append message's stored fields to doc. 0, or -1 when doc is full.
 int r5_codec_to_bson (const ProtobufCMessage *message, r5_codec_mode_t mode, bson_t *doc);
 

@@ -115,21 +115,6 @@ s_is_set_flag (const ProtobufCMessageDescriptor *descriptor, const ProtobufCFiel
     return list && list->label == PROTOBUF_C_LABEL_REPEATED;
 }
 
-static size_t
-s_element_size (const ProtobufCFieldDescriptor *field)
-{
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof (void *);
-        case PROTOBUF_C_TYPE_BYTES: return sizeof (ProtobufCBinaryData);
-        case PROTOBUF_C_TYPE_BOOL: return sizeof (protobuf_c_boolean);
-        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: return 8;
-        case PROTOBUF_C_TYPE_DOUBLE: return sizeof (double);
-        case PROTOBUF_C_TYPE_ENUM: return sizeof (int);
-        default: return 4;
-    }
-}
-
 //  =========================================================================
 //  Message to JSON
 //  =========================================================================
@@ -201,7 +186,7 @@ s_message_json (const ProtobufCMessage *message, int depth)
             const char *items = *(const char *const *) member;
             value = json_array ();
             for (size_t j = 0; value && j < count; j++) {
-                json_t *item = s_value_json (field, items + j * s_element_size (field), depth);
+                json_t *item = s_value_json (field, items + j * r5_codec_element_size (field), depth);
                 //  An unknown enum value is left out: a list of non-null names stays valid.
                 if (json_is_null (item))
                     json_decref (item);
@@ -341,7 +326,7 @@ s_read_array (const ProtobufCMessageDescriptor *descriptor, const ProtobufCField
         return s_fail (error, "%s must be a list", path);
     if (json_array_size (value) > most)
         return s_fail (error, "%s holds too many items (at most %zu)", path, most);
-    size_t element = s_element_size (field);
+    size_t element = r5_codec_element_size (field);
     char *items = calloc (json_array_size (value) + 1, element);
     if (!items)
         return gql_field_error_set (error, "INTERNAL", "out of memory");
