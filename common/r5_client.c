@@ -1,6 +1,7 @@
 /*  r5_client: a DEALER to every broker, many requests in flight matched by id.  */
 #include "r5_client.h"
 #include "r5_alloc.h"
+#include "r5_curve.h"
 #include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -65,7 +66,7 @@ r5_client_new (const char *brokers)
     zsock_set_immediate (self->sock, 1);
     zsock_set_sndhwm (self->sock, 10000);
     zsock_set_rcvhwm (self->sock, 10000);
-    if (r5_endpoints_connect (self->sock, brokers) <= 0) {
+    if (r5_curve_client (self->sock) != 0 || r5_endpoints_connect (self->sock, brokers) <= 0) {
         r5_client_destroy (&self);
         return NULL;
     }
@@ -168,7 +169,7 @@ s_recv_one (r5_client_t *self, int64_t timeout)
     zframe_t *body = zmsg_pop (msg);
     if (!body || zmsg_size (msg) != 0 || zframe_size (empty) != 0
     ||  !zframe_streq (header, R5_MDP_CLIENT) || zframe_size (id) != 8 || zframe_size (status) != 1
-    ||  zframe_data (status) [0] > R5_MDP_DEADLINE)
+    ||  zframe_data (status) [0] > R5_MDP_FORBIDDEN)
         r5_debug (NULL, "dropping malformed reply from broker");
     else {
         char key [17];
@@ -197,7 +198,8 @@ static int
 s_rpc_code (int status)
 {
     return status == R5_MDP_OK ? R5_RPC_OK
-         : status == R5_MDP_UNAVAILABLE ? R5_RPC_UNAVAILABLE : R5_RPC_DEADLINE;
+         : status == R5_MDP_UNAVAILABLE ? R5_RPC_UNAVAILABLE
+         : status == R5_MDP_FORBIDDEN ? R5_RPC_FORBIDDEN : R5_RPC_DEADLINE;
 }
 
 //  Wait until one of ids is answered or until (unix ms). Returns the index of
@@ -347,6 +349,7 @@ r5_rpc_strerror (int code)
         case R5_RPC_DEADLINE:    return "deadline exceeded";
         case R5_RPC_INTERRUPTED: return "interrupted";
         case R5_RPC_INVALID:     return "invalid request";
+        case R5_RPC_FORBIDDEN:   return "not allowed to call this service";
         default:                 return "unknown error";
     }
 }

@@ -45,6 +45,8 @@ void r5_config_print_help (const r5_config_key_t *keys, const char *program, FIL
 //  Keys every service shares; append them to a service's own table with R5_CONFIG_COMMON_KEYS.
 #define R5_CONFIG_COMMON_KEYS \
     { "brokers", "tcp://127.0.0.1:5555", "comma-separated broker endpoints to connect to", false }, \
+    { "bus_key", "", "this program's CURVE secret certificate (r5-keygen; mode 0600); required", false }, \
+    { "broker_key", "", "the brokers' CURVE public certificate (r5-keygen); required", false }, \
     { "log_level", "info", "debug, info, warn or error", false }
 
 #endif

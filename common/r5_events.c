@@ -1,6 +1,7 @@
 /*  r5_events: change-event publisher.  */
 #include "r5_events.h"
 #include "r5_alloc.h"
+#include "r5_curve.h"
 #include "r5_endpoints.h"
 
 #include <czmq.h>
@@ -20,7 +21,7 @@ r5_events_new (const char *endpoints)
     }
     //  A short linger so that events queued just before shutdown still leave.
     zsock_set_linger (self->pub, 200);
-    if (r5_endpoints_connect (self->pub, endpoints) < 0)
+    if (r5_curve_client (self->pub) != 0 || r5_endpoints_connect (self->pub, endpoints) < 0)
         r5_events_destroy (&self);
     return self;
 }

@@ -7,23 +7,29 @@
 
     client -> broker  [""] ["R5C1"] [service] [request_id:8] [deadline_unix_ms:8] [body]
     broker -> client  [""] ["R5C1"] [service] [request_id:8] [status:1] [body]
-    worker <-> broker [""] ["R5W1"] [command:1] ...
+    worker <-> broker [""] ["R5W2"] [command:1] ...
         READY      0x01 [service]                                      worker -> broker
-        REQUEST    0x02 [client_identity] [request_id:8] [deadline:8] [body]  broker -> worker
+        REQUEST    0x02 [client_identity] [request_id:8] [deadline:8] [caller] [body]
+                                                                       broker -> worker
         REPLY      0x03 [client_identity] [request_id:8] [body]         worker -> broker
         HEARTBEAT  0x04                                                both ways
         DISCONNECT 0x05                                                both ways
 
     Integers are big-endian; request ids are unsigned, deadlines signed
-    (milliseconds since the Unix epoch, 0 = none). The body is opaque. */
+    (milliseconds since the Unix epoch, 0 = none). The body is opaque. The
+    caller is the client's roles as the broker authenticated its CURVE key
+    ("gateway", "token,internal"): workers trust it because only the broker,
+    whose key they pin, can send them requests. */
 #ifndef R5_MDP_H
 #define R5_MDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define R5_MDP_CLIENT "R5C1"
-#define R5_MDP_WORKER "R5W1"
+#define R5_MDP_WORKER "R5W2"
 #define R5_MDP_HEADER_SIZE 4
 
 //  Worker commands (one byte).
@@ -37,6 +43,17 @@
 #define R5_MDP_OK          0   //  body follows
 #define R5_MDP_UNAVAILABLE 1   //  no worker for the service before the deadline, or queue full
 #define R5_MDP_DEADLINE    2   //  expired in the broker's queue while workers were busy
+#define R5_MDP_FORBIDDEN   3   //  the client's key may not call this service
+
+//  The roles a key can hold in the brokers' allow-list (docs/messaging.md).
+#define R5_ROLE_GATEWAY  "gateway"
+#define R5_ROLE_TOKEN    "token"
+#define R5_ROLE_AUTHZ    "authz"
+#define R5_ROLE_RESOURCE "resource"
+#define R5_ROLE_INTERNAL "internal"
+
+//  Longest caller frame: every role name, comma-separated.
+#define R5_MDP_CALLER_MAX 64
 
 //  Service names are short printable strings ("r5.token").
 #define R5_MDP_SERVICE_MAX 255
@@ -52,6 +69,7 @@
 #define R5_RPC_DEADLINE    -2   //  no answer before the deadline
 #define R5_RPC_INTERRUPTED -3   //  SIGINT/SIGTERM (zsys_interrupted)
 #define R5_RPC_INVALID     -4   //  bad arguments or a request id this client is not waiting for
+#define R5_RPC_FORBIDDEN   -5   //  this process's key may not call the service
 
 //  Write a 64-bit unsigned integer big-endian into 8 bytes.
 static inline void
@@ -61,6 +79,23 @@ r5_mdp_put_u64 (uint8_t *out, uint64_t value)
         out [i] = (uint8_t) (value & 0xff);
         value >>= 8;
     }
+}
+
+//  True when the comma-separated list roles holds role exactly.
+static inline bool
+r5_mdp_roles_have (const char *roles, const char *role)
+{
+    size_t length = strlen (role);
+    for (const char *item = roles; *item;) {
+        const char *comma = strchr (item, ',');
+        size_t size = comma ? (size_t) (comma - item) : strlen (item);
+        if (size == length && memcmp (item, role, length) == 0)
+            return true;
+        if (!comma)
+            break;
+        item = comma + 1;
+    }
+    return false;
 }
 
 //  Read 8 big-endian bytes.

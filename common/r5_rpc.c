@@ -1,6 +1,7 @@
 /*  r5_rpc: pack, call, unpack.  */
 #include "r5_rpc.h"
 #include "r5_alloc.h"
+#include "r5_log.h"
 #include "r5_time.h"
 
 #include <stdlib.h>
@@ -29,6 +30,8 @@ r5_rpc_call (r5_client_t *client, const char *service, const ProtobufCMessage *r
     zframe_t *reply = NULL;
     int rc = r5_client_call (client, service, body, size, timeout_ms, idempotent, &reply);
     free (body);
+    if (rc == R5_RPC_FORBIDDEN)
+        r5_error (NULL, "the brokers refuse this program's key calls to %s: check the allow-list", service);
     if (rc != 0) {
         *status = rc == R5_RPC_DEADLINE ? R5__STATUS__STATUS_DEADLINE_EXCEEDED
                                         : R5__STATUS__STATUS_UNAVAILABLE;

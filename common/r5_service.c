@@ -2,6 +2,7 @@
 #include "r5_service.h"
 #include "r5_alloc.h"
 #include "r5_build.h"
+#include "r5_curve.h"
 #include "r5_log.h"
 
 #include <sodium.h>
@@ -147,7 +148,7 @@ r5_service_config (const char *program, const r5_config_key_t *keys, int argc, c
         r5_config_print_help (keys, program, stdout);
         exit (0);
     }
-    int level = r5_log_level_parse (r5_config_get (config, "log_level"));
+    int level = config ? r5_log_level_parse (r5_config_get (config, "log_level")) : 0;
     if (config && level < 0)
         snprintf (error, sizeof error, "bad value for log_level: '%s' (expected debug, info, warn or error)",
                   r5_config_get (config, "log_level"));
@@ -157,4 +158,19 @@ r5_service_config (const char *program, const r5_config_key_t *keys, int argc, c
     }
     r5_log_init (program, (r5_log_level_t) level);
     return config;
+}
+
+void
+r5_service_bus_keys (const char *program, r5_config_t *config, bool broker)
+{
+    const char *bus_key = r5_config_get (config, "bus_key");
+    const char *broker_key = broker ? NULL : r5_config_get (config, "broker_key");
+    const char *missing = !*bus_key ? "bus_key" : broker_key && !*broker_key ? "broker_key" : NULL;
+    char reason [256];
+    if (missing)
+        snprintf (reason, sizeof reason, "missing required setting %s (r5-keygen makes the files)", missing);
+    if (missing || r5_curve_load (bus_key, broker_key, reason, sizeof reason) != 0) {
+        fprintf (stderr, "%s: %s\n", program, reason);
+        exit (2);
+    }
 }

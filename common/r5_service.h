@@ -73,6 +73,12 @@ zactor_t *r5_service_start (zactor_fn *actor, void *args, char *error, size_t er
 //  one line and exits 2 on a bad or missing setting.
 r5_config_t *r5_service_config (const char *program, const r5_config_key_t *keys, int argc, char **argv);
 
+//  Load the program's bus identity (r5_curve) from its settings bus_key and,
+//  unless it is the broker, broker_key: every program that joins the bus
+//  calls it after r5_service_config. Prints one line and exits 2 when a file
+//  is missing, unreadable, or a secret readable by others.
+void r5_service_bus_keys (const char *program, r5_config_t *config, bool broker);
+
 //  Run a service's actor in the calling process until SIGINT/SIGTERM: the
 //  body of every service's main() once its config is loaded. Prints
 //  "<program> ready" on stdout (integration tests wait on it) and returns the

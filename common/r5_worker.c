@@ -1,6 +1,7 @@
 /*  r5_worker: one DEALER per broker, READY, heartbeats both ways, reconnects.  */
 #include "r5_worker.h"
 #include "r5_alloc.h"
+#include "r5_curve.h"
 #include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -37,6 +38,7 @@ struct _r5_request_t {
     zframe_t *client;       //  the client's identity at the broker
     uint64_t id;
     int64_t deadline;
+    char caller [R5_MDP_CALLER_MAX + 1];    //  the client's roles, as the broker authenticated them
     zframe_t *body;
 };
 
@@ -75,6 +77,10 @@ s_conn_open (r5_worker_t *self, s_conn_t *conn)
     zsock_set_linger (conn->sock, S_LINGER_MS);
     zsock_set_sndhwm (conn->sock, 10000);
     zsock_set_rcvhwm (conn->sock, 10000);
+    if (r5_curve_client (conn->sock) != 0) {
+        zsock_destroy (&conn->sock);
+        return -1;
+    }
     if (zsock_connect (conn->sock, "%s", conn->endpoint) != 0) {
         r5_error (NULL, "cannot connect worker to broker %s: %s", conn->endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&conn->sock);
@@ -169,13 +175,15 @@ s_conn_recv (r5_worker_t *self, int index)
     else
     switch (zframe_data (command) [0]) {
         case R5_MDP_REQUEST: {
-            //  [client_identity] [request_id:8] [deadline:8] [body]
+            //  [client_identity] [request_id:8] [deadline:8] [caller] [body]
             zframe_t *client = zmsg_pop (msg);
             zframe_t *id = zmsg_pop (msg);
             zframe_t *deadline = zmsg_pop (msg);
+            zframe_t *caller = zmsg_pop (msg);
             zframe_t *body = zmsg_pop (msg);
             if (!body || zmsg_size (msg) != 0 || zframe_size (client) == 0
-            ||  zframe_size (id) != 8 || zframe_size (deadline) != 8)
+            ||  zframe_size (id) != 8 || zframe_size (deadline) != 8 || zframe_size (caller) > R5_MDP_CALLER_MAX
+            ||  memchr (zframe_data (caller), '\0', zframe_size (caller)))
                 r5_debug (NULL, "dropping malformed request from broker %s", conn->endpoint);
             else {
                 request = (r5_request_t *) r5_calloc (1, sizeof (r5_request_t));
@@ -184,12 +192,14 @@ s_conn_recv (r5_worker_t *self, int index)
                 request->client = client;
                 request->id = r5_mdp_get_u64 (zframe_data (id));
                 request->deadline = (int64_t) r5_mdp_get_u64 (zframe_data (deadline));
+                memcpy (request->caller, zframe_data (caller), zframe_size (caller));
                 request->body = body;
                 client = body = NULL;
             }
             zframe_destroy (&client);
             zframe_destroy (&id);
             zframe_destroy (&deadline);
+            zframe_destroy (&caller);
             zframe_destroy (&body);
             break;
         }
@@ -313,6 +323,20 @@ r5_request_id (r5_request_t *self)
 {
     assert (self);
     return self->id;
+}
+
+const char *
+r5_request_caller (r5_request_t *self)
+{
+    assert (self);
+    return self->caller;
+}
+
+bool
+r5_request_caller_is (r5_request_t *self, const char *role)
+{
+    assert (self);
+    return r5_mdp_roles_have (self->caller, role);
 }
 
 int

@@ -14,6 +14,7 @@
 #define R5_WORKER_H
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "r5_mdp.h"
 
@@ -44,6 +45,16 @@ const uint8_t *r5_request_body (r5_request_t *self);
 size_t r5_request_size (r5_request_t *self);
 int64_t r5_request_deadline (r5_request_t *self);
 uint64_t r5_request_id (r5_request_t *self);
+
+//  The roles of the client that sent the request, as the broker authenticated
+//  its key: a comma-separated list such as "gateway" (R5_ROLE_* names; empty
+//  for a client the allow-list grants calls to this service by name alone).
+//  Borrowed. Nothing in the body can change it: services decide by it which
+//  operations a caller may ask for.
+const char *r5_request_caller (r5_request_t *self);
+
+//  True when the request's client holds role (an R5_ROLE_* name).
+bool r5_request_caller_is (r5_request_t *self, const char *role);
 
 //  Send the reply through the broker the request came from and destroy the
 //  request. Returns 0, or -1 when it could not be sent (that broker is gone;

@@ -147,6 +147,8 @@ class Suite:
         # logs: its owner's alone (each program also sets the modes of its files).
         private_dir(self.data_dir)
         private_dir(os.path.join(self.data_dir, 'logs'))
+        # The bus keys and the signing keys, made by r5-keygen on first start.
+        self.keys_dir = os.path.join(self.data_dir, 'keys')
 
     def binary(self, name):
         path = os.path.join(self.build_dir, 'services', name.replace('r5-', ''), name)
@@ -154,9 +156,26 @@ class Suite:
             raise SuiteError('%s is not built (expected %s)' % (name, path))
         return path
 
+    def key(self, name):
+        """The path of a file in the suite's key directory."""
+        return os.path.join(self.keys_dir, name)
+
+    def make_keys(self):
+        """Run r5-keygen: every key the directory lacks (none on later starts)."""
+        result = subprocess.run([self.binary('r5-keygen'), '--dir', self.keys_dir],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if result.returncode != 0:
+            raise SuiteError('r5-keygen failed: %s' % result.stdout.strip())
+
     def env(self):
         env = dict(os.environ)
         env.update({
+            'R5_BROKER_KEY': self.key('broker.key'),
+            'R5_BUS_ALLOW': self.key('bus-allow'),
+            'R5_ASSERTION_KEY': self.key('assertion.sign'),
+            'R5_ASSERTION_VERIFY_KEY': self.key('assertion.verify'),
+            'R5_PASSWORD_PROOF_KEY': self.key('password-proof.sign'),
+            'R5_PASSWORD_PROOF_VERIFY_KEY': self.key('password-proof.verify'),
             'R5_BROKERS': ','.join(b.fields['endpoint'] for b in self.brokers),
             'R5_EVENTS_SUBSCRIBE': ','.join(b.fields['events_out'] for b in self.brokers if 'events_out' in b.fields),
             'R5_MONGODB_URI': self.mongodb_uri or '',
@@ -173,7 +192,11 @@ class Suite:
     def _start(self, name, argv, env=None):
         index = sum(1 for p in self.processes if p.name == name)
         log = os.path.join(self.data_dir, 'logs', '%s-%d.log' % (name, index))
-        process = Process(name, argv, env or self.env(), log)
+        env = dict(env or self.env())
+        # Each program has its own key pair: r5-token uses keys/token.key_secret.
+        if name != 'r5-devmongo':
+            env.setdefault('R5_BUS_KEY', self.key('%s.key_secret' % name.replace('r5-', '')))
+        process = Process(name, argv, env, log)
         self.processes.append(process)
         return process
 
@@ -202,6 +225,7 @@ class Suite:
 
     def start(self):
         try:
+            self.make_keys()
             if not self.mongodb_uri:
                 self.start_devmongo()
             for _ in range(self.broker_count):

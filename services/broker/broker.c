@@ -1,12 +1,19 @@
 /*  broker: routes requests by service name to idle workers, with heartbeats.  */
 #include "broker.h"
+#include "broker_allow.h"
+#include "broker_zap.h"
+#include "r5_curve.h"
 #include "r5_log.h"
 #include "r5_mdp.h"
 #include "r5_time.h"
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <string.h>
+
+//  How long after a request's deadline a late answer to it is still taken.
+#define S_ASSIGNMENT_GRACE_MS 1000
 
 /*  ---------------------------------------------------------------------
     Structures */
@@ -18,12 +25,22 @@ typedef struct {
     zframe_t *client;           //  the client's identity
     uint8_t id [8];
     int64_t deadline;           //  unix ms
+    char caller [R5_MDP_CALLER_MAX + 1];    //  the client's roles, for the worker
     zframe_t *body;
 } s_request_t;
+
+//  One request handed to a worker and not yet answered. Only that worker's
+//  key may answer it, so no peer can forge a reply to another's request.
+typedef struct {
+    char worker_key [41];       //  the CURVE key of the worker it went to
+    char *service;
+    int64_t deadline;           //  unix ms; forgotten a grace period after
+} s_assignment_t;
 
 //  One registered worker.
 typedef struct {
     char *key;                  //  identity in hex: the workers table key
+    char curve_key [41];        //  the CURVE key it registered with
     zframe_t *identity;
     s_service_t *service;
     int64_t expiry;             //  monotonic ms
@@ -43,6 +60,11 @@ struct _broker_t {
     char endpoint [256];
     zhashx_t *services;         //  name -> s_service_t
     zhashx_t *workers;          //  hex identity -> s_worker_t
+    zhashx_t *assignments;      //  "<client hex>/<request id hex>" -> s_assignment_t
+    broker_allow_t *allow;      //  this broker's copy of the allow-list
+    bool zap_started;
+    int64_t refresh_at;         //  monotonic ms: next look at the allow-list file
+    int64_t refusal_logged_at;  //  monotonic ms: refusals log at most once a second
     int heartbeat_ms;
     int liveness;
     size_t queue_max;
@@ -79,6 +101,26 @@ s_service_destroy (void **item_p)
         free (self);
         *item_p = NULL;
     }
+}
+
+static void
+s_assignment_destroy (void **item_p)
+{
+    s_assignment_t *self = (s_assignment_t *) *item_p;
+    if (self) {
+        free (self->service);
+        free (self);
+        *item_p = NULL;
+    }
+}
+
+//  The assignments table key of a client's request.
+static void
+s_assignment_name (zframe_t *client, const uint8_t id [8], char *name, size_t size)
+{
+    char *client_hex = zframe_strhex (client);
+    snprintf (name, size, "%s/%016llx", client_hex, (unsigned long long) r5_mdp_get_u64 (id));
+    free (client_hex);
 }
 
 static void
@@ -133,6 +175,28 @@ s_send_command (broker_t *self, zframe_t *identity, uint8_t command)
     const void *data [] = { &command };
     size_t sizes [] = { 1 };
     return s_send (self, identity, R5_MDP_WORKER, 1, data, sizes);
+}
+
+//  Log a refused message at warn, at most once a second (a rogue peer must not
+//  flood the log); the rest at debug.
+static void
+s_log_refusal (broker_t *self, const char *format, ...) CHECK_PRINTF (2);
+
+static void
+s_log_refusal (broker_t *self, const char *format, ...)
+{
+    char line [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (line, sizeof line, format, args);
+    va_end (args);
+    int64_t now = zclock_mono ();
+    if (now - self->refusal_logged_at >= 1000) {
+        self->refusal_logged_at = now;
+        r5_warn (NULL, "refused: %s", line);
+    }
+    else
+        r5_debug (NULL, "refused: %s", line);
 }
 
 /*  ---------------------------------------------------------------------
@@ -196,15 +260,23 @@ s_dispatch (broker_t *self, s_service_t *service)
         uint8_t deadline [8];
         r5_mdp_put_u64 (deadline, (uint64_t) request->deadline);
         const void *data [] = { &command, zframe_data (request->client), request->id, deadline,
-                                zframe_data (request->body) };
-        size_t sizes [] = { 1, zframe_size (request->client), 8, 8, zframe_size (request->body) };
-        if (s_send (self, worker->identity, R5_MDP_WORKER, 5, data, sizes) != 0) {
+                                request->caller, zframe_data (request->body) };
+        size_t sizes [] = { 1, zframe_size (request->client), 8, 8, strlen (request->caller),
+                            zframe_size (request->body) };
+        if (s_send (self, worker->identity, R5_MDP_WORKER, 6, data, sizes) != 0) {
             //  Its connection is gone (kill -9): the request goes to the next worker.
             s_worker_delete (self, worker, errno == EHOSTUNREACH ? "connection gone" : "not reading");
             continue;
         }
         zlistx_delete (service->waiting, worker->waiting);
         worker->waiting = NULL;
+        s_assignment_t *assignment = (s_assignment_t *) zmalloc (sizeof (s_assignment_t));
+        memcpy (assignment->worker_key, worker->curve_key, sizeof assignment->worker_key);
+        assignment->service = strdup (service->name);
+        assignment->deadline = request->deadline;
+        char name [600];
+        s_assignment_name (request->client, request->id, name, sizeof name);
+        zhashx_update (self->assignments, name, assignment);
         request = (s_request_t *) zlistx_detach (service->requests, NULL);
         s_request_destroy (&request);
     }
@@ -224,10 +296,15 @@ s_worker_idle (broker_t *self, s_worker_t *worker)
 
 //  Queue a valid request (taking the body) or answer it at once.
 static void
-s_accept_request (broker_t *self, zframe_t *client, const char *name, const uint8_t id [8],
+s_accept_request (broker_t *self, zframe_t *client, const char *key, const char *name, const uint8_t id [8],
                   int64_t deadline, zframe_t **body_p)
 {
     self->requests++;
+    if (!broker_allow_may_call (self->allow, key, name)) {
+        s_log_refusal (self, "key %s may not call %s", key ? key : "(none)", name);
+        s_send_client (self, client, name, id, R5_MDP_FORBIDDEN, NULL);
+        return;
+    }
     int64_t now = r5_now_ms ();
     if (deadline == 0)
         deadline = now + BROKER_DEFAULT_DEADLINE_MS;
@@ -245,6 +322,7 @@ s_accept_request (broker_t *self, zframe_t *client, const char *name, const uint
     request->client = zframe_dup (client);
     memcpy (request->id, id, 8);
     request->deadline = deadline;
+    broker_allow_roles (self->allow, key, request->caller, sizeof request->caller);
     request->body = *body_p;
     *body_p = NULL;
     if (deadline < self->next_expiry)
@@ -255,7 +333,7 @@ s_accept_request (broker_t *self, zframe_t *client, const char *name, const uint
 
 //  [""] ["R5C1"] [service] [request_id:8] [deadline:8] [body] (identity already popped)
 static void
-s_on_client (broker_t *self, zframe_t *client, zmsg_t *msg)
+s_on_client (broker_t *self, zframe_t *client, const char *key, zmsg_t *msg)
 {
     zframe_t *name = zmsg_pop (msg);
     zframe_t *id = zmsg_pop (msg);
@@ -266,7 +344,7 @@ s_on_client (broker_t *self, zframe_t *client, zmsg_t *msg)
     ||  strlen (service_name) != zframe_size (name) || zframe_size (id) != 8 || zframe_size (deadline) != 8)
         r5_debug (NULL, "dropping malformed client request");
     else
-        s_accept_request (self, client, service_name, zframe_data (id),
+        s_accept_request (self, client, key, service_name, zframe_data (id),
                           (int64_t) r5_mdp_get_u64 (zframe_data (deadline)), &body);
     free (service_name);
     zframe_destroy (&name);
@@ -277,7 +355,7 @@ s_on_client (broker_t *self, zframe_t *client, zmsg_t *msg)
 
 //  [""] ["R5W1"] [command] ... (identity already popped)
 static void
-s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
+s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *msg)
 {
     zframe_t *command = zmsg_pop (msg);
     if (!command || zframe_size (command) != 1) {
@@ -299,6 +377,13 @@ s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
             if (!name || zmsg_size (msg) != 0 || zframe_size (name) == 0 || zframe_size (name) > R5_MDP_SERVICE_MAX
             ||  strlen (service_name) != zframe_size (name))
                 r5_debug (NULL, "dropping malformed READY");
+            else
+            if (!broker_allow_may_serve (self->allow, curve_key, service_name)) {
+                //  It gets nothing: no registration, no requests.
+                s_log_refusal (self, "key %s may not serve %s", curve_key ? curve_key : "(none)", service_name);
+                if (worker)
+                    s_worker_delete (self, worker, "registered for a service its key may not serve");
+            }
             else {
                 //  A second READY on one connection: start over as a new worker.
                 if (worker)
@@ -307,6 +392,7 @@ s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
                 if (service) {
                     worker = (s_worker_t *) zmalloc (sizeof (s_worker_t));
                     worker->key = strdup (key);
+                    snprintf (worker->curve_key, sizeof worker->curve_key, "%s", curve_key);
                     worker->identity = zframe_dup (identity);
                     worker->service = service;
                     worker->expiry = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
@@ -327,12 +413,19 @@ s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
             zframe_t *client = zmsg_pop (msg);
             zframe_t *id = zmsg_pop (msg);
             zframe_t *body = zmsg_pop (msg);
-            if (!body || zmsg_size (msg) != 0 || zframe_size (client) == 0 || zframe_size (id) != 8)
+            char name [600] = "";
+            if (body && zmsg_size (msg) == 0 && zframe_size (client) > 0 && zframe_size (id) == 8)
+                s_assignment_name (client, zframe_data (id), name, sizeof name);
+            s_assignment_t *assignment = *name ? (s_assignment_t *) zhashx_lookup (self->assignments, name) : NULL;
+            if (!*name)
                 r5_debug (NULL, "dropping malformed REPLY");
+            else
+            if (!assignment || !curve_key || !streq (assignment->worker_key, curve_key))
+                s_log_refusal (self, "key %s answered a request it was not given", curve_key ? curve_key : "(none)");
             else {
                 //  A worker we had given up on still answers: the client may be waiting.
-                s_send_client (self, client, worker ? worker->service->name : "", zframe_data (id),
-                               R5_MDP_OK, body);
+                s_send_client (self, client, assignment->service, zframe_data (id), R5_MDP_OK, body);
+                zhashx_delete (self->assignments, name);
                 if (worker)
                     s_worker_idle (self, worker);
                 else
@@ -360,7 +453,7 @@ s_on_worker (broker_t *self, zframe_t *identity, zmsg_t *msg)
 }
 
 void
-broker_handle_message (broker_t *self, zmsg_t **msg_p)
+broker_handle_message (broker_t *self, zmsg_t **msg_p, const char *key)
 {
     zmsg_t *msg = *msg_p;
     *msg_p = NULL;
@@ -373,10 +466,10 @@ broker_handle_message (broker_t *self, zmsg_t **msg_p)
         r5_debug (NULL, "dropping message without delimiter or header");
     else
     if (zframe_streq (header, R5_MDP_CLIENT))
-        s_on_client (self, identity, msg);
+        s_on_client (self, identity, key, msg);
     else
     if (zframe_streq (header, R5_MDP_WORKER))
-        s_on_worker (self, identity, msg);
+        s_on_worker (self, identity, key, msg);
     else
         r5_debug (NULL, "dropping message with unknown header");
     zframe_destroy (&identity);
@@ -390,7 +483,11 @@ static void
 s_on_router (broker_t *self)
 {
     zmsg_t *msg = zmsg_recv (self->router);
-    broker_handle_message (self, &msg);
+    //  The key the ZAP handler admitted this connection with. Every frame the
+    //  peer sent carries it (not the identity frame the ROUTER adds).
+    zframe_t *last = msg ? zmsg_last (msg) : NULL;
+    const char *key = last ? BROKER_ZAP_KEY (last) : NULL;
+    broker_handle_message (self, &msg, key);
 }
 
 /*  ---------------------------------------------------------------------
@@ -447,6 +544,36 @@ s_heartbeat (broker_t *self)
         s_worker_delete (self, worker, worker->expiry <= now ? "missed heartbeats" : "connection gone");
     zlistx_destroy (&dead);
     self->heartbeat_at = now + self->heartbeat_ms;
+
+    //  A request's client stops waiting at its deadline (plus its grace):
+    //  after that nobody can use the answer.
+    int64_t forget_before = r5_now_ms () - S_ASSIGNMENT_GRACE_MS;
+    zlistx_t *names = zhashx_keys (self->assignments);
+    for (const char *name = (const char *) zlistx_first (names); name; name = (const char *) zlistx_next (names)) {
+        s_assignment_t *assignment = (s_assignment_t *) zhashx_lookup (self->assignments, name);
+        if (assignment->deadline < forget_before)
+            zhashx_delete (self->assignments, name);
+    }
+    zlistx_destroy (&names);
+}
+
+//  Take up a changed allow-list: workers whose key lost the right to serve
+//  their service are removed at once (their connection stays, but gets nothing).
+static void
+s_refresh_allow (broker_t *self)
+{
+    self->refresh_at = zclock_mono () + 1000;
+    if (!broker_allow_refresh (self->allow))
+        return;
+    zlistx_t *revoked = zlistx_new ();
+    for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
+         worker = (s_worker_t *) zhashx_next (self->workers))
+        if (!broker_allow_may_serve (self->allow, worker->curve_key, worker->service->name))
+            zlistx_add_end (revoked, worker);
+    for (s_worker_t *worker = (s_worker_t *) zlistx_first (revoked); worker;
+         worker = (s_worker_t *) zlistx_next (revoked))
+        s_worker_delete (self, worker, "its key is no longer allowed");
+    zlistx_destroy (&revoked);
 }
 
 /*  ---------------------------------------------------------------------
@@ -524,11 +651,24 @@ s_queue_max_default (void)
 }
 
 broker_t *
-broker_new (const char *bind)
+broker_new (const char *bind, const char *allow)
 {
     broker_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    char error [256];
+    //  The handler must run before the socket binds: without one, libzmq
+    //  would admit every CURVE key.
+    self->zap_started = broker_zap_start (allow, error, sizeof error) == 0;
+    self->allow = self->zap_started ? broker_allow_new (allow, error, sizeof error) : NULL;
+    if (!self->allow) {
+        r5_error (NULL, "%s", error);
+        broker_destroy (&self);
+        return NULL;
+    }
+    self->refresh_at = zclock_mono () + 1000;
+    self->assignments = zhashx_new ();
+    zhashx_set_destructor (self->assignments, s_assignment_destroy);
     self->heartbeat_ms = r5_mdp_heartbeat_ms ();
     self->liveness = R5_MDP_LIVENESS;
     self->queue_max = s_queue_max_default ();
@@ -539,6 +679,8 @@ broker_new (const char *bind)
     zhashx_set_destructor (self->workers, s_worker_destroy);
 
     self->router = zsock_new (ZMQ_ROUTER);
+    if (self->router && r5_curve_server (self->router, BROKER_DOMAIN_BUS) != 0)
+        zsock_destroy (&self->router);
     if (self->router) {
         zsock_set_linger (self->router, 0);
         zsock_set_router_mandatory (self->router, 1);
@@ -567,7 +709,11 @@ broker_destroy (broker_t **self_p)
         return;
     zhashx_destroy (&self->workers);
     zhashx_destroy (&self->services);
+    zhashx_destroy (&self->assignments);
     zsock_destroy (&self->router);
+    broker_allow_destroy (&self->allow);
+    if (self->zap_started)
+        broker_zap_stop ();
     free (self);
     *self_p = NULL;
 }
@@ -575,9 +721,21 @@ broker_destroy (broker_t **self_p)
 void
 broker_actor (zsock_t *pipe, void *args)
 {
-    const char *bind = args ? (const char *) args : "tcp://127.0.0.1:5555";
-    broker_t *self = broker_new (bind);
-    assert (self);
+    const broker_config_t *config = (const broker_config_t *) args;
+    broker_t *self = broker_new (config->bind, config->allow);
+    if (!self) {
+        //  broker_new logged why; ENDPOINT answers "" as for a failed bind.
+        zsock_signal (pipe, 0);
+        while (true) {
+            char *command = zstr_recv (pipe);
+            bool terminate = !command || streq (command, "$TERM");
+            if (!terminate)
+                zstr_send (pipe, "");
+            zstr_free (&command);
+            if (terminate)
+                return;
+        }
+    }
     self->pipe = pipe;
     zsock_signal (pipe, 0);
     if (self->router)
@@ -613,6 +771,8 @@ broker_actor (zsock_t *pipe, void *args)
             }
         if (self->router && zclock_mono () >= self->heartbeat_at)
             s_heartbeat (self);
+        if (zclock_mono () >= self->refresh_at)
+            s_refresh_allow (self);
         if (r5_now_ms () >= self->next_expiry)
             s_expire_requests (self);
     }

@@ -1,12 +1,18 @@
 /*  broker: r5's Majordomo-style broker (docs/messaging.md), as a czmq actor.
 
-    One ROUTER socket serves clients ("R5C1") and workers ("R5W1"). Per
+    One ROUTER socket serves clients ("R5C1") and workers ("R5W2"). It is a
+    CURVE server with this process's key (r5_curve); the ZAP handler
+    (broker_zap) admits only allow-listed keys, and every message is then
+    judged by its sender's key (broker_allow): a key registers only for the
+    services it may serve, sends requests only to those it may call (others
+    answer FORBIDDEN), and answers only requests the broker gave it. Per
     service: a FIFO of waiting requests and an LRU list of idle workers.
     Requests answer DEADLINE when they expire in the queue while the service
     has workers, UNAVAILABLE when it has none (or the queue is full).
     Single-threaded; nothing is decoded beyond the frames.
 
-    zactor_new (broker_actor, "tcp://127.0.0.1:*") binds and signals. Commands
+    zactor_new (broker_actor, &(broker_config_t) { "tcp://127.0.0.1:*",
+    allow_path }) binds and signals. Commands
     on the pipe (each answered with one string frame):
         "PORT"                  -> the bound port ("" when the bind failed)
         "ENDPOINT"              -> the bound endpoint with * resolved ("" likewise)
@@ -28,16 +34,24 @@
 //  Deadline applied to a request that carries none (deadline 0).
 #define BROKER_DEFAULT_DEADLINE_MS 30000
 
+typedef struct {
+    const char *bind;           //  endpoint, e.g. tcp://*:5555
+    const char *allow;          //  the allow-list file (broker_allow.h)
+} broker_config_t;
+
+//  args: a broker_config_t, read before the actor signals.
 void broker_actor (zsock_t *pipe, void *args);
 
 //  The actor's state and its frame handling without the loop, for the fuzz
-//  harness. broker_new binds the ROUTER to bind (the state has no router when
-//  that fails, as in the actor); broker_handle_message routes one message as
-//  read from the ROUTER ([identity] [""] [header] [frames...], from a client
-//  or a worker), taking ownership; answers go out on the ROUTER.
+//  harness. broker_new loads the allow-list and binds the ROUTER to bind
+//  (NULL when the allow-list cannot be loaded; the state has no router when
+//  the bind fails, as in the actor); broker_handle_message routes one message
+//  as read from the ROUTER ([identity] [""] [header] [frames...], from a
+//  client or a worker) sent by the peer with CURVE key (Z85; NULL: none),
+//  taking ownership; answers go out on the ROUTER.
 typedef struct _broker_t broker_t;
-broker_t *broker_new (const char *bind);
+broker_t *broker_new (const char *bind, const char *allow);
 void broker_destroy (broker_t **self_p);
-void broker_handle_message (broker_t *self, zmsg_t **msg_p);
+void broker_handle_message (broker_t *self, zmsg_t **msg_p, const char *key);
 
 #endif

@@ -9,9 +9,17 @@
 
 #include <czmq.h>
 
-//  zactor body; args is a const char *[2]: { in endpoint, out endpoint }.
+//  Both sockets are CURVE servers: publishers need a key allowed to publish
+//  (roles token, resource), subscribers one allowed to subscribe (gateway).
 //  Pipe commands: "ENDPOINTS" -> two strings (the bound endpoints, "" when a
-//  bind failed), "$TERM".
+//  bind failed or the allow-list could not be loaded), "$TERM".
+typedef struct {
+    const char *in;             //  endpoint publishers connect to (XSUB)
+    const char *out;            //  endpoint subscribers connect to (XPUB)
+    const char *allow;          //  the allow-list file (broker_allow.h)
+} broker_events_config_t;
+
+//  args: a broker_events_config_t, read before the actor signals.
 void broker_events_actor (zsock_t *pipe, void *args);
 
 #endif

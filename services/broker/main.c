@@ -3,6 +3,7 @@
     Prints "r5-broker ready endpoint=<endpoint>" on stdout once bound (the
     integration tests wait on it) and runs until SIGINT/SIGTERM. */
 #include "broker.h"
+#include "broker_allow.h"
 #include "broker_events.h"
 #include "r5_config.h"
 #include "r5_log.h"
@@ -16,6 +17,8 @@ static const r5_config_key_t s_keys [] = {
     { "broker_queue_max", "10000", "most requests waiting per service before new ones answer UNAVAILABLE", false },
     { "events_in", "tcp://127.0.0.1:5556", "endpoint services publish change events to (XSUB)", false },
     { "events_out", "tcp://127.0.0.1:5557", "endpoint gateways subscribe to change events on (XPUB)", false },
+    { "bus_key", "", "the brokers' CURVE secret certificate (r5-keygen; mode 0600); required", false },
+    { "bus_allow", NULL, "the allow-list of CURVE keys by role (r5-keygen; reloaded on change or SIGHUP)", false },
     { "log_level", "info", "debug, info, warn or error", false },
     { NULL, NULL, NULL, false }
 };
@@ -43,8 +46,10 @@ int
 main (int argc, char *argv [])
 {
     r5_config_t *config = r5_service_config ("r5-broker", s_keys, argc, argv);
-    const char *bind = r5_config_get (config, "bind");
-    zactor_t *broker = zactor_new (broker_actor, (void *) bind);
+    r5_service_bus_keys ("r5-broker", config, true);
+    broker_allow_catch_sighup ();
+    broker_config_t broker_config = { r5_config_get (config, "bind"), r5_config_get (config, "bus_allow") };
+    zactor_t *broker = zactor_new (broker_actor, &broker_config);
     if (!broker) {
         r5_error (NULL, "cannot start broker");
         r5_config_destroy (&config);
@@ -65,8 +70,9 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
-    const char *event_endpoints [2] = { r5_config_get (config, "events_in"), r5_config_get (config, "events_out") };
-    zactor_t *events = zactor_new (broker_events_actor, (void *) event_endpoints);
+    broker_events_config_t events_config = { r5_config_get (config, "events_in"), r5_config_get (config, "events_out"),
+                                             broker_config.allow };
+    zactor_t *events = zactor_new (broker_events_actor, &events_config);
     zstr_send (events, "ENDPOINTS");
     char *events_in = NULL, *events_out = NULL;
     zstr_recvx (events, &events_in, &events_out, NULL);

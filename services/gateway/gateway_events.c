@@ -1,5 +1,6 @@
 /*  gateway_events: SUB socket -> cache invalidation.  */
 #include "gateway_events.h"
+#include "r5_curve.h"
 #include "r5_endpoints.h"
 #include "r5_log.h"
 
@@ -41,7 +42,7 @@ s_events_actor (zsock_t *pipe, void *arg)
     zstr_send (monitor, "START");
     zsock_wait (monitor);
 
-    if (r5_endpoints_connect (sub, args->endpoints) < 0)
+    if (r5_curve_client (sub) != 0 || r5_endpoints_connect (sub, args->endpoints) < 0)
         r5_warn (NULL, "cannot subscribe to events at %s", args->endpoints);
 
     zpoller_t *poller = zpoller_new (pipe, sub, monitor, NULL);

@@ -66,6 +66,7 @@ main (int argc, char *argv [])
 {
     s_use_installed_defaults ();
     r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
+    r5_service_bus_keys ("r5-gateway", config, false);
     char error [256];
     int64_t threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds;
     if (r5_config_int (config, "threads", 1, 16384, &threads, error, sizeof error)

@@ -72,6 +72,7 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return rc;
     }
+    r5_service_bus_keys ("r5-resource", config, false);
     char *masked = r5_mongo_uri_mask (r5_config_get (config, "mongodb_uri"));
     r5_info (NULL, "using mongodb at %s", masked);
     free (masked);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "r5_build.h"
 #include "r5_config.h"
 #include "r5_log.h"
 #include "r5_mongo.h"
@@ -34,32 +33,14 @@ static const r5_config_key_t s_keys [] = {
 int
 main (int argc, char *argv [])
 {
-    if (r5_build_version_asked ("r5-token", argc, argv))
-        return 0;
-    char error [256];
-    r5_config_t *config = r5_config_new (s_keys, argc, argv, error, sizeof error);
-    if (!config) {
-        if (!*error) {
-            r5_config_print_help (s_keys, "r5-token", stdout);
-            return 0;
-        }
-        fprintf (stderr, "r5-token: %s\n", error);
-        return 1;
-    }
-    int level = r5_log_level_parse (r5_config_get (config, "log_level"));
-    if (level < 0) {
-        fprintf (stderr, "r5-token: bad value for log_level: '%s' (expected debug, info, warn or error)\n",
-                 r5_config_get (config, "log_level"));
-        r5_config_destroy (&config);
-        return 1;
-    }
-    r5_log_init ("r5-token", (r5_log_level_t) level);
+    r5_config_t *config = r5_service_config ("r5-token", s_keys, argc, argv);
+    r5_service_bus_keys ("r5-token", config, false);
     if (sodium_init () < 0) {
         r5_error (NULL, "cannot initialise libsodium");
         r5_config_destroy (&config);
         return 1;
     }
-
+    char error [256];
     token_config_t settings;
     memset (&settings, 0, sizeof settings);
     int64_t idle_s, absolute_s, interval_s;

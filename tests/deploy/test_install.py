@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, 'deploy'))
 
 import r5suite  # noqa: E402
 
-PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-resource', 'r5-token']
+PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-token']
 
 
 def project_version():
@@ -116,8 +116,17 @@ class InstallTest(unittest.TestCase):
         shutil.copytree(self.prefix, copy, symlinks=True)
         return copy
 
+    def gateway_env(self, prefix, name):
+        """A bare environment for an installed gateway, with bus keys made by
+        the installed r5-keygen and brokers nobody listens on."""
+        keys = os.path.join(self.tmp, 'keys-' + name)
+        subprocess.run([os.path.join(prefix, 'bin', 'r5-keygen'), '--dir', keys], check=True, stdout=subprocess.DEVNULL,
+                       env={'PATH': '/usr/bin:/bin'})
+        return {'PATH': '/usr/bin:/bin', 'R5_BROKERS': unused_endpoint(), 'R5_EVENTS_SUBSCRIBE': unused_endpoint(),
+                'R5_BUS_KEY': os.path.join(keys, 'gateway.key_secret'), 'R5_BROKER_KEY': os.path.join(keys, 'broker.key')}
+
     def start_gateway(self, prefix, log):
-        env = {'PATH': '/usr/bin:/bin', 'R5_BROKERS': unused_endpoint(), 'R5_EVENTS_SUBSCRIBE': unused_endpoint()}
+        env = self.gateway_env(prefix, log)
         for key in ('ASAN_OPTIONS', 'UBSAN_OPTIONS'):
             if key in os.environ:
                 env[key] = os.environ[key]
@@ -151,9 +160,9 @@ class InstallTest(unittest.TestCase):
         schema = self.copy_prefix('schema')
         with open(os.path.join(schema, 'share', 'r5', 'schema.graphql'), 'a') as f:
             f.write('\ntype Broken {\n')
-        result = subprocess.run([os.path.join(schema, 'bin', 'r5-gateway'), '--listen', '127.0.0.1:0',
-                                 '--brokers', unused_endpoint(), '--events-subscribe', unused_endpoint()],
-                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        result = subprocess.run([os.path.join(schema, 'bin', 'r5-gateway'), '--listen', '127.0.0.1:0'],
+                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, **self.gateway_env(schema, 'schema')))
         self.assertNotEqual(result.returncode, 0)
         self.assertNotIn('ready', result.stdout)
         self.assertIn('schema %s/share/r5/schema.graphql:' % schema, result.stderr)

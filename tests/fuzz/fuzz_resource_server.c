@@ -10,6 +10,7 @@
 #include "r5_log.h"
 #include "r5/resource.pb-c.h"
 #include "fuzz_worker_stack.h"
+#include "r5_curve.h"
 
 static resource_server_t *s_server;
 
@@ -33,6 +34,10 @@ s_one_input (const uint8_t *data, size_t size)
             .events_publish = "",
             .skip_indexes = true,
         };
+        //  The server's event publisher is a bus socket: it needs a key.
+        zcert_t *cert = zcert_new ();
+        r5_curve_set (cert, NULL);
+        zcert_destroy (&cert);
         char error [256];
         s_server = resource_server_new (&config, error, sizeof error);
         if (!s_server)

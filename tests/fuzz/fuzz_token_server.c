@@ -10,6 +10,7 @@
 #include "r5_log.h"
 #include "r5/token.pb-c.h"
 #include "fuzz_worker_stack.h"
+#include "r5_curve.h"
 
 #include <mongoc/mongoc.h>
 
@@ -42,6 +43,10 @@ s_one_input (const uint8_t *data, size_t size)
             .last_used_interval_ms = TOKEN_LAST_USED_INTERVAL_DEFAULT_S * 1000LL,
             .skip_indexes = true,
         };
+        //  The server's event publisher is a bus socket: it needs a key.
+        zcert_t *cert = zcert_new ();
+        r5_curve_set (cert, NULL);
+        zcert_destroy (&cert);
         char error [256];
         s_server = token_server_new (&config, error, sizeof error);
         if (!s_server) {

@@ -122,3 +122,21 @@ class SuiteTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.suite.stop()
+
+
+def bus_socket(context, suite, kind, key=None, endpoint=None):
+    """A ZeroMQ socket to the suite's first broker, as another process on the
+    bus would open it: a CURVE client with the key pair key.key_secret from
+    the suite's key directory (key None: no CURVE at all, the NULL mechanism).
+    endpoint: which of the broker's endpoints (default its request ROUTER)."""
+    import zmq
+    import zmq.auth
+    socket = context.socket(kind)
+    socket.setsockopt(zmq.LINGER, 0)
+    if key is not None:
+        public, secret = zmq.auth.load_certificate(key if os.path.isabs(key) else suite.key(key + '.key_secret'))
+        socket.curve_publickey = public
+        socket.curve_secretkey = secret
+        socket.curve_serverkey = zmq.auth.load_certificate(suite.key('broker.key'))[0]
+    socket.connect(endpoint or suite.brokers[0].fields['endpoint'])
+    return socket

@@ -6,6 +6,7 @@
 #include "r5_log.h"
 #include "r5_time.h"
 #include "r5_worker.h"
+#include "r5_test_bus.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@ static int s_failures = 0;
 //  Service names unique to this process: a test binary running in parallel
 //  may bind a port this one just released, and its workers must not serve ours.
 static char s_echo [32], s_slow [32], s_late [32];
+static const char *s_allow;        //  the allow-list every broker of the test loads
 
 #define CHECK(cond) do { \
     if (!(cond)) { \
@@ -73,7 +75,8 @@ s_echo_actor (zsock_t *pipe, void *args)
 static zactor_t *
 s_broker_start (const char *endpoint)
 {
-    zactor_t *broker = zactor_new (broker_actor, (void *) endpoint);
+    broker_config_t config = { endpoint, s_allow };
+    zactor_t *broker = zactor_new (broker_actor, &config);
     assert (broker);
     return broker;
 }
@@ -387,7 +390,9 @@ static void
 s_raw_worker_actor (zsock_t *pipe, void *args)
 {
     raw_t *raw = (raw_t *) args;
-    zsock_t *sock = zsock_new_dealer (raw->endpoint);
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    r5_curve_client (sock);
+    zsock_connect (sock, "%s", raw->endpoint);
     zsock_set_linger (sock, 0);
     zsock_send (sock, "sssb", "", R5_MDP_WORKER, "\x01", s_echo, strlen (s_echo));
     zsock_signal (pipe, 0);
@@ -416,7 +421,8 @@ s_raw_worker_actor (zsock_t *pipe, void *args)
             }
             zframe_t *client = zmsg_next (msg);
             zframe_t *id = zmsg_next (msg);
-            zmsg_next (msg);
+            zmsg_next (msg);                            //  deadline
+            zmsg_next (msg);                            //  caller
             zframe_t *body = zmsg_next (msg);
             char reply [256];
             int size = snprintf (reply, sizeof reply, "R:%.*s", (int) zframe_size (body), (char *) zframe_data (body));
@@ -699,29 +705,31 @@ test_malformed (void)
     zactor_t *worker_a = s_echo_start (&a, brokers, s_echo, "A", 0);
     CHECK (s_wait_workers (broker, s_echo, 1, 5000));
 
-    zsock_t *raw = zsock_new_dealer (brokers);
+    zsock_t *raw = zsock_new (ZMQ_DEALER);
+    r5_curve_client (raw);
+    zsock_connect (raw, "%s", brokers);
     zsock_set_linger (raw, 0);
     const char id [8] = { 0 }, deadline [8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
     zsock_send (raw, "s", "");                                  //  delimiter only
-    zsock_send (raw, "s", "R5C1");                              //  no delimiter
+    zsock_send (raw, "s", R5_MDP_CLIENT);                              //  no delimiter
     zsock_send (raw, "ss", "", "XXXX");                         //  unknown header
-    zsock_send (raw, "ss", "", "R5C1");                         //  header only
-    zsock_send (raw, "sss", "", "R5C1", s_echo);                //  truncated request
-    zsock_send (raw, "sssbbs", "", "R5C1", s_echo, id, (size_t) 3, deadline, (size_t) 8, "x");   //  short id
-    zsock_send (raw, "sssbbs", "", "R5C1", "", id, (size_t) 8, deadline, (size_t) 8, "x");       //  empty service
-    zsock_send (raw, "sssbbss", "", "R5C1", s_echo, id, (size_t) 8, deadline, (size_t) 8, "x", "extra");
-    zsock_send (raw, "ssbbbs", "", "R5C1", "ec\0ho", (size_t) 5, id, (size_t) 8, deadline, (size_t) 8, "x");
-    zsock_send (raw, "ss", "", "R5W1");                         //  worker without command
-    zsock_send (raw, "ssb", "", "R5W1", "\x09", (size_t) 1);   //  unknown command
-    zsock_send (raw, "ssb", "", "R5W1", "\x01", (size_t) 1);   //  READY without service
-    zsock_send (raw, "ssbs", "", "R5W1", "\x01", (size_t) 1, "");   //  READY with empty service
-    zsock_send (raw, "ssbs", "", "R5W1", "\x03", (size_t) 1, "x");  //  short REPLY
-    zsock_send (raw, "ssbsbs", "", "R5W1", "\x03", (size_t) 1, "nobody", id, (size_t) 8, "x");  //  REPLY to no client
-    zsock_send (raw, "ssbb", "", "R5W1", "\x02\x02", (size_t) 2, "x", (size_t) 1);  //  two-byte command
-    zsock_send (raw, "ssb", "", "R5W1", "\x02", (size_t) 1);   //  REQUEST from a worker
-    zsock_send (raw, "ssb", "", "R5W1", "\x05", (size_t) 1);   //  DISCONNECT from a stranger
+    zsock_send (raw, "ss", "", R5_MDP_CLIENT);                         //  header only
+    zsock_send (raw, "sss", "", R5_MDP_CLIENT, s_echo);                //  truncated request
+    zsock_send (raw, "sssbbs", "", R5_MDP_CLIENT, s_echo, id, (size_t) 3, deadline, (size_t) 8, "x");   //  short id
+    zsock_send (raw, "sssbbs", "", R5_MDP_CLIENT, "", id, (size_t) 8, deadline, (size_t) 8, "x");       //  empty service
+    zsock_send (raw, "sssbbss", "", R5_MDP_CLIENT, s_echo, id, (size_t) 8, deadline, (size_t) 8, "x", "extra");
+    zsock_send (raw, "ssbbbs", "", R5_MDP_CLIENT, "ec\0ho", (size_t) 5, id, (size_t) 8, deadline, (size_t) 8, "x");
+    zsock_send (raw, "ss", "", R5_MDP_WORKER);                         //  worker without command
+    zsock_send (raw, "ssb", "", R5_MDP_WORKER, "\x09", (size_t) 1);   //  unknown command
+    zsock_send (raw, "ssb", "", R5_MDP_WORKER, "\x01", (size_t) 1);   //  READY without service
+    zsock_send (raw, "ssbs", "", R5_MDP_WORKER, "\x01", (size_t) 1, "");   //  READY with empty service
+    zsock_send (raw, "ssbs", "", R5_MDP_WORKER, "\x03", (size_t) 1, "x");  //  short REPLY
+    zsock_send (raw, "ssbsbs", "", R5_MDP_WORKER, "\x03", (size_t) 1, "nobody", id, (size_t) 8, "x");  //  REPLY to no client
+    zsock_send (raw, "ssbb", "", R5_MDP_WORKER, "\x02\x02", (size_t) 2, "x", (size_t) 1);  //  two-byte command
+    zsock_send (raw, "ssb", "", R5_MDP_WORKER, "\x02", (size_t) 1);   //  REQUEST from a worker
+    zsock_send (raw, "ssb", "", R5_MDP_WORKER, "\x05", (size_t) 1);   //  DISCONNECT from a stranger
     //  A request with a past deadline gets DEADLINE at once.
-    zsock_send (raw, "sssbbs", "", "R5C1", s_echo, id, (size_t) 8, deadline, (size_t) 8, "x");
+    zsock_send (raw, "sssbbs", "", R5_MDP_CLIENT, s_echo, id, (size_t) 8, deadline, (size_t) 8, "x");
     //  Skip the DISCONNECTs the broker sends this "worker" it does not know.
     zmsg_t *answer = NULL;
     zpoller_t *poller = zpoller_new (raw, NULL);
@@ -760,6 +768,7 @@ static void
 test_client_ignores_garbage (void)
 {
     zsock_t *fake = zsock_new (ZMQ_ROUTER);
+    r5_curve_server (fake, "r5.bus");
     zsock_set_linger (fake, 0);
     int port = zsock_bind (fake, "tcp://127.0.0.1:*");
     char endpoint [64];
@@ -773,9 +782,9 @@ test_client_ignores_garbage (void)
     zmsg_t *garbage [] = { zmsg_new (), zmsg_new (), zmsg_new () };
     zmsg_addstr (garbage [0], "junk");
     zmsg_addstr (garbage [1], "");
-    zmsg_addstr (garbage [1], "R5C1");
+    zmsg_addstr (garbage [1], R5_MDP_CLIENT);
     zmsg_addstr (garbage [2], "");
-    zmsg_addstr (garbage [2], "R5C1");
+    zmsg_addstr (garbage [2], R5_MDP_CLIENT);
     zmsg_addstr (garbage [2], "svc");
     zmsg_addmem (garbage [2], "\0\0\0\0\0\0\0\0", 8);
     zmsg_addmem (garbage [2], "\x07", 1);                       //  unknown status
@@ -789,7 +798,7 @@ test_client_ignores_garbage (void)
     zmsg_t *reply = zmsg_new ();
     zmsg_addmem (reply, zframe_data (identity), zframe_size (identity));
     zmsg_addstr (reply, "");
-    zmsg_addstr (reply, "R5C1");
+    zmsg_addstr (reply, R5_MDP_CLIENT);
     zmsg_addstr (reply, "svc");
     zmsg_addmem (reply, id_bytes, 8);
     zmsg_addmem (reply, "\0", 1);
@@ -805,6 +814,184 @@ test_client_ignores_garbage (void)
     zsock_destroy (&fake);
 }
 
+/*  ---------------------------------------------------------------------
+    Trust: keys, roles and what the broker lets each do */
+
+//  A DEALER to endpoint with cert's keys (NULL: the NULL mechanism, no CURVE).
+static zsock_t *
+s_peer (const char *endpoint, zcert_t *cert)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (sock, 0);
+    if (cert) {
+        zcert_apply (cert, sock);
+        zsock_set_curve_serverkey (sock, r5_curve_public ());
+    }
+    zsock_connect (sock, "%s", endpoint);
+    return sock;
+}
+
+//  Send a client request from a raw socket.
+static void
+s_peer_request (zsock_t *sock, const char *service, uint64_t request_id)
+{
+    uint8_t id [8], deadline [8];
+    r5_mdp_put_u64 (id, request_id);
+    r5_mdp_put_u64 (deadline, (uint64_t) (r5_now_ms () + 2000));
+    zsock_send (sock, "sssbbs", "", R5_MDP_CLIENT, service, id, (size_t) 8, deadline, (size_t) 8, "x");
+}
+
+//  The next message on sock within timeout_ms, or NULL.
+static zmsg_t *
+s_peer_recv (zsock_t *sock, int timeout_ms)
+{
+    zpoller_t *poller = zpoller_new (sock, NULL);
+    zmsg_t *msg = zpoller_wait (poller, timeout_ms) ? zmsg_recv (sock) : NULL;
+    zpoller_destroy (&poller);
+    return msg;
+}
+
+//  Append text to the allow-list (text NULL: restore saved), and wait until
+//  the broker has reloaded it (it looks every second).
+static void
+s_allow_change (const char *text, const char *saved)
+{
+    FILE *file = fopen (s_allow, text ? "a" : "w");
+    fputs (text ? text : saved, file);
+    fclose (file);
+    zclock_sleep (1500);                        //  the broker's refresh period, plus margin
+}
+
+//  Peers without an allowed key get no connection; a key only serves and
+//  calls what its roles grant; only the worker a request went to may answer it.
+static void
+test_keys_and_roles (void)
+{
+    zactor_t *broker = s_broker_start ("tcp://127.0.0.1:*");
+    char brokers [64];
+    snprintf (brokers, sizeof brokers, "tcp://127.0.0.1:%d", s_broker_port (broker));
+    uint64_t requests_before = s_broker_requests (broker);
+
+    //  The NULL mechanism and an unknown key: no handshake, nothing reaches the broker.
+    zcert_t *stranger = zcert_new ();
+    zsock_t *plain = s_peer (brokers, NULL);
+    zsock_t *unknown = s_peer (brokers, stranger);
+    s_peer_request (plain, s_echo, 1);
+    s_peer_request (unknown, s_echo, 2);
+    zmsg_t *answer = s_peer_recv (plain, 500);
+    CHECK (answer == NULL);
+    zmsg_destroy (&answer);
+    answer = s_peer_recv (unknown, 100);
+    CHECK (answer == NULL);
+    zmsg_destroy (&answer);
+    CHECK (s_broker_requests (broker) == requests_before);
+
+    //  A key allowed as a resource worker only.
+    char saved [4096] = "";
+    FILE *file = fopen (s_allow, "r");
+    size_t length = fread (saved, 1, sizeof saved - 1, file);
+    saved [length] = '\0';
+    fclose (file);
+    zcert_t *resource = zcert_new ();
+    char line [128];
+    snprintf (line, sizeof line, "resource %s\n", zcert_public_txt (resource));
+    s_allow_change (line, NULL);
+
+    //  It may not call r5.token: FORBIDDEN at once.
+    zsock_t *rogue = s_peer (brokers, resource);
+    s_peer_request (rogue, "r5.token", 3);
+    answer = s_peer_recv (rogue, 1000);
+    CHECK (answer && zmsg_size (answer) == 6);
+    if (answer) {
+        zframe_t *frame = zmsg_first (answer);
+        for (int n = 0; n < 4; n++)
+            frame = zmsg_next (answer);
+        CHECK (frame && zframe_size (frame) == 1 && zframe_data (frame) [0] == R5_MDP_FORBIDDEN);
+    }
+    zmsg_destroy (&answer);
+
+    //  Registered as r5.token beside a real worker, it receives nothing: every
+    //  request goes to the real one.
+    zsock_send (rogue, "sssb", "", R5_MDP_WORKER, "\x01", "r5.token", (size_t) 8);
+    echo_t real;
+    zactor_t *worker = s_echo_start (&real, brokers, "r5.token", "T", 0);
+    CHECK (s_wait_workers (broker, "r5.token", 1, 5000));
+    r5_client_t *client = r5_client_new (brokers);
+    for (int n = 0; n < 10; n++)
+        CHECK (s_echo_call (client, "r5.token", n, 2000, false) == 'T');
+    CHECK (s_broker_workers (broker, "r5.token") == 1);
+    int requests_to_rogue = 0;
+    while ((answer = s_peer_recv (rogue, 50))) {
+        zframe_t *command = NULL;
+        if (zmsg_size (answer) >= 3) {
+            zmsg_first (answer);
+            zmsg_next (answer);
+            command = zmsg_next (answer);
+        }
+        requests_to_rogue += command && zframe_size (command) == 1 && zframe_data (command) [0] == R5_MDP_REQUEST;
+        zmsg_destroy (&answer);
+    }
+    CHECK (requests_to_rogue == 0);
+    zactor_destroy (&worker);
+
+    //  Only the worker a request went to may answer it: a raw worker (the
+    //  test's own key) holds a request; another allowed key forges its reply.
+    zsock_t *holder = zsock_new (ZMQ_DEALER);
+    r5_curve_client (holder);
+    zsock_connect (holder, "%s", brokers);
+    zsock_send (holder, "sssb", "", R5_MDP_WORKER, "\x01", s_echo, strlen (s_echo));
+    CHECK (s_wait_workers (broker, s_echo, 1, 5000));
+    uint64_t id = r5_client_send (client, s_echo, "q", 1, r5_now_ms () + 3000);
+    zmsg_t *request = s_peer_recv (holder, 2000);
+    CHECK (request && zmsg_size (request) == 8);
+    if (request && zmsg_size (request) == 8) {
+        zmsg_first (request);
+        zmsg_next (request);
+        zmsg_next (request);
+        zframe_t *client_identity = zmsg_next (request);
+        zframe_t *request_id = zmsg_next (request);
+        zframe_t *deadline = zmsg_next (request);
+        zframe_t *caller = zmsg_next (request);
+        CHECK (caller && zframe_streq (caller, "gateway,token,authz,resource,internal"));
+        (void) deadline;
+        zmsg_t *forged = zmsg_new ();
+        zmsg_addstr (forged, "");
+        zmsg_addstr (forged, R5_MDP_WORKER);
+        zmsg_addmem (forged, "\x03", 1);
+        zmsg_addmem (forged, zframe_data (client_identity), zframe_size (client_identity));
+        zmsg_addmem (forged, zframe_data (request_id), 8);
+        zmsg_addstr (forged, "forged");
+        zmsg_t *genuine = zmsg_dup (forged);
+        zframe_t *body = zmsg_last (genuine);
+        zframe_reset (body, "genuine", 7);
+        zmsg_send (&forged, rogue);
+        zclock_sleep (200);                     //  let the forgery arrive first, if it were to
+        zmsg_send (&genuine, holder);
+        zframe_t *reply = NULL;
+        CHECK (r5_client_wait (client, id, &reply) == 0);
+        CHECK (reply && zframe_streq (reply, "genuine"));
+        zframe_destroy (&reply);
+    }
+    zmsg_destroy (&request);
+
+    //  The allow-list reloaded without the key: the broker drops its worker at once.
+    snprintf (line, sizeof line, "serve %s %s\n", s_late, zcert_public_txt (resource));
+    s_allow_change (line, NULL);
+    zsock_send (rogue, "sssb", "", R5_MDP_WORKER, "\x01", s_late, strlen (s_late));
+    CHECK (s_wait_workers (broker, s_late, 1, 2000));
+    s_allow_change (NULL, saved);
+    CHECK (s_wait_workers (broker, s_late, 0, 2000));
+
+    r5_client_destroy (&client);
+    zsock_destroy (&holder);
+    zsock_destroy (&rogue);
+    zsock_destroy (&plain);
+    zsock_destroy (&unknown);
+    zcert_destroy (&stranger);
+    zcert_destroy (&resource);
+    zactor_destroy (&broker);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -813,6 +1000,9 @@ main (int argc, char *argv [])
     snprintf (s_echo, sizeof s_echo, "echo.%d", (int) getpid ());
     snprintf (s_slow, sizeof s_slow, "slow.%d", (int) getpid ());
     snprintf (s_late, sizeof s_late, "late.%d", (int) getpid ());
+    const char *services [] = { s_echo, s_slow, s_late, "nobody", "svc", NULL };
+    s_allow = r5_test_bus_keys (services);
+    assert (s_allow);
     if (argc == 6 && streq (argv [1], "--worker"))
         return s_child_worker (argv [2], argv [3], argv [4], atoi (argv [5]));
     r5_log_init ("test_messaging", getenv ("R5_TEST_DEBUG") ? R5_LOG_DEBUG : R5_LOG_ERROR);
@@ -828,6 +1018,7 @@ main (int argc, char *argv [])
         { "slow_handler", test_slow_handler },
         { "malformed", test_malformed },
         { "client_ignores_garbage", test_client_ignores_garbage },
+        { "keys_and_roles", test_keys_and_roles },
         { "worker_dies", test_worker_dies },
         { "worker_killed", test_worker_killed },
         { "worker_killed_idle", test_worker_killed_idle },

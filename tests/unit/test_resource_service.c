@@ -3,6 +3,7 @@
     as the gateway calls it: users and roles, teams and memberships,
     incidents and their visibility, tenancy, scopes, events. */
 #include <czmq.h>
+#include "r5_test_bus.h"
 #include "r5_test_servers.h"
 #include <mongoc/mongoc.h>
 #include <sodium.h>
@@ -968,10 +969,13 @@ main (void)
     }
     char uri [256];
     snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/r5test?serverSelectionTimeoutMS=3000", port);
-    zactor_t *broker = zactor_new (broker_actor, "tcp://127.0.0.1:*");
+    broker_config_t broker_config = { "tcp://127.0.0.1:*", r5_test_bus_keys (NULL) };
+    zactor_t *broker = zactor_new (broker_actor, &broker_config);
     zstr_send (broker, "ENDPOINT");
     char *endpoint = zstr_recv (broker);
+    //  The services publish to this socket as to a broker's relay: a CURVE server.
     s_events = zsock_new (ZMQ_SUB);
+    r5_curve_server (s_events, "r5.events.in");
     int events_port = zsock_bind (s_events, "tcp://127.0.0.1:*");
     zsock_set_subscribe (s_events, "user.");
     zsock_set_rcvtimeo (s_events, 200);

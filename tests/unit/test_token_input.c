@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "r5/token.pb-c.h"
+#include "r5_curve.h"
 #include "token_events.h"
 #include "token_input.h"
 #include "token_usage.h"
@@ -136,7 +137,13 @@ s_test_usage (void)
 static void
 s_test_events (void)
 {
+    //  The publisher is a bus socket: a CURVE client of this SUB, which
+    //  stands in for a broker's relay (with no ZAP handler, any key is admitted).
+    zcert_t *cert = zcert_new ();
+    r5_curve_set (cert, NULL);
+    zcert_destroy (&cert);
     zsock_t *sub = zsock_new (ZMQ_SUB);
+    r5_curve_server (sub, "r5.events.in");
     int port = zsock_bind (sub, "tcp://127.0.0.1:*");
     CHECK (port > 0, "bind sub");
     zsock_set_subscribe (sub, "token.");

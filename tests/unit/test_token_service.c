@@ -8,6 +8,7 @@
     deletes, other users, PAT principals, idempotent retries, inactive users,
     pagination, sessions, events and the audit trail. */
 #include <czmq.h>
+#include "r5_test_bus.h"
 #include "r5_test_servers.h"
 #include <pthread.h>
 #include <signal.h>
@@ -1048,10 +1049,13 @@ main (void)
     char uri [256];
     snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/r5test?serverSelectionTimeoutMS=3000", port);
 
-    zactor_t *broker = zactor_new (broker_actor, "tcp://127.0.0.1:*");
+    broker_config_t broker_config = { "tcp://127.0.0.1:*", r5_test_bus_keys (NULL) };
+    zactor_t *broker = zactor_new (broker_actor, &broker_config);
     zstr_send (broker, "ENDPOINT");
     char *endpoint = zstr_recv (broker);
+    //  The services publish to this socket as to a broker's relay: a CURVE server.
     s_events = zsock_new (ZMQ_SUB);
+    r5_curve_server (s_events, "r5.events.in");
     int events_port = zsock_bind (s_events, "tcp://127.0.0.1:*");
     zsock_set_subscribe (s_events, "token.");
     zsock_set_rcvtimeo (s_events, 200);
