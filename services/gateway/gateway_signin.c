@@ -100,10 +100,12 @@ s_send_status (struct mg_connection *conn, R5__Status status, const char *messag
                              mapped->mask || !message || !*message ? mapped->message : message);
 }
 
-//  Ask r5-token for a session for user and answer with it in the cookie.
+//  Ask r5-token for a session for user, with the password proof r5-resource
+//  gave for it (r5-token makes sessions for nothing less), and answer with it
+//  in the cookie.
 static void
 s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_id, const R5__User *user,
-                 int http_status)
+                 R5__PasswordProof *proof, int http_status)
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
@@ -113,6 +115,7 @@ s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_
     meta.client_ip = (char *) gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip);
     create.user_id = user->id;
     create.account_id = user->account_id;
+    create.proof = proof;
     request.meta = &meta;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
     request.create_session = &create;
@@ -266,7 +269,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     if (!reply)
         return 400;
     r5_info (request_id, "signup: account %s owner %s", reply->user->account_id, reply->user->id);
-    s_start_session (gw, conn, request_id, reply->user, 201);
+    s_start_session (gw, conn, request_id, reply->user, reply->password_proof, 201);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 201;
 }
@@ -331,7 +334,7 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     gateway_throttle_reset (gw->login_by_pair, pair_key);
     gateway_throttle_give (gw->login_by_email, email);
     gateway_throttle_give (gw->login_by_address, address);
-    s_start_session (gw, conn, request_id, reply->user, 200);
+    s_start_session (gw, conn, request_id, reply->user, reply->password_proof, 200);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 200;
 }
