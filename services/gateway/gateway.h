@@ -11,7 +11,7 @@
 #include <civetweb.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "gateway_throttle.h"
+#include "r5_throttle.h"
 #include "r5_client.h"
 #include "r5_scope.h"
 #include "r5_sign.h"
@@ -37,10 +37,10 @@ typedef struct {
     bool secure_cookies;            //  add Secure to the session cookie (behind TLS)
     const char *public_origin;      //  e.g. "https://r5.example.com"; "" = the request's own Host
     int verdict_cache_seconds;      //  0 disables the verdict cache
-    gateway_limit_t login_limit_per_email_and_address;
-    gateway_limit_t login_limit_per_email;
-    gateway_limit_t login_limit_per_address;
-    gateway_limit_t signup_limit_per_address;
+    r5_limit_t login_limit_per_email_and_address;
+    r5_limit_t login_limit_per_email;
+    r5_limit_t login_limit_per_address;
+    r5_limit_t signup_limit_per_address;
 } gateway_config_t;
 
 //  Longest signed claims of a principal assertion the gateway keeps (real

@@ -212,18 +212,18 @@ s_take_login_attempt (gateway_t *gw, const char *pair_key, const char *email_key
 {
     //  Narrowest first: a stranger stopped by their own bucket spends nothing
     //  of the email's shared one, which the owner needs.
-    int wait = gateway_throttle_take (gw->login_by_pair, pair_key);
+    int wait = r5_throttle_take (gw->login_by_pair, pair_key);
     if (wait)
         return wait;
-    wait = gateway_throttle_take (gw->login_by_address, address_key);
+    wait = r5_throttle_take (gw->login_by_address, address_key);
     if (wait) {
-        gateway_throttle_give (gw->login_by_pair, pair_key);
+        r5_throttle_give (gw->login_by_pair, pair_key);
         return wait;
     }
-    wait = gateway_throttle_take (gw->login_by_email, email_key);
+    wait = r5_throttle_take (gw->login_by_email, email_key);
     if (wait) {
-        gateway_throttle_give (gw->login_by_address, address_key);
-        gateway_throttle_give (gw->login_by_pair, pair_key);
+        r5_throttle_give (gw->login_by_address, address_key);
+        r5_throttle_give (gw->login_by_pair, pair_key);
     }
     return wait;
 }
@@ -255,7 +255,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     //  few, and each taken-email answer tells something.
     char address [80];
     s_client_address (gw, conn, address, sizeof address);
-    int wait = gateway_throttle_take (gw->signup_by_address, address);
+    int wait = r5_throttle_take (gw->signup_by_address, address);
     if (wait) {
         json_decref (json);
         s_send_rate_limited (conn, request_id, "signup", wait);
@@ -331,9 +331,9 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     }
     //  The right password: this pair starts afresh, and the attempt was not
     //  abuse, so the shared buckets get it back.
-    gateway_throttle_reset (gw->login_by_pair, pair_key);
-    gateway_throttle_give (gw->login_by_email, email);
-    gateway_throttle_give (gw->login_by_address, address);
+    r5_throttle_reset (gw->login_by_pair, pair_key);
+    r5_throttle_give (gw->login_by_email, email);
+    r5_throttle_give (gw->login_by_address, address);
     s_start_session (gw, conn, request_id, reply->user, reply->password_proof, 200);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 200;

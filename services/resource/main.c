@@ -21,6 +21,7 @@ static const r5_config_key_t s_keys [] = {
     //  Required to serve; create_owner, which signs and checks nothing, runs without them.
     { "assertion_verify_key", "", "required: file of r5-token's Ed25519 public assertion key (r5-keygen: assertion.verify)", false },
     { "password_proof_key", "", "required: file of the Ed25519 secret key that signs password proofs (r5-keygen: password-proof.sign)", false },
+    { "password_limit_per_email", RESOURCE_PASSWORD_LIMIT_DEFAULT, "BURST/SECONDS: password checks for one email, per r5-resource instance (refilled evenly over SECONDS)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
@@ -112,6 +113,12 @@ main (int argc, char *argv [])
         .brokers = r5_config_get (config, "brokers"),
         .events_publish = r5_config_get (config, "events_publish"),
     };
+    if (r5_limit_parse (r5_config_get (config, "password_limit_per_email"), &resource_config.password_limit_per_email)) {
+        r5_error (NULL, "bad value for password_limit_per_email: '%s' (expected BURST/SECONDS, e.g. 20/300)",
+                  r5_config_get (config, "password_limit_per_email"));
+        r5_config_destroy (&config);
+        return 1;
+    }
     if (s_load_keys (config, &resource_config)) {
         r5_config_destroy (&config);
         return 1;

@@ -13,6 +13,7 @@
 #include "r5_client.h"
 #include "r5_mongo.h"
 #include "r5_sign.h"
+#include "r5_throttle.h"
 #include "resource_events.h"
 #include "r5/authz.pb-c.h"
 #include "r5/resource.pb-c.h"
@@ -27,6 +28,7 @@ typedef struct {
     const R5__Principal *principal;     //  never NULL once the call is made: from a verified assertion
     const R5__PrincipalAssertion *assertion;  //  that assertion, forwarded to r5-authz (NULL: nobody)
     const r5_sign_secret_t *proof_key;  //  signs password proofs (sign-in, signup)
+    r5_throttle_t *password_throttle;   //  check_password attempts per email
     const char *rid;                    //  request id for logs
     int64_t deadline_unix_ms;
     R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)

@@ -22,12 +22,16 @@
 #include "r5_update.h"
 #include "r5/resource.pb-c.h"
 
+//  Bound on the emails whose attempts are remembered (r5_throttle.h).
+#define S_THROTTLE_MAX_KEYS 65536
+
 struct _resource_server_t {
     r5_mongo_t *mongo;
     r5_client_t *broker;            //  to r5-authz
     resource_events_t *events;
     r5_sign_public_t assertion_public;
     r5_sign_secret_t proof_key;
+    r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
 };
 
 resource_server_t *
@@ -56,6 +60,10 @@ resource_server_new (const resource_config_t *config, char *error, size_t error_
     self->events = events;
     self->assertion_public = config->assertion_verify_key;
     self->proof_key = config->password_proof_key;
+    r5_limit_t limit = config->password_limit_per_email;
+    if (limit.burst <= 0 && r5_limit_parse (RESOURCE_PASSWORD_LIMIT_DEFAULT, &limit))
+        assert (false);
+    self->password_by_email = r5_throttle_new (limit, S_THROTTLE_MAX_KEYS);
     return self;
 }
 
@@ -69,6 +77,7 @@ resource_server_destroy (resource_server_t **self_p)
         resource_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
         r5_sign_secret_clear (&self->proof_key);
+        r5_throttle_destroy (&self->password_by_email);
         free (self);
         *self_p = NULL;
     }
@@ -208,6 +217,7 @@ s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest
         .principal = principal,
         .assertion = claims ? request->meta->assertion : NULL,
         .proof_key = &self->proof_key,
+        .password_throttle = self->password_by_email,
         .rid = request->meta ? request->meta->request_id : NULL,
         .deadline_unix_ms = deadline,
         .reply = reply,

@@ -7,6 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "r5_sign.h"
+#include "r5_throttle.h"
+
+//  check_password attempts per normalized email, per r5-resource instance
+//  (the gateway's own limits may be bypassed by a bus client, or be spread
+//  over several gateways).
+#define RESOURCE_PASSWORD_LIMIT_DEFAULT "20/300"
 
 typedef struct {
     const char *mongodb_uri;
@@ -19,6 +25,7 @@ typedef struct {
     r5_sign_public_t assertion_verify_key;  //  r5-token's: principals are taken only from its assertions
     r5_sign_secret_t password_proof_key;    //  signs password proofs (r5_password_proof.h); copied into
                                             //  the state: zero this copy after start
+    r5_limit_t password_limit_per_email;    //  burst 0: RESOURCE_PASSWORD_LIMIT_DEFAULT
 } resource_config_t;
 
 typedef struct _resource_server_t resource_server_t;

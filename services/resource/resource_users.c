@@ -192,7 +192,8 @@ resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *requ
         reply->message = strdup (message);
 }
 
-//  The active user with this email and password, or UNAUTHENTICATED.
+//  The active user with this email and password, or UNAUTHENTICATED; past
+//  the attempts allowed for the email, RATE_LIMITED before any hashing.
 void
 resource_users_on_check_password (resource_call_t *call, const R5__ResourceRequest *request)
 {
@@ -203,7 +204,19 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
     bson_error_t error = { 0 };
     const bson_t *doc;
     R5__User *user = NULL;
-    if (resource_validate_email (email_text, email) || strlen (password) > RESOURCE_PASSWORD_MAX) {
+    bool valid = !resource_validate_email (email_text, email) && strlen (password) <= RESOURCE_PASSWORD_MAX;
+    //  Hashing is the cost to bound: emails that cannot be valid share one
+    //  bucket, since they are hashed too (for equal timing).
+    const char *key = valid ? email : "(invalid email or password)";
+    int wait = r5_throttle_take (call->password_throttle, key);
+    if (wait > 0) {
+        r5_info (call->rid, "password check refused: too many attempts for this email");
+        char message [96];
+        snprintf (message, sizeof message, "too many sign-in attempts; try again in %d seconds", wait);
+        resource_call_fail (call, R5__STATUS__STATUS_RATE_LIMITED, message);
+        return;
+    }
+    if (!valid) {
         resource_password_verify (NULL, "");
         reply->status = status;
         reply->message = strdup ("invalid email or password");
@@ -229,6 +242,8 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
         reply->body_case = R5__RESOURCE_REPLY__BODY_USER;
         reply->user = user;
         user = NULL;
+        //  The right password was no abuse: the attempt comes back.
+        r5_throttle_give (call->password_throttle, key);
     }
     else
     if (status == R5__STATUS__STATUS_UNAUTHENTICATED)

@@ -1092,6 +1092,34 @@ s_test_check_password (void)
     s_user_free (&owner);
 }
 
+//  check_password is bounded per email inside r5-resource (here 4 per hour):
+//  past the bound RATE_LIMITED, even for the right password, with no proof;
+//  another email is not affected; a right password gives its attempt back.
+static void
+s_test_password_throttle (void)
+{
+    R5__User *owner = s_signup ("throttled@example.com");
+    R5__User *other = s_signup ("unthrottled@example.com");
+    R5__ResourceReply *reply = s_check_password ("throttled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "right password: ok, attempt given back");
+    s_free (&reply);
+    for (int i = 0; i < 4; i++) {
+        reply = s_check_password ("Throttled@Example.com", "wrong horse battery");
+        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "wrong password %d: unauthenticated", i);
+        s_free (&reply);
+    }
+    reply = s_check_password ("throttled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_RATE_LIMITED && !reply->password_proof
+        && reply->body_case == R5__RESOURCE_REPLY__BODY__NOT_SET, "fifth attempt: rate limited, no proof (%s)",
+           r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_check_password ("unthrottled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->password_proof, "another email: ok");
+    s_free (&reply);
+    s_user_free (&owner);
+    s_user_free (&other);
+}
+
 int
 main (void)
 {
@@ -1118,6 +1146,7 @@ main (void)
     resource_config_t resource_config = {
         .mongodb_uri = uri, .mongodb_write_concern = "majority", .brokers = endpoint, .events_publish = events,
         .assertion_verify_key = s_keys.assertion_public, .password_proof_key = s_keys.proof_secret,
+        .password_limit_per_email = { 4, 3600 },
     };
     authz_config_t authz_config = { .brokers = endpoint, .assertion_verify_key = s_keys.assertion_public };
     char error [256] = "";
@@ -1136,6 +1165,7 @@ main (void)
         s_test_stored_format (uri);
         s_test_forgeries ();
         s_test_check_password ();
+        s_test_password_throttle ();
     }
     else
         CHECK (false, "workers did not register with the broker");
