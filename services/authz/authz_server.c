@@ -2,6 +2,9 @@
 #include "authz_server.h"
 #include "authz_policy.h"
 #include "r5_alloc.h"
+#include "r5_assertion.h"
+#include "r5_log.h"
+#include "r5_time.h"
 #include "r5_reply.h"
 #include "r5_rpc.h"
 #include "r5_service.h"
@@ -45,9 +48,28 @@ s_on_check (const R5__Principal *principal, const R5__CheckRequest *request, R5_
     reply->check = check;
 }
 
-uint8_t *
-authz_server_handle (const uint8_t *body, size_t size, size_t *reply_size)
+//  Decide for the principal of the request's assertion, and only when it
+//  checks out: the principal is never taken on the caller's word.
+static void
+s_on_check_asserted (const r5_sign_public_t *key, const R5__AuthzRequest *request, R5__AuthzReply *reply)
 {
+    const char *why = "";
+    const R5__RequestMeta *meta = request->meta;
+    R5__PrincipalClaims *claims = r5_assertion_verify (key, meta ? meta->assertion : NULL, r5_now_ms (), &why);
+    if (!claims) {
+        r5_info (meta ? meta->request_id : NULL, "check refused: %s", why);
+        reply->status = R5__STATUS__STATUS_UNAUTHENTICATED;
+        reply->message = r5_strdup ("a verified principal is required");
+        return;
+    }
+    s_on_check (claims->principal, request->check, reply);
+    r5__principal_claims__free_unpacked (claims, NULL);
+}
+
+uint8_t *
+authz_server_handle (const r5_sign_public_t *key, const uint8_t *body, size_t size, size_t *reply_size)
+{
+    assert (key);
     R5__AuthzReply *reply = (R5__AuthzReply *) r5_malloc (sizeof *reply);
     r5__authz_reply__init (reply);
     R5__AuthzRequest *request = NULL;
@@ -58,7 +80,7 @@ authz_server_handle (const uint8_t *body, size_t size, size_t *reply_size)
     else
     switch (request->body_case) {
         case R5__AUTHZ_REQUEST__BODY_CHECK:
-            s_on_check (request->meta ? request->meta->principal : NULL, request->check, reply);
+            s_on_check_asserted (key, request, reply);
             break;
         default:
             reply->status = R5__STATUS__STATUS_MALFORMED;
@@ -80,7 +102,8 @@ authz_server_actor (zsock_t *pipe, void *args)
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;
-        uint8_t *reply = authz_server_handle (r5_request_body (request), r5_request_size (request), &size);
+        uint8_t *reply = authz_server_handle (&config->assertion_verify_key, r5_request_body (request),
+                                              r5_request_size (request), &size);
         r5_service_reply (service, &request, &reply, size);
     }
     r5_service_destroy (&service);

@@ -11,9 +11,10 @@
 #include <civetweb.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "gateway_throttle.h"
+#include "r5_throttle.h"
 #include "r5_client.h"
 #include "r5_scope.h"
+#include "r5_sign.h"
 #include "r5/common.pb-c.h"
 
 typedef struct {
@@ -36,11 +37,19 @@ typedef struct {
     bool secure_cookies;            //  add Secure to the session cookie (behind TLS)
     const char *public_origin;      //  e.g. "https://r5.example.com"; "" = the request's own Host
     int verdict_cache_seconds;      //  0 disables the verdict cache
-    gateway_limit_t login_limit_per_email_and_address;
-    gateway_limit_t login_limit_per_email;
-    gateway_limit_t login_limit_per_address;
-    gateway_limit_t signup_limit_per_address;
+    r5_limit_t login_limit_per_email_and_address;
+    r5_limit_t login_limit_per_email;
+    r5_limit_t login_limit_per_address;
+    r5_limit_t signup_limit_per_address;
 } gateway_config_t;
+
+//  Longest signed claims of a principal assertion the gateway keeps (real
+//  ones are about 300 bytes: ids, scopes, the request id, two times).
+#define GATEWAY_ASSERTION_CLAIMS_MAX 512
+//  A verdict is not used within this long of its assertion's expiry, so the
+//  assertion it sends still holds when the services (and r5-authz after
+//  them) check it, on a clock a little behind or ahead of ours.
+#define GATEWAY_ASSERTION_MARGIN_MS 5000
 
 //  An authenticated caller, as token verification answered.
 typedef struct {
@@ -52,6 +61,12 @@ typedef struct {
     R5__Role role;
     R5__CredentialKind kind;
     r5_scope_set_t scopes;
+    //  The principal as r5-token signed it: sent as RequestMeta.assertion
+    //  (services act on nothing else), kept with the cached verdict.
+    uint8_t assertion_claims [GATEWAY_ASSERTION_CLAIMS_MAX];
+    size_t assertion_claims_size;
+    uint8_t assertion_signature [R5_SIGN_SIGNATURE_SIZE];
+    int64_t assertion_expires_ms;
 } gateway_principal_t;
 
 //  What each civetweb worker thread owns.

@@ -3,6 +3,7 @@
 #include "gateway_http.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_time.h"
 #include "r5_token_format.h"
 #include "r5/token.pb-c.h"
 
@@ -24,9 +25,23 @@ s_copy (char *out, size_t size, const char *text)
     snprintf (out, size, "%s", text ? text : "");
 }
 
-static void
-s_principal_from_message (const R5__Principal *message, gateway_principal_t *principal)
+//  The verified principal and its assertion into *principal. -1 when the
+//  reply has no usable assertion (then no service would accept the caller).
+static int
+s_principal_from_reply (const R5__VerifyTokenReply *reply, gateway_principal_t *principal)
 {
+    const R5__Principal *message = reply->principal;
+    const R5__PrincipalAssertion *assertion = reply->assertion;
+    if (!message || !assertion || assertion->claims.len > sizeof principal->assertion_claims
+    ||  assertion->signature.len != sizeof principal->assertion_signature)
+        return -1;
+    //  Only r5-token's expiry is read here: checking the signature is for the
+    //  services, which act on it; the gateway trusts r5-token's reply anyway.
+    R5__PrincipalClaims *claims = r5__principal_claims__unpack (NULL, assertion->claims.len, assertion->claims.data);
+    if (!claims)
+        return -1;
+    int64_t expires_ms = claims->expires_unix_ms;
+    r5__principal_claims__free_unpacked (claims, NULL);
     memset (principal, 0, sizeof *principal);
     s_copy (principal->user_id, sizeof principal->user_id, message->user_id);
     s_copy (principal->account_id, sizeof principal->account_id, message->account_id);
@@ -36,6 +51,11 @@ s_principal_from_message (const R5__Principal *message, gateway_principal_t *pri
     principal->role = message->role;
     principal->kind = message->kind;
     principal->scopes = r5_scope_set_of (message->scopes, message->n_scopes);
+    memcpy (principal->assertion_claims, assertion->claims.data, assertion->claims.len);
+    principal->assertion_claims_size = assertion->claims.len;
+    memcpy (principal->assertion_signature, assertion->signature.data, assertion->signature.len);
+    principal->assertion_expires_ms = expires_ms;
+    return 0;
 }
 
 R5__Status
@@ -76,12 +96,19 @@ gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value,
     }
     status = reply->status;
     if (status == R5__STATUS__STATUS_OK) {
-        if (reply->body_case == R5__TOKEN_REPLY__BODY_VERIFY && reply->verify->principal) {
-            s_principal_from_message (reply->verify->principal, principal);
-            gateway_cache_put (gw->cache, value, length, principal, generation, reply->verify->expires_unix_ms);
+        if (reply->body_case == R5__TOKEN_REPLY__BODY_VERIFY && s_principal_from_reply (reply->verify, principal) == 0) {
+            //  A cached verdict is never used so near its assertion's expiry
+            //  that the services could refuse the assertion: then verify again.
+            int64_t until = principal->assertion_expires_ms - GATEWAY_ASSERTION_MARGIN_MS;
+            if (reply->verify->expires_unix_ms > 0 && reply->verify->expires_unix_ms < until)
+                until = reply->verify->expires_unix_ms;
+            if (until > r5_now_ms ())
+                gateway_cache_put (gw->cache, value, length, principal, generation, until);
         }
-        else
+        else {
+            r5_error (request_id, "token verification answered no usable assertion");
             status = R5__STATUS__STATUS_INTERNAL;
+        }
     }
     else
     if (status != R5__STATUS__STATUS_UNAUTHENTICATED) {

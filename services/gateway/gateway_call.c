@@ -17,20 +17,13 @@ gateway_request_id (char out [17])
 }
 
 void
-gateway_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes)
+gateway_principal_assertion (const gateway_principal_t *principal, R5__PrincipalAssertion *assertion)
 {
-    r5__principal__init (message);
-    message->user_id = (char *) principal->user_id;
-    message->account_id = (char *) principal->account_id;
-    message->token_id = (char *) principal->token_id;
-    message->name = (char *) principal->name;
-    message->email = (char *) principal->email;
-    message->role = principal->role;
-    message->kind = principal->kind;
-    for (int i = 1; i <= R5_SCOPE_COUNT; i++)
-        if (principal->scopes & r5_scope_bit ((R5__Scope) i))
-            scopes [message->n_scopes++] = (R5__Scope) i;
-    message->scopes = scopes;
+    r5__principal_assertion__init (assertion);
+    assertion->claims.data = (uint8_t *) principal->assertion_claims;
+    assertion->claims.len = principal->assertion_claims_size;
+    assertion->signature.data = (uint8_t *) principal->assertion_signature;
+    assertion->signature.len = sizeof principal->assertion_signature;
 }
 
 int
@@ -59,11 +52,10 @@ gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage 
               bool idempotent, gql_field_error_t *error)
 {
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
-    R5__Principal principal;
-    R5__Scope scopes [R5_SCOPE_COUNT];
-    gateway_principal_message (context->principal, &principal, scopes);
+    R5__PrincipalAssertion assertion;
+    gateway_principal_assertion (context->principal, &assertion);
     r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
-    meta.principal = &principal;
+    meta.assertion = &assertion;
     *meta_slot = &meta;
     R5__Status status;
     ProtobufCMessage *reply = r5_rpc_call (context->thread->client, service, request, reply_descriptor,

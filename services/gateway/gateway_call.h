@@ -1,5 +1,5 @@
 /*  gateway_call: how a resolver calls a service on behalf of the request's
-    caller — the request id, the principal as the services see it, the call
+    caller — the request id, the principal's signed assertion, the call
     with its deadline, request bodies built from a field's arguments through
     gateway_codec, statuses as field errors through the one table in
     gateway_status, and the connection shape of a page. */
@@ -23,9 +23,9 @@ typedef struct {
 //  A request id for logs and for the services: 16 hex characters.
 void gateway_request_id (char out [17]);
 
-//  The caller as the services see it (strings borrowed from principal; scopes
-//  is an array of R5_SCOPE_COUNT the message points into).
-void gateway_principal_message (const gateway_principal_t *principal, R5__Principal *message, R5__Scope *scopes);
+//  The caller as the services see it: the assertion r5-token signed (bytes
+//  borrowed from principal).
+void gateway_principal_assertion (const gateway_principal_t *principal, R5__PrincipalAssertion *assertion);
 
 //  A service status as a field error, through the one status table (masked
 //  where it says so); SCOPE_MISSING names required_scope. Returns -1.
@@ -34,7 +34,7 @@ int gateway_field_error (gql_field_error_t *error, R5__Status status, const char
 //  Copy an error to another parent (extensions are owned per error).
 void gateway_field_error_copy (gql_field_error_t *to, const gql_field_error_t *from);
 
-//  Call a service on behalf of the request's caller (meta with the principal,
+//  Call a service on behalf of the request's caller (meta with the assertion,
 //  request id and deadline is set into *meta_slot for the call). Returns the
 //  unpacked reply whatever its status, or NULL with error set when the service
 //  could not be reached.

@@ -4,7 +4,7 @@
 
 #include "gateway.h"
 #include "gateway_cache.h"
-#include "gateway_throttle.h"
+#include "r5_throttle.h"
 #include "gql.h"
 
 #include <stdatomic.h>
@@ -20,11 +20,11 @@ struct _gateway_t {
     char *schema_sdl;               //  served at /schema.graphql
     gateway_cache_t *cache;
     gateway_events_t *events;
-    //  Attempts, counted before the check (gateway_throttle.h).
-    gateway_throttle_t *login_by_pair;      //  logins per email from one client address
-    gateway_throttle_t *login_by_email;     //  logins per email from anywhere (slows distributed guessing)
-    gateway_throttle_t *login_by_address;   //  logins per client address, any email
-    gateway_throttle_t *signup_by_address;  //  signups per client address
+    //  Attempts, counted before the check (r5_throttle.h).
+    r5_throttle_t *login_by_pair;      //  logins per email from one client address
+    r5_throttle_t *login_by_email;     //  logins per email from anywhere (slows distributed guessing)
+    r5_throttle_t *login_by_address;   //  logins per client address, any email
+    r5_throttle_t *signup_by_address;  //  signups per client address
     //  Counters for /metrics.
     atomic_uint_fast64_t requests_total;
     atomic_uint_fast64_t requests_unauthenticated;

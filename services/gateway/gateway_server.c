@@ -187,10 +187,10 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->events = gateway_events_new (config->events, self->cache);
-    self->login_by_pair = gateway_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
-    self->login_by_email = gateway_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
-    self->login_by_address = gateway_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
-    self->signup_by_address = gateway_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
+    self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
+    self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
+    self->login_by_address = r5_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
+    self->signup_by_address = r5_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
 
     self->civetweb = s_start (self, config->listen, config->threads, config->web_root,
                               config->explorer_root, error, error_size);
@@ -234,10 +234,10 @@ gateway_destroy (gateway_t **self_p)
         mg_stop (self->admin);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
-    gateway_throttle_destroy (&self->login_by_pair);
-    gateway_throttle_destroy (&self->login_by_email);
-    gateway_throttle_destroy (&self->login_by_address);
-    gateway_throttle_destroy (&self->signup_by_address);
+    r5_throttle_destroy (&self->login_by_pair);
+    r5_throttle_destroy (&self->login_by_email);
+    r5_throttle_destroy (&self->login_by_address);
+    r5_throttle_destroy (&self->signup_by_address);
     gateway_graphql_executor_destroy (&self->executor);
     gql_schema_destroy (&self->schema);
     free (self->schema_sdl);

@@ -100,10 +100,12 @@ s_send_status (struct mg_connection *conn, R5__Status status, const char *messag
                              mapped->mask || !message || !*message ? mapped->message : message);
 }
 
-//  Ask r5-token for a session for user and answer with it in the cookie.
+//  Ask r5-token for a session for user, with the password proof r5-resource
+//  gave for it (r5-token makes sessions for nothing less), and answer with it
+//  in the cookie.
 static void
 s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_id, const R5__User *user,
-                 int http_status)
+                 R5__PasswordProof *proof, int http_status)
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
@@ -113,6 +115,7 @@ s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_
     meta.client_ip = (char *) gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip);
     create.user_id = user->id;
     create.account_id = user->account_id;
+    create.proof = proof;
     request.meta = &meta;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
     request.create_session = &create;
@@ -209,18 +212,18 @@ s_take_login_attempt (gateway_t *gw, const char *pair_key, const char *email_key
 {
     //  Narrowest first: a stranger stopped by their own bucket spends nothing
     //  of the email's shared one, which the owner needs.
-    int wait = gateway_throttle_take (gw->login_by_pair, pair_key);
+    int wait = r5_throttle_take (gw->login_by_pair, pair_key);
     if (wait)
         return wait;
-    wait = gateway_throttle_take (gw->login_by_address, address_key);
+    wait = r5_throttle_take (gw->login_by_address, address_key);
     if (wait) {
-        gateway_throttle_give (gw->login_by_pair, pair_key);
+        r5_throttle_give (gw->login_by_pair, pair_key);
         return wait;
     }
-    wait = gateway_throttle_take (gw->login_by_email, email_key);
+    wait = r5_throttle_take (gw->login_by_email, email_key);
     if (wait) {
-        gateway_throttle_give (gw->login_by_address, address_key);
-        gateway_throttle_give (gw->login_by_pair, pair_key);
+        r5_throttle_give (gw->login_by_address, address_key);
+        r5_throttle_give (gw->login_by_pair, pair_key);
     }
     return wait;
 }
@@ -252,7 +255,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     //  few, and each taken-email answer tells something.
     char address [80];
     s_client_address (gw, conn, address, sizeof address);
-    int wait = gateway_throttle_take (gw->signup_by_address, address);
+    int wait = r5_throttle_take (gw->signup_by_address, address);
     if (wait) {
         json_decref (json);
         s_send_rate_limited (conn, request_id, "signup", wait);
@@ -266,7 +269,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     if (!reply)
         return 400;
     r5_info (request_id, "signup: account %s owner %s", reply->user->account_id, reply->user->id);
-    s_start_session (gw, conn, request_id, reply->user, 201);
+    s_start_session (gw, conn, request_id, reply->user, reply->password_proof, 201);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 201;
 }
@@ -328,10 +331,10 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     }
     //  The right password: this pair starts afresh, and the attempt was not
     //  abuse, so the shared buckets get it back.
-    gateway_throttle_reset (gw->login_by_pair, pair_key);
-    gateway_throttle_give (gw->login_by_email, email);
-    gateway_throttle_give (gw->login_by_address, address);
-    s_start_session (gw, conn, request_id, reply->user, 200);
+    r5_throttle_reset (gw->login_by_pair, pair_key);
+    r5_throttle_give (gw->login_by_email, email);
+    r5_throttle_give (gw->login_by_address, address);
+    s_start_session (gw, conn, request_id, reply->user, reply->password_proof, 200);
     r5__resource_reply__free_unpacked (reply, NULL);
     return 200;
 }

@@ -81,9 +81,9 @@ main (int argc, char *argv [])
     }
     static const char *limit_keys [] = { "login_limit_per_email_and_address", "login_limit_per_email",
                                          "login_limit_per_address", "signup_limit_per_address" };
-    gateway_limit_t limits [4];
+    r5_limit_t limits [4];
     for (int i = 0; i < 4; i++)
-        if (gateway_limit_parse (r5_config_get (config, limit_keys [i]), &limits [i])) {
+        if (r5_limit_parse (r5_config_get (config, limit_keys [i]), &limits [i])) {
             fprintf (stderr, "r5-gateway: %s must be BURST/SECONDS (1..1000000/1..86400), not '%s'\n",
                      limit_keys [i], r5_config_get (config, limit_keys [i]));
             return 2;

@@ -5,6 +5,7 @@
 #include "r5_rpc.h"
 #include "r5_service.h"
 
+#include <ctype.h>
 #include <sodium.h>
 #include <string.h>
 #include "r5_log.h"
@@ -17,6 +18,10 @@ static const r5_config_key_t s_keys [] = {
     { "create_owner", "", "operator command: create an account and its owner with this email, the password read from standard input, then exit", false },
     { "owner_name", "Owner", "with create_owner: the owner's name", false },
     { "account_name", "My account", "with create_owner: the account's name", false },
+    //  Required to serve; create_owner, which signs and checks nothing, runs without them.
+    { "assertion_verify_key", "", "required: file of r5-token's Ed25519 public assertion key (r5-keygen: assertion.verify)", false },
+    { "password_proof_key", "", "required: file of the Ed25519 secret key that signs password proofs (r5-keygen: password-proof.sign)", false },
+    { "password_limit_per_email", RESOURCE_PASSWORD_LIMIT_DEFAULT, "BURST/SECONDS: password checks for one email, per r5-resource instance (refilled evenly over SECONDS)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
@@ -63,6 +68,32 @@ s_create_owner (r5_config_t *config)
     return rc;
 }
 
+//  The two keys, or -1 after one line naming the setting that cannot be used.
+static int
+s_load_keys (r5_config_t *config, resource_config_t *settings)
+{
+    char error [300];
+    if (!*r5_config_get (config, "assertion_verify_key") || !*r5_config_get (config, "password_proof_key")) {
+        const char *name = *r5_config_get (config, "assertion_verify_key") ? "password_proof_key" : "assertion_verify_key";
+        char upper [32];
+        for (size_t i = 0; i <= strlen (name); i++)
+            upper [i] = (char) toupper ((unsigned char) name [i]);
+        r5_error (NULL, "missing required setting %s (set R5_%s)", name, upper);
+        return -1;
+    }
+    if (r5_sign_public_load (r5_config_get (config, "assertion_verify_key"), &settings->assertion_verify_key,
+                             error, sizeof error)) {
+        r5_error (NULL, "bad value for assertion_verify_key: %s", error);
+        return -1;
+    }
+    if (r5_sign_secret_load (r5_config_get (config, "password_proof_key"), &settings->password_proof_key,
+                             error, sizeof error)) {
+        r5_error (NULL, "bad value for password_proof_key: %s", error);
+        return -1;
+    }
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -83,7 +114,18 @@ main (int argc, char *argv [])
         .brokers = r5_config_get (config, "brokers"),
         .events_publish = r5_config_get (config, "events_publish"),
     };
+    if (r5_limit_parse (r5_config_get (config, "password_limit_per_email"), &resource_config.password_limit_per_email)) {
+        r5_error (NULL, "bad value for password_limit_per_email: '%s' (expected BURST/SECONDS, e.g. 20/300)",
+                  r5_config_get (config, "password_limit_per_email"));
+        r5_config_destroy (&config);
+        return 1;
+    }
+    if (s_load_keys (config, &resource_config)) {
+        r5_config_destroy (&config);
+        return 1;
+    }
     int rc = r5_service_run ("r5-resource", resource_server_actor, &resource_config);
+    r5_sign_secret_clear (&resource_config.password_proof_key);
     r5_config_destroy (&config);
     return rc;
 }

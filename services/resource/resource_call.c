@@ -152,7 +152,8 @@ resource_call_check (resource_call_t *call, R5__Operation **operations, size_t c
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__CheckRequest check = R5__CHECK_REQUEST__INIT;
     r5_rpc_meta_init (&meta, "r5-resource", call->rid, (int) timeout);
-    meta.principal = (R5__Principal *) call->principal;
+    //  r5-authz checks the signature itself: the assertion travels as received.
+    meta.assertion = (R5__PrincipalAssertion *) call->assertion;
     check.operations = operations;
     check.n_operations = count;
     check.facts = &call->facts;
@@ -168,6 +169,11 @@ resource_call_check (resource_call_t *call, R5__Operation **operations, size_t c
         r5_warn (call->rid, "r5-authz call failed: %s", r5_status_name (status));
         return resource_call_fail (call, status == R5__STATUS__STATUS_MALFORMED ? R5__STATUS__STATUS_INTERNAL
                                                                                  : R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    }
+    //  The assertion expired on its way (the request took long): no other answer is honest.
+    if (reply->status == R5__STATUS__STATUS_UNAUTHENTICATED) {
+        r5__authz_reply__free_unpacked (reply, NULL);
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, "a verified principal is required");
     }
     if (reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__AUTHZ_REPLY__BODY_CHECK
     ||  reply->check->n_decisions != count) {

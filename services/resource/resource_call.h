@@ -12,6 +12,8 @@
 
 #include "r5_client.h"
 #include "r5_mongo.h"
+#include "r5_sign.h"
+#include "r5_throttle.h"
 #include "resource_events.h"
 #include "r5/authz.pb-c.h"
 #include "r5/resource.pb-c.h"
@@ -23,7 +25,10 @@ typedef struct {
     mongoc_client_t *client;            //  popped for this request
     r5_client_t *broker;                //  to call r5-authz
     resource_events_t *events;
-    const R5__Principal *principal;     //  never NULL once the call is made
+    const R5__Principal *principal;     //  never NULL once the call is made: from a verified assertion
+    const R5__PrincipalAssertion *assertion;  //  that assertion, forwarded to r5-authz (NULL: nobody)
+    const r5_sign_secret_t *proof_key;  //  signs password proofs (sign-in, signup)
+    r5_throttle_t *password_throttle;   //  check_password attempts per email
     const char *rid;                    //  request id for logs
     int64_t deadline_unix_ms;
     R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)

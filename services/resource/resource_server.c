@@ -13,6 +13,8 @@
 #include "resource_users.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
+#include "r5_assertion.h"
+#include "r5_time.h"
 #include "r5_log.h"
 #include "r5_reply.h"
 #include "r5_rpc.h"
@@ -20,10 +22,16 @@
 #include "r5_update.h"
 #include "r5/resource.pb-c.h"
 
+//  Bound on the emails whose attempts are remembered (r5_throttle.h).
+#define S_THROTTLE_MAX_KEYS 65536
+
 struct _resource_server_t {
     r5_mongo_t *mongo;
     r5_client_t *broker;            //  to r5-authz
     resource_events_t *events;
+    r5_sign_public_t assertion_public;
+    r5_sign_secret_t proof_key;
+    r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
 };
 
 resource_server_t *
@@ -50,6 +58,12 @@ resource_server_new (const resource_config_t *config, char *error, size_t error_
     self->mongo = mongo;
     self->broker = broker;
     self->events = events;
+    self->assertion_public = config->assertion_verify_key;
+    self->proof_key = config->password_proof_key;
+    r5_limit_t limit = config->password_limit_per_email;
+    if (limit.burst <= 0 && r5_limit_parse (RESOURCE_PASSWORD_LIMIT_DEFAULT, &limit))
+        assert (false);
+    self->password_by_email = r5_throttle_new (limit, S_THROTTLE_MAX_KEYS);
     return self;
 }
 
@@ -62,6 +76,8 @@ resource_server_destroy (resource_server_t **self_p)
         r5_client_destroy (&self->broker);
         resource_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
+        r5_sign_secret_clear (&self->proof_key);
+        r5_throttle_destroy (&self->password_by_email);
         free (self);
         *self_p = NULL;
     }
@@ -113,7 +129,7 @@ s_on_preview (resource_call_t *call, const R5__ResourceRequest *request)
 //  =========================================================================
 
 //  Who a request is made for: nobody (sign-in, r5-token's lookups, the
-//  integration key), or meta.principal.
+//  integration key), or the principal of meta.assertion, once verified.
 typedef enum { S_NOBODY, S_PRINCIPAL } s_for_t;
 
 typedef struct {
@@ -161,23 +177,33 @@ s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
     reply->message = strdup (message);
 }
 
-//  Run one routed request. A request for a principal needs a well-formed one
-//  and is refused, before any lookup, when it is an update that names
-//  nothing (alike whether or not its object exists).
+//  Run one routed request. A request for a principal needs an assertion
+//  r5-token signed, unexpired, naming well-formed ids, and is refused, before
+//  any lookup, when it is an update that names nothing (alike whether or not
+//  its object exists).
 static void
 s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest *request, int64_t deadline,
             R5__ResourceReply *reply)
 {
     R5__Principal nobody = R5__PRINCIPAL__INIT;
     const R5__Principal *principal = &nobody;
+    R5__PrincipalClaims *claims = NULL;
     if (route->made_for == S_PRINCIPAL) {
-        principal = request->meta ? request->meta->principal : NULL;
+        const char *why = "";
+        claims = r5_assertion_verify (&self->assertion_public, request->meta ? request->meta->assertion : NULL,
+                                      r5_now_ms (), &why);
+        principal = claims ? claims->principal : NULL;
         if (!principal || !resource_validate_id (principal->user_id) || !resource_validate_id (principal->account_id)) {
-            s_fail (reply, R5__STATUS__STATUS_UNAUTHENTICATED, "no principal");
+            r5_info (request->meta ? request->meta->request_id : NULL, "request refused: %s",
+                     claims ? "bad ids in the claims" : why);
+            s_fail (reply, R5__STATUS__STATUS_UNAUTHENTICATED, "a verified principal is required");
+            if (claims)
+                r5__principal_claims__free_unpacked (claims, NULL);
             return;
         }
         if (r5_update_is_empty (&request->base)) {
             s_fail (reply, R5__STATUS__STATUS_BAD_INPUT, R5_UPDATE_EMPTY_MESSAGE);
+            r5__principal_claims__free_unpacked (claims, NULL);
             return;
         }
         if (!deadline)
@@ -189,6 +215,9 @@ s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest
         .broker = self->broker,
         .events = self->events,
         .principal = principal,
+        .assertion = claims ? request->meta->assertion : NULL,
+        .proof_key = &self->proof_key,
+        .password_throttle = self->password_by_email,
         .rid = request->meta ? request->meta->request_id : NULL,
         .deadline_unix_ms = deadline,
         .reply = reply,
@@ -203,6 +232,8 @@ s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest
     }
     resource_call_clear (&call);
     r5_mongo_push (self->mongo, &call.client);
+    if (claims)
+        r5__principal_claims__free_unpacked (claims, NULL);
 }
 
 uint8_t *

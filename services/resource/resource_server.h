@@ -6,6 +6,13 @@
 #include <czmq.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "r5_sign.h"
+#include "r5_throttle.h"
+
+//  check_password attempts per normalized email, per r5-resource instance
+//  (the gateway's own limits may be bypassed by a bus client, or be spread
+//  over several gateways).
+#define RESOURCE_PASSWORD_LIMIT_DEFAULT "20/300"
 
 typedef struct {
     const char *mongodb_uri;
@@ -15,6 +22,10 @@ typedef struct {
     const char *events_publish;     //  PUB endpoints for user.changed events ("" for none)
     bool skip_indexes;              //  true: create no index at start-up (a state that needs no
                                     //  database to exist: the fuzz harness)
+    r5_sign_public_t assertion_verify_key;  //  r5-token's: principals are taken only from its assertions
+    r5_sign_secret_t password_proof_key;    //  signs password proofs (r5_password_proof.h); copied into
+                                            //  the state: zero this copy after start
+    r5_limit_t password_limit_per_email;    //  burst 0: RESOURCE_PASSWORD_LIMIT_DEFAULT
 } resource_config_t;
 
 typedef struct _resource_server_t resource_server_t;
@@ -23,7 +34,7 @@ typedef struct _resource_server_t resource_server_t;
 //  r5-authz) and the events publisher. NULL with one line in error.
 resource_server_t *resource_server_new (const resource_config_t *config, char *error, size_t error_size);
 
-//  Close everything. Safe on NULL.
+//  Close everything and zero the password-proof key. Safe on NULL.
 void resource_server_destroy (resource_server_t **self_p);
 
 //  One packed ResourceRequest in, one packed ResourceReply out (see

@@ -5,6 +5,7 @@
 #include "resource_validate.h"
 #include "r5_codec.h"
 #include "r5_log.h"
+#include "r5_password_proof.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -154,6 +155,20 @@ cleanup:
     return status;
 }
 
+//  The password proof for user into the reply, so r5-token makes a session
+//  for this user only. Returns -1, the reply set to INTERNAL, when it cannot
+//  be signed (ids far longer than any we store).
+static int
+s_reply_proof (resource_call_t *call, const R5__User *user)
+{
+    call->reply->password_proof = r5_password_proof_issue (call->proof_key, user->id, user->account_id,
+                                                           r5_now_ms ());
+    if (call->reply->password_proof)
+        return 0;
+    r5_error (call->rid, "cannot sign a password proof for user %s", user->id);
+    return resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+}
+
 void
 resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *request)
 {
@@ -163,9 +178,13 @@ resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *requ
     r5__user__init (user);
     R5__ResourceReply *reply = call->reply;
     reply->status = resource_users_signup (call->mongo, request->signup, user, &message);
-    if (reply->status == R5__STATUS__STATUS_OK) {
+    if (reply->status == R5__STATUS__STATUS_OK && s_reply_proof (call, user) == 0) {
         reply->body_case = R5__RESOURCE_REPLY__BODY_USER;
         reply->user = user;
+        return;
+    }
+    if (reply->status == R5__STATUS__STATUS_INTERNAL) {
+        protobuf_c_message_free_unpacked (&user->base, NULL);
         return;
     }
     free (user);
@@ -173,7 +192,8 @@ resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *requ
         reply->message = strdup (message);
 }
 
-//  The active user with this email and password, or UNAUTHENTICATED.
+//  The active user with this email and password, or UNAUTHENTICATED; past
+//  the attempts allowed for the email, RATE_LIMITED before any hashing.
 void
 resource_users_on_check_password (resource_call_t *call, const R5__ResourceRequest *request)
 {
@@ -184,7 +204,19 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
     bson_error_t error = { 0 };
     const bson_t *doc;
     R5__User *user = NULL;
-    if (resource_validate_email (email_text, email) || strlen (password) > RESOURCE_PASSWORD_MAX) {
+    bool valid = !resource_validate_email (email_text, email) && strlen (password) <= RESOURCE_PASSWORD_MAX;
+    //  Hashing is the cost to bound: emails that cannot be valid share one
+    //  bucket, since they are hashed too (for equal timing).
+    const char *key = valid ? email : "(invalid email or password)";
+    int wait = r5_throttle_take (call->password_throttle, key);
+    if (wait > 0) {
+        r5_info (call->rid, "password check refused: too many attempts for this email");
+        char message [96];
+        snprintf (message, sizeof message, "too many sign-in attempts; try again in %d seconds", wait);
+        resource_call_fail (call, R5__STATUS__STATUS_RATE_LIMITED, message);
+        return;
+    }
+    if (!valid) {
         resource_password_verify (NULL, "");
         reply->status = status;
         reply->message = strdup ("invalid email or password");
@@ -206,10 +238,12 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
     if (resource_password_verify (user ? hash : NULL, password) && user && user->active)
         status = R5__STATUS__STATUS_OK;
     reply->status = status;
-    if (status == R5__STATUS__STATUS_OK) {
+    if (status == R5__STATUS__STATUS_OK && s_reply_proof (call, user) == 0) {
         reply->body_case = R5__RESOURCE_REPLY__BODY_USER;
         reply->user = user;
         user = NULL;
+        //  The right password was no abuse: the attempt comes back.
+        r5_throttle_give (call->password_throttle, key);
     }
     else
     if (status == R5__STATUS__STATUS_UNAUTHENTICATED)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "r5_assertion.h"
 #include "r5_config.h"
 #include "r5_log.h"
 #include "r5_mongo.h"
@@ -26,9 +27,30 @@ static const r5_config_key_t s_keys [] = {
     { "session_idle_seconds", S_XSTR (TOKEN_SESSION_IDLE_DEFAULT_S), "a login session ends after this long without use", false },
     { "session_absolute_seconds", S_XSTR (TOKEN_SESSION_ABSOLUTE_DEFAULT_S), "a login session ends this long after sign-in, used or not", false },
     { "last_used_write_interval_seconds", S_XSTR (TOKEN_LAST_USED_INTERVAL_DEFAULT_S), "write a token's lastUsedAt at most once per this many seconds (0: every use)", false },
+    { "assertion_key", NULL, "file of the Ed25519 secret key that signs principal assertions (r5-keygen: assertion.sign)", false },
+    { "assertion_ttl_seconds", S_XSTR (R5_ASSERTION_TTL_DEFAULT_S), "a principal assertion holds this long after verification (10 ... 3600)", false },
+    { "password_proof_verify_key", NULL, "file of r5-resource's Ed25519 public password-proof key (r5-keygen: password-proof.verify)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
+
+//  The two keys, or -1 after one line naming the setting that cannot be used.
+static int
+s_load_keys (r5_config_t *config, token_config_t *settings)
+{
+    char error [300];
+    if (r5_sign_secret_load (r5_config_get (config, "assertion_key"), &settings->assertion_key, error, sizeof error)) {
+        r5_error (NULL, "bad value for assertion_key: %s", error);
+        return -1;
+    }
+    if (r5_sign_public_load (r5_config_get (config, "password_proof_verify_key"), &settings->password_proof_verify_key,
+                             error, sizeof error)) {
+        r5_error (NULL, "bad value for password_proof_verify_key: %s", error);
+        r5_sign_secret_clear (&settings->assertion_key);
+        return -1;
+    }
+    return 0;
+}
 
 int
 main (int argc, char *argv [])
@@ -43,13 +65,19 @@ main (int argc, char *argv [])
     char error [256];
     token_config_t settings;
     memset (&settings, 0, sizeof settings);
-    int64_t idle_s, absolute_s, interval_s;
+    int64_t idle_s, absolute_s, interval_s, assertion_s;
+    if (s_load_keys (config, &settings)) {
+        r5_config_destroy (&config);
+        return 1;
+    }
     if (r5_config_int (config, "session_idle_seconds", 60, 90LL * 86400, &idle_s, error, sizeof error)
+    ||  r5_config_int (config, "assertion_ttl_seconds", 10, 3600, &assertion_s, error, sizeof error)
     ||  r5_config_int (config, "session_absolute_seconds", 60, 365LL * 86400, &absolute_s, error, sizeof error)
     ||  r5_config_int (config, "last_used_write_interval_seconds", 0, 86400, &interval_s, error, sizeof error)
     ||  r5_pepper_load (r5_config_get (config, "pepper"), r5_config_get (config, "pepper_file"),
                         r5_config_bool (config, "pepper_create"), settings.pepper, error, sizeof error)) {
         r5_error (NULL, "%s", error);
+        r5_sign_secret_clear (&settings.assertion_key);
         r5_config_destroy (&config);
         return 1;
     }
@@ -62,6 +90,7 @@ main (int argc, char *argv [])
     settings.session_idle_ms = idle_s * 1000;
     settings.session_absolute_ms = absolute_s * 1000;
     settings.last_used_interval_ms = interval_s * 1000;
+    settings.assertion_ttl_ms = assertion_s * 1000;
 
     char *masked = r5_mongo_uri_mask (settings.mongodb_uri);
     r5_info (NULL, "mongodb %s, events to %s, sessions idle %llds absolute %llds, last use written every %llds",
@@ -71,6 +100,7 @@ main (int argc, char *argv [])
 
     int rc = r5_service_run ("r5-token", token_server_actor, &settings);
     sodium_memzero (settings.pepper, sizeof settings.pepper);
+    r5_sign_secret_clear (&settings.assertion_key);
     r5_config_destroy (&config);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "token_call.h"
 
 #include "r5_alloc.h"
+#include "r5_assertion.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 #include "token_input.h"
@@ -34,7 +35,13 @@ token_call_fail_store (token_call_t *call, R5__Status status, const char *what, 
 const R5__Principal *
 token_call_principal (token_call_t *call)
 {
-    const R5__Principal *principal = call->meta ? call->meta->principal : NULL;
+    const char *why = "";
+    assert (!call->claims);
+    call->claims = r5_assertion_verify (&call->self->assertion_public, call->meta ? call->meta->assertion : NULL,
+                                        call->now, &why);
+    const R5__Principal *principal = call->claims ? call->claims->principal : NULL;
+    if (!call->claims)
+        r5_info (call->rid, "management call refused: %s", why);
     if (!principal || !token_input_is_user_id (principal->user_id)
     ||  !token_input_is_user_id (principal->account_id)) {
         token_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, "a signed-in user is required");

@@ -21,6 +21,7 @@
 #include "r5/token.pb-c.h"
 #include "token_audit.h"
 #include "token_events.h"
+#include "token_proofs.h"
 #include "token_store.h"
 #include "token_usage.h"
 
@@ -29,6 +30,10 @@
 
 struct _token_server_t {
     uint8_t pepper [R5_PEPPER_SIZE];
+    r5_sign_secret_t assertion_key;
+    r5_sign_public_t assertion_public;      //  to check assertions made by any instance
+    int64_t assertion_ttl_ms;
+    r5_sign_public_t proof_public;          //  r5-resource's password-proof key
     int64_t session_idle_ms;
     int64_t session_absolute_ms;
     r5_mongo_t *mongo;
@@ -36,6 +41,7 @@ struct _token_server_t {
     token_audit_t *audit;
     token_usage_t *usage;
     token_events_t *events;
+    token_proofs_t *proofs;
     r5_client_t *client;            //  to r5.resource; NULL without brokers
 };
 
@@ -48,6 +54,7 @@ typedef struct {
     int64_t deadline;               //  0: none
     int64_t now;
     R5__TokenReply *reply;          //  heap, packed and freed by the dispatcher
+    R5__PrincipalClaims *claims;    //  verified by token_call_principal; freed by the dispatcher
 } token_call_t;
 
 //  ---------------------------------------------------------------------------
@@ -76,8 +83,9 @@ void token_call_fail (token_call_t *call, R5__Status status, const char *message
 //  A store or dependency failure: logged in full, answered without details.
 void token_call_fail_store (token_call_t *call, R5__Status status, const char *what, const char *detail);
 
-//  The principal of a management call: a signed-in user's login session.
-//  NULL (and the reply's status set) otherwise.
+//  The principal of a management call: a signed-in user's login session, as
+//  a verified, unexpired assertion signed by r5-token carries it (borrowed
+//  from call->claims). NULL (and the reply's status set) otherwise.
 const R5__Principal *token_call_principal (token_call_t *call);
 
 //  A token id from a request: false (and NOT_FOUND answered) unless well

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "r5_alloc.h"
+#include "r5_assertion.h"
 #include "r5_log.h"
 #include "r5_reply.h"
 #include "r5_rpc.h"
@@ -30,6 +31,11 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
         goto fail;
     }
     memcpy (self->pepper, config->pepper, R5_PEPPER_SIZE);
+    self->assertion_key = config->assertion_key;
+    r5_sign_public_of (&self->assertion_key, &self->assertion_public);
+    self->assertion_ttl_ms = config->assertion_ttl_ms > 0 ? config->assertion_ttl_ms
+                                                          : R5_ASSERTION_TTL_DEFAULT_S * 1000;
+    self->proof_public = config->password_proof_verify_key;
     self->session_idle_ms = config->session_idle_ms;
     self->session_absolute_ms = config->session_absolute_ms;
     self->mongo = r5_mongo_new (config->mongodb_uri, config->mongodb_write_concern, error, error_size);
@@ -38,10 +44,12 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     self->store = token_store_new (self->mongo);
     self->audit = token_audit_new (self->mongo);
     self->usage = token_usage_new (config->last_used_interval_ms);
+    self->proofs = token_proofs_new (self->mongo);
     //  Creating the indexes is also the start-up check that MongoDB answers.
     if (!config->skip_indexes
     &&  (token_store_ensure_indexes (self->store, error, error_size)
-    ||   token_audit_ensure_indexes (self->audit, error, error_size)))
+    ||   token_audit_ensure_indexes (self->audit, error, error_size)
+    ||   token_proofs_ensure_indexes (self->proofs, error, error_size)))
         goto fail;
     self->events = token_events_new (config->events);
     if (!self->events) {
@@ -72,10 +80,12 @@ token_server_destroy (token_server_t **self_p)
         r5_client_destroy (&self->client);
         token_events_destroy (&self->events);
         token_usage_destroy (&self->usage);
+        token_proofs_destroy (&self->proofs);
         token_audit_destroy (&self->audit);
         token_store_destroy (&self->store);
         r5_mongo_destroy (&self->mongo);
         sodium_memzero (self->pepper, sizeof self->pepper);
+        r5_sign_secret_clear (&self->assertion_key);
         free (self);
         *self_p = NULL;
     }
@@ -140,6 +150,8 @@ token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
     }
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);
+    if (call.claims)
+        r5__principal_claims__free_unpacked (call.claims, NULL);
     if (request)
         r5__token_request__free_unpacked (request, NULL);
     return packed;

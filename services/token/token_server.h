@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "r5_sign.h"
 #include "r5_token_format.h"
 
 //  Defaults (documented in docs/token-service.md).
@@ -29,6 +30,12 @@ typedef struct {
     int64_t session_absolute_ms;
     int64_t last_used_interval_ms;          //  0 writes every use
     bool skip_indexes;                      //  make no call to MongoDB at start (fuzzing)
+    //  Signs the principal of every successful verification (r5_assertion.h);
+    //  copied into the state: zero this copy after start.
+    r5_sign_secret_t assertion_key;
+    int64_t assertion_ttl_ms;               //  how long an assertion holds (R5_ASSERTION_TTL_DEFAULT_S)
+    //  r5-resource's public key: create_session needs a password proof it signed.
+    r5_sign_public_t password_proof_verify_key;
 } token_config_t;
 
 typedef struct _token_server_t token_server_t;
@@ -39,7 +46,7 @@ typedef struct _token_server_t token_server_t;
 //  that will use the server.
 token_server_t *token_server_new (const token_config_t *config, char *error, size_t error_size);
 
-//  Close everything and zero the pepper. Safe on NULL.
+//  Close everything and zero the pepper and the assertion key. Safe on NULL.
 void token_server_destroy (token_server_t **self_p);
 
 //  One packed TokenRequest in, one packed TokenReply out (see r5_reply.h),

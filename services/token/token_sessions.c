@@ -1,6 +1,7 @@
 /*  token_sessions: login sessions, made at sign-in (CreateSessionRequest,
-    from the gateway after r5.resource checked the password) and ended at
-    sign-out (DeleteSessionRequest). Verification of a session value is
+    from the gateway after r5.resource checked the password, with the
+    password proof r5.resource signed) and ended at sign-out
+    (DeleteSessionRequest). Verification of a session value is
     token_verify's, like a personal access token's. */
 #include "token_call.h"
 
@@ -8,9 +9,41 @@
 
 #include "r5_alloc.h"
 #include "r5_log.h"
+#include "r5_password_proof.h"
 #include "token_input.h"
 
-//  A login session for a user whose password r5.resource has just checked.
+//  True when create carries r5.resource's unexpired proof for exactly its
+//  user and account, never presented before (it is spent now, whatever
+//  follows: a proof makes one attempt at a session). Else the reply is set.
+static bool
+s_spend_proof (token_call_t *call, const R5__CreateSessionRequest *create)
+{
+    token_server_t *self = call->self;
+    const char *why = "";
+    R5__PasswordProofClaims *claims = r5_password_proof_verify (&self->proof_public, create->proof, call->now, &why);
+    R5__Status status = R5__STATUS__STATUS_UNAUTHENTICATED;
+    if (claims && (strcmp (claims->user_id, create->user_id) || strcmp (claims->account_id, create->account_id)))
+        why = "proof for another user";
+    else
+    if (claims) {
+        status = token_proofs_spend (self->proofs, claims);
+        why = "proof already used";
+    }
+    if (claims)
+        r5__password_proof_claims__free_unpacked (claims, NULL);
+    if (status == R5__STATUS__STATUS_OK)
+        return true;
+    if (status != R5__STATUS__STATUS_UNAUTHENTICATED && status != R5__STATUS__STATUS_CONFLICT) {
+        token_call_fail_store (call, status, "cannot create session", token_proofs_error (self->proofs));
+        return false;
+    }
+    r5_warn (call->rid, "session for user %s refused: %s", create->user_id, why);
+    token_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, "a fresh password check is required");
+    return false;
+}
+
+//  A login session for a user whose password r5.resource has just checked,
+//  as its signed, unexpired, unused password proof shows.
 void
 token_on_create_session (token_call_t *call, const R5__CreateSessionRequest *create)
 {
@@ -19,6 +52,8 @@ token_on_create_session (token_call_t *call, const R5__CreateSessionRequest *cre
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid user or account id");
         return;
     }
+    if (!s_spend_proof (call, create))
+        return;
     token_record_t session;
     memset (&session, 0, sizeof session);
     r5_mongo_new_id (session.id);

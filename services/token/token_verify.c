@@ -7,6 +7,7 @@
 #include "token_call.h"
 
 #include "r5_alloc.h"
+#include "r5_assertion.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 #include "r5/resource.pb-c.h"
@@ -164,6 +165,15 @@ s_reply_verified (token_call_t *call, const token_record_t *token, s_user_t *use
         principal->scopes = token_call_scopes (token->scopes, &principal->n_scopes);
     }
     reply->principal = principal;
+    //  What services act on: the principal under r5-token's signature, for a short while.
+    reply->assertion = r5_assertion_issue (&call->self->assertion_key, principal, call->rid, call->now,
+                                           call->self->assertion_ttl_ms);
+    if (!reply->assertion) {
+        r5__verify_token_reply__free_unpacked (reply, NULL);
+        token_call_fail (call, R5__STATUS__STATUS_INTERNAL, "internal error");
+        r5_error (call->rid, "cannot sign the principal of token %s", token->id);
+        return;
+    }
     call->reply->body_case = R5__TOKEN_REPLY__BODY_VERIFY;
     call->reply->verify = reply;
 }

@@ -5,10 +5,14 @@
     within a millisecond, and with no broker every r5-authz question answers
     UNAVAILABLE. What runs is everything before the first store call (the
     dispatch table, the principal and empty-update checks, each handler's
-    validation) and the failure paths after it. The reply must always decode. */
+    validation) and the failure paths after it. The reply must always decode.
+    Seeds made for a principal carry assertions signed with fuzz_keys.h's key
+    (expiring in 2100), so the handlers behind the check are reached;
+    create_team_bare_principal is the old, now refused, unsigned form. */
 #include "resource_server.h"
 #include "r5_log.h"
 #include "r5/resource.pb-c.h"
+#include "fuzz_keys.h"
 #include "fuzz_worker_stack.h"
 #include "r5_curve.h"
 
@@ -38,6 +42,10 @@ s_one_input (const uint8_t *data, size_t size)
         zcert_t *cert = zcert_new ();
         r5_curve_set (cert, NULL);
         zcert_destroy (&cert);
+        fuzz_keys_t keys;
+        fuzz_keys_make (&keys);
+        config.assertion_verify_key = keys.assertion_public;
+        config.password_proof_key = keys.proof_secret;
         char error [256];
         s_server = resource_server_new (&config, error, sizeof error);
         if (!s_server)

@@ -5,10 +5,14 @@
     every store call answers UNAVAILABLE at once, and user lookups have no
     broker to go to. Decoding, validation, dispatch, the failure paths and the
     reply's packing and freeing are all exercised; the reply must always
-    decode as a TokenReply. */
+    decode as a TokenReply. The keys are fuzz_keys.h's, so that seeds carrying
+    a valid assertion (list, get, update ...) or password proof
+    (create_session_proof) reach past the signature checks;
+    create_bare_principal is the old, now refused, unsigned form. */
 #include "token_server.h"
 #include "r5_log.h"
 #include "r5/token.pb-c.h"
+#include "fuzz_keys.h"
 #include "fuzz_worker_stack.h"
 #include "r5_curve.h"
 
@@ -47,6 +51,10 @@ s_one_input (const uint8_t *data, size_t size)
         zcert_t *cert = zcert_new ();
         r5_curve_set (cert, NULL);
         zcert_destroy (&cert);
+        fuzz_keys_t keys;
+        fuzz_keys_make (&keys);
+        config.assertion_key = keys.assertion_secret;
+        config.password_proof_verify_key = keys.proof_public;
         char error [256];
         s_server = token_server_new (&config, error, sizeof error);
         if (!s_server) {

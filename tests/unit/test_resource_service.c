@@ -1,9 +1,12 @@
 /*  test_resource_service: r5-resource end to end inside one process — the
     real dev server, the real broker actor, r5-authz and r5-resource actors —
     as the gateway calls it: users and roles, teams and memberships,
-    incidents and their visibility, tenancy, scopes, events. */
+    incidents and their visibility, tenancy, scopes, events; principals only
+    from r5-token's signed, unexpired assertions (forwarded to r5-authz),
+    password proofs from sign-in and signup. */
 #include <czmq.h>
 #include "r5_test_bus.h"
+#include "r5_test_keys.h"
 #include "r5_test_servers.h"
 #include <mongoc/mongoc.h>
 #include <sodium.h>
@@ -13,7 +16,10 @@
 
 #include "authz_server.h"
 #include "broker.h"
+#include "r5_assertion.h"
 #include "r5_client.h"
+#include "r5_password_proof.h"
+#include "r5_time.h"
 #include "r5_rpc.h"
 #include "r5_service.h"
 #include "resource_server.h"
@@ -31,10 +37,20 @@ static int s_failures = 0;
 } while (0)
 
 static r5_client_t *s_client;
+static r5_test_keys_t s_keys;       //  r5-token's assertion key, r5-resource's proof key
 static zsock_t *s_events;
 
 //  ---------------------------------------------------------------------------
 //  Calls as the gateway makes them
+
+//  How a call's principal is presented: as r5-token signs it, or forged.
+typedef enum {
+    S_GENUINE,          //  r5-token's key, fresh
+    S_OTHER_KEY,        //  a well-formed assertion under someone else's key
+    S_EXPIRED,          //  r5-token's key, expired a minute ago
+    S_TAMPERED,         //  r5-token's assertion with a byte of its claims changed
+    S_FIELDS_ONLY,      //  the bare principal fields (RequestMeta field 4, now removed)
+} s_how_t;
 
 typedef struct {
     char user_id [25];
@@ -42,6 +58,7 @@ typedef struct {
     R5__CredentialKind kind;
     R5__Scope scopes [16];
     size_t n_scopes;
+    s_how_t how;
 } s_who_t;
 
 static s_who_t
@@ -69,6 +86,8 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__Principal principal = R5__PRINCIPAL__INIT;
     r5_rpc_meta_init (&meta, "test", NULL, 5000);
+    R5__PrincipalAssertion *assertion = NULL;
+    ProtobufCMessageUnknownField field = { .tag = 4, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED };
     if (who) {
         principal.user_id = (char *) who->user_id;
         principal.account_id = (char *) who->account_id;
@@ -76,13 +95,37 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
         principal.role = R5__ROLE__ROLE_OWNER;      //  what a stale token might claim: never counts
         principal.scopes = (R5__Scope *) who->scopes;
         principal.n_scopes = who->n_scopes;
-        meta.principal = &principal;
+        r5_sign_public_t other_public;
+        r5_sign_secret_t other_secret;
+        r5_sign_keypair (&other_public, &other_secret);
+        int64_t now = r5_now_ms ();
+        if (who->how == S_FIELDS_ONLY) {
+            //  protobuf-c keeps an unknown field's bytes after its tag: the length, then the message.
+            size_t size = r5__principal__get_packed_size (&principal);
+            assert (size < 128);
+            field.data = malloc (size + 1);
+            field.data [0] = (uint8_t) size;
+            field.len = size + 1;
+            r5__principal__pack (&principal, field.data + 1);
+            meta.base.n_unknown_fields = 1;
+            meta.base.unknown_fields = &field;
+        }
+        else
+            assertion = r5_assertion_issue (who->how == S_OTHER_KEY ? &other_secret : &s_keys.assertion_secret,
+                                            &principal, "test", who->how == S_EXPIRED ? now - 120000 : now, 60000);
+        if (who->how == S_TAMPERED)
+            assertion->claims.data [assertion->claims.len / 2] ^= 0x01;
+        r5_sign_secret_clear (&other_secret);
+        meta.assertion = assertion;
     }
     request->meta = &meta;
     R5__Status status;
     R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (s_client, R5_SERVICE_RESOURCE, &request->base,
                                                                   &r5__resource_reply__descriptor, 5000, false, &status);
     request->meta = NULL;
+    if (assertion)
+        r5__principal_assertion__free_unpacked (assertion, NULL);
+    free (field.data);
     CHECK (reply, "call answered: %s", r5_status_name (status));
     return reply;
 }
@@ -136,6 +179,14 @@ s_signup (const char *email)
     CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup");
     R5__User *user = NULL;
     if (reply && reply->body_case == R5__RESOURCE_REPLY__BODY_USER) {
+        //  The new owner may sign in at once: a proof for exactly this user.
+        const char *why = "";
+        R5__PasswordProofClaims *claims = r5_password_proof_verify (&s_keys.proof_public, reply->password_proof,
+                                                                    r5_now_ms (), &why);
+        CHECK (claims && streq (claims->user_id, reply->user->id) && streq (claims->account_id, reply->user->account_id),
+               "signup answers a password proof for its owner: %s", why);
+        if (claims)
+            r5__password_proof_claims__free_unpacked (claims, NULL);
         user = reply->user;
         reply->user = NULL;
         reply->body_case = R5__RESOURCE_REPLY__BODY__NOT_SET;
@@ -957,6 +1008,119 @@ s_test_stored_format (const char *uri)
     s_user_free (&owner);
 }
 
+//  Teams an owner sees in its account (-1 when the list fails).
+static int
+s_count_teams (const s_who_t *who)
+{
+    R5__ResourceReply *reply = s_list (who, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 100, NULL);
+    int count = s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS
+              ? (int) reply->objects->n_teams : -1;
+    s_free (&reply);
+    return count;
+}
+
+//  Principals a bus client makes up are refused, before anything is read or
+//  written: only r5-token's own fresh assertion counts (and r5-authz, which
+//  r5-resource forwards it to, checks it again).
+static void
+s_test_forgeries (void)
+{
+    R5__User *owner = s_signup ("forged-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    int before = s_count_teams (&as_owner);
+    CHECK (before >= 0, "the owner lists teams");
+    const s_how_t forgeries [] = { S_OTHER_KEY, S_EXPIRED, S_TAMPERED, S_FIELDS_ONLY };
+    for (size_t i = 0; i < sizeof forgeries / sizeof forgeries [0]; i++) {
+        s_who_t forged = as_owner;
+        forged.how = forgeries [i];
+        R5__ResourceReply *reply = s_create_team (&forged, "Forged team");
+        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "forgery %d: unauthenticated, not %s",
+               (int) forgeries [i], r5_status_name (s_status (reply)));
+        s_free (&reply);
+        reply = s_list (&forged, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 100, NULL);
+        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS,
+               "forgery %d reads nothing", (int) forgeries [i]);
+        s_free (&reply);
+    }
+    CHECK (s_count_teams (&as_owner) == before, "no forged request created a team");
+    R5__ResourceReply *reply = s_create_team (&as_owner, "Genuine team");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "the genuine assertion creates (through r5-authz)");
+    s_free (&reply);
+    CHECK (s_count_teams (&as_owner) == before + 1, "exactly one team more");
+    s_user_free (&owner);
+}
+
+static R5__ResourceReply *
+s_check_password (const char *email, const char *password)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
+    check.email = (char *) email;
+    check.password = (char *) password;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
+    request.check_password = &check;
+    return s_call (NULL, &request);
+}
+
+//  A matching password answers the user with a proof for exactly that user;
+//  a wrong one answers no proof.
+static void
+s_test_check_password (void)
+{
+    R5__User *owner = s_signup ("proof-owner@example.com");
+    if (!owner)
+        return;
+    R5__ResourceReply *reply = s_check_password ("Proof-Owner@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER,
+           "check_password: ok");
+    if (s_status (reply) == R5__STATUS__STATUS_OK) {
+        const char *why = "";
+        R5__PasswordProofClaims *claims = r5_password_proof_verify (&s_keys.proof_public, reply->password_proof,
+                                                                    r5_now_ms (), &why);
+        CHECK (claims && streq (claims->user_id, owner->id) && streq (claims->account_id, owner->account_id)
+            && claims->expires_unix_ms - claims->issued_unix_ms == R5_PASSWORD_PROOF_TTL_MS,
+               "check_password answers a 30 s proof for the user: %s", why);
+        if (claims)
+            r5__password_proof_claims__free_unpacked (claims, NULL);
+    }
+    s_free (&reply);
+    reply = s_check_password ("proof-owner@example.com", "wrong horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && !reply->password_proof,
+           "a wrong password: no proof");
+    s_free (&reply);
+    s_user_free (&owner);
+}
+
+//  check_password is bounded per email inside r5-resource (here 4 per hour):
+//  past the bound RATE_LIMITED, even for the right password, with no proof;
+//  another email is not affected; a right password gives its attempt back.
+static void
+s_test_password_throttle (void)
+{
+    R5__User *owner = s_signup ("throttled@example.com");
+    R5__User *other = s_signup ("unthrottled@example.com");
+    R5__ResourceReply *reply = s_check_password ("throttled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "right password: ok, attempt given back");
+    s_free (&reply);
+    for (int i = 0; i < 4; i++) {
+        reply = s_check_password ("Throttled@Example.com", "wrong horse battery");
+        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "wrong password %d: unauthenticated", i);
+        s_free (&reply);
+    }
+    reply = s_check_password ("throttled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_RATE_LIMITED && !reply->password_proof
+        && reply->body_case == R5__RESOURCE_REPLY__BODY__NOT_SET, "fifth attempt: rate limited, no proof (%s)",
+           r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_check_password ("unthrottled@example.com", "correct horse battery");
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->password_proof, "another email: ok");
+    s_free (&reply);
+    s_user_free (&owner);
+    s_user_free (&other);
+}
+
 int
 main (void)
 {
@@ -982,10 +1146,13 @@ main (void)
     char events [64];
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", events_port);
 
+    r5_test_keys_make (&s_keys);
     resource_config_t resource_config = {
         .mongodb_uri = uri, .mongodb_write_concern = "majority", .brokers = endpoint, .events_publish = events,
+        .assertion_verify_key = s_keys.assertion_public, .password_proof_key = s_keys.proof_secret,
+        .password_limit_per_email = { 4, 3600 },
     };
-    authz_config_t authz_config = { .brokers = endpoint };
+    authz_config_t authz_config = { .brokers = endpoint, .assertion_verify_key = s_keys.assertion_public };
     char error [256] = "";
     zactor_t *authz_actor = r5_service_start (authz_server_actor, &authz_config, error, sizeof error);
     zactor_t *resource_actor = r5_service_start (resource_server_actor, &resource_config, error, sizeof error);
@@ -1000,6 +1167,9 @@ main (void)
         s_test_everything ();
         s_test_oncall (uri);
         s_test_stored_format (uri);
+        s_test_forgeries ();
+        s_test_check_password ();
+        s_test_password_throttle ();
     }
     else
         CHECK (false, "workers did not register with the broker");

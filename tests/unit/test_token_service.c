@@ -6,9 +6,13 @@
     What a caller would see: values only in the create/regenerate reply and
     nowhere in the database, verification, regenerate, races, updates,
     deletes, other users, PAT principals, idempotent retries, inactive users,
-    pagination, sessions, events and the audit trail. */
+    pagination, sessions, events and the audit trail; principals only from
+    r5-token's own signed, unexpired assertions (forged fields, other keys,
+    tampered and expired ones refused, nothing changed), and sessions only
+    for a fresh, single-use password proof of r5-resource's key. */
 #include <czmq.h>
 #include "r5_test_bus.h"
+#include "r5_test_keys.h"
 #include "r5_test_servers.h"
 #include <pthread.h>
 #include <signal.h>
@@ -19,7 +23,9 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "r5_assertion.h"
 #include "r5_client.h"
+#include "r5_password_proof.h"
 #include "r5_mongo.h"
 #include "r5_rpc.h"
 #include "r5_service.h"
@@ -31,6 +37,8 @@
 #include "token_store.h"
 
 static int s_failures = 0;
+static r5_test_keys_t s_keys;           //  r5-token's assertion key, r5-resource's proof key
+static const char *s_uri;
 
 #define CHECK(cond, ...) do { \
     if (!(cond)) { \
@@ -168,19 +176,72 @@ s_status (R5__TokenReply *reply)
     return reply ? reply->status : (R5__Status) -1;
 }
 
-//  Meta for a call made on behalf of a user with a credential kind.
+//  An assertion held in the caller's storage (no heap to free).
+typedef struct {
+    R5__PrincipalAssertion assertion;
+    uint8_t claims [R5_SIGN_MESSAGE_MAX];
+    uint8_t signature [R5_SIGN_SIGNATURE_SIZE];
+} s_signed_t;
+
+//  Sign a principal for user with key, issued at issued_ms for ttl_ms.
 static void
-s_meta_for (R5__RequestMeta *meta, R5__Principal *principal, const char *user, const char *account,
+s_sign (s_signed_t *out, const r5_sign_secret_t *key, const char *user, const char *account,
+        R5__CredentialKind kind, int64_t issued_ms, int64_t ttl_ms)
+{
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    principal.user_id = (char *) user;
+    principal.account_id = (char *) account;
+    principal.kind = kind;
+    R5__PrincipalAssertion *assertion = r5_assertion_issue (key, &principal, "test-rid", issued_ms, ttl_ms);
+    assert (assertion && assertion->claims.len <= sizeof out->claims);
+    r5__principal_assertion__init (&out->assertion);
+    memcpy (out->claims, assertion->claims.data, assertion->claims.len);
+    memcpy (out->signature, assertion->signature.data, sizeof out->signature);
+    out->assertion.claims.data = out->claims;
+    out->assertion.claims.len = assertion->claims.len;
+    out->assertion.signature.data = out->signature;
+    out->assertion.signature.len = sizeof out->signature;
+    r5__principal_assertion__free_unpacked (assertion, NULL);
+}
+
+//  Meta for a call made on behalf of a user with a credential kind, under
+//  r5-token's own signature (what verification hands the gateway).
+static void
+s_meta_for (R5__RequestMeta *meta, s_signed_t *signed_, const char *user, const char *account,
             R5__CredentialKind kind)
 {
     r5__request_meta__init (meta);
-    r5__principal__init (principal);
     r5_rpc_meta_init (meta, "test", "test-rid", 5000);
     meta->client_ip = "192.0.2.10";
-    principal->user_id = (char *) user;
-    principal->account_id = (char *) account;
-    principal->kind = kind;
-    meta->principal = principal;
+    s_sign (signed_, &s_keys.assertion_secret, user, account, kind, r5_now_ms (), 60000);
+    meta->assertion = &signed_->assertion;
+}
+
+//  A password proof as r5-resource signs it (heap: free with
+//  r5__password_proof__free_unpacked).
+static R5__PasswordProof *
+s_proof (const r5_sign_secret_t *key, const char *user, const char *account, int64_t issued_ms)
+{
+    return r5_password_proof_issue (key, user, account, issued_ms);
+}
+
+//  Login sessions of user in the database.
+static int64_t
+s_count_sessions (const char *user)
+{
+    char error [256];
+    r5_mongo_t *mongo = r5_mongo_new (s_uri, "", error, sizeof error);
+    if (!mongo)
+        return -1;
+    mongoc_client_t *client = r5_mongo_pop (mongo);
+    mongoc_collection_t *tokens = r5_mongo_collection (mongo, client, "tokens");
+    bson_t *filter = BCON_NEW ("kind", "session", "user_id", BCON_UTF8 (user));
+    int64_t count = mongoc_collection_count_documents (tokens, filter, NULL, NULL, NULL, NULL);
+    bson_destroy (filter);
+    mongoc_collection_destroy (tokens);
+    r5_mongo_push (mongo, &client);
+    r5_mongo_destroy (&mongo);
+    return count;
 }
 
 //  Create a PAT for a user (session principal). Returns the reply.
@@ -190,7 +251,7 @@ s_create (const char *user, const char *account, const char *description,
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, user, account, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
     R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
     create.description = (char *) description;
@@ -222,7 +283,7 @@ s_by_id (R5__TokenRequest__BodyCase which, const char *id, const char *user, con
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, user, account, kind);
     request.meta = &meta;
     request.body_case = which;
@@ -249,7 +310,7 @@ s_update (const char *id, const char *user, const char *account, R5__CredentialK
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, user, account, kind);
     R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
     update.id = (char *) id;
@@ -271,7 +332,7 @@ s_list (const char *user, const char *account, R5__CredentialKind kind, int firs
 {
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, user, account, kind);
     R5__ListTokensRequest list = R5__LIST_TOKENS_REQUEST__INIT;
     list.first = first;
@@ -534,7 +595,7 @@ s_test_pat_principal (void)
     s_free (&reply);
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, CAROL, ACCOUNT, pat);
     R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
     create.description = "minted by a pat";
@@ -711,6 +772,162 @@ s_test_pagination (void)
     s_free (&all);
 }
 
+//  A management call (create a token for carol) with meta as given.
+static R5__TokenReply *
+s_create_with (R5__RequestMeta *meta)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
+    create.description = "forged";
+    request.meta = meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
+    request.create = &create;
+    return s_call (&request);
+}
+
+//  Carol's tokens described "forged" (none should ever exist).
+static int
+s_count_forged (void)
+{
+    R5__TokenReply *list = s_list (CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 100, NULL);
+    int count = s_status (list) == R5__STATUS__STATUS_OK ? 0 : -1;
+    for (size_t i = 0; count >= 0 && i < list->list->n_tokens; i++)
+        count += streq (list->list->tokens [i]->description, "forged");
+    s_free (&list);
+    return count;
+}
+
+//  Whatever a bus client makes up instead of r5-token's signature is refused
+//  and changes nothing: bare principal fields (what RequestMeta.principal, now
+//  removed, carried: field 4), another key's assertion, a tampered one, an
+//  expired one.
+static void
+s_test_forged_principals (void)
+{
+    R5__TokenReply *reply;
+    R5__RequestMeta meta;
+    s_signed_t signed_;
+
+    //  Field 4 as an old client (or a forger) would still send it.
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    principal.user_id = CAROL;
+    principal.account_id = ACCOUNT;
+    principal.kind = R5__CREDENTIAL_KIND__CREDENTIAL_SESSION;
+    //  protobuf-c keeps an unknown field's bytes after its tag: the length, then the message.
+    size_t size = r5__principal__get_packed_size (&principal);
+    assert (size < 128);
+    uint8_t *packed = malloc (size + 1);
+    packed [0] = (uint8_t) size;
+    r5__principal__pack (&principal, packed + 1);
+    ProtobufCMessageUnknownField field = { .tag = 4, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+                                           .len = size + 1, .data = packed };
+    r5__request_meta__init (&meta);
+    r5_rpc_meta_init (&meta, "test", "forger", 5000);
+    meta.base.n_unknown_fields = 1;
+    meta.base.unknown_fields = &field;
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "bare principal fields: unauthenticated, not %d (%s)",
+           (int) s_status (reply), reply ? reply->message : "");
+    s_free (&reply);
+    free (packed);
+
+    //  A well-formed assertion under another key.
+    r5_sign_public_t other_public;
+    r5_sign_secret_t other_secret;
+    r5_sign_keypair (&other_public, &other_secret);
+    s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    s_sign (&signed_, &other_secret, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, r5_now_ms (), 60000);
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: unauthenticated");
+    s_free (&reply);
+    r5_sign_secret_clear (&other_secret);
+
+    //  r5-token's assertion of a PAT principal, its kind byte turned into a session's.
+    s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN);
+    bool turned = false;
+    for (size_t i = 0; i + 1 < signed_.assertion.claims.len; i++)
+        if (signed_.claims [i] == 0x20 && signed_.claims [i + 1] == 0x01 && !turned) {   //  kind = 4, varint 1
+            signed_.claims [i + 1] = 0x02;
+            turned = true;
+        }
+    CHECK (turned, "the kind is in the claims");
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "tampered claims: unauthenticated");
+    s_free (&reply);
+
+    //  Expired: issued two minutes ago for one.
+    s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    s_sign (&signed_, &s_keys.assertion_secret, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
+            r5_now_ms () - 120000, 60000);
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired assertion: unauthenticated");
+    s_free (&reply);
+
+    //  A truncated signature.
+    s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    signed_.assertion.signature.len = 63;
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "truncated signature: unauthenticated");
+    s_free (&reply);
+
+    CHECK (s_count_forged () == 0, "no forged request created a token");
+    //  The same call with r5-token's own fresh assertion works: the refusals were the signature's doing.
+    s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    reply = s_create_with (&meta);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "a genuine assertion creates");
+    s_free (&reply);
+    CHECK (s_count_forged () == 1, "exactly the genuine one");
+}
+
+//  create_session for user with proof; its status.
+static R5__Status
+s_session_with (const char *user, const char *account, R5__PasswordProof *proof)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
+    create.user_id = (char *) user;
+    create.account_id = (char *) account;
+    create.proof = proof;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
+    request.create_session = &create;
+    R5__TokenReply *reply = s_call (&request);
+    R5__Status status = s_status (reply);
+    s_free (&reply);
+    return status;
+}
+
+//  Sessions need r5-resource's proof of a password check: for exactly that
+//  user, unexpired, under r5-resource's key, and once.
+static void
+s_test_password_proofs (void)
+{
+    int64_t before = s_count_sessions (CAROL);
+    CHECK (before >= 0, "count sessions");
+    CHECK (s_session_with (CAROL, ACCOUNT, NULL) == R5__STATUS__STATUS_UNAUTHENTICATED, "no proof: refused");
+    R5__PasswordProof *proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_now_ms ());
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
+           "bob's proof for carol: refused");
+    r5__password_proof__free_unpacked (proof, NULL);
+    proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT_B, r5_now_ms ());
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
+           "a proof for another account: refused");
+    r5__password_proof__free_unpacked (proof, NULL);
+    proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT, r5_now_ms () - R5_PASSWORD_PROOF_TTL_MS - 1);
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired proof: refused");
+    r5__password_proof__free_unpacked (proof, NULL);
+    //  r5-token's own key is not r5-resource's.
+    proof = s_proof (&s_keys.assertion_secret, CAROL, ACCOUNT, r5_now_ms ());
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: refused");
+    r5__password_proof__free_unpacked (proof, NULL);
+    CHECK (s_count_sessions (CAROL) == before, "no session made by the refused ones");
+    //  A good proof makes one session, and only one.
+    proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT, r5_now_ms ());
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_OK, "fresh proof: session");
+    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "used twice: refused");
+    r5__password_proof__free_unpacked (proof, NULL);
+    CHECK (s_count_sessions (CAROL) == before + 1, "exactly one session");
+}
+
 static void
 s_test_sessions (void)
 {
@@ -720,7 +937,9 @@ s_test_sessions (void)
     create.account_id = ACCOUNT;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
     request.create_session = &create;
+    create.proof = s_proof (&s_keys.proof_secret, ALICE, ACCOUNT, r5_now_ms ());
     R5__TokenReply *session = s_call (&request);
+    r5__password_proof__free_unpacked (create.proof, NULL);
     CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
            "create session");
     if (!session || session->body_case != R5__TOKEN_REPLY__BODY_SESSION) {
@@ -740,6 +959,28 @@ s_test_sessions (void)
         CHECK (verified->verify->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
             && verified->verify->principal->n_scopes == 0, "session principal, no scopes");
         CHECK (verified->verify->expires_unix_ms > now, "expiry given");
+        //  The signed principal: r5-token's key, this session, a minute.
+        const char *why = "";
+        R5__PrincipalClaims *claims = r5_assertion_verify (&s_keys.assertion_public, verified->verify->assertion,
+                                                           r5_now_ms (), &why);
+        CHECK (claims && streq (claims->principal->user_id, ALICE) && streq (claims->principal->account_id, ACCOUNT)
+            && claims->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
+            && streq (claims->principal->token_id, verified->verify->principal->token_id)
+            && claims->expires_unix_ms - claims->issued_unix_ms == R5_ASSERTION_TTL_DEFAULT_S * 1000,
+               "verify answers an assertion of the session: %s", why);
+        if (claims)
+            r5__principal_claims__free_unpacked (claims, NULL);
+        //  The assertion as received is what a management call needs.
+        R5__TokenRequest list_request = R5__TOKEN_REQUEST__INIT;
+        R5__RequestMeta meta = R5__REQUEST_META__INIT;
+        R5__ListTokensRequest list = R5__LIST_TOKENS_REQUEST__INIT;
+        meta.assertion = verified->verify->assertion;
+        list_request.meta = &meta;
+        list_request.body_case = R5__TOKEN_REQUEST__BODY_LIST;
+        list_request.list = &list;
+        R5__TokenReply *listed = s_call (&list_request);
+        CHECK (s_status (listed) == R5__STATUS__STATUS_OK, "the verified assertion lists alice's tokens");
+        s_free (&listed);
     }
     char session_id [TOKEN_ID_SIZE] = "";
     if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY)
@@ -806,7 +1047,9 @@ s_test_session_expiry (token_config_t *config)
     create.account_id = ACCOUNT;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
     request.create_session = &create;
+    create.proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_now_ms ());
     R5__TokenReply *session = s_direct (state, &request);
+    r5__password_proof__free_unpacked (create.proof, NULL);
     CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
            "short session");
     if (session && session->body_case == R5__TOKEN_REPLY__BODY_SESSION) {
@@ -895,7 +1138,7 @@ s_racer (void *args)
     s_racer_t *racer = (s_racer_t *) args;
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
-    R5__Principal principal;
+    s_signed_t principal;
     s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
     R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
     regenerate.id = (char *) racer->id;
@@ -1062,11 +1305,16 @@ main (void)
     char events [64];
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", events_port);
 
+    r5_test_keys_make (&s_keys);
+    s_uri = uri;
     token_config_t config = {
         .mongodb_uri = uri, .mongodb_write_concern = "majority", .events = events, .brokers = endpoint,
         .session_idle_ms = TOKEN_SESSION_IDLE_DEFAULT_S * 1000LL,
         .session_absolute_ms = TOKEN_SESSION_ABSOLUTE_DEFAULT_S * 1000LL,
         .last_used_interval_ms = TOKEN_LAST_USED_INTERVAL_DEFAULT_S * 1000LL,
+        .assertion_key = s_keys.assertion_secret,
+        .assertion_ttl_ms = R5_ASSERTION_TTL_DEFAULT_S * 1000LL,
+        .password_proof_verify_key = s_keys.proof_public,
     };
     randombytes_buf (config.pepper, sizeof config.pepper);
     char error [256] = "";
@@ -1084,6 +1332,8 @@ main (void)
         s_test_inactive_user ();
         s_test_pagination ();
         s_test_sessions ();
+        s_test_forged_principals ();
+        s_test_password_proofs ();
         s_test_session_expiry (&config);
         s_test_regenerate_race (uri);
         s_test_regenerate_threads (&config);

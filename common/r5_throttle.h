@@ -1,4 +1,4 @@
-/*  gateway_throttle: attempts per key (an email, a client address, both
+/*  r5_throttle: attempts per key (an email, a client address, both
     together) as token buckets. A key holds `burst` attempts and regains them
     evenly over `period` seconds (one every period/burst seconds), so a client
     past its burst is slowed to that rate, never locked out: the wait it is
@@ -12,37 +12,39 @@
     characters whatever the key's length; the table holds no emails or
     addresses), at most max_keys of them. A full table first forgets keys
     whose bucket has refilled (nothing is lost), then arbitrary ones.
-    Thread-safe; buckets live in this gateway instance (docs/decisions.md). */
-#ifndef GATEWAY_THROTTLE_H
-#define GATEWAY_THROTTLE_H
+    Thread-safe; buckets live in one process: the gateway's sign-in limits
+    and r5-resource's check_password limit are per instance
+    (docs/decisions.md). */
+#ifndef R5_THROTTLE_H
+#define R5_THROTTLE_H
 
 #include <stddef.h>
 
-typedef struct _gateway_throttle_t gateway_throttle_t;
+typedef struct _r5_throttle_t r5_throttle_t;
 
 //  A limit as configured: "BURST/SECONDS", e.g. "5/300".
 typedef struct {
     int burst;
     int period_seconds;
-} gateway_limit_t;
+} r5_limit_t;
 
 //  Parse "BURST/SECONDS" (1..1000000 / 1..86400). 0, or -1 when malformed.
-int gateway_limit_parse (const char *text, gateway_limit_t *limit);
+int r5_limit_parse (const char *text, r5_limit_t *limit);
 
-gateway_throttle_t *gateway_throttle_new (gateway_limit_t limit, size_t max_keys);
-void gateway_throttle_destroy (gateway_throttle_t **self_p);
+r5_throttle_t *r5_throttle_new (r5_limit_t limit, size_t max_keys);
+void r5_throttle_destroy (r5_throttle_t **self_p);
 
 //  Take one attempt for key. Returns 0 when it was taken, else the seconds
 //  until one is available (nothing taken).
-int gateway_throttle_take (gateway_throttle_t *self, const char *key);
+int r5_throttle_take (r5_throttle_t *self, const char *key);
 
 //  Give back one attempt taken for key (the request was not abuse).
-void gateway_throttle_give (gateway_throttle_t *self, const char *key);
+void r5_throttle_give (r5_throttle_t *self, const char *key);
 
 //  Refill key's bucket (a success ends the count of its failures).
-void gateway_throttle_reset (gateway_throttle_t *self, const char *key);
+void r5_throttle_reset (r5_throttle_t *self, const char *key);
 
 //  Keys held now (for tests and /metrics).
-size_t gateway_throttle_size (gateway_throttle_t *self);
+size_t r5_throttle_size (r5_throttle_t *self);
 
 #endif

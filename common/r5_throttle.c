@@ -1,7 +1,7 @@
-/*  gateway_throttle: token buckets per key, kept as one "theoretical arrival
+/*  r5_throttle: token buckets per key, kept as one "theoretical arrival
     time" each (GCRA): a bucket is full when that time is not in the future,
     and each attempt moves it one interval on.  */
-#include "gateway_throttle.h"
+#include "r5_throttle.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -9,7 +9,7 @@
 
 #define S_DIGEST_BYTES 16
 
-struct _gateway_throttle_t {
+struct _r5_throttle_t {
     pthread_mutex_t lock;
     zhashx_t *buckets;          //  digest (hex) -> int64_t, when the bucket is full again (ms)
     int64_t interval_ms;        //  one attempt comes back every interval
@@ -19,7 +19,7 @@ struct _gateway_throttle_t {
 };
 
 int
-gateway_limit_parse (const char *text, gateway_limit_t *limit)
+r5_limit_parse (const char *text, r5_limit_t *limit)
 {
     char *end;
     long burst = strtol (text, &end, 10);
@@ -41,11 +41,11 @@ s_bucket_destroy (void **item)
     *item = NULL;
 }
 
-gateway_throttle_t *
-gateway_throttle_new (gateway_limit_t limit, size_t max_keys)
+r5_throttle_t *
+r5_throttle_new (r5_limit_t limit, size_t max_keys)
 {
     assert (limit.burst > 0 && limit.period_seconds > 0 && max_keys >= 8);
-    gateway_throttle_t *self = calloc (1, sizeof *self);
+    r5_throttle_t *self = calloc (1, sizeof *self);
     assert (self);
     pthread_mutex_init (&self->lock, NULL);
     self->buckets = zhashx_new ();
@@ -61,7 +61,7 @@ gateway_throttle_new (gateway_limit_t limit, size_t max_keys)
 }
 
 void
-gateway_throttle_destroy (gateway_throttle_t **self_p)
+r5_throttle_destroy (r5_throttle_t **self_p)
 {
     if (!*self_p)
         return;
@@ -74,7 +74,7 @@ gateway_throttle_destroy (gateway_throttle_t **self_p)
 
 //  The table's key for key: its keyed digest in hex.
 static void
-s_digest (gateway_throttle_t *self, const char *key, char out [S_DIGEST_BYTES * 2 + 1])
+s_digest (r5_throttle_t *self, const char *key, char out [S_DIGEST_BYTES * 2 + 1])
 {
     uint8_t digest [S_DIGEST_BYTES];
     crypto_generichash (digest, sizeof digest, (const uint8_t *) key, strlen (key), self->secret, sizeof self->secret);
@@ -85,7 +85,7 @@ s_digest (gateway_throttle_t *self, const char *key, char out [S_DIGEST_BYTES * 
 //  than an eighth of the table, arbitrary ones up to an eighth, so a sweep
 //  (O(n)) happens at most once per max_keys/8 new keys.
 static void
-s_sweep (gateway_throttle_t *self, int64_t now)
+s_sweep (r5_throttle_t *self, int64_t now)
 {
     size_t target = self->max_keys / 8;
     zlistx_t *doomed = zlistx_new ();
@@ -104,7 +104,7 @@ s_sweep (gateway_throttle_t *self, int64_t now)
 }
 
 int
-gateway_throttle_take (gateway_throttle_t *self, const char *key)
+r5_throttle_take (r5_throttle_t *self, const char *key)
 {
     char digest [S_DIGEST_BYTES * 2 + 1];
     s_digest (self, key, digest);
@@ -130,7 +130,7 @@ gateway_throttle_take (gateway_throttle_t *self, const char *key)
 }
 
 void
-gateway_throttle_give (gateway_throttle_t *self, const char *key)
+r5_throttle_give (r5_throttle_t *self, const char *key)
 {
     char digest [S_DIGEST_BYTES * 2 + 1];
     s_digest (self, key, digest);
@@ -146,7 +146,7 @@ gateway_throttle_give (gateway_throttle_t *self, const char *key)
 }
 
 void
-gateway_throttle_reset (gateway_throttle_t *self, const char *key)
+r5_throttle_reset (r5_throttle_t *self, const char *key)
 {
     char digest [S_DIGEST_BYTES * 2 + 1];
     s_digest (self, key, digest);
@@ -156,7 +156,7 @@ gateway_throttle_reset (gateway_throttle_t *self, const char *key)
 }
 
 size_t
-gateway_throttle_size (gateway_throttle_t *self)
+r5_throttle_size (r5_throttle_t *self)
 {
     pthread_mutex_lock (&self->lock);
     size_t size = zhashx_size (self->buckets);
