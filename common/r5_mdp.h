@@ -98,6 +98,27 @@ r5_mdp_roles_have (const char *roles, const char *role)
     return false;
 }
 
+//  True when the caller's roles (a comma-separated list) hold one of allowed's.
+static inline bool
+r5_mdp_roles_meet (const char *caller, const char *allowed)
+{
+    char role [R5_MDP_CALLER_MAX + 1];
+    for (const char *item = caller; *item;) {
+        const char *comma = strchr (item, ',');
+        size_t size = comma ? (size_t) (comma - item) : strlen (item);
+        if (size <= R5_MDP_CALLER_MAX) {
+            memcpy (role, item, size);
+            role [size] = '\0';
+            if (r5_mdp_roles_have (allowed, role))
+                return true;
+        }
+        if (!comma)
+            break;
+        item = comma + 1;
+    }
+    return false;
+}
+
 //  Read 8 big-endian bytes.
 static inline uint64_t
 r5_mdp_get_u64 (const uint8_t *in)

@@ -67,7 +67,8 @@ s_on_check_asserted (const r5_sign_public_t *key, const R5__AuthzRequest *reques
 }
 
 uint8_t *
-authz_server_handle (const r5_sign_public_t *key, const uint8_t *body, size_t size, size_t *reply_size)
+authz_server_handle (const r5_sign_public_t *key, const char *caller, const uint8_t *body, size_t size,
+                     size_t *reply_size)
 {
     assert (key);
     R5__AuthzReply *reply = (R5__AuthzReply *) r5_malloc (sizeof *reply);
@@ -76,6 +77,12 @@ authz_server_handle (const r5_sign_public_t *key, const uint8_t *body, size_t si
     if (size > R5_RPC_MAX_MESSAGE || !(request = r5__authz_request__unpack (NULL, size, body))) {
         reply->status = R5__STATUS__STATUS_MALFORMED;
         reply->message = r5_strdup ("cannot decode authz request");
+    }
+    else
+    //  Decisions are r5-resource's to ask for, as it acts on them.
+    if (!r5_mdp_roles_have (caller, R5_ROLE_RESOURCE)) {
+        reply->status = R5__STATUS__STATUS_FORBIDDEN;
+        reply->message = r5_strdup ("not allowed for this caller");
     }
     else
     switch (request->body_case) {
@@ -102,7 +109,8 @@ authz_server_actor (zsock_t *pipe, void *args)
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;
-        uint8_t *reply = authz_server_handle (&config->assertion_verify_key, r5_request_body (request),
+        uint8_t *reply = authz_server_handle (&config->assertion_verify_key, r5_request_caller (request),
+                                              r5_request_body (request),
                                               r5_request_size (request), &size);
         r5_service_reply (service, &request, &reply, size);
     }

@@ -16,10 +16,12 @@ typedef struct {
 } authz_config_t;
 
 //  One packed AuthzRequest in, one packed AuthzReply out (see r5_reply.h),
-//  *reply_size bytes; the caller frees it. A request whose
-//  meta.assertion is missing, not signed with key, or expired answers
-//  STATUS_UNAUTHENTICATED with no decisions.
-uint8_t *authz_server_handle (const r5_sign_public_t *key, const uint8_t *body, size_t size, size_t *reply_size);
+//  *reply_size bytes; the caller frees it. A sender (caller: its roles, as
+//  r5_request_caller gives them) other than r5-resource gets FORBIDDEN; a
+//  request whose meta.assertion is missing, not signed with key, or expired
+//  answers STATUS_UNAUTHENTICATED with no decisions.
+uint8_t *authz_server_handle (const r5_sign_public_t *key, const char *caller, const uint8_t *body, size_t size,
+                              size_t *reply_size);
 
 //  zactor body of r5-authz: args is an authz_config_t * that outlives the
 //  actor. Tells the pipe READY or "ERROR <line>" (see r5_service.h), then

@@ -135,39 +135,42 @@ typedef enum { S_NOBODY, S_PRINCIPAL } s_for_t;
 typedef struct {
     resource_handler_fn *handler;
     s_for_t made_for;
+    const char *callers;        //  the roles that may ask for it (r5_mdp.h)
 } s_route_t;
 
-#define S_ROUTE(body, fn, who) [R5__RESOURCE_REQUEST__BODY_##body] = { fn, who }
+#define S_ROUTE(body, fn, who, callers) [R5__RESOURCE_REQUEST__BODY_##body] = { fn, who, callers }
 
+//  Every request, who it is for and which callers' roles may ask for it:
+//  everything is the gateway's but r5-token's lookups of users.
 static const s_route_t s_routes [] = {
-    S_ROUTE (SIGNUP,                    resource_users_on_signup,               S_NOBODY),
-    S_ROUTE (CHECK_PASSWORD,            resource_users_on_check_password,       S_NOBODY),
-    S_ROUTE (GET_USERS,                 resource_users_on_get_users,            S_NOBODY),
-    S_ROUTE (OPEN_INTEGRATION_INCIDENT, resource_oncall_on_open_incident,       S_NOBODY),
-    S_ROUTE (GET_OBJECTS,               s_on_get_objects,                       S_PRINCIPAL),
-    S_ROUTE (LIST_OBJECTS,              s_on_list_objects,                      S_PRINCIPAL),
-    S_ROUTE (DELETE_OBJECT,             s_on_delete_object,                     S_PRINCIPAL),
-    S_ROUTE (CREATE_USER,               resource_users_on_create,               S_PRINCIPAL),
-    S_ROUTE (UPDATE_USER_ROLE,          resource_users_on_update_role,          S_PRINCIPAL),
-    S_ROUTE (SET_USER_ACTIVE,           resource_users_on_set_active,           S_PRINCIPAL),
-    S_ROUTE (CREATE_TEAM,               resource_teams_on_create,               S_PRINCIPAL),
-    S_ROUTE (UPDATE_TEAM,               resource_teams_on_update,               S_PRINCIPAL),
-    S_ROUTE (ADD_TEAM_MEMBER,           resource_teams_on_add_member,           S_PRINCIPAL),
-    S_ROUTE (REMOVE_TEAM_MEMBER,        resource_teams_on_remove_member,        S_PRINCIPAL),
-    S_ROUTE (CREATE_INCIDENT,           resource_incidents_on_create,           S_PRINCIPAL),
-    S_ROUTE (INCIDENT_TRANSITION,       resource_incidents_on_transition,       S_PRINCIPAL),
-    S_ROUTE (REASSIGN_INCIDENT,         resource_incidents_on_reassign,         S_PRINCIPAL),
-    S_ROUTE (ADD_INCIDENT_NOTE,         resource_incidents_on_add_note,         S_PRINCIPAL),
-    S_ROUTE (CREATE_ESCALATION_POLICY,  resource_oncall_on_create_policy,       S_PRINCIPAL),
-    S_ROUTE (UPDATE_ESCALATION_POLICY,  resource_oncall_on_update_policy,       S_PRINCIPAL),
-    S_ROUTE (CREATE_SCHEDULE,           resource_oncall_on_create_schedule,     S_PRINCIPAL),
-    S_ROUTE (UPDATE_SCHEDULE,           resource_oncall_on_update_schedule,     S_PRINCIPAL),
-    S_ROUTE (CREATE_SCHEDULE_OVERRIDE,  resource_oncall_on_create_override,     S_PRINCIPAL),
-    S_ROUTE (CREATE_INTEGRATION,        resource_oncall_on_create_integration,  S_PRINCIPAL),
-    S_ROUTE (UPDATE_INTEGRATION,        resource_oncall_on_update_integration,  S_PRINCIPAL),
-    S_ROUTE (CREATE_CONTACT_METHOD,     resource_contacts_on_create_method,     S_PRINCIPAL),
-    S_ROUTE (CREATE_NOTIFICATION_RULE,  resource_contacts_on_create_rule,       S_PRINCIPAL),
-    S_ROUTE (PREVIEW_PERMISSIONS,       s_on_preview,                           S_PRINCIPAL),
+    S_ROUTE (SIGNUP,                    resource_users_on_signup,               S_NOBODY, R5_ROLE_GATEWAY),
+    S_ROUTE (CHECK_PASSWORD,            resource_users_on_check_password,       S_NOBODY, R5_ROLE_GATEWAY),
+    S_ROUTE (GET_USERS,                 resource_users_on_get_users,            S_NOBODY, R5_ROLE_TOKEN),
+    S_ROUTE (OPEN_INTEGRATION_INCIDENT, resource_oncall_on_open_incident,       S_NOBODY, R5_ROLE_GATEWAY),
+    S_ROUTE (GET_OBJECTS,               s_on_get_objects,                       S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (LIST_OBJECTS,              s_on_list_objects,                      S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (DELETE_OBJECT,             s_on_delete_object,                     S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_USER,               resource_users_on_create,               S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (UPDATE_USER_ROLE,          resource_users_on_update_role,          S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (SET_USER_ACTIVE,           resource_users_on_set_active,           S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_TEAM,               resource_teams_on_create,               S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (UPDATE_TEAM,               resource_teams_on_update,               S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (ADD_TEAM_MEMBER,           resource_teams_on_add_member,           S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (REMOVE_TEAM_MEMBER,        resource_teams_on_remove_member,        S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_INCIDENT,           resource_incidents_on_create,           S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (INCIDENT_TRANSITION,       resource_incidents_on_transition,       S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (REASSIGN_INCIDENT,         resource_incidents_on_reassign,         S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (ADD_INCIDENT_NOTE,         resource_incidents_on_add_note,         S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_ESCALATION_POLICY,  resource_oncall_on_create_policy,       S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (UPDATE_ESCALATION_POLICY,  resource_oncall_on_update_policy,       S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_SCHEDULE,           resource_oncall_on_create_schedule,     S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (UPDATE_SCHEDULE,           resource_oncall_on_update_schedule,     S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_SCHEDULE_OVERRIDE,  resource_oncall_on_create_override,     S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_INTEGRATION,        resource_oncall_on_create_integration,  S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (UPDATE_INTEGRATION,        resource_oncall_on_update_integration,  S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_CONTACT_METHOD,     resource_contacts_on_create_method,     S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (CREATE_NOTIFICATION_RULE,  resource_contacts_on_create_rule,       S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (PREVIEW_PERMISSIONS,       s_on_preview,                           S_PRINCIPAL, R5_ROLE_GATEWAY),
 };
 
 static void
@@ -182,9 +185,15 @@ s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
 //  any lookup, when it is an update that names nothing (alike whether or not
 //  its object exists).
 static void
-s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest *request, int64_t deadline,
-            R5__ResourceReply *reply)
+s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller, R5__ResourceRequest *request,
+            int64_t deadline, R5__ResourceReply *reply)
 {
+    if (!r5_mdp_roles_meet (caller, route->callers)) {
+        r5_info (request->meta ? request->meta->request_id : NULL, "request refused: caller '%s' may not ask for it",
+                 caller);
+        s_fail (reply, R5__STATUS__STATUS_FORBIDDEN, "not allowed for this caller");
+        return;
+    }
     R5__Principal nobody = R5__PRINCIPAL__INIT;
     const R5__Principal *principal = &nobody;
     R5__PrincipalClaims *claims = NULL;
@@ -237,8 +246,8 @@ s_dispatch (resource_server_t *self, const s_route_t *route, R5__ResourceRequest
 }
 
 uint8_t *
-resource_server_handle (resource_server_t *self, const uint8_t *body, size_t size, int64_t deadline_unix_ms,
-                        size_t *reply_size)
+resource_server_handle (resource_server_t *self, const char *caller, const uint8_t *body, size_t size,
+                        int64_t deadline_unix_ms, size_t *reply_size)
 {
     assert (self);
     //  The reply is built on the heap and owned as if unpacked (r5_reply.h).
@@ -251,7 +260,7 @@ resource_server_handle (resource_server_t *self, const uint8_t *body, size_t siz
         s_fail (reply, R5__STATUS__STATUS_MALFORMED, "cannot decode resource request");
     else
     if ((size_t) request->body_case < sizeof s_routes / sizeof s_routes [0] && s_routes [request->body_case].handler)
-        s_dispatch (self, &s_routes [request->body_case], request, deadline_unix_ms, reply);
+        s_dispatch (self, &s_routes [request->body_case], caller, request, deadline_unix_ms, reply);
     else
         s_fail (reply, R5__STATUS__STATUS_MALFORMED, "unknown resource request");
 
@@ -282,8 +291,8 @@ resource_server_actor (zsock_t *pipe, void *args)
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;
-        uint8_t *reply = resource_server_handle (server, r5_request_body (request), r5_request_size (request),
-                                                 r5_request_deadline (request), &size);
+        uint8_t *reply = resource_server_handle (server, r5_request_caller (request), r5_request_body (request),
+                                                 r5_request_size (request), r5_request_deadline (request), &size);
         r5_service_reply (service, &request, &reply, size);
     }
     r5_service_destroy (&service);

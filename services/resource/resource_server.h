@@ -38,8 +38,10 @@ resource_server_t *resource_server_new (const resource_config_t *config, char *e
 void resource_server_destroy (resource_server_t **self_p);
 
 //  One packed ResourceRequest in, one packed ResourceReply out (see
-//  r5_reply.h), *reply_size bytes; the caller frees it.
-uint8_t *resource_server_handle (resource_server_t *self, const uint8_t *body, size_t size,
+//  r5_reply.h), *reply_size bytes; the caller frees it. caller: the roles the
+//  broker authenticated for the request's sender (r5_request_caller); a
+//  request its roles may not ask for answers FORBIDDEN before anything else.
+uint8_t *resource_server_handle (resource_server_t *self, const char *caller, const uint8_t *body, size_t size,
                                  int64_t deadline_unix_ms, size_t *reply_size);
 
 //  zactor body of r5-resource: args is a resource_config_t * that outlives

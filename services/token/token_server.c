@@ -109,8 +109,16 @@ s_call_init (token_call_t *call, const R5__RequestMeta *meta)
         call->deadline = meta->deadline_unix_ms;
 }
 
+//  The roles (r5_mdp.h) that may ask for a request: verification is for the
+//  gateway and other teams' services, everything else only the gateway's.
+static const char *
+s_callers (R5__TokenRequest__BodyCase body)
+{
+    return body == R5__TOKEN_REQUEST__BODY_VERIFY ? R5_ROLE_GATEWAY "," R5_ROLE_INTERNAL : R5_ROLE_GATEWAY;
+}
+
 uint8_t *
-token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
+token_server_handle (token_server_t *self, const char *caller, const uint8_t *body, size_t size,
                      int64_t deadline_unix_ms, size_t *reply_size)
 {
     assert (self);
@@ -128,6 +136,9 @@ token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
     else
     if (!request)
         token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "cannot decode token request");
+    else
+    if (!r5_mdp_roles_meet (caller, s_callers (request->body_case)))
+        token_call_fail (&call, R5__STATUS__STATUS_FORBIDDEN, "not allowed for this caller");
     else
     //  The one rule for partial updates (r5_update.h), before any lookup.
     if (r5_update_is_empty (&request->base))
@@ -174,8 +185,8 @@ token_server_actor (zsock_t *pipe, void *args)
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;
-        uint8_t *reply = token_server_handle (server, r5_request_body (request), r5_request_size (request),
-                                              r5_request_deadline (request), &size);
+        uint8_t *reply = token_server_handle (server, r5_request_caller (request), r5_request_body (request),
+                                              r5_request_size (request), r5_request_deadline (request), &size);
         r5_service_reply (service, &request, &reply, size);
     }
     r5_service_destroy (&service);

@@ -52,7 +52,9 @@ void token_server_destroy (token_server_t **self_p);
 //  One packed TokenRequest in, one packed TokenReply out (see r5_reply.h),
 //  *reply_size bytes; the caller sends it, zeroes it (it may hold a token
 //  value) and frees it. deadline_unix_ms 0 means the request's own (or none).
-uint8_t *token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
+//  caller: the roles the broker authenticated for the sender
+//  (r5_request_caller); a request they may not ask for answers FORBIDDEN.
+uint8_t *token_server_handle (token_server_t *self, const char *caller, const uint8_t *body, size_t size,
                               int64_t deadline_unix_ms, size_t *reply_size);
 
 //  zactor body of r5-token: args is a token_config_t * that outlives the

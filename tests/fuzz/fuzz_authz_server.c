@@ -16,7 +16,7 @@ s_one_input (const uint8_t *data, size_t size)
         made = true;
     }
     size_t reply_size = 0;
-    uint8_t *reply = authz_server_handle (&keys.assertion_public, data, size, &reply_size);
+    uint8_t *reply = authz_server_handle (&keys.assertion_public, R5_ROLE_RESOURCE, data, size, &reply_size);
     R5__AuthzReply *decoded = reply ? r5__authz_reply__unpack (NULL, reply_size, reply) : NULL;
     if (!decoded)
         abort ();

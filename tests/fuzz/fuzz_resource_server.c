@@ -53,7 +53,7 @@ s_one_input (const uint8_t *data, size_t size)
         atexit (s_cleanup);
     }
     size_t reply_size = 0;
-    uint8_t *reply = resource_server_handle (s_server, data, size, 0, &reply_size);
+    uint8_t *reply = resource_server_handle (s_server, R5_ROLE_GATEWAY "," R5_ROLE_TOKEN, data, size, 0, &reply_size);
     R5__ResourceReply *decoded = reply ? r5__resource_reply__unpack (NULL, reply_size, reply) : NULL;
     if (!decoded)
         abort ();

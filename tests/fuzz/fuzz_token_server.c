@@ -65,7 +65,7 @@ s_one_input (const uint8_t *data, size_t size)
         atexit (s_destroy_server);
     }
     size_t reply_size = 0;
-    uint8_t *reply = token_server_handle (s_server, data, size, 0, &reply_size);
+    uint8_t *reply = token_server_handle (s_server, R5_ROLE_GATEWAY "," R5_ROLE_INTERNAL, data, size, 0, &reply_size);
     R5__TokenReply *decoded = reply ? r5__token_reply__unpack (NULL, reply_size, reply) : NULL;
     if (!decoded)
         abort ();

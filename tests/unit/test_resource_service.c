@@ -1093,6 +1093,54 @@ s_test_check_password (void)
     s_user_free (&owner);
 }
 
+//  Who may ask for what, by the roles the broker authenticated for the sender:
+//  sign-in and everything done for a user is the gateway's, user lookups are
+//  r5-token's. Called on the dispatch function directly, as the broker's
+//  worker loop does.
+static void
+s_test_callers (const resource_config_t *config)
+{
+    char error [256];
+    resource_server_t *state = resource_server_new (config, error, sizeof error);
+    CHECK (state, "state: %s", error);
+    if (!state)
+        return;
+    R5__ResourceRequest check_request = R5__RESOURCE_REQUEST__INIT;
+    R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
+    check.email = "nobody@example.com";
+    check.password = "correct horse battery";
+    check_request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
+    check_request.check_password = &check;
+    R5__ResourceRequest users_request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetUsersRequest users = R5__GET_USERS_REQUEST__INIT;
+    users_request.body_case = R5__RESOURCE_REQUEST__BODY_GET_USERS;
+    users_request.get_users = &users;
+    const struct {
+        R5__ResourceRequest *request;
+        const char *caller;
+        R5__Status status;
+    } cases [] = {
+        { &check_request, R5_ROLE_GATEWAY, R5__STATUS__STATUS_UNAUTHENTICATED },   //  heard: no such user
+        { &check_request, R5_ROLE_TOKEN, R5__STATUS__STATUS_FORBIDDEN },
+        { &check_request, R5_ROLE_INTERNAL, R5__STATUS__STATUS_FORBIDDEN },
+        { &users_request, R5_ROLE_TOKEN, R5__STATUS__STATUS_OK },
+        { &users_request, R5_ROLE_GATEWAY, R5__STATUS__STATUS_FORBIDDEN },
+        { &users_request, R5_ROLE_INTERNAL "," R5_ROLE_AUTHZ, R5__STATUS__STATUS_FORBIDDEN },
+    };
+    for (size_t n = 0; n < sizeof cases / sizeof cases [0]; n++) {
+        size_t size, reply_size;
+        uint8_t *body = r5_rpc_pack (&cases [n].request->base, &size);
+        uint8_t *packed = resource_server_handle (state, cases [n].caller, body, size, 0, &reply_size);
+        R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
+        CHECK (s_status (reply) == cases [n].status, "%s from '%s'",
+               cases [n].request == &check_request ? "check_password" : "get_users", cases [n].caller);
+        s_free (&reply);
+        free (packed);
+        free (body);
+    }
+    resource_server_destroy (&state);
+}
+
 //  check_password is bounded per email inside r5-resource (here 4 per hour):
 //  past the bound RATE_LIMITED, even for the right password, with no proof;
 //  another email is not affected; a right password gives its attempt back.
@@ -1170,6 +1218,7 @@ main (void)
         s_test_forgeries ();
         s_test_check_password ();
         s_test_password_throttle ();
+        s_test_callers (&resource_config);
     }
     else
         CHECK (false, "workers did not register with the broker");

@@ -1017,15 +1017,70 @@ s_test_sessions (void)
 //  after 1.5 s, called directly (the dispatch function, no broker in between).
 //  Call a token server state directly (the dispatch function, no broker).
 static R5__TokenReply *
-s_direct (token_server_t *state, R5__TokenRequest *request)
+s_direct_from (token_server_t *state, const char *caller, R5__TokenRequest *request)
 {
     size_t size, reply_size;
     uint8_t *body = r5_rpc_pack (&request->base, &size);
-    uint8_t *packed = token_server_handle (state, body, size, 0, &reply_size);
+    uint8_t *packed = token_server_handle (state, caller, body, size, 0, &reply_size);
     free (body);
     R5__TokenReply *reply = packed ? r5__token_reply__unpack (NULL, reply_size, packed) : NULL;
     free (packed);
     return reply;
+}
+
+//  As the gateway would call it.
+static R5__TokenReply *
+s_direct (token_server_t *state, R5__TokenRequest *request)
+{
+    return s_direct_from (state, R5_ROLE_GATEWAY, request);
+}
+
+//  Who may ask for what, by the roles the broker authenticated: another
+//  team's service may verify and nothing else; the other services not even that.
+static void
+s_test_callers (token_config_t *config)
+{
+    char error [256];
+    token_server_t *state = token_server_new (config, error, sizeof error);
+    CHECK (state, "state: %s", error);
+    if (!state)
+        return;
+    R5__TokenRequest verify_request = R5__TOKEN_REQUEST__INIT;
+    R5__VerifyTokenRequest verify = R5__VERIFY_TOKEN_REQUEST__INIT;
+    verify.value = "r5p_000000000000000000000000000000000000";
+    verify_request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
+    verify_request.verify = &verify;
+    const struct {
+        const char *caller;
+        R5__Status status;
+    } verifiers [] = {
+        { R5_ROLE_INTERNAL, R5__STATUS__STATUS_UNAUTHENTICATED },       //  heard: the value is unknown
+        { R5_ROLE_RESOURCE, R5__STATUS__STATUS_FORBIDDEN },
+        { R5_ROLE_AUTHZ, R5__STATUS__STATUS_FORBIDDEN },
+        { "", R5__STATUS__STATUS_FORBIDDEN },
+    };
+    for (size_t n = 0; n < sizeof verifiers / sizeof verifiers [0]; n++) {
+        R5__TokenReply *reply = s_direct_from (state, verifiers [n].caller, &verify_request);
+        CHECK (s_status (reply) == verifiers [n].status, "verify from '%s'", verifiers [n].caller);
+        s_free (&reply);
+    }
+    //  A session with a good proof, asked for by anyone but the gateway.
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
+    create.user_id = BOB;
+    create.account_id = ACCOUNT;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
+    request.create_session = &create;
+    create.proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_now_ms ());
+    const char *others [] = { R5_ROLE_INTERNAL, R5_ROLE_TOKEN, R5_ROLE_RESOURCE "," R5_ROLE_INTERNAL };
+    for (size_t n = 0; n < sizeof others / sizeof others [0]; n++) {
+        R5__TokenReply *reply = s_direct_from (state, others [n], &request);
+        CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case != R5__TOKEN_REPLY__BODY_SESSION,
+               "create_session from '%s'", others [n]);
+        s_free (&reply);
+    }
+    r5__password_proof__free_unpacked (create.proof, NULL);
+    token_server_destroy (&state);
 }
 
 //  Session expiry, with a second token service state whose sessions idle out
@@ -1335,6 +1390,7 @@ main (void)
         s_test_forged_principals ();
         s_test_password_proofs ();
         s_test_session_expiry (&config);
+        s_test_callers (&config);
         s_test_regenerate_race (uri);
         s_test_regenerate_threads (&config);
         s_test_no_value_at_rest (uri);
