@@ -3,9 +3,12 @@ brokers' ports, tried with real processes. Without an allow-listed CURVE key
 nothing connects; with one, a key does only what its role grants; a key is
 rotated with no failed request."""
 
+import importlib
 import os
 import struct
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -13,7 +16,7 @@ import unittest
 import zmq
 import zmq.auth
 
-from r5client import BUILD_DIR, Session, SuiteTestCase, bearer, bus_socket
+from r5client import BUILD_DIR, SOURCE_DIR, Session, SuiteTestCase, bearer, bus_socket
 
 CLIENT, WORKER = b'R5C1', b'R5W2'
 READY, REQUEST, HEARTBEAT = b'\x01', b'\x02', b'\x04'
@@ -162,6 +165,124 @@ class BusTrustTest(SuiteTestCase):
 
 
 BusTrustTest.suite_env = {'R5_VERDICT_CACHE_SECONDS': '0'}
+
+
+def generate_python():
+    """protoc --python_out for the contracts: (common_pb2, token_pb2, resource_pb2)."""
+    out_dir = tempfile.mkdtemp(prefix='r5-pb-')
+    proto_dir = os.path.join(SOURCE_DIR, 'proto')
+    subprocess.run(['protoc', '--proto_path=' + proto_dir, '--python_out=' + out_dir, 'r5/common.proto',
+                    'r5/token.proto', 'r5/authz.proto', 'r5/resource.proto'], check=True)
+    sys.path.insert(0, out_dir)
+    return tuple(importlib.import_module('r5.%s_pb2' % name) for name in ('common', 'token', 'resource'))
+
+
+def with_forged_principal(request, common_pb2, user_id, account_id):
+    """request serialized with RequestMeta field 4 (the bare Principal of old)
+    set to an all-scope owner: the bytes the old services believed."""
+    principal = common_pb2.Principal(user_id=user_id, account_id=account_id, role=common_pb2.ROLE_OWNER,
+                                     kind=common_pb2.CREDENTIAL_SESSION, scopes=range(1, 17)).SerializeToString()
+    meta = request.meta.SerializeToString() + b'\x22' + bytes([len(principal)]) + principal
+    rest = request.__class__()
+    rest.CopyFrom(request)
+    rest.ClearField('meta')
+    return b'\x0a' + bytes([len(meta)]) + meta + rest.SerializeToString()
+
+
+class BusAttacksTest(SuiteTestCase):
+    """The attacks a 60-line script with no credentials made, now with the keys
+    a stolen or misused process might hold. Each reply is read as the service
+    sent it (status of the r5 Status enum), so a refusal is told from a loss."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.context = zmq.Context()
+        cls.common_pb2, cls.token_pb2, cls.resource_pb2 = generate_python()
+        session = Session(cls.base)
+        cls.victim = session.signup(email='victim@example.com', account='Victim Inc', name='Vic Tim')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.context.destroy(linger=0)
+        super().tearDownClass()
+
+    def call(self, key, service, body, reply_class):
+        """(broker status, decoded reply or None) for one request sent with key."""
+        socket = bus_socket(self.context, self.suite, zmq.DEALER, key=key)
+        try:
+            send_request(socket, service, body, timeout_ms=3000)
+            frames = receive(socket, 5000)
+        finally:
+            socket.close()
+        self.assertIsNotNone(frames, 'no answer from the broker')
+        if frames[4] != OK:
+            return frames[4], None
+        reply = reply_class()
+        reply.ParseFromString(frames[5])
+        return OK, reply
+
+    def meta(self, request):
+        request.meta.request_id = 'attack'
+        request.meta.deadline_unix_ms = int(time.time() * 1000) + 3000
+
+    def test_a_session_for_any_user(self):
+        request = self.token_pb2.TokenRequest()
+        self.meta(request)
+        request.create_session.user_id = self.victim['id']
+        request.create_session.account_id = self.victim['accountId']
+        # Another team's key may not ask for sessions at all.
+        status, reply = self.call('internal', b'r5.token', request.SerializeToString(), self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_FORBIDDEN))
+        # Even the gateway's key gets none without r5-resource's signed proof of the password.
+        status, reply = self.call('gateway', b'r5.token', request.SerializeToString(), self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_UNAUTHENTICATED))
+        self.assertIsNone(reply.WhichOneof('body'))
+
+    def test_an_all_scope_token_from_a_forged_principal(self):
+        request = self.token_pb2.TokenRequest()
+        self.meta(request)
+        request.create.description = 'minted'
+        request.create.scopes.extend(range(1, 17))
+        body = with_forged_principal(request, self.common_pb2, self.victim['id'], self.victim['accountId'])
+        status, reply = self.call('internal', b'r5.token', body, self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_FORBIDDEN))
+        status, reply = self.call('gateway', b'r5.token', body, self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_UNAUTHENTICATED))
+        self.assertIsNone(reply.WhichOneof('body'))
+
+    def test_another_tenants_incidents(self):
+        request = self.resource_pb2.ResourceRequest()
+        self.meta(request)
+        request.list_objects.type = 1       # incidents
+        body = with_forged_principal(request, self.common_pb2, self.victim['id'], self.victim['accountId'])
+        # r5-resource is out of an internal key's reach: the broker refuses it.
+        status, _ = self.call('internal', b'r5.resource', body, self.resource_pb2.ResourceReply)
+        self.assertEqual(status, FORBIDDEN)
+        # With the gateway's key: bare fields and a self-made assertion count for nothing.
+        status, reply = self.call('gateway', b'r5.resource', body, self.resource_pb2.ResourceReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_UNAUTHENTICATED))
+        claims = self.common_pb2.PrincipalClaims(
+            principal=self.common_pb2.Principal(user_id=self.victim['id'], account_id=self.victim['accountId'],
+                                                role=self.common_pb2.ROLE_OWNER, kind=self.common_pb2.CREDENTIAL_SESSION),
+            issued_unix_ms=int(time.time() * 1000), expires_unix_ms=int(time.time() * 1000) + 60000)
+        request.meta.assertion.claims = claims.SerializeToString()
+        request.meta.assertion.signature = os.urandom(64)
+        status, reply = self.call('gateway', b'r5.resource', request.SerializeToString(), self.resource_pb2.ResourceReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_UNAUTHENTICATED))
+        self.assertEqual(len(reply.objects.incidents), 0)
+
+    def test_password_guessing_beside_the_gateway(self):
+        request = self.resource_pb2.ResourceRequest()
+        self.meta(request)
+        request.check_password.email = 'victim@example.com'
+        request.check_password.password = 'a guess'
+        status, _ = self.call('internal', b'r5.resource', request.SerializeToString(), self.resource_pb2.ResourceReply)
+        self.assertEqual(status, FORBIDDEN)
+        # r5-token's key reaches r5-resource to look users up, not to check passwords.
+        status, reply = self.call('token', b'r5.resource', request.SerializeToString(), self.resource_pb2.ResourceReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_FORBIDDEN))
+        self.assertIsNone(reply.WhichOneof('body'))
 
 
 if __name__ == '__main__':
