@@ -5,6 +5,7 @@
 #include "r5/authz.pb-c.h"
 #include "fuzz_keys.h"
 #include "fuzz_worker_stack.h"
+#include "r5_mdp.h"
 
 static void
 s_one_input (const uint8_t *data, size_t size)

@@ -14,6 +14,7 @@
 #include "r5/resource.pb-c.h"
 #include "fuzz_keys.h"
 #include "fuzz_worker_stack.h"
+#include "r5_mdp.h"
 #include "r5_curve.h"
 
 static resource_server_t *s_server;

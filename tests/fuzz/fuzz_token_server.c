@@ -14,6 +14,7 @@
 #include "r5/token.pb-c.h"
 #include "fuzz_keys.h"
 #include "fuzz_worker_stack.h"
+#include "r5_mdp.h"
 #include "r5_curve.h"
 
 #include <mongoc/mongoc.h>
