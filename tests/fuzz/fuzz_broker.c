@@ -4,6 +4,7 @@
     length byte then that many bytes; a length byte of 0xFF ends a message.
     Answers go to peers that are not there (ROUTER_MANDATORY drops them). */
 #include "broker.h"
+#include "broker_zap.h"
 #include "fuzz_worker_stack.h"
 #include "r5_test_bus.h"
 
@@ -49,7 +50,13 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     setenv ("ZSYS_SIGHANDLER", "false", 1);
     s_allow = r5_test_bus_keys (NULL);
-    return s_allow ? 0 : 1;
+    //  One user of the ZAP handler for the whole run, so the broker each
+    //  input makes does not start and stop it every time.
+    char error [256];
+    if (!s_allow || broker_zap_start (s_allow, error, sizeof error) != 0)
+        return 1;
+    atexit (broker_zap_stop);       //  before czmq's own shutdown, which runs later
+    return 0;
 }
 
 int
