@@ -73,9 +73,12 @@ resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceReq
 }
 
 int
-resource_contacts_after_delete_method (resource_call_t *call, const resource_object_t *method)
+resource_contacts_before_delete_method (resource_call_t *call, const resource_object_t *method, bson_t *delete_filter)
 {
-    //  Rules that used it would notify nowhere: they go too.
+    //  Rules that used it would notify nowhere: they go too, first, so that
+    //  a crash in between leaves a method without rules, never a rule
+    //  without its method.
+    (void) delete_filter;
     mongoc_collection_t *rules = resource_call_collection (call, "notification_rules");
     bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
                                "user_id", BCON_UTF8 (call->principal->user_id),

@@ -1,9 +1,11 @@
 /*  resource_store: get, list, load, create, modify and delete from the type table.  */
 #include "resource_store.h"
 #include "resource_bson.h"
+#include "resource_teams.h"
 #include "resource_validate.h"
 #include "r5_codec.h"
 #include "r5_log.h"
+#include "r5_time.h"
 
 #include <string.h>
 
@@ -307,12 +309,38 @@ resource_store_references (resource_call_t *call, const char *collection_name, c
     return 0;
 }
 
+#define S_NO_TEAM "teamId names a team that does not exist"
+
+//  Whether a type's objects are owned by one team (its delete waits for them).
+static bool
+s_team_owned (const resource_type_t *type)
+{
+    return type->team_key && strcmp (type->team_key, "team_id") == 0;
+}
+
+//  The team exists in the caller's account and no delete of it is under way
+//  (resource_teams_before_delete). 0, or -1 with the reply set (BAD_INPUT).
+static int
+s_team_usable (resource_call_t *call, const char *team_id)
+{
+    bson_error_t error;
+    mongoc_collection_t *teams = resource_call_collection (call, "teams");
+    bson_t *filter = resource_bson_id_filter (team_id, call->principal->account_id);
+    resource_teams_append_usable (filter, r5_now_ms ());
+    int64_t found = mongoc_collection_count_documents (teams, filter, NULL, NULL, NULL, &error);
+    bson_destroy (filter);
+    mongoc_collection_destroy (teams);
+    if (found < 0)
+        return resource_call_mongo_fail (call, &error, "team lookup");
+    return found == 1 ? 0 : resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NO_TEAM);
+}
+
 int
 resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id)
 {
     R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
     char *teams [1] = { (char *) team_id };
-    bool team_owned = type->team_key && strcmp (type->team_key, "team_id") == 0;
+    bool team_owned = s_team_owned (type);
     if (team_owned) {
         //  The decision first (scope, role), then whether the team exists.
         facts.team_ids = teams;
@@ -322,8 +350,8 @@ resource_store_decide_create (resource_call_t *call, const resource_type_t *type
         return -1;
     if (team_owned) {
         if (!resource_validate_id (team_id))
-            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "teamId names a team that does not exist");
-        return resource_store_references (call, "teams", teams, 1, "teamId names a team that does not exist");
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NO_TEAM);
+        return s_team_usable (call, team_id);
     }
     return 0;
 }
@@ -351,8 +379,20 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     resource_object_t object = { 0 };
     int rc = 0;
+    const char *team_id = s_team_owned (type) ? resource_bson_string (&doc, "team_id") : NULL;
     if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error))
         rc = s_write_failed (call, type, &error, "insert");
+    else
+    //  Written first, the team checked after: a delete of the team that
+    //  began meanwhile either counted this object or is seen here.
+    if (team_id && s_team_usable (call, team_id)) {
+        bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (resource_bson_string (&doc, "_id")));
+        if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+            r5_warn (call->rid, "cannot take back a %s of a team being deleted: %s", type->collection,
+                     error.message);
+        bson_destroy (filter);
+        rc = -1;
+    }
     else
     //  The reply is what was stored, read back as any read would.
     if (!(object.message = resource_store_decode (type, &doc, call->rid)))
@@ -407,6 +447,14 @@ resource_store_update (resource_call_t *call, const resource_type_t *type, const
     return rc;
 }
 
+//  Whether a delete's reply says it deleted a document.
+static bool
+s_deleted (const bson_t *reply)
+{
+    bson_iter_t iter;
+    return bson_iter_init_find (&iter, reply, "deletedCount") && bson_iter_as_int64 (&iter) > 0;
+}
+
 void
 resource_store_delete (resource_call_t *call, const resource_type_t *type, const char *id)
 {
@@ -415,22 +463,30 @@ resource_store_delete (resource_call_t *call, const resource_type_t *type, const
         return;
     }
     resource_object_t object;
+    bson_t *filter = NULL;
     if (resource_store_load (call, type, id, R5__VERB__VERB_DELETE, &object)
-    ||  (type->before_delete && type->before_delete (call, &object))) {
+    ||  (filter = resource_bson_id_filter (s_id (&object), call->principal->account_id),
+         type->before_delete && type->before_delete (call, &object, filter))) {
+        bson_destroy (filter);
         resource_object_clear (&object);
         return;
     }
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
-    bson_t *filter = resource_bson_id_filter (s_id (&object), call->principal->account_id);
     bson_error_t error;
-    if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+    bson_t reply;
+    if (!mongoc_collection_delete_one (collection, filter, NULL, &reply, &error))
         resource_call_mongo_fail (call, &error, "delete");
+    else
+    if (!s_deleted (&reply))
+        //  A condition before_delete added no longer holds (another delete won).
+        resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a concurrent change won, try again");
     else {
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_DELETED_ID;
         call->reply->deleted_id = strdup (s_id (&object));
         if (type->after_delete)
             type->after_delete (call, &object);
     }
+    bson_destroy (&reply);
     bson_destroy (filter);
     resource_object_clear (&object);
     mongoc_collection_destroy (collection);

@@ -57,10 +57,11 @@ struct _resource_type_t {
     void (*list_filter) (resource_call_t *call, const R5__ListObjectsRequest *request,
                          const R5__Visibility *visibility, bson_t *filter);
     //  Deletes: a type that is not deletable answers BAD_INPUT. before runs
-    //  once the delete is decided, after once it is done; 0, or -1 with the
-    //  reply set.
+    //  once the delete is decided (dependents go there, before their parent)
+    //  and may add conditions to the delete's filter; after runs once it is
+    //  done; 0, or -1 with the reply set.
     bool deletable;
-    int (*before_delete) (resource_call_t *call, const resource_object_t *object);
+    int (*before_delete) (resource_call_t *call, const resource_object_t *object, bson_t *filter);
     int (*after_delete) (resource_call_t *call, const resource_object_t *object);
 };
 
