@@ -652,6 +652,152 @@ s_test_team_delete_races_create (void)
 }
 
 //  ---------------------------------------------------------------------------
+//  Token changes and their audit entries cannot come apart
+
+static R5__TokenReply *
+s_token_call (const s_who_t *who, R5__TokenRequest *request)
+{
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    r5_rpc_meta_init (&meta, "test", NULL, 10000);
+    principal.user_id = (char *) who->user_id;
+    principal.account_id = (char *) who->account_id;
+    principal.kind = R5__CREDENTIAL_KIND__CREDENTIAL_SESSION;
+    meta.principal = &principal;
+    request->meta = &meta;
+    R5__Status status;
+    R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (s_client, R5_SERVICE_TOKEN, &request->base,
+                                                            &r5__token_reply__descriptor, 10000, false, &status);
+    request->meta = NULL;
+    CHECK (reply, "token call answered: %s", r5_status_name (status));
+    return reply;
+}
+
+static R5__Status
+s_token_status_free (R5__TokenReply *reply)
+{
+    R5__Status status = reply ? reply->status : R5__STATUS__STATUS_UNAVAILABLE;
+    if (reply)
+        r5__token_reply__free_unpacked (reply, NULL);
+    return status;
+}
+
+//  A new token of who's, its id into id.
+static R5__Status
+s_token_create (const s_who_t *who, char id [25])
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
+    R5__Scope scopes [1] = { R5__SCOPE__SCOPE_INCIDENTS_READ };
+    create.description = "ci";
+    create.scopes = scopes;
+    create.n_scopes = 1;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
+    request.create = &create;
+    R5__TokenReply *reply = s_token_call (who, &request);
+    *id = 0;
+    if (reply && reply->status == OK && reply->body_case == R5__TOKEN_REPLY__BODY_ISSUED)
+        snprintf (id, 25, "%s", reply->issued->token->id);
+    return s_token_status_free (reply);
+}
+
+static R5__Status
+s_token_update (const s_who_t *who, const char *id, const char *description)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
+    update.id = (char *) id;
+    update.description_present_case = R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
+    update.description = (char *) description;
+    request.body_case = R5__TOKEN_REQUEST__BODY_UPDATE;
+    request.update = &update;
+    return s_token_status_free (s_token_call (who, &request));
+}
+
+//  regenerate, delete or get by id.
+static R5__Status
+s_token_by_id (const s_who_t *who, R5__TokenRequest__BodyCase which, const char *id)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__GetTokenRequest get = R5__GET_TOKEN_REQUEST__INIT;
+    R5__RegenerateTokenRequest regenerate = R5__REGENERATE_TOKEN_REQUEST__INIT;
+    R5__DeleteTokenRequest delete_ = R5__DELETE_TOKEN_REQUEST__INIT;
+    get.id = regenerate.id = delete_.id = (char *) id;
+    request.body_case = which;
+    request.get = &get;
+    if (which == R5__TOKEN_REQUEST__BODY_REGENERATE)
+        request.regenerate = &regenerate;
+    if (which == R5__TOKEN_REQUEST__BODY_DELETE)
+        request.delete_ = &delete_;
+    return s_token_status_free (s_token_call (who, &request));
+}
+
+//  Whether the token's audit trail, as its owner reads it, has an event of type.
+static bool
+s_token_trail_has (const s_who_t *who, const char *id, const char *type)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__ListTokenEventsRequest list = R5__LIST_TOKEN_EVENTS_REQUEST__INIT;
+    list.id = (char *) id;
+    list.first = 100;
+    request.body_case = R5__TOKEN_REQUEST__BODY_LIST_EVENTS;
+    request.list_events = &list;
+    R5__TokenReply *reply = s_token_call (who, &request);
+    bool found = false;
+    if (reply && reply->status == OK && reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS)
+        for (size_t i = 0; i < reply->events->n_events; i++)
+            found = found || streq (reply->events->events [i]->type, type);
+    s_token_status_free (reply);
+    return found;
+}
+
+//  Each change of a token whose audit insert fails (a crash before it) still
+//  has its entry in the trail the owner reads; a deleted token is gone and
+//  its "deleted" entry written.
+static void
+s_test_token_audit (void)
+{
+    s_who_t owner = s_signup ("tokens@example.com");
+    char id [25];
+    //  create: the token's insert, then the entry's, which fails.
+    s_fail_point (-1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
+    R5__Status status = s_token_create (&owner, id);
+    s_fail_point (0, NULL);
+    CHECK (status == OK && *id, "the token is created: %s", r5_status_name (status));
+    CHECK (s_token_trail_has (&owner, id, "created"), "its creation is in the trail");
+
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
+    status = s_token_update (&owner, id, "deploys");
+    CHECK (status == OK, "the token is updated: %s", r5_status_name (status));
+    CHECK (s_token_trail_has (&owner, id, "updated"), "its update is in the trail");
+
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
+    status = s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_REGENERATE, id);
+    CHECK (status == OK, "the token is regenerated: %s", r5_status_name (status));
+    CHECK (s_token_trail_has (&owner, id, "regenerated"), "its regeneration is in the trail");
+
+    //  The entry written, the settling write fails: written once, settled later.
+    s_fail_point (1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    CHECK (s_token_update (&owner, id, "builds") == OK, "a second update");
+    CHECK (s_token_trail_has (&owner, id, "updated"), "in the trail");
+    CHECK (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("updated"))) == 2,
+           "each update has one entry");
+    CHECK (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id), "audit_pending", "{", "$exists", BCON_BOOL (true), "}"))
+           == 0, "the token owes nothing once its trail is read");
+
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
+    status = s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_DELETE, id);
+    CHECK (status == OK, "the token is deleted: %s", r5_status_name (status));
+    CHECK (s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_GET, id) == R5__STATUS__STATUS_NOT_FOUND,
+           "a deleted token is not found");
+    //  Reading the trail of a token that is gone completes its debts too.
+    CHECK (!s_token_trail_has (&owner, id, "deleted"), "its trail is not readable any more");
+    CHECK (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("deleted"))) == 1,
+           "its deletion has its entry");
+    CHECK (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id))) == 0, "and the token is removed");
+}
+
+//  ---------------------------------------------------------------------------
 //  Main
 
 int
@@ -701,6 +847,7 @@ main (void)
         s_test_retry_decides_again ();
         s_test_contact_method_delete_order ();
         s_test_team_delete_races_create ();
+        s_test_token_audit ();
     }
     else
         CHECK (false, "workers did not register with the broker");
