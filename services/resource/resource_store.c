@@ -93,6 +93,18 @@ resource_store_reply (resource_call_t *call, const resource_type_t *type, resour
     object->message = NULL;
 }
 
+//  A find's options: maxTimeMS from the request's deadline, and the type's
+//  hidden key left out. The caller destroys them.
+static bson_t *
+s_read_opts (resource_call_t *call, const resource_type_t *type)
+{
+    bson_t *opts = bson_new ();
+    r5_mongo_read_opts (call->mongo, opts);
+    if (type->hidden)
+        BCON_APPEND (opts, "projection", "{", type->hidden, BCON_INT32 (0), "}");
+    return opts;
+}
+
 //  The id of a stored object (borrowed from its document), NULL for none.
 static const char *
 s_id (const resource_object_t *object)
@@ -127,7 +139,7 @@ resource_store_get (resource_call_t *call, const resource_type_t *type, char **i
     bson_t filter = BSON_INITIALIZER;
     resource_bson_append_in (&filter, "_id", valid, n_valid);
     BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
-    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = n_valid ? mongoc_collection_find_with_opts (collection, &filter, opts, NULL) : NULL;
     const bson_t *doc;
     bson_error_t error;
@@ -187,10 +199,8 @@ s_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t 
         bson_append_document_end (filter, &range);
     }
     //  One more than asked tells whether there is a next page.
-    bson_t *opts = BCON_NEW ("sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}",
-                             "limit", BCON_INT64 (first + 1));
-    if (type->hidden)
-        BCON_APPEND (opts, "projection", "{", type->hidden, BCON_INT32 (0), "}");
+    bson_t *opts = s_read_opts (call, type);
+    BCON_APPEND (opts, "sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}", "limit", BCON_INT64 (first + 1));
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
     bson_error_t error;
@@ -257,7 +267,7 @@ resource_store_find (resource_call_t *call, const resource_type_t *type, const c
         return 0;
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
-    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
     bson_error_t error;
@@ -356,12 +366,18 @@ resource_store_decide_create (resource_call_t *call, const resource_type_t *type
     return 0;
 }
 
-//  A failed write: a unique index's own message, or the store's error.
+//  A failed write: a unique index's own message, or the store's error
+//  (UNAVAILABLE too when the server's reply labels it retryable).
 static int
-s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_error_t *error, const char *what)
+s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_error_t *error,
+                const bson_t *reply, const char *what)
 {
     if (type->duplicate && r5_mongo_is_duplicate (error))
         return resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, type->duplicate);
+    if (r5_mongo_status (error) != r5_mongo_status_reply (error, reply)) {
+        r5_warn (call->rid, "%s failed: %s", what, error->message);
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    }
     return resource_call_mongo_fail (call, error, what);
 }
 
@@ -380,8 +396,9 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
     resource_object_t object = { 0 };
     int rc = 0;
     const char *team_id = s_team_owned (type) ? resource_bson_string (&doc, "team_id") : NULL;
-    if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error))
-        rc = s_write_failed (call, type, &error, "insert");
+    bson_t reply;
+    if (!mongoc_collection_insert_one (collection, &doc, NULL, &reply, &error))
+        rc = s_write_failed (call, type, &error, &reply, "insert");
     else
     //  Written first, the team checked after: a delete of the team that
     //  began meanwhile either counted this object or is seen here.
@@ -399,6 +416,7 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
         rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
     else
         resource_store_reply (call, type, &object);
+    bson_destroy (&reply);
     bson_destroy (&doc);
     mongoc_collection_destroy (collection);
     return rc;
@@ -420,7 +438,7 @@ resource_store_modify (resource_call_t *call, const resource_type_t *type, const
     bson_error_t error;
     int rc = 0;
     if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error))
-        rc = s_write_failed (call, type, &error, "update");
+        rc = s_write_failed (call, type, &error, &reply, "update");
     else
     if (resource_bson_modified (&reply, &value) && s_object_of (type, &value, call->rid, object))
         rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);

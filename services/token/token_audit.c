@@ -271,6 +271,7 @@ token_audit_list (token_audit_t *self, const char *token_id, const char *user_id
         r5_mongo_append_older_than (&filter, "at", after_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);

@@ -119,6 +119,8 @@ token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
     R5__TokenRequest *request = size > R5_RPC_MAX_MESSAGE ? NULL : r5__token_request__unpack (NULL, size, body);
     if (request)
         s_call_init (&call, request->meta);
+    //  No write concern wait and no read outlives the request.
+    r5_mongo_set_deadline (self->mongo, call.deadline);
     //  What a change of any token still owes (this instance failed to, or one crashed).
     token_pending_sweep_due (self, call.rid, call.now);
     if (size > R5_RPC_MAX_MESSAGE)
@@ -146,6 +148,7 @@ token_server_handle (token_server_t *self, const uint8_t *body, size_t size,
             token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
             break;
     }
+    r5_mongo_set_deadline (self->mongo, 0);
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);
     if (request)

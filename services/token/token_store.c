@@ -262,6 +262,14 @@ s_fail (token_store_t *self, const char *what, const bson_error_t *error)
     return r5_mongo_status (error);
 }
 
+//  The same, with the server's reply (its labels count).
+static R5__Status
+s_fail_reply (token_store_t *self, const char *what, const bson_error_t *error, const bson_t *reply)
+{
+    R5__Status status = s_fail (self, what, error);
+    return status == R5__STATUS__STATUS_INTERNAL ? r5_mongo_status_reply (error, reply) : status;
+}
+
 //  Run findAndModify; on success *found says whether a document matched and,
 //  if out is not NULL, holds it (the old one or the new one, as flags say).
 static R5__Status
@@ -281,7 +289,7 @@ s_find_and_modify (token_store_t *self, const char *what, const bson_t *filter, 
 
     bson_destroy (&reply);
     if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error)) {
-        status = s_fail (self, what, &error);
+        status = s_fail_reply (self, what, &error, &reply);
         goto cleanup;
     }
     bson_iter_t iter;
@@ -312,6 +320,7 @@ s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
     bson_error_t error;
     const bson_t *doc;
     bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
@@ -453,6 +462,7 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
         r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);

@@ -80,7 +80,7 @@ r5_test_devmongo_stop (void)
 }
 
 //  True once the broker has a worker for service (within 10 s).
-static bool
+static inline bool
 r5_test_wait_workers (zactor_t *broker, const char *service)
 {
     int64_t until = zclock_mono () + 10000;
