@@ -1,7 +1,6 @@
 /*  resource_store: get, list, load, create, modify and delete from the type table.  */
 #include "resource_store.h"
 #include "resource_bson.h"
-#include "resource_teams.h"
 #include "resource_validate.h"
 #include "r5_codec.h"
 #include "r5_log.h"
@@ -336,7 +335,7 @@ s_team_usable (resource_call_t *call, const char *team_id)
     bson_error_t error;
     mongoc_collection_t *teams = resource_call_collection (call, "teams");
     bson_t *filter = resource_bson_id_filter (team_id, call->principal->account_id);
-    resource_teams_append_usable (filter, r5_now_ms ());
+    resource_store_append_unmarked (filter, r5_now_ms ());
     int64_t found = mongoc_collection_count_documents (teams, filter, NULL, NULL, NULL, &error);
     bson_destroy (filter);
     mongoc_collection_destroy (teams);
@@ -463,6 +462,51 @@ resource_store_update (resource_call_t *call, const resource_type_t *type, const
     resource_object_clear (&changed);
     bson_destroy (filter);
     return rc;
+}
+
+int
+resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at)
+{
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
+                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    bson_error_t error;
+    int rc = 0;
+    if (!mongoc_collection_update_one (collection, filter, update, NULL, NULL, &error))
+        rc = resource_call_mongo_fail (call, &error, "delete mark");
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+int
+resource_store_marked_delete (resource_call_t *call, int64_t mark, bson_t *filter)
+{
+    //  Creates honour the mark for RESOURCE_DELETE_MARK_MS by their own
+    //  clocks: the delete lands well inside that, or not at all.
+    if (r5_now_ms () - mark > RESOURCE_DELETE_MARK_MS / 2)
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    BSON_APPEND_DATE_TIME (filter, "deleting", mark);
+    return 0;
+}
+
+void
+resource_store_append_unmarked (bson_t *filter, int64_t now)
+{
+    //  Unmarked, or marked by a delete that cannot still be running.
+    bson_t or, unmarked, stale, range;
+    BSON_APPEND_ARRAY_BEGIN (filter, "$or", &or);
+    BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &unmarked);
+    BCON_APPEND (&unmarked, "deleting", "{", "$exists", BCON_BOOL (false), "}");
+    bson_append_document_end (&or, &unmarked);
+    BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &stale);
+    BSON_APPEND_DOCUMENT_BEGIN (&stale, "deleting", &range);
+    BSON_APPEND_DATE_TIME (&range, "$lt", now - RESOURCE_DELETE_MARK_MS);
+    bson_append_document_end (&stale, &range);
+    bson_append_document_end (&or, &stale);
+    bson_append_array_end (filter, &or);
 }
 
 //  Whether a delete's reply says it deleted a document.

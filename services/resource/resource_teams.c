@@ -74,42 +74,6 @@ resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *enve
     resource_object_clear (&team);
 }
 
-//  Set the team's deleting mark to at (ms), or clear it (at 0). 0, or -1
-//  with the reply set.
-static int
-s_mark_deleting (resource_call_t *call, const char *team_id, int64_t at)
-{
-    mongoc_collection_t *teams = resource_call_collection (call, "teams");
-    bson_t *filter = resource_bson_id_filter (team_id, call->principal->account_id);
-    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
-                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
-    bson_error_t error;
-    int rc = 0;
-    if (!mongoc_collection_update_one (teams, filter, update, NULL, NULL, &error))
-        rc = resource_call_mongo_fail (call, &error, "team delete mark");
-    bson_destroy (update);
-    bson_destroy (filter);
-    mongoc_collection_destroy (teams);
-    return rc;
-}
-
-void
-resource_teams_append_usable (bson_t *filter, int64_t now)
-{
-    //  Unmarked, or marked by a delete that cannot still be running.
-    bson_t or, unmarked, stale, range;
-    BSON_APPEND_ARRAY_BEGIN (filter, "$or", &or);
-    BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &unmarked);
-    BCON_APPEND (&unmarked, "deleting", "{", "$exists", BCON_BOOL (false), "}");
-    bson_append_document_end (&or, &unmarked);
-    BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &stale);
-    BSON_APPEND_DOCUMENT_BEGIN (&stale, "deleting", &range);
-    BSON_APPEND_DATE_TIME (&range, "$lt", now - RESOURCE_TEAMS_MARK_MS);
-    bson_append_document_end (&stale, &range);
-    bson_append_document_end (&or, &stale);
-    bson_append_array_end (filter, &or);
-}
-
 int
 resource_teams_before_delete (resource_call_t *call, const resource_object_t *object, bson_t *filter)
 {
@@ -121,7 +85,7 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
     static const char *s_owned [] = { "escalation_policies", "schedules", "integrations" };
     const R5__Team *team = (const R5__Team *) object->message;
     int64_t mark = r5_now_ms ();
-    if (s_mark_deleting (call, team->id, mark))
+    if (resource_store_mark_deleting (call, s_teams (), team->id, mark))
         return -1;
     for (size_t i = 0; i < sizeof s_owned / sizeof s_owned [0]; i++) {
         bson_error_t error;
@@ -138,16 +102,11 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
                 resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
                                     "the team still owns escalation policies, schedules or integrations: delete them first");
             //  A mark this leaves behind (a failure, a crash) goes stale by itself.
-            s_mark_deleting (call, team->id, 0);
+            resource_store_mark_deleting (call, s_teams (), team->id, 0);
             return -1;
         }
     }
-    //  Creates honour the mark for RESOURCE_TEAMS_MARK_MS by their own
-    //  clocks: the delete lands well inside that, or not at all.
-    if (r5_now_ms () - mark > RESOURCE_TEAMS_MARK_MS / 2)
-        return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
-    BSON_APPEND_DATE_TIME (filter, "deleting", mark);
-    return 0;
+    return resource_store_marked_delete (call, mark, filter);
 }
 
 int

@@ -14,13 +14,6 @@
 //  The type table's entries for teams.
 extern const r5_mongo_index_t resource_teams_indexes [2];
 int resource_teams_before_delete (resource_call_t *call, const resource_object_t *team, bson_t *filter);
-
-//  How long a team's deleting mark holds off creates of objects it would own
-//  (a mark older than that was left by a delete that failed or crashed).
-#define RESOURCE_TEAMS_MARK_MS 60000
-
-//  Append to a filter on teams the condition "no delete of it is under way".
-void resource_teams_append_usable (bson_t *filter, int64_t now);
 int resource_teams_after_delete (resource_call_t *call, const resource_object_t *team);
 
 //  Handlers (resource_handler_fn): each fills call->reply with the one team written.

@@ -601,6 +601,63 @@ s_test_contact_method_delete_order (void)
 
 typedef struct {
     s_who_t who;
+    const char *method;
+    R5__Status status;
+} s_ruling_t;
+
+static void *
+s_ruling (void *args)
+{
+    s_ruling_t *ruling = args;
+    r5_client_t *client = r5_client_new (s_endpoint);
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateNotificationRuleRequest rule = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
+    rule.contact_method_id = (char *) ruling->method;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
+    request.create_notification_rule = &rule;
+    ruling->status = s_status_free (s_call_with (client, &ruling->who, &request));
+    r5_client_destroy (&client);
+    return NULL;
+}
+
+//  A rule is created for a contact method while the method is deleted (the
+//  rule's insert held back until the delete is done): no rule is left
+//  pointing at a method that is gone.
+static void
+s_test_method_delete_races_rule (void)
+{
+    s_who_t owner = s_signup ("rulerace@example.com");
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateContactMethodRequest method = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
+    method.kind = R5__CONTACT_METHOD_KIND__CONTACT_METHOD_KIND_EMAIL;
+    method.address = "race@example.com";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
+    request.create_contact_method = &method;
+    char method_id [25];
+    R5__ResourceReply *reply = s_call (&owner, &request);
+    CHECK (s_id_of (reply, method_id), "a contact method");
+    s_status_free (reply);
+    int64_t before = s_started ("notification_rules", "insert");
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
+    s_ruling_t ruling = { owner, method_id, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_ruling, &ruling);
+    CHECK (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
+    r5_client_t *client = r5_client_new (s_endpoint);
+    R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS,
+                                                       method_id));
+    r5_client_destroy (&client);
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    int64_t methods = s_count ("contact_methods", BCON_NEW ("_id", BCON_UTF8 (method_id)));
+    int64_t rules = s_count ("notification_rules", BCON_NEW ("contact_method_id", BCON_UTF8 (method_id)));
+    CHECK (methods == 1 || rules == 0, "no rule outlives its method (delete %s, create %s, %d rules)",
+           r5_status_name (deleted), r5_status_name (ruling.status), (int) rules);
+    CHECK (deleted == OK || ruling.status == OK, "one of the two went through");
+}
+
+typedef struct {
+    s_who_t who;
     const char *team;
     R5__Status status;
 } s_scheduling_t;
@@ -847,6 +904,7 @@ main (void)
         s_test_retry_decides_again ();
         s_test_contact_method_delete_order ();
         s_test_team_delete_races_create ();
+        s_test_method_delete_races_rule ();
         s_test_token_audit ();
     }
     else
