@@ -20,9 +20,10 @@ static const r5_mongo_index_t s_indexes [] = {
     //  Partial: only tokens created with a key take part, so keyless creates never collide.
     { "user_idempotency_key", "{\"user_id\": 1, \"idempotency_key\": 1}", true,
       "{\"idempotency_key\": {\"$exists\": true}}" },
-    //  Partial: the few tokens whose last change still owes its audit entry.
-    { "audit_pending", "{\"" TOKEN_PENDING_KEY "._id\": 1}", false,
-      "{\"" TOKEN_PENDING_KEY "\": {\"$exists\": true}}" },
+    //  Partial: the few tokens whose last change still owes its audit entry
+    //  (the key is always written and unset with audit_pending).
+    { "audit_owed", "{\"" TOKEN_PENDING_EVENT_KEY "\": 1}", false,
+      "{\"" TOKEN_PENDING_EVENT_KEY "\": {\"$exists\": true}}" },
 };
 
 token_store_t *
@@ -571,8 +572,10 @@ token_store_owing (token_store_t *self, const char *id, bson_t **docs, size_t li
     bson_t filter = BSON_INITIALIZER;
     if (id)
         BSON_APPEND_UTF8 (&filter, "_id", id);
-    BCON_APPEND (&filter, TOKEN_PENDING_KEY, "{", "$exists", BCON_BOOL (true), "}");
+    //  The partial index's own condition, so that MongoDB reads the index.
+    BCON_APPEND (&filter, TOKEN_PENDING_EVENT_KEY, "{", "$exists", BCON_BOOL (true), "}");
     bson_t *opts = BCON_NEW ("limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
