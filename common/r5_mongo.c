@@ -3,12 +3,37 @@
 #include "r5_alloc.h"
 #include "r5_log.h"
 
+#include "r5_time.h"
+
 #include <string.h>
 
 struct _r5_mongo_t {
     mongoc_client_pool_t *pool;
     char *database;
+    mongoc_write_concern_t *concern;    //  the pool's, copied per collection with a wtimeout
+    int64_t deadline;                   //  of the request being served, 0 for none
 };
+
+//  Server error codes after which the same operation may succeed on a
+//  retry: the primary changed, stepped down or is shutting down, or the
+//  network failed. The write was not done, or (64: a write concern timed
+//  out) was done and may not be durable yet.
+static const int32_t s_transient_codes [] = {
+    6,          //  HostUnreachable
+    7,          //  HostNotFound
+    64,         //  WriteConcernFailed (wtimeout)
+    89,         //  NetworkTimeout
+    91,         //  ShutdownInProgress
+    189,        //  PrimarySteppedDown
+    262,        //  ExceededTimeLimit
+    9001,       //  SocketException
+    10107,      //  NotWritablePrimary
+    11600,      //  InterruptedAtShutdown
+    11602,      //  InterruptedDueToReplStateChange
+    13435,      //  NotPrimaryNoSecondaryOk
+    13436,      //  NotPrimaryOrSecondary
+};
+#define S_MAX_TIME_MS_EXPIRED 50
 
 r5_mongo_t *
 r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size_t error_size)
@@ -38,7 +63,13 @@ r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size
         mongoc_uri_set_write_concern (uri, concern);
         mongoc_write_concern_destroy (concern);
     }
+    //  libmongoc retries a write once after a transient error (replica
+    //  sets and sharded clusters); r5 relies on it and says so when a URI
+    //  turns it off.
+    if (!mongoc_uri_get_option_as_bool (uri, MONGOC_URI_RETRYWRITES, true))
+        r5_warn (NULL, "the mongodb uri turns retryable writes off: a failover fails writes that would have succeeded");
     r5_mongo_t *self = (r5_mongo_t *) r5_calloc (1, sizeof *self);
+    self->concern = mongoc_write_concern_copy (mongoc_uri_get_write_concern (uri));
     const char *database = mongoc_uri_get_database (uri);
     self->database = r5_strdup (database && *database ? database : "r5");
     self->pool = mongoc_client_pool_new (uri);
@@ -61,6 +92,7 @@ r5_mongo_destroy (r5_mongo_t **self_p)
     r5_mongo_t *self = *self_p;
     if (self->pool)
         mongoc_client_pool_destroy (self->pool);
+    mongoc_write_concern_destroy (self->concern);
     free (self->database);
     free (self);
     *self_p = NULL;
@@ -80,10 +112,40 @@ r5_mongo_push (r5_mongo_t *self, mongoc_client_t **client_p)
     *client_p = NULL;
 }
 
+void
+r5_mongo_set_deadline (r5_mongo_t *self, int64_t deadline_unix_ms)
+{
+    self->deadline = deadline_unix_ms;
+}
+
+int64_t
+r5_mongo_time_left (r5_mongo_t *self)
+{
+    if (self->deadline <= 0)
+        return R5_MONGO_DEFAULT_TIMEOUT_MS;
+    int64_t left = self->deadline - r5_now_ms ();
+    return left < 1 ? 1 : left > INT32_MAX ? INT32_MAX : left;
+}
+
+void
+r5_mongo_read_opts (r5_mongo_t *self, bson_t *opts)
+{
+    BSON_APPEND_INT64 (opts, "maxTimeMS", r5_mongo_time_left (self));
+}
+
 mongoc_collection_t *
 r5_mongo_collection (r5_mongo_t *self, mongoc_client_t *client, const char *name)
 {
-    return mongoc_client_get_collection (client, self->database, name);
+    mongoc_collection_t *collection = mongoc_client_get_collection (client, self->database, name);
+    //  Only an acknowledged concern waiting on other members can time out.
+    int32_t w = mongoc_write_concern_get_w (self->concern);
+    if (mongoc_write_concern_get_wmajority (self->concern) || w > 1) {
+        mongoc_write_concern_t *concern = mongoc_write_concern_copy (self->concern);
+        mongoc_write_concern_set_wtimeout_int64 (concern, r5_mongo_time_left (self));
+        mongoc_collection_set_write_concern (collection, concern);
+        mongoc_write_concern_destroy (concern);
+    }
+    return collection;
 }
 
 int
@@ -227,6 +289,9 @@ r5_mongo_is_duplicate (const bson_error_t *error)
 R5__Status
 r5_mongo_status (const bson_error_t *error)
 {
+    //  A write concern error comes after the write was applied, whatever its code.
+    if (error->domain == MONGOC_ERROR_WRITE_CONCERN)
+        return R5__STATUS__STATUS_UNAVAILABLE;
     if (r5_mongo_is_duplicate (error))
         return R5__STATUS__STATUS_CONFLICT;
     if (error->domain == MONGOC_ERROR_SERVER_SELECTION
@@ -234,7 +299,24 @@ r5_mongo_status (const bson_error_t *error)
     ||  error->code == MONGOC_ERROR_STREAM_SOCKET
     ||  error->code == MONGOC_ERROR_SERVER_SELECTION_FAILURE)
         return R5__STATUS__STATUS_UNAVAILABLE;
+    //  Server codes only (error API 2): libmongoc's own codes share the numbers.
+    if (error->domain == MONGOC_ERROR_SERVER) {
+        if (error->code == S_MAX_TIME_MS_EXPIRED)
+            return R5__STATUS__STATUS_DEADLINE_EXCEEDED;
+        for (size_t i = 0; i < sizeof s_transient_codes / sizeof s_transient_codes [0]; i++)
+            if (error->code == (uint32_t) s_transient_codes [i])
+                return R5__STATUS__STATUS_UNAVAILABLE;
+    }
     return R5__STATUS__STATUS_INTERNAL;
+}
+
+R5__Status
+r5_mongo_status_reply (const bson_error_t *error, const bson_t *reply)
+{
+    R5__Status status = r5_mongo_status (error);
+    if (status == R5__STATUS__STATUS_INTERNAL && reply && mongoc_error_has_label (reply, "RetryableWriteError"))
+        status = R5__STATUS__STATUS_UNAVAILABLE;
+    return status;
 }
 
 char *

@@ -217,6 +217,34 @@ s_mask_errors (json_t *response)
     }
 }
 
+//  Whether an error of response is UNAVAILABLE (a store failing over, a
+//  service restarting, a write concern not yet met: a retry may succeed).
+static bool
+s_unavailable (json_t *response)
+{
+    size_t index;
+    json_t *error;
+    json_array_foreach (json_object_get (response, "errors"), index, error) {
+        const char *code = json_string_value (json_object_get (json_object_get (error, "extensions"), "code"));
+        if (code && streq (code, "UNAVAILABLE"))
+            return true;
+    }
+    return false;
+}
+
+//  Whether response carries no data at all: data null, or each of its fields.
+static bool
+s_no_data (json_t *response)
+{
+    json_t *data = json_object_get (response, "data");
+    const char *key;
+    json_t *value;
+    json_object_foreach (data, key, value)
+        if (!json_is_null (value))
+            return false;
+    return true;
+}
+
 //  Parse, validate and execute one request; answers it.
 static int
 s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
@@ -285,7 +313,15 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         const char *content_type = s_content_type (conn);
         if (request_error && strcmp (content_type, S_CONTENT_GRAPHQL) == 0)
             status = 400;
-        gateway_http_send_json (conn, status, content_type, response, NULL);
+        //  A transient failure says when to retry; when it left nothing to
+        //  show, the answer is 503 as for a request that could not be served.
+        const char *retry = NULL;
+        if (!request_error && s_unavailable (response)) {
+            retry = "Retry-After: 1\r\n";
+            if (s_no_data (response))
+                status = 503;
+        }
+        gateway_http_send_json (conn, status, content_type, response, retry);
         json_decref (response);
     }
     gql_document_destroy (&document);

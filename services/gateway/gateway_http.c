@@ -146,7 +146,8 @@ void
 gateway_http_send_error (struct mg_connection *conn, int status, const char *message)
 {
     json_t *body = json_pack ("{s:s}", "error", message);
-    gateway_http_send_json (conn, status, NULL, body, NULL);
+    //  Every 503 of r5 is a transient failure (a failover, a restart): say when to come back.
+    gateway_http_send_json (conn, status, NULL, body, status == 503 ? "Retry-After: 1\r\n" : NULL);
     json_decref (body);
 }
 

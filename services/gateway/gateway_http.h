@@ -28,7 +28,8 @@ char *gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadli
 void gateway_http_send_json (struct mg_connection *conn, int status, const char *content_type,
                              json_t *body, const char *extra_headers);
 
-//  Send {"error": message} (the /auth endpoints' error shape).
+//  Send {"error": message} (the /auth endpoints' error shape); a 503 comes
+//  with Retry-After.
 void gateway_http_send_error (struct mg_connection *conn, int status, const char *message);
 
 //  The string member key of a JSON object, or otherwise when it is absent or

@@ -2,10 +2,13 @@
 #include "resource_contacts.h"
 #include "resource_bson.h"
 #include "resource_validate.h"
+#include "r5_log.h"
 #include "r5_time.h"
 
 #include <czmq.h>
 #include <string.h>
+
+#define S_NOT_OWN_METHOD "contactMethodId is not one of your contact methods"
 
 const r5_mongo_index_t resource_contacts_indexes [1] = {
     { "account_user", "{\"account_id\": 1, \"user_id\": 1}", false, NULL },
@@ -73,9 +76,17 @@ resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceReq
 }
 
 int
-resource_contacts_after_delete_method (resource_call_t *call, const resource_object_t *method)
+resource_contacts_before_delete_method (resource_call_t *call, const resource_object_t *method, bson_t *delete_filter)
 {
-    //  Rules that used it would notify nowhere: they go too.
+    //  Rules that used it would notify nowhere: they go too, first, so that
+    //  a crash in between leaves a method without rules, never a rule
+    //  without its method. The mark first: a rule created meanwhile sees it
+    //  and is taken back (resource_store.h).
+    const resource_type_t *methods = resource_type_of (R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS);
+    const char *method_id = ((const R5__ContactMethod *) method->message)->id;
+    int64_t mark = r5_now_ms ();
+    if (resource_store_mark_deleting (call, methods, method_id, mark))
+        return -1;
     mongoc_collection_t *rules = resource_call_collection (call, "notification_rules");
     bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
                                "user_id", BCON_UTF8 (call->principal->user_id),
@@ -84,9 +95,31 @@ resource_contacts_after_delete_method (resource_call_t *call, const resource_obj
     int rc = 0;
     if (!mongoc_collection_delete_many (rules, filter, NULL, NULL, &error))
         rc = resource_call_mongo_fail (call, &error, "rule cleanup");
+    else
+        rc = resource_store_marked_delete (call, mark, delete_filter);
     bson_destroy (filter);
     mongoc_collection_destroy (rules);
     return rc;
+}
+
+//  Whether method_id is one of the caller's contact methods and no delete
+//  of it is under way: 1 or 0, or -1 with the reply set.
+static int
+s_own_method (resource_call_t *call, const char *method_id)
+{
+    if (!resource_validate_id (method_id))
+        return 0;
+    mongoc_collection_t *methods = resource_call_collection (call, "contact_methods");
+    bson_t *filter = resource_bson_id_filter (method_id, call->principal->account_id);
+    BSON_APPEND_UTF8 (filter, "user_id", call->principal->user_id);
+    resource_store_append_unmarked (filter, r5_now_ms ());
+    bson_error_t error;
+    int64_t found = mongoc_collection_count_documents (methods, filter, NULL, NULL, NULL, &error);
+    bson_destroy (filter);
+    mongoc_collection_destroy (methods);
+    if (found < 0)
+        return resource_call_mongo_fail (call, &error, "contact method lookup");
+    return found == 1;
 }
 
 void
@@ -105,23 +138,11 @@ resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceReque
     if (resource_store_decide_create (call, rules, NULL))
         return;
     //  The contact method must be one of the caller's own.
-    bool own = false;
-    if (resource_validate_id (request->contact_method_id)) {
-        mongoc_collection_t *methods = resource_call_collection (call, "contact_methods");
-        bson_t *filter = resource_bson_id_filter (request->contact_method_id, call->principal->account_id);
-        BSON_APPEND_UTF8 (filter, "user_id", call->principal->user_id);
-        bson_error_t error;
-        int64_t found = mongoc_collection_count_documents (methods, filter, NULL, NULL, NULL, &error);
-        bson_destroy (filter);
-        mongoc_collection_destroy (methods);
-        if (found < 0) {
-            resource_call_mongo_fail (call, &error, "contact method lookup");
-            return;
-        }
-        own = found == 1;
-    }
+    int own = s_own_method (call, request->contact_method_id);
+    if (own < 0)
+        return;
     if (!own) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "contactMethodId is not one of your contact methods");
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NOT_OWN_METHOD);
         return;
     }
     char id [25];
@@ -136,6 +157,18 @@ resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceReque
     rule.created_at_unix_ms = r5_now_ms ();
     //  "Any urgency" has always been stored as "" (the codec leaves a zero enum out).
     bson_t *extra = rule.urgency ? NULL : BCON_NEW ("urgency", BCON_UTF8 (""));
-    resource_store_insert (call, rules, &rule.base, extra);
+    //  Written first, the method checked after: a delete of it that began
+    //  meanwhile either deleted this rule or is seen here.
+    if (resource_store_insert (call, rules, &rule.base, extra) == 0 && (own = s_own_method (call, request->contact_method_id)) != 1) {
+        mongoc_collection_t *collection = resource_call_collection (call, "notification_rules");
+        bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+        bson_error_t error;
+        if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+            r5_warn (call->rid, "cannot take back a rule of a contact method being deleted: %s", error.message);
+        bson_destroy (filter);
+        mongoc_collection_destroy (collection);
+        if (own == 0)
+            resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NOT_OWN_METHOD);
+    }
     bson_destroy (extra);
 }

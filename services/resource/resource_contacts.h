@@ -14,7 +14,7 @@
 
 //  The type table's entries for the two types.
 extern const r5_mongo_index_t resource_contacts_indexes [1];
-int resource_contacts_after_delete_method (resource_call_t *call, const resource_object_t *method);
+int resource_contacts_before_delete_method (resource_call_t *call, const resource_object_t *method, bson_t *filter);
 
 //  Handlers (resource_handler_fn): each fills call->reply with the one object written.
 void resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceRequest *request);

@@ -14,6 +14,7 @@
 #define S_MAX_DELAY 1440
 #define S_MAX_SHIFTS 200
 #define S_MAX_OVERRIDES 500
+#define S_OVERRIDES_FULL "a schedule has at most 500 overrides"
 #define S_KEY_CHARS 32
 
 const r5_mongo_index_t resource_oncall_team_indexes [1] = {
@@ -251,14 +252,15 @@ resource_oncall_on_create_override (resource_call_t *call, const R5__ResourceReq
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an override must end after it starts");
         return;
     }
-    resource_object_t object;
+    resource_object_t object, changed = { 0 };
     char *users [1] = { request->user_id };
     if (resource_store_load (call, S_SCHEDULES, request->schedule_id, R5__VERB__VERB_CREATE_OVERRIDE, &object)
     ||  resource_store_references (call, "users", users, 1, "userId names a user that does not exist"))
         goto cleanup;
-    //  The cap keeps a schedule's document from growing with use.
+    //  The cap keeps a schedule's document from growing with use. Checked
+    //  here for a clear answer, and held by the push's own filter below.
     if (((const R5__Schedule *) object.message)->n_overrides >= S_MAX_OVERRIDES) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a schedule has at most 500 overrides");
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_OVERRIDES_FULL);
         goto cleanup;
     }
     char id [25];
@@ -279,11 +281,29 @@ resource_oncall_on_create_override (resource_call_t *call, const R5__ResourceReq
     resource_bson_push_item (&holder.base, "overrides", &update);
     bson_t *set = BCON_NEW ("$set", "{", "updated_at", BCON_DATE_TIME (override.created_at_unix_ms), "}");
     bson_concat (&update, set);
-    resource_store_update (call, S_SCHEDULES, request->schedule_id, &update);
+    //  Only while the array has no element at the cap's index: two pushes
+    //  that both read 499 cannot both land.
+    char full [32];
+    snprintf (full, sizeof full, "overrides.%d", S_MAX_OVERRIDES - 1);
+    bson_t *filter = resource_bson_id_filter (request->schedule_id, call->principal->account_id);
+    BCON_APPEND (filter, full, "{", "$exists", BCON_BOOL (false), "}");
+    if (resource_store_modify (call, S_SCHEDULES, filter, &update, &changed) == 0) {
+        if (changed.doc)
+            resource_store_reply (call, S_SCHEDULES, &changed);
+        else {
+            //  Full, or deleted meanwhile: the schedule as it is now tells which.
+            resource_object_clear (&object);
+            if (resource_store_find (call, S_SCHEDULES, request->schedule_id, &object) == 0)
+                resource_call_fail (call, object.doc ? R5__STATUS__STATUS_BAD_INPUT : R5__STATUS__STATUS_NOT_FOUND,
+                                    object.doc ? S_OVERRIDES_FULL : "no such schedule");
+        }
+    }
+    bson_destroy (filter);
     bson_destroy (set);
     bson_destroy (&update);
 
 cleanup:
+    resource_object_clear (&changed);
     resource_object_clear (&object);
 }
 

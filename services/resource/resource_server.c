@@ -232,7 +232,10 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
         .reply = reply,
     };
     call.client = r5_mongo_pop (self->mongo);
+    //  No write concern wait and no read outlives the request.
+    r5_mongo_set_deadline (self->mongo, deadline ? deadline : request->meta ? request->meta->deadline_unix_ms : 0);
     route->handler (&call, request);
+    r5_mongo_set_deadline (self->mongo, 0);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);

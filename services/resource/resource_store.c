@@ -4,6 +4,7 @@
 #include "resource_validate.h"
 #include "r5_codec.h"
 #include "r5_log.h"
+#include "r5_time.h"
 
 #include <string.h>
 
@@ -91,6 +92,18 @@ resource_store_reply (resource_call_t *call, const resource_type_t *type, resour
     object->message = NULL;
 }
 
+//  A find's options: maxTimeMS from the request's deadline, and the type's
+//  hidden key left out. The caller destroys them.
+static bson_t *
+s_read_opts (resource_call_t *call, const resource_type_t *type)
+{
+    bson_t *opts = bson_new ();
+    r5_mongo_read_opts (call->mongo, opts);
+    if (type->hidden)
+        BCON_APPEND (opts, "projection", "{", type->hidden, BCON_INT32 (0), "}");
+    return opts;
+}
+
 //  The id of a stored object (borrowed from its document), NULL for none.
 static const char *
 s_id (const resource_object_t *object)
@@ -125,7 +138,7 @@ resource_store_get (resource_call_t *call, const resource_type_t *type, char **i
     bson_t filter = BSON_INITIALIZER;
     resource_bson_append_in (&filter, "_id", valid, n_valid);
     BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
-    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = n_valid ? mongoc_collection_find_with_opts (collection, &filter, opts, NULL) : NULL;
     const bson_t *doc;
     bson_error_t error;
@@ -185,10 +198,8 @@ s_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t 
         bson_append_document_end (filter, &range);
     }
     //  One more than asked tells whether there is a next page.
-    bson_t *opts = BCON_NEW ("sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}",
-                             "limit", BCON_INT64 (first + 1));
-    if (type->hidden)
-        BCON_APPEND (opts, "projection", "{", type->hidden, BCON_INT32 (0), "}");
+    bson_t *opts = s_read_opts (call, type);
+    BCON_APPEND (opts, "sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}", "limit", BCON_INT64 (first + 1));
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
     bson_error_t error;
@@ -255,7 +266,7 @@ resource_store_find (resource_call_t *call, const resource_type_t *type, const c
         return 0;
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
-    bson_t *opts = type->hidden ? BCON_NEW ("projection", "{", type->hidden, BCON_INT32 (0), "}") : NULL;
+    bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
     bson_error_t error;
@@ -307,12 +318,38 @@ resource_store_references (resource_call_t *call, const char *collection_name, c
     return 0;
 }
 
+#define S_NO_TEAM "teamId names a team that does not exist"
+
+//  Whether a type's objects are owned by one team (its delete waits for them).
+static bool
+s_team_owned (const resource_type_t *type)
+{
+    return type->team_key && strcmp (type->team_key, "team_id") == 0;
+}
+
+//  The team exists in the caller's account and no delete of it is under way
+//  (resource_teams_before_delete). 0, or -1 with the reply set (BAD_INPUT).
+static int
+s_team_usable (resource_call_t *call, const char *team_id)
+{
+    bson_error_t error;
+    mongoc_collection_t *teams = resource_call_collection (call, "teams");
+    bson_t *filter = resource_bson_id_filter (team_id, call->principal->account_id);
+    resource_store_append_unmarked (filter, r5_now_ms ());
+    int64_t found = mongoc_collection_count_documents (teams, filter, NULL, NULL, NULL, &error);
+    bson_destroy (filter);
+    mongoc_collection_destroy (teams);
+    if (found < 0)
+        return resource_call_mongo_fail (call, &error, "team lookup");
+    return found == 1 ? 0 : resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NO_TEAM);
+}
+
 int
 resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id)
 {
     R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
     char *teams [1] = { (char *) team_id };
-    bool team_owned = type->team_key && strcmp (type->team_key, "team_id") == 0;
+    bool team_owned = s_team_owned (type);
     if (team_owned) {
         //  The decision first (scope, role), then whether the team exists.
         facts.team_ids = teams;
@@ -322,18 +359,24 @@ resource_store_decide_create (resource_call_t *call, const resource_type_t *type
         return -1;
     if (team_owned) {
         if (!resource_validate_id (team_id))
-            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "teamId names a team that does not exist");
-        return resource_store_references (call, "teams", teams, 1, "teamId names a team that does not exist");
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NO_TEAM);
+        return s_team_usable (call, team_id);
     }
     return 0;
 }
 
-//  A failed write: a unique index's own message, or the store's error.
+//  A failed write: a unique index's own message, or the store's error
+//  (UNAVAILABLE too when the server's reply labels it retryable).
 static int
-s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_error_t *error, const char *what)
+s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_error_t *error,
+                const bson_t *reply, const char *what)
 {
     if (type->duplicate && r5_mongo_is_duplicate (error))
         return resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, type->duplicate);
+    if (r5_mongo_status (error) != r5_mongo_status_reply (error, reply)) {
+        r5_warn (call->rid, "%s failed: %s", what, error->message);
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    }
     return resource_call_mongo_fail (call, error, what);
 }
 
@@ -351,14 +394,28 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     resource_object_t object = { 0 };
     int rc = 0;
-    if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error))
-        rc = s_write_failed (call, type, &error, "insert");
+    const char *team_id = s_team_owned (type) ? resource_bson_string (&doc, "team_id") : NULL;
+    bson_t reply;
+    if (!mongoc_collection_insert_one (collection, &doc, NULL, &reply, &error))
+        rc = s_write_failed (call, type, &error, &reply, "insert");
+    else
+    //  Written first, the team checked after: a delete of the team that
+    //  began meanwhile either counted this object or is seen here.
+    if (team_id && s_team_usable (call, team_id)) {
+        bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (resource_bson_string (&doc, "_id")));
+        if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+            r5_warn (call->rid, "cannot take back a %s of a team being deleted: %s", type->collection,
+                     error.message);
+        bson_destroy (filter);
+        rc = -1;
+    }
     else
     //  The reply is what was stored, read back as any read would.
     if (!(object.message = resource_store_decode (type, &doc, call->rid)))
         rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
     else
         resource_store_reply (call, type, &object);
+    bson_destroy (&reply);
     bson_destroy (&doc);
     mongoc_collection_destroy (collection);
     return rc;
@@ -380,7 +437,7 @@ resource_store_modify (resource_call_t *call, const resource_type_t *type, const
     bson_error_t error;
     int rc = 0;
     if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error))
-        rc = s_write_failed (call, type, &error, "update");
+        rc = s_write_failed (call, type, &error, &reply, "update");
     else
     if (resource_bson_modified (&reply, &value) && s_object_of (type, &value, call->rid, object))
         rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
@@ -407,6 +464,59 @@ resource_store_update (resource_call_t *call, const resource_type_t *type, const
     return rc;
 }
 
+int
+resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at)
+{
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
+                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    bson_error_t error;
+    int rc = 0;
+    if (!mongoc_collection_update_one (collection, filter, update, NULL, NULL, &error))
+        rc = resource_call_mongo_fail (call, &error, "delete mark");
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+int
+resource_store_marked_delete (resource_call_t *call, int64_t mark, bson_t *filter)
+{
+    //  Creates honour the mark for RESOURCE_DELETE_MARK_MS by their own
+    //  clocks: the delete lands well inside that, or not at all.
+    if (r5_now_ms () - mark > RESOURCE_DELETE_MARK_MS / 2)
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    BSON_APPEND_DATE_TIME (filter, "deleting", mark);
+    return 0;
+}
+
+void
+resource_store_append_unmarked (bson_t *filter, int64_t now)
+{
+    //  Unmarked, or marked by a delete that cannot still be running.
+    bson_t or, unmarked, stale, range;
+    BSON_APPEND_ARRAY_BEGIN (filter, "$or", &or);
+    BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &unmarked);
+    BCON_APPEND (&unmarked, "deleting", "{", "$exists", BCON_BOOL (false), "}");
+    bson_append_document_end (&or, &unmarked);
+    BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &stale);
+    BSON_APPEND_DOCUMENT_BEGIN (&stale, "deleting", &range);
+    BSON_APPEND_DATE_TIME (&range, "$lt", now - RESOURCE_DELETE_MARK_MS);
+    bson_append_document_end (&stale, &range);
+    bson_append_document_end (&or, &stale);
+    bson_append_array_end (filter, &or);
+}
+
+//  Whether a delete's reply says it deleted a document.
+static bool
+s_deleted (const bson_t *reply)
+{
+    bson_iter_t iter;
+    return bson_iter_init_find (&iter, reply, "deletedCount") && bson_iter_as_int64 (&iter) > 0;
+}
+
 void
 resource_store_delete (resource_call_t *call, const resource_type_t *type, const char *id)
 {
@@ -415,22 +525,30 @@ resource_store_delete (resource_call_t *call, const resource_type_t *type, const
         return;
     }
     resource_object_t object;
+    bson_t *filter = NULL;
     if (resource_store_load (call, type, id, R5__VERB__VERB_DELETE, &object)
-    ||  (type->before_delete && type->before_delete (call, &object))) {
+    ||  (filter = resource_bson_id_filter (s_id (&object), call->principal->account_id),
+         type->before_delete && type->before_delete (call, &object, filter))) {
+        bson_destroy (filter);
         resource_object_clear (&object);
         return;
     }
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
-    bson_t *filter = resource_bson_id_filter (s_id (&object), call->principal->account_id);
     bson_error_t error;
-    if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
+    bson_t reply;
+    if (!mongoc_collection_delete_one (collection, filter, NULL, &reply, &error))
         resource_call_mongo_fail (call, &error, "delete");
+    else
+    if (!s_deleted (&reply))
+        //  A condition before_delete added no longer holds (another delete won).
+        resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a concurrent change won, try again");
     else {
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_DELETED_ID;
         call->reply->deleted_id = strdup (s_id (&object));
         if (type->after_delete)
             type->after_delete (call, &object);
     }
+    bson_destroy (&reply);
     bson_destroy (filter);
     resource_object_clear (&object);
     mongoc_collection_destroy (collection);

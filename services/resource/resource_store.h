@@ -57,10 +57,11 @@ struct _resource_type_t {
     void (*list_filter) (resource_call_t *call, const R5__ListObjectsRequest *request,
                          const R5__Visibility *visibility, bson_t *filter);
     //  Deletes: a type that is not deletable answers BAD_INPUT. before runs
-    //  once the delete is decided, after once it is done; 0, or -1 with the
-    //  reply set.
+    //  once the delete is decided (dependents go there, before their parent)
+    //  and may add conditions to the delete's filter; after runs once it is
+    //  done; 0, or -1 with the reply set.
     bool deletable;
-    int (*before_delete) (resource_call_t *call, const resource_object_t *object);
+    int (*before_delete) (resource_call_t *call, const resource_object_t *object, bson_t *filter);
     int (*after_delete) (resource_call_t *call, const resource_object_t *object);
 };
 
@@ -115,6 +116,28 @@ int resource_store_modify (resource_call_t *call, const resource_type_t *type, c
 //  Modify the object id of the caller's account and reply with it (NOT_FOUND
 //  when it vanished). 0 or -1 (reply set).
 int resource_store_update (resource_call_t *call, const resource_type_t *type, const char *id, const bson_t *update);
+
+//  Parents and their dependents without transactions: a delete of a parent
+//  marks it deleting (a date) first, then deletes or counts its dependents,
+//  then deletes it only while its mark is still there; a create of a
+//  dependent inserts first and then checks its parent for a live mark, and
+//  takes its insert back when it finds one. So of a delete and a create at
+//  once, at least one sees the other. A mark holds off creates for
+//  RESOURCE_DELETE_MARK_MS; one left behind by a failure goes stale.
+#define RESOURCE_DELETE_MARK_MS 60000
+
+//  Set the deleting mark of object id of type to at (ms), or clear it (at 0).
+//  0, or -1 with the reply set.
+int resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at);
+
+//  The delete of a parent marked at mark is about to be sent: add the
+//  condition "my mark is still there" to its filter; UNAVAILABLE instead
+//  when so much time has passed that creates may no longer honour the mark.
+//  0, or -1 with the reply set.
+int resource_store_marked_delete (resource_call_t *call, int64_t mark, bson_t *filter);
+
+//  Append to a filter the condition "no delete of it is under way".
+void resource_store_append_unmarked (bson_t *filter, int64_t now);
 
 //  Move object's message into the reply's Objects.
 void resource_store_reply (resource_call_t *call, const resource_type_t *type, resource_object_t *object);

@@ -75,27 +75,38 @@ resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *enve
 }
 
 int
-resource_teams_before_delete (resource_call_t *call, const resource_object_t *object)
+resource_teams_before_delete (resource_call_t *call, const resource_object_t *object, bson_t *filter)
 {
     //  A team that still owns on-call setup keeps it: deleting would orphan it
-    //  (no multi-document transactions to take it along atomically).
+    //  (no multi-document transactions to take it along atomically). The mark
+    //  comes first and the count after; a create writes its object first and
+    //  checks the mark after (resource_store_insert), so of a delete and a
+    //  create at once, at least one sees the other and gives way.
     static const char *s_owned [] = { "escalation_policies", "schedules", "integrations" };
     const R5__Team *team = (const R5__Team *) object->message;
+    int64_t mark = r5_now_ms ();
+    if (resource_store_mark_deleting (call, s_teams (), team->id, mark))
+        return -1;
     for (size_t i = 0; i < sizeof s_owned / sizeof s_owned [0]; i++) {
         bson_error_t error;
         mongoc_collection_t *owned = resource_call_collection (call, s_owned [i]);
-        bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
-                                   "team_id", BCON_UTF8 (team->id));
-        int64_t count = mongoc_collection_count_documents (owned, filter, NULL, NULL, NULL, &error);
-        bson_destroy (filter);
+        bson_t *owned_filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
+                                         "team_id", BCON_UTF8 (team->id));
+        int64_t count = mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error);
+        bson_destroy (owned_filter);
         mongoc_collection_destroy (owned);
-        if (count < 0)
-            return resource_call_mongo_fail (call, &error, "owned objects count");
-        if (count > 0)
-            return resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
-                                       "the team still owns escalation policies, schedules or integrations: delete them first");
+        if (count != 0) {
+            if (count < 0)
+                resource_call_mongo_fail (call, &error, "owned objects count");
+            else
+                resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                                    "the team still owns escalation policies, schedules or integrations: delete them first");
+            //  A mark this leaves behind (a failure, a crash) goes stale by itself.
+            resource_store_mark_deleting (call, s_teams (), team->id, 0);
+            return -1;
+        }
     }
-    return 0;
+    return resource_store_marked_delete (call, mark, filter);
 }
 
 int
@@ -201,14 +212,14 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
             resource_store_reply (call, s_teams (), &changed);
             goto cleanup;
         }
-        //  Another change won: read the team again and redo ours on top of it.
+        //  Another change won, and it may have been the caller's own
+        //  demotion: read the team and the caller's facts again and decide
+        //  again on them before redoing ours on top.
         resource_object_clear (&team);
-        if (resource_store_find (call, s_teams (), request->team_id, &team))
+        resource_call_clear (call);
+        call->facts_tried = false;
+        if (resource_store_load (call, s_teams (), request->team_id, R5__VERB__VERB_MANAGE_MEMBERS, &team))
             goto cleanup;
-        if (!team.doc) {
-            resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "no such team");
-            goto cleanup;
-        }
     }
     resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the team changed meanwhile, try again");
 

@@ -13,7 +13,7 @@
 
 //  The type table's entries for teams.
 extern const r5_mongo_index_t resource_teams_indexes [2];
-int resource_teams_before_delete (resource_call_t *call, const resource_object_t *team);
+int resource_teams_before_delete (resource_call_t *call, const resource_object_t *team, bson_t *filter);
 int resource_teams_after_delete (resource_call_t *call, const resource_object_t *team);
 
 //  Handlers (resource_handler_fn): each fills call->reply with the one team written.

@@ -105,7 +105,7 @@ static const resource_type_t s_types [] = {
         .not_found = "no such contact method", .required = s_method_keys, .owner_key = "user_id",
         .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
-        .deletable = true, .after_delete = resource_contacts_after_delete_method,
+        .deletable = true, .before_delete = resource_contacts_before_delete_method,
     },
     [R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, .collection = "notification_rules",

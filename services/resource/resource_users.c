@@ -1,6 +1,7 @@
 /*  resource_users: accounts and users.  */
 #include "resource_users.h"
 #include "resource_bson.h"
+#include "resource_owners.h"
 #include "resource_password.h"
 #include "resource_validate.h"
 #include "r5_codec.h"
@@ -111,8 +112,10 @@ resource_users_signup (r5_mongo_t *mongo, const R5__SignupRequest *request, R5__
     int64_t now = r5_now_ms ();
     r5_mongo_new_id (account_id);
     r5_mongo_new_id (user_id);
+    //  Its one owner is counted from the start (resource_owners.h). Written
+    //  before the user: an account with no user is seen by nobody.
     account = BCON_NEW ("_id", BCON_UTF8 (account_id), "name", BCON_UTF8 (request->account_name),
-                        "created_at", BCON_DATE_TIME (now));
+                        "created_at", BCON_DATE_TIME (now), "owners", BCON_INT64 (1));
     if (!mongoc_collection_insert_one (accounts, account, NULL, NULL, &error)) {
         status = r5_mongo_status (&error);
         goto cleanup;
@@ -315,20 +318,6 @@ s_users (void)
     return resource_type_of (R5__RESOURCE_TYPE__RESOURCE_USERS);
 }
 
-//  Active owners left in the caller's account, or -1 (reply set).
-static int64_t
-s_active_owners (resource_call_t *call, mongoc_collection_t *users)
-{
-    bson_error_t error;
-    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
-                               "role", BCON_UTF8 ("OWNER"), "active", BCON_BOOL (true));
-    int64_t count = mongoc_collection_count_documents (users, filter, NULL, NULL, NULL, &error);
-    if (count < 0)
-        resource_call_mongo_fail (call, &error, "owner count");
-    bson_destroy (filter);
-    return count;
-}
-
 static bool
 s_valid_role (R5__Role role)
 {
@@ -372,41 +361,49 @@ resource_users_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     user.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("password_hash", BCON_UTF8 (hash));
     sodium_memzero (hash, sizeof hash);
-    resource_store_insert (call, s_users (), &user.base, extra);
+    //  A new owner is counted after it is written, so the count never runs ahead.
+    bool owner = request->role == R5__ROLE__ROLE_OWNER;
+    if ((!owner || resource_owners_ensure (call) == 0)
+    &&  resource_store_insert (call, s_users (), &user.base, extra) == 0 && owner)
+        resource_owners_add (call);
     bson_destroy (extra);
 }
 
-//  Compare-and-set on the role a decision was made on; then, when an owner
-//  lost the role or the active flag, the account must keep an active owner:
-//  without transactions, the change is undone when none is left.
+//  Whether a user counts as one of the account's active owners.
+static bool
+s_counts (R5__Role role, bool active)
+{
+    return role == R5__ROLE__ROLE_OWNER && active;
+}
+
+//  Compare-and-set on the role and active flag a decision was made on.
+//  When the change takes an active owner away, the account's count is
+//  taken first, by a write that refuses the last one; when it makes one,
+//  it is counted after the user's write (resource_owners.h).
 static void
-s_change (resource_call_t *call, resource_object_t *target, const bson_t *update, const bson_t *undo,
-          bool owner_lost)
+s_change (resource_call_t *call, resource_object_t *target, const bson_t *update, bool owner_after)
 {
     const R5__User *user = (const R5__User *) target->message;
+    bool owner_before = s_counts (user->role, user->active);
     bson_t *filter = resource_bson_id_filter (user->id, call->principal->account_id);
     BSON_APPEND_UTF8 (filter, "role", r5_codec_enum_name (&r5__role__descriptor, user->role));
-    resource_object_t changed;
+    BSON_APPEND_BOOL (filter, "active", user->active);
+    resource_object_t changed = { 0 };
+    if (owner_before && !owner_after ? resource_owners_take (call)
+    :   !owner_before && owner_after ? resource_owners_ensure (call) : 0)
+        goto cleanup;
+    //  An error here may hide an applied write: a count taken stays taken.
     if (resource_store_modify (call, s_users (), filter, update, &changed))
         goto cleanup;
     if (!changed.doc) {
+        //  Certainly not written: what was taken for it goes back.
+        if (owner_before && !owner_after)
+            resource_owners_give_back (call);
         resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the user changed meanwhile, try again");
         goto cleanup;
     }
-    if (owner_lost) {
-        mongoc_collection_t *users = resource_call_collection (call, "users");
-        int64_t owners = s_active_owners (call, users);
-        if (owners <= 0) {
-            bson_t *undo_filter = BCON_NEW ("_id", BCON_UTF8 (user->id));
-            mongoc_collection_update_one (users, undo_filter, undo, NULL, NULL, NULL);
-            bson_destroy (undo_filter);
-            if (owners == 0)
-                resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an account keeps at least one active owner");
-        }
-        mongoc_collection_destroy (users);
-        if (owners <= 0)
-            goto cleanup;
-    }
+    if (!owner_before && owner_after)
+        resource_owners_add (call);
     //  Gateways drop the user's cached verdicts: the next request is verified afresh.
     const R5__User *after = (const R5__User *) changed.message;
     resource_events_user_changed (call->events, after->id, after->account_id);
@@ -432,13 +429,12 @@ resource_users_on_update_role (resource_call_t *call, const R5__ResourceRequest 
             R5__Role from = ((const R5__User *) target.message)->role;
             bson_t *update = BCON_NEW ("$set", "{", "role", BCON_UTF8 (r5_codec_enum_name (&r5__role__descriptor,
                                                                                          request->role)), "}");
-            bson_t *undo = BCON_NEW ("$set", "{", "role", BCON_UTF8 ("OWNER"), "}");
+            const R5__User *user = (const R5__User *) target.message;
             if (from == request->role)
                 resource_store_reply (call, s_users (), &target);      //  nothing to change
             else
-                s_change (call, &target, update, undo, from == R5__ROLE__ROLE_OWNER);
+                s_change (call, &target, update, s_counts (request->role, user->active));
             bson_destroy (update);
-            bson_destroy (undo);
         }
     }
     resource_object_clear (&target);
@@ -452,11 +448,8 @@ resource_users_on_set_active (resource_call_t *call, const R5__ResourceRequest *
     if (resource_store_load (call, s_users (), request->id, R5__VERB__VERB_SET_ACTIVE, &target) == 0) {
         const R5__User *user = (const R5__User *) target.message;
         bson_t *update = BCON_NEW ("$set", "{", "active", BCON_BOOL (request->active), "}");
-        bson_t *undo = BCON_NEW ("$set", "{", "active", BCON_BOOL (true), "}");
-        s_change (call, &target, update, undo,
-                  !request->active && user->active && user->role == R5__ROLE__ROLE_OWNER);
+        s_change (call, &target, update, s_counts (user->role, request->active));
         bson_destroy (update);
-        bson_destroy (undo);
     }
     resource_object_clear (&target);
 }

@@ -1,8 +1,9 @@
 /*  resource_users: accounts (tenants) and their users in MongoDB.
 
-    Collections: accounts {_id, name, created_at} and users {User by the
-    codec, and password_hash}: {_id, account_id, email (r5_email_normalize),
-    name, role, active, password_hash, created_at}. An email is unique across
+    Collections: accounts {_id, name, created_at, owners (the count of
+    active owners, resource_owners.h)} and users {User by the codec, and
+    password_hash}: {_id, account_id, email (r5_email_normalize), name,
+    role, active, password_hash, created_at}. An email is unique across
     all accounts (unique index email_unique), so that login by email alone
     finds one person; signup, createUser and --create-owner answer CONFLICT
     for a taken email without saying where. */

@@ -108,8 +108,8 @@ s_append_if (bson_t *doc, const char *key, const char *value)
         bson_append_utf8 (doc, key, -1, value, -1);
 }
 
-R5__Status
-token_audit_write (token_audit_t *self, token_audit_record_t *record)
+void
+token_audit_document (token_audit_record_t *record, bson_t *out)
 {
     if (!*record->id)
         r5_mongo_new_id (record->id);
@@ -134,17 +134,34 @@ token_audit_write (token_audit_t *self, token_audit_record_t *record)
         BSON_APPEND_UTF8 (&doc, "description_before", record->description_before);
     if (record->has_description_after)
         BSON_APPEND_UTF8 (&doc, "description_after", record->description_after);
+    bson_concat (out, &doc);
+    bson_destroy (&doc);
+}
 
+R5__Status
+token_audit_insert (token_audit_t *self, const bson_t *doc)
+{
     R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
-    if (!mongoc_collection_insert_one (collection, &doc, NULL, NULL, &error)) {
+    //  The entry's _id is fixed when the change is written: a duplicate is
+    //  the same entry, written by an earlier attempt.
+    if (!mongoc_collection_insert_one (collection, doc, NULL, NULL, &error) && !r5_mongo_is_duplicate (&error)) {
         snprintf (self->error, sizeof self->error, "cannot write audit event: %.200s", error.message);
         status = r5_mongo_status (&error);
     }
     mongoc_collection_destroy (collection);
     r5_mongo_push (self->mongo, &client);
+    return status;
+}
+
+R5__Status
+token_audit_write (token_audit_t *self, token_audit_record_t *record)
+{
+    bson_t doc = BSON_INITIALIZER;
+    token_audit_document (record, &doc);
+    R5__Status status = token_audit_insert (self, &doc);
     bson_destroy (&doc);
     return status;
 }
@@ -254,6 +271,7 @@ token_audit_list (token_audit_t *self, const char *token_id, const char *user_id
         r5_mongo_append_older_than (&filter, "at", after_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);

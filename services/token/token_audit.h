@@ -54,6 +54,13 @@ int token_audit_ensure_indexes (token_audit_t *self, char *error, size_t error_s
 //  Write one event; id and at are filled in when empty. Returns a Status.
 R5__Status token_audit_write (token_audit_t *self, token_audit_record_t *record);
 
+//  The event's document, appended to out; id and at are filled in when empty.
+void token_audit_document (token_audit_record_t *record, bson_t *out);
+
+//  Write an event's document. One already there (same _id) counts as
+//  written. Returns a Status.
+R5__Status token_audit_insert (token_audit_t *self, const bson_t *doc);
+
 //  True when a failed verification at now may be written (token bucket).
 bool token_audit_failure_allowed (token_audit_t *self, int64_t now);
 

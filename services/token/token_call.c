@@ -102,13 +102,27 @@ token_call_audit_token (const char *type, const token_record_t *token, token_aud
     snprintf (record->hint, sizeof record->hint, "%s", token->hint);
 }
 
-void
-token_call_audit (token_call_t *call, token_audit_record_t *record)
+//  The call's request id, ip and time on an audit record.
+static void
+s_audit_context (token_call_t *call, token_audit_record_t *record)
 {
     snprintf (record->request_id, sizeof record->request_id, "%s", call->rid);
     if (!*record->ip)
         snprintf (record->ip, sizeof record->ip, "%s", call->ip);
     record->at = call->now;
+}
+
+void
+token_call_audit_document (token_call_t *call, token_audit_record_t *record, bson_t *doc)
+{
+    s_audit_context (call, record);
+    token_audit_document (record, doc);
+}
+
+void
+token_call_audit (token_call_t *call, token_audit_record_t *record)
+{
+    s_audit_context (call, record);
     if (token_audit_write (call->self->audit, record) != R5__STATUS__STATUS_OK)
         r5_warn (call->rid, "%s", token_audit_error (call->self->audit));
 }

@@ -43,6 +43,8 @@ struct _token_server_t {
     token_events_t *events;
     token_proofs_t *proofs;
     r5_client_t *client;            //  to r5.resource; NULL without brokers
+    bool pending_due;               //  a change's audit entry is known to be owed
+    int64_t pending_swept_at;       //  last sweep for owed entries (token_pending.h)
 };
 
 //  One call: the request's context and the reply being built.
@@ -100,6 +102,10 @@ R5__Token *token_call_token (const token_record_t *record);
 
 //  An audit record of type about token, to complete and write with token_call_audit.
 void token_call_audit_token (const char *type, const token_record_t *token, token_audit_record_t *record);
+
+//  The document of an audit event (request id, ip and time from the call),
+//  appended to doc: what a change owes, written with it (token_pending.h).
+void token_call_audit_document (token_call_t *call, token_audit_record_t *record, bson_t *doc);
 
 //  Write an audit event, after the change it records is durable. Its failure
 //  is logged: the change itself has happened and is answered as such.

@@ -4,9 +4,11 @@
 
     Every call acts for meta.principal, which must be a login session; every
     store call filters on that principal's user, so another user's token
-    answers NOT_FOUND exactly like a missing one. Changes are made durable
-    first, then announced on the PUB socket (token_events), then written to
-    the audit trail, then answered. */
+    answers NOT_FOUND exactly like a missing one. A change is written
+    together with its audit entry and event (one write), then announced on
+    the PUB socket (token_events), then its entry written to the audit
+    trail, then answered; whatever of that fails is completed later
+    (token_pending.h), never lost. */
 #include "token_call.h"
 
 #include <sodium.h>
@@ -15,6 +17,7 @@
 #include "r5_log.h"
 #include "r5_rpc.h"
 #include "token_input.h"
+#include "token_pending.h"
 
 //  ---------------------------------------------------------------------------
 //  create
@@ -89,11 +92,21 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     token.created_at = call->now;
 
     char value [R5_TOKEN_LENGTH + 1];
+    bson_t audit = BSON_INITIALIZER;
+    token_change_t change = { &audit, "" };
     //  A second attempt only if the new digest collided (2^-256): never in practice.
     for (int attempt = 0; attempt < 2; attempt++) {
         bool idempotency_taken;
         token_call_new_value (call, R5_TOKEN_PAT, value, token.digest, token.hint);
-        status = token_store_insert (self->store, &token, &idempotency_taken);
+        token_audit_record_t record;
+        token_call_audit_token ("created", &token, &record);
+        record.has_scopes_after = true;
+        record.scopes_after = token.scopes;
+        record.has_description_after = true;
+        snprintf (record.description_after, sizeof record.description_after, "%s", token.description);
+        bson_reinit (&audit);
+        token_call_audit_document (call, &record, &audit);
+        status = token_store_insert_changed (self->store, &token, &change, &idempotency_taken);
         if (status == R5__STATUS__STATUS_CONFLICT && idempotency_taken) {
             //  A concurrent copy of this create won the race for the key.
             sodium_memzero (value, sizeof value);
@@ -103,6 +116,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
                 s_reply_replayed (call, &existing);
             else
                 token_call_fail_store (call, status, "cannot create token", token_store_error (self->store));
+            bson_destroy (&audit);
             return;
         }
         if (status != R5__STATUS__STATUS_CONFLICT)
@@ -111,18 +125,14 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     if (status != R5__STATUS__STATUS_OK) {
         sodium_memzero (value, sizeof value);
         token_call_fail_store (call, status, "cannot create token", token_store_error (self->store));
+        bson_destroy (&audit);
         return;
     }
     r5_info (call->rid, "token %s created for user %s", token.id, token.user_id);
-    token_audit_record_t record;
-    token_call_audit_token ("created", &token, &record);
-    record.has_scopes_after = true;
-    record.scopes_after = token.scopes;
-    record.has_description_after = true;
-    snprintf (record.description_after, sizeof record.description_after, "%s", token.description);
-    token_call_audit (call, &record);
+    token_pending_finish (call, &token, &change, false);
     s_reply_issued (call, &token, value);
     sodium_memzero (value, sizeof value);
+    bson_destroy (&audit);
 }
 
 //  ---------------------------------------------------------------------------
@@ -226,34 +236,50 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         return;
     }
     token_record_t before, after;
-    R5__Status status = token_store_update (self->store, update->id, principal->user_id,
-                                            principal->account_id, description,
-                                            update->set_scopes ? &scopes : NULL, &before, &after);
-    if (status == R5__STATUS__STATUS_NOT_FOUND) {
+    R5__Status status = R5__STATUS__STATUS_CONFLICT;
+    bson_t audit = BSON_INITIALIZER;
+    token_change_t change = { &audit, TOKEN_EVENT_UPDATED };
+    //  Compare-and-set on what the audit entry says it was: a few attempts
+    //  when another change wins in between.
+    for (int attempt = 0; attempt < 3 && status == R5__STATUS__STATUS_CONFLICT; attempt++) {
+        //  An earlier change of this token that still owes its entry goes first.
+        token_pending_complete (self, call->rid, update->id);
+        status = token_store_find_own (self->store, update->id, principal->user_id, principal->account_id,
+                                       TOKEN_KIND_PAT, &before);
+        if (status != R5__STATUS__STATUS_OK)
+            break;
+        token_audit_record_t record;
+        token_call_audit_token ("updated", &before, &record);
+        if (update->set_scopes) {
+            record.has_scopes_before = record.has_scopes_after = true;
+            record.scopes_before = before.scopes;
+            record.scopes_after = scopes;
+        }
+        if (description) {
+            record.has_description_before = record.has_description_after = true;
+            snprintf (record.description_before, sizeof record.description_before, "%s", before.description);
+            snprintf (record.description_after, sizeof record.description_after, "%s", description);
+        }
+        bson_reinit (&audit);
+        token_call_audit_document (call, &record, &audit);
+        status = token_store_update (self->store, &before, description, update->set_scopes ? &scopes : NULL,
+                                     &change, &after);
+    }
+    if (status == R5__STATUS__STATUS_OK) {
+        r5_info (call->rid, "token %s updated", after.id);
+        token_pending_finish (call, &after, &change, false);
+        call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
+        call->reply->token = token_call_token (&after);
+    }
+    else
+    if (status == R5__STATUS__STATUS_NOT_FOUND)
         token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-        return;
-    }
-    if (status != R5__STATUS__STATUS_OK) {
+    else
+    if (status == R5__STATUS__STATUS_CONFLICT)
+        token_call_fail (call, status, "the token changed meanwhile; try again");
+    else
         token_call_fail_store (call, status, "cannot update token", token_store_error (self->store));
-        return;
-    }
-    r5_info (call->rid, "token %s updated", after.id);
-    token_call_publish (call, TOKEN_EVENT_UPDATED, &after);
-    token_audit_record_t record;
-    token_call_audit_token ("updated", &after, &record);
-    if (update->set_scopes) {
-        record.has_scopes_before = record.has_scopes_after = true;
-        record.scopes_before = before.scopes;
-        record.scopes_after = after.scopes;
-    }
-    if (description) {
-        record.has_description_before = record.has_description_after = true;
-        snprintf (record.description_before, sizeof record.description_before, "%s", before.description);
-        snprintf (record.description_after, sizeof record.description_after, "%s", after.description);
-    }
-    token_call_audit (call, &record);
-    call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
-    call->reply->token = token_call_token (&after);
+    bson_destroy (&audit);
 }
 
 //  A new value for a token; the old one stops working at once.
@@ -266,6 +292,8 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
     if (!principal || !token_call_check_id (call, id))
         return;
     token_record_t current, after;
+    //  An earlier change of this token that still owes its entry goes first.
+    token_pending_complete (self, call->rid, id);
     R5__Status status = token_store_find_own (self->store, id, principal->user_id,
                                               principal->account_id, TOKEN_KIND_PAT, &current);
     if (status == R5__STATUS__STATUS_OK) {
@@ -273,20 +301,24 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
         char digest [TOKEN_DIGEST_HEX_SIZE];
         char hint [R5_TOKEN_HINT_SIZE];
         token_call_new_value (call, R5_TOKEN_PAT, value, digest, hint);
+        token_audit_record_t record;
+        token_call_audit_token ("regenerated", &current, &record);
+        snprintf (record.hint, sizeof record.hint, "%s", hint);
+        bson_t audit = BSON_INITIALIZER;
+        token_call_audit_document (call, &record, &audit);
+        token_change_t change = { &audit, TOKEN_EVENT_REVOKED };
         //  Only if the digest is still the one just read: of two concurrent
         //  regenerates exactly one wins, the other is told CONFLICT.
         status = token_store_swap_digest (self->store, id, principal->user_id, principal->account_id,
-                                          current.digest, digest, hint, &after);
+                                          current.digest, digest, hint, &change, &after);
         if (status == R5__STATUS__STATUS_OK) {
             token_usage_forget (self->usage, id);
             r5_info (call->rid, "token %s regenerated", id);
-            token_call_publish (call, TOKEN_EVENT_REVOKED, &after);
-            token_audit_record_t record;
-            token_call_audit_token ("regenerated", &after, &record);
-            token_call_audit (call, &record);
+            token_pending_finish (call, &after, &change, false);
             s_reply_issued (call, &after, value);
         }
         sodium_memzero (value, sizeof value);
+        bson_destroy (&audit);
     }
     if (status == R5__STATUS__STATUS_NOT_FOUND)
         token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
@@ -307,27 +339,35 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
     const char *id = delete_->id;
     if (!principal || !token_call_check_id (call, id))
         return;
-    R5__Status status = token_store_delete_own (self->store, id, principal->user_id,
-                                                principal->account_id, TOKEN_KIND_PAT);
-    if (status == R5__STATUS__STATUS_NOT_FOUND) {
-        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-        return;
-    }
-    if (status != R5__STATUS__STATUS_OK) {
-        token_call_fail_store (call, status, "cannot delete token", token_store_error (self->store));
-        return;
-    }
-    token_usage_forget (self->usage, id);
-    token_record_t token;
+    token_record_t token, deleted_token;
     memset (&token, 0, sizeof token);
     snprintf (token.id, sizeof token.id, "%s", id);
     snprintf (token.user_id, sizeof token.user_id, "%s", principal->user_id);
     snprintf (token.account_id, sizeof token.account_id, "%s", principal->account_id);
-    r5_info (call->rid, "token %s deleted", id);
-    token_call_publish (call, TOKEN_EVENT_REVOKED, &token);
     token_audit_record_t record;
     token_call_audit_token ("deleted", &token, &record);
-    token_call_audit (call, &record);
+    bson_t audit = BSON_INITIALIZER;
+    token_call_audit_document (call, &record, &audit);
+    token_change_t change = { &audit, TOKEN_EVENT_REVOKED };
+    //  An earlier change of this token that still owes its entry goes first.
+    token_pending_complete (self, call->rid, id);
+    R5__Status status = token_store_retire (self->store, id, principal->user_id, principal->account_id,
+                                            call->now, &change, &deleted_token);
+    if (status != R5__STATUS__STATUS_OK) {
+        if (status == R5__STATUS__STATUS_NOT_FOUND)
+            token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+        else
+        if (status == R5__STATUS__STATUS_CONFLICT)
+            token_call_fail (call, status, "the token changed meanwhile; try again");
+        else
+            token_call_fail_store (call, status, "cannot delete token", token_store_error (self->store));
+        bson_destroy (&audit);
+        return;
+    }
+    token_usage_forget (self->usage, id);
+    r5_info (call->rid, "token %s deleted", id);
+    token_pending_finish (call, &token, &change, true);
+    bson_destroy (&audit);
     R5__Deleted *deleted = (R5__Deleted *) r5_malloc (sizeof *deleted);
     r5__deleted__init (deleted);
     deleted->id = token_call_dup (id);
@@ -358,6 +398,8 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
         return;
     }
+    //  The trail read includes every change made: what one still owes is written first.
+    token_pending_complete (self, call->rid, list->id);
     //  Owner only: the token must be the caller's own, like every other call.
     token_record_t token;
     R5__Status status = token_store_find_own (self->store, list->id, principal->user_id,

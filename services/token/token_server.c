@@ -18,6 +18,7 @@
 #include "r5_update.h"
 #include "token_call.h"
 #include "token_input.h"
+#include "token_pending.h"
 
 //  ---------------------------------------------------------------------------
 //  State
@@ -51,6 +52,11 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     ||   token_audit_ensure_indexes (self->audit, error, error_size)
     ||   token_proofs_ensure_indexes (self->proofs, error, error_size)))
         goto fail;
+    //  What a crashed instance left owing is completed by the first request
+    //  (not here: a start-up must not wait on it); a state without a
+    //  database (fuzzing) never looks.
+    self->pending_due = !config->skip_indexes;
+    self->pending_swept_at = config->skip_indexes ? INT64_MAX : 0;
     self->events = token_events_new (config->events);
     if (!self->events) {
         snprintf (error, error_size, "cannot connect event publisher to '%s'", config->events);
@@ -131,6 +137,10 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
     R5__TokenRequest *request = size > R5_RPC_MAX_MESSAGE ? NULL : r5__token_request__unpack (NULL, size, body);
     if (request)
         s_call_init (&call, request->meta);
+    //  No write concern wait and no read outlives the request.
+    r5_mongo_set_deadline (self->mongo, call.deadline);
+    //  What a change of any token still owes (this instance failed to, or one crashed).
+    token_pending_sweep_due (self, call.rid, call.now);
     if (size > R5_RPC_MAX_MESSAGE)
         token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "request too large");
     else
@@ -159,6 +169,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
             token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
             break;
     }
+    r5_mongo_set_deadline (self->mongo, 0);
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);
     if (call.claims)

@@ -20,6 +20,10 @@ static const r5_mongo_index_t s_indexes [] = {
     //  Partial: only tokens created with a key take part, so keyless creates never collide.
     { "user_idempotency_key", "{\"user_id\": 1, \"idempotency_key\": 1}", true,
       "{\"idempotency_key\": {\"$exists\": true}}" },
+    //  Partial: the few tokens whose last change still owes its audit entry
+    //  (the key is always written and unset with audit_pending).
+    { "audit_owed", "{\"" TOKEN_PENDING_EVENT_KEY "\": 1}", false,
+      "{\"" TOKEN_PENDING_EVENT_KEY "\": {\"$exists\": true}}" },
 };
 
 token_store_t *
@@ -214,6 +218,14 @@ s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
     bson_append_array_end (doc, &array);
 }
 
+//  The condition "not deleted": a deleted token waits for its audit entry
+//  and is then removed; until then nothing finds it.
+static void
+s_append_live (bson_t *filter)
+{
+    BCON_APPEND (filter, TOKEN_DELETED_KEY, "{", "$exists", BCON_BOOL (false), "}");
+}
+
 //  Filter on one of a user's own tokens.
 static void
 s_append_owner (bson_t *filter, const char *id, const char *user_id, const char *account_id,
@@ -223,6 +235,25 @@ s_append_owner (bson_t *filter, const char *id, const char *user_id, const char 
     BSON_APPEND_UTF8 (filter, "user_id", user_id);
     BSON_APPEND_UTF8 (filter, "account_id", account_id);
     BSON_APPEND_UTF8 (filter, "kind", token_kind_name (kind));
+    s_append_live (filter);
+}
+
+//  A change's audit entry and event, into the document or $set it writes.
+static void
+s_append_change (bson_t *doc, const token_change_t *change)
+{
+    if (!change)
+        return;
+    BSON_APPEND_DOCUMENT (doc, TOKEN_PENDING_KEY, change->audit);
+    BSON_APPEND_UTF8 (doc, TOKEN_PENDING_EVENT_KEY, change->event ? change->event : "");
+}
+
+//  The condition "no change of this token still owes its audit entry": a
+//  change never overwrites another's.
+static void
+s_append_settled (bson_t *filter)
+{
+    BCON_APPEND (filter, TOKEN_PENDING_KEY, "{", "$exists", BCON_BOOL (false), "}");
 }
 
 static R5__Status
@@ -230,6 +261,14 @@ s_fail (token_store_t *self, const char *what, const bson_error_t *error)
 {
     snprintf (self->error, sizeof self->error, "cannot %s: %.200s", what, error->message);
     return r5_mongo_status (error);
+}
+
+//  The same, with the server's reply (its labels count).
+static R5__Status
+s_fail_reply (token_store_t *self, const char *what, const bson_error_t *error, const bson_t *reply)
+{
+    R5__Status status = s_fail (self, what, error);
+    return status == R5__STATUS__STATUS_INTERNAL ? r5_mongo_status_reply (error, reply) : status;
 }
 
 //  Run findAndModify; on success *found says whether a document matched and,
@@ -251,7 +290,7 @@ s_find_and_modify (token_store_t *self, const char *what, const bson_t *filter, 
 
     bson_destroy (&reply);
     if (!mongoc_collection_find_and_modify_with_opts (collection, filter, opts, &reply, &error)) {
-        status = s_fail (self, what, &error);
+        status = s_fail_reply (self, what, &error, &reply);
         goto cleanup;
     }
     bson_iter_t iter;
@@ -282,6 +321,7 @@ s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
     bson_error_t error;
     const bson_t *doc;
     bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
@@ -300,8 +340,26 @@ s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
 //  ---------------------------------------------------------------------------
 //  Operations
 
+//  A conditional write of one of a user's tokens matched nothing: CONFLICT
+//  when the token is still there (another change won), else NOT_FOUND.
+static R5__Status
+s_missed (token_store_t *self, const char *id, const char *user_id, const char *account_id)
+{
+    token_record_t current;
+    R5__Status status = token_store_find_own (self, id, user_id, account_id, TOKEN_KIND_PAT, &current);
+    return status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_CONFLICT : status;
+}
+
+
 R5__Status
 token_store_insert (token_store_t *self, const token_record_t *record, bool *idempotency_taken)
+{
+    return token_store_insert_changed (self, record, NULL, idempotency_taken);
+}
+
+R5__Status
+token_store_insert_changed (token_store_t *self, const token_record_t *record, const token_change_t *change,
+                            bool *idempotency_taken)
 {
     *idempotency_taken = false;
     bson_t doc = BSON_INITIALIZER;
@@ -327,6 +385,7 @@ token_store_insert (token_store_t *self, const token_record_t *record, bool *ide
         BSON_APPEND_DATE_TIME (&doc, "idle_expires_at", record->idle_expires_at);
         BSON_APPEND_DATE_TIME (&doc, "absolute_expires_at", record->absolute_expires_at);
     }
+    s_append_change (&doc, change);
 
     R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
@@ -354,6 +413,7 @@ token_store_find_by_digest (token_store_t *self, const char *digest, token_recor
 {
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "digest", digest);
+    s_append_live (&filter);
     R5__Status status = s_find_one (self, &filter, out);
     bson_destroy (&filter);
     //  A second check that the index answered what was asked for.
@@ -398,10 +458,12 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
     BSON_APPEND_UTF8 (&filter, "kind", "pat");
+    s_append_live (&filter);
     if (after_id)
         r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
@@ -423,43 +485,41 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
 }
 
 R5__Status
-token_store_update (token_store_t *self, const char *id, const char *user_id,
-                    const char *account_id, const char *description,
-                    const r5_scope_set_t *scopes, token_record_t *before, token_record_t *after)
+token_store_update (token_store_t *self, const token_record_t *before, const char *description,
+                    const r5_scope_set_t *scopes, const token_change_t *change, token_record_t *after)
 {
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
-    s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    s_append_owner (&filter, before->id, before->user_id, before->account_id, TOKEN_KIND_PAT);
+    s_append_settled (&filter);
+    //  Only if it is still what the audit entry says it was before.
+    BSON_APPEND_UTF8 (&filter, "description", before->description);
+    s_append_scopes (&filter, "scopes", before->scopes);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     if (description)
         BSON_APPEND_UTF8 (&set, "description", description);
     if (scopes)
         s_append_scopes (&set, "scopes", *scopes);
+    s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     bool found;
-    //  The old document: its scopes are the audit trail's "before".
     R5__Status status = s_find_and_modify (self, "update token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_NONE, &found, before);
+                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status != R5__STATUS__STATUS_OK)
-        return status;
-    if (!found)
-        return R5__STATUS__STATUS_NOT_FOUND;
-    *after = *before;
-    if (description)
-        snprintf (after->description, sizeof after->description, "%s", description);
-    if (scopes)
-        after->scopes = *scopes;
-    return R5__STATUS__STATUS_OK;
+    if (status == R5__STATUS__STATUS_OK && !found)
+        status = s_missed (self, before->id, before->user_id, before->account_id);
+    return status;
 }
 
 R5__Status
 token_store_swap_digest (token_store_t *self, const char *id, const char *user_id,
                          const char *account_id, const char *expected_digest,
-                         const char *digest, const char *hint, token_record_t *after)
+                         const char *digest, const char *hint, const token_change_t *change,
+                         token_record_t *after)
 {
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    s_append_settled (&filter);
     BSON_APPEND_UTF8 (&filter, "digest", expected_digest);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     BSON_APPEND_UTF8 (&set, "digest", digest);
@@ -467,47 +527,89 @@ token_store_swap_digest (token_store_t *self, const char *id, const char *user_i
     //  Last use belongs to the old value: the new one has not been used yet.
     BSON_APPEND_NULL (&set, "last_used_at");
     BSON_APPEND_UTF8 (&set, "last_used_ip", "");
+    s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     bool found;
     R5__Status status = s_find_and_modify (self, "regenerate token", &filter, &update,
                                            MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status != R5__STATUS__STATUS_OK)
-        return status;
-    if (found)
-        return R5__STATUS__STATUS_OK;
-    //  No match: either the token is gone, or a concurrent change got there first.
-    token_record_t current;
-    status = token_store_find_own (self, id, user_id, account_id, TOKEN_KIND_PAT, &current);
-    if (status == R5__STATUS__STATUS_OK)
-        return R5__STATUS__STATUS_CONFLICT;
+    if (status == R5__STATUS__STATUS_OK && !found)
+        //  Either the token is gone, or a concurrent change got there first.
+        status = s_missed (self, id, user_id, account_id);
     return status;
 }
 
 R5__Status
-token_store_delete_own (token_store_t *self, const char *id, const char *user_id,
-                        const char *account_id, token_kind_t kind)
+token_store_retire (token_store_t *self, const char *id, const char *user_id, const char *account_id,
+                    int64_t now, const token_change_t *change, token_record_t *out)
 {
-    R5__Status status = R5__STATUS__STATUS_NOT_FOUND;
+    assert (change);            //  a deleted token is removed only by settling what it owes
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    s_append_settled (&filter);
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
+    BSON_APPEND_DATE_TIME (&set, TOKEN_DELETED_KEY, now);
+    s_append_change (&set, change);
+    bson_append_document_end (&update, &set);
+    bool found;
+    R5__Status status = s_find_and_modify (self, "delete token", &filter, &update,
+                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, out);
+    bson_destroy (&filter);
+    bson_destroy (&update);
+    if (status == R5__STATUS__STATUS_OK && !found)
+        status = s_missed (self, id, user_id, account_id);
+    return status;
+}
+
+R5__Status
+token_store_owing (token_store_t *self, const char *id, bson_t **docs, size_t limit, size_t *count)
+{
+    *count = 0;
+    R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
+    const bson_t *doc;
     bson_t filter = BSON_INITIALIZER;
-    bson_t reply = BSON_INITIALIZER;
-    s_append_owner (&filter, id, user_id, account_id, kind);
+    if (id)
+        BSON_APPEND_UTF8 (&filter, "_id", id);
+    //  The partial index's own condition, so that MongoDB reads the index.
+    BCON_APPEND (&filter, TOKEN_PENDING_EVENT_KEY, "{", "$exists", BCON_BOOL (true), "}");
+    bson_t *opts = BCON_NEW ("limit", BCON_INT64 ((int64_t) limit));
+    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
-    bson_destroy (&reply);
-    if (!mongoc_collection_delete_one (collection, &filter, NULL, &reply, &error))
-        status = s_fail (self, "delete token", &error);
-    else {
-        bson_iter_t iter;
-        if (bson_iter_init_find (&iter, &reply, "deletedCount") && bson_iter_as_int64 (&iter) > 0)
-            status = R5__STATUS__STATUS_OK;
-    }
-    bson_destroy (&reply);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
+    while (*count < limit && mongoc_cursor_next (cursor, &doc))
+        docs [(*count)++] = bson_copy (doc);
+    if (mongoc_cursor_error (cursor, &error))
+        status = s_fail (self, "find tokens owing an audit entry", &error);
+    mongoc_cursor_destroy (cursor);
     mongoc_collection_destroy (collection);
     r5_mongo_push (self->mongo, &client);
+    bson_destroy (opts);
     bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
+token_store_settle (token_store_t *self, const char *id, const char *audit_id, bool deleted)
+{
+    R5__Status status = R5__STATUS__STATUS_OK;
+    bson_error_t error;
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id), TOKEN_PENDING_KEY "._id", BCON_UTF8 (audit_id));
+    bson_t *update = BCON_NEW ("$unset", "{", TOKEN_PENDING_KEY, BCON_UTF8 (""),
+                                              TOKEN_PENDING_EVENT_KEY, BCON_UTF8 (""), "}");
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    //  Only while it still owes this entry: settling twice changes nothing.
+    bool done = deleted ? mongoc_collection_delete_one (collection, filter, NULL, NULL, &error)
+                        : mongoc_collection_update_one (collection, filter, update, NULL, NULL, &error);
+    if (!done)
+        status = s_fail (self, deleted ? "remove a deleted token" : "settle a token's audit entry", &error);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    bson_destroy (filter);
+    bson_destroy (update);
     return status;
 }
 

@@ -5,7 +5,16 @@
     { _id: "<24 hex>", kind: "pat" | "session", user_id, account_id,
       digest: "<64 hex, unique>", hint: "r5p_…abcd", description, scopes: ["incidentsRead"],
       idempotency_key (pats created with one), created_at: Date, last_used_at: Date | null,
-      last_used_ip, idle_expires_at: Date, absolute_expires_at: Date (sessions) }
+      last_used_ip, idle_expires_at: Date, absolute_expires_at: Date (sessions),
+      audit_pending: {audit entry}, audit_event: "revoked" | "updated" | "",
+      deleted_at: Date }
+
+    A change of a personal access token carries its audit entry and the
+    event it owes in the same single-document write (audit_pending,
+    audit_event); the entry is then written to token_audit, the event
+    published, and the two keys removed (token_pending.h). A delete marks
+    the token deleted_at in the same way and removes it once settled;
+    nothing finds a token so marked.
 
     Every call is one single-document operation. Calls that act for a user
     filter on user_id and account_id as well as the id, so another user's
@@ -46,6 +55,17 @@ typedef struct {
     int64_t absolute_expires_at;    //  sessions only
 } token_record_t;
 
+#define TOKEN_PENDING_KEY "audit_pending"
+#define TOKEN_PENDING_EVENT_KEY "audit_event"
+#define TOKEN_DELETED_KEY "deleted_at"
+
+//  What a change owes once it is written: its audit entry (a token_audit
+//  document with its _id) and the event to publish ("" or NULL for none).
+typedef struct {
+    const bson_t *audit;
+    const char *event;
+} token_change_t;
+
 typedef struct _token_store_t token_store_t;
 
 //  A store over a borrowed pool (the pool must outlive the store).
@@ -65,6 +85,10 @@ void token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char o
 //  *idempotency_taken tells which.
 R5__Status token_store_insert (token_store_t *self, const token_record_t *record, bool *idempotency_taken);
 
+//  The same, with what the creation owes in the same write (change may be NULL).
+R5__Status token_store_insert_changed (token_store_t *self, const token_record_t *record,
+                                       const token_change_t *change, bool *idempotency_taken);
+
 //  Find by digest (verification: one index lookup). NOT_FOUND when absent.
 R5__Status token_store_find_by_digest (token_store_t *self, const char *digest, token_record_t *out);
 
@@ -83,11 +107,13 @@ R5__Status token_store_list (token_store_t *self, const char *user_id, const cha
                              token_record_t *out, size_t limit, size_t *count);
 
 //  Set the description (when not NULL) and/or the scopes (when not NULL) of
-//  one of the user's PATs. Fills before and after. NOT_FOUND when not own.
-R5__Status token_store_update (token_store_t *self, const char *id, const char *user_id,
-                               const char *account_id, const char *description,
-                               const r5_scope_set_t *scopes,
-                               token_record_t *before, token_record_t *after);
+//  one of the user's PATs, only while it is as before says (its description
+//  and scopes, the audit entry's "before") and owes no earlier change, with
+//  change in the same write. Fills after. CONFLICT when it changed
+//  meanwhile, NOT_FOUND when it is gone or not own.
+R5__Status token_store_update (token_store_t *self, const token_record_t *before, const char *description,
+                               const r5_scope_set_t *scopes, const token_change_t *change,
+                               token_record_t *after);
 
 //  Replace the digest and hint of one of the user's PATs, only if its digest
 //  is still expected_digest (so of two concurrent regenerates exactly one
@@ -95,11 +121,24 @@ R5__Status token_store_update (token_store_t *self, const char *id, const char *
 //  NOT_FOUND when the token is gone or not own.
 R5__Status token_store_swap_digest (token_store_t *self, const char *id, const char *user_id,
                                     const char *account_id, const char *expected_digest,
-                                    const char *digest, const char *hint, token_record_t *after);
+                                    const char *digest, const char *hint, const token_change_t *change,
+                                    token_record_t *after);
 
-//  Delete one of the user's tokens of a kind. NOT_FOUND when not own.
-R5__Status token_store_delete_own (token_store_t *self, const char *id, const char *user_id,
-                                   const char *account_id, token_kind_t kind);
+//  Delete one of the user's PATs: mark it deleted_at now, with change, in
+//  one write; it stops verifying at once and token_store_settle removes it.
+//  Fills out. CONFLICT when it owes an earlier change, NOT_FOUND when not own.
+R5__Status token_store_retire (token_store_t *self, const char *id, const char *user_id, const char *account_id,
+                               int64_t now, const token_change_t *change, token_record_t *out);
+
+//  Copies (bson_copy; the caller destroys them) of up to limit token
+//  documents that still owe their change's audit entry; only token id's
+//  when id is not NULL.
+R5__Status token_store_owing (token_store_t *self, const char *id, bson_t **docs, size_t limit, size_t *count);
+
+//  The audit entry audit_id of token id is written and its event published:
+//  remove what it owed (and the token itself when deleted), only while it
+//  still owes that entry.
+R5__Status token_store_settle (token_store_t *self, const char *id, const char *audit_id, bool deleted);
 
 //  Delete the token with this digest and kind, filling out with what was
 //  deleted. NOT_FOUND when absent.

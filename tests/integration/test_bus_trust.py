@@ -52,6 +52,17 @@ class BusTrustTest(SuiteTestCase):
         public, secret = zmq.auth.create_certificates(directory, 'stranger-%d' % time.monotonic_ns())
         return secret
 
+    def wait_for_broker_log(self, text, timeout=10.0):
+        """Wait until the broker's log has a line with text (its readiness signal)."""
+        path = os.path.join(self.data_dir, 'logs', 'r5-broker-0.log')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(path, errors='replace') as f:
+                if text in f.read():
+                    return
+            time.sleep(0.05)    # polling a log file: there is nothing else to wait on
+        self.fail('the broker never logged %r' % text)
+
     def token_value(self):
         session = Session(self.base)
         session.signup(name='Ada Owner')
@@ -136,14 +147,14 @@ class BusTrustTest(SuiteTestCase):
             subprocess.run([os.path.join(BUILD_DIR, 'services', 'keygen', 'r5-keygen'), '--dir', self.suite.keys_dir,
                             '--add', 'token-2', '--role', 'token'], check=True, stdout=subprocess.DEVNULL)
             time.sleep(1.5)     # the brokers look at the allow-list every second
-            # 2. A second r5-token with the new key; then the old one stops.
+            # 2. A second r5-token with the new key, until the broker has it.
             old = [p for p in self.suite.processes if p.name == 'r5-token'][0]
             env = self.suite.env()
             env['R5_BUS_KEY'] = self.suite.key('token-2.key_secret')
             self.suite.start_service('r5-token', env=env)
-            time.sleep(1.0)     # its READY reaches the broker; nothing prints when it does
-            old.stop()
-            # 3. The old key leaves the allow-list.
+            self.wait_for_broker_log('ready for r5.token (2 workers)')
+            # 3. The old key leaves the allow-list: the broker gives its worker
+            #    nothing more (what it holds is still answered)...
             old_public = zmq.auth.load_certificate(self.suite.key('token.key'))[0].decode()
             allow = self.suite.key('bus-allow')
             with open(allow) as f:
@@ -151,7 +162,10 @@ class BusTrustTest(SuiteTestCase):
             with open(allow + '.new', 'w') as f:
                 f.writelines(lines)
             os.rename(allow + '.new', allow)
-            time.sleep(1.5)
+            self.wait_for_broker_log('its key is no longer allowed')
+            # 4. ... and the old instance stops with nothing in hand.
+            old.stop()
+            time.sleep(0.5)     # a few more requests after the stop
         finally:
             done.set()
             prober.join()

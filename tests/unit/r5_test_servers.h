@@ -19,9 +19,10 @@ static pid_t s_test_mongo_pid = -1;
 static char s_test_mongo_dir [256];
 
 //  Start deploy/devmongo/r5-devmongo (R5_SOURCE_DIR) on a free port with its
-//  data in /tmp/<name>.XXXXXX; answers the port, or -1.
-static int
-r5_test_devmongo_start (const char *name)
+//  data in /tmp/<name>.XXXXXX, with MongoDB's test commands (the failCommand
+//  fail point) when test_commands; answers the port, or -1.
+static inline int
+r5_test_devmongo_start_with (const char *name, bool test_commands)
 {
     const char *source = getenv ("R5_SOURCE_DIR");
     char script [512];
@@ -40,7 +41,8 @@ r5_test_devmongo_start (const char *name)
         close (fds [0]);
         close (fds [1]);
         execl ("/usr/bin/python3", "python3", script, "--data-dir", s_test_mongo_dir, "--port", "0",
-               "--log-level", "warning", (char *) NULL);
+               "--log-level", "warning", test_commands ? "--enable-test-commands" : (char *) NULL,
+               (char *) NULL);
         fprintf (stderr, "cannot exec /usr/bin/python3 %s\n", script);
         _exit (127);
     }
@@ -54,6 +56,13 @@ r5_test_devmongo_start (const char *name)
             break;
     //  Keep the pipe open (the server may write more); it closes at exit.
     return port;
+}
+
+//  The dev server as production sees it: no test commands.
+static inline int
+r5_test_devmongo_start (const char *name)
+{
+    return r5_test_devmongo_start_with (name, false);
 }
 
 //  Stop the dev server and remove its data.
@@ -71,7 +80,7 @@ r5_test_devmongo_stop (void)
 }
 
 //  True once the broker has a worker for service (within 10 s).
-static bool
+static inline bool
 r5_test_wait_workers (zactor_t *broker, const char *service)
 {
     int64_t until = zclock_mono () + 10000;

@@ -1153,10 +1153,10 @@ s_test_regenerate_race (const char *uri)
                "both read the token");
         R5__Status one = token_store_swap_digest (store, id, CAROL, ACCOUNT, first_read.digest,
                                                   "aa00000000000000000000000000000000000000000000000000000000000001",
-                                                  "r5p_\u2026one1", &after);
+                                                  "r5p_\u2026one1", NULL, &after);
         R5__Status two = token_store_swap_digest (store, id, CAROL, ACCOUNT, second_read.digest,
                                                   "aa00000000000000000000000000000000000000000000000000000000000002",
-                                                  "r5p_\u2026two2", &after);
+                                                  "r5p_\u2026two2", NULL, &after);
         CHECK (one == R5__STATUS__STATUS_OK && two == R5__STATUS__STATUS_CONFLICT, "one wins (%d), one conflicts (%d)",
                one, two);
         token_record_t now;
@@ -1164,10 +1164,14 @@ s_test_regenerate_race (const char *uri)
             && streq (now.digest, "aa00000000000000000000000000000000000000000000000000000000000001"),
                "the winner's digest stands");
         //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
-        CHECK (token_store_delete_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT) == R5__STATUS__STATUS_OK, "delete");
+        bson_t *audit = BCON_NEW ("_id", BCON_UTF8 ("000000000000000000000001"), "type", BCON_UTF8 ("deleted"));
+        token_change_t change = { audit, "revoked" };
+        CHECK (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
+               "delete");
+        bson_destroy (audit);
         CHECK (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
                                         "aa00000000000000000000000000000000000000000000000000000000000003",
-                                        "r5p_\u2026thr3", &after) == R5__STATUS__STATUS_NOT_FOUND,
+                                        "r5p_\u2026thr3", NULL, &after) == R5__STATUS__STATUS_NOT_FOUND,
                "regenerate of a deleted token: not found");
     }
     CHECK (store, "store: %s", error);
