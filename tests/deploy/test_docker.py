@@ -2,7 +2,10 @@
 one is: `docker-compose config` (Compose's own schema validation and
 merging), the merged file's shape (a three-member replica set and its
 rs.initiate, two instances of each service, a broker and the gateway, the
-pepper as a secret), and the Dockerfile's stages: a debian:12 build stage, a
+pepper as a secret, the bus keys: the one-shot `keys` service, run here
+against the built r5-keygen, and that each program's environment names files
+its own read-only volume holds and no other program's secret key), and the
+Dockerfile's stages: a debian:12 build stage, a
 debian:12 runtime stage that installs `deploy/install-deps.sh --runtime` as a
 non-root user, and that this runtime list provides every shared library the
 built programs load (their DT_NEEDED entries, mapped to Debian packages)."""
@@ -11,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 import yaml
@@ -18,7 +22,26 @@ import yaml
 SOURCE_DIR = os.environ.get('R5_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 BUILD_DIR = os.environ.get('R5_BUILD_DIR') or os.path.join(SOURCE_DIR, 'build')
 DOCKER = os.path.join(SOURCE_DIR, 'deploy', 'docker')
-PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-resource', 'r5-token']
+PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-token']
+# The programs that run as compose services (r5-keygen runs in `keys`).
+SERVICES = [p for p in PROGRAMS if p != 'r5-keygen']
+# The key settings each program must be given (--help of each), and the
+# secret files r5-keygen writes: a program may hold only its own.
+KEY_SETTINGS = {
+    'r5-broker': ['R5_BUS_KEY', 'R5_BUS_ALLOW'],
+    'r5-gateway': ['R5_BUS_KEY', 'R5_BROKER_KEY'],
+    'r5-token': ['R5_BUS_KEY', 'R5_BROKER_KEY', 'R5_ASSERTION_KEY', 'R5_PASSWORD_PROOF_VERIFY_KEY'],
+    'r5-authz': ['R5_BUS_KEY', 'R5_BROKER_KEY', 'R5_ASSERTION_VERIFY_KEY'],
+    'r5-resource': ['R5_BUS_KEY', 'R5_BROKER_KEY', 'R5_ASSERTION_VERIFY_KEY', 'R5_PASSWORD_PROOF_KEY'],
+}
+OWN_SECRETS = {
+    'r5-broker': {'broker.key_secret'},
+    'r5-gateway': {'gateway.key_secret'},
+    'r5-token': {'token.key_secret', 'assertion.sign'},
+    'r5-authz': {'authz.key_secret'},
+    'r5-resource': {'resource.key_secret', 'password-proof.sign'},
+}
+SECRETS = set().union(*OWN_SECRETS.values()) | {'internal.key_secret'}
 # Libraries that are not the runtime stage's business: the C library is in
 # every Debian image, and the sanitizer runtimes belong to the test build only.
 NOT_RUNTIME = {'libc6', 'libasan8', 'libubsan1'}
@@ -30,6 +53,19 @@ def compose_command():
     if shutil.which('docker') and subprocess.run(['docker', 'compose', 'version'], capture_output=True).returncode == 0:
         return ['docker', 'compose']
     raise AssertionError('no docker-compose: deploy/install-deps.sh --test installs it')
+
+
+def mounts(service):
+    """A service's volumes as (source, target, read_only); docker-compose v1
+    prints the short syntax, v2 the long one."""
+    result = []
+    for volume in service.get('volumes', []):
+        if isinstance(volume, str):
+            source, target, *mode = volume.split(':')
+            result.append((source, target, mode == ['ro']))
+        else:
+            result.append((volume.get('source'), volume['target'], bool(volume.get('read_only'))))
+    return result
 
 
 def dockerfile_stages():
@@ -96,7 +132,7 @@ class ComposeTest(unittest.TestCase):
         self.assertEqual(len(self.r5_services('r5-broker')), 1)
         self.assertEqual(len(self.r5_services('r5-gateway')), 1)
         broker = self.r5_services('r5-broker')[0]
-        for program in PROGRAMS:
+        for program in SERVICES:
             for name in self.r5_services(program):
                 service = self.services[name]
                 # One image, built from this Dockerfile, and never root.
@@ -127,6 +163,69 @@ class ComposeTest(unittest.TestCase):
                 self.assertIn('replicaSet=rs0', uri)
                 self.assertEqual(self.services[name]['depends_on']['mongo-init']['condition'],
                                  'service_completed_successfully')
+
+    def key_volume(self, name):
+        """The named volume a service mounts read-only at /etc/r5/keys."""
+        found = [m for m in mounts(self.services[name]) if m[1] == '/etc/r5/keys']
+        self.assertEqual(len(found), 1, name)
+        self.assertIn(found[0][0], self.config['volumes'], name)
+        self.assertTrue(found[0][2], name)
+        return found[0][0]
+
+    def test_keys_service(self):
+        keys = self.services['keys']
+        self.assertEqual(keys.get('restart'), 'no')
+        self.assertIn('r5-keygen --dir /var/lib/r5/keys', keys['command'][-1])
+        # Same image and uid as the services, so the 0600 files it writes are theirs.
+        self.assertEqual(keys['build']['dockerfile'], 'deploy/docker/Dockerfile')
+        self.assertNotIn('user', keys)
+        self.assertEqual(keys.get('cap_drop'), ['ALL'])
+        for program in SERVICES:
+            for name in self.r5_services(program):
+                self.assertEqual(self.services[name]['depends_on']['keys']['condition'],
+                                 'service_completed_successfully', name)
+                self.assertNotIn('user', self.services[name], name)
+        # Only the keys service mounts the volume with every key.
+        for name, service in self.services.items():
+            sources = [m[0] for m in mounts(service)]
+            self.assertEqual('keys' in sources, name == 'keys', name)
+
+    def test_each_program_gets_its_own_keys(self):
+        """Run the keys service's script with the built r5-keygen into a
+        temporary directory, then check every service's key settings against
+        the files its own volume holds."""
+        keys = self.services['keys']
+        volumes = {source: target for source, target, _ in mounts(keys)}
+        keygen = os.path.join(BUILD_DIR, 'services', 'keygen', 'r5-keygen')
+        with tempfile.TemporaryDirectory() as tmp:
+            for target in volumes.values():
+                os.makedirs(tmp + target, mode=0o700)
+            # docker-compose config prints $$ (compose's escape) as it was written.
+            script = keys['command'][-1].replace('$$', '$').replace('/var/lib/r5/', tmp + '/var/lib/r5/')
+            script = script.replace('r5-keygen --dir', keygen + ' --dir', 1)
+            subprocess.run([keygen, '--dir', tmp + '/var/lib/r5/keys', '--add', 'token-2', '--role', 'token'],
+                           check=True, capture_output=True)
+            subprocess.run(keys['command'][:-1] + [script], check=True, capture_output=True, timeout=60)
+            for _ in range(2):  # a second run changes nothing
+                subprocess.run(keys['command'][:-1] + [script], check=True, capture_output=True, timeout=60)
+            held = {source: set(os.listdir(tmp + target)) for source, target in volumes.items()}
+            for program in SERVICES:
+                for name in self.r5_services(program):
+                    volume = self.key_volume(name)
+                    files = held[volume]
+                    environment = self.services[name]['environment']
+                    for setting in KEY_SETTINGS[program]:
+                        path = environment.get(setting, '')
+                        self.assertTrue(path.startswith('/etc/r5/keys/'), '%s: %s' % (name, setting))
+                        self.assertIn(os.path.basename(path), files, '%s: %s' % (name, setting))
+                    own = OWN_SECRETS[program] | ({'token-2.key_secret'} if program == 'r5-token' else set())
+                    self.assertEqual(files & (SECRETS | {'token-2.key_secret'}), own, name)
+                    self.assertEqual('bus-allow' in files, program == 'r5-broker', name)
+                    for file in files:
+                        mode = os.stat(os.path.join(tmp + volumes[volume], file)).st_mode & 0o777
+                        self.assertEqual(mode, 0o600, '%s: %s' % (name, file))
+            # And the check above can fail: the keys volume holds every secret.
+            self.assertGreater(held['keys'] & SECRETS, OWN_SECRETS['r5-token'])
 
     def test_pepper_is_a_secret(self):
         self.assertIn('pepper', self.config['secrets'])

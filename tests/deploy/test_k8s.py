@@ -5,7 +5,9 @@ finds nothing existing); every field of every object against the Kubernetes
 API models of Debian's python3-kubernetes; and the shape r5 needs: a
 Deployment with probes, an autoscaler and a disruption budget per service,
 one Deployment and Service per broker, Services that select pods, the secrets
-the pods refer to."""
+the pods refer to, and the bus keys: each program's key settings name files
+of its own Secret (made with the commands 10-secrets.yaml gives), which holds
+no other program's secret key and is mounted read-only."""
 
 import json
 import os
@@ -22,6 +24,19 @@ from kubernetes import client as models
 SOURCE_DIR = os.environ.get('R5_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 K8S = os.path.join(SOURCE_DIR, 'deploy', 'k8s')
 SERVICES = ['r5-authz', 'r5-gateway', 'r5-resource', 'r5-token']
+# Each program's key settings (its --help) and the r5-keygen file each names.
+KEYS = {
+    'r5-broker': {'R5_BUS_KEY': 'broker.key_secret', 'R5_BUS_ALLOW': 'bus-allow'},
+    'r5-gateway': {'R5_BUS_KEY': 'gateway.key_secret', 'R5_BROKER_KEY': 'broker.key'},
+    'r5-token': {'R5_BUS_KEY': 'token.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                 'R5_ASSERTION_KEY': 'assertion.sign', 'R5_PASSWORD_PROOF_VERIFY_KEY': 'password-proof.verify'},
+    'r5-authz': {'R5_BUS_KEY': 'authz.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                 'R5_ASSERTION_VERIFY_KEY': 'assertion.verify'},
+    'r5-resource': {'R5_BUS_KEY': 'resource.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                    'R5_ASSERTION_VERIFY_KEY': 'assertion.verify', 'R5_PASSWORD_PROOF_KEY': 'password-proof.sign'},
+}
+SECRETS = {'broker.key_secret', 'gateway.key_secret', 'token.key_secret', 'authz.key_secret', 'resource.key_secret',
+           'internal.key_secret', 'assertion.sign', 'password-proof.sign'}
 
 # apiVersion -> [(resource, kind, namespaced)], what the stand-in server lists.
 RESOURCES = {
@@ -219,7 +234,6 @@ class KubernetesTest(unittest.TestCase):
     def test_secrets_and_pods(self):
         secrets = self.by_kind['Secret']
         self.assertIn('r5-pepper', secrets)
-        self.assertIn('r5-curve-keys', secrets)
         token = self.pod_spec(self.by_kind['Deployment']['r5-token'])['containers'][0]
         pepper = [e for e in token['env'] if e['name'] == 'R5_PEPPER'][0]
         self.assertEqual(pepper['valueFrom']['secretKeyRef'], {'name': 'r5-pepper', 'key': 'pepper'})
@@ -232,6 +246,71 @@ class KubernetesTest(unittest.TestCase):
                 self.assertFalse(container['securityContext']['allowPrivilegeEscalation'], name)
                 self.assertTrue(container['securityContext']['readOnlyRootFilesystem'], name)
                 self.assertEqual(container['securityContext']['capabilities']['drop'], ['ALL'], name)
+
+    def secret_commands(self):
+        """{secret name: [files]} from the kubectl create commands of 10-secrets.yaml."""
+        with open(os.path.join(K8S, '10-secrets.yaml')) as f:
+            text = re.sub(r'\\\n#\s*', ' ', f.read())
+        commands = {}
+        for name, args in re.findall(r'kubectl -n r5 create secret generic (\S+)(.*)', text):
+            commands[name] = [os.path.basename(a) for a in re.findall(r'--from-file=(\S+)', args)]
+        return commands
+
+    def test_keys(self):
+        commands = self.secret_commands()
+        deployments = self.by_kind['Deployment']
+        checked = set()
+        for name, o in deployments.items():
+            spec = self.pod_spec(o)
+            container = spec['containers'][0]
+            program = container['command'][0]
+            if program not in KEYS:
+                continue
+            checked.add(program)
+            secret = '%s-keys' % program
+            files = commands.get(secret)
+            self.assertIsNotNone(files, secret)
+            # The Secret holds what the program is given and no other program's secret.
+            self.assertEqual(sorted(files), sorted(KEYS[program].values()), secret)
+            self.assertEqual(set(files) & SECRETS, {f for f in KEYS[program].values() if f in SECRETS}, secret)
+            volumes = {v['name']: v for v in spec['volumes']}
+            secret_volumes = [v for v in volumes.values() if 'secret' in v]
+            self.assertEqual({v['secret']['secretName'] for v in secret_volumes}, {secret}, name)
+            for v in secret_volumes:
+                projected = [i['key'] for i in v['secret'].get('items', [])] or files
+                mode = v['secret'].get('defaultMode')
+                if set(projected) & SECRETS:
+                    self.assertIn(mode, (0o400, 0o600), name)
+                else:
+                    self.assertEqual(projected, ['bus-allow'], name)
+            # Every container mounts what it mounts read-only, but the init
+            # container's copy target; the program's settings name files there.
+            env = {e['name']: e.get('value') for e in container.get('env', [])}
+            mounted = {m['mountPath']: m for m in container['volumeMounts']}
+            for m in mounted.values():
+                self.assertTrue(m.get('readOnly'), '%s: %s' % (name, m['mountPath']))
+            for setting, file in KEYS[program].items():
+                path = env.get(setting) or ''
+                self.assertEqual(os.path.basename(path), file, '%s: %s' % (name, setting))
+                mount = mounted.get(os.path.dirname(path))
+                self.assertIsNotNone(mount, '%s: %s' % (name, setting))
+                volume = volumes[mount['name']]
+                if 'secret' in volume:
+                    # Only a public file is read from the Secret in place (group-readable under fsGroup).
+                    self.assertNotIn(file, SECRETS, name)
+                    self.assertEqual([i['path'] for i in volume['secret']['items']], [file], name)
+                else:
+                    self.assertEqual(volume['emptyDir'].get('medium'), 'Memory', name)
+            # The init container copies the Secret's files there, 0600 and owned by the pod's user.
+            init = spec['initContainers'][0]
+            self.assertIn('install -m 0600 /run/secrets/r5-keys/* /etc/r5/keys/', init['command'][-1])
+            init_mounts = {m['mountPath']: m for m in init['volumeMounts']}
+            self.assertTrue(init_mounts['/run/secrets/r5-keys']['readOnly'], name)
+            self.assertEqual(volumes[init_mounts['/etc/r5/keys']['name']], volumes[mounted['/etc/r5/keys']['name']])
+            self.assertEqual(spec['securityContext']['fsGroup'], spec['securityContext']['runAsUser'], name)
+            self.assertFalse(init['securityContext']['allowPrivilegeEscalation'], name)
+            self.assertEqual(init['securityContext']['capabilities']['drop'], ['ALL'], name)
+        self.assertEqual(checked, set(KEYS))
 
     def test_mongodb_replica_set(self):
         mongo = self.by_kind['StatefulSet']['r5-mongo']

@@ -2,7 +2,8 @@
 systemd's own tools. `cmake --install` copies them into share/r5/systemd with
 ExecStart naming the installed programs; systemd-analyze verify then checks
 two instances of each (syntax, unknown keys, the executable), and
-systemd-analyze security --offline scores their exposure."""
+systemd-analyze security --offline scores their exposure. Each unit loads its
+own keys, and no other program's secret key, as credentials."""
 
 import os
 import re
@@ -15,7 +16,22 @@ SOURCE_DIR = os.environ.get('R5_SOURCE_DIR') or os.path.dirname(os.path.dirname(
 BUILD_DIR = os.environ.get('R5_BUILD_DIR') or os.path.join(SOURCE_DIR, 'build')
 CMAKE = os.environ.get('R5_CMAKE') or 'cmake'
 UNITS = os.path.join(SOURCE_DIR, 'deploy', 'systemd')
-PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-resource', 'r5-token']
+PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-token']
+# Every installed program but r5-keygen, which an operator runs once, has a unit.
+UNIT_PROGRAMS = [p for p in PROGRAMS if p != 'r5-keygen']
+# The key settings of each program (its --help) and the r5-keygen file each names.
+KEYS = {
+    'r5-broker': {'R5_BUS_KEY': 'broker.key_secret'},
+    'r5-gateway': {'R5_BUS_KEY': 'gateway.key_secret', 'R5_BROKER_KEY': 'broker.key'},
+    'r5-token': {'R5_BUS_KEY': 'token.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                 'R5_ASSERTION_KEY': 'assertion.sign', 'R5_PASSWORD_PROOF_VERIFY_KEY': 'password-proof.verify'},
+    'r5-authz': {'R5_BUS_KEY': 'authz.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                 'R5_ASSERTION_VERIFY_KEY': 'assertion.verify'},
+    'r5-resource': {'R5_BUS_KEY': 'resource.key_secret', 'R5_BROKER_KEY': 'broker.key',
+                    'R5_ASSERTION_VERIFY_KEY': 'assertion.verify', 'R5_PASSWORD_PROOF_KEY': 'password-proof.sign'},
+}
+SECRETS = {'broker.key_secret', 'gateway.key_secret', 'token.key_secret', 'authz.key_secret', 'resource.key_secret',
+           'internal.key_secret', 'assertion.sign', 'password-proof.sign'}
 # Hardening every unit must have, as (key, value) lines of its [Service].
 REQUIRED = [('DynamicUser', 'yes'), ('ProtectSystem', 'strict'), ('ProtectHome', 'yes'),
             ('NoNewPrivileges', 'yes'), ('PrivateTmp', 'yes'), ('CapabilityBoundingSet', ''),
@@ -59,13 +75,13 @@ class SystemdTest(unittest.TestCase):
 
     def test_one_template_per_program(self):
         self.assertEqual(sorted(f for f in os.listdir(UNITS) if f.endswith('.service')),
-                         ['%s@.service' % p for p in PROGRAMS])
-        for program in PROGRAMS:
+                         ['%s@.service' % p for p in UNIT_PROGRAMS])
+        for program in UNIT_PROGRAMS:
             lines = service_lines(os.path.join(self.installed, '%s@.service' % program))
             self.assertIn(('ExecStart', os.path.join(self.prefix, 'bin', program)), lines)
 
     def test_verify_two_instances(self):
-        for program in PROGRAMS:
+        for program in UNIT_PROGRAMS:
             for instance in ('1', '2'):
                 unit = '%s@%s.service' % (program, instance)
                 self.assertIsNone(verify(self.installed, unit), unit)
@@ -84,7 +100,7 @@ class SystemdTest(unittest.TestCase):
         self.assertIn('is not executable', verify(broken, 'r5-token@1.service'))
 
     def test_hardening(self):
-        for program in PROGRAMS:
+        for program in UNIT_PROGRAMS:
             path = os.path.join(UNITS, '%s@.service' % program)
             lines = service_lines(path)
             for required in REQUIRED:
@@ -92,9 +108,6 @@ class SystemdTest(unittest.TestCase):
             self.assertIn(('EnvironmentFile', '-/etc/r5/%s.env' % program), lines)
             self.assertIn(('EnvironmentFile', '-/etc/r5/%s@%%i.env' % program), lines)
             self.assertIn(('ExecStart', '/usr/local/bin/%s' % program), lines)
-            with open(path) as f:
-                # The credential name the CURVE keys will use, reserved in every unit.
-                self.assertIn('#LoadCredential=curve-secret-key:/etc/r5/credentials/%s.key' % program, f.read())
             result = subprocess.run(['systemd-analyze', 'security', '--offline=true', '%s@1.service' % program],
                                     cwd=self.installed, capture_output=True, text=True, timeout=60)
             match = re.search(r'Overall exposure level for \S+: ([0-9.]+)', result.stdout)
@@ -106,9 +119,29 @@ class SystemdTest(unittest.TestCase):
         self.assertIn(('LoadCredential', 'pepper:/etc/r5/credentials/pepper'), lines)
         self.assertIn(('Environment', 'R5_PEPPER_FILE=%d/pepper'), lines)
         self.assertIn(('Environment', 'R5_PEPPER_CREATE=0'), lines)
-        for program in PROGRAMS:
+        for program in UNIT_PROGRAMS:
             if program != 'r5-token':
                 self.assertNotIn('pepper', str(service_lines(os.path.join(UNITS, '%s@.service' % program))))
+
+    def test_keys_are_credentials(self):
+        for program in UNIT_PROGRAMS:
+            lines = service_lines(os.path.join(UNITS, '%s@.service' % program))
+            credentials = dict(v.split(':', 1) for k, v in lines if k == 'LoadCredential')
+            environment = dict(v.split('=', 1) for k, v in lines if k == 'Environment')
+            for setting, file in KEYS[program].items():
+                # The setting names the credential, loaded from the file r5-keygen wrote.
+                self.assertEqual(environment.get(setting), '%%d/%s' % file, '%s: %s' % (program, setting))
+                self.assertEqual(credentials.get(file), '/etc/r5/keys/%s' % file, '%s: %s' % (program, file))
+            # Its own secrets and none of another program's.
+            own = {f for f in KEYS[program].values() if f in SECRETS}
+            loaded = {os.path.basename(path) for path in credentials.values()}
+            self.assertEqual(loaded & SECRETS, own, program)
+            self.assertFalse([path for path in credentials.values()
+                              if path.startswith('/etc/r5/keys') and os.path.dirname(path) != '/etc/r5/keys'], program)
+        broker = dict(v.split('=', 1) for k, v in service_lines(os.path.join(UNITS, 'r5-broker@.service'))
+                      if k == 'Environment')
+        # Read in place (a credential is a copy made at start, and the broker reloads it).
+        self.assertEqual(broker.get('R5_BUS_ALLOW'), '/etc/r5/bus-allow')
 
 
 if __name__ == '__main__':
