@@ -217,6 +217,22 @@ s_mask_errors (json_t *response)
     }
 }
 
+//  Whether a service refused the request's principal (an UNAUTHENTICATED
+//  field error): its credential stopped counting after it was verified (a
+//  deactivation whose event had not arrived yet).
+static bool
+s_unauthenticated (json_t *response)
+{
+    size_t index;
+    json_t *error;
+    json_array_foreach (json_object_get (response, "errors"), index, error) {
+        const char *code = json_string_value (json_object_get (json_object_get (error, "extensions"), "code"));
+        if (code && streq (code, "UNAUTHENTICATED"))
+            return true;
+    }
+    return false;
+}
+
 //  Parse, validate and execute one request; answers it.
 static int
 s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
@@ -277,6 +293,17 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     if (!response) {
         status = 500;
         s_send_request_error (conn, 500, "INTERNAL", "internal error", NULL, 0, NULL);
+    }
+    else
+    if (s_unauthenticated (response)) {
+        //  The whole answer is the one 401, as if the credential had been
+        //  refused at the door; its verdicts here go, so the next request is
+        //  verified afresh.
+        status = 401;
+        gateway_cache_drop_user (gw->cache, principal->user_id);
+        atomic_fetch_add (&gw->requests_unauthenticated, 1);
+        gateway_auth_send_401 (conn);
+        json_decref (response);
     }
     else {
         s_mask_errors (response);
