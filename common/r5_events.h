@@ -1,12 +1,19 @@
 /*  r5_events: the publishing side of change events. A PUB socket connected to
     every broker's event relay (XSUB side); a service publishes after a change
     is durable and before it replies, so gateways drop what the change made
-    stale. Each event is two frames: [topic "<kind>.<change> <id>"] [payload].
-    Owns a socket: one per thread. */
+    stale. Each event is three frames: [topic "<kind>.<change> <id>"] [payload]
+    [sequence: publisher id (8 random bytes, chosen at start) and a counter
+    (8 bytes, big-endian, from 1)], so a subscriber can tell a lost event
+    (docs/messaging.md, "Events"). Owns a socket: one per thread. */
 #ifndef R5_EVENTS_H
 #define R5_EVENTS_H
 
 #include <stddef.h>
+
+//  The size of the sequence frame: publisher id (8) and counter (8).
+#define R5_EVENTS_SEQUENCE_SIZE 16
+//  The topic of the relays' heartbeats (broker_events.h).
+#define R5_EVENTS_HEARTBEAT_TOPIC "relay.heartbeat"
 
 typedef struct _r5_events_t r5_events_t;
 

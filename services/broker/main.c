@@ -17,6 +17,7 @@ static const r5_config_key_t s_keys [] = {
     { "broker_queue_max", "10000", "most requests waiting per service before new ones answer UNAVAILABLE", false },
     { "events_in", "tcp://127.0.0.1:5556", "endpoint services publish change events to (XSUB)", false },
     { "events_out", "tcp://127.0.0.1:5557", "endpoint gateways subscribe to change events on (XPUB)", false },
+    { "events_heartbeat_ms", "20", "interval of the event relay's heartbeats in ms (gateways trust caches only while they arrive)", false },
     { "bus_key", "", "the brokers' CURVE secret certificate (r5-keygen; mode 0600); required", false },
     { "bus_allow", NULL, "the allow-list of CURVE keys by role (r5-keygen; reloaded on change or SIGHUP)", false },
     { "log_level", "info", "debug, info, warn or error", false },
@@ -70,8 +71,16 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
+    int64_t events_heartbeat_ms;
+    char events_error [256];
+    if (r5_config_int (config, "events_heartbeat_ms", 1, 10000, &events_heartbeat_ms, events_error, sizeof events_error)) {
+        fprintf (stderr, "r5-broker: %s\n", events_error);
+        zactor_destroy (&broker);
+        r5_config_destroy (&config);
+        return 2;
+    }
     broker_events_config_t events_config = { r5_config_get (config, "events_in"), r5_config_get (config, "events_out"),
-                                             broker_config.allow };
+                                             broker_config.allow, (int) events_heartbeat_ms };
     zactor_t *events = zactor_new (broker_events_actor, &events_config);
     zstr_send (events, "ENDPOINTS");
     char *events_in = NULL, *events_out = NULL;

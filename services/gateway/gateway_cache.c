@@ -13,6 +13,7 @@ struct _gateway_cache_t {
     int64_t ttl_ms;
     size_t max_entries;
     uint64_t generation;            //  bumped by every invalidation
+    int64_t current_until;          //  monotonic ms: the event feed is proven current before this
 };
 
 typedef struct {
@@ -61,6 +62,20 @@ s_key (gateway_cache_t *self, const char *value, size_t length, char hex [65])
     sodium_bin2hex (hex, 65, digest, sizeof digest);
 }
 
+//  Whether the feed is current now; when it is not, nothing cached may be
+//  used again: flush it and move the generation. Call with the lock held.
+static bool
+s_current (gateway_cache_t *self)
+{
+    if (zclock_mono () < self->current_until)
+        return true;
+    if (zhashx_size (self->entries) > 0) {
+        self->generation++;
+        zhashx_purge (self->entries);
+    }
+    return false;
+}
+
 int
 gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal)
 {
@@ -70,7 +85,7 @@ gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gate
     s_key (self, value, length, key);
     int rc = -1;
     pthread_mutex_lock (&self->lock);
-    s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->entries, key);
+    s_entry_t *entry = s_current (self) ? (s_entry_t *) zhashx_lookup (self->entries, key) : NULL;
     if (entry && entry->expires_ms > r5_now_ms ()) {
         *principal = entry->principal;
         rc = 0;
@@ -106,8 +121,9 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
         entry->expires_ms = expires_ms;
     pthread_mutex_lock (&self->lock);
     //  A verification that started before an invalidation may hold the old
-    //  verdict: do not let it back in.
-    if (generation == self->generation) {
+    //  verdict: do not let it back in. Nor one made while the feed is not
+    //  current: a lapse that ended meanwhile moved the generation.
+    if (generation == self->generation && s_current (self)) {
         if (zhashx_size (self->entries) >= self->max_entries)
             zhashx_purge (self->entries);
         zhashx_update (self->entries, key, entry);
@@ -115,6 +131,30 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
     }
     pthread_mutex_unlock (&self->lock);
     free (entry);
+}
+
+void
+gateway_cache_feed (gateway_cache_t *self, int64_t current_until)
+{
+    pthread_mutex_lock (&self->lock);
+    //  The proof had run out (or never was): whatever was verified meanwhile
+    //  may have missed an event, so nothing from before counts.
+    if (zclock_mono () >= self->current_until) {
+        self->generation++;
+        zhashx_purge (self->entries);
+    }
+    if (current_until > self->current_until)
+        self->current_until = current_until;
+    pthread_mutex_unlock (&self->lock);
+}
+
+bool
+gateway_cache_current (gateway_cache_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    bool current = zclock_mono () < self->current_until;
+    pthread_mutex_unlock (&self->lock);
+    return current;
 }
 
 //  Drop every entry whose principal matches; invalidations are rare, so a scan is fine.

@@ -2,7 +2,13 @@
     r5-token every time. Keyed by a BLAKE2b digest of the value under a key
     made at start-up (the value itself is never kept). Entries are dropped by
     events (token revoked or updated, user changed) and expire after a short
-    time as a safety net; a lost event stream flushes everything.
+    time as a safety net.
+
+    The cache is used only while the event feed is proven current: the feed
+    (gateway_events) says until when, on every heartbeat from the relays.
+    Past that time, nothing is served and nothing is stored; the entries go,
+    and the generation moves, so a verification that overlapped a lapse is not
+    stored either. Until the first proof, the cache is not current.
     Thread-safe: civetweb threads share one cache. */
 #ifndef GATEWAY_CACHE_H
 #define GATEWAY_CACHE_H
@@ -18,7 +24,8 @@ void gateway_cache_destroy (gateway_cache_t **self_p);
 int gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal);
 
 //  Remember a verified principal, unless the cache's generation moved since
-//  generation was read (an invalidation raced with the verification). The entry
+//  generation was read (an invalidation or a lapse of the feed raced with the
+//  verification) or the feed is not current now. The entry
 //  lives the cache's TTL, and never past expires_ms when that is set (a session's
 //  own end); 0 means the credential does not expire.
 void gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
@@ -29,6 +36,14 @@ uint64_t gateway_cache_generation (gateway_cache_t *self);
 
 //  Drop the verdict of one value (logout: the gateway holds the value itself).
 void gateway_cache_drop_value (gateway_cache_t *self, const char *value, size_t length);
+
+//  The event feed is proven current until current_until (zclock_mono ms).
+//  When the previous proof had already run out, everything cached goes and
+//  the generation moves.
+void gateway_cache_feed (gateway_cache_t *self, int64_t current_until);
+
+//  Whether the feed is proven current now.
+bool gateway_cache_current (gateway_cache_t *self);
 
 void gateway_cache_drop_token (gateway_cache_t *self, const char *token_id);
 void gateway_cache_drop_user (gateway_cache_t *self, const char *user_id);

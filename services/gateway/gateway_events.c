@@ -1,10 +1,19 @@
-/*  gateway_events: SUB socket -> cache invalidation.  */
+/*  gateway_events: SUB sockets -> cache invalidation and the feed's currency.  */
 #include "gateway_events.h"
 #include "r5_curve.h"
 #include "r5_endpoints.h"
+#include "r5_events.h"
 #include "r5_log.h"
+#include "r5_time.h"
 
 #include <czmq.h>
+#include <sodium.h>
+
+//  Publishers remembered at most; past it the table starts again (and the
+//  cache is flushed, since a loss could no longer be told).
+#define S_PUBLISHERS_MAX 1024
+//  Relays listened to at most (one SUB socket each).
+#define S_RELAYS_MAX 16
 
 struct _gateway_events_t {
     zactor_t *actor;
@@ -13,7 +22,34 @@ struct _gateway_events_t {
 typedef struct {
     const char *endpoints;
     gateway_cache_t *cache;
+    int timeout_ms;
 } s_args_t;
+
+//  One relay: its socket, the relay id it last announced and until when its
+//  last heartbeat proves the feed current (monotonic ms; 0: not yet).
+typedef struct {
+    zsock_t *sub;
+    uint8_t relay [8];
+    bool heard;
+    int64_t current_until;
+} s_relay_t;
+
+typedef struct {
+    gateway_cache_t *cache;
+    int timeout_ms;
+    s_relay_t relays [S_RELAYS_MAX];
+    size_t relay_count;
+    zhashx_t *last;                 //  publisher id (hex) -> uint64_t *, the highest sequence seen
+} s_feed_t;
+
+static uint64_t
+s_get_u64 (const uint8_t *data)
+{
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value = (value << 8) | data [i];
+    return value;
+}
 
 //  Apply one event: topic "token.<change> <token_id>" or "user.<change> <user_id>".
 static void
@@ -29,58 +65,152 @@ s_apply (gateway_cache_t *cache, const char *topic)
         gateway_cache_drop_user (cache, space + 1);
 }
 
+//  Note that sequence of publisher id was relayed. In an event (heartbeat
+//  false) the number follows the last one seen, or repeats an older one (the
+//  same event through another relay); in a heartbeat it is at most the last
+//  one seen. Anything else means an event was lost: the cache is flushed.
+static void
+s_sequence (s_feed_t *self, const uint8_t *id, uint64_t sequence, bool heartbeat)
+{
+    char key [17];
+    sodium_bin2hex (key, sizeof key, id, 8);
+    uint64_t *last = (uint64_t *) zhashx_lookup (self->last, key);
+    bool lost = false;
+    if (last) {
+        lost = heartbeat ? sequence > *last : sequence > *last + 1;
+        if (sequence > *last)
+            *last = sequence;
+    }
+    else {
+        //  A publisher met first in a heartbeat, or past its first event: some
+        //  of its events may not have reached this gateway.
+        lost = heartbeat || sequence > 1;
+        if (zhashx_size (self->last) >= S_PUBLISHERS_MAX)
+            zhashx_purge (self->last);
+        last = (uint64_t *) malloc (sizeof *last);
+        *last = sequence;
+        zhashx_insert (self->last, key, last);
+    }
+    if (lost) {
+        gateway_cache_flush (self->cache);
+        r5_debug (NULL, "an event of publisher %s was lost: verdict cache flushed", key);
+    }
+}
+
+//  A heartbeat from relay: [relay id (8), counter (8), sent at (8, ms since the
+//  epoch), then per publisher: id (8), last sequence relayed (8)]. The feed
+//  is current until the heartbeat's age reaches the timeout, counted from
+//  when it was sent (when the clocks allow) or else from now.
+static void
+s_heartbeat (s_feed_t *self, s_relay_t *relay, zframe_t *frame)
+{
+    size_t size = frame ? zframe_size (frame) : 0;
+    if (size < 24 || (size - 24) % 16 != 0)
+        return;
+    const uint8_t *data = zframe_data (frame);
+    if (relay->heard && memcmp (relay->relay, data, 8) != 0) {
+        //  Another relay behind the same endpoint (a restart): what it never
+        //  saw cannot be told from its table.
+        gateway_cache_flush (self->cache);
+        r5_debug (NULL, "event relay restarted: verdict cache flushed");
+    }
+    memcpy (relay->relay, data, 8);
+    relay->heard = true;
+    for (size_t at = 24; at < size; at += 16)
+        s_sequence (self, data + at, s_get_u64 (data + at + 8), true);
+    int64_t now = zclock_mono ();
+    int64_t age = r5_now_ms () - (int64_t) s_get_u64 (data + 16);
+    relay->current_until = now - (age > 0 ? age : 0) + self->timeout_ms;
+    int64_t until = INT64_MAX;
+    for (size_t i = 0; i < self->relay_count; i++)
+        if (self->relays [i].current_until < until)
+            until = self->relays [i].current_until;
+    gateway_cache_feed (self->cache, until);
+}
+
+//  One message off a relay's socket: an event or a heartbeat.
+static void
+s_receive (s_feed_t *self, s_relay_t *relay)
+{
+    zmsg_t *msg = zmsg_recv (relay->sub);
+    char *topic = msg ? zmsg_popstr (msg) : NULL;
+    if (topic && streq (topic, R5_EVENTS_HEARTBEAT_TOPIC))
+        s_heartbeat (self, relay, zmsg_first (msg));
+    else
+    if (topic) {
+        //  Invalidate first: a sequence that shows a loss flushes anyway.
+        s_apply (self->cache, topic);
+        zframe_t *sequence = zmsg_size (msg) == 2 ? zmsg_last (msg) : NULL;
+        if (sequence && zframe_size (sequence) == R5_EVENTS_SEQUENCE_SIZE)
+            s_sequence (self, zframe_data (sequence), s_get_u64 (zframe_data (sequence) + 8), false);
+    }
+    zstr_free (&topic);
+    zmsg_destroy (&msg);
+}
+
+static void
+s_free_u64 (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 static void
 s_events_actor (zsock_t *pipe, void *arg)
 {
     s_args_t *args = (s_args_t *) arg;
-    zsock_t *sub = zsock_new (ZMQ_SUB);
-    zsock_set_subscribe (sub, "token.");
-    zsock_set_subscribe (sub, "user.");
-    zactor_t *monitor = zactor_new (zmonitor, sub);
-    zstr_sendx (monitor, "LISTEN", "CONNECTED", NULL);
-    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
-    zstr_send (monitor, "START");
-    zsock_wait (monitor);
-
-    if (r5_curve_client (sub) != 0 || r5_endpoints_connect (sub, args->endpoints) < 0)
-        r5_warn (NULL, "cannot subscribe to events at %s", args->endpoints);
-
-    zpoller_t *poller = zpoller_new (pipe, sub, monitor, NULL);
+    s_feed_t *self = (s_feed_t *) calloc (1, sizeof *self);
+    self->cache = args->cache;
+    self->timeout_ms = args->timeout_ms;
+    self->last = zhashx_new ();
+    zhashx_set_destructor (self->last, s_free_u64);
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    //  One socket per relay, so that each relay's heartbeats are told apart.
+    zlistx_t *endpoints = r5_endpoints_parse (args->endpoints);
+    for (const char *endpoint = endpoints ? (const char *) zlistx_first (endpoints) : NULL; endpoint;
+         endpoint = (const char *) zlistx_next (endpoints)) {
+        if (self->relay_count == S_RELAYS_MAX) {
+            r5_warn (NULL, "listening to the first %d event relays only", S_RELAYS_MAX);
+            break;
+        }
+        zsock_t *sub = zsock_new (ZMQ_SUB);
+        zsock_set_subscribe (sub, "token.");
+        zsock_set_subscribe (sub, "user.");
+        zsock_set_subscribe (sub, R5_EVENTS_HEARTBEAT_TOPIC);
+        if (r5_curve_client (sub) != 0 || zsock_connect (sub, "%s", endpoint) != 0) {
+            r5_warn (NULL, "cannot subscribe to events at %s", endpoint);
+            zsock_destroy (&sub);
+            continue;
+        }
+        self->relays [self->relay_count++].sub = sub;
+        zpoller_add (poller, sub);
+    }
+    zlistx_destroy (&endpoints);
     zsock_signal (pipe, 0);
     while (!zsys_interrupted) {
         void *which = zpoller_wait (poller, 500);
         if (which == pipe)
             break;
-        if (which == sub) {
-            zmsg_t *msg = zmsg_recv (sub);
-            char *topic = msg ? zmsg_popstr (msg) : NULL;
-            if (topic)
-                s_apply (args->cache, topic);
-            zstr_free (&topic);
-            zmsg_destroy (&msg);
-        }
-        else
-        if (which == monitor) {
-            //  A (re)connect or disconnect: events may have been lost meanwhile.
-            zmsg_t *msg = zmsg_recv (monitor);
-            zmsg_destroy (&msg);
-            gateway_cache_flush (args->cache);
-            r5_debug (NULL, "event stream (re)connected: verdict cache flushed");
-        }
+        for (size_t i = 0; which && i < self->relay_count; i++)
+            if (which == self->relays [i].sub)
+                s_receive (self, &self->relays [i]);
     }
     zpoller_destroy (&poller);
-    zactor_destroy (&monitor);
-    zsock_destroy (&sub);
+    for (size_t i = 0; i < self->relay_count; i++)
+        zsock_destroy (&self->relays [i].sub);
+    zhashx_destroy (&self->last);
+    free (self);
     free (args);
 }
 
 gateway_events_t *
-gateway_events_new (const char *endpoints, gateway_cache_t *cache)
+gateway_events_new (const char *endpoints, int timeout_ms, gateway_cache_t *cache)
 {
     gateway_events_t *self = calloc (1, sizeof *self);
     s_args_t *args = calloc (1, sizeof *args);
     args->endpoints = endpoints;
     args->cache = cache;
+    args->timeout_ms = timeout_ms > 0 ? timeout_ms : GATEWAY_EVENTS_TIMEOUT_MS;
     self->actor = zactor_new (s_events_actor, args);
     return self;
 }

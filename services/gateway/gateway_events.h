@@ -1,8 +1,11 @@
 /*  gateway_events: listens to the change events the services publish (through
     the brokers' XPUB side) and drops the verdicts they make stale: a revoked
-    or updated token, a deactivated user or a changed role. When the stream
-    connects or disconnects everything is flushed, since events may have been
-    missed meanwhile. Runs as an actor with its own SUB socket. */
+    or updated token, a deactivated user or a changed role. It also proves the
+    feed current to the cache: every relay's heartbeat makes the cache usable
+    until timeout_ms after the heartbeat was sent, for the relay heard from
+    least recently; a sequence number skipped (an event lost on the way) or a
+    relay restarted flushes the cache. Runs as an actor with one SUB socket
+    per relay. */
 #ifndef GATEWAY_EVENTS_H
 #define GATEWAY_EVENTS_H
 
@@ -10,8 +13,13 @@
 
 typedef struct _gateway_events_t gateway_events_t;
 
-//  Subscribe to every endpoint of a comma list ("" listens to nothing).
-gateway_events_t *gateway_events_new (const char *endpoints, gateway_cache_t *cache);
+//  How long a relay's heartbeat proves the feed current: the bound within
+//  which a change counts on every gateway even when its events do not arrive.
+#define GATEWAY_EVENTS_TIMEOUT_MS 100
+
+//  Subscribe to every endpoint of a comma list ("" listens to nothing, and
+//  the cache is then never current). timeout_ms 0: GATEWAY_EVENTS_TIMEOUT_MS.
+gateway_events_t *gateway_events_new (const char *endpoints, int timeout_ms, gateway_cache_t *cache);
 void gateway_events_destroy (gateway_events_t **self_p);
 
 #endif

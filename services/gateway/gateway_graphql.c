@@ -217,16 +217,19 @@ s_mask_errors (json_t *response)
     }
 }
 
-//  Whether an error of response is UNAVAILABLE (a store failing over, a
-//  service restarting, a write concern not yet met: a retry may succeed).
+//  Whether an error of response has code: UNAVAILABLE (a store failing over,
+//  a service restarting, a write concern not yet met: a retry may succeed) or
+//  UNAUTHENTICATED (a service refused the request's principal: its credential
+//  stopped counting after it was verified, a deactivation whose event had not
+//  arrived yet).
 static bool
-s_unavailable (json_t *response)
+s_has_error (json_t *response, const char *code)
 {
     size_t index;
     json_t *error;
     json_array_foreach (json_object_get (response, "errors"), index, error) {
-        const char *code = json_string_value (json_object_get (json_object_get (error, "extensions"), "code"));
-        if (code && streq (code, "UNAVAILABLE"))
+        const char *found = json_string_value (json_object_get (json_object_get (error, "extensions"), "code"));
+        if (found && streq (found, code))
             return true;
     }
     return false;
@@ -306,6 +309,17 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         status = 500;
         s_send_request_error (conn, 500, "INTERNAL", "internal error", NULL, 0, NULL);
     }
+    else
+    if (s_has_error (response, "UNAUTHENTICATED")) {
+        //  The whole answer is the one 401, as if the credential had been
+        //  refused at the door; its verdicts here go, so the next request is
+        //  verified afresh.
+        status = 401;
+        gateway_cache_drop_user (gw->cache, principal->user_id);
+        atomic_fetch_add (&gw->requests_unauthenticated, 1);
+        gateway_auth_send_401 (conn);
+        json_decref (response);
+    }
     else {
         s_mask_errors (response);
         //  A request error (no such operation, bad variables) has no data: 400 for
@@ -316,7 +330,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         //  A transient failure says when to retry; when it left nothing to
         //  show, the answer is 503 as for a request that could not be served.
         const char *retry = NULL;
-        if (!request_error && s_unavailable (response)) {
+        if (!request_error && s_has_error (response, "UNAVAILABLE")) {
             retry = "Retry-After: 1\r\n";
             if (s_no_data (response))
                 status = 503;

@@ -58,13 +58,15 @@ gateway_health_metrics (struct mg_connection *conn, void *gateway)
         "# TYPE r5_gateway_verdict_cache_misses_total counter\n"
         "r5_gateway_verdict_cache_misses_total %llu\n"
         "# TYPE r5_gateway_verdict_cache_entries gauge\n"
-        "r5_gateway_verdict_cache_entries %zu\n",
+        "r5_gateway_verdict_cache_entries %zu\n"
+        "# TYPE r5_gateway_event_feed_current gauge\n"
+        "r5_gateway_event_feed_current %d\n",
         (unsigned long long) atomic_load (&gw->requests_total),
         (unsigned long long) atomic_load (&gw->requests_unauthenticated),
         (unsigned long long) atomic_load (&gw->requests_failed),
         (unsigned long long) atomic_load (&gw->cache_hits),
         (unsigned long long) atomic_load (&gw->cache_misses),
-        gateway_cache_size (gw->cache));
+        gateway_cache_size (gw->cache), gateway_cache_current (gw->cache) ? 1 : 0);
     mg_printf (conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %d\r\n"
                      "Cache-Control: no-store\r\n\r\n%s", length, text);
     return 200;

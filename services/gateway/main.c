@@ -16,6 +16,7 @@ static r5_config_key_t s_keys [] = {
     { "request_timeout_ms", "10000", "longest a client may take to send a request's headers, and again its body (then 408 or closed)", false },
     { "keep_alive_timeout_ms", "5000", "an idle keep-alive connection is closed after this", false },
     { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated broker event endpoints (XPUB side) for cache invalidation", false },
+    { "events_timeout_ms", "100", "the verdict cache is used only while every event relay's heartbeat is younger than this", false },
     { "schema_file", R5_SCHEMA_FILE, "the GraphQL schema (SDL) to serve", false },
     { "web_root", R5_WEB_ROOT, "directory of the web UI's files; empty disables the UI", false },
     { "explorer_root", R5_EXPLORER_ROOT, "directory of the built GraphQL explorer, served at /explorer/; empty disables it", false },
@@ -68,14 +69,15 @@ main (int argc, char *argv [])
     r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
     r5_service_bus_keys ("r5-gateway", config, false);
     char error [256];
-    int64_t threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds;
+    int64_t threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds, events_timeout;
     if (r5_config_int (config, "threads", 1, 16384, &threads, error, sizeof error)
     ||  r5_config_int (config, "request_timeout_ms", 100, 600000, &request_timeout, error, sizeof error)
     ||  r5_config_int (config, "keep_alive_timeout_ms", 0, 600000, &keep_alive_timeout, error, sizeof error)
     ||  r5_config_int (config, "max_body_bytes", 1024, 64 * 1024 * 1024, &max_body, error, sizeof error)
     ||  r5_config_int (config, "max_json_depth", 1, 512, &max_json_depth, error, sizeof error)
     ||  r5_config_int (config, "rpc_timeout_ms", 10, 600000, &rpc_timeout, error, sizeof error)
-    ||  r5_config_int (config, "verdict_cache_seconds", 0, 3600, &cache_seconds, error, sizeof error)) {
+    ||  r5_config_int (config, "verdict_cache_seconds", 0, 3600, &cache_seconds, error, sizeof error)
+    ||  r5_config_int (config, "events_timeout_ms", 10, 60000, &events_timeout, error, sizeof error)) {
         fprintf (stderr, "r5-gateway: %s\n", error);
         return 2;
     }
@@ -94,6 +96,7 @@ main (int argc, char *argv [])
         .threads = (int) threads,
         .brokers = r5_config_get (config, "brokers"),
         .events = r5_config_get (config, "events_subscribe"),
+        .events_timeout_ms = (int) events_timeout,
         .schema_file = r5_config_get (config, "schema_file"),
         .web_root = r5_config_get (config, "web_root"),
         .explorer_root = r5_config_get (config, "explorer_root"),

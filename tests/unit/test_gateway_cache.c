@@ -1,9 +1,12 @@
-/*  test_gateway_cache: hits, invalidation by token and user, and the
-    generation rule that keeps a verdict raced by an invalidation out. */
+/*  test_gateway_cache: hits, invalidation by token and user, the generation
+    rule that keeps a verdict raced by an invalidation out, and the feed rule:
+    nothing is served or stored unless the event feed is proven current, and
+    a lapse keeps out what was verified across it. */
 #include "gateway_cache.h"
 #include "r5_test.h"
 #include "r5_time.h"
 
+#include <czmq.h>
 #include <string.h>
 
 static gateway_principal_t
@@ -21,6 +24,18 @@ main (void)
 {
     gateway_cache_t *cache = gateway_cache_new (30, 1000);
     gateway_principal_t a = s_principal ("u1", "t1"), b = s_principal ("u1", "t2"), c = s_principal ("u2", "t3"), got;
+
+    //  Until the feed is proven current, nothing is stored.
+    CHECK (!gateway_cache_current (cache));
+    gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
+    CHECK (gateway_cache_size (cache) == 0);
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+    //  A verification that started before the first proof is not stored either.
+    uint64_t unproven = gateway_cache_generation (cache);
+    gateway_cache_feed (cache, zclock_mono () + 60000);
+    CHECK (gateway_cache_current (cache));
+    gateway_cache_put (cache, "value-a", 7, &a, unproven, 0);
+    CHECK (gateway_cache_size (cache) == 0);
     gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
     gateway_cache_put (cache, "value-b", 7, &b, gateway_cache_generation (cache), 0);
     gateway_cache_put (cache, "value-c", 7, &c, gateway_cache_generation (cache), 0);
@@ -52,8 +67,35 @@ main (void)
     gateway_cache_destroy (&cache);
     CHECK (cache == NULL);
 
+    //  The proof runs out: nothing is served, everything goes, nothing is stored.
+    cache = gateway_cache_new (30, 1000);
+    gateway_cache_feed (cache, zclock_mono () + 30);
+    uint64_t during = gateway_cache_generation (cache);
+    gateway_cache_put (cache, "value-a", 7, &a, during, 0);
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == 0);
+    zclock_sleep (40);
+    CHECK (!gateway_cache_current (cache));
+    CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
+    CHECK (gateway_cache_size (cache) == 0);
+    gateway_cache_put (cache, "value-b", 7, &b, gateway_cache_generation (cache), 0);
+    CHECK (gateway_cache_size (cache) == 0);
+    //  A verification that read the generation before the lapse and ends after
+    //  the feed is current again is kept out, though no get saw the lapse.
+    gateway_cache_feed (cache, zclock_mono () + 30);
+    uint64_t before_lapse = gateway_cache_generation (cache);
+    zclock_sleep (40);
+    gateway_cache_feed (cache, zclock_mono () + 60000);
+    gateway_cache_put (cache, "value-c", 7, &c, before_lapse, 0);
+    CHECK (gateway_cache_get (cache, "value-c", 7, &got) == -1);
+    //  A proof renewed in time keeps the entries.
+    gateway_cache_put (cache, "value-c", 7, &c, gateway_cache_generation (cache), 0);
+    gateway_cache_feed (cache, zclock_mono () + 60000);
+    CHECK (gateway_cache_get (cache, "value-c", 7, &got) == 0);
+    gateway_cache_destroy (&cache);
+
     //  ttl 0: the cache is off.
     cache = gateway_cache_new (0, 1000);
+    gateway_cache_feed (cache, zclock_mono () + 60000);
     gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
     CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
     gateway_cache_destroy (&cache);

@@ -164,7 +164,7 @@ s_test_events (void)
     }
     CHECK (msg, "event received");
     if (msg) {
-        CHECK (zmsg_size (msg) == 2, "two frames");
+        CHECK (zmsg_size (msg) == 3, "three frames: topic, payload, sequence");
         char *topic = zmsg_popstr (msg);
         CHECK (topic && streq (topic, "token.updated 65f1a2b3c4d5e6f708192a3b"), "topic: %s", topic);
         zstr_free (&topic);

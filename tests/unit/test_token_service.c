@@ -354,7 +354,8 @@ s_expect_event (const char *topic)
             continue;
         char *got = zmsg_popstr (msg);
         if (getenv ("TEST_DEBUG")) fprintf (stderr, "event %s\n", got);
-        bool match = got && streq (got, topic) && zmsg_size (msg) == 1;
+        //  [topic] [payload] [sequence] (r5_events.h)
+        bool match = got && streq (got, topic) && zmsg_size (msg) == 2;
         zstr_free (&got);
         zmsg_destroy (&msg);
         if (match)
