@@ -655,6 +655,26 @@ s_expire_requests (broker_t *self)
     zlistx_destroy (&names);
 }
 
+//  When this broker was stopped (SIGSTOP, a stalled host; its heartbeat tick
+//  is more than two intervals late), start over as if just started: the
+//  workers' heartbeats wait unread in its socket, so their liveness counts
+//  from now, and those that reconnected meanwhile register again within the
+//  start grace, so requests for their services wait for them meanwhile.
+static void
+s_check_stall (broker_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t late = now - self->heartbeat_at;
+    if (late <= 2 * (int64_t) self->heartbeat_ms)
+        return;
+    r5_info (NULL, "broker stalled for %" PRId64 " ms, waiting for workers again", late);
+    for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
+         worker = (s_worker_t *) zhashx_next (self->workers))
+        worker->expiry = now + (int64_t) self->heartbeat_ms * self->liveness;
+    self->started = r5_now_ms ();
+    self->heartbeat_at = now;
+}
+
 static void
 s_string_destroy (void **item_p)
 {
@@ -668,15 +688,6 @@ static void
 s_heartbeat (broker_t *self)
 {
     int64_t now = zclock_mono ();
-    int64_t late = now - self->heartbeat_at;
-    if (late > 2 * (int64_t) self->heartbeat_ms) {
-        //  This broker was stopped (SIGSTOP, a stalled host): the workers'
-        //  heartbeats wait unread in its socket. Judge them from now on.
-        r5_info (NULL, "broker stalled for %" PRId64 " ms, extending worker liveness", late);
-        for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
-             worker = (s_worker_t *) zhashx_next (self->workers))
-            worker->expiry = now + (int64_t) self->heartbeat_ms * self->liveness;
-    }
     zlistx_t *dead = zlistx_new ();
     zlistx_t *stuck = zlistx_new ();
     zlistx_set_destructor (stuck, s_string_destroy);
@@ -948,6 +959,8 @@ broker_actor (zsock_t *pipe, void *args)
                 continue;       //  the loop condition sees zsys_interrupted
             break;
         }
+        if (self->router)
+            s_check_stall (self);
         if (items [0].revents & ZMQ_POLLIN)
             s_on_pipe (self);
         //  Drain what is there, but keep the timers and the pipe responsive.
