@@ -26,6 +26,7 @@ typedef struct {
 
 struct _r5_client_t {
     zsock_t *sock;
+    int brokers;            //  endpoints connected to
     uint64_t next_id;
     zhashx_t *pending;      //  "%016" PRIx64 id -> s_pending_t
 };
@@ -66,7 +67,8 @@ r5_client_new (const char *brokers)
     zsock_set_immediate (self->sock, 1);
     zsock_set_sndhwm (self->sock, 10000);
     zsock_set_rcvhwm (self->sock, 10000);
-    if (r5_curve_client (self->sock) != 0 || r5_endpoints_connect (self->sock, brokers) <= 0) {
+    self->brokers = r5_curve_client (self->sock) == 0 ? r5_endpoints_connect (self->sock, brokers) : -1;
+    if (self->brokers <= 0) {
         r5_client_destroy (&self);
         return NULL;
     }
@@ -288,6 +290,7 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
     int64_t next_send = 0;
     int result = R5_RPC_UNAVAILABLE;    //  what we say when no broker ever took it
     bool answered_any = false;
+    int unavailable = 0;                //  brokers that said nobody serves it
     while (true) {
         int64_t now = r5_now_ms ();
         if (now >= next_send && now < deadline && sent < S_MAX_COPIES && (sent == 0 || idempotent)) {
@@ -319,6 +322,13 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
                 break;
             //  A failure from one copy: another copy, or a later one, may still succeed.
             answered_any = true;
+            if (result == R5_RPC_UNAVAILABLE) {
+                //  That broker has no worker for it. Ask the next broker at once
+                //  (round-robin); once each has said so, the service is down.
+                if (++unavailable >= self->brokers)
+                    break;
+                next_send = r5_now_ms ();
+            }
             continue;
         }
         if (r5_now_ms () >= deadline + R5_CLIENT_GRACE_MS) {

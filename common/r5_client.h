@@ -49,7 +49,9 @@ int r5_client_wait (r5_client_t *self, uint64_t request_id, zframe_t **reply);
 //  true, a request that got no answer after a quarter of the timeout (at least
 //  R5_CLIENT_RETRY_MIN_MS) is sent again with a new id while time remains;
 //  the first answer to any of the copies wins, and only a success ends the
-//  wait early. Returns as r5_client_wait.
+//  wait early, or UNAVAILABLE (no worker registered) from as many answers as
+//  there are brokers: each UNAVAILABLE sends the next copy at once, so the
+//  next broker is asked. Returns as r5_client_wait.
 int r5_client_call (r5_client_t *self, const char *service, const void *body, size_t size,
                     int timeout_ms, bool idempotent, zframe_t **reply);
 

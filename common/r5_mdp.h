@@ -14,6 +14,7 @@
         REPLY      0x03 [client_identity] [request_id:8] [body]         worker -> broker
         HEARTBEAT  0x04                                                both ways
         DISCONNECT 0x05                                                both ways
+        RELEASE    0x06 [client_identity] [request_id:8]               worker -> broker
 
     Integers are big-endian; request ids are unsigned, deadlines signed
     (milliseconds since the Unix epoch, 0 = none). The body is opaque. The
@@ -38,10 +39,11 @@
 #define R5_MDP_REPLY      0x03
 #define R5_MDP_HEARTBEAT  0x04
 #define R5_MDP_DISCONNECT 0x05
+#define R5_MDP_RELEASE    0x06   //  a request given back unstarted
 
 //  Reply status (one byte) from broker to client.
 #define R5_MDP_OK          0   //  body follows
-#define R5_MDP_UNAVAILABLE 1   //  no worker for the service before the deadline, or queue full
+#define R5_MDP_UNAVAILABLE 1   //  no worker registered for the service, or queue full
 #define R5_MDP_DEADLINE    2   //  expired in the broker's queue while workers were busy
 #define R5_MDP_FORBIDDEN   3   //  the client's key may not call this service
 
@@ -65,7 +67,7 @@
 
 //  Results of r5_client_wait / r5_client_call (negative; 0 is success).
 #define R5_RPC_OK           0
-#define R5_RPC_UNAVAILABLE -1   //  no worker for the service (or no broker) before the deadline
+#define R5_RPC_UNAVAILABLE -1   //  no worker registered for the service (or no broker)
 #define R5_RPC_DEADLINE    -2   //  no answer before the deadline
 #define R5_RPC_INTERRUPTED -3   //  SIGINT/SIGTERM (zsys_interrupted)
 #define R5_RPC_INVALID     -4   //  bad arguments or a request id this client is not waiting for

@@ -67,6 +67,11 @@ r5_service_next (r5_service_t *self)
     while (!zsys_interrupted) {
         //  Requests past their deadline never come out of r5_worker_recv.
         r5_request_t *request = r5_worker_recv (self->worker, S_WAIT_MS);
+        if (request && zsys_interrupted) {
+            //  Stopping (SIGTERM): another instance takes it, untouched.
+            r5_worker_release (self->worker, &request);
+            break;
+        }
         if (request)
             return request;
         if (zsock_events (self->pipe) & ZMQ_POLLIN) {

@@ -223,8 +223,9 @@ s_conn_recv (r5_worker_t *self, int index)
     zframe_destroy (&command);
     zmsg_destroy (&msg);
     if (request && request->deadline && request->deadline < r5_now_ms ()) {
-        r5_debug (NULL, "dropping request %" PRIu64 " past its deadline", request->id);
-        r5_request_destroy (&request);
+        //  Never dropped silently: the broker would count us busy with it.
+        r5_debug (NULL, "releasing request %" PRIu64 " past its deadline", request->id);
+        r5_worker_release (self, &request);
     }
     return request;
 }
@@ -358,6 +359,28 @@ r5_worker_reply (r5_worker_t *self, r5_request_t **request_p, const void *body, 
     }
     if (rc != 0)
         r5_debug (NULL, "cannot send reply to %" PRIu64 ": broker %s is gone", request->id, conn->endpoint);
+    r5_request_destroy (request_p);
+    return rc;
+}
+
+int
+r5_worker_release (r5_worker_t *self, r5_request_t **request_p)
+{
+    assert (self);
+    assert (request_p);
+    r5_request_t *request = *request_p;
+    if (!request)
+        return -1;
+    int rc = -1;
+    s_conn_t *conn = &self->conns [request->conn];
+    if (conn->sock && conn->generation == request->generation) {
+        uint8_t id [8];
+        r5_mdp_put_u64 (id, request->id);
+        rc = s_send (conn->sock, R5_MDP_RELEASE, zframe_data (request->client), zframe_size (request->client),
+                     id, 8, NULL, 0);
+    }
+    if (rc != 0)
+        r5_debug (NULL, "cannot release %" PRIu64 ": broker %s is gone", request->id, conn->endpoint);
     r5_request_destroy (request_p);
     return rc;
 }

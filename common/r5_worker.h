@@ -32,7 +32,8 @@ void r5_worker_destroy (r5_worker_t **self_p);
 //  Wait up to timeout_ms for a request, handling heartbeats and reconnects
 //  meanwhile. Returns the request, or NULL on timeout, on interrupt, or when
 //  the socket given to r5_worker_watch has input. Requests already past their
-//  deadline are dropped here and never returned.
+//  deadline are released here (RELEASE: the broker answers DEADLINE) and never
+//  returned.
 r5_request_t *r5_worker_recv (r5_worker_t *self, int timeout_ms);
 
 //  Make r5_worker_recv also return (NULL) as soon as sock has input, e.g. the
@@ -61,7 +62,14 @@ bool r5_request_caller_is (r5_request_t *self, const char *role);
 //  its client retries or times out).
 int r5_worker_reply (r5_worker_t *self, r5_request_t **request_p, const void *body, size_t size);
 
-//  Drop a request without reply. Safe on NULL.
+//  Give a request back to the broker unstarted (RELEASE), which queues it for
+//  another worker, or answers DEADLINE when its time is up, and destroy it.
+//  Only for a request no part of which was done. Returns 0, or -1 when that
+//  broker is gone.
+int r5_worker_release (r5_worker_t *self, r5_request_t **request_p);
+
+//  Drop a request without reply. Safe on NULL. The broker then counts this
+//  worker busy until the request's deadline: reply or release instead.
 void r5_request_destroy (r5_request_t **self_p);
 
 #endif

@@ -30,11 +30,15 @@ typedef struct {
 } s_request_t;
 
 //  One request handed to a worker and not yet answered. Only that worker's
-//  key may answer it, so no peer can forge a reply to another's request.
+//  key may answer it, so no peer can forge a reply to another's request. The
+//  request itself is kept so that it can be queued again when the worker
+//  gives it back unstarted (RELEASE, or DISCONNECT while holding it).
 typedef struct {
     char worker_key [41];       //  the CURVE key of the worker it went to
+    char *worker;               //  that worker's identity in hex
     char *service;
     int64_t deadline;           //  unix ms; forgotten a grace period after
+    s_request_t *request;       //  NULL once queued again
 } s_assignment_t;
 
 //  One registered worker.
@@ -45,6 +49,8 @@ typedef struct {
     s_service_t *service;
     int64_t expiry;             //  monotonic ms
     void *waiting;              //  handle in service->waiting while idle, else NULL
+    char *assignment;           //  the request it holds (assignments key), else NULL
+    int64_t assignment_deadline;    //  unix ms: past it, the worker counts as available
 } s_worker_t;
 
 struct _s_service_t {
@@ -52,6 +58,7 @@ struct _s_service_t {
     zlistx_t *requests;         //  s_request_t *, oldest first
     zlistx_t *waiting;          //  s_worker_t * idle, longest idle first
     size_t workers;             //  registered, idle or busy
+    int64_t grace_until;        //  unix ms: its last worker fell silent; wait for it till then
 };
 
 struct _broker_t {
@@ -70,6 +77,8 @@ struct _broker_t {
     size_t queue_max;
     int64_t heartbeat_at;       //  monotonic ms
     int64_t next_expiry;        //  unix ms: no queued request expires before this
+    int64_t started;            //  unix ms: when this broker started
+    int64_t start_grace_ms;     //  requests for a service with no worker wait this long after start
     uint64_t requests;          //  counters for STATS
     uint64_t replies;
     bool terminated;
@@ -108,6 +117,8 @@ s_assignment_destroy (void **item_p)
 {
     s_assignment_t *self = (s_assignment_t *) *item_p;
     if (self) {
+        s_request_destroy (&self->request);
+        free (self->worker);
         free (self->service);
         free (self);
         *item_p = NULL;
@@ -129,6 +140,7 @@ s_worker_destroy (void **item_p)
     s_worker_t *self = (s_worker_t *) *item_p;
     if (self) {
         zframe_destroy (&self->identity);
+        free (self->assignment);
         free (self->key);
         free (self);
         *item_p = NULL;
@@ -221,17 +233,19 @@ s_service_require (broker_t *self, const char *name)
     return service;
 }
 
-//  Forget a service that has neither workers nor requests.
+//  Forget a service that has neither workers nor requests (nor a grace).
 static void
 s_service_release (broker_t *self, s_service_t *service)
 {
-    if (service->workers == 0 && zlistx_size (service->requests) == 0)
+    if (service->workers == 0 && zlistx_size (service->requests) == 0 && service->grace_until <= r5_now_ms ())
         zhashx_delete (self->services, service->name);
 }
 
-//  Remove a worker from its service and from the broker.
+//  Remove a worker from its service and from the broker. silent: it only
+//  missed heartbeats (it may be busy, or paused, and come back): when it was
+//  the service's last, requests wait for a worker for the start grace again.
 static void
-s_worker_delete (broker_t *self, s_worker_t *worker, const char *why)
+s_worker_delete (broker_t *self, s_worker_t *worker, const char *why, bool silent)
 {
     s_service_t *service = worker->service;
     r5_info (NULL, "worker %s for %s removed: %s", worker->key, service->name, why);
@@ -239,6 +253,15 @@ s_worker_delete (broker_t *self, s_worker_t *worker, const char *why)
         zlistx_delete (service->waiting, worker->waiting);
     service->workers--;
     zhashx_delete (self->workers, worker->key);
+    //  Its last worker gone: the timers answer what waits, in this loop turn.
+    if (service->workers == 0 && silent) {
+        service->grace_until = r5_now_ms () + self->start_grace_ms;
+        if (service->grace_until < self->next_expiry)
+            self->next_expiry = service->grace_until;
+    }
+    else
+    if (service->workers == 0 && zlistx_size (service->requests))
+        self->next_expiry = 0;
     s_service_release (self, service);
 }
 
@@ -265,27 +288,98 @@ s_dispatch (broker_t *self, s_service_t *service)
                             zframe_size (request->body) };
         if (s_send (self, worker->identity, R5_MDP_WORKER, 6, data, sizes) != 0) {
             //  Its connection is gone (kill -9): the request goes to the next worker.
-            s_worker_delete (self, worker, errno == EHOSTUNREACH ? "connection gone" : "not reading");
+            s_worker_delete (self, worker, errno == EHOSTUNREACH ? "connection gone" : "not reading", false);
             continue;
         }
         zlistx_delete (service->waiting, worker->waiting);
         worker->waiting = NULL;
         s_assignment_t *assignment = (s_assignment_t *) zmalloc (sizeof (s_assignment_t));
         memcpy (assignment->worker_key, worker->curve_key, sizeof assignment->worker_key);
+        assignment->worker = strdup (worker->key);
         assignment->service = strdup (service->name);
         assignment->deadline = request->deadline;
+        assignment->request = (s_request_t *) zlistx_detach (service->requests, NULL);
         char name [600];
         s_assignment_name (request->client, request->id, name, sizeof name);
         zhashx_update (self->assignments, name, assignment);
-        request = (s_request_t *) zlistx_detach (service->requests, NULL);
-        s_request_destroy (&request);
+        free (worker->assignment);
+        worker->assignment = strdup (name);
+        worker->assignment_deadline = request->deadline;
     }
+}
+
+//  Until when (unix ms) requests for service, while it has no worker, wait
+//  for one: the first moments after this broker started, before workers had
+//  time to register, or after its last worker fell silent (busy or paused,
+//  not known gone). Past it they answer UNAVAILABLE at once.
+static int64_t
+s_grace_end (broker_t *self, s_service_t *service)
+{
+    int64_t start = self->started + self->start_grace_ms;
+    return service && service->grace_until > start ? service->grace_until : start;
+}
+
+//  Queue a request for service (at the head when a worker gave it back
+//  unstarted), taking it, and dispatch; or answer it at once: DEADLINE when
+//  already expired, UNAVAILABLE when the queue is full or nobody serves the
+//  service (outside the start grace).
+static void
+s_enqueue (broker_t *self, const char *name, s_request_t **request_p, bool front)
+{
+    s_request_t *request = *request_p;
+    *request_p = NULL;
+    s_service_t *service = s_service_require (self, name);
+    uint8_t status = R5_MDP_OK;
+    if (request->deadline <= r5_now_ms ())
+        status = R5_MDP_DEADLINE;
+    else
+    if (!service || zlistx_size (service->requests) >= self->queue_max) {
+        r5_debug (NULL, "queue for %s full, answering unavailable", name);
+        status = R5_MDP_UNAVAILABLE;
+    }
+    else
+    if (service->workers == 0 && r5_now_ms () >= s_grace_end (self, service))
+        status = R5_MDP_UNAVAILABLE;    //  fail fast: nobody serves it
+    if (status != R5_MDP_OK) {
+        s_send_client (self, request->client, name, request->id, status, NULL);
+        s_request_destroy (&request);
+        if (service)
+            s_service_release (self, service);
+        return;
+    }
+    int64_t wake = service->workers ? request->deadline : s_grace_end (self, service);
+    if (wake > request->deadline)
+        wake = request->deadline;
+    if (wake < self->next_expiry)
+        self->next_expiry = wake;
+    if (front)
+        zlistx_add_start (service->requests, request);
+    else
+        zlistx_add_end (service->requests, request);
+    s_dispatch (self, service);
+}
+
+//  Take back the request a worker was given and did not start, and queue it
+//  again for another worker. The worker must already be idle or gone.
+static void
+s_requeue (broker_t *self, const char *name)
+{
+    s_assignment_t *assignment = (s_assignment_t *) zhashx_lookup (self->assignments, name);
+    if (!assignment || !assignment->request)
+        return;
+    s_request_t *request = assignment->request;
+    assignment->request = NULL;
+    char *service = strdup (assignment->service);
+    zhashx_delete (self->assignments, name);
+    s_enqueue (self, service, &request, true);
+    free (service);
 }
 
 //  Mark a worker idle and give it work if any waits.
 static void
 s_worker_idle (broker_t *self, s_worker_t *worker)
 {
+    zstr_free (&worker->assignment);
     if (!worker->waiting)
         worker->waiting = zlistx_add_end (worker->service->waiting, worker);
     s_dispatch (self, worker->service);
@@ -305,19 +399,8 @@ s_accept_request (broker_t *self, zframe_t *client, const char *key, const char 
         s_send_client (self, client, name, id, R5_MDP_FORBIDDEN, NULL);
         return;
     }
-    int64_t now = r5_now_ms ();
     if (deadline == 0)
-        deadline = now + BROKER_DEFAULT_DEADLINE_MS;
-    if (deadline <= now) {
-        s_send_client (self, client, name, id, R5_MDP_DEADLINE, NULL);
-        return;
-    }
-    s_service_t *service = s_service_require (self, name);
-    if (!service || zlistx_size (service->requests) >= self->queue_max) {
-        r5_debug (NULL, "queue for %s full, answering unavailable", name);
-        s_send_client (self, client, name, id, R5_MDP_UNAVAILABLE, NULL);
-        return;
-    }
+        deadline = r5_now_ms () + BROKER_DEFAULT_DEADLINE_MS;
     s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
     request->client = zframe_dup (client);
     memcpy (request->id, id, 8);
@@ -325,10 +408,7 @@ s_accept_request (broker_t *self, zframe_t *client, const char *key, const char 
     broker_allow_roles (self->allow, key, request->caller, sizeof request->caller);
     request->body = *body_p;
     *body_p = NULL;
-    if (deadline < self->next_expiry)
-        self->next_expiry = deadline;
-    zlistx_add_end (service->requests, request);
-    s_dispatch (self, service);
+    s_enqueue (self, name, &request, false);
 }
 
 //  [""] ["R5C1"] [service] [request_id:8] [deadline:8] [body] (identity already popped)
@@ -382,12 +462,12 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                 //  It gets nothing: no registration, no requests.
                 s_log_refusal (self, "key %s may not serve %s", curve_key ? curve_key : "(none)", service_name);
                 if (worker)
-                    s_worker_delete (self, worker, "registered for a service its key may not serve");
+                    s_worker_delete (self, worker, "registered for a service its key may not serve", false);
             }
             else {
                 //  A second READY on one connection: start over as a new worker.
                 if (worker)
-                    s_worker_delete (self, worker, "registered again");
+                    s_worker_delete (self, worker, "registered again", false);
                 s_service_t *service = s_service_require (self, service_name);
                 if (service) {
                     worker = (s_worker_t *) zmalloc (sizeof (s_worker_t));
@@ -398,6 +478,7 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                     worker->expiry = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
                     zhashx_insert (self->workers, key, worker);
                     service->workers++;
+                    service->grace_until = 0;
                     r5_info (NULL, "worker %s ready for %s (%zu workers)", key, service_name, service->workers);
                     s_worker_idle (self, worker);
                 }
@@ -426,14 +507,49 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                 //  A worker we had given up on still answers: the client may be waiting.
                 s_send_client (self, client, assignment->service, zframe_data (id), R5_MDP_OK, body);
                 zhashx_delete (self->assignments, name);
-                if (worker)
+                //  A late answer to a request we stopped waiting for changes
+                //  nothing: the worker was made available at that deadline.
+                if (worker && (!worker->assignment || streq (worker->assignment, name)))
                     s_worker_idle (self, worker);
                 else
+                if (!worker)
                     s_send_command (self, identity, R5_MDP_DISCONNECT);
             }
             zframe_destroy (&client);
             zframe_destroy (&id);
             zframe_destroy (&body);
+            break;
+        }
+        case R5_MDP_RELEASE: {
+            //  [client_identity] [request_id:8]: given back unstarted (the worker
+            //  is stopping, or the request reached it past its deadline).
+            zframe_t *client = zmsg_pop (msg);
+            zframe_t *id = zmsg_pop (msg);
+            char name [600] = "";
+            if (id && zmsg_size (msg) == 0 && zframe_size (client) > 0 && zframe_size (id) == 8)
+                s_assignment_name (client, zframe_data (id), name, sizeof name);
+            s_assignment_t *assignment = *name ? (s_assignment_t *) zhashx_lookup (self->assignments, name) : NULL;
+            if (!*name)
+                r5_debug (NULL, "dropping malformed RELEASE");
+            else
+            if (!assignment || !curve_key || !streq (assignment->worker_key, curve_key)
+            ||  !streq (assignment->worker, key))
+                s_log_refusal (self, "key %s released a request it was not given", curve_key ? curve_key : "(none)");
+            else {
+                bool current = worker && worker->assignment && streq (worker->assignment, name);
+                if (current)
+                    zstr_free (&worker->assignment);
+                s_requeue (self, name);
+                //  The lookup again: requeueing may have dispatched to, and lost, this worker.
+                worker = (s_worker_t *) zhashx_lookup (self->workers, key);
+                if (worker && current)
+                    s_worker_idle (self, worker);
+                else
+                if (!worker)
+                    s_send_command (self, identity, R5_MDP_DISCONNECT);
+            }
+            zframe_destroy (&client);
+            zframe_destroy (&id);
             break;
         }
         case R5_MDP_HEARTBEAT:
@@ -442,8 +558,16 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                 s_send_command (self, identity, R5_MDP_DISCONNECT);
             break;
         case R5_MDP_DISCONNECT:
-            if (worker)
-                s_worker_delete (self, worker, "disconnected");
+            //  A worker says goodbye only once it answered what it started:
+            //  the request it was given and never read goes to another worker.
+            if (worker) {
+                char *held = worker->assignment;
+                worker->assignment = NULL;
+                s_worker_delete (self, worker, "disconnected", false);
+                if (held)
+                    s_requeue (self, held);
+                free (held);
+            }
             break;
         default:
             r5_debug (NULL, "dropping unknown worker command 0x%02x", code);
@@ -508,31 +632,70 @@ s_expire_requests (broker_t *self)
         while (request) {
             void *handle = zlistx_cursor (service->requests);
             s_request_t *next = (s_request_t *) zlistx_next (service->requests);
-            if (request->deadline <= now) {
+            int64_t grace_end = s_grace_end (self, service);
+            bool unserved = service->workers == 0 && now >= grace_end;
+            if (request->deadline <= now || unserved) {
                 //  Busy workers exist: the queue was too slow. None at all: nobody serves this.
                 s_send_client (self, request->client, service->name, request->id,
                                service->workers ? R5_MDP_DEADLINE : R5_MDP_UNAVAILABLE, NULL);
                 zlistx_detach (service->requests, handle);
                 s_request_destroy (&request);
             }
-            else
-            if (request->deadline < self->next_expiry)
-                self->next_expiry = request->deadline;
+            else {
+                int64_t wake = service->workers || request->deadline < grace_end ? request->deadline : grace_end;
+                if (wake < self->next_expiry)
+                    self->next_expiry = wake;
+            }
             request = next;
         }
+        if (service->workers == 0 && service->grace_until > now && service->grace_until < self->next_expiry)
+            self->next_expiry = service->grace_until;
         s_service_release (self, service);
     }
     zlistx_destroy (&names);
 }
 
-//  Heartbeat every worker; remove the silent and the unreachable.
+//  When this broker was stopped (SIGSTOP, a stalled host; its heartbeat tick
+//  is more than two intervals late), start over as if just started: the
+//  workers' heartbeats wait unread in its socket, so their liveness counts
+//  from now, and those that reconnected meanwhile register again within the
+//  start grace, so requests for their services wait for them meanwhile.
+static void
+s_check_stall (broker_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t late = now - self->heartbeat_at;
+    if (late <= 2 * (int64_t) self->heartbeat_ms)
+        return;
+    r5_info (NULL, "broker stalled for %" PRId64 " ms, waiting for workers again", late);
+    for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
+         worker = (s_worker_t *) zhashx_next (self->workers))
+        worker->expiry = now + (int64_t) self->heartbeat_ms * self->liveness;
+    self->started = r5_now_ms ();
+    self->heartbeat_at = now;
+}
+
+static void
+s_string_destroy (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  Heartbeat every worker; remove the silent and the unreachable; make
+//  available again a worker that let its request's deadline pass.
 static void
 s_heartbeat (broker_t *self)
 {
     int64_t now = zclock_mono ();
     zlistx_t *dead = zlistx_new ();
+    zlistx_t *stuck = zlistx_new ();
+    zlistx_set_destructor (stuck, s_string_destroy);
+    int64_t unix_now = r5_now_ms ();
     for (s_worker_t *worker = (s_worker_t *) zhashx_first (self->workers); worker;
          worker = (s_worker_t *) zhashx_next (self->workers)) {
+        if (worker->assignment && worker->assignment_deadline <= unix_now)
+            zlistx_add_end (stuck, strdup (worker->key));
         if (worker->expiry <= now)
             zlistx_add_end (dead, worker);
         else
@@ -541,8 +704,21 @@ s_heartbeat (broker_t *self)
     }
     for (s_worker_t *worker = (s_worker_t *) zlistx_first (dead); worker;
          worker = (s_worker_t *) zlistx_next (dead))
-        s_worker_delete (self, worker, worker->expiry <= now ? "missed heartbeats" : "connection gone");
+        s_worker_delete (self, worker, worker->expiry <= now ? "missed heartbeats" : "connection gone",
+                         worker->expiry <= now);
     zlistx_destroy (&dead);
+    //  A worker that answered nothing by its request's deadline must not
+    //  count as busy forever (its heartbeats alone would keep it so): it is
+    //  available again. A late answer is still delivered until the grace ends.
+    for (char *key = (char *) zlistx_first (stuck); key; key = (char *) zlistx_next (stuck)) {
+        s_worker_t *worker = (s_worker_t *) zhashx_lookup (self->workers, key);
+        if (worker && worker->assignment && worker->assignment_deadline <= unix_now) {
+            r5_info (NULL, "worker %s for %s did not answer by the deadline, available again",
+                     worker->key, worker->service->name);
+            s_worker_idle (self, worker);
+        }
+    }
+    zlistx_destroy (&stuck);
     self->heartbeat_at = now + self->heartbeat_ms;
 
     //  A request's client stops waiting at its deadline (plus its grace):
@@ -572,7 +748,7 @@ s_refresh_allow (broker_t *self)
             zlistx_add_end (revoked, worker);
     for (s_worker_t *worker = (s_worker_t *) zlistx_first (revoked); worker;
          worker = (s_worker_t *) zlistx_next (revoked))
-        s_worker_delete (self, worker, "its key is no longer allowed");
+        s_worker_delete (self, worker, "its key is no longer allowed", false);
     zlistx_destroy (&revoked);
 }
 
@@ -624,6 +800,12 @@ s_on_pipe (broker_t *self)
             self->queue_max = (size_t) number;
             rc = 0;
         }
+        else
+        if (key && valid && streq (key, "start_grace_ms") && number >= 0 && number <= 60000) {
+            self->start_grace_ms = number;
+            self->next_expiry = 0;
+            rc = 0;
+        }
         zstr_send (self->pipe, rc == 0 ? "0" : "-1");
         free (key);
         free (value);
@@ -650,6 +832,21 @@ s_queue_max_default (void)
     return BROKER_QUEUE_MAX;
 }
 
+//  R5_BROKER_START_GRACE_MS when valid, else fallback (the heartbeat liveness:
+//  by then every live worker has registered).
+static int64_t
+s_start_grace_default (int64_t fallback)
+{
+    const char *text = getenv ("R5_BROKER_START_GRACE_MS");
+    if (text && *text) {
+        char *end;
+        long value = strtol (text, &end, 10);
+        if (*end == '\0' && value >= 0 && value <= 60000)
+            return value;
+    }
+    return fallback;
+}
+
 broker_t *
 broker_new (const char *bind, const char *allow)
 {
@@ -673,6 +870,8 @@ broker_new (const char *bind, const char *allow)
     self->liveness = R5_MDP_LIVENESS;
     self->queue_max = s_queue_max_default ();
     self->next_expiry = INT64_MAX;
+    self->started = r5_now_ms ();
+    self->start_grace_ms = s_start_grace_default (self->heartbeat_ms * self->liveness);
     self->services = zhashx_new ();
     self->workers = zhashx_new ();
     zhashx_set_destructor (self->services, s_service_destroy);
@@ -760,6 +959,8 @@ broker_actor (zsock_t *pipe, void *args)
                 continue;       //  the loop condition sees zsys_interrupted
             break;
         }
+        if (self->router)
+            s_check_stall (self);
         if (items [0].revents & ZMQ_POLLIN)
             s_on_pipe (self);
         //  Drain what is there, but keep the timers and the pipe responsive.

@@ -8,7 +8,10 @@
     answer FORBIDDEN), and answers only requests the broker gave it. Per
     service: a FIFO of waiting requests and an LRU list of idle workers.
     Requests answer DEADLINE when they expire in the queue while the service
-    has workers, UNAVAILABLE when it has none (or the queue is full).
+    has workers, UNAVAILABLE at once when it has none (or the queue is full),
+    except during the start grace. A request a worker gives back unstarted
+    (RELEASE, or DISCONNECT while holding it) is queued again; a worker that
+    answered nothing by its request's deadline is available again.
     Single-threaded; nothing is decoded beyond the frames.
 
     zactor_new (broker_actor, &(broker_config_t) { "tcp://127.0.0.1:*",
@@ -19,9 +22,10 @@
         "WORKERS" service       -> number of workers registered for service
         "STATS"                 -> "requests=N replies=N workers=N services=N"
         "SET" key value         -> "0" or "-1"; keys: heartbeat_ms (10..60000),
-                                   queue_max (1..10000000)
+                                   queue_max (1..10000000), start_grace_ms (0..60000)
         "$TERM"                 -> ends the actor (no answer)
-    Defaults come from R5_HEARTBEAT_MS and R5_BROKER_QUEUE_MAX. */
+    Defaults come from R5_HEARTBEAT_MS, R5_BROKER_QUEUE_MAX and
+    R5_BROKER_START_GRACE_MS (default: the liveness, 4 heartbeats). */
 #ifndef BROKER_H
 #define BROKER_H
 

@@ -255,7 +255,19 @@ test_in_flight (void)
     zactor_destroy (&broker);
 }
 
-//  No worker for a service: UNAVAILABLE at the deadline, unless one registers meanwhile.
+//  Set a broker setting through its pipe; true when it took it.
+static bool
+s_broker_set (zactor_t *broker, const char *key, const char *value)
+{
+    zstr_sendx (broker, "SET", key, value, NULL);
+    char *answer = zstr_recv (broker);
+    bool taken = answer && streq (answer, "0");
+    zstr_free (&answer);
+    return taken;
+}
+
+//  No worker for a service: UNAVAILABLE at once, except during the start
+//  grace, when a worker that registers meanwhile still gets the request.
 static void
 test_unavailable (void)
 {
@@ -264,50 +276,164 @@ test_unavailable (void)
     snprintf (brokers, sizeof brokers, "tcp://127.0.0.1:%d", s_broker_port (broker));
     r5_client_t *client = r5_client_new (brokers);
 
-    int64_t start = zclock_mono ();
-    zframe_t *reply = NULL;
-    CHECK (r5_client_call (client, "nobody", "x", 1, 300, false, &reply) == R5_RPC_UNAVAILABLE);
-    int64_t elapsed = zclock_mono () - start;
-    CHECK (elapsed >= 250 && elapsed < 300 + R5_CLIENT_GRACE_MS);
-    CHECK (reply == NULL);
-    //  Idempotent retries change nothing when nobody serves it.
-    CHECK (r5_client_call (client, "nobody", "x", 1, 300, true, &reply) == R5_RPC_UNAVAILABLE);
-    CHECK (r5_client_pending (client) == 0);
-
-    //  A worker that registers before the deadline gets the waiting request.
+    //  During the start grace a request waits for a worker, until the grace ends.
+    CHECK (s_broker_set (broker, "start_grace_ms", "60000"));
     uint64_t id = r5_client_send (client, s_late, "x", 1, r5_now_ms () + 3000);
     CHECK (id > 0);
     echo_t late;
     zactor_t *worker = s_echo_start (&late, brokers, s_late, "L", 0);
+    zframe_t *reply = NULL;
     CHECK (r5_client_wait (client, id, &reply) == 0);
     CHECK (reply && zframe_streq (reply, "L:x"));
     zframe_destroy (&reply);
 
     //  A full queue answers UNAVAILABLE at once.
-    zstr_sendx (broker, "SET", "queue_max", "3", NULL);
-    char *answer = zstr_recv (broker);
-    CHECK (answer && streq (answer, "0"));
-    zstr_free (&answer);
-    zstr_sendx (broker, "SET", "queue_max", "0", NULL);
-    answer = zstr_recv (broker);
-    CHECK (answer && streq (answer, "-1"));
-    zstr_free (&answer);
+    CHECK (s_broker_set (broker, "queue_max", "3"));
+    CHECK (!s_broker_set (broker, "queue_max", "0"));
     uint64_t queued [5];
     int64_t deadline = r5_now_ms () + 600;
     for (int n = 0; n < 5; n++)
         queued [n] = r5_client_send (client, "nobody", "x", 1, deadline);
-    start = zclock_mono ();
+    int64_t start = zclock_mono ();
     CHECK (r5_client_wait (client, queued [4], &reply) == R5_RPC_UNAVAILABLE);
     CHECK (zclock_mono () - start < 300);
     CHECK (r5_client_wait (client, queued [3], &reply) == R5_RPC_UNAVAILABLE);
     CHECK (zclock_mono () - start < 300);
+    //  The grace ends: what waits for a worker is answered at once.
+    CHECK (s_broker_set (broker, "start_grace_ms", "0"));
     for (int n = 0; n < 3; n++)
         CHECK (r5_client_wait (client, queued [n], &reply) == R5_RPC_UNAVAILABLE);
-    CHECK (zclock_mono () - start >= 400);
+    CHECK (zclock_mono () - start < 300);
+    CHECK (s_broker_set (broker, "queue_max", "10000"));
 
-    r5_client_destroy (&client);
+    //  Past the grace: at once, not at the deadline, idempotent or not.
+    start = zclock_mono ();
+    CHECK (r5_client_call (client, "nobody", "x", 1, 3000, false, &reply) == R5_RPC_UNAVAILABLE);
+    CHECK (r5_client_call (client, "nobody", "x", 1, 3000, true, &reply) == R5_RPC_UNAVAILABLE);
+    CHECK (zclock_mono () - start < 300);
+    CHECK (reply == NULL);
+    CHECK (r5_client_pending (client) == 0);
+
+    //  The last worker leaves (DISCONNECT): its service answers UNAVAILABLE at once.
     zactor_destroy (&worker);
+    CHECK (s_wait_workers (broker, s_late, 0, 2000));
+    start = zclock_mono ();
+    CHECK (r5_client_call (client, s_late, "x", 1, 3000, true, &reply) == R5_RPC_UNAVAILABLE);
+    CHECK (zclock_mono () - start < 300);
+    r5_client_destroy (&client);
     zactor_destroy (&broker);
+}
+
+//  With two brokers, an idempotent call asks each once, then says UNAVAILABLE.
+static void
+test_unavailable_two_brokers (void)
+{
+    zactor_t *broker1 = s_broker_start ("tcp://127.0.0.1:*");
+    zactor_t *broker2 = s_broker_start ("tcp://127.0.0.1:*");
+    CHECK (s_broker_set (broker1, "start_grace_ms", "0"));
+    CHECK (s_broker_set (broker2, "start_grace_ms", "0"));
+    char brokers [128];
+    snprintf (brokers, sizeof brokers, "tcp://127.0.0.1:%d,tcp://127.0.0.1:%d",
+              s_broker_port (broker1), s_broker_port (broker2));
+    r5_client_t *client = r5_client_new (brokers);
+    //  Connected to both before timing.
+    zframe_t *reply = NULL;
+    for (int n = 0; n < 4; n++)
+        r5_client_call (client, "nobody", "x", 1, 1000, false, &reply);
+    uint64_t before = s_broker_requests (broker1) + s_broker_requests (broker2);
+    int64_t start = zclock_mono ();
+    CHECK (r5_client_call (client, "nobody", "x", 1, 5000, true, &reply) == R5_RPC_UNAVAILABLE);
+    CHECK (zclock_mono () - start < 300);
+    CHECK (s_broker_requests (broker1) + s_broker_requests (broker2) - before == 2);
+    r5_client_destroy (&client);
+    zactor_destroy (&broker1);
+    zactor_destroy (&broker2);
+}
+
+//  A request that reaches a worker past its deadline is released, not
+//  dropped: the broker answers it DEADLINE and the worker serves the next.
+//  The worker is busy with a slow request from broker X while broker Y hands
+//  it a short one, which has expired by the time the worker reads it.
+static void
+test_expired_released (void)
+{
+    zactor_t *broker_x = s_broker_start ("tcp://127.0.0.1:*");
+    zactor_t *broker_y = s_broker_start ("tcp://127.0.0.1:*");
+    char x [64], y [64], both [128];
+    snprintf (x, sizeof x, "tcp://127.0.0.1:%d", s_broker_port (broker_x));
+    snprintf (y, sizeof y, "tcp://127.0.0.1:%d", s_broker_port (broker_y));
+    snprintf (both, sizeof both, "%s,%s", x, y);
+    echo_t slow;
+    zactor_t *worker = s_echo_start (&slow, both, s_slow, "S", 400);
+    CHECK (s_wait_workers (broker_x, s_slow, 1, 5000));
+    CHECK (s_wait_workers (broker_y, s_slow, 1, 5000));
+    r5_client_t *client_x = r5_client_new (x);
+    r5_client_t *client_y = r5_client_new (y);
+
+    uint64_t long_id = r5_client_send (client_x, s_slow, "1", 1, r5_now_ms () + 5000);
+    zclock_sleep (100);             //  the worker is inside its 400 ms handler
+    int64_t start = zclock_mono ();
+    uint64_t short_id = r5_client_send (client_y, s_slow, "2", 1, r5_now_ms () + 100);
+    zframe_t *reply = NULL;
+    CHECK (r5_client_wait (client_y, short_id, &reply) == R5_RPC_DEADLINE);
+    CHECK (r5_client_wait (client_x, long_id, &reply) == 0);
+    zframe_destroy (&reply);
+    //  Broker Y must not count the worker busy with the request it never did.
+    start = zclock_mono ();
+    CHECK (s_echo_call (client_y, s_slow, 3, 1500, false) == 'S');
+    CHECK (zclock_mono () - start < 1000);
+    CHECK (atomic_load (&slow.served) == 2);
+
+    r5_client_destroy (&client_x);
+    r5_client_destroy (&client_y);
+    zactor_destroy (&worker);
+    zactor_destroy (&broker_x);
+    zactor_destroy (&broker_y);
+}
+
+//  A stopping worker's DISCONNECT hands back the request it was given and
+//  never read: the broker gives it to another instance. Worker A is busy with
+//  a slow request from broker X when broker Y hands it a second one; A then stops.
+static void
+test_drain_requeues (void)
+{
+    zactor_t *broker_x = s_broker_start ("tcp://127.0.0.1:*");
+    zactor_t *broker_y = s_broker_start ("tcp://127.0.0.1:*");
+    char x [64], y [64], both [128];
+    snprintf (x, sizeof x, "tcp://127.0.0.1:%d", s_broker_port (broker_x));
+    snprintf (y, sizeof y, "tcp://127.0.0.1:%d", s_broker_port (broker_y));
+    snprintf (both, sizeof both, "%s,%s", x, y);
+    echo_t a, b;
+    zactor_t *worker_a = s_echo_start (&a, both, s_slow, "A", 300);
+    CHECK (s_wait_workers (broker_y, s_slow, 1, 5000));
+    CHECK (s_wait_workers (broker_x, s_slow, 1, 5000));
+    //  B registers with Y after A, so A is Y's longest idle worker.
+    zactor_t *worker_b = s_echo_start (&b, y, s_slow, "B", 0);
+    CHECK (s_wait_workers (broker_y, s_slow, 2, 5000));
+    r5_client_t *client_x = r5_client_new (x);
+    r5_client_t *client_y = r5_client_new (y);
+
+    uint64_t first = r5_client_send (client_x, s_slow, "1", 1, r5_now_ms () + 5000);
+    zclock_sleep (100);             //  A is inside its 300 ms handler
+    uint64_t second = r5_client_send (client_y, s_slow, "2", 1, r5_now_ms () + 3000);
+    zclock_sleep (50);              //  Y has handed "2" to A
+    int64_t start = zclock_mono ();
+    zactor_destroy (&worker_a);     //  A answers "1", then stops without reading "2"
+    zframe_t *reply = NULL;
+    CHECK (r5_client_wait (client_x, first, &reply) == 0);
+    CHECK (reply && zframe_streq (reply, "A:1"));
+    zframe_destroy (&reply);
+    CHECK (r5_client_wait (client_y, second, &reply) == 0);
+    CHECK (reply && zframe_streq (reply, "B:2"));
+    zframe_destroy (&reply);
+    CHECK (zclock_mono () - start < 1000);
+    CHECK (atomic_load (&a.served) == 1);
+
+    r5_client_destroy (&client_x);
+    r5_client_destroy (&client_y);
+    zactor_destroy (&worker_b);
+    zactor_destroy (&broker_x);
+    zactor_destroy (&broker_y);
 }
 
 //  Deadlines: expiry in the broker's queue (DEADLINE from the broker) and a slow
@@ -1014,6 +1140,9 @@ main (int argc, char *argv [])
         { "echo_two_workers", test_echo_two_workers },
         { "in_flight", test_in_flight },
         { "unavailable", test_unavailable },
+        { "unavailable_two_brokers", test_unavailable_two_brokers },
+        { "expired_released", test_expired_released },
+        { "drain_requeues", test_drain_requeues },
         { "deadline", test_deadline },
         { "slow_handler", test_slow_handler },
         { "malformed", test_malformed },
