@@ -340,8 +340,10 @@ r5_request_caller_is (r5_request_t *self, const char *role)
     return r5_mdp_roles_have (self->caller, role);
 }
 
-int
-r5_worker_reply (r5_worker_t *self, r5_request_t **request_p, const void *body, size_t size)
+//  Send REPLY (with body) or RELEASE (body NULL) for *request_p through the
+//  broker it came from, and destroy it. 0, or -1 when that broker is gone.
+static int
+s_answer (r5_worker_t *self, r5_request_t **request_p, uint8_t command, const void *body, size_t size)
 {
     assert (self);
     assert (request_p);
@@ -350,39 +352,29 @@ r5_worker_reply (r5_worker_t *self, r5_request_t **request_p, const void *body, 
         return -1;
     int rc = -1;
     s_conn_t *conn = &self->conns [request->conn];
-    //  A reply through a newer socket would reach a broker that never saw the request.
+    //  An answer through a newer socket would reach a broker that never saw the request.
     if (conn->sock && conn->generation == request->generation) {
         uint8_t id [8];
         r5_mdp_put_u64 (id, request->id);
-        rc = s_send (conn->sock, R5_MDP_REPLY, zframe_data (request->client), zframe_size (request->client),
-                     id, 8, body && size ? body : "", size);
+        rc = s_send (conn->sock, command, zframe_data (request->client), zframe_size (request->client), id, 8,
+                     command == R5_MDP_REPLY ? (body && size ? body : "") : NULL, size);
     }
     if (rc != 0)
-        r5_debug (NULL, "cannot send reply to %" PRIu64 ": broker %s is gone", request->id, conn->endpoint);
+        r5_debug (NULL, "cannot answer %" PRIu64 ": broker %s is gone", request->id, conn->endpoint);
     r5_request_destroy (request_p);
     return rc;
 }
 
 int
+r5_worker_reply (r5_worker_t *self, r5_request_t **request_p, const void *body, size_t size)
+{
+    return s_answer (self, request_p, R5_MDP_REPLY, body, size);
+}
+
+int
 r5_worker_release (r5_worker_t *self, r5_request_t **request_p)
 {
-    assert (self);
-    assert (request_p);
-    r5_request_t *request = *request_p;
-    if (!request)
-        return -1;
-    int rc = -1;
-    s_conn_t *conn = &self->conns [request->conn];
-    if (conn->sock && conn->generation == request->generation) {
-        uint8_t id [8];
-        r5_mdp_put_u64 (id, request->id);
-        rc = s_send (conn->sock, R5_MDP_RELEASE, zframe_data (request->client), zframe_size (request->client),
-                     id, 8, NULL, 0);
-    }
-    if (rc != 0)
-        r5_debug (NULL, "cannot release %" PRIu64 ": broker %s is gone", request->id, conn->endpoint);
-    r5_request_destroy (request_p);
-    return rc;
+    return s_answer (self, request_p, R5_MDP_RELEASE, NULL, 0);
 }
 
 void

@@ -240,6 +240,13 @@ broker_allow_size (broker_allow_t *self)
     return zhashx_size (self->grants);
 }
 
+//  The grants of key, or NULL when it has none.
+static s_grant_t *
+s_grant (broker_allow_t *self, const char *key)
+{
+    return key ? (s_grant_t *) zhashx_lookup (self->grants, key) : NULL;
+}
+
 //  True when list holds name.
 static bool
 s_listed (zlistx_t *list, const char *name)
@@ -253,7 +260,7 @@ s_listed (zlistx_t *list, const char *name)
 bool
 broker_allow_admits (broker_allow_t *self, const char *key, const char *domain)
 {
-    s_grant_t *grant = key ? (s_grant_t *) zhashx_lookup (self->grants, key) : NULL;
+    s_grant_t *grant = s_grant (self, key);
     if (!grant)
         return false;
     if (streq (domain, BROKER_DOMAIN_BUS))
@@ -271,7 +278,7 @@ broker_allow_admits (broker_allow_t *self, const char *key, const char *domain)
 bool
 broker_allow_may_serve (broker_allow_t *self, const char *key, const char *service)
 {
-    s_grant_t *grant = key ? (s_grant_t *) zhashx_lookup (self->grants, key) : NULL;
+    s_grant_t *grant = s_grant (self, key);
     if (!grant)
         return false;
     for (size_t index = 0; index < S_ROLES; index++)
@@ -283,7 +290,7 @@ broker_allow_may_serve (broker_allow_t *self, const char *key, const char *servi
 bool
 broker_allow_may_call (broker_allow_t *self, const char *key, const char *service)
 {
-    s_grant_t *grant = key ? (s_grant_t *) zhashx_lookup (self->grants, key) : NULL;
+    s_grant_t *grant = s_grant (self, key);
     if (!grant)
         return false;
     for (size_t index = 0; index < S_ROLES; index++)
@@ -297,7 +304,7 @@ broker_allow_may_call (broker_allow_t *self, const char *key, const char *servic
 void
 broker_allow_roles (broker_allow_t *self, const char *key, char *roles, size_t size)
 {
-    s_grant_t *grant = key ? (s_grant_t *) zhashx_lookup (self->grants, key) : NULL;
+    s_grant_t *grant = s_grant (self, key);
     size_t used = 0;
     roles [0] = '\0';
     for (size_t index = 0; grant && index < S_ROLES; index++)
