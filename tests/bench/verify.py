@@ -19,7 +19,9 @@ from r5client import Session
 def run(suite, token, seconds, window):
     out = subprocess.run([os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'verify_bench'),
                           suite.brokers[0].fields['endpoint'], str(seconds), str(window)],
-                         env=dict(os.environ, R5_BENCH_TOKEN=token), capture_output=True, text=True)
+                         env=dict(os.environ, R5_BENCH_TOKEN=token, R5_BUS_KEY=suite.key('internal.key_secret'),
+                                  R5_BROKER_KEY=suite.key('broker.key')),
+                         capture_output=True, text=True)
     return out.stdout.strip() or out.stderr.strip()
 
 
