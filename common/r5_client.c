@@ -149,14 +149,18 @@ r5_client_send (r5_client_t *self, const char *service, const void *body, size_t
 }
 
 //  Read one message from the brokers and file it with its request. Returns 1
-//  when a message was read (even if dropped), 0 on timeout, -1 on interrupt.
+//  when a message was read (even if dropped), 0 on timeout or a signal, -1
+//  when the ZeroMQ context is gone. A call in flight when SIGTERM comes is
+//  finished, bounded by its deadline: a service that stops lets the request
+//  it is serving complete its own calls (drain), and a stopping gateway its
+//  requests.
 static int
 s_recv_one (r5_client_t *self, int64_t timeout)
 {
     zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
     int rc = zmq_poll (&item, 1, timeout > INT_MAX ? INT_MAX : (long) timeout);
-    if (rc == -1 || zsys_interrupted)
-        return -1;
+    if (rc == -1)
+        return zmq_errno () == EINTR ? 0 : -1;
     if (rc == 0)
         return 0;
     zmsg_t *msg = zmsg_recv (self->sock);
@@ -298,11 +302,6 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
             sent++;
             if (id)
                 ids [count++] = id;
-            else
-            if (zsys_interrupted) {
-                result = R5_RPC_INTERRUPTED;
-                break;
-            }
             next_send = r5_now_ms () + retry_ms;
         }
         bool may_resend = idempotent && sent < S_MAX_COPIES && next_send < deadline;

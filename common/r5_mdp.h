@@ -69,7 +69,7 @@
 #define R5_RPC_OK           0
 #define R5_RPC_UNAVAILABLE -1   //  no worker registered for the service (or no broker)
 #define R5_RPC_DEADLINE    -2   //  no answer before the deadline
-#define R5_RPC_INTERRUPTED -3   //  SIGINT/SIGTERM (zsys_interrupted)
+#define R5_RPC_INTERRUPTED -3   //  the ZeroMQ context was terminated (a signal does not end a call)
 #define R5_RPC_INVALID     -4   //  bad arguments or a request id this client is not waiting for
 #define R5_RPC_FORBIDDEN   -5   //  this process's key may not call the service
 

