@@ -79,6 +79,13 @@ ProtobufCMessage *resource_store_decode (const resource_type_t *type, const bson
 //  asked; a refusal of the whole request (scope) fails it.
 void resource_store_get (resource_call_t *call, const resource_type_t *type, char **ids, size_t count);
 
+//  One page of a find in collection: filter is extended with the cursor,
+//  sorted on _id (newest first when type says so), at most first objects of
+//  type replied; sets has_next_page and end_cursor. 0, or -1 with the reply
+//  set. (resource_store_list for the types of the table; incident notes.)
+int resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection,
+                         bson_t *filter, int first, const char *after);
+
 //  One page of what the caller may see.
 void resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request);
 

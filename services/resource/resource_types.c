@@ -135,5 +135,11 @@ resource_store_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size
         &&  r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_types [i].indexes, s_types [i].n_indexes,
                                      error, error_size))
             return -1;
+    //  Beside the table's types: what an incident holds, a document each.
+    if (r5_mongo_ensure_indexes (mongo, "incident_notes", resource_incident_notes_indexes,
+                                 S_COUNT (resource_incident_notes_indexes), error, error_size)
+    ||  r5_mongo_ensure_indexes (mongo, "incident_history", resource_incident_history_indexes,
+                                 S_COUNT (resource_incident_history_indexes), error, error_size))
+        return -1;
     return 0;
 }
