@@ -12,10 +12,15 @@
 #define S_MAX_TEAMS 20
 #define S_MAX_USERS 50
 
-const r5_mongo_index_t resource_incidents_indexes [3] = {
-    { "account_status", "{\"account_id\": 1, \"status\": 1}", false, NULL },
-    { "account_teams", "{\"account_id\": 1, \"team_history_ids\": 1}", false, NULL },
-    { "account_participants", "{\"account_id\": 1, \"participant_ids\": 1}", false, NULL },
+//  A page of incidents: the account and at most one more equality (status,
+//  a team assigned now, or a visibility clause: each $or clause is planned
+//  on its own), then the _id range and sort.
+const r5_mongo_index_t resource_incidents_indexes [5] = {
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    { "account_status_id", "{\"account_id\": 1, \"status\": 1, \"_id\": 1}", false, NULL },
+    { "account_team_ids_id", "{\"account_id\": 1, \"team_ids\": 1, \"_id\": 1}", false, NULL },
+    { "account_teams_id", "{\"account_id\": 1, \"team_history_ids\": 1, \"_id\": 1}", false, NULL },
+    { "account_participants_id", "{\"account_id\": 1, \"participant_ids\": 1, \"_id\": 1}", false, NULL },
 };
 
 static const resource_type_t *

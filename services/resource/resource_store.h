@@ -46,8 +46,11 @@ struct _resource_type_t {
     const char *participants_key;
     bool role_fact;
     const char *duplicate;              //  CONFLICT message of a unique index, or NULL
+    //  Every paged list sorts on _id after its equality keys, so each list
+    //  shape has an index ending in _id (tests/integration/test_query_shapes.py).
     const r5_mongo_index_t *indexes;
     size_t n_indexes;
+    const char *const *superseded;      //  index names an earlier version made, dropped first; NULL-terminated
     //  Lists: newest first, the rule's visibility asked for, a check of the
     //  request before the decision (message or NULL), and the filter beyond
     //  the account.
