@@ -186,6 +186,40 @@ s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, js
     return s_for_all (connection, count, results, errors);
 }
 
+//  Incident.notes: a page of each parent incident's notes, one call per
+//  parent (the notes live beside the incident, never inside it, so an
+//  incident read carries none).
+static int
+s_incident_notes (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+                  gql_field_error_t *errors)
+{
+    int first;
+    if (gateway_page_first (info->args, &first, &errors [0])) {
+        for (size_t i = 1; i < count; i++)
+            gateway_field_error_copy (&errors [i], &errors [0]);
+        return -1;
+    }
+    const char *after = json_string_value (json_object_get (info->args, "after"));
+    for (size_t i = 0; i < count; i++) {
+        R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+        R5__ListIncidentNotesRequest list = R5__LIST_INCIDENT_NOTES_REQUEST__INIT;
+        const char *id = json_string_value (json_object_get (parents [i], "id"));
+        list.incident_id = (char *) (id ? id : "");
+        list.first = first;
+        list.after = (char *) (after ? after : "");
+        request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_INCIDENT_NOTES;
+        request.list_incident_notes = &list;
+        R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [i]);
+        if (!reply)
+            continue;
+        bool objects = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS;
+        results [i] = gateway_connection (s_objects_json (reply), objects && reply->objects->has_next_page,
+                                          objects ? reply->objects->end_cursor : "");
+        r5__resource_reply__free_unpacked (reply, NULL);
+    }
+    return 0;
+}
+
 //  The ids parent names for row: its property row->key, one id or a list, or
 //  nothing when the row's condition does not hold.
 static json_t *
@@ -406,6 +440,7 @@ static const s_read_t s_reads [] = {
     { "Incident.assignees", s_related, S_USERS, "userIds", NULL, NULL },
     { "Incident.createdBy", s_related, S_USERS, "createdById", NULL, NULL },
     { "IncidentNote.author", s_related, S_USERS, "authorId", NULL, NULL },
+    { "Incident.notes", s_incident_notes, S_INCIDENTS, NULL, NULL, NULL },
     { "EscalationPolicy.team", s_related, S_TEAMS, "teamId", NULL, NULL },
     { "Schedule.team", s_related, S_TEAMS, "teamId", NULL, NULL },
     { "Integration.team", s_related, S_TEAMS, "teamId", NULL, NULL },

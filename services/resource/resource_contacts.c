@@ -10,8 +10,9 @@
 
 #define S_NOT_OWN_METHOD "contactMethodId is not one of your contact methods"
 
+//  A page of one's own objects (sorted on _id); a method's rules.
 const r5_mongo_index_t resource_contacts_indexes [1] = {
-    { "account_user", "{\"account_id\": 1, \"user_id\": 1}", false, NULL },
+    { "account_user_id", "{\"account_id\": 1, \"user_id\": 1, \"_id\": 1}", false, NULL },
 };
 
 //  A phone number: an optional '+', then 4 to 20 digits, spaces or dashes.

@@ -6,15 +6,21 @@
 #include "r5_time.h"
 
 #include <czmq.h>
+#include <stddef.h>
 #include <string.h>
 
 #define S_MAX_TEAMS 20
 #define S_MAX_USERS 50
 
-const r5_mongo_index_t resource_incidents_indexes [3] = {
-    { "account_status", "{\"account_id\": 1, \"status\": 1}", false, NULL },
-    { "account_teams", "{\"account_id\": 1, \"team_history_ids\": 1}", false, NULL },
-    { "account_participants", "{\"account_id\": 1, \"participant_ids\": 1}", false, NULL },
+//  A page of incidents: the account and at most one more equality (status,
+//  a team assigned now, or a visibility clause: each $or clause is planned
+//  on its own), then the _id range and sort.
+const r5_mongo_index_t resource_incidents_indexes [5] = {
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    { "account_status_id", "{\"account_id\": 1, \"status\": 1, \"_id\": 1}", false, NULL },
+    { "account_team_ids_id", "{\"account_id\": 1, \"team_ids\": 1, \"_id\": 1}", false, NULL },
+    { "account_teams_id", "{\"account_id\": 1, \"team_history_ids\": 1, \"_id\": 1}", false, NULL },
+    { "account_participants_id", "{\"account_id\": 1, \"participant_ids\": 1, \"_id\": 1}", false, NULL },
 };
 
 static const resource_type_t *
@@ -105,18 +111,40 @@ resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *
                                request->user_ids, request->n_user_ids);
 }
 
-//  Append a history entry {team_ids, user_ids, by, at} under key.
-static void
-s_history_entry (bson_t *doc, const char *key, char **team_ids, size_t n_team_ids, char **user_ids,
-                 size_t n_user_ids, const char *by, int64_t at)
+//  Insert doc into collection (a note or a history entry, beside its
+//  incident). 0, or -1 with the reply set.
+static int
+s_insert_beside (resource_call_t *call, const char *collection_name, const bson_t *doc)
 {
-    bson_t entry;
-    BSON_APPEND_DOCUMENT_BEGIN (doc, key, &entry);
+    mongoc_collection_t *collection = resource_call_collection (call, collection_name);
+    bson_error_t error;
+    int rc = 0;
+    if (!mongoc_collection_insert_one (collection, doc, NULL, NULL, &error))
+        rc = resource_call_mongo_fail (call, &error, "insert");
+    mongoc_collection_destroy (collection);
+    return rc;
+}
+
+//  Record an assignment {team_ids, user_ids, by, at} of the incident in
+//  incident_history (one document per entry, so the incident stays the
+//  same size however often it is reassigned). 0, or -1 with the reply set.
+static int
+s_history_entry (resource_call_t *call, const char *account_id, const char *incident_id, char **team_ids,
+                 size_t n_team_ids, char **user_ids, size_t n_user_ids, const char *by, int64_t at)
+{
+    char id [25];
+    r5_mongo_new_id (id);
+    bson_t entry = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&entry, "_id", id);
+    BSON_APPEND_UTF8 (&entry, "account_id", account_id);
+    BSON_APPEND_UTF8 (&entry, "incident_id", incident_id);
     resource_bson_append_ids (&entry, "team_ids", team_ids, n_team_ids);
     resource_bson_append_ids (&entry, "user_ids", user_ids, n_user_ids);
     BSON_APPEND_UTF8 (&entry, "by", by);
     BSON_APPEND_DATE_TIME (&entry, "at", at);
-    bson_append_document_end (doc, &entry);
+    int rc = s_insert_beside (call, "incident_history", &entry);
+    bson_destroy (&entry);
+    return rc;
 }
 
 void
@@ -152,23 +180,23 @@ resource_incidents_insert (resource_call_t *call, const char *account_id, const 
     incident.n_team_history_ids = n_team_ids;
     incident.created_by_id = (char *) me;
     incident.created_at_unix_ms = now;
-    //  Beside the incident: who participates, and the assignment history.
-    bson_t extra = BSON_INITIALIZER, history;
+    //  Beside the incident: who participates. The first assignment goes to
+    //  incident_history after the incident (docs/design.md section 8).
+    bson_t extra = BSON_INITIALIZER;
     resource_bson_append_ids (&extra, "participant_ids", participants, n_participants);
-    BSON_APPEND_ARRAY_BEGIN (&extra, "history", &history);
-    s_history_entry (&history, "0", team_ids, n_team_ids, user_ids, n_user_ids, me, now);
-    bson_append_array_end (&extra, &history);
-    resource_store_insert (call, s_incidents (), &incident.base, &extra);
+    if (resource_store_insert (call, s_incidents (), &incident.base, &extra) == 0)
+        s_history_entry (call, account_id, id, team_ids, n_team_ids, user_ids, n_user_ids, me, now);
     bson_destroy (&extra);
 }
 
-//  Modify the incident object was loaded as, with filter_extra's conditions
-//  added; reply with it, or fail with status and message when it changed
-//  meanwhile.
-static void
+//  Modify the incident object was loaded as, with conditions added; reply
+//  with it, or fail with status and message when it changed meanwhile.
+//  0 when it was modified, else -1 (reply set).
+static int
 s_modify (resource_call_t *call, const resource_object_t *object, const bson_t *conditions, const bson_t *update,
           R5__Status status, const char *message)
 {
+    int rc = -1;
     const R5__Incident *incident = (const R5__Incident *) object->message;
     bson_t *filter = resource_bson_id_filter (incident->id, call->principal->account_id);
     if (conditions)
@@ -177,11 +205,14 @@ s_modify (resource_call_t *call, const resource_object_t *object, const bson_t *
     if (resource_store_modify (call, s_incidents (), filter, update, &changed) == 0) {
         if (!changed.doc)
             resource_call_fail (call, status, message);
-        else
+        else {
             resource_store_reply (call, s_incidents (), &changed);
+            rc = 0;
+        }
     }
     resource_object_clear (&changed);
     bson_destroy (filter);
+    return rc;
 }
 
 void
@@ -244,7 +275,7 @@ resource_incidents_on_reassign (resource_call_t *call, const R5__ResourceRequest
         if (!streq (request->user_ids [i], me))
             participants [n_participants++] = request->user_ids [i];
     bson_t *conditions = BCON_NEW ("status", "{", "$ne", BCON_UTF8 ("RESOLVED"), "}");
-    bson_t update = BSON_INITIALIZER, set, add, each, push;
+    bson_t update = BSON_INITIALIZER, set, add, each;
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     resource_bson_append_ids (&set, "team_ids", request->team_ids, request->n_team_ids);
     resource_bson_append_ids (&set, "user_ids", request->user_ids, request->n_user_ids);
@@ -259,17 +290,41 @@ resource_incidents_on_reassign (resource_call_t *call, const R5__ResourceRequest
     resource_bson_append_ids (&each, "$each", participants, n_participants);
     bson_append_document_end (&add, &each);
     bson_append_document_end (&update, &add);
-    BSON_APPEND_DOCUMENT_BEGIN (&update, "$push", &push);
-    s_history_entry (&push, "history", request->team_ids, request->n_team_ids, request->user_ids,
-                     request->n_user_ids, me, now);
-    bson_append_document_end (&update, &push);
-    s_modify (call, &self, conditions, &update, R5__STATUS__STATUS_BAD_INPUT, "a resolved incident cannot be reassigned");
+    //  The incident first (it alone decides who sees it), then its history
+    //  entry: a crash between them loses the entry, nothing a user sees.
+    if (s_modify (call, &self, conditions, &update, R5__STATUS__STATUS_BAD_INPUT,
+                  "a resolved incident cannot be reassigned") == 0)
+        s_history_entry (call, call->principal->account_id, request->id, request->team_ids, request->n_team_ids,
+                         request->user_ids, request->n_user_ids, me, now);
     bson_destroy (conditions);
     bson_destroy (&update);
 
 cleanup:
     resource_object_clear (&self);
 }
+
+//  =========================================================================
+//  Notes: one document each in incident_notes, never inside the incident
+//  =========================================================================
+
+const r5_mongo_index_t resource_incident_notes_indexes [1] = {
+    //  A page of one incident's notes: equality on both, then the _id range and sort.
+    { "account_incident_id", "{\"account_id\": 1, \"incident_id\": 1, \"_id\": 1}", false, NULL },
+};
+
+const r5_mongo_index_t resource_incident_history_indexes [1] = {
+    { "account_incident_id", "{\"account_id\": 1, \"incident_id\": 1, \"_id\": 1}", false, NULL },
+};
+
+static const char *const s_note_keys [] = { "_id", "account_id", "incident_id", "body", "author_id", NULL };
+
+//  Notes are not a type of the table (authz knows them through their
+//  incident), but page and decode as one.
+static const resource_type_t s_notes = {
+    .collection = "incident_notes", .descriptor = &r5__incident_note__descriptor,
+    .objects_count = offsetof (R5__Objects, n_incident_notes), .objects_list = offsetof (R5__Objects, incident_notes),
+    .not_found = "no such note", .required = s_note_keys,
+};
 
 void
 resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest *envelope)
@@ -280,28 +335,64 @@ resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
+    resource_object_t self, changed = { 0 };
+    bson_t *filter = NULL, *update = NULL, note_doc = BSON_INITIALIZER;
+    if (resource_store_load (call, s_incidents (), request->id, R5__VERB__VERB_ACT, &self))
+        goto cleanup;
+    char note_id [25];
+    r5_mongo_new_id (note_id);
+    R5__IncidentNote note = R5__INCIDENT_NOTE__INIT;
+    note.id = note_id;
+    note.body = request->body;
+    note.author_id = (char *) call->principal->user_id;
+    note.created_at_unix_ms = r5_now_ms ();
+    //  The incident first: the author participates (the note is acting on
+    //  it) and it was updated. A crash before the note's insert leaves a
+    //  participant without a note, who was allowed to act anyway and whose
+    //  request failed; the other order could leave a note whose author no
+    //  longer sees the incident that holds it.
+    const R5__Incident *incident = (const R5__Incident *) self.message;
+    filter = resource_bson_id_filter (incident->id, call->principal->account_id);
+    update = BCON_NEW ("$addToSet", "{", "participant_ids", BCON_UTF8 (call->principal->user_id), "}",
+                       "$set", "{", "updated_at", BCON_DATE_TIME (note.created_at_unix_ms), "}");
+    if (resource_store_modify (call, s_incidents (), filter, update, &changed))
+        goto cleanup;
+    if (!changed.doc) {
+        resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "no such incident");
+        goto cleanup;
+    }
+    //  One insert, whatever the incident already holds: its size never grows.
+    if (r5_codec_to_bson (&note.base, R5_CODEC_DOCUMENT, &note_doc)) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "the note is too large");
+        goto cleanup;
+    }
+    BSON_APPEND_UTF8 (&note_doc, "account_id", call->principal->account_id);
+    BSON_APPEND_UTF8 (&note_doc, "incident_id", incident->id);
+    if (s_insert_beside (call, s_notes.collection, &note_doc) == 0)
+        resource_store_reply (call, s_incidents (), &changed);
+
+cleanup:
+    bson_destroy (&note_doc);
+    bson_destroy (update);
+    bson_destroy (filter);
+    resource_object_clear (&changed);
+    resource_object_clear (&self);
+}
+
+void
+resource_incidents_on_list_notes (resource_call_t *call, const R5__ResourceRequest *envelope)
+{
+    const R5__ListIncidentNotesRequest *request = envelope->list_incident_notes;
     resource_object_t self;
-    if (resource_store_load (call, s_incidents (), request->id, R5__VERB__VERB_ACT, &self) == 0) {
-        char note_id [25];
-        r5_mongo_new_id (note_id);
-        R5__IncidentNote note = R5__INCIDENT_NOTE__INIT;
-        note.id = note_id;
-        note.body = request->body;
-        note.author_id = (char *) call->principal->user_id;
-        note.created_at_unix_ms = r5_now_ms ();
-        R5__IncidentNote *notes [1] = { &note };
-        R5__Incident holder = R5__INCIDENT__INIT;
-        holder.notes = notes;
-        holder.n_notes = 1;
-        //  The note through the codec, as the incident stores its notes.
-        bson_t update = BSON_INITIALIZER;
-        resource_bson_push_item (&holder.base, "notes", &update);
-        bson_t *rest = BCON_NEW ("$addToSet", "{", "participant_ids", BCON_UTF8 (call->principal->user_id), "}",
-                                 "$set", "{", "updated_at", BCON_DATE_TIME (note.created_at_unix_ms), "}");
-        bson_concat (&update, rest);
-        s_modify (call, &self, NULL, &update, R5__STATUS__STATUS_NOT_FOUND, "no such incident");
-        bson_destroy (rest);
-        bson_destroy (&update);
+    //  Whoever may read the incident may read its notes; one they may not
+    //  see answers NOT_FOUND, as the incident itself does.
+    if (resource_store_load (call, s_incidents (), request->incident_id, R5__VERB__VERB_GET, &self) == 0) {
+        mongoc_collection_t *collection = resource_call_collection (call, s_notes.collection);
+        bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
+                                   "incident_id", BCON_UTF8 (request->incident_id));
+        resource_store_page (call, &s_notes, collection, filter, request->first, request->after);
+        bson_destroy (filter);
+        mongoc_collection_destroy (collection);
     }
     resource_object_clear (&self);
 }

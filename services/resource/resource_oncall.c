@@ -17,11 +17,14 @@
 #define S_OVERRIDES_FULL "a schedule has at most 500 overrides"
 #define S_KEY_CHARS 32
 
-const r5_mongo_index_t resource_oncall_team_indexes [1] = {
-    { "account_team", "{\"account_id\": 1, \"team_id\": 1}", false, NULL },
+//  Pages of the account's, or of one team's, objects (sorted on _id).
+const r5_mongo_index_t resource_oncall_team_indexes [2] = {
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    { "account_team_id", "{\"account_id\": 1, \"team_id\": 1, \"_id\": 1}", false, NULL },
 };
-const r5_mongo_index_t resource_oncall_integration_indexes [2] = {
-    { "account_team", "{\"account_id\": 1, \"team_id\": 1}", false, NULL },
+const r5_mongo_index_t resource_oncall_integration_indexes [3] = {
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    { "account_team_id", "{\"account_id\": 1, \"team_id\": 1, \"_id\": 1}", false, NULL },
     { "key_hash", "{\"key_hash\": 1}", true, NULL },
 };
 

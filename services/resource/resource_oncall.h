@@ -16,8 +16,8 @@
 #include "resource_store.h"
 
 //  The type table's entries for the three types.
-extern const r5_mongo_index_t resource_oncall_team_indexes [1];
-extern const r5_mongo_index_t resource_oncall_integration_indexes [2];
+extern const r5_mongo_index_t resource_oncall_team_indexes [2];
+extern const r5_mongo_index_t resource_oncall_integration_indexes [3];
 
 //  Handlers (resource_handler_fn): each fills call->reply with the one object written.
 void resource_oncall_on_create_policy (resource_call_t *call, const R5__ResourceRequest *request);

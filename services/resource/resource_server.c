@@ -161,6 +161,7 @@ static const s_route_t s_routes [] = {
     S_ROUTE (INCIDENT_TRANSITION,       resource_incidents_on_transition,       S_PRINCIPAL, R5_ROLE_GATEWAY),
     S_ROUTE (REASSIGN_INCIDENT,         resource_incidents_on_reassign,         S_PRINCIPAL, R5_ROLE_GATEWAY),
     S_ROUTE (ADD_INCIDENT_NOTE,         resource_incidents_on_add_note,         S_PRINCIPAL, R5_ROLE_GATEWAY),
+    S_ROUTE (LIST_INCIDENT_NOTES,       resource_incidents_on_list_notes,       S_PRINCIPAL, R5_ROLE_GATEWAY),
     S_ROUTE (CREATE_ESCALATION_POLICY,  resource_oncall_on_create_policy,       S_PRINCIPAL, R5_ROLE_GATEWAY),
     S_ROUTE (UPDATE_ESCALATION_POLICY,  resource_oncall_on_update_policy,       S_PRINCIPAL, R5_ROLE_GATEWAY),
     S_ROUTE (CREATE_SCHEDULE,           resource_oncall_on_create_schedule,     S_PRINCIPAL, R5_ROLE_GATEWAY),

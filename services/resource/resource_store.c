@@ -178,11 +178,8 @@ cleanup:
     mongoc_collection_destroy (collection);
 }
 
-//  One page of a find: filter is extended with the cursor, sorted on _id
-//  (newest first for some types), at most first objects replied; sets
-//  has_next_page and end_cursor. 0, or -1 with the reply set.
-static int
-s_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection, bson_t *filter,
+int
+resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection, bson_t *filter,
         int first, const char *after)
 {
     R5__Objects *objects = resource_call_objects (call);
@@ -246,7 +243,7 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
     BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
     if (type->list_filter)
         type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
-    s_page (call, type, collection, &filter, request->first, request->after);
+    resource_store_page (call, type, collection, &filter, request->first, request->after);
     if (type->list_visibility)
         resource_call_visibility_clear (&visibility);
     bson_destroy (&filter);

@@ -46,8 +46,11 @@ struct _resource_type_t {
     const char *participants_key;
     bool role_fact;
     const char *duplicate;              //  CONFLICT message of a unique index, or NULL
+    //  Every paged list sorts on _id after its equality keys, so each list
+    //  shape has an index ending in _id (tests/integration/test_query_shapes.py).
     const r5_mongo_index_t *indexes;
     size_t n_indexes;
+    const char *const *superseded;      //  index names an earlier version made, dropped first; NULL-terminated
     //  Lists: newest first, the rule's visibility asked for, a check of the
     //  request before the decision (message or NULL), and the filter beyond
     //  the account.
@@ -78,6 +81,13 @@ ProtobufCMessage *resource_store_decode (const resource_type_t *type, const bson
 //  Objects by id (at most 100): those the caller may read, in the order
 //  asked; a refusal of the whole request (scope) fails it.
 void resource_store_get (resource_call_t *call, const resource_type_t *type, char **ids, size_t count);
+
+//  One page of a find in collection: filter is extended with the cursor,
+//  sorted on _id (newest first when type says so), at most first objects of
+//  type replied; sets has_next_page and end_cursor. 0, or -1 with the reply
+//  set. (resource_store_list for the types of the table; incident notes.)
+int resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection,
+                         bson_t *filter, int first, const char *after);
 
 //  One page of what the caller may see.
 void resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request);

@@ -12,8 +12,10 @@
 //  Compare-and-set attempts before a membership change answers CONFLICT.
 #define S_CAS_ATTEMPTS 5
 
-const r5_mongo_index_t resource_teams_indexes [2] = {
+const r5_mongo_index_t resource_teams_indexes [3] = {
     { "account_name", "{\"account_id\": 1, \"name\": 1}", true, NULL },
+    //  A page of the account's teams (sorted on _id).
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
     { "account_member", "{\"account_id\": 1, \"members.user_id\": 1}", false, NULL },
 };
 

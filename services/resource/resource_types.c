@@ -50,6 +50,12 @@ static const char *const s_integration_keys [] = { "_id", "account_id", "team_id
 static const char *const s_method_keys [] = { "_id", "account_id", "user_id", "kind", "address", NULL };
 static const char *const s_rule_keys [] = { "_id", "account_id", "user_id", "contact_method_id", NULL };
 
+//  Indexes the _id-ending ones below replace (they served the filter, not
+//  the page's sort).
+static const char *const s_old_incident_indexes [] = { "account_status", "account_teams", "account_participants", NULL };
+static const char *const s_old_team_indexes [] = { "account_team", NULL };
+static const char *const s_old_own_indexes [] = { "account_user", NULL };
+
 static const resource_type_t s_types [] = {
     [R5__RESOURCE_TYPE__RESOURCE_USERS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_USERS, .collection = "users",
@@ -72,6 +78,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__incident__descriptor, S_OBJECTS (incidents), .not_found = "no such incident",
         .required = s_incident_keys, .team_key = "team_history_ids", .participants_key = "participant_ids",
         .indexes = resource_incidents_indexes, .n_indexes = S_COUNT (resource_incidents_indexes),
+        .superseded = s_old_incident_indexes,
         .newest_first = true, .list_visibility = true,
         .list_check = resource_incidents_list_check, .list_filter = resource_incidents_list_filter,
     },
@@ -80,6 +87,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__escalation_policy__descriptor, S_OBJECTS (escalation_policies),
         .not_found = "no such escalation policy", .required = s_oncall_keys, .team_key = "team_id",
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
+        .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
         .deletable = true,
     },
@@ -88,6 +96,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__schedule__descriptor, S_OBJECTS (schedules), .not_found = "no such schedule",
         .required = s_oncall_keys, .team_key = "team_id",
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
+        .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
         .deletable = true,
     },
@@ -96,6 +105,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__integration__descriptor, S_OBJECTS (integrations), .not_found = "no such integration",
         .required = s_integration_keys, .team_key = "team_id",
         .indexes = resource_oncall_integration_indexes, .n_indexes = S_COUNT (resource_oncall_integration_indexes),
+        .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
         .deletable = true,
     },
@@ -104,6 +114,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__contact_method__descriptor, S_OBJECTS (contact_methods),
         .not_found = "no such contact method", .required = s_method_keys, .owner_key = "user_id",
         .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
+        .superseded = s_old_own_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
         .deletable = true, .before_delete = resource_contacts_before_delete_method,
     },
@@ -112,6 +123,7 @@ static const resource_type_t s_types [] = {
         .descriptor = &r5__notification_rule__descriptor, S_OBJECTS (notification_rules),
         .not_found = "no such notification rule", .required = s_rule_keys, .owner_key = "user_id",
         .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
+        .superseded = s_old_own_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
         .deletable = true,
     },
@@ -130,10 +142,20 @@ resource_store_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size
 {
     if (resource_users_ensure_indexes (mongo, error, error_size))
         return -1;
-    for (size_t i = 0; i < S_COUNT (s_types); i++)
+    for (size_t i = 0; i < S_COUNT (s_types); i++) {
+        for (const char *const *name = s_types [i].superseded; name && *name; name++)
+            if (r5_mongo_drop_index (mongo, s_types [i].collection, *name, error, error_size))
+                return -1;
         if (s_types [i].n_indexes
         &&  r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_types [i].indexes, s_types [i].n_indexes,
                                      error, error_size))
             return -1;
+    }
+    //  Beside the table's types: what an incident holds, a document each.
+    if (r5_mongo_ensure_indexes (mongo, "incident_notes", resource_incident_notes_indexes,
+                                 S_COUNT (resource_incident_notes_indexes), error, error_size)
+    ||  r5_mongo_ensure_indexes (mongo, "incident_history", resource_incident_history_indexes,
+                                 S_COUNT (resource_incident_history_indexes), error, error_size))
+        return -1;
     return 0;
 }

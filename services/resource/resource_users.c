@@ -18,9 +18,11 @@
 //  One person per email across all accounts: login takes only an email and a
 //  password, so the email alone must name one user. The index is the check
 //  (no read-then-insert race); see docs/decisions.md.
-const r5_mongo_index_t resource_users_indexes [2] = {
+const r5_mongo_index_t resource_users_indexes [3] = {
     { "account_email", "{\"account_id\": 1, \"email\": 1}", true, NULL },
     { "email_unique", "{\"email\": 1}", true, NULL },
+    //  A page of the account's users (sorted on _id).
+    { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
 };
 
 int

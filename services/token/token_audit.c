@@ -16,7 +16,8 @@ struct _token_audit_t {
 };
 
 static const r5_mongo_index_t s_indexes [] = {
-    { "token_at", "{\"token_id\": 1, \"at\": -1}", false, NULL },
+    //  A token's trail: newest first, _id breaking ties (the sort it sends).
+    { "token_at_id", "{\"token_id\": 1, \"at\": -1, \"_id\": -1}", false, NULL },
 };
 
 token_audit_t *
@@ -47,7 +48,9 @@ token_audit_error (token_audit_t *self)
 int
 token_audit_ensure_indexes (token_audit_t *self, char *error, size_t error_size)
 {
-    return r5_mongo_ensure_indexes (self->mongo, TOKEN_AUDIT_COLLECTION, s_indexes,
+    //  token_at lacked the sort's _id tie-break (token_at_id replaces it).
+    return r5_mongo_drop_index (self->mongo, TOKEN_AUDIT_COLLECTION, "token_at", error, error_size)
+        || r5_mongo_ensure_indexes (self->mongo, TOKEN_AUDIT_COLLECTION, s_indexes,
                                     sizeof s_indexes / sizeof s_indexes [0], error, error_size);
 }
 

@@ -16,7 +16,8 @@ struct _token_store_t {
 
 static const r5_mongo_index_t s_indexes [] = {
     { "digest_unique", "{\"digest\": 1}", true, NULL },
-    { "user_created", "{\"user_id\": 1, \"created_at\": -1}", false, NULL },
+    //  A user's list: newest first, _id breaking ties (the sort it sends).
+    { "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}", false, NULL },
     //  Partial: only tokens created with a key take part, so keyless creates never collide.
     { "user_idempotency_key", "{\"user_id\": 1, \"idempotency_key\": 1}", true,
       "{\"idempotency_key\": {\"$exists\": true}}" },
@@ -53,7 +54,9 @@ token_store_error (token_store_t *self)
 int
 token_store_ensure_indexes (token_store_t *self, char *error, size_t error_size)
 {
-    if (r5_mongo_ensure_indexes (self->mongo, TOKEN_COLLECTION, s_indexes,
+    //  user_created lacked the sort's _id tie-break (user_created_id replaces it).
+    if (r5_mongo_drop_index (self->mongo, TOKEN_COLLECTION, "user_created", error, error_size)
+    ||  r5_mongo_ensure_indexes (self->mongo, TOKEN_COLLECTION, s_indexes,
                                  sizeof s_indexes / sizeof s_indexes [0], error, error_size))
         return -1;
     //  MongoDB removes a session once its idle expiry (never past the absolute

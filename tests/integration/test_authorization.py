@@ -116,9 +116,9 @@ class AuthorizationTest(SuiteTestCase):
             self.assertEqual(body['data'], {field: None}, field)
             self.assertEqual(_codes(body), [('SCOPE_MISSING', scope, [field])], field)
         # Nothing was written.
-        status = _ok(account.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { id } } }',
+        status = _ok(account.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { nodes { id } } } }',
                                            {'id': incident['id']}), ['incident'])
-        self.assertEqual(status, {'status': 'TRIGGERED', 'notes': []})
+        self.assertEqual(status, {'status': 'TRIGGERED', 'notes': {'nodes': []}})
 
     # -- a teamsWrite token of an administrator ------------------------------
 

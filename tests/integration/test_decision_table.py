@@ -459,9 +459,9 @@ class DecisionTableTest(SuiteTestCase):
             'note': (M_NOTE, {'id': incident}, 'addIncidentNote'),
         }[op]
         return Case(query, variables, field, self._is('incident', incident),
-                    self._unchanged(self.owner, 'query($id: ID!) { incident(id: $id) { status notes { id } '
+                    self._unchanged(self.owner, 'query($id: ID!) { incident(id: $id) { status notes { nodes { id } } '
                                     'teams { id } assignees { id } } }', {'id': incident}, ['incident'],
-                                    {'status': 'TRIGGERED', 'notes': [], 'teams': [{'id': self.team['id']}],
+                                    {'status': 'TRIGGERED', 'notes': {'nodes': []}, 'teams': [{'id': self.team['id']}],
                                      'assignees': [{'id': self.users[PARTICIPANT]['id']}]}))
 
     def _team_case(self, op, role):

@@ -240,9 +240,9 @@ class NoReadThroughWritesTest(SuiteTestCase):
 
         self.assertEqual(set(messages.values()), {NOT_FOUND_MESSAGE}, messages)
         # Nothing hidden was touched.
-        incident = _ok(here.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { id } } }',
+        incident = _ok(here.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { nodes { id } } } }',
                                           {'id': here.incident['id']}), 'incident')
-        self.assertEqual(incident, {'status': 'TRIGGERED', 'notes': []})
+        self.assertEqual(incident, {'status': 'TRIGGERED', 'notes': {'nodes': []}})
 
     # -- suggestions while introspection is on ----------------------------
 

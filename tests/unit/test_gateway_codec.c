@@ -41,8 +41,6 @@ test_reply_to_json (void)
     incident.team_ids = teams;
     incident.n_team_ids = 2;
     incident.created_at_unix_ms = 1800000000000;
-    incident.notes = notes;
-    incident.n_notes = 1;
     json_t *json = gateway_codec_to_json (&incident.base);
     CHECK_JSON (json_object_get (json, "__typename"), "\"Incident\"");
     CHECK_JSON (json_object_get (json, "status"), "\"ACKNOWLEDGED\"");
@@ -53,10 +51,16 @@ test_reply_to_json (void)
     CHECK_JSON (json_object_get (json, "teamIds"), "[\"t1\",\"t2\"]");
     CHECK_JSON (json_object_get (json, "userIds"), "[]");
     CHECK_JSON (json_object_get (json, "createdById"), "\"\"");
-    CHECK_JSON (json_object_get (json, "notes"), "[{\"__typename\":\"IncidentNote\",\"authorId\":\"u2\","
-                                                 "\"body\":\"looking\",\"createdAt\":\"2027-01-15T08:00:00.123Z\","
-                                                 "\"id\":\"n1\"}]");
     CHECK (json_object_get (json, "created_at_unix_ms") == NULL);
+    json_decref (json);
+    //  A list of nested messages: a page of notes.
+    R5__Objects page = R5__OBJECTS__INIT;
+    page.incident_notes = notes;
+    page.n_incident_notes = 1;
+    json = gateway_codec_to_json (&page.base);
+    CHECK_JSON (json_object_get (json, "incidentNotes"), "[{\"__typename\":\"IncidentNote\",\"authorId\":\"u2\","
+                                                         "\"body\":\"looking\",\"createdAt\":\"2027-01-15T08:00:00.123Z\","
+                                                         "\"id\":\"n1\"}]");
     json_decref (json);
 
     R5__NotificationRule rule = R5__NOTIFICATION_RULE__INIT;

@@ -609,8 +609,19 @@ s_test_everything (void)
     request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
     request.add_incident_note = &note;
     reply = s_call (&as_admin, &request);
-    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->n_notes == 1
-           && streq (reply->objects->incidents [0]->notes [0]->author_id, admin->id), "a note");
+    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->n_incident_notes == 0,
+           "a note answers the incident");
+    s_free (&reply);
+    R5__ListIncidentNotesRequest notes = R5__LIST_INCIDENT_NOTES_REQUEST__INIT;
+    notes.incident_id = i_b;
+    notes.first = 10;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_INCIDENT_NOTES;
+    request.list_incident_notes = &notes;
+    reply = s_call (&as_admin, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_incident_notes == 1
+           && streq (reply->objects->incident_notes [0]->author_id, admin->id)
+           && streq (reply->objects->incident_notes [0]->body, "looking\ninto it")
+           && !reply->objects->has_next_page, "a page of notes holds it");
     s_free (&reply);
 
     //  ---- Deactivation
@@ -858,7 +869,9 @@ static const s_format_t s_formats [] = {
     { "users", "_id account_id email name role active password_hash created_at", "" },
     { "teams", "_id account_id name description members version created_at", "updated_at" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
-                   "participant_ids created_by created_at notes history", "acknowledged_at resolved_at updated_at" },
+                   "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at" },
+    { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
+    { "incident_history", "_id account_id incident_id team_ids user_ids by at", "" },
     { "escalation_policies", "_id account_id team_id name description steps created_at", "updated_at" },
     { "schedules", "_id account_id team_id name description time_zone shifts overrides created_at", "updated_at" },
     { "integrations", "_id account_id team_id name key_hint key_hash created_at", "updated_at" },
@@ -891,7 +904,7 @@ s_stored_type (const char *key)
     if (streq (key, "delay_minutes"))
         return BSON_TYPE_INT32;
     if (streq (key, "members") || streq (key, "steps") || streq (key, "targets") || streq (key, "shifts")
-    ||  streq (key, "overrides") || streq (key, "notes") || streq (key, "history") || strstr (key, "_ids"))
+    ||  streq (key, "overrides") || strstr (key, "_ids"))
         return BSON_TYPE_ARRAY;
     return BSON_TYPE_UTF8;
 }

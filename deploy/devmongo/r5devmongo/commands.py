@@ -18,7 +18,7 @@ import mongomock
 from mongomock import aggregate as mm_aggregate
 from mongomock.filtering import filter_applies
 
-from . import dupkeys, engine
+from . import dupkeys, engine, shapes
 
 log = logging.getLogger('r5-devmongo')
 
@@ -164,8 +164,10 @@ class Commands:
 
     CLOSE = CLOSE
 
-    def __init__(self, client, journal, test_commands=False):
+    def __init__(self, client, journal, test_commands=False, shapes_file=None):
         self.client = client
+        # --record-query-shapes: every new query shape, appended to a file.
+        self.shapes = shapes.Recorder(shapes_file) if shapes_file else None
         self.journal = journal
         self.lock = threading.Lock()
         self.cursors = {}
@@ -295,6 +297,8 @@ class Commands:
                 except dupkeys.Refused as e:
                     raise CommandError(e.code, e.errmsg)
             self._check_fields(cmd, cmdname)
+            if self.shapes is not None:
+                self.shapes.record(cmdname, db, cmd, self.app_names.get(conn_id))
             fail = self._fail_point(name, conn_id)
             wce = None
             if fail is not None:
