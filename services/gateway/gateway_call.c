@@ -68,6 +68,20 @@ gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage 
     return reply;
 }
 
+const char *
+gateway_idempotency_key (gateway_request_t *context, gql_field_error_t *error)
+{
+    if (!context->idempotency_key || !*context->idempotency_key)
+        return NULL;
+    if (context->idempotency_key_taken) {
+        gql_field_error_set (error, "BAD_USER_INPUT",
+                             "an Idempotency-Key names one create: this request has an earlier one");
+        return NULL;
+    }
+    context->idempotency_key_taken = true;
+    return context->idempotency_key;
+}
+
 ProtobufCMessage *
 gateway_call_body (ProtobufCMessage *envelope, unsigned body_case, json_t *args, const char *preset,
                    gql_field_error_t *error)
