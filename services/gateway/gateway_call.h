@@ -22,6 +22,10 @@ typedef struct {
     //  mutation took it: it names one create, so a second one is refused.
     const char *idempotency_key;
     bool idempotency_key_taken;
+    //  Mutation fields run so far: each one's calls carry the request id
+    //  with ".<n>" added, so services tell its resends (same id) from the
+    //  request's other mutations.
+    unsigned mutations;
 } gateway_request_t;
 
 //  The Idempotency-Key of the request for one create mutation: the key

@@ -315,6 +315,7 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count, 
 {
     const s_mutation_t *row = (const s_mutation_t *) info->data;
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    ((gateway_request_t *) info->context)->mutations++;
     bool idempotent = row->idempotent;
     if (strncmp (row->field, "Mutation.create", 15) == 0) {
         //  A create with a key is safe to resend: a copy answers the object

@@ -225,6 +225,7 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
           json_t **results, gql_field_error_t *errors)
 {
     const s_mutation_t *row = (const s_mutation_t *) info->data;
+    ((gateway_request_t *) info->context)->mutations++;
     R5__TokenReply *reply = s_token_request (info, row->body, info->args, row->idempotent, &errors [0]);
     if (!reply)
         return -1;

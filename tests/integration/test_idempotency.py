@@ -121,6 +121,24 @@ class IdempotencyTest(unittest.TestCase):
         self.assertEqual([e['extensions']['code'] for e in response['errors']], ['BAD_USER_INPUT'])
         self.assertEqual(self.stored('Spaced'), 0)
 
+    def test_every_mutation_of_a_request_applies(self):
+        # One GraphQL request, three updates of one token: X, Y, then X again.
+        # r5-token applies a resent update once; the third is no resend.
+        created = self.owner.graphql('mutation { createPersonalAccessToken(input: {description: "ci", '
+                                     'scopes: [incidentsRead]}) { personalAccessToken { id } } }').json()
+        token = created['data']['createPersonalAccessToken']['personalAccessToken']['id']
+        response = self.owner.graphql(
+            'mutation($id: ID!) { a: updatePersonalAccessToken(id: $id, input: {scopes: [teamsRead]}) '
+            '{ personalAccessToken { scopes } } b: updatePersonalAccessToken(id: $id, input: {scopes: [usersRead]}) '
+            '{ personalAccessToken { scopes } } c: updatePersonalAccessToken(id: $id, input: {scopes: [teamsRead]}) '
+            '{ personalAccessToken { scopes } } }', {'id': token}).json()
+        self.assertNotIn('errors', response)
+        self.assertEqual(response['data']['c']['personalAccessToken']['scopes'], ['teamsRead'])
+        events = self.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { scopes events(first: 10) '
+                                    '{ type } } }', {'id': token}).json()['data']['personalAccessToken']
+        self.assertEqual(events['scopes'], ['teamsRead'])
+        self.assertEqual([e['type'] for e in events['events']], ['UPDATED', 'UPDATED', 'UPDATED', 'CREATED'])
+
 
 if __name__ == '__main__':
     unittest.main()
