@@ -54,7 +54,11 @@ gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage 
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__PrincipalAssertion assertion;
     gateway_principal_assertion (context->principal, &assertion);
-    r5_rpc_meta_init (&meta, "r5-gateway", context->request_id, context->gw->config.rpc_timeout_ms);
+    char request_id [40];
+    snprintf (request_id, sizeof request_id, "%s", context->request_id);
+    if (context->mutations)
+        snprintf (request_id, sizeof request_id, "%s.%u", context->request_id, context->mutations);
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, context->gw->config.rpc_timeout_ms);
     meta.assertion = &assertion;
     *meta_slot = &meta;
     R5__Status status;
@@ -66,6 +70,20 @@ gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage 
         gateway_field_error (error, status, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
     }
     return reply;
+}
+
+const char *
+gateway_idempotency_key (gateway_request_t *context, gql_field_error_t *error)
+{
+    if (!context->idempotency_key || !*context->idempotency_key)
+        return NULL;
+    if (context->idempotency_key_taken) {
+        gql_field_error_set (error, "BAD_USER_INPUT",
+                             "an Idempotency-Key names one create: this request has an earlier one");
+        return NULL;
+    }
+    context->idempotency_key_taken = true;
+    return context->idempotency_key;
 }
 
 ProtobufCMessage *

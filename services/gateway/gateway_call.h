@@ -18,7 +18,20 @@ typedef struct {
     gateway_thread_t *thread;
     const gateway_principal_t *principal;
     const char *request_id;
+    //  The request's Idempotency-Key header (NULL: none) and whether a create
+    //  mutation took it: it names one create, so a second one is refused.
+    const char *idempotency_key;
+    bool idempotency_key_taken;
+    //  Mutation fields run so far: each one's calls carry the request id
+    //  with ".<n>" added, so services tell its resends (same id) from the
+    //  request's other mutations.
+    unsigned mutations;
 } gateway_request_t;
+
+//  The Idempotency-Key of the request for one create mutation: the key
+//  (borrowed), NULL when the request has none, or NULL with error set
+//  (BAD_USER_INPUT) when an earlier create of the request took it.
+const char *gateway_idempotency_key (gateway_request_t *context, gql_field_error_t *error);
 
 //  A request id for logs and for the services: 16 hex characters.
 void gateway_request_id (char out [17]);

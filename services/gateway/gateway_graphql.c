@@ -300,6 +300,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         .thread = gateway_thread (conn),
         .principal = principal,
         .request_id = request_id,
+        .idempotency_key = gateway_http_header (conn, "Idempotency-Key"),
     };
     bool request_error = false;
     json_t *response = gql_execute (gw->executor, document, params->operation_name, params->variables,

@@ -349,10 +349,24 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count, 
 {
     const s_mutation_t *row = (const s_mutation_t *) info->data;
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    ((gateway_request_t *) info->context)->mutations++;
+    bool idempotent = row->idempotent;
+    if (strncmp (row->field, "Mutation.create", 15) == 0) {
+        //  A create with a key is safe to resend: a copy answers the object
+        //  the first one made.
+        request.idempotency_key = (char *) gateway_idempotency_key (info->context, &errors [0]);
+        if (!request.idempotency_key && errors [0].code)
+            return -1;
+        //  An override is a change of its schedule, not an object of its own.
+        if (request.idempotency_key && row->body == R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE_OVERRIDE)
+            return gql_field_error_set (&errors [0], "BAD_USER_INPUT",
+                                        "createScheduleOverride does not take an Idempotency-Key");
+        idempotent = request.idempotency_key != NULL;
+    }
     ProtobufCMessage *body = gateway_call_body (&request.base, row->body, info->args, row->preset, &errors [0]);
     if (!body)
         return -1;
-    R5__ResourceReply *reply = s_call (info->context, &request, row->idempotent, &errors [0]);
+    R5__ResourceReply *reply = s_call (info->context, &request, idempotent, &errors [0]);
     if (reply) {
         results [0] = s_payload (row, reply);
         r5__resource_reply__free_unpacked (reply, NULL);

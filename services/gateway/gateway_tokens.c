@@ -36,6 +36,21 @@ s_token_request (const gql_resolve_info_t *info, unsigned body_case, json_t *arg
     ProtobufCMessage *body = gateway_call_body (&request.base, body_case, args, NULL, error);
     if (!body)
         return NULL;
+    //  The Idempotency-Key header stands for the input's idempotencyKey
+    //  when that is not given.
+    const char *key = body_case == R5__TOKEN_REQUEST__BODY_CREATE
+                    ? gateway_idempotency_key (info->context, error) : NULL;
+    if (body_case == R5__TOKEN_REQUEST__BODY_CREATE && !key && error->code) {
+        protobuf_c_message_free_unpacked (body, NULL);
+        return NULL;
+    }
+    R5__CreateTokenRequest *create = body_case == R5__TOKEN_REQUEST__BODY_CREATE
+                                   ? (R5__CreateTokenRequest *) body : NULL;
+    if (key && create && (!create->idempotency_key || !*create->idempotency_key)) {
+        if (create->idempotency_key != protobuf_c_empty_string)
+            free (create->idempotency_key);
+        create->idempotency_key = strdup (key);
+    }
     R5__TokenReply *reply = s_token_call (info->context, &request, idempotent, error);
     protobuf_c_message_free_unpacked (body, NULL);
     return reply;
@@ -210,6 +225,7 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
           json_t **results, gql_field_error_t *errors)
 {
     const s_mutation_t *row = (const s_mutation_t *) info->data;
+    ((gateway_request_t *) info->context)->mutations++;
     R5__TokenReply *reply = s_token_request (info, row->body, info->args, row->idempotent, &errors [0]);
     if (!reply)
         return -1;

@@ -30,6 +30,10 @@ typedef struct {
     const r5_sign_secret_t *proof_key;  //  signs password proofs (sign-in, signup)
     r5_throttle_t *password_throttle;   //  check_password attempts per email
     const char *rid;                    //  request id for logs
+    //  A create's client idempotency key (NULL: none) and the digest of the
+    //  request's body it must match when repeated (32 hex, secrets left out).
+    const char *idempotency_key;
+    char idempotency_input [33];
     int64_t deadline_unix_ms;
     R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)
     bool facts_tried;

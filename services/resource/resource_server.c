@@ -22,6 +22,8 @@
 #include "r5_update.h"
 #include "r5/resource.pb-c.h"
 
+#include <sodium.h>
+
 //  Bound on the emails whose attempts are remembered (r5_throttle.h).
 #define S_THROTTLE_MAX_KEYS 65536
 
@@ -181,6 +183,47 @@ s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
     reply->message = strdup (message);
 }
 
+//  The digest of a request's body (its oneof member), for a repeated
+//  idempotency key to be compared with: 32 hex into out. A password is left
+//  out, so no digest of it is stored.
+static void
+s_input_digest (R5__ResourceRequest *request, char out [33])
+{
+    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field (
+        request->base.descriptor, request->body_case);
+    const ProtobufCMessage *body = member && member->type == PROTOBUF_C_TYPE_MESSAGE
+                                 ? *(ProtobufCMessage **) ((char *) request + member->offset) : NULL;
+    char *password = NULL;
+    if (request->body_case == R5__RESOURCE_REQUEST__BODY_CREATE_USER && request->create_user) {
+        password = request->create_user->password;
+        request->create_user->password = (char *) "";
+    }
+    size_t size = body ? protobuf_c_message_get_packed_size (body) : 0;
+    uint8_t *packed = r5_malloc (size ? size : 1);
+    if (body)
+        protobuf_c_message_pack (body, packed);
+    if (password)
+        request->create_user->password = password;
+    uint8_t digest [16];
+    crypto_generichash (digest, sizeof digest, packed, size, (const uint8_t *) "r5.create.v1", 12);
+    free (packed);
+    sodium_bin2hex (out, 33, digest, sizeof digest);
+}
+
+//  Whether key is a well-formed idempotency key: 1-128 printable ASCII
+//  characters, no spaces.
+static bool
+s_idempotency_key_valid (const char *key)
+{
+    size_t length = strlen (key);
+    if (length == 0 || length > 128)
+        return false;
+    for (size_t i = 0; i < length; i++)
+        if (key [i] <= ' ' || key [i] > '~')
+            return false;
+    return true;
+}
+
 //  Run one routed request. A request for a principal needs an assertion
 //  r5-token signed, unexpired, naming well-formed ids, and is refused, before
 //  any lookup, when it is an update that names nothing (alike whether or not
@@ -232,6 +275,17 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
         .deadline_unix_ms = deadline,
         .reply = reply,
     };
+    if (request->idempotency_key && *request->idempotency_key) {
+        if (!s_idempotency_key_valid (request->idempotency_key)) {
+            s_fail (reply, R5__STATUS__STATUS_BAD_INPUT,
+                    "the idempotency key must be 1-128 printable ASCII characters without spaces");
+            if (claims)
+                r5__principal_claims__free_unpacked (claims, NULL);
+            return;
+        }
+        call.idempotency_key = request->idempotency_key;
+        s_input_digest (request, call.idempotency_input);
+    }
     call.client = r5_mongo_pop (self->mongo);
     //  No write concern wait and no read outlives the request.
     r5_mongo_set_deadline (self->mongo, deadline ? deadline : request->meta ? request->meta->deadline_unix_ms : 0);

@@ -377,6 +377,53 @@ s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_e
     return resource_call_mongo_fail (call, error, what);
 }
 
+//  The object a create with the call's idempotency key already stored, when
+//  that is why an insert was refused. 1: replied with it (or CONFLICT when
+//  its input differs, *rc 1 or -1); 0: the key is not the reason; -1: the
+//  lookup failed (reply set, *rc -1).
+static int
+s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc)
+{
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
+                               RESOURCE_IDEMPOTENCY_KEY ".user_id", BCON_UTF8 (call->principal->user_id),
+                               RESOURCE_IDEMPOTENCY_KEY ".key", BCON_UTF8 (call->idempotency_key));
+    bson_t *opts = s_read_opts (call, type);
+    BCON_APPEND (opts, "limit", BCON_INT64 (1));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t error;
+    int found = 0;
+    if (mongoc_cursor_next (cursor, &doc)) {
+        found = 1;
+        bson_iter_t iter;
+        const char *input = bson_iter_init (&iter, doc)
+                         && bson_iter_find_descendant (&iter, RESOURCE_IDEMPOTENCY_KEY ".input", &iter)
+                         && BSON_ITER_HOLDS_UTF8 (&iter) ? bson_iter_utf8 (&iter, NULL) : "";
+        resource_object_t object = { 0 };
+        if (strcmp (input, call->idempotency_input) != 0)
+            *rc = resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                                      "this idempotency key was already used for a different create");
+        else
+        if (!(object.message = resource_store_decode (type, doc, call->rid)))
+            *rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+        else {
+            r5_info (call->rid, "create repeated with the idempotency key of %s %s", type->collection,
+                     resource_bson_string (doc, "_id"));
+            resource_store_reply (call, type, &object);
+            *rc = 1;
+        }
+    }
+    else
+    if (mongoc_cursor_error (cursor, &error))
+        *rc = found = resource_call_mongo_fail (call, &error, "idempotency key lookup");
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+    return found;
+}
+
 int
 resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
                        const bson_t *extra)
@@ -388,13 +435,20 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
         bson_destroy (&doc);
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "the object is too large");
     }
+    if (call->idempotency_key)
+        BCON_APPEND (&doc, RESOURCE_IDEMPOTENCY_KEY, "{", "user_id", BCON_UTF8 (call->principal->user_id),
+                     "key", BCON_UTF8 (call->idempotency_key), "input", BCON_UTF8 (call->idempotency_input), "}");
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     resource_object_t object = { 0 };
     int rc = 0;
     const char *team_id = s_team_owned (type) ? resource_bson_string (&doc, "team_id") : NULL;
     bson_t reply;
-    if (!mongoc_collection_insert_one (collection, &doc, NULL, &reply, &error))
-        rc = s_write_failed (call, type, &error, &reply, "insert");
+    if (!mongoc_collection_insert_one (collection, &doc, NULL, &reply, &error)) {
+        //  Which unique index refused it is asked of the data, not of the
+        //  server's wording: a repeated key is answered with its object.
+        if (!(call->idempotency_key && r5_mongo_is_duplicate (&error) && s_idempotent_replay (call, type, &rc)))
+            rc = s_write_failed (call, type, &error, &reply, "insert");
+    }
     else
     //  Written first, the team checked after: a delete of the team that
     //  began meanwhile either counted this object or is seen here.

@@ -15,6 +15,10 @@
 
 typedef struct _resource_type_t resource_type_t;
 
+//  The stored key of a create's idempotency key: {user_id, key, input}
+//  beside the object (the input's digest tells a repeat from a reuse).
+#define RESOURCE_IDEMPOTENCY_KEY "idempotency"
+
 //  A stored object: its document, its message, and the facts r5-authz
 //  decides on (borrowed from the document).
 typedef struct {
@@ -114,7 +118,11 @@ int resource_store_load (resource_call_t *call, const resource_type_t *type, con
 int resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id);
 
 //  Store message (with extra's keys beside it, extra may be NULL) as a new
-//  document and reply with it. 0 or -1 (reply set).
+//  document and reply with it. 0 or -1 (reply set). With the call's
+//  idempotency key, the key is stored with the object, and a create that
+//  repeats it replies with the object the first one stored and returns 1
+//  (nothing after the insert is to be done again: the first create did it,
+//  a secret shown once stays unshown), or CONFLICT when its input differs.
 int resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
                            const bson_t *extra);
 

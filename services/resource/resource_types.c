@@ -142,13 +142,23 @@ resource_store_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size
 {
     if (resource_users_ensure_indexes (mongo, error, error_size))
         return -1;
+    //  Every type is created through resource_store_insert, which stores a
+    //  create's idempotency key on the object: one object per key and user.
+    static const r5_mongo_index_t s_idempotency [] = {
+        { "idempotency_key", "{\"account_id\": 1, \"" RESOURCE_IDEMPOTENCY_KEY ".user_id\": 1, \""
+          RESOURCE_IDEMPOTENCY_KEY ".key\": 1}", true,
+          "{\"" RESOURCE_IDEMPOTENCY_KEY ".key\": {\"$exists\": true}}" },
+    };
     for (size_t i = 0; i < S_COUNT (s_types); i++) {
+        if (!s_types [i].collection)
+            continue;
         for (const char *const *name = s_types [i].superseded; name && *name; name++)
             if (r5_mongo_drop_index (mongo, s_types [i].collection, *name, error, error_size))
                 return -1;
-        if (s_types [i].n_indexes
-        &&  r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_types [i].indexes, s_types [i].n_indexes,
-                                     error, error_size))
+        if ((s_types [i].n_indexes
+             && r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_types [i].indexes, s_types [i].n_indexes,
+                                         error, error_size))
+        ||  r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_idempotency, 1, error, error_size))
             return -1;
     }
     //  Beside the table's types: what an incident holds, a document each.

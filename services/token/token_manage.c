@@ -93,7 +93,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 
     char value [R5_TOKEN_LENGTH + 1];
     bson_t audit = BSON_INITIALIZER;
-    token_change_t change = { &audit, "" };
+    token_change_t change = { &audit, "", NULL };
     //  A second attempt only if the new digest collided (2^-256): never in practice.
     for (int attempt = 0; attempt < 2; attempt++) {
         bool idempotency_taken;
@@ -212,6 +212,26 @@ token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
 //  ---------------------------------------------------------------------------
 //  update, regenerate, delete
 
+//  What names one request among a token's applied changes: its request id
+//  and a digest of what it asks, so two different changes sent under one
+//  request id are both applied. Into out; NULL when the request has no id.
+static const char *
+s_applied_id (token_call_t *call, const ProtobufCMessage *body, char out [TOKEN_APPLIED_ID_SIZE])
+{
+    if (!call->rid || !*call->rid || strlen (call->rid) > TOKEN_APPLIED_ID_SIZE - 34)
+        return NULL;
+    size_t size = protobuf_c_message_get_packed_size (body);
+    uint8_t *packed = r5_malloc (size ? size : 1);
+    protobuf_c_message_pack (body, packed);
+    uint8_t digest [16];
+    crypto_generichash (digest, sizeof digest, packed, size, NULL, 0);
+    free (packed);
+    char hex [33];
+    sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
+    snprintf (out, TOKEN_APPLIED_ID_SIZE, "%s/%s", call->rid, hex);
+    return out;
+}
+
 //  Change a token's description and/or scopes (only what the request sets).
 void
 token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
@@ -238,12 +258,22 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
     token_record_t before, after;
     R5__Status status = R5__STATUS__STATUS_CONFLICT;
     bson_t audit = BSON_INITIALIZER;
-    token_change_t change = { &audit, TOKEN_EVENT_UPDATED };
+    char applied [TOKEN_APPLIED_ID_SIZE];
+    token_change_t change = { &audit, TOKEN_EVENT_UPDATED, s_applied_id (call, &update->base, applied) };
+    bool repeat = false;
     //  Compare-and-set on what the audit entry says it was: a few attempts
     //  when another change wins in between.
     for (int attempt = 0; attempt < 3 && status == R5__STATUS__STATUS_CONFLICT; attempt++) {
         //  An earlier change of this token that still owes its entry goes first.
         token_pending_complete (self, call->rid, update->id);
+        //  A miss may be this very request, applied before (a resend): it
+        //  answers the token as it is, with no second change or entry.
+        if (attempt > 0
+        &&  token_store_find_applied (self->store, update->id, principal->user_id, principal->account_id,
+                                      change.request_id, &after) == R5__STATUS__STATUS_OK) {
+            repeat = true;
+            break;
+        }
         status = token_store_find_own (self->store, update->id, principal->user_id, principal->account_id,
                                        TOKEN_KIND_PAT, &before);
         if (status != R5__STATUS__STATUS_OK)
@@ -265,6 +295,12 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         status = token_store_update (self->store, &before, description, update->set_scopes ? &scopes : NULL,
                                      &change, &after);
     }
+    if (repeat) {
+        r5_info (call->rid, "token %s: update repeated, applied once", after.id);
+        call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
+        call->reply->token = token_call_token (&after);
+    }
+    else
     if (status == R5__STATUS__STATUS_OK) {
         r5_info (call->rid, "token %s updated", after.id);
         token_pending_finish (call, &after, &change, false);
@@ -306,7 +342,7 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
         snprintf (record.hint, sizeof record.hint, "%s", hint);
         bson_t audit = BSON_INITIALIZER;
         token_call_audit_document (call, &record, &audit);
-        token_change_t change = { &audit, TOKEN_EVENT_REVOKED };
+        token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL };
         //  Only if the digest is still the one just read: of two concurrent
         //  regenerates exactly one wins, the other is told CONFLICT.
         status = token_store_swap_digest (self->store, id, principal->user_id, principal->account_id,
@@ -348,7 +384,7 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
     token_call_audit_token ("deleted", &token, &record);
     bson_t audit = BSON_INITIALIZER;
     token_call_audit_document (call, &record, &audit);
-    token_change_t change = { &audit, TOKEN_EVENT_REVOKED };
+    token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL };
     //  An earlier change of this token that still owes its entry goes first.
     token_pending_complete (self, call->rid, id);
     R5__Status status = token_store_retire (self->store, id, principal->user_id, principal->account_id,

@@ -251,6 +251,25 @@ s_append_change (bson_t *doc, const token_change_t *change)
     BSON_APPEND_UTF8 (doc, TOKEN_PENDING_EVENT_KEY, change->event ? change->event : "");
 }
 
+//  The condition "this request was not applied yet" (token_change_t).
+static void
+s_append_not_applied (bson_t *filter, const token_change_t *change)
+{
+    if (change && change->request_id && *change->request_id)
+        BCON_APPEND (filter, TOKEN_APPLIED_KEY, "{", "$ne", BCON_UTF8 (change->request_id), "}");
+}
+
+//  Remember the change's request id, the last TOKEN_APPLIED_MAX only, so the
+//  document cannot grow with use.
+static void
+s_append_applied (bson_t *update, const token_change_t *change)
+{
+    if (change && change->request_id && *change->request_id)
+        BCON_APPEND (update, "$push", "{", TOKEN_APPLIED_KEY, "{",
+                     "$each", "[", BCON_UTF8 (change->request_id), "]",
+                     "$slice", BCON_INT32 (-TOKEN_APPLIED_MAX), "}", "}");
+}
+
 //  The condition "no change of this token still owes its audit entry": a
 //  change never overwrites another's.
 static void
@@ -437,6 +456,20 @@ token_store_find_own (token_store_t *self, const char *id, const char *user_id,
 }
 
 R5__Status
+token_store_find_applied (token_store_t *self, const char *id, const char *user_id, const char *account_id,
+                          const char *request_id, token_record_t *out)
+{
+    if (!request_id || !*request_id)
+        return R5__STATUS__STATUS_NOT_FOUND;
+    bson_t filter = BSON_INITIALIZER;
+    s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    BSON_APPEND_UTF8 (&filter, TOKEN_APPLIED_KEY, request_id);
+    R5__Status status = s_find_one (self, &filter, out);
+    bson_destroy (&filter);
+    return status;
+}
+
+R5__Status
 token_store_find_by_idempotency_key (token_store_t *self, const char *user_id, const char *key,
                                      token_record_t *out)
 {
@@ -497,6 +530,7 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
     //  Only if it is still what the audit entry says it was before.
     BSON_APPEND_UTF8 (&filter, "description", before->description);
     s_append_scopes (&filter, "scopes", before->scopes);
+    s_append_not_applied (&filter, change);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     if (description)
         BSON_APPEND_UTF8 (&set, "description", description);
@@ -504,6 +538,7 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
         s_append_scopes (&set, "scopes", *scopes);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
+    s_append_applied (&update, change);
     bool found;
     R5__Status status = s_find_and_modify (self, "update token", &filter, &update,
                                            MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);

@@ -61,10 +61,19 @@ typedef struct {
 
 //  What a change owes once it is written: its audit entry (a token_audit
 //  document with its _id) and the event to publish ("" or NULL for none).
+//  request_id, when not NULL or "", is remembered on the token with the
+//  change (the last TOKEN_APPLIED_MAX of them), and a write whose request id
+//  is already there matches nothing: a repeat of a request is never applied
+//  twice.
 typedef struct {
     const bson_t *audit;
     const char *event;
+    const char *request_id;
 } token_change_t;
+
+#define TOKEN_APPLIED_KEY "applied_requests"
+#define TOKEN_APPLIED_MAX 16
+#define TOKEN_APPLIED_ID_SIZE 162      //  a request id (at most 127) "/" 32 hex
 
 typedef struct _token_store_t token_store_t;
 
@@ -114,6 +123,11 @@ R5__Status token_store_list (token_store_t *self, const char *user_id, const cha
 R5__Status token_store_update (token_store_t *self, const token_record_t *before, const char *description,
                                const r5_scope_set_t *scopes, const token_change_t *change,
                                token_record_t *after);
+
+//  One of the user's live PATs, only when a change with request_id was
+//  applied to it (token_change_t). OK with out filled, NOT_FOUND otherwise.
+R5__Status token_store_find_applied (token_store_t *self, const char *id, const char *user_id,
+                                     const char *account_id, const char *request_id, token_record_t *out);
 
 //  Replace the digest and hint of one of the user's PATs, only if its digest
 //  is still expected_digest (so of two concurrent regenerates exactly one

@@ -378,6 +378,53 @@ static const R5__Scope s_read_write [] = {
 };
 #define READ_WRITE_SET (r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ) | r5_scope_bit (R5__SCOPE__SCOPE_TEAMS_WRITE))
 
+//  A resent update (the same request id, the same change) is applied once
+//  and writes one audit entry; another change under that request id still
+//  applies.
+static void
+s_test_update_resent (void)
+{
+    R5__TokenReply *created = s_create (ALICE, ACCOUNT, "resent", s_read_write, 3, NULL);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+           "create for the resend");
+    if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
+        s_free (&created);
+        return;
+    }
+    char id [TOKEN_ID_SIZE];
+    snprintf (id, sizeof id, "%s", created->issued->token->id);
+    s_free (&created);
+    const R5__Scope narrow [] = { R5__SCOPE__SCOPE_INCIDENTS_READ };
+    for (int copy = 0; copy < 2; copy++) {
+        R5__TokenReply *updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
+                                            NULL, true, narrow, 1);
+        CHECK (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+            && s_scopes_are (updated->token->scopes, updated->token->n_scopes,
+                             r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ)),
+               "copy %d of one update answers the token as changed", copy + 1);
+        s_free (&updated);
+    }
+    R5__TokenReply *other = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
+                                      "resent, renamed", false, NULL, 0);
+    CHECK (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+        && streq (other->token->description, "resent, renamed"), "another change under the same request id");
+    s_free (&other);
+    R5__TokenReply *events = s_by_id (R5__TOKEN_REQUEST__BODY_LIST_EVENTS, id, ALICE, ACCOUNT,
+                                      R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS,
+           "events of the resent update");
+    if (events && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS) {
+        size_t n = events->events->n_events;
+        CHECK (n == 3, "created, updated once, renamed: %zu entries", n);
+        size_t scope_changes = 0;
+        for (size_t i = 0; i < n; i++)
+            if (streq (events->events->events [i]->type, "updated") && events->events->events [i]->n_scopes_after)
+                scope_changes++;
+        CHECK (scope_changes == 1, "one audit entry for the resent update, got %zu", scope_changes);
+    }
+    s_free (&events);
+}
+
 static void
 s_test_lifecycle (void)
 {
@@ -1166,7 +1213,7 @@ s_test_regenerate_race (const char *uri)
                "the winner's digest stands");
         //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
         bson_t *audit = BCON_NEW ("_id", BCON_UTF8 ("000000000000000000000001"), "type", BCON_UTF8 ("deleted"));
-        token_change_t change = { audit, "revoked" };
+        token_change_t change = { audit, "revoked", NULL };
         CHECK (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
                "delete");
         bson_destroy (audit);
@@ -1322,8 +1369,12 @@ s_events_ready (void)
     snprintf (topic, sizeof topic, "token.updated %s", created->issued->token->id);
     bool ready = false;
     for (int attempt = 0; attempt < 50 && !ready; attempt++) {
+        //  A new description each time: the same update under the same
+        //  request id would be a resend, applied (and announced) once.
+        char description [32];
+        snprintf (description, sizeof description, "warm-up %d", attempt);
         R5__TokenReply *updated = s_update (created->issued->token->id, CAROL, ACCOUNT,
-                                            R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "warm-up", false, NULL, 0);
+                                            R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, description, false, NULL, 0);
         s_free (&updated);
         zmsg_t *msg = zmsg_recv (s_events);
         char *got = msg ? zmsg_popstr (msg) : NULL;
@@ -1386,6 +1437,7 @@ main (void)
     &&  r5_test_wait_workers (broker, R5_SERVICE_TOKEN) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)) {
         s_events_ready ();
         s_test_lifecycle ();
+        s_test_update_resent ();
         s_test_pat_principal ();
         s_test_bad_input ();
         s_test_idempotency ();

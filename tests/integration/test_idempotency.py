@@ -1,0 +1,144 @@
+"""No side effect twice (issue 12, item 5): a client that retries a create
+after an ambiguous answer, with the same Idempotency-Key, gets the object the
+first attempt made, and MongoDB holds one. The ambiguity is real: the dev
+server applies the insert, then answers it with a writeConcernError (the
+failCommand fail point, as in test_transient_errors)."""
+
+import os
+import tempfile
+import unittest
+import uuid
+
+import pymongo
+
+from r5client import BUILD_DIR, SOURCE_DIR, TEST_LIMITS, Session, http
+import r5suite  # noqa: E402  (r5client puts deploy/ on the path)
+
+CREATE_INCIDENT = ('mutation($title: String!) { createIncident(input: {title: $title}) '
+                   '{ incident { id title } } }')
+WRITE_CONCERN_ERROR = {'code': 64, 'codeName': 'WriteConcernFailed', 'errmsg': 'waiting for replication timed out'}
+
+
+class IdempotencyTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=TEST_LIMITS)
+        try:
+            devmongo = cls.suite._start('r5-devmongo', [
+                '/usr/bin/python3', os.path.join(SOURCE_DIR, 'deploy', 'devmongo', 'r5-devmongo'),
+                '--data-dir', os.path.join(cls.data_dir, 'mongo'), '--port', '0', '--enable-test-commands'])
+            port = devmongo.fields['port']
+            cls.suite.mongodb_uri = 'mongodb://127.0.0.1:%s/r5?serverSelectionTimeoutMS=3000' % port
+            cls.suite.start()
+        except BaseException:
+            cls.suite.stop()
+            raise
+        cls.base = cls.suite.url()
+        cls.mongo = pymongo.MongoClient('127.0.0.1', int(port), appname='test_idempotency')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mongo.close()
+        cls.suite.stop()
+
+    def setUp(self):
+        self.owner = Session(self.base)
+        self.owner.signup()
+
+    def tearDown(self):
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': 'off'})
+
+    def fail_next(self, **data):
+        data['appName'] = 'r5'
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': data})
+
+    def post(self, payload, key=None):
+        headers = {'Content-Type': 'application/json', 'Origin': self.base, 'Cookie': self.owner.cookie}
+        if key is not None:
+            headers['Idempotency-Key'] = key
+        return http(self.base + '/graphql', 'POST', payload, headers)
+
+    def create_incident(self, title, key=None):
+        return self.post({'query': CREATE_INCIDENT, 'variables': {'title': title}}, key)
+
+    def stored(self, title):
+        return self.mongo.r5.incidents.count_documents({'title': title})
+
+    def test_a_retry_after_an_ambiguous_answer_gets_the_same_incident(self):
+        key, title = str(uuid.uuid4()), 'Disk full %s' % uuid.uuid4().hex[:8]
+        self.fail_next(failCommands=['insert'], writeConcernError=WRITE_CONCERN_ERROR)
+        first = self.create_incident(title, key)
+        self.assertEqual(first.status, 503, first.body)
+        self.assertEqual([e['extensions']['code'] for e in first.json()['errors']], ['UNAVAILABLE'])
+        self.assertEqual(self.stored(title), 1, 'the ambiguous insert was applied')
+        retried = self.create_incident(title, key)
+        self.assertEqual(retried.status, 200, retried.body)
+        incident = retried.json()['data']['createIncident']['incident']
+        self.assertEqual(incident['title'], title)
+        again = self.create_incident(title, key).json()['data']['createIncident']['incident']
+        self.assertEqual(again['id'], incident['id'])
+        self.assertEqual(self.stored(title), 1)
+        self.assertEqual(self.mongo.r5.incidents.find_one({'title': title})['_id'], incident['id'])
+
+    def test_the_same_key_with_another_input_is_a_conflict(self):
+        key = str(uuid.uuid4())
+        made = self.create_incident('First use', key).json()['data']['createIncident']['incident']
+        response = self.create_incident('Second use', key).json()
+        self.assertIsNone(response['data']['createIncident'])
+        self.assertEqual([e['extensions']['code'] for e in response['errors']], ['CONFLICT'])
+        self.assertEqual(self.stored('Second use'), 0)
+        # Without a key every create is a new object, as before.
+        self.create_incident('First use')
+        self.assertEqual(self.stored('First use'), 2)
+        self.assertTrue(made['id'])
+
+    def test_a_key_is_per_user(self):
+        key = str(uuid.uuid4())
+        self.create_incident('Mine', key)
+        other = Session(self.base)
+        other.signup()
+        headers = {'Content-Type': 'application/json', 'Origin': self.base, 'Cookie': other.cookie,
+                   'Idempotency-Key': key}
+        response = http(self.base + '/graphql', 'POST', {'query': CREATE_INCIDENT, 'variables': {'title': 'Theirs'}},
+                        headers)
+        self.assertEqual(response.status, 200, response.body)
+        self.assertEqual(response.json()['data']['createIncident']['incident']['title'], 'Theirs')
+
+    def test_a_key_names_one_create(self):
+        key = str(uuid.uuid4())
+        response = self.post({'query': 'mutation { a: createTeam(input: {name: "Alpha %s"}) { team { id } } '
+                                       'b: createTeam(input: {name: "Beta %s"}) { team { id } } }' % (key, key)},
+                             key).json()
+        self.assertTrue(response['data']['a']['team']['id'])
+        self.assertIsNone(response['data']['b'])
+        self.assertEqual([e['extensions']['code'] for e in response['errors']], ['BAD_USER_INPUT'])
+        self.assertEqual(self.mongo.r5.teams.count_documents({'name': 'Beta %s' % key}), 0)
+
+    def test_a_malformed_key_is_refused(self):
+        response = self.create_incident('Spaced', 'has spaces').json()
+        self.assertEqual([e['extensions']['code'] for e in response['errors']], ['BAD_USER_INPUT'])
+        self.assertEqual(self.stored('Spaced'), 0)
+
+    def test_every_mutation_of_a_request_applies(self):
+        # One GraphQL request, three updates of one token: X, Y, then X again.
+        # r5-token applies a resent update once; the third is no resend.
+        created = self.owner.graphql('mutation { createPersonalAccessToken(input: {description: "ci", '
+                                     'scopes: [incidentsRead]}) { personalAccessToken { id } } }').json()
+        token = created['data']['createPersonalAccessToken']['personalAccessToken']['id']
+        response = self.owner.graphql(
+            'mutation($id: ID!) { a: updatePersonalAccessToken(id: $id, input: {scopes: [teamsRead]}) '
+            '{ personalAccessToken { scopes } } b: updatePersonalAccessToken(id: $id, input: {scopes: [usersRead]}) '
+            '{ personalAccessToken { scopes } } c: updatePersonalAccessToken(id: $id, input: {scopes: [teamsRead]}) '
+            '{ personalAccessToken { scopes } } }', {'id': token}).json()
+        self.assertNotIn('errors', response)
+        self.assertEqual(response['data']['c']['personalAccessToken']['scopes'], ['teamsRead'])
+        events = self.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { scopes events(first: 10) '
+                                    '{ type } } }', {'id': token}).json()['data']['personalAccessToken']
+        self.assertEqual(events['scopes'], ['teamsRead'])
+        self.assertEqual([e['type'] for e in events['events']], ['UPDATED', 'UPDATED', 'UPDATED', 'CREATED'])
+
+
+if __name__ == '__main__':
+    unittest.main()
