@@ -140,3 +140,40 @@ def bus_socket(context, suite, kind, key=None, endpoint=None):
         socket.curve_serverkey = zmq.auth.load_certificate(suite.key('broker.key'))[0]
     socket.connect(endpoint or suite.brokers[0].fields['endpoint'])
     return socket
+
+
+class FailPointTestCase(unittest.TestCase):
+    """A suite whose dev MongoDB runs with MongoDB's test commands, so a test
+    can make r5's next command fail as a real deployment would (failCommand).
+    cls.mongo is the test's own connection; fail_next arms one failure for
+    r5's connections (appName "r5"); every test ends with the fail point off."""
+
+    @classmethod
+    def setUpClass(cls):
+        import pymongo
+        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=TEST_LIMITS)
+        try:
+            devmongo = cls.suite._start('r5-devmongo', [
+                '/usr/bin/python3', os.path.join(SOURCE_DIR, 'deploy', 'devmongo', 'r5-devmongo'),
+                '--data-dir', os.path.join(cls.data_dir, 'mongo'), '--port', '0', '--enable-test-commands'])
+            port = devmongo.fields['port']
+            cls.suite.mongodb_uri = 'mongodb://127.0.0.1:%s/r5?serverSelectionTimeoutMS=3000' % port
+            cls.suite.start()
+        except BaseException:
+            cls.suite.stop()
+            raise
+        cls.base = cls.suite.url()
+        cls.mongo = pymongo.MongoClient('127.0.0.1', int(port), appname=cls.__name__)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mongo.close()
+        cls.suite.stop()
+
+    def tearDown(self):
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': 'off'})
+
+    def fail_next(self, **data):
+        data['appName'] = 'r5'
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': data})

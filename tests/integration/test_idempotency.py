@@ -4,55 +4,22 @@ first attempt made, and MongoDB holds one. The ambiguity is real: the dev
 server applies the insert, then answers it with a writeConcernError (the
 failCommand fail point, as in test_transient_errors)."""
 
-import os
-import tempfile
 import unittest
 import uuid
 
-import pymongo
 
-from r5client import BUILD_DIR, SOURCE_DIR, TEST_LIMITS, Session, http
-import r5suite  # noqa: E402  (r5client puts deploy/ on the path)
+from r5client import FailPointTestCase, Session, http
 
 CREATE_INCIDENT = ('mutation($title: String!) { createIncident(input: {title: $title}) '
                    '{ incident { id title } } }')
 WRITE_CONCERN_ERROR = {'code': 64, 'codeName': 'WriteConcernFailed', 'errmsg': 'waiting for replication timed out'}
 
 
-class IdempotencyTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
-        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=TEST_LIMITS)
-        try:
-            devmongo = cls.suite._start('r5-devmongo', [
-                '/usr/bin/python3', os.path.join(SOURCE_DIR, 'deploy', 'devmongo', 'r5-devmongo'),
-                '--data-dir', os.path.join(cls.data_dir, 'mongo'), '--port', '0', '--enable-test-commands'])
-            port = devmongo.fields['port']
-            cls.suite.mongodb_uri = 'mongodb://127.0.0.1:%s/r5?serverSelectionTimeoutMS=3000' % port
-            cls.suite.start()
-        except BaseException:
-            cls.suite.stop()
-            raise
-        cls.base = cls.suite.url()
-        cls.mongo = pymongo.MongoClient('127.0.0.1', int(port), appname='test_idempotency')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mongo.close()
-        cls.suite.stop()
+class IdempotencyTest(FailPointTestCase):
 
     def setUp(self):
         self.owner = Session(self.base)
         self.owner.signup()
-
-    def tearDown(self):
-        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': 'off'})
-
-    def fail_next(self, **data):
-        data['appName'] = 'r5'
-        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': data})
 
     def post(self, payload, key=None):
         headers = {'Content-Type': 'application/json', 'Origin': self.base, 'Cookie': self.owner.cookie}

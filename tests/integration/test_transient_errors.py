@@ -4,49 +4,15 @@ a dropped connection: 503 with Retry-After and the code UNAVAILABLE, never
 an internal error. The dev server runs with MongoDB's test commands and the
 failCommand fail point is armed for r5's own connections (appName "r5")."""
 
-import os
-import tempfile
 import unittest
 
-import pymongo
 
-from r5client import BUILD_DIR, SOURCE_DIR, TEST_LIMITS, Session, http
-import r5suite  # noqa: E402  (r5client puts deploy/ on the path)
+from r5client import FailPointTestCase, Session, http
 
 JSON = {'Content-Type': 'application/json'}
 
 
-class TransientErrorsTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
-        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=TEST_LIMITS)
-        try:
-            # The suite's own dev server, with the test commands a production mongod lacks.
-            devmongo = cls.suite._start('r5-devmongo', [
-                '/usr/bin/python3', os.path.join(SOURCE_DIR, 'deploy', 'devmongo', 'r5-devmongo'),
-                '--data-dir', os.path.join(cls.data_dir, 'mongo'), '--port', '0', '--enable-test-commands'])
-            port = devmongo.fields['port']
-            cls.suite.mongodb_uri = 'mongodb://127.0.0.1:%s/r5?serverSelectionTimeoutMS=3000' % port
-            cls.suite.start()
-        except BaseException:
-            cls.suite.stop()
-            raise
-        cls.base = cls.suite.url()
-        cls.mongo = pymongo.MongoClient('127.0.0.1', int(port), appname='test_transient_errors')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mongo.close()
-        cls.suite.stop()
-
-    def fail_next(self, **data):
-        data['appName'] = 'r5'
-        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': data})
-
-    def tearDown(self):
-        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': 'off'})
+class TransientErrorsTest(FailPointTestCase):
 
     def setUp(self):
         self.owner = Session(self.base)
