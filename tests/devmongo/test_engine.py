@@ -247,6 +247,21 @@ class EngineTest(unittest.TestCase):
         self.assertEqual(len(page), 51)
         self.assertLess(len(calls), 100)
 
+    def examined(self, **cmd):
+        """Run one command; returns (reply, stored documents it examined)."""
+        self.srv.run(r5CommandStats=1, reset=True, **{'$db': 'admin'})
+        r = self.srv.run(**cmd)
+        stats = self.srv.run(r5CommandStats=1, reset=True, **{'$db': 'admin'})
+        return r, sum(stats['docsExamined'].values())
+
+    def test_docs_examined_counts_what_a_query_reads(self):
+        """r5CommandStats docsExamined: a scan reads the collection, a lookup one."""
+        self.srv.run(insert='ex', documents=[{'_id': i, 'n': i % 7} for i in range(300)])
+        _, n = self.examined(find='ex', filter={'n': 3})
+        self.assertEqual(n, 300)
+        _, n = self.examined(find='ex', filter={'_id': 42})
+        self.assertEqual(n, 1)
+
     def test_ttl_is_a_periodic_sweep(self):
         """Expired documents stay until the sweep runs (MongoDB's TTL monitor
         runs every 60 s), and reads do not scan for them."""

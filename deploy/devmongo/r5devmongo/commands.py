@@ -123,12 +123,14 @@ def _is_int(v):
 
 
 class CommandStats:
-    """Commands counted by name, and by collection namespace and name."""
+    """Commands counted by name, and by collection namespace and name; and
+    the stored documents each command name had a filter evaluated on."""
 
     def __init__(self):
         self.since = datetime.datetime.utcnow().replace(microsecond=0)
         self.by_name = {}
         self.by_ns = {}
+        self.examined = {}      # name -> documents examined (totalDocsExamined)
         self.total = {}         # never reset: serverStatus metrics.commands
 
     def count(self, name, db, coll):
@@ -138,10 +140,15 @@ class CommandStats:
             per = self.by_ns.setdefault((db, coll), {})
             per[name] = per.get(name, 0) + 1
 
+    def count_examined(self, name, n):
+        if n:
+            self.examined[name] = self.examined.get(name, 0) + n
+
     def reply(self):
         return {'since': self.since, 'total': Int64(sum(self.by_name.values())),
                 'commands': {k: Int64(v) for k, v in sorted(self.by_name.items())},
-                'collections': self._by_collection()}
+                'collections': self._by_collection(),
+                'docsExamined': {k: Int64(v) for k, v in sorted(self.examined.items())}}
 
     def _by_collection(self):
         # {db: {collection: {command: n}}}: a namespace's dot would make a
@@ -317,10 +324,13 @@ class Commands:
             with self.lock:
                 if self.closed:
                     raise CommandError(11600, 'interrupted at shutdown')
+                examined = engine.EXAMINED
                 try:
                     reply = handler(cmd, db, conn_id)
                 finally:
                     self.journal.commit()
+                    with self.stats_lock:
+                        self.stats.count_examined(cmdname, engine.EXAMINED - examined)
             if wce is not None and reply.get('ok') == 1.0:
                 # As mongod's failCommand: the write is done, then its write
                 # concern "fails".

@@ -42,9 +42,20 @@ REPLAYING = False
 # --no-eq-index turns the equality index off (plain mongomock scans), for
 # benchmarks only.
 EQ_INDEX = True
+# Stored documents a filter was evaluated on since start (MongoDB's
+# totalDocsExamined, summed): r5CommandStats reports it per command, so a
+# test can see whether a query was served from an index or scanned.
+EXAMINED = 0
 
 LOOSE = object()
 NULLKEY = ('null',)
+
+
+def matches(flt, doc):
+    """mongomock's filter_applies on a stored document, counted in EXAMINED."""
+    global EXAMINED   # pylint: disable=global-statement
+    EXAMINED += 1
+    return filter_applies(flt, doc)
 
 
 class DupKeyError(mongomock.DuplicateKeyError):
@@ -397,7 +408,7 @@ class R5CollectionStore(mm_store.CollectionStore):
         if need is None or (term is not None and term[0] <= max(4 * need, 256)):
             keys = self._term_keys(term) if term is not None else docs.keys()
             cands = sorted(((entries[k][1][path][1], entries[k][0], k) for k in keys))
-            matched = [e for e in cands if filter_applies(flt, docs[e[2]])]
+            matched = [e for e in cands if matches(flt, docs[e[2]])]
             if direction < 0:
                 matched = _reverse_stable(matched)
             out = [docs[e[2]] for e in matched]
@@ -409,14 +420,14 @@ class R5CollectionStore(mm_store.CollectionStore):
         if direction > 0:
             for e in _islice(lst, lo, hi):
                 d = docs[e[2]]
-                if filter_applies(flt, d):
+                if matches(flt, d):
                     out.append(d)
                     if len(out) >= need:
                         break
         else:
             for e in _walk_down(lst, lo, hi):
                 d = docs[e[2]]
-                if filter_applies(flt, d):
+                if matches(flt, d):
                     out.append(d)
                     if len(out) >= need:
                         break
@@ -565,7 +576,7 @@ def scan(store, flt):
     """Documents of store matching flt (live objects, not copies)."""
     cands = store.candidates(flt) if isinstance(flt, dict) else None
     docs = list(store.documents) if cands is None else cands
-    return [d for d in docs if filter_applies(flt, d)]
+    return [d for d in docs if matches(flt, d)]
 
 
 def _iter_documents(self, filter):
@@ -576,11 +587,11 @@ def _iter_documents(self, filter):
     docs = list(store.documents) if cands is None else cands
     track = WRITE_TRACK
     if track is None:
-        return (d for d in docs if filter_applies(filter, d))
+        return (d for d in docs if matches(filter, d))
 
     def tracked():
         for d in docs:
-            if filter_applies(filter, d):
+            if matches(filter, d):
                 track.append((store, store_key(d['_id']), copy.deepcopy(d)))
                 yield d
     return tracked()
