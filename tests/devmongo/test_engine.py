@@ -262,6 +262,31 @@ class EngineTest(unittest.TestCase):
         _, n = self.examined(find='ex', filter={'_id': 42})
         self.assertEqual(n, 1)
 
+    def test_every_page_reads_about_a_page(self):
+        """A page of 50 (equality + _id range, sorted on _id, limit 51) reads
+        O(limit) documents wherever its cursor is: also when the range is
+        wider than the equality (a cursor near the newest end), where the
+        walk once started at the end of the whole index and read every
+        document above the cursor."""
+        self.srv.run(createIndexes='pg', indexes=[{'key': {'account_id': 1, 'status': 1},
+                                                    'name': 'account_status'}])
+        n = 5000
+        docs = [{'_id': '%06d' % i, 'account_id': 'A' if i % 10 else 'B', 'status': 'S'}
+                for i in range(n)]
+        self.srv.run(insert='pg', documents=docs)
+        for cursor in (2000, 4000, 4600, 4990, n):
+            for direction, op in ((-1, '$lt'), (1, '$gt')):
+                flt = {'account_id': 'A', '_id': {op: '%06d' % cursor}}
+                r, examined = self.examined(find='pg', filter=flt, sort={'_id': direction},
+                                            limit=51)
+                want = [d['_id'] for d in sorted(docs, key=lambda d: d['_id'],
+                                                 reverse=direction < 0)
+                        if d['account_id'] == 'A' and
+                        (d['_id'] < flt['_id'][op] if op == '$lt' else d['_id'] > flt['_id'][op])]
+                self.assertEqual([d['_id'] for d in r['cursor']['firstBatch']], want[:51])
+                # 51 matches at 9 in 10 documents: 57, plus the slack of a tie.
+                self.assertLessEqual(examined, 60, (cursor, direction))
+
     def test_ttl_is_a_periodic_sweep(self):
         """Expired documents stay until the sweep runs (MongoDB's TTL monitor
         runs every 60 s), and reads do not scan for them."""

@@ -335,6 +335,16 @@ class R5CollectionStore(mm_store.CollectionStore):
                 hi = min(hi, bisect.bisect_right(lst, (sk, float('inf'))))
         return lo, max(lo, hi)
 
+    def _bounds_on(self, flt, path):
+        """[lo, hi) of path's sorted index that every top-level range on
+        path allows (the whole index when there is none)."""
+        lo, hi = 0, len(self._sorted[path])
+        for p, bounds in range_terms(flt):
+            if p == path:
+                a, b = self._range(path, bounds)
+                lo, hi = max(lo, a), min(hi, b)
+        return lo, max(lo, hi)
+
     def _best_term(self, flt):
         """The narrowest index term of flt: (size, kind, path, arg), or None.
 
@@ -413,9 +423,10 @@ class R5CollectionStore(mm_store.CollectionStore):
                 matched = _reverse_stable(matched)
             out = [docs[e[2]] for e in matched]
             return out[skip:need] if need is not None else out[skip:]
-        lo, hi = 0, len(lst)
-        if term is not None and term[1] == 'range' and term[2] == path:
-            lo, hi = term[3]
+        # The walk starts and stops at the sort path's own range, whichever
+        # term was narrowest: a page's cursor bounds it even when its
+        # equality term (the account) is narrower than the range.
+        lo, hi = self._bounds_on(flt, path)
         out = []
         if direction > 0:
             for e in _islice(lst, lo, hi):
