@@ -172,6 +172,25 @@ class IdempotencyTest(FailPointTestCase):
         self.assertEqual([e['extensions']['code'] for e in response['errors']], ['BAD_USER_INPUT'])
         self.assertEqual(self.trail(token)['description'], 'ci')
 
+    ADD_NOTE = ('mutation($id: ID!, $body: String!) { addIncidentNote(id: $id, input: {body: $body}) '
+                '{ incident { id } } }')
+
+    def test_a_retried_note_is_added_once(self):
+        title = 'Noted %s' % uuid.uuid4().hex[:8]
+        incident = self.create_incident(title).json()['data']['createIncident']['incident']['id']
+        key = str(uuid.uuid4())
+        self.fail_next(failCommands=['insert'], writeConcernError=WRITE_CONCERN_ERROR)
+        first = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'rebooted'}}, key)
+        self.assertEqual(first.status, 503, first.body)
+        for _ in range(2):
+            retried = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'rebooted'}}, key)
+            self.assertEqual(retried.status, 200, retried.body)
+            self.assertEqual(retried.json()['data']['addIncidentNote']['incident']['id'], incident)
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+        other = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'other'}}, key).json()
+        self.assertEqual([e['extensions']['code'] for e in other['errors']], ['CONFLICT'])
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+
 
 if __name__ == '__main__':
     unittest.main()
