@@ -351,7 +351,8 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count, 
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     ((gateway_request_t *) info->context)->mutations++;
     bool idempotent = row->idempotent;
-    if (strncmp (row->field, "Mutation.create", 15) == 0) {
+    //  A note is an object of its own, made once per key like a create's.
+    if (strncmp (row->field, "Mutation.create", 15) == 0 || row->body == R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE) {
         //  A create with a key is safe to resend: a copy answers the object
         //  the first one made.
         request.idempotency_key = (char *) gateway_idempotency_key (info->context, &errors [0]);

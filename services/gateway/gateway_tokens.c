@@ -7,6 +7,7 @@
 #include "gateway_tokens.h"
 #include "gateway_call.h"
 #include "gateway_codec.h"
+#include "r5_alloc.h"
 #include "r5_rpc.h"
 #include "r5_time.h"
 #include "r5/token.pb-c.h"
@@ -51,7 +52,19 @@ s_token_request (const gql_resolve_info_t *info, unsigned body_case, json_t *arg
             free (create->idempotency_key);
         create->idempotency_key = strdup (key);
     }
-    R5__TokenReply *reply = s_token_call (info->context, &request, idempotent, error);
+    //  An update is named by the header too, with its index among the
+    //  request's mutations (a retried request repeats both): a client's retry
+    //  after an ambiguous answer is then applied once (docs/decisions.md).
+    gateway_request_t *context = info->context;
+    if (body_case == R5__TOKEN_REQUEST__BODY_UPDATE && context->idempotency_key && *context->idempotency_key) {
+        R5__UpdateTokenRequest *update = (R5__UpdateTokenRequest *) body;
+        char named [300];
+        snprintf (named, sizeof named, "%.256s.%u", context->idempotency_key, context->mutations);
+        if (update->idempotency_key != protobuf_c_empty_string)
+            free (update->idempotency_key);
+        update->idempotency_key = r5_strdup (named);
+    }
+    R5__TokenReply *reply = s_token_call (context, &request, idempotent, error);
     protobuf_c_message_free_unpacked (body, NULL);
     return reply;
 }

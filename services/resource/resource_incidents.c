@@ -307,9 +307,13 @@ cleanup:
 //  Notes: one document each in incident_notes, never inside the incident
 //  =========================================================================
 
-const r5_mongo_index_t resource_incident_notes_indexes [1] = {
+const r5_mongo_index_t resource_incident_notes_indexes [2] = {
     //  A page of one incident's notes: equality on both, then the _id range and sort.
     { "account_incident_id", "{\"account_id\": 1, \"incident_id\": 1, \"_id\": 1}", false, NULL },
+    //  A note added with an Idempotency-Key: one note per key and user.
+    { "idempotency_key", "{\"account_id\": 1, \"" RESOURCE_IDEMPOTENCY_KEY ".user_id\": 1, \""
+      RESOURCE_IDEMPOTENCY_KEY ".key\": 1}", true,
+      "{\"" RESOURCE_IDEMPOTENCY_KEY ".key\": {\"$exists\": true}}" },
 };
 
 const r5_mongo_index_t resource_incident_history_indexes [1] = {
@@ -339,6 +343,14 @@ resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest
     bson_t *filter = NULL, *update = NULL, note_doc = BSON_INITIALIZER;
     if (resource_store_load (call, s_incidents (), request->id, R5__VERB__VERB_ACT, &self))
         goto cleanup;
+    //  A retry with its key, before anything changes: the same note answers
+    //  the incident, another one CONFLICT.
+    int keyed = resource_store_keyed (call, &s_notes);
+    if (keyed) {
+        if (keyed > 0)
+            resource_store_reply (call, s_incidents (), &self);
+        goto cleanup;
+    }
     char note_id [25];
     r5_mongo_new_id (note_id);
     R5__IncidentNote note = R5__INCIDENT_NOTE__INIT;
@@ -368,6 +380,8 @@ resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest
     }
     BSON_APPEND_UTF8 (&note_doc, "account_id", call->principal->account_id);
     BSON_APPEND_UTF8 (&note_doc, "incident_id", incident->id);
+    //  The key's unique index holds against a retry racing this one.
+    resource_store_append_idempotency (call, &note_doc);
     if (s_insert_beside (call, s_notes.collection, &note_doc) == 0)
         resource_store_reply (call, s_incidents (), &changed);
 

@@ -30,7 +30,7 @@ void resource_incidents_on_reassign (resource_call_t *call, const R5__ResourceRe
 void resource_incidents_on_add_note (resource_call_t *call, const R5__ResourceRequest *request);
 //  A page of an incident's notes (oldest first) for a caller who may read it.
 void resource_incidents_on_list_notes (resource_call_t *call, const R5__ResourceRequest *request);
-extern const r5_mongo_index_t resource_incident_notes_indexes [1];
+extern const r5_mongo_index_t resource_incident_notes_indexes [2];
 extern const r5_mongo_index_t resource_incident_history_indexes [1];
 
 //  Insert a new TRIGGERED incident (input already validated and decided):

@@ -424,6 +424,48 @@ s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc
     return found;
 }
 
+void
+resource_store_append_idempotency (resource_call_t *call, bson_t *doc)
+{
+    if (call->idempotency_key)
+        BCON_APPEND (doc, RESOURCE_IDEMPOTENCY_KEY, "{", "user_id", BCON_UTF8 (call->principal->user_id),
+                     "key", BCON_UTF8 (call->idempotency_key), "input", BCON_UTF8 (call->idempotency_input), "}");
+}
+
+int
+resource_store_keyed (resource_call_t *call, const resource_type_t *type)
+{
+    if (!call->idempotency_key)
+        return 0;
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
+                               RESOURCE_IDEMPOTENCY_KEY ".user_id", BCON_UTF8 (call->principal->user_id),
+                               RESOURCE_IDEMPOTENCY_KEY ".key", BCON_UTF8 (call->idempotency_key));
+    bson_t *opts = s_read_opts (call, type);
+    BCON_APPEND (opts, "limit", BCON_INT64 (1));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t error;
+    int found = 0;
+    if (mongoc_cursor_next (cursor, &doc)) {
+        bson_iter_t iter;
+        const char *input = bson_iter_init (&iter, doc)
+                         && bson_iter_find_descendant (&iter, RESOURCE_IDEMPOTENCY_KEY ".input", &iter)
+                         && BSON_ITER_HOLDS_UTF8 (&iter) ? bson_iter_utf8 (&iter, NULL) : "";
+        found = strcmp (input, call->idempotency_input) == 0 ? 1
+              : resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                                    "this idempotency key was already used for a different create");
+    }
+    else
+    if (mongoc_cursor_error (cursor, &error))
+        found = resource_call_mongo_fail (call, &error, "idempotency key lookup");
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+    return found;
+}
+
 int
 resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
                        const bson_t *extra)
@@ -435,9 +477,7 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
         bson_destroy (&doc);
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "the object is too large");
     }
-    if (call->idempotency_key)
-        BCON_APPEND (&doc, RESOURCE_IDEMPOTENCY_KEY, "{", "user_id", BCON_UTF8 (call->principal->user_id),
-                     "key", BCON_UTF8 (call->idempotency_key), "input", BCON_UTF8 (call->idempotency_input), "}");
+    resource_store_append_idempotency (call, &doc);
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     resource_object_t object = { 0 };
     int rc = 0;

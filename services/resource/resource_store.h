@@ -19,6 +19,14 @@ typedef struct _resource_type_t resource_type_t;
 //  beside the object (the input's digest tells a repeat from a reuse).
 #define RESOURCE_IDEMPOTENCY_KEY "idempotency"
 
+//  Append the call's idempotency key, when it has one, to a new document.
+void resource_store_append_idempotency (resource_call_t *call, bson_t *doc);
+
+//  Whether type's collection holds a document made with the call's
+//  idempotency key: 1 with the same input, 0 none (or no key), -1 another
+//  input (CONFLICT) or a failed lookup, reply set.
+int resource_store_keyed (resource_call_t *call, const resource_type_t *type);
+
 //  A stored object: its document, its message, and the facts r5-authz
 //  decides on (borrowed from the document).
 typedef struct {

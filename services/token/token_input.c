@@ -128,16 +128,29 @@ token_input_is_user_id (const char *id)
     return true;
 }
 
-bool
-token_input_is_idempotency_key (const char *key)
+//  Empty, or up to max printable ASCII characters without spaces.
+static bool
+s_is_key (const char *key, size_t max)
 {
     if (!key)
         return false;
     size_t i = 0;
     for (; key [i]; i++)
-        if (i >= TOKEN_IDEMPOTENCY_KEY_MAX || key [i] <= 0x20 || key [i] >= 0x7f)
+        if (i >= max || key [i] <= 0x20 || key [i] >= 0x7f)
             return false;
     return true;
+}
+
+bool
+token_input_is_idempotency_key (const char *key)
+{
+    return s_is_key (key, TOKEN_IDEMPOTENCY_KEY_MAX);
+}
+
+bool
+token_input_is_change_key (const char *key)
+{
+    return s_is_key (key, TOKEN_CHANGE_KEY_MAX);
 }
 
 const char *

@@ -14,6 +14,7 @@
 #define TOKEN_ID_SIZE               25     //  24 hex characters + NUL
 #define TOKEN_USER_ID_MAX           64
 #define TOKEN_IDEMPOTENCY_KEY_MAX   128
+#define TOKEN_CHANGE_KEY_MAX        (TOKEN_IDEMPOTENCY_KEY_MAX + 16)   //  a key, ".", an index
 #define TOKEN_IP_MAX                63
 #define TOKEN_CURSOR_SIZE           41     //  16 + 24 hex characters + NUL
 #define TOKEN_PAGE_DEFAULT          20
@@ -36,6 +37,10 @@ bool token_input_is_user_id (const char *id);
 
 //  An idempotency key: empty (none), or 1..128 printable ASCII characters without spaces.
 bool token_input_is_idempotency_key (const char *key);
+
+//  An update's key (UpdateTokenRequest.idempotency_key): the same, up to
+//  TOKEN_CHANGE_KEY_MAX characters.
+bool token_input_is_change_key (const char *key);
 
 //  A client ip as recorded: up to 63 characters of [0-9A-Za-z.:%-]; anything
 //  else is recorded as "" (it is only a hint, never a reason to fail).

@@ -93,7 +93,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 
     char value [R5_TOKEN_LENGTH + 1];
     bson_t audit = BSON_INITIALIZER;
-    token_change_t change = { &audit, "", NULL };
+    token_change_t change = { &audit, "", NULL, NULL };
     //  A second attempt only if the new digest collided (2^-256): never in practice.
     for (int attempt = 0; attempt < 2; attempt++) {
         bool idempotency_taken;
@@ -212,23 +212,31 @@ token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
 //  ---------------------------------------------------------------------------
 //  update, regenerate, delete
 
-//  What names one request among a token's applied changes: its request id
-//  and a digest of what it asks, so two different changes sent under one
-//  request id are both applied. Into out; NULL when the request has no id.
+//  What names one change among a token's applied changes: the caller's key
+//  for it (UpdateTokenRequest.idempotency_key, which a client's retry keeps)
+//  or else its request id (which a resend keeps), then a digest of what it
+//  asks, so two different changes sent under one request id are both
+//  applied. Into out; NULL when the request has neither. A keyed change also
+//  gets its claim, the key alone, into claim (else claim [0] is "").
 static const char *
-s_applied_id (token_call_t *call, const ProtobufCMessage *body, char out [TOKEN_APPLIED_ID_SIZE])
+s_applied_id (token_call_t *call, const R5__UpdateTokenRequest *update, char out [TOKEN_APPLIED_ID_SIZE],
+              char claim [TOKEN_APPLIED_ID_SIZE])
 {
-    if (!call->rid || !*call->rid || strlen (call->rid) > TOKEN_APPLIED_ID_SIZE - 34)
+    claim [0] = 0;
+    if (update->idempotency_key && *update->idempotency_key)
+        snprintf (claim, TOKEN_APPLIED_ID_SIZE, TOKEN_KEY_PREFIX "%s", update->idempotency_key);
+    const char *name = *claim ? claim : call->rid;
+    if (!name || !*name || strlen (name) > TOKEN_APPLIED_ID_SIZE - 34)
         return NULL;
-    size_t size = protobuf_c_message_get_packed_size (body);
+    size_t size = protobuf_c_message_get_packed_size (&update->base);
     uint8_t *packed = r5_malloc (size ? size : 1);
-    protobuf_c_message_pack (body, packed);
+    protobuf_c_message_pack (&update->base, packed);
     uint8_t digest [16];
     crypto_generichash (digest, sizeof digest, packed, size, NULL, 0);
     free (packed);
     char hex [33];
     sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
-    snprintf (out, TOKEN_APPLIED_ID_SIZE, "%s/%s", call->rid, hex);
+    snprintf (out, TOKEN_APPLIED_ID_SIZE, "%s/%s", name, hex);
     return out;
 }
 
@@ -249,6 +257,11 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
             return;
         }
     }
+    if (!token_input_is_change_key (update->idempotency_key)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT,
+                         "idempotency key must be at most 128 printable characters without spaces");
+        return;
+    }
     r5_scope_set_t scopes = 0;
     if (update->set_scopes
     &&  token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message)) {
@@ -258,9 +271,11 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
     token_record_t before, after;
     R5__Status status = R5__STATUS__STATUS_CONFLICT;
     bson_t audit = BSON_INITIALIZER;
-    char applied [TOKEN_APPLIED_ID_SIZE];
-    token_change_t change = { &audit, TOKEN_EVENT_UPDATED, s_applied_id (call, &update->base, applied) };
-    bool repeat = false;
+    char applied [TOKEN_APPLIED_ID_SIZE], claim [TOKEN_APPLIED_ID_SIZE];
+    token_change_t change = { &audit, TOKEN_EVENT_UPDATED, s_applied_id (call, update, applied, claim), NULL };
+    if (*claim && change.request_id)
+        change.claim = claim;
+    bool repeat = false, key_used = false;
     //  Compare-and-set on what the audit entry says it was: a few attempts
     //  when another change wins in between.
     for (int attempt = 0; attempt < 3 && status == R5__STATUS__STATUS_CONFLICT; attempt++) {
@@ -272,6 +287,13 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         &&  token_store_find_applied (self->store, update->id, principal->user_id, principal->account_id,
                                       change.request_id, &after) == R5__STATUS__STATUS_OK) {
             repeat = true;
+            break;
+        }
+        //  Or the key was used for another change of this token.
+        if (attempt > 0 && change.claim
+        &&  token_store_find_applied (self->store, update->id, principal->user_id, principal->account_id,
+                                      change.claim, &after) == R5__STATUS__STATUS_OK) {
+            key_used = true;
             break;
         }
         status = token_store_find_own (self->store, update->id, principal->user_id, principal->account_id,
@@ -300,6 +322,10 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
         call->reply->token = token_call_token (&after);
     }
+    else
+    if (key_used)
+        token_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                         "this idempotency key was already used for a different change of this token");
     else
     if (status == R5__STATUS__STATUS_OK) {
         r5_info (call->rid, "token %s updated", after.id);
@@ -342,7 +368,7 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
         snprintf (record.hint, sizeof record.hint, "%s", hint);
         bson_t audit = BSON_INITIALIZER;
         token_call_audit_document (call, &record, &audit);
-        token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL };
+        token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL, NULL };
         //  Only if the digest is still the one just read: of two concurrent
         //  regenerates exactly one wins, the other is told CONFLICT.
         status = token_store_swap_digest (self->store, id, principal->user_id, principal->account_id,
@@ -384,7 +410,7 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
     token_call_audit_token ("deleted", &token, &record);
     bson_t audit = BSON_INITIALIZER;
     token_call_audit_document (call, &record, &audit);
-    token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL };
+    token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL, NULL };
     //  An earlier change of this token that still owes its entry goes first.
     token_pending_complete (self, call->rid, id);
     R5__Status status = token_store_retire (self->store, id, principal->user_id, principal->account_id,

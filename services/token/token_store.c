@@ -255,15 +255,25 @@ s_append_change (bson_t *doc, const token_change_t *change)
 static void
 s_append_not_applied (bson_t *filter, const token_change_t *change)
 {
+    if (change && change->claim && change->request_id)
+        BCON_APPEND (filter, TOKEN_APPLIED_KEY, "{", "$nin", "[", BCON_UTF8 (change->claim),
+                     BCON_UTF8 (change->request_id), "]", "}");
+    else
     if (change && change->request_id && *change->request_id)
         BCON_APPEND (filter, TOKEN_APPLIED_KEY, "{", "$ne", BCON_UTF8 (change->request_id), "}");
 }
 
 //  Remember the change's request id, the last TOKEN_APPLIED_MAX only, so the
 //  document cannot grow with use.
+//  A claim goes first, so the slice drops it before its change's name.
 static void
 s_append_applied (bson_t *update, const token_change_t *change)
 {
+    if (change && change->claim && change->request_id)
+        BCON_APPEND (update, "$push", "{", TOKEN_APPLIED_KEY, "{",
+                     "$each", "[", BCON_UTF8 (change->claim), BCON_UTF8 (change->request_id), "]",
+                     "$slice", BCON_INT32 (-TOKEN_APPLIED_MAX), "}", "}");
+    else
     if (change && change->request_id && *change->request_id)
         BCON_APPEND (update, "$push", "{", TOKEN_APPLIED_KEY, "{",
                      "$each", "[", BCON_UTF8 (change->request_id), "]",

@@ -64,16 +64,23 @@ typedef struct {
 //  request_id, when not NULL or "", is remembered on the token with the
 //  change (the last TOKEN_APPLIED_MAX of them), and a write whose request id
 //  is already there matches nothing: a repeat of a request is never applied
-//  twice.
+//  twice. claim, when not NULL, is the caller's key for the change
+//  (TOKEN_KEY_PREFIX + its idempotency key), remembered beside request_id: a
+//  write whose claim is already there matches nothing either, so one key
+//  applies one change, whatever its request id.
 typedef struct {
     const bson_t *audit;
     const char *event;
     const char *request_id;
+    const char *claim;
 } token_change_t;
 
 #define TOKEN_APPLIED_KEY "applied_requests"
 #define TOKEN_APPLIED_MAX 16
-#define TOKEN_APPLIED_ID_SIZE 162      //  a request id (at most 127) "/" 32 hex
+#define TOKEN_KEY_PREFIX "key:"
+//  "key:" and a change key (at most 144), or a request id (at most 127);
+//  then "/" and 32 hex
+#define TOKEN_APPLIED_ID_SIZE 192
 
 typedef struct _token_store_t token_store_t;
 

@@ -106,6 +106,91 @@ class IdempotencyTest(FailPointTestCase):
         self.assertEqual(events['scopes'], ['teamsRead'])
         self.assertEqual([e['type'] for e in events['events']], ['UPDATED', 'UPDATED', 'UPDATED', 'CREATED'])
 
+    # A client's own retry of a token update gets a new request id from the
+    # gateway: only its Idempotency-Key ties it to the first attempt.
+    UPDATE_TOKEN = ('mutation($id: ID!, $description: String!) { updatePersonalAccessToken(id: $id, '
+                    'input: {description: $description}) { personalAccessToken { id description } } }')
+
+    def create_token(self):
+        created = self.owner.graphql('mutation { createPersonalAccessToken(input: {description: "ci", '
+                                     'scopes: [incidentsRead]}) { personalAccessToken { id } } }').json()
+        return created['data']['createPersonalAccessToken']['personalAccessToken']['id']
+
+    def update_token(self, token, description, key):
+        return self.post({'query': self.UPDATE_TOKEN, 'variables': {'id': token, 'description': description}},
+                         key)
+
+    def trail(self, token):
+        found = self.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { description '
+                                   'events(first: 20) { type } } }', {'id': token}).json()
+        self.assertNotIn('errors', found)
+        return found['data']['personalAccessToken']
+
+    def test_a_retried_token_update_is_applied_once(self):
+        token, key = self.create_token(), str(uuid.uuid4())
+        self.fail_next(failCommands=['findAndModify'], writeConcernError=WRITE_CONCERN_ERROR)
+        first = self.update_token(token, 'deploy', key)
+        self.assertEqual(first.status, 503, first.body)
+        self.assertEqual(self.mongo.r5.tokens.find_one({'_id': token})['description'], 'deploy',
+                         'the ambiguous update was applied')
+        for _ in range(2):
+            retried = self.update_token(token, 'deploy', key)
+            self.assertEqual(retried.status, 200, retried.body)
+            self.assertEqual(retried.json()['data']['updatePersonalAccessToken']['personalAccessToken'],
+                             {'id': token, 'description': 'deploy'})
+        trail = self.trail(token)
+        self.assertEqual(trail['description'], 'deploy')
+        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED', 'CREATED'])
+
+    def test_a_token_update_key_with_another_change_is_a_conflict(self):
+        token, key = self.create_token(), str(uuid.uuid4())
+        self.assertEqual(self.update_token(token, 'deploy', key).status, 200)
+        response = self.update_token(token, 'release', key).json()
+        self.assertIsNone(response['data']['updatePersonalAccessToken'])
+        self.assertEqual([e['extensions']['code'] for e in response['errors']], ['CONFLICT'])
+        trail = self.trail(token)
+        self.assertEqual(trail['description'], 'deploy')
+        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED', 'CREATED'])
+        # A new key is a new change. The key and the mutation's index name a
+        # change: a retried request repeats both, and its other mutations apply.
+        key = str(uuid.uuid4())
+        self.assertEqual(self.update_token(token, 'release', key).status, 200)
+        response = self.post({'query': 'mutation($id: ID!) { a: updatePersonalAccessToken(id: $id, input: '
+                                       '{description: "release"}) { personalAccessToken { description } } '
+                                       'b: updatePersonalAccessToken(id: $id, input: {description: "y"}) '
+                                       '{ personalAccessToken { description } } }', 'variables': {'id': token}},
+                             key).json()
+        self.assertNotIn('errors', response)
+        self.assertEqual(response['data']['b']['personalAccessToken']['description'], 'y')
+        trail = self.trail(token)
+        self.assertEqual(trail['description'], 'y')
+        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED'] * 3 + ['CREATED'])
+
+    def test_a_malformed_token_update_key_is_refused(self):
+        token = self.create_token()
+        response = self.update_token(token, 'spaced', 'has spaces').json()
+        self.assertEqual([e['extensions']['code'] for e in response['errors']], ['BAD_USER_INPUT'])
+        self.assertEqual(self.trail(token)['description'], 'ci')
+
+    ADD_NOTE = ('mutation($id: ID!, $body: String!) { addIncidentNote(id: $id, input: {body: $body}) '
+                '{ incident { id } } }')
+
+    def test_a_retried_note_is_added_once(self):
+        title = 'Noted %s' % uuid.uuid4().hex[:8]
+        incident = self.create_incident(title).json()['data']['createIncident']['incident']['id']
+        key = str(uuid.uuid4())
+        self.fail_next(failCommands=['insert'], writeConcernError=WRITE_CONCERN_ERROR)
+        first = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'rebooted'}}, key)
+        self.assertEqual(first.status, 503, first.body)
+        for _ in range(2):
+            retried = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'rebooted'}}, key)
+            self.assertEqual(retried.status, 200, retried.body)
+            self.assertEqual(retried.json()['data']['addIncidentNote']['incident']['id'], incident)
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+        other = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'other'}}, key).json()
+        self.assertEqual([e['extensions']['code'] for e in other['errors']], ['CONFLICT'])
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+
 
 if __name__ == '__main__':
     unittest.main()
