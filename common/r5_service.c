@@ -157,11 +157,16 @@ r5_service_config (const char *program, const r5_config_key_t *keys, int argc, c
     if (config && level < 0)
         snprintf (error, sizeof error, "bad value for log_level: '%s' (expected debug, info, warn or error)",
                   r5_config_get (config, "log_level"));
-    if (!config || level < 0) {
+    int format = config ? r5_log_format_parse (r5_config_get (config, "log_format")) : 0;
+    if (config && level >= 0 && format < 0)
+        snprintf (error, sizeof error, "bad value for log_format: '%s' (expected text or json)",
+                  r5_config_get (config, "log_format"));
+    if (!config || level < 0 || format < 0) {
         fprintf (stderr, "%s: %s\n", program, error);
         exit (2);
     }
     r5_log_init (program, (r5_log_level_t) level);
+    r5_log_set_format ((r5_log_format_t) format);
     return config;
 }
 
