@@ -92,11 +92,13 @@ r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **reply_
     assert (request_p);
     assert (reply_p);
     uint8_t *reply = *reply_p;
+    //  One line per request, with its request id and trace (at debug level).
     r5_debug (NULL, "handled a %s request", self->name);
     if (reply)
         r5_worker_reply (self->worker, request_p, reply, size);
     else
         r5_request_destroy (request_p);
+    r5_log_context_clear ();
     //  A reply may hold a token value (create, regenerate, sessions).
     if (reply)
         sodium_memzero (reply, size);
