@@ -200,6 +200,23 @@ class LogsTest(unittest.TestCase):
         self.assertIn(' 400 ', head.split('\r\n', 1)[0])
         self.assertRegex(re.search(r'^X-Request-Id: (.*)$', head, re.M).group(1), OWN_ID)
 
+    def test_access_log_off(self):
+        quiet = self.suite.start_gateway(env={'R5_ACCESS_LOG': 'off'})
+        try:
+            response = http('http://127.0.0.1:%s/healthz' % quiet.fields['port'], headers={'X-Request-Id': 'quiet-1'})
+            self.assertEqual(response.headers['X-Request-Id'], 'quiet-1')
+            with open(quiet.log_path) as f:
+                before = f.read()
+            # Written, it would be there within a second of the answer.
+            time.sleep(1.0)
+            with open(quiet.log_path) as f:
+                text = f.read()
+            self.assertNotIn('quiet-1', text)
+            self.assertNotIn('"access"', before + text)
+        finally:
+            quiet.stop()
+            self.suite.gateways.remove(quiet)
+
     def test_a_client_request_id_cannot_skip_a_change(self):
         # r5-token takes a change whose name (request id and body) it applied
         # recently for a resend and skips it. Were the client's X-Request-Id
