@@ -35,9 +35,26 @@ static const int32_t s_transient_codes [] = {
 };
 #define S_MAX_TIME_MS_EXPIRED 50
 
+//  libmongoc's own messages, through r5's logger at r5's level: without this
+//  handler libmongoc prints them on stdout (warnings) and stderr by itself.
+static void
+s_mongoc_log (mongoc_log_level_t level, const char *domain, const char *message, void *unused)
+{
+    (void) unused;
+    //  Its trace level is a function-by-function trace: never wanted here.
+    if (level == MONGOC_LOG_LEVEL_TRACE)
+        return;
+    r5_log_level_t ours = level <= MONGOC_LOG_LEVEL_CRITICAL ? R5_LOG_ERROR
+                        : level == MONGOC_LOG_LEVEL_WARNING  ? R5_LOG_WARN
+                        : level == MONGOC_LOG_LEVEL_DEBUG    ? R5_LOG_DEBUG
+                                                             : R5_LOG_INFO;
+    r5_log (ours, NULL, "mongoc %s: %s", domain ? domain : "", message ? message : "");
+}
+
 r5_mongo_t *
 r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size_t error_size)
 {
+    mongoc_log_set_handler (s_mongoc_log, NULL);
     mongoc_init ();
     bson_error_t bson_error;
     mongoc_uri_t *uri = mongoc_uri_new_with_error (uri_text, &bson_error);

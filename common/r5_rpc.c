@@ -3,7 +3,9 @@
 #include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_time.h"
+#include "r5_trace.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 uint8_t *
@@ -51,6 +53,21 @@ r5_rpc_meta_init (R5__RequestMeta *meta, const char *caller, const char *request
     meta->deadline_unix_ms = r5_now_ms () + timeout_ms;
     meta->caller = (char *) caller;
     meta->request_id = (char *) (request_id ? request_id : "");
+    //  The thread's request in hand is the trace this call continues.
+    meta->trace_id = (char *) r5_log_trace_id ();
+    meta->parent_span_id = (char *) r5_log_span_id ();
+}
+
+void
+r5_rpc_meta_enter (const R5__RequestMeta *meta)
+{
+    char trace_id [R5_TRACE_ID_HEX + 1], span_id [R5_SPAN_ID_HEX + 1];
+    if (meta && r5_trace_id_valid (meta->trace_id, R5_TRACE_ID_HEX))
+        snprintf (trace_id, sizeof trace_id, "%s", meta->trace_id);
+    else
+        r5_trace_new_id (trace_id, R5_TRACE_ID_HEX);
+    r5_trace_new_id (span_id, R5_SPAN_ID_HEX);
+    r5_log_context_set (meta ? meta->request_id : NULL, trace_id, span_id);
 }
 
 const char *

@@ -30,9 +30,16 @@ ProtobufCMessage *r5_rpc_call (r5_client_t *client, const char *service,
                                int timeout_ms, bool idempotent, R5__Status *status);
 
 //  Fill meta for an outgoing call: a deadline timeout_ms from now, the caller's
-//  name, and the request id (copied from the incoming call when there is one).
+//  name, the request id (copied from the incoming call when there is one),
+//  and the thread's trace (r5_log context; borrowed: call before it changes).
 void r5_rpc_meta_init (R5__RequestMeta *meta, const char *caller, const char *request_id,
                        int timeout_ms);
+
+//  In a service, once a request is unpacked: make its request id and trace
+//  (meta's trace id when valid, else a new trace) this thread's logging
+//  context, in a span of its own, until r5_service_reply clears it. meta may
+//  be NULL.
+void r5_rpc_meta_enter (const R5__RequestMeta *meta);
 
 //  The one message of NOT_FOUND, whatever the cause: a missing object, another
 //  account's, one the caller may not see, another user's own. Clients cannot

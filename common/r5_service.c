@@ -92,11 +92,13 @@ r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **reply_
     assert (request_p);
     assert (reply_p);
     uint8_t *reply = *reply_p;
+    //  One line per request, with its request id and trace (at debug level).
     r5_debug (NULL, "handled a %s request", self->name);
     if (reply)
         r5_worker_reply (self->worker, request_p, reply, size);
     else
         r5_request_destroy (request_p);
+    r5_log_context_clear ();
     //  A reply may hold a token value (create, regenerate, sessions).
     if (reply)
         sodium_memzero (reply, size);
@@ -157,11 +159,16 @@ r5_service_config (const char *program, const r5_config_key_t *keys, int argc, c
     if (config && level < 0)
         snprintf (error, sizeof error, "bad value for log_level: '%s' (expected debug, info, warn or error)",
                   r5_config_get (config, "log_level"));
-    if (!config || level < 0) {
+    int format = config ? r5_log_format_parse (r5_config_get (config, "log_format")) : 0;
+    if (config && level >= 0 && format < 0)
+        snprintf (error, sizeof error, "bad value for log_format: '%s' (expected text or json)",
+                  r5_config_get (config, "log_format"));
+    if (!config || level < 0 || format < 0) {
         fprintf (stderr, "%s: %s\n", program, error);
         exit (2);
     }
     r5_log_init (program, (r5_log_level_t) level);
+    r5_log_set_format ((r5_log_format_t) format);
     return config;
 }
 

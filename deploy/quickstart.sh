@@ -2,6 +2,7 @@
 # Quick start on a fresh Debian 12 machine: install what is missing, build, and
 # run the whole suite in the foreground with the dev MongoDB (or R5_MONGODB_URI).
 #   deploy/quickstart.sh            serves http://127.0.0.1:8080 (R5_PORT to change)
+#   R5_LOG_LEVEL=debug R5_LOG_FORMAT=json deploy/quickstart.sh    every process logs so
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -131,13 +131,15 @@ class Suite:
     """The running suite. Start extra instances with start_service()."""
 
     def __init__(self, build_dir, data_dir, gateway_port=0, mongodb_uri=None, env=None,
-                 log_level='info', pepper_create=True, brokers=1):
+                 log_level=None, pepper_create=True, brokers=1):
         self.build_dir = os.path.abspath(build_dir)
         self.data_dir = os.path.abspath(data_dir)
         self.gateway_port = gateway_port
         self.mongodb_uri = mongodb_uri or os.environ.get('R5_MONGODB_URI')
         self.extra_env = dict(env or {})
-        self.log_level = log_level
+        # Every process logs at the launcher's R5_LOG_LEVEL and R5_LOG_FORMAT
+        # (the format passes through the environment as it is).
+        self.log_level = log_level or os.environ.get('R5_LOG_LEVEL') or 'info'
         self.pepper_create = pepper_create
         self.broker_count = brokers
         self.processes = []

@@ -73,8 +73,10 @@ authz_server_handle (const r5_sign_public_t *key, const char *caller, const uint
     assert (key);
     R5__AuthzReply *reply = (R5__AuthzReply *) r5_malloc (sizeof *reply);
     r5__authz_reply__init (reply);
-    R5__AuthzRequest *request = NULL;
-    if (size > R5_RPC_MAX_MESSAGE || !(request = r5__authz_request__unpack (NULL, size, body))) {
+    R5__AuthzRequest *request = size > R5_RPC_MAX_MESSAGE ? NULL : r5__authz_request__unpack (NULL, size, body);
+    if (request)
+        r5_rpc_meta_enter (request->meta);
+    if (!request) {
         reply->status = R5__STATUS__STATUS_MALFORMED;
         reply->message = r5_strdup ("cannot decode authz request");
     }

@@ -21,6 +21,7 @@ static const r5_config_key_t s_keys [] = {
     { "bus_key", "", "the brokers' CURVE secret certificate (r5-keygen; mode 0600); required", false },
     { "bus_allow", NULL, "the allow-list of CURVE keys by role (r5-keygen; reloaded on change or SIGHUP)", false },
     { "log_level", "info", "debug, info, warn or error", false },
+    { "log_format", "text", "text (one line per event) or json (one object per line)", false },
     { NULL, NULL, NULL, false }
 };
 

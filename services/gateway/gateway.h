@@ -38,6 +38,7 @@ typedef struct {
     bool secure_cookies;            //  add Secure to the session cookie (behind TLS)
     const char *public_origin;      //  e.g. "https://r5.example.com"; "" = the request's own Host
     int verdict_cache_seconds;      //  0 disables the verdict cache
+    bool access_log;                //  one info line per HTTP request
     r5_limit_t login_limit_per_email_and_address;
     r5_limit_t login_limit_per_email;
     r5_limit_t login_limit_per_address;
@@ -70,9 +71,13 @@ typedef struct {
     int64_t assertion_expires_ms;
 } gateway_principal_t;
 
+//  The request a thread has in hand (gateway_access.h).
+typedef struct _gateway_exchange_t gateway_exchange_t;
+
 //  What each civetweb worker thread owns.
 typedef struct {
     r5_client_t *client;
+    gateway_exchange_t *exchange;
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;

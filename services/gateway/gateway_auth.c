@@ -1,5 +1,6 @@
 /*  gateway_auth: bearer and cookie authentication.  */
 #include "gateway_auth.h"
+#include "gateway_access.h"
 #include "gateway_http.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -120,9 +121,9 @@ gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value,
     return status;
 }
 
-R5__Status
-gateway_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_id,
-                      bool allow_cookie, gateway_principal_t *principal, bool *from_cookie)
+static R5__Status
+s_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_id,
+                bool allow_cookie, gateway_principal_t *principal, bool *from_cookie)
 {
     char client_ip [64];
     gateway_http_client_ip (conn, gw->config.trust_proxy, client_ip, sizeof client_ip);
@@ -151,4 +152,14 @@ gateway_authenticate (gateway_t *gw, struct mg_connection *conn, const char *req
         return status;
     }
     return R5__STATUS__STATUS_UNAUTHENTICATED;
+}
+
+R5__Status
+gateway_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_id,
+                      bool allow_cookie, gateway_principal_t *principal, bool *from_cookie)
+{
+    R5__Status status = s_authenticate (gw, conn, request_id, allow_cookie, principal, from_cookie);
+    if (status == R5__STATUS__STATUS_OK)
+        gateway_access_principal (conn, principal);
+    return status;
 }

@@ -1,5 +1,6 @@
 /*  gateway_graphql: the /graphql endpoint.  */
 #include "gateway_graphql.h"
+#include "gateway_access.h"
 #include "gateway_auth.h"
 #include "gateway_call.h"
 #include "gateway_http.h"
@@ -290,6 +291,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     //  GET is for queries: a mutation must not ride on a link or a prefetch.
     const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
                                                                params->operation_name ? strlen (params->operation_name) : 0);
+    gateway_access_operation (conn, operation);
     if (is_get && operation && operation->type != GQL_OP_QUERY) {
         s_send_request_error (conn, 405, "METHOD_NOT_ALLOWED", "mutations need POST", NULL, 0, "Allow: POST\r\n");
         gql_document_destroy (&document);
@@ -355,8 +357,7 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
                               "Allow: GET, POST\r\n");
         return 405;
     }
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     gateway_principal_t principal;
     bool from_cookie = false;
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
@@ -418,8 +419,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
         s_send_request_error (conn, 404, "NOT_FOUND", R5_NOT_FOUND_MESSAGE, NULL, 0, NULL);
         return 404;
     }
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     gateway_principal_t principal;
     bool from_cookie;
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
@@ -431,8 +431,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
         return status == R5__STATUS__STATUS_UNAUTHENTICATED ? 401 : 503;
     }
     size_t length = strlen (gw->schema_sdl);
-    mg_printf (conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
-                     "Cache-Control: no-cache\r\n\r\n", length);
+    gateway_http_send_head (conn, 200, "text/plain; charset=utf-8", length, "Cache-Control: no-cache\r\n");
     mg_write (conn, gw->schema_sdl, length);
     return 200;
 }

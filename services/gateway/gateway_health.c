@@ -67,7 +67,7 @@ gateway_health_metrics (struct mg_connection *conn, void *gateway)
         (unsigned long long) atomic_load (&gw->cache_hits),
         (unsigned long long) atomic_load (&gw->cache_misses),
         gateway_cache_size (gw->cache), gateway_cache_current (gw->cache) ? 1 : 0);
-    mg_printf (conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %d\r\n"
-                     "Cache-Control: no-store\r\n\r\n%s", length, text);
+    gateway_http_send_head (conn, 200, "text/plain; version=0.0.4", (size_t) length, "Cache-Control: no-store\r\n");
+    mg_write (conn, text, (size_t) length);
     return 200;
 }

@@ -1,5 +1,6 @@
 /*  gateway_http: body reads, JSON responses, headers, cookies.  */
 #include "gateway_http.h"
+#include "gateway_access.h"
 #include "r5_time.h"
 
 #include <stdbool.h>
@@ -26,6 +27,7 @@ s_is_digits (const char *text)
 int
 gateway_http_begin_request (struct mg_connection *conn)
 {
+    gateway_access_begin (conn);
     const struct mg_request_info *info = mg_get_request_info (conn);
     int lengths = 0, encodings = 0;
     bool numeric = true;
@@ -40,9 +42,10 @@ gateway_http_begin_request (struct mg_connection *conn)
             encodings++;
     }
     if (lengths > 1 || encodings > 1 || (lengths && encodings) || !numeric) {
-        //  mg_send_http_error marks the connection to close: the bytes after
-        //  these headers are never read as another request.
-        mg_send_http_error (conn, 400, "ambiguous message framing: one Content-Length or one Transfer-Encoding");
+        //  The connection closes after the answer: the bytes after these
+        //  headers are never read as another request.
+        mg_disable_connection_keep_alive (conn);
+        gateway_http_send_error (conn, 400, "ambiguous message framing: one Content-Length or one Transfer-Encoding");
         return 400;
     }
     const char *method = info->request_method;
@@ -51,7 +54,7 @@ gateway_http_begin_request (struct mg_connection *conn)
     const char *allow = "Allow: GET, HEAD, POST, OPTIONS\r\n";
     if (!strcmp (method, "OPTIONS")) {
         //  No CORS headers: browsers on other origins get no access.
-        mg_printf (conn, "HTTP/1.1 204 No Content\r\n%s\r\n", allow);
+        gateway_http_send_head (conn, 204, NULL, 0, allow);
         return 204;
     }
     json_t *body = json_pack ("{s:s}", "error", "method not allowed");
@@ -130,16 +133,36 @@ gateway_http_send_json (struct mg_connection *conn, int status, const char *cont
                          "Content-Length: %zu\r\n"
                          "Cache-Control: no-store\r\n"
                          "X-Content-Type-Options: nosniff\r\n"
-                         "%s"
+                         "%s%s"
                          "\r\n"
                          "%s",
                          status, mg_get_response_code_text (conn, status),
                          content_type ? content_type : "application/json; charset=utf-8",
-                         length, extra_headers ? extra_headers : "", text ? text : "");
+                         length, gateway_access_header (conn), extra_headers ? extra_headers : "", text ? text : "");
     if (size > 0)
         mg_write (conn, response, (size_t) size);
+    gateway_access_sent (conn, status, size > 0 ? (long long) size : 0);
     free (response);
     free (text);
+}
+
+void
+gateway_http_send_head (struct mg_connection *conn, int status, const char *content_type, size_t length,
+                        const char *extra_headers)
+{
+    char type [160] = "", content_length [48] = "";
+    if (content_type)
+        snprintf (type, sizeof type, "Content-Type: %s\r\n", content_type);
+    //  A 204 has no body and says no length.
+    if (status != 204)
+        snprintf (content_length, sizeof content_length, "Content-Length: %zu\r\n", length);
+    char head [1024];
+    int size = snprintf (head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s%s\r\n", status,
+                         mg_get_response_code_text (conn, status), type, content_length,
+                         gateway_access_header (conn), extra_headers ? extra_headers : "");
+    if (size > 0 && (size_t) size < sizeof head)
+        mg_write (conn, head, (size_t) size);
+    gateway_access_sent (conn, status, (long long) length + (size > 0 ? size : 0));
 }
 
 void

@@ -25,6 +25,11 @@ char *gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadli
 
 //  Send a JSON document with status and content type; extra_headers is NULL
 //  or "Name: value\r\n" lines. Steals nothing: the caller still owns body.
+//  Send a status line and headers (with the request's X-Request-Id); the
+//  caller writes the length bytes of body after it.
+void gateway_http_send_head (struct mg_connection *conn, int status, const char *content_type, size_t length,
+                             const char *extra_headers);
+
 void gateway_http_send_json (struct mg_connection *conn, int status, const char *content_type,
                              json_t *body, const char *extra_headers);
 

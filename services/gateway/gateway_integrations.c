@@ -1,6 +1,7 @@
 /*  gateway_integrations: inbound alerts.  */
 #include "gateway_integrations.h"
 #include "gateway_call.h"
+#include "gateway_access.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_status.h"
@@ -88,8 +89,7 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
         gateway_http_send_error (conn, 400, problem);
         return 400;
     }
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);

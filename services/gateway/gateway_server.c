@@ -1,5 +1,6 @@
 /*  gateway_server: civetweb set-up, per-thread broker clients, routes.  */
 #include "gateway_private.h"
+#include "gateway_access.h"
 #include "gateway_events.h"
 #include "gateway_graphql.h"
 #include "gateway_health.h"
@@ -57,6 +58,7 @@ s_exit_thread (const struct mg_context *ctx, int thread_type, void *pointer)
     if (!thread)
         return;
     r5_client_destroy (&thread->client);
+    free (thread->exchange);
     free (thread);
 }
 
@@ -65,6 +67,24 @@ s_log_message (const struct mg_connection *conn, const char *message)
 {
     r5_warn (NULL, "civetweb: %s", message);
     return 1;
+}
+
+//  civetweb's own error answers (an unknown path, a missing file) as ours:
+//  JSON with the request id, and the connection closed after it as civetweb
+//  does. A request civetweb could not even parse has no exchange yet: it
+//  gets one here, and its access line at once.
+static int
+s_http_error (struct mg_connection *conn, int status, const char *message)
+{
+    const char *header = gateway_access_header (conn);
+    bool unparsed = !*header;
+    if (unparsed)
+        gateway_access_begin (conn);
+    mg_disable_connection_keep_alive (conn);
+    gateway_http_send_error (conn, status, message && *message ? message : mg_get_response_code_text (conn, status));
+    if (unparsed)
+        gateway_access_end (conn, status);
+    return 0;
 }
 
 static char *
@@ -138,6 +158,8 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
 
     struct mg_callbacks callbacks = { 0 };
     callbacks.begin_request = gateway_http_begin_request;
+    callbacks.end_request = gateway_access_end;
+    callbacks.http_error = s_http_error;
     callbacks.init_thread = s_init_thread;
     callbacks.exit_thread = s_exit_thread;
     callbacks.log_message = s_log_message;

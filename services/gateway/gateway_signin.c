@@ -2,6 +2,7 @@
 #include "gateway_signin.h"
 #include "gateway_auth.h"
 #include "gateway_call.h"
+#include "gateway_access.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_status.h"
@@ -239,8 +240,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
     json_t *json = s_read_json (gw, conn);
     if (!json)
         return 400;
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
@@ -281,8 +281,7 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
     json_t *json = s_read_json (gw, conn);
     if (!json)
         return 400;
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
@@ -347,8 +346,7 @@ gateway_signin_logout (struct mg_connection *conn, void *gateway)
     if (!json)
         return 400;
     json_decref (json);
-    char request_id [17];
-    gateway_request_id (request_id);
+    const char *request_id = gateway_access_bus_id (conn);
     char cookie [128];
     if (gateway_http_cookie (conn, GATEWAY_SESSION_COOKIE, cookie, sizeof cookie) == 0
     &&  r5_token_check (cookie, strlen (cookie)) == R5_TOKEN_SESSION) {

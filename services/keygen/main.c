@@ -11,6 +11,7 @@ static const r5_config_key_t s_keys [] = {
     { "add", "", "make one more CURVE key pair of this name instead of the suite's", false },
     { "role", "", "with --add: the role the new key is granted in bus-allow", false },
     { "log_level", "info", "debug, info, warn or error", false },
+    { "log_format", "text", "text (one line per event) or json (one object per line)", false },
     { NULL, NULL, NULL, false }
 };
 

@@ -313,8 +313,9 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
     r5__resource_reply__init (reply);
     R5__ResourceRequest *request = NULL;
 
-    if (size > R5_RPC_MAX_MESSAGE
-    || !(request = r5__resource_request__unpack (NULL, size, body)))
+    if (size <= R5_RPC_MAX_MESSAGE && (request = r5__resource_request__unpack (NULL, size, body)))
+        r5_rpc_meta_enter (request->meta);
+    if (!request)
         s_fail (reply, R5__STATUS__STATUS_MALFORMED, "cannot decode resource request");
     else
     if ((size_t) request->body_case < sizeof s_routes / sizeof s_routes [0] && s_routes [request->body_case].handler)

@@ -135,8 +135,10 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
     r5__token_reply__init (call.reply);
 
     R5__TokenRequest *request = size > R5_RPC_MAX_MESSAGE ? NULL : r5__token_request__unpack (NULL, size, body);
-    if (request)
+    if (request) {
+        r5_rpc_meta_enter (request->meta);
         s_call_init (&call, request->meta);
+    }
     //  No write concern wait and no read outlives the request.
     r5_mongo_set_deadline (self->mongo, call.deadline);
     //  What a change of any token still owes (this instance failed to, or one crashed).
