@@ -73,6 +73,9 @@ typedef struct {
 //  What each civetweb worker thread owns.
 typedef struct {
     r5_client_t *client;
+    //  The request in hand, for its duration metric (gateway_health.c).
+    int64_t started_ns;
+    int operation_kind;             //  0 none, else 1 + its gql_operation_type_t
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;

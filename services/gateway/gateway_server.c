@@ -138,6 +138,7 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
 
     struct mg_callbacks callbacks = { 0 };
     callbacks.begin_request = gateway_http_begin_request;
+    callbacks.end_request = gateway_health_end_request;
     callbacks.init_thread = s_init_thread;
     callbacks.exit_thread = s_exit_thread;
     callbacks.log_message = s_log_message;
@@ -192,6 +193,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     self->login_by_address = r5_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
     self->signup_by_address = r5_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
 
+    gateway_health_metrics_start (self);
     self->civetweb = s_start (self, config->listen, config->threads, config->web_root,
                               config->explorer_root, error, error_size);
     if (!self->civetweb)
@@ -232,6 +234,7 @@ gateway_destroy (gateway_t **self_p)
         mg_stop (self->civetweb);
     if (self->admin)
         mg_stop (self->admin);
+    gateway_health_metrics_stop (self);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     r5_throttle_destroy (&self->login_by_pair);
