@@ -182,6 +182,9 @@ class Suite:
             'R5_LOG_LEVEL': self.log_level,
             'R5_PEPPER_FILE': os.path.join(self.data_dir, 'pepper'),
             'R5_PEPPER_CREATE': '1' if self.pepper_create else '0',
+            # Every process serves /metrics on a port of its own (any free one
+            # here; its ready line says which: metrics_port=N).
+            'R5_METRICS_LISTEN': '127.0.0.1:0',
         })
         publish = ','.join(b.fields['events_in'] for b in self.brokers if 'events_in' in b.fields)
         if publish:
@@ -246,6 +249,10 @@ class Suite:
         """Where /readyz and /metrics are served: the admin listener when there is one."""
         port = self.gateways[gateway].fields.get('admin_port', '-1')
         return 'http://127.0.0.1:%s' % port if port != '-1' else self.url(gateway)
+
+    def metrics_url(self, process):
+        """Where a started process serves /metrics (its metrics listener)."""
+        return 'http://127.0.0.1:%s/metrics' % process.fields['metrics_port']
 
     def wait_ready(self, timeout=30.0):
         """Poll /readyz until every service answers through the broker."""
