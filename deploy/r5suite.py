@@ -299,6 +299,9 @@ def main():
     url = suite.url()
     mongo = 'the dev server (data in %s)' % os.path.join(args.data_dir, 'mongo') if not os.environ.get('R5_MONGODB_URI') else 'R5_MONGODB_URI'
     print(QUICKSTART.format(url=url, mongo=mongo, logs=os.path.join(args.data_dir, 'logs')), flush=True)
+    # Each process's Prometheus endpoint (free ports of 127.0.0.1, docs/operations.md).
+    print('Metrics: ' + ', '.join('%s %s' % (p.name, suite.metrics_url(p)) for p in suite.processes
+                                  if p.fields.get('metrics_port', '-1') != '-1'), flush=True)
     try:
         while not stopping and all(p.alive() for p in suite.processes):
             time.sleep(0.5)
