@@ -2,6 +2,7 @@
 #include "r5_mongo.h"
 #include "r5_alloc.h"
 #include "r5_log.h"
+#include "r5_metrics.h"
 
 #include "r5_time.h"
 
@@ -18,21 +19,55 @@ struct _r5_mongo_t {
 //  retry: the primary changed, stepped down or is shutting down, or the
 //  network failed. The write was not done, or (64: a write concern timed
 //  out) was done and may not be durable yet.
-static const int32_t s_transient_codes [] = {
-    6,          //  HostUnreachable
-    7,          //  HostNotFound
-    64,         //  WriteConcernFailed (wtimeout)
-    89,         //  NetworkTimeout
-    91,         //  ShutdownInProgress
-    189,        //  PrimarySteppedDown
-    262,        //  ExceededTimeLimit
-    9001,       //  SocketException
-    10107,      //  NotWritablePrimary
-    11600,      //  InterruptedAtShutdown
-    11602,      //  InterruptedDueToReplStateChange
-    13435,      //  NotPrimaryNoSecondaryOk
-    13436,      //  NotPrimaryOrSecondary
+static const struct {
+    int32_t code;
+    const char *name;       //  the server's name for it: the metric's label
+} s_transient_codes [] = {
+    { 6, "HostUnreachable" },
+    { 7, "HostNotFound" },
+    { 64, "WriteConcernFailed" },       //  wtimeout
+    { 89, "NetworkTimeout" },
+    { 91, "ShutdownInProgress" },
+    { 189, "PrimarySteppedDown" },
+    { 262, "ExceededTimeLimit" },
+    { 9001, "SocketException" },
+    { 10107, "NotWritablePrimary" },
+    { 11600, "InterruptedAtShutdown" },
+    { 11602, "InterruptedDueToReplStateChange" },
+    { 13435, "NotPrimaryNoSecondaryOk" },
+    { 13436, "NotPrimaryOrSecondary" },
 };
+#define S_TRANSIENT_CODES (sizeof s_transient_codes / sizeof s_transient_codes [0])
+
+//  r5_mongo_errors_total's label: the error kinds r5_mongo_status tells
+//  apart, then the transient server codes by name (slots S_FIRST_CODE on).
+enum { S_DUPLICATE_KEY, S_WRITE_CONCERN, S_SERVER_SELECTION, S_NETWORK, S_MAX_TIME,
+       S_OTHER_SERVER, S_OTHER_CLIENT, S_FIRST_CODE };
+static const char *const s_kind_names [S_FIRST_CODE] = {
+    "DuplicateKey", "WriteConcernError", "ServerSelectionError", "NetworkError", "MaxTimeMSExpired",
+    "OtherServerError", "OtherClientError"
+};
+
+static const char *const *
+s_error_labels (size_t *count)
+{
+    static char texts [S_FIRST_CODE + S_TRANSIENT_CODES][64];
+    static const char *values [S_FIRST_CODE + S_TRANSIENT_CODES];
+    for (size_t slot = 0; slot < S_FIRST_CODE + S_TRANSIENT_CODES; slot++) {
+        snprintf (texts [slot], sizeof texts [slot], "code=\"%s\"",
+                  slot < S_FIRST_CODE ? s_kind_names [slot] : s_transient_codes [slot - S_FIRST_CODE].name);
+        values [slot] = texts [slot];
+    }
+    *count = S_FIRST_CODE + S_TRANSIENT_CODES;
+    return values;
+}
+
+static r5_metrics_family_t s_errors = {
+    .name = "r5_mongo_errors_total",
+    .help = "MongoDB errors this process mapped to a status (r5_mongo_status), by kind or server code name.",
+    .type = R5_METRICS_COUNTER, .labels = { R5_METRICS_LABELS_MADE (s_error_labels) }
+};
+
 #define S_MAX_TIME_MS_EXPIRED 50
 
 //  libmongoc's own messages, through r5's logger at r5's level: without this
@@ -51,11 +86,14 @@ s_mongoc_log (mongoc_log_level_t level, const char *domain, const char *message,
     r5_log (ours, NULL, "mongoc %s: %s", domain ? domain : "", message ? message : "");
 }
 
+static R5__Status s_status (const bson_error_t *error, size_t *kind);
+
 r5_mongo_t *
 r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size_t error_size)
 {
     mongoc_log_set_handler (s_mongoc_log, NULL);
     mongoc_init ();
+    r5_metrics_register (&s_errors);
     bson_error_t bson_error;
     mongoc_uri_t *uri = mongoc_uri_new_with_error (uri_text, &bson_error);
     if (!uri) {
@@ -306,23 +344,42 @@ r5_mongo_is_duplicate (const bson_error_t *error)
 R5__Status
 r5_mongo_status (const bson_error_t *error)
 {
+    size_t kind;
+    R5__Status status = s_status (error, &kind);
+    r5_metrics_add (&s_errors, kind, 0, 0, 1);
+    return status;
+}
+
+//  The mapping, and which label the error counts under.
+static R5__Status
+s_status (const bson_error_t *error, size_t *kind)
+{
     //  A write concern error comes after the write was applied, whatever its code.
+    *kind = S_WRITE_CONCERN;
     if (error->domain == MONGOC_ERROR_WRITE_CONCERN)
         return R5__STATUS__STATUS_UNAVAILABLE;
+    *kind = S_DUPLICATE_KEY;
     if (r5_mongo_is_duplicate (error))
         return R5__STATUS__STATUS_CONFLICT;
+    *kind = error->domain == MONGOC_ERROR_SERVER_SELECTION || error->code == MONGOC_ERROR_SERVER_SELECTION_FAILURE
+          ? S_SERVER_SELECTION : S_NETWORK;
     if (error->domain == MONGOC_ERROR_SERVER_SELECTION
     ||  error->domain == MONGOC_ERROR_STREAM
     ||  error->code == MONGOC_ERROR_STREAM_SOCKET
     ||  error->code == MONGOC_ERROR_SERVER_SELECTION_FAILURE)
         return R5__STATUS__STATUS_UNAVAILABLE;
     //  Server codes only (error API 2): libmongoc's own codes share the numbers.
+    *kind = error->domain == MONGOC_ERROR_SERVER ? S_OTHER_SERVER : S_OTHER_CLIENT;
     if (error->domain == MONGOC_ERROR_SERVER) {
-        if (error->code == S_MAX_TIME_MS_EXPIRED)
+        if (error->code == S_MAX_TIME_MS_EXPIRED) {
+            *kind = S_MAX_TIME;
             return R5__STATUS__STATUS_DEADLINE_EXCEEDED;
-        for (size_t i = 0; i < sizeof s_transient_codes / sizeof s_transient_codes [0]; i++)
-            if (error->code == (uint32_t) s_transient_codes [i])
+        }
+        for (size_t i = 0; i < S_TRANSIENT_CODES; i++)
+            if (error->code == (uint32_t) s_transient_codes [i].code) {
+                *kind = S_FIRST_CODE + i;
                 return R5__STATUS__STATUS_UNAVAILABLE;
+            }
     }
     return R5__STATUS__STATUS_INTERNAL;
 }

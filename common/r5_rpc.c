@@ -2,6 +2,8 @@
 #include "r5_rpc.h"
 #include "r5_alloc.h"
 #include "r5_log.h"
+#include "r5_metrics.h"
+#include "r5_operation.h"
 #include "r5_time.h"
 #include "r5_trace.h"
 
@@ -18,8 +20,51 @@ r5_rpc_pack (const ProtobufCMessage *message, size_t *size)
     return buffer;
 }
 
+//  Every call any program makes to a service passes r5_rpc_call.
+static r5_metrics_family_t s_calls = {
+    .name = "r5_rpc_client_duration_seconds",
+    .help = "Calls this program made to services through the brokers, by service, operation and the reply's status "
+            "(unavailable, deadline_exceeded or malformed when no usable reply came).",
+    .type = R5_METRICS_HISTOGRAM,
+    .labels = { R5_METRICS_LABELS_MADE (r5_operation_values), R5_METRICS_LABELS_MADE (r5_metrics_status_values) }
+};
+
+void
+r5_rpc_register_metrics (void)
+{
+    r5_metrics_register (&s_calls);
+}
+
+//  The Status field (1) of a reply message, or -1.
+static int
+s_reply_status (const ProtobufCMessage *reply)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field (reply->descriptor, 1);
+    if (!field || field->type != PROTOBUF_C_TYPE_ENUM || field->label == PROTOBUF_C_LABEL_REPEATED)
+        return -1;
+    return *(const int *) ((const uint8_t *) reply + field->offset);
+}
+
+static ProtobufCMessage *
+s_call (r5_client_t *client, const char *service, const ProtobufCMessage *request,
+        const ProtobufCMessageDescriptor *reply_descriptor,
+        int timeout_ms, bool idempotent, R5__Status *status);
+
 ProtobufCMessage *
 r5_rpc_call (r5_client_t *client, const char *service, const ProtobufCMessage *request,
+             const ProtobufCMessageDescriptor *reply_descriptor,
+             int timeout_ms, bool idempotent, R5__Status *status)
+{
+    int64_t started = r5_metrics_now_ns ();
+    ProtobufCMessage *reply = s_call (client, service, request, reply_descriptor, timeout_ms, idempotent, status);
+    int reply_status = reply ? s_reply_status (reply) : (int) *status;
+    r5_metrics_observe (&s_calls, r5_operation_of_message (service, request), r5_metrics_status_index (reply_status), 0,
+                        r5_metrics_now_ns () - started);
+    return reply;
+}
+
+static ProtobufCMessage *
+s_call (r5_client_t *client, const char *service, const ProtobufCMessage *request,
              const ProtobufCMessageDescriptor *reply_descriptor,
              int timeout_ms, bool idempotent, R5__Status *status)
 {

@@ -29,6 +29,9 @@ ProtobufCMessage *r5_rpc_call (r5_client_t *client, const char *service,
                                const ProtobufCMessageDescriptor *reply_descriptor,
                                int timeout_ms, bool idempotent, R5__Status *status);
 
+//  Show r5_rpc_client_duration_seconds (r5_metrics) before the first call.
+void r5_rpc_register_metrics (void);
+
 //  Fill meta for an outgoing call: a deadline timeout_ms from now, the caller's
 //  name, the request id (copied from the incoming call when there is one),
 //  and the thread's trace (r5_log context; borrowed: call before it changes).

@@ -4,6 +4,9 @@
 #include "r5_build.h"
 #include "r5_curve.h"
 #include "r5_log.h"
+#include "r5_metrics.h"
+#include "r5_operation.h"
+#include "r5_rpc.h"
 
 #include <sodium.h>
 
@@ -14,6 +17,16 @@ struct _r5_service_t {
     zsock_t *pipe;                  //  borrowed: the actor's
     r5_worker_t *worker;
     char *name;
+    int64_t started_ns;             //  when the request in hand came out of r5_service_next
+};
+
+//  Every request a service handles passes r5_service_reply: its one place
+//  where operation, status and duration are all known.
+static r5_metrics_family_t s_handled = {
+    .name = "r5_service_request_duration_seconds",
+    .help = "Requests this service handled, from their arrival to their reply, by service, operation and reply status.",
+    .type = R5_METRICS_HISTOGRAM,
+    .labels = { R5_METRICS_LABELS_MADE (r5_operation_values), R5_METRICS_LABELS_MADE (r5_metrics_status_values) }
 };
 
 //  zactor_new ignores the signal's status, so the outcome follows as a string.
@@ -33,6 +46,7 @@ r5_service_new (zsock_t *pipe, const char *brokers, const char *name)
     self->name = r5_strdup (name);
     //  A command on the pipe wakes the receive at once.
     r5_worker_watch (worker, pipe);
+    r5_metrics_register (&s_handled);
     r5_info (NULL, "serving %s via %s", name, brokers);
     zstr_send (pipe, "READY");
     return self;
@@ -72,8 +86,10 @@ r5_service_next (r5_service_t *self)
             r5_worker_release (self->worker, &request);
             break;
         }
-        if (request)
+        if (request) {
+            self->started_ns = r5_metrics_now_ns ();
             return request;
+        }
         if (zsock_events (self->pipe) & ZMQ_POLLIN) {
             char *command = zstr_recv (self->pipe);
             bool terminate = !command || streq (command, "$TERM");
@@ -94,6 +110,12 @@ r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **reply_
     uint8_t *reply = *reply_p;
     //  One line per request, with its request id and trace (at debug level).
     r5_debug (NULL, "handled a %s request", self->name);
+    if (*request_p) {
+        size_t operation = r5_operation_of_packed (self->name, r5_request_body (*request_p), r5_request_size (*request_p));
+        int status = reply ? r5_operation_status_of_packed (reply, size) : -1;
+        r5_metrics_observe (&s_handled, operation, r5_metrics_status_index (status), 0,
+                            r5_metrics_now_ns () - self->started_ns);
+    }
     if (reply)
         r5_worker_reply (self->worker, request_p, reply, size);
     else
@@ -121,16 +143,34 @@ r5_service_start (zactor_fn *actor_fn, void *args, char *error, size_t error_siz
     return NULL;
 }
 
+r5_admin_t *
+r5_service_metrics (const char *program, r5_config_t *config)
+{
+    r5_rpc_register_metrics ();
+    const char *listen = r5_config_get (config, "metrics_listen");
+    if (!listen || !*listen)
+        return NULL;
+    char error [256];
+    r5_admin_t *admin = r5_admin_new (listen, error, sizeof error);
+    if (!admin) {
+        fprintf (stderr, "%s: %s\n", program, error);
+        exit (2);
+    }
+    r5_info (NULL, "metrics on %s (port %d)", listen, r5_admin_port (admin));
+    return admin;
+}
+
 int
-r5_service_run (const char *program, zactor_fn *actor_fn, void *args)
+r5_service_run (const char *program, zactor_fn *actor_fn, void *args, r5_admin_t **admin_p)
 {
     char error [256];
     zactor_t *actor = r5_service_start (actor_fn, args, error, sizeof error);
     if (!actor) {
         r5_error (NULL, "%s", error);
+        r5_admin_destroy (admin_p);
         return 1;
     }
-    printf ("%s ready\n", program);
+    printf ("%s ready metrics_port=%d\n", program, r5_admin_port (*admin_p));
     fflush (stdout);
     //  The actor sends nothing more: this returns on SIGINT/SIGTERM.
     while (!zsys_interrupted) {
@@ -140,6 +180,7 @@ r5_service_run (const char *program, zactor_fn *actor_fn, void *args)
         zstr_free (&message);
     }
     zactor_destroy (&actor);
+    r5_admin_destroy (admin_p);
     r5_info (NULL, "%s stopped", program);
     return 0;
 }

@@ -34,6 +34,7 @@
 
 #include <czmq.h>
 #include <stdint.h>
+#include "r5_admin.h"
 #include "r5_config.h"
 #include "r5_worker.h"
 
@@ -79,10 +80,17 @@ r5_config_t *r5_service_config (const char *program, const r5_config_key_t *keys
 //  is missing, unreadable, or a secret readable by others.
 void r5_service_bus_keys (const char *program, r5_config_t *config, bool broker);
 
+//  Start the program's metrics listener (r5_admin) when its setting
+//  metrics_listen is set, and register r5_rpc's metrics; NULL when it is
+//  empty. Prints one line and exits 2 when it cannot listen. Every program
+//  calls it after r5_service_config; r5_service_run reports the port.
+r5_admin_t *r5_service_metrics (const char *program, r5_config_t *config);
+
 //  Run a service's actor in the calling process until SIGINT/SIGTERM: the
 //  body of every service's main() once its config is loaded. Prints
-//  "<program> ready" on stdout (integration tests wait on it) and returns the
-//  process exit code.
-int r5_service_run (const char *program, zactor_fn *actor, void *args);
+//  "<program> ready metrics_port=<port>" on stdout (integration tests wait
+//  on it; -1 without a metrics listener), stops the listener (admin may be
+//  NULL) and returns the process exit code.
+int r5_service_run (const char *program, zactor_fn *actor, void *args, r5_admin_t **admin_p);
 
 #endif

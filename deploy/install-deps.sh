@@ -48,6 +48,7 @@ if [ "$mode" = test ]; then
     clang libclang-rt-14-dev          # libFuzzer harnesses
     python3-zmq python3-protobuf      # the non-C internal client test
     wrk                               # benchmarks
+    prometheus                        # promtool check metrics on every process's /metrics
     chromium                          # browser tests (driven by playwright-core from npm)
     nginx openssl                     # the TLS proxy configuration's test
     # the deployment artifacts' checks (tests/deploy)

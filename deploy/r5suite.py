@@ -184,6 +184,9 @@ class Suite:
             'R5_LOG_LEVEL': self.log_level,
             'R5_PEPPER_FILE': os.path.join(self.data_dir, 'pepper'),
             'R5_PEPPER_CREATE': '1' if self.pepper_create else '0',
+            # Every process serves /metrics on a port of its own (any free one
+            # here; its ready line says which: metrics_port=N).
+            'R5_METRICS_LISTEN': '127.0.0.1:0',
         })
         publish = ','.join(b.fields['events_in'] for b in self.brokers if 'events_in' in b.fields)
         if publish:
@@ -249,6 +252,10 @@ class Suite:
         port = self.gateways[gateway].fields.get('admin_port', '-1')
         return 'http://127.0.0.1:%s' % port if port != '-1' else self.url(gateway)
 
+    def metrics_url(self, process):
+        """Where a started process serves /metrics (its metrics listener)."""
+        return 'http://127.0.0.1:%s/metrics' % process.fields['metrics_port']
+
     def wait_ready(self, timeout=30.0):
         """Poll /readyz until every service answers through the broker."""
         deadline = time.monotonic() + timeout
@@ -294,6 +301,9 @@ def main():
     url = suite.url()
     mongo = 'the dev server (data in %s)' % os.path.join(args.data_dir, 'mongo') if not os.environ.get('R5_MONGODB_URI') else 'R5_MONGODB_URI'
     print(QUICKSTART.format(url=url, mongo=mongo, logs=os.path.join(args.data_dir, 'logs')), flush=True)
+    # Each process's Prometheus endpoint (free ports of 127.0.0.1, docs/operations.md).
+    print('Metrics: ' + ', '.join('%s %s' % (p.name, suite.metrics_url(p)) for p in suite.processes
+                                  if p.fields.get('metrics_port', '-1') != '-1'), flush=True)
     try:
         while not stopping and all(p.alive() for p in suite.processes):
             time.sleep(0.5)

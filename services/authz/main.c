@@ -23,7 +23,8 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
-    int rc = r5_service_run ("r5-authz", authz_server_actor, &authz_config);
+    r5_admin_t *metrics = r5_service_metrics ("r5-authz", config);
+    int rc = r5_service_run ("r5-authz", authz_server_actor, &authz_config, &metrics);
     r5_config_destroy (&config);
     return rc;
 }

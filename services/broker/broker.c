@@ -5,6 +5,8 @@
 #include "r5_curve.h"
 #include "r5_log.h"
 #include "r5_mdp.h"
+#include "r5_metrics.h"
+#include "r5_rpc.h"
 #include "r5_time.h"
 
 #include <inttypes.h>
@@ -95,11 +97,76 @@ s_send (broker_t *self, zframe_t *identity, const char *header, int count,
     return 0;
 }
 
+/*  ---------------------------------------------------------------------
+    Metrics: every answer to a client passes broker_send_client; the
+    gauges are set wherever a service's queue or workers change. */
+
+//  r5's services by name, in the order of their labels; any other is "other".
+static const char *const s_service_names [] = { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE };
+static const char *const s_service_labels [] = {
+    "service=\"" R5_SERVICE_TOKEN "\"", "service=\"" R5_SERVICE_AUTHZ "\"", "service=\"" R5_SERVICE_RESOURCE "\"",
+    "service=\"other\""
+};
+#define S_SERVICE_LABELS (sizeof s_service_labels / sizeof s_service_labels [0])
+//  By MDP status (R5_MDP_OK ...), then any other.
+static const char *const s_answer_labels [] = {
+    "status=\"ok\"", "status=\"unavailable\"", "status=\"deadline\"", "status=\"forbidden\"", "status=\"other\""
+};
+#define S_ANSWER_LABELS (sizeof s_answer_labels / sizeof s_answer_labels [0])
+
+static r5_metrics_family_t s_answers = {
+    .name = "r5_broker_requests_total",
+    .help = "Requests this broker answered, by service and outcome: ok (a worker's reply relayed), unavailable "
+            "(no worker, or the queue full), deadline (expired waiting), forbidden (the caller's key may not call it).",
+    .type = R5_METRICS_COUNTER,
+    .labels = { R5_METRICS_LABELS (s_service_labels, S_SERVICE_LABELS), R5_METRICS_LABELS (s_answer_labels, S_ANSWER_LABELS) }
+};
+static r5_metrics_family_t s_queued = {
+    .name = "r5_broker_queue_depth",
+    .help = "Requests waiting in this broker for a free worker, by service.",
+    .type = R5_METRICS_GAUGE, .labels = { R5_METRICS_LABELS (s_service_labels, S_SERVICE_LABELS) }
+};
+static r5_metrics_family_t s_workers = {
+    .name = "r5_broker_workers",
+    .help = "Workers (service instances) registered with this broker, idle or busy, by service.",
+    .type = R5_METRICS_GAUGE, .labels = { R5_METRICS_LABELS (s_service_labels, S_SERVICE_LABELS) }
+};
+
+//  The label slot of a service name ("other" for any but r5's three).
+static size_t
+s_service_slot (const char *name)
+{
+    for (size_t slot = 0; slot < sizeof s_service_names / sizeof s_service_names [0]; slot++)
+        if (strcmp (s_service_names [slot], name) == 0)
+            return slot;
+    return S_SERVICE_LABELS - 1;
+}
+
+void
+broker_metrics_register (void)
+{
+    r5_metrics_family_t *const families [] = { &s_answers, &s_queued, &s_workers, NULL };
+    r5_metrics_register_all (families);
+}
+
+void
+broker_metrics_service (broker_service_t *service)
+{
+    size_t slot = s_service_slot (service->name);
+    //  "other" sums several services: only r5's own are shown as levels.
+    if (slot + 1 == S_SERVICE_LABELS)
+        return;
+    r5_metrics_set (&s_queued, slot, 0, 0, (int64_t) zlistx_size (service->requests));
+    r5_metrics_set (&s_workers, slot, 0, 0, (int64_t) service->workers);
+}
+
 //  Answer a client. body may be NULL (an empty body frame is sent).
 void
 broker_send_client (broker_t *self, zframe_t *client, const char *service, const uint8_t id [8],
                uint8_t status, zframe_t *body)
 {
+    r5_metrics_add (&s_answers, s_service_slot (service), status < S_ANSWER_LABELS - 1 ? status : S_ANSWER_LABELS - 1,
+                    0, 1);
     const void *data [] = { service, id, &status, body ? zframe_data (body) : (const void *) "" };
     size_t sizes [] = { strlen (service), 8, 1, body ? zframe_size (body) : 0 };
     if (s_send (self, client, R5_MDP_CLIENT, 4, data, sizes) == 0)
@@ -190,6 +257,7 @@ broker_worker_delete (broker_t *self, broker_worker_t *worker, const char *why, 
     else
     if (service->workers == 0 && zlistx_size (service->requests))
         self->next_expiry = 0;
+    broker_metrics_service (service);
     broker_service_release (self, service);
 }
 
@@ -234,6 +302,7 @@ s_dispatch (broker_t *self, broker_service_t *service)
         worker->assignment = strdup (name);
         worker->assignment_deadline = request->deadline;
     }
+    broker_metrics_service (service);
 }
 
 //  Until when (unix ms) requests for service, while it has no worker, wait

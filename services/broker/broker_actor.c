@@ -58,6 +58,7 @@ s_expire_requests (broker_t *self)
         }
         if (service->workers == 0 && service->grace_until > now && service->grace_until < self->next_expiry)
             self->next_expiry = service->grace_until;
+        broker_metrics_service (service);
         broker_service_release (self, service);
     }
     zlistx_destroy (&names);
@@ -344,6 +345,7 @@ broker_actor (zsock_t *pipe, void *args)
         }
     }
     self->pipe = pipe;
+    broker_metrics_register ();
     zsock_signal (pipe, 0);
     if (self->router)
         r5_info (NULL, "broker bound to %s (heartbeat %d ms, liveness %d, queue %zu)",

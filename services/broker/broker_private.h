@@ -81,6 +81,12 @@ struct _broker_t {
     bool terminated;
 };
 
+//  Show the broker's metric families (r5_metrics) before anything happens.
+void broker_metrics_register (void);
+
+//  Set the gauges of a service (queue depth, workers) to its present state.
+void broker_metrics_service (broker_service_t *service);
+
 //  Destructors of the broker's tables (zhashx_set_destructor).
 void broker_assignment_destroy (void **item_p);
 

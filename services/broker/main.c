@@ -22,6 +22,7 @@ static const r5_config_key_t s_keys [] = {
     { "bus_allow", NULL, "the allow-list of CURVE keys by role (r5-keygen; reloaded on change or SIGHUP)", false },
     { "log_level", "info", "debug, info, warn or error", false },
     { "log_format", "text", "text (one line per event) or json (one object per line)", false },
+    R5_CONFIG_METRICS_KEY,
     { NULL, NULL, NULL, false }
 };
 
@@ -96,7 +97,9 @@ main (int argc, char *argv [])
         return 1;
     }
     r5_info (NULL, "relaying events from %s to %s", events_in, events_out);
-    printf ("r5-broker ready endpoint=%s events_in=%s events_out=%s\n", endpoint, events_in, events_out);
+    r5_admin_t *metrics = r5_service_metrics ("r5-broker", config);
+    printf ("r5-broker ready endpoint=%s events_in=%s events_out=%s metrics_port=%d\n", endpoint, events_in, events_out,
+            r5_admin_port (metrics));
     fflush (stdout);
     zstr_free (&endpoint);
     zstr_free (&events_in);
@@ -109,6 +112,7 @@ main (int argc, char *argv [])
             break;
         zstr_free (&message);
     }
+    r5_admin_destroy (&metrics);
     zactor_destroy (&events);
     zactor_destroy (&broker);
     r5_info (NULL, "r5-broker stopped");

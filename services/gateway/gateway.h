@@ -78,6 +78,9 @@ typedef struct _gateway_exchange_t gateway_exchange_t;
 typedef struct {
     r5_client_t *client;
     gateway_exchange_t *exchange;
+    //  The request in hand, for its duration metric (gateway_health.c).
+    int64_t started_ns;
+    int operation_kind;             //  0 none, else 1 + its gql_operation_type_t
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;

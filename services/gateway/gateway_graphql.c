@@ -3,6 +3,7 @@
 #include "gateway_access.h"
 #include "gateway_auth.h"
 #include "gateway_call.h"
+#include "gateway_health.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
 #include "gateway_resources.h"
@@ -292,6 +293,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
                                                                params->operation_name ? strlen (params->operation_name) : 0);
     gateway_access_operation (conn, operation);
+    if (operation)
+        gateway_health_note_operation (conn, (int) operation->type);
     if (is_get && operation && operation->type != GQL_OP_QUERY) {
         s_send_request_error (conn, 405, "METHOD_NOT_ALLOWED", "mutations need POST", NULL, 0, "Allow: POST\r\n");
         gql_document_destroy (&document);

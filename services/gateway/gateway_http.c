@@ -1,6 +1,7 @@
 /*  gateway_http: body reads, JSON responses, headers, cookies.  */
 #include "gateway_http.h"
 #include "gateway_access.h"
+#include "gateway_health.h"
 #include "r5_time.h"
 
 #include <stdbool.h>
@@ -28,6 +29,7 @@ int
 gateway_http_begin_request (struct mg_connection *conn)
 {
     gateway_access_begin (conn);
+    gateway_health_begin_request (conn);
     const struct mg_request_info *info = mg_get_request_info (conn);
     int lengths = 0, encodings = 0;
     bool numeric = true;

@@ -69,6 +69,14 @@ s_log_message (const struct mg_connection *conn, const char *message)
     return 1;
 }
 
+//  Each request ends in its access line and its duration metric.
+static void
+s_end_request (const struct mg_connection *conn, int status)
+{
+    gateway_access_end (conn, status);
+    gateway_health_end_request (conn, status);
+}
+
 //  civetweb's own error answers (an unknown path, a missing file) as ours:
 //  JSON with the request id, and the connection closed after it as civetweb
 //  does. A request civetweb could not even parse has no exchange yet: it
@@ -78,12 +86,14 @@ s_http_error (struct mg_connection *conn, int status, const char *message)
 {
     const char *header = gateway_access_header (conn);
     bool unparsed = !*header;
-    if (unparsed)
+    if (unparsed) {
         gateway_access_begin (conn);
+        gateway_health_begin_request (conn);
+    }
     mg_disable_connection_keep_alive (conn);
     gateway_http_send_error (conn, status, message && *message ? message : mg_get_response_code_text (conn, status));
     if (unparsed)
-        gateway_access_end (conn, status);
+        s_end_request (conn, status);
     return 0;
 }
 
@@ -158,7 +168,7 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
 
     struct mg_callbacks callbacks = { 0 };
     callbacks.begin_request = gateway_http_begin_request;
-    callbacks.end_request = gateway_access_end;
+    callbacks.end_request = s_end_request;
     callbacks.http_error = s_http_error;
     callbacks.init_thread = s_init_thread;
     callbacks.exit_thread = s_exit_thread;
@@ -214,6 +224,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     self->login_by_address = r5_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);
     self->signup_by_address = r5_throttle_new (config->signup_limit_per_address, S_THROTTLE_MAX_KEYS);
 
+    gateway_health_metrics_start (self);
     self->civetweb = s_start (self, config->listen, config->threads, config->web_root,
                               config->explorer_root, error, error_size);
     if (!self->civetweb)
@@ -254,6 +265,7 @@ gateway_destroy (gateway_t **self_p)
         mg_stop (self->civetweb);
     if (self->admin)
         mg_stop (self->admin);
+    gateway_health_metrics_stop (self);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     r5_throttle_destroy (&self->login_by_pair);

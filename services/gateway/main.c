@@ -125,11 +125,14 @@ main (int argc, char *argv [])
         return 1;
     }
     r5_info (NULL, "listening on %s (port %d)", gateway_config.listen, gateway_port (gateway));
-    printf ("r5-gateway ready port=%d admin_port=%d\n", gateway_port (gateway), gateway_admin_port (gateway));
+    r5_admin_t *metrics = r5_service_metrics ("r5-gateway", config);
+    printf ("r5-gateway ready port=%d admin_port=%d metrics_port=%d\n", gateway_port (gateway),
+            gateway_admin_port (gateway), r5_admin_port (metrics));
     fflush (stdout);
     //  czmq's signal handler sets zsys_interrupted on SIGINT/SIGTERM.
     while (!zsys_interrupted)
         zclock_sleep (200);
+    r5_admin_destroy (&metrics);
     gateway_destroy (&gateway);
     r5_config_destroy (&config);
     r5_info (NULL, "stopped");
