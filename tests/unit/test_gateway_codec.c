@@ -292,7 +292,7 @@ test_round_trip (void)
     update.n_scopes = 1;
     json = gateway_codec_to_json (&update.base);
     CHECK_JSON (json, "{\"__typename\":\"UpdateTokenRequest\",\"description\":\"ci\",\"id\":\"k2\","
-                      "\"scopes\":[\"schedulesRead\"],\"setScopes\":true}");
+                      "\"idempotencyKey\":\"\",\"scopes\":[\"schedulesRead\"],\"setScopes\":true}");
     json_object_del (json, "__typename");
     json_object_del (json, "setScopes");
     back = gateway_codec_from_json (&r5__update_token_request__descriptor, json, &error);
