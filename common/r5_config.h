@@ -47,6 +47,12 @@ void r5_config_print_help (const r5_config_key_t *keys, const char *program, FIL
     { "brokers", "tcp://127.0.0.1:5555", "comma-separated broker endpoints to connect to", false }, \
     { "bus_key", "", "this program's CURVE secret certificate (r5-keygen; mode 0600); required", false }, \
     { "broker_key", "", "the brokers' CURVE public certificate (r5-keygen); required", false }, \
-    { "log_level", "info", "debug, info, warn or error", false }
+    { "log_level", "info", "debug, info, warn or error", false }, \
+    R5_CONFIG_SHUTDOWN_GRACE_KEY
+
+//  On SIGTERM/SIGINT every program drains: it finishes what it has started,
+//  for at most this long (docs/operations.md, "Stop and drain").
+#define R5_CONFIG_SHUTDOWN_GRACE_KEY \
+    { "shutdown_grace_ms", "10000", "on SIGTERM/SIGINT, finish the requests in flight for at most this long, then exit", false }
 
 #endif

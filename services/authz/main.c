@@ -23,7 +23,7 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
-    int rc = r5_service_run ("r5-authz", authz_server_actor, &authz_config);
+    int rc = r5_service_run ("r5-authz", config, authz_server_actor, &authz_config);
     r5_config_destroy (&config);
     return rc;
 }

@@ -124,7 +124,7 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
-    int rc = r5_service_run ("r5-resource", resource_server_actor, &resource_config);
+    int rc = r5_service_run ("r5-resource", config, resource_server_actor, &resource_config);
     r5_sign_secret_clear (&resource_config.password_proof_key);
     r5_config_destroy (&config);
     return rc;

@@ -98,7 +98,7 @@ main (int argc, char *argv [])
              (long long) interval_s);
     free (masked);
 
-    int rc = r5_service_run ("r5-token", token_server_actor, &settings);
+    int rc = r5_service_run ("r5-token", config, token_server_actor, &settings);
     sodium_memzero (settings.pepper, sizeof settings.pepper);
     r5_sign_secret_clear (&settings.assertion_key);
     r5_config_destroy (&config);
