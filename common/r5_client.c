@@ -291,20 +291,25 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
     uint64_t ids [S_MAX_COPIES];
     int count = 0;                      //  copies sent and not answered
     int sent = 0;                       //  copies sent in all
+    //  A non-idempotent call is sent once, plus once more after each
+    //  UNAVAILABLE: the broker says so only of a request no worker started
+    //  (none registered, a full queue, a broker draining), so the next broker
+    //  may take it whatever it does.
+    int copies_allowed = idempotent ? S_MAX_COPIES : 1;
     int64_t next_send = 0;
     int result = R5_RPC_UNAVAILABLE;    //  what we say when no broker ever took it
     bool answered_any = false;
     int unavailable = 0;                //  brokers that said nobody serves it
     while (true) {
         int64_t now = r5_now_ms ();
-        if (now >= next_send && now < deadline && sent < S_MAX_COPIES && (sent == 0 || idempotent)) {
+        if (now >= next_send && now < deadline && sent < copies_allowed) {
             uint64_t id = r5_client_send (self, service, body, size, deadline);
             sent++;
             if (id)
                 ids [count++] = id;
             next_send = r5_now_ms () + retry_ms;
         }
-        bool may_resend = idempotent && sent < S_MAX_COPIES && next_send < deadline;
+        bool may_resend = sent < copies_allowed && next_send < deadline;
         if (count == 0 && !may_resend)
             break;                      //  result holds the last answer, or UNAVAILABLE
         int64_t until = may_resend ? next_send : deadline + R5_CLIENT_GRACE_MS;
@@ -327,6 +332,8 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
                 if (++unavailable >= self->brokers)
                     break;
                 next_send = r5_now_ms ();
+                if (copies_allowed < S_MAX_COPIES)
+                    copies_allowed++;
             }
             continue;
         }

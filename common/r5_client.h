@@ -51,7 +51,10 @@ int r5_client_wait (r5_client_t *self, uint64_t request_id, zframe_t **reply);
 //  the first answer to any of the copies wins, and only a success ends the
 //  wait early, or UNAVAILABLE (no worker registered) from as many answers as
 //  there are brokers: each UNAVAILABLE sends the next copy at once, so the
-//  next broker is asked. Returns as r5_client_wait.
+//  next broker is asked. That holds for a call that is not idempotent too
+//  (sent once otherwise): a broker answers UNAVAILABLE only for a request no
+//  worker started (none registered, a full queue, the broker draining).
+//  Returns as r5_client_wait.
 int r5_client_call (r5_client_t *self, const char *service, const void *body, size_t size,
                     int timeout_ms, bool idempotent, zframe_t **reply);
 

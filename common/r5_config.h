@@ -49,10 +49,16 @@ void r5_config_print_help (const r5_config_key_t *keys, const char *program, FIL
     { "broker_key", "", "the brokers' CURVE public certificate (r5-keygen); required", false }, \
     { "log_level", "info", "debug, info, warn or error", false }, \
     { "log_format", "text", "text (one line per event) or json (one object per line)", false }, \
-    R5_CONFIG_METRICS_KEY
+    R5_CONFIG_METRICS_KEY, \
+    R5_CONFIG_SHUTDOWN_GRACE_KEY
 
 //  Every program's own: where r5_admin serves /metrics and /healthz.
 #define R5_CONFIG_METRICS_KEY \
     { "metrics_listen", "", "address:port to serve Prometheus /metrics and /healthz on (e.g. 127.0.0.1:9400; port 0: any free one); empty: off", false }
+
+//  On SIGTERM/SIGINT every program drains: it finishes what it has started,
+//  for at most this long (docs/operations.md, "Stop and drain").
+#define R5_CONFIG_SHUTDOWN_GRACE_KEY \
+    { "shutdown_grace_ms", "10000", "on SIGTERM/SIGINT, finish the requests in flight for at most this long, then exit", false }
 
 #endif

@@ -9,6 +9,7 @@
 #include "r5_rpc.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
 //  Longest a receive waits; the pipe and interrupts wake it sooner.
 #define S_WAIT_MS 1000
@@ -161,8 +162,10 @@ r5_service_metrics (const char *program, r5_config_t *config)
 }
 
 int
-r5_service_run (const char *program, zactor_fn *actor_fn, void *args, r5_admin_t **admin_p)
+r5_service_run (const char *program, r5_config_t *config, zactor_fn *actor_fn, void *args,
+                r5_admin_t **admin_p)
 {
+    int grace_ms = r5_service_shutdown_grace_ms (program, config);
     char error [256];
     zactor_t *actor = r5_service_start (actor_fn, args, error, sizeof error);
     if (!actor) {
@@ -172,17 +175,47 @@ r5_service_run (const char *program, zactor_fn *actor_fn, void *args, r5_admin_t
     }
     printf ("%s ready metrics_port=%d\n", program, r5_admin_port (*admin_p));
     fflush (stdout);
-    //  The actor sends nothing more: this returns on SIGINT/SIGTERM.
-    while (!zsys_interrupted) {
-        char *message = zstr_recv (actor);
-        if (!message)
+    //  The actor sends nothing more: the pipe turns readable when it ends. On
+    //  SIGINT/SIGTERM it drains (r5_service_next): it finishes the request in
+    //  hand, gives back what it has not started (DISCONNECT) and ends. A
+    //  handler still running after the grace cannot be stopped from here, so
+    //  the process leaves without it (as on kill -9: the broker takes the
+    //  request as lost, idempotent callers resend).
+    zmq_pollitem_t ended = { zsock_resolve (actor), 0, ZMQ_POLLIN, 0 };
+    int64_t until = INT64_MAX;      //  monotonic ms: the grace's end, once signalled
+    while (true) {
+        if (zsys_interrupted && until == INT64_MAX) {
+            r5_info (NULL, "%s draining (grace %d ms)", program, grace_ms);
+            until = zclock_mono () + grace_ms;
+        }
+        int64_t left = until == INT64_MAX ? S_WAIT_MS : until - zclock_mono ();
+        if (left <= 0) {
+            r5_error (NULL, "%s still serving a request after the %d ms grace; exiting without it",
+                      program, grace_ms);
+            fflush (stderr);
+            _exit (1);
+        }
+        //  Woken by the signal (EINTR) or at least every S_WAIT_MS, as the
+        //  signal may go to another thread.
+        if (zmq_poll (&ended, 1, (long) (left < S_WAIT_MS ? left : S_WAIT_MS)) > 0)
             break;
-        zstr_free (&message);
     }
     zactor_destroy (&actor);
     r5_admin_destroy (admin_p);
     r5_info (NULL, "%s stopped", program);
     return 0;
+}
+
+int
+r5_service_shutdown_grace_ms (const char *program, r5_config_t *config)
+{
+    char error [256];
+    int64_t grace_ms;
+    if (r5_config_int (config, "shutdown_grace_ms", 0, 600000, &grace_ms, error, sizeof error)) {
+        fprintf (stderr, "%s: %s\n", program, error);
+        exit (2);
+    }
+    return (int) grace_ms;
 }
 
 r5_config_t *

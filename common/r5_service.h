@@ -89,8 +89,16 @@ r5_admin_t *r5_service_metrics (const char *program, r5_config_t *config);
 //  Run a service's actor in the calling process until SIGINT/SIGTERM: the
 //  body of every service's main() once its config is loaded. Prints
 //  "<program> ready metrics_port=<port>" on stdout (integration tests wait
-//  on it; -1 without a metrics listener), stops the listener (admin may be
-//  NULL) and returns the process exit code.
-int r5_service_run (const char *program, zactor_fn *actor, void *args, r5_admin_t **admin_p);
+//  on it; -1 without a metrics listener). On the signal it drains: the actor
+//  finishes the request in hand and tells the brokers DISCONNECT (they give
+//  what it did not start to another instance); then it stops the metrics
+//  listener (admin may be NULL) and returns 0, or exits 1 when a request
+//  still runs after the config's shutdown_grace_ms.
+int r5_service_run (const char *program, r5_config_t *config, zactor_fn *actor, void *args,
+                    r5_admin_t **admin_p);
+
+//  The config's shutdown_grace_ms (0..600000): how long a stopping program
+//  finishes what it started. Prints one line and exits 2 when it is invalid.
+int r5_service_shutdown_grace_ms (const char *program, r5_config_t *config);
 
 #endif

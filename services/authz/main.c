@@ -24,7 +24,7 @@ main (int argc, char *argv [])
         return 1;
     }
     r5_admin_t *metrics = r5_service_metrics ("r5-authz", config);
-    int rc = r5_service_run ("r5-authz", authz_server_actor, &authz_config, &metrics);
+    int rc = r5_service_run ("r5-authz", config, authz_server_actor, &authz_config, &metrics);
     r5_config_destroy (&config);
     return rc;
 }

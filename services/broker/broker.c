@@ -318,8 +318,8 @@ broker_grace_end (broker_t *self, broker_service_t *service)
 
 //  Queue a request for service (at the head when a worker gave it back
 //  unstarted), taking it, and dispatch; or answer it at once: DEADLINE when
-//  already expired, UNAVAILABLE when the queue is full or nobody serves the
-//  service (outside the start grace).
+//  already expired, UNAVAILABLE when the broker is draining, the queue is
+//  full or nobody serves the service (outside the start grace).
 static void
 s_enqueue (broker_t *self, const char *name, broker_request_t **request_p, bool front)
 {
@@ -329,6 +329,9 @@ s_enqueue (broker_t *self, const char *name, broker_request_t **request_p, bool 
     uint8_t status = R5_MDP_OK;
     if (request->deadline <= r5_now_ms ())
         status = R5_MDP_DEADLINE;
+    else
+    if (self->draining)
+        status = R5_MDP_UNAVAILABLE;    //  stopping: the client's next copy goes to another broker
     else
     if (!service || zlistx_size (service->requests) >= self->queue_max) {
         r5_debug (NULL, "queue for %s full, answering unavailable", name);

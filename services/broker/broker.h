@@ -22,8 +22,15 @@
         "WORKERS" service       -> number of workers registered for service
         "STATS"                 -> "requests=N replies=N workers=N services=N"
         "SET" key value         -> "0" or "-1"; keys: heartbeat_ms (10..60000),
-                                   queue_max (1..10000000), start_grace_ms (0..60000)
+                                   queue_max (1..10000000), start_grace_ms (0..60000),
+                                   shutdown_grace_ms (0..600000, default 10000)
+        "DRAIN"                 -> starts a drain (no answer; SIGINT/SIGTERM does too)
         "$TERM"                 -> ends the actor (no answer)
+    Draining, the broker answers every queued and every new request
+    UNAVAILABLE (no worker started them: the client's next copy goes to
+    another broker), still forwards the answers of requests workers hold,
+    and sends "DRAINED" on the pipe, unasked, once none is held or the
+    shutdown grace is over. It answers UNAVAILABLE from then until $TERM.
     Defaults come from R5_HEARTBEAT_MS, R5_BROKER_QUEUE_MAX and
     R5_BROKER_START_GRACE_MS (default: the liveness, 4 heartbeats). */
 #ifndef BROKER_H

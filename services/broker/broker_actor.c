@@ -162,6 +162,48 @@ s_refresh_allow (broker_t *self)
 }
 
 /*  ---------------------------------------------------------------------
+    Drain (SIGINT/SIGTERM) */
+
+//  Stop taking work: every queued request answers UNAVAILABLE (no worker
+//  started it, so the client's next copy may go to another broker), and so
+//  does every new or given-back one from now on (s_enqueue). What workers
+//  hold is still answered and forwarded, for the shutdown grace at most.
+static void
+s_drain_start (broker_t *self)
+{
+    self->draining = true;
+    self->drain_until = zclock_mono () + self->shutdown_grace_ms;
+    size_t queued = 0;
+    for (broker_service_t *service = (broker_service_t *) zhashx_first (self->services); service;
+         service = (broker_service_t *) zhashx_next (self->services)) {
+        broker_request_t *request;
+        while ((request = (broker_request_t *) zlistx_detach (service->requests, NULL))) {
+            broker_send_client (self, request->client, service->name, request->id, R5_MDP_UNAVAILABLE, NULL);
+            broker_request_destroy (&request);
+            queued++;
+        }
+    }
+    r5_info (NULL, "broker draining: %zu requests handed back, waiting up to %" PRId64 " ms for %zu held by workers",
+             queued, self->shutdown_grace_ms, zhashx_size (self->assignments));
+}
+
+//  Once nothing handed out waits for its answer (or the grace is over), tell
+//  the pipe DRAINED; the broker keeps answering UNAVAILABLE until $TERM.
+static void
+s_drain_check (broker_t *self)
+{
+    size_t held = zhashx_size (self->assignments);
+    if (self->drained || (held > 0 && zclock_mono () < self->drain_until))
+        return;
+    if (held)
+        r5_warn (NULL, "broker drain grace over with %zu requests still held by workers", held);
+    else
+        r5_info (NULL, "broker drained");
+    self->drained = true;
+    zstr_send (self->pipe, "DRAINED");
+}
+
+/*  ---------------------------------------------------------------------
     The actor */
 
 //  Answer one command from the pipe.
@@ -172,6 +214,11 @@ s_on_pipe (broker_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (!command || streq (command, "$TERM"))
         self->terminated = true;
+    else
+    if (streq (command, "DRAIN")) {
+        if (!self->draining)
+            s_drain_start (self);
+    }
     else
     if (streq (command, "PORT")) {
         const char *colon = strrchr (self->endpoint, ':');
@@ -213,6 +260,11 @@ s_on_pipe (broker_t *self)
         if (key && valid && streq (key, "start_grace_ms") && number >= 0 && number <= 60000) {
             self->start_grace_ms = number;
             self->next_expiry = 0;
+            rc = 0;
+        }
+        else
+        if (key && valid && streq (key, "shutdown_grace_ms") && number >= 0 && number <= 600000) {
+            self->shutdown_grace_ms = number;
             rc = 0;
         }
         zstr_send (self->pipe, rc == 0 ? "0" : "-1");
@@ -281,6 +333,7 @@ broker_new (const char *bind, const char *allow)
     self->next_expiry = INT64_MAX;
     self->started = r5_now_ms ();
     self->start_grace_ms = s_start_grace_default (self->heartbeat_ms * self->liveness);
+    self->shutdown_grace_ms = 10000;
     self->services = zhashx_new ();
     self->workers = zhashx_new ();
     zhashx_set_destructor (self->services, broker_service_destroy);
@@ -352,7 +405,10 @@ broker_actor (zsock_t *pipe, void *args)
                  self->endpoint, self->heartbeat_ms, self->liveness, self->queue_max);
     self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
 
-    while (!self->terminated && !zsys_interrupted) {
+    //  SIGINT/SIGTERM (zsys_interrupted) starts a drain; $TERM ends the loop.
+    while (!self->terminated) {
+        if (zsys_interrupted && !self->draining)
+            s_drain_start (self);
         zmq_pollitem_t items [] = {
             { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
             { self->router ? zsock_resolve (self->router) : NULL, 0, ZMQ_POLLIN, 0 },
@@ -362,6 +418,8 @@ broker_actor (zsock_t *pipe, void *args)
         int64_t timeout = self->heartbeat_at - mono;
         if (self->next_expiry != INT64_MAX && self->next_expiry - now < timeout)
             timeout = self->next_expiry - now;
+        if (self->draining && !self->drained && self->drain_until - mono < timeout)
+            timeout = self->drain_until - mono;
         if (timeout < 0)
             timeout = 0;
         if (zmq_poll (items, self->router ? 2 : 1, (long) timeout) == -1) {
@@ -386,6 +444,8 @@ broker_actor (zsock_t *pipe, void *args)
             s_refresh_allow (self);
         if (r5_now_ms () >= self->next_expiry)
             s_expire_requests (self);
+        if (self->draining)
+            s_drain_check (self);
     }
     if (self->router)
         r5_info (NULL, "broker on %s stopping", self->endpoint);

@@ -130,7 +130,10 @@ broker_events_actor (zsock_t *pipe, void *args)
     randombytes_buf (relayed->relay, sizeof relayed->relay);
     int64_t beat_at = zclock_mono ();
 
-    while (!zsys_interrupted) {
+    //  Relays until $TERM, not SIGTERM: while the broker drains, the requests
+    //  its workers finish may still publish events (revocations).
+    zpoller_set_nonstop (poller, true);
+    while (true) {
         int64_t wait = beat_at - zclock_mono ();
         void *which = zpoller_wait (poller, (int) (wait < 0 ? 0 : wait));
         if (which == pipe) {

@@ -78,6 +78,10 @@ struct _broker_t {
     int64_t start_grace_ms;     //  requests for a service with no worker wait this long after start
     uint64_t requests;          //  counters for STATS
     uint64_t replies;
+    int64_t shutdown_grace_ms;  //  how long a drain waits for workers' answers
+    bool draining;              //  SIGINT/SIGTERM seen: new requests answer UNAVAILABLE
+    int64_t drain_until;        //  monotonic ms: the drain ends then at the latest
+    bool drained;               //  DRAINED told to the pipe
     bool terminated;
 };
 

@@ -23,6 +23,7 @@ static const r5_config_key_t s_keys [] = {
     { "log_level", "info", "debug, info, warn or error", false },
     { "log_format", "text", "text (one line per event) or json (one object per line)", false },
     R5_CONFIG_METRICS_KEY,
+    R5_CONFIG_SHUTDOWN_GRACE_KEY,
     { NULL, NULL, NULL, false }
 };
 
@@ -59,7 +60,8 @@ main (int argc, char *argv [])
         return 1;
     }
     if (s_set (broker, config, "heartbeat_ms", "heartbeat_ms", 10, 60000) != 0
-    ||  s_set (broker, config, "broker_queue_max", "queue_max", 1, 10000000) != 0) {
+    ||  s_set (broker, config, "broker_queue_max", "queue_max", 1, 10000000) != 0
+    ||  s_set (broker, config, "shutdown_grace_ms", "shutdown_grace_ms", 0, 600000) != 0) {
         zactor_destroy (&broker);
         r5_config_destroy (&config);
         return 2;
@@ -105,12 +107,17 @@ main (int argc, char *argv [])
     zstr_free (&events_in);
     zstr_free (&events_out);
 
-    //  The actor sends nothing unasked: this returns on SIGINT/SIGTERM.
-    while (!zsys_interrupted) {
+    //  On SIGINT/SIGTERM the actor drains (it sees zsys_interrupted) and says
+    //  DRAINED once the requests its workers hold are answered, or the grace
+    //  is over; it sends nothing else unasked. An interrupted receive just
+    //  waits on: the drain is bounded by the grace.
+    while (true) {
         char *message = zstr_recv (broker);
-        if (!message)
-            break;
+        bool drained = message && streq (message, "DRAINED");
+        bool gone = !message && !zsys_interrupted;
         zstr_free (&message);
+        if (drained || gone)
+            break;
     }
     r5_admin_destroy (&metrics);
     zactor_destroy (&events);

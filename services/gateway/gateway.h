@@ -81,6 +81,7 @@ typedef struct {
     //  The request in hand, for its duration metric (gateway_health.c).
     int64_t started_ns;
     int operation_kind;             //  0 none, else 1 + its gql_operation_type_t
+    bool in_request;        //  serving a request on the public listener (counted in in_flight)
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;
@@ -89,6 +90,14 @@ typedef struct _gateway_t gateway_t;
 //  broker endpoint is unusable.
 gateway_t *gateway_new (const gateway_config_t *config, char *error, size_t error_size);
 void gateway_destroy (gateway_t **self_p);
+
+//  Drain (SIGINT/SIGTERM): from now on /readyz answers 503, and a request that
+//  begins on the public listener answers 503 with Connection: close and
+//  Retry-After (it was not started: any client may send it again, to
+//  another gateway); /healthz and /metrics are served as before. Waits up to
+//  grace_ms for the requests in flight to finish. Returns how many were still
+//  running when the grace ended (0: all finished). gateway_destroy then stops.
+int gateway_drain (gateway_t *self, int grace_ms);
 
 //  The first TCP port the gateway listens on (useful with port 0 in tests).
 int gateway_port (gateway_t *self);

@@ -20,6 +20,13 @@ gateway_health_healthz (struct mg_connection *conn, void *gateway)
 int
 gateway_health_readyz (struct mg_connection *conn, void *gateway)
 {
+    //  Stopping: load balancers take this gateway out of rotation at once.
+    if (atomic_load (&((gateway_t *) gateway)->draining)) {
+        json_t *body = json_pack ("{s:s}", "status", "draining");
+        gateway_http_send_json (conn, 503, NULL, body, NULL);
+        json_decref (body);
+        return 503;
+    }
     //  An empty envelope is a request every service answers (with a status of
     //  its own): getting any reply proves broker, worker and dispatch are alive.
     static const char *s_services [] = { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE };

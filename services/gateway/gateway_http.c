@@ -28,8 +28,6 @@ s_is_digits (const char *text)
 int
 gateway_http_begin_request (struct mg_connection *conn)
 {
-    gateway_access_begin (conn);
-    gateway_health_begin_request (conn);
     const struct mg_request_info *info = mg_get_request_info (conn);
     int lengths = 0, encodings = 0;
     bool numeric = true;

@@ -31,6 +31,9 @@ struct _gateway_t {
     atomic_uint_fast64_t requests_failed;
     atomic_uint_fast64_t cache_hits;
     atomic_uint_fast64_t cache_misses;
+    //  Drain (gateway_drain): set once, read by every worker thread.
+    atomic_bool draining;
+    atomic_int in_flight;           //  requests being served on the public listener
 };
 
 //  The calling civetweb thread's own state. Its broker client is made on the

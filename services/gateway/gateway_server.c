@@ -62,19 +62,59 @@ s_exit_thread (const struct mg_context *ctx, int thread_type, void *pointer)
     free (thread);
 }
 
-static int
-s_log_message (const struct mg_connection *conn, const char *message)
+//  What operators and probes ask for: served while draining, so a probe
+//  sees /readyz turn 503 and /healthz stay 200.
+static bool
+s_is_operator_path (const char *uri)
 {
-    r5_warn (NULL, "civetweb: %s", message);
-    return 1;
+    static const char *s_paths [] = { "/healthz", "/readyz", "/metrics" };
+    for (size_t i = 0; i < sizeof s_paths / sizeof s_paths [0]; i++)
+        if (uri && streq (uri, s_paths [i]))
+            return true;
+    return false;
 }
 
-//  Each request ends in its access line and its duration metric.
+//  Every request on the public listener counts as in flight from here to
+//  s_end_request; one that begins while draining is answered 503 unstarted.
+static int
+s_begin_request (struct mg_connection *conn)
+{
+    gateway_access_begin (conn);
+    gateway_health_begin_request (conn);
+    gateway_t *gw = (gateway_t *) mg_get_user_data (mg_get_context (conn));
+    gateway_thread_t *thread = (gateway_thread_t *) mg_get_thread_pointer (conn);
+    if (mg_get_context (conn) == gw->civetweb && thread) {
+        thread->in_request = true;
+        atomic_fetch_add (&gw->in_flight, 1);
+        if (atomic_load (&gw->draining) && !s_is_operator_path (mg_get_request_info (conn)->local_uri)) {
+            mg_disable_connection_keep_alive (conn);
+            json_t *body = json_pack ("{s:s}", "error", "this gateway is stopping: send the request again");
+            gateway_http_send_json (conn, 503, NULL, body, "Connection: close\r\nRetry-After: 1\r\n");
+            json_decref (body);
+            return 503;
+        }
+    }
+    return gateway_http_begin_request (conn);
+}
+
 static void
 s_end_request (const struct mg_connection *conn, int status)
 {
     gateway_access_end (conn, status);
     gateway_health_end_request (conn, status);
+    gateway_thread_t *thread = (gateway_thread_t *) mg_get_thread_pointer (conn);
+    if (thread && thread->in_request) {
+        thread->in_request = false;
+        gateway_t *gw = (gateway_t *) mg_get_user_data (mg_get_context (conn));
+        atomic_fetch_sub (&gw->in_flight, 1);
+    }
+}
+
+static int
+s_log_message (const struct mg_connection *conn, const char *message)
+{
+    r5_warn (NULL, "civetweb: %s", message);
+    return 1;
 }
 
 //  civetweb's own error answers (an unknown path, a missing file) as ours:
@@ -167,7 +207,7 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
     options [n] = NULL;
 
     struct mg_callbacks callbacks = { 0 };
-    callbacks.begin_request = gateway_http_begin_request;
+    callbacks.begin_request = s_begin_request;
     callbacks.end_request = s_end_request;
     callbacks.http_error = s_http_error;
     callbacks.init_thread = s_init_thread;
@@ -277,6 +317,18 @@ gateway_destroy (gateway_t **self_p)
     free (self->schema_sdl);
     free (self);
     *self_p = NULL;
+}
+
+int
+gateway_drain (gateway_t *self, int grace_ms)
+{
+    atomic_store (&self->draining, true);
+    int64_t until = zclock_mono () + grace_ms;
+    //  civetweb cannot stop accepting without stopping its writes too
+    //  (mg_stop cuts the answers in flight), so the gateway waits here.
+    while (atomic_load (&self->in_flight) > 0 && zclock_mono () < until)
+        zclock_sleep (5);
+    return atomic_load (&self->in_flight);
 }
 
 //  The first TCP port a civetweb context listens on, or -1.

@@ -118,6 +118,7 @@ main (int argc, char *argv [])
         .login_limit_per_address = limits [2],
         .signup_limit_per_address = limits [3],
     };
+    int grace_ms = r5_service_shutdown_grace_ms ("r5-gateway", config);
     gateway_t *gateway = gateway_new (&gateway_config, error, sizeof error);
     if (!gateway) {
         r5_error (NULL, "%s", error);
@@ -131,7 +132,11 @@ main (int argc, char *argv [])
     fflush (stdout);
     //  czmq's signal handler sets zsys_interrupted on SIGINT/SIGTERM.
     while (!zsys_interrupted)
-        zclock_sleep (200);
+        zclock_sleep (50);
+    r5_info (NULL, "draining (grace %d ms)", grace_ms);
+    int unfinished = gateway_drain (gateway, grace_ms);
+    if (unfinished)
+        r5_warn (NULL, "%d requests still in flight after the %d ms grace; stopping them", unfinished, grace_ms);
     r5_admin_destroy (&metrics);
     gateway_destroy (&gateway);
     r5_config_destroy (&config);

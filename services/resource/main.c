@@ -125,7 +125,7 @@ main (int argc, char *argv [])
         return 1;
     }
     r5_admin_t *metrics = r5_service_metrics ("r5-resource", config);
-    int rc = r5_service_run ("r5-resource", resource_server_actor, &resource_config, &metrics);
+    int rc = r5_service_run ("r5-resource", config, resource_server_actor, &resource_config, &metrics);
     r5_sign_secret_clear (&resource_config.password_proof_key);
     r5_config_destroy (&config);
     return rc;

@@ -99,7 +99,7 @@ main (int argc, char *argv [])
     free (masked);
 
     r5_admin_t *metrics = r5_service_metrics ("r5-token", config);
-    int rc = r5_service_run ("r5-token", token_server_actor, &settings, &metrics);
+    int rc = r5_service_run ("r5-token", config, token_server_actor, &settings, &metrics);
     sodium_memzero (settings.pepper, sizeof settings.pepper);
     r5_sign_secret_clear (&settings.assertion_key);
     r5_config_destroy (&config);
