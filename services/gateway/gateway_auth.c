@@ -59,19 +59,12 @@ s_principal_from_reply (const R5__VerifyTokenReply *reply, gateway_principal_t *
     return 0;
 }
 
-R5__Status
-gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
-                     const char *client_ip, const char *request_id, gateway_principal_t *principal)
+//  Ask r5-token, and cache a verdict it gave, under the generation read
+//  before asking.
+static R5__Status
+s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length, const char *client_ip,
+          const char *request_id, gateway_principal_t *principal, uint64_t generation)
 {
-    if (r5_token_check (value, length) == R5_TOKEN_INVALID)
-        return R5__STATUS__STATUS_UNAUTHENTICATED;
-    if (gateway_cache_get (gw->cache, value, length, principal) == 0) {
-        atomic_fetch_add (&gw->cache_hits, 1);
-        return R5__STATUS__STATUS_OK;
-    }
-    atomic_fetch_add (&gw->cache_misses, 1);
-    uint64_t generation = gateway_cache_generation (gw->cache);
-
     char copy [R5_TOKEN_LENGTH + 1];
     memcpy (copy, value, R5_TOKEN_LENGTH);
     copy [R5_TOKEN_LENGTH] = 0;
@@ -118,6 +111,37 @@ gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value,
         status = R5__STATUS__STATUS_UNAVAILABLE;
     }
     r5__token_reply__free_unpacked (reply, NULL);
+    return status;
+}
+
+R5__Status
+gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
+                     const char *client_ip, const char *request_id, gateway_principal_t *principal)
+{
+    if (r5_token_check (value, length) == R5_TOKEN_INVALID)
+        return R5__STATUS__STATUS_UNAUTHENTICATED;
+    gateway_cache_lookup_t cached = gateway_cache_get (gw->cache, value, length, principal);
+    if (cached == GATEWAY_CACHE_HIT) {
+        atomic_fetch_add (&gw->cache_hits, 1);
+        return R5__STATUS__STATUS_OK;
+    }
+    atomic_fetch_add (cached == GATEWAY_CACHE_REFRESH ? &gw->cache_hits : &gw->cache_misses, 1);
+    uint64_t generation = gateway_cache_generation (gw->cache);
+    gateway_principal_t verified;
+    R5__Status status = s_verify (gw, thread, value, length, client_ip, request_id, &verified, generation);
+    if (cached == GATEWAY_CACHE_REFRESH && status == R5__STATUS__STATUS_UNAVAILABLE) {
+        //  No answer: while the cached verdict is still within its life and
+        //  the feed current (asking may have taken long), it is as good as
+        //  any hit. The next caller may try to refresh it.
+        bool still_cached = gateway_cache_get (gw->cache, value, length, principal) != GATEWAY_CACHE_MISS;
+        gateway_cache_release (gw->cache, value, length);
+        if (still_cached)
+            return R5__STATUS__STATUS_OK;
+    }
+    if (cached == GATEWAY_CACHE_REFRESH && status != R5__STATUS__STATUS_OK)
+        gateway_cache_drop_value (gw->cache, value, length);
+    if (status == R5__STATUS__STATUS_OK)
+        *principal = verified;
     return status;
 }
 

@@ -19,6 +19,8 @@ struct _gateway_cache_t {
 typedef struct {
     gateway_principal_t principal;
     int64_t expires_ms;
+    int64_t refresh_ms;             //  from then on, one caller refreshes it
+    bool refreshing;                //  that caller has been chosen
 } s_entry_t;
 
 static void
@@ -76,25 +78,42 @@ s_current (gateway_cache_t *self)
     return false;
 }
 
-int
+gateway_cache_lookup_t
 gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal)
 {
     if (self->ttl_ms <= 0)
-        return -1;
+        return GATEWAY_CACHE_MISS;
     char key [65];
     s_key (self, value, length, key);
-    int rc = -1;
+    gateway_cache_lookup_t found = GATEWAY_CACHE_MISS;
     pthread_mutex_lock (&self->lock);
     s_entry_t *entry = s_current (self) ? (s_entry_t *) zhashx_lookup (self->entries, key) : NULL;
-    if (entry && entry->expires_ms > r5_now_ms ()) {
+    int64_t now = r5_now_ms ();
+    if (entry && entry->expires_ms > now) {
         *principal = entry->principal;
-        rc = 0;
+        found = GATEWAY_CACHE_HIT;
+        if (now >= entry->refresh_ms && !entry->refreshing) {
+            entry->refreshing = true;
+            found = GATEWAY_CACHE_REFRESH;
+        }
     }
     else
     if (entry)
         zhashx_delete (self->entries, key);
     pthread_mutex_unlock (&self->lock);
-    return rc;
+    return found;
+}
+
+void
+gateway_cache_release (gateway_cache_t *self, const char *value, size_t length)
+{
+    char key [65];
+    s_key (self, value, length, key);
+    pthread_mutex_lock (&self->lock);
+    s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->entries, key);
+    if (entry)
+        entry->refreshing = false;
+    pthread_mutex_unlock (&self->lock);
 }
 
 uint64_t
@@ -114,11 +133,13 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
         return;
     char key [65];
     s_key (self, value, length, key);
-    s_entry_t *entry = malloc (sizeof *entry);
+    s_entry_t *entry = calloc (1, sizeof *entry);
+    int64_t now = r5_now_ms ();
     entry->principal = *principal;
-    entry->expires_ms = r5_now_ms () + self->ttl_ms;
+    entry->expires_ms = now + self->ttl_ms;
     if (expires_ms > 0 && expires_ms < entry->expires_ms)
         entry->expires_ms = expires_ms;
+    entry->refresh_ms = now + (entry->expires_ms - now) * 3 / 4;
     pthread_mutex_lock (&self->lock);
     //  A verification that started before an invalidation may hold the old
     //  verdict: do not let it back in. Nor one made while the feed is not

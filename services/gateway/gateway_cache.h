@@ -9,6 +9,9 @@
     Past that time, nothing is served and nothing is stored; the entries go,
     and the generation moves, so a verification that overlapped a lapse is not
     stored either. Until the first proof, the cache is not current.
+    An entry in the last quarter of its life is refreshed ahead by one caller
+    (single flight) while every other caller keeps using it, so an expiry
+    never sends all connections of a token to r5-token at once.
     Thread-safe: civetweb threads share one cache. */
 #ifndef GATEWAY_CACHE_H
 #define GATEWAY_CACHE_H
@@ -20,8 +23,22 @@ typedef struct _gateway_cache_t gateway_cache_t;
 gateway_cache_t *gateway_cache_new (int ttl_seconds, size_t max_entries);
 void gateway_cache_destroy (gateway_cache_t **self_p);
 
-//  Copy the cached principal for value into *principal; 0 on a hit.
-int gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gateway_principal_t *principal);
+//  What a lookup found.
+typedef enum {
+    GATEWAY_CACHE_MISS = -1,
+    GATEWAY_CACHE_HIT = 0,
+    //  A hit near its end that this caller alone was chosen to refresh: it may
+    //  use the principal, and should verify again and put the new verdict, or
+    //  call gateway_cache_release if it could not.
+    GATEWAY_CACHE_REFRESH = 1
+} gateway_cache_lookup_t;
+
+//  Copy the cached principal for value into *principal (on a hit or a refresh).
+gateway_cache_lookup_t gateway_cache_get (gateway_cache_t *self, const char *value, size_t length,
+                                          gateway_principal_t *principal);
+
+//  A refresh that got no answer: the next caller near the end may try.
+void gateway_cache_release (gateway_cache_t *self, const char *value, size_t length);
 
 //  Remember a verified principal, unless the cache's generation moved since
 //  generation was read (an invalidation or a lapse of the feed raced with the

@@ -1,7 +1,8 @@
 /*  test_gateway_cache: hits, invalidation by token and user, the generation
     rule that keeps a verdict raced by an invalidation out, and the feed rule:
     nothing is served or stored unless the event feed is proven current, and
-    a lapse keeps out what was verified across it. */
+    a lapse keeps out what was verified across it; an entry near its end is
+    refreshed by one caller while the others keep using it. */
 #include "gateway_cache.h"
 #include "r5_test.h"
 #include "r5_time.h"
@@ -61,6 +62,24 @@ main (void)
     CHECK (gateway_cache_get (cache, "value-s", 7, &got) == -1);
     gateway_cache_put (cache, "value-t", 7, &c, gateway_cache_generation (cache), r5_now_ms () + 60000);
     CHECK (gateway_cache_get (cache, "value-t", 7, &got) == 0);
+
+    //  Refresh ahead, single flight: in the last quarter of an entry's life
+    //  one caller is chosen to verify again; the others keep their hits.
+    gateway_cache_put (cache, "value-r", 7, &c, gateway_cache_generation (cache), r5_now_ms () + 3000);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
+    zclock_sleep (2300);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_REFRESH);
+    CHECK (strcmp (got.token_id, "t3") == 0);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
+    //  A refresh that got no answer lets the next caller try.
+    gateway_cache_release (cache, "value-r", 7);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_REFRESH);
+    //  The refreshed verdict starts a new life.
+    gateway_cache_put (cache, "value-r", 7, &c, gateway_cache_generation (cache), 0);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
+    zclock_sleep (120);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
 
     gateway_cache_flush (cache);
     CHECK (gateway_cache_size (cache) == 0);
