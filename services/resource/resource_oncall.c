@@ -418,8 +418,18 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         char creator [64];
         char *teams [1] = { integration->team_id };
         snprintf (creator, sizeof creator, "integration:%s", integration->id);
+        //  From here the call acts for the integration, whose key was the
+        //  credential: an Idempotency-Key is stored and looked up as
+        //  {account_id, idempotency.user_id: "integration:<id>"}, per
+        //  integration as a user's is per user.
+        R5__Principal acting = R5__PRINCIPAL__INIT;
+        acting.account_id = integration->account_id;
+        acting.user_id = creator;
+        const R5__Principal *nobody = call->principal;
+        call->principal = &acting;
         resource_incidents_insert (call, integration->account_id, creator, request->title, request->description,
                                    request->urgency, teams, 1, NULL, 0);
+        call->principal = nobody;
     }
     if (integration)
         protobuf_c_message_free_unpacked (&integration->base, NULL);

@@ -184,8 +184,9 @@ s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
 }
 
 //  The digest of a request's body (its oneof member), for a repeated
-//  idempotency key to be compared with: 32 hex into out. A password is left
-//  out, so no digest of it is stored.
+//  idempotency key to be compared with: 32 hex into out. A secret (a new
+//  user's password, an alert's integration key) is left out, so no digest of
+//  it is stored.
 static void
 s_input_digest (R5__ResourceRequest *request, char out [33])
 {
@@ -193,17 +194,22 @@ s_input_digest (R5__ResourceRequest *request, char out [33])
         request->base.descriptor, request->body_case);
     const ProtobufCMessage *body = member && member->type == PROTOBUF_C_TYPE_MESSAGE
                                  ? *(ProtobufCMessage **) ((char *) request + member->offset) : NULL;
-    char *password = NULL;
-    if (request->body_case == R5__RESOURCE_REQUEST__BODY_CREATE_USER && request->create_user) {
-        password = request->create_user->password;
-        request->create_user->password = (char *) "";
-    }
+    char **secret_slot = NULL;
+    if (request->body_case == R5__RESOURCE_REQUEST__BODY_CREATE_USER && request->create_user)
+        secret_slot = &request->create_user->password;
+    else
+    if (request->body_case == R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT
+    &&  request->open_integration_incident)
+        secret_slot = &request->open_integration_incident->key;
+    char *secret = secret_slot ? *secret_slot : NULL;
+    if (secret_slot)
+        *secret_slot = (char *) "";
     size_t size = body ? protobuf_c_message_get_packed_size (body) : 0;
     uint8_t *packed = r5_malloc (size ? size : 1);
     if (body)
         protobuf_c_message_pack (body, packed);
-    if (password)
-        request->create_user->password = password;
+    if (secret_slot)
+        *secret_slot = secret;
     uint8_t digest [16];
     crypto_generichash (digest, sizeof digest, packed, size, (const uint8_t *) "r5.create.v1", 12);
     free (packed);

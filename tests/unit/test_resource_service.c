@@ -780,6 +780,7 @@ s_test_oncall (const char *uri)
     reply = s_list (&as_outsider, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
     CHECK (s_count (reply) == 0, "nobody else does");
     s_free (&reply);
+    char key_char = key_copy [10];
     key_copy [10] = key_copy [10] == 'A' ? 'B' : 'A';
     reply = s_call (NULL, &request);
     CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a wrong key is unknown");
@@ -788,6 +789,29 @@ s_test_oncall (const char *uri)
     reply = s_call (NULL, &request);
     CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a malformed key is unknown too");
     s_free (&reply);
+    //  An alert with an Idempotency-Key opens one incident, per integration.
+    key_copy [10] = key_char;
+    open.key = key_copy;
+    open.title = "queue stuck";
+    request.idempotency_key = (char *) "alert-7";
+    char alert_id [25] = "";
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1, "a keyed alert opens an incident");
+    if (s_status (reply) == OK)
+        snprintf (alert_id, sizeof alert_id, "%s", reply->objects->incidents [0]->id);
+    s_free (&reply);
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1
+           && streq (reply->objects->incidents [0]->id, alert_id), "its repeat answers the same incident");
+    s_free (&reply);
+    open.title = "queue stuck again";
+    reply = s_call (NULL, &request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "the key with another alert is a conflict");
+    s_free (&reply);
+    reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
+    CHECK (s_count (reply) == 2, "one incident for the keyed alert: %d", s_count (reply));
+    s_free (&reply);
+    request.idempotency_key = (char *) protobuf_c_empty_string;
 
     //  The team owns on-call setup: it is not deleted.
     R5__DeleteObjectRequest delete_ = R5__DELETE_OBJECT_REQUEST__INIT;
@@ -869,7 +893,7 @@ static const s_format_t s_formats [] = {
     { "users", "_id account_id email name role active password_hash created_at", "" },
     { "teams", "_id account_id name description members version created_at", "updated_at" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
-                   "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at" },
+                   "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at idempotency" },
     { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
     { "incident_history", "_id account_id incident_id team_ids user_ids by at", "" },
     { "escalation_policies", "_id account_id team_id name description steps created_at", "updated_at" },
@@ -899,6 +923,8 @@ s_stored_type (const char *key)
         return BSON_TYPE_DATE_TIME;
     if (streq (key, "active") || streq (key, "team_admin"))
         return BSON_TYPE_BOOL;
+    if (streq (key, "idempotency"))         //  {user_id, key, input} of a keyed create
+        return BSON_TYPE_DOCUMENT;
     if (streq (key, "version"))
         return BSON_TYPE_INT64;
     if (streq (key, "delay_minutes"))
