@@ -97,11 +97,18 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;
     request.open_integration_incident = &open;
-    //  Not resent: a second attempt could open a second incident.
+    //  The Idempotency-Key header is the incident's create key, checked by
+    //  r5-resource as for POST /graphql (a malformed one: BAD_INPUT, 400).
+    //  Resent only with a key: a copy then answers the incident the first
+    //  one opened, where without one it could open a second incident.
+    const char *idempotency_key = gateway_http_header (conn, "Idempotency-Key");
+    bool idempotent = idempotency_key && *idempotency_key;
+    if (idempotent)
+        request.idempotency_key = (char *) idempotency_key;
     R5__Status call_status;
     R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client, R5_SERVICE_RESOURCE,
                                                                   &request.base, &r5__resource_reply__descriptor,
-                                                                  gw->config.rpc_timeout_ms, false, &call_status);
+                                                                  gw->config.rpc_timeout_ms, idempotent, &call_status);
     json_decref (json);
     R5__Status outcome = reply ? reply->status : call_status;
     if (outcome == R5__STATUS__STATUS_OK && (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS

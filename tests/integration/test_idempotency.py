@@ -2,7 +2,8 @@
 after an ambiguous answer, with the same Idempotency-Key, gets the object the
 first attempt made, and MongoDB holds one. The ambiguity is real: the dev
 server applies the insert, then answers it with a writeConcernError (the
-failCommand fail point, as in test_transient_errors)."""
+failCommand fail point, as in test_transient_errors). The same holds for an
+alert (POST /integrations/<key>), keyed per integration."""
 
 import unittest
 import uuid
@@ -190,6 +191,87 @@ class IdempotencyTest(FailPointTestCase):
         other = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'other'}}, key).json()
         self.assertEqual([e['extensions']['code'] for e in other['errors']], ['CONFLICT'])
         self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+
+
+    # POST /integrations/<key>: a monitoring tool's retry of an alert after an
+    # ambiguous answer, with the same Idempotency-Key, opens one incident.
+    def integration(self):
+        team = self.owner.graphql('mutation($name: String!) { createTeam(input: {name: $name}) { team { id } } }',
+                                  {'name': 'Alerts %s' % uuid.uuid4().hex[:8]}).json()
+        created = self.owner.graphql('mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) '
+                                     '{ integration { id } key } }',
+                                     {'input': {'teamId': team['data']['createTeam']['team']['id'],
+                                                'name': 'Prometheus'}}).json()['data']['createIntegration']
+        return created['integration']['id'], created['key']
+
+    def alert(self, integration_key, alert, key=None):
+        headers = {'Content-Type': 'application/json'}
+        if key is not None:
+            headers['Idempotency-Key'] = key
+        return http(self.base + '/integrations/' + integration_key, 'POST', alert, headers)
+
+    def alerts(self, integration_id):
+        return self.mongo.r5.incidents.count_documents({'created_by': 'integration:' + integration_id})
+
+    def test_a_keyed_alert_sent_twice_opens_one_incident(self):
+        integration_id, integration_key = self.integration()
+        key, alert = str(uuid.uuid4()), {'title': 'CPU high on web-1', 'urgency': 'LOW'}
+        first = self.alert(integration_key, alert, key)
+        self.assertEqual(first.status, 202, first.body)
+        second = self.alert(integration_key, alert, key)
+        self.assertEqual((second.status, second.json()), (202, first.json()))
+        self.assertEqual(self.alerts(integration_id), 1)
+        stored = self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']})['idempotency']
+        self.assertEqual((stored['user_id'], stored['key']), ('integration:' + integration_id, key))
+        # The key is the integration's: another integration's same key, or
+        # an alert without a key, is another incident.
+        other_id, other_key = self.integration()
+        self.assertNotEqual(self.alert(other_key, alert, key).json(), first.json())
+        self.assertEqual(self.alerts(other_id), 1)
+        self.assertEqual(self.alert(integration_key, alert).status, 202)
+        self.assertEqual(self.alerts(integration_id), 2)
+
+    def test_a_retried_alert_after_an_ambiguous_answer_opens_one_incident(self):
+        integration_id, integration_key = self.integration()
+        key, alert = str(uuid.uuid4()), {'title': 'Disk full on db-1 %s' % uuid.uuid4().hex[:8]}
+        self.fail_next(failCommands=['insert'], writeConcernError=WRITE_CONCERN_ERROR)
+        first = self.alert(integration_key, alert, key)
+        self.assertEqual(first.status, 503, first.body)
+        self.assertEqual(self.alerts(integration_id), 1, 'the ambiguous insert was applied')
+        stored = self.mongo.r5.incidents.find_one({'created_by': 'integration:' + integration_id})
+        for _ in range(2):
+            retried = self.alert(integration_key, alert, key)
+            self.assertEqual((retried.status, retried.json()), (202, {'incidentId': stored['_id']}))
+        self.assertEqual(self.alerts(integration_id), 1)
+
+    def test_an_alert_key_with_another_body_is_a_conflict(self):
+        integration_id, integration_key = self.integration()
+        key = str(uuid.uuid4())
+        first = self.alert(integration_key, {'title': 'First alert'}, key)
+        self.assertEqual(first.status, 202, first.body)
+        before = self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']})
+        for other in ({'title': 'Second alert'}, {'title': 'First alert', 'urgency': 'LOW'}):
+            response = self.alert(integration_key, other, key)
+            self.assertEqual(response.status, 409, response.body)
+            self.assertEqual(response.json(), {'error': 'this idempotency key was already used for a different create'})
+        self.assertEqual(self.alerts(integration_id), 1)
+        self.assertEqual(self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']}), before)
+        # The first body with its key still answers the first incident.
+        self.assertEqual(self.alert(integration_key, {'title': 'First alert'}, key).json(), first.json())
+
+    def test_a_malformed_alert_key_is_refused(self):
+        integration_id, integration_key = self.integration()
+        for key in ('has spaces', 'x' * 129, 'caf\u00e9'):
+            response = self.alert(integration_key, {'title': 'Refused'}, key)
+            self.assertEqual(response.status, 400, (key, response.body))
+            self.assertEqual(response.json(),
+                             {'error': 'the idempotency key must be 1-128 printable ASCII characters without spaces'})
+        # Control characters in a header are refused by civetweb before r5 sees them.
+        self.assertEqual(self.alert(integration_key, {'title': 'Refused'}, 'tab\there').status, 400)
+        self.assertEqual(self.alerts(integration_id), 0)
+        self.assertEqual(self.mongo.r5.incident_history.count_documents({'by': 'integration:' + integration_id}), 0)
+        # 128 characters is a key.
+        self.assertEqual(self.alert(integration_key, {'title': 'Accepted'}, 'k' * 128).status, 202)
 
 
 if __name__ == '__main__':
