@@ -715,6 +715,101 @@ s_test_team_delete_races_create (void)
     CHECK (deleted == OK || scheduling.status == OK, "one of the two went through");
 }
 
+//  The id of the one schedule stored for team (directly), into out.
+static bool
+s_stored_schedule (const char *team, char out [25])
+{
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "schedules");
+    bson_t *filter = BCON_NEW ("team_id", BCON_UTF8 (team));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (coll, filter, NULL, NULL);
+    const bson_t *doc;
+    bson_iter_t iter;
+    *out = 0;
+    if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "_id") && BSON_ITER_HOLDS_UTF8 (&iter))
+        snprintf (out, 25, "%s", bson_iter_utf8 (&iter, NULL));
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    return *out != 0;
+}
+
+//  How many schedules who sees: by id (get) and in the first page of the list.
+static size_t
+s_schedules_seen (const s_who_t *who, const char *id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
+    char *ids [1] = { (char *) id };
+    get.type = R5__RESOURCE_TYPE__RESOURCE_SCHEDULES;
+    get.ids = ids;
+    get.n_ids = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_GET_OBJECTS;
+    request.get_objects = &get;
+    R5__ResourceReply *reply = s_call (who, &request);
+    size_t seen = reply && reply->objects ? reply->objects->n_schedules : 0;
+    s_status_free (reply);
+    R5__ListObjectsRequest list = R5__LIST_OBJECTS_REQUEST__INIT;
+    list.type = R5__RESOURCE_TYPE__RESOURCE_SCHEDULES;
+    list.first = 100;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
+    request.list_objects = &list;
+    reply = s_call (who, &request);
+    seen += reply && reply->objects ? reply->objects->n_schedules : 0;
+    s_status_free (reply);
+    return seen;
+}
+
+//  The one window of design.md §8 that a deleting mark leaves open: a
+//  schedule's create inserts after the delete of its team has counted
+//  (none) and gone, and dies before its check (the check and the take-back
+//  fail, as a killed instance makes neither). The schedule of a team that
+//  is gone must never be seen, and the sweeper must delete it once its
+//  intent is older than RESOURCE_PENDING_MS.
+static void
+s_test_create_dies_before_check (void)
+{
+    s_who_t owner = s_signup ("diesbeforecheck@example.com");
+    char team [25], schedule [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Gone");
+    CHECK (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    int64_t before = s_started ("schedules", "insert");
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 1500}");
+    s_scheduling_t scheduling = { owner, team, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_scheduling, &scheduling);
+    CHECK (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
+    r5_client_t *client = r5_client_new (s_endpoint);
+    R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team));
+    r5_client_destroy (&client);
+    //  The insert is still held back: from here on the create "crashes".
+    s_fail_point (0, "{\"failCommands\": [\"aggregate\", \"update\", \"delete\"], \"closeConnection\": true}");
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    CHECK (deleted == OK, "the team's delete went through: %s", r5_status_name (deleted));
+    CHECK (scheduling.status != OK, "the create did not: %s", r5_status_name (scheduling.status));
+    CHECK (s_stored_schedule (team, schedule), "the dead create left its schedule behind");
+    CHECK (s_schedules_seen (&owner, schedule) == 0, "nobody sees the schedule of a team that is gone");
+    CHECK (s_count ("schedules", BCON_NEW ("_id", BCON_UTF8 (schedule), "pending_check", "{", "$exists",
+                                           BCON_BOOL (true), "}")) == 1, "it is pending");
+
+    //  A minute later (its intent made older here), a sweeper deletes it.
+    mongoc_collection_t *schedules = mongoc_client_get_collection (s_mongo, "r5test", "schedules");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (schedule));
+    bson_t *update = BCON_NEW ("$set", "{", "pending_check", BCON_DATE_TIME (r5_now_ms () - 61000), "}");
+    bson_error_t error;
+    CHECK (mongoc_collection_update_one (schedules, filter, update, NULL, NULL, &error), "%s", error.message);
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (schedules);
+    int64_t left = 1;
+    for (int i = 0; i < 100 && left; i++) {
+        zclock_sleep (50);
+        left = s_count ("schedules", BCON_NEW ("_id", BCON_UTF8 (schedule)));
+    }
+    CHECK (left == 0, "the sweeper deleted it");
+}
+
 //  ---------------------------------------------------------------------------
 //  Token changes and their audit entries cannot come apart
 
@@ -890,6 +985,7 @@ main (void)
     resource_config_t resource_config = {
         .mongodb_uri = s_uri, .mongodb_write_concern = "majority", .brokers = s_endpoint, .events_publish = "",
         .assertion_verify_key = s_keys.assertion_public, .password_proof_key = s_keys.proof_secret,
+        .sweep_interval_ms = 200,
     };
     authz_config_t authz_config = { .brokers = s_endpoint, .assertion_verify_key = s_keys.assertion_public };
     token_config_t token_config = {
@@ -918,6 +1014,7 @@ main (void)
         s_test_contact_method_delete_order ();
         s_test_team_delete_races_create ();
         s_test_method_delete_races_rule ();
+        s_test_create_dies_before_check ();
         s_test_token_audit ();
     }
     else
