@@ -855,6 +855,45 @@ s_test_rule_dies_before_check (void)
     s_check_swept ("notification_rules", rule);
 }
 
+//  A schedule create with an Idempotency-Key, as the gateway sends it.
+static R5__Status
+s_keyed_schedule (const s_who_t *who, const char *team, const char *key)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateScheduleRequest create = R5__CREATE_SCHEDULE_REQUEST__INIT;
+    create.team_id = (char *) team;
+    create.name = "Keyed";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
+    request.create_schedule = &create;
+    request.idempotency_key = (char *) key;
+    return s_status_free (s_call (who, &request));
+}
+
+//  A keyed create dies before its confirmation while its team lives on: the
+//  schedule stays unseen until the client's retry with the same key
+//  completes it (checks the team, confirms), once.
+static void
+s_test_retry_completes_pending (void)
+{
+    s_who_t owner = s_signup ("retrycompletes@example.com");
+    char team [25], schedule [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Lives");
+    CHECK (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    //  It dies between its check and its confirmation (the update is never applied).
+    s_fail_point (1, "{\"failCommands\": [\"update\"], \"closeConnection\": true}");
+    R5__Status first = s_keyed_schedule (&owner, team, "retry-completes-1");
+    s_fail_point (0, NULL);
+    CHECK (first != OK, "the first create died: %s", r5_status_name (first));
+    CHECK (s_stored ("schedules", "team_id", team, schedule), "it left its schedule behind");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0, "unseen before the retry");
+    CHECK (s_keyed_schedule (&owner, team, "retry-completes-1") == OK, "the retry answers the schedule");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 2, "seen after it (get and list)");
+    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team))) == 1, "one schedule");
+    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team), "pending_check", "{", "$exists",
+                                           BCON_BOOL (true), "}")) == 0, "confirmed");
+}
+
 //  ---------------------------------------------------------------------------
 //  Token changes and their audit entries cannot come apart
 
@@ -1061,6 +1100,7 @@ main (void)
         s_test_method_delete_races_rule ();
         s_test_create_dies_before_check ();
         s_test_rule_dies_before_check ();
+        s_test_retry_completes_pending ();
         s_test_token_audit ();
     }
     else
