@@ -19,6 +19,10 @@ struct _r5_service_t {
     r5_worker_t *worker;
     char *name;
     int64_t started_ns;             //  when the request in hand came out of r5_service_next
+    r5_service_tick_fn *tick;       //  r5_service_every
+    void *tick_arg;
+    int64_t tick_interval_ms;
+    int64_t tick_due_ms;            //  monotonic; 0: at the next r5_service_next
 };
 
 //  Every request a service handles passes r5_service_reply: its one place
@@ -74,14 +78,33 @@ r5_service_destroy (r5_service_t **self_p)
     }
 }
 
+void
+r5_service_every (r5_service_t *self, int64_t interval_ms, r5_service_tick_fn *tick, void *arg)
+{
+    assert (!tick || interval_ms > 0);
+    if (!self)
+        return;
+    self->tick = tick;
+    self->tick_arg = arg;
+    self->tick_interval_ms = interval_ms;
+    self->tick_due_ms = 0;
+}
+
 r5_request_t *
 r5_service_next (r5_service_t *self)
 {
     if (!self)
         return NULL;
     while (!zsys_interrupted) {
+        if (self->tick && zclock_mono () >= self->tick_due_ms) {
+            self->tick (self->tick_arg);
+            //  From the end of the tick: a slow one never runs back to back.
+            self->tick_due_ms = zclock_mono () + self->tick_interval_ms;
+        }
         //  Requests past their deadline never come out of r5_worker_recv.
-        r5_request_t *request = r5_worker_recv (self->worker, S_WAIT_MS);
+        int64_t until_tick = self->tick ? self->tick_due_ms - zclock_mono () : S_WAIT_MS;
+        int wait_ms = until_tick < 0 ? 0 : until_tick < S_WAIT_MS ? (int) until_tick : S_WAIT_MS;
+        r5_request_t *request = r5_worker_recv (self->worker, wait_ms);
         if (request && zsys_interrupted) {
             //  Stopping (SIGTERM): another instance takes it, untouched.
             r5_worker_release (self->worker, &request);

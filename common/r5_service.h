@@ -54,6 +54,16 @@ void r5_service_refuse (zsock_t *pipe, const char *error);
 //  Tell every broker DISCONNECT and close. Safe on NULL.
 void r5_service_destroy (r5_service_t **self_p);
 
+//  What a service does now and then beside its requests (r5_service_every).
+typedef void (r5_service_tick_fn) (void *arg);
+
+//  Call tick (arg) from r5_service_next every interval_ms: the first time
+//  on its next call (so at start-up, right after READY), then whenever the
+//  interval has passed, between two requests or while none comes. A tick runs in the actor's thread, between
+//  requests: it delays the next one by its own length. One tick per
+//  service; NULL tick turns it off. Safe on a NULL service.
+void r5_service_every (r5_service_t *self, int64_t interval_ms, r5_service_tick_fn *tick, void *arg);
+
 //  Wait for the next request, sending heartbeats and dropping requests past
 //  their deadline meanwhile. Returns it (the caller answers it with
 //  r5_service_reply), or NULL once $TERM came on the pipe or the process was

@@ -22,6 +22,7 @@ static const r5_config_key_t s_keys [] = {
     { "assertion_verify_key", "", "required: file of r5-token's Ed25519 public assertion key (r5-keygen: assertion.verify)", false },
     { "password_proof_key", "", "required: file of the Ed25519 secret key that signs password proofs (r5-keygen: password-proof.sign)", false },
     { "password_limit_per_email", RESOURCE_PASSWORD_LIMIT_DEFAULT, "BURST/SECONDS: password checks for one email, per r5-resource instance (refilled evenly over SECONDS)", false },
+    { "sweep_interval_ms", "60000", "how often (ms, 100 to 3600000) this instance deletes the objects whose create died before its check (also at start-up)", false },
     R5_CONFIG_COMMON_KEYS,
     { NULL, NULL, NULL, false }
 };
@@ -117,6 +118,13 @@ main (int argc, char *argv [])
     if (r5_limit_parse (r5_config_get (config, "password_limit_per_email"), &resource_config.password_limit_per_email)) {
         r5_error (NULL, "bad value for password_limit_per_email: '%s' (expected BURST/SECONDS, e.g. 20/300)",
                   r5_config_get (config, "password_limit_per_email"));
+        r5_config_destroy (&config);
+        return 1;
+    }
+    char error [256];
+    if (r5_config_int (config, "sweep_interval_ms", 100, 3600000, &resource_config.sweep_interval_ms,
+                       error, sizeof error)) {
+        r5_error (NULL, "%s", error);
         r5_config_destroy (&config);
         return 1;
     }

@@ -1,5 +1,6 @@
 /*  resource_bson: filters, id lists, partial updates.  */
 #include "resource_bson.h"
+#include "resource_store.h"
 #include "r5_codec.h"
 
 #include <string.h>
@@ -121,6 +122,9 @@ resource_bson_count_ids (mongoc_collection_t *collection, const char *account_id
     bson_t filter = BSON_INITIALIZER;
     resource_bson_append_in (&filter, "_id", ids, count);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
+    //  Whatever the collection: only a dependent can be pending, and no
+    //  other collection's documents have the key.
+    BCON_APPEND (&filter, RESOURCE_PENDING_KEY, "{", "$exists", BCON_BOOL (false), "}");
     int64_t found = mongoc_collection_count_documents (collection, &filter, NULL, NULL, NULL, error);
     bson_destroy (&filter);
     return found;

@@ -41,8 +41,9 @@ int resource_bson_push_item (const ProtobufCMessage *holder, const char *key, bs
 //  reply. true when there is one.
 bool resource_bson_modified (const bson_t *reply, bson_t *value);
 
-//  Number of documents of collection with _id in ids and this account_id
-//  (to check that referenced objects exist). -1 with error on failure.
+//  Number of documents of collection with _id in ids and this account_id,
+//  not pending (to check that referenced objects exist; resource_store.h,
+//  RESOURCE_PENDING_KEY). -1 with error on failure.
 int64_t resource_bson_count_ids (mongoc_collection_t *collection, const char *account_id, char **ids,
                                  size_t count, bson_error_t *error);
 

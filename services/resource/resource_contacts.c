@@ -104,7 +104,8 @@ resource_contacts_before_delete_method (resource_call_t *call, const resource_ob
 }
 
 //  Whether method_id is one of the caller's contact methods and no delete
-//  of it is under way: 1 or 0, or -1 with the reply set.
+//  of it is under way: 1 or 0, or -1 with the reply set. (A contact method
+//  has no parent check: it is never pending.)
 static int
 s_own_method (resource_call_t *call, const char *method_id)
 {
@@ -121,6 +122,16 @@ s_own_method (resource_call_t *call, const char *method_id)
     if (found < 0)
         return resource_call_mongo_fail (call, &error, "contact method lookup");
     return found == 1;
+}
+
+int
+resource_contacts_check_rule (resource_call_t *call, const bson_t *doc)
+{
+    const char *method_id = resource_bson_string (doc, "contact_method_id");
+    int own = method_id ? s_own_method (call, method_id) : 0;
+    if (own == 0)
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NOT_OWN_METHOD);
+    return own == 1 ? 0 : -1;
 }
 
 void
@@ -158,18 +169,9 @@ resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceReque
     rule.created_at_unix_ms = r5_now_ms ();
     //  "Any urgency" has always been stored as "" (the codec leaves a zero enum out).
     bson_t *extra = rule.urgency ? NULL : BCON_NEW ("urgency", BCON_UTF8 (""));
-    //  Written first, the method checked after: a delete of it that began
-    //  meanwhile either deleted this rule or is seen here.
-    if (resource_store_insert (call, rules, &rule.base, extra) == 0 && (own = s_own_method (call, request->contact_method_id)) != 1) {
-        mongoc_collection_t *collection = resource_call_collection (call, "notification_rules");
-        bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
-        bson_error_t error;
-        if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
-            r5_warn (call->rid, "cannot take back a rule of a contact method being deleted: %s", error.message);
-        bson_destroy (filter);
-        mongoc_collection_destroy (collection);
-        if (own == 0)
-            resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NOT_OWN_METHOD);
-    }
+    //  Written first (pending), the method checked after
+    //  (resource_contacts_check_rule): a delete of it that began meanwhile
+    //  either deleted this rule or is seen there.
+    resource_store_insert (call, rules, &rule.base, extra);
     bson_destroy (extra);
 }

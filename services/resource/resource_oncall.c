@@ -403,6 +403,8 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
     s_key_digest (key, digest_hex);
     mongoc_collection_t *integrations = resource_call_collection (call, "integrations");
     bson_t *filter = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
+    //  A pending integration's key was never shown; it opens nothing either.
+    resource_store_append_confirmed (S_INTEGRATIONS, filter);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (integrations, filter, NULL, NULL);
     const bson_t *doc;
     bson_error_t error;

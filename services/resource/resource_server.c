@@ -9,6 +9,7 @@
 #include "resource_oncall.h"
 #include "resource_preview.h"
 #include "resource_store.h"
+#include "resource_sweeper.h"
 #include "resource_teams.h"
 #include "resource_users.h"
 #include "resource_validate.h"
@@ -342,6 +343,14 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
     return packed;
 }
 
+//  The sweeper's pass (r5_service_every), in the actor's thread.
+static void
+s_sweep (void *args)
+{
+    resource_server_t *self = args;
+    resource_sweeper_pass (self->mongo, r5_now_ms ());
+}
+
 void
 resource_server_actor (zsock_t *pipe, void *args)
 {
@@ -353,6 +362,9 @@ resource_server_actor (zsock_t *pipe, void *args)
         return;
     }
     r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_RESOURCE);
+    if (!config->skip_indexes)
+        r5_service_every (service, config->sweep_interval_ms > 0 ? config->sweep_interval_ms
+                                                                 : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS, s_sweep, server);
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;

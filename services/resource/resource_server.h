@@ -26,6 +26,7 @@ typedef struct {
     r5_sign_secret_t password_proof_key;    //  signs password proofs (r5_password_proof.h); copied into
                                             //  the state: zero this copy after start
     r5_limit_t password_limit_per_email;    //  burst 0: RESOURCE_PASSWORD_LIMIT_DEFAULT
+    int64_t sweep_interval_ms;      //  between the sweeper's passes (resource_sweeper.h); 0: the default
 } resource_config_t;
 
 typedef struct _resource_server_t resource_server_t;
@@ -46,7 +47,8 @@ uint8_t *resource_server_handle (resource_server_t *self, const char *caller, co
 
 //  zactor body of r5-resource: args is a resource_config_t * that outlives
 //  the actor. Tells the pipe READY or "ERROR <line>" (see r5_service.h), then
-//  serves "r5.resource" until $TERM or an interrupt.
+//  serves "r5.resource" until $TERM or an interrupt, sweeping at start and
+//  every sweep_interval_ms between requests (not with skip_indexes).
 void resource_server_actor (zsock_t *pipe, void *args);
 
 #endif

@@ -78,6 +78,10 @@ struct _resource_type_t {
     bool deletable;
     int (*before_delete) (resource_call_t *call, const resource_object_t *object, bson_t *filter);
     int (*after_delete) (resource_call_t *call, const resource_object_t *object);
+    //  A dependent's create checks its parent after its insert (below,
+    //  "Parents and dependents"): the check of a new document, 0 when its
+    //  parent may have it, else -1 with the reply set. NULL: no parent.
+    int (*check_parent) (resource_call_t *call, const bson_t *doc);
 };
 
 //  The entry of type, or NULL for one r5-resource does not know.
@@ -131,6 +135,9 @@ int resource_store_decide_create (resource_call_t *call, const resource_type_t *
 //  repeats it replies with the object the first one stored and returns 1
 //  (nothing after the insert is to be done again: the first create did it,
 //  a secret shown once stays unshown), or CONFLICT when its input differs.
+//  A type with a parent check is inserted pending, checked, then confirmed
+//  or taken back (below); a repeat that finds the first create's object
+//  still pending completes it the same way.
 int resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
                            const bson_t *extra);
 
@@ -152,6 +159,29 @@ int resource_store_update (resource_call_t *call, const resource_type_t *type, c
 //  RESOURCE_DELETE_MARK_MS; one left behind by a failure goes stale.
 #define RESOURCE_DELETE_MARK_MS 60000
 
+//  A dependent is inserted with the intent RESOURCE_PENDING_KEY: <date of
+//  the insert>, and no read finds it (resource_store_append_confirmed) until
+//  its parent's check has passed and one conditional update has unset the
+//  key; a failed check deletes it. A create that dies between its insert
+//  and that update leaves a pending document nobody sees, which any
+//  instance's sweeper (resource_sweeper.h) deletes once it is older than
+//  RESOURCE_PENDING_MS. A parent's delete counts pending dependents as its
+//  own (one may yet be confirmed), after deleting those that are stale.
+#define RESOURCE_PENDING_KEY "pending_check"
+#define RESOURCE_PENDING_MS 60000
+
+//  Append to a read's filter of type the condition "not pending": nothing
+//  when type has no parent check.
+void resource_store_append_confirmed (const resource_type_t *type, bson_t *filter);
+
+//  Append to filter the condition "pending since before now - RESOURCE_PENDING_MS"
+//  (a create that died before its check).
+void resource_store_append_stale (bson_t *filter, int64_t now);
+
+//  The check_parent of the team-owned types: the team of doc's team_id
+//  exists in the caller's account and no delete of it is under way.
+int resource_store_check_team (resource_call_t *call, const bson_t *doc);
+
 //  Set the deleting mark of object id of type to at (ms), or clear it (at 0).
 //  0, or -1 with the reply set.
 int resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at);
@@ -168,8 +198,9 @@ void resource_store_append_unmarked (bson_t *filter, int64_t now);
 //  Move object's message into the reply's Objects.
 void resource_store_reply (resource_call_t *call, const resource_type_t *type, resource_object_t *object);
 
-//  Every id names an object of collection in the caller's account, else
-//  BAD_INPUT with message. 0 or -1 (reply set).
+//  Every id names an object of collection in the caller's account (a
+//  pending one does not count), else BAD_INPUT with message. 0 or -1
+//  (reply set).
 int resource_store_references (resource_call_t *call, const char *collection, char **ids, size_t count,
                                const char *message);
 

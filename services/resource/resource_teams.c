@@ -94,7 +94,13 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
         mongoc_collection_t *owned = resource_call_collection (call, s_owned [i]);
         bson_t *owned_filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
                                          "team_id", BCON_UTF8 (team->id));
-        int64_t count = mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error);
+        //  A pending object counts (its create may yet confirm it), unless
+        //  its create died: those go first, as the sweeper would take them.
+        bson_t *stale = bson_copy (owned_filter);
+        resource_store_append_stale (stale, r5_now_ms ());
+        int64_t count = mongoc_collection_delete_many (owned, stale, NULL, NULL, &error)
+                      ? mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error) : -1;
+        bson_destroy (stale);
         bson_destroy (owned_filter);
         mongoc_collection_destroy (owned);
         if (count != 0) {

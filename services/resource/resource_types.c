@@ -89,7 +89,7 @@ static const resource_type_t s_types [] = {
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
         .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true,
+        .deletable = true, .check_parent = resource_store_check_team,
     },
     [R5__RESOURCE_TYPE__RESOURCE_SCHEDULES] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, .collection = "schedules",
@@ -98,7 +98,7 @@ static const resource_type_t s_types [] = {
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
         .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true,
+        .deletable = true, .check_parent = resource_store_check_team,
     },
     [R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, .collection = "integrations",
@@ -107,7 +107,7 @@ static const resource_type_t s_types [] = {
         .indexes = resource_oncall_integration_indexes, .n_indexes = S_COUNT (resource_oncall_integration_indexes),
         .superseded = s_old_team_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true,
+        .deletable = true, .check_parent = resource_store_check_team,
     },
     [R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, .collection = "contact_methods",
@@ -125,7 +125,7 @@ static const resource_type_t s_types [] = {
         .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
         .superseded = s_old_own_indexes,
         .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
-        .deletable = true,
+        .deletable = true, .check_parent = resource_contacts_check_rule,
     },
 };
 
@@ -149,9 +149,17 @@ resource_store_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_size
           RESOURCE_IDEMPOTENCY_KEY ".key\": 1}", true,
           "{\"" RESOURCE_IDEMPOTENCY_KEY ".key\": {\"$exists\": true}}" },
     };
+    //  Pending dependents, for the sweeper (only they have the key: a small index).
+    static const r5_mongo_index_t s_pending [] = {
+        { RESOURCE_PENDING_KEY, "{\"" RESOURCE_PENDING_KEY "\": 1}", false,
+          "{\"" RESOURCE_PENDING_KEY "\": {\"$exists\": true}}" },
+    };
     for (size_t i = 0; i < S_COUNT (s_types); i++) {
         if (!s_types [i].collection)
             continue;
+        if (s_types [i].check_parent
+        &&  r5_mongo_ensure_indexes (mongo, s_types [i].collection, s_pending, 1, error, error_size))
+            return -1;
         for (const char *const *name = s_types [i].superseded; name && *name; name++)
             if (r5_mongo_drop_index (mongo, s_types [i].collection, *name, error, error_size))
                 return -1;

@@ -715,6 +715,185 @@ s_test_team_delete_races_create (void)
     CHECK (deleted == OK || scheduling.status == OK, "one of the two went through");
 }
 
+//  The id of the one document of collection whose key is value (read
+//  directly), into out.
+static bool
+s_stored (const char *collection, const char *key, const char *value, char out [25])
+{
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", collection);
+    bson_t *filter = BCON_NEW (key, BCON_UTF8 (value));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (coll, filter, NULL, NULL);
+    const bson_t *doc;
+    bson_iter_t iter;
+    *out = 0;
+    if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "_id") && BSON_ITER_HOLDS_UTF8 (&iter))
+        snprintf (out, 25, "%s", bson_iter_utf8 (&iter, NULL));
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    return *out != 0;
+}
+
+//  How many objects of type (schedules or rules) who sees: by id (get) and
+//  in the first page of the list.
+static size_t
+s_seen (const s_who_t *who, R5__ResourceType type, const char *id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
+    char *ids [1] = { (char *) id };
+    get.type = type;
+    get.ids = ids;
+    get.n_ids = 1;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_GET_OBJECTS;
+    request.get_objects = &get;
+    R5__ResourceReply *reply = s_call (who, &request);
+    size_t seen = reply && reply->objects ? reply->objects->n_schedules + reply->objects->n_notification_rules : 0;
+    s_status_free (reply);
+    R5__ListObjectsRequest list = R5__LIST_OBJECTS_REQUEST__INIT;
+    list.type = type;
+    list.first = 100;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS;
+    request.list_objects = &list;
+    reply = s_call (who, &request);
+    seen += reply && reply->objects ? reply->objects->n_schedules + reply->objects->n_notification_rules : 0;
+    s_status_free (reply);
+    return seen;
+}
+
+//  Once the intent of the pending document id of collection is made a
+//  minute older, a sweeper (every 200 ms here) deletes it.
+static void
+s_check_swept (const char *collection, const char *id)
+{
+    CHECK (s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id), "pending_check", "{", "$exists",
+                                          BCON_BOOL (true), "}")) == 1, "the %s is pending", collection);
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", collection);
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+    bson_t *update = BCON_NEW ("$set", "{", "pending_check", BCON_DATE_TIME (r5_now_ms () - 61000), "}");
+    bson_error_t error;
+    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    int64_t left = 1;
+    for (int i = 0; i < 100 && left; i++) {
+        zclock_sleep (50);
+        left = s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id)));
+    }
+    CHECK (left == 0, "the sweeper deleted the %s", collection);
+}
+
+//  The one window of design.md §8 that a deleting mark leaves open: a
+//  schedule's create inserts after the delete of its team has counted
+//  (none) and gone, and dies before its check (the check and the take-back
+//  fail, as a killed instance makes neither). The schedule of a team that
+//  is gone must never be seen, and the sweeper must delete it once its
+//  intent is older than RESOURCE_PENDING_MS.
+static void
+s_test_create_dies_before_check (void)
+{
+    s_who_t owner = s_signup ("diesbeforecheck@example.com");
+    char team [25], schedule [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Gone");
+    CHECK (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    int64_t before = s_started ("schedules", "insert");
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 1500}");
+    s_scheduling_t scheduling = { owner, team, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_scheduling, &scheduling);
+    CHECK (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
+    r5_client_t *client = r5_client_new (s_endpoint);
+    R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team));
+    r5_client_destroy (&client);
+    //  The insert is still held back: from here on the create "crashes".
+    s_fail_point (0, "{\"failCommands\": [\"aggregate\", \"update\", \"delete\"], \"closeConnection\": true}");
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    CHECK (deleted == OK, "the team's delete went through: %s", r5_status_name (deleted));
+    CHECK (scheduling.status != OK, "the create did not: %s", r5_status_name (scheduling.status));
+    CHECK (s_stored ("schedules", "team_id", team, schedule), "the dead create left its schedule behind");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0,
+           "nobody sees the schedule of a team that is gone");
+    s_check_swept ("schedules", schedule);
+}
+
+//  The same for a notification rule whose contact method is deleted.
+static void
+s_test_rule_dies_before_check (void)
+{
+    s_who_t owner = s_signup ("ruledies@example.com");
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateContactMethodRequest method = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
+    method.kind = R5__CONTACT_METHOD_KIND__CONTACT_METHOD_KIND_EMAIL;
+    method.address = "dies@example.com";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_CONTACT_METHOD;
+    request.create_contact_method = &method;
+    char method_id [25], rule [25] = "";
+    R5__ResourceReply *reply = s_call (&owner, &request);
+    CHECK (s_id_of (reply, method_id), "a contact method");
+    s_status_free (reply);
+    int64_t before = s_started ("notification_rules", "insert");
+    s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 1500}");
+    s_ruling_t ruling = { owner, method_id, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_ruling, &ruling);
+    CHECK (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
+    r5_client_t *client = r5_client_new (s_endpoint);
+    R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS,
+                                                       method_id));
+    r5_client_destroy (&client);
+    s_fail_point (0, "{\"failCommands\": [\"aggregate\", \"update\", \"delete\"], \"closeConnection\": true}");
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    CHECK (deleted == OK, "the method's delete went through: %s", r5_status_name (deleted));
+    CHECK (ruling.status != OK, "the create did not: %s", r5_status_name (ruling.status));
+    CHECK (s_stored ("notification_rules", "contact_method_id", method_id, rule), "the dead create left its rule");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, rule) == 0,
+           "nobody sees the rule of a method that is gone");
+    s_check_swept ("notification_rules", rule);
+}
+
+//  A schedule create with an Idempotency-Key, as the gateway sends it.
+static R5__Status
+s_keyed_schedule (const s_who_t *who, const char *team, const char *key)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateScheduleRequest create = R5__CREATE_SCHEDULE_REQUEST__INIT;
+    create.team_id = (char *) team;
+    create.name = "Keyed";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
+    request.create_schedule = &create;
+    request.idempotency_key = (char *) key;
+    return s_status_free (s_call (who, &request));
+}
+
+//  A keyed create dies before its confirmation while its team lives on: the
+//  schedule stays unseen until the client's retry with the same key
+//  completes it (checks the team, confirms), once.
+static void
+s_test_retry_completes_pending (void)
+{
+    s_who_t owner = s_signup ("retrycompletes@example.com");
+    char team [25], schedule [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Lives");
+    CHECK (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    //  It dies between its check and its confirmation (the update is never applied).
+    s_fail_point (1, "{\"failCommands\": [\"update\"], \"closeConnection\": true}");
+    R5__Status first = s_keyed_schedule (&owner, team, "retry-completes-1");
+    s_fail_point (0, NULL);
+    CHECK (first != OK, "the first create died: %s", r5_status_name (first));
+    CHECK (s_stored ("schedules", "team_id", team, schedule), "it left its schedule behind");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0, "unseen before the retry");
+    CHECK (s_keyed_schedule (&owner, team, "retry-completes-1") == OK, "the retry answers the schedule");
+    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 2, "seen after it (get and list)");
+    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team))) == 1, "one schedule");
+    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team), "pending_check", "{", "$exists",
+                                           BCON_BOOL (true), "}")) == 0, "confirmed");
+}
+
 //  ---------------------------------------------------------------------------
 //  Token changes and their audit entries cannot come apart
 
@@ -890,6 +1069,7 @@ main (void)
     resource_config_t resource_config = {
         .mongodb_uri = s_uri, .mongodb_write_concern = "majority", .brokers = s_endpoint, .events_publish = "",
         .assertion_verify_key = s_keys.assertion_public, .password_proof_key = s_keys.proof_secret,
+        .sweep_interval_ms = 200,
     };
     authz_config_t authz_config = { .brokers = s_endpoint, .assertion_verify_key = s_keys.assertion_public };
     token_config_t token_config = {
@@ -918,6 +1098,9 @@ main (void)
         s_test_contact_method_delete_order ();
         s_test_team_delete_races_create ();
         s_test_method_delete_races_rule ();
+        s_test_create_dies_before_check ();
+        s_test_rule_dies_before_check ();
+        s_test_retry_completes_pending ();
         s_test_token_audit ();
     }
     else
