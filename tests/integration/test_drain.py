@@ -39,3 +39,52 @@ class GatewayDrainTest(FailPointTestCase):
         self.assertEqual(answers[0].json()['data']['createTeam']['team']['name'], 'drained')
         self.assertEqual(gateway.popen.wait(15), 0)
         self.assertLess(time.monotonic() - signalled, 10.0)
+
+
+def log_has(processes, text):
+    for process in processes:
+        with open(process.log_path, 'rb') as log:
+            if text.encode() in log.read():
+                return True
+    return False
+
+
+class BrokerDrainTest(FailPointTestCase):
+    """Two brokers; a gateway that knows only the first sends a request the
+    fail point holds at r5-resource, and the first broker is sent SIGTERM:
+    the worker's answer is forwarded, the broker exits 0, and the suite's
+    gateway (both brokers) is served by the second meanwhile."""
+
+    brokers = 2
+
+    def test_sigterm_forwards_the_answer_held_at_a_worker(self):
+        session = Session(self.base)
+        session.signup()
+        token = session.create_token(['teamsWrite', 'teamsRead'])['value']
+        for name in ('r5-resource', 'r5-token', 'r5-authz'):
+            self.suite.start_service(name)
+        first = self.suite.brokers[0]
+        pinned = self.suite.start_gateway(env={'R5_BROKERS': first.fields['endpoint'],
+                                               'R5_EVENTS_SUBSCRIBE': first.fields['events_out']})
+        pinned_url = 'http://127.0.0.1:%s' % pinned.fields['port']
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1},
+                                  'data': {'failCommands': ['insert'], 'appName': 'r5',
+                                           'blockConnection': True, 'blockTimeMS': BLOCK_MS}})
+        answers = []
+        sender = threading.Thread(target=lambda: answers.append(
+            bearer(pinned_url, token, CREATE_TEAM, {'n': 'through a draining broker'})))
+        started = time.monotonic()
+        sender.start()
+        time.sleep(BLOCK_MS / 3000.0)
+        first.popen.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        meanwhile = [bearer(self.base, token, '{ viewer { id } }').status for _ in range(5)]
+        sender.join(30)
+        self.assertEqual(len(answers), 1)
+        self.assertGreaterEqual(time.monotonic() - started, BLOCK_MS / 1000.0 * 0.9, 'the request was not held')
+        self.assertEqual(answers[0].status, 200, answers[0].body)
+        self.assertEqual(answers[0].json()['data']['createTeam']['team']['name'], 'through a draining broker')
+        self.assertEqual(meanwhile, [200] * 5)
+        self.assertEqual(first.popen.wait(15), 0)
+        self.assertLess(time.monotonic() - signalled, 10.0)
+        self.assertTrue(log_has([first], 'broker drained'))
