@@ -41,12 +41,142 @@ class GatewayDrainTest(FailPointTestCase):
         self.assertLess(time.monotonic() - signalled, 10.0)
 
 
+CREATE_TOKEN = ('mutation($input: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $input) '
+                '{ personalAccessToken { id description } value } }')
+VIEWER = '{ viewer { id email } }'
+# Long enough for a second instance to start while the first holds the request.
+HOLD_MS = 5000
+
+
+def wait_log(process, text, timeout=10.0):
+    """Whether process's log says text within timeout (its own signal)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(process.log_path, 'rb') as log:
+            if text.encode() in log.read():
+                return True
+        time.sleep(0.05)    # polling a log file: there is nothing else to wait on
+    return False
+
+
 def log_has(processes, text):
     for process in processes:
         with open(process.log_path, 'rb') as log:
             if text.encode() in log.read():
                 return True
     return False
+
+
+class ServiceDrainTest(FailPointTestCase):
+    """Two brokers. For each service, the instance handling a request is sent
+    SIGTERM: the request gets its 200, requests sent meanwhile are served by
+    a second instance, the first exits 0."""
+
+    brokers = 2
+    # Every request verifies its token at r5-token (no verdict cache), which
+    # looks the user up in r5-resource; the gateway's deadline outlasts the hold.
+    suite_env = {'R5_VERDICT_CACHE_SECONDS': '0', 'R5_RPC_TIMEOUT_MS': '15000'}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.session = Session(cls.base)
+        cls.session.signup()
+        cls.token = cls.session.create_token(['teamsWrite', 'teamsRead'])['value']
+
+    def only_instance(self, name):
+        alive = [p for p in self.suite.processes if p.name == name and p.alive()]
+        self.assertEqual(len(alive), 1, name)
+        return alive[0]
+
+    def start_second(self, name):
+        second = self.suite.start_service(name)
+        for broker in self.suite.brokers:
+            self.assertTrue(wait_log(broker, 'ready for r5.%s (2 workers)' % name.replace('r5-', '')),
+                            'the second %s did not register with every broker' % name)
+        return second
+
+    def drain_while_held(self, name, send):
+        """The only instance of name holds send()'s request (the fail point
+        blocks its insert); a second starts and the first is sent SIGTERM;
+        three requests are sent meanwhile, at once. Answers (the held answer,
+        seconds it took, [(answer, when it ended)] of those sent meanwhile,
+        the first's exit code, when the held one ended)."""
+        first = self.only_instance(name)
+        self.mongo.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1},
+                                  'data': {'failCommands': ['insert'], 'appName': 'r5',
+                                           'blockConnection': True, 'blockTimeMS': HOLD_MS}})
+        answers = []
+        sender = threading.Thread(target=lambda: answers.append((send(), time.monotonic())))
+        started = time.monotonic()
+        sender.start()
+        time.sleep(0.3)                         # the request reaches the instance
+        second = self.start_second(name)
+        first.popen.send_signal(signal.SIGTERM)
+        meanwhile = []
+        viewers = [threading.Thread(target=lambda: meanwhile.append(
+            (bearer(self.base, self.token, VIEWER), time.monotonic()))) for _ in range(3)]
+        for viewer in viewers:
+            viewer.start()
+        for thread in viewers + [sender]:
+            thread.join(30)
+        self.assertEqual(len(answers), 1, 'the held request got no answer')
+        code = first.popen.wait(15)
+        self.assertTrue(second.alive())
+        return answers[0][0], answers[0][1] - started, meanwhile, code, answers[0][1]
+
+    def check(self, held, took, meanwhile, code, ended):
+        self.assertEqual(held.status, 200, held.body)
+        self.assertFalse(held.json().get('errors'), held.body)
+        self.assertGreaterEqual(took, HOLD_MS / 1000.0 * 0.9, 'the request was not held')
+        self.assertEqual(code, 0, 'the drained instance did not exit 0')
+        self.assertEqual([answer.status for answer, _ in meanwhile], [200] * 3, [a.body for a, _ in meanwhile])
+        # A broker that handed the busy instance a request before the signal
+        # (it looks idle to a broker it is not serving) gets it back when the
+        # instance leaves; the others go to the second instance at once.
+        self.assertTrue(any(at < ended for _, at in meanwhile), 'every request sent meanwhile waited for the held one')
+
+    def test_token_finishes_the_request_in_hand(self):
+        held, took, meanwhile, code, ended = self.drain_while_held(
+            'r5-token', lambda: self.session.graphql(CREATE_TOKEN, {'input': {'description': 'held', 'scopes': ['teamsRead']}}))
+        self.check(held, took, meanwhile, code, ended)
+        self.assertTrue(held.json()['data']['createPersonalAccessToken']['value'])
+        self.assertEqual(self.mongo.r5.tokens.count_documents({'description': 'held'}), 1)
+
+    def test_resource_finishes_the_request_in_hand(self):
+        held, took, meanwhile, code, ended = self.drain_while_held(
+            'r5-resource', lambda: bearer(self.base, self.token, CREATE_TEAM, {'n': 'held by resource'}))
+        self.check(held, took, meanwhile, code, ended)
+        self.assertEqual(held.json()['data']['createTeam']['team']['name'], 'held by resource')
+
+    def test_authz_hands_back_the_request_it_has_not_started(self):
+        # r5-authz reads no database and answers in microseconds: its request
+        # is held in its socket instead, by a SIGSTOP. The second instance
+        # registered last, so the first, idle longest, gets the request; on
+        # SIGTERM and SIGCONT it says DISCONNECT and the broker gives the
+        # request to the second, well before r5-resource would resend it
+        # (after a quarter of its 3 s deadline).
+        first = self.only_instance('r5-authz')
+        second = self.start_second('r5-authz')
+        first.popen.send_signal(signal.SIGSTOP)
+        answers = []
+        sender = threading.Thread(target=lambda: answers.append(
+            bearer(self.base, self.token, CREATE_TEAM, {'n': 'held by authz'})))
+        sender.start()
+        time.sleep(0.3)                         # the request waits in the stopped instance's socket
+        signalled = time.monotonic()
+        first.popen.send_signal(signal.SIGTERM)
+        first.popen.send_signal(signal.SIGCONT)
+        sender.join(30)
+        answered = time.monotonic() - signalled
+        self.assertEqual(len(answers), 1)
+        self.assertEqual(answers[0].status, 200, answers[0].body)
+        self.assertEqual(answers[0].json()['data']['createTeam']['team']['name'], 'held by authz')
+        self.assertEqual(first.popen.wait(15), 0)
+        self.assertTrue(second.alive())
+        self.assertTrue(log_has(self.suite.brokers, 'disconnected holding a request it never read'),
+                        'no broker gave the request back')
+        self.assertLess(answered, 0.5)
 
 
 class BrokerDrainTest(FailPointTestCase):
