@@ -3,14 +3,20 @@ is told to stop still gets its 200, and the gateway exits 0 within the grace.
 The request is held in flight by the dev MongoDB's failCommand fail point
 (blockConnection) on the insert of createTeam."""
 
+import re
 import signal
+import tempfile
 import threading
 import time
+import unittest
+import uuid
 
-from r5client import FailPointTestCase, Session, bearer
+from r5client import BUILD_DIR, TEST_LIMITS, FailPointTestCase, Session, bearer, http
+import r5suite  # noqa: E402  (r5client puts deploy/ on the path)
 
 CREATE_TEAM = 'mutation($n: String!) { createTeam(input: {name: $n}) { team { id name } } }'
 BLOCK_MS = 1500
+SERVICES = ('r5-resource', 'r5-token', 'r5-authz')
 
 
 class GatewayDrainTest(FailPointTestCase):
@@ -218,3 +224,225 @@ class BrokerDrainTest(FailPointTestCase):
         self.assertEqual(first.popen.wait(15), 0)
         self.assertLess(time.monotonic() - signalled, 10.0)
         self.assertTrue(log_has([first], 'broker drained'))
+
+
+# ---------------------------------------------------------------------------
+# Rolling restart under load
+
+CREATE_INCIDENT = 'mutation($t: String!) { createIncident(input: {title: $t}) { incident { id title } } }'
+STOPPING = b'this gateway is stopping'
+LOAD_THREADS = 6
+
+
+class RollingLoad:
+    """Clients behind a load balancer (the rotation: the gateways in service).
+    Each thread sends, in turn, a query and a create with an Idempotency-Key.
+    A 503 from a stopping gateway (Retry-After, nothing started) is sent
+    again, to the next gateway, with the same key; anything else that is
+    not a 200 without errors, a dropped or refused connection included, is
+    a lost request."""
+
+    def __init__(self, token, rotation, title):
+        self.token, self.rotation, self.title = token, list(rotation), title
+        self.lock = threading.Lock()
+        self.turn = 0
+        self.done = 0               # requests with their 200
+        self.retried = 0            # 503s from stopping gateways, sent again
+        self.lost = []              # (what, status or exception, body)
+        self.created = set()        # incident ids the creates answered
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(LOAD_THREADS)]
+
+    def next_gateway(self):
+        with self.lock:
+            self.turn += 1
+            return self.rotation[self.turn % len(self.rotation)]
+
+    def set_rotation(self, urls):
+        with self.lock:
+            self.rotation = list(urls)
+
+    def _one(self, query, variables, headers):
+        for _ in range(10):
+            url = self.next_gateway()
+            try:
+                answer = bearer(url, self.token, query, variables, headers)
+            except OSError as error:
+                return None, repr(error)
+            if answer.status == 503 and STOPPING in answer.body and answer.headers.get('Retry-After'):
+                with self.lock:
+                    self.retried += 1
+                continue
+            return answer, None
+        return None, 'still refused after 10 tries'
+
+    def _run(self, index):
+        count = 0
+        while not self.stopping.is_set():
+            count += 1
+            if count % 2:
+                query, variables, headers = VIEWER, {}, {}
+            else:
+                query, variables = CREATE_INCIDENT, {'t': '%s %d-%d' % (self.title, index, count)}
+                headers = {'Idempotency-Key': str(uuid.uuid4())}
+            answer, error = self._one(query, variables, headers)
+            ok = answer is not None and answer.status == 200 and not answer.json().get('errors')
+            with self.lock:
+                if ok:
+                    self.done += 1
+                    if query is CREATE_INCIDENT:
+                        self.created.add(answer.json()['data']['createIncident']['incident']['id'])
+                else:
+                    self.lost.append((query.split('(')[0][:20], answer.status if answer else error,
+                                      answer.body[:200] if answer else b''))
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(60)
+
+
+class RollingRestartTest(unittest.TestCase):
+    """Two brokers, two instances of every service, two gateways; a steady
+    load of real clients. Every process is restarted, one at a time
+    (SIGTERM, wait for its exit, start a replacement, wait until it is
+    ready): no request is lost, every process exits 0."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
+        # No verdict cache: every request crosses the bus to r5-token and r5-resource.
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=dict(TEST_LIMITS, R5_VERDICT_CACHE_SECONDS='0'),
+                                  brokers=2)
+        try:
+            cls.suite.start()
+            for name in SERVICES:
+                cls.suite.start_service(name)
+            cls.suite.start_gateway()
+        except BaseException:
+            cls.suite.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.suite.stop()
+
+    def workers(self, broker, service):
+        """r5_broker_workers{service=...} on broker's metrics listener."""
+        try:
+            text = http(self.suite.metrics_url(broker), timeout=5).body.decode()
+        except OSError:
+            return -1
+        match = re.search(r'^r5_broker_workers\{service="%s"\} (\d+)' % re.escape(service), text, re.M)
+        return int(match.group(1)) if match else 0
+
+    def wait_workers(self, count=2, timeout=15.0):
+        """Until every broker counts count instances of every service."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self.workers(b, 'r5.' + n.replace('r5-', '')) == count
+                   for b in self.suite.brokers for n in SERVICES):
+                return
+            time.sleep(0.05)    # polling the brokers' metrics: nothing to wait on
+        self.fail('the brokers do not count %d instances of every service' % count)
+
+    def wait_serving(self, broker, count=50, timeout=15.0):
+        """Until broker has answered count requests ok (its metrics)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = http(self.suite.metrics_url(broker), timeout=5).body.decode()
+            answered = sum(float(v) for v in re.findall(r'^r5_broker_requests_total\{[^}]*status="ok"[^}]*\} (\S+)', text, re.M))
+            if answered >= count:
+                return
+            time.sleep(0.05)    # polling the broker's metrics
+        self.fail('the new broker serves no requests')
+
+    def wait_gateway_ready(self, gateway, timeout=15.0):
+        port = gateway.fields.get('admin_port', '-1')
+        url = 'http://127.0.0.1:%s/readyz' % (port if port != '-1' else gateway.fields['port'])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if http(url, timeout=5).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)    # polling /readyz, as a load balancer does
+        self.fail('the new gateway is not ready')
+
+    def url(self, gateway):
+        return 'http://127.0.0.1:%s' % gateway.fields['port']
+
+    def test_restart_every_process_under_load(self):
+        import pymongo
+        session = Session(self.suite.url())
+        session.signup()
+        token = session.create_token(['incidentsRead', 'incidentsWrite'])['value']
+        title = 'rolling %s' % uuid.uuid4().hex[:8]
+        self.wait_workers()
+        gateways = list(self.suite.gateways)
+        load = RollingLoad(token, [self.url(g) for g in gateways], title)
+        started = time.monotonic()
+        load.start()
+        restarts = []
+        exits = {}
+        try:
+            time.sleep(1.0)
+            for name in SERVICES:
+                for old in [p for p in self.suite.processes if p.name == name and p.alive()]:
+                    began = time.monotonic()
+                    old.popen.send_signal(signal.SIGTERM)
+                    exits[old.log_path] = old.popen.wait(15)
+                    self.suite.start_service(name)
+                    self.wait_workers()
+                    restarts.append((name, time.monotonic() - began))
+            for old in list(self.suite.brokers):
+                began = time.monotonic()
+                old.popen.send_signal(signal.SIGTERM)
+                exits[old.log_path] = old.popen.wait(15)
+                new = self.suite.start_broker(replacing=old)
+                self.wait_workers()
+                # Ready: the clients reconnected and send it requests again
+                # (only then may the other broker stop).
+                self.wait_serving(new)
+                restarts.append(('r5-broker', time.monotonic() - began))
+            for old in list(gateways):
+                began = time.monotonic()
+                # The load balancer takes it out (its /readyz turns 503 at the
+                # signal; a preStop sleep on Kubernetes): requests already
+                # routed to it arrive first.
+                gateways.remove(old)
+                load.set_rotation([self.url(g) for g in gateways])
+                time.sleep(0.5)
+                old.popen.send_signal(signal.SIGTERM)
+                # Its drain ends in a second or two ("stopped" in its log);
+                # the Debug + ASan process then takes a few more to exit.
+                exits[old.log_path] = old.popen.wait(30)
+                new = self.suite.start_gateway()
+                self.wait_gateway_ready(new)
+                gateways.append(new)
+                load.set_rotation([self.url(g) for g in gateways])
+                restarts.append(('r5-gateway', time.monotonic() - began))
+            time.sleep(1.0)
+        finally:
+            load.stop()
+        elapsed = time.monotonic() - started
+        print('\nrolling restart of %d processes in %.1f s (%s); %d requests answered 200 (%.0f/s), '
+              '%d 503s from stopping gateways sent again, %d lost'
+              % (len(restarts), elapsed, ', '.join('%s %.1f s' % r for r in restarts), load.done,
+                 load.done / elapsed, load.retried, len(load.lost)))
+        self.assertEqual(load.lost, [])
+        self.assertEqual(sorted(set(exits.values())), [0], exits)
+        self.assertEqual(len(restarts), 10)
+        self.assertGreater(load.done, 100)
+        # Every create answered once is one incident: no retry made a second.
+        mongo = pymongo.MongoClient(self.suite.mongodb_uri)
+        try:
+            stored = mongo.r5.incidents.count_documents({'title': {'$regex': '^' + re.escape(title)}})
+        finally:
+            mongo.close()
+        self.assertEqual(stored, len(load.created))
