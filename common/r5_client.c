@@ -15,6 +15,8 @@
 #define S_MAX_COPIES 8
 //  Above this many forgotten requests, r5_client_send sweeps the expired ones.
 #define S_SWEEP_AT 4096
+//  Longest r5_client_new waits for its brokers' handshakes.
+#define S_CONNECT_WAIT_MS 250
 
 //  One request sent and not yet waited for: its deadline and, once it came, the answer.
 typedef struct {
@@ -49,6 +51,41 @@ s_format_key (char *key, uint64_t id)
 }
 
 
+//  Wait, at most S_CONNECT_WAIT_MS, until the handshake with every broker is
+//  done (monitor: the inproc endpoint of the socket's monitor). Requests go
+//  round-robin over the brokers connected when they are sent, and a client
+//  made just before its first request (a gateway thread's) would otherwise
+//  send them all to the broker that answered first: if that one is draining,
+//  every copy answers UNAVAILABLE, though the next broker would serve it.
+static void
+s_wait_connected (r5_client_t *self, const char *monitor)
+{
+    void *events = zmq_socket (zsys_init (), ZMQ_PAIR);
+    if (!events)
+        return;
+    int linger = 0;
+    zmq_setsockopt (events, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect (events, monitor) == 0) {
+        int64_t until = zclock_mono () + S_CONNECT_WAIT_MS;
+        int connected = 0;
+        while (connected < self->brokers) {
+            int64_t left = until - zclock_mono ();
+            zmq_pollitem_t item = { events, 0, ZMQ_POLLIN, 0 };
+            if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0)
+                break;
+            //  [event:2, value:4] [endpoint]
+            zmq_msg_t frame;
+            zmq_msg_init (&frame);
+            bool more = true;
+            while (more && zmq_msg_recv (&frame, events, 0) >= 0)
+                more = zmq_msg_more (&frame);
+            zmq_msg_close (&frame);
+            connected++;
+        }
+    }
+    zmq_close (events);
+}
+
 r5_client_t *
 r5_client_new (const char *brokers)
 {
@@ -67,7 +104,16 @@ r5_client_new (const char *brokers)
     zsock_set_immediate (self->sock, 1);
     zsock_set_sndhwm (self->sock, 10000);
     zsock_set_rcvhwm (self->sock, 10000);
+    //  Watched from before the first connect, so no handshake is missed.
+    char monitor [64];
+    snprintf (monitor, sizeof monitor, "inproc://r5-client-%p", (void *) self);
+    bool watched = zmq_socket_monitor (zsock_resolve (self->sock), monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0;
     self->brokers = r5_curve_client (self->sock) == 0 ? r5_endpoints_connect (self->sock, brokers) : -1;
+    if (watched) {
+        if (self->brokers > 0)
+            s_wait_connected (self, monitor);
+        zmq_socket_monitor (zsock_resolve (self->sock), NULL, 0);
+    }
     if (self->brokers <= 0) {
         r5_client_destroy (&self);
         return NULL;

@@ -24,7 +24,10 @@
 typedef struct _r5_client_t r5_client_t;
 
 //  Connect to the brokers, "tcp://a:1,tcp://b:2" (spaces around commas are
-//  ignored). Returns NULL when the list is empty or an endpoint is invalid.
+//  ignored), and wait until every one is connected, at most 250 ms, so that
+//  requests are spread over all of them from the first (a draining broker's
+//  UNAVAILABLE is then resent to another). Returns NULL when the list is
+//  empty or an endpoint is invalid.
 r5_client_t *r5_client_new (const char *brokers);
 
 //  Close the socket (linger 0: requests still queued are dropped). Safe on NULL.

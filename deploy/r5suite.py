@@ -211,10 +211,18 @@ class Suite:
         self.mongodb_uri = 'mongodb://127.0.0.1:%s/r5?serverSelectionTimeoutMS=3000' % process.fields['port']
         return process
 
-    def start_broker(self):
-        broker = self._start('r5-broker', [self.binary('r5-broker'), '--bind', 'tcp://127.0.0.1:!',
-                                           '--events-in', 'tcp://127.0.0.1:!', '--events-out', 'tcp://127.0.0.1:!'])
-        self.brokers.append(broker)
+    def start_broker(self, replacing=None):
+        """Start a broker on free ports, or, replacing a stopped one, on its
+        endpoints (every other process was given them), in its place."""
+        fields = replacing.fields if replacing else {}
+        broker = self._start('r5-broker', [self.binary('r5-broker'),
+                                           '--bind', fields.get('endpoint', 'tcp://127.0.0.1:!'),
+                                           '--events-in', fields.get('events_in', 'tcp://127.0.0.1:!'),
+                                           '--events-out', fields.get('events_out', 'tcp://127.0.0.1:!')])
+        if replacing:
+            self.brokers[self.brokers.index(replacing)] = broker
+        else:
+            self.brokers.append(broker)
         return broker
 
     def start_service(self, name, *args, env=None):

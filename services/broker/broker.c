@@ -375,6 +375,27 @@ s_requeue (broker_t *self, const char *name)
     free (service);
 }
 
+//  A worker this broker removed for silence (it was busy for longer than the
+//  liveness, with another broker's request) says DISCONNECT: it has answered
+//  everything it started, so what it was given here and never answered was
+//  never read (it waits in the stopped worker's socket) and goes to another
+//  worker, as if the worker had still been known.
+static void
+s_requeue_removed (broker_t *self, const char *worker, const char *curve_key)
+{
+    zlistx_t *names = zlistx_new ();
+    zlistx_set_destructor (names, (czmq_destructor *) zstr_free);
+    for (broker_assignment_t *assignment = (broker_assignment_t *) zhashx_first (self->assignments); assignment;
+         assignment = (broker_assignment_t *) zhashx_next (self->assignments))
+        if (assignment->request && streq (assignment->worker, worker) && streq (assignment->worker_key, curve_key))
+            zlistx_add_end (names, strdup ((const char *) zhashx_cursor (self->assignments)));
+    for (char *name = (char *) zlistx_first (names); name; name = (char *) zlistx_next (names)) {
+        r5_info (NULL, "worker %s disconnected holding a request it never read: given to another worker", worker);
+        s_requeue (self, name);
+    }
+    zlistx_destroy (&names);
+}
+
 //  Mark a worker idle and give it work if any waits.
 void
 broker_worker_idle (broker_t *self, broker_worker_t *worker)
@@ -564,10 +585,15 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                 char *held = worker->assignment;
                 worker->assignment = NULL;
                 broker_worker_delete (self, worker, "disconnected", false);
-                if (held)
+                if (held) {
+                    r5_info (NULL, "worker %s disconnected holding a request it never read: given to another worker", key);
                     s_requeue (self, held);
+                }
                 free (held);
             }
+            else
+            if (curve_key)
+                s_requeue_removed (self, key, curve_key);
             break;
         default:
             r5_debug (NULL, "dropping unknown worker command 0x%02x", code);

@@ -75,6 +75,11 @@ s_zap_actor (zsock_t *pipe, void *args)
     }
     zstr_send (pipe, "");
     zpoller_t *poller = zpoller_new (pipe, handler, NULL);
+    //  SIGTERM starts the broker's drain, during which peers still connect
+    //  (workers come back, clients retry): the handler runs until $TERM.
+    //  Without nonstop, zpoller_wait returns at once once zsys_interrupted is
+    //  set, the pipe is never read, and the broker hangs at exit.
+    zpoller_set_nonstop (poller, true);
     while (true) {
         void *which = zpoller_wait (poller, 1000);
         if (which == pipe)

@@ -143,6 +143,23 @@ class ComposeTest(unittest.TestCase):
                 if program != 'r5-broker':
                     self.assertEqual(service['environment']['R5_BROKERS'], 'tcp://%s:5555' % broker, name)
 
+    def test_stop_timeouts_and_metrics(self):
+        # docker stop waits stop_grace_period before SIGKILL: longer than the
+        # drain's R5_SHUTDOWN_GRACE_MS; and every program's metrics listener is
+        # on a port the compose network reaches.
+        def seconds(text):
+            match = re.fullmatch(r'(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?', str(text))
+            self.assertTrue(match and match.group(0), text)
+            return int(match.group(1) or 0) * 60 + float(match.group(2) or 0)
+        for program in SERVICES:
+            for name in self.r5_services(program):
+                service = self.services[name]
+                environment = service['environment']
+                grace_s = int(environment['R5_SHUTDOWN_GRACE_MS']) / 1000.0
+                self.assertGreater(seconds(service['stop_grace_period']), grace_s, name)
+                port = environment['R5_METRICS_LISTEN'].rsplit(':', 1)[1]
+                self.assertIn(port, [str(p) for p in service.get('expose', [])], name)
+
     def test_replica_set(self):
         members = sorted(name for name, service in self.services.items()
                          if service.get('image', '').startswith('mongo:') and 'mongod' in service.get('command', []))

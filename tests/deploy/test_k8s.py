@@ -206,6 +206,32 @@ class KubernetesTest(unittest.TestCase):
                         if isinstance(port, str):
                             self.assertIn(port, names, o['metadata']['name'])
 
+    def test_stop_timeouts_and_metrics(self):
+        # Every program drains on SIGTERM for at most R5_SHUTDOWN_GRACE_MS: the
+        # kubelet must wait longer (plus the gateway's preStop sleep), and
+        # Prometheus finds each one's metrics listener by its annotations.
+        grace_s = int(self.by_kind['ConfigMap']['r5-config']['data']['R5_SHUTDOWN_GRACE_MS']) / 1000.0
+        programs = 0
+        for name, o in self.by_kind['Deployment'].items():
+            spec = self.pod_spec(o)
+            container = spec['containers'][0]
+            if not container['command'][0].startswith('r5-'):
+                continue
+            programs += 1
+            pre_stop = container.get('lifecycle', {}).get('preStop', {}).get('exec', {}).get('command', [])
+            sleep_s = int(pre_stop[1]) if pre_stop[:1] == ['sleep'] else 0
+            if container['command'] == ['r5-gateway']:
+                self.assertGreater(sleep_s, 0, 'the gateway leaves the Service before its SIGTERM')
+            self.assertGreater(spec['terminationGracePeriodSeconds'], grace_s + sleep_s + 5, name)
+            env = {e['name']: e.get('value') for e in container['env']}
+            port = int(env['R5_METRICS_LISTEN'].rsplit(':', 1)[1])
+            self.assertIn({'name': 'metrics', 'containerPort': port}, container['ports'], name)
+            annotations = o['spec']['template']['metadata']['annotations']
+            self.assertEqual(annotations['prometheus.io/scrape'], 'true', name)
+            self.assertEqual(annotations['prometheus.io/port'], str(port), name)
+            self.assertEqual(annotations['prometheus.io/path'], '/metrics', name)
+        self.assertEqual(programs, len(SERVICES) + 2)     # and the two brokers
+
     def test_budgets_and_services_select_pods(self):
         templates = [o['spec']['template']['metadata']['labels']
                      for kind in ('Deployment', 'StatefulSet') for o in self.by_kind[kind].values()]

@@ -114,6 +114,25 @@ class SystemdTest(unittest.TestCase):
             self.assertTrue(match, result.stdout + result.stderr)
             self.assertLessEqual(float(match.group(1)), MOST_EXPOSURE, program)
 
+    def test_stop_timeout_and_metrics(self):
+        # Each program drains on SIGTERM for at most R5_SHUTDOWN_GRACE_MS:
+        # systemd waits longer before its SIGKILL. Each example sets a metrics
+        # listener of its own (one host may run all five).
+        def settings(path):
+            with open(path) as f:
+                return dict(line.strip().split('=', 1) for line in f if '=' in line and not line.startswith('#'))
+        grace_s = int(settings(os.path.join(UNITS, 'r5.env.example'))['R5_SHUTDOWN_GRACE_MS']) / 1000.0
+        ports = set()
+        for program in UNIT_PROGRAMS:
+            lines = service_lines(os.path.join(UNITS, '%s@.service' % program))
+            self.assertIn(('KillSignal', 'SIGTERM'), lines, program)
+            stop = [v for k, v in lines if k == 'TimeoutStopSec']
+            self.assertEqual(len(stop), 1, program)
+            self.assertGreater(int(stop[0]), grace_s, program)
+            listen = settings(os.path.join(UNITS, '%s.env.example' % program))['R5_METRICS_LISTEN']
+            ports.add(listen.rsplit(':', 1)[1])
+        self.assertEqual(len(ports), len(UNIT_PROGRAMS))
+
     def test_token_pepper_is_a_credential(self):
         lines = service_lines(os.path.join(UNITS, 'r5-token@.service'))
         self.assertIn(('LoadCredential', 'pepper:/etc/r5/credentials/pepper'), lines)

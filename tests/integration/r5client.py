@@ -148,11 +148,14 @@ class FailPointTestCase(unittest.TestCase):
     cls.mongo is the test's own connection; fail_next arms one failure for
     r5's connections (appName "r5"); every test ends with the fail point off."""
 
+    suite_env = {}
+    brokers = 1
+
     @classmethod
     def setUpClass(cls):
         import pymongo
         cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
-        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=TEST_LIMITS)
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=dict(TEST_LIMITS, **cls.suite_env), brokers=cls.brokers)
         try:
             devmongo = cls.suite._start('r5-devmongo', [
                 '/usr/bin/python3', os.path.join(SOURCE_DIR, 'deploy', 'devmongo', 'r5-devmongo'),

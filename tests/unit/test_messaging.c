@@ -436,6 +436,54 @@ test_drain_requeues (void)
     zactor_destroy (&broker_y);
 }
 
+//  The same when A's request takes longer than the liveness: broker Y,
+//  hearing nothing from A meanwhile, removed it for silence and kept "2" as
+//  held by it. A's DISCONNECT still says "2" was never read: Y gives it to B
+//  then, rather than leaving it to its deadline.
+static void
+test_drain_requeues_after_silence (void)
+{
+    zactor_t *broker_x = s_broker_start ("tcp://127.0.0.1:*");
+    zactor_t *broker_y = s_broker_start ("tcp://127.0.0.1:*");
+    char x [64], y [64], both [128];
+    snprintf (x, sizeof x, "tcp://127.0.0.1:%d", s_broker_port (broker_x));
+    snprintf (y, sizeof y, "tcp://127.0.0.1:%d", s_broker_port (broker_y));
+    snprintf (both, sizeof both, "%s,%s", x, y);
+    echo_t a, b;
+    int busy_ms = r5_mdp_heartbeat_ms () * R5_MDP_LIVENESS + 500;
+    zactor_t *worker_a = s_echo_start (&a, both, s_slow, "A", busy_ms);
+    CHECK (s_wait_workers (broker_y, s_slow, 1, 5000));
+    CHECK (s_wait_workers (broker_x, s_slow, 1, 5000));
+    zactor_t *worker_b = s_echo_start (&b, y, s_slow, "B", 0);
+    CHECK (s_wait_workers (broker_y, s_slow, 2, 5000));
+    r5_client_t *client_x = r5_client_new (x);
+    r5_client_t *client_y = r5_client_new (y);
+
+    uint64_t first = r5_client_send (client_x, s_slow, "1", 1, r5_now_ms () + busy_ms + 5000);
+    zclock_sleep (100);
+    uint64_t second = r5_client_send (client_y, s_slow, "2", 1, r5_now_ms () + busy_ms + 3000);
+    zclock_sleep (50);
+    //  Y drops the silent A and keeps "2" as held by it.
+    CHECK (s_wait_workers (broker_y, s_slow, 1, busy_ms));
+    zactor_destroy (&worker_a);
+    int64_t stopped = zclock_mono ();
+    zframe_t *reply = NULL;
+    CHECK (r5_client_wait (client_x, first, &reply) == 0);
+    CHECK (reply && zframe_streq (reply, "A:1"));
+    zframe_destroy (&reply);
+    CHECK (r5_client_wait (client_y, second, &reply) == 0);
+    CHECK (reply && zframe_streq (reply, "B:2"));
+    zframe_destroy (&reply);
+    CHECK (zclock_mono () - stopped < 1000);
+    CHECK (atomic_load (&a.served) == 1);
+
+    r5_client_destroy (&client_x);
+    r5_client_destroy (&client_y);
+    zactor_destroy (&worker_b);
+    zactor_destroy (&broker_x);
+    zactor_destroy (&broker_y);
+}
+
 //  Deadlines: expiry in the broker's queue (DEADLINE from the broker) and a slow
 //  worker (DEADLINE from the client), whose late reply is then dropped.
 static void
@@ -1143,6 +1191,7 @@ main (int argc, char *argv [])
         { "unavailable_two_brokers", test_unavailable_two_brokers },
         { "expired_released", test_expired_released },
         { "drain_requeues", test_drain_requeues },
+        { "drain_requeues_after_silence", test_drain_requeues_after_silence },
         { "deadline", test_deadline },
         { "slow_handler", test_slow_handler },
         { "malformed", test_malformed },
