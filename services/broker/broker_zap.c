@@ -75,10 +75,6 @@ s_zap_actor (zsock_t *pipe, void *args)
     }
     zstr_send (pipe, "");
     zpoller_t *poller = zpoller_new (pipe, handler, NULL);
-    //  Not stopped by SIGTERM: once interrupted, a stopping poller answers
-    //  NULL at once, and this loop would spin without reading $TERM, the
-    //  broker never exiting. Handshakes are still answered while it drains.
-    zpoller_set_nonstop (poller, true);
     while (true) {
         void *which = zpoller_wait (poller, 1000);
         if (which == pipe)
