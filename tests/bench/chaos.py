@@ -290,6 +290,8 @@ def main():
     parser.add_argument('--client-timeout', type=float, default=15.0, help='seconds without an answer: hung')
     parser.add_argument('--grace-ms', type=int, default=10000, help='R5_SHUTDOWN_GRACE_MS')
     parser.add_argument('--faults', default='all', help='comma-separated, e.g. kill:r5-token,term:r5-broker')
+    parser.add_argument('--env', action='append', default=[], metavar='R5_KEY=VALUE',
+                        help='a setting for every process (repeatable), e.g. R5_THREADS=16')
     parser.add_argument('--keep', action='store_true', help='keep the data directory (logs) afterwards')
     parser.add_argument('--timeline', action='store_true', help='also print each window bucket by bucket')
     args = parser.parse_args()
@@ -305,6 +307,11 @@ def main():
     # Access lines off: one per request would be most of the disk writes.
     env = {'R5_ACCESS_LOG': 'false', 'R5_SHUTDOWN_GRACE_MS': str(args.grace_ms),
            'R5_SIGNUP_LIMIT_PER_ADDRESS': '1000/60', 'R5_LOGIN_LIMIT_PER_ADDRESS': '1000/60'}
+    for setting in args.env:
+        key, _, value = setting.partition('=')
+        if not key.startswith('R5_') or not _:
+            parser.error('--env takes R5_KEY=VALUE, not %s' % setting)
+        env[key] = value
     suite = r5suite.Suite(args.build_dir, data_dir, env=env, brokers=2, log_level='info')
     rows = []
     started = time.monotonic()
