@@ -36,6 +36,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import sys
@@ -298,10 +299,11 @@ def main():
 
     faults = [(sig, kind) for sig in ('kill', 'term') for kind in KINDS]
     if args.faults != 'all':
-        faults = [tuple(f.split(':', 1)) for f in args.faults.split(',')]
-        for sig, kind in faults:
-            if sig not in ('kill', 'term') or kind not in KINDS:
-                parser.error('unknown fault %s:%s' % (sig, kind))
+        faults = [tuple(f.strip().split(':', 1)) for f in args.faults.split(',')]
+        for fault in faults:
+            if len(fault) != 2 or fault[0] not in ('kill', 'term') or fault[1] not in KINDS:
+                parser.error('unknown fault %s (kill:<kind> or term:<kind>, kinds: %s)'
+                             % (':'.join(fault), ', '.join(KINDS)))
 
     data_dir = tempfile.mkdtemp(prefix='r5-chaos-')
     # Access lines off: one per request would be most of the disk writes.
@@ -358,6 +360,9 @@ def main():
         load.stop()
         suite.wait_ready()
         stored = audit(suite.mongodb_uri, load.records)
+    except r5suite.SuiteError as error:
+        print('chaos: %s' % error, file=sys.stderr)
+        return 1
     finally:
         # Stopped in reverse: gateways, services, brokers, the dev MongoDB
         # last (restarted ones sit at the end of the list; a service stopping
@@ -409,7 +414,6 @@ def main():
     if args.keep:
         print('logs: %s' % os.path.join(data_dir, 'logs'))
     else:
-        import shutil
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
