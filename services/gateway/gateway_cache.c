@@ -150,6 +150,14 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
         zhashx_update (self->entries, key, entry);
         entry = NULL;
     }
+    else {
+        //  Not stored (another token's change moved the generation): the
+        //  entry it was to replace is still good, and the next caller near
+        //  its end refreshes it, or every caller would at its expiry.
+        s_entry_t *current = (s_entry_t *) zhashx_lookup (self->entries, key);
+        if (current)
+            current->refreshing = false;
+    }
     pthread_mutex_unlock (&self->lock);
     free (entry);
 }

@@ -75,6 +75,12 @@ main (void)
     //  A refresh that got no answer lets the next caller try.
     gateway_cache_release (cache, "value-r", 7);
     CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_REFRESH);
+    //  A refreshed verdict refused because another token's change moved the
+    //  generation meanwhile: the next caller refreshes.
+    uint64_t refreshing = gateway_cache_generation (cache);
+    gateway_cache_drop_token (cache, "t9");
+    gateway_cache_put (cache, "value-r", 7, &c, refreshing, 0);
+    CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_REFRESH);
     //  The refreshed verdict starts a new life.
     gateway_cache_put (cache, "value-r", 7, &c, gateway_cache_generation (cache), 0);
     CHECK (gateway_cache_get (cache, "value-r", 7, &got) == GATEWAY_CACHE_HIT);
