@@ -15,12 +15,17 @@
 //  A page of incidents: the account and at most one more equality (status,
 //  a team assigned now, or a visibility clause: each $or clause is planned
 //  on its own), then the _id range and sort.
-const r5_mongo_index_t resource_incidents_indexes [5] = {
+const r5_mongo_index_t resource_incidents_indexes [7] = {
     { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
     { "account_status_id", "{\"account_id\": 1, \"status\": 1, \"_id\": 1}", false, NULL },
     { "account_team_ids_id", "{\"account_id\": 1, \"team_ids\": 1, \"_id\": 1}", false, NULL },
     { "account_teams_id", "{\"account_id\": 1, \"team_history_ids\": 1, \"_id\": 1}", false, NULL },
     { "account_participants_id", "{\"account_id\": 1, \"participant_ids\": 1, \"_id\": 1}", false, NULL },
+    //  Incidents stored by older versions, with their notes and history still
+    //  embedded, for resource_migrate (only they have the keys: small indexes
+    //  of one date per element, that empty as the incidents are moved).
+    { "notes_created_at", "{\"notes.created_at\": 1}", false, "{\"notes.created_at\": {\"$exists\": true}}" },
+    { "history_at", "{\"history.at\": 1}", false, "{\"history.at\": {\"$exists\": true}}" },
 };
 
 static const resource_type_t *

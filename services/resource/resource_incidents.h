@@ -18,7 +18,7 @@
 #include "resource_store.h"
 
 //  The type table's entries for incidents.
-extern const r5_mongo_index_t resource_incidents_indexes [5];
+extern const r5_mongo_index_t resource_incidents_indexes [7];
 const char *resource_incidents_list_check (const R5__ListObjectsRequest *request);
 void resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequest *request,
                                      const R5__Visibility *visibility, bson_t *filter);

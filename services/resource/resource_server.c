@@ -9,6 +9,7 @@
 #include "resource_oncall.h"
 #include "resource_preview.h"
 #include "resource_store.h"
+#include "resource_migrate.h"
 #include "resource_sweeper.h"
 #include "resource_teams.h"
 #include "resource_users.h"
@@ -343,12 +344,14 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
     return packed;
 }
 
-//  The sweeper's pass (r5_service_every), in the actor's thread.
+//  The sweeper's pass (r5_service_every), in the actor's thread, and a
+//  batch of the incidents older versions stored with embedded notes.
 static void
 s_sweep (void *args)
 {
     resource_server_t *self = args;
     resource_sweeper_pass (self->mongo, r5_now_ms ());
+    resource_migrate_pass (self->mongo);
 }
 
 void

@@ -895,6 +895,196 @@ s_test_retry_completes_pending (void)
 }
 
 //  ---------------------------------------------------------------------------
+//  Incidents stored by older versions: notes and history embedded
+
+//  An ObjectId string of the second at_ms, as the old code's note ids were.
+static void
+s_old_id (int64_t at_ms, char out [25])
+{
+    bson_oid_t oid;
+    bson_oid_init (&oid, NULL);
+    uint32_t seconds = (uint32_t) (at_ms / 1000);
+    oid.bytes [0] = (uint8_t) (seconds >> 24);
+    oid.bytes [1] = (uint8_t) (seconds >> 16);
+    oid.bytes [2] = (uint8_t) (seconds >> 8);
+    oid.bytes [3] = (uint8_t) seconds;
+    bson_oid_to_string (&oid, out);
+}
+
+//  Whether the incident id still holds an embedded notes or history array.
+static bool
+s_embedded (const char *id)
+{
+    return s_count ("incidents", BCON_NEW ("_id", BCON_UTF8 (id), "$or", "[",
+                                           "{", "notes", "{", "$exists", BCON_BOOL (true), "}", "}",
+                                           "{", "history", "{", "$exists", BCON_BOOL (true), "}", "}", "]")) > 0;
+}
+
+//  A page of the incident's notes as who, after the cursor after ("" first).
+static R5__ResourceReply *
+s_notes_page (const s_who_t *who, const char *incident, int first, const char *after)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__ListIncidentNotesRequest list = R5__LIST_INCIDENT_NOTES_REQUEST__INIT;
+    list.incident_id = (char *) incident;
+    list.first = first;
+    list.after = (char *) after;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_INCIDENT_NOTES;
+    request.list_incident_notes = &list;
+    return s_call (who, &request);
+}
+
+//  An incident as older versions stored it (its notes and assignment
+//  history in arrays of the incident, nothing in incident_history) is moved
+//  by the sweepers of both instances: while every unset fails (a crash
+//  between the inserts and the unset, again and again) the entries are
+//  written once and the arrays stay; then the arrays go, the notes page in
+//  their order before a note added since, the history is there in order,
+//  and later passes change nothing.
+static void
+s_test_old_incident_migrated (void)
+{
+    s_who_t owner = s_signup ("oldincident@example.com");
+    char team [25], incident [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Old");
+    CHECK (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
+    create.title = "stored long ago";
+    create.description = "";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
+    request.create_incident = &create;
+    reply = s_call (&owner, &request);
+    CHECK (reply && reply->status == OK && reply->objects && reply->objects->n_incidents == 1, "an incident");
+    if (reply && reply->status == OK && reply->objects && reply->objects->n_incidents == 1)
+        snprintf (incident, sizeof incident, "%s", reply->objects->incidents [0]->id);
+    s_status_free (reply);
+    //  A note added by this version, before the old ones are moved.
+    R5__AddIncidentNoteRequest note = R5__ADD_INCIDENT_NOTE_REQUEST__INIT;
+    note.id = incident;
+    note.body = "new note";
+    request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
+    request.add_incident_note = &note;
+    CHECK (s_status_free (s_call (&owner, &request)) == OK, "a new note");
+
+    //  Every unset of r5's fails from now on: a crash after the inserts.
+    s_fail_point (0, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    int64_t now = r5_now_ms ();
+    int64_t at [3] = { now - 3000000, now - 2000000, now - 1000000 };
+    char ids [3][25];
+    for (int i = 0; i < 3; i++)
+        s_old_id (at [i], ids [i]);
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "incident_history");
+    bson_t *filter = BCON_NEW ("incident_id", BCON_UTF8 (incident));
+    bson_error_t error;
+    CHECK (mongoc_collection_delete_many (coll, filter, NULL, NULL, &error), "%s", error.message);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    //  The shapes the old code pushed: notes {id, body, author_id,
+    //  created_at}, history {team_ids, user_ids, by, at}; two entries in one
+    //  second keep their array order.
+    coll = mongoc_client_get_collection (s_mongo, "r5test", "incidents");
+    int64_t before = s_started ("incidents", "update");
+    filter = BCON_NEW ("_id", BCON_UTF8 (incident));
+    bson_t *update = BCON_NEW ("$set", "{",
+        "notes", "[",
+            "{", "id", BCON_UTF8 (ids [0]), "body", BCON_UTF8 ("old note 1"), "author_id", BCON_UTF8 (owner.user_id),
+                 "created_at", BCON_DATE_TIME (at [0]), "}",
+            "{", "id", BCON_UTF8 (ids [1]), "body", BCON_UTF8 ("old note 2"), "author_id", BCON_UTF8 (owner.user_id),
+                 "created_at", BCON_DATE_TIME (at [1]), "}",
+            "{", "id", BCON_UTF8 (ids [2]), "body", BCON_UTF8 ("old note 3"), "author_id", BCON_UTF8 (owner.user_id),
+                 "created_at", BCON_DATE_TIME (at [2]), "}", "]",
+        "history", "[",
+            "{", "team_ids", "[", "]", "user_ids", "[", "]", "by", BCON_UTF8 (owner.user_id),
+                 "at", BCON_DATE_TIME (at [0] - at [0] % 1000 + 900), "}",
+            "{", "team_ids", "[", BCON_UTF8 (team), "]", "user_ids", "[", BCON_UTF8 (owner.user_id), "]",
+                 "by", BCON_UTF8 (owner.user_id), "at", BCON_DATE_TIME (at [0] - at [0] % 1000 + 950), "}", "]",
+        "}");
+    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+
+    int64_t notes = 0, entries = 0;
+    for (int i = 0; i < 200 && (notes < 4 || entries < 2 || s_started ("incidents", "update") < before + 6); i++) {
+        zclock_sleep (25);
+        notes = s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
+        entries = s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
+    }
+    CHECK (notes == 4 && entries == 2, "the old entries moved once while the unset fails: %lld notes, %lld entries",
+           (long long) notes, (long long) entries);
+    CHECK (s_started ("incidents", "update") >= before + 6, "the sweepers tried the unset again and again");
+    CHECK (s_embedded (incident), "the arrays stay while the unset fails");
+
+    s_fail_point (0, NULL);
+    for (int i = 0; i < 200 && s_embedded (incident); i++)
+        zclock_sleep (25);
+    CHECK (!s_embedded (incident), "the arrays are gone");
+    CHECK (s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
+        && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2, "no duplicates");
+
+    //  The notes connection: the old ones in order, with their ids, then the new one.
+    reply = s_notes_page (&owner, incident, 2, "");
+    const R5__Objects *o = reply && reply->status == OK ? reply->objects : NULL;
+    CHECK (o && o->n_incident_notes == 2 && o->has_next_page, "a first page of two");
+    char cursor [64] = "";
+    for (size_t i = 0; o && i < o->n_incident_notes && i < 2; i++) {
+        char body [16];
+        snprintf (body, sizeof body, "old note %zu", i + 1);
+        CHECK (streq (o->incident_notes [i]->id, ids [i]) && streq (o->incident_notes [i]->body, body)
+               && streq (o->incident_notes [i]->author_id, owner.user_id)
+               && o->incident_notes [i]->created_at_unix_ms == at [i], "note %zu is %s: %s", i, body,
+               o->incident_notes [i]->body);
+        snprintf (cursor, sizeof cursor, "%s", o->end_cursor);
+    }
+    s_status_free (reply);
+    reply = s_notes_page (&owner, incident, 10, cursor);
+    o = reply && reply->status == OK ? reply->objects : NULL;
+    CHECK (o && o->n_incident_notes == 2 && !o->has_next_page
+           && streq (o->incident_notes [0]->body, "old note 3") && streq (o->incident_notes [0]->id, ids [2])
+           && streq (o->incident_notes [1]->body, "new note"), "then the third old note, then the new one");
+    s_status_free (reply);
+
+    //  The history, by _id: the two entries in their order and shape.
+    coll = mongoc_client_get_collection (s_mongo, "r5test", "incident_history");
+    filter = BCON_NEW ("incident_id", BCON_UTF8 (incident));
+    bson_t *opts = BCON_NEW ("sort", "{", "_id", BCON_INT32 (1), "}");
+    mongoc_cursor_t *found = mongoc_collection_find_with_opts (coll, filter, opts, NULL);
+    const bson_t *doc;
+    int n = 0;
+    while (mongoc_cursor_next (found, &doc)) {
+        bson_iter_t iter, teams;
+        int64_t when = bson_iter_init_find (&iter, doc, "at") ? bson_iter_date_time (&iter) : 0;
+        uint32_t n_teams = 0;
+        if (bson_iter_init_find (&iter, doc, "team_ids") && bson_iter_recurse (&iter, &teams))
+            while (bson_iter_next (&teams))
+                n_teams++;
+        CHECK (when == at [0] - at [0] % 1000 + (n ? 950 : 900) && n_teams == (uint32_t) n
+               && bson_iter_init_find (&iter, doc, "by") && streq (bson_iter_utf8 (&iter, NULL), owner.user_id)
+               && bson_iter_init_find (&iter, doc, "account_id")
+               && streq (bson_iter_utf8 (&iter, NULL), owner.account_id), "history entry %d in order and shape", n);
+        n++;
+    }
+    CHECK (n == 2, "two history entries: %d", n);
+    mongoc_cursor_destroy (found);
+    bson_destroy (opts);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+
+    //  Later passes of both instances find nothing to move.
+    int64_t passes = s_started ("incidents", "find"), inserts = s_started ("incident_notes", "insert")
+          + s_started ("incident_history", "insert");
+    for (int i = 0; i < 200 && s_started ("incidents", "find") < passes + 4; i++)
+        zclock_sleep (25);
+    CHECK (s_started ("incidents", "find") >= passes + 4, "the sweepers passed again");
+    CHECK (s_started ("incident_notes", "insert") + s_started ("incident_history", "insert") == inserts
+           && s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
+           && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2,
+           "a second sweep changes nothing");
+}
+
+//  ---------------------------------------------------------------------------
 //  Token changes and their audit entries cannot come apart
 
 static R5__TokenReply *
@@ -1101,6 +1291,7 @@ main (void)
         s_test_create_dies_before_check ();
         s_test_rule_dies_before_check ();
         s_test_retry_completes_pending ();
+        s_test_old_incident_migrated ();
         s_test_token_audit ();
     }
     else
