@@ -9,9 +9,11 @@
     assignment history are documents of their own, incident_notes {_id,
     account_id, incident_id, body, author_id, created_at} and
     incident_history {_id, account_id, incident_id, team_ids, user_ids, by,
-    at}. Status moves TRIGGERED -> ACKNOWLEDGED -> RESOLVED (resolving a
-    triggered incident directly is allowed); every change is one
-    findAndModify filtered on the status it was decided on. */
+    at}. Incidents stored before that hold `notes` and `history` arrays
+    until resource_migrate moves them. Status moves TRIGGERED ->
+    ACKNOWLEDGED -> RESOLVED (resolving a triggered incident directly is
+    allowed); every change is one findAndModify filtered on the status it
+    was decided on. */
 #ifndef RESOURCE_INCIDENTS_H
 #define RESOURCE_INCIDENTS_H
 
