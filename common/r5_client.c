@@ -17,6 +17,9 @@
 #define S_SWEEP_AT 4096
 //  Longest r5_client_new waits for its brokers' handshakes.
 #define S_CONNECT_WAIT_MS 250
+//  First pause before asking again after a stopping broker's UNAVAILABLE;
+//  each next one doubles (25, 50 ... 1,600 ms over S_MAX_COPIES copies).
+#define S_DRAINING_PAUSE_MS 25
 
 //  One request sent and not yet waited for: its deadline and, once it came, the answer.
 typedef struct {
@@ -277,14 +280,18 @@ s_wait_any (r5_client_t *self, const uint64_t *ids, int count, int64_t until)
 
 //  Take the answer of an answered id: returns its R5_RPC_* code, moves the body
 //  into *reply on success, and forgets the id.
+//  Take an answered request's code (and its body on OK); draining, when
+//  given, tells whether it was a stopping broker's UNAVAILABLE.
 static int
-s_take (r5_client_t *self, uint64_t id, zframe_t **reply)
+s_take (r5_client_t *self, uint64_t id, zframe_t **reply, bool *draining)
 {
     char key [17];
     s_format_key (key, id);
     s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
     assert (pending && pending->answered);
     int code = s_rpc_code (pending->status);
+    if (draining)
+        *draining = code == R5_RPC_UNAVAILABLE && pending->body && zframe_streq (pending->body, R5_MDP_DRAINING);
     if (code == R5_RPC_OK && reply) {
         *reply = pending->body;
         pending->body = NULL;
@@ -319,7 +326,7 @@ r5_client_wait (r5_client_t *self, uint64_t request_id, zframe_t **reply)
         s_forget (self, request_id);
         return R5_RPC_DEADLINE;
     }
-    return s_take (self, request_id, reply);
+    return s_take (self, request_id, reply, NULL);
 }
 
 int
@@ -346,6 +353,7 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
     int result = R5_RPC_UNAVAILABLE;    //  what we say when no broker ever took it
     bool answered_any = false;
     int unavailable = 0;                //  brokers that said nobody serves it
+    int64_t draining_pause = S_DRAINING_PAUSE_MS;
     while (true) {
         int64_t now = r5_now_ms ();
         if (now >= next_send && now < deadline && sent < copies_allowed) {
@@ -367,19 +375,28 @@ r5_client_call (r5_client_t *self, const char *service, const void *body, size_t
         if (found >= 0) {
             uint64_t id = ids [found];
             ids [found] = ids [--count];
-            result = s_take (self, id, reply);
+            bool draining;
+            result = s_take (self, id, reply, &draining);
             if (result == R5_RPC_OK)
                 break;
             //  A failure from one copy: another copy, or a later one, may still succeed.
             answered_any = true;
             if (result == R5_RPC_UNAVAILABLE) {
+                if (copies_allowed < S_MAX_COPIES)
+                    copies_allowed++;
+                if (draining) {
+                    //  A stopping broker: no verdict on the service. Ask
+                    //  again after a pause: the copy may go to the same
+                    //  broker while the others' handshakes are under way.
+                    next_send = r5_now_ms () + draining_pause;
+                    draining_pause *= 2;
+                    continue;
+                }
                 //  That broker has no worker for it. Ask the next broker at once
                 //  (round-robin); once each has said so, the service is down.
                 if (++unavailable >= self->brokers)
                     break;
                 next_send = r5_now_ms ();
-                if (copies_allowed < S_MAX_COPIES)
-                    copies_allowed++;
             }
             continue;
         }

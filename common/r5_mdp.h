@@ -47,6 +47,11 @@
 #define R5_MDP_DEADLINE    2   //  expired in the broker's queue while workers were busy
 #define R5_MDP_FORBIDDEN   3   //  the client's key may not call this service
 
+//  The body of an UNAVAILABLE from a stopping broker: it says nothing of the
+//  service, so a client asks again, and not only other brokers it knows of
+//  now (one may still be connecting: a replacement, a handshake under way).
+#define R5_MDP_DRAINING "draining"
+
 //  The roles a key can hold in the brokers' allow-list (docs/messaging.md).
 #define R5_ROLE_GATEWAY  "gateway"
 #define R5_ROLE_TOKEN    "token"

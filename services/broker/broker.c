@@ -167,8 +167,10 @@ broker_send_client (broker_t *self, zframe_t *client, const char *service, const
 {
     r5_metrics_add (&s_answers, s_service_slot (service), status < S_ANSWER_LABELS - 1 ? status : S_ANSWER_LABELS - 1,
                     0, 1);
-    const void *data [] = { service, id, &status, body ? zframe_data (body) : (const void *) "" };
-    size_t sizes [] = { strlen (service), 8, 1, body ? zframe_size (body) : 0 };
+    //  Whatever a stopping broker answers UNAVAILABLE, it says why.
+    const char *text = !body && status == R5_MDP_UNAVAILABLE && self->draining ? R5_MDP_DRAINING : "";
+    const void *data [] = { service, id, &status, body ? zframe_data (body) : (const void *) text };
+    size_t sizes [] = { strlen (service), 8, 1, body ? zframe_size (body) : strlen (text) };
     if (s_send (self, client, R5_MDP_CLIENT, 4, data, sizes) == 0)
         self->replies++;
     else

@@ -378,14 +378,6 @@ class RollingRestartTest(unittest.TestCase):
     def url(self, gateway):
         return 'http://127.0.0.1:%s' % gateway.fields['port']
 
-    # Known failure, kept visible: when the second broker drains right after
-    # the first came back, gateway threads whose bus client has not yet
-    # finished its handshake with the new broker send every copy to the
-    # draining one and answer 503 (5 to 24 lost per run on main, 0 on the
-    # branch that wrote the test). The fix belongs in r5_client (a draining
-    # broker's UNAVAILABLE must not end the call while another broker may
-    # still connect); see docs/decisions.md, "Drain on SIGTERM".
-    @unittest.skip('loses requests while a restarted broker finishes its handshakes (issue 15, open)')
     def test_restart_every_process_under_load(self):
         import pymongo
         session = Session(self.suite.url())

@@ -8,6 +8,7 @@
 #include "r5_worker.h"
 #include "r5_test_bus.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -482,6 +483,66 @@ test_drain_requeues_after_silence (void)
     zactor_destroy (&worker_b);
     zactor_destroy (&broker_x);
     zactor_destroy (&broker_y);
+}
+
+//  A client that knows two brokers but is connected only to X (Y is down, or
+//  its handshake is under way) when X drains: X's UNAVAILABLE says it is
+//  stopping, so the client asks again after a pause instead of counting two
+//  UNAVAILABLEs from X as "every broker said so"; Y comes up and answers.
+typedef struct {
+    char endpoint [64];
+    zactor_t *broker;
+    zactor_t *worker;
+    echo_t echo;
+} late_broker_t;
+
+static void *
+s_late_broker (void *args)
+{
+    late_broker_t *late = (late_broker_t *) args;
+    zclock_sleep (300);
+    int64_t until = zclock_mono () + 5000;
+    while (true) {
+        late->broker = s_broker_start (late->endpoint);
+        if (s_broker_port (late->broker) || zclock_mono () > until)
+            break;
+        zactor_destroy (&late->broker);
+        zclock_sleep (10);
+    }
+    late->worker = s_echo_start (&late->echo, late->endpoint, s_echo, "Y", 0);
+    return NULL;
+}
+
+static void
+test_drain_with_a_broker_connecting (void)
+{
+    zactor_t *broker_x = s_broker_start ("tcp://127.0.0.1:*");
+    zactor_t *probe = s_broker_start ("tcp://127.0.0.1:*");
+    late_broker_t late = { 0 };
+    snprintf (late.endpoint, sizeof late.endpoint, "tcp://127.0.0.1:%d", s_broker_port (probe));
+    zactor_destroy (&probe);            //  Y's port, free until Y starts
+    char both [160];
+    snprintf (both, sizeof both, "tcp://127.0.0.1:%d,%s", s_broker_port (broker_x), late.endpoint);
+    r5_client_t *client = r5_client_new (both);
+    CHECK (client);
+    zstr_send (broker_x, "DRAIN");
+    char *drained = zstr_recv (broker_x);
+    CHECK (drained && streq (drained, "DRAINED"));
+    zstr_free (&drained);
+    pthread_t thread;
+    CHECK (pthread_create (&thread, NULL, s_late_broker, &late) == 0);
+    //  Not idempotent: sent again only because X's answer says nothing started.
+    zframe_t *reply = NULL;
+    int rc = r5_client_call (client, s_echo, "1", 1, 4000, false, &reply);
+    CHECK (rc == R5_RPC_OK);
+    CHECK (reply && zframe_streq (reply, "Y:1"));
+    zframe_destroy (&reply);
+    pthread_join (thread, NULL);
+
+    r5_client_destroy (&client);
+    zactor_destroy (&late.worker);
+    zactor_destroy (&late.broker);
+    zactor_destroy (&broker_x);
 }
 
 //  Deadlines: expiry in the broker's queue (DEADLINE from the broker) and a slow
@@ -1192,6 +1253,7 @@ main (int argc, char *argv [])
         { "expired_released", test_expired_released },
         { "drain_requeues", test_drain_requeues },
         { "drain_requeues_after_silence", test_drain_requeues_after_silence },
+        { "drain_with_a_broker_connecting", test_drain_with_a_broker_connecting },
         { "deadline", test_deadline },
         { "slow_handler", test_slow_handler },
         { "malformed", test_malformed },
