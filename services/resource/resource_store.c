@@ -460,12 +460,11 @@ s_write_failed (resource_call_t *call, const resource_type_t *type, const bson_e
     return resource_call_mongo_fail (call, error, what);
 }
 
-//  The object a create with the call's idempotency key already stored, when
-//  that is why an insert was refused. 1: replied with it (or CONFLICT when
-//  its input differs, *rc 1 or -1); 0: the key is not the reason; -1: the
-//  lookup failed (reply set, *rc -1).
+//  The object stored under the call's idempotency key (by this user, in this
+//  type), copied into *doc. 1: found, made from the same input; 0: none;
+//  -1: made from another input (CONFLICT) or the lookup failed (reply set).
 static int
-s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc)
+s_find_keyed (resource_call_t *call, const resource_type_t *type, bson_t **doc_p)
 {
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
@@ -478,41 +477,59 @@ s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc
     bson_error_t error;
     int found = 0;
     if (mongoc_cursor_next (cursor, &doc)) {
-        found = 1;
         bson_iter_t iter;
         const char *input = bson_iter_init (&iter, doc)
                          && bson_iter_find_descendant (&iter, RESOURCE_IDEMPOTENCY_KEY ".input", &iter)
                          && BSON_ITER_HOLDS_UTF8 (&iter) ? bson_iter_utf8 (&iter, NULL) : "";
-        resource_object_t object = { 0 };
         if (strcmp (input, call->idempotency_input) != 0)
-            *rc = resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
-                                      "this idempotency key was already used for a different create");
-        else
-        if (!(object.message = resource_store_decode (type, doc, call->rid)))
-            *rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
-        else
-        //  The first create is under way, or died before its check: this
-        //  one completes it (or takes it back) as the first would have.
-        if (type->check_parent && bson_has_field (doc, RESOURCE_PENDING_KEY)
-        &&  s_complete_pending (call, type, doc)) {
-            protobuf_c_message_free_unpacked (object.message, NULL);
-            *rc = -1;
-        }
+            found = resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
+                                        "this idempotency key was already used for a different create");
         else {
-            r5_info (call->rid, "create repeated with the idempotency key of %s %s", type->collection,
-                     resource_bson_string (doc, "_id"));
-            resource_store_reply (call, type, &object);
-            *rc = 1;
+            *doc_p = bson_copy (doc);
+            found = 1;
         }
     }
     else
     if (mongoc_cursor_error (cursor, &error))
-        *rc = found = resource_call_mongo_fail (call, &error, "idempotency key lookup");
+        found = resource_call_mongo_fail (call, &error, "idempotency key lookup");
     mongoc_cursor_destroy (cursor);
     bson_destroy (opts);
     bson_destroy (filter);
     mongoc_collection_destroy (collection);
     return found;
+}
+
+//  An insert refused as a duplicate: answer the object the create with the
+//  call's idempotency key already stored, when that is why. Nonzero: replied
+//  (*rc: 1, or -1 for CONFLICT or a failure); 0: the key is not the reason.
+static int
+s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc)
+{
+    bson_t *doc = NULL;
+    int found = s_find_keyed (call, type, &doc);
+    if (found <= 0) {
+        *rc = found;
+        return found;
+    }
+    resource_object_t object = { 0 };
+    if (!(object.message = resource_store_decode (type, doc, call->rid)))
+        *rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+    else
+    //  The first create is under way, or died before its check: this
+    //  one completes it (or takes it back) as the first would have.
+    if (type->check_parent && bson_has_field (doc, RESOURCE_PENDING_KEY)
+    &&  s_complete_pending (call, type, doc)) {
+        protobuf_c_message_free_unpacked (object.message, NULL);
+        *rc = -1;
+    }
+    else {
+        r5_info (call->rid, "create repeated with the idempotency key of %s %s", type->collection,
+                 resource_bson_string (doc, "_id"));
+        resource_store_reply (call, type, &object);
+        *rc = 1;
+    }
+    bson_destroy (doc);
+    return 1;
 }
 
 void
@@ -528,32 +545,9 @@ resource_store_keyed (resource_call_t *call, const resource_type_t *type)
 {
     if (!call->idempotency_key)
         return 0;
-    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
-    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
-                               RESOURCE_IDEMPOTENCY_KEY ".user_id", BCON_UTF8 (call->principal->user_id),
-                               RESOURCE_IDEMPOTENCY_KEY ".key", BCON_UTF8 (call->idempotency_key));
-    bson_t *opts = s_read_opts (call, type);
-    BCON_APPEND (opts, "limit", BCON_INT64 (1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
-    const bson_t *doc;
-    bson_error_t error;
-    int found = 0;
-    if (mongoc_cursor_next (cursor, &doc)) {
-        bson_iter_t iter;
-        const char *input = bson_iter_init (&iter, doc)
-                         && bson_iter_find_descendant (&iter, RESOURCE_IDEMPOTENCY_KEY ".input", &iter)
-                         && BSON_ITER_HOLDS_UTF8 (&iter) ? bson_iter_utf8 (&iter, NULL) : "";
-        found = strcmp (input, call->idempotency_input) == 0 ? 1
-              : resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
-                                    "this idempotency key was already used for a different create");
-    }
-    else
-    if (mongoc_cursor_error (cursor, &error))
-        found = resource_call_mongo_fail (call, &error, "idempotency key lookup");
-    mongoc_cursor_destroy (cursor);
-    bson_destroy (opts);
-    bson_destroy (filter);
-    mongoc_collection_destroy (collection);
+    bson_t *doc = NULL;
+    int found = s_find_keyed (call, type, &doc);
+    bson_destroy (doc);
     return found;
 }
 
