@@ -1,6 +1,7 @@
 /*  r5_time: milliseconds and RFC 3339.  */
 #include "r5_time.h"
 
+#include <czmq.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -10,6 +11,18 @@ r5_now_ms (void)
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+r5_clock_now_ms (const r5_clock_t *clock)
+{
+    return clock ? clock->now_ms (clock) : r5_now_ms ();
+}
+
+int64_t
+r5_clock_mono_ms (const r5_clock_t *clock)
+{
+    return clock ? clock->mono_ms (clock) : zclock_mono ();
 }
 
 char *

@@ -78,6 +78,13 @@ fail:
 }
 
 void
+token_server_set_clock (token_server_t *self, const r5_clock_t *clock)
+{
+    assert (self);
+    self->clock = clock;
+}
+
+void
 token_server_destroy (token_server_t **self_p)
 {
     assert (self_p);
@@ -129,7 +136,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
 {
     assert (self);
     token_call_t call = {
-        .self = self, .rid = "", .ip = "", .deadline = deadline_unix_ms, .now = r5_now_ms (),
+        .self = self, .rid = "", .ip = "", .deadline = deadline_unix_ms, .now = r5_clock_now_ms (self->clock),
         .reply = (R5__TokenReply *) r5_malloc (sizeof (R5__TokenReply)),
     };
     r5__token_reply__init (call.reply);

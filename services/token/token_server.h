@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "r5_sign.h"
+#include "r5_time.h"
 #include "r5_token_format.h"
 
 //  Defaults (documented in docs/token-service.md).
@@ -48,6 +49,10 @@ token_server_t *token_server_new (const token_config_t *config, char *error, siz
 
 //  Close everything and zero the pepper and the assertion key. Safe on NULL.
 void token_server_destroy (token_server_t **self_p);
+
+//  Take each call's now (expiries, idle ends, assertion times) from clock
+//  from now on (tests; NULL, the default, is the real clock).
+void token_server_set_clock (token_server_t *self, const r5_clock_t *clock);
 
 //  One packed TokenRequest in, one packed TokenReply out (see r5_reply.h),
 //  *reply_size bytes; the caller sends it, zeroes it (it may hold a token
