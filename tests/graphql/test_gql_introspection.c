@@ -64,12 +64,9 @@ s_check_json(json_t *got, const char *want, const char *file, int line)
 {
     json_error_t jerr;
     json_t *w = json_loads(want, JSON_DECODE_ANY, &jerr);
-    gql_test_checks++;
-    if (!w || !json_equal(got, w)) {
+    if (!r5_test_check(w && json_equal(got, w), file, line, "JSON matches", true)) {
         char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
-        gql_test_failures++;
-        fprintf(stderr, "%s:%d: JSON mismatch\n  got:  %s\n  want: %s\n", file, line,
-                g ? g : "(null)", want);
+        r5_test_explain("\n  got:  %s\n  want: %s", g ? g : "(null)", want);
         free(g);
     }
     json_decref(w);
@@ -93,9 +90,9 @@ test_default_values(void)
     for (size_t i = 0; i < sizeof want / sizeof *want && i < json_array_size(fields); i++) {
         json_t *f = json_array_get(fields, i);
         json_t *dv = json_object_get(f, "defaultValue");
-        CHECK_CSTR(json_string_value(json_object_get(f, "name")), want[i][0]);
+        CHECK_STR(json_string_value(json_object_get(f, "name")), want[i][0]);
         if (want[i][1])
-            CHECK_CSTR(json_string_value(dv), want[i][1]);
+            CHECK_STR(json_string_value(dv), want[i][1]);
         else
             CHECK(json_is_null(dv));
     }
@@ -226,12 +223,12 @@ main(void)
         fprintf(stderr, "executor: %s\n", msg);
         return 1;
     }
-    test_default_values();
-    test_types();
-    test_type_refs();
-    test_deprecation_and_directives();
-    test_api();
+    R5_TEST_RUN(test_default_values);
+    R5_TEST_RUN(test_types);
+    R5_TEST_RUN(test_type_refs);
+    R5_TEST_RUN(test_deprecation_and_directives);
+    R5_TEST_RUN(test_api);
     gql_executor_destroy(&s_ex);
     gql_schema_destroy(&s_schema);
-    return gql_test_report("test_gql_introspection");
+    return r5_test_report("test_gql_introspection");
 }

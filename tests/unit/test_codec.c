@@ -208,11 +208,11 @@ test_resource_exceptions (void)
 int
 main (void)
 {
-    test_enum_names ();
-    test_round_trip ();
-    test_enums_and_lists ();
-    test_update_fields ();
-    test_refusals ();
-    test_resource_exceptions ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_enum_names);
+    R5_TEST_RUN (test_round_trip);
+    R5_TEST_RUN (test_enums_and_lists);
+    R5_TEST_RUN (test_update_fields);
+    R5_TEST_RUN (test_refusals);
+    R5_TEST_RUN (test_resource_exceptions);
+    return r5_test_report ("test_codec");
 }

@@ -124,5 +124,5 @@ main (void)
     gateway_cache_put (cache, "value-a", 7, &a, gateway_cache_generation (cache), 0);
     CHECK (gateway_cache_get (cache, "value-a", 7, &got) == -1);
     gateway_cache_destroy (&cache);
-    TEST_DONE ();
+    return r5_test_report ("test_gateway_cache");
 }

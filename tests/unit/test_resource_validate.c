@@ -55,5 +55,5 @@ main (void)
     CHECK (resource_validate_password ("correct horse") == NULL);
     CHECK (resource_validate_password ("short") != NULL);
     CHECK (resource_validate_password (NULL) != NULL);
-    TEST_DONE ();
+    return r5_test_report ("test_resource_validate");
 }

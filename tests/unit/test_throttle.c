@@ -60,5 +60,5 @@ main (void)
     }
     CHECK (remembered > 0);
     r5_throttle_destroy (&throttle);
-    TEST_DONE ();
+    return r5_test_report ("test_throttle");
 }
