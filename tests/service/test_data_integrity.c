@@ -101,7 +101,7 @@ s_wait_started (const char *collection, const char *command, int64_t before)
     for (int i = 0; i < 500; i++) {
         if (s_started (collection, command) > before)
             return true;
-        zclock_sleep (10);
+        zclock_sleep (10);                  //  polling the server's counters, bounded (5 s)
     }
     return false;
 }
@@ -767,7 +767,7 @@ s_check_swept (const char *collection, const char *id)
     mongoc_collection_destroy (coll);
     int64_t left = 1;
     for (int i = 0; i < 100 && left; i++) {
-        zclock_sleep (50);
+        zclock_sleep (50);                  //  the sweeper runs in r5-resource's actor: poll, bounded (5 s)
         left = s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id)));
     }
     CHECK_MSG (left == 0, "the sweeper deleted the %s", collection);
@@ -997,7 +997,7 @@ s_test_old_incident_migrated (void)
 
     int64_t notes = 0, entries = 0;
     for (int i = 0; i < 200 && (notes < 4 || entries < 2 || s_started ("incidents", "update") < before + 6); i++) {
-        zclock_sleep (25);
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
         notes = s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
         entries = s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
     }
@@ -1008,7 +1008,7 @@ s_test_old_incident_migrated (void)
 
     s_fail_point (0, NULL);
     for (int i = 0; i < 200 && s_embedded (incident); i++)
-        zclock_sleep (25);
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
     CHECK_MSG (!s_embedded (incident), "the arrays are gone");
     CHECK_MSG (s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
             && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2, "no duplicates");
@@ -1065,7 +1065,7 @@ s_test_old_incident_migrated (void)
     int64_t passes = s_started ("incidents", "find"), inserts = s_started ("incident_notes", "insert")
           + s_started ("incident_history", "insert");
     for (int i = 0; i < 200 && s_started ("incidents", "find") < passes + 4; i++)
-        zclock_sleep (25);
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
     CHECK_MSG (s_started ("incidents", "find") >= passes + 4, "the sweepers passed again");
     CHECK_MSG (s_started ("incident_notes", "insert") + s_started ("incident_history", "insert") == inserts
                && s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4

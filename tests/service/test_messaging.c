@@ -453,9 +453,9 @@ test_drain_requeues_after_silence (void)
     r5_client_t *client_y = r5_client_new (y);
 
     uint64_t first = r5_client_send (client_x, s_slow, "1", 1, r5_now_ms () + busy_ms + 5000);
-    zclock_sleep (100);
+    zclock_sleep (100);             //  A is inside its busy handler
     uint64_t second = r5_client_send (client_y, s_slow, "2", 1, r5_now_ms () + busy_ms + 3000);
-    zclock_sleep (50);
+    zclock_sleep (50);              //  Y has handed "2" to A
     //  Y drops the silent A and keeps "2" as held by it.
     CHECK (s_wait_workers (broker_y, s_slow, 1, busy_ms));
     zactor_destroy (&worker_a);
@@ -492,7 +492,7 @@ static void *
 s_late_broker (void *args)
 {
     late_broker_t *late = (late_broker_t *) args;
-    zclock_sleep (300);
+    zclock_sleep (300);             //  the scenario: this broker comes up after the others
     int64_t until = zclock_mono () + 5000;
     while (true) {
         late->broker = s_broker_start (late->endpoint);
