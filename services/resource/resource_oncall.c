@@ -3,6 +3,7 @@
 #include "resource_bson.h"
 #include "resource_incidents.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -354,7 +355,7 @@ resource_oncall_on_create_integration (resource_call_t *call, const R5__Resource
     bson_t *extra = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     if (resource_store_insert (call, S_INTEGRATIONS, &integration.base, extra) == 0)
         //  The key in clear exists only in this reply.
-        call->reply->objects->integrations [0]->key = strdup (key);
+        call->reply->objects->integrations [0]->key = r5_strdup (key);
     sodium_memzero (key, sizeof key);
     bson_destroy (extra);
 }

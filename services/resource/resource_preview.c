@@ -1,5 +1,6 @@
 /*  resource_preview: effective permissions of a scope set, as sentences.  */
 #include "resource_preview.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 
 #include <stdio.h>
@@ -238,7 +239,7 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
     const R5__Principal *caller = call->principal;
     call->principal = &as_token;
 
-    s_question_t *q = calloc (1, sizeof *q);
+    s_question_t *q = r5_calloc (1, sizeof *q);
     q->other_team [0] = S_OTHER_ID;
     s_plan_t plans [S_MAX_SCOPES];
     size_t planned = 0;
@@ -259,18 +260,18 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
     }
     R5__AuthzReply *decisions = NULL;
     if (q->count == 0 || resource_call_check (call, q->pointers, q->count, &decisions) == 0) {
-        R5__PermissionPreview *preview = malloc (sizeof *preview);
+        R5__PermissionPreview *preview = r5_malloc (sizeof *preview);
         r5__permission_preview__init (preview);
-        preview->scopes = calloc (planned + 1, sizeof (R5__ScopePreview *));
+        preview->scopes = r5_calloc (planned + 1, sizeof (R5__ScopePreview *));
         for (size_t p = 0; p < planned; p++) {
             char summary [256];
-            R5__ScopePreview *item = malloc (sizeof *item);
+            R5__ScopePreview *item = r5_malloc (sizeof *item);
             r5__scope_preview__init (item);
             item->scope = plans [p].scope;
             item->allowed = s_summarize (&plans [p], decisions, &call->facts, summary, sizeof summary);
             if (!item->allowed)
                 snprintf (summary, sizeof summary, "grants nothing for you: your role and teams do not allow it");
-            item->summary = strdup (summary);
+            item->summary = r5_strdup (summary);
             preview->scopes [preview->n_scopes++] = item;
         }
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_PREVIEW;

@@ -2,6 +2,7 @@
 #include "resource_store.h"
 #include "resource_bson.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -85,8 +86,7 @@ resource_store_reply (resource_call_t *call, const resource_type_t *type, resour
     R5__Objects *objects = resource_call_objects (call);
     size_t *count = (size_t *) ((char *) objects + type->objects_count);
     ProtobufCMessage ***list = (ProtobufCMessage ***) ((char *) objects + type->objects_list);
-    ProtobufCMessage **grown = realloc (*list, (*count + 1) * sizeof (ProtobufCMessage *));
-    assert (grown);
+    ProtobufCMessage **grown = r5_realloc (*list, (*count + 1) * sizeof (ProtobufCMessage *));
     *list = grown;
     grown [(*count)++] = object->message;
     object->message = NULL;
@@ -221,7 +221,7 @@ resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_
         rc = resource_call_mongo_fail (call, &error, "list");
     else
     if (*last)
-        objects->end_cursor = strdup (last);
+        objects->end_cursor = r5_strdup (last);
     mongoc_cursor_destroy (cursor);
     bson_destroy (opts);
     return rc;
@@ -716,7 +716,7 @@ resource_store_delete (resource_call_t *call, const resource_type_t *type, const
         resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a concurrent change won, try again");
     else {
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_DELETED_ID;
-        call->reply->deleted_id = strdup (s_id (&object));
+        call->reply->deleted_id = r5_strdup (s_id (&object));
         if (type->after_delete)
             type->after_delete (call, &object);
     }

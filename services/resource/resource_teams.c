@@ -2,6 +2,7 @@
 #include "resource_teams.h"
 #include "resource_bson.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_time.h"
 
@@ -135,9 +136,8 @@ static size_t
 s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberRequest *request, bool add,
                   bool *member, bool *same, bson_t *update)
 {
-    R5__TeamMember **members = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
-    R5__TeamMember *entries = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
-    assert (members && entries);
+    R5__TeamMember **members = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
+    R5__TeamMember *entries = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
     size_t n = 0;
     *member = *same = false;
     for (size_t i = 0; i < team->n_members && n < S_MAX_MEMBERS + 1; i++) {
