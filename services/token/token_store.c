@@ -1,5 +1,6 @@
 /*  token_store: tokens and sessions in MongoDB, one document each.  */
 #include "token_store.h"
+#include "token_bson.h"
 #include "r5_alloc.h"
 
 #include <assert.h>
@@ -80,38 +81,6 @@ token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [T
 //  ---------------------------------------------------------------------------
 //  Documents <-> records
 
-//  Copy a string field into out (size bytes). -1 when it is not a string or too long.
-static int
-s_copy_utf8 (const bson_iter_t *iter, char *out, size_t size)
-{
-    if (!BSON_ITER_HOLDS_UTF8 (iter))
-        return -1;
-    uint32_t length;
-    const char *text = bson_iter_utf8 (iter, &length);
-    if (length >= size)
-        return -1;
-    memcpy (out, text, length);
-    out [length] = 0;
-    return 0;
-}
-
-//  A timestamp field: a BSON date (or an int64 written by another tool); null is 0.
-static int
-s_read_time (const bson_iter_t *iter, int64_t *out)
-{
-    if (BSON_ITER_HOLDS_DATE_TIME (iter))
-        *out = bson_iter_date_time (iter);
-    else
-    if (BSON_ITER_HOLDS_INT64 (iter) || BSON_ITER_HOLDS_INT32 (iter))
-        *out = bson_iter_as_int64 (iter);
-    else
-    if (BSON_ITER_HOLDS_NULL (iter))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
 //  Read a document into a record. -1 (with the field in self->error) when a
 //  field has the wrong type: data from MongoDB is validated, never trusted.
 static int
@@ -126,13 +95,13 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         const char *key = bson_iter_key (&iter);
         int rc = 0;
         if (s_streq (key, "_id")) {
-            rc = s_copy_utf8 (&iter, out->id, sizeof out->id);
+            rc = token_bson_copy_utf8 (&iter, out->id, sizeof out->id);
             have_id = rc == 0;
         }
         else
         if (s_streq (key, "kind")) {
             char kind [16];
-            rc = s_copy_utf8 (&iter, kind, sizeof kind);
+            rc = token_bson_copy_utf8 (&iter, kind, sizeof kind);
             if (rc == 0 && s_streq (kind, "pat"))
                 out->kind = TOKEN_KIND_PAT;
             else
@@ -144,53 +113,42 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         }
         else
         if (s_streq (key, "user_id"))
-            rc = s_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
+            rc = token_bson_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
         else
         if (s_streq (key, "account_id"))
-            rc = s_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
+            rc = token_bson_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
         else
         if (s_streq (key, "digest")) {
-            rc = s_copy_utf8 (&iter, out->digest, sizeof out->digest);
+            rc = token_bson_copy_utf8 (&iter, out->digest, sizeof out->digest);
             have_digest = rc == 0;
         }
         else
         if (s_streq (key, "hint"))
-            rc = s_copy_utf8 (&iter, out->hint, sizeof out->hint);
+            rc = token_bson_copy_utf8 (&iter, out->hint, sizeof out->hint);
         else
         if (s_streq (key, "description"))
-            rc = s_copy_utf8 (&iter, out->description, sizeof out->description);
+            rc = token_bson_copy_utf8 (&iter, out->description, sizeof out->description);
         else
         if (s_streq (key, "idempotency_key"))
-            rc = s_copy_utf8 (&iter, out->idempotency_key, sizeof out->idempotency_key);
+            rc = token_bson_copy_utf8 (&iter, out->idempotency_key, sizeof out->idempotency_key);
         else
         if (s_streq (key, "last_used_ip"))
-            rc = s_copy_utf8 (&iter, out->last_used_ip, sizeof out->last_used_ip);
+            rc = token_bson_copy_utf8 (&iter, out->last_used_ip, sizeof out->last_used_ip);
         else
         if (s_streq (key, "created_at"))
-            rc = s_read_time (&iter, &out->created_at);
+            rc = token_bson_read_time (&iter, &out->created_at);
         else
         if (s_streq (key, "last_used_at"))
-            rc = s_read_time (&iter, &out->last_used_at);
+            rc = token_bson_read_time (&iter, &out->last_used_at);
         else
         if (s_streq (key, "idle_expires_at"))
-            rc = s_read_time (&iter, &out->idle_expires_at);
+            rc = token_bson_read_time (&iter, &out->idle_expires_at);
         else
         if (s_streq (key, "absolute_expires_at"))
-            rc = s_read_time (&iter, &out->absolute_expires_at);
+            rc = token_bson_read_time (&iter, &out->absolute_expires_at);
         else
-        if (s_streq (key, "scopes")) {
-            bson_iter_t child;
-            if (!BSON_ITER_HOLDS_ARRAY (&iter) || !bson_iter_recurse (&iter, &child))
-                rc = -1;
-            while (rc == 0 && bson_iter_next (&child)) {
-                uint32_t length;
-                const char *name = BSON_ITER_HOLDS_UTF8 (&child) ? bson_iter_utf8 (&child, &length) : NULL;
-                R5__Scope scope = name ? r5_scope_from_name (name, length) : R5__SCOPE__SCOPE_UNSPECIFIED;
-                if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
-                    rc = -1;
-                out->scopes |= r5_scope_bit (scope);
-            }
-        }
+        if (s_streq (key, "scopes"))
+            rc = token_bson_read_scopes (&iter, &out->scopes);
         if (rc) {
             snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
                       have_id ? out->id : "?", key);
@@ -203,22 +161,6 @@ bad:
     snprintf (self->error, sizeof self->error, "token document %s lacks required fields",
               *out->id ? out->id : "?");
     return -1;
-}
-
-static void
-s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
-{
-    bson_t array;
-    bson_append_array_begin (doc, key, -1, &array);
-    int index = 0;
-    for (int scope = 1; scope <= R5_SCOPE_COUNT; scope++)
-        if (scopes & r5_scope_bit ((R5__Scope) scope)) {
-            char number [16];
-            const char *index_key;
-            bson_uint32_to_string ((uint32_t) index++, &index_key, number, sizeof number);
-            bson_append_utf8 (&array, index_key, -1, r5_scope_name ((R5__Scope) scope), -1);
-        }
-    bson_append_array_end (doc, &array);
 }
 
 //  The condition "not deleted": a deleted token waits for its audit entry
@@ -403,7 +345,7 @@ token_store_insert_changed (token_store_t *self, const token_record_t *record, c
     BSON_APPEND_UTF8 (&doc, "hint", record->hint);
     if (record->kind == TOKEN_KIND_PAT) {
         BSON_APPEND_UTF8 (&doc, "description", record->description);
-        s_append_scopes (&doc, "scopes", record->scopes);
+        token_bson_append_scopes (&doc, "scopes", record->scopes);
         if (*record->idempotency_key)
             BSON_APPEND_UTF8 (&doc, "idempotency_key", record->idempotency_key);
     }
@@ -539,13 +481,13 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
     s_append_settled (&filter);
     //  Only if it is still what the audit entry says it was before.
     BSON_APPEND_UTF8 (&filter, "description", before->description);
-    s_append_scopes (&filter, "scopes", before->scopes);
+    token_bson_append_scopes (&filter, "scopes", before->scopes);
     s_append_not_applied (&filter, change);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     if (description)
         BSON_APPEND_UTF8 (&set, "description", description);
     if (scopes)
-        s_append_scopes (&set, "scopes", *scopes);
+        token_bson_append_scopes (&set, "scopes", *scopes);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     s_append_applied (&update, change);
