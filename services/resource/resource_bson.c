@@ -1,5 +1,6 @@
 /*  resource_bson: filters, id lists, partial updates.  */
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_store.h"
 #include "r5_alloc.h"
 #include "r5_codec.h"

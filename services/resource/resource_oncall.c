@@ -2,6 +2,7 @@
 #include "resource_oncall.h"
 #include "resource_bson.h"
 #include "resource_incidents.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
 #include "r5_time.h"
@@ -405,7 +406,7 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
     mongoc_collection_t *integrations = resource_call_collection (call, "integrations");
     bson_t *filter = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     //  A pending integration's key was never shown; it opens nothing either.
-    resource_store_append_confirmed (S_INTEGRATIONS, filter);
+    resource_pending_append_confirmed (S_INTEGRATIONS, filter);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (integrations, filter, NULL, NULL);
     const bson_t *doc;
     bson_error_t error;

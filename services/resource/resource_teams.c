@@ -1,6 +1,7 @@
 /*  resource_teams: teams and memberships.  */
 #include "resource_teams.h"
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
 #include "r5_codec.h"
@@ -98,7 +99,7 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
         //  A pending object counts (its create may yet confirm it), unless
         //  its create died: those go first, as the sweeper would take them.
         bson_t *stale = bson_copy (owned_filter);
-        resource_store_append_stale (stale, r5_now_ms ());
+        resource_pending_append_stale (stale, r5_now_ms ());
         int64_t count = mongoc_collection_delete_many (owned, stale, NULL, NULL, &error)
                       ? mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error) : -1;
         bson_destroy (stale);

@@ -5,6 +5,7 @@
 #include "resource_contacts.h"
 #include "resource_incidents.h"
 #include "resource_oncall.h"
+#include "resource_pending.h"
 #include "resource_teams.h"
 #include "resource_users.h"
 #include "resource_validate.h"
