@@ -287,28 +287,44 @@ cleanup:
     return status;
 }
 
-//  Find one document by filter into out.
+//  Read the documents of filter (at most limit, opts: sort, limit) into out
+//  and their number into *count; what names the read in an error.
 static R5__Status
-s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
+s_find_records (token_store_t *self, const char *what, const bson_t *filter, bson_t *opts,
+                token_record_t *out, size_t limit, size_t *count)
 {
-    R5__Status status = R5__STATUS__STATUS_NOT_FOUND;
+    *count = 0;
+    R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
     const bson_t *doc;
-    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
     r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
-    if (mongoc_cursor_next (cursor, &doc))
-        status = s_record_from_bson (self, doc, out) ? R5__STATUS__STATUS_INTERNAL : R5__STATUS__STATUS_OK;
-    else
-    if (mongoc_cursor_error (cursor, &error))
-        status = s_fail (self, "find token", &error);
+    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
+        if (s_record_from_bson (self, doc, &out [*count])) {
+            status = R5__STATUS__STATUS_INTERNAL;
+            break;
+        }
+        (*count)++;
+    }
+    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error))
+        status = s_fail (self, what, &error);
     mongoc_cursor_destroy (cursor);
     mongoc_collection_destroy (collection);
     r5_mongo_push (self->mongo, &client);
-    bson_destroy (opts);
     return status;
+}
+
+//  Find one document by filter into out (NOT_FOUND when none).
+static R5__Status
+s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
+{
+    size_t count;
+    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
+    R5__Status status = s_find_records (self, "find token", filter, opts, out, 1, &count);
+    bson_destroy (opts);
+    return status == R5__STATUS__STATUS_OK && count == 0 ? R5__STATUS__STATUS_NOT_FOUND : status;
 }
 
 //  ---------------------------------------------------------------------------
@@ -322,6 +338,21 @@ s_missed (token_store_t *self, const char *id, const char *user_id, const char *
     token_record_t current;
     R5__Status status = token_store_find_own (self, id, user_id, account_id, TOKEN_KIND_PAT, &current);
     return status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_CONFLICT : status;
+}
+
+//  Run the conditional change (filter, update) of one of a user's tokens:
+//  the document after it into after, or s_missed's answer when the
+//  condition matched nothing (the token is gone, or another change won).
+static R5__Status
+s_change_own (token_store_t *self, const char *what, const bson_t *filter, const bson_t *update,
+              const char *id, const char *user_id, const char *account_id, token_record_t *after)
+{
+    bool found;
+    R5__Status status = s_find_and_modify (self, what, filter, update, MONGOC_FIND_AND_MODIFY_RETURN_NEW,
+                                           &found, after);
+    if (status == R5__STATUS__STATUS_OK && !found)
+        status = s_missed (self, id, user_id, account_id);
+    return status;
 }
 
 
@@ -438,10 +469,6 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
                   int64_t after_created_at, const char *after_id,
                   token_record_t *out, size_t limit, size_t *count)
 {
-    *count = 0;
-    R5__Status status = R5__STATUS__STATUS_OK;
-    bson_error_t error;
-    const bson_t *doc;
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
@@ -451,22 +478,7 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
         r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
-    r5_mongo_read_opts (self->mongo, opts);
-    mongoc_client_t *client = r5_mongo_pop (self->mongo);
-    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
-    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
-        if (s_record_from_bson (self, doc, &out [*count])) {
-            status = R5__STATUS__STATUS_INTERNAL;
-            break;
-        }
-        (*count)++;
-    }
-    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error))
-        status = s_fail (self, "list tokens", &error);
-    mongoc_cursor_destroy (cursor);
-    mongoc_collection_destroy (collection);
-    r5_mongo_push (self->mongo, &client);
+    R5__Status status = s_find_records (self, "list tokens", &filter, opts, out, limit, count);
     bson_destroy (opts);
     bson_destroy (&filter);
     return status;
@@ -491,13 +503,10 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     s_append_applied (&update, change);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "update token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
+    R5__Status status = s_change_own (self, "update token", &filter, &update,
+                                      before->id, before->user_id, before->account_id, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        status = s_missed (self, before->id, before->user_id, before->account_id);
     return status;
 }
 
@@ -519,14 +528,9 @@ token_store_swap_digest (token_store_t *self, const char *id, const char *user_i
     BSON_APPEND_UTF8 (&set, "last_used_ip", "");
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "regenerate token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
+    R5__Status status = s_change_own (self, "regenerate token", &filter, &update, id, user_id, account_id, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        //  Either the token is gone, or a concurrent change got there first.
-        status = s_missed (self, id, user_id, account_id);
     return status;
 }
 
@@ -542,13 +546,9 @@ token_store_retire (token_store_t *self, const char *id, const char *user_id, co
     BSON_APPEND_DATE_TIME (&set, TOKEN_DELETED_KEY, now);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "delete token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, out);
+    R5__Status status = s_change_own (self, "delete token", &filter, &update, id, user_id, account_id, out);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        status = s_missed (self, id, user_id, account_id);
     return status;
 }
 
