@@ -391,16 +391,8 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "unknown integration key");
         return;
     }
-    const char *message;
-    if ((message = resource_validate_text ("title", request->title, 1, 200))
-    ||  (message = resource_validate_multiline ("description", request->description, 0, 10000))) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_incidents_check_input (call, request->title, request->description, request->urgency))
         return;
-    }
-    if (request->urgency > R5__URGENCY__URGENCY_LOW) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
-        return;
-    }
     char digest_hex [65];
     s_key_digest (key, digest_hex);
     mongoc_collection_t *integrations = resource_call_collection (call, "integrations");

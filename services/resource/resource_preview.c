@@ -65,6 +65,16 @@ s_ok (R5__AuthzReply *reply, size_t i)
     return reply->check->decisions [i]->status == R5__STATUS__STATUS_OK;
 }
 
+//  How many of the count decisions from the i-th on allow.
+static size_t
+s_count_ok (R5__AuthzReply *reply, size_t i, size_t count)
+{
+    size_t allowed = 0;
+    for (size_t d = 0; d < count; d++)
+        allowed += s_ok (reply, i + d);
+    return allowed;
+}
+
 //  Plan the operations for one scope.
 static void
 s_plan (s_question_t *q, s_plan_t *plan, const R5__Facts *facts, const char *account_id)
@@ -152,9 +162,7 @@ s_summarize (const s_plan_t *plan, R5__AuthzReply *reply, const R5__Facts *facts
     }
     switch (plan->type) {
         case R5__RESOURCE_TYPE__RESOURCE_TEAMS: {
-            size_t changeable = 0;
-            for (size_t t = 0; t < plan->teams; t++)
-                changeable += s_ok (reply, i + 2 + t);
+            size_t changeable = s_count_ok (reply, i + 2, plan->teams);
             if (s_ok (reply, i) && s_ok (reply, i + 1))
                 snprintf (out, size, "you can create, change and delete any team");
             else
@@ -170,12 +178,9 @@ s_summarize (const s_plan_t *plan, R5__AuthzReply *reply, const R5__Facts *facts
         case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
         case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
         case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS: {
-            size_t manageable = 0, overridable = 0;
-            for (size_t t = 0; t < plan->teams; t++)
-                manageable += s_ok (reply, i + 1 + t);
-            if (plan->type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
-                for (size_t t = 0; t < plan->teams; t++)
-                    overridable += s_ok (reply, i + 1 + plan->teams + t);
+            size_t manageable = s_count_ok (reply, i + 1, plan->teams);
+            size_t overridable = plan->type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES
+                               ? s_count_ok (reply, i + 1 + plan->teams, plan->teams) : 0;
             if (s_ok (reply, i))
                 snprintf (out, size, "you can create, change and delete the %s of any team", plural);
             else
