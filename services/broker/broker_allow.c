@@ -1,5 +1,6 @@
 /*  broker_allow: the allow-list of CURVE keys and what each may do.  */
 #include "broker_allow.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_mdp.h"
 #include "r5_rpc.h"
@@ -90,7 +91,7 @@ s_grant_require (zhashx_t *grants, const char *key)
 {
     s_grant_t *grant = (s_grant_t *) zhashx_lookup (grants, key);
     if (!grant) {
-        grant = (s_grant_t *) zmalloc (sizeof (s_grant_t));
+        grant = r5_calloc (1, sizeof (s_grant_t));
         grant->serves = zlistx_new ();
         grant->calls = zlistx_new ();
         zlistx_set_destructor (grant->serves, (zlistx_destructor_fn *) zstr_free);
@@ -130,7 +131,7 @@ s_parse_line (zhashx_t *grants, char *line, char *error, size_t error_size)
             return -1;
         }
         s_grant_t *grant = s_grant_require (grants, key);
-        zlistx_add_end (serve ? grant->serves : grant->calls, strdup (words [1]));
+        zlistx_add_end (serve ? grant->serves : grant->calls, r5_strdup (words [1]));
         return 0;
     }
     for (size_t index = 0; index < S_ROLES; index++)
@@ -188,8 +189,8 @@ broker_allow_new (const char *path, char *error, size_t error_size)
             snprintf (error, error_size, "no allow-list given (bus_allow)");
         return NULL;
     }
-    broker_allow_t *self = (broker_allow_t *) zmalloc (sizeof (broker_allow_t));
-    self->path = strdup (path);
+    broker_allow_t *self = r5_calloc (1, sizeof (broker_allow_t));
+    self->path = r5_strdup (path);
     self->grants = grants;
     self->sighups = s_sighups;
     stat (path, &self->loaded);

@@ -2,6 +2,7 @@
 #include "broker_events.h"
 #include "broker_allow.h"
 #include "broker_zap.h"
+#include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_events.h"
 #include "r5_log.h"
@@ -97,7 +98,7 @@ s_bind (zsock_t *sock, const char *domain, const char *endpoint)
 {
     if (r5_curve_server (sock, domain) != 0 || zsock_bind (sock, "%s", endpoint) == -1) {
         r5_error (NULL, "cannot bind event endpoint %s", endpoint);
-        return strdup ("");
+        return r5_strdup ("");
     }
     return zsock_last_endpoint (sock);
 }
@@ -120,13 +121,13 @@ broker_events_actor (zsock_t *pipe, void *args)
     zsock_set_linger (in, 0);
     zsock_set_linger (out, 0);
     //  No allow-list, no relay: nothing binds.
-    char *in_endpoint = allow ? s_bind (in, BROKER_DOMAIN_EVENTS_IN, config->in) : strdup ("");
-    char *out_endpoint = allow ? s_bind (out, BROKER_DOMAIN_EVENTS_OUT, config->out) : strdup ("");
+    char *in_endpoint = allow ? s_bind (in, BROKER_DOMAIN_EVENTS_IN, config->in) : r5_strdup ("");
+    char *out_endpoint = allow ? s_bind (out, BROKER_DOMAIN_EVENTS_OUT, config->out) : r5_strdup ("");
     zpoller_t *poller = zpoller_new (pipe, in, out, NULL);
     zsock_signal (pipe, 0);
     int64_t refresh_at = zclock_mono () + 1000;
     int heartbeat_ms = config->heartbeat_ms > 0 ? config->heartbeat_ms : BROKER_EVENTS_HEARTBEAT_MS;
-    s_relayed_t *relayed = (s_relayed_t *) calloc (1, sizeof *relayed);
+    s_relayed_t *relayed = r5_calloc (1, sizeof *relayed);
     randombytes_buf (relayed->relay, sizeof relayed->relay);
     int64_t beat_at = zclock_mono ();
 

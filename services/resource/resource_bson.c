@@ -1,6 +1,8 @@
 /*  resource_bson: filters, id lists, partial updates.  */
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_store.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 
 #include <string.h>
@@ -57,9 +59,7 @@ resource_bson_borrow_strings (const bson_t *doc, const char *key, char ***list)
     bson_iter_array (&iter, &length, &data);
     //  An element takes at least 5 bytes of the array's encoding.
     size_t most = length / 5 + 1, count = 0;
-    *list = calloc (most, sizeof (char *));
-    if (!*list)
-        return 0;
+    *list = r5_calloc (most, sizeof (char *));
     while (bson_iter_next (&child) && count < most)
         if (BSON_ITER_HOLDS_UTF8 (&child))
             (*list) [count++] = (char *) bson_iter_utf8 (&child, NULL);

@@ -182,7 +182,7 @@ static void
 s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
 {
     reply->status = status;
-    reply->message = strdup (message);
+    reply->message = r5_strdup (message);
 }
 
 //  The digest of a request's body (its oneof member), for a repeated

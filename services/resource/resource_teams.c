@@ -1,7 +1,9 @@
 /*  resource_teams: teams and memberships.  */
 #include "resource_teams.h"
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_time.h"
 
@@ -97,7 +99,7 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
         //  A pending object counts (its create may yet confirm it), unless
         //  its create died: those go first, as the sweeper would take them.
         bson_t *stale = bson_copy (owned_filter);
-        resource_store_append_stale (stale, r5_now_ms ());
+        resource_pending_append_stale (stale, r5_now_ms ());
         int64_t count = mongoc_collection_delete_many (owned, stale, NULL, NULL, &error)
                       ? mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error) : -1;
         bson_destroy (stale);
@@ -135,9 +137,8 @@ static size_t
 s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberRequest *request, bool add,
                   bool *member, bool *same, bson_t *update)
 {
-    R5__TeamMember **members = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
-    R5__TeamMember *entries = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
-    assert (members && entries);
+    R5__TeamMember **members = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
+    R5__TeamMember *entries = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
     size_t n = 0;
     *member = *same = false;
     for (size_t i = 0; i < team->n_members && n < S_MAX_MEMBERS + 1; i++) {
