@@ -37,12 +37,13 @@ static const char s_sdl[] =
     "}\n"
     "input IncidentFilter { status: Status urgency: [Urgency!] teamIds: [ID!] first: Int = 25 }\n"
     "input CreateIncidentInput { title: String! urgency: Urgency = HIGH teamIds: [ID!] = [] }\n"
+    "input By @oneOf { id: ID name: String }\n"
     "type CreateIncidentPayload { incident: Incident }\n"
     "type Query {\n"
     "  incidents(filter: IncidentFilter, first: Int = 50): [Incident!]!\n"
     "  incident(id: ID!): Incident\n"
     "  echo(i: Int, f: Float, s: String, b: Boolean, id: ID, e: Urgency, l: [Int],\n"
-    "       filter: IncidentFilter, j: JSON, req: Int! = 7): JSON\n"
+    "       filter: IncidentFilter, j: JSON, req: Int! = 7, by: By): JSON\n"
     "  mustHave: Incident!\n"
     "  badInt: Int badEnum: Urgency badList: [Int] badString: String badBool: Boolean\n"
     "  goodCoercions: [String] idFromInt: ID floatFromInt: Float intFromReal: Int\n"
@@ -850,6 +851,59 @@ test_variables(void)
     s_ctx_fini(&c);
 }
 
+/* A @oneOf input object's value, as graphql-js 16.9 coerces it: from variables, exactly one
+   field and not null (a request error naming the place); from a literal, a field whose
+   variable was not provided leaves no field, and the argument is a field error. */
+static void
+test_one_of(void)
+{
+    s_ctx_t c;
+    json_t *r;
+    bool rq = false;
+    const char *q = "query($b: By) { echo(by: $b) }";
+    s_ctx_init(&c);
+
+    r = s_run(&c, q, "{\"b\": {\"name\": \"x\"}}", NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"), "{\"echo\":{\"by\":{\"name\":\"x\"},\"req\":7}}");
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {\"id\": \"1\", \"name\": \"x\"}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
+    CHECK(strstr(json_string_value(s_err(r, 0, "message")),
+                 "exactly one key must be specified for OneOf type \"By\"") != NULL);
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {\"id\": null}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    CHECK(strstr(json_string_value(s_err(r, 0, "message")), "at \"b.id\": field \"id\" must be non-null")
+          != NULL);
+    json_decref(r);
+
+    /* A literal: one field is a value; a field whose variable is absent is none. */
+    r = s_run(&c, "query($i: ID!) { a: echo(by: {id: 4}) b: echo(by: {id: $i}) }", "{\"i\": \"5\"}",
+              NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"),
+               "{\"a\":{\"by\":{\"id\":\"4\"},\"req\":7},\"b\":{\"by\":{\"id\":\"5\"},\"req\":7}}");
+    json_decref(r);
+    r = s_run(&c, "query($i: ID) { echo(by: {id: $i}) }", "{}", NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"), "{\"echo\":null}");
+    CHECK_INT(s_err_count(r), 1);
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
+    json_decref(r);
+    s_ctx_fini(&c);
+}
+
 /* CoerceArgumentValues with literals: every scalar, lists, enums, input objects, nulls,
    absent variables, and invalid literals as field errors. */
 static void
@@ -1132,6 +1186,7 @@ main(void)
     R5_TEST_RUN(test_resolver_data);
     R5_TEST_RUN(test_skip_include);
     R5_TEST_RUN(test_variables);
+    R5_TEST_RUN(test_one_of);
     R5_TEST_RUN(test_arguments);
     R5_TEST_RUN(test_serial_mutations);
     R5_TEST_RUN(test_access_hooks);

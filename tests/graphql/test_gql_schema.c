@@ -209,7 +209,7 @@ test_kitchen_sink(void)
     /* Directives: built-ins first, then the SDL's. */
     size_t nd;
     const gql_schema_directive_t *const *dirs = gql_schema_directives(s, &nd);
-    CHECK_INT(nd, 4 + 3);
+    CHECK_INT(nd, 5 + 3);
     CHECK_SLICE(dirs[0]->name, "include");
     CHECK(dirs[0]->builtin);
     const gql_schema_directive_t *skip = gql_schema_directive(s, NAME("skip"));
@@ -221,6 +221,9 @@ test_kitchen_sink(void)
     const gql_schema_directive_t *dep = gql_schema_directive(s, NAME("deprecated"));
     CHECK(dep && gql_directive_arg(dep, NAME("reason"))->default_value != NULL);
     CHECK(gql_schema_directive(s, NAME("specifiedBy")) != NULL);
+    const gql_schema_directive_t *one_of = gql_schema_directive(s, NAME("oneOf"));
+    CHECK(one_of && one_of->builtin && !one_of->repeatable && one_of->arg_count == 0);
+    CHECK(one_of && one_of->locations == GQL_DIRLOC_BIT(GQL_DIRLOC_INPUT_OBJECT));
     const gql_schema_directive_t *key = gql_schema_directive(s, NAME("key"));
     CHECK(key && key->repeatable && !key->builtin);
     CHECK_SLICE(key->description, "Marks a type's key for federation-style lookups.");
@@ -410,6 +413,16 @@ static const s_broken_t s_broken[] = {
       "input object references itself through non-null fields", 3, 11, "B.a" },
     { "type Query { a(x: A): Int }\ninput A { a: A! }", GQL_ERR_SCHEMA,
       "input object references itself through non-null fields", 2, 11, "A.a" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int! b: Int }", GQL_ERR_SCHEMA,
+      "field of a @oneOf input object must be nullable", 2, 18, "O.a" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int b: Int = 1 }", GQL_ERR_SCHEMA,
+      "field of a @oneOf input object cannot have a default value", 2, 25, "O.b" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int }\nextend input O { b: Int! }",
+      GQL_ERR_SCHEMA, "field of a @oneOf input object must be nullable", 3, 18, "O.b" },
+    { "type Query @oneOf { a: Int }", GQL_ERR_SCHEMA,
+      "directive not allowed in this location", 1, 12, "Query: @oneOf" },
+    { "type Query { a: Int }\ninput O @oneOf @oneOf { a: Int }", GQL_ERR_SCHEMA,
+      "directive is not repeatable", 2, 16, "O: @oneOf" },
     { "type Query { a: Int }\nextend type Nope { b: Int }", GQL_ERR_SCHEMA,
       "extension of an unknown type", 2, 13, "Nope" },
     { "type Query { a: Int }\nextend input Query { b: Int }", GQL_ERR_SCHEMA,
@@ -472,6 +485,27 @@ test_long_input_chain(void)
     free(sdl);
 }
 
+/* @oneOf on an input object's definition makes it a oneOf input object; on an extension
+   it does not (graphql-js 16.9 reads the definition only). */
+static void
+test_one_of(void)
+{
+    gql_error_t e;
+    gql_schema_t *s = gql_schema_new_from_sdl(NAME("type Query { a(x: O, y: P, z: Q): Int }\n"
+                                                   "input O @oneOf { a: Int b: [String!] c: Q }\n"
+                                                   "input P { a: Int }\nextend input P @oneOf\n"
+                                                   "input Q { a: Int! = 1 }"),
+                                              &e);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(s_type(s, "O")->one_of);
+    CHECK(!s_type(s, "P")->one_of);
+    CHECK(!s_type(s, "Q")->one_of);
+    CHECK(!s_type(s, "Query")->one_of);
+    gql_schema_destroy(&s);
+}
+
 static void
 test_project_schema(void)
 {
@@ -502,6 +536,7 @@ main(void)
     R5_TEST_RUN(test_default_roots_and_minimal);
     R5_TEST_RUN(test_broken_schemas);
     R5_TEST_RUN(test_long_input_chain);
+    R5_TEST_RUN(test_one_of);
     R5_TEST_RUN(test_project_schema);
     return r5_test_report("test_gql_schema");
 }

@@ -183,6 +183,57 @@ test_messages_and_locations(const gql_schema_t *schema)
     gql_validation_errors_free(&r.errors);
 }
 
+/* @oneOf input objects as graphql-js 16.9's ValuesOfCorrectType checks them: exactly one
+   field (a repeated name counts once), not null, and a variable there non-null; the
+   message and the object value's location are graphql-js's. */
+static void
+test_one_of(void)
+{
+    static const char sdl[] = "type Query { f(by: By): Int g(by: [By!]): Int }\n"
+                              "input By @oneOf { id: ID name: String }\n";
+    static const struct {
+        const char *doc;
+        const char *message; /* NULL: valid */
+        unsigned column;
+    } cases[] = {
+        { "{ f(by: {id: 1}) g(by: [{name: \"a\"}]) }", NULL, 0 },
+        { "query Q($id: ID!) { f(by: {id: $id}) }", NULL, 0 },
+        { "{ f(by: {}) }", "OneOf Input Object \"By\" must specify exactly one key.", 9 },
+        { "{ f(by: {id: 1, name: \"a\"}) }", "OneOf Input Object \"By\" must specify exactly one key.", 9 },
+        { "{ g(by: [{id: 1, name: \"a\"}]) }", "OneOf Input Object \"By\" must specify exactly one key.", 10 },
+        { "{ f(by: {id: null}) }", "Field \"By.id\" must be non-null.", 9 },
+        { "query Q($id: ID) { f(by: {id: $id}) }",
+          "Variable \"id\" must be non-nullable to be used for OneOf Input Object \"By\".", 26 },
+        { "query Q($id: ID) { ...F } fragment F on Query { f(by: {id: $id}) }",
+          "Variable \"id\" must be non-nullable to be used for OneOf Input Object \"By\".", 55 },
+    };
+    gql_error_t err;
+    gql_schema_t *schema = gql_schema_new_from_sdl(sdl, sizeof sdl - 1, &err);
+    CHECK(schema != NULL);
+    for (size_t i = 0; schema && i < sizeof cases / sizeof *cases; i++) {
+        s_result_t r = s_validate(schema, cases[i].doc);
+        if (!cases[i].message) {
+            CHECK_INT(r.rc, 0);
+            if (r.rc != 0)
+                fprintf(stderr, "  %s: %s\n", cases[i].doc, r.count ? r.errors[0].message : "");
+        }
+        else {
+            CHECK_INT(r.count, 1);
+            if (r.count == 1) {
+                CHECK_INT(r.errors[0].rule, GQL_RULE_VALUES_OF_CORRECT_TYPE);
+                CHECK_STR(r.errors[0].message, cases[i].message);
+                CHECK_INT(r.errors[0].location_count, 1);
+                CHECK_INT(r.errors[0].locations[0].column, cases[i].column);
+            }
+            else {
+                fprintf(stderr, "  %s: %zu errors\n", cases[i].doc, r.count);
+            }
+        }
+        gql_validation_errors_free(&r.errors);
+    }
+    gql_schema_destroy(&schema);
+}
+
 /* With hide_suggestions (a server whose introspection is off), every message stops before
    " Did you mean", and only there: the rest is graphql-js's text. */
 static void
@@ -528,6 +579,7 @@ main(void)
     test_valid(schema);
     test_messages_and_locations(schema);
     test_hidden_suggestions(schema);
+    test_one_of();
     test_many_rules(schema);
     test_error_cap(schema);
     R5_TEST_RUN(test_nul_strings);
