@@ -85,6 +85,17 @@ resource_bson_set_fields (const ProtobufCMessage *update, const char *const *ski
 }
 
 int
+resource_bson_set_field (const ProtobufCMessage *message, const char *key, bson_t *set)
+{
+    bson_t fields = BSON_INITIALIZER;
+    bson_iter_t iter;
+    int rc = r5_codec_to_bson (message, R5_CODEC_FIELDS, &fields) == 0 && bson_iter_init_find (&iter, &fields, key)
+          && bson_append_iter (set, NULL, 0, &iter) ? 0 : -1;
+    bson_destroy (&fields);
+    return rc;
+}
+
+int
 resource_bson_push_item (const ProtobufCMessage *holder, const char *key, bson_t *update)
 {
     bson_t fields = BSON_INITIALIZER, push;

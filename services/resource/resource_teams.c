@@ -21,6 +21,13 @@ const r5_mongo_index_t resource_teams_indexes [3] = {
     { "account_member", "{\"account_id\": 1, \"members.user_id\": 1}", false, NULL },
 };
 
+//  A team's text fields, for its create and its update alike.
+static const resource_text_rule_t s_text_rules [] = {
+    { "name", 1, 100, false, "name must be 1 to 100 characters" },
+    { "description", 0, 10000, true, "description must be at most 10000 characters" },
+    { "slack_channel", 0, 80, false, "slackChannel must be at most 80 characters" },
+};
+
 static const resource_type_t *
 s_teams (void)
 {
@@ -31,9 +38,8 @@ void
 resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateTeamRequest *request = envelope->create_team;
-    const char *message;
-    if ((message = resource_validate_text ("name", request->name, 1, 100))
-    ||  (message = resource_validate_multiline ("description", request->description, 0, 10000))) {
+    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -45,8 +51,7 @@ resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     R5__Team team = R5__TEAM__INIT;
     team.id = id;
     team.account_id = (char *) call->principal->account_id;
-    team.name = request->name;
-    team.description = request->description;
+    r5_codec_copy_fields (&request->base, &team.base);
     team.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("version", BCON_INT64 (1));
     resource_store_insert (call, s_teams (), &team.base, extra);
@@ -57,11 +62,8 @@ void
 resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateTeamRequest *request = envelope->update_team;
-    const char *message = NULL;
-    bool name = request->name_present_case == R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
-    bool description = request->description_present_case == R5__UPDATE_TEAM_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-    if ((name && (message = resource_validate_text ("name", request->name, 1, 100)))
-    ||  (description && (message = resource_validate_multiline ("description", request->description, 0, 10000)))) {
+    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -165,10 +167,9 @@ s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberReq
     R5__Team changed = R5__TEAM__INIT;
     changed.members = members;
     changed.n_members = n;
-    const char *skip [] = { "account_id", "name", "description" };
     bson_t set;
     BSON_APPEND_DOCUMENT_BEGIN (update, "$set", &set);
-    resource_bson_set_fields (&changed.base, skip, sizeof skip / sizeof skip [0], &set);
+    resource_bson_set_field (&changed.base, "members", &set);
     BSON_APPEND_INT64 (&set, "version", version + 1);
     bson_append_document_end (update, &set);
     free (members);

@@ -881,7 +881,7 @@ typedef struct {
 
 static const s_format_t s_formats [] = {
     { "users", "_id account_id email name role active password_hash created_at", "" },
-    { "teams", "_id account_id name description members version created_at", "updated_at" },
+    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
                    "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at idempotency" },
     { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
