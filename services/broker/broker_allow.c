@@ -15,16 +15,18 @@ typedef struct {
     const char *name;
     const char *serves;             //  the service its workers register for, or NULL
     const char *calls [4];          //  the services it sends requests to, NULL-ended
-    bool publishes;                 //  may connect to the event relay's input
+    const char *publishes;          //  the topic prefix it may publish on the relay's input, or NULL
     bool subscribes;                //  may connect to the event relay's output
 } s_role_t;
 
 static const s_role_t s_roles [] = {
-    { R5_ROLE_GATEWAY,  NULL,                { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE }, false, true },
-    { R5_ROLE_TOKEN,    R5_SERVICE_TOKEN,    { R5_SERVICE_RESOURCE },                                     true,  false },
-    { R5_ROLE_AUTHZ,    R5_SERVICE_AUTHZ,    { NULL },                                                    false, false },
-    { R5_ROLE_RESOURCE, R5_SERVICE_RESOURCE, { R5_SERVICE_AUTHZ },                                        true,  false },
-    { R5_ROLE_INTERNAL, NULL,                { R5_SERVICE_TOKEN },                                        false, false },
+    //  Gateways answer the events they applied (gateway.*), which the
+    //  publishers hear; nobody publishes under another role's prefix.
+    { R5_ROLE_GATEWAY,  NULL,                { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE }, "gateway.", true },
+    { R5_ROLE_TOKEN,    R5_SERVICE_TOKEN,    { R5_SERVICE_RESOURCE },                                     "token.",   true },
+    { R5_ROLE_AUTHZ,    R5_SERVICE_AUTHZ,    { NULL },                                                    NULL,       false },
+    { R5_ROLE_RESOURCE, R5_SERVICE_RESOURCE, { R5_SERVICE_AUTHZ },                                        "user.",    true },
+    { R5_ROLE_INTERNAL, NULL,                { R5_SERVICE_TOKEN },                                        NULL,       false },
 };
 #define S_ROLES (sizeof s_roles / sizeof s_roles [0])
 
@@ -273,6 +275,17 @@ broker_allow_admits (broker_allow_t *self, const char *key, const char *domain)
             if (streq (domain, BROKER_DOMAIN_EVENTS_OUT) && s_roles [index].subscribes)
                 return true;
         }
+    return false;
+}
+
+bool
+broker_allow_may_publish (broker_allow_t *self, const char *key, const char *topic)
+{
+    s_grant_t *grant = s_grant (self, key);
+    for (size_t index = 0; grant && index < S_ROLES; index++)
+        if ((grant->roles & (1u << index)) && s_roles [index].publishes
+        &&  strncmp (topic, s_roles [index].publishes, strlen (s_roles [index].publishes)) == 0)
+            return true;
     return false;
 }
 

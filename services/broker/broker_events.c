@@ -91,6 +91,22 @@ s_heartbeat (s_relayed_t *self, zsock_t *out)
     zmsg_send (&msg, out);
 }
 
+//  Whether the key that sent msg may publish its topic (the first frame;
+//  the key is read from the last, as libzmq gives it to every frame).
+static bool
+s_may_publish (broker_allow_t *allow, zmsg_t *msg)
+{
+    zframe_t *topic = zmsg_first (msg);
+    const char *key = BROKER_ZAP_KEY (zmsg_last (msg));
+    char text [64];
+    size_t size = zframe_size (topic);
+    if (!key || size >= sizeof text || memchr (zframe_data (topic), 0, size))
+        return false;
+    memcpy (text, zframe_data (topic), size);
+    text [size] = 0;
+    return broker_allow_may_publish (allow, key, text);
+}
+
 //  Secure sock as a CURVE server for domain, bind it and answer the endpoint
 //  with any '*' port resolved; "" on failure.
 static char *
@@ -149,13 +165,11 @@ broker_events_actor (zsock_t *pipe, void *args)
         else
         if (which == in || which == out) {
             //  Events flow in -> out; subscriptions flow out -> in. An event
-            //  is relayed only while its publisher's key may publish (the
-            //  allow-list may have changed since the handshake).
+            //  is relayed only while its publisher's key may publish its
+            //  topic (the allow-list may have changed since the handshake).
             zmsg_t *msg = zmsg_recv (which);
-            zframe_t *last = msg ? zmsg_last (msg) : NULL;
-            if (which == in && last
-            &&  !broker_allow_admits (allow, BROKER_ZAP_KEY (last), BROKER_DOMAIN_EVENTS_IN)) {
-                r5_debug (NULL, "dropping an event from a key no longer allowed to publish");
+            if (which == in && msg && !s_may_publish (allow, msg)) {
+                r5_debug (NULL, "dropping an event its key may not publish");
                 zmsg_destroy (&msg);
             }
             if (msg && which == in)

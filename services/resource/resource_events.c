@@ -40,6 +40,18 @@ resource_events_poll (resource_events_t *self)
 }
 
 int
+resource_events_listen (resource_events_t *self, const char *endpoints)
+{
+    return r5_events_listen (self->events, endpoints);
+}
+
+void
+resource_events_confirm (resource_events_t *self, const char *rid)
+{
+    r5_events_confirm (self->events, rid);
+}
+
+int
 resource_events_user_changed (resource_events_t *self, const char *user_id, const char *account_id)
 {
     if (!self)

@@ -25,6 +25,7 @@ typedef struct {
     const char *mongodb_write_concern;      //  "majority", a number, or ""
     uint8_t pepper [R5_PEPPER_SIZE];        //  copied into the state; zero this copy after start
     const char *events;                     //  PUB endpoints, comma-separated; "" for none
+    const char *events_subscribe;           //  the relays' outputs, to hear the gateways confirm; "" for none
     const char *brokers;                    //  for calls to r5.resource; "" for none (only
                                             //  without the actor: verification then answers UNAVAILABLE)
     int64_t session_idle_ms;
