@@ -23,6 +23,7 @@
 
 #include <bson/bson.h>
 #include <protobuf-c/protobuf-c.h>
+#include "r5_codec_names.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,16 +34,6 @@ typedef enum {
     R5_CODEC_DOCUMENT = 0,      //  a stored document: id is _id
     R5_CODEC_FIELDS = 1,        //  its fields alone, id left out (an update's $set)
 } r5_codec_mode_t;
-
-//  The name of value in enum without the enum's common prefix ("OWNER" for
-//  ROLE_OWNER), or NULL when value is not one of enum's. Borrowed.
-const char *r5_codec_enum_name (const ProtobufCEnumDescriptor *descriptor, int value);
-
-//  The value whose unprefixed name is name. 0 and *value set, or -1.
-int r5_codec_enum_value (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value);
-
-//  Bytes one element of a repeated field takes in protobuf-c's arrays.
-size_t r5_codec_element_size (const ProtobufCFieldDescriptor *field);
 
 //  Append message's stored fields to doc. 0, or -1 when doc is full.
 int r5_codec_to_bson (const ProtobufCMessage *message, r5_codec_mode_t mode, bson_t *doc);
