@@ -221,6 +221,24 @@ class RevocationTest(unittest.TestCase):
                 self.assertEqual((answer.status, answer.json()), (401, ONE_401))
                 self.assertTrue(answer.headers.get('WWW-Authenticate', '').startswith('Bearer'))
 
+    def test_a_demoted_administrator_loses_its_reach_everywhere_from_the_next_request(self):
+        # An administrator reads every incident of the account; a member only
+        # those of their teams or assigned to them. Demoted, the same token
+        # finds the incident no more, on every gateway.
+        admin, admin_session = self.member()
+        self.graphql('mutation($id: ID!) { updateUserRole(id: $id, input: {role: ADMINISTRATOR}) { user { role } } }',
+                     {'id': admin['id']})
+        incident = self.graphql('mutation { createIncident(input: {title: "elsewhere"}) { incident { id } } }')
+        incident_id = incident['createIncident']['incident']['id']
+        value = self.token(admin_session, ['incidentsRead'])['value']
+        probe = lambda g: bearer(self.bases[g], value, 'query($id: ID!) { incident(id: $id) { id } }',  # noqa: E731
+                                 {'id': incident_id})
+        stale = lambda r: r.status == 200 and (r.json().get('data') or {}).get('incident') is not None  # noqa: E731
+        change = lambda: self.graphql(  # noqa: E731
+            'mutation($id: ID!) { updateUserRole(id: $id, input: {role: MEMBER}) { user { role } } }',
+            {'id': admin['id']})
+        self.check_exact('demoted administrator', self.measure(probe, stale, change))
+
     def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale(self):
         sessions = []
         for base in self.bases:
