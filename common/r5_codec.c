@@ -408,12 +408,18 @@ r5_codec_copy_fields (const ProtobufCMessage *from, ProtobufCMessage *to)
         const ProtobufCFieldDescriptor *field = &to->descriptor->fields [i];
         const ProtobufCFieldDescriptor *input
             = protobuf_c_message_descriptor_get_field_by_name (from->descriptor, field->name);
-        if (!input || field->label == PROTOBUF_C_LABEL_REPEATED || input->label == PROTOBUF_C_LABEL_REPEATED
+        bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
+        if (!input || repeated != (input->label == PROTOBUF_C_LABEL_REPEATED)
         ||  input->type != field->type || input->descriptor != field->descriptor)
             continue;
         if ((input->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         &&  *(const uint32_t *) (source + input->quantifier_offset) != input->id)
             continue;
+        if (repeated) {
+            *(size_t *) (target + field->quantifier_offset) = *(const size_t *) (source + input->quantifier_offset);
+            memcpy (target + field->offset, source + input->offset, sizeof (void *));
+            continue;
+        }
         memcpy (target + field->offset, source + input->offset, r5_codec_element_size (field));
         if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
             *(uint32_t *) (target + field->quantifier_offset) = field->id;

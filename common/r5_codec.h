@@ -45,10 +45,11 @@ int r5_codec_to_bson (const ProtobufCMessage *message, r5_codec_mode_t mode, bso
 ProtobufCMessage *r5_codec_from_bson (const ProtobufCMessageDescriptor *descriptor, const bson_t *doc,
                                       char *error, size_t error_size);
 
-//  Set to's singular fields to from's fields of the same name and type (a
-//  presence oneof of from only when set): the input of a create becomes the
-//  object it makes, so a field added to both needs no code. Shallow: to
-//  borrows from's strings and messages and must not be freed as unpacked.
+//  Set to's fields to from's fields of the same name, type and label (a
+//  presence oneof of from only when set; a repeated field's array and
+//  count): the input of a create becomes the object it makes, so a field
+//  added to both needs no code. Shallow: to borrows from's strings, arrays
+//  and messages and must not be freed as unpacked.
 void r5_codec_copy_fields (const ProtobufCMessage *from, ProtobufCMessage *to);
 
 //  The stored key of the wire field named field in descriptor, under the

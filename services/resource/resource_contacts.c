@@ -2,6 +2,7 @@
 #include "resource_contacts.h"
 #include "resource_bson.h"
 #include "resource_validate.h"
+#include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_time.h"
 
@@ -55,8 +56,9 @@ resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceReq
             message = "kind must be EMAIL, SMS, PHONE or PUSH";
             break;
     }
-    if (!message && resource_validate_text ("label", request->label, 0, 100))
-        message = "label must be at most 100 characters";
+    static const resource_text_rule_t rules [] = { { "label", 0, 100, false, "label must be at most 100 characters" } };
+    if (!message)
+        message = resource_validate_fields (&request->base, rules, sizeof rules / sizeof rules [0]);
     if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
@@ -69,9 +71,8 @@ resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceReq
     method.id = id;
     method.account_id = (char *) call->principal->account_id;
     method.user_id = (char *) call->principal->user_id;
-    method.kind = request->kind;
-    method.address = (char *) address;
-    method.label = request->label;
+    r5_codec_copy_fields (&request->base, &method.base);
+    method.address = (char *) address;     //  an email in its normal form
     method.created_at_unix_ms = r5_now_ms ();
     resource_store_insert (call, methods, &method.base, NULL);
 }
@@ -163,9 +164,7 @@ resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceReque
     rule.id = id;
     rule.account_id = (char *) call->principal->account_id;
     rule.user_id = (char *) call->principal->user_id;
-    rule.contact_method_id = request->contact_method_id;
-    rule.delay_minutes = request->delay_minutes;
-    rule.urgency = request->urgency;
+    r5_codec_copy_fields (&request->base, &rule.base);
     rule.created_at_unix_ms = r5_now_ms ();
     //  "Any urgency" has always been stored as "" (the codec leaves a zero enum out).
     bson_t *extra = rule.urgency ? NULL : BCON_NEW ("urgency", BCON_UTF8 (""));

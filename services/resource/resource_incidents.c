@@ -94,13 +94,17 @@ resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequ
 //  Writes
 //  =========================================================================
 
+//  An incident's text fields, however it is opened.
+static const resource_text_rule_t s_text_rules [] = {
+    { "title", 1, 200, false, "title must be 1 to 200 characters" },
+    RESOURCE_RULE_DESCRIPTION,
+};
+
 int
-resource_incidents_check_input (resource_call_t *call, const char *title, const char *description,
-                                R5__Urgency urgency)
+resource_incidents_check_input (resource_call_t *call, const ProtobufCMessage *input, R5__Urgency urgency)
 {
-    const char *message;
-    if ((message = resource_validate_text ("title", title, 1, 200))
-    ||  (message = resource_validate_multiline ("description", description, 0, 10000)))
+    const char *message = resource_validate_fields (input, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    if (message)
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
     if (urgency > R5__URGENCY__URGENCY_LOW)
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
@@ -111,14 +115,13 @@ void
 resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateIncidentRequest *request = envelope->create_incident;
-    if (resource_incidents_check_input (call, request->title, request->description, request->urgency))
+    if (resource_incidents_check_input (call, &request->base, request->urgency))
         return;
     if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL, NULL)
     ||  s_check_references (call, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids))
         return;
-    resource_incidents_insert (call, call->principal->account_id, call->principal->user_id, request->title,
-                               request->description, request->urgency, request->team_ids, request->n_team_ids,
-                               request->user_ids, request->n_user_ids);
+    resource_incidents_insert (call, call->principal->account_id, call->principal->user_id, &request->base,
+                               request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids);
 }
 
 //  Insert doc into collection (a note or a history entry, beside its
@@ -158,8 +161,8 @@ s_history_entry (resource_call_t *call, const char *account_id, const char *inci
 }
 
 void
-resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me, const char *title,
-                           const char *description, R5__Urgency urgency, char **team_ids, size_t n_team_ids,
+resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me,
+                           const ProtobufCMessage *input, char **team_ids, size_t n_team_ids,
                            char **user_ids, size_t n_user_ids)
 {
     char id [25];
@@ -176,12 +179,12 @@ resource_incidents_insert (resource_call_t *call, const char *account_id, const 
             participants [n_participants++] = user_ids [i];
 
     R5__Incident incident = R5__INCIDENT__INIT;
+    r5_codec_copy_fields (input, &incident.base);
     incident.id = id;
     incident.account_id = (char *) account_id;
-    incident.title = (char *) title;
-    incident.description = (char *) description;
     incident.status = R5__INCIDENT_STATUS__INCIDENT_STATUS_TRIGGERED;
-    incident.urgency = urgency ? urgency : R5__URGENCY__URGENCY_HIGH;
+    if (!incident.urgency)
+        incident.urgency = R5__URGENCY__URGENCY_HIGH;
     incident.team_ids = team_ids;
     incident.n_team_ids = n_team_ids;
     incident.user_ids = user_ids;

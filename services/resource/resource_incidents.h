@@ -25,10 +25,10 @@ const char *resource_incidents_list_check (const R5__ListObjectsRequest *request
 void resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequest *request,
                                      const R5__Visibility *visibility, bson_t *filter);
 
-//  A new incident's title, description and urgency, however it is opened.
-//  0, or -1 with the reply set (BAD_INPUT).
-int resource_incidents_check_input (resource_call_t *call, const char *title, const char *description,
-                                    R5__Urgency urgency);
+//  A new incident's input (CreateIncidentRequest or
+//  OpenIntegrationIncidentRequest: its text fields by name, and urgency),
+//  however it is opened. 0, or -1 with the reply set (BAD_INPUT).
+int resource_incidents_check_input (resource_call_t *call, const ProtobufCMessage *input, R5__Urgency urgency);
 
 //  Handlers (resource_handler_fn): each fills call->reply with the one incident written.
 void resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *request);
@@ -40,11 +40,12 @@ void resource_incidents_on_list_notes (resource_call_t *call, const R5__Resource
 extern const r5_mongo_index_t resource_incident_notes_indexes [2];
 extern const r5_mongo_index_t resource_incident_history_indexes [1];
 
-//  Insert a new TRIGGERED incident (input already validated and decided):
+//  Insert a new TRIGGERED incident from input (validated and decided; its
+//  fields by name, r5_codec_copy_fields) assigned to the teams and users:
 //  the creator me (a user, or "integration:<id>" that does not participate)
 //  and every assignee participate.
-void resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me, const char *title,
-                                const char *description, R5__Urgency urgency, char **team_ids, size_t n_team_ids,
+void resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me,
+                                const ProtobufCMessage *input, char **team_ids, size_t n_team_ids,
                                 char **user_ids, size_t n_user_ids);
 
 #endif

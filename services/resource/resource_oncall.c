@@ -5,6 +5,7 @@
 #include "resource_pending.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
+#include "r5_codec.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -117,14 +118,15 @@ s_validate_zone (const char *zone)
     return NULL;
 }
 
+//  The text fields of the on-call setup's creates and updates, by name (a
+//  request without one of them skips its rule).
+static const resource_text_rule_t s_text_rules [] = { RESOURCE_RULE_NAME, RESOURCE_RULE_DESCRIPTION };
+
 static int
-s_name_description (resource_call_t *call, const char *name, const char *description)
+s_check_text (resource_call_t *call, const ProtobufCMessage *request)
 {
-    const char *message;
-    if ((name && (message = resource_validate_text ("name", name, 1, 100)))
-    ||  (description && (message = resource_validate_multiline ("description", description, 0, 10000))))
-        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
-    return 0;
+    const char *message = resource_validate_fields (request, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    return message ? resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message) : 0;
 }
 
 //  The update of a partial update request: its set fields ($set, without
@@ -148,7 +150,7 @@ void
 resource_oncall_on_create_policy (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateEscalationPolicyRequest *request = envelope->create_escalation_policy;
-    if (s_name_description (call, request->name, request->description)
+    if (s_check_text (call, &request->base)
     ||  resource_store_decide_create (call, S_POLICIES, request->team_id)
     ||  s_check_steps (call, request->steps, request->n_steps))
         return;
@@ -157,11 +159,7 @@ resource_oncall_on_create_policy (resource_call_t *call, const R5__ResourceReque
     R5__EscalationPolicy policy = R5__ESCALATION_POLICY__INIT;
     policy.id = id;
     policy.account_id = (char *) call->principal->account_id;
-    policy.team_id = request->team_id;
-    policy.name = request->name;
-    policy.description = request->description;
-    policy.steps = request->steps;
-    policy.n_steps = request->n_steps;
+    r5_codec_copy_fields (&request->base, &policy.base);
     policy.created_at_unix_ms = r5_now_ms ();
     resource_store_insert (call, S_POLICIES, &policy.base, NULL);
 }
@@ -170,10 +168,7 @@ void
 resource_oncall_on_update_policy (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateEscalationPolicyRequest *request = envelope->update_escalation_policy;
-    bool name = request->name_present_case == R5__UPDATE_ESCALATION_POLICY_REQUEST__NAME_PRESENT_NAME;
-    bool description = request->description_present_case
-                       == R5__UPDATE_ESCALATION_POLICY_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL))
+    if (s_check_text (call, &request->base))
         return;
     resource_object_t object;
     //  The steps are checked once the update is decided (their references are lookups).
@@ -201,7 +196,7 @@ resource_oncall_on_create_schedule (resource_call_t *call, const R5__ResourceReq
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
-    if (s_name_description (call, request->name, request->description)
+    if (s_check_text (call, &request->base)
     ||  resource_store_decide_create (call, S_SCHEDULES, request->team_id)
     ||  s_check_shifts (call, request->shifts, request->n_shifts))
         return;
@@ -210,12 +205,8 @@ resource_oncall_on_create_schedule (resource_call_t *call, const R5__ResourceReq
     R5__Schedule schedule = R5__SCHEDULE__INIT;
     schedule.id = id;
     schedule.account_id = (char *) call->principal->account_id;
-    schedule.team_id = request->team_id;
-    schedule.name = request->name;
-    schedule.description = request->description;
+    r5_codec_copy_fields (&request->base, &schedule.base);
     schedule.time_zone = (char *) zone;
-    schedule.shifts = request->shifts;
-    schedule.n_shifts = request->n_shifts;
     schedule.created_at_unix_ms = r5_now_ms ();
     resource_store_insert (call, S_SCHEDULES, &schedule.base, NULL);
 }
@@ -224,15 +215,13 @@ void
 resource_oncall_on_update_schedule (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateScheduleRequest *request = envelope->update_schedule;
-    bool name = request->name_present_case == R5__UPDATE_SCHEDULE_REQUEST__NAME_PRESENT_NAME;
-    bool description = request->description_present_case == R5__UPDATE_SCHEDULE_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
     bool zone = request->time_zone_present_case == R5__UPDATE_SCHEDULE_REQUEST__TIME_ZONE_PRESENT_TIME_ZONE;
     const char *message = zone ? s_validate_zone (request->time_zone) : NULL;
     if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
-    if (s_name_description (call, name ? request->name : NULL, description ? request->description : NULL))
+    if (s_check_text (call, &request->base))
         return;
     resource_object_t object;
     if (resource_store_load (call, S_SCHEDULES, request->id, R5__VERB__VERB_UPDATE, &object) == 0
@@ -331,7 +320,7 @@ void
 resource_oncall_on_create_integration (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateIntegrationRequest *request = envelope->create_integration;
-    if (s_name_description (call, request->name, NULL)
+    if (s_check_text (call, &request->base)
     ||  resource_store_decide_create (call, S_INTEGRATIONS, request->team_id))
         return;
     //  r5i_ + 32 base62 characters from the CSPRNG (190 bits).
@@ -349,8 +338,7 @@ resource_oncall_on_create_integration (resource_call_t *call, const R5__Resource
     R5__Integration integration = R5__INTEGRATION__INIT;
     integration.id = id;
     integration.account_id = (char *) call->principal->account_id;
-    integration.team_id = request->team_id;
-    integration.name = request->name;
+    r5_codec_copy_fields (&request->base, &integration.base);
     integration.key_hint = hint;
     integration.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
@@ -365,8 +353,7 @@ void
 resource_oncall_on_update_integration (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateIntegrationRequest *request = envelope->update_integration;
-    bool name = request->name_present_case == R5__UPDATE_INTEGRATION_REQUEST__NAME_PRESENT_NAME;
-    if (s_name_description (call, name ? request->name : NULL, NULL))
+    if (s_check_text (call, &request->base))
         return;
     resource_object_t object;
     if (resource_store_load (call, S_INTEGRATIONS, request->id, R5__VERB__VERB_UPDATE, &object) == 0) {
@@ -391,7 +378,7 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "unknown integration key");
         return;
     }
-    if (resource_incidents_check_input (call, request->title, request->description, request->urgency))
+    if (resource_incidents_check_input (call, &request->base, request->urgency))
         return;
     char digest_hex [65];
     s_key_digest (key, digest_hex);
@@ -423,8 +410,7 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         acting.user_id = creator;
         const R5__Principal *nobody = call->principal;
         call->principal = &acting;
-        resource_incidents_insert (call, integration->account_id, creator, request->title, request->description,
-                                   request->urgency, teams, 1, NULL, 0);
+        resource_incidents_insert (call, integration->account_id, creator, &request->base, teams, 1, NULL, 0);
         call->principal = nobody;
     }
     if (integration)

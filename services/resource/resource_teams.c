@@ -23,8 +23,8 @@ const r5_mongo_index_t resource_teams_indexes [3] = {
 
 //  A team's text fields, for its create and its update alike.
 static const resource_text_rule_t s_text_rules [] = {
-    { "name", 1, 100, false, "name must be 1 to 100 characters" },
-    { "description", 0, 10000, true, "description must be at most 10000 characters" },
+    RESOURCE_RULE_NAME,
+    RESOURCE_RULE_DESCRIPTION,
     { "slack_channel", 0, 80, false, "slackChannel must be at most 80 characters" },
 };
 

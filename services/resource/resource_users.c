@@ -330,8 +330,9 @@ resource_users_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     const R5__CreateUserRequest *request = envelope->create_user;
     const char *message;
     char email [RESOURCE_EMAIL_MAX + 1];
+    static const resource_text_rule_t rules [] = { RESOURCE_RULE_NAME };
     if ((message = resource_validate_email (request->email, email))
-    ||  (message = resource_validate_text ("name", request->name, 1, 100))
+    ||  (message = resource_validate_fields (&request->base, rules, sizeof rules / sizeof rules [0]))
     ||  (message = resource_validate_password (request->password))) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
@@ -354,9 +355,8 @@ resource_users_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     R5__User user = R5__USER__INIT;
     user.id = id;
     user.account_id = (char *) call->principal->account_id;
-    user.email = email;
-    user.name = request->name;
-    user.role = request->role;
+    r5_codec_copy_fields (&request->base, &user.base);
+    user.email = email;             //  its normal form
     user.active = true;
     user.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("password_hash", BCON_UTF8 (hash));

@@ -25,6 +25,10 @@ typedef struct {
     const char *message;        //  the answer when the length is outside min..max
 } resource_text_rule_t;
 
+//  The rules most types share.
+#define RESOURCE_RULE_NAME          { "name", 1, 100, false, "name must be 1 to 100 characters" }
+#define RESOURCE_RULE_DESCRIPTION   { "description", 0, 10000, true, "description must be at most 10000 characters" }
+
 //  Check the text fields of request that rules name: those request has and
 //  sets (a presence oneof only when set). NULL, or the first rule's message
 //  (or a constant naming invalid or blank text).

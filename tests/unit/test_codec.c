@@ -139,13 +139,17 @@ test_copy_fields (void)
     CHECK_STR (team.name, "Ops");
     CHECK_STR (team.description, "kept");       //  not set in the input
     R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
+    char *teams [] = { "t1", "t2" };
     create.title = "Disk full";
     create.urgency = R5__URGENCY__URGENCY_LOW;
+    create.team_ids = teams;
+    create.n_team_ids = 2;
     R5__Incident incident = R5__INCIDENT__INIT;
     r5_codec_copy_fields (&create.base, &incident.base);
     CHECK_STR (incident.title, "Disk full");
     CHECK (incident.urgency == R5__URGENCY__URGENCY_LOW);
-    CHECK (incident.n_team_ids == 0);           //  repeated fields are not copied
+    CHECK (incident.n_team_ids == 2 && incident.team_ids == teams);     //  the array, borrowed
+    CHECK (incident.n_team_history_ids == 0);                           //  no such input field
 }
 
 //  Documents that do not fit their message are refused with a line, never asserted.
