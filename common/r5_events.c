@@ -44,8 +44,26 @@ s_put_u64 (uint8_t *out, uint64_t value)
         out [i] = (uint8_t) value;
 }
 
+//  Hear the gateways at endpoints. 0, or -1 when one is invalid.
+static int
+s_listen (r5_events_t *self, const char *endpoints)
+{
+    if (!endpoints || !*endpoints)
+        return 0;
+    self->sub = zsock_new (ZMQ_SUB);
+    zsock_set_subscribe (self->sub, R5_EVENTS_GATEWAY_TOPIC);
+    zsock_set_rcvtimeo (self->sub, 0);
+    zsock_set_linger (self->sub, 0);
+    self->gateways = zhashx_new ();
+    if (r5_curve_client (self->sub) != 0 || r5_endpoints_connect (self->sub, endpoints) < 0) {
+        zsock_destroy (&self->sub);
+        return -1;
+    }
+    return 0;
+}
+
 r5_events_t *
-r5_events_new (const char *endpoints)
+r5_events_new (const char *endpoints, const char *subscribe)
 {
     r5_events_t *self = (r5_events_t *) r5_calloc (1, sizeof (r5_events_t));
     randombytes_buf (self->publisher, sizeof self->publisher);
@@ -56,7 +74,8 @@ r5_events_new (const char *endpoints)
     }
     //  A short linger so that events queued just before shutdown still leave.
     zsock_set_linger (self->pub, 200);
-    if (r5_curve_client (self->pub) != 0 || r5_endpoints_connect (self->pub, endpoints) < 0)
+    if (r5_curve_client (self->pub) != 0 || r5_endpoints_connect (self->pub, endpoints) < 0
+    ||  s_listen (self, subscribe) != 0)
         r5_events_destroy (&self);
     return self;
 }
@@ -105,22 +124,6 @@ r5_events_publish (r5_events_t *self, const char *topic, const void *payload, si
     return zmsg_send (&msg, self->pub);
 }
 
-int
-r5_events_listen (r5_events_t *self, const char *endpoints)
-{
-    if (!endpoints || !*endpoints)
-        return 0;
-    self->sub = zsock_new (ZMQ_SUB);
-    zsock_set_subscribe (self->sub, R5_EVENTS_GATEWAY_TOPIC);
-    zsock_set_rcvtimeo (self->sub, 0);
-    zsock_set_linger (self->sub, 0);
-    self->gateways = zhashx_new ();
-    if (r5_curve_client (self->sub) != 0 || r5_endpoints_connect (self->sub, endpoints) < 0) {
-        zsock_destroy (&self->sub);
-        return -1;
-    }
-    return 0;
-}
 
 //  Take in what the gateways said meanwhile.
 static void

@@ -33,8 +33,10 @@
 
 typedef struct _r5_events_t r5_events_t;
 
-//  Connect to the endpoints ("" publishes nowhere). NULL when one is invalid.
-r5_events_t *r5_events_new (const char *endpoints);
+//  Publish to the endpoints (the relays' inputs; "" publishes nowhere) and
+//  hear the gateways at subscribe (the relays' outputs; "" hears none, and
+//  r5_events_confirm then answers at once). NULL when an endpoint is invalid.
+r5_events_t *r5_events_new (const char *endpoints, const char *subscribe);
 void r5_events_destroy (r5_events_t **self_p);
 
 //  Let the socket process what it was sent meanwhile (new connections,
@@ -42,10 +44,6 @@ void r5_events_destroy (r5_events_t **self_p);
 //  publishes to a subscriber it does not know yet; and take in what the
 //  gateways said meanwhile (r5_events_listen). Call it as each request starts.
 void r5_events_poll (r5_events_t *self);
-
-//  Also listen at endpoints (the relays' outputs) to the gateways, so that
-//  r5_events_confirm can wait for them. 0, or -1 when one is invalid.
-int r5_events_listen (r5_events_t *self, const char *endpoints);
 
 //  Wait until every gateway heard from in the last R5_EVENTS_GATEWAY_SILENT_MS
 //  has confirmed the last event published, or its currency bound and the

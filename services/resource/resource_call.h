@@ -24,7 +24,7 @@ typedef struct {
     r5_mongo_t *mongo;
     mongoc_client_t *client;            //  popped for this request
     r5_client_t *broker;                //  to call r5-authz
-    resource_events_t *events;
+    r5_events_t *events;
     const R5__Principal *principal;     //  never NULL once the call is made: from a verified assertion
     const R5__PrincipalAssertion *assertion;  //  that assertion, forwarded to r5-authz (NULL: nobody)
     const r5_sign_secret_t *proof_key;  //  signs password proofs (sign-in, signup)

@@ -32,7 +32,7 @@
 struct _resource_server_t {
     r5_mongo_t *mongo;
     r5_client_t *broker;            //  to r5-authz
-    resource_events_t *events;
+    r5_events_t *events;
     r5_sign_public_t assertion_public;
     r5_sign_secret_t proof_key;
     r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
@@ -49,14 +49,12 @@ resource_server_new (const resource_config_t *config, char *error, size_t error_
         return NULL;
     }
     r5_client_t *broker = config->brokers ? r5_client_new (config->brokers) : NULL;
-    resource_events_t *events = resource_events_new (config->events_publish);
-    if (events && resource_events_listen (events, config->events_subscribe))
-        resource_events_destroy (&events);
+    r5_events_t *events = r5_events_new (config->events_publish, config->events_subscribe);
     if ((config->brokers && !broker) || !events) {
         snprintf (error, error_size, "%s", !events ? "cannot connect the events publisher"
                                                    : "cannot connect to the brokers");
         r5_client_destroy (&broker);
-        resource_events_destroy (&events);
+        r5_events_destroy (&events);
         r5_mongo_destroy (&mongo);
         return NULL;
     }
@@ -80,7 +78,7 @@ resource_server_destroy (resource_server_t **self_p)
     resource_server_t *self = *self_p;
     if (self) {
         r5_client_destroy (&self->broker);
-        resource_events_destroy (&self->events);
+        r5_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
         r5_sign_secret_clear (&self->proof_key);
         r5_throttle_destroy (&self->password_by_email);
@@ -271,7 +269,7 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
         }
         if (!deadline)
             deadline = request->meta->deadline_unix_ms;
-        resource_events_poll (self->events);
+        r5_events_poll (self->events);
     }
     resource_call_t call = {
         .mongo = self->mongo,
@@ -302,7 +300,7 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
     route->handler (&call, request);
     r5_mongo_set_deadline (self->mongo, 0);
     //  A change is answered once the gateways stopped trusting what it made stale.
-    resource_events_confirm (self->events, call.rid);
+    r5_events_confirm (self->events, call.rid);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);

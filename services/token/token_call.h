@@ -40,7 +40,7 @@ struct _token_server_t {
     token_store_t *store;
     token_audit_t *audit;
     token_usage_t *usage;
-    token_events_t *events;
+    r5_events_t *events;
     token_proofs_t *proofs;
     r5_client_t *client;            //  to r5.resource; NULL without brokers
     bool pending_due;               //  a change's audit entry is known to be owed

@@ -57,8 +57,8 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     //  database (fuzzing) never looks.
     self->pending_due = !config->skip_indexes;
     self->pending_swept_at = config->skip_indexes ? INT64_MAX : 0;
-    self->events = token_events_new (config->events);
-    if (!self->events || token_events_listen (self->events, config->events_subscribe)) {
+    self->events = r5_events_new (config->events, config->events_subscribe);
+    if (!self->events) {
         snprintf (error, error_size, "cannot connect event publisher to '%s'", config->events);
         goto fail;
     }
@@ -91,7 +91,7 @@ token_server_destroy (token_server_t **self_p)
     token_server_t *self = *self_p;
     if (self) {
         r5_client_destroy (&self->client);
-        token_events_destroy (&self->events);
+        r5_events_destroy (&self->events);
         token_usage_destroy (&self->usage);
         token_proofs_destroy (&self->proofs);
         token_audit_destroy (&self->audit);
@@ -146,7 +146,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
         r5_rpc_meta_enter (request->meta);
         s_call_init (&call, request->meta);
     }
-    token_events_poll (self->events);
+    r5_events_poll (self->events);
     //  No write concern wait and no read outlives the request.
     r5_mongo_set_deadline (self->mongo, call.deadline);
     //  What a change of any token still owes (this instance failed to, or one crashed).
@@ -181,7 +181,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
     }
     r5_mongo_set_deadline (self->mongo, 0);
     //  A change is answered once the gateways stopped trusting what it made stale.
-    token_events_confirm (self->events, call.rid);
+    r5_events_confirm (self->events, call.rid);
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);
     if (call.claims)

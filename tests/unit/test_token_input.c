@@ -140,9 +140,10 @@ s_test_events (void)
     zsock_set_rcvtimeo (sub, 3000);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, " tcp://127.0.0.1:%d ", port);
-    token_events_t *events = token_events_new (endpoint);
+    r5_events_t *events = r5_events_new (endpoint, "");
     CHECK_MSG (events, "publisher connects");
-    CHECK_MSG (token_events_new ("nonsense://x") == NULL, "bad endpoint refused");
+    CHECK_MSG (r5_events_new ("nonsense://x", "") == NULL, "bad endpoint refused");
+    CHECK_MSG (r5_events_new ("", "nonsense://x") == NULL, "bad endpoint to hear the gateways refused");
 
     //  A subscription reaches the publisher only after the connection is up:
     //  publish until the first event arrives (PUB drops without subscribers).
@@ -171,12 +172,12 @@ s_test_events (void)
         zframe_destroy (&payload);
         zmsg_destroy (&msg);
     }
-    token_events_destroy (&events);
+    r5_events_destroy (&events);
     zsock_destroy (&sub);
-    token_events_t *none = token_events_new ("");
+    r5_events_t *none = r5_events_new ("", "");
     CHECK_MSG (none && token_events_publish (none, TOKEN_EVENT_REVOKED, "x", "u", "a", 1) == 0,
                "no endpoints: publishing is a no-op");
-    token_events_destroy (&none);
+    r5_events_destroy (&none);
 }
 
 int
