@@ -66,14 +66,9 @@ resource_contacts_on_create_method (resource_call_t *call, const R5__ResourceReq
     if (resource_store_decide_create (call, methods, NULL))
         return;
     char id [25];
-    r5_mongo_new_id (id);
     R5__ContactMethod method = R5__CONTACT_METHOD__INIT;
-    method.id = id;
-    method.account_id = (char *) call->principal->account_id;
-    method.user_id = (char *) call->principal->user_id;
-    r5_codec_copy_fields (&request->base, &method.base);
+    resource_store_prepare (call, methods, &request->base, &method.base, id);
     method.address = (char *) address;     //  an email in its normal form
-    method.created_at_unix_ms = r5_now_ms ();
     resource_store_insert (call, methods, &method.base, NULL);
 }
 
@@ -159,13 +154,8 @@ resource_contacts_on_create_rule (resource_call_t *call, const R5__ResourceReque
         return;
     }
     char id [25];
-    r5_mongo_new_id (id);
     R5__NotificationRule rule = R5__NOTIFICATION_RULE__INIT;
-    rule.id = id;
-    rule.account_id = (char *) call->principal->account_id;
-    rule.user_id = (char *) call->principal->user_id;
-    r5_codec_copy_fields (&request->base, &rule.base);
-    rule.created_at_unix_ms = r5_now_ms ();
+    resource_store_prepare (call, rules, &request->base, &rule.base, id);
     //  "Any urgency" has always been stored as "" (the codec leaves a zero enum out).
     bson_t *extra = rule.urgency ? NULL : BCON_NEW ("urgency", BCON_UTF8 (""));
     //  Written first (pending), the method checked after

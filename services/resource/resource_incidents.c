@@ -120,8 +120,7 @@ resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *
     if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL, NULL)
     ||  s_check_references (call, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids))
         return;
-    resource_incidents_insert (call, call->principal->account_id, call->principal->user_id, &request->base,
-                               request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids);
+    resource_incidents_insert (call, &request->base, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids);
 }
 
 //  Insert doc into collection (a note or a history entry, beside its
@@ -161,13 +160,10 @@ s_history_entry (resource_call_t *call, const char *account_id, const char *inci
 }
 
 void
-resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me,
-                           const ProtobufCMessage *input, char **team_ids, size_t n_team_ids,
+resource_incidents_insert (resource_call_t *call, const ProtobufCMessage *input, char **team_ids, size_t n_team_ids,
                            char **user_ids, size_t n_user_ids)
 {
-    char id [25];
-    r5_mongo_new_id (id);
-    int64_t now = r5_now_ms ();
+    const char *account_id = call->principal->account_id, *me = call->principal->user_id;
     //  The creator and every assignee participate.
     char *participants [S_MAX_USERS + 1];
     size_t n_participants = 0;
@@ -178,10 +174,10 @@ resource_incidents_insert (resource_call_t *call, const char *account_id, const 
         if (!streq (user_ids [i], me))
             participants [n_participants++] = user_ids [i];
 
+    char id [25];
     R5__Incident incident = R5__INCIDENT__INIT;
-    r5_codec_copy_fields (input, &incident.base);
-    incident.id = id;
-    incident.account_id = (char *) account_id;
+    resource_store_prepare (call, s_incidents (), input, &incident.base, id);
+    int64_t now = incident.created_at_unix_ms;
     incident.status = R5__INCIDENT_STATUS__INCIDENT_STATUS_TRIGGERED;
     if (!incident.urgency)
         incident.urgency = R5__URGENCY__URGENCY_HIGH;
@@ -192,7 +188,6 @@ resource_incidents_insert (resource_call_t *call, const char *account_id, const 
     incident.team_history_ids = team_ids;
     incident.n_team_history_ids = n_team_ids;
     incident.created_by_id = (char *) me;
-    incident.created_at_unix_ms = now;
     //  Beside the incident: who participates. The first assignment goes to
     //  incident_history after the incident (docs/design.md section 8).
     bson_t extra = BSON_INITIALIZER;

@@ -41,11 +41,10 @@ extern const r5_mongo_index_t resource_incident_notes_indexes [2];
 extern const r5_mongo_index_t resource_incident_history_indexes [1];
 
 //  Insert a new TRIGGERED incident from input (validated and decided; its
-//  fields by name, r5_codec_copy_fields) assigned to the teams and users:
-//  the creator me (a user, or "integration:<id>" that does not participate)
-//  and every assignee participate.
-void resource_incidents_insert (resource_call_t *call, const char *account_id, const char *me,
-                                const ProtobufCMessage *input, char **team_ids, size_t n_team_ids,
-                                char **user_ids, size_t n_user_ids);
+//  fields by name, resource_store_prepare) assigned to the teams and users,
+//  in the caller's account: the caller (a user, or "integration:<id>" that
+//  does not participate) and every assignee participate.
+void resource_incidents_insert (resource_call_t *call, const ProtobufCMessage *input, char **team_ids,
+                                size_t n_team_ids, char **user_ids, size_t n_user_ids);
 
 #endif

@@ -155,12 +155,8 @@ resource_oncall_on_create_policy (resource_call_t *call, const R5__ResourceReque
     ||  s_check_steps (call, request->steps, request->n_steps))
         return;
     char id [25];
-    r5_mongo_new_id (id);
     R5__EscalationPolicy policy = R5__ESCALATION_POLICY__INIT;
-    policy.id = id;
-    policy.account_id = (char *) call->principal->account_id;
-    r5_codec_copy_fields (&request->base, &policy.base);
-    policy.created_at_unix_ms = r5_now_ms ();
+    resource_store_prepare (call, S_POLICIES, &request->base, &policy.base, id);
     resource_store_insert (call, S_POLICIES, &policy.base, NULL);
 }
 
@@ -201,13 +197,9 @@ resource_oncall_on_create_schedule (resource_call_t *call, const R5__ResourceReq
     ||  s_check_shifts (call, request->shifts, request->n_shifts))
         return;
     char id [25];
-    r5_mongo_new_id (id);
     R5__Schedule schedule = R5__SCHEDULE__INIT;
-    schedule.id = id;
-    schedule.account_id = (char *) call->principal->account_id;
-    r5_codec_copy_fields (&request->base, &schedule.base);
+    resource_store_prepare (call, S_SCHEDULES, &request->base, &schedule.base, id);
     schedule.time_zone = (char *) zone;
-    schedule.created_at_unix_ms = r5_now_ms ();
     resource_store_insert (call, S_SCHEDULES, &schedule.base, NULL);
 }
 
@@ -334,13 +326,9 @@ resource_oncall_on_create_integration (resource_call_t *call, const R5__Resource
     snprintf (hint, sizeof hint, "r5i_\xe2\x80\xa6%s", key + 4 + S_KEY_CHARS - 4);
 
     char id [25];
-    r5_mongo_new_id (id);
     R5__Integration integration = R5__INTEGRATION__INIT;
-    integration.id = id;
-    integration.account_id = (char *) call->principal->account_id;
-    r5_codec_copy_fields (&request->base, &integration.base);
+    resource_store_prepare (call, S_INTEGRATIONS, &request->base, &integration.base, id);
     integration.key_hint = hint;
-    integration.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     if (resource_store_insert (call, S_INTEGRATIONS, &integration.base, extra) == 0)
         //  The key in clear exists only in this reply.
@@ -410,7 +398,7 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         acting.user_id = creator;
         const R5__Principal *nobody = call->principal;
         call->principal = &acting;
-        resource_incidents_insert (call, integration->account_id, creator, &request->base, teams, 1, NULL, 0);
+        resource_incidents_insert (call, &request->base, teams, 1, NULL, 0);
         call->principal = nobody;
     }
     if (integration)

@@ -479,6 +479,31 @@ resource_store_keyed (resource_call_t *call, const resource_type_t *type)
     return found;
 }
 
+//  Set message's field named name, when it has one of that type.
+static void
+s_set_field (ProtobufCMessage *message, const char *name, ProtobufCType type, const void *value, size_t size)
+{
+    const ProtobufCFieldDescriptor *field = name
+        ? protobuf_c_message_descriptor_get_field_by_name (message->descriptor, name) : NULL;
+    if (field && field->type == type && field->label != PROTOBUF_C_LABEL_REPEATED)
+        memcpy ((char *) message + field->offset, value, size);
+}
+
+void
+resource_store_prepare (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *input,
+                        ProtobufCMessage *object, char id [25])
+{
+    assert (object->descriptor == type->descriptor);
+    r5_codec_copy_fields (input, object);
+    r5_mongo_new_id (id);
+    const char *new_id = id, *account = call->principal->account_id, *user = call->principal->user_id;
+    int64_t now = r5_now_ms ();
+    s_set_field (object, "id", PROTOBUF_C_TYPE_STRING, &new_id, sizeof new_id);
+    s_set_field (object, "account_id", PROTOBUF_C_TYPE_STRING, &account, sizeof account);
+    s_set_field (object, "created_at_unix_ms", PROTOBUF_C_TYPE_INT64, &now, sizeof now);
+    s_set_field (object, type->owner_key, PROTOBUF_C_TYPE_STRING, &user, sizeof user);
+}
+
 int
 resource_store_insert (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *message,
                        const bson_t *extra)

@@ -129,6 +129,13 @@ int resource_store_load (resource_call_t *call, const resource_type_t *type, con
 //  must then name a team of the caller's account. 0 or -1 (reply set).
 int resource_store_decide_create (resource_call_t *call, const resource_type_t *type, const char *team_id);
 
+//  Make object (type's message, initialised) the new object input creates:
+//  a new id (kept in id), the caller's account, and for a user-owned type
+//  the caller as owner, input's fields by name (r5_codec_copy_fields), and
+//  created now. The handler then sets what is the type's own, and inserts.
+void resource_store_prepare (resource_call_t *call, const resource_type_t *type, const ProtobufCMessage *input,
+                             ProtobufCMessage *object, char id [25]);
+
 //  Store message (with extra's keys beside it, extra may be NULL) as a new
 //  document and reply with it. 0 or -1 (reply set). With the call's
 //  idempotency key, the key is stored with the object, and a create that

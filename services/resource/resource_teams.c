@@ -47,12 +47,8 @@ resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, &facts, NULL))
         return;
     char id [25];
-    r5_mongo_new_id (id);
     R5__Team team = R5__TEAM__INIT;
-    team.id = id;
-    team.account_id = (char *) call->principal->account_id;
-    r5_codec_copy_fields (&request->base, &team.base);
-    team.created_at_unix_ms = r5_now_ms ();
+    resource_store_prepare (call, s_teams (), &request->base, &team.base, id);
     bson_t *extra = BCON_NEW ("version", BCON_INT64 (1));
     resource_store_insert (call, s_teams (), &team.base, extra);
     bson_destroy (extra);

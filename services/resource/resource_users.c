@@ -351,14 +351,10 @@ resource_users_on_create (resource_call_t *call, const R5__ResourceRequest *enve
         return;
     }
     char id [25];
-    r5_mongo_new_id (id);
     R5__User user = R5__USER__INIT;
-    user.id = id;
-    user.account_id = (char *) call->principal->account_id;
-    r5_codec_copy_fields (&request->base, &user.base);
+    resource_store_prepare (call, s_users (), &request->base, &user.base, id);
     user.email = email;             //  its normal form
     user.active = true;
-    user.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("password_hash", BCON_UTF8 (hash));
     sodium_memzero (hash, sizeof hash);
     //  A new owner is counted after it is written, so the count never runs ahead.
