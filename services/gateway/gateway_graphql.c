@@ -9,6 +9,7 @@
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
 #include "gql.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 
@@ -55,7 +56,7 @@ s_strdup_json (json_t *value)
     if (!json_is_string (value))
         return NULL;
     size_t length = json_string_length (value);
-    char *copy = malloc (length + 1);
+    char *copy = r5_malloc (length + 1);
     memcpy (copy, json_string_value (value), length);
     copy [length] = 0;
     return copy;
@@ -140,7 +141,7 @@ gateway_graphql_params_from_query_string (const char *query_string, int max_json
 {
     memset (params, 0, sizeof *params);
     size_t length = query_string ? strlen (query_string) : 0;
-    char *buffer = malloc (length + 1);
+    char *buffer = r5_malloc (length + 1);
     int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
     if (got < 0) {
         free (buffer);
@@ -148,9 +149,9 @@ gateway_graphql_params_from_query_string (const char *query_string, int max_json
     }
     params->query = buffer;
     params->query_length = (size_t) got;
-    buffer = malloc (length + 1);
+    buffer = r5_malloc (length + 1);
     if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
-        params->operation_name = strdup (buffer);
+        params->operation_name = r5_strdup (buffer);
     //  variables and extensions: JSON objects (or null), depth-checked like a body.
     static const char *s_json_parameters [] = { "variables", "extensions" };
     const char *problem = NULL;
