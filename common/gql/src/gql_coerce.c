@@ -98,6 +98,7 @@ s_is_builtin (const gql_type_t *t, const char *name)
 /* A place inside an input value, for messages: "input.ids[2]". */
 typedef struct {
     char text [128];
+    bool oom; /* memory ran out (the message says so) */
 } s_path_t;
 
 /* ---------------------------------------------------------------------------------------
@@ -149,7 +150,8 @@ s_double_is_int32 (double d)
     return isfinite (d) && floor (d) == d && d >= (double) INT32_MIN && d <= (double) INT32_MAX;
 }
 
-/* Coerces a JSON input to a built-in scalar or passes a custom scalar through. */
+/* Coerces a JSON input to a built-in scalar or passes a custom scalar through. NULL with
+   `msg` untouched when out of memory. */
 static json_t *
 s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
 {
@@ -228,6 +230,14 @@ s_fail_at (s_path_t *path, char *msg, size_t size, const char *why)
         s_msg (msg, size, "invalid value: %s", why);
 }
 
+/* Notes that memory ran out while coercing the value at `path`. */
+static void
+s_oom_at (s_path_t *path, char *msg, size_t size)
+{
+    path->oom = true;
+    s_msg (msg, size, "out of memory");
+}
+
 /* Coerces a JSON input object to the input object type `t`. */
 static json_t *
 s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, size_t size)
@@ -255,7 +265,7 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
     }
     out = json_object ();
     if (!out) {
-        s_msg (msg, size, "out of memory");
+        s_oom_at (path, msg, size);
         return NULL;
     }
     for (size_t i = 0; i < t->input_field_count; i++) {
@@ -270,13 +280,17 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
                 gql_coerce_error_t err;
                 int rc = gql_coerce_literal (f->default_value, f->type, NULL, &coerced, &err);
                 if (rc < 0) {
+                    path->oom = err.oom;
                     s_msg (msg, size, "invalid default value of \"%.*s.%s\": %s", (int) t->name.len, t->name.data, name,
                            err.message);
                     json_decref (out);
                     return NULL;
                 }
-                if (rc > 0)
-                    json_object_set_new (out, name, coerced);
+                if (rc > 0 && json_object_set_new (out, name, coerced) != 0) {
+                    s_oom_at (path, msg, size);
+                    json_decref (out);
+                    return NULL;
+                }
             }
             else if (gql_type_ref_is_non_null (f->type)) {
                 s_msg (why, sizeof why, "field \"%s\" of required type \"%s\" was not provided", name,
@@ -290,11 +304,12 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
         snprintf (path->text + base, sizeof path->text - base, ".%s", name);
         coerced = s_input_json (given, f->type, path, msg, size);
         path->text [base] = '\0';
-        if (!coerced) {
+        if (!coerced || json_object_set_new (out, name, coerced) != 0) {
+            if (coerced)
+                s_oom_at (path, msg, size);
             json_decref (out);
             return NULL;
         }
-        json_object_set_new (out, name, coerced);
     }
     return out;
 }
@@ -330,14 +345,14 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
             out = json_array ();
             if (!out || json_array_append_new (out, one) != 0) {
                 json_decref (out);
-                s_msg (msg, size, "out of memory");
+                s_oom_at (path, msg, size);
                 return NULL;
             }
             return out;
         }
         out = json_array ();
         if (!out) {
-            s_msg (msg, size, "out of memory");
+            s_oom_at (path, msg, size);
             return NULL;
         }
         for (size_t i = 0; i < json_array_size (v); i++) {
@@ -346,6 +361,8 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
             c = s_input_json (json_array_get (v, i), item_type, path, msg, size);
             path->text [base] = '\0';
             if (!c || json_array_append_new (out, c) != 0) {
+                if (c)
+                    s_oom_at (path, msg, size);
                 json_decref (out);
                 return NULL;
             }
@@ -355,7 +372,11 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
 
     switch (type.named->kind) {
         case GQL_KIND_SCALAR: {
+            why [0] = '\0';
             json_t *c = s_scalar_from_json (type.named, v, why, sizeof why);
+            if (!c && !why [0])
+                s_oom_at (path, msg, size);
+            else
             if (!c)
                 s_fail_at (path, msg, size, why);
             return c;
@@ -406,10 +427,12 @@ gql_coerce_input_json (json_t *value, gql_type_ref_t type, const char *what, gql
         snprintf (path.text, sizeof path.text, "%s", "value");
     }
     msg [0] = '\0';
+    path.oom = false;
     out = s_input_json (value, type, &path, msg, sizeof msg);
     if (!out && err) {
         s_msg (err->message, sizeof err->message, "%s got an %s", what, msg);
         memset (&err->loc, 0, sizeof err->loc);
+        err->oom = path.oom;
     }
     return out;
 }
@@ -440,7 +463,18 @@ s_lit_fail (gql_coerce_error_t *err, gql_loc_t loc, const char *fmt, ...)
         vsnprintf (err->message, sizeof err->message, fmt, ap);
         va_end (ap);
         err->loc = loc;
+        err->oom = false;
     }
+    return -1;
+}
+
+/* Sets *err to "out of memory" at `loc`, with err->oom, returns -1. */
+static int
+s_lit_oom (gql_coerce_error_t *err, gql_loc_t loc)
+{
+    s_lit_fail (err, loc, "out of memory");
+    if (err)
+        err->oom = true;
     return -1;
 }
 
@@ -497,7 +531,10 @@ s_literal_untyped (const gql_value_t *v, json_t *variables, json_t **out, gql_co
                     json_decref (*out);
                     return -1;
                 }
-                json_array_append_new (*out, rc > 0 ? item : json_null ());
+                if (json_array_append_new (*out, rc > 0 ? item : json_null ()) != 0) {
+                    json_decref (*out);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             break;
         case GQL_VALUE_OBJECT:
@@ -516,13 +553,15 @@ s_literal_untyped (const gql_value_t *v, json_t *variables, json_t **out, gql_co
                     json_decref (*out);
                     return -1;
                 }
-                if (rc > 0)
-                    json_object_set_new (*out, key, item);
+                if (rc > 0 && json_object_set_new (*out, key, item) != 0) {
+                    json_decref (*out);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             break;
     }
     if (!*out)
-        return s_lit_fail (err, v->loc, "out of memory");
+        return s_lit_oom (err, v->loc);
     return 1;
 }
 
@@ -584,7 +623,7 @@ s_scalar_literal (const gql_type_t *t, const gql_value_t *v, json_t *variables, 
     return s_lit_fail (err, v->loc, "%s cannot represent this literal", tn);
 done:
     if (!*out)
-        return s_lit_fail (err, v->loc, "out of memory");
+        return s_lit_oom (err, v->loc);
     return 1;
 }
 
@@ -635,14 +674,14 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
             arr = json_array ();
             if (!arr || json_array_append_new (arr, one) != 0) {
                 json_decref (arr);
-                return s_lit_fail (err, v->loc, "out of memory");
+                return s_lit_oom (err, v->loc);
             }
             *out = arr;
             return 1;
         }
         arr = json_array ();
         if (!arr)
-            return s_lit_fail (err, v->loc, "out of memory");
+            return s_lit_oom (err, v->loc);
         for (size_t i = 0; i < v->item_count; i++) {
             json_t *item = NULL;
             int rc = gql_coerce_literal (v->items [i], item_type, variables, &item, err);
@@ -659,7 +698,10 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                 }
                 item = json_null ();
             }
-            json_array_append_new (arr, item);
+            if (json_array_append_new (arr, item) != 0) {
+                json_decref (arr);
+                return s_lit_oom (err, v->loc);
+            }
         }
         *out = arr;
         return 1;
@@ -670,7 +712,7 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
         case GQL_KIND_ENUM:
             if (v->kind == GQL_VALUE_ENUM && gql_type_enum_value (type.named, v->str.data, v->str.len)) {
                 *out = json_stringn (v->str.data, v->str.len);
-                return *out ? 1 : s_lit_fail (err, v->loc, "out of memory");
+                return *out ? 1 : s_lit_oom (err, v->loc);
             }
             return s_lit_fail (err, v->loc, "enum \"%.*s\" cannot represent this value", (int) type.named->name.len,
                                type.named->name.data);
@@ -688,7 +730,7 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
             }
             obj = json_object ();
             if (!obj)
-                return s_lit_fail (err, v->loc, "out of memory");
+                return s_lit_oom (err, v->loc);
             for (size_t k = 0; k < t->input_field_count; k++) {
                 const gql_input_value_t *f = &t->input_fields [k];
                 const gql_value_t *given = NULL;
@@ -723,8 +765,10 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                                            gql_coerce_type_name (f->type, tname, sizeof tname));
                     }
                 }
-                if (rc > 0)
-                    json_object_set_new (obj, key, c);
+                if (rc > 0 && json_object_set_new (obj, key, c) != 0) {
+                    json_decref (obj);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             *out = obj;
             return 1;
@@ -746,7 +790,7 @@ gql_coerce_arguments (const gql_input_value_t *defs, size_t def_count, gql_argum
     char tname [128];
     json_t *out = json_object ();
     if (!out) {
-        s_lit_fail (err, (gql_loc_t){ 0, 0, 0 }, "out of memory");
+        s_lit_oom (err, (gql_loc_t){ 0, 0, 0 });
         return NULL;
     }
     for (size_t d = 0; d < def_count; d++) {
@@ -790,8 +834,11 @@ gql_coerce_arguments (const gql_input_value_t *defs, size_t def_count, gql_argum
                 return NULL;
             }
         }
-        if (rc > 0)
-            json_object_set_new (out, name, c);
+        if (rc > 0 && json_object_set_new (out, name, c) != 0) {
+            json_decref (out);
+            s_lit_oom (err, (gql_loc_t){ 0, 0, 0 });
+            return NULL;
+        }
     }
     return out;
 }
@@ -844,8 +891,8 @@ gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, jso
                            inner);
                     failed = true;
                 }
-                else if (rc > 0) {
-                    json_object_set_new (out, name, c);
+                else if (rc > 0 && json_object_set_new (out, name, c) != 0) {
+                    e.oom = failed = true;
                 }
             }
             else if (gql_type_ref_is_non_null (type) && (!given || json_is_null (given))) {
@@ -866,8 +913,13 @@ gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, jso
                 if (!c)
                     failed = true;
                 else
-                    json_object_set_new (out, name, c);
+                if (json_object_set_new (out, name, c) != 0)
+                    e.oom = failed = true;
             }
+        }
+        if (failed && e.oom) {
+            json_decref (out);
+            return NULL;
         }
         if (failed) {
             if (nerr < max_errors)
@@ -909,6 +961,7 @@ json_t *
 gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
 {
     char preview [64];
+    msg [0] = '\0';
     if (t->kind == GQL_KIND_ENUM) {
         if (json_is_string (v) && gql_type_enum_value (t, json_string_value (v), json_string_length (v)))
             return json_incref (v);
