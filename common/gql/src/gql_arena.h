@@ -24,6 +24,12 @@ void *gql_arena_alloc (gql_arena_t *arena, size_t size);
    memory; check `n` before treating NULL as a failure). */
 void *gql_arena_memdup (gql_arena_t *arena, const void *src, size_t n, size_t size);
 
+/* Grows the malloc'ed array at *items_p (`items_p` is the address of a T * of *cap items
+   of `size` bytes, NULL when *cap is 0) to hold at least `need` items: *cap is doubled,
+   starting from `first`. Returns 0, or -1 when out of memory (the array and *cap are
+   then unchanged: the caller reports it as its out-of-memory error). */
+int gql_grow (void *items_p, size_t *cap, size_t need, size_t size, size_t first);
+
 /* Bytes handed out so far (for tests and metrics). */
 size_t gql_arena_used (const gql_arena_t *arena);
 

@@ -162,14 +162,8 @@ typedef struct {
 static int
 s_vec_push (s_vec_t *v, void *item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        void **items = realloc (v->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        v->items = items;
-        v->cap = cap;
-    }
+    if (v->n == v->cap && gql_grow (&v->items, &v->cap, v->n + 1, sizeof *v->items, 16) < 0)
+        return -1;
     v->items [v->n++] = item;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gql_arena.h"
 #include "gql_coerce.h"
 
 /* Lists that includeDeprecated filters are stored twice: under the field's name with every
@@ -60,18 +61,9 @@ s_buf_add (s_buf_t *b, const char *text, size_t len)
 {
     if (b->failed)
         return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        char *p;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        p = realloc (b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
+    if (b->n + len + 1 > b->cap && gql_grow (&b->p, &b->cap, b->n + len + 1, 1, 64) < 0) {
+        b->failed = true;
+        return;
     }
     memcpy (b->p + b->n, text, len);
     b->n += len;

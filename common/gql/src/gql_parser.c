@@ -242,14 +242,8 @@ s_new (s_parser_t *p, size_t size)
 static int
 s_push (s_parser_t *p, void *item)
 {
-    if (p->top == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        void **stack = realloc (p->stack, cap * sizeof *stack);
-        if (!stack)
-            return s_nomem (p);
-        p->stack = stack;
-        p->cap = cap;
-    }
+    if (p->top == p->cap && gql_grow (&p->stack, &p->cap, p->top + 1, sizeof *p->stack, 64) < 0)
+        return s_nomem (p);
     p->stack [p->top++] = item;
     return 0;
 }

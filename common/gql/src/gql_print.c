@@ -1,6 +1,7 @@
 /*  gql_print.c - GraphQL text from type references and values.
  */
 #include "gql_print.h"
+#include "gql_arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,17 +25,9 @@ s_put (s_buf_t *b, const char *data, size_t n)
         b->failed = true;
         return;
     }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *buf = realloc (b->buf, cap);
-        if (!buf) {
-            b->failed = true;
-            return;
-        }
-        b->buf = buf;
-        b->cap = cap;
+    if (b->len + n + 1 > b->cap && gql_grow (&b->buf, &b->cap, b->len + n + 1, 1, 64) < 0) {
+        b->failed = true;
+        return;
     }
     memcpy (b->buf + b->len, data, n);
     b->len += n;

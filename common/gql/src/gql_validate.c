@@ -125,15 +125,10 @@ gqlv_report (gqlv_ctx_t *ctx, gql_rule_t rule, const gql_loc_t *locs, size_t nlo
         vsnprintf (buf, sizeof buf, fmt, ap);
         va_end (ap);
     }
-    if (ctx->error_count == ctx->error_cap) {
-        size_t cap = ctx->error_cap ? ctx->error_cap * 2 : 16;
-        gqlv_error_t *e = realloc (ctx->errors, cap * sizeof *e);
-        if (!e) {
-            ctx->oom = true;
-            return;
-        }
-        ctx->errors = e;
-        ctx->error_cap = cap;
+    if (ctx->error_count == ctx->error_cap
+        && gql_grow (&ctx->errors, &ctx->error_cap, ctx->error_count + 1, sizeof *ctx->errors, 16) < 0) {
+        ctx->oom = true;
+        return;
     }
     size_t mlen = strlen (buf);
     char *msg = gql_arena_alloc (ctx->arena, mlen + 1);
@@ -153,15 +148,9 @@ gqlv_report (gqlv_ctx_t *ctx, gql_rule_t rule, const gql_loc_t *locs, size_t nlo
 int
 gqlv_locs_push (gqlv_ctx_t *ctx, gqlv_locs_t *locs, gql_loc_t loc)
 {
-    if (locs->n == locs->cap) {
-        size_t cap = locs->cap ? locs->cap * 2 : 4;
-        gql_loc_t *v = realloc (locs->v, cap * sizeof *v);
-        if (!v) {
-            ctx->oom = true;
-            return -1;
-        }
-        locs->v = v;
-        locs->cap = cap;
+    if (locs->n == locs->cap && gql_grow (&locs->v, &locs->cap, locs->n + 1, sizeof *locs->v, 4) < 0) {
+        ctx->oom = true;
+        return -1;
     }
     locs->v [locs->n++] = loc;
     return 0;
@@ -706,15 +695,9 @@ typedef struct {
 static int
 s_sels_push (gqlv_ctx_t *ctx, s_sels_t *a, const gql_selection_t *sel)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        const gql_selection_t **v = realloc (a->v, cap * sizeof *v);
-        if (!v) {
-            ctx->oom = true;
-            return -1;
-        }
-        a->v = v;
-        a->cap = cap;
+    if (a->n == a->cap && gql_grow (&a->v, &a->cap, a->n + 1, sizeof *a->v, 8) < 0) {
+        ctx->oom = true;
+        return -1;
     }
     a->v [a->n++] = sel;
     return 0;
@@ -737,15 +720,9 @@ s_usage_push (s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type, boo
     s_usages_t *u = w->usages;
     if (!u)
         return;
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 8;
-        s_usage_t *nv = realloc (u->v, cap * sizeof *nv);
-        if (!nv) {
-            w->ctx->oom = true;
-            return;
-        }
-        u->v = nv;
-        u->cap = cap;
+    if (u->n == u->cap && gql_grow (&u->v, &u->cap, u->n + 1, sizeof *u->v, 8) < 0) {
+        w->ctx->oom = true;
+        return;
     }
     s_usage_t *e = &u->v [u->n++];
     e->name = v->str;
@@ -768,20 +745,14 @@ s_collect_spreads (gqlv_ctx_t *ctx, const gql_selection_set_t *root, s_sels_t *o
     int rc = 0;
     if (!root)
         return 0;
-#define S_PUSH_SET(s)                                                          \
-    do {                                                                       \
-        if (n == cap) {                                                        \
-            size_t nc = cap ? cap * 2 : 16;                                    \
-            const gql_selection_set_t **ns = realloc (stack, nc * sizeof *ns); \
-            if (!ns) {                                                         \
-                ctx->oom = true;                                               \
-                rc = -1;                                                       \
-                goto done;                                                     \
-            }                                                                  \
-            stack = ns;                                                        \
-            cap = nc;                                                          \
-        }                                                                      \
-        stack [n++] = (s);                                                     \
+#define S_PUSH_SET(s)                                                                \
+    do {                                                                             \
+        if (n == cap && gql_grow (&stack, &cap, n + 1, sizeof *stack, 16) < 0) {     \
+            ctx->oom = true;                                                         \
+            rc = -1;                                                                 \
+            goto done;                                                               \
+        }                                                                            \
+        stack [n++] = (s);                                                           \
     } while (0)
     S_PUSH_SET (root);
     while (n > 0) {
@@ -2009,15 +1980,9 @@ s_collect_fields (gqlv_ctx_t *ctx, const gql_type_t *runtime, const gql_selectio
             case GQL_SELECTION_FIELD:
                 if ((inc = s_should_include (sel, &out->undecidable)) <= 0)
                     continue;
-                if (out->n == out->cap) {
-                    size_t cap = out->cap ? out->cap * 2 : 8;
-                    s_keyed_t *nv = realloc (out->v, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    out->v = nv;
-                    out->cap = cap;
+                if (out->n == out->cap && gql_grow (&out->v, &out->cap, out->n + 1, sizeof *out->v, 8) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 out->v [out->n].key = gql_selection_response_key (sel);
                 out->v [out->n].seq = out->n;

@@ -261,15 +261,9 @@ s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t 
                     if (def && def->meta != GQL_META_NONE)
                         def = NULL; /* graphql-js looks in getFields(), which has no meta fields */
                 }
-                if (c->n == c->cap) {
-                    size_t cap = c->cap ? c->cap * 2 : 16;
-                    s_ofield_t *nv = realloc (c->fields, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    c->fields = nv;
-                    c->cap = cap;
+                if (c->n == c->cap && gql_grow (&c->fields, &c->cap, c->n + 1, sizeof *c->fields, 16) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 s_ofield_t *f = &c->fields [c->n];
                 f->key = gql_selection_response_key (sel);
@@ -286,15 +280,9 @@ s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t 
                 if (fi < 0 || ctx->overlap->mark [fi])
                     break;
                 ctx->overlap->mark [fi] = 1;
-                if (c->nf == c->fcap) {
-                    size_t cap = c->fcap ? c->fcap * 2 : 8;
-                    uint32_t *nv = realloc (c->frags, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    c->frags = nv;
-                    c->fcap = cap;
+                if (c->nf == c->fcap && gql_grow (&c->frags, &c->fcap, c->nf + 1, sizeof *c->frags, 8) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 c->frags [c->nf++] = (uint32_t) fi;
                 break;
@@ -438,15 +426,9 @@ s_conflicts_free (s_conflicts_t *cs)
 static s_conflict_t *
 s_conflict_new (gqlv_ctx_t *ctx, s_conflicts_t *cs, gql_str_t key, const char *reason)
 {
-    if (cs->n == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 4;
-        s_conflict_t *nv = realloc (cs->v, cap * sizeof *nv);
-        if (!nv) {
-            ctx->oom = true;
-            return NULL;
-        }
-        cs->v = nv;
-        cs->cap = cap;
+    if (cs->n == cs->cap && gql_grow (&cs->v, &cs->cap, cs->n + 1, sizeof *cs->v, 4) < 0) {
+        ctx->oom = true;
+        return NULL;
     }
     s_conflict_t *c = &cs->v [cs->n];
     memset (c, 0, sizeof *c);
