@@ -580,39 +580,6 @@ s_schema_is_sub_type (const gql_type_t *abstract, const gql_type_t *sub)
     return false;
 }
 
-/* graphql-js isTypeSubTypeOf(schema, sub, super). */
-static bool
-s_is_subtype (gql_type_ref_t sub, gql_type_ref_t super)
-{
-    for (;;) {
-        if (gql_type_ref_equal (sub, super))
-            return true;
-        if (gql_type_ref_kind (super) == GQL_REF_NON_NULL) {
-            if (gql_type_ref_kind (sub) != GQL_REF_NON_NULL)
-                return false;
-            sub = gql_type_ref_of (sub);
-            super = gql_type_ref_of (super);
-            continue;
-        }
-        if (gql_type_ref_kind (sub) == GQL_REF_NON_NULL) {
-            sub = gql_type_ref_of (sub);
-            continue;
-        }
-        if (gql_type_ref_kind (super) == GQL_REF_LIST) {
-            if (gql_type_ref_kind (sub) != GQL_REF_LIST)
-                return false;
-            sub = gql_type_ref_of (sub);
-            super = gql_type_ref_of (super);
-            continue;
-        }
-        if (gql_type_ref_kind (sub) == GQL_REF_LIST)
-            return false;
-        return s_is_abstract (super.named)
-               && (sub.named->kind == GQL_KIND_INTERFACE || sub.named->kind == GQL_KIND_OBJECT)
-               && s_schema_is_sub_type (super.named, sub.named);
-    }
-}
-
 /* graphql-js doTypesOverlap(schema, a, b) for composite types. */
 static bool
 s_types_overlap (const gql_type_t *a, const gql_type_t *b)
@@ -2168,11 +2135,11 @@ s_check_operation_variables (gqlv_ctx_t *ctx, const gql_operation_t *op, const s
             bool allowed;
             if (gql_type_ref_is_non_null (us->type) && !gql_type_ref_is_non_null (var_type)) {
                 bool var_default = vd->default_value && vd->default_value->kind != GQL_VALUE_NULL;
-                allowed =
-                    (var_default || us->has_location_default) && s_is_subtype (var_type, gql_type_ref_of (us->type));
+                allowed = (var_default || us->has_location_default)
+                          && gql_type_ref_is_subtype (var_type, gql_type_ref_of (us->type));
             }
             else
-                allowed = s_is_subtype (var_type, us->type);
+                allowed = gql_type_ref_is_subtype (var_type, us->type);
             if (!allowed) {
                 gql_loc_t pair [2] = { vd->loc, us->loc };
                 gqlv_print_ref (var_type, vt, sizeof vt);
