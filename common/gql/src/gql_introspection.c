@@ -254,7 +254,6 @@ s_print_untyped (s_buf_t *b, json_t *v)
 static bool
 s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
 {
-    char num [64];
     if (gql_type_ref_is_non_null (type)) {
         if (!v || json_is_null (v))
             return false;
@@ -326,27 +325,12 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
             return true;
         default: break;
     }
-    if (json_is_boolean (v)) {
-        s_buf_str (b, json_is_true (v) ? "true" : "false");
-    }
-    else if (json_is_integer (v)) {
-        snprintf (num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
-        s_buf_str (b, num);
-    }
-    else if (json_is_real (v)) {
-        s_js_number (json_real_value (v), num, sizeof num);
-        s_buf_str (b, num);
-    }
-    else if (json_is_string (v)) {
-        bool is_id = type.named->builtin && gql_str_eq (type.named->name, "ID");
-        if (is_id && s_is_integer_text (json_string_value (v), json_string_length (v)))
-            s_buf_add (b, json_string_value (v), json_string_length (v));
-        else
-            s_print_string (b, json_string_value (v), json_string_length (v));
-    }
-    else {
+    /* A scalar prints as it would untyped, but for an ID holding an integer's text. */
+    bool is_id = type.named->builtin && gql_str_eq (type.named->name, "ID");
+    if (is_id && json_is_string (v) && s_is_integer_text (json_string_value (v), json_string_length (v)))
+        s_buf_add (b, json_string_value (v), json_string_length (v));
+    else
         s_print_untyped (b, v);
-    }
     return true;
 }
 
