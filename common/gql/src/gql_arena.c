@@ -120,3 +120,23 @@ gql_grow (void *items_p, size_t *cap, size_t need, size_t size, size_t first)
     *cap = n;
     return 0;
 }
+
+void
+gql_buf_add (gql_buf_t *b, const char *data, size_t n)
+{
+    /* The bound also lets the compiler see that cap cannot overflow. */
+    if (b->failed || n > GQL_BUF_MAX - b->len
+        || (b->len + n + 1 > b->cap && gql_grow (&b->text, &b->cap, b->len + n + 1, 1, 64) < 0)) {
+        b->failed = true;
+        return;
+    }
+    memcpy (b->text + b->len, data, n);
+    b->len += n;
+    b->text [b->len] = '\0';
+}
+
+void
+gql_buf_str (gql_buf_t *b, const char *s)
+{
+    gql_buf_add (b, s, strlen (s));
+}

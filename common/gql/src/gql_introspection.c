@@ -48,34 +48,6 @@ s_str_or_null (gql_str_t s)
     return v ? v : json_null ();
 }
 
-/* A growable NUL-terminated string. */
-typedef struct {
-    char *p;
-    size_t n;
-    size_t cap;
-    bool failed;
-} s_buf_t;
-
-static void
-s_buf_add (s_buf_t *b, const char *text, size_t len)
-{
-    if (b->failed)
-        return;
-    if (b->n + len + 1 > b->cap && gql_grow (&b->p, &b->cap, b->n + len + 1, 1, 64) < 0) {
-        b->failed = true;
-        return;
-    }
-    memcpy (b->p + b->n, text, len);
-    b->n += len;
-    b->p [b->n] = '\0';
-}
-
-static void
-s_buf_str (s_buf_t *b, const char *text)
-{
-    s_buf_add (b, text, strlen (text));
-}
-
 /* ---------------------------------------------------------------------------------------
  *  Printing default values (graphql-js print(astFromValue(value, type)))
  * ------------------------------------------------------------------------------------- */
@@ -137,50 +109,50 @@ s_js_number (double d, char *out, size_t size)
 
 /* Writes a string as a GraphQL StringValue (graphql-js printString). */
 static void
-s_print_string (s_buf_t *b, const char *s, size_t len)
+s_print_string (gql_buf_t *b, const char *s, size_t len)
 {
     static const char hex [] = "0123456789ABCDEF";
-    s_buf_add (b, "\"", 1);
+    gql_buf_add (b, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) s [i];
         char esc [8];
         if (c == '"') {
-            s_buf_add (b, "\\\"", 2);
+            gql_buf_add (b, "\\\"", 2);
         }
         else if (c == '\\') {
-            s_buf_add (b, "\\\\", 2);
+            gql_buf_add (b, "\\\\", 2);
         }
         else if (c == '\b') {
-            s_buf_add (b, "\\b", 2);
+            gql_buf_add (b, "\\b", 2);
         }
         else if (c == '\t') {
-            s_buf_add (b, "\\t", 2);
+            gql_buf_add (b, "\\t", 2);
         }
         else if (c == '\n') {
-            s_buf_add (b, "\\n", 2);
+            gql_buf_add (b, "\\n", 2);
         }
         else if (c == '\f') {
-            s_buf_add (b, "\\f", 2);
+            gql_buf_add (b, "\\f", 2);
         }
         else if (c == '\r') {
-            s_buf_add (b, "\\r", 2);
+            gql_buf_add (b, "\\r", 2);
         }
         else if (c < 0x20 || c == 0x7f) {
             snprintf (esc, sizeof esc, "\\u00%c%c", hex [c >> 4], hex [c & 15]);
-            s_buf_add (b, esc, 6);
+            gql_buf_add (b, esc, 6);
         }
         else if (c == 0xC2 && i + 1 < len && (unsigned char) s [i + 1] >= 0x80 && (unsigned char) s [i + 1] <= 0x9F) {
             /* U+0080..U+009F, the C1 controls. */
             unsigned char c1 = (unsigned char) s [i + 1];
             snprintf (esc, sizeof esc, "\\u00%c%c", hex [c1 >> 4], hex [c1 & 15]);
-            s_buf_add (b, esc, 6);
+            gql_buf_add (b, esc, 6);
             i++;
         }
         else {
-            s_buf_add (b, (const char *) &s [i], 1);
+            gql_buf_add (b, (const char *) &s [i], 1);
         }
     }
-    s_buf_add (b, "\"", 1);
+    gql_buf_add (b, "\"", 1);
 }
 
 /* True when the string is /^-?(?:0|[1-9][0-9]*)$/. */
@@ -202,57 +174,57 @@ s_is_integer_text (const char *s, size_t len)
 
 /* Prints a JSON value with no type (a custom scalar's object or list). */
 static void
-s_print_untyped (s_buf_t *b, json_t *v)
+s_print_untyped (gql_buf_t *b, json_t *v)
 {
     char num [64];
     if (json_is_null (v)) {
-        s_buf_str (b, "null");
+        gql_buf_str (b, "null");
     }
     else if (json_is_boolean (v)) {
-        s_buf_str (b, json_is_true (v) ? "true" : "false");
+        gql_buf_str (b, json_is_true (v) ? "true" : "false");
     }
     else if (json_is_integer (v)) {
         snprintf (num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
-        s_buf_str (b, num);
+        gql_buf_str (b, num);
     }
     else if (json_is_real (v)) {
         s_js_number (json_real_value (v), num, sizeof num);
-        s_buf_str (b, num);
+        gql_buf_str (b, num);
     }
     else if (json_is_string (v)) {
         s_print_string (b, json_string_value (v), json_string_length (v));
     }
     else if (json_is_array (v)) {
-        s_buf_str (b, "[");
+        gql_buf_str (b, "[");
         for (size_t i = 0; i < json_array_size (v); i++) {
             if (i)
-                s_buf_str (b, ", ");
+                gql_buf_str (b, ", ");
             s_print_untyped (b, json_array_get (v, i));
         }
-        s_buf_str (b, "]");
+        gql_buf_str (b, "]");
     }
     else if (json_is_object (v)) {
         const char *k;
         json_t *x;
         bool first = true;
-        s_buf_str (b, "{");
+        gql_buf_str (b, "{");
         json_object_foreach (v, k, x)
         {
             if (!first)
-                s_buf_str (b, ", ");
+                gql_buf_str (b, ", ");
             first = false;
-            s_buf_str (b, k);
-            s_buf_str (b, ": ");
+            gql_buf_str (b, k);
+            gql_buf_str (b, ": ");
             s_print_untyped (b, x);
         }
-        s_buf_str (b, "}");
+        gql_buf_str (b, "}");
     }
 }
 
 /* Prints the coerced value `v` of `type`. Returns false when astFromValue would give
    nothing (null for a non-null type), writing nothing. */
 static bool
-s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
+s_print_typed (gql_buf_t *b, json_t *v, gql_type_ref_t type)
 {
     if (gql_type_ref_is_non_null (type)) {
         if (!v || json_is_null (v))
@@ -262,7 +234,7 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
     if (!v)
         return false;
     if (json_is_null (v)) {
-        s_buf_str (b, "null");
+        gql_buf_str (b, "null");
         return true;
     }
     if (gql_type_ref_kind (type) == GQL_REF_LIST) {
@@ -270,20 +242,20 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
         bool first = true;
         if (!json_is_array (v))
             return s_print_typed (b, v, item);
-        s_buf_str (b, "[");
+        gql_buf_str (b, "[");
         for (size_t i = 0; i < json_array_size (v); i++) {
-            s_buf_t one = { 0 };
-            if (s_print_typed (&one, json_array_get (v, i), item) && one.p) {
+            gql_buf_t one = { 0 };
+            if (s_print_typed (&one, json_array_get (v, i), item) && one.text) {
                 if (!first)
-                    s_buf_str (b, ", ");
+                    gql_buf_str (b, ", ");
                 first = false;
-                s_buf_str (b, one.p);
+                gql_buf_str (b, one.text);
             }
             if (one.failed)
                 b->failed = true;
-            free (one.p);
+            free (one.text);
         }
-        s_buf_str (b, "]");
+        gql_buf_str (b, "]");
         return true;
     }
     switch (type.named->kind) {
@@ -294,31 +266,31 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
                 s_print_untyped (b, v);
                 return true;
             }
-            s_buf_str (b, "{");
+            gql_buf_str (b, "{");
             for (size_t i = 0; i < t->input_field_count; i++) {
                 const gql_input_value_t *f = &t->input_fields [i];
                 json_t *fv = json_object_getn (v, f->name.data, f->name.len);
-                s_buf_t one = { 0 };
+                gql_buf_t one = { 0 };
                 if (!fv)
                     continue;
-                if (s_print_typed (&one, fv, f->type) && one.p) {
+                if (s_print_typed (&one, fv, f->type) && one.text) {
                     if (!first)
-                        s_buf_str (b, ", ");
+                        gql_buf_str (b, ", ");
                     first = false;
-                    s_buf_add (b, f->name.data, f->name.len);
-                    s_buf_str (b, ": ");
-                    s_buf_str (b, one.p);
+                    gql_buf_add (b, f->name.data, f->name.len);
+                    gql_buf_str (b, ": ");
+                    gql_buf_str (b, one.text);
                 }
                 if (one.failed)
                     b->failed = true;
-                free (one.p);
+                free (one.text);
             }
-            s_buf_str (b, "}");
+            gql_buf_str (b, "}");
             return true;
         }
         case GQL_KIND_ENUM:
             if (json_is_string (v)) {
-                s_buf_add (b, json_string_value (v), json_string_length (v));
+                gql_buf_add (b, json_string_value (v), json_string_length (v));
                 return true;
             }
             s_print_untyped (b, v);
@@ -328,7 +300,7 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
     /* A scalar prints as it would untyped, but for an ID holding an integer's text. */
     bool is_id = type.named->builtin && gql_str_eq (type.named->name, "ID");
     if (is_id && json_is_string (v) && s_is_integer_text (json_string_value (v), json_string_length (v)))
-        s_buf_add (b, json_string_value (v), json_string_length (v));
+        gql_buf_add (b, json_string_value (v), json_string_length (v));
     else
         s_print_untyped (b, v);
     return true;
@@ -339,17 +311,17 @@ gql_introspection_print_default (const gql_value_t *value, gql_type_ref_t type)
 {
     json_t *coerced = NULL;
     gql_coerce_error_t err;
-    s_buf_t b = { 0 };
+    gql_buf_t b = { 0 };
     if (!value)
         return NULL;
     if (gql_coerce_literal (value, type, NULL, &coerced, &err) <= 0)
         return NULL;
     if (!s_print_typed (&b, coerced, type) || b.failed) {
-        free (b.p);
-        b.p = NULL;
+        free (b.text);
+        b.text = NULL;
     }
     json_decref (coerced);
-    return b.p;
+    return b.text;
 }
 
 /* ---------------------------------------------------------------------------------------
