@@ -114,6 +114,16 @@ gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms,
     return buffer;
 }
 
+char *
+gateway_http_read_body_or_answer (struct mg_connection *conn, size_t cap, int deadline_ms, const char *too_large,
+                                  size_t *size, int *status)
+{
+    char *body = gateway_http_read_body (conn, cap, deadline_ms, size, status);
+    if (!body)
+        gateway_http_send_error (conn, *status, *status == 413 ? too_large : "cannot read request body");
+    return body;
+}
+
 void
 gateway_http_send_json (struct mg_connection *conn, int status, const char *content_type,
                         json_t *body, const char *extra_headers)

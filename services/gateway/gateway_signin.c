@@ -69,11 +69,10 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, S_MAX_AUTH_BODY, gw->config.request_timeout_ms, &size, &status);
-    if (!body) {
-        gateway_http_send_error (conn, status, status == 413 ? "request body too large" : "cannot read request body");
+    char *body = gateway_http_read_body_or_answer (conn, S_MAX_AUTH_BODY, gw->config.request_timeout_ms,
+                                                   "request body too large", &size, &status);
+    if (!body)
         return NULL;
-    }
     const char *problem;
     json_t *json = gateway_signin_parse_body (body, size, gw->config.max_json_depth, &problem);
     sodium_memzero (body, size);
