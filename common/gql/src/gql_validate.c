@@ -156,17 +156,6 @@ gqlv_locs_push (gqlv_ctx_t *ctx, gqlv_locs_t *locs, gql_loc_t loc)
     return 0;
 }
 
-/* Compares two slices like strcmp. */
-static int
-s_str_cmp (gql_str_t a, gql_str_t b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp (a.data, b.data, n) : 0;
-    if (c)
-        return c;
-    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
-}
-
 /* Shorthand for printf arguments of a slice. */
 #define S_STR(s) (int) (s).len, (s).data
 
@@ -470,7 +459,7 @@ s_sort_frags (const gql_document_t *doc, uint32_t *a, uint32_t *tmp, size_t n)
     s_sort_frags (doc, a, tmp, h);
     s_sort_frags (doc, a + h, tmp, n - h);
     while (i < h && j < n) {
-        int c = s_str_cmp (doc->fragments [a [i]]->name, doc->fragments [a [j]]->name);
+        int c = gql_str_cmp (doc->fragments [a [i]]->name, doc->fragments [a [j]]->name);
         tmp [k++] = (c <= 0) ? a [i++] : a [j++];
     }
     while (i < h)
@@ -515,7 +504,7 @@ gqlv_fragment_index (const gqlv_ctx_t *ctx, gql_str_t name)
     size_t lo = 0, hi = ctx->frag_sorted_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = s_str_cmp (ctx->doc->fragments [ctx->frag_sorted [mid]]->name, name);
+        int c = gql_str_cmp (ctx->doc->fragments [ctx->frag_sorted [mid]]->name, name);
         if (c == 0)
             return (long) ctx->frag_sorted [mid];
         if (c < 0)
@@ -1049,7 +1038,7 @@ s_sort_named (s_named_pos_t *a, s_named_pos_t *tmp, size_t n)
     s_sort_named (a, tmp, h);
     s_sort_named (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].name, a [j].name) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].name, a [j].name) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
@@ -1992,7 +1981,7 @@ s_sort_keyed (s_keyed_t *a, s_keyed_t *tmp, size_t n)
     s_sort_keyed (a, tmp, h);
     s_sort_keyed (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)

@@ -236,16 +236,6 @@ typedef struct {
     size_t fcap;
 } s_collect_t;
 
-static int
-s_str_cmp (gql_str_t a, gql_str_t b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp (a.data, b.data, n) : 0;
-    if (c)
-        return c;
-    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
-}
-
 /* graphql-js _collectFieldsAndFragmentNames(). */
 static void
 s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *set, s_collect_t *c)
@@ -305,7 +295,7 @@ s_sort_fields (s_ofield_t *a, s_ofield_t *tmp, size_t n)
     s_sort_fields (a, tmp, h);
     s_sort_fields (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
@@ -382,7 +372,7 @@ s_group (const s_fmap_t *m, gql_str_t key)
     size_t lo = 0, hi = m->group_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = s_str_cmp (m->fields [m->groups [mid]].key, key);
+        int c = gql_str_cmp (m->fields [m->groups [mid]].key, key);
         if (c == 0)
             return (long) mid;
         if (c < 0)
@@ -482,7 +472,7 @@ s_sort_sfields (s_sorted_field_t *a, s_sorted_field_t *tmp, size_t n)
     s_sort_sfields (a, tmp, h);
     s_sort_sfields (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].f->name, a [j].f->name) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].f->name, a [j].f->name) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
