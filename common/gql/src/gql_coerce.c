@@ -88,6 +88,17 @@ s_json_preview (json_t *v, char *buf, size_t size)
     free (text);
 }
 
+/* Writes `fmt` into `msg` with a short preview of `v` for its one %s. Returns NULL: the
+   answer for a value that cannot represent a type. */
+static json_t *
+s_cannot_represent (char *msg, size_t size, json_t *v, const char *fmt)
+{
+    char preview [64];
+    s_json_preview (v, preview, sizeof preview);
+    s_msg (msg, size, fmt, preview);
+    return NULL;
+}
+
 /* True when `r` names the built-in scalar `name`. */
 static bool
 s_is_builtin (const gql_type_t *t, const char *name)
@@ -155,7 +166,6 @@ s_double_is_int32 (double d)
 static json_t *
 s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
 {
-    char preview [64];
     if (s_is_builtin (t, "Int")) {
         if (json_is_integer (v)) {
             json_int_t i = json_integer_value (v);
@@ -165,30 +175,22 @@ s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
         else if (json_is_real (v) && s_double_is_int32 (json_real_value (v))) {
             return json_integer ((json_int_t) json_real_value (v));
         }
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Int cannot represent %s (a 32-bit integer is expected)", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Int cannot represent %s (a 32-bit integer is expected)");
     }
     if (s_is_builtin (t, "Float")) {
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_real (json_number_value (v));
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Float cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Float cannot represent %s");
     }
     if (s_is_builtin (t, "String")) {
         if (json_is_string (v))
             return json_incref (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "String cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "String cannot represent %s");
     }
     if (s_is_builtin (t, "Boolean")) {
         if (json_is_boolean (v))
             return json_incref (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Boolean cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Boolean cannot represent %s");
     }
     if (s_is_builtin (t, "ID")) {
         if (json_is_string (v))
@@ -206,9 +208,7 @@ s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
                 return json_string (buf);
             }
         }
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "ID cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "ID cannot represent %s");
     }
     /* A custom scalar: its meaning belongs to the resolvers. */
     return json_incref (v);
@@ -980,18 +980,14 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             return json_integer ((json_int_t) json_real_value (v));
         if (json_is_boolean (v))
             return json_integer (json_is_true (v) ? 1 : 0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Int cannot represent non 32-bit signed integer value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Int cannot represent non 32-bit signed integer value: %s");
     }
     if (s_is_builtin (t, "Float")) {
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_incref (v);
         if (json_is_boolean (v))
             return json_integer (json_is_true (v) ? 1 : 0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Float cannot represent non numeric value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Float cannot represent non numeric value: %s");
     }
     if (s_is_builtin (t, "String")) {
         if (json_is_string (v))
@@ -1000,18 +996,14 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             return json_string (json_is_true (v) ? "true" : "false");
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return s_number_string (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "String cannot represent value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "String cannot represent value: %s");
     }
     if (s_is_builtin (t, "Boolean")) {
         if (json_is_boolean (v))
             return json_incref (v);
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_boolean (json_number_value (v) != 0.0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Boolean cannot represent a non boolean value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Boolean cannot represent a non boolean value: %s");
     }
     if (s_is_builtin (t, "ID")) {
         if (json_is_string (v))
@@ -1020,9 +1012,7 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             || (json_is_real (v) && floor (json_real_value (v)) == json_real_value (v)
                 && fabs (json_real_value (v)) < 9007199254740992.0))
             return s_number_string (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "ID cannot represent value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "ID cannot represent value: %s");
     }
     return json_incref (v);
 }
