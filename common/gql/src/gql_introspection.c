@@ -403,6 +403,22 @@ typedef struct {
     bool failed;
 } s_build_t;
 
+/* Sets o[key] to `v` (stolen); a failure (a NULL `v` included) marks the build failed. */
+static void
+s_set (s_build_t *b, json_t *o, const char *key, json_t *v)
+{
+    if (json_object_set_new (o, key, v) != 0)
+        b->failed = true;
+}
+
+/* Appends `v` (stolen) to `arr`, likewise. */
+static void
+s_append (s_build_t *b, json_t *arr, json_t *v)
+{
+    if (json_array_append_new (arr, v) != 0)
+        b->failed = true;
+}
+
 /* Returns the shown __Type of a named type (borrowed). */
 static json_t *
 s_named (s_build_t *b, const gql_type_t *t)
@@ -481,12 +497,12 @@ s_input_value (s_build_t *b, const gql_input_value_t *iv)
         b->failed = true;
         return json_null ();
     }
-    json_object_set_new (o, "name", s_str_or_null (iv->name));
-    json_object_set_new (o, "description", s_str_or_null (iv->description));
-    json_object_set_new (o, "type", s_type_ref (b, iv->type));
-    json_object_set_new (o, "defaultValue", def ? json_string (def) : json_null ());
-    json_object_set_new (o, "isDeprecated", json_boolean (iv->deprecated));
-    json_object_set_new (o, "deprecationReason", s_deprecation (iv->deprecated, iv->deprecation_reason));
+    s_set (b, o, "name", s_str_or_null (iv->name));
+    s_set (b, o, "description", s_str_or_null (iv->description));
+    s_set (b, o, "type", s_type_ref (b, iv->type));
+    s_set (b, o, "defaultValue", def ? json_string (def) : json_null ());
+    s_set (b, o, "isDeprecated", json_boolean (iv->deprecated));
+    s_set (b, o, "deprecationReason", s_deprecation (iv->deprecated, iv->deprecation_reason));
     free (def);
     return o;
 }
@@ -501,8 +517,7 @@ s_input_values (s_build_t *b, const gql_input_value_t *ivs, size_t count)
         return json_null ();
     }
     for (size_t i = 0; i < count; i++)
-        if (json_array_append_new (arr, s_input_value (b, &ivs [i])) != 0)
-            b->failed = true;
+        s_append (b, arr, s_input_value (b, &ivs [i]));
     return arr;
 }
 
@@ -526,18 +541,18 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
                 b->failed = true;
                 break;
             }
-            json_object_set_new (fo, "name", s_str_or_null (f->name));
-            json_object_set_new (fo, "description", s_str_or_null (f->description));
+            s_set (b, fo, "name", s_str_or_null (f->name));
+            s_set (b, fo, "description", s_str_or_null (f->description));
             s_set_filtered (b, fo, "args", s_input_values (b, f->args, f->arg_count));
-            json_object_set_new (fo, "type", s_type_ref (b, f->type));
-            json_object_set_new (fo, "isDeprecated", json_boolean (f->deprecated));
-            json_object_set_new (fo, "deprecationReason", s_deprecation (f->deprecated, f->deprecation_reason));
-            json_array_append_new (fields, fo);
+            s_set (b, fo, "type", s_type_ref (b, f->type));
+            s_set (b, fo, "isDeprecated", json_boolean (f->deprecated));
+            s_set (b, fo, "deprecationReason", s_deprecation (f->deprecated, f->deprecation_reason));
+            s_append (b, fields, fo);
         }
         for (size_t i = 0; interfaces && i < t->interface_count; i++) {
             json_t *x = s_named (b, t->interfaces [i]);
-            if (x)
-                json_array_append (interfaces, x);
+            if (x && json_array_append (interfaces, x) != 0)
+                b->failed = true;
         }
     }
     if (t->kind == GQL_KIND_UNION || t->kind == GQL_KIND_INTERFACE) {
@@ -564,8 +579,8 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
             }
             for (size_t i = 0; i < n; i++) {
                 json_t *x = s_named (b, sorted [i]);
-                if (x)
-                    json_array_append (possible, x);
+                if (x && json_array_append (possible, x) != 0)
+                    b->failed = true;
             }
         }
         free (sorted);
@@ -574,7 +589,7 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
         enums = json_array ();
         for (size_t i = 0; enums && i < t->enum_value_count; i++) {
             const gql_enum_value_t *ev = &t->enum_values [i];
-            json_array_append_new (enums, json_pack ("{s:o,s:o,s:b,s:o}", "name", s_str_or_null (ev->name),
+            s_append (b, enums, json_pack ("{s:o,s:o,s:b,s:o}", "name", s_str_or_null (ev->name),
                                                      "description", s_str_or_null (ev->description), "isDeprecated",
                                                      (int) ev->deprecated, "deprecationReason",
                                                      s_deprecation (ev->deprecated, ev->deprecation_reason)));
@@ -585,15 +600,15 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
 
     if (!fields || !interfaces || !possible || !enums || !inputs)
         b->failed = true;
-    json_object_set_new (o, "name", s_str_or_null (t->name));
-    json_object_set_new (o, "description", s_str_or_null (t->description));
-    json_object_set_new (o, "specifiedByURL", s_str_or_null (t->specified_by_url));
+    s_set (b, o, "name", s_str_or_null (t->name));
+    s_set (b, o, "description", s_str_or_null (t->description));
+    s_set (b, o, "specifiedByURL", s_str_or_null (t->specified_by_url));
     s_set_filtered (b, o, "fields", fields);
-    json_object_set_new (o, "interfaces", interfaces ? interfaces : json_null ());
-    json_object_set_new (o, "possibleTypes", possible ? possible : json_null ());
+    s_set (b, o, "interfaces", interfaces ? interfaces : json_null ());
+    s_set (b, o, "possibleTypes", possible ? possible : json_null ());
     s_set_filtered (b, o, "enumValues", enums);
     s_set_filtered (b, o, "inputFields", inputs);
-    json_object_set_new (o, "ofType", json_null ());
+    s_set (b, o, "ofType", json_null ());
 }
 
 /* graphql-js's order of @deprecated's locations (a bit mask keeps no order). */
@@ -617,12 +632,12 @@ s_directive (s_build_t *b, const gql_schema_directive_t *d)
                == (GQL_DIRLOC_BIT (GQL_DIRLOC_FIELD_DEFINITION) | GQL_DIRLOC_BIT (GQL_DIRLOC_ARGUMENT_DEFINITION)
                    | GQL_DIRLOC_BIT (GQL_DIRLOC_INPUT_FIELD_DEFINITION) | GQL_DIRLOC_BIT (GQL_DIRLOC_ENUM_VALUE))) {
         for (size_t i = 0; i < sizeof s_deprecated_locations / sizeof *s_deprecated_locations; i++)
-            json_array_append_new (locs, json_string (gql_directive_location_name (s_deprecated_locations [i])));
+            s_append (b, locs, json_string (gql_directive_location_name (s_deprecated_locations [i])));
     }
     else {
         for (int l = 0; l < GQL_DIRLOC_COUNT_; l++)
             if (d->locations & GQL_DIRLOC_BIT (l))
-                json_array_append_new (locs, json_string (gql_directive_location_name ((gql_directive_location_t) l)));
+                s_append (b, locs, json_string (gql_directive_location_name ((gql_directive_location_t) l)));
     }
     o = json_object ();
     if (!o) {
@@ -630,10 +645,10 @@ s_directive (s_build_t *b, const gql_schema_directive_t *d)
         b->failed = true;
         return json_null ();
     }
-    json_object_set_new (o, "name", s_str_or_null (d->name));
-    json_object_set_new (o, "description", s_str_or_null (d->description));
-    json_object_set_new (o, "isRepeatable", json_boolean (d->repeatable));
-    json_object_set_new (o, "locations", locs);
+    s_set (b, o, "name", s_str_or_null (d->name));
+    s_set (b, o, "description", s_str_or_null (d->description));
+    s_set (b, o, "isRepeatable", json_boolean (d->repeatable));
+    s_set (b, o, "locations", locs);
     s_set_filtered (b, o, "args", s_input_values (b, d->args, d->arg_count));
     return o;
 }
@@ -712,13 +727,14 @@ gql_introspection_new (const gql_schema_t *schema)
         if (!t)
             goto fail;
         s_fill_type (&b, order [i], t, o.seq);
-        json_array_append (types_arr, t);
+        if (json_array_append (types_arr, t) != 0)
+            goto fail;
     }
     dirs_arr = json_array ();
     if (!dirs_arr)
         goto fail;
     for (size_t i = 0; i < ndirs; i++)
-        json_array_append_new (dirs_arr, s_directive (&b, dirs [i]));
+        s_append (&b, dirs_arr, s_directive (&b, dirs [i]));
 
     {
         const gql_type_t *q = gql_schema_query_type (schema);
