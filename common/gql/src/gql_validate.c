@@ -787,13 +787,15 @@ s_check_type_name (gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc, bool sdl)
         gqlv_did_you_mean (ctx, sugg, sizeof sugg, NULL, name, opts, n);
         free (opts);
     }
+    else
+        ctx->oom = true;
     gqlv_report (ctx, GQL_RULE_KNOWN_TYPE_NAMES, &loc, 1, "Unknown type \"%.*s\".%s", S_STR (name), sugg);
 }
 
 /* Suggestions among the names of an array of records (fields, arguments, enum values,
    input fields) that all start with a gql_str_t `name`. */
 static void
-s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t stride, gql_str_t input, const char *sub,
+s_suggest_among (gqlv_ctx_t *ctx, const void *base, size_t count, size_t stride, gql_str_t input, const char *sub,
                  char *buf, size_t size)
 {
     size_t i;
@@ -801,8 +803,10 @@ s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t s
     if (count == 0)
         return;
     gql_str_t *opts = malloc (count * sizeof *opts);
-    if (!opts)
+    if (!opts) {
+        ctx->oom = true;
         return;
+    }
     for (i = 0; i < count; i++)
         opts [i] = *(const gql_str_t *) ((const char *) base + i * stride);
     gqlv_did_you_mean (ctx, buf, size, sub, input, opts, count);
@@ -810,7 +814,7 @@ s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t s
 }
 
 static void
-s_suggest_enum_value (const gqlv_ctx_t *ctx, const gql_type_t *e, const char *printed, char *buf, size_t size)
+s_suggest_enum_value (gqlv_ctx_t *ctx, const gql_type_t *e, const char *printed, char *buf, size_t size)
 {
     gql_str_t in = { printed, strlen (printed) };
     s_suggest_among (ctx, e->enum_values, e->enum_value_count, sizeof *e->enum_values, in, "the enum value", buf, size);
@@ -922,6 +926,8 @@ s_suggest_field (gqlv_ctx_t *ctx, const gql_type_t *parent, gql_str_t name, char
             gqlv_did_you_mean_list (ctx, buf, size, "to use an inline fragment on", names, n);
             free (names);
         }
+        else
+            ctx->oom = true;
         free (u);
         if (n > 0)
             return;
