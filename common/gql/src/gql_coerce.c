@@ -344,6 +344,8 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
                 return NULL;
             out = json_array ();
             if (!out || json_array_append_new (out, one) != 0) {
+                if (!out)
+                    json_decref (one);
                 json_decref (out);
                 s_oom_at (path, msg, size);
                 return NULL;
@@ -673,6 +675,8 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                 return rc;
             arr = json_array ();
             if (!arr || json_array_append_new (arr, one) != 0) {
+                if (!arr)
+                    json_decref (one);
                 json_decref (arr);
                 return s_lit_oom (err, v->loc);
             }
