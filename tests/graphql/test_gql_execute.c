@@ -1176,6 +1176,26 @@ test_out_of_memory(void)
     s_ctx_fini(&c);
     json_decref(variables);
     gql_document_destroy(&doc);
+
+    /* Building an executor (its introspection objects) likewise: NULL with "out of
+       memory", or an executor. */
+    reached_end = false;
+    failed = 0;
+    json_set_alloc_funcs(s_failing_malloc, free);
+    for (long n = 0; n < 100000 && !reached_end; n++) {
+        char msg[200] = "";
+        s_allocs_left = n;
+        gql_executor_t *ex = gql_executor_new(s_schema, s_resolvers, sizeof s_resolvers / sizeof *s_resolvers,
+                                              NULL, NULL, msg, sizeof msg);
+        reached_end = s_allocs_left > 0;
+        s_allocs_left = -1;
+        CHECK(ex || strcmp(msg, "out of memory") == 0);
+        failed += !ex;
+        gql_executor_destroy(&ex);
+    }
+    json_set_alloc_funcs(malloc, free);
+    CHECK(reached_end);
+    CHECK(failed > 0);
 }
 
 int

@@ -471,8 +471,8 @@ s_set_filtered (s_build_t *b, json_t *o, const char *name, json_t *list)
             active = json_null ();
         }
     }
-    if (json_object_set_new (o, name, list ? list : json_null ()) != 0 || json_object_set_new (o, key, active) != 0)
-        b->failed = true;
+    s_set (b, o, name, list ? list : json_null ());
+    s_set (b, o, key, active);
 }
 
 /* Returns the deprecationReason of an element. */
