@@ -24,48 +24,6 @@ static const struct {
     { "r5.Integration", "key", NULL },          //  the key exists in clear only in the create reply
 };
 
-//  =========================================================================
-//  Names
-//  =========================================================================
-
-//  Length of the prefix every value name of descriptor shares, up to and
-//  including its last underscore ("ROLE_" for ROLE_UNSPECIFIED, ROLE_OWNER).
-static size_t
-s_enum_prefix (const ProtobufCEnumDescriptor *descriptor)
-{
-    const char *first = descriptor->values [0].name;
-    size_t common = strlen (first);
-    for (unsigned i = 1; i < descriptor->n_values; i++) {
-        const char *name = descriptor->values [i].name;
-        size_t j = 0;
-        while (j < common && name [j] == first [j])
-            j++;
-        common = j;
-    }
-    while (common > 0 && first [common - 1] != '_')
-        common--;
-    return common;
-}
-
-const char *
-r5_codec_enum_name (const ProtobufCEnumDescriptor *descriptor, int value)
-{
-    const ProtobufCEnumValue *entry = protobuf_c_enum_descriptor_get_value (descriptor, value);
-    return entry ? entry->name + s_enum_prefix (descriptor) : NULL;
-}
-
-int
-r5_codec_enum_value (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value)
-{
-    size_t prefix = s_enum_prefix (descriptor);
-    for (unsigned i = 0; i < descriptor->n_values; i++)
-        if (strcmp (descriptor->values [i].name + prefix, name) == 0) {
-            *value = descriptor->values [i].value;
-            return 0;
-        }
-    return -1;
-}
-
 static bool
 s_is_time (const ProtobufCFieldDescriptor *field)
 {
@@ -158,21 +116,6 @@ s_is_unset (const ProtobufCFieldDescriptor *field, const void *member)
     if (field->type == PROTOBUF_C_TYPE_ENUM)
         return *(const int *) member == 0;
     return s_is_time (field) && *(const int64_t *) member == 0;
-}
-
-size_t
-r5_codec_element_size (const ProtobufCFieldDescriptor *field)
-{
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof (void *);
-        case PROTOBUF_C_TYPE_BYTES: return sizeof (ProtobufCBinaryData);
-        case PROTOBUF_C_TYPE_BOOL: return sizeof (protobuf_c_boolean);
-        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: return 8;
-        case PROTOBUF_C_TYPE_DOUBLE: return sizeof (double);
-        case PROTOBUF_C_TYPE_ENUM: return sizeof (int);
-        default: return 4;
-    }
 }
 
 static int
@@ -442,4 +385,25 @@ r5_codec_from_bson (const ProtobufCMessageDescriptor *descriptor, const bson_t *
         return NULL;
     }
     return message;
+}
+
+void
+r5_codec_copy_fields (const ProtobufCMessage *from, ProtobufCMessage *to)
+{
+    const char *source = (const char *) from;
+    char *target = (char *) to;
+    for (unsigned i = 0; i < to->descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &to->descriptor->fields [i];
+        const ProtobufCFieldDescriptor *input
+            = protobuf_c_message_descriptor_get_field_by_name (from->descriptor, field->name);
+        if (!input || field->label == PROTOBUF_C_LABEL_REPEATED || input->label == PROTOBUF_C_LABEL_REPEATED
+        ||  input->type != field->type || input->descriptor != field->descriptor)
+            continue;
+        if ((input->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (source + input->quantifier_offset) != input->id)
+            continue;
+        memcpy (target + field->offset, source + input->offset, r5_codec_element_size (field));
+        if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+            *(uint32_t *) (target + field->quantifier_offset) = field->id;
+    }
 }

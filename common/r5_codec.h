@@ -23,6 +23,7 @@
 
 #include <bson/bson.h>
 #include <protobuf-c/protobuf-c.h>
+#include "r5_codec_names.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,16 +35,6 @@ typedef enum {
     R5_CODEC_FIELDS = 1,        //  its fields alone, id left out (an update's $set)
 } r5_codec_mode_t;
 
-//  The name of value in enum without the enum's common prefix ("OWNER" for
-//  ROLE_OWNER), or NULL when value is not one of enum's. Borrowed.
-const char *r5_codec_enum_name (const ProtobufCEnumDescriptor *descriptor, int value);
-
-//  The value whose unprefixed name is name. 0 and *value set, or -1.
-int r5_codec_enum_value (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value);
-
-//  Bytes one element of a repeated field takes in protobuf-c's arrays.
-size_t r5_codec_element_size (const ProtobufCFieldDescriptor *field);
-
 //  Append message's stored fields to doc. 0, or -1 when doc is full.
 int r5_codec_to_bson (const ProtobufCMessage *message, r5_codec_mode_t mode, bson_t *doc);
 
@@ -53,6 +44,12 @@ int r5_codec_to_bson (const ProtobufCMessage *message, r5_codec_mode_t mode, bso
 //  wire field (digests, versions) are skipped.
 ProtobufCMessage *r5_codec_from_bson (const ProtobufCMessageDescriptor *descriptor, const bson_t *doc,
                                       char *error, size_t error_size);
+
+//  Set to's singular fields to from's fields of the same name and type (a
+//  presence oneof of from only when set): the input of a create becomes the
+//  object it makes, so a field added to both needs no code. Shallow: to
+//  borrows from's strings and messages and must not be freed as unpacked.
+void r5_codec_copy_fields (const ProtobufCMessage *from, ProtobufCMessage *to);
 
 //  The stored key of the wire field named field in descriptor, under the
 //  conventions and the side table (what filters and $set name). NULL when

@@ -14,6 +14,22 @@
 #define R5_EVENTS_SEQUENCE_SIZE 16
 //  The topic of the relays' heartbeats (broker_events.h).
 #define R5_EVENTS_HEARTBEAT_TOPIC "relay.heartbeat"
+//  What gateways publish back (docs/messaging.md, "Exact revocation"):
+//  "gateway.alive" [gateway id (8), its feed's currency bound in ms (8)]
+//  every R5_EVENTS_ALIVE_MS, and "gateway.applied" [gateway id (8),
+//  publisher id (8), sequence (8)] once an event is in effect there. Neither
+//  carries a sequence frame (the relays list only publishers of events).
+#define R5_EVENTS_GATEWAY_TOPIC "gateway."
+#define R5_EVENTS_ALIVE_TOPIC "gateway.alive"
+#define R5_EVENTS_APPLIED_TOPIC "gateway.applied"
+#define R5_EVENTS_ALIVE_MS 50
+//  A gateway silent this long is no longer waited for.
+#define R5_EVENTS_GATEWAY_SILENT_MS 200
+//  A change waits for a gateway that has not confirmed it at most the
+//  gateway's currency bound and this margin (past which the gateway no
+//  longer trusts its cache anyway), and never more than the maximum.
+#define R5_EVENTS_CONFIRM_MARGIN_MS 20
+#define R5_EVENTS_CONFIRM_MAX_MS 1000
 
 typedef struct _r5_events_t r5_events_t;
 
@@ -23,8 +39,22 @@ void r5_events_destroy (r5_events_t **self_p);
 
 //  Let the socket process what it was sent meanwhile (new connections,
 //  subscriptions): a PUB socket only does so when it is used, and drops what it
-//  publishes to a subscriber it does not know yet. Call it as each request starts.
+//  publishes to a subscriber it does not know yet; and take in what the
+//  gateways said meanwhile (r5_events_listen). Call it as each request starts.
 void r5_events_poll (r5_events_t *self);
+
+//  Also listen at endpoints (the relays' outputs) to the gateways, so that
+//  r5_events_confirm can wait for them. 0, or -1 when one is invalid.
+int r5_events_listen (r5_events_t *self, const char *endpoints);
+
+//  Wait until every gateway heard from in the last R5_EVENTS_GATEWAY_SILENT_MS
+//  has confirmed the last event published, or its currency bound and the
+//  margin have passed; at once when nothing was published since the last
+//  call, or nothing is listened to. Call it before answering a request that
+//  published: the answer then comes after every live gateway dropped what
+//  the change made stale, or stopped trusting its cache. The number of
+//  gateways that did not confirm in time (logged under rid).
+int r5_events_confirm (r5_events_t *self, const char *rid);
 
 //  Publish one event. 0, or -1 when it could not be queued. PUB never blocks:
 //  with no subscriber, or past the high-water mark, the event is dropped (and

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include "r5_admin.h"
 #include "r5_config.h"
+#include "r5_service_config.h"
 #include "r5_worker.h"
 
 typedef struct _r5_service_t r5_service_t;
@@ -78,11 +79,6 @@ void r5_service_reply (r5_service_t *self, r5_request_t **request_p, uint8_t **r
 //  Start a service's actor (zactor_new (actor, args)) and wait until it is
 //  serving. NULL, with its one line in error, when it said ERROR.
 zactor_t *r5_service_start (zactor_fn *actor, void *args, char *error, size_t error_size);
-
-//  Load a program's configuration from its key table (see r5_config.h) and
-//  start logging at its log_level. Prints help and exits 0 on --help; prints
-//  one line and exits 2 on a bad or missing setting.
-r5_config_t *r5_service_config (const char *program, const r5_config_key_t *keys, int argc, char **argv);
 
 //  Load the program's bus identity (r5_curve) from its settings bus_key and,
 //  unless it is the broker, broker_key: every program that joins the bus

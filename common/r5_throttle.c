@@ -17,6 +17,7 @@ struct _r5_throttle_t {
     int64_t period_ms;          //  a full bucket: burst intervals
     size_t max_keys;
     uint8_t secret [crypto_generichash_KEYBYTES];
+    const r5_clock_t *clock;    //  NULL: the real clock
 };
 
 int
@@ -103,12 +104,18 @@ s_sweep (r5_throttle_t *self, int64_t now)
     zlistx_destroy (&doomed);
 }
 
+void
+r5_throttle_set_clock (r5_throttle_t *self, const r5_clock_t *clock)
+{
+    self->clock = clock;
+}
+
 int
 r5_throttle_take (r5_throttle_t *self, const char *key)
 {
     char digest [S_DIGEST_BYTES * 2 + 1];
     s_digest (self, key, digest);
-    int64_t now = zclock_mono ();
+    int64_t now = r5_clock_mono_ms (self->clock);
     int wait = 0;
     pthread_mutex_lock (&self->lock);
     int64_t *full_at = (int64_t *) zhashx_lookup (self->buckets, digest);
@@ -133,7 +140,7 @@ r5_throttle_give (r5_throttle_t *self, const char *key)
 {
     char digest [S_DIGEST_BYTES * 2 + 1];
     s_digest (self, key, digest);
-    int64_t now = zclock_mono ();
+    int64_t now = r5_clock_mono_ms (self->clock);
     pthread_mutex_lock (&self->lock);
     int64_t *full_at = (int64_t *) zhashx_lookup (self->buckets, digest);
     if (full_at) {

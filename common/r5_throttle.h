@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "r5_time.h"
+
 typedef struct _r5_throttle_t r5_throttle_t;
 
 //  A limit as configured: "BURST/SECONDS", e.g. "5/300".
@@ -33,6 +35,10 @@ int r5_limit_parse (const char *text, r5_limit_t *limit);
 
 r5_throttle_t *r5_throttle_new (r5_limit_t limit, size_t max_keys);
 void r5_throttle_destroy (r5_throttle_t **self_p);
+
+//  Read time from clock from now on (tests; NULL, the default, is the real
+//  clock). Call before the throttle is shared with other threads.
+void r5_throttle_set_clock (r5_throttle_t *self, const r5_clock_t *clock);
 
 //  Take one attempt for key. Returns 0 when it was taken, else the seconds
 //  until one is available (nothing taken).

@@ -12,6 +12,23 @@ r5_now_ms (void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+r5_clock_now_ms (const r5_clock_t *clock)
+{
+    return clock ? clock->now_ms (clock) : r5_now_ms ();
+}
+
+int64_t
+r5_clock_mono_ms (const r5_clock_t *clock)
+{
+    if (clock)
+        return clock->mono_ms (clock);
+    //  czmq's zclock_mono, without linking czmq into r5_core.
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 char *
 r5_time_format (int64_t unix_ms, char text [R5_TIME_TEXT_SIZE])
 {

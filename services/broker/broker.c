@@ -2,6 +2,7 @@
     requests and who answers them (its actor, timers and pipe: broker_actor.c).  */
 #include "broker_private.h"
 #include "broker_zap.h"
+#include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_log.h"
 #include "r5_mdp.h"
@@ -222,8 +223,8 @@ s_service_require (broker_t *self, const char *name)
         r5_warn (NULL, "cannot track service %s: %d services already", name, BROKER_SERVICES_MAX);
         return NULL;
     }
-    service = (broker_service_t *) zmalloc (sizeof (broker_service_t));
-    service->name = strdup (name);
+    service = r5_calloc (1, sizeof (broker_service_t));
+    service->name = r5_strdup (name);
     service->requests = zlistx_new ();
     service->waiting = zlistx_new ();
     zhashx_insert (self->services, name, service);
@@ -291,17 +292,17 @@ s_dispatch (broker_t *self, broker_service_t *service)
         }
         zlistx_delete (service->waiting, worker->waiting);
         worker->waiting = NULL;
-        broker_assignment_t *assignment = (broker_assignment_t *) zmalloc (sizeof (broker_assignment_t));
+        broker_assignment_t *assignment = r5_calloc (1, sizeof (broker_assignment_t));
         memcpy (assignment->worker_key, worker->curve_key, sizeof assignment->worker_key);
-        assignment->worker = strdup (worker->key);
-        assignment->service = strdup (service->name);
+        assignment->worker = r5_strdup (worker->key);
+        assignment->service = r5_strdup (service->name);
         assignment->deadline = request->deadline;
         assignment->request = (broker_request_t *) zlistx_detach (service->requests, NULL);
         char name [600];
         s_assignment_name (request->client, request->id, name, sizeof name);
         zhashx_update (self->assignments, name, assignment);
         free (worker->assignment);
-        worker->assignment = strdup (name);
+        worker->assignment = r5_strdup (name);
         worker->assignment_deadline = request->deadline;
     }
     broker_metrics_service (service);
@@ -371,7 +372,7 @@ s_requeue (broker_t *self, const char *name)
         return;
     broker_request_t *request = assignment->request;
     assignment->request = NULL;
-    char *service = strdup (assignment->service);
+    char *service = r5_strdup (assignment->service);
     zhashx_delete (self->assignments, name);
     s_enqueue (self, service, &request, true);
     free (service);
@@ -390,7 +391,7 @@ s_requeue_removed (broker_t *self, const char *worker, const char *curve_key)
     for (broker_assignment_t *assignment = (broker_assignment_t *) zhashx_first (self->assignments); assignment;
          assignment = (broker_assignment_t *) zhashx_next (self->assignments))
         if (assignment->request && streq (assignment->worker, worker) && streq (assignment->worker_key, curve_key))
-            zlistx_add_end (names, strdup ((const char *) zhashx_cursor (self->assignments)));
+            zlistx_add_end (names, r5_strdup ((const char *) zhashx_cursor (self->assignments)));
     for (char *name = (char *) zlistx_first (names); name; name = (char *) zlistx_next (names)) {
         r5_info (NULL, "worker %s disconnected holding a request it never read: given to another worker", worker);
         s_requeue (self, name);
@@ -424,7 +425,7 @@ s_accept_request (broker_t *self, zframe_t *client, const char *key, const char 
     }
     if (deadline == 0)
         deadline = r5_now_ms () + BROKER_DEFAULT_DEADLINE_MS;
-    broker_request_t *request = (broker_request_t *) zmalloc (sizeof (broker_request_t));
+    broker_request_t *request = r5_calloc (1, sizeof (broker_request_t));
     request->client = zframe_dup (client);
     memcpy (request->id, id, 8);
     request->deadline = deadline;
@@ -493,8 +494,8 @@ s_on_worker (broker_t *self, zframe_t *identity, const char *curve_key, zmsg_t *
                     broker_worker_delete (self, worker, "registered again", false);
                 broker_service_t *service = s_service_require (self, service_name);
                 if (service) {
-                    worker = (broker_worker_t *) zmalloc (sizeof (broker_worker_t));
-                    worker->key = strdup (key);
+                    worker = r5_calloc (1, sizeof (broker_worker_t));
+                    worker->key = r5_strdup (key);
                     snprintf (worker->curve_key, sizeof worker->curve_key, "%s", curve_key);
                     worker->identity = zframe_dup (identity);
                     worker->service = service;

@@ -2,6 +2,7 @@
     timers (deadlines, heartbeats, stalls, the allow-list) and its loop.  */
 #include "broker_private.h"
 #include "broker_zap.h"
+#include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -104,7 +105,7 @@ s_heartbeat (broker_t *self)
     for (broker_worker_t *worker = (broker_worker_t *) zhashx_first (self->workers); worker;
          worker = (broker_worker_t *) zhashx_next (self->workers)) {
         if (worker->assignment && worker->assignment_deadline <= unix_now)
-            zlistx_add_end (stuck, strdup (worker->key));
+            zlistx_add_end (stuck, r5_strdup (worker->key));
         if (worker->expiry <= now)
             zlistx_add_end (dead, worker);
         else
@@ -311,9 +312,7 @@ s_start_grace_default (int64_t fallback)
 broker_t *
 broker_new (const char *bind, const char *allow)
 {
-    broker_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
+    broker_t *self = r5_calloc (1, sizeof *self);
     char error [256];
     //  The handler must run before the socket binds: without one, libzmq
     //  would admit every CURVE key.

@@ -1,5 +1,6 @@
 /*  broker_allow: the allow-list of CURVE keys and what each may do.  */
 #include "broker_allow.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_mdp.h"
 #include "r5_rpc.h"
@@ -14,16 +15,18 @@ typedef struct {
     const char *name;
     const char *serves;             //  the service its workers register for, or NULL
     const char *calls [4];          //  the services it sends requests to, NULL-ended
-    bool publishes;                 //  may connect to the event relay's input
+    const char *publishes;          //  the topic prefix it may publish on the relay's input, or NULL
     bool subscribes;                //  may connect to the event relay's output
 } s_role_t;
 
 static const s_role_t s_roles [] = {
-    { R5_ROLE_GATEWAY,  NULL,                { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE }, false, true },
-    { R5_ROLE_TOKEN,    R5_SERVICE_TOKEN,    { R5_SERVICE_RESOURCE },                                     true,  false },
-    { R5_ROLE_AUTHZ,    R5_SERVICE_AUTHZ,    { NULL },                                                    false, false },
-    { R5_ROLE_RESOURCE, R5_SERVICE_RESOURCE, { R5_SERVICE_AUTHZ },                                        true,  false },
-    { R5_ROLE_INTERNAL, NULL,                { R5_SERVICE_TOKEN },                                        false, false },
+    //  Gateways answer the events they applied (gateway.*), which the
+    //  publishers hear; nobody publishes under another role's prefix.
+    { R5_ROLE_GATEWAY,  NULL,                { R5_SERVICE_TOKEN, R5_SERVICE_AUTHZ, R5_SERVICE_RESOURCE }, "gateway.", true },
+    { R5_ROLE_TOKEN,    R5_SERVICE_TOKEN,    { R5_SERVICE_RESOURCE },                                     "token.",   true },
+    { R5_ROLE_AUTHZ,    R5_SERVICE_AUTHZ,    { NULL },                                                    NULL,       false },
+    { R5_ROLE_RESOURCE, R5_SERVICE_RESOURCE, { R5_SERVICE_AUTHZ },                                        "user.",    true },
+    { R5_ROLE_INTERNAL, NULL,                { R5_SERVICE_TOKEN },                                        NULL,       false },
 };
 #define S_ROLES (sizeof s_roles / sizeof s_roles [0])
 
@@ -90,7 +93,7 @@ s_grant_require (zhashx_t *grants, const char *key)
 {
     s_grant_t *grant = (s_grant_t *) zhashx_lookup (grants, key);
     if (!grant) {
-        grant = (s_grant_t *) zmalloc (sizeof (s_grant_t));
+        grant = r5_calloc (1, sizeof (s_grant_t));
         grant->serves = zlistx_new ();
         grant->calls = zlistx_new ();
         zlistx_set_destructor (grant->serves, (zlistx_destructor_fn *) zstr_free);
@@ -130,7 +133,7 @@ s_parse_line (zhashx_t *grants, char *line, char *error, size_t error_size)
             return -1;
         }
         s_grant_t *grant = s_grant_require (grants, key);
-        zlistx_add_end (serve ? grant->serves : grant->calls, strdup (words [1]));
+        zlistx_add_end (serve ? grant->serves : grant->calls, r5_strdup (words [1]));
         return 0;
     }
     for (size_t index = 0; index < S_ROLES; index++)
@@ -188,8 +191,8 @@ broker_allow_new (const char *path, char *error, size_t error_size)
             snprintf (error, error_size, "no allow-list given (bus_allow)");
         return NULL;
     }
-    broker_allow_t *self = (broker_allow_t *) zmalloc (sizeof (broker_allow_t));
-    self->path = strdup (path);
+    broker_allow_t *self = r5_calloc (1, sizeof (broker_allow_t));
+    self->path = r5_strdup (path);
     self->grants = grants;
     self->sighups = s_sighups;
     stat (path, &self->loaded);
@@ -272,6 +275,17 @@ broker_allow_admits (broker_allow_t *self, const char *key, const char *domain)
             if (streq (domain, BROKER_DOMAIN_EVENTS_OUT) && s_roles [index].subscribes)
                 return true;
         }
+    return false;
+}
+
+bool
+broker_allow_may_publish (broker_allow_t *self, const char *key, const char *topic)
+{
+    s_grant_t *grant = s_grant (self, key);
+    for (size_t index = 0; grant && index < S_ROLES; index++)
+        if ((grant->roles & (1u << index)) && s_roles [index].publishes
+        &&  strncmp (topic, s_roles [index].publishes, strlen (s_roles [index].publishes)) == 0)
+            return true;
     return false;
 }
 

@@ -55,6 +55,9 @@ size_t broker_allow_size (broker_allow_t *self);
 //  True when key (Z85) may connect to a socket of domain.
 bool broker_allow_admits (broker_allow_t *self, const char *key, const char *domain);
 
+//  Whether key may publish an event with this topic (its roles' prefixes).
+bool broker_allow_may_publish (broker_allow_t *self, const char *key, const char *topic);
+
 //  True when key may register as a worker for service.
 bool broker_allow_may_serve (broker_allow_t *self, const char *key, const char *service);
 

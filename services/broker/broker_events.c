@@ -2,6 +2,7 @@
 #include "broker_events.h"
 #include "broker_allow.h"
 #include "broker_zap.h"
+#include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_events.h"
 #include "r5_log.h"
@@ -90,6 +91,22 @@ s_heartbeat (s_relayed_t *self, zsock_t *out)
     zmsg_send (&msg, out);
 }
 
+//  Whether the key that sent msg may publish its topic (the first frame;
+//  the key is read from the last, as libzmq gives it to every frame).
+static bool
+s_may_publish (broker_allow_t *allow, zmsg_t *msg)
+{
+    zframe_t *topic = zmsg_first (msg);
+    const char *key = BROKER_ZAP_KEY (zmsg_last (msg));
+    char text [64];
+    size_t size = zframe_size (topic);
+    if (!key || size >= sizeof text || memchr (zframe_data (topic), 0, size))
+        return false;
+    memcpy (text, zframe_data (topic), size);
+    text [size] = 0;
+    return broker_allow_may_publish (allow, key, text);
+}
+
 //  Secure sock as a CURVE server for domain, bind it and answer the endpoint
 //  with any '*' port resolved; "" on failure.
 static char *
@@ -97,7 +114,7 @@ s_bind (zsock_t *sock, const char *domain, const char *endpoint)
 {
     if (r5_curve_server (sock, domain) != 0 || zsock_bind (sock, "%s", endpoint) == -1) {
         r5_error (NULL, "cannot bind event endpoint %s", endpoint);
-        return strdup ("");
+        return r5_strdup ("");
     }
     return zsock_last_endpoint (sock);
 }
@@ -120,13 +137,13 @@ broker_events_actor (zsock_t *pipe, void *args)
     zsock_set_linger (in, 0);
     zsock_set_linger (out, 0);
     //  No allow-list, no relay: nothing binds.
-    char *in_endpoint = allow ? s_bind (in, BROKER_DOMAIN_EVENTS_IN, config->in) : strdup ("");
-    char *out_endpoint = allow ? s_bind (out, BROKER_DOMAIN_EVENTS_OUT, config->out) : strdup ("");
+    char *in_endpoint = allow ? s_bind (in, BROKER_DOMAIN_EVENTS_IN, config->in) : r5_strdup ("");
+    char *out_endpoint = allow ? s_bind (out, BROKER_DOMAIN_EVENTS_OUT, config->out) : r5_strdup ("");
     zpoller_t *poller = zpoller_new (pipe, in, out, NULL);
     zsock_signal (pipe, 0);
     int64_t refresh_at = zclock_mono () + 1000;
     int heartbeat_ms = config->heartbeat_ms > 0 ? config->heartbeat_ms : BROKER_EVENTS_HEARTBEAT_MS;
-    s_relayed_t *relayed = (s_relayed_t *) calloc (1, sizeof *relayed);
+    s_relayed_t *relayed = r5_calloc (1, sizeof *relayed);
     randombytes_buf (relayed->relay, sizeof relayed->relay);
     int64_t beat_at = zclock_mono ();
 
@@ -148,13 +165,11 @@ broker_events_actor (zsock_t *pipe, void *args)
         else
         if (which == in || which == out) {
             //  Events flow in -> out; subscriptions flow out -> in. An event
-            //  is relayed only while its publisher's key may publish (the
-            //  allow-list may have changed since the handshake).
+            //  is relayed only while its publisher's key may publish its
+            //  topic (the allow-list may have changed since the handshake).
             zmsg_t *msg = zmsg_recv (which);
-            zframe_t *last = msg ? zmsg_last (msg) : NULL;
-            if (which == in && last
-            &&  !broker_allow_admits (allow, BROKER_ZAP_KEY (last), BROKER_DOMAIN_EVENTS_IN)) {
-                r5_debug (NULL, "dropping an event from a key no longer allowed to publish");
+            if (which == in && msg && !s_may_publish (allow, msg)) {
+                r5_debug (NULL, "dropping an event its key may not publish");
                 zmsg_destroy (&msg);
             }
             if (msg && which == in)

@@ -23,6 +23,7 @@ typedef struct {
     int threads;                    //  civetweb worker threads: one per open keep-alive connection
     const char *brokers;
     const char *events;             //  broker XPUB endpoints for cache invalidation events
+    const char *events_publish;     //  broker XSUB endpoints for this gateway's answers (r5_events.h)
     int events_timeout_ms;          //  a relay silent this long: the verdict cache is not trusted (0: 100)
     const char *schema_file;        //  the SDL the gateway serves
     const char *web_root;           //  the web UI's static files ("" disables it)

@@ -15,6 +15,7 @@ struct _gateway_cache_t {
     size_t max_entries;
     uint64_t generation;            //  bumped by every invalidation
     int64_t current_until;          //  monotonic ms: the event feed is proven current before this
+    const r5_clock_t *clock;        //  NULL: the real clock
 };
 
 typedef struct {
@@ -45,6 +46,12 @@ gateway_cache_new (int ttl_seconds, size_t max_entries)
 }
 
 void
+gateway_cache_set_clock (gateway_cache_t *self, const r5_clock_t *clock)
+{
+    self->clock = clock;
+}
+
+void
 gateway_cache_destroy (gateway_cache_t **self_p)
 {
     if (!*self_p)
@@ -70,7 +77,7 @@ s_key (gateway_cache_t *self, const char *value, size_t length, char hex [65])
 static bool
 s_current (gateway_cache_t *self)
 {
-    if (zclock_mono () < self->current_until)
+    if (r5_clock_mono_ms (self->clock) < self->current_until)
         return true;
     if (zhashx_size (self->entries) > 0) {
         self->generation++;
@@ -89,7 +96,7 @@ gateway_cache_get (gateway_cache_t *self, const char *value, size_t length, gate
     gateway_cache_lookup_t found = GATEWAY_CACHE_MISS;
     pthread_mutex_lock (&self->lock);
     s_entry_t *entry = s_current (self) ? (s_entry_t *) zhashx_lookup (self->entries, key) : NULL;
-    int64_t now = r5_now_ms ();
+    int64_t now = r5_clock_now_ms (self->clock);
     if (entry && entry->expires_ms > now) {
         *principal = entry->principal;
         found = GATEWAY_CACHE_HIT;
@@ -135,7 +142,7 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
     char key [65];
     s_key (self, value, length, key);
     s_entry_t *entry = r5_calloc (1, sizeof *entry);
-    int64_t now = r5_now_ms ();
+    int64_t now = r5_clock_now_ms (self->clock);
     entry->principal = *principal;
     entry->expires_ms = now + self->ttl_ms;
     if (expires_ms > 0 && expires_ms < entry->expires_ms)
@@ -169,7 +176,7 @@ gateway_cache_feed (gateway_cache_t *self, int64_t current_until)
     pthread_mutex_lock (&self->lock);
     //  The proof had run out (or never was): whatever was verified meanwhile
     //  may have missed an event, so nothing from before counts.
-    if (zclock_mono () >= self->current_until) {
+    if (r5_clock_mono_ms (self->clock) >= self->current_until) {
         self->generation++;
         zhashx_purge (self->entries);
     }
@@ -182,7 +189,7 @@ bool
 gateway_cache_current (gateway_cache_t *self)
 {
     pthread_mutex_lock (&self->lock);
-    bool current = zclock_mono () < self->current_until;
+    bool current = r5_clock_mono_ms (self->clock) < self->current_until;
     pthread_mutex_unlock (&self->lock);
     return current;
 }

@@ -17,11 +17,16 @@
 #define GATEWAY_CACHE_H
 
 #include "gateway.h"
+#include "r5_time.h"
 
 typedef struct _gateway_cache_t gateway_cache_t;
 
 gateway_cache_t *gateway_cache_new (int ttl_seconds, size_t max_entries);
 void gateway_cache_destroy (gateway_cache_t **self_p);
+
+//  Read time from clock from now on (tests; NULL, the default, is the real
+//  clock). Call before the cache is shared with other threads.
+void gateway_cache_set_clock (gateway_cache_t *self, const r5_clock_t *clock);
 
 //  What a lookup found.
 typedef enum {
@@ -54,7 +59,8 @@ uint64_t gateway_cache_generation (gateway_cache_t *self);
 //  Drop the verdict of one value (logout: the gateway holds the value itself).
 void gateway_cache_drop_value (gateway_cache_t *self, const char *value, size_t length);
 
-//  The event feed is proven current until current_until (zclock_mono ms).
+//  The event feed is proven current until current_until (monotonic ms of the
+//  cache's clock: zclock_mono unless set).
 //  When the previous proof had already run out, everything cached goes and
 //  the generation moves.
 void gateway_cache_feed (gateway_cache_t *self, int64_t current_until);

@@ -1,7 +1,7 @@
 /*  gateway_codec: protobuf messages to GraphQL JSON and back, from the descriptors.  */
 #include "gateway_codec.h"
 #include "r5_alloc.h"
-#include "r5_codec.h"
+#include "r5_codec_names.h"
 #include "r5_scope.h"
 #include "r5_time.h"
 #include "r5/common.pb-c.h"

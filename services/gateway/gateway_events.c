@@ -22,6 +22,7 @@ struct _gateway_events_t {
 
 typedef struct {
     const char *endpoints;
+    const char *publish;
     gateway_cache_t *cache;
     int timeout_ms;
 } s_args_t;
@@ -41,7 +42,35 @@ typedef struct {
     s_relay_t relays [S_RELAYS_MAX];
     size_t relay_count;
     zhashx_t *last;                 //  publisher id (hex) -> uint64_t *, the highest sequence seen
+    zsock_t *answers;               //  PUB to the relays' inputs: gateway.alive, gateway.applied
+    uint8_t gateway [8];            //  random at start: this gateway's id in them
 } s_feed_t;
+
+static void
+s_put_u64 (uint8_t *out, uint64_t value)
+{
+    for (int i = 7; i >= 0; i--, value >>= 8)
+        out [i] = (uint8_t) value;
+}
+
+//  Tell the publishers this gateway lives (and its currency bound), or that
+//  an event of theirs is in effect here (r5_events.h).
+static void
+s_answer (s_feed_t *self, const char *topic, const uint8_t *sequence)
+{
+    if (!self->answers)
+        return;
+    uint8_t body [24];
+    memcpy (body, self->gateway, 8);
+    if (sequence)
+        memcpy (body + 8, sequence, 16);
+    else
+        s_put_u64 (body + 8, (uint64_t) self->timeout_ms);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, topic);
+    zmsg_addmem (msg, body, sequence ? 24 : 16);
+    zmsg_send (&msg, self->answers);
+}
 
 static uint64_t
 s_get_u64 (const uint8_t *data)
@@ -70,16 +99,18 @@ s_apply (gateway_cache_t *cache, const char *topic)
 //  false) the number follows the last one seen, or repeats an older one (the
 //  same event through another relay); in a heartbeat it is at most the last
 //  one seen. Anything else means an event was lost: the cache is flushed.
-static void
+//  True for an event met for the first time.
+static bool
 s_sequence (s_feed_t *self, const uint8_t *id, uint64_t sequence, bool heartbeat)
 {
     char key [17];
     sodium_bin2hex (key, sizeof key, id, 8);
     uint64_t *last = (uint64_t *) zhashx_lookup (self->last, key);
-    bool lost = false;
+    bool lost = false, first = true;
     if (last) {
         lost = heartbeat ? sequence > *last : sequence > *last + 1;
-        if (sequence > *last)
+        first = sequence > *last;
+        if (first)
             *last = sequence;
     }
     else {
@@ -96,6 +127,7 @@ s_sequence (s_feed_t *self, const uint8_t *id, uint64_t sequence, bool heartbeat
         gateway_cache_flush (self->cache);
         r5_debug (NULL, "an event of publisher %s was lost: verdict cache flushed", key);
     }
+    return first;
 }
 
 //  A heartbeat from relay: [relay id (8), counter (8), sent at (8, ms since the
@@ -142,8 +174,9 @@ s_receive (s_feed_t *self, s_relay_t *relay)
         //  Invalidate first: a sequence that shows a loss flushes anyway.
         s_apply (self->cache, topic);
         zframe_t *sequence = zmsg_size (msg) == 2 ? zmsg_last (msg) : NULL;
-        if (sequence && zframe_size (sequence) == R5_EVENTS_SEQUENCE_SIZE)
-            s_sequence (self, zframe_data (sequence), s_get_u64 (zframe_data (sequence) + 8), false);
+        if (sequence && zframe_size (sequence) == R5_EVENTS_SEQUENCE_SIZE
+        &&  s_sequence (self, zframe_data (sequence), s_get_u64 (zframe_data (sequence) + 8), false))
+            s_answer (self, R5_EVENTS_APPLIED_TOPIC, zframe_data (sequence));
     }
     zstr_free (&topic);
     zmsg_destroy (&msg);
@@ -187,9 +220,26 @@ s_events_actor (zsock_t *pipe, void *arg)
         zpoller_add (poller, sub);
     }
     zlistx_destroy (&endpoints);
+    //  The answers that let a change wait for this gateway (r5_events_confirm).
+    randombytes_buf (self->gateway, sizeof self->gateway);
+    if (args->publish && *args->publish) {
+        self->answers = zsock_new (ZMQ_PUB);
+        zsock_set_linger (self->answers, 0);
+        if (r5_curve_client (self->answers) != 0 || r5_endpoints_connect (self->answers, args->publish) < 0) {
+            r5_warn (NULL, "cannot connect to the event relays' inputs at %s: changes will not wait for "
+                     "this gateway's confirmation", args->publish);
+            zsock_destroy (&self->answers);
+        }
+    }
     zsock_signal (pipe, 0);
+    int64_t alive_at = 0;
     while (!zsys_interrupted) {
-        void *which = zpoller_wait (poller, 500);
+        int64_t now = zclock_mono ();
+        if (now >= alive_at) {
+            s_answer (self, R5_EVENTS_ALIVE_TOPIC, NULL);
+            alive_at = now + R5_EVENTS_ALIVE_MS;
+        }
+        void *which = zpoller_wait (poller, (int) (alive_at - now));
         if (which == pipe)
             break;
         for (size_t i = 0; which && i < self->relay_count; i++)
@@ -200,16 +250,18 @@ s_events_actor (zsock_t *pipe, void *arg)
     for (size_t i = 0; i < self->relay_count; i++)
         zsock_destroy (&self->relays [i].sub);
     zhashx_destroy (&self->last);
+    zsock_destroy (&self->answers);
     free (self);
     free (args);
 }
 
 gateway_events_t *
-gateway_events_new (const char *endpoints, int timeout_ms, gateway_cache_t *cache)
+gateway_events_new (const char *endpoints, const char *publish, int timeout_ms, gateway_cache_t *cache)
 {
     gateway_events_t *self = r5_calloc (1, sizeof *self);
     s_args_t *args = r5_calloc (1, sizeof *args);
     args->endpoints = endpoints;
+    args->publish = publish;
     args->cache = cache;
     args->timeout_ms = timeout_ms > 0 ? timeout_ms : GATEWAY_EVENTS_TIMEOUT_MS;
     self->actor = zactor_new (s_events_actor, args);

@@ -19,7 +19,7 @@
 #include "gateway_call.h"
 #include "gateway_codec.h"
 #include "r5_alloc.h"
-#include "r5_codec.h"
+#include "r5_codec_names.h"
 #include "r5_rpc.h"
 #include "r5/resource.pb-c.h"
 

@@ -259,7 +259,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     }
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
-    self->events = gateway_events_new (config->events, config->events_timeout_ms, self->cache);
+    self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
     self->login_by_address = r5_throttle_new (config->login_limit_per_address, S_THROTTLE_MAX_KEYS);

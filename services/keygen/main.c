@@ -4,7 +4,7 @@
         r5-keygen --dir DIR --add NAME --role ROLE   one more key, granted ROLE */
 #include "keygen.h"
 #include "r5_config.h"
-#include "r5_service.h"
+#include "r5_service_config.h"
 
 static const r5_config_key_t s_keys [] = {
     { "dir", NULL, "the key directory (made with mode 0700 when missing)", false },

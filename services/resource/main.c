@@ -15,6 +15,7 @@ static const r5_config_key_t s_keys [] = {
     { "mongodb_uri", NULL, "MongoDB connection string (mongodb://host:port/db)", true },
     { "mongodb_write_concern", "majority", "write concern: majority, or a number of nodes", false },
     { "events_publish", "tcp://127.0.0.1:5556", "comma-separated endpoints to publish user.changed events to (the brokers' event input)", false },
+    { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated endpoints where the gateways confirm the events they applied (the brokers' event output)", false },
     { "create_owner", "", "operator command: create an account and its owner with this email, the password read from standard input, then exit", false },
     { "owner_name", "Owner", "with create_owner: the owner's name", false },
     { "account_name", "My account", "with create_owner: the account's name", false },
@@ -114,6 +115,7 @@ main (int argc, char *argv [])
         .mongodb_write_concern = r5_config_get (config, "mongodb_write_concern"),
         .brokers = r5_config_get (config, "brokers"),
         .events_publish = r5_config_get (config, "events_publish"),
+        .events_subscribe = r5_config_get (config, "events_subscribe"),
     };
     if (r5_limit_parse (r5_config_get (config, "password_limit_per_email"), &resource_config.password_limit_per_email)) {
         r5_error (NULL, "bad value for password_limit_per_email: '%s' (expected BURST/SECONDS, e.g. 20/300)",

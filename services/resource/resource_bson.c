@@ -1,6 +1,8 @@
 /*  resource_bson: filters, id lists, partial updates.  */
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_store.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 
 #include <string.h>
@@ -57,9 +59,7 @@ resource_bson_borrow_strings (const bson_t *doc, const char *key, char ***list)
     bson_iter_array (&iter, &length, &data);
     //  An element takes at least 5 bytes of the array's encoding.
     size_t most = length / 5 + 1, count = 0;
-    *list = calloc (most, sizeof (char *));
-    if (!*list)
-        return 0;
+    *list = r5_calloc (most, sizeof (char *));
     while (bson_iter_next (&child) && count < most)
         if (BSON_ITER_HOLDS_UTF8 (&child))
             (*list) [count++] = (char *) bson_iter_utf8 (&child, NULL);
@@ -80,6 +80,17 @@ resource_bson_set_fields (const ProtobufCMessage *update, const char *const *ski
             if (!skipped && !bson_append_iter (set, NULL, 0, &iter))
                 rc = -1;
         }
+    bson_destroy (&fields);
+    return rc;
+}
+
+int
+resource_bson_set_field (const ProtobufCMessage *message, const char *key, bson_t *set)
+{
+    bson_t fields = BSON_INITIALIZER;
+    bson_iter_t iter;
+    int rc = r5_codec_to_bson (message, R5_CODEC_FIELDS, &fields) == 0 && bson_iter_init_find (&iter, &fields, key)
+          && bson_append_iter (set, NULL, 0, &iter) ? 0 : -1;
     bson_destroy (&fields);
     return rc;
 }

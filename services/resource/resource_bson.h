@@ -32,6 +32,10 @@ size_t resource_bson_borrow_strings (const bson_t *doc, const char *key, char **
 //  within count). Returns 0, or -1 when set is full.
 int resource_bson_set_fields (const ProtobufCMessage *update, const char *const *skip, size_t count, bson_t *set);
 
+//  Append message's field stored at key alone (to a $set), as the codec
+//  stores it. Returns 0, or -1 when message stores no such key or set is full.
+int resource_bson_set_field (const ProtobufCMessage *message, const char *key, bson_t *set);
+
 //  Append {$push: {key: item}} to update, the item being the first of
 //  holder's repeated field stored at key, as the codec stores it inside
 //  holder (a nested id stays "id"). Returns 0, or -1 when there is none.

@@ -1,6 +1,7 @@
 /*  resource_call: facts, the authz question, replies, shared BSON helpers.  */
 #include "resource_call.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -32,7 +33,7 @@ resource_call_fail (resource_call_t *call, R5__Status status, const char *messag
     reply->status = status;
     if (reply->message && reply->message != protobuf_c_empty_string)
         free (reply->message);
-    reply->message = message ? strdup (message) : (char *) protobuf_c_empty_string;
+    reply->message = message ? r5_strdup (message) : (char *) protobuf_c_empty_string;
     return -1;
 }
 
@@ -49,10 +50,9 @@ resource_call_mongo_fail (resource_call_t *call, const bson_error_t *error, cons
 static void
 s_append (char ***list, size_t *count, const char *id)
 {
-    char **grown = realloc (*list, (*count + 1) * sizeof (char *));
-    assert (grown);
+    char **grown = r5_realloc (*list, (*count + 1) * sizeof (char *));
     *list = grown;
-    (*list) [(*count)++] = strdup (id);
+    (*list) [(*count)++] = r5_strdup (id);
 }
 
 int
@@ -235,8 +235,7 @@ R5__Objects *
 resource_call_objects (resource_call_t *call)
 {
     if (call->reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS) {
-        R5__Objects *objects = malloc (sizeof *objects);
-        assert (objects);
+        R5__Objects *objects = r5_malloc (sizeof *objects);
         r5__objects__init (objects);
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_OBJECTS;
         call->reply->objects = objects;

@@ -1,5 +1,6 @@
 /*  resource_events: user change announcements, over the common event publisher.  */
 #include "resource_events.h"
+#include "r5_alloc.h"
 #include "r5_events.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ resource_events_new (const char *endpoints)
     r5_events_t *events = r5_events_new (endpoints);
     if (!events)
         return NULL;
-    resource_events_t *self = calloc (1, sizeof *self);
+    resource_events_t *self = r5_calloc (1, sizeof *self);
     self->events = events;
     return self;
 }
@@ -36,6 +37,18 @@ resource_events_poll (resource_events_t *self)
 {
     if (self)
         r5_events_poll (self->events);
+}
+
+int
+resource_events_listen (resource_events_t *self, const char *endpoints)
+{
+    return r5_events_listen (self->events, endpoints);
+}
+
+void
+resource_events_confirm (resource_events_t *self, const char *rid)
+{
+    r5_events_confirm (self->events, rid);
 }
 
 int

@@ -22,6 +22,14 @@ void resource_events_destroy (resource_events_t **self_p);
 //  starts, so the subscriptions are known by the time an event is published.
 void resource_events_poll (resource_events_t *self);
 
+//  Hear the gateways at endpoints (the relays' outputs; "" for none), so that
+//  resource_events_confirm waits for them. 0, or -1 when one is invalid.
+int resource_events_listen (resource_events_t *self, const char *endpoints);
+
+//  Before answering a request: wait until every live gateway applied what it
+//  published, or stopped trusting its cache (r5_events_confirm).
+void resource_events_confirm (resource_events_t *self, const char *rid);
+
 //  Announce that a user's role, active flag or memberships changed. 0 or -1.
 int resource_events_user_changed (resource_events_t *self, const char *user_id, const char *account_id);
 

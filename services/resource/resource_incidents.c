@@ -94,20 +94,25 @@ resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequ
 //  Writes
 //  =========================================================================
 
+int
+resource_incidents_check_input (resource_call_t *call, const char *title, const char *description,
+                                R5__Urgency urgency)
+{
+    const char *message;
+    if ((message = resource_validate_text ("title", title, 1, 200))
+    ||  (message = resource_validate_multiline ("description", description, 0, 10000)))
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (urgency > R5__URGENCY__URGENCY_LOW)
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
+    return 0;
+}
+
 void
 resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateIncidentRequest *request = envelope->create_incident;
-    const char *message;
-    if ((message = resource_validate_text ("title", request->title, 1, 200))
-    ||  (message = resource_validate_multiline ("description", request->description, 0, 10000))) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_incidents_check_input (call, request->title, request->description, request->urgency))
         return;
-    }
-    if (request->urgency > R5__URGENCY__URGENCY_LOW) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
-        return;
-    }
     if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL, NULL)
     ||  s_check_references (call, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids))
         return;

@@ -25,6 +25,11 @@ const char *resource_incidents_list_check (const R5__ListObjectsRequest *request
 void resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequest *request,
                                      const R5__Visibility *visibility, bson_t *filter);
 
+//  A new incident's title, description and urgency, however it is opened.
+//  0, or -1 with the reply set (BAD_INPUT).
+int resource_incidents_check_input (resource_call_t *call, const char *title, const char *description,
+                                    R5__Urgency urgency);
+
 //  Handlers (resource_handler_fn): each fills call->reply with the one incident written.
 void resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *request);
 void resource_incidents_on_transition (resource_call_t *call, const R5__ResourceRequest *request);

@@ -2,7 +2,9 @@
 #include "resource_oncall.h"
 #include "resource_bson.h"
 #include "resource_incidents.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -354,7 +356,7 @@ resource_oncall_on_create_integration (resource_call_t *call, const R5__Resource
     bson_t *extra = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     if (resource_store_insert (call, S_INTEGRATIONS, &integration.base, extra) == 0)
         //  The key in clear exists only in this reply.
-        call->reply->objects->integrations [0]->key = strdup (key);
+        call->reply->objects->integrations [0]->key = r5_strdup (key);
     sodium_memzero (key, sizeof key);
     bson_destroy (extra);
 }
@@ -389,22 +391,14 @@ resource_oncall_on_open_incident (resource_call_t *call, const R5__ResourceReque
         resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "unknown integration key");
         return;
     }
-    const char *message;
-    if ((message = resource_validate_text ("title", request->title, 1, 200))
-    ||  (message = resource_validate_multiline ("description", request->description, 0, 10000))) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_incidents_check_input (call, request->title, request->description, request->urgency))
         return;
-    }
-    if (request->urgency > R5__URGENCY__URGENCY_LOW) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
-        return;
-    }
     char digest_hex [65];
     s_key_digest (key, digest_hex);
     mongoc_collection_t *integrations = resource_call_collection (call, "integrations");
     bson_t *filter = BCON_NEW ("key_hash", BCON_UTF8 (digest_hex));
     //  A pending integration's key was never shown; it opens nothing either.
-    resource_store_append_confirmed (S_INTEGRATIONS, filter);
+    resource_pending_append_confirmed (S_INTEGRATIONS, filter);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (integrations, filter, NULL, NULL);
     const bson_t *doc;
     bson_error_t error;

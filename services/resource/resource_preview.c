@@ -1,5 +1,6 @@
 /*  resource_preview: effective permissions of a scope set, as sentences.  */
 #include "resource_preview.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 
 #include <stdio.h>
@@ -62,6 +63,16 @@ static bool
 s_ok (R5__AuthzReply *reply, size_t i)
 {
     return reply->check->decisions [i]->status == R5__STATUS__STATUS_OK;
+}
+
+//  How many of the count decisions from the i-th on allow.
+static size_t
+s_count_ok (R5__AuthzReply *reply, size_t i, size_t count)
+{
+    size_t allowed = 0;
+    for (size_t d = 0; d < count; d++)
+        allowed += s_ok (reply, i + d);
+    return allowed;
 }
 
 //  Plan the operations for one scope.
@@ -151,9 +162,7 @@ s_summarize (const s_plan_t *plan, R5__AuthzReply *reply, const R5__Facts *facts
     }
     switch (plan->type) {
         case R5__RESOURCE_TYPE__RESOURCE_TEAMS: {
-            size_t changeable = 0;
-            for (size_t t = 0; t < plan->teams; t++)
-                changeable += s_ok (reply, i + 2 + t);
+            size_t changeable = s_count_ok (reply, i + 2, plan->teams);
             if (s_ok (reply, i) && s_ok (reply, i + 1))
                 snprintf (out, size, "you can create, change and delete any team");
             else
@@ -169,12 +178,9 @@ s_summarize (const s_plan_t *plan, R5__AuthzReply *reply, const R5__Facts *facts
         case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
         case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
         case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS: {
-            size_t manageable = 0, overridable = 0;
-            for (size_t t = 0; t < plan->teams; t++)
-                manageable += s_ok (reply, i + 1 + t);
-            if (plan->type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
-                for (size_t t = 0; t < plan->teams; t++)
-                    overridable += s_ok (reply, i + 1 + plan->teams + t);
+            size_t manageable = s_count_ok (reply, i + 1, plan->teams);
+            size_t overridable = plan->type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES
+                               ? s_count_ok (reply, i + 1 + plan->teams, plan->teams) : 0;
             if (s_ok (reply, i))
                 snprintf (out, size, "you can create, change and delete the %s of any team", plural);
             else
@@ -238,7 +244,7 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
     const R5__Principal *caller = call->principal;
     call->principal = &as_token;
 
-    s_question_t *q = calloc (1, sizeof *q);
+    s_question_t *q = r5_calloc (1, sizeof *q);
     q->other_team [0] = S_OTHER_ID;
     s_plan_t plans [S_MAX_SCOPES];
     size_t planned = 0;
@@ -259,18 +265,18 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
     }
     R5__AuthzReply *decisions = NULL;
     if (q->count == 0 || resource_call_check (call, q->pointers, q->count, &decisions) == 0) {
-        R5__PermissionPreview *preview = malloc (sizeof *preview);
+        R5__PermissionPreview *preview = r5_malloc (sizeof *preview);
         r5__permission_preview__init (preview);
-        preview->scopes = calloc (planned + 1, sizeof (R5__ScopePreview *));
+        preview->scopes = r5_calloc (planned + 1, sizeof (R5__ScopePreview *));
         for (size_t p = 0; p < planned; p++) {
             char summary [256];
-            R5__ScopePreview *item = malloc (sizeof *item);
+            R5__ScopePreview *item = r5_malloc (sizeof *item);
             r5__scope_preview__init (item);
             item->scope = plans [p].scope;
             item->allowed = s_summarize (&plans [p], decisions, &call->facts, summary, sizeof summary);
             if (!item->allowed)
                 snprintf (summary, sizeof summary, "grants nothing for you: your role and teams do not allow it");
-            item->summary = strdup (summary);
+            item->summary = r5_strdup (summary);
             preview->scopes [preview->n_scopes++] = item;
         }
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_PREVIEW;

@@ -50,6 +50,8 @@ resource_server_new (const resource_config_t *config, char *error, size_t error_
     }
     r5_client_t *broker = config->brokers ? r5_client_new (config->brokers) : NULL;
     resource_events_t *events = resource_events_new (config->events_publish);
+    if (events && resource_events_listen (events, config->events_subscribe))
+        resource_events_destroy (&events);
     if ((config->brokers && !broker) || !events) {
         snprintf (error, error_size, "%s", !events ? "cannot connect the events publisher"
                                                    : "cannot connect to the brokers");
@@ -182,7 +184,7 @@ static void
 s_fail (R5__ResourceReply *reply, R5__Status status, const char *message)
 {
     reply->status = status;
-    reply->message = strdup (message);
+    reply->message = r5_strdup (message);
 }
 
 //  The digest of a request's body (its oneof member), for a repeated
@@ -299,6 +301,8 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
     r5_mongo_set_deadline (self->mongo, deadline ? deadline : request->meta ? request->meta->deadline_unix_ms : 0);
     route->handler (&call, request);
     r5_mongo_set_deadline (self->mongo, 0);
+    //  A change is answered once the gateways stopped trusting what it made stale.
+    resource_events_confirm (self->events, call.rid);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);

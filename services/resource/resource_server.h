@@ -20,6 +20,7 @@ typedef struct {
     const char *brokers;            //  also how r5-authz is reached; NULL: no r5-authz (every decision
                                     //  answers UNAVAILABLE: the fuzz harness)
     const char *events_publish;     //  PUB endpoints for user.changed events ("" for none)
+    const char *events_subscribe;   //  the relays' outputs, to hear the gateways confirm ("" for none)
     bool skip_indexes;              //  true: create no index at start-up (a state that needs no
                                     //  database to exist: the fuzz harness)
     r5_sign_public_t assertion_verify_key;  //  r5-token's: principals are taken only from its assertions

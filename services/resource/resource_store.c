@@ -1,7 +1,9 @@
 /*  resource_store: get, list, load, create, modify and delete from the type table.  */
 #include "resource_store.h"
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_time.h"
@@ -85,8 +87,7 @@ resource_store_reply (resource_call_t *call, const resource_type_t *type, resour
     R5__Objects *objects = resource_call_objects (call);
     size_t *count = (size_t *) ((char *) objects + type->objects_count);
     ProtobufCMessage ***list = (ProtobufCMessage ***) ((char *) objects + type->objects_list);
-    ProtobufCMessage **grown = realloc (*list, (*count + 1) * sizeof (ProtobufCMessage *));
-    assert (grown);
+    ProtobufCMessage **grown = r5_realloc (*list, (*count + 1) * sizeof (ProtobufCMessage *));
     *list = grown;
     grown [(*count)++] = object->message;
     object->message = NULL;
@@ -138,7 +139,7 @@ resource_store_get (resource_call_t *call, const resource_type_t *type, char **i
     bson_t filter = BSON_INITIALIZER;
     resource_bson_append_in (&filter, "_id", valid, n_valid);
     BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
-    resource_store_append_confirmed (type, &filter);
+    resource_pending_append_confirmed (type, &filter);
     bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = n_valid ? mongoc_collection_find_with_opts (collection, &filter, opts, NULL) : NULL;
     const bson_t *doc;
@@ -221,7 +222,7 @@ resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_
         rc = resource_call_mongo_fail (call, &error, "list");
     else
     if (*last)
-        objects->end_cursor = strdup (last);
+        objects->end_cursor = r5_strdup (last);
     mongoc_cursor_destroy (cursor);
     bson_destroy (opts);
     return rc;
@@ -242,7 +243,7 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
-    resource_store_append_confirmed (type, &filter);
+    resource_pending_append_confirmed (type, &filter);
     if (type->list_filter)
         type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
     resource_store_page (call, type, collection, &filter, request->first, request->after);
@@ -265,7 +266,7 @@ resource_store_find (resource_call_t *call, const resource_type_t *type, const c
         return 0;
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
-    resource_store_append_confirmed (type, filter);
+    resource_pending_append_confirmed (type, filter);
     bson_t *opts = s_read_opts (call, type);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
@@ -349,79 +350,6 @@ resource_store_check_team (resource_call_t *call, const bson_t *doc)
 {
     const char *team_id = resource_bson_string (doc, "team_id");
     return team_id ? s_team_usable (call, team_id) : resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, S_NO_TEAM);
-}
-
-//  =========================================================================
-//  Creates that check their parent after the insert
-//  =========================================================================
-
-void
-resource_store_append_confirmed (const resource_type_t *type, bson_t *filter)
-{
-    //  Absent, not null: the key is unset on confirmation, never set to null.
-    if (type->check_parent)
-        BCON_APPEND (filter, RESOURCE_PENDING_KEY, "{", "$exists", BCON_BOOL (false), "}");
-}
-
-void
-resource_store_append_stale (bson_t *filter, int64_t now)
-{
-    //  $exists spelled out: MongoDB uses a partial index only for a query
-    //  that contains its filter expression.
-    BCON_APPEND (filter, RESOURCE_PENDING_KEY, "{", "$exists", BCON_BOOL (true),
-                 "$lt", BCON_DATE_TIME (now - RESOURCE_PENDING_MS), "}");
-}
-
-//  Delete the pending document id of type: its parent's check failed. Only
-//  while it is pending: a copy of the create (same idempotency key) may
-//  have confirmed it since, on a check that passed later. Logged on failure
-//  (the sweeper deletes it then).
-static void
-s_take_back (resource_call_t *call, const resource_type_t *type, const char *id)
-{
-    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
-    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id), RESOURCE_PENDING_KEY, "{", "$exists", BCON_BOOL (true), "}");
-    bson_error_t error;
-    if (!mongoc_collection_delete_one (collection, filter, NULL, NULL, &error))
-        r5_warn (call->rid, "cannot take back a %s whose parent is gone or going: %s (swept later)",
-                 type->collection, error.message);
-    bson_destroy (filter);
-    mongoc_collection_destroy (collection);
-}
-
-//  Check the parent of doc, a pending document of type just stored (or
-//  found stored by a create with the same idempotency key), and confirm it
-//  with one update, or take it back. 0 when it is confirmed, else -1 with
-//  the reply set.
-static int
-s_complete_pending (resource_call_t *call, const resource_type_t *type, const bson_t *doc)
-{
-    const char *id = resource_bson_string (doc, "_id");
-    assert (id);
-    if (type->check_parent (call, doc)) {
-        s_take_back (call, type, id);
-        return -1;
-    }
-    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
-    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
-    bson_t *update = BCON_NEW ("$unset", "{", RESOURCE_PENDING_KEY, BCON_UTF8 (""), "}");
-    bson_t reply;
-    bson_error_t error;
-    bson_iter_t iter;
-    int rc = 0;
-    if (!mongoc_collection_update_one (collection, filter, update, NULL, &reply, &error))
-        //  Maybe applied, maybe not: confirmed, or pending until swept.
-        rc = resource_call_mongo_fail (call, &error, "create confirmation");
-    else
-    if (!(bson_iter_init_find (&iter, &reply, "matchedCount") && bson_iter_as_int64 (&iter) == 1))
-        //  Gone: its parent's delete took it, or the create took so long
-        //  that a sweeper did. Nobody ever saw it.
-        rc = resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a concurrent change won, try again");
-    bson_destroy (&reply);
-    bson_destroy (update);
-    bson_destroy (filter);
-    mongoc_collection_destroy (collection);
-    return rc;
 }
 
 int
@@ -518,7 +446,7 @@ s_idempotent_replay (resource_call_t *call, const resource_type_t *type, int *rc
     //  The first create is under way, or died before its check: this
     //  one completes it (or takes it back) as the first would have.
     if (type->check_parent && bson_has_field (doc, RESOURCE_PENDING_KEY)
-    &&  s_complete_pending (call, type, doc)) {
+    &&  resource_pending_complete (call, type, doc)) {
         protobuf_c_message_free_unpacked (object.message, NULL);
         *rc = -1;
     }
@@ -579,7 +507,7 @@ resource_store_insert (resource_call_t *call, const resource_type_t *type, const
     //  Written first (pending), the parent checked after: a delete of the
     //  parent that began meanwhile either counted or deleted this object,
     //  or is seen here.
-    if (type->check_parent && s_complete_pending (call, type, &doc))
+    if (type->check_parent && resource_pending_complete (call, type, &doc))
         rc = -1;
     else
     //  The reply is what was stored, read back as any read would.
@@ -716,7 +644,7 @@ resource_store_delete (resource_call_t *call, const resource_type_t *type, const
         resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "a concurrent change won, try again");
     else {
         call->reply->body_case = R5__RESOURCE_REPLY__BODY_DELETED_ID;
-        call->reply->deleted_id = strdup (s_id (&object));
+        call->reply->deleted_id = r5_strdup (s_id (&object));
         if (type->after_delete)
             type->after_delete (call, &object);
     }

@@ -159,25 +159,6 @@ int resource_store_update (resource_call_t *call, const resource_type_t *type, c
 //  RESOURCE_DELETE_MARK_MS; one left behind by a failure goes stale.
 #define RESOURCE_DELETE_MARK_MS 60000
 
-//  A dependent is inserted with the intent RESOURCE_PENDING_KEY: <date of
-//  the insert>, and no read finds it (resource_store_append_confirmed) until
-//  its parent's check has passed and one conditional update has unset the
-//  key; a failed check deletes it. A create that dies between its insert
-//  and that update leaves a pending document nobody sees, which any
-//  instance's sweeper (resource_sweeper.h) deletes once it is older than
-//  RESOURCE_PENDING_MS. A parent's delete counts pending dependents as its
-//  own (one may yet be confirmed), after deleting those that are stale.
-#define RESOURCE_PENDING_KEY "pending_check"
-#define RESOURCE_PENDING_MS 60000
-
-//  Append to a read's filter of type the condition "not pending": nothing
-//  when type has no parent check.
-void resource_store_append_confirmed (const resource_type_t *type, bson_t *filter);
-
-//  Append to filter the condition "pending since before now - RESOURCE_PENDING_MS"
-//  (a create that died before its check).
-void resource_store_append_stale (bson_t *filter, int64_t now);
-
 //  The check_parent of the team-owned types: the team of doc's team_id
 //  exists in the caller's account and no delete of it is under way.
 int resource_store_check_team (resource_call_t *call, const bson_t *doc);

@@ -1,5 +1,6 @@
 /*  resource_sweeper: pending dependents whose create died, deleted.  */
 #include "resource_sweeper.h"
+#include "resource_pending.h"
 #include "resource_store.h"
 #include "r5_log.h"
 
@@ -15,7 +16,7 @@ resource_sweeper_pass (r5_mongo_t *mongo, int64_t now)
             continue;
         mongoc_collection_t *collection = r5_mongo_collection (mongo, client, type->collection);
         bson_t filter = BSON_INITIALIZER;
-        resource_store_append_stale (&filter, now);
+        resource_pending_append_stale (&filter, now);
         bson_t reply;
         bson_error_t error;
         bson_iter_t iter;

@@ -1,5 +1,5 @@
 /*  resource_sweeper: deletes the dependents whose create died between its
-    insert and its parent's check (resource_store.h, RESOURCE_PENDING_KEY).
+    insert and its parent's check (resource_pending.h, RESOURCE_PENDING_KEY).
 
     Each r5-resource instance runs a pass at start-up and then every
     sweep_interval_ms: per type with a parent check, one deleteMany of the

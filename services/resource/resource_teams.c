@@ -1,7 +1,9 @@
 /*  resource_teams: teams and memberships.  */
 #include "resource_teams.h"
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_time.h"
 
@@ -19,6 +21,13 @@ const r5_mongo_index_t resource_teams_indexes [3] = {
     { "account_member", "{\"account_id\": 1, \"members.user_id\": 1}", false, NULL },
 };
 
+//  A team's text fields, for its create and its update alike.
+static const resource_text_rule_t s_text_rules [] = {
+    { "name", 1, 100, false, "name must be 1 to 100 characters" },
+    { "description", 0, 10000, true, "description must be at most 10000 characters" },
+    { "slack_channel", 0, 80, false, "slackChannel must be at most 80 characters" },
+};
+
 static const resource_type_t *
 s_teams (void)
 {
@@ -29,9 +38,8 @@ void
 resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateTeamRequest *request = envelope->create_team;
-    const char *message;
-    if ((message = resource_validate_text ("name", request->name, 1, 100))
-    ||  (message = resource_validate_multiline ("description", request->description, 0, 10000))) {
+    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -43,8 +51,7 @@ resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *enve
     R5__Team team = R5__TEAM__INIT;
     team.id = id;
     team.account_id = (char *) call->principal->account_id;
-    team.name = request->name;
-    team.description = request->description;
+    r5_codec_copy_fields (&request->base, &team.base);
     team.created_at_unix_ms = r5_now_ms ();
     bson_t *extra = BCON_NEW ("version", BCON_INT64 (1));
     resource_store_insert (call, s_teams (), &team.base, extra);
@@ -55,11 +62,8 @@ void
 resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateTeamRequest *request = envelope->update_team;
-    const char *message = NULL;
-    bool name = request->name_present_case == R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
-    bool description = request->description_present_case == R5__UPDATE_TEAM_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION;
-    if ((name && (message = resource_validate_text ("name", request->name, 1, 100)))
-    ||  (description && (message = resource_validate_multiline ("description", request->description, 0, 10000)))) {
+    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
+    if (message) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -97,7 +101,7 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
         //  A pending object counts (its create may yet confirm it), unless
         //  its create died: those go first, as the sweeper would take them.
         bson_t *stale = bson_copy (owned_filter);
-        resource_store_append_stale (stale, r5_now_ms ());
+        resource_pending_append_stale (stale, r5_now_ms ());
         int64_t count = mongoc_collection_delete_many (owned, stale, NULL, NULL, &error)
                       ? mongoc_collection_count_documents (owned, owned_filter, NULL, NULL, NULL, &error) : -1;
         bson_destroy (stale);
@@ -135,9 +139,8 @@ static size_t
 s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberRequest *request, bool add,
                   bool *member, bool *same, bson_t *update)
 {
-    R5__TeamMember **members = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
-    R5__TeamMember *entries = calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
-    assert (members && entries);
+    R5__TeamMember **members = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember *));
+    R5__TeamMember *entries = r5_calloc (S_MAX_MEMBERS + 1, sizeof (R5__TeamMember));
     size_t n = 0;
     *member = *same = false;
     for (size_t i = 0; i < team->n_members && n < S_MAX_MEMBERS + 1; i++) {
@@ -164,10 +167,9 @@ s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberReq
     R5__Team changed = R5__TEAM__INIT;
     changed.members = members;
     changed.n_members = n;
-    const char *skip [] = { "account_id", "name", "description" };
     bson_t set;
     BSON_APPEND_DOCUMENT_BEGIN (update, "$set", &set);
-    resource_bson_set_fields (&changed.base, skip, sizeof skip / sizeof skip [0], &set);
+    resource_bson_set_field (&changed.base, "members", &set);
     BSON_APPEND_INT64 (&set, "version", version + 1);
     bson_append_document_end (update, &set);
     free (members);

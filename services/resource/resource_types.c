@@ -5,6 +5,7 @@
 #include "resource_contacts.h"
 #include "resource_incidents.h"
 #include "resource_oncall.h"
+#include "resource_pending.h"
 #include "resource_teams.h"
 #include "resource_users.h"
 #include "resource_validate.h"
@@ -56,6 +57,22 @@ static const char *const s_old_incident_indexes [] = { "account_status", "accoun
 static const char *const s_old_team_indexes [] = { "account_team", NULL };
 static const char *const s_old_own_indexes [] = { "account_user", NULL };
 
+//  The fields every type owned by one team shares: its team_id names the
+//  team, the caller's teams bound a list, and a create needs a live team.
+#define S_TEAM_OWNED \
+    .team_key = "team_id", .superseded = s_old_team_indexes, \
+    .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter, \
+    .deletable = true, .check_parent = resource_store_check_team
+
+//  The fields every type owned by one user shares (contact methods,
+//  notification rules): its user_id names the user, who alone lists it.
+#define S_USER_OWNED \
+    .owner_key = "user_id", \
+    .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes), \
+    .superseded = s_old_own_indexes, \
+    .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter, \
+    .deletable = true
+
 static const resource_type_t s_types [] = {
     [R5__RESOURCE_TYPE__RESOURCE_USERS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_USERS, .collection = "users",
@@ -85,47 +102,35 @@ static const resource_type_t s_types [] = {
     [R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES, .collection = "escalation_policies",
         .descriptor = &r5__escalation_policy__descriptor, S_OBJECTS (escalation_policies),
-        .not_found = "no such escalation policy", .required = s_oncall_keys, .team_key = "team_id",
+        .not_found = "no such escalation policy", .required = s_oncall_keys,
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
-        .superseded = s_old_team_indexes,
-        .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true, .check_parent = resource_store_check_team,
+        S_TEAM_OWNED,
     },
     [R5__RESOURCE_TYPE__RESOURCE_SCHEDULES] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, .collection = "schedules",
         .descriptor = &r5__schedule__descriptor, S_OBJECTS (schedules), .not_found = "no such schedule",
-        .required = s_oncall_keys, .team_key = "team_id",
+        .required = s_oncall_keys,
         .indexes = resource_oncall_team_indexes, .n_indexes = S_COUNT (resource_oncall_team_indexes),
-        .superseded = s_old_team_indexes,
-        .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true, .check_parent = resource_store_check_team,
+        S_TEAM_OWNED,
     },
     [R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, .collection = "integrations",
         .descriptor = &r5__integration__descriptor, S_OBJECTS (integrations), .not_found = "no such integration",
-        .required = s_integration_keys, .team_key = "team_id",
+        .required = s_integration_keys,
         .indexes = resource_oncall_integration_indexes, .n_indexes = S_COUNT (resource_oncall_integration_indexes),
-        .superseded = s_old_team_indexes,
-        .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter,
-        .deletable = true, .check_parent = resource_store_check_team,
+        S_TEAM_OWNED,
     },
     [R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, .collection = "contact_methods",
         .descriptor = &r5__contact_method__descriptor, S_OBJECTS (contact_methods),
-        .not_found = "no such contact method", .required = s_method_keys, .owner_key = "user_id",
-        .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
-        .superseded = s_old_own_indexes,
-        .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
-        .deletable = true, .before_delete = resource_contacts_before_delete_method,
+        .not_found = "no such contact method", .required = s_method_keys,
+        S_USER_OWNED, .before_delete = resource_contacts_before_delete_method,
     },
     [R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, .collection = "notification_rules",
         .descriptor = &r5__notification_rule__descriptor, S_OBJECTS (notification_rules),
-        .not_found = "no such notification rule", .required = s_rule_keys, .owner_key = "user_id",
-        .indexes = resource_contacts_indexes, .n_indexes = S_COUNT (resource_contacts_indexes),
-        .superseded = s_old_own_indexes,
-        .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_own_list_filter,
-        .deletable = true, .check_parent = resource_contacts_check_rule,
+        .not_found = "no such notification rule", .required = s_rule_keys,
+        S_USER_OWNED, .check_parent = resource_contacts_check_rule,
     },
 };
 

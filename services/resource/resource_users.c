@@ -4,6 +4,7 @@
 #include "resource_owners.h"
 #include "resource_password.h"
 #include "resource_validate.h"
+#include "r5_alloc.h"
 #include "r5_codec.h"
 #include "r5_log.h"
 #include "r5_password_proof.h"
@@ -178,8 +179,7 @@ void
 resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *request)
 {
     const char *message = NULL;
-    R5__User *user = malloc (sizeof *user);
-    assert (user);
+    R5__User *user = r5_malloc (sizeof *user);
     r5__user__init (user);
     R5__ResourceReply *reply = call->reply;
     reply->status = resource_users_signup (call->mongo, request->signup, user, &message);
@@ -194,7 +194,7 @@ resource_users_on_signup (resource_call_t *call, const R5__ResourceRequest *requ
     }
     free (user);
     if (message)
-        reply->message = strdup (message);
+        reply->message = r5_strdup (message);
 }
 
 //  The active user with this email and password, or UNAUTHENTICATED; past
@@ -224,7 +224,7 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
     if (!valid) {
         resource_password_verify (NULL, "");
         reply->status = status;
-        reply->message = strdup ("invalid email or password");
+        reply->message = r5_strdup ("invalid email or password");
         return;
     }
     mongoc_collection_t *users = resource_call_collection (call, "users");
@@ -252,7 +252,7 @@ resource_users_on_check_password (resource_call_t *call, const R5__ResourceReque
     }
     else
     if (status == R5__STATUS__STATUS_UNAUTHENTICATED)
-        reply->message = strdup ("invalid email or password");
+        reply->message = r5_strdup ("invalid email or password");
     if (user)
         protobuf_c_message_free_unpacked (&user->base, NULL);
     mongoc_cursor_destroy (cursor);
@@ -270,19 +270,17 @@ resource_users_on_get_users (resource_call_t *call, const R5__ResourceRequest *r
     R5__ResourceReply *reply = call->reply;
     if (lookup->n_ids > S_MAX_IDS) {
         reply->status = R5__STATUS__STATUS_BAD_INPUT;
-        reply->message = strdup ("too many ids in one lookup (at most 100)");
+        reply->message = r5_strdup ("too many ids in one lookup (at most 100)");
         return;
     }
-    R5__UserList *list = malloc (sizeof *list);
-    assert (list);
+    R5__UserList *list = r5_malloc (sizeof *list);
     r5__user_list__init (list);
     reply->status = R5__STATUS__STATUS_OK;
     reply->body_case = R5__RESOURCE_REPLY__BODY_USERS;
     reply->users = list;
     if (lookup->n_ids == 0)
         return;
-    list->users = calloc (lookup->n_ids, sizeof (R5__User *));
-    assert (list->users);
+    list->users = r5_calloc (lookup->n_ids, sizeof (R5__User *));
     bson_t filter = BSON_INITIALIZER;
     bson_error_t error = { 0 };
     const bson_t *doc;

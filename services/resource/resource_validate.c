@@ -44,6 +44,7 @@ s_utf8_length (const char *text)
 }
 
 static const char *s_check_text (const char *field, const char *text, size_t min, size_t max, bool lines);
+static const char *s_check_length (const char *text, size_t min, size_t max, bool lines, const char *message);
 
 const char *
 resource_validate_text (const char *field, const char *text, size_t min, size_t max)
@@ -60,22 +61,48 @@ resource_validate_multiline (const char *field, const char *text, size_t min, si
 static const char *
 s_check_text (const char *field, const char *text, size_t min, size_t max, bool lines)
 {
+    //  Messages are constants: name the common fields explicitly.
+    const char *message = "a text field is empty or too long";
+    if (strcmp (field, "name") == 0)          message = "name must be 1 to 100 characters";
+    if (strcmp (field, "accountName") == 0)   message = "accountName must be 1 to 100 characters";
+    if (strcmp (field, "title") == 0)         message = "title must be 1 to 200 characters";
+    if (strcmp (field, "description") == 0)   message = "description must be at most 10000 characters";
+    if (strcmp (field, "body") == 0)          message = "body must be 1 to 10000 characters";
+    return s_check_length (text, min, max, lines, message);
+}
+
+static const char *
+s_check_length (const char *text, size_t min, size_t max, bool lines, const char *message)
+{
     long length = text ? s_utf8_length_lines (text, lines) : -1;
     if (length < 0)
         return "a text field holds invalid characters";
-    if ((size_t) length < min || (size_t) length > max) {
-        //  Messages are constants: name the common fields explicitly.
-        if (strcmp (field, "name") == 0)          return "name must be 1 to 100 characters";
-        if (strcmp (field, "accountName") == 0)   return "accountName must be 1 to 100 characters";
-        if (strcmp (field, "title") == 0)         return "title must be 1 to 200 characters";
-        if (strcmp (field, "description") == 0)   return "description must be at most 10000 characters";
-        if (strcmp (field, "body") == 0)          return "body must be 1 to 10000 characters";
-        return "a text field is empty or too long";
-    }
+    if ((size_t) length < min || (size_t) length > max)
+        return message;
     for (const char *c = text; *c; c++)
         if (!isspace ((unsigned char) *c))
             return NULL;
     return min > 0 ? "a text field is blank" : NULL;
+}
+
+const char *
+resource_validate_fields (const ProtobufCMessage *request, const resource_text_rule_t *rules, size_t count)
+{
+    const char *base = (const char *) request;
+    for (size_t i = 0; i < count; i++) {
+        const ProtobufCFieldDescriptor *field
+            = protobuf_c_message_descriptor_get_field_by_name (request->descriptor, rules [i].field);
+        if (!field || field->type != PROTOBUF_C_TYPE_STRING || field->label == PROTOBUF_C_LABEL_REPEATED)
+            continue;           //  a field this request does not carry
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + field->quantifier_offset) != field->id)
+            continue;           //  an update that leaves the field as it is
+        const char *message = s_check_length (*(char *const *) (base + field->offset), rules [i].min,
+                                              rules [i].max, rules [i].lines, rules [i].message);
+        if (message)
+            return message;
+    }
+    return NULL;
 }
 
 const char *

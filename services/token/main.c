@@ -24,6 +24,7 @@ static const r5_config_key_t s_keys [] = {
     { "pepper_file", "", "file holding the pepper (32 bytes or 64 hex characters)", false },
     { "pepper_create", "0", "create pepper_file (mode 0600) when it does not exist: 1 or 0", false },
     { "events_publish", "tcp://127.0.0.1:5556", "comma-separated broker endpoints (XSUB side) the change-event PUB socket connects to", false },
+    { "events_subscribe", "tcp://127.0.0.1:5557", "comma-separated broker endpoints (XPUB side) where the gateways confirm the events they applied", false },
     { "session_idle_seconds", S_XSTR (TOKEN_SESSION_IDLE_DEFAULT_S), "a login session ends after this long without use", false },
     { "session_absolute_seconds", S_XSTR (TOKEN_SESSION_ABSOLUTE_DEFAULT_S), "a login session ends this long after sign-in, used or not", false },
     { "last_used_write_interval_seconds", S_XSTR (TOKEN_LAST_USED_INTERVAL_DEFAULT_S), "write a token's lastUsedAt at most once per this many seconds (0: every use)", false },
@@ -86,6 +87,7 @@ main (int argc, char *argv [])
     settings.mongodb_uri = r5_config_get (config, "mongodb_uri");
     settings.mongodb_write_concern = r5_config_get (config, "mongodb_write_concern");
     settings.events = r5_config_get (config, "events_publish");
+    settings.events_subscribe = r5_config_get (config, "events_subscribe");
     settings.brokers = r5_config_get (config, "brokers");
     settings.session_idle_ms = idle_s * 1000;
     settings.session_absolute_ms = absolute_s * 1000;

@@ -1,5 +1,6 @@
 /*  token_audit: the token_audit collection.  */
 #include "token_audit.h"
+#include "token_bson.h"
 #include "r5_alloc.h"
 
 #include <assert.h>
@@ -89,22 +90,6 @@ token_audit_failures_dropped (token_audit_t *self)
 }
 
 static void
-s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
-{
-    bson_t array;
-    bson_append_array_begin (doc, key, -1, &array);
-    int index = 0;
-    for (int scope = 1; scope <= R5_SCOPE_COUNT; scope++)
-        if (scopes & r5_scope_bit ((R5__Scope) scope)) {
-            char number [16];
-            const char *index_key;
-            bson_uint32_to_string ((uint32_t) index++, &index_key, number, sizeof number);
-            bson_append_utf8 (&array, index_key, -1, r5_scope_name ((R5__Scope) scope), -1);
-        }
-    bson_append_array_end (doc, &array);
-}
-
-static void
 s_append_if (bson_t *doc, const char *key, const char *value)
 {
     if (value && *value)
@@ -130,9 +115,9 @@ token_audit_document (token_audit_record_t *record, bson_t *out)
     s_append_if (&doc, "reason", record->reason);
     s_append_if (&doc, "hint", record->hint);
     if (record->has_scopes_before)
-        s_append_scopes (&doc, "scopes_before", record->scopes_before);
+        token_bson_append_scopes (&doc, "scopes_before", record->scopes_before);
     if (record->has_scopes_after)
-        s_append_scopes (&doc, "scopes_after", record->scopes_after);
+        token_bson_append_scopes (&doc, "scopes_after", record->scopes_after);
     if (record->has_description_before)
         BSON_APPEND_UTF8 (&doc, "description_before", record->description_before);
     if (record->has_description_after)
@@ -169,40 +154,6 @@ token_audit_write (token_audit_t *self, token_audit_record_t *record)
     return status;
 }
 
-static int
-s_copy_utf8 (const bson_iter_t *iter, char *out, size_t size)
-{
-    if (!BSON_ITER_HOLDS_UTF8 (iter))
-        return -1;
-    uint32_t length;
-    const char *text = bson_iter_utf8 (iter, &length);
-    if (length >= size)
-        return -1;
-    memcpy (out, text, length);
-    out [length] = 0;
-    return 0;
-}
-
-static int
-s_read_scopes (const bson_iter_t *iter, r5_scope_set_t *set)
-{
-    bson_iter_t child;
-    *set = 0;
-    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &child))
-        return -1;
-    while (bson_iter_next (&child)) {
-        uint32_t length;
-        if (!BSON_ITER_HOLDS_UTF8 (&child))
-            return -1;
-        const char *name = bson_iter_utf8 (&child, &length);
-        R5__Scope scope = r5_scope_from_name (name, length);
-        if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
-            return -1;
-        *set |= r5_scope_bit (scope);
-    }
-    return 0;
-}
-
 //  Read an event document, checking every field's type.
 static int
 s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t *out)
@@ -214,15 +165,15 @@ s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t
     while (bson_iter_next (&iter)) {
         const char *key = bson_iter_key (&iter);
         int rc = 0;
-        if (!strcmp (key, "_id"))               rc = s_copy_utf8 (&iter, out->id, sizeof out->id);
-        else if (!strcmp (key, "type"))         rc = s_copy_utf8 (&iter, out->type, sizeof out->type);
-        else if (!strcmp (key, "token_id"))     rc = s_copy_utf8 (&iter, out->token_id, sizeof out->token_id);
-        else if (!strcmp (key, "user_id"))      rc = s_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
-        else if (!strcmp (key, "account_id"))   rc = s_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
-        else if (!strcmp (key, "ip"))           rc = s_copy_utf8 (&iter, out->ip, sizeof out->ip);
-        else if (!strcmp (key, "request_id"))   rc = s_copy_utf8 (&iter, out->request_id, sizeof out->request_id);
-        else if (!strcmp (key, "reason"))       rc = s_copy_utf8 (&iter, out->reason, sizeof out->reason);
-        else if (!strcmp (key, "hint"))         rc = s_copy_utf8 (&iter, out->hint, sizeof out->hint);
+        if (!strcmp (key, "_id"))               rc = token_bson_copy_utf8 (&iter, out->id, sizeof out->id);
+        else if (!strcmp (key, "type"))         rc = token_bson_copy_utf8 (&iter, out->type, sizeof out->type);
+        else if (!strcmp (key, "token_id"))     rc = token_bson_copy_utf8 (&iter, out->token_id, sizeof out->token_id);
+        else if (!strcmp (key, "user_id"))      rc = token_bson_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
+        else if (!strcmp (key, "account_id"))   rc = token_bson_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
+        else if (!strcmp (key, "ip"))           rc = token_bson_copy_utf8 (&iter, out->ip, sizeof out->ip);
+        else if (!strcmp (key, "request_id"))   rc = token_bson_copy_utf8 (&iter, out->request_id, sizeof out->request_id);
+        else if (!strcmp (key, "reason"))       rc = token_bson_copy_utf8 (&iter, out->reason, sizeof out->reason);
+        else if (!strcmp (key, "hint"))         rc = token_bson_copy_utf8 (&iter, out->hint, sizeof out->hint);
         else if (!strcmp (key, "at")) {
             if (BSON_ITER_HOLDS_DATE_TIME (&iter))
                 out->at = bson_iter_date_time (&iter);
@@ -230,19 +181,19 @@ s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t
                 rc = -1;
         }
         else if (!strcmp (key, "scopes_before")) {
-            rc = s_read_scopes (&iter, &out->scopes_before);
+            rc = token_bson_read_scopes (&iter, &out->scopes_before);
             out->has_scopes_before = true;
         }
         else if (!strcmp (key, "scopes_after")) {
-            rc = s_read_scopes (&iter, &out->scopes_after);
+            rc = token_bson_read_scopes (&iter, &out->scopes_after);
             out->has_scopes_after = true;
         }
         else if (!strcmp (key, "description_before")) {
-            rc = s_copy_utf8 (&iter, out->description_before, sizeof out->description_before);
+            rc = token_bson_copy_utf8 (&iter, out->description_before, sizeof out->description_before);
             out->has_description_before = true;
         }
         else if (!strcmp (key, "description_after")) {
-            rc = s_copy_utf8 (&iter, out->description_after, sizeof out->description_after);
+            rc = token_bson_copy_utf8 (&iter, out->description_after, sizeof out->description_after);
             out->has_description_after = true;
         }
         if (rc) {

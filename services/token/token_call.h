@@ -45,6 +45,7 @@ struct _token_server_t {
     r5_client_t *client;            //  to r5.resource; NULL without brokers
     bool pending_due;               //  a change's audit entry is known to be owed
     int64_t pending_swept_at;       //  last sweep for owed entries (token_pending.h)
+    const r5_clock_t *clock;        //  a call's now; NULL: the real clock
 };
 
 //  One call: the request's context and the reply being built.

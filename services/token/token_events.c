@@ -33,6 +33,24 @@ token_events_destroy (token_events_t **self_p)
 }
 
 int
+token_events_listen (token_events_t *self, const char *endpoints)
+{
+    return r5_events_listen (self->events, endpoints);
+}
+
+void
+token_events_poll (token_events_t *self)
+{
+    r5_events_poll (self->events);
+}
+
+void
+token_events_confirm (token_events_t *self, const char *rid)
+{
+    r5_events_confirm (self->events, rid);
+}
+
+int
 token_events_publish (token_events_t *self, const char *change, const char *token_id,
                       const char *user_id, const char *account_id, int64_t at_unix_ms)
 {

@@ -20,6 +20,17 @@ typedef struct _token_events_t token_events_t;
 token_events_t *token_events_new (const char *endpoints);
 void token_events_destroy (token_events_t **self_p);
 
+//  Hear the gateways at endpoints (the relays' outputs; "" for none), so that
+//  token_events_confirm waits for them. 0, or -1 when one is invalid.
+int token_events_listen (token_events_t *self, const char *endpoints);
+
+//  Take in what the gateways said meanwhile: as each request starts.
+void token_events_poll (token_events_t *self);
+
+//  Before answering a request: wait until every live gateway applied what it
+//  published, or stopped trusting its cache (r5_events_confirm).
+void token_events_confirm (token_events_t *self, const char *rid);
+
 //  Publish one change ("revoked" or "updated"). 0, or -1 when it could not be queued.
 int token_events_publish (token_events_t *self, const char *change, const char *token_id,
                           const char *user_id, const char *account_id, int64_t at_unix_ms);

@@ -138,31 +138,62 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 //  ---------------------------------------------------------------------------
 //  list, get
 
+//  A page's arguments, as both lists take them.
+typedef struct {
+    int first;                      //  1 to 100
+    bool after;                     //  a cursor was given: read after it
+    int64_t after_at;
+    char after_id [TOKEN_ID_SIZE];
+} s_page_t;
+
+//  Read first and the cursor after into page. 0, or -1 after answering BAD_INPUT.
+static int
+s_page_read (token_call_t *call, int32_t first, const char *after, s_page_t *page)
+{
+    page->first = token_input_first (first);
+    if (page->first < 0) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
+        return -1;
+    }
+    page->after_at = 0;
+    page->after = after && *after;
+    if (page->after && token_cursor_parse (after, &page->after_at, page->after_id)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
+        return -1;
+    }
+    return 0;
+}
+
+//  Answer a store's failure (status is not OK) to read or change one of the
+//  caller's tokens: NOT_FOUND with the one message for it, CONFLICT with
+//  conflict when given, anything else as the store said, after what.
+static void
+s_fail_own (token_call_t *call, R5__Status status, const char *conflict, const char *what)
+{
+    if (status == R5__STATUS__STATUS_NOT_FOUND)
+        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
+    else
+    if (status == R5__STATUS__STATUS_CONFLICT && conflict)
+        token_call_fail (call, status, conflict);
+    else
+        token_call_fail_store (call, status, what, token_store_error (call->self->store));
+}
+
 //  A page of the caller's own tokens, newest first.
 void
 token_on_list (token_call_t *call, const R5__ListTokensRequest *list)
 {
     token_server_t *self = call->self;
     const R5__Principal *principal = token_call_principal (call);
-    if (!principal)
+    s_page_t page;
+    if (!principal || s_page_read (call, list->first, list->after, &page))
         return;
-    int first = token_input_first (list->first);
-    if (first < 0) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
-        return;
-    }
-    int64_t after_created_at = 0;
-    char after_id [TOKEN_ID_SIZE];
-    bool after = list->after && *list->after;
-    if (after && token_cursor_parse (list->after, &after_created_at, after_id)) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
-        return;
-    }
+    int first = page.first;
     //  One more than asked for tells whether there is a next page.
     size_t limit = (size_t) first + 1, count = 0;
     token_record_t *records = (token_record_t *) r5_calloc (limit, sizeof *records);
     R5__Status status = token_store_list (self->store, principal->user_id, principal->account_id,
-                                          after_created_at, after ? after_id : NULL,
+                                          page.after_at, page.after ? page.after_id : NULL,
                                           records, limit, &count);
     if (status != R5__STATUS__STATUS_OK) {
         free (records);
@@ -198,11 +229,8 @@ token_on_get (token_call_t *call, const R5__GetTokenRequest *get)
     R5__Status status = token_store_find_own (call->self->store, get->id,
                                               principal->user_id, principal->account_id,
                                               TOKEN_KIND_PAT, &token);
-    if (status == R5__STATUS__STATUS_NOT_FOUND)
-        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-    else
     if (status != R5__STATUS__STATUS_OK)
-        token_call_fail_store (call, status, "cannot get token", token_store_error (call->self->store));
+        s_fail_own (call, status, NULL, "cannot get token");
     else {
         call->reply->body_case = R5__TOKEN_REPLY__BODY_TOKEN;
         call->reply->token = token_call_token (&token);
@@ -334,13 +362,7 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         call->reply->token = token_call_token (&after);
     }
     else
-    if (status == R5__STATUS__STATUS_NOT_FOUND)
-        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-    else
-    if (status == R5__STATUS__STATUS_CONFLICT)
-        token_call_fail (call, status, "the token changed meanwhile; try again");
-    else
-        token_call_fail_store (call, status, "cannot update token", token_store_error (self->store));
+        s_fail_own (call, status, "the token changed meanwhile; try again", "cannot update token");
     bson_destroy (&audit);
 }
 
@@ -382,14 +404,9 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
         sodium_memzero (value, sizeof value);
         bson_destroy (&audit);
     }
-    if (status == R5__STATUS__STATUS_NOT_FOUND)
-        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-    else
-    if (status == R5__STATUS__STATUS_CONFLICT)
-        token_call_fail (call, status, "the token was regenerated by another request at the same time; try again");
-    else
     if (status != R5__STATUS__STATUS_OK)
-        token_call_fail_store (call, status, "cannot regenerate token", token_store_error (self->store));
+        s_fail_own (call, status, "the token was regenerated by another request at the same time; try again",
+                    "cannot regenerate token");
 }
 
 //  Delete one of the caller's tokens: it stops working at once.
@@ -416,13 +433,7 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
     R5__Status status = token_store_retire (self->store, id, principal->user_id, principal->account_id,
                                             call->now, &change, &deleted_token);
     if (status != R5__STATUS__STATUS_OK) {
-        if (status == R5__STATUS__STATUS_NOT_FOUND)
-            token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-        else
-        if (status == R5__STATUS__STATUS_CONFLICT)
-            token_call_fail (call, status, "the token changed meanwhile; try again");
-        else
-            token_call_fail_store (call, status, "cannot delete token", token_store_error (self->store));
+        s_fail_own (call, status, "the token changed meanwhile; try again", "cannot delete token");
         bson_destroy (&audit);
         return;
     }
@@ -446,38 +457,25 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
 {
     token_server_t *self = call->self;
     const R5__Principal *principal = token_call_principal (call);
-    if (!principal || !token_call_check_id (call, list->id))
+    s_page_t page;
+    if (!principal || !token_call_check_id (call, list->id)
+    ||  s_page_read (call, list->first, list->after, &page))
         return;
-    int first = token_input_first (list->first);
-    if (first < 0) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
-        return;
-    }
-    int64_t after_at = 0;
-    char after_id [TOKEN_ID_SIZE];
-    bool after = list->after && *list->after;
-    if (after && token_cursor_parse (list->after, &after_at, after_id)) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
-        return;
-    }
+    int first = page.first;
     //  The trail read includes every change made: what one still owes is written first.
     token_pending_complete (self, call->rid, list->id);
     //  Owner only: the token must be the caller's own, like every other call.
     token_record_t token;
     R5__Status status = token_store_find_own (self->store, list->id, principal->user_id,
                                               principal->account_id, TOKEN_KIND_PAT, &token);
-    if (status == R5__STATUS__STATUS_NOT_FOUND) {
-        token_call_fail (call, status, R5_NOT_FOUND_MESSAGE);
-        return;
-    }
     if (status != R5__STATUS__STATUS_OK) {
-        token_call_fail_store (call, status, "cannot list token events", token_store_error (self->store));
+        s_fail_own (call, status, NULL, "cannot list token events");
         return;
     }
     size_t limit = (size_t) first + 1, count = 0;
     token_audit_record_t *records = (token_audit_record_t *) r5_calloc (limit, sizeof *records);
-    status = token_audit_list (self->audit, token.id, principal->user_id, after_at,
-                               after ? after_id : NULL, records, limit, &count);
+    status = token_audit_list (self->audit, token.id, principal->user_id, page.after_at,
+                               page.after ? page.after_id : NULL, records, limit, &count);
     if (status != R5__STATUS__STATUS_OK) {
         free (records);
         token_call_fail_store (call, status, "cannot list token events", token_audit_error (self->audit));

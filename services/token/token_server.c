@@ -58,7 +58,7 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     self->pending_due = !config->skip_indexes;
     self->pending_swept_at = config->skip_indexes ? INT64_MAX : 0;
     self->events = token_events_new (config->events);
-    if (!self->events) {
+    if (!self->events || token_events_listen (self->events, config->events_subscribe)) {
         snprintf (error, error_size, "cannot connect event publisher to '%s'", config->events);
         goto fail;
     }
@@ -75,6 +75,13 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
 fail:
     token_server_destroy (&self);
     return NULL;
+}
+
+void
+token_server_set_clock (token_server_t *self, const r5_clock_t *clock)
+{
+    assert (self);
+    self->clock = clock;
 }
 
 void
@@ -129,7 +136,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
 {
     assert (self);
     token_call_t call = {
-        .self = self, .rid = "", .ip = "", .deadline = deadline_unix_ms, .now = r5_now_ms (),
+        .self = self, .rid = "", .ip = "", .deadline = deadline_unix_ms, .now = r5_clock_now_ms (self->clock),
         .reply = (R5__TokenReply *) r5_malloc (sizeof (R5__TokenReply)),
     };
     r5__token_reply__init (call.reply);
@@ -139,6 +146,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
         r5_rpc_meta_enter (request->meta);
         s_call_init (&call, request->meta);
     }
+    token_events_poll (self->events);
     //  No write concern wait and no read outlives the request.
     r5_mongo_set_deadline (self->mongo, call.deadline);
     //  What a change of any token still owes (this instance failed to, or one crashed).
@@ -172,6 +180,8 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
             break;
     }
     r5_mongo_set_deadline (self->mongo, 0);
+    //  A change is answered once the gateways stopped trusting what it made stale.
+    token_events_confirm (self->events, call.rid);
     //  Packs, zeroes the token value a reply may hold, and frees the reply.
     uint8_t *packed = r5_reply_pack (&call.reply->base, reply_size);
     if (call.claims)

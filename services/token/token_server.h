@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "r5_sign.h"
+#include "r5_time.h"
 #include "r5_token_format.h"
 
 //  Defaults (documented in docs/token-service.md).
@@ -24,6 +25,7 @@ typedef struct {
     const char *mongodb_write_concern;      //  "majority", a number, or ""
     uint8_t pepper [R5_PEPPER_SIZE];        //  copied into the state; zero this copy after start
     const char *events;                     //  PUB endpoints, comma-separated; "" for none
+    const char *events_subscribe;           //  the relays' outputs, to hear the gateways confirm; "" for none
     const char *brokers;                    //  for calls to r5.resource; "" for none (only
                                             //  without the actor: verification then answers UNAVAILABLE)
     int64_t session_idle_ms;
@@ -48,6 +50,10 @@ token_server_t *token_server_new (const token_config_t *config, char *error, siz
 
 //  Close everything and zero the pepper and the assertion key. Safe on NULL.
 void token_server_destroy (token_server_t **self_p);
+
+//  Take each call's now (expiries, idle ends, assertion times) from clock
+//  from now on (tests; NULL, the default, is the real clock).
+void token_server_set_clock (token_server_t *self, const r5_clock_t *clock);
 
 //  One packed TokenRequest in, one packed TokenReply out (see r5_reply.h),
 //  *reply_size bytes; the caller sends it, zeroes it (it may hold a token

@@ -1,5 +1,6 @@
 /*  token_store: tokens and sessions in MongoDB, one document each.  */
 #include "token_store.h"
+#include "token_bson.h"
 #include "r5_alloc.h"
 
 #include <assert.h>
@@ -80,38 +81,6 @@ token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [T
 //  ---------------------------------------------------------------------------
 //  Documents <-> records
 
-//  Copy a string field into out (size bytes). -1 when it is not a string or too long.
-static int
-s_copy_utf8 (const bson_iter_t *iter, char *out, size_t size)
-{
-    if (!BSON_ITER_HOLDS_UTF8 (iter))
-        return -1;
-    uint32_t length;
-    const char *text = bson_iter_utf8 (iter, &length);
-    if (length >= size)
-        return -1;
-    memcpy (out, text, length);
-    out [length] = 0;
-    return 0;
-}
-
-//  A timestamp field: a BSON date (or an int64 written by another tool); null is 0.
-static int
-s_read_time (const bson_iter_t *iter, int64_t *out)
-{
-    if (BSON_ITER_HOLDS_DATE_TIME (iter))
-        *out = bson_iter_date_time (iter);
-    else
-    if (BSON_ITER_HOLDS_INT64 (iter) || BSON_ITER_HOLDS_INT32 (iter))
-        *out = bson_iter_as_int64 (iter);
-    else
-    if (BSON_ITER_HOLDS_NULL (iter))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
 //  Read a document into a record. -1 (with the field in self->error) when a
 //  field has the wrong type: data from MongoDB is validated, never trusted.
 static int
@@ -126,13 +95,13 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         const char *key = bson_iter_key (&iter);
         int rc = 0;
         if (s_streq (key, "_id")) {
-            rc = s_copy_utf8 (&iter, out->id, sizeof out->id);
+            rc = token_bson_copy_utf8 (&iter, out->id, sizeof out->id);
             have_id = rc == 0;
         }
         else
         if (s_streq (key, "kind")) {
             char kind [16];
-            rc = s_copy_utf8 (&iter, kind, sizeof kind);
+            rc = token_bson_copy_utf8 (&iter, kind, sizeof kind);
             if (rc == 0 && s_streq (kind, "pat"))
                 out->kind = TOKEN_KIND_PAT;
             else
@@ -144,53 +113,42 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         }
         else
         if (s_streq (key, "user_id"))
-            rc = s_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
+            rc = token_bson_copy_utf8 (&iter, out->user_id, sizeof out->user_id);
         else
         if (s_streq (key, "account_id"))
-            rc = s_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
+            rc = token_bson_copy_utf8 (&iter, out->account_id, sizeof out->account_id);
         else
         if (s_streq (key, "digest")) {
-            rc = s_copy_utf8 (&iter, out->digest, sizeof out->digest);
+            rc = token_bson_copy_utf8 (&iter, out->digest, sizeof out->digest);
             have_digest = rc == 0;
         }
         else
         if (s_streq (key, "hint"))
-            rc = s_copy_utf8 (&iter, out->hint, sizeof out->hint);
+            rc = token_bson_copy_utf8 (&iter, out->hint, sizeof out->hint);
         else
         if (s_streq (key, "description"))
-            rc = s_copy_utf8 (&iter, out->description, sizeof out->description);
+            rc = token_bson_copy_utf8 (&iter, out->description, sizeof out->description);
         else
         if (s_streq (key, "idempotency_key"))
-            rc = s_copy_utf8 (&iter, out->idempotency_key, sizeof out->idempotency_key);
+            rc = token_bson_copy_utf8 (&iter, out->idempotency_key, sizeof out->idempotency_key);
         else
         if (s_streq (key, "last_used_ip"))
-            rc = s_copy_utf8 (&iter, out->last_used_ip, sizeof out->last_used_ip);
+            rc = token_bson_copy_utf8 (&iter, out->last_used_ip, sizeof out->last_used_ip);
         else
         if (s_streq (key, "created_at"))
-            rc = s_read_time (&iter, &out->created_at);
+            rc = token_bson_read_time (&iter, &out->created_at);
         else
         if (s_streq (key, "last_used_at"))
-            rc = s_read_time (&iter, &out->last_used_at);
+            rc = token_bson_read_time (&iter, &out->last_used_at);
         else
         if (s_streq (key, "idle_expires_at"))
-            rc = s_read_time (&iter, &out->idle_expires_at);
+            rc = token_bson_read_time (&iter, &out->idle_expires_at);
         else
         if (s_streq (key, "absolute_expires_at"))
-            rc = s_read_time (&iter, &out->absolute_expires_at);
+            rc = token_bson_read_time (&iter, &out->absolute_expires_at);
         else
-        if (s_streq (key, "scopes")) {
-            bson_iter_t child;
-            if (!BSON_ITER_HOLDS_ARRAY (&iter) || !bson_iter_recurse (&iter, &child))
-                rc = -1;
-            while (rc == 0 && bson_iter_next (&child)) {
-                uint32_t length;
-                const char *name = BSON_ITER_HOLDS_UTF8 (&child) ? bson_iter_utf8 (&child, &length) : NULL;
-                R5__Scope scope = name ? r5_scope_from_name (name, length) : R5__SCOPE__SCOPE_UNSPECIFIED;
-                if (scope == R5__SCOPE__SCOPE_UNSPECIFIED)
-                    rc = -1;
-                out->scopes |= r5_scope_bit (scope);
-            }
-        }
+        if (s_streq (key, "scopes"))
+            rc = token_bson_read_scopes (&iter, &out->scopes);
         if (rc) {
             snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
                       have_id ? out->id : "?", key);
@@ -203,22 +161,6 @@ bad:
     snprintf (self->error, sizeof self->error, "token document %s lacks required fields",
               *out->id ? out->id : "?");
     return -1;
-}
-
-static void
-s_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
-{
-    bson_t array;
-    bson_append_array_begin (doc, key, -1, &array);
-    int index = 0;
-    for (int scope = 1; scope <= R5_SCOPE_COUNT; scope++)
-        if (scopes & r5_scope_bit ((R5__Scope) scope)) {
-            char number [16];
-            const char *index_key;
-            bson_uint32_to_string ((uint32_t) index++, &index_key, number, sizeof number);
-            bson_append_utf8 (&array, index_key, -1, r5_scope_name ((R5__Scope) scope), -1);
-        }
-    bson_append_array_end (doc, &array);
 }
 
 //  The condition "not deleted": a deleted token waits for its audit entry
@@ -345,28 +287,44 @@ cleanup:
     return status;
 }
 
-//  Find one document by filter into out.
+//  Read the documents of filter (at most limit, opts: sort, limit) into out
+//  and their number into *count; what names the read in an error.
 static R5__Status
-s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
+s_find_records (token_store_t *self, const char *what, const bson_t *filter, bson_t *opts,
+                token_record_t *out, size_t limit, size_t *count)
 {
-    R5__Status status = R5__STATUS__STATUS_NOT_FOUND;
+    *count = 0;
+    R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
     const bson_t *doc;
-    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
     r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
-    if (mongoc_cursor_next (cursor, &doc))
-        status = s_record_from_bson (self, doc, out) ? R5__STATUS__STATUS_INTERNAL : R5__STATUS__STATUS_OK;
-    else
-    if (mongoc_cursor_error (cursor, &error))
-        status = s_fail (self, "find token", &error);
+    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
+        if (s_record_from_bson (self, doc, &out [*count])) {
+            status = R5__STATUS__STATUS_INTERNAL;
+            break;
+        }
+        (*count)++;
+    }
+    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error))
+        status = s_fail (self, what, &error);
     mongoc_cursor_destroy (cursor);
     mongoc_collection_destroy (collection);
     r5_mongo_push (self->mongo, &client);
-    bson_destroy (opts);
     return status;
+}
+
+//  Find one document by filter into out (NOT_FOUND when none).
+static R5__Status
+s_find_one (token_store_t *self, const bson_t *filter, token_record_t *out)
+{
+    size_t count;
+    bson_t *opts = BCON_NEW ("limit", BCON_INT64 (1));
+    R5__Status status = s_find_records (self, "find token", filter, opts, out, 1, &count);
+    bson_destroy (opts);
+    return status == R5__STATUS__STATUS_OK && count == 0 ? R5__STATUS__STATUS_NOT_FOUND : status;
 }
 
 //  ---------------------------------------------------------------------------
@@ -380,6 +338,21 @@ s_missed (token_store_t *self, const char *id, const char *user_id, const char *
     token_record_t current;
     R5__Status status = token_store_find_own (self, id, user_id, account_id, TOKEN_KIND_PAT, &current);
     return status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_CONFLICT : status;
+}
+
+//  Run the conditional change (filter, update) of one of a user's tokens:
+//  the document after it into after, or s_missed's answer when the
+//  condition matched nothing (the token is gone, or another change won).
+static R5__Status
+s_change_own (token_store_t *self, const char *what, const bson_t *filter, const bson_t *update,
+              const char *id, const char *user_id, const char *account_id, token_record_t *after)
+{
+    bool found;
+    R5__Status status = s_find_and_modify (self, what, filter, update, MONGOC_FIND_AND_MODIFY_RETURN_NEW,
+                                           &found, after);
+    if (status == R5__STATUS__STATUS_OK && !found)
+        status = s_missed (self, id, user_id, account_id);
+    return status;
 }
 
 
@@ -403,7 +376,7 @@ token_store_insert_changed (token_store_t *self, const token_record_t *record, c
     BSON_APPEND_UTF8 (&doc, "hint", record->hint);
     if (record->kind == TOKEN_KIND_PAT) {
         BSON_APPEND_UTF8 (&doc, "description", record->description);
-        s_append_scopes (&doc, "scopes", record->scopes);
+        token_bson_append_scopes (&doc, "scopes", record->scopes);
         if (*record->idempotency_key)
             BSON_APPEND_UTF8 (&doc, "idempotency_key", record->idempotency_key);
     }
@@ -496,10 +469,6 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
                   int64_t after_created_at, const char *after_id,
                   token_record_t *out, size_t limit, size_t *count)
 {
-    *count = 0;
-    R5__Status status = R5__STATUS__STATUS_OK;
-    bson_error_t error;
-    const bson_t *doc;
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
@@ -509,22 +478,7 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
         r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
     bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
                              "limit", BCON_INT64 ((int64_t) limit));
-    r5_mongo_read_opts (self->mongo, opts);
-    mongoc_client_t *client = r5_mongo_pop (self->mongo);
-    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
-    while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
-        if (s_record_from_bson (self, doc, &out [*count])) {
-            status = R5__STATUS__STATUS_INTERNAL;
-            break;
-        }
-        (*count)++;
-    }
-    if (status == R5__STATUS__STATUS_OK && mongoc_cursor_error (cursor, &error))
-        status = s_fail (self, "list tokens", &error);
-    mongoc_cursor_destroy (cursor);
-    mongoc_collection_destroy (collection);
-    r5_mongo_push (self->mongo, &client);
+    R5__Status status = s_find_records (self, "list tokens", &filter, opts, out, limit, count);
     bson_destroy (opts);
     bson_destroy (&filter);
     return status;
@@ -539,23 +493,20 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
     s_append_settled (&filter);
     //  Only if it is still what the audit entry says it was before.
     BSON_APPEND_UTF8 (&filter, "description", before->description);
-    s_append_scopes (&filter, "scopes", before->scopes);
+    token_bson_append_scopes (&filter, "scopes", before->scopes);
     s_append_not_applied (&filter, change);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     if (description)
         BSON_APPEND_UTF8 (&set, "description", description);
     if (scopes)
-        s_append_scopes (&set, "scopes", *scopes);
+        token_bson_append_scopes (&set, "scopes", *scopes);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     s_append_applied (&update, change);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "update token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
+    R5__Status status = s_change_own (self, "update token", &filter, &update,
+                                      before->id, before->user_id, before->account_id, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        status = s_missed (self, before->id, before->user_id, before->account_id);
     return status;
 }
 
@@ -577,14 +528,9 @@ token_store_swap_digest (token_store_t *self, const char *id, const char *user_i
     BSON_APPEND_UTF8 (&set, "last_used_ip", "");
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "regenerate token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, after);
+    R5__Status status = s_change_own (self, "regenerate token", &filter, &update, id, user_id, account_id, after);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        //  Either the token is gone, or a concurrent change got there first.
-        status = s_missed (self, id, user_id, account_id);
     return status;
 }
 
@@ -600,13 +546,9 @@ token_store_retire (token_store_t *self, const char *id, const char *user_id, co
     BSON_APPEND_DATE_TIME (&set, TOKEN_DELETED_KEY, now);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
-    bool found;
-    R5__Status status = s_find_and_modify (self, "delete token", &filter, &update,
-                                           MONGOC_FIND_AND_MODIFY_RETURN_NEW, &found, out);
+    R5__Status status = s_change_own (self, "delete token", &filter, &update, id, user_id, account_id, out);
     bson_destroy (&filter);
     bson_destroy (&update);
-    if (status == R5__STATUS__STATUS_OK && !found)
-        status = s_missed (self, id, user_id, account_id);
     return status;
 }
 

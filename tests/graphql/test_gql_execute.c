@@ -37,12 +37,13 @@ static const char s_sdl[] =
     "}\n"
     "input IncidentFilter { status: Status urgency: [Urgency!] teamIds: [ID!] first: Int = 25 }\n"
     "input CreateIncidentInput { title: String! urgency: Urgency = HIGH teamIds: [ID!] = [] }\n"
+    "input By @oneOf { id: ID name: String }\n"
     "type CreateIncidentPayload { incident: Incident }\n"
     "type Query {\n"
     "  incidents(filter: IncidentFilter, first: Int = 50): [Incident!]!\n"
     "  incident(id: ID!): Incident\n"
     "  echo(i: Int, f: Float, s: String, b: Boolean, id: ID, e: Urgency, l: [Int],\n"
-    "       filter: IncidentFilter, j: JSON, req: Int! = 7): JSON\n"
+    "       filter: IncidentFilter, j: JSON, req: Int! = 7, by: By): JSON\n"
     "  mustHave: Incident!\n"
     "  badInt: Int badEnum: Urgency badList: [Int] badString: String badBool: Boolean\n"
     "  goodCoercions: [String] idFromInt: ID floatFromInt: Float intFromReal: Int\n"
@@ -464,17 +465,13 @@ s_check_json(json_t *got, const char *want, const char *file, int line)
 {
     json_error_t jerr;
     json_t *w = json_loads(want, JSON_DECODE_ANY, &jerr);
-    gql_test_checks++;
-    if (!w) {
-        gql_test_failures++;
-        fprintf(stderr, "%s:%d: bad expected JSON: %s\n", file, line, jerr.text);
+    if (!r5_test_check(w != NULL, file, line, "expected JSON parses", true)) {
+        r5_test_explain("%s", jerr.text);
         return;
     }
-    if (!json_equal(got, w)) {
+    if (!r5_test_check(json_equal(got, w), file, line, "JSON matches", true)) {
         char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
-        gql_test_failures++;
-        fprintf(stderr, "%s:%d: JSON mismatch\n  got:  %s\n  want: %s\n", file, line,
-                g ? g : "(null)", want);
+        r5_test_explain("\n  got:  %s\n  want: %s", g ? g : "(null)", want);
         free(g);
     }
     json_decref(w);
@@ -487,12 +484,8 @@ static void
 s_check_text(json_t *got, const char *want, const char *file, int line)
 {
     char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
-    gql_test_checks++;
-    if (!g || strcmp(g, want) != 0) {
-        gql_test_failures++;
-        fprintf(stderr, "%s:%d: text mismatch\n  got:  %s\n  want: %s\n", file, line,
-                g ? g : "(null)", want);
-    }
+    if (!r5_test_check(g && strcmp(g, want) == 0, file, line, "text matches", true))
+        r5_test_explain("\n  got:  %s\n  want: %s", g ? g : "(null)", want);
     free(g);
 }
 
@@ -616,7 +609,7 @@ test_null_propagation(void)
     CHECK_JSON(s_err(r, 0, "path"), "[\"incident\",\"nullableItems\",1]");
     CHECK_JSON(s_err(r, 1, "path"), "[\"incident\",\"items\",1]");
     CHECK_JSON(s_err(r, 2, "path"), "[\"incident\",\"matrix\",1,0]");
-    CHECK_CSTR(s_err_code(r, 0), "INTERNAL");
+    CHECK_STR(s_err_code(r, 0), "INTERNAL");
     json_decref(r);
 
     /* Deep: Team.lead (User!) null for team t2 -> t2 (Team!) -> teams ([Team!]!) ->
@@ -653,7 +646,7 @@ test_resolver_errors(void)
                "{\"message\":\"no incident missing\",\"locations\":[{\"line\":1,\"column\":3}],"
                "\"path\":[\"a\"],\"extensions\":{\"code\":\"NOT_FOUND\"}}");
     CHECK_JSON(s_err(r, 1, "extensions"), "{\"code\":\"INTERNAL\",\"service\":\"r5-resource\"}");
-    CHECK_CSTR(s_err_code(r, 2), "INTERNAL");
+    CHECK_STR(s_err_code(r, 2), "INTERNAL");
     CHECK_JSON(s_err(r, 2, "path"), "[\"allFail\"]");
     json_decref(r);
     s_ctx_fini(&c);
@@ -710,7 +703,7 @@ test_abstract_types(void)
     /* An abstract value without a usable __typename is a field error. */
     r = s_run(&c, "{ untyped { id } }", NULL, NULL, NULL);
     CHECK_JSON(json_object_get(r, "data"), "{\"untyped\":null}");
-    CHECK_CSTR(s_err_code(r, 0), "INTERNAL");
+    CHECK_STR(s_err_code(r, 0), "INTERNAL");
     json_decref(r);
     s_ctx_fini(&c);
 }
@@ -823,7 +816,7 @@ test_variables(void)
     CHECK(rq);
     CHECK(json_object_get(r, "data") == NULL);
     CHECK_INT(s_err_count(r), 1);
-    CHECK_CSTR(s_err_code(r, 0), "BAD_USER_INPUT");
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
     CHECK_JSON(s_err(r, 0, "locations"), "[{\"line\":1,\"column\":7}]");
     json_decref(r);
 
@@ -858,6 +851,59 @@ test_variables(void)
     s_ctx_fini(&c);
 }
 
+/* A @oneOf input object's value, as graphql-js 16.9 coerces it: from variables, exactly one
+   field and not null (a request error naming the place); from a literal, a field whose
+   variable was not provided leaves no field, and the argument is a field error. */
+static void
+test_one_of(void)
+{
+    s_ctx_t c;
+    json_t *r;
+    bool rq = false;
+    const char *q = "query($b: By) { echo(by: $b) }";
+    s_ctx_init(&c);
+
+    r = s_run(&c, q, "{\"b\": {\"name\": \"x\"}}", NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"), "{\"echo\":{\"by\":{\"name\":\"x\"},\"req\":7}}");
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {\"id\": \"1\", \"name\": \"x\"}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
+    CHECK(strstr(json_string_value(s_err(r, 0, "message")),
+                 "exactly one key must be specified for OneOf type \"By\"") != NULL);
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    json_decref(r);
+
+    r = s_run(&c, q, "{\"b\": {\"id\": null}}", NULL, &rq);
+    CHECK(rq);
+    CHECK_INT(s_err_count(r), 1);
+    CHECK(strstr(json_string_value(s_err(r, 0, "message")), "at \"b.id\": field \"id\" must be non-null")
+          != NULL);
+    json_decref(r);
+
+    /* A literal: one field is a value; a field whose variable is absent is none. */
+    r = s_run(&c, "query($i: ID!) { a: echo(by: {id: 4}) b: echo(by: {id: $i}) }", "{\"i\": \"5\"}",
+              NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"),
+               "{\"a\":{\"by\":{\"id\":\"4\"},\"req\":7},\"b\":{\"by\":{\"id\":\"5\"},\"req\":7}}");
+    json_decref(r);
+    r = s_run(&c, "query($i: ID) { echo(by: {id: $i}) }", "{}", NULL, &rq);
+    CHECK(!rq);
+    CHECK_JSON(json_object_get(r, "data"), "{\"echo\":null}");
+    CHECK_INT(s_err_count(r), 1);
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
+    json_decref(r);
+    s_ctx_fini(&c);
+}
+
 /* CoerceArgumentValues with literals: every scalar, lists, enums, input objects, nulls,
    absent variables, and invalid literals as field errors. */
 static void
@@ -884,7 +930,7 @@ test_arguments(void)
     CHECK_JSON(json_object_get(json_object_get(r, "data"), "c"), "null");
     CHECK_INT(s_err_count(r), 4);
     for (size_t i = 0; i < 4; i++)
-        CHECK_CSTR(s_err_code(r, i), "BAD_USER_INPUT");
+        CHECK_STR(s_err_code(r, i), "BAD_USER_INPUT");
     CHECK_JSON(s_err(r, 0, "path"), "[\"c\"]");
     CHECK_JSON(s_err(r, 3, "path"), "[\"g\"]");
     json_decref(r);
@@ -912,7 +958,7 @@ test_serial_mutations(void)
                "\"urgency\":\"LOW\",\"teams\":[{\"name\":\"Red\"},{\"name\":\"Blue\"}]}},"
                "\"two\":[\"1\",\"2\"]}");
     CHECK_INT(s_err_count(r), 1);
-    CHECK_CSTR(s_err_code(r, 0), "CONFLICT");
+    CHECK_STR(s_err_code(r, 0), "CONFLICT");
     CHECK_JSON(s_err(r, 0, "path"), "[\"f\"]");
     json_decref(r);
 
@@ -921,7 +967,7 @@ test_serial_mutations(void)
     r = s_run(&c, "mutation { append }", NULL, NULL, NULL);
     CHECK_JSON(c.log, "[]");
     CHECK_JSON(json_object_get(r, "data"), "null");
-    CHECK_CSTR(s_err_code(r, 0), "BAD_USER_INPUT");
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
     json_decref(r);
     s_ctx_fini(&c);
 }
@@ -947,7 +993,7 @@ test_access_hooks(void)
                "[{\"id\":\"t1\",\"members\":null},{\"id\":\"t2\",\"members\":null}],"
                "\"assignee\":{\"id\":\"u1\",\"secret\":null}}]}");
     CHECK_INT(s_err_count(r), 7);
-    CHECK_CSTR(s_err_code(r, 0), "FORBIDDEN");
+    CHECK_STR(s_err_code(r, 0), "FORBIDDEN");
     CHECK_JSON(s_err(r, 0, "path"), "[\"incidents\",0,\"score\"]");
     CHECK_JSON(s_err(r, 0, "message"), "\"no score for you\"");
     /* The level after: members items, by index (Team.members is the level's first
@@ -1003,7 +1049,7 @@ test_operation_selection(void)
     r = s_run(&c, two, NULL, NULL, &rq);
     CHECK(rq);
     CHECK(json_object_get(r, "data") == NULL);
-    CHECK_CSTR(s_err_code(r, 0), "BAD_USER_INPUT");
+    CHECK_STR(s_err_code(r, 0), "BAD_USER_INPUT");
     json_decref(r);
     r = s_run(&c, two, NULL, "C", &rq);
     CHECK(rq);
@@ -1029,7 +1075,7 @@ test_introspection_switch(void)
     s_ctx_init(&c);
     r = s_run_ex(ex, &c, "{ __typename t: __type(name: \"Team\") { name } }", NULL, NULL, NULL);
     CHECK_JSON(json_object_get(r, "data"), "{\"__typename\":\"Query\",\"t\":null}");
-    CHECK_CSTR(s_err_code(r, 0), "INTROSPECTION_DISABLED");
+    CHECK_STR(s_err_code(r, 0), "INTROSPECTION_DISABLED");
     json_decref(r);
     r = s_run_ex(ex, &c, "{ __schema { queryType { name } } }", NULL, NULL, NULL);
     CHECK_JSON(json_object_get(r, "data"), "null");
@@ -1216,25 +1262,26 @@ main(void)
         fprintf(stderr, "executor: %s\n", msg);
         return 1;
     }
-    test_batching();
-    test_order_and_merging();
-    test_null_propagation();
-    test_resolver_errors();
-    test_leaf_serialization();
-    test_abstract_types();
-    test_resolve_type_hook();
-    test_resolver_data();
-    test_skip_include();
-    test_variables();
-    test_arguments();
-    test_serial_mutations();
-    test_access_hooks();
-    test_operation_selection();
-    test_introspection_switch();
-    test_error_cap();
-    test_threads();
-    test_out_of_memory();
+    R5_TEST_RUN(test_batching);
+    R5_TEST_RUN(test_order_and_merging);
+    R5_TEST_RUN(test_null_propagation);
+    R5_TEST_RUN(test_resolver_errors);
+    R5_TEST_RUN(test_leaf_serialization);
+    R5_TEST_RUN(test_abstract_types);
+    R5_TEST_RUN(test_resolve_type_hook);
+    R5_TEST_RUN(test_resolver_data);
+    R5_TEST_RUN(test_skip_include);
+    R5_TEST_RUN(test_variables);
+    R5_TEST_RUN(test_one_of);
+    R5_TEST_RUN(test_arguments);
+    R5_TEST_RUN(test_serial_mutations);
+    R5_TEST_RUN(test_access_hooks);
+    R5_TEST_RUN(test_operation_selection);
+    R5_TEST_RUN(test_introspection_switch);
+    R5_TEST_RUN(test_error_cap);
+    R5_TEST_RUN(test_threads);
+    R5_TEST_RUN(test_out_of_memory);
     gql_executor_destroy(&s_ex);
     gql_schema_destroy(&s_schema);
-    return gql_test_report("test_gql_execute");
+    return r5_test_report("test_gql_execute");
 }

@@ -1,7 +1,7 @@
 /*  test_gql_introspection.c - introspection (spec section 4) through the executor:
     defaultValue printing, type order and the omission of unreferenced built-in scalars,
-    ofType chains, includeDeprecated, directives, __typename on introspection objects, and
-    self-referencing types (no leak: ASan). The full getIntrospectionQuery() comparison
+    ofType chains, includeDeprecated, directives, __typename on introspection objects,
+    isOneOf and @oneOf, and self-referencing types (no leak: ASan). The full getIntrospectionQuery() comparison
     with graphql-js is the gql_introspection_graphqljs test (introspection/compare.mjs).
 */
 #include <stdio.h>
@@ -64,12 +64,9 @@ s_check_json(json_t *got, const char *want, const char *file, int line)
 {
     json_error_t jerr;
     json_t *w = json_loads(want, JSON_DECODE_ANY, &jerr);
-    gql_test_checks++;
-    if (!w || !json_equal(got, w)) {
+    if (!r5_test_check(w && json_equal(got, w), file, line, "JSON matches", true)) {
         char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
-        gql_test_failures++;
-        fprintf(stderr, "%s:%d: JSON mismatch\n  got:  %s\n  want: %s\n", file, line,
-                g ? g : "(null)", want);
+        r5_test_explain("\n  got:  %s\n  want: %s", g ? g : "(null)", want);
         free(g);
     }
     json_decref(w);
@@ -93,9 +90,9 @@ test_default_values(void)
     for (size_t i = 0; i < sizeof want / sizeof *want && i < json_array_size(fields); i++) {
         json_t *f = json_array_get(fields, i);
         json_t *dv = json_object_get(f, "defaultValue");
-        CHECK_CSTR(json_string_value(json_object_get(f, "name")), want[i][0]);
+        CHECK_STR(json_string_value(json_object_get(f, "name")), want[i][0]);
         if (want[i][1])
-            CHECK_CSTR(json_string_value(dv), want[i][1]);
+            CHECK_STR(json_string_value(dv), want[i][1]);
         else
             CHECK(json_is_null(dv));
     }
@@ -190,8 +187,52 @@ test_deprecation_and_directives(void)
                "\"FRAGMENT_SPREAD\",\"INLINE_FRAGMENT\"]},{\"name\":\"deprecated\","
                "\"isRepeatable\":false,\"locations\":[\"FIELD_DEFINITION\","
                "\"ARGUMENT_DEFINITION\",\"INPUT_FIELD_DEFINITION\",\"ENUM_VALUE\"]},"
-               "{\"name\":\"specifiedBy\",\"isRepeatable\":false,\"locations\":[\"SCALAR\"]}]");
+               "{\"name\":\"specifiedBy\",\"isRepeatable\":false,\"locations\":[\"SCALAR\"]},"
+               "{\"name\":\"oneOf\",\"isRepeatable\":false,\"locations\":[\"INPUT_OBJECT\"]}]");
     json_decref(d);
+}
+
+/* __Type.isOneOf as graphql-js 16.9 answers it: true for a @oneOf input object, false for
+   other input objects (an extension's @oneOf does not count), null for every other kind
+   and for wrappers; @oneOf is a built-in directive with graphql-js's description. */
+static void
+test_one_of(void)
+{
+    static const char sdl[] = "type Query { a(x: One, y: Plain, z: [One!]): Int }\n"
+                              "input One @oneOf { a: Int b: String }\n"
+                              "input Plain { a: Int }\n"
+                              "extend input Plain @oneOf\n";
+    char msg[200];
+    gql_error_t err;
+    gql_schema_t *schema = gql_schema_new_from_sdl(sdl, sizeof sdl - 1, &err);
+    gql_executor_t *ex = schema ? gql_executor_new(schema, NULL, 0, NULL, NULL, msg, sizeof msg) : NULL;
+    gql_executor_t *saved = s_ex;
+    CHECK(ex != NULL);
+    if (!ex) {
+        gql_schema_destroy(&schema);
+        return;
+    }
+    s_ex = ex;
+    json_t *d = s_data("{ one: __type(name: \"One\") { kind isOneOf } plain: __type(name: \"Plain\") "
+                       "{ isOneOf } q: __type(name: \"Query\") { isOneOf fields { args { type { "
+                       "isOneOf ofType { isOneOf ofType { isOneOf } } } } } } "
+                       "s: __type(name: \"Int\") { isOneOf } "
+                       "__schema { directives { name description args { name } } } }");
+    CHECK_JSON(json_object_get(d, "one"), "{\"kind\":\"INPUT_OBJECT\",\"isOneOf\":true}");
+    CHECK_JSON(json_object_get(d, "plain"), "{\"isOneOf\":false}");
+    CHECK_JSON(json_object_get(d, "s"), "{\"isOneOf\":null}");
+    CHECK_JSON(json_object_get(d, "q"),
+               "{\"isOneOf\":null,\"fields\":[{\"args\":["
+               "{\"type\":{\"isOneOf\":true,\"ofType\":null}},"
+               "{\"type\":{\"isOneOf\":false,\"ofType\":null}},"
+               "{\"type\":{\"isOneOf\":null,\"ofType\":{\"isOneOf\":null,\"ofType\":{\"isOneOf\":true}}}}]}]}");
+    CHECK_JSON(json_array_get(json_object_get(json_object_get(d, "__schema"), "directives"), 4),
+               "{\"name\":\"oneOf\",\"description\":\"Indicates exactly one field must be supplied "
+               "and this field must not be `null`.\",\"args\":[]}");
+    json_decref(d);
+    s_ex = saved;
+    gql_executor_destroy(&ex);
+    gql_schema_destroy(&schema);
 }
 
 /* The module's own API. */
@@ -226,12 +267,13 @@ main(void)
         fprintf(stderr, "executor: %s\n", msg);
         return 1;
     }
-    test_default_values();
-    test_types();
-    test_type_refs();
-    test_deprecation_and_directives();
-    test_api();
+    R5_TEST_RUN(test_default_values);
+    R5_TEST_RUN(test_types);
+    R5_TEST_RUN(test_type_refs);
+    R5_TEST_RUN(test_deprecation_and_directives);
+    R5_TEST_RUN(test_one_of);
+    R5_TEST_RUN(test_api);
     gql_executor_destroy(&s_ex);
     gql_schema_destroy(&s_schema);
-    return gql_test_report("test_gql_introspection");
+    return r5_test_report("test_gql_introspection");
 }

@@ -12,7 +12,7 @@
         CHECK(d_ == NULL);                                                             \
         gql_document_destroy(&d_);                                                     \
         CHECK_INT(e_.code, (code_));                                                   \
-        CHECK_CSTR(e_.message, (msg_));                                                \
+        CHECK_STR(e_.message, (msg_));                                                \
         CHECK_INT(e_.line, (line_));                                                   \
         CHECK_INT(e_.column, (col_));                                                  \
     } while (0)
@@ -28,7 +28,7 @@
         CHECK(d_ == NULL);                                                             \
         gql_document_destroy(&d_);                                                     \
         CHECK_INT(e_.code, GQL_ERR_SYNTAX);                                            \
-        CHECK_CSTR(e_.message, (msg_));                                                \
+        CHECK_STR(e_.message, (msg_));                                                \
         CHECK_INT(e_.line, (line_));                                                   \
         CHECK_INT(e_.column, (col_));                                                  \
     } while (0)
@@ -67,77 +67,77 @@ test_kitchen_sink(void)
     const gql_operation_t *q = doc->operations[0];
     CHECK_INT(q->type, GQL_OP_QUERY);
     CHECK(!q->shorthand);
-    CHECK_STR(q->name, "queryName");
+    CHECK_SLICE(q->name, "queryName");
     CHECK_INT(q->loc.line, 4);
     CHECK_INT(q->loc.column, 1);
     CHECK_INT(q->variable_count, 3);
-    CHECK_STR(q->variables[0]->name, "foo");
+    CHECK_SLICE(q->variables[0]->name, "foo");
     CHECK_INT(q->variables[0]->type->kind, GQL_TYPE_NODE_NAMED);
-    CHECK_STR(q->variables[0]->type->name, "ComplexType");
+    CHECK_SLICE(q->variables[0]->type->name, "ComplexType");
     CHECK(q->variables[0]->default_value == NULL);
     CHECK_INT(q->variables[1]->default_value->kind, GQL_VALUE_ENUM);
-    CHECK_STR(q->variables[1]->default_value->str, "MOBILE");
+    CHECK_SLICE(q->variables[1]->default_value->str, "MOBILE");
     char buf[64];
     gql_print_type_node(q->variables[2]->type, buf, sizeof buf);
-    CHECK_CSTR(buf, "[[Int!]]!");
+    CHECK_STR(buf, "[[Int!]]!");
     const gql_value_t *lv = q->variables[2]->default_value;
     CHECK_INT(lv->kind, GQL_VALUE_LIST);
     CHECK_INT(lv->item_count, 2);
     CHECK_INT(lv->items[0]->item_count, 2);
-    CHECK_STR(lv->items[1]->items[0]->str, "3");
+    CHECK_SLICE(lv->items[1]->items[0]->str, "3");
     CHECK_INT(q->directive_count, 1);
-    CHECK_STR(q->directives[0]->name, "onQuery");
+    CHECK_SLICE(q->directives[0]->name, "onQuery");
 
     const gql_selection_t *node = q->selection_set->items[0];
     CHECK_INT(q->selection_set->item_count, 1);
     CHECK_INT(node->kind, GQL_SELECTION_FIELD);
-    CHECK_STR(node->alias, "whoever123is");
-    CHECK_STR(node->name, "node");
-    CHECK_STR(gql_selection_response_key(node), "whoever123is");
+    CHECK_SLICE(node->alias, "whoever123is");
+    CHECK_SLICE(node->name, "node");
+    CHECK_SLICE(gql_selection_response_key(node), "whoever123is");
     CHECK_INT(node->loc.line, 5);
     CHECK_INT(node->loc.column, 3);
     CHECK_INT(node->argument_count, 1);
     CHECK_INT(node->arguments[0]->value->kind, GQL_VALUE_LIST);
-    CHECK_STR(node->arguments[0]->value->items[1]->str, "456");
+    CHECK_SLICE(node->arguments[0]->value->items[1]->str, "456");
     CHECK_INT(node->selection_set->item_count, 4);
     const gql_selection_t *inl = node->selection_set->items[1];
     CHECK_INT(inl->kind, GQL_SELECTION_INLINE_FRAGMENT);
-    CHECK_STR(inl->type_condition, "User");
+    CHECK_SLICE(inl->type_condition, "User");
     CHECK_INT(inl->directive_count, 1);
     const gql_selection_t *alias = inl->selection_set->items[0]->selection_set->items[1];
-    CHECK_STR(alias->alias, "alias");
-    CHECK_STR(alias->name, "field1");
+    CHECK_SLICE(alias->alias, "alias");
+    CHECK_SLICE(alias->name, "field1");
     CHECK_INT(alias->argument_count, 2);
     CHECK_INT(alias->arguments[1]->value->kind, GQL_VALUE_VARIABLE);
-    CHECK_STR(alias->arguments[1]->value->str, "foo");
-    CHECK_STR(alias->directives[0]->name, "include");
+    CHECK_SLICE(alias->arguments[1]->value->str, "foo");
+    CHECK_SLICE(alias->directives[0]->name, "include");
     const gql_selection_t *spread = alias->selection_set->items[1];
     CHECK_INT(spread->kind, GQL_SELECTION_FRAGMENT_SPREAD);
-    CHECK_STR(spread->name, "frag");
-    CHECK_STR(spread->directives[0]->name, "onFragmentSpread");
+    CHECK_SLICE(spread->name, "frag");
+    CHECK_SLICE(spread->directives[0]->name, "onFragmentSpread");
     const gql_selection_t *skip = node->selection_set->items[2];
     CHECK_INT(skip->kind, GQL_SELECTION_INLINE_FRAGMENT);
     CHECK(skip->type_condition.data == NULL);
-    CHECK_STR(skip->directives[0]->name, "skip");
+    CHECK_SLICE(skip->directives[0]->name, "skip");
     CHECK_INT(node->selection_set->items[3]->directive_count, 0);
 
     CHECK_INT(doc->operations[1]->type, GQL_OP_MUTATION);
-    CHECK_STR(doc->operations[1]->name, "likeStory");
+    CHECK_SLICE(doc->operations[1]->name, "likeStory");
     CHECK_INT(doc->operations[2]->type, GQL_OP_SUBSCRIPTION);
-    CHECK_STR(doc->operations[2]->variables[0]->directives[0]->name, "onVariableDefinition");
+    CHECK_SLICE(doc->operations[2]->variables[0]->directives[0]->name, "onVariableDefinition");
 
     const gql_fragment_t *frag = doc->fragments[0];
-    CHECK_STR(frag->name, "frag");
-    CHECK_STR(frag->type_condition, "Friend");
+    CHECK_SLICE(frag->name, "frag");
+    CHECK_SLICE(frag->type_condition, "Friend");
     const gql_value_t *obj = frag->selection_set->items[0]->arguments[2]->value;
     CHECK_INT(obj->kind, GQL_VALUE_OBJECT);
     CHECK_INT(obj->field_count, 5);
-    CHECK_STR(obj->fields[0]->value->str, "value");
+    CHECK_SLICE(obj->fields[0]->value->str, "value");
     CHECK(obj->fields[0]->value->str.data > src && obj->fields[0]->value->str.data < src + len);
     CHECK(obj->fields[1]->value->block);
-    CHECK_STR(obj->fields[1]->value->str, "block string uses \"\"\"");
+    CHECK_SLICE(obj->fields[1]->value->str, "block string uses \"\"\"");
     CHECK_INT(obj->fields[2]->value->kind, GQL_VALUE_FLOAT);
-    CHECK_STR(obj->fields[2]->value->str, "-1.5e3");
+    CHECK_SLICE(obj->fields[2]->value->str, "-1.5e3");
     CHECK_INT(obj->fields[3]->value->kind, GQL_VALUE_OBJECT);
     CHECK_INT(obj->fields[3]->value->field_count, 0);
     CHECK_INT(obj->fields[4]->value->kind, GQL_VALUE_LIST);
@@ -151,9 +151,9 @@ test_kitchen_sink(void)
     CHECK(unnamed->arguments[0]->value->boolean);
     CHECK(!unnamed->arguments[1]->value->boolean);
     CHECK_INT(unnamed->arguments[2]->value->kind, GQL_VALUE_NULL);
-    CHECK_STR(unnamed->arguments[3]->value->str, "a\tb\xC3\xA9");
+    CHECK_SLICE(unnamed->arguments[3]->value->str, "a\tb\xC3\xA9");
     /* A keyword is a fine field name. */
-    CHECK_STR(anon->selection_set->items[1]->name, "query");
+    CHECK_SLICE(anon->selection_set->items[1]->name, "query");
     CHECK(!doc->operations[4]->shorthand);
     CHECK(doc->operations[4]->name.data == NULL);
 
@@ -185,7 +185,7 @@ test_values_and_printing(void)
     if (!doc)
         return;
     char *text = gql_print_value(doc->operations[0]->selection_set->items[0]->arguments[0]->value);
-    CHECK_CSTR(text, "{x: [1, -2.5, \"q\\\"\\n\", ENUM, null, true, $v], y: {}}");
+    CHECK_STR(text, "{x: [1, -2.5, \"q\\\"\\n\", ENUM, null, true, $v], y: {}}");
     free(text);
     gql_document_destroy(&doc);
 
@@ -245,10 +245,10 @@ test_syntax_errors(void)
     /* The detail names the offending token. */
     gql_error_t e;
     CHECK(gql_parse("{ a(x: ) }", 10, NULL, &e) == NULL);
-    CHECK_CSTR(e.detail, ")");
+    CHECK_STR(e.detail, ")");
     CHECK(gql_parse("{ a", 3, NULL, &e) == NULL);
-    CHECK_CSTR(e.detail, "<EOF>");
-    CHECK_CSTR(gql_error_code_name(e.code), "syntax");
+    CHECK_STR(e.detail, "<EOF>");
+    CHECK_STR(gql_error_code_name(e.code), "syntax");
     /* err may be NULL. */
     CHECK(gql_parse("{", 1, NULL, NULL) == NULL);
 }
@@ -294,32 +294,32 @@ test_type_system_documents(void)
     CHECK_INT(doc->operation_count, 0);
     const gql_definition_t *d0 = doc->definitions[0];
     CHECK_INT(d0->kind, GQL_DEF_SCHEMA);
-    CHECK_STR(d0->schema->description, "The schema.");
+    CHECK_SLICE(d0->schema->description, "The schema.");
     CHECK_INT(d0->schema->operation_count, 2);
     CHECK_INT(d0->schema->operations[1]->operation, GQL_OP_MUTATION);
-    CHECK_STR(d0->schema->operations[1]->type.value, "M");
+    CHECK_SLICE(d0->schema->operations[1]->type.value, "M");
     CHECK(doc->definitions[1]->schema->extend);
     CHECK_INT(doc->definitions[1]->schema->operation_count, 0);
     CHECK_INT(doc->definitions[2]->schema->operation_count, 1);
     const gql_type_def_t *date = doc->definitions[3]->type;
     CHECK_INT(date->kind, GQL_TYPE_DEF_SCALAR);
-    CHECK_STR(date->description, "A scalar");
+    CHECK_SLICE(date->description, "A scalar");
     CHECK(doc->definitions[4]->type->extend);
     const gql_type_def_t *t = doc->definitions[5]->type;
     CHECK_INT(t->kind, GQL_TYPE_DEF_OBJECT);
     CHECK_INT(t->interface_count, 2);
-    CHECK_STR(t->interfaces[1]->value, "J");
+    CHECK_SLICE(t->interfaces[1]->value, "J");
     CHECK_INT(t->interfaces[1]->loc.column, 25);
     CHECK_INT(t->field_count, 1);
     const gql_field_def_t *f = t->fields[0];
-    CHECK_STR(f->description, "desc");
+    CHECK_SLICE(f->description, "desc");
     CHECK_INT(f->argument_count, 2);
-    CHECK_STR(f->arguments[0]->description, "arg");
-    CHECK_STR(f->arguments[0]->default_value->str, "1");
-    CHECK_STR(f->arguments[0]->directives[0]->name, "e");
+    CHECK_SLICE(f->arguments[0]->description, "arg");
+    CHECK_SLICE(f->arguments[0]->default_value->str, "1");
+    CHECK_SLICE(f->arguments[0]->directives[0]->name, "e");
     CHECK_INT(f->arguments[1]->default_value->kind, GQL_VALUE_LIST);
     CHECK_INT(f->type->kind, GQL_TYPE_NODE_LIST);
-    CHECK_STR(f->directives[0]->name, "deprecated");
+    CHECK_SLICE(f->directives[0]->name, "deprecated");
     CHECK_INT(doc->definitions[6]->type->field_count, 0); /* type Empty */
     CHECK_INT(doc->definitions[7]->type->interface_count, 1);
     CHECK_INT(doc->definitions[8]->type->directive_count, 1);
@@ -328,22 +328,22 @@ test_type_system_documents(void)
     const gql_type_def_t *u = doc->definitions[12]->type;
     CHECK_INT(u->kind, GQL_TYPE_DEF_UNION);
     CHECK_INT(u->member_count, 2);
-    CHECK_STR(u->members[1]->value, "B");
+    CHECK_SLICE(u->members[1]->value, "B");
     CHECK_INT(doc->definitions[13]->type->member_count, 0);
     const gql_type_def_t *en = doc->definitions[16]->type;
     CHECK_INT(en->value_count, 2);
-    CHECK_STR(en->values[0]->description, "one");
+    CHECK_SLICE(en->values[0]->description, "one");
     CHECK_INT(en->values[0]->directive_count, 1);
     const gql_type_def_t *in = doc->definitions[18]->type;
     CHECK_INT(in->kind, GQL_TYPE_DEF_INPUT_OBJECT);
     CHECK_INT(in->input_field_count, 2);
     const gql_directive_def_t *dd = doc->definitions[21]->directive;
-    CHECK_STR(dd->name, "d");
+    CHECK_SLICE(dd->name, "d");
     CHECK(dd->repeatable);
     CHECK_INT(dd->locations, GQL_DIRLOC_BIT(GQL_DIRLOC_OBJECT)
                                  | GQL_DIRLOC_BIT(GQL_DIRLOC_FIELD_DEFINITION)
                                  | GQL_DIRLOC_BIT(GQL_DIRLOC_QUERY));
-    CHECK_STR(doc->definitions[22]->directive->description, "dir");
+    CHECK_SLICE(doc->definitions[22]->directive->description, "dir");
     CHECK(!doc->definitions[22]->directive->repeatable);
     gql_document_destroy(&doc);
 
@@ -425,7 +425,7 @@ test_limits(void)
     gql_document_destroy(&doc);
     CHECK(gql_parse(deep, strlen(deep), NULL, &e) == NULL);
     CHECK_INT(e.code, GQL_ERR_TOO_DEEP);
-    CHECK_CSTR(e.message, "document nested too deeply");
+    CHECK_STR(e.message, "document nested too deeply");
     CHECK_INT(e.line, 1);
     CHECK_INT(e.column, 65); /* "{a" x 32, then the '{' */
     free(ok);
@@ -469,7 +469,7 @@ test_limits(void)
     gql_document_destroy(&doc);
     CHECK(gql_parse(t11, strlen(t11), &lim, &e) == NULL);
     CHECK_INT(e.code, GQL_ERR_TOO_MANY_TOKENS);
-    CHECK_CSTR(e.message, "too many tokens");
+    CHECK_STR(e.message, "too many tokens");
     CHECK_INT(e.column, 21); /* the 11th token, the '}' */
     gql_limits_default(&lim);
 
@@ -495,7 +495,7 @@ test_limits(void)
     bigger[big_len + 1] = ' ';
     CHECK(gql_parse(bigger, big_len + 2, NULL, &e) == NULL);
     CHECK_INT(e.code, GQL_ERR_TOO_LARGE);
-    CHECK_CSTR(e.message, "document too large");
+    CHECK_STR(e.message, "document too large");
     free(big);
     free(bigger);
 
@@ -512,9 +512,9 @@ test_limits(void)
     snprintf(q + n, sizeof q - n, " b: f }");
     CHECK(gql_parse(q, strlen(q), NULL, &e) == NULL);
     CHECK_INT(e.code, GQL_ERR_TOO_MANY_ALIASES);
-    CHECK_CSTR(e.message, "too many aliases");
+    CHECK_STR(e.message, "too many aliases");
     CHECK_INT(e.column, (long long) n + 2);
-    CHECK_CSTR(e.detail, "b");
+    CHECK_STR(e.detail, "b");
 
     /* Directives: 50 pass, the 51st fails at its '@'. */
     n = 0;
@@ -528,7 +528,7 @@ test_limits(void)
     snprintf(q + n, sizeof q - n, " @e }");
     CHECK(gql_parse(q, strlen(q), NULL, &e) == NULL);
     CHECK_INT(e.code, GQL_ERR_TOO_MANY_DIRECTIVES);
-    CHECK_CSTR(e.message, "too many directives");
+    CHECK_STR(e.message, "too many directives");
     CHECK_INT(e.column, (long long) n + 2);
 
     /* A zero member means no limit. */
@@ -551,8 +551,8 @@ test_reentrant(void)
     gql_document_t *db = gql_parse(b, strlen(b), NULL, &e2);
     CHECK(da && db);
     if (da && db) {
-        CHECK_STR(da->operations[0]->selection_set->items[0]->name, "a");
-        CHECK_STR(db->operations[0]->selection_set->items[0]->arguments[0]->value->str,
+        CHECK_SLICE(da->operations[0]->selection_set->items[0]->name, "a");
+        CHECK_SLICE(db->operations[0]->selection_set->items[0]->arguments[0]->value->str,
                   "\xC3\xA9");
     }
     gql_document_destroy(&da);
@@ -562,11 +562,11 @@ test_reentrant(void)
 int
 main(void)
 {
-    test_kitchen_sink();
-    test_values_and_printing();
-    test_syntax_errors();
-    test_type_system_documents();
-    test_limits();
-    test_reentrant();
-    return gql_test_report("test_gql_parser");
+    R5_TEST_RUN(test_kitchen_sink);
+    R5_TEST_RUN(test_values_and_printing);
+    R5_TEST_RUN(test_syntax_errors);
+    R5_TEST_RUN(test_type_system_documents);
+    R5_TEST_RUN(test_limits);
+    R5_TEST_RUN(test_reentrant);
+    return r5_test_report("test_gql_parser");
 }

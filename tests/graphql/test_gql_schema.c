@@ -46,16 +46,16 @@ test_kitchen_sink(void)
     CHECK(gql_schema_root(s, GQL_OP_QUERY) == query);
     CHECK(gql_schema_mutation_type(s) == s_type(s, "MutationRoot"));
     CHECK(gql_schema_subscription_type(s) == s_type(s, "SubscriptionRoot"));
-    CHECK_STR(gql_schema_description(s), "The kitchen sink: every kind of type.");
+    CHECK_SLICE(gql_schema_description(s), "The kitchen sink: every kind of type.");
 
     /* Types in order: the SDL's, then built-in scalars, then introspection types. */
     size_t n;
     const gql_type_t *const *types = gql_schema_types(s, &n);
     CHECK_INT(n, 16 + 5 + 8);
-    CHECK_STR(types[0]->name, "DateTime");
-    CHECK_STR(types[15]->name, "SubscriptionRoot");
-    CHECK_STR(types[16]->name, "Int");
-    CHECK_STR(types[n - 1]->name, "__DirectiveLocation");
+    CHECK_SLICE(types[0]->name, "DateTime");
+    CHECK_SLICE(types[15]->name, "SubscriptionRoot");
+    CHECK_SLICE(types[16]->name, "Int");
+    CHECK_SLICE(types[n - 1]->name, "__DirectiveLocation");
     for (size_t i = 0; i < n; i++) {
         CHECK_INT(types[i]->index, i);
         CHECK(types[i]->schema == s);
@@ -69,9 +69,9 @@ test_kitchen_sink(void)
     /* Scalars. */
     const gql_type_t *dt = s_type(s, "DateTime");
     CHECK_INT(dt->kind, GQL_KIND_SCALAR);
-    CHECK_STR(dt->description, "A point in time, ISO 8601.");
-    CHECK_STR(dt->specified_by_url, "https://tools.ietf.org/html/rfc3339");
-    CHECK_STR(s_type(s, "JSON")->specified_by_url, "https://json.org");
+    CHECK_SLICE(dt->description, "A point in time, ISO 8601.");
+    CHECK_SLICE(dt->specified_by_url, "https://tools.ietf.org/html/rfc3339");
+    CHECK_SLICE(s_type(s, "JSON")->specified_by_url, "https://json.org");
     CHECK(s_type(s, "JSON")->description.data == NULL);
     const gql_type_t *str = s_type(s, "String");
     CHECK(str->builtin);
@@ -81,20 +81,20 @@ test_kitchen_sink(void)
     /* An object type with interfaces, args, defaults, deprecation, an extension. */
     const gql_type_t *user = s_type(s, "User");
     CHECK_INT(user->kind, GQL_KIND_OBJECT);
-    CHECK_STR(user->description, "A person.\n  Indented line kept relative.");
+    CHECK_SLICE(user->description, "A person.\n  Indented line kept relative.");
     CHECK_INT(user->interface_count, 2);
     CHECK(user->interfaces[0] == s_type(s, "Node"));
     CHECK(user->interfaces[1] == s_type(s, "Named"));
     CHECK_INT(user->field_count, 8);
-    CHECK_STR(user->fields[7].name, "team"); /* from `extend type User` */
+    CHECK_SLICE(user->fields[7].name, "team"); /* from `extend type User` */
     CHECK_INT(user->directive_count, 1);
-    CHECK_STR(user->directives[0]->name, "key");
+    CHECK_SLICE(user->directives[0]->name, "key");
     const gql_field_t *friends = gql_type_field(user, NAME("friends"));
     CHECK(friends != NULL);
     if (friends) {
         CHECK(friends->parent == user);
         CHECK_INT(friends->index, 2);
-        CHECK_CSTR(s_ref(friends->type), "[User!]!");
+        CHECK_STR(s_ref(friends->type), "[User!]!");
         CHECK(friends->type.named == user);
         CHECK(gql_type_ref_is_non_null(friends->type));
         CHECK(gql_type_ref_is_list(friends->type));
@@ -110,29 +110,29 @@ test_kitchen_sink(void)
     }
     const gql_field_t *old = gql_type_field(user, NAME("oldName"));
     CHECK(old && old->deprecated);
-    CHECK_STR(old->deprecation_reason, "Use `name`.");
+    CHECK_SLICE(old->deprecation_reason, "Use `name`.");
     const gql_field_t *legacy = gql_type_field(user, NAME("legacy"));
     CHECK(legacy && legacy->deprecated);
-    CHECK_STR(legacy->deprecation_reason, "No longer supported");
-    CHECK_CSTR(s_ref(gql_type_field(user, NAME("tags"))->type), "[[String]]");
+    CHECK_SLICE(legacy->deprecation_reason, "No longer supported");
+    CHECK_STR(s_ref(gql_type_field(user, NAME("tags"))->type), "[[String]]");
     CHECK(gql_type_field(user, NAME("nope")) == NULL);
 
     /* Meta fields: __typename on composite types, __schema/__type on the query root. */
     const gql_field_t *tn = gql_type_field(user, NAME("__typename"));
     CHECK(tn && tn->meta == GQL_META_TYPENAME);
-    CHECK_CSTR(s_ref(tn->type), "String!");
+    CHECK_STR(s_ref(tn->type), "String!");
     CHECK(tn == gql_type_field(s_type(s, "Actor"), NAME("__typename")));
     CHECK(gql_type_field(s_type(s, "Node"), NAME("__typename")) == tn);
     CHECK(gql_type_field(dt, NAME("__typename")) == NULL);
     CHECK(gql_type_field(user, NAME("__schema")) == NULL);
     const gql_field_t *sch = gql_type_field(query, NAME("__schema"));
     CHECK(sch && sch->meta == GQL_META_SCHEMA);
-    CHECK_CSTR(s_ref(sch->type), "__Schema!");
+    CHECK_STR(s_ref(sch->type), "__Schema!");
     const gql_field_t *ty = gql_type_field(query, NAME("__type"));
     CHECK(ty && ty->meta == GQL_META_TYPE);
-    CHECK_CSTR(s_ref(ty->type), "__Type");
+    CHECK_STR(s_ref(ty->type), "__Type");
     CHECK(ty && gql_field_arg(ty, NAME("name")) != NULL);
-    CHECK_CSTR(s_ref(gql_field_arg(ty, NAME("name"))->type), "String!");
+    CHECK_STR(s_ref(gql_field_arg(ty, NAME("name"))->type), "String!");
     CHECK(gql_type_field(query, NAME("__other")) == NULL);
 
     /* Interfaces and their possible types. */
@@ -168,12 +168,12 @@ test_kitchen_sink(void)
     CHECK_INT(fmt->enum_value_count, 4);
     const gql_enum_value_t *full = gql_type_enum_value(fmt, NAME("FULL"));
     CHECK(full && full->index == 0 && full->parent == fmt);
-    CHECK_STR(full->description, "First and last.");
+    CHECK_SLICE(full->description, "First and last.");
     CHECK(!full->deprecated);
     const gql_enum_value_t *lg = gql_type_enum_value(fmt, NAME("LEGACY"));
     CHECK(lg && lg->deprecated);
-    CHECK_STR(lg->deprecation_reason, "Use `SHORT`.");
-    CHECK_STR(gql_type_enum_value(fmt, NAME("OLD"))->deprecation_reason,
+    CHECK_SLICE(lg->deprecation_reason, "Use `SHORT`.");
+    CHECK_SLICE(gql_type_enum_value(fmt, NAME("OLD"))->deprecation_reason,
               "No longer supported");
     CHECK(gql_type_enum_value(fmt, NAME("full")) == NULL);
     CHECK_INT(s_type(s, "Role")->enum_value_count, 3);
@@ -187,16 +187,16 @@ test_kitchen_sink(void)
     const gql_input_value_t *roles = gql_type_input_field(filter, NAME("roles"));
     CHECK(roles != NULL);
     if (roles) {
-        CHECK_CSTR(s_ref(roles->type), "[Role!]");
+        CHECK_STR(s_ref(roles->type), "[Role!]");
         char *dv = gql_print_value(roles->default_value);
-        CHECK_CSTR(dv, "[MEMBER]");
+        CHECK_STR(dv, "[MEMBER]");
         free(dv);
     }
     const gql_input_value_t *range = gql_type_input_field(filter, NAME("range"));
     char *dv = range ? gql_print_value(range->default_value) : NULL;
-    CHECK_CSTR(dv, "{from: 1, to: 2}");
+    CHECK_STR(dv, "{from: 1, to: 2}");
     free(dv);
-    CHECK_STR(gql_type_input_field(filter, NAME("name"))->description, "Match on the name.");
+    CHECK_SLICE(gql_type_input_field(filter, NAME("name"))->description, "Match on the name.");
     CHECK(gql_type_input_field(filter, NAME("oldField"))->deprecated);
     CHECK_INT(s_type(s, "Range")->input_field_count, 3);
     CHECK(!gql_type_is_output(filter) && gql_type_is_input(filter));
@@ -204,33 +204,36 @@ test_kitchen_sink(void)
     const gql_input_value_t *limit = gql_field_arg(gql_type_field(query, NAME("search")),
                                                    NAME("limit"));
     CHECK(limit && limit->deprecated);
-    CHECK_STR(limit->deprecation_reason, "fixed");
+    CHECK_SLICE(limit->deprecation_reason, "fixed");
 
     /* Directives: built-ins first, then the SDL's. */
     size_t nd;
     const gql_schema_directive_t *const *dirs = gql_schema_directives(s, &nd);
-    CHECK_INT(nd, 4 + 3);
-    CHECK_STR(dirs[0]->name, "include");
+    CHECK_INT(nd, 5 + 3);
+    CHECK_SLICE(dirs[0]->name, "include");
     CHECK(dirs[0]->builtin);
     const gql_schema_directive_t *skip = gql_schema_directive(s, NAME("skip"));
     CHECK(skip && skip->locations == (GQL_DIRLOC_BIT(GQL_DIRLOC_FIELD)
                                       | GQL_DIRLOC_BIT(GQL_DIRLOC_FRAGMENT_SPREAD)
                                       | GQL_DIRLOC_BIT(GQL_DIRLOC_INLINE_FRAGMENT)));
     CHECK(skip && gql_directive_arg(skip, NAME("if")) != NULL);
-    CHECK_CSTR(s_ref(gql_directive_arg(skip, NAME("if"))->type), "Boolean!");
+    CHECK_STR(s_ref(gql_directive_arg(skip, NAME("if"))->type), "Boolean!");
     const gql_schema_directive_t *dep = gql_schema_directive(s, NAME("deprecated"));
     CHECK(dep && gql_directive_arg(dep, NAME("reason"))->default_value != NULL);
     CHECK(gql_schema_directive(s, NAME("specifiedBy")) != NULL);
+    const gql_schema_directive_t *one_of = gql_schema_directive(s, NAME("oneOf"));
+    CHECK(one_of && one_of->builtin && !one_of->repeatable && one_of->arg_count == 0);
+    CHECK(one_of && one_of->locations == GQL_DIRLOC_BIT(GQL_DIRLOC_INPUT_OBJECT));
     const gql_schema_directive_t *key = gql_schema_directive(s, NAME("key"));
     CHECK(key && key->repeatable && !key->builtin);
-    CHECK_STR(key->description, "Marks a type's key for federation-style lookups.");
+    CHECK_SLICE(key->description, "Marks a type's key for federation-style lookups.");
     CHECK(gql_schema_directive(s, NAME("nope")) == NULL);
     CHECK(gql_directives_find(user->directives, user->directive_count, NAME("key")) != NULL);
 
     /* Introspection types are ordinary types. */
     const gql_type_t *itype = s_type(s, "__Type");
     CHECK(itype && itype->builtin);
-    CHECK_CSTR(s_ref(gql_type_field(itype, NAME("fields"))->type), "[__Field!]");
+    CHECK_STR(s_ref(gql_type_field(itype, NAME("fields"))->type), "[__Field!]");
     CHECK(gql_field_arg(gql_type_field(itype, NAME("fields")), NAME("includeDeprecated")));
     CHECK_INT(s_type(s, "__TypeKind")->enum_value_count, 8);
     CHECK_INT(s_type(s, "__DirectiveLocation")->enum_value_count, 19);
@@ -239,8 +242,8 @@ test_kitchen_sink(void)
     CHECK(gql_type_field(s_type(s, "__InputValue"), NAME("defaultValue")) != NULL);
     CHECK(gql_type_field(s_type(s, "__EnumValue"), NAME("deprecationReason")) != NULL);
     CHECK(gql_type_field(s_type(s, "__Directive"), NAME("isRepeatable")) != NULL);
-    CHECK_CSTR(gql_type_kind_name(GQL_KIND_INPUT_OBJECT), "INPUT_OBJECT");
-    CHECK_CSTR(gql_directive_location_name(GQL_DIRLOC_INPUT_FIELD_DEFINITION),
+    CHECK_STR(gql_type_kind_name(GQL_KIND_INPUT_OBJECT), "INPUT_OBJECT");
+    CHECK_STR(gql_directive_location_name(GQL_DIRLOC_INPUT_FIELD_DEFINITION),
                "INPUT_FIELD_DEFINITION");
 
     /* Type references from a document, subtyping. */
@@ -281,7 +284,7 @@ test_kitchen_sink(void)
     CHECK_INT(wraps, GQL_TYPE_REF_MAX_WRAP);
     char small[4];
     CHECK_INT(gql_print_type_ref(friends->type, small, sizeof small), 8);
-    CHECK_CSTR(small, "[Us");
+    CHECK_STR(small, "[Us");
 
     gql_schema_destroy(&s);
     CHECK(s == NULL);
@@ -410,6 +413,16 @@ static const s_broken_t s_broken[] = {
       "input object references itself through non-null fields", 3, 11, "B.a" },
     { "type Query { a(x: A): Int }\ninput A { a: A! }", GQL_ERR_SCHEMA,
       "input object references itself through non-null fields", 2, 11, "A.a" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int! b: Int }", GQL_ERR_SCHEMA,
+      "field of a @oneOf input object must be nullable", 2, 18, "O.a" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int b: Int = 1 }", GQL_ERR_SCHEMA,
+      "field of a @oneOf input object cannot have a default value", 2, 25, "O.b" },
+    { "type Query { a(x: O): Int }\ninput O @oneOf { a: Int }\nextend input O { b: Int! }",
+      GQL_ERR_SCHEMA, "field of a @oneOf input object must be nullable", 3, 18, "O.b" },
+    { "type Query @oneOf { a: Int }", GQL_ERR_SCHEMA,
+      "directive not allowed in this location", 1, 12, "Query: @oneOf" },
+    { "type Query { a: Int }\ninput O @oneOf @oneOf { a: Int }", GQL_ERR_SCHEMA,
+      "directive is not repeatable", 2, 16, "O: @oneOf" },
     { "type Query { a: Int }\nextend type Nope { b: Int }", GQL_ERR_SCHEMA,
       "extension of an unknown type", 2, 13, "Nope" },
     { "type Query { a: Int }\nextend input Query { b: Int }", GQL_ERR_SCHEMA,
@@ -436,10 +449,10 @@ test_broken_schemas(void)
                     s ? "(accepted)" : e.message, e.line, e.column, e.detail);
         CHECK(s == NULL);
         CHECK_INT(e.code, b->code);
-        CHECK_CSTR(e.message, b->message);
+        CHECK_STR(e.message, b->message);
         CHECK_INT(e.line, b->line);
         CHECK_INT(e.column, b->column);
-        CHECK_CSTR(e.detail, b->detail);
+        CHECK_STR(e.detail, b->detail);
         gql_schema_destroy(&s);
     }
     /* err may be NULL. */
@@ -466,10 +479,31 @@ test_long_input_chain(void)
     snprintf(sdl + tail, cap - tail, "input A%d { x: A0! }\n", N - 1);
     s = gql_schema_new_from_sdl(sdl, strlen(sdl), &e);
     CHECK(s == NULL);
-    CHECK_CSTR(e.message, "input object references itself through non-null fields");
+    CHECK_STR(e.message, "input object references itself through non-null fields");
     CHECK_INT(e.line, N + 1);
     gql_schema_destroy(&s);
     free(sdl);
+}
+
+/* @oneOf on an input object's definition makes it a oneOf input object; on an extension
+   it does not (graphql-js 16.9 reads the definition only). */
+static void
+test_one_of(void)
+{
+    gql_error_t e;
+    gql_schema_t *s = gql_schema_new_from_sdl(NAME("type Query { a(x: O, y: P, z: Q): Int }\n"
+                                                   "input O @oneOf { a: Int b: [String!] c: Q }\n"
+                                                   "input P { a: Int }\nextend input P @oneOf\n"
+                                                   "input Q { a: Int! = 1 }"),
+                                              &e);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(s_type(s, "O")->one_of);
+    CHECK(!s_type(s, "P")->one_of);
+    CHECK(!s_type(s, "Q")->one_of);
+    CHECK(!s_type(s, "Query")->one_of);
+    gql_schema_destroy(&s);
 }
 
 static void
@@ -498,10 +532,11 @@ test_project_schema(void)
 int
 main(void)
 {
-    test_kitchen_sink();
-    test_default_roots_and_minimal();
-    test_broken_schemas();
-    test_long_input_chain();
-    test_project_schema();
-    return gql_test_report("test_gql_schema");
+    R5_TEST_RUN(test_kitchen_sink);
+    R5_TEST_RUN(test_default_roots_and_minimal);
+    R5_TEST_RUN(test_broken_schemas);
+    R5_TEST_RUN(test_long_input_chain);
+    R5_TEST_RUN(test_one_of);
+    R5_TEST_RUN(test_project_schema);
+    return r5_test_report("test_gql_schema");
 }

@@ -117,12 +117,12 @@ test_messages_and_locations(const gql_schema_t *schema)
     CHECK_INT(r.count, 1);
     if (r.count == 1) {
         CHECK_INT(r.errors[0].rule, GQL_RULE_FIELDS_ON_CORRECT_TYPE);
-        CHECK_CSTR(r.errors[0].message, "Cannot query field \"meowVolume\" on type \"Dog\". "
+        CHECK_STR(r.errors[0].message, "Cannot query field \"meowVolume\" on type \"Dog\". "
                                         "Did you mean \"barkVolume\"?");
         CHECK_INT(r.errors[0].location_count, 1);
         CHECK_INT(r.errors[0].locations[0].line, 3);
         CHECK_INT(r.errors[0].locations[0].column, 5);
-        CHECK_CSTR(gql_rule_name(r.errors[0].rule), "FieldsOnCorrectType");
+        CHECK_STR(gql_rule_name(r.errors[0].rule), "FieldsOnCorrectType");
     }
     gql_validation_errors_free(&r.errors);
     CHECK(r.errors == NULL);
@@ -132,7 +132,7 @@ test_messages_and_locations(const gql_schema_t *schema)
     CHECK_INT(r.count, 1);
     if (r.count == 1) {
         CHECK_INT(r.errors[0].rule, GQL_RULE_VARIABLES_IN_ALLOWED_POSITION);
-        CHECK_CSTR(r.errors[0].message, "Variable \"$a\" of type \"Boolean\" used in position "
+        CHECK_STR(r.errors[0].message, "Variable \"$a\" of type \"Boolean\" used in position "
                                         "expecting type \"Boolean!\".");
         CHECK_INT(r.errors[0].location_count, 2);
         CHECK_INT(r.errors[0].locations[0].column, 9);
@@ -144,7 +144,7 @@ test_messages_and_locations(const gql_schema_t *schema)
     CHECK_INT(r.count, 1);
     if (r.count == 1) {
         CHECK_INT(r.errors[0].rule, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED);
-        CHECK_CSTR(r.errors[0].message,
+        CHECK_STR(r.errors[0].message,
                    "Fields \"name\" conflict because \"nickname\" and \"name\" are different "
                    "fields. Use different aliases on the fields to fetch both if this was "
                    "intentional.");
@@ -154,7 +154,7 @@ test_messages_and_locations(const gql_schema_t *schema)
     r = s_validate(schema, "{ arguments { intArgField(intArg: 2147483648) } }");
     CHECK(s_has(&r, GQL_RULE_VALUES_OF_CORRECT_TYPE));
     if (r.count == 1)
-        CHECK_CSTR(r.errors[0].message,
+        CHECK_STR(r.errors[0].message,
                    "Int cannot represent non 32-bit signed integer value: 2147483648");
     gql_validation_errors_free(&r.errors);
 
@@ -162,10 +162,10 @@ test_messages_and_locations(const gql_schema_t *schema)
     r = s_validate(schema, "{ pet { meowVolume } catOrDog { name } }");
     CHECK_INT(r.count, 2);
     if (r.count == 2) {
-        CHECK_CSTR(r.errors[0].message,
+        CHECK_STR(r.errors[0].message,
                    "Cannot query field \"meowVolume\" on type \"Pet\". Did you mean to use an "
                    "inline fragment on \"Cat\"?");
-        CHECK_CSTR(r.errors[1].message,
+        CHECK_STR(r.errors[1].message,
                    "Cannot query field \"name\" on type \"CatOrDog\". Did you mean to use an "
                    "inline fragment on \"Pet\", \"Cat\", or \"Dog\"?");
     }
@@ -174,13 +174,64 @@ test_messages_and_locations(const gql_schema_t *schema)
     r = s_validate(schema, "{ dog { doesKnowCommand(dogCommand: SITT) } }");
     CHECK_INT(r.count, 1);
     if (r.count == 1)
-        CHECK_CSTR(r.errors[0].message, "Value \"SITT\" does not exist in \"DogCommand\" enum. "
+        CHECK_STR(r.errors[0].message, "Value \"SITT\" does not exist in \"DogCommand\" enum. "
                                         "Did you mean the enum value \"SIT\"?");
     gql_validation_errors_free(&r.errors);
 
     r = s_validate(schema, "subscription S { newMessage { body } other }");
     CHECK(s_has(&r, GQL_RULE_SINGLE_FIELD_SUBSCRIPTIONS));
     gql_validation_errors_free(&r.errors);
+}
+
+/* @oneOf input objects as graphql-js 16.9's ValuesOfCorrectType checks them: exactly one
+   field (a repeated name counts once), not null, and a variable there non-null; the
+   message and the object value's location are graphql-js's. */
+static void
+test_one_of(void)
+{
+    static const char sdl[] = "type Query { f(by: By): Int g(by: [By!]): Int }\n"
+                              "input By @oneOf { id: ID name: String }\n";
+    static const struct {
+        const char *doc;
+        const char *message; /* NULL: valid */
+        unsigned column;
+    } cases[] = {
+        { "{ f(by: {id: 1}) g(by: [{name: \"a\"}]) }", NULL, 0 },
+        { "query Q($id: ID!) { f(by: {id: $id}) }", NULL, 0 },
+        { "{ f(by: {}) }", "OneOf Input Object \"By\" must specify exactly one key.", 9 },
+        { "{ f(by: {id: 1, name: \"a\"}) }", "OneOf Input Object \"By\" must specify exactly one key.", 9 },
+        { "{ g(by: [{id: 1, name: \"a\"}]) }", "OneOf Input Object \"By\" must specify exactly one key.", 10 },
+        { "{ f(by: {id: null}) }", "Field \"By.id\" must be non-null.", 9 },
+        { "query Q($id: ID) { f(by: {id: $id}) }",
+          "Variable \"id\" must be non-nullable to be used for OneOf Input Object \"By\".", 26 },
+        { "query Q($id: ID) { ...F } fragment F on Query { f(by: {id: $id}) }",
+          "Variable \"id\" must be non-nullable to be used for OneOf Input Object \"By\".", 55 },
+    };
+    gql_error_t err;
+    gql_schema_t *schema = gql_schema_new_from_sdl(sdl, sizeof sdl - 1, &err);
+    CHECK(schema != NULL);
+    for (size_t i = 0; schema && i < sizeof cases / sizeof *cases; i++) {
+        s_result_t r = s_validate(schema, cases[i].doc);
+        if (!cases[i].message) {
+            CHECK_INT(r.rc, 0);
+            if (r.rc != 0)
+                fprintf(stderr, "  %s: %s\n", cases[i].doc, r.count ? r.errors[0].message : "");
+        }
+        else {
+            CHECK_INT(r.count, 1);
+            if (r.count == 1) {
+                CHECK_INT(r.errors[0].rule, GQL_RULE_VALUES_OF_CORRECT_TYPE);
+                CHECK_STR(r.errors[0].message, cases[i].message);
+                CHECK_INT(r.errors[0].location_count, 1);
+                CHECK_INT(r.errors[0].locations[0].column, cases[i].column);
+            }
+            else {
+                fprintf(stderr, "  %s: %zu errors\n", cases[i].doc, r.count);
+            }
+        }
+        gql_validation_errors_free(&r.errors);
+    }
+    gql_schema_destroy(&schema);
 }
 
 /* With hide_suggestions (a server whose introspection is off), every message stops before
@@ -218,7 +269,7 @@ test_hidden_suggestions(const gql_schema_t *schema)
         CHECK_INT(gql_validate_with(schema, doc, NULL, &shown, &shown_count), 1);
         CHECK(count >= 1 && count == shown_count);
         if (count >= 1)
-            CHECK_CSTR(errors[0].message, cases[i].message);
+            CHECK_STR(errors[0].message, cases[i].message);
         /* The same errors, the default text with its suggestion, the hidden one without. */
         for (k = 0; k < count && k < shown_count; k++) {
             CHECK(strstr(errors[k].message, "Did you mean") == NULL);
@@ -271,7 +322,7 @@ test_many_rules(const gql_schema_t *schema)
     }
     gql_validation_errors_free(&r.errors);
     CHECK(gql_rule_name(GQL_RULE_COUNT_) == NULL);
-    CHECK_CSTR(gql_rule_spec_name(GQL_RULE_SCALAR_LEAFS), "Leaf Field Selections");
+    CHECK_STR(gql_rule_spec_name(GQL_RULE_SCALAR_LEAFS), "Leaf Field Selections");
 }
 
 /* graphql-js stops at 100 errors and adds one saying so. */
@@ -290,7 +341,7 @@ test_error_cap(const gql_schema_t *schema)
     if (r.count == GQL_VALIDATE_MAX_ERRORS + 1) {
         CHECK_INT(r.errors[GQL_VALIDATE_MAX_ERRORS].rule, GQL_RULE_TOO_MANY_ERRORS);
         CHECK_INT(r.errors[GQL_VALIDATE_MAX_ERRORS].location_count, 0);
-        CHECK_CSTR(r.errors[GQL_VALIDATE_MAX_ERRORS].message,
+        CHECK_STR(r.errors[GQL_VALIDATE_MAX_ERRORS].message,
                    "Too many validation errors, error limit reached. Validation aborted.");
         /* In the response the cap's error keeps an empty "locations" list. */
         json_t *response = gql_validation_response(r.errors, r.count);
@@ -378,7 +429,7 @@ test_nul_strings(void)
         if (r.count == 1) {
             CHECK_INT(r.errors[0].rule, GQL_RULE_NO_NUL_STRINGS);
             CHECK_INT(r.errors[0].location_count, 0);
-            CHECK_CSTR(r.errors[0].message, "string values may not contain NUL characters");
+            CHECK_STR(r.errors[0].message, "string values may not contain NUL characters");
         }
         gql_validation_errors_free(&r.errors);
         r = s_validate_nul(schema, refused[i], strlen(refused[i]), false);
@@ -411,9 +462,9 @@ test_nul_strings(void)
                                "\"extensions\":{\"code\":\"GRAPHQL_VALIDATION_FAILED\"}}]}");
     json_decref(response);
     gql_validation_errors_free(&r.errors);
-    CHECK_CSTR(gql_rule_code(GQL_RULE_NO_NUL_STRINGS), "BAD_USER_INPUT");
-    CHECK_CSTR(gql_rule_code(GQL_RULE_SCALAR_LEAFS), "GRAPHQL_VALIDATION_FAILED");
-    CHECK_CSTR(gql_rule_name(GQL_RULE_NO_NUL_STRINGS), "NoNulStrings");
+    CHECK_STR(gql_rule_code(GQL_RULE_NO_NUL_STRINGS), "BAD_USER_INPUT");
+    CHECK_STR(gql_rule_code(GQL_RULE_SCALAR_LEAFS), "GRAPHQL_VALIDATION_FAILED");
+    CHECK_STR(gql_rule_name(GQL_RULE_NO_NUL_STRINGS), "NoNulStrings");
     response = gql_validation_response(NULL, 0);
     s_check_response(response, "{\"errors\":[]}");
     json_decref(response);
@@ -523,17 +574,18 @@ main(void)
     if (!schema) {
         fprintf(stderr, "schema: %s at %u:%u (%s)\n", err.message, err.line, err.column,
                 err.detail);
-        return gql_test_report("test_gql_validate");
+        return r5_test_report("test_gql_validate");
     }
     test_valid(schema);
     test_messages_and_locations(schema);
     test_hidden_suggestions(schema);
+    test_one_of();
     test_many_rules(schema);
     test_error_cap(schema);
-    test_nul_strings();
+    R5_TEST_RUN(test_nul_strings);
     test_cycles_terminate(schema);
     test_large_documents(schema);
     gql_validation_errors_free(NULL);
     gql_schema_destroy(&schema);
-    return gql_test_report("test_gql_validate");
+    return r5_test_report("test_gql_validate");
 }

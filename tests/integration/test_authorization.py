@@ -158,6 +158,28 @@ class AuthorizationTest(SuiteTestCase):
         body = account.owner.graphql('query($id: ID!) { team(id: $id) { id } }', {'id': created['id']}).json()
         self.assertEqual(_codes(body), [('NOT_FOUND', None, ['team'])])
 
+    def test_a_teams_slack_channel_is_kept_through_every_change(self):
+        # Team.slackChannel, added by the .proto, the schema and one rule.
+        token = self.account.owner.create_token(['teamsRead', 'teamsWrite', 'usersRead'])['value']
+        created = _ok(bearer(self.base, token, 'mutation { createTeam(input: {name: "Chat", slackChannel: "#ops"}) '
+                                               '{ team { id slackChannel } } }'), ['createTeam', 'team'])
+        self.assertEqual(created['slackChannel'], '#ops')
+        team_id = created['id']
+        member, _ = self.account.person('MEMBER', 'chatter')
+        self.account.add_member(team_id, member['id'], admin=True)
+        _ok(bearer(self.base, token, 'mutation($id: ID!) { updateTeam(id: $id, input: {name: "Chat 2"}) '
+                                     '{ team { id } } }', {'id': team_id}), ['updateTeam', 'team'])
+        read = _ok(bearer(self.base, token, 'query($id: ID!) { team(id: $id) { name slackChannel } }',
+                          {'id': team_id}), ['team'])
+        self.assertEqual(read, {'name': 'Chat 2', 'slackChannel': '#ops'})
+        updated = _ok(bearer(self.base, token, 'mutation($id: ID!) { updateTeam(id: $id, input: {slackChannel: ""}) '
+                                               '{ team { slackChannel } } }', {'id': team_id}), ['updateTeam', 'team'])
+        self.assertEqual(updated, {'slackChannel': ''})
+        body = bearer(self.base, token, 'mutation($id: ID!) { updateTeam(id: $id, input: {slackChannel: "%s"}) '
+                                        '{ team { id } } }' % ('x' * 81), {'id': team_id}).json()
+        self.assertEqual(_codes(body), [('BAD_USER_INPUT', None, ['updateTeam'])])
+        self.assertIn('slackChannel must be at most 80 characters', body['errors'][0]['message'])
+
     # -- a member with teamsWrite ------------------------------------------
 
     def test_member_with_teams_write_manages_only_teams_they_administer(self):

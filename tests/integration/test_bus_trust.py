@@ -240,6 +240,38 @@ class BusAttacksTest(SuiteTestCase):
         request.meta.request_id = 'attack'
         request.meta.deadline_unix_ms = int(time.time() * 1000) + 3000
 
+    def test_a_key_publishes_only_under_its_roles_prefix(self):
+        # (Here, not in BusTrustTest: its rotation takes r5-token's key away.)
+        # A gateway's key may answer (gateway.*), never invalidate (token.*,
+        # user.*); r5-token's may not fake a gateway's confirmation, nor
+        # r5-resource's a token event. What the role may publish is relayed.
+        broker = self.suite.brokers[0].fields
+        listener = bus_socket(self.context, self.suite, zmq.SUB, key='token', endpoint=broker['events_out'])
+        for prefix in (b'token.', b'user.', b'gateway.applied'):
+            listener.setsockopt(zmq.SUBSCRIBE, prefix)
+        cases = [('gateway', b'token.revoked forged', False), ('gateway', b'user.changed forged', False),
+                 ('token', b'gateway.applied', False), ('resource', b'token.revoked forged', False),
+                 ('internal', b'token.revoked forged', False), ('token', b'token.revoked allowed', True),
+                 ('resource', b'user.changed allowed', True), ('gateway', b'gateway.applied', True)]
+        publishers = {key: bus_socket(self.context, self.suite, zmq.PUB, key=key, endpoint=broker['events_in'])
+                      for key in ('gateway', 'token', 'resource', 'internal')}
+        time.sleep(0.5)     # PUB/SUB has no handshake answer to wait on
+        for key, topic, relayed in cases:
+            with self.subTest(key=key, topic=topic):
+                body = b'x' * 24 if topic == b'gateway.applied' else key.encode()
+                for _ in range(3):
+                    publishers[key].send_multipart([topic, body])
+                heard = []
+                while True:
+                    frames = receive(listener, 300)
+                    if frames is None:
+                        break
+                    if frames[0] == topic and frames[1] == body:
+                        heard.append(frames)
+                self.assertEqual(bool(heard), relayed)
+        for socket in list(publishers.values()) + [listener]:
+            socket.close()
+
     def test_a_session_for_any_user(self):
         request = self.token_pb2.TokenRequest()
         self.meta(request)

@@ -1,6 +1,7 @@
 """graphql-js, as a client would use it, builds its schema from a live
-gateway's introspection; printed, it must equal the SDL the gateway serves
-(and that SDL is the repository's schema file). With introspection switched
+gateway's introspection (asked with every option of getIntrospectionQuery,
+oneOf included); printed, it must equal the SDL the gateway serves (and that
+SDL is the repository's schema file). With introspection switched
 off, __schema is refused and the SDL is not served."""
 
 import os
@@ -10,6 +11,7 @@ import unittest
 from r5client import SOURCE_DIR, Session, SuiteTestCase, bearer, http
 
 NODE_DIR = os.path.join(SOURCE_DIR, 'tests', 'graphql', 'introspection')
+DATE_TIME_SPEC = 'https://scalars.graphql.org/andimarek/date-time'  # @specifiedBy of DateTime
 
 
 class LiveIntrospectionTest(SuiteTestCase):
@@ -22,8 +24,14 @@ class LiveIntrospectionTest(SuiteTestCase):
         self.assertEqual(served.status, 200)
         with open(os.path.join(SOURCE_DIR, 'services', 'gateway', 'schema.graphql'), 'rb') as f:
             self.assertEqual(served.body, f.read())
+        # live.mjs asks getIntrospectionQuery({ oneOf: true, ... }), as GraphiQL does.
         result = subprocess.run(['node', 'live.mjs', self.base, token], cwd=NODE_DIR, capture_output=True, text=True)
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        body = bearer(self.base, token, '{ i: __type(name: "CreateTeamInput") { isOneOf } '
+                                        'o: __type(name: "Team") { isOneOf } '
+                                        'd: __type(name: "DateTime") { specifiedByURL } }').json()
+        self.assertEqual(body, {'data': {'i': {'isOneOf': False}, 'o': {'isOneOf': None},
+                                         'd': {'specifiedByURL': DATE_TIME_SPEC}}})
 
 
 class IntrospectionOffTest(SuiteTestCase):

@@ -1,5 +1,6 @@
-"""Revocation counts on every gateway within the bound, even when one gateway's
-events do not arrive (issue 12, items 1 and 2).
+"""Revocation counts on every gateway from the next request after the
+acknowledgement, even when one gateway's events do not arrive (issue 12,
+items 1 and 2).
 
 Three gateways, the verdict cache on (its default, 30 s). Two brokers: every
 call goes through the first; services publish their events to both brokers'
@@ -8,10 +9,11 @@ alone, so SIGSTOP of the second broker pauses gateway 2's event path and
 nothing else. Each change (a deleted token, a removed scope, a regenerated
 value, a deactivated user) is made on gateway 0 right after the second broker
 stops, while every gateway holds the old verdict; then every gateway is probed
-until the change counts. The last probe still answered the old way must have
-started within the bound (docs/messaging.md, "Events": 100 ms) of the
-change's acknowledgement. With every event path running, 300 delete-then-use
-rounds across the gateways find no stale answer."""
+until the change counts. No probe started after the acknowledgement may be
+answered the old way: the change is acknowledged once every live gateway
+confirmed it, or, for gateway 2, once its feed can no longer be current
+(docs/messaging.md, "Exact revocation"). With every event path running, 300
+delete-then-use rounds across the gateways find no stale answer."""
 
 import os
 import signal
@@ -23,7 +25,9 @@ import uuid
 from r5client import BUILD_DIR, TEST_LIMITS, Session, bearer, http
 import r5suite
 
-BOUND = 0.100                    # seconds: the gateways' events_timeout_ms
+# seconds: the gateways' events_timeout_ms (100 ms) and the publishers'
+# margin (r5_events.h): the longest a change waits for a gateway.
+WAIT = 0.120
 PASSWORD = 'correct horse battery'
 ONE_401 = {'errors': [{'message': 'authentication required', 'extensions': {'code': 'UNAUTHENTICATED'}}]}
 VIEWER = '{ viewer { id } }'
@@ -115,8 +119,8 @@ class RevocationTest(unittest.TestCase):
         """Prime every gateway's cache with probe, pause gateway 2's events,
         make the change, then probe every gateway for a second. Answers, per
         gateway, how long after the acknowledgement the last stale answer's
-        probe started (0 when none was stale), and checks the last answer of
-        each gateway is not stale."""
+        probe started (None when none was stale), and how long the change
+        took; checks the last answer of each gateway is not stale."""
         hits = [metrics(self.suite, g)['r5_gateway_verdict_cache_hits_total'] for g in range(3)]
         for g in range(3):
             for _ in range(2):
@@ -125,9 +129,10 @@ class RevocationTest(unittest.TestCase):
         for g in range(3):
             self.assertGreater(metrics(self.suite, g)['r5_gateway_verdict_cache_hits_total'], hits[g])
         self.paused.popen.send_signal(signal.SIGSTOP)
+        sent = time.monotonic()
         change()
         acknowledged = time.monotonic()
-        last_stale = [0.0, 0.0, 0.0]
+        last_stale = [None, None, None]
         last = [None, None, None]
         while time.monotonic() - acknowledged < 1.0:
             for g in range(3):
@@ -139,23 +144,27 @@ class RevocationTest(unittest.TestCase):
         for g in range(3):
             self.assertFalse(stale(last[g]), 'gateway %d still answers the old way after 1 s' % g)
         self.resume()
-        return last_stale
+        return last_stale, acknowledged - sent
 
-    def check_bound(self, what, last_stale):
-        print('\n%s: last stale answer per gateway, ms after the acknowledgement: %s'
-              % (what, ', '.join('%.1f' % (s * 1000) for s in last_stale)))
-        self.assertLessEqual(max(last_stale), BOUND, '%s counted late: %r' % (what, last_stale))
+    def check_exact(self, what, measured):
+        last_stale, took = measured
+        print('\n%s: acknowledged in %.1f ms (gateway 2 paused); stale answers after it, per gateway: %s'
+              % (what, took * 1000, ', '.join('-' if s is None else '%.1f ms' % (s * 1000) for s in last_stale)))
+        self.assertEqual(last_stale, [None, None, None], '%s was answered the old way after its acknowledgement'
+                         % what)
+        # The wait for the paused gateway is bounded (a margin for a loaded machine).
+        self.assertLess(took, WAIT + 1.0)
 
-    def test_a_deleted_token_is_refused_everywhere_within_the_bound(self):
+    def test_a_deleted_token_is_refused_everywhere_from_the_next_request(self):
         token = self.token(self.owner, ['incidentsRead'])
         value, token_id = token['value'], token['personalAccessToken']['id']
         probe = lambda g: bearer(self.bases[g], value, VIEWER)  # noqa: E731
         stale = lambda r: r.status != 401  # noqa: E731
         change = lambda: self.graphql('mutation($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }',  # noqa: E731
                                       {'id': token_id})
-        self.check_bound('deleted token', self.measure(probe, stale, change))
+        self.check_exact('deleted token', self.measure(probe, stale, change))
 
-    def test_a_removed_scope_is_refused_everywhere_within_the_bound(self):
+    def test_a_removed_scope_is_refused_everywhere_from_the_next_request(self):
         token = self.token(self.owner, ['incidentsRead', 'teamsRead'])
         value, token_id = token['value'], token['personalAccessToken']['id']
         probe = lambda g: bearer(self.bases[g], value, '{ incidents { nodes { id } } }')  # noqa: E731
@@ -164,11 +173,11 @@ class RevocationTest(unittest.TestCase):
             'mutation($id: ID!, $input: UpdatePersonalAccessTokenInput!) '
             '{ updatePersonalAccessToken(id: $id, input: $input) { personalAccessToken { scopes } } }',
             {'id': token_id, 'input': {'scopes': ['teamsRead']}})
-        self.check_bound('removed scope', self.measure(probe, stale, change))
+        self.check_exact('removed scope', self.measure(probe, stale, change))
         for g in range(3):
             self.assertIn('SCOPE_MISSING', codes(probe(g)))
 
-    def test_a_regenerated_value_is_refused_everywhere_within_the_bound(self):
+    def test_a_regenerated_value_is_refused_everywhere_from_the_next_request(self):
         token = self.token(self.owner, ['incidentsRead'])
         value, token_id = token['value'], token['personalAccessToken']['id']
         fresh = {}
@@ -178,11 +187,11 @@ class RevocationTest(unittest.TestCase):
         def change():
             fresh['value'] = self.graphql('mutation($id: ID!) { regeneratePersonalAccessToken(id: $id) { value } }',
                                           {'id': token_id})['regeneratePersonalAccessToken']['value']
-        self.check_bound('regenerated value', self.measure(probe, stale, change))
+        self.check_exact('regenerated value', self.measure(probe, stale, change))
         for g in range(3):
             self.assertEqual(bearer(self.bases[g], fresh['value'], VIEWER).status, 200)
 
-    def test_a_deactivated_user_gets_the_one_401_everywhere_within_the_bound(self):
+    def test_a_deactivated_user_gets_the_one_401_everywhere_from_the_next_request(self):
         member, member_session = self.member()
         value = self.token(member_session, ['incidentsRead'])['value']
         sessions = []
@@ -204,7 +213,7 @@ class RevocationTest(unittest.TestCase):
 
         change = lambda: self.graphql('mutation($id: ID!) { deactivateUser(id: $id) { user { active } } }',  # noqa: E731
                                       {'id': member['id']})
-        self.check_bound('deactivated user', self.measure(probe, stale, change))
+        self.check_exact('deactivated user', self.measure(probe, stale, change))
         # Never a 200 carrying an UNAUTHENTICATED field error; every refusal is the one 401.
         self.assertNotIn('UNAUTHENTICATED', [c for a in answers for c in codes(a)])
         for answer in answers:
@@ -212,14 +221,32 @@ class RevocationTest(unittest.TestCase):
                 self.assertEqual((answer.status, answer.json()), (401, ONE_401))
                 self.assertTrue(answer.headers.get('WWW-Authenticate', '').startswith('Bearer'))
 
-    def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale_past_the_bound(self):
+    def test_a_demoted_administrator_loses_its_reach_everywhere_from_the_next_request(self):
+        # An administrator reads every incident of the account; a member only
+        # those of their teams or assigned to them. Demoted, the same token
+        # finds the incident no more, on every gateway.
+        admin, admin_session = self.member()
+        self.graphql('mutation($id: ID!) { updateUserRole(id: $id, input: {role: ADMINISTRATOR}) { user { role } } }',
+                     {'id': admin['id']})
+        incident = self.graphql('mutation { createIncident(input: {title: "elsewhere"}) { incident { id } } }')
+        incident_id = incident['createIncident']['incident']['id']
+        value = self.token(admin_session, ['incidentsRead'])['value']
+        probe = lambda g: bearer(self.bases[g], value, 'query($id: ID!) { incident(id: $id) { id } }',  # noqa: E731
+                                 {'id': incident_id})
+        stale = lambda r: r.status == 200 and (r.json().get('data') or {}).get('incident') is not None  # noqa: E731
+        change = lambda: self.graphql(  # noqa: E731
+            'mutation($id: ID!) { updateUserRole(id: $id, input: {role: MEMBER}) { user { role } } }',
+            {'id': admin['id']})
+        self.check_exact('demoted administrator', self.measure(probe, stale, change))
+
+    def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale(self):
         sessions = []
         for base in self.bases:
             session = Session(base)
             session.cookie = self.owner.cookie
             sessions.append(session)
         hits = sum(metrics(self.suite, g)['r5_gateway_verdict_cache_hits_total'] for g in range(3))
-        stale = []
+        stale, took = [], []
         started = time.monotonic()
         for round_ in range(300):
             here = sessions[round_ % 3]
@@ -228,8 +255,10 @@ class RevocationTest(unittest.TestCase):
             for g in range(3):
                 for _ in range(2):
                     self.assertEqual(bearer(self.bases[g], value, VIEWER).status, 200)
+            sent = time.monotonic()
             ok(here.graphql('mutation($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }', {'id': token_id}))
             acknowledged = time.monotonic()
+            took.append(acknowledged - sent)
             for g in (round_ % 3, (round_ + 1) % 3, (round_ + 2) % 3):
                 probe_started = time.monotonic()
                 status = bearer(self.bases[g], value, VIEWER).status
@@ -237,15 +266,13 @@ class RevocationTest(unittest.TestCase):
                     stale.append((round_, g, status, probe_started - acknowledged))
         elapsed = time.monotonic() - started
         hits = sum(metrics(self.suite, g)['r5_gateway_verdict_cache_hits_total'] for g in range(3)) - hits
-        within = [s for s in stale if s[3] <= BOUND]
-        print('\n300 rounds in %.1f s, %d verdicts served from the caches, %d stale answers, all within '
-              '%.0f ms of the acknowledgement: %s' % (elapsed, hits, len(stale), BOUND * 1000,
-                                                     ', '.join('%.1f ms' % (s[3] * 1000) for s in within) or '-'))
-        # The chosen guarantee is the bound (docs/messaging.md, "Events"): a
-        # healthy gateway whose events thread the scheduler holds back (a
-        # loaded machine) may answer from its cache until the event lands, never
-        # past the bound. With an idle machine this loop finds none at all.
-        self.assertEqual([s for s in stale if s[3] > BOUND], [])
+        took.sort()
+        print('\n300 rounds in %.1f s, %d verdicts served from the caches, %d stale answers; the delete '
+              'answered in a median %.1f ms, p99 %.1f ms, max %.1f ms'
+              % (elapsed, hits, len(stale), took[150] * 1000, took[296] * 1000, took[-1] * 1000))
+        # The acknowledgement waits for every live gateway (docs/messaging.md,
+        # "Exact revocation"): on a loaded machine too, no answer after it is stale.
+        self.assertEqual(stale, [])
         # The cache was in use: every round's second use on each gateway hit it.
         self.assertGreaterEqual(hits, 0.9 * 900)
 

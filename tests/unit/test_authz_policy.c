@@ -249,5 +249,5 @@ main (void)
     operation.resource = (R5__ResourceType) 99;
     authz_decide (&principal, NULL, &operation, &d, &s_visibility);
     CHECK (d.status == R5__STATUS__STATUS_BAD_INPUT);
-    TEST_DONE ();
+    return r5_test_report ("test_authz_policy");
 }

@@ -224,5 +224,5 @@ main (void)
         fprintf (stderr, "%d cells\n", cells);
     else
         printf ("%d cells: ", cells);
-    TEST_DONE ();
+    return r5_test_report ("test_authz_table");
 }

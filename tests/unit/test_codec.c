@@ -123,6 +123,31 @@ test_update_fields (void)
     CHECK (r5_codec_store_key (&r5__integration__descriptor, "key", R5_CODEC_DOCUMENT, buffer, sizeof buffer) == NULL);
 }
 
+static void
+test_copy_fields (void)
+{
+    //  A create's input becomes its object by field name: the set presence
+    //  oneofs and the plain fields of the same type, nothing else.
+    R5__UpdateTeamRequest input = R5__UPDATE_TEAM_REQUEST__INIT;
+    input.id = "t1";
+    input.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
+    input.name = "Ops";
+    R5__Team team = R5__TEAM__INIT;
+    team.description = "kept";
+    r5_codec_copy_fields (&input.base, &team.base);
+    CHECK_STR (team.id, "t1");
+    CHECK_STR (team.name, "Ops");
+    CHECK_STR (team.description, "kept");       //  not set in the input
+    R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
+    create.title = "Disk full";
+    create.urgency = R5__URGENCY__URGENCY_LOW;
+    R5__Incident incident = R5__INCIDENT__INIT;
+    r5_codec_copy_fields (&create.base, &incident.base);
+    CHECK_STR (incident.title, "Disk full");
+    CHECK (incident.urgency == R5__URGENCY__URGENCY_LOW);
+    CHECK (incident.n_team_ids == 0);           //  repeated fields are not copied
+}
+
 //  Documents that do not fit their message are refused with a line, never asserted.
 static void
 test_refusals (void)
@@ -208,11 +233,12 @@ test_resource_exceptions (void)
 int
 main (void)
 {
-    test_enum_names ();
-    test_round_trip ();
-    test_enums_and_lists ();
-    test_update_fields ();
-    test_refusals ();
-    test_resource_exceptions ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_enum_names);
+    R5_TEST_RUN (test_round_trip);
+    R5_TEST_RUN (test_enums_and_lists);
+    R5_TEST_RUN (test_update_fields);
+    R5_TEST_RUN (test_copy_fields);
+    R5_TEST_RUN (test_refusals);
+    R5_TEST_RUN (test_resource_exceptions);
+    return r5_test_report ("test_codec");
 }

@@ -64,5 +64,5 @@ main (void)
     char *argv4 [] = { "prog", "--help", NULL };
     CHECK (r5_config_new (s_keys, 2, argv4, error, sizeof error) == NULL && error [0] == 0);
     unlink (path);
-    TEST_DONE ();
+    return r5_test_report ("test_config");
 }

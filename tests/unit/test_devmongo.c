@@ -30,34 +30,19 @@
 
 #include <mongoc/mongoc.h>
 
+#include "r5_test.h"
+
 /* ------------------------------------------------------------------------ */
 /*  Harness                                                                  */
 /* ------------------------------------------------------------------------ */
 
 static pid_t s_server_pid = -1;
 static char s_data_dir[PATH_MAX];
-static int s_checks;
 
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        __atomic_add_fetch (&s_checks, 1, __ATOMIC_RELAXED);                \
-        if (!(cond)) {                                                      \
-            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__,         \
-                     __LINE__, #cond);                                      \
-            exit (1);                                                       \
-        }                                                                   \
-    } while (0)
-
+/*  A failed libmongoc call, with the error it set. */
 #define CHECK_OK(call, error)                                               \
-    do {                                                                    \
-        __atomic_add_fetch (&s_checks, 1, __ATOMIC_RELAXED);                \
-        if (!(call)) {                                                      \
-            fprintf (stderr, "%s:%d: %s failed: %s (domain %u code %u)\n",  \
-                     __FILE__, __LINE__, #call, (error).message,            \
-                     (error).domain, (error).code);                         \
-            exit (1);                                                       \
-        }                                                                   \
-    } while (0)
+    CHECK_MSG (call, "%s (domain %u code %u)", (error).message,            \
+               (error).domain, (error).code)
 
 static double
 s_now (void)
@@ -145,6 +130,8 @@ static double
 s_stop_server (int sig)
 {
     double t0 = s_now ();
+    //  Each step needs the server and data the ones before it left.
+    r5_test_stop_on_failure = true;
     CHECK (kill (s_server_pid, sig) == 0);
     int status = 0;
     CHECK (waitpid (s_server_pid, &status, 0) == s_server_pid);
@@ -1113,6 +1100,6 @@ main (void)
     CHECK (s_stop_server (SIGTERM) < 1.0);
 
     mongoc_cleanup ();
-    printf ("test_devmongo: %d checks passed in %.1f s\n", s_checks, s_now () - t0);
-    return 0;
+    printf ("test_devmongo: %.1f s\n", s_now () - t0);
+    return r5_test_report ("test_devmongo");
 }

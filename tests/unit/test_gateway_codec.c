@@ -310,9 +310,9 @@ test_round_trip (void)
 int
 main (void)
 {
-    test_reply_to_json ();
-    test_input_to_message ();
-    test_refusals ();
-    test_round_trip ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_reply_to_json);
+    R5_TEST_RUN (test_input_to_message);
+    R5_TEST_RUN (test_refusals);
+    R5_TEST_RUN (test_round_trip);
+    return r5_test_report ("test_gateway_codec");
 }

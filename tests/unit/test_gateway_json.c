@@ -63,7 +63,7 @@ test_parse_on_a_worker_stack (void)
 int
 main (void)
 {
-    test_depth ();
-    test_parse_on_a_worker_stack ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_depth);
+    R5_TEST_RUN (test_parse_on_a_worker_stack);
+    return r5_test_report ("test_gateway_json");
 }

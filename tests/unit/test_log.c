@@ -135,5 +135,5 @@ main (void)
     CHECK (r5_log_format_parse ("") == -1);
     s_check_json ();
     s_check_text ();
-    TEST_DONE ();
+    return r5_test_report ("test_log");
 }

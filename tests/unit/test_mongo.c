@@ -4,21 +4,11 @@
     connection, a retryable label, maxTimeMS) maps to the one Status, and
     that write concerns and reads carry what is left of the deadline. */
 #include <czmq.h>
+#include "r5_test.h"
 #include "r5_test_servers.h"
 #include "r5_mongo.h"
 #include "r5_rpc.h"
 #include "r5_time.h"
-
-static int s_failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-        s_failures++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 static mongoc_client_t *s_direct;           //  the test's own connection (not appname "r5")
 
@@ -28,11 +18,11 @@ s_fail_once (const char *data_json)
 {
     bson_error_t error;
     bson_t *data = bson_new_from_json ((const uint8_t *) data_json, -1, &error);
-    CHECK (data, "fail point data: %s", error.message);
+    CHECK_MSG (data, "fail point data: %s", error.message);
     BSON_APPEND_UTF8 (data, "appName", "r5");
     bson_t *cmd = BCON_NEW ("configureFailPoint", BCON_UTF8 ("failCommand"), "mode", "{", "times", BCON_INT32 (1), "}",
                             "data", BCON_DOCUMENT (data));
-    CHECK (mongoc_client_command_simple (s_direct, "admin", cmd, NULL, NULL, &error), "arm: %s", error.message);
+    CHECK_MSG (mongoc_client_command_simple (s_direct, "admin", cmd, NULL, NULL, &error), "arm: %s", error.message);
     bson_destroy (cmd);
     bson_destroy (data);
 }
@@ -99,12 +89,12 @@ s_test_status (r5_mongo_t *mongo)
         int n = 100 + (int) i;
         s_fail_once (s_faults [i].fault);
         R5__Status status = s_insert (mongo, n);
-        CHECK (status == s_faults [i].expected, "%s: %s, expected %s", s_faults [i].fault, r5_status_name (status),
-               r5_status_name (s_faults [i].expected));
-        CHECK (s_stored (n) == (s_faults [i].applied ? 1 : 0), "%s: applied as said", s_faults [i].fault);
+        CHECK_MSG (status == s_faults [i].expected, "%s: %s, expected %s", s_faults [i].fault, r5_status_name (status),
+                   r5_status_name (s_faults [i].expected));
+        CHECK_MSG (s_stored (n) == (s_faults [i].applied ? 1 : 0), "%s: applied as said", s_faults [i].fault);
     }
-    CHECK (s_insert (mongo, 1) == R5__STATUS__STATUS_OK, "a write goes through");
-    CHECK (s_insert (mongo, 1) == R5__STATUS__STATUS_CONFLICT, "a duplicate key is a conflict");
+    CHECK_MSG (s_insert (mongo, 1) == R5__STATUS__STATUS_OK, "a write goes through");
+    CHECK_MSG (s_insert (mongo, 1) == R5__STATUS__STATUS_CONFLICT, "a duplicate key is a conflict");
 }
 
 //  The deadline of the request being served bounds the write concern's
@@ -117,23 +107,23 @@ s_test_deadline (r5_mongo_t *mongo)
     mongoc_collection_t *collection = r5_mongo_collection (mongo, client, "things");
     const mongoc_write_concern_t *concern = mongoc_collection_get_write_concern (collection);
     int64_t wtimeout = mongoc_write_concern_get_wtimeout_int64 (concern);
-    CHECK (mongoc_write_concern_get_wmajority (concern), "w: majority stays");
-    CHECK (wtimeout > 2000 && wtimeout <= 3000, "wtimeout from the deadline: %lld", (long long) wtimeout);
+    CHECK_MSG (mongoc_write_concern_get_wmajority (concern), "w: majority stays");
+    CHECK_MSG (wtimeout > 2000 && wtimeout <= 3000, "wtimeout from the deadline: %lld", (long long) wtimeout);
     bson_t opts = BSON_INITIALIZER;
     r5_mongo_read_opts (mongo, &opts);
     bson_iter_t iter;
-    CHECK (bson_iter_init_find (&iter, &opts, "maxTimeMS") && bson_iter_as_int64 (&iter) > 2000
-           && bson_iter_as_int64 (&iter) <= 3000, "maxTimeMS from the deadline");
+    CHECK_MSG (bson_iter_init_find (&iter, &opts, "maxTimeMS") && bson_iter_as_int64 (&iter) > 2000
+               && bson_iter_as_int64 (&iter) <= 3000, "maxTimeMS from the deadline");
     bson_destroy (&opts);
     mongoc_collection_destroy (collection);
 
     //  A deadline already past still gives the server a bound, not "no limit" (0).
     r5_mongo_set_deadline (mongo, r5_now_ms () - 10);
-    CHECK (r5_mongo_time_left (mongo) == 1, "a past deadline leaves 1 ms");
+    CHECK_MSG (r5_mongo_time_left (mongo) == 1, "a past deadline leaves 1 ms");
     r5_mongo_set_deadline (mongo, 0);
     collection = r5_mongo_collection (mongo, client, "things");
     wtimeout = mongoc_write_concern_get_wtimeout_int64 (mongoc_collection_get_write_concern (collection));
-    CHECK (wtimeout == R5_MONGO_DEFAULT_TIMEOUT_MS, "no deadline: the default wtimeout (%lld)", (long long) wtimeout);
+    CHECK_MSG (wtimeout == R5_MONGO_DEFAULT_TIMEOUT_MS, "no deadline: the default wtimeout (%lld)", (long long) wtimeout);
     mongoc_collection_destroy (collection);
     r5_mongo_push (mongo, &client);
 }
@@ -152,7 +142,7 @@ main (void)
     snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/r5test?serverSelectionTimeoutMS=3000", port);
     snprintf (direct, sizeof direct, "%s&appname=test_mongo", uri);
     r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
-    CHECK (mongo, "pool: %s", error);
+    CHECK_MSG (mongo, "pool: %s", error);
     s_direct = mongoc_client_new (direct);
     mongoc_client_set_error_api (s_direct, MONGOC_ERROR_API_VERSION_2);
     if (mongo) {
@@ -162,9 +152,5 @@ main (void)
     mongoc_client_destroy (s_direct);
     r5_mongo_destroy (&mongo);
     r5_test_devmongo_stop ();
-    if (s_failures)
-        fprintf (stderr, "test_mongo: %d failure(s)\n", s_failures);
-    else
-        printf ("test_mongo: ok\n");
-    return s_failures ? 1 : 0;
+    return r5_test_report ("test_mongo");
 }

@@ -1,6 +1,7 @@
 /*  test_resource_validate: what signup and user input accept and refuse.  */
 #include "resource_validate.h"
 #include "r5_test.h"
+#include "r5/resource.pb-c.h"
 
 #include <string.h>
 
@@ -52,8 +53,27 @@ main (void)
     CHECK_STR (resource_validate_ids ("userIds", ids + 3, 1, 50), "userIds holds an id that is not valid");
     CHECK_STR (resource_validate_ids ("teamIds", ids, 2, 1), "teamIds names too many teams (at most 20)");
 
+    //  Rules by .proto field name: a create's plain fields, an update's set oneofs.
+    static const resource_text_rule_t rules [] = {
+        { "name", 1, 100, false, "name must be 1 to 100 characters" },
+        { "description", 0, 10, true, "description must be at most 10 characters" },
+    };
+    R5__CreateTeamRequest create = R5__CREATE_TEAM_REQUEST__INIT;
+    create.name = "Ops";
+    create.description = "two\nlines";
+    CHECK (resource_validate_fields (&create.base, rules, 2) == NULL);
+    create.description = "eleven char";
+    CHECK_STR (resource_validate_fields (&create.base, rules, 2), "description must be at most 10 characters");
+    create.name = "  ";
+    CHECK_STR (resource_validate_fields (&create.base, rules, 2), "a text field is blank");
+    R5__UpdateTeamRequest update = R5__UPDATE_TEAM_REQUEST__INIT;
+    update.name = "";                                   //  not set: not checked
+    CHECK (resource_validate_fields (&update.base, rules, 2) == NULL);
+    update.name_present_case = R5__UPDATE_TEAM_REQUEST__NAME_PRESENT_NAME;
+    CHECK_STR (resource_validate_fields (&update.base, rules, 2), "name must be 1 to 100 characters");
+
     CHECK (resource_validate_password ("correct horse") == NULL);
     CHECK (resource_validate_password ("short") != NULL);
     CHECK (resource_validate_password (NULL) != NULL);
-    TEST_DONE ();
+    return r5_test_report ("test_resource_validate");
 }

@@ -254,12 +254,12 @@ main (void)
         return 1;
     snprintf (s_dir, sizeof s_dir, "/tmp/test_sign.XXXXXX");
     CHECK (mkdtemp (s_dir) != NULL);
-    s_test_key_files ();
-    s_test_signatures ();
-    s_test_assertions ();
-    s_test_password_proofs ();
+    R5_TEST_RUN (s_test_key_files);
+    R5_TEST_RUN (s_test_signatures);
+    R5_TEST_RUN (s_test_assertions);
+    R5_TEST_RUN (s_test_password_proofs);
     char command [128];
     snprintf (command, sizeof command, "rm -rf '%s'", s_dir);
     CHECK (system (command) == 0);
-    TEST_DONE ();
+    return r5_test_report ("test_sign");
 }

@@ -23,5 +23,5 @@ main (void)
                                     "2025-11-27 23:37:00Z" };
     for (size_t i = 0; i < sizeof s_bad / sizeof s_bad [0]; i++)
         CHECK (r5_time_parse (s_bad [i], &ms) == -1);
-    TEST_DONE ();
+    return r5_test_report ("test_time");
 }

@@ -126,9 +126,9 @@ main (void)
 {
     if (sodium_init () < 0)
         return 1;
-    test_generate_and_check ();
-    test_refusals ();
-    test_digest_and_hint ();
-    test_pepper ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_generate_and_check);
+    R5_TEST_RUN (test_refusals);
+    R5_TEST_RUN (test_digest_and_hint);
+    R5_TEST_RUN (test_pepper);
+    return r5_test_report ("test_token_format");
 }

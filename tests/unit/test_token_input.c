@@ -1,6 +1,7 @@
 /*  test_token_input: request validation, page cursors, the last-used throttle
     and the change-event PUB socket of r5-token, without MongoDB. */
 #include <czmq.h>
+#include "r5_test.h"
 #include <string.h>
 
 #include "r5/token.pb-c.h"
@@ -9,51 +10,40 @@
 #include "token_input.h"
 #include "token_usage.h"
 
-static int s_failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-        s_failures++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
-
 static void
 s_test_description (void)
 {
     char error [128];
-    CHECK (token_input_description ("CI deploy bot", error, sizeof error) == 0, "plain ascii");
-    CHECK (token_input_description ("d\xc3\xa9ploiement \xe2\x9c\x93 \xf0\x9f\x9a\x80", error, sizeof error) == 0,
-           "utf-8 with 2, 3 and 4 byte sequences");
-    CHECK (token_input_description ("", error, sizeof error) == -1, "empty");
-    CHECK (strstr (error, "empty"), "message says empty: %s", error);
-    CHECK (token_input_description ("   ", error, sizeof error) == -1, "blank");
-    CHECK (token_input_description ("line\nbreak", error, sizeof error) == -1, "newline");
-    CHECK (strstr (error, "control"), "message says control: %s", error);
-    CHECK (token_input_description ("tab\there", error, sizeof error) == -1, "tab");
-    CHECK (token_input_description ("del\x7f", error, sizeof error) == -1, "DEL");
-    CHECK (token_input_description ("c1 \xc2\x85", error, sizeof error) == -1, "C1 control U+0085");
-    CHECK (token_input_description ("bad \xff", error, sizeof error) == -1, "invalid byte");
-    CHECK (strstr (error, "utf-8"), "message says utf-8: %s", error);
-    CHECK (token_input_description ("overlong \xc0\xaf", error, sizeof error) == -1, "overlong");
-    CHECK (token_input_description ("surrogate \xed\xa0\x80", error, sizeof error) == -1, "surrogate");
-    CHECK (token_input_description ("truncated \xe2\x9c", error, sizeof error) == -1, "truncated sequence");
+    CHECK_MSG (token_input_description ("CI deploy bot", error, sizeof error) == 0, "plain ascii");
+    CHECK_MSG (token_input_description ("d\xc3\xa9ploiement \xe2\x9c\x93 \xf0\x9f\x9a\x80", error, sizeof error) == 0,
+               "utf-8 with 2, 3 and 4 byte sequences");
+    CHECK_MSG (token_input_description ("", error, sizeof error) == -1, "empty");
+    CHECK_MSG (strstr (error, "empty"), "message says empty: %s", error);
+    CHECK_MSG (token_input_description ("   ", error, sizeof error) == -1, "blank");
+    CHECK_MSG (token_input_description ("line\nbreak", error, sizeof error) == -1, "newline");
+    CHECK_MSG (strstr (error, "control"), "message says control: %s", error);
+    CHECK_MSG (token_input_description ("tab\there", error, sizeof error) == -1, "tab");
+    CHECK_MSG (token_input_description ("del\x7f", error, sizeof error) == -1, "DEL");
+    CHECK_MSG (token_input_description ("c1 \xc2\x85", error, sizeof error) == -1, "C1 control U+0085");
+    CHECK_MSG (token_input_description ("bad \xff", error, sizeof error) == -1, "invalid byte");
+    CHECK_MSG (strstr (error, "utf-8"), "message says utf-8: %s", error);
+    CHECK_MSG (token_input_description ("overlong \xc0\xaf", error, sizeof error) == -1, "overlong");
+    CHECK_MSG (token_input_description ("surrogate \xed\xa0\x80", error, sizeof error) == -1, "surrogate");
+    CHECK_MSG (token_input_description ("truncated \xe2\x9c", error, sizeof error) == -1, "truncated sequence");
 
     char text [TOKEN_DESCRIPTION_MAX_BYTES + 8];
     memset (text, 'a', 200);
     text [200] = 0;
-    CHECK (token_input_description (text, error, sizeof error) == 0, "200 characters");
+    CHECK_MSG (token_input_description (text, error, sizeof error) == 0, "200 characters");
     text [200] = 'a';
     text [201] = 0;
-    CHECK (token_input_description (text, error, sizeof error) == -1, "201 characters");
-    CHECK (strstr (error, "200"), "message names the limit: %s", error);
+    CHECK_MSG (token_input_description (text, error, sizeof error) == -1, "201 characters");
+    CHECK_MSG (strstr (error, "200"), "message names the limit: %s", error);
     //  200 characters of 3 bytes each (600 bytes) are still 200 characters.
     text [0] = 0;
     for (int i = 0; i < 200; i++)
         strcat (text, "\xe2\x9c\x93");
-    CHECK (token_input_description (text, error, sizeof error) == 0, "200 three-byte characters");
+    CHECK_MSG (token_input_description (text, error, sizeof error) == 0, "200 three-byte characters");
 }
 
 static void
@@ -63,74 +53,74 @@ s_test_scopes (void)
     r5_scope_set_t set;
     R5__Scope twice [] = { R5__SCOPE__SCOPE_INCIDENTS_READ, R5__SCOPE__SCOPE_TEAMS_WRITE,
                            R5__SCOPE__SCOPE_INCIDENTS_READ };
-    CHECK (token_input_scopes (twice, 3, &set, error, sizeof error) == 0, "known scopes");
-    CHECK (set == (r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ) | r5_scope_bit (R5__SCOPE__SCOPE_TEAMS_WRITE)),
-           "duplicates folded: %x", set);
-    CHECK (token_input_scopes (NULL, 0, &set, error, sizeof error) == 0 && set == 0, "no scopes is allowed");
+    CHECK_MSG (token_input_scopes (twice, 3, &set, error, sizeof error) == 0, "known scopes");
+    CHECK_MSG (set == (r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ) | r5_scope_bit (R5__SCOPE__SCOPE_TEAMS_WRITE)),
+               "duplicates folded: %x", set);
+    CHECK_MSG (token_input_scopes (NULL, 0, &set, error, sizeof error) == 0 && set == 0, "no scopes is allowed");
     R5__Scope unknown [] = { R5__SCOPE__SCOPE_USERS_READ, (R5__Scope) 17 };
-    CHECK (token_input_scopes (unknown, 2, &set, error, sizeof error) == -1, "17 is unknown");
-    CHECK (strstr (error, "unknown scope"), "message: %s", error);
+    CHECK_MSG (token_input_scopes (unknown, 2, &set, error, sizeof error) == -1, "17 is unknown");
+    CHECK_MSG (strstr (error, "unknown scope"), "message: %s", error);
     R5__Scope zero [] = { R5__SCOPE__SCOPE_UNSPECIFIED };
-    CHECK (token_input_scopes (zero, 1, &set, error, sizeof error) == -1, "unspecified is refused");
+    CHECK_MSG (token_input_scopes (zero, 1, &set, error, sizeof error) == -1, "unspecified is refused");
 }
 
 static void
 s_test_ids_and_cursors (void)
 {
-    CHECK (token_input_is_id ("65f1a2b3c4d5e6f708192a3b"), "24 hex");
-    CHECK (!token_input_is_id ("65F1A2B3C4D5E6F708192A3B"), "upper case");
-    CHECK (!token_input_is_id ("65f1a2b3c4d5e6f708192a3"), "23");
-    CHECK (!token_input_is_id ("65f1a2b3c4d5e6f708192a3b0"), "25");
-    CHECK (!token_input_is_id ("{\"$ne\": 1}"), "operator");
-    CHECK (!token_input_is_id (""), "empty");
-    CHECK (token_input_is_user_id ("user-1_A"), "user id");
-    CHECK (!token_input_is_user_id ("a b"), "space");
-    CHECK (!token_input_is_user_id (""), "empty user id");
-    CHECK (token_input_is_idempotency_key (""), "no key");
-    CHECK (token_input_is_idempotency_key ("8c1d7e4e-1f7a-4c1e-9b7a-2f0c2b9b6d11"), "uuid key");
-    CHECK (!token_input_is_idempotency_key ("a key"), "space in key");
-    CHECK (streq (token_input_ip ("2001:db8::1"), "2001:db8::1"), "ipv6");
-    CHECK (streq (token_input_ip ("10.0.0.1\nFAKE LOG"), ""), "newline in ip dropped");
-    CHECK (token_input_first (0) == TOKEN_PAGE_DEFAULT, "default page");
-    CHECK (token_input_first (100) == 100 && token_input_first (101) == -1 && token_input_first (-1) == -1,
-           "page bounds");
+    CHECK_MSG (token_input_is_id ("65f1a2b3c4d5e6f708192a3b"), "24 hex");
+    CHECK_MSG (!token_input_is_id ("65F1A2B3C4D5E6F708192A3B"), "upper case");
+    CHECK_MSG (!token_input_is_id ("65f1a2b3c4d5e6f708192a3"), "23");
+    CHECK_MSG (!token_input_is_id ("65f1a2b3c4d5e6f708192a3b0"), "25");
+    CHECK_MSG (!token_input_is_id ("{\"$ne\": 1}"), "operator");
+    CHECK_MSG (!token_input_is_id (""), "empty");
+    CHECK_MSG (token_input_is_user_id ("user-1_A"), "user id");
+    CHECK_MSG (!token_input_is_user_id ("a b"), "space");
+    CHECK_MSG (!token_input_is_user_id (""), "empty user id");
+    CHECK_MSG (token_input_is_idempotency_key (""), "no key");
+    CHECK_MSG (token_input_is_idempotency_key ("8c1d7e4e-1f7a-4c1e-9b7a-2f0c2b9b6d11"), "uuid key");
+    CHECK_MSG (!token_input_is_idempotency_key ("a key"), "space in key");
+    CHECK_MSG (streq (token_input_ip ("2001:db8::1"), "2001:db8::1"), "ipv6");
+    CHECK_MSG (streq (token_input_ip ("10.0.0.1\nFAKE LOG"), ""), "newline in ip dropped");
+    CHECK_MSG (token_input_first (0) == TOKEN_PAGE_DEFAULT, "default page");
+    CHECK_MSG (token_input_first (100) == 100 && token_input_first (101) == -1 && token_input_first (-1) == -1,
+               "page bounds");
 
     char cursor [TOKEN_CURSOR_SIZE];
     token_cursor_format (1764201600123LL, "65f1a2b3c4d5e6f708192a3b", cursor);
     int64_t at;
     char id [TOKEN_ID_SIZE];
-    CHECK (token_cursor_parse (cursor, &at, id) == 0, "round trip: %s", cursor);
-    CHECK (at == 1764201600123LL && streq (id, "65f1a2b3c4d5e6f708192a3b"), "parts back");
-    CHECK (token_cursor_parse ("", &at, id) == -1, "empty cursor");
-    CHECK (token_cursor_parse ("zz", &at, id) == -1, "short cursor");
+    CHECK_MSG (token_cursor_parse (cursor, &at, id) == 0, "round trip: %s", cursor);
+    CHECK_MSG (at == 1764201600123LL && streq (id, "65f1a2b3c4d5e6f708192a3b"), "parts back");
+    CHECK_MSG (token_cursor_parse ("", &at, id) == -1, "empty cursor");
+    CHECK_MSG (token_cursor_parse ("zz", &at, id) == -1, "short cursor");
     cursor [3] = 'g';
-    CHECK (token_cursor_parse (cursor, &at, id) == -1, "non-hex cursor");
-    CHECK (token_cursor_parse ("ffffffffffffffff65f1a2b3c4d5e6f708192a3b", &at, id) == -1, "negative time");
+    CHECK_MSG (token_cursor_parse (cursor, &at, id) == -1, "non-hex cursor");
+    CHECK_MSG (token_cursor_parse ("ffffffffffffffff65f1a2b3c4d5e6f708192a3b", &at, id) == -1, "negative time");
 }
 
 static void
 s_test_usage (void)
 {
     token_usage_t *usage = token_usage_new (60000);
-    CHECK (token_usage_due (usage, "a", 1000), "first use is written");
-    CHECK (!token_usage_due (usage, "a", 30000), "within the minute: not written");
-    CHECK (token_usage_due (usage, "b", 30000), "another token is written");
-    CHECK (token_usage_due (usage, "a", 61000), "a minute later: written");
-    CHECK (!token_usage_due (usage, "a", 61001), "and then throttled again");
+    CHECK_MSG (token_usage_due (usage, "a", 1000), "first use is written");
+    CHECK_MSG (!token_usage_due (usage, "a", 30000), "within the minute: not written");
+    CHECK_MSG (token_usage_due (usage, "b", 30000), "another token is written");
+    CHECK_MSG (token_usage_due (usage, "a", 61000), "a minute later: written");
+    CHECK_MSG (!token_usage_due (usage, "a", 61001), "and then throttled again");
     token_usage_forget (usage, "a");
-    CHECK (token_usage_due (usage, "a", 61002), "forgotten: written at once");
+    CHECK_MSG (token_usage_due (usage, "a", 61002), "forgotten: written at once");
     //  Bounded: old entries go when the table is full.
     char key [32];
     for (int i = 0; i < TOKEN_USAGE_MAX + 10; i++) {
         snprintf (key, sizeof key, "t%d", i);
         token_usage_due (usage, key, 200000 + (i >= TOKEN_USAGE_MAX ? 100000 : 0));
     }
-    CHECK (token_usage_size (usage) <= TOKEN_USAGE_MAX, "bounded: %zu", token_usage_size (usage));
+    CHECK_MSG (token_usage_size (usage) <= TOKEN_USAGE_MAX, "bounded: %zu", token_usage_size (usage));
     token_usage_destroy (&usage);
-    CHECK (usage == NULL, "destroy nulls");
+    CHECK_MSG (usage == NULL, "destroy nulls");
 
     token_usage_t *every = token_usage_new (0);
-    CHECK (token_usage_due (every, "a", 1) && token_usage_due (every, "a", 1), "interval 0 writes every use");
+    CHECK_MSG (token_usage_due (every, "a", 1) && token_usage_due (every, "a", 1), "interval 0 writes every use");
     token_usage_destroy (&every);
 }
 
@@ -145,14 +135,14 @@ s_test_events (void)
     zsock_t *sub = zsock_new (ZMQ_SUB);
     r5_curve_server (sub, "r5.events.in");
     int port = zsock_bind (sub, "tcp://127.0.0.1:*");
-    CHECK (port > 0, "bind sub");
+    CHECK_MSG (port > 0, "bind sub");
     zsock_set_subscribe (sub, "token.");
     zsock_set_rcvtimeo (sub, 3000);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, " tcp://127.0.0.1:%d ", port);
     token_events_t *events = token_events_new (endpoint);
-    CHECK (events, "publisher connects");
-    CHECK (token_events_new ("nonsense://x") == NULL, "bad endpoint refused");
+    CHECK_MSG (events, "publisher connects");
+    CHECK_MSG (token_events_new ("nonsense://x") == NULL, "bad endpoint refused");
 
     //  A subscription reaches the publisher only after the connection is up:
     //  publish until the first event arrives (PUB drops without subscribers).
@@ -162,20 +152,20 @@ s_test_events (void)
         zsock_set_rcvtimeo (sub, 100);
         msg = zmsg_recv (sub);
     }
-    CHECK (msg, "event received");
+    CHECK_MSG (msg, "event received");
     if (msg) {
-        CHECK (zmsg_size (msg) == 3, "three frames: topic, payload, sequence");
+        CHECK_MSG (zmsg_size (msg) == 3, "three frames: topic, payload, sequence");
         char *topic = zmsg_popstr (msg);
-        CHECK (topic && streq (topic, "token.updated 65f1a2b3c4d5e6f708192a3b"), "topic: %s", topic);
+        CHECK_MSG (topic && streq (topic, "token.updated 65f1a2b3c4d5e6f708192a3b"), "topic: %s", topic);
         zstr_free (&topic);
         zframe_t *payload = zmsg_pop (msg);
         R5__TokenChangeEvent *event = payload
             ? r5__token_change_event__unpack (NULL, zframe_size (payload), zframe_data (payload)) : NULL;
-        CHECK (event, "payload decodes");
+        CHECK_MSG (event, "payload decodes");
         if (event) {
-            CHECK (streq (event->token_id, "65f1a2b3c4d5e6f708192a3b") && streq (event->user_id, "u1")
-                && streq (event->account_id, "a1") && streq (event->change, "updated")
-                && event->at_unix_ms == 42, "payload fields");
+            CHECK_MSG (streq (event->token_id, "65f1a2b3c4d5e6f708192a3b") && streq (event->user_id, "u1")
+                    && streq (event->account_id, "a1") && streq (event->change, "updated")
+                    && event->at_unix_ms == 42, "payload fields");
             r5__token_change_event__free_unpacked (event, NULL);
         }
         zframe_destroy (&payload);
@@ -184,22 +174,18 @@ s_test_events (void)
     token_events_destroy (&events);
     zsock_destroy (&sub);
     token_events_t *none = token_events_new ("");
-    CHECK (none && token_events_publish (none, TOKEN_EVENT_REVOKED, "x", "u", "a", 1) == 0,
-           "no endpoints: publishing is a no-op");
+    CHECK_MSG (none && token_events_publish (none, TOKEN_EVENT_REVOKED, "x", "u", "a", 1) == 0,
+               "no endpoints: publishing is a no-op");
     token_events_destroy (&none);
 }
 
 int
 main (void)
 {
-    s_test_description ();
-    s_test_scopes ();
-    s_test_ids_and_cursors ();
-    s_test_usage ();
-    s_test_events ();
-    if (s_failures)
-        fprintf (stderr, "test_token_input: %d failure(s)\n", s_failures);
-    else
-        printf ("test_token_input: ok\n");
-    return s_failures ? 1 : 0;
+    R5_TEST_RUN (s_test_description);
+    R5_TEST_RUN (s_test_scopes);
+    R5_TEST_RUN (s_test_ids_and_cursors);
+    R5_TEST_RUN (s_test_usage);
+    R5_TEST_RUN (s_test_events);
+    return r5_test_report ("test_token_input");
 }

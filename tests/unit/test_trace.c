@@ -69,5 +69,5 @@ main (void)
     CHECK (!r5_request_id_valid ("nl\n"));
     CHECK (!r5_request_id_valid ("del\x7f"));
     CHECK (!r5_request_id_valid ("caf\xc3\xa9"));
-    TEST_DONE ();
+    return r5_test_report ("test_trace");
 }

@@ -81,7 +81,7 @@ test_token_update (void)
 int
 main (void)
 {
-    test_resource_updates ();
-    test_token_update ();
-    TEST_DONE ();
+    R5_TEST_RUN (test_resource_updates);
+    R5_TEST_RUN (test_token_update);
+    return r5_test_report ("test_update_rule");
 }

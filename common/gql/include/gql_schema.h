@@ -7,7 +7,7 @@
 
     Besides the types of the SDL, every schema holds:
       - the built-in scalars Int Float String Boolean ID;
-      - the built-in directives @skip @include @deprecated @specifiedBy;
+      - the built-in directives @skip @include @deprecated @specifiedBy @oneOf;
       - the introspection types __Schema __Type __Field __InputValue __EnumValue
         __Directive __TypeKind __DirectiveLocation (defined as in the spec, section 4.5);
       - the meta fields: gql_type_field() answers "__typename" on every object, interface
@@ -208,6 +208,8 @@ struct gql_type {
     gql_str_t description;
     gql_str_t specified_by_url; /* SCALAR with @specifiedBy; absent otherwise */
     bool builtin;               /* a built-in scalar or an introspection type */
+    bool one_of;                /* INPUT_OBJECT whose definition (not an extension) has
+                                   @oneOf: exactly one field, not null (graphql-js 16.9) */
 
     const gql_field_t *fields; /* OBJECT, INTERFACE; meta fields excluded */
     size_t field_count;

@@ -1,6 +1,7 @@
 /*  gql_builtins.c - the built-in part of every schema, written as SDL so the schema
-    builder treats it exactly like the user's types. Descriptions follow graphql-js 16,
-    which is what GraphiQL and code generators expect to see; the introspection types
+    builder treats it exactly like the user's types. Descriptions follow graphql-js 16.9
+    (@oneOf and __Type.isOneOf included), which is what GraphiQL and code generators
+    expect to see; the introspection types
     include graphql-js's `includeDeprecated` on args and input fields (a superset of the
     October 2021 text).
 */
@@ -41,6 +42,8 @@ const char gql_builtins_sdl [] =
     "\"Exposes a URL that specifies the behavior of this scalar.\"\n"
     "directive @specifiedBy(\"The URL that specifies the behavior of this scalar.\""
     " url: String!) on SCALAR\n"
+    "\"Indicates exactly one field must be supplied and this field must not be `null`.\"\n"
+    "directive @oneOf on INPUT_OBJECT\n"
     "\n"
     "\"A GraphQL Schema defines the capabilities of a GraphQL server. It exposes all "
     "available types and directives on the server, as well as the entry points for query, "
@@ -78,6 +81,7 @@ const char gql_builtins_sdl [] =
     "  enumValues(includeDeprecated: Boolean = false): [__EnumValue!]\n"
     "  inputFields(includeDeprecated: Boolean = false): [__InputValue!]\n"
     "  ofType: __Type\n"
+    "  isOneOf: Boolean\n"
     "}\n"
     "\"An enum describing what kind of type a given `__Type` is.\"\n"
     "enum __TypeKind {\n"

@@ -230,6 +230,34 @@ s_fail_at (s_path_t *path, char *msg, size_t size, const char *why)
         s_msg (msg, size, "invalid value: %s", why);
 }
 
+/* A coerced value of the @oneOf input object `t` has exactly one field, and it is not
+   null (graphql-js 16.9 coerceInputValue). Returns 0, or -1 with the message written. */
+static int
+s_one_of_json (json_t *coerced, const gql_type_t *t, s_path_t *path, char *msg, size_t size)
+{
+    char why [GQL_COERCE_MSG_MAX];
+    const char *key;
+    json_t *item;
+    if (json_object_size (coerced) != 1) {
+        s_msg (why, sizeof why, "exactly one key must be specified for OneOf type \"%.*s\"", (int) t->name.len,
+               t->name.data);
+        s_fail_at (path, msg, size, why);
+        return -1;
+    }
+    json_object_foreach (coerced, key, item)
+    {
+        if (json_is_null (item)) {
+            size_t base = strlen (path->text);
+            snprintf (path->text + base, sizeof path->text - base, ".%s", key);
+            s_msg (why, sizeof why, "field \"%.64s\" must be non-null", key);
+            s_fail_at (path, msg, size, why);
+            path->text [base] = '\0';
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Notes that memory ran out while coercing the value at `path`. */
 static void
 s_oom_at (s_path_t *path, char *msg, size_t size)
@@ -310,6 +338,10 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
             json_decref (out);
             return NULL;
         }
+    }
+    if (t->one_of && s_one_of_json (out, t, path, msg, size) < 0) {
+        json_decref (out);
+        return NULL;
     }
     return out;
 }
@@ -773,6 +805,14 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                     json_decref (obj);
                     return s_lit_oom (err, v->loc);
                 }
+            }
+            /* graphql-js 16.9 valueFromAST: not exactly one field, or a null one, is no
+               value (a variable not provided leaves its field out). */
+            if (t->one_of
+                && (json_object_size (obj) != 1 || json_is_null (json_object_iter_value (json_object_iter (obj))))) {
+                json_decref (obj);
+                return s_lit_fail (err, v->loc, "@oneOf input object \"%.*s\" must have exactly one non-null field",
+                                   (int) t->name.len, t->name.data);
             }
             *out = obj;
             return 1;

@@ -364,7 +364,7 @@ s_collect_type (s_order_t *o, const gql_type_t *t)
 }
 
 /* graphql-js's order of the built-in directives, after the SDL's. */
-static const char *const s_builtin_directives [] = { "include", "skip", "deprecated", "specifiedBy" };
+static const char *const s_builtin_directives [] = { "include", "skip", "deprecated", "specifiedBy", "oneOf" };
 
 /* Fills `out` with the directives in graphql-js order; returns their number. */
 static size_t
@@ -439,9 +439,10 @@ s_type_ref (s_build_t *b, gql_type_ref_t ref)
     json_incref (inner);
     /* Bit 0 is the outermost wrapper: build from the innermost (bit depth-1) out. */
     for (uint32_t i = ref.depth; i-- > 0;) {
-        json_t *w = json_pack ("{s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:o}", "kind",
-                               ((ref.wrap >> i) & 1u) ? "NON_NULL" : "LIST", "name", "description", "specifiedByURL",
-                               "fields", "interfaces", "possibleTypes", "enumValues", "inputFields", "ofType", inner);
+        json_t *w =
+            json_pack ("{s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:o,s:n}", "kind",
+                       ((ref.wrap >> i) & 1u) ? "NON_NULL" : "LIST", "name", "description", "specifiedByURL", "fields",
+                       "interfaces", "possibleTypes", "enumValues", "inputFields", "ofType", inner, "isOneOf");
         if (!w) {
             b->failed = true;
             return json_null ();
@@ -609,6 +610,8 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
     s_set_filtered (b, o, "enumValues", enums);
     s_set_filtered (b, o, "inputFields", inputs);
     s_set (b, o, "ofType", json_null ());
+    /* graphql-js 16.9: a Boolean for input objects, null for every other kind. */
+    s_set (b, o, "isOneOf", t->kind == GQL_KIND_INPUT_OBJECT ? json_boolean (t->one_of) : json_null ());
 }
 
 /* graphql-js's order of @deprecated's locations (a bit mask keeps no order). */

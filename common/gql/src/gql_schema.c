@@ -962,6 +962,16 @@ s_specified_by (gql_type_t *t)
             t->specified_by_url = d->arguments [i]->value->str;
 }
 
+/* Reads @oneOf on an input object. As in graphql-js 16.9, only the definition counts:
+   `extend input X @oneOf` does not make X a oneOf input object. */
+static void
+s_one_of (s_build_t *b, gql_type_t *t)
+{
+    const gql_type_def_t *def = b->defs [t->index]->def;
+    t->one_of = gql_directives_find ((const gql_directive_t *const *) def->directives, def->directive_count, "oneOf", 5)
+                != NULL;
+}
+
 /* Pass 3 for one type. */
 static int
 s_fill_type (s_build_t *b, gql_type_t *t)
@@ -977,7 +987,7 @@ s_fill_type (s_build_t *b, gql_type_t *t)
             return s_fill_fields (b, t);
         case GQL_KIND_UNION: return s_fill_named_list (b, t, true);
         case GQL_KIND_ENUM: return s_fill_enum_values (b, t);
-        case GQL_KIND_INPUT_OBJECT: return s_fill_input_fields (b, t);
+        case GQL_KIND_INPUT_OBJECT: s_one_of (b, t); return s_fill_input_fields (b, t);
     }
     return 0;
 }
@@ -1384,6 +1394,23 @@ s_check_input_cycles (s_build_t *b, const gql_type_t *root, uint8_t *state, cons
     return 0;
 }
 
+/* The fields of a @oneOf input object are nullable and have no default (graphql-js 16.9
+   validateOneOfInputObjectField): the one field given is the value. */
+static int
+s_check_one_of (s_build_t *b, const gql_type_t *t)
+{
+    for (size_t i = 0; i < t->input_field_count; i++) {
+        const gql_input_value_t *f = &t->input_fields [i];
+        if (gql_type_ref_is_non_null (f->type))
+            return s_fail (b, f->loc, "field of a @oneOf input object must be nullable", "%.*s.%.*s", S_STR (t->name),
+                           S_STR (f->name));
+        if (f->default_value)
+            return s_fail (b, f->loc, "field of a @oneOf input object cannot have a default value", "%.*s.%.*s",
+                           S_STR (t->name), S_STR (f->name));
+    }
+    return 0;
+}
+
 /* Pass 5. */
 static int
 s_check (s_build_t *b)
@@ -1418,6 +1445,8 @@ s_check (s_build_t *b)
                 return -1;
         }
         if (s_check_inputs (b, t->input_fields, t->input_field_count, GQL_DIRLOC_INPUT_FIELD_DEFINITION, what) < 0)
+            return -1;
+        if (t->one_of && s_check_one_of (b, t) < 0)
             return -1;
         if (s_check_implementation (b, t) < 0)
             return -1;

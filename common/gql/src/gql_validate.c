@@ -668,6 +668,9 @@ typedef struct {
                                  getFieldDef()), NULL outside fields or when unknown */
     long *introspection_memo; /* per fragment: max list depth, -1 unknown */
     unsigned char *on_stack;  /* per fragment: scratch for traversals */
+    /* Whose variable definitions a @oneOf field's variable is looked up in: the operation
+       walked, or for a fragment the last one before it (graphql-js 16.9). */
+    const gql_operation_t *var_op;
 } s_walk_t;
 
 static void
@@ -1120,6 +1123,45 @@ s_check_unique_names (gqlv_ctx_t *ctx, gql_argument_t *const *args, size_t n, bo
     free (locs);
 }
 
+/* OneOfInputValuesRule as graphql-js 16.9 has it inside ValuesOfCorrectType: an object
+   value of a @oneOf input object names exactly one field (repeated names count once),
+   whose value is not null and, when it is a variable, one of a non-null type. */
+static void
+s_check_one_of_value (s_walk_t *w, const gql_value_t *v, const gql_type_t *t)
+{
+    const gql_argument_t *only = NULL;
+    size_t keys = 0;
+    for (size_t i = 0; i < v->field_count; i++) {
+        bool earlier = false;
+        for (size_t j = 0; j < i && !earlier; j++)
+            earlier = gql_str_equal (v->fields [j]->name, v->fields [i]->name);
+        if (!earlier)
+            keys++;
+        only = v->fields [i]; /* the last of a repeated name, as graphql-js's keyMap */
+    }
+    if (keys != 1) {
+        gqlv_report (w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1,
+                     "OneOf Input Object \"%.*s\" must specify exactly one key.", S_STR (t->name));
+        return;
+    }
+    if (only->value->kind == GQL_VALUE_NULL) {
+        gqlv_report (w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1, "Field \"%.*s.%.*s\" must be non-null.",
+                     S_STR (t->name), S_STR (only->name));
+        return;
+    }
+    if (only->value->kind != GQL_VALUE_VARIABLE || !w->var_op)
+        return;
+    const gql_variable_def_t *def = NULL;
+    for (size_t i = 0; i < w->var_op->variable_count; i++)
+        if (gql_str_equal (w->var_op->variables [i]->name, only->value->str))
+            def = w->var_op->variables [i];
+    /* An undefined variable is NoUndefinedVariables' to report (graphql-js 16.9 throws). */
+    if (def && def->type->kind != GQL_TYPE_NODE_NON_NULL)
+        gqlv_report (w->ctx, GQL_RULE_VALUES_OF_CORRECT_TYPE, &v->loc, 1,
+                     "Variable \"%.*s\" must be non-nullable to be used for OneOf Input Object \"%.*s\".",
+                     S_STR (def->name), S_STR (t->name));
+}
+
 /* Walks a value. `type` is the input type expected here (NULL when unknown), `has_default`
    whether the argument or input field being filled has a default, `check` whether
    ValuesOfCorrectType still looks at this subtree (graphql-js stops below a list or
@@ -1187,6 +1229,8 @@ s_walk_value (s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type, boo
                                      S_STR (named->name), S_STR (f->name), ts);
                     }
                 }
+                if (named->one_of)
+                    s_check_one_of_value (w, v, named);
             }
             for (i = 0; i < v->field_count; i++) {
                 const gql_argument_t *fa = v->fields [i];
@@ -2254,6 +2298,8 @@ gql_validate_with (const gql_schema_t *schema, const gql_document_t *doc, const 
     size_t fi = 0;
     for (i = 0; i < doc->definition_count && !ctx.oom && !ctx.aborted; i++) {
         const gql_definition_t *d = doc->definitions [i];
+        if (d->kind == GQL_DEF_OPERATION)
+            w.var_op = d->operation;
         if (d->kind == GQL_DEF_FRAGMENT) {
             w.usages = &frag_usages [fi];
             s_walk_fragment (&w, d->fragment);
@@ -2286,6 +2332,7 @@ gql_validate_with (const gql_schema_t *schema, const gql_document_t *doc, const 
         size_t *frags = NULL, nfr = 0, k;
         op_usages.n = 0;
         w.usages = &op_usages;
+        w.var_op = op;
         s_walk_operation (&w, op);
         if (subscriptions_checked)
             subscriptions_checked = s_check_subscription (&ctx, op, mark);

@@ -34,6 +34,14 @@ const queries = {
     schemaDescription: true,
     inputValueDeprecation: true,
   }),
+  'getIntrospectionQuery(all options, oneOf)': getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  }),
   'getIntrospectionQuery(no descriptions)': getIntrospectionQuery({ descriptions: false }),
   'deprecated filters off': `{
     __schema { directives { name args { name } } }
@@ -43,7 +51,8 @@ const queries = {
     d: __type(name: "IncidentFilter") { inputFields { name } all: inputFields(includeDeprecated: true) { name defaultValue } }
     e: __type(name: "NoSuchType") { name }
     f: __type(name: "Float") { name kind }
-    g: __type(name: "SearchResult") { kind possibleTypes { name } __typename }
+    g: __type(name: "SearchResult") { kind possibleTypes { name } __typename isOneOf }
+    h: __type(name: "IncidentBy") { isOneOf inputFields { name type { isOneOf } } }
     __typename
   }`,
 };
@@ -94,7 +103,7 @@ for (const file of sdlFiles) {
     } else {
       console.log(`${file} ${label}: identical`);
     }
-    if (label === 'getIntrospectionQuery(all options)' && ours.data) {
+    if (label === 'getIntrospectionQuery(all options, oneOf)' && ours.data) {
       let printed;
       try {
         printed = printSchema(buildClientSchema(ours.data));

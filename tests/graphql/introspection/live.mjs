@@ -1,6 +1,7 @@
 // live.mjs - a client's view of a running gateway: builds the schema from the
-// gateway's introspection answer with graphql-js, and requires that it prints
-// exactly as the SDL the same gateway serves at /schema.graphql.
+// gateway's introspection answer (getIntrospectionQuery with every option, oneOf
+// included) with graphql-js, and requires that it prints exactly as the SDL the
+// same gateway serves at /schema.graphql.
 //
 // usage: node live.mjs BASE_URL TOKEN
 // Exit 0 when they match, 1 otherwise (with the first differing line).
@@ -11,7 +12,7 @@ const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${t
 const response = await fetch(`${base}/graphql`, {
   method: 'POST', headers,
   body: JSON.stringify({ query: getIntrospectionQuery({ descriptions: true, specifiedByUrl: true,
-    directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }) }),
+    directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }) }),
 });
 const result = await response.json();
 if (response.status !== 200 || result.errors) {

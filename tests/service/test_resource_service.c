@@ -5,6 +5,7 @@
     from r5-token's signed, unexpired assertions (forwarded to r5-authz),
     password proofs from sign-in and signup. */
 #include <czmq.h>
+#include "r5_test.h"
 #include "r5_test_bus.h"
 #include "r5_test_keys.h"
 #include "r5_test_servers.h"
@@ -24,17 +25,6 @@
 #include "r5_service.h"
 #include "resource_server.h"
 #include "r5/resource.pb-c.h"
-
-static int s_failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-        s_failures++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 static r5_client_t *s_client;
 static r5_test_keys_t s_keys;       //  r5-token's assertion key, r5-resource's proof key
@@ -126,7 +116,7 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
     if (assertion)
         r5__principal_assertion__free_unpacked (assertion, NULL);
     free (field.data);
-    CHECK (reply, "call answered: %s", r5_status_name (status));
+    CHECK_MSG (reply, "call answered: %s", r5_status_name (status));
     return reply;
 }
 
@@ -176,15 +166,15 @@ s_signup (const char *email)
     request.body_case = R5__RESOURCE_REQUEST__BODY_SIGNUP;
     request.signup = &signup;
     R5__ResourceReply *reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup");
     R5__User *user = NULL;
     if (reply && reply->body_case == R5__RESOURCE_REPLY__BODY_USER) {
         //  The new owner may sign in at once: a proof for exactly this user.
         const char *why = "";
         R5__PasswordProofClaims *claims = r5_password_proof_verify (&s_keys.proof_public, reply->password_proof,
                                                                     r5_now_ms (), &why);
-        CHECK (claims && streq (claims->user_id, reply->user->id) && streq (claims->account_id, reply->user->account_id),
-               "signup answers a password proof for its owner: %s", why);
+        CHECK_MSG (claims && streq (claims->user_id, reply->user->id) && streq (claims->account_id, reply->user->account_id),
+                   "signup answers a password proof for its owner: %s", why);
         if (claims)
             r5__password_proof_claims__free_unpacked (claims, NULL);
         user = reply->user;
@@ -403,12 +393,12 @@ s_test_everything (void)
     //  ---- Users
     reply = s_create_user (&as_owner, "admin@example.com", R5__ROLE__ROLE_ADMINISTRATOR);
     R5__User *admin = s_user_of (reply);
-    CHECK (admin && admin->role == R5__ROLE__ROLE_ADMINISTRATOR && admin->active, "owner creates an administrator");
+    CHECK_MSG (admin && admin->role == R5__ROLE__ROLE_ADMINISTRATOR && admin->active, "owner creates an administrator");
     s_free (&reply);
     s_who_t as_admin = s_session (admin);
     reply = s_create_user (&as_admin, "member@example.com", R5__ROLE__ROLE_MEMBER);
     R5__User *member = s_user_of (reply);
-    CHECK (member != NULL, "administrator creates a member");
+    CHECK_MSG (member != NULL, "administrator creates a member");
     s_free (&reply);
     reply = s_create_user (&as_admin, "other@example.com", R5__ROLE__ROLE_MEMBER);
     R5__User *other = s_user_of (reply);
@@ -417,189 +407,189 @@ s_test_everything (void)
         goto done;
     s_who_t as_member = s_session (member), as_other = s_session (other);
     reply = s_create_user (&as_owner, "Member@Example.com", R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "email unique in the account: %s", r5_status_name (s_status (reply)));
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "email unique in the account: %s", r5_status_name (s_status (reply)));
     s_free (&reply);
     //  One identity per email: another account cannot take it, nor learn where it is.
     reply = s_create_user (&as_stranger, "member@example.com", R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT && !strstr (reply->message, "account"),
-           "the same email in another account: %s", r5_status_name (s_status (reply)));
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT && !strstr (reply->message, "account"),
+               "the same email in another account: %s", r5_status_name (s_status (reply)));
     s_free (&reply);
     reply = s_create_user (&as_admin, "boss@example.com", R5__ROLE__ROLE_OWNER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators make no owners");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators make no owners");
     s_free (&reply);
     reply = s_create_user (&as_member, "x@example.com", R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members create no users");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members create no users");
     s_free (&reply);
     reply = s_create_user (&as_owner, "not an email", R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "email"), "bad email");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "email"), "bad email");
     s_free (&reply);
     s_who_t reader = s_pat (owner, R5__SCOPE__SCOPE_INCIDENTS_READ);
     reply = s_create_user (&reader, "y@example.com", R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_USERS_WRITE,
-           "incidentsRead cannot create users");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_USERS_WRITE,
+               "incidentsRead cannot create users");
     s_free (&reply);
 
     //  Roles
     reply = s_set_role (&as_admin, owner->id, R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never touch owners");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never touch owners");
     s_free (&reply);
     reply = s_set_role (&as_owner, owner->id, R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays: %s", r5_status_name (s_status (reply)));
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays: %s", r5_status_name (s_status (reply)));
     s_free (&reply);
     reply = s_set_active (&as_owner, owner->id, false);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays active");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "the last owner stays active");
     s_free (&reply);
     reply = s_list (&as_owner, R5__RESOURCE_TYPE__RESOURCE_USERS, 100, NULL);
-    CHECK (s_count (reply) == 4, "four users in the account, got %d", s_count (reply));
+    CHECK_MSG (s_count (reply) == 4, "four users in the account, got %d", s_count (reply));
     s_free (&reply);
     reply = s_set_role (&as_admin, member->id, R5__ROLE__ROLE_ADMINISTRATOR);
-    CHECK (s_status (reply) == OK && reply->objects->users [0]->role == R5__ROLE__ROLE_ADMINISTRATOR, "member -> administrator");
-    CHECK (s_event_for (member->id), "role change announced");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->users [0]->role == R5__ROLE__ROLE_ADMINISTRATOR, "member -> administrator");
+    CHECK_MSG (s_event_for (member->id), "role change announced");
     s_free (&reply);
     reply = s_set_role (&as_admin, member->id, R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == OK, "administrator -> member");
+    CHECK_MSG (s_status (reply) == OK, "administrator -> member");
     s_free (&reply);
     reply = s_set_role (&as_member, other->id, R5__ROLE__ROLE_ADMINISTRATOR);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members change no roles");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "members change no roles");
     s_free (&reply);
     reply = s_set_role (&as_owner, stranger->id, R5__ROLE__ROLE_MEMBER);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another account's user is not found");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another account's user is not found");
     s_free (&reply);
 
     //  Pagination
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 3, NULL);
-    CHECK (s_count (reply) == 3 && reply->objects->has_next_page, "first page");
+    CHECK_MSG (s_count (reply) == 3 && reply->objects->has_next_page, "first page");
     char cursor [64] = "";
     if (s_count (reply) == 3)
         snprintf (cursor, sizeof cursor, "%s", reply->objects->end_cursor);
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 3, cursor);
-    CHECK (s_count (reply) == 1 && !reply->objects->has_next_page, "second page");
+    CHECK_MSG (s_count (reply) == 1 && !reply->objects->has_next_page, "second page");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_USERS, 101, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first over 100");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first over 100");
     s_free (&reply);
 
     //  ---- Teams
     char team_a [25], team_b [25];
     reply = s_create_team (&as_admin, "Team A");
-    CHECK (s_id_of (reply, team_a), "administrator creates a team");
+    CHECK_MSG (s_id_of (reply, team_a), "administrator creates a team");
     s_free (&reply);
     reply = s_create_team (&as_owner, "Team B");
-    CHECK (s_id_of (reply, team_b), "owner creates a team");
+    CHECK_MSG (s_id_of (reply, team_b), "owner creates a team");
     s_free (&reply);
     reply = s_create_team (&as_owner, "Team B");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "team names are unique per account");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "team names are unique per account");
     s_free (&reply);
     reply = s_create_team (&as_stranger, "Team B");
-    CHECK (s_status (reply) == OK, "but not across accounts");
+    CHECK_MSG (s_status (reply) == OK, "but not across accounts");
     s_free (&reply);
     s_who_t member_writer = s_pat (member, R5__SCOPE__SCOPE_TEAMS_WRITE);
     reply = s_create_team (&member_writer, "Mine");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a member with teamsWrite cannot create a team");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a member with teamsWrite cannot create a team");
     s_free (&reply);
     reply = s_update_team (&member_writer, team_a, "Team A2");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "nor update one they do not administer");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "nor update one they do not administer");
     s_free (&reply);
     reply = s_member (&as_owner, team_a, member->id, true, true);
-    CHECK (s_status (reply) == OK && reply->objects->n_teams == 1 && reply->objects->teams [0]->n_members == 1
-           && reply->objects->teams [0]->members [0]->team_admin, "member added as team admin");
-    CHECK (s_event_for (member->id), "membership change announced");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_teams == 1 && reply->objects->teams [0]->n_members == 1
+               && reply->objects->teams [0]->members [0]->team_admin, "member added as team admin");
+    CHECK_MSG (s_event_for (member->id), "membership change announced");
     s_free (&reply);
     reply = s_update_team (&member_writer, team_a, "Team A2");
-    CHECK (s_status (reply) == OK && streq (reply->objects->teams [0]->name, "Team A2"), "the team admin updates it");
+    CHECK_MSG (s_status (reply) == OK && streq (reply->objects->teams [0]->name, "Team A2"), "the team admin updates it");
     s_free (&reply);
     reply = s_update_team (&member_writer, team_b, "Team B2");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "but not another team");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "but not another team");
     s_free (&reply);
     reply = s_get (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_a);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_TEAMS_READ,
-           "teamsWrite does not read teams");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_TEAMS_READ,
+               "teamsWrite does not read teams");
     s_free (&reply);
     reply = s_member (&member_writer, team_a, other->id, false, true);
-    CHECK (s_status (reply) == OK && reply->objects->teams [0]->n_members == 2, "the team admin adds a member");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->teams [0]->n_members == 2, "the team admin adds a member");
     s_free (&reply);
     reply = s_get (&as_other, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_b);
-    CHECK (s_count (reply) == 1, "everyone sees every team");
+    CHECK_MSG (s_count (reply) == 1, "everyone sees every team");
     s_free (&reply);
     reply = s_get (&as_stranger, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team_a);
-    CHECK (s_count (reply) == 0, "another account's team is absent");
+    CHECK_MSG (s_count (reply) == 0, "another account's team is absent");
     s_free (&reply);
     reply = s_update_team (&as_stranger, team_a, "mine now");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and not found to write");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and not found to write");
     s_free (&reply);
     reply = s_member (&as_owner, team_a, stranger->id, false, true);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "members come from the account");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "members come from the account");
     s_free (&reply);
 
     //  ---- Incidents
     char i_a [25], i_b [25], i_other [25];
     char *on_a [1] = { team_a }, *on_b [1] = { team_b };
     reply = s_create_incident (&as_owner, "A is down", on_a, 1);
-    CHECK (s_id_of (reply, i_a), "incident for team A");
+    CHECK_MSG (s_id_of (reply, i_a), "incident for team A");
     s_free (&reply);
     reply = s_create_incident (&as_owner, "B is down", on_b, 1);
-    CHECK (s_id_of (reply, i_b), "incident for team B");
+    CHECK_MSG (s_id_of (reply, i_b), "incident for team B");
     s_free (&reply);
     reply = s_member (&as_owner, team_a, other->id, false, false);
-    CHECK (s_status (reply) == OK, "other leaves team A");
+    CHECK_MSG (s_status (reply) == OK, "other leaves team A");
     s_free (&reply);
     reply = s_create_incident (&as_other, "mine", NULL, 0);
-    CHECK (s_id_of (reply, i_other), "anyone creates an incident");
+    CHECK_MSG (s_id_of (reply, i_other), "anyone creates an incident");
     s_free (&reply);
     reply = s_create_incident (&as_owner, "", NULL, 0);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a title is needed");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a title is needed");
     s_free (&reply);
     char *bogus [1] = { "ffffffffffffffffffffffff" };
     reply = s_create_incident (&as_owner, "x", bogus, 1);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "teams must exist");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "teams must exist");
     s_free (&reply);
 
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
-    CHECK (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_a), "a member sees their team's incident");
+    CHECK_MSG (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_a), "a member sees their team's incident");
     s_free (&reply);
     reply = s_list (&as_other, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
-    CHECK (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_other),
-           "a former team member sees only their own");
+    CHECK_MSG (s_count (reply) == 1 && streq (reply->objects->incidents [0]->id, i_other),
+               "a former team member sees only their own");
     s_free (&reply);
     reply = s_list (&as_admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
-    CHECK (s_count (reply) == 3, "administrators see all");
+    CHECK_MSG (s_count (reply) == 3, "administrators see all");
     s_free (&reply);
     reply = s_list (&as_stranger, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 100, NULL);
-    CHECK (s_count (reply) == 0, "other accounts see none");
+    CHECK_MSG (s_count (reply) == 0, "other accounts see none");
     s_free (&reply);
     reply = s_get (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, i_b);
-    CHECK (s_count (reply) == 0, "an invisible incident is absent");
+    CHECK_MSG (s_count (reply) == 0, "an invisible incident is absent");
     s_free (&reply);
     reply = s_transition (&as_member, i_b, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and cannot be acted on");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "and cannot be acted on");
     s_free (&reply);
 
     //  Reassigned away: the team still sees it.
     reply = s_reassign (&as_owner, i_a, team_b);
-    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->n_team_ids == 1
-           && streq (reply->objects->incidents [0]->team_ids [0], team_b), "reassigned to B");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->incidents [0]->n_team_ids == 1
+               && streq (reply->objects->incidents [0]->team_ids [0], team_b), "reassigned to B");
     s_free (&reply);
     reply = s_get (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, i_a);
-    CHECK (s_count (reply) == 1, "team A still sees it after reassignment");
+    CHECK_MSG (s_count (reply) == 1, "team A still sees it after reassignment");
     s_free (&reply);
     s_who_t member_reader = s_pat (member, R5__SCOPE__SCOPE_INCIDENTS_READ);
     reply = s_transition (&member_reader, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE,
-           "incidentsRead cannot acknowledge");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE,
+               "incidentsRead cannot acknowledge");
     s_free (&reply);
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-    CHECK (s_status (reply) == OK && reply->objects->incidents [0]->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED
-           && reply->objects->incidents [0]->acknowledged_at_unix_ms > 0, "acknowledged");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->incidents [0]->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED
+               && reply->objects->incidents [0]->acknowledged_at_unix_ms > 0, "acknowledged");
     s_free (&reply);
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "twice is invalid");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "twice is invalid");
     s_free (&reply);
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED);
-    CHECK (s_status (reply) == OK, "resolved");
+    CHECK_MSG (s_status (reply) == OK, "resolved");
     s_free (&reply);
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "nothing after resolved");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "nothing after resolved");
     s_free (&reply);
 
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
@@ -609,8 +599,8 @@ s_test_everything (void)
     request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
     request.add_incident_note = &note;
     reply = s_call (&as_admin, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->n_incident_notes == 0,
-           "a note answers the incident");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->n_incident_notes == 0,
+               "a note answers the incident");
     s_free (&reply);
     R5__ListIncidentNotesRequest notes = R5__LIST_INCIDENT_NOTES_REQUEST__INIT;
     notes.incident_id = i_b;
@@ -618,28 +608,28 @@ s_test_everything (void)
     request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_INCIDENT_NOTES;
     request.list_incident_notes = &notes;
     reply = s_call (&as_admin, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_incident_notes == 1
-           && streq (reply->objects->incident_notes [0]->author_id, admin->id)
-           && streq (reply->objects->incident_notes [0]->body, "looking\ninto it")
-           && !reply->objects->has_next_page, "a page of notes holds it");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_incident_notes == 1
+               && streq (reply->objects->incident_notes [0]->author_id, admin->id)
+               && streq (reply->objects->incident_notes [0]->body, "looking\ninto it")
+               && !reply->objects->has_next_page, "a page of notes holds it");
     s_free (&reply);
 
     //  ---- Deactivation
     reply = s_set_active (&as_admin, member->id, false);
-    CHECK (s_status (reply) == OK && !reply->objects->users [0]->active, "deactivated");
-    CHECK (s_event_for (member->id), "deactivation announced");
+    CHECK_MSG (s_status (reply) == OK && !reply->objects->users [0]->active, "deactivated");
+    CHECK_MSG (s_event_for (member->id), "deactivation announced");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 10, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "a deactivated user is refused");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "a deactivated user is refused");
     s_free (&reply);
     reply = s_set_active (&as_admin, owner->id, false);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never deactivate owners");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "administrators never deactivate owners");
     s_free (&reply);
     reply = s_set_active (&as_admin, member->id, true);
-    CHECK (s_status (reply) == OK && reply->objects->users [0]->active, "reactivated");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->users [0]->active, "reactivated");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 10, NULL);
-    CHECK (s_count (reply) == 2, "and works again");
+    CHECK_MSG (s_count (reply) == 2, "and works again");
     s_free (&reply);
 
 done:
@@ -695,16 +685,16 @@ s_test_oncall (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE;
     request.create_schedule = &create;
     reply = s_call (&as_member, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a plain member creates no schedule");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "a plain member creates no schedule");
     s_free (&reply);
     reply = s_call (&as_lead, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_schedules == 1 && reply->objects->schedules [0]->n_shifts == 1
-           && streq (reply->objects->schedules [0]->time_zone, "Europe/Paris"), "the team admin creates a schedule");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_schedules == 1 && reply->objects->schedules [0]->n_shifts == 1
+               && streq (reply->objects->schedules [0]->time_zone, "Europe/Paris"), "the team admin creates a schedule");
     snprintf (schedule, sizeof schedule, "%s", s_status (reply) == OK ? reply->objects->schedules [0]->id : "");
     s_free (&reply);
     shift.end_unix_ms = shift.start_unix_ms;
     reply = s_call (&as_lead, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a shift ends after it starts");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a shift ends after it starts");
     s_free (&reply);
 
     R5__ResourceRequest override_request = R5__RESOURCE_REQUEST__INIT;
@@ -716,13 +706,13 @@ s_test_oncall (const char *uri)
     override_request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_SCHEDULE_OVERRIDE;
     override_request.create_schedule_override = &override;
     reply = s_call (&as_member, &override_request);
-    CHECK (s_status (reply) == OK && reply->objects->schedules [0]->n_overrides == 1, "a team member overrides");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->schedules [0]->n_overrides == 1, "a team member overrides");
     s_free (&reply);
     reply = s_call (&as_outsider, &override_request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "an outsider does not");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "an outsider does not");
     s_free (&reply);
     reply = s_get (&as_outsider, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule);
-    CHECK (s_status (reply) == OK && reply->objects->n_schedules == 1, "but sees the schedule");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_schedules == 1, "but sees the schedule");
     s_free (&reply);
 
     //  Integrations: the key only in the reply; at rest its digest.
@@ -732,8 +722,8 @@ s_test_oncall (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INTEGRATION;
     request.create_integration = &integration;
     reply = s_call (&as_lead, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_integrations == 1
-           && strlen (reply->objects->integrations [0]->key) == 36, "an integration and its key");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_integrations == 1
+               && strlen (reply->objects->integrations [0]->key) == 36, "an integration and its key");
     char key_copy [64] = "";
     if (s_status (reply) == OK)
         snprintf (key_copy, sizeof key_copy, "%s", reply->objects->integrations [0]->key);
@@ -746,12 +736,12 @@ s_test_oncall (const char *uri)
         const bson_t *doc;
         bool found = mongoc_cursor_next (cursor, &doc);
         char *json = found ? bson_as_relaxed_extended_json (doc, NULL) : NULL;
-        CHECK (json && !strstr (json, key + 4), "the key is not at rest");
+        CHECK_MSG (json && !strstr (json, key + 4), "the key is not at rest");
         unsigned char digest [32];
         char hex [65];
         crypto_generichash (digest, sizeof digest, (const unsigned char *) key, strlen (key), NULL, 0);
         sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
-        CHECK (json && strstr (json, hex), "its digest is");
+        CHECK_MSG (json && strstr (json, hex), "its digest is");
         bson_free (json);
         mongoc_cursor_destroy (cursor);
         bson_destroy (filter);
@@ -760,7 +750,7 @@ s_test_oncall (const char *uri)
     }
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, 10, NULL);
-    CHECK (s_count (reply) == 1 && !*reply->objects->integrations [0]->key, "listed without its key");
+    CHECK_MSG (s_count (reply) == 1 && !*reply->objects->integrations [0]->key, "listed without its key");
     s_free (&reply);
 
     //  The key opens incidents for the team (no principal: the key is the credential).
@@ -770,24 +760,24 @@ s_test_oncall (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_OPEN_INTEGRATION_INCIDENT;
     request.open_integration_incident = &open;
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->incidents [0]->n_team_ids == 1
-           && streq (reply->objects->incidents [0]->team_ids [0], team)
-           && streq (reply->objects->incidents [0]->account_id, owner->account_id), "an integration opens an incident");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_incidents == 1 && reply->objects->incidents [0]->n_team_ids == 1
+               && streq (reply->objects->incidents [0]->team_ids [0], team)
+               && streq (reply->objects->incidents [0]->account_id, owner->account_id), "an integration opens an incident");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
-    CHECK (s_count (reply) == 1, "the team sees it");
+    CHECK_MSG (s_count (reply) == 1, "the team sees it");
     s_free (&reply);
     reply = s_list (&as_outsider, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
-    CHECK (s_count (reply) == 0, "nobody else does");
+    CHECK_MSG (s_count (reply) == 0, "nobody else does");
     s_free (&reply);
     char key_char = key_copy [10];
     key_copy [10] = key_copy [10] == 'A' ? 'B' : 'A';
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a wrong key is unknown");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a wrong key is unknown");
     s_free (&reply);
     open.key = "r5i_short";
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a malformed key is unknown too");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "a malformed key is unknown too");
     s_free (&reply);
     //  An alert with an Idempotency-Key opens one incident, per integration.
     key_copy [10] = key_char;
@@ -796,20 +786,20 @@ s_test_oncall (const char *uri)
     request.idempotency_key = (char *) "alert-7";
     char alert_id [25] = "";
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1, "a keyed alert opens an incident");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_incidents == 1, "a keyed alert opens an incident");
     if (s_status (reply) == OK)
         snprintf (alert_id, sizeof alert_id, "%s", reply->objects->incidents [0]->id);
     s_free (&reply);
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_incidents == 1
-           && streq (reply->objects->incidents [0]->id, alert_id), "its repeat answers the same incident");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_incidents == 1
+               && streq (reply->objects->incidents [0]->id, alert_id), "its repeat answers the same incident");
     s_free (&reply);
     open.title = "queue stuck again";
     reply = s_call (NULL, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "the key with another alert is a conflict");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "the key with another alert is a conflict");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, 10, NULL);
-    CHECK (s_count (reply) == 2, "one incident for the keyed alert: %d", s_count (reply));
+    CHECK_MSG (s_count (reply) == 2, "one incident for the keyed alert: %d", s_count (reply));
     s_free (&reply);
     request.idempotency_key = (char *) protobuf_c_empty_string;
 
@@ -820,7 +810,7 @@ s_test_oncall (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     reply = s_call (&as_owner, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "a team with a schedule stays");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "a team with a schedule stays");
     s_free (&reply);
 
     //  Contact methods: one's own only.
@@ -832,19 +822,19 @@ s_test_oncall (const char *uri)
     request.create_contact_method = &method;
     reply = s_call (&as_member, &request);
     char method_id [25] = "";
-    CHECK (s_status (reply) == OK && reply->objects->n_contact_methods == 1, "a contact method");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_contact_methods == 1, "a contact method");
     if (s_status (reply) == OK)
         snprintf (method_id, sizeof method_id, "%s", reply->objects->contact_methods [0]->id);
     s_free (&reply);
     method.address = "not a phone";
     reply = s_call (&as_member, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a phone number is checked");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a phone number is checked");
     s_free (&reply);
     reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, method_id);
-    CHECK (s_count (reply) == 0, "not even the owner reads another's contact method");
+    CHECK_MSG (s_count (reply) == 0, "not even the owner reads another's contact method");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, 10, NULL);
-    CHECK (s_count (reply) == 1, "one's own are listed: %d %s", s_count (reply), reply ? reply->message : "");
+    CHECK_MSG (s_count (reply) == 1, "one's own are listed: %d %s", s_count (reply), reply ? reply->message : "");
     s_free (&reply);
     R5__CreateNotificationRuleRequest rule = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
     rule.contact_method_id = method_id;
@@ -852,23 +842,23 @@ s_test_oncall (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
     request.create_notification_rule = &rule;
     reply = s_call (&as_lead, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a rule uses one's own method only");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a rule uses one's own method only");
     s_free (&reply);
     reply = s_call (&as_member, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_notification_rules == 1, "a rule");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_notification_rules == 1, "a rule");
     s_free (&reply);
     delete_.type = R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS;
     delete_.id = method_id;
     request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
     request.delete_object = &delete_;
     reply = s_call (&as_lead, &request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another's method is not found");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND, "another's method is not found");
     s_free (&reply);
     reply = s_call (&as_member, &request);
-    CHECK (s_status (reply) == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID, "deleted");
+    CHECK_MSG (s_status (reply) == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID, "deleted");
     s_free (&reply);
     reply = s_list (&as_member, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, 10, NULL);
-    CHECK (s_count (reply) == 0, "its rules went with it");
+    CHECK_MSG (s_count (reply) == 0, "its rules went with it");
     s_free (&reply);
 
 done:
@@ -891,7 +881,7 @@ typedef struct {
 
 static const s_format_t s_formats [] = {
     { "users", "_id account_id email name role active password_hash created_at", "" },
-    { "teams", "_id account_id name description members version created_at", "updated_at" },
+    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
                    "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at idempotency" },
     { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
@@ -943,7 +933,7 @@ s_check_types (const char *collection, bson_iter_t *iter, int depth)
         const char *key = bson_iter_key (iter);
         bool index = *key >= '0' && *key <= '9';
         if (!index)
-            CHECK (bson_iter_type (iter) == s_stored_type (key), "%s.%s has the type it always had", collection, key);
+            CHECK_MSG (bson_iter_type (iter) == s_stored_type (key), "%s.%s has the type it always had", collection, key);
         bson_iter_t child;
         if ((BSON_ITER_HOLDS_ARRAY (iter) || BSON_ITER_HOLDS_DOCUMENT (iter)) && depth < 4
         &&  bson_iter_recurse (iter, &child))
@@ -981,9 +971,9 @@ s_test_stored_format (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_ESCALATION_POLICY;
     request.create_escalation_policy = &policy;
     reply = s_call (&as_owner, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_escalation_policies == 1
-           && reply->objects->escalation_policies [0]->steps [0]->targets [0]->kind == R5__TARGET_KIND__TARGET_KIND_USER,
-           "an escalation policy is created");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_escalation_policies == 1
+               && reply->objects->escalation_policies [0]->steps [0]->targets [0]->kind == R5__TARGET_KIND__TARGET_KIND_USER,
+               "an escalation policy is created");
     s_free (&reply);
     R5__CreateContactMethodRequest method = R5__CREATE_CONTACT_METHOD_REQUEST__INIT;
     method.kind = R5__CONTACT_METHOD_KIND__CONTACT_METHOD_KIND_EMAIL;
@@ -1000,9 +990,9 @@ s_test_stored_format (const char *uri)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
     request.create_notification_rule = &rule;
     reply = s_call (&as_owner, &request);
-    CHECK (s_status (reply) == OK && reply->objects->n_notification_rules == 1
-           && reply->objects->notification_rules [0]->urgency == R5__URGENCY__URGENCY_UNSPECIFIED,
-           "a rule for any urgency is created");
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_notification_rules == 1
+               && reply->objects->notification_rules [0]->urgency == R5__URGENCY__URGENCY_UNSPECIFIED,
+               "a rule for any urgency is created");
     s_free (&reply);
 
     mongoc_client_t *client = mongoc_client_new (uri);
@@ -1020,23 +1010,23 @@ s_test_stored_format (const char *uri)
             bson_iter_init (&iter, doc);
             while (bson_iter_next (&iter)) {
                 const char *key = bson_iter_key (&iter);
-                CHECK (s_listed (format->required, key) || s_listed (format->optional, key),
-                       "%s has no key %s", format->collection, key);
+                CHECK_MSG (s_listed (format->required, key) || s_listed (format->optional, key),
+                           "%s has no key %s", format->collection, key);
                 required += s_listed (format->required, key);
             }
             size_t words = 1;
             for (const char *c = format->required; *c; c++)
                 words += *c == ' ';
-            CHECK (required == words, "every %s document has %s", format->collection, format->required);
+            CHECK_MSG (required == words, "every %s document has %s", format->collection, format->required);
             bson_iter_init (&iter, doc);
             s_check_types (format->collection, &iter, 0);
         }
-        CHECK (documents > 0, "the test stored %s", format->collection);
+        CHECK_MSG (documents > 0, "the test stored %s", format->collection);
         //  "Any urgency" is stored as it always was: "".
         if (streq (format->collection, "notification_rules")) {
             bson_t *any = BCON_NEW ("urgency", BCON_UTF8 (""));
-            CHECK (mongoc_collection_count_documents (collection, any, NULL, NULL, NULL, NULL) > 0,
-                   "a rule for any urgency is stored with urgency \"\"");
+            CHECK_MSG (mongoc_collection_count_documents (collection, any, NULL, NULL, NULL, NULL) > 0,
+                       "a rule for any urgency is stored with urgency \"\"");
             bson_destroy (any);
         }
         mongoc_cursor_destroy (cursor);
@@ -1069,25 +1059,25 @@ s_test_forgeries (void)
         return;
     s_who_t as_owner = s_session (owner);
     int before = s_count_teams (&as_owner);
-    CHECK (before >= 0, "the owner lists teams");
+    CHECK_MSG (before >= 0, "the owner lists teams");
     const s_how_t forgeries [] = { S_OTHER_KEY, S_EXPIRED, S_TAMPERED, S_FIELDS_ONLY };
     for (size_t i = 0; i < sizeof forgeries / sizeof forgeries [0]; i++) {
         s_who_t forged = as_owner;
         forged.how = forgeries [i];
         R5__ResourceReply *reply = s_create_team (&forged, "Forged team");
-        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "forgery %d: unauthenticated, not %s",
-               (int) forgeries [i], r5_status_name (s_status (reply)));
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "forgery %d: unauthenticated, not %s",
+                   (int) forgeries [i], r5_status_name (s_status (reply)));
         s_free (&reply);
         reply = s_list (&forged, R5__RESOURCE_TYPE__RESOURCE_TEAMS, 100, NULL);
-        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS,
-               "forgery %d reads nothing", (int) forgeries [i]);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS,
+                   "forgery %d reads nothing", (int) forgeries [i]);
         s_free (&reply);
     }
-    CHECK (s_count_teams (&as_owner) == before, "no forged request created a team");
+    CHECK_MSG (s_count_teams (&as_owner) == before, "no forged request created a team");
     R5__ResourceReply *reply = s_create_team (&as_owner, "Genuine team");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "the genuine assertion creates (through r5-authz)");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "the genuine assertion creates (through r5-authz)");
     s_free (&reply);
-    CHECK (s_count_teams (&as_owner) == before + 1, "exactly one team more");
+    CHECK_MSG (s_count_teams (&as_owner) == before + 1, "exactly one team more");
     s_user_free (&owner);
 }
 
@@ -1112,22 +1102,22 @@ s_test_check_password (void)
     if (!owner)
         return;
     R5__ResourceReply *reply = s_check_password ("Proof-Owner@example.com", "correct horse battery");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER,
-           "check_password: ok");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER,
+               "check_password: ok");
     if (s_status (reply) == R5__STATUS__STATUS_OK) {
         const char *why = "";
         R5__PasswordProofClaims *claims = r5_password_proof_verify (&s_keys.proof_public, reply->password_proof,
                                                                     r5_now_ms (), &why);
-        CHECK (claims && streq (claims->user_id, owner->id) && streq (claims->account_id, owner->account_id)
-            && claims->expires_unix_ms - claims->issued_unix_ms == R5_PASSWORD_PROOF_TTL_MS,
-               "check_password answers a 30 s proof for the user: %s", why);
+        CHECK_MSG (claims && streq (claims->user_id, owner->id) && streq (claims->account_id, owner->account_id)
+                && claims->expires_unix_ms - claims->issued_unix_ms == R5_PASSWORD_PROOF_TTL_MS,
+                   "check_password answers a 30 s proof for the user: %s", why);
         if (claims)
             r5__password_proof_claims__free_unpacked (claims, NULL);
     }
     s_free (&reply);
     reply = s_check_password ("proof-owner@example.com", "wrong horse battery");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && !reply->password_proof,
-           "a wrong password: no proof");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED && !reply->password_proof,
+               "a wrong password: no proof");
     s_free (&reply);
     s_user_free (&owner);
 }
@@ -1141,7 +1131,7 @@ s_test_callers (const resource_config_t *config)
 {
     char error [256];
     resource_server_t *state = resource_server_new (config, error, sizeof error);
-    CHECK (state, "state: %s", error);
+    CHECK_MSG (state, "state: %s", error);
     if (!state)
         return;
     R5__ResourceRequest check_request = R5__RESOURCE_REQUEST__INIT;
@@ -1171,8 +1161,8 @@ s_test_callers (const resource_config_t *config)
         uint8_t *body = r5_rpc_pack (&cases [n].request->base, &size);
         uint8_t *packed = resource_server_handle (state, cases [n].caller, body, size, 0, &reply_size);
         R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
-        CHECK (s_status (reply) == cases [n].status, "%s from '%s'",
-               cases [n].request == &check_request ? "check_password" : "get_users", cases [n].caller);
+        CHECK_MSG (s_status (reply) == cases [n].status, "%s from '%s'",
+                   cases [n].request == &check_request ? "check_password" : "get_users", cases [n].caller);
         s_free (&reply);
         free (packed);
         free (body);
@@ -1189,20 +1179,20 @@ s_test_password_throttle (void)
     R5__User *owner = s_signup ("throttled@example.com");
     R5__User *other = s_signup ("unthrottled@example.com");
     R5__ResourceReply *reply = s_check_password ("throttled@example.com", "correct horse battery");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "right password: ok, attempt given back");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "right password: ok, attempt given back");
     s_free (&reply);
     for (int i = 0; i < 4; i++) {
         reply = s_check_password ("Throttled@Example.com", "wrong horse battery");
-        CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "wrong password %d: unauthenticated", i);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "wrong password %d: unauthenticated", i);
         s_free (&reply);
     }
     reply = s_check_password ("throttled@example.com", "correct horse battery");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_RATE_LIMITED && !reply->password_proof
-        && reply->body_case == R5__RESOURCE_REPLY__BODY__NOT_SET, "fifth attempt: rate limited, no proof (%s)",
-           r5_status_name (s_status (reply)));
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_RATE_LIMITED && !reply->password_proof
+            && reply->body_case == R5__RESOURCE_REPLY__BODY__NOT_SET, "fifth attempt: rate limited, no proof (%s)",
+               r5_status_name (s_status (reply)));
     s_free (&reply);
     reply = s_check_password ("unthrottled@example.com", "correct horse battery");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->password_proof, "another email: ok");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->password_proof, "another email: ok");
     s_free (&reply);
     s_user_free (&owner);
     s_user_free (&other);
@@ -1243,7 +1233,7 @@ main (void)
     char error [256] = "";
     zactor_t *authz_actor = r5_service_start (authz_server_actor, &authz_config, error, sizeof error);
     zactor_t *resource_actor = r5_service_start (resource_server_actor, &resource_config, error, sizeof error);
-    CHECK (authz_actor && resource_actor, "services start: %s", error);
+    CHECK_MSG (authz_actor && resource_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (authz_actor && resource_actor
     &&  r5_test_wait_workers (broker, R5_SERVICE_AUTHZ) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)) {
@@ -1251,16 +1241,16 @@ main (void)
         //  used: one (empty) wait lets it meet the resource's publisher.
         zmsg_t *nothing = zmsg_recv (s_events);
         zmsg_destroy (&nothing);
-        s_test_everything ();
+        R5_TEST_RUN (s_test_everything);
         s_test_oncall (uri);
         s_test_stored_format (uri);
-        s_test_forgeries ();
-        s_test_check_password ();
-        s_test_password_throttle ();
+        R5_TEST_RUN (s_test_forgeries);
+        R5_TEST_RUN (s_test_check_password);
+        R5_TEST_RUN (s_test_password_throttle);
         s_test_callers (&resource_config);
     }
     else
-        CHECK (false, "workers did not register with the broker");
+        CHECK_MSG (false, "workers did not register with the broker");
 
     r5_client_destroy (&s_client);
     zactor_destroy (&resource_actor);
@@ -1269,9 +1259,5 @@ main (void)
     zstr_free (&endpoint);
     zactor_destroy (&broker);
     r5_test_devmongo_stop ();
-    if (s_failures)
-        fprintf (stderr, "test_resource_service: %d failure(s)\n", s_failures);
-    else
-        printf ("test_resource_service: ok\n");
-    return s_failures ? 1 : 0;
+    return r5_test_report ("test_resource_service");
 }

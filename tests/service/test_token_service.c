@@ -11,6 +11,8 @@
     tampered and expired ones refused, nothing changed), and sessions only
     for a fresh, single-use password proof of r5-resource's key. */
 #include <czmq.h>
+#include "r5_test.h"
+#include "r5_test_clock.h"
 #include "r5_test_bus.h"
 #include "r5_test_keys.h"
 #include "r5_test_servers.h"
@@ -36,18 +38,8 @@
 #include "token_server.h"
 #include "token_store.h"
 
-static int s_failures = 0;
 static r5_test_keys_t s_keys;           //  r5-token's assertion key, r5-resource's proof key
 static const char *s_uri;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-        s_failures++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
 
 #define ACCOUNT "acct000000000000000000a1"
 #define ACCOUNT_B "acct000000000000000000b2"
@@ -385,8 +377,8 @@ static void
 s_test_update_resent (void)
 {
     R5__TokenReply *created = s_create (ALICE, ACCOUNT, "resent", s_read_write, 3, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
-           "create for the resend");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+               "create for the resend");
     if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
         s_free (&created);
         return;
@@ -398,29 +390,29 @@ s_test_update_resent (void)
     for (int copy = 0; copy < 2; copy++) {
         R5__TokenReply *updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
                                             NULL, true, narrow, 1);
-        CHECK (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
-            && s_scopes_are (updated->token->scopes, updated->token->n_scopes,
-                             r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ)),
-               "copy %d of one update answers the token as changed", copy + 1);
+        CHECK_MSG (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+                && s_scopes_are (updated->token->scopes, updated->token->n_scopes,
+                                 r5_scope_bit (R5__SCOPE__SCOPE_INCIDENTS_READ)),
+                   "copy %d of one update answers the token as changed", copy + 1);
         s_free (&updated);
     }
     R5__TokenReply *other = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
                                       "resent, renamed", false, NULL, 0);
-    CHECK (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_TOKEN
-        && streq (other->token->description, "resent, renamed"), "another change under the same request id");
+    CHECK_MSG (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+            && streq (other->token->description, "resent, renamed"), "another change under the same request id");
     s_free (&other);
     R5__TokenReply *events = s_by_id (R5__TOKEN_REQUEST__BODY_LIST_EVENTS, id, ALICE, ACCOUNT,
                                       R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS,
-           "events of the resent update");
+    CHECK_MSG (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS,
+               "events of the resent update");
     if (events && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS) {
         size_t n = events->events->n_events;
-        CHECK (n == 3, "created, updated once, renamed: %zu entries", n);
+        CHECK_MSG (n == 3, "created, updated once, renamed: %zu entries", n);
         size_t scope_changes = 0;
         for (size_t i = 0; i < n; i++)
             if (streq (events->events->events [i]->type, "updated") && events->events->events [i]->n_scopes_after)
                 scope_changes++;
-        CHECK (scope_changes == 1, "one audit entry for the resent update, got %zu", scope_changes);
+        CHECK_MSG (scope_changes == 1, "one audit entry for the resent update, got %zu", scope_changes);
     }
     s_free (&events);
 }
@@ -430,7 +422,7 @@ s_test_lifecycle (void)
 {
     //  Create: the value appears once, in this reply; scopes are deduplicated.
     R5__TokenReply *created = s_create (ALICE, ACCOUNT, "CI deploy", s_read_write, 3, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create: %s", created ? created->message : "no reply");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create: %s", created ? created->message : "no reply");
     if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
         s_free (&created);
         return;
@@ -438,42 +430,42 @@ s_test_lifecycle (void)
     char id [TOKEN_ID_SIZE], value [R5_TOKEN_LENGTH + 1];
     snprintf (id, sizeof id, "%s", created->issued->token->id);
     snprintf (value, sizeof value, "%s", created->issued->value);
-    CHECK (r5_token_check (value, strlen (value)) == R5_TOKEN_PAT, "a well-formed r5p_ value: %s", value);
-    CHECK (s_scopes_are (created->issued->token->scopes, created->issued->token->n_scopes, READ_WRITE_SET),
-           "two scopes, deduplicated");
-    CHECK (streq (created->issued->token->description, "CI deploy"), "description");
-    CHECK (strncmp (created->issued->token->hint, "r5p_", 4) == 0
-        && streq (created->issued->token->hint + strlen (created->issued->token->hint) - 4, value + 36),
-           "hint is r5p_…last4: %s", created->issued->token->hint);
-    CHECK (created->issued->token->created_at_unix_ms > 0, "created_at");
+    CHECK_MSG (r5_token_check (value, strlen (value)) == R5_TOKEN_PAT, "a well-formed r5p_ value: %s", value);
+    CHECK_MSG (s_scopes_are (created->issued->token->scopes, created->issued->token->n_scopes, READ_WRITE_SET),
+               "two scopes, deduplicated");
+    CHECK_MSG (streq (created->issued->token->description, "CI deploy"), "description");
+    CHECK_MSG (strncmp (created->issued->token->hint, "r5p_", 4) == 0
+            && streq (created->issued->token->hint + strlen (created->issued->token->hint) - 4, value + 36),
+               "hint is r5p_…last4: %s", created->issued->token->hint);
+    CHECK_MSG (created->issued->token->created_at_unix_ms > 0, "created_at");
     s_free (&created);
 
     //  Verify: the principal of the PAT.
     R5__TokenReply *verified = s_verify (value, "198.51.100.7");
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "verify ok");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK, "verify ok");
     if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
         R5__Principal *p = verified->verify->principal;
-        CHECK (streq (p->user_id, ALICE) && streq (p->account_id, ACCOUNT) && streq (p->token_id, id),
-               "principal ids");
-        CHECK (p->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN, "kind pat");
-        CHECK (p->role == R5__ROLE__ROLE_OWNER && streq (p->name, "Alice") && streq (p->email, "alice@example.com"),
-               "role, name, email from r5.resource");
-        CHECK (s_scopes_are (p->scopes, p->n_scopes, READ_WRITE_SET), "principal scopes");
-        CHECK (verified->verify->expires_unix_ms == 0, "pats do not expire");
+        CHECK_MSG (streq (p->user_id, ALICE) && streq (p->account_id, ACCOUNT) && streq (p->token_id, id),
+                   "principal ids");
+        CHECK_MSG (p->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN, "kind pat");
+        CHECK_MSG (p->role == R5__ROLE__ROLE_OWNER && streq (p->name, "Alice") && streq (p->email, "alice@example.com"),
+                   "role, name, email from r5.resource");
+        CHECK_MSG (s_scopes_are (p->scopes, p->n_scopes, READ_WRITE_SET), "principal scopes");
+        CHECK_MSG (verified->verify->expires_unix_ms == 0, "pats do not expire");
     }
     s_free (&verified);
 
     //  lastUsedAt and ip recorded; a second use within the minute is not written.
     R5__TokenReply *again = s_verify (value, "203.0.113.99");
-    CHECK (s_status (again) == R5__STATUS__STATUS_OK, "verify again");
+    CHECK_MSG (s_status (again) == R5__STATUS__STATUS_OK, "verify again");
     s_free (&again);
     R5__TokenReply *got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (got) == R5__STATUS__STATUS_OK && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "get own");
+    CHECK_MSG (s_status (got) == R5__STATUS__STATUS_OK && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "get own");
     if (got && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN) {
-        CHECK (got->token->last_used_at_unix_ms > 0, "last used recorded");
-        CHECK (streq (got->token->last_used_ip, "198.51.100.7"), "first use's ip kept (throttled): %s",
-               got->token->last_used_ip);
-        CHECK (streq (got->token->id, id), "same id");
+        CHECK_MSG (got->token->last_used_at_unix_ms > 0, "last used recorded");
+        CHECK_MSG (streq (got->token->last_used_ip, "198.51.100.7"), "first use's ip kept (throttled): %s",
+                   got->token->last_used_ip);
+        CHECK_MSG (streq (got->token->id, id), "same id");
     }
     s_free (&got);
 
@@ -486,11 +478,11 @@ s_test_lifecycle (void)
     bad [R5_TOKEN_LENGTH - 1] = bad [R5_TOKEN_LENGTH - 1] == 'A' ? 'B' : 'A';
     R5__TokenReply *badsum = s_verify (bad, NULL);
     R5__TokenReply *empty = s_verify ("", NULL);
-    CHECK (s_status (no) == R5__STATUS__STATUS_UNAUTHENTICATED, "unknown: unauthenticated");
-    CHECK (s_status (badsum) == R5__STATUS__STATUS_UNAUTHENTICATED, "bad checksum: unauthenticated");
-    CHECK (s_status (empty) == R5__STATUS__STATUS_UNAUTHENTICATED, "empty: unauthenticated");
-    CHECK (no && badsum && empty && streq (no->message, badsum->message) && streq (no->message, empty->message)
-        && no->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "one message for every cause");
+    CHECK_MSG (s_status (no) == R5__STATUS__STATUS_UNAUTHENTICATED, "unknown: unauthenticated");
+    CHECK_MSG (s_status (badsum) == R5__STATUS__STATUS_UNAUTHENTICATED, "bad checksum: unauthenticated");
+    CHECK_MSG (s_status (empty) == R5__STATUS__STATUS_UNAUTHENTICATED, "empty: unauthenticated");
+    CHECK_MSG (no && badsum && empty && streq (no->message, badsum->message) && streq (no->message, empty->message)
+            && no->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "one message for every cause");
     s_free (&no);
     s_free (&badsum);
     s_free (&empty);
@@ -499,54 +491,54 @@ s_test_lifecycle (void)
     const R5__Scope users_read [] = { R5__SCOPE__SCOPE_USERS_READ };
     R5__TokenReply *updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
                                         NULL, true, users_read, 1);
-    CHECK (s_status (updated) == R5__STATUS__STATUS_OK, "update scopes");
+    CHECK_MSG (s_status (updated) == R5__STATUS__STATUS_OK, "update scopes");
     if (updated && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN)
-        CHECK (s_scopes_are (updated->token->scopes, updated->token->n_scopes,
-                             r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)) && streq (updated->token->description, "CI deploy"),
-               "update reply: new scopes, same description");
+        CHECK_MSG (s_scopes_are (updated->token->scopes, updated->token->n_scopes,
+                                 r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)) && streq (updated->token->description, "CI deploy"),
+                   "update reply: new scopes, same description");
     s_free (&updated);
     char topic [80];
     snprintf (topic, sizeof topic, "token.updated %s", id);
-    CHECK (s_expect_event (topic), "event %s", topic);
+    CHECK_MSG (s_expect_event (topic), "event %s", topic);
     verified = s_verify (value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
-        && s_scopes_are (verified->verify->principal->scopes, verified->verify->principal->n_scopes,
-                         r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)), "new scopes on the next verify");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+            && s_scopes_are (verified->verify->principal->scopes, verified->verify->principal->n_scopes,
+                             r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)), "new scopes on the next verify");
     s_free (&verified);
     //  Description only; then scopes emptied.
     updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "CI deploy (prod)", false, NULL, 0);
-    CHECK (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
-        && streq (updated->token->description, "CI deploy (prod)") && updated->token->n_scopes == 1,
-           "update description keeps scopes");
+    CHECK_MSG (s_status (updated) == R5__STATUS__STATUS_OK && updated->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+            && streq (updated->token->description, "CI deploy (prod)") && updated->token->n_scopes == 1,
+               "update description keeps scopes");
     s_free (&updated);
     updated = s_update (id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, NULL, false, NULL, 0);
-    CHECK (s_status (updated) == R5__STATUS__STATUS_BAD_INPUT, "update with nothing to change");
+    CHECK_MSG (s_status (updated) == R5__STATUS__STATUS_BAD_INPUT, "update with nothing to change");
     s_free (&updated);
 
     //  Regenerate: a new value; the old one fails; id, description, scopes kept.
     R5__TokenReply *regenerated = s_by_id (R5__TOKEN_REQUEST__BODY_REGENERATE, id, ALICE, ACCOUNT,
                                            R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (regenerated) == R5__STATUS__STATUS_OK && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
-           "regenerate");
+    CHECK_MSG (s_status (regenerated) == R5__STATUS__STATUS_OK && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+               "regenerate");
     char fresh [R5_TOKEN_LENGTH + 1] = "";
     if (regenerated && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
         snprintf (fresh, sizeof fresh, "%s", regenerated->issued->value);
-        CHECK (!streq (fresh, value) && r5_token_check (fresh, strlen (fresh)) == R5_TOKEN_PAT, "a new value");
+        CHECK_MSG (!streq (fresh, value) && r5_token_check (fresh, strlen (fresh)) == R5_TOKEN_PAT, "a new value");
         R5__Token *t = regenerated->issued->token;
-        CHECK (streq (t->id, id) && streq (t->description, "CI deploy (prod)")
-            && s_scopes_are (t->scopes, t->n_scopes, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
-               "id, description and scopes kept");
-        CHECK (streq (t->hint + strlen (t->hint) - 4, fresh + 36), "hint follows the new value");
+        CHECK_MSG (streq (t->id, id) && streq (t->description, "CI deploy (prod)")
+                && s_scopes_are (t->scopes, t->n_scopes, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
+                   "id, description and scopes kept");
+        CHECK_MSG (streq (t->hint + strlen (t->hint) - 4, fresh + 36), "hint follows the new value");
     }
     s_free (&regenerated);
     snprintf (topic, sizeof topic, "token.revoked %s", id);
-    CHECK (s_expect_event (topic), "event %s after regenerate", topic);
+    CHECK_MSG (s_expect_event (topic), "event %s after regenerate", topic);
     verified = s_verify (value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "old value fails after regenerate");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "old value fails after regenerate");
     s_free (&verified);
     verified = s_verify (fresh, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
-        && streq (verified->verify->principal->token_id, id), "new value works, same token id");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+            && streq (verified->verify->principal->token_id, id), "new value works, same token id");
     s_free (&verified);
 
     //  Another user (same account, an administrator): NOT_FOUND everywhere, absent from the list.
@@ -555,48 +547,48 @@ s_test_lifecycle (void)
                                             R5__TOKEN_REQUEST__BODY_DELETE, R5__TOKEN_REQUEST__BODY_LIST_EVENTS };
     for (int i = 0; i < 4; i++) {
         other = s_by_id (by_id [i], id, BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-        CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND && other->body_case != R5__TOKEN_REPLY__BODY_ISSUED,
-               "another user's token, call %d: not found", (int) by_id [i]);
+        CHECK_MSG (s_status (other) == R5__STATUS__STATUS_NOT_FOUND && other->body_case != R5__TOKEN_REPLY__BODY_ISSUED,
+                   "another user's token, call %d: not found", (int) by_id [i]);
         s_free (&other);
         //  And from another account, with the owner's user id claimed under a wrong account.
         other = s_by_id (by_id [i], id, ALICE, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-        CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "wrong account, call %d: not found", (int) by_id [i]);
+        CHECK_MSG (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "wrong account, call %d: not found", (int) by_id [i]);
         s_free (&other);
     }
     other = s_update (id, BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, "mine now", true, NULL, 0);
-    CHECK (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "another user's update: not found");
+    CHECK_MSG (s_status (other) == R5__STATUS__STATUS_NOT_FOUND, "another user's update: not found");
     s_free (&other);
     other = s_list (BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 100, NULL);
-    CHECK (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_LIST, "bob lists");
+    CHECK_MSG (s_status (other) == R5__STATUS__STATUS_OK && other->body_case == R5__TOKEN_REPLY__BODY_LIST, "bob lists");
     for (size_t i = 0; other && other->body_case == R5__TOKEN_REPLY__BODY_LIST && i < other->list->n_tokens; i++)
-        CHECK (!streq (other->list->tokens [i]->id, id), "alice's token absent from bob's list");
+        CHECK_MSG (!streq (other->list->tokens [i]->id, id), "alice's token absent from bob's list");
     s_free (&other);
     verified = s_verify (fresh, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "untouched by bob's attempts");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK, "untouched by bob's attempts");
     s_free (&verified);
 
     //  The audit trail of the token, newest first, never a value.
     R5__TokenReply *events = s_by_id (R5__TOKEN_REQUEST__BODY_LIST_EVENTS, id, ALICE, ACCOUNT,
                                       R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS, "events");
+    CHECK_MSG (s_status (events) == R5__STATUS__STATUS_OK && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS, "events");
     if (events && events->body_case == R5__TOKEN_REPLY__BODY_EVENTS) {
         //  (The old value's failed verification after the regenerate is not
         //  this token's: that digest no longer names any token.)
         const char *expected [] = { "regenerated", "updated", "updated", "created" };
         size_t n = events->events->n_events;
-        CHECK (n == 4, "four events, got %zu", n);
+        CHECK_MSG (n == 4, "four events, got %zu", n);
         for (size_t i = 0; i < n && i < 4; i++)
-            CHECK (streq (events->events->events [i]->type, expected [i]), "event %zu: %s, expected %s",
-                   i, events->events->events [i]->type, expected [i]);
+            CHECK_MSG (streq (events->events->events [i]->type, expected [i]), "event %zu: %s, expected %s",
+                       i, events->events->events [i]->type, expected [i]);
         if (n == 4) {
             R5__TokenEvent *scopes = events->events->events [2];
-            CHECK (s_scopes_are (scopes->scopes_before, scopes->n_scopes_before, READ_WRITE_SET)
-                && s_scopes_are (scopes->scopes_after, scopes->n_scopes_after, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
-                   "scopes before and after");
+            CHECK_MSG (s_scopes_are (scopes->scopes_before, scopes->n_scopes_before, READ_WRITE_SET)
+                    && s_scopes_are (scopes->scopes_after, scopes->n_scopes_after, r5_scope_bit (R5__SCOPE__SCOPE_USERS_READ)),
+                       "scopes before and after");
             R5__TokenEvent *description = events->events->events [1];
-            CHECK (streq (description->description_before, "CI deploy")
-                && streq (description->description_after, "CI deploy (prod)"), "description before and after");
-            CHECK (streq (events->events->events [3]->ip, "192.0.2.10"), "client ip recorded");
+            CHECK_MSG (streq (description->description_before, "CI deploy")
+                    && streq (description->description_after, "CI deploy (prod)"), "description before and after");
+            CHECK_MSG (streq (events->events->events [3]->ip, "192.0.2.10"), "client ip recorded");
         }
     }
     s_free (&events);
@@ -604,18 +596,18 @@ s_test_lifecycle (void)
     //  Delete: final; the value fails; get answers NOT_FOUND.
     R5__TokenReply *deleted = s_by_id (R5__TOKEN_REQUEST__BODY_DELETE, id, ALICE, ACCOUNT,
                                        R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (deleted) == R5__STATUS__STATUS_OK && deleted->body_case == R5__TOKEN_REPLY__BODY_DELETED
-        && streq (deleted->deleted->id, id), "delete");
+    CHECK_MSG (s_status (deleted) == R5__STATUS__STATUS_OK && deleted->body_case == R5__TOKEN_REPLY__BODY_DELETED
+            && streq (deleted->deleted->id, id), "delete");
     s_free (&deleted);
-    CHECK (s_expect_event (topic), "event %s after delete", topic);
+    CHECK_MSG (s_expect_event (topic), "event %s after delete", topic);
     verified = s_verify (fresh, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "deleted token fails");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "deleted token fails");
     s_free (&verified);
     got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "deleted: not found");
+    CHECK_MSG (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "deleted: not found");
     s_free (&got);
     deleted = s_by_id (R5__TOKEN_REQUEST__BODY_DELETE, id, ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (deleted) == R5__STATUS__STATUS_NOT_FOUND, "delete twice: not found");
+    CHECK_MSG (s_status (deleted) == R5__STATUS__STATUS_NOT_FOUND, "delete twice: not found");
     s_free (&deleted);
 }
 
@@ -623,7 +615,7 @@ static void
 s_test_pat_principal (void)
 {
     R5__TokenReply *created = s_create (CAROL, ACCOUNT, "target", NULL, 0, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create for carol");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create for carol");
     const char *id = created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED
                    ? created->issued->token->id : "000000000000000000000000";
     R5__CredentialKind pat = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
@@ -632,14 +624,14 @@ s_test_pat_principal (void)
                                             R5__TOKEN_REQUEST__BODY_DELETE, R5__TOKEN_REQUEST__BODY_LIST_EVENTS };
     for (int i = 0; i < 4; i++) {
         reply = s_by_id (by_id [i], id, CAROL, ACCOUNT, pat);
-        CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal, call %d: forbidden", (int) by_id [i]);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal, call %d: forbidden", (int) by_id [i]);
         s_free (&reply);
     }
     reply = s_update (id, CAROL, ACCOUNT, pat, "widened", true, s_read_write, 2);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: update forbidden");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: update forbidden");
     s_free (&reply);
     reply = s_list (CAROL, ACCOUNT, pat, 10, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: list forbidden");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "pat principal: list forbidden");
     s_free (&reply);
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__RequestMeta meta;
@@ -651,18 +643,18 @@ s_test_pat_principal (void)
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
     request.create = &create;
     reply = s_call (&request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET,
-           "pat principal: create forbidden");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET,
+               "pat principal: create forbidden");
     s_free (&reply);
     //  No principal at all.
     request.meta = NULL;
     reply = s_call (&request);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "no principal: unauthenticated");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "no principal: unauthenticated");
     s_free (&reply);
     //  Untouched.
     reply = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN
-        && streq (reply->token->description, "target") && reply->token->n_scopes == 0, "token unchanged");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+            && streq (reply->token->description, "target") && reply->token->n_scopes == 0, "token unchanged");
     s_free (&reply);
     s_free (&created);
 }
@@ -674,44 +666,44 @@ s_test_bad_input (void)
     const char *descriptions [] = { "", "two\nlines", "bad \xff utf-8", "   " };
     for (int i = 0; i < 4; i++) {
         reply = s_create (ALICE, ACCOUNT, descriptions [i], NULL, 0, NULL);
-        CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && reply->message && *reply->message,
-               "description %d refused with a message", i);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && reply->message && *reply->message,
+                   "description %d refused with a message", i);
         s_free (&reply);
     }
     char longer [260];
     memset (longer, 'x', 201);
     longer [201] = 0;
     reply = s_create (ALICE, ACCOUNT, longer, NULL, 0, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "200"), "201 characters");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "200"), "201 characters");
     s_free (&reply);
     const R5__Scope unknown [] = { R5__SCOPE__SCOPE_USERS_READ, (R5__Scope) 99 };
     reply = s_create (ALICE, ACCOUNT, "scopes", unknown, 2, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "scope"), "unknown scope");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT && strstr (reply->message, "scope"), "unknown scope");
     s_free (&reply);
     reply = s_create (ALICE, ACCOUNT, "key", NULL, 0, "has space");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad idempotency key");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad idempotency key");
     s_free (&reply);
     reply = s_by_id (R5__TOKEN_REQUEST__BODY_GET, "{\"$gt\": \"\"}", ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND && streq (reply->message, "not found"),
-           "malformed id: not found, like any id that names no token");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_NOT_FOUND && streq (reply->message, "not found"),
+               "malformed id: not found, like any id that names no token");
     s_free (&reply);
     reply = s_list (ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 101, NULL);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first 101");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "first 101");
     s_free (&reply);
     reply = s_list (ALICE, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 10, "not-a-cursor");
-    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad cursor");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "bad cursor");
     s_free (&reply);
 
     //  A body that is not a TokenRequest, and one with no body set.
     zframe_t *frame = NULL;
     int rc = r5_client_call (s_client, R5_SERVICE_TOKEN, "\xff\xff\xff", 3, 5000, false, &frame);
     reply = rc == 0 ? r5__token_reply__unpack (NULL, zframe_size (frame), zframe_data (frame)) : NULL;
-    CHECK (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "garbage body: malformed");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "garbage body: malformed");
     s_free (&reply);
     zframe_destroy (&frame);
     R5__TokenRequest empty = R5__TOKEN_REQUEST__INIT;
     reply = s_call (&empty);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "no body: malformed");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_MALFORMED, "no body: malformed");
     s_free (&reply);
 }
 
@@ -720,30 +712,30 @@ s_test_idempotency (void)
 {
     const R5__Scope scopes [] = { R5__SCOPE__SCOPE_SCHEDULES_READ };
     R5__TokenReply *first = s_create (BOB, ACCOUNT, "terraform", scopes, 1, "key-0001");
-    CHECK (s_status (first) == R5__STATUS__STATUS_OK && first->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
-           "first create with a key");
+    CHECK_MSG (s_status (first) == R5__STATUS__STATUS_OK && first->body_case == R5__TOKEN_REPLY__BODY_ISSUED,
+               "first create with a key");
     R5__TokenReply *retry = s_create (BOB, ACCOUNT, "terraform", scopes, 1, "key-0001");
-    CHECK (s_status (retry) == R5__STATUS__STATUS_CONFLICT, "retry: conflict");
-    CHECK (retry && retry->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "retry answers the token, with no value");
+    CHECK_MSG (s_status (retry) == R5__STATUS__STATUS_CONFLICT, "retry: conflict");
+    CHECK_MSG (retry && retry->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "retry answers the token, with no value");
     if (first && retry && first->body_case == R5__TOKEN_REPLY__BODY_ISSUED && retry->body_case == R5__TOKEN_REPLY__BODY_TOKEN)
-        CHECK (streq (first->issued->token->id, retry->token->id), "the same token");
-    CHECK (retry && strstr (retry->message, "idempotency key"), "message explains: %s", retry ? retry->message : "");
+        CHECK_MSG (streq (first->issued->token->id, retry->token->id), "the same token");
+    CHECK_MSG (retry && strstr (retry->message, "idempotency key"), "message explains: %s", retry ? retry->message : "");
     s_free (&retry);
     //  Only one token with that description in bob's list.
     R5__TokenReply *list = s_list (BOB, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 100, NULL);
     int count = 0;
     for (size_t i = 0; list && list->body_case == R5__TOKEN_REPLY__BODY_LIST && i < list->list->n_tokens; i++)
         count += streq (list->list->tokens [i]->description, "terraform");
-    CHECK (count == 1, "one token, not two: %d", count);
+    CHECK_MSG (count == 1, "one token, not two: %d", count);
     s_free (&list);
     //  Keys are per user: carol may use the same key.
     R5__TokenReply *carol = s_create (CAROL, ACCOUNT, "terraform", scopes, 1, "key-0001");
-    CHECK (s_status (carol) == R5__STATUS__STATUS_OK, "same key, another user: ok");
+    CHECK_MSG (s_status (carol) == R5__STATUS__STATUS_OK, "same key, another user: ok");
     s_free (&carol);
     //  Without a key, two creates are two tokens.
     R5__TokenReply *a = s_create (BOB, ACCOUNT, "no key", NULL, 0, NULL);
     R5__TokenReply *b = s_create (BOB, ACCOUNT, "no key", NULL, 0, NULL);
-    CHECK (s_status (a) == R5__STATUS__STATUS_OK && s_status (b) == R5__STATUS__STATUS_OK, "keyless creates");
+    CHECK_MSG (s_status (a) == R5__STATUS__STATUS_OK && s_status (b) == R5__STATUS__STATUS_OK, "keyless creates");
     s_free (&a);
     s_free (&b);
     s_free (&first);
@@ -753,7 +745,7 @@ static void
 s_test_inactive_user (void)
 {
     R5__TokenReply *created = s_create (ALICE, ACCOUNT, "inactive test", NULL, 0, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create");
     if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
         s_free (&created);
         return;
@@ -761,21 +753,21 @@ s_test_inactive_user (void)
     R5__TokenReply *unknown = s_verify ("r5p_000000000000000000000000000000000000", NULL);
     atomic_store (&s_alice_active, 0);
     R5__TokenReply *verified = s_verify (created->issued->value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "inactive user: unauthenticated");
-    CHECK (verified && unknown && streq (verified->message, unknown->message), "same message as unknown");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "inactive user: unauthenticated");
+    CHECK_MSG (verified && unknown && streq (verified->message, unknown->message), "same message as unknown");
     s_free (&verified);
     atomic_store (&s_alice_active, 1);
     verified = s_verify (created->issued->value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "reactivated: works again");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK, "reactivated: works again");
     s_free (&verified);
     s_free (&unknown);
 
     //  A token whose user is gone from r5.resource (mallory's account has no alice).
     R5__TokenReply *stray = s_create ("user0000000000000000dead", ACCOUNT, "orphan", NULL, 0, NULL);
-    CHECK (s_status (stray) == R5__STATUS__STATUS_OK, "create for a user r5.resource does not know");
+    CHECK_MSG (s_status (stray) == R5__STATUS__STATUS_OK, "create for a user r5.resource does not know");
     if (stray && stray->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
         verified = s_verify (stray->issued->value, NULL);
-        CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "missing user: unauthenticated");
+        CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "missing user: unauthenticated");
         s_free (&verified);
     }
     s_free (&stray);
@@ -790,7 +782,7 @@ s_test_pagination (void)
         char description [32];
         snprintf (description, sizeof description, "page %d", i);
         R5__TokenReply *created = s_create (MALLORY, ACCOUNT_B, description, NULL, 0, NULL);
-        CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create %d", i);
+        CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create %d", i);
         snprintf (ids [i], TOKEN_ID_SIZE, "%s",
                   created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED ? created->issued->token->id : "");
         s_free (&created);
@@ -800,23 +792,23 @@ s_test_pagination (void)
     int seen = 0;
     for (int page = 0; page < 3; page++) {
         R5__TokenReply *list = s_list (MALLORY, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 2, after);
-        CHECK (s_status (list) == R5__STATUS__STATUS_OK && list->body_case == R5__TOKEN_REPLY__BODY_LIST, "page %d", page);
+        CHECK_MSG (s_status (list) == R5__STATUS__STATUS_OK && list->body_case == R5__TOKEN_REPLY__BODY_LIST, "page %d", page);
         if (!list || list->body_case != R5__TOKEN_REPLY__BODY_LIST) {
             s_free (&list);
             break;
         }
         size_t expected = page < 2 ? 2 : 1;
-        CHECK (list->list->n_tokens == expected, "page %d holds %zu, got %zu", page, expected, list->list->n_tokens);
-        CHECK (list->list->has_next_page == (page < 2), "page %d has_next_page", page);
+        CHECK_MSG (list->list->n_tokens == expected, "page %d holds %zu, got %zu", page, expected, list->list->n_tokens);
+        CHECK_MSG (list->list->has_next_page == (page < 2), "page %d has_next_page", page);
         for (size_t i = 0; i < list->list->n_tokens; i++, seen++)
-            CHECK (seen < 5 && streq (list->list->tokens [i]->id, ids [4 - seen]), "newest first at %d", seen);
+            CHECK_MSG (seen < 5 && streq (list->list->tokens [i]->id, ids [4 - seen]), "newest first at %d", seen);
         snprintf (after, sizeof after, "%s", list->list->end_cursor);
         s_free (&list);
     }
-    CHECK (seen == 5, "all five seen once: %d", seen);
+    CHECK_MSG (seen == 5, "all five seen once: %d", seen);
     R5__TokenReply *all = s_list (MALLORY, ACCOUNT_B, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, 0, NULL);
-    CHECK (s_status (all) == R5__STATUS__STATUS_OK && all->list->n_tokens == 5 && !all->list->has_next_page,
-           "default page size holds all five");
+    CHECK_MSG (s_status (all) == R5__STATUS__STATUS_OK && all->list->n_tokens == 5 && !all->list->has_next_page,
+               "default page size holds all five");
     s_free (&all);
 }
 
@@ -874,8 +866,8 @@ s_test_forged_principals (void)
     meta.base.n_unknown_fields = 1;
     meta.base.unknown_fields = &field;
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "bare principal fields: unauthenticated, not %d (%s)",
-           (int) s_status (reply), reply ? reply->message : "");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "bare principal fields: unauthenticated, not %d (%s)",
+               (int) s_status (reply), reply ? reply->message : "");
     s_free (&reply);
     free (packed);
 
@@ -886,7 +878,7 @@ s_test_forged_principals (void)
     s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
     s_sign (&signed_, &other_secret, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION, r5_now_ms (), 60000);
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: unauthenticated");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: unauthenticated");
     s_free (&reply);
     r5_sign_secret_clear (&other_secret);
 
@@ -898,9 +890,9 @@ s_test_forged_principals (void)
             signed_.claims [i + 1] = 0x02;
             turned = true;
         }
-    CHECK (turned, "the kind is in the claims");
+    CHECK_MSG (turned, "the kind is in the claims");
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "tampered claims: unauthenticated");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "tampered claims: unauthenticated");
     s_free (&reply);
 
     //  Expired: issued two minutes ago for one.
@@ -908,23 +900,23 @@ s_test_forged_principals (void)
     s_sign (&signed_, &s_keys.assertion_secret, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION,
             r5_now_ms () - 120000, 60000);
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired assertion: unauthenticated");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired assertion: unauthenticated");
     s_free (&reply);
 
     //  A truncated signature.
     s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
     signed_.assertion.signature.len = 63;
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "truncated signature: unauthenticated");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "truncated signature: unauthenticated");
     s_free (&reply);
 
-    CHECK (s_count_forged () == 0, "no forged request created a token");
+    CHECK_MSG (s_count_forged () == 0, "no forged request created a token");
     //  The same call with r5-token's own fresh assertion works: the refusals were the signature's doing.
     s_meta_for (&meta, &signed_, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
     reply = s_create_with (&meta);
-    CHECK (s_status (reply) == R5__STATUS__STATUS_OK, "a genuine assertion creates");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "a genuine assertion creates");
     s_free (&reply);
-    CHECK (s_count_forged () == 1, "exactly the genuine one");
+    CHECK_MSG (s_count_forged () == 1, "exactly the genuine one");
 }
 
 //  create_session for user with proof; its status.
@@ -950,30 +942,30 @@ static void
 s_test_password_proofs (void)
 {
     int64_t before = s_count_sessions (CAROL);
-    CHECK (before >= 0, "count sessions");
-    CHECK (s_session_with (CAROL, ACCOUNT, NULL) == R5__STATUS__STATUS_UNAUTHENTICATED, "no proof: refused");
+    CHECK_MSG (before >= 0, "count sessions");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, NULL) == R5__STATUS__STATUS_UNAUTHENTICATED, "no proof: refused");
     R5__PasswordProof *proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_now_ms ());
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
-           "bob's proof for carol: refused");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
+               "bob's proof for carol: refused");
     r5__password_proof__free_unpacked (proof, NULL);
     proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT_B, r5_now_ms ());
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
-           "a proof for another account: refused");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED,
+               "a proof for another account: refused");
     r5__password_proof__free_unpacked (proof, NULL);
     proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT, r5_now_ms () - R5_PASSWORD_PROOF_TTL_MS - 1);
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired proof: refused");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "expired proof: refused");
     r5__password_proof__free_unpacked (proof, NULL);
     //  r5-token's own key is not r5-resource's.
     proof = s_proof (&s_keys.assertion_secret, CAROL, ACCOUNT, r5_now_ms ());
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: refused");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "other key: refused");
     r5__password_proof__free_unpacked (proof, NULL);
-    CHECK (s_count_sessions (CAROL) == before, "no session made by the refused ones");
+    CHECK_MSG (s_count_sessions (CAROL) == before, "no session made by the refused ones");
     //  A good proof makes one session, and only one.
     proof = s_proof (&s_keys.proof_secret, CAROL, ACCOUNT, r5_now_ms ());
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_OK, "fresh proof: session");
-    CHECK (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "used twice: refused");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_OK, "fresh proof: session");
+    CHECK_MSG (s_session_with (CAROL, ACCOUNT, proof) == R5__STATUS__STATUS_UNAUTHENTICATED, "used twice: refused");
     r5__password_proof__free_unpacked (proof, NULL);
-    CHECK (s_count_sessions (CAROL) == before + 1, "exactly one session");
+    CHECK_MSG (s_count_sessions (CAROL) == before + 1, "exactly one session");
 }
 
 static void
@@ -988,34 +980,34 @@ s_test_sessions (void)
     create.proof = s_proof (&s_keys.proof_secret, ALICE, ACCOUNT, r5_now_ms ());
     R5__TokenReply *session = s_call (&request);
     r5__password_proof__free_unpacked (create.proof, NULL);
-    CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
-           "create session");
+    CHECK_MSG (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
+               "create session");
     if (!session || session->body_case != R5__TOKEN_REPLY__BODY_SESSION) {
         s_free (&session);
         return;
     }
     const char *value = session->session->value;
     int64_t now = r5_now_ms ();
-    CHECK (r5_token_check (value, strlen (value)) == R5_TOKEN_SESSION, "r5s_ value");
-    CHECK (session->session->idle_expires_unix_ms > now + 7LL * 3600 * 1000
-        && session->session->idle_expires_unix_ms <= now + 8LL * 3600 * 1000, "idle expiry 8 h");
-    CHECK (session->session->absolute_expires_unix_ms > now + 6LL * 86400 * 1000, "absolute expiry 7 d");
+    CHECK_MSG (r5_token_check (value, strlen (value)) == R5_TOKEN_SESSION, "r5s_ value");
+    CHECK_MSG (session->session->idle_expires_unix_ms > now + 7LL * 3600 * 1000
+            && session->session->idle_expires_unix_ms <= now + 8LL * 3600 * 1000, "idle expiry 8 h");
+    CHECK_MSG (session->session->absolute_expires_unix_ms > now + 6LL * 86400 * 1000, "absolute expiry 7 d");
     R5__TokenReply *verified = s_verify (value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY,
-           "verify session");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY,
+               "verify session");
     if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
-        CHECK (verified->verify->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
-            && verified->verify->principal->n_scopes == 0, "session principal, no scopes");
-        CHECK (verified->verify->expires_unix_ms > now, "expiry given");
+        CHECK_MSG (verified->verify->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
+                && verified->verify->principal->n_scopes == 0, "session principal, no scopes");
+        CHECK_MSG (verified->verify->expires_unix_ms > now, "expiry given");
         //  The signed principal: r5-token's key, this session, a minute.
         const char *why = "";
         R5__PrincipalClaims *claims = r5_assertion_verify (&s_keys.assertion_public, verified->verify->assertion,
                                                            r5_now_ms (), &why);
-        CHECK (claims && streq (claims->principal->user_id, ALICE) && streq (claims->principal->account_id, ACCOUNT)
-            && claims->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
-            && streq (claims->principal->token_id, verified->verify->principal->token_id)
-            && claims->expires_unix_ms - claims->issued_unix_ms == R5_ASSERTION_TTL_DEFAULT_S * 1000,
-               "verify answers an assertion of the session: %s", why);
+        CHECK_MSG (claims && streq (claims->principal->user_id, ALICE) && streq (claims->principal->account_id, ACCOUNT)
+                && claims->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION
+                && streq (claims->principal->token_id, verified->verify->principal->token_id)
+                && claims->expires_unix_ms - claims->issued_unix_ms == R5_ASSERTION_TTL_DEFAULT_S * 1000,
+                   "verify answers an assertion of the session: %s", why);
         if (claims)
             r5__principal_claims__free_unpacked (claims, NULL);
         //  The assertion as received is what a management call needs.
@@ -1027,7 +1019,7 @@ s_test_sessions (void)
         list_request.body_case = R5__TOKEN_REQUEST__BODY_LIST;
         list_request.list = &list;
         R5__TokenReply *listed = s_call (&list_request);
-        CHECK (s_status (listed) == R5__STATUS__STATUS_OK, "the verified assertion lists alice's tokens");
+        CHECK_MSG (s_status (listed) == R5__STATUS__STATUS_OK, "the verified assertion lists alice's tokens");
         s_free (&listed);
     }
     char session_id [TOKEN_ID_SIZE] = "";
@@ -1037,7 +1029,7 @@ s_test_sessions (void)
     //  Sessions are not PATs: not listed, not gettable.
     R5__TokenReply *got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, session_id, ALICE, ACCOUNT,
                                    R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
-    CHECK (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "a session is not a pat");
+    CHECK_MSG (s_status (got) == R5__STATUS__STATUS_NOT_FOUND, "a session is not a pat");
     s_free (&got);
     //  Sign out: revoked, announced, idempotent.
     R5__TokenRequest out = R5__TOKEN_REQUEST__INIT;
@@ -1046,17 +1038,17 @@ s_test_sessions (void)
     out.body_case = R5__TOKEN_REQUEST__BODY_DELETE_SESSION;
     out.delete_session = &delete_session;
     R5__TokenReply *ended = s_call (&out);
-    CHECK (s_status (ended) == R5__STATUS__STATUS_OK && ended->body_case == R5__TOKEN_REPLY__BODY_DELETED
-        && streq (ended->deleted->id, session_id), "sign out");
+    CHECK_MSG (s_status (ended) == R5__STATUS__STATUS_OK && ended->body_case == R5__TOKEN_REPLY__BODY_DELETED
+            && streq (ended->deleted->id, session_id), "sign out");
     s_free (&ended);
     char topic [80];
     snprintf (topic, sizeof topic, "token.revoked %s", session_id);
-    CHECK (s_expect_event (topic), "event %s", topic);
+    CHECK_MSG (s_expect_event (topic), "event %s", topic);
     verified = s_verify (value, NULL);
-    CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed-out session fails");
+    CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed-out session fails");
     s_free (&verified);
     ended = s_call (&out);
-    CHECK (s_status (ended) == R5__STATUS__STATUS_OK, "second sign-out: ok");
+    CHECK_MSG (s_status (ended) == R5__STATUS__STATUS_OK, "second sign-out: ok");
     s_free (&ended);
     s_free (&session);
 }
@@ -1090,7 +1082,7 @@ s_test_callers (token_config_t *config)
 {
     char error [256];
     token_server_t *state = token_server_new (config, error, sizeof error);
-    CHECK (state, "state: %s", error);
+    CHECK_MSG (state, "state: %s", error);
     if (!state)
         return;
     R5__TokenRequest verify_request = R5__TOKEN_REQUEST__INIT;
@@ -1109,7 +1101,7 @@ s_test_callers (token_config_t *config)
     };
     for (size_t n = 0; n < sizeof verifiers / sizeof verifiers [0]; n++) {
         R5__TokenReply *reply = s_direct_from (state, verifiers [n].caller, &verify_request);
-        CHECK (s_status (reply) == verifiers [n].status, "verify from '%s'", verifiers [n].caller);
+        CHECK_MSG (s_status (reply) == verifiers [n].status, "verify from '%s'", verifiers [n].caller);
         s_free (&reply);
     }
     //  A session with a good proof, asked for by anyone but the gateway.
@@ -1123,8 +1115,8 @@ s_test_callers (token_config_t *config)
     const char *others [] = { R5_ROLE_INTERNAL, R5_ROLE_TOKEN, R5_ROLE_RESOURCE "," R5_ROLE_INTERNAL };
     for (size_t n = 0; n < sizeof others / sizeof others [0]; n++) {
         R5__TokenReply *reply = s_direct_from (state, others [n], &request);
-        CHECK (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case != R5__TOKEN_REPLY__BODY_SESSION,
-               "create_session from '%s'", others [n]);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN && reply->body_case != R5__TOKEN_REPLY__BODY_SESSION,
+                   "create_session from '%s'", others [n]);
         s_free (&reply);
     }
     r5__password_proof__free_unpacked (create.proof, NULL);
@@ -1141,20 +1133,24 @@ s_test_session_expiry (token_config_t *config)
     short_lived.last_used_interval_ms = 0;
     char error [256];
     token_server_t *state = token_server_new (&short_lived, error, sizeof error);
-    CHECK (state, "second state: %s", error);
+    CHECK_MSG (state, "second state: %s", error);
     if (!state)
         return;
+    //  The state's time moves only when the test moves it.
+    r5_test_clock_t clock;
+    r5_test_clock_init (&clock);
+    token_server_set_clock (state, &clock.base);
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     R5__CreateSessionRequest create = R5__CREATE_SESSION_REQUEST__INIT;
     create.user_id = BOB;
     create.account_id = ACCOUNT;
     request.body_case = R5__TOKEN_REQUEST__BODY_CREATE_SESSION;
     request.create_session = &create;
-    create.proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_now_ms ());
+    create.proof = s_proof (&s_keys.proof_secret, BOB, ACCOUNT, r5_clock_now_ms (&clock.base));
     R5__TokenReply *session = s_direct (state, &request);
     r5__password_proof__free_unpacked (create.proof, NULL);
-    CHECK (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
-           "short session");
+    CHECK_MSG (s_status (session) == R5__STATUS__STATUS_OK && session->body_case == R5__TOKEN_REPLY__BODY_SESSION,
+               "short session");
     if (session && session->body_case == R5__TOKEN_REPLY__BODY_SESSION) {
         s_remember (session->session->value);
         R5__TokenRequest verify_request = R5__TOKEN_REQUEST__INIT;
@@ -1162,22 +1158,21 @@ s_test_session_expiry (token_config_t *config)
         verify.value = session->session->value;
         verify_request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
         verify_request.verify = &verify;
-        //  Used within its idle time, it slides past the first 1.5 s (the waits
-        //  are the time that must pass, with a wide margin for a loaded machine)...
+        //  Used within its idle time, it slides past the first 1.5 s...
         R5__TokenReply *verified = NULL;
         for (int i = 0; i < 4; i++) {
-            zclock_sleep (500);
+            r5_test_clock_advance (&clock, 500);
             s_free (&verified);
             verified = s_direct (state, &verify_request);
-            CHECK (s_status (verified) == R5__STATUS__STATUS_OK, "use %d within the idle time", i);
+            CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_OK, "use %d within the idle time", i);
         }
-        CHECK (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
-            && verified->verify->expires_unix_ms > r5_now_ms (), "expiry in the future");
+        CHECK_MSG (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+                && verified->verify->expires_unix_ms > r5_clock_now_ms (&clock.base), "expiry in the future");
         s_free (&verified);
         //  ...and left alone, it ends.
-        zclock_sleep (2000);
+        r5_test_clock_advance (&clock, 2000);
         verified = s_direct (state, &verify_request);
-        CHECK (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "idle session ended");
+        CHECK_MSG (s_status (verified) == R5__STATUS__STATUS_UNAUTHENTICATED, "idle session ended");
         s_free (&verified);
     }
     s_free (&session);
@@ -1189,40 +1184,40 @@ static void
 s_test_regenerate_race (const char *uri)
 {
     R5__TokenReply *created = s_create (CAROL, ACCOUNT, "raced", NULL, 0, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create");
     char error [256];
     r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
     token_store_t *store = mongo ? token_store_new (mongo) : NULL;
     if (store && created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
         const char *id = created->issued->token->id;
         token_record_t first_read, second_read, after;
-        CHECK (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &first_read) == R5__STATUS__STATUS_OK
-            && token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &second_read) == R5__STATUS__STATUS_OK,
-               "both read the token");
+        CHECK_MSG (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &first_read) == R5__STATUS__STATUS_OK
+                && token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &second_read) == R5__STATUS__STATUS_OK,
+                   "both read the token");
         R5__Status one = token_store_swap_digest (store, id, CAROL, ACCOUNT, first_read.digest,
                                                   "aa00000000000000000000000000000000000000000000000000000000000001",
                                                   "r5p_\u2026one1", NULL, &after);
         R5__Status two = token_store_swap_digest (store, id, CAROL, ACCOUNT, second_read.digest,
                                                   "aa00000000000000000000000000000000000000000000000000000000000002",
                                                   "r5p_\u2026two2", NULL, &after);
-        CHECK (one == R5__STATUS__STATUS_OK && two == R5__STATUS__STATUS_CONFLICT, "one wins (%d), one conflicts (%d)",
-               one, two);
+        CHECK_MSG (one == R5__STATUS__STATUS_OK && two == R5__STATUS__STATUS_CONFLICT, "one wins (%d), one conflicts (%d)",
+                   one, two);
         token_record_t now;
-        CHECK (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &now) == R5__STATUS__STATUS_OK
-            && streq (now.digest, "aa00000000000000000000000000000000000000000000000000000000000001"),
-               "the winner's digest stands");
+        CHECK_MSG (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &now) == R5__STATUS__STATUS_OK
+                && streq (now.digest, "aa00000000000000000000000000000000000000000000000000000000000001"),
+                   "the winner's digest stands");
         //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
         bson_t *audit = BCON_NEW ("_id", BCON_UTF8 ("000000000000000000000001"), "type", BCON_UTF8 ("deleted"));
         token_change_t change = { audit, "revoked", NULL, NULL };
-        CHECK (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
-               "delete");
+        CHECK_MSG (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
+                   "delete");
         bson_destroy (audit);
-        CHECK (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
-                                        "aa00000000000000000000000000000000000000000000000000000000000003",
-                                        "r5p_\u2026thr3", NULL, &after) == R5__STATUS__STATUS_NOT_FOUND,
-               "regenerate of a deleted token: not found");
+        CHECK_MSG (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
+                                            "aa00000000000000000000000000000000000000000000000000000000000003",
+                                            "r5p_\u2026thr3", NULL, &after) == R5__STATUS__STATUS_NOT_FOUND,
+                   "regenerate of a deleted token: not found");
     }
-    CHECK (store, "store: %s", error);
+    CHECK_MSG (store, "store: %s", error);
     token_store_destroy (&store);
     r5_mongo_destroy (&mongo);
     s_free (&created);
@@ -1263,9 +1258,9 @@ s_test_regenerate_threads (token_config_t *config)
 {
     char error [256];
     token_server_t *states [2] = { token_server_new (config, error, sizeof error), token_server_new (config, error, sizeof error) };
-    CHECK (states [0] && states [1], "two instances: %s", error);
+    CHECK_MSG (states [0] && states [1], "two instances: %s", error);
     R5__TokenReply *created = s_create (CAROL, ACCOUNT, "raced by threads", NULL, 0, NULL);
-    CHECK (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create");
     int conflicts = 0;
     for (int round = 0; round < 20 && states [0] && states [1] && created
                         && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED; round++) {
@@ -1282,11 +1277,11 @@ s_test_regenerate_threads (token_config_t *config)
         pthread_join (threads [1], NULL);
         for (int i = 0; i < 2; i++) {
             R5__Status status = s_status (racers [i].reply);
-            CHECK (status == R5__STATUS__STATUS_OK || status == R5__STATUS__STATUS_CONFLICT,
-                   "round %d: ok or conflict, got %d", round, (int) status);
+            CHECK_MSG (status == R5__STATUS__STATUS_OK || status == R5__STATUS__STATUS_CONFLICT,
+                       "round %d: ok or conflict, got %d", round, (int) status);
             conflicts += status == R5__STATUS__STATUS_CONFLICT;
             if (status == R5__STATUS__STATUS_CONFLICT)
-                CHECK (racers [i].reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "a loser gets no value");
+                CHECK_MSG (racers [i].reply->body_case == R5__TOKEN_REPLY__BODY__NOT_SET, "a loser gets no value");
             if (status == R5__STATUS__STATUS_OK && racers [i].reply->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
                 ok++;
                 s_remember (racers [i].reply->issued->value);
@@ -1295,7 +1290,7 @@ s_test_regenerate_threads (token_config_t *config)
                 s_free (&verified);
             }
         }
-        CHECK (ok >= 1 && working == 1, "round %d: %d answered ok, %d value(s) work", round, ok, working);
+        CHECK_MSG (ok >= 1 && working == 1, "round %d: %d answered ok, %d value(s) work", round, ok, working);
         s_free (&racers [0].reply);
         s_free (&racers [1].reply);
     }
@@ -1312,14 +1307,14 @@ s_test_no_value_at_rest (const char *uri)
 {
     char error [256];
     r5_mongo_t *mongo = r5_mongo_new (uri, "", error, sizeof error);
-    CHECK (mongo, "mongo: %s", error);
+    CHECK_MSG (mongo, "mongo: %s", error);
     if (!mongo)
         return;
     mongoc_client_t *client = r5_mongo_pop (mongo);
     mongoc_database_t *database = mongoc_client_get_database (client, "r5test");
     bson_error_t bson_error;
     char **names = mongoc_database_get_collection_names_with_opts (database, NULL, &bson_error);
-    CHECK (names, "collection names: %s", bson_error.message);
+    CHECK_MSG (names, "collection names: %s", bson_error.message);
     int documents = 0, collections = 0;
     for (int i = 0; names && names [i]; i++) {
         collections++;
@@ -1331,10 +1326,10 @@ s_test_no_value_at_rest (const char *uri)
             documents++;
             char *json = bson_as_canonical_extended_json (doc, NULL);
             for (int v = 0; json && v < s_value_count; v++) {
-                CHECK (!strstr (json, s_values [v]), "value found at rest in %s", names [i]);
+                CHECK_MSG (!strstr (json, s_values [v]), "value found at rest in %s", names [i]);
                 char random_part [R5_TOKEN_RANDOM_LEN + 1];
                 snprintf (random_part, sizeof random_part, "%s", s_values [v] + 4);
-                CHECK (!strstr (json, random_part), "random part of a value found in %s", names [i]);
+                CHECK_MSG (!strstr (json, random_part), "random part of a value found in %s", names [i]);
             }
             bson_free (json);
         }
@@ -1343,9 +1338,9 @@ s_test_no_value_at_rest (const char *uri)
         mongoc_collection_destroy (collection);
     }
     bson_strfreev (names);
-    CHECK (collections >= 2 && documents > 20 && s_value_count > 10,
-           "the scan looked at something: %d collections, %d documents, %d values",
-           collections, documents, s_value_count);
+    CHECK_MSG (collections >= 2 && documents > 20 && s_value_count > 10,
+               "the scan looked at something: %d collections, %d documents, %d values",
+               collections, documents, s_value_count);
     mongoc_database_destroy (database);
     r5_mongo_push (mongo, &client);
     r5_mongo_destroy (&mongo);
@@ -1361,7 +1356,7 @@ s_events_ready (void)
 {
     R5__TokenReply *created = s_create (CAROL, ACCOUNT, "warm-up", NULL, 0, NULL);
     if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
-        CHECK (false, "warm-up create");
+        CHECK_MSG (false, "warm-up create");
         s_free (&created);
         return;
     }
@@ -1382,7 +1377,7 @@ s_events_ready (void)
         zstr_free (&got);
         zmsg_destroy (&msg);
     }
-    CHECK (ready, "events reach the test");
+    CHECK_MSG (ready, "events reach the test");
     //  Drain the copies of the warm-up event still in flight.
     zmsg_t *msg;
     while ((msg = zmsg_recv (s_events)))
@@ -1431,21 +1426,21 @@ main (void)
     char error [256] = "";
     zactor_t *resource_actor = r5_service_start (s_fake_actor, endpoint, error, sizeof error);
     zactor_t *token_actor = r5_service_start (token_server_actor, &config, error, sizeof error);
-    CHECK (resource_actor && token_actor, "services start: %s", error);
+    CHECK_MSG (resource_actor && token_actor, "services start: %s", error);
     s_client = r5_client_new (endpoint);
     if (token_actor && resource_actor
     &&  r5_test_wait_workers (broker, R5_SERVICE_TOKEN) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)) {
         s_events_ready ();
-        s_test_lifecycle ();
-        s_test_update_resent ();
-        s_test_pat_principal ();
-        s_test_bad_input ();
-        s_test_idempotency ();
-        s_test_inactive_user ();
-        s_test_pagination ();
-        s_test_sessions ();
-        s_test_forged_principals ();
-        s_test_password_proofs ();
+        R5_TEST_RUN (s_test_lifecycle);
+        R5_TEST_RUN (s_test_update_resent);
+        R5_TEST_RUN (s_test_pat_principal);
+        R5_TEST_RUN (s_test_bad_input);
+        R5_TEST_RUN (s_test_idempotency);
+        R5_TEST_RUN (s_test_inactive_user);
+        R5_TEST_RUN (s_test_pagination);
+        R5_TEST_RUN (s_test_sessions);
+        R5_TEST_RUN (s_test_forged_principals);
+        R5_TEST_RUN (s_test_password_proofs);
         s_test_session_expiry (&config);
         s_test_callers (&config);
         s_test_regenerate_race (uri);
@@ -1453,7 +1448,7 @@ main (void)
         s_test_no_value_at_rest (uri);
     }
     else
-        CHECK (false, "workers did not register with the broker");
+        CHECK_MSG (false, "workers did not register with the broker");
 
     r5_client_destroy (&s_client);
     zactor_destroy (&token_actor);
@@ -1462,9 +1457,5 @@ main (void)
     zstr_free (&endpoint);
     zactor_destroy (&broker);
     r5_test_devmongo_stop ();
-    if (s_failures)
-        fprintf (stderr, "test_token_service: %d failure(s)\n", s_failures);
-    else
-        printf ("test_token_service: ok\n");
-    return s_failures ? 1 : 0;
+    return r5_test_report ("test_token_service");
 }

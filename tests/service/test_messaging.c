@@ -6,6 +6,7 @@
 #include "r5_log.h"
 #include "r5_time.h"
 #include "r5_worker.h"
+#include "r5_test.h"
 #include "r5_test_bus.h"
 
 #include <pthread.h>
@@ -15,19 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int s_failures = 0;
-
 //  Service names unique to this process: a test binary running in parallel
 //  may bind a port this one just released, and its workers must not serve ours.
 static char s_echo [32], s_slow [32], s_late [32];
 static const char *s_allow;        //  the allow-list every broker of the test loads
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 /*  ---------------------------------------------------------------------
     Helpers */
@@ -461,9 +453,9 @@ test_drain_requeues_after_silence (void)
     r5_client_t *client_y = r5_client_new (y);
 
     uint64_t first = r5_client_send (client_x, s_slow, "1", 1, r5_now_ms () + busy_ms + 5000);
-    zclock_sleep (100);
+    zclock_sleep (100);             //  A is inside its busy handler
     uint64_t second = r5_client_send (client_y, s_slow, "2", 1, r5_now_ms () + busy_ms + 3000);
-    zclock_sleep (50);
+    zclock_sleep (50);              //  Y has handed "2" to A
     //  Y drops the silent A and keeps "2" as held by it.
     CHECK (s_wait_workers (broker_y, s_slow, 1, busy_ms));
     zactor_destroy (&worker_a);
@@ -500,7 +492,7 @@ static void *
 s_late_broker (void *args)
 {
     late_broker_t *late = (late_broker_t *) args;
-    zclock_sleep (300);
+    zclock_sleep (300);             //  the scenario: this broker comes up after the others
     int64_t until = zclock_mono () + 5000;
     while (true) {
         late->broker = s_broker_start (late->endpoint);
@@ -1269,13 +1261,7 @@ main (int argc, char *argv [])
     for (size_t n = 0; n < sizeof tests / sizeof tests [0]; n++) {
         if (only && !streq (only, tests [n].name))
             continue;
-        int before = s_failures;
-        int64_t start = zclock_mono ();
-        tests [n].run ();
-        printf ("%s %s (%" PRId64 " ms)\n", s_failures == before ? "ok" : "FAILED", tests [n].name,
-                zclock_mono () - start);
-        fflush (stdout);
+        r5_test_run (tests [n].name, tests [n].run);
     }
-    printf (s_failures ? "test_messaging: %d failures\n" : "test_messaging: all passed\n", s_failures);
-    return s_failures ? 1 : 0;
+    return r5_test_report ("test_messaging");
 }

@@ -7,6 +7,7 @@
     A failed or dropped write stands for a crash at that point: what the
     store leaves behind is what a crashed instance would leave. */
 #include <czmq.h>
+#include "r5_test.h"
 #include "r5_test_bus.h"
 #include "r5_test_keys.h"
 #include "r5_test_servers.h"
@@ -26,17 +27,6 @@
 #include "r5/resource.pb-c.h"
 #include "r5/token.pb-c.h"
 
-static int s_failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-        s_failures++; \
-        fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        fprintf (stderr, __VA_ARGS__); \
-        fprintf (stderr, "\n"); \
-    } \
-} while (0)
-
 #define OK R5__STATUS__STATUS_OK
 
 static char *s_endpoint;                    //  the broker's
@@ -53,7 +43,7 @@ s_count (const char *collection, bson_t *filter)
     mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", collection);
     bson_error_t error;
     int64_t n = mongoc_collection_count_documents (coll, filter, NULL, NULL, NULL, &error);
-    CHECK (n >= 0, "count %s: %s", collection, error.message);
+    CHECK_MSG (n >= 0, "count %s: %s", collection, error.message);
     mongoc_collection_destroy (coll);
     bson_destroy (filter);
     return n;
@@ -71,15 +61,15 @@ s_fail_point (int n, const char *data_json)
         cmd = BCON_NEW ("configureFailPoint", BCON_UTF8 ("failCommand"), "mode", BCON_UTF8 ("off"));
     else {
         bson_t *data = bson_new_from_json ((const uint8_t *) data_json, -1, &error);
-        CHECK (data, "fail point data: %s", error.message);
+        CHECK_MSG (data, "fail point data: %s", error.message);
         BSON_APPEND_UTF8 (data, "appName", "r5");
         cmd = BCON_NEW ("configureFailPoint", BCON_UTF8 ("failCommand"),
                         "mode", "{", n > 0 ? "times" : "skip", BCON_INT32 (n > 0 ? n : -n), "}",
                         "data", BCON_DOCUMENT (data));
         bson_destroy (data);
     }
-    CHECK (mongoc_client_command_simple (s_mongo, "admin", cmd, NULL, NULL, &error),
-           "configureFailPoint: %s", error.message);
+    CHECK_MSG (mongoc_client_command_simple (s_mongo, "admin", cmd, NULL, NULL, &error),
+               "configureFailPoint: %s", error.message);
     bson_destroy (cmd);
 }
 
@@ -111,7 +101,7 @@ s_wait_started (const char *collection, const char *command, int64_t before)
     for (int i = 0; i < 500; i++) {
         if (s_started (collection, command) > before)
             return true;
-        zclock_sleep (10);
+        zclock_sleep (10);                  //  polling the server's counters, bounded (5 s)
     }
     return false;
 }
@@ -144,7 +134,7 @@ s_call_with (r5_client_t *client, const s_who_t *who, R5__ResourceRequest *reque
     request->meta = NULL;
     if (meta.assertion)
         r5__principal_assertion__free_unpacked (meta.assertion, NULL);
-    CHECK (reply, "call answered: %s", r5_status_name (status));
+    CHECK_MSG (reply, "call answered: %s", r5_status_name (status));
     return reply;
 }
 
@@ -201,7 +191,7 @@ s_signup (const char *email)
     request.signup = &signup;
     R5__ResourceReply *reply = s_call (NULL, &request);
     s_who_t who = { "", "" };
-    CHECK (reply && reply->status == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup %s", email);
+    CHECK_MSG (reply && reply->status == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER, "signup %s", email);
     if (reply && reply->status == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USER) {
         snprintf (who.user_id, sizeof who.user_id, "%s", reply->user->id);
         snprintf (who.account_id, sizeof who.account_id, "%s", reply->user->account_id);
@@ -224,7 +214,7 @@ s_create_user (const s_who_t *who, const char *email, R5__Role role)
     request.create_user = &create;
     R5__ResourceReply *reply = s_call (who, &request);
     s_who_t user = *who;
-    CHECK (s_id_of (reply, user.user_id), "create user %s", email);
+    CHECK_MSG (s_id_of (reply, user.user_id), "create user %s", email);
     s_status_free (reply);
     return user;
 }
@@ -283,10 +273,10 @@ s_test_last_owner_crash_points (void)
                                                                      R5__ROLE__ROLE_ADMINISTRATOR);
             s_fail_point (0, NULL);
             R5__Status status = s_status_free (reply);
-            CHECK (status != OK, "the only owner cannot step down (writes fail from the %d-th)", k);
-            CHECK (s_owners (owner.account_id) == 1,
-                   "the account keeps its owner when writes fail from the %d-th (%s)", k,
-                   deactivate ? "deactivation" : "demotion");
+            CHECK_MSG (status != OK, "the only owner cannot step down (writes fail from the %d-th)", k);
+            CHECK_MSG (s_owners (owner.account_id) == 1,
+                       "the account keeps its owner when writes fail from the %d-th (%s)", k,
+                       deactivate ? "deactivation" : "demotion");
         }
 }
 
@@ -318,29 +308,29 @@ s_test_mutual_demotion (void)
         s_who_t first = s_signup (email);
         snprintf (email, sizeof email, "second-%d@example.com", round);
         s_who_t second = s_create_user (&first, email, R5__ROLE__ROLE_OWNER);
-        CHECK (s_owners (first.account_id) == 2, "two owners to start with");
+        CHECK_MSG (s_owners (first.account_id) == 2, "two owners to start with");
         s_demotion_t a = { first, second.user_id, 0 }, b = { second, first.user_id, 0 };
         pthread_t ta, tb;
         pthread_create (&ta, NULL, s_demote, &a);
         pthread_create (&tb, NULL, s_demote, &b);
         pthread_join (ta, NULL);
         pthread_join (tb, NULL);
-        CHECK (s_owners (first.account_id) >= 1, "round %d: an owner is left (%s, %s)", round,
-               r5_status_name (a.status), r5_status_name (b.status));
-        CHECK (a.status == OK || b.status == OK, "round %d: one of the demotions went through", round);
+        CHECK_MSG (s_owners (first.account_id) >= 1, "round %d: an owner is left (%s, %s)", round,
+                   r5_status_name (a.status), r5_status_name (b.status));
+        CHECK_MSG (a.status == OK || b.status == OK, "round %d: one of the demotions went through", round);
     }
     //  The count follows real changes: an owner made, then taken away, then reactivated.
     s_who_t owner = s_signup ("counting@example.com");
     s_who_t admin = s_create_user (&owner, "counting-admin@example.com", R5__ROLE__ROLE_ADMINISTRATOR);
-    CHECK (s_status_free (s_set_role_with (s_client, &owner, admin.user_id, R5__ROLE__ROLE_OWNER)) == OK,
-           "an administrator is made an owner");
-    CHECK (s_status_free (s_set_active (&admin, owner.user_id, false)) == OK, "the first owner is deactivated");
-    CHECK (s_status_free (s_set_active (&admin, admin.user_id, false)) == R5__STATUS__STATUS_BAD_INPUT,
-           "the last active owner cannot deactivate");
-    CHECK (s_status_free (s_set_active (&admin, owner.user_id, true)) == OK, "the first owner is back");
-    CHECK (s_status_free (s_set_role_with (s_client, &owner, admin.user_id, R5__ROLE__ROLE_MEMBER)) == OK,
-           "with two active owners again, one can be demoted");
-    CHECK (s_owners (owner.account_id) == 1, "one active owner left");
+    CHECK_MSG (s_status_free (s_set_role_with (s_client, &owner, admin.user_id, R5__ROLE__ROLE_OWNER)) == OK,
+               "an administrator is made an owner");
+    CHECK_MSG (s_status_free (s_set_active (&admin, owner.user_id, false)) == OK, "the first owner is deactivated");
+    CHECK_MSG (s_status_free (s_set_active (&admin, admin.user_id, false)) == R5__STATUS__STATUS_BAD_INPUT,
+               "the last active owner cannot deactivate");
+    CHECK_MSG (s_status_free (s_set_active (&admin, owner.user_id, true)) == OK, "the first owner is back");
+    CHECK_MSG (s_status_free (s_set_role_with (s_client, &owner, admin.user_id, R5__ROLE__ROLE_MEMBER)) == OK,
+               "with two active owners again, one can be demoted");
+    CHECK_MSG (s_owners (owner.account_id) == 1, "one active owner left");
 }
 
 //  ---------------------------------------------------------------------------
@@ -428,7 +418,6 @@ s_overrides (const char *schedule)
     return n;
 }
 
-
 //  ---------------------------------------------------------------------------
 //  The override cap
 
@@ -457,12 +446,12 @@ s_test_override_cap (void)
     s_who_t owner = s_signup ("overrides@example.com");
     char team [25], schedule [25];
     R5__ResourceReply *reply = s_create_team (&owner, "Overrides");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
     reply = s_create_schedule (&owner, team);
-    CHECK (s_id_of (reply, schedule), "a schedule");
+    CHECK_MSG (s_id_of (reply, schedule), "a schedule");
     s_status_free (reply);
-    CHECK (s_status_free (s_create_override_with (s_client, &owner, schedule)) == OK, "a first override");
+    CHECK_MSG (s_status_free (s_create_override_with (s_client, &owner, schedule)) == OK, "a first override");
     //  498 more as stored, straight into the document.
     mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "schedules");
     bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (schedule));
@@ -470,9 +459,9 @@ s_test_override_cap (void)
     const bson_t *doc = NULL;
     bson_iter_t first, iter;
     bson_t update = BSON_INITIALIZER, push, each, items;
-    CHECK (mongoc_cursor_next (cursor, &doc) && bson_iter_init (&first, doc)
-           && bson_iter_find_descendant (&first, "overrides.0", &iter) && BSON_ITER_HOLDS_DOCUMENT (&iter),
-           "the stored override");
+    CHECK_MSG (mongoc_cursor_next (cursor, &doc) && bson_iter_init (&first, doc)
+               && bson_iter_find_descendant (&first, "overrides.0", &iter) && BSON_ITER_HOLDS_DOCUMENT (&iter),
+               "the stored override");
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$push", &push);
     BSON_APPEND_DOCUMENT_BEGIN (&push, "overrides", &each);
     BSON_APPEND_ARRAY_BEGIN (&each, "$each", &items);
@@ -485,12 +474,12 @@ s_test_override_cap (void)
     bson_append_document_end (&push, &each);
     bson_append_document_end (&update, &push);
     bson_error_t error;
-    CHECK (mongoc_collection_update_one (coll, filter, &update, NULL, NULL, &error), "fill: %s", error.message);
+    CHECK_MSG (mongoc_collection_update_one (coll, filter, &update, NULL, NULL, &error), "fill: %s", error.message);
     mongoc_cursor_destroy (cursor);
     bson_destroy (&update);
     bson_destroy (filter);
     mongoc_collection_destroy (coll);
-    CHECK (s_overrides (schedule) == 499, "499 overrides");
+    CHECK_MSG (s_overrides (schedule) == 499, "499 overrides");
 
     s_fail_point (2, "{\"failCommands\": [\"findAndModify\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
     s_override_t a = { owner, schedule, 0 }, b = { owner, schedule, 0 };
@@ -500,11 +489,11 @@ s_test_override_cap (void)
     pthread_join (ta, NULL);
     pthread_join (tb, NULL);
     s_fail_point (0, NULL);
-    CHECK (s_overrides (schedule) == 500, "the cap holds: %d overrides", (int) s_overrides (schedule));
-    CHECK ((a.status == OK) + (b.status == OK) == 1, "one of two lands (%s, %s)",
-           r5_status_name (a.status), r5_status_name (b.status));
-    CHECK (a.status == R5__STATUS__STATUS_BAD_INPUT || b.status == R5__STATUS__STATUS_BAD_INPUT,
-           "the other is told the schedule is full");
+    CHECK_MSG (s_overrides (schedule) == 500, "the cap holds: %d overrides", (int) s_overrides (schedule));
+    CHECK_MSG ((a.status == OK) + (b.status == OK) == 1, "one of two lands (%s, %s)",
+               r5_status_name (a.status), r5_status_name (b.status));
+    CHECK_MSG (a.status == R5__STATUS__STATUS_BAD_INPUT || b.status == R5__STATUS__STATUS_BAD_INPUT,
+               "the other is told the schedule is full");
 }
 
 //  ---------------------------------------------------------------------------
@@ -537,30 +526,30 @@ s_test_retry_decides_again (void)
     s_who_t newcomer = s_create_user (&owner, "retry-new@example.com", R5__ROLE__ROLE_MEMBER);
     char team [25];
     R5__ResourceReply *reply = s_create_team (&owner, "Retry");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
-    CHECK (s_status_free (s_add_member_with (s_client, &owner, team, admin.user_id, true)) == OK,
-           "the team has an admin");
+    CHECK_MSG (s_status_free (s_add_member_with (s_client, &owner, team, admin.user_id, true)) == OK,
+               "the team has an admin");
 
     int64_t before = s_started ("teams", "findAndModify");
     s_fail_point (1, "{\"failCommands\": [\"findAndModify\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
     s_adding_t adding = { admin, team, newcomer.user_id, 0 };
     pthread_t thread;
     pthread_create (&thread, NULL, s_adding, &adding);
-    CHECK (s_wait_started ("teams", "findAndModify", before), "the admin's write is on its way");
+    CHECK_MSG (s_wait_started ("teams", "findAndModify", before), "the admin's write is on its way");
     //  The owner's change, as another instance would write it.
     mongoc_collection_t *teams = mongoc_client_get_collection (s_mongo, "r5test", "teams");
     bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (team), "members.user_id", BCON_UTF8 (admin.user_id));
     bson_t *update = BCON_NEW ("$set", "{", "members.$.team_admin", BCON_BOOL (false), "}",
                                "$inc", "{", "version", BCON_INT64 (1), "}");
     bson_error_t error;
-    CHECK (mongoc_collection_update_one (teams, filter, update, NULL, NULL, &error), "demote: %s", error.message);
+    CHECK_MSG (mongoc_collection_update_one (teams, filter, update, NULL, NULL, &error), "demote: %s", error.message);
     pthread_join (thread, NULL);
     s_fail_point (0, NULL);
-    CHECK (adding.status == R5__STATUS__STATUS_FORBIDDEN, "the demoted admin's retry is refused: %s",
-           r5_status_name (adding.status));
-    CHECK (s_count ("teams", BCON_NEW ("_id", BCON_UTF8 (team), "members.user_id", BCON_UTF8 (newcomer.user_id))) == 0,
-           "the newcomer was not added");
+    CHECK_MSG (adding.status == R5__STATUS__STATUS_FORBIDDEN, "the demoted admin's retry is refused: %s",
+               r5_status_name (adding.status));
+    CHECK_MSG (s_count ("teams", BCON_NEW ("_id", BCON_UTF8 (team), "members.user_id", BCON_UTF8 (newcomer.user_id))) == 0,
+               "the newcomer was not added");
     bson_destroy (update);
     bson_destroy (filter);
     mongoc_collection_destroy (teams);
@@ -583,27 +572,27 @@ s_test_contact_method_delete_order (void)
     request.create_contact_method = &method;
     char method_id [25];
     R5__ResourceReply *reply = s_call (&owner, &request);
-    CHECK (s_id_of (reply, method_id), "a contact method");
+    CHECK_MSG (s_id_of (reply, method_id), "a contact method");
     s_status_free (reply);
     R5__CreateNotificationRuleRequest rule = R5__CREATE_NOTIFICATION_RULE_REQUEST__INIT;
     rule.contact_method_id = method_id;
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_NOTIFICATION_RULE;
     request.create_notification_rule = &rule;
-    CHECK (s_status_free (s_call (&owner, &request)) == OK, "a rule");
+    CHECK_MSG (s_status_free (s_call (&owner, &request)) == OK, "a rule");
 
     s_fail_point (-1, "{\"failCommands\": [\"delete\"], \"errorCode\": 10107}");
     R5__Status status = s_status_free (s_delete_with (s_client, &owner,
                                                       R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, method_id));
     s_fail_point (0, NULL);
-    CHECK (status != OK, "the delete failed half-way");
+    CHECK_MSG (status != OK, "the delete failed half-way");
     int64_t methods = s_count ("contact_methods", BCON_NEW ("_id", BCON_UTF8 (method_id)));
     int64_t rules = s_count ("notification_rules", BCON_NEW ("contact_method_id", BCON_UTF8 (method_id)));
-    CHECK (methods == 1 || rules == 0, "no rule outlives its method (%d methods, %d rules)", (int) methods,
-           (int) rules);
-    CHECK (s_status_free (s_delete_with (s_client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, method_id))
-           == OK, "the delete, again, completes");
-    CHECK (s_count ("notification_rules", BCON_NEW ("contact_method_id", BCON_UTF8 (method_id))) == 0,
-           "and the rules are gone");
+    CHECK_MSG (methods == 1 || rules == 0, "no rule outlives its method (%d methods, %d rules)", (int) methods,
+               (int) rules);
+    CHECK_MSG (s_status_free (s_delete_with (s_client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, method_id))
+               == OK, "the delete, again, completes");
+    CHECK_MSG (s_count ("notification_rules", BCON_NEW ("contact_method_id", BCON_UTF8 (method_id))) == 0,
+               "and the rules are gone");
 }
 
 typedef struct {
@@ -642,14 +631,14 @@ s_test_method_delete_races_rule (void)
     request.create_contact_method = &method;
     char method_id [25];
     R5__ResourceReply *reply = s_call (&owner, &request);
-    CHECK (s_id_of (reply, method_id), "a contact method");
+    CHECK_MSG (s_id_of (reply, method_id), "a contact method");
     s_status_free (reply);
     int64_t before = s_started ("notification_rules", "insert");
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
     s_ruling_t ruling = { owner, method_id, 0 };
     pthread_t thread;
     pthread_create (&thread, NULL, s_ruling, &ruling);
-    CHECK (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
+    CHECK_MSG (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
     r5_client_t *client = r5_client_new (s_endpoint);
     R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS,
                                                        method_id));
@@ -658,9 +647,9 @@ s_test_method_delete_races_rule (void)
     s_fail_point (0, NULL);
     int64_t methods = s_count ("contact_methods", BCON_NEW ("_id", BCON_UTF8 (method_id)));
     int64_t rules = s_count ("notification_rules", BCON_NEW ("contact_method_id", BCON_UTF8 (method_id)));
-    CHECK (methods == 1 || rules == 0, "no rule outlives its method (delete %s, create %s, %d rules)",
-           r5_status_name (deleted), r5_status_name (ruling.status), (int) rules);
-    CHECK (deleted == OK || ruling.status == OK, "one of the two went through");
+    CHECK_MSG (methods == 1 || rules == 0, "no rule outlives its method (delete %s, create %s, %d rules)",
+               r5_status_name (deleted), r5_status_name (ruling.status), (int) rules);
+    CHECK_MSG (deleted == OK || ruling.status == OK, "one of the two went through");
 }
 
 typedef struct {
@@ -695,14 +684,14 @@ s_test_team_delete_races_create (void)
     s_who_t owner = s_signup ("teamdelete@example.com");
     char team [25];
     R5__ResourceReply *reply = s_create_team (&owner, "Short-lived");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
     int64_t before = s_started ("schedules", "insert");
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
     s_scheduling_t scheduling = { owner, team, 0 };
     pthread_t thread;
     pthread_create (&thread, NULL, s_scheduling, &scheduling);
-    CHECK (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
+    CHECK_MSG (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
     r5_client_t *client = r5_client_new (s_endpoint);
     R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team));
     r5_client_destroy (&client);
@@ -710,9 +699,9 @@ s_test_team_delete_races_create (void)
     s_fail_point (0, NULL);
     int64_t teams = s_count ("teams", BCON_NEW ("_id", BCON_UTF8 (team)));
     int64_t schedules = s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team)));
-    CHECK (teams == 1 || schedules == 0, "no schedule outlives its team (delete %s, create %s, %d schedules)",
-           r5_status_name (deleted), r5_status_name (scheduling.status), (int) schedules);
-    CHECK (deleted == OK || scheduling.status == OK, "one of the two went through");
+    CHECK_MSG (teams == 1 || schedules == 0, "no schedule outlives its team (delete %s, create %s, %d schedules)",
+               r5_status_name (deleted), r5_status_name (scheduling.status), (int) schedules);
+    CHECK_MSG (deleted == OK || scheduling.status == OK, "one of the two went through");
 }
 
 //  The id of the one document of collection whose key is value (read
@@ -766,22 +755,22 @@ s_seen (const s_who_t *who, R5__ResourceType type, const char *id)
 static void
 s_check_swept (const char *collection, const char *id)
 {
-    CHECK (s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id), "pending_check", "{", "$exists",
-                                          BCON_BOOL (true), "}")) == 1, "the %s is pending", collection);
+    CHECK_MSG (s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id), "pending_check", "{", "$exists",
+                                              BCON_BOOL (true), "}")) == 1, "the %s is pending", collection);
     mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", collection);
     bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
     bson_t *update = BCON_NEW ("$set", "{", "pending_check", BCON_DATE_TIME (r5_now_ms () - 61000), "}");
     bson_error_t error;
-    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
+    CHECK_MSG (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
     bson_destroy (update);
     bson_destroy (filter);
     mongoc_collection_destroy (coll);
     int64_t left = 1;
     for (int i = 0; i < 100 && left; i++) {
-        zclock_sleep (50);
+        zclock_sleep (50);                  //  the sweeper runs in r5-resource's actor: poll, bounded (5 s)
         left = s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id)));
     }
-    CHECK (left == 0, "the sweeper deleted the %s", collection);
+    CHECK_MSG (left == 0, "the sweeper deleted the %s", collection);
 }
 
 //  The one window of design.md §8 that a deleting mark leaves open: a
@@ -796,14 +785,14 @@ s_test_create_dies_before_check (void)
     s_who_t owner = s_signup ("diesbeforecheck@example.com");
     char team [25], schedule [25] = "";
     R5__ResourceReply *reply = s_create_team (&owner, "Gone");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
     int64_t before = s_started ("schedules", "insert");
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 1500}");
     s_scheduling_t scheduling = { owner, team, 0 };
     pthread_t thread;
     pthread_create (&thread, NULL, s_scheduling, &scheduling);
-    CHECK (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
+    CHECK_MSG (s_wait_started ("schedules", "insert", before), "the schedule's insert is on its way");
     r5_client_t *client = r5_client_new (s_endpoint);
     R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team));
     r5_client_destroy (&client);
@@ -811,11 +800,11 @@ s_test_create_dies_before_check (void)
     s_fail_point (0, "{\"failCommands\": [\"aggregate\", \"update\", \"delete\"], \"closeConnection\": true}");
     pthread_join (thread, NULL);
     s_fail_point (0, NULL);
-    CHECK (deleted == OK, "the team's delete went through: %s", r5_status_name (deleted));
-    CHECK (scheduling.status != OK, "the create did not: %s", r5_status_name (scheduling.status));
-    CHECK (s_stored ("schedules", "team_id", team, schedule), "the dead create left its schedule behind");
-    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0,
-           "nobody sees the schedule of a team that is gone");
+    CHECK_MSG (deleted == OK, "the team's delete went through: %s", r5_status_name (deleted));
+    CHECK_MSG (scheduling.status != OK, "the create did not: %s", r5_status_name (scheduling.status));
+    CHECK_MSG (s_stored ("schedules", "team_id", team, schedule), "the dead create left its schedule behind");
+    CHECK_MSG (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0,
+               "nobody sees the schedule of a team that is gone");
     s_check_swept ("schedules", schedule);
 }
 
@@ -832,14 +821,14 @@ s_test_rule_dies_before_check (void)
     request.create_contact_method = &method;
     char method_id [25], rule [25] = "";
     R5__ResourceReply *reply = s_call (&owner, &request);
-    CHECK (s_id_of (reply, method_id), "a contact method");
+    CHECK_MSG (s_id_of (reply, method_id), "a contact method");
     s_status_free (reply);
     int64_t before = s_started ("notification_rules", "insert");
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"blockConnection\": true, \"blockTimeMS\": 1500}");
     s_ruling_t ruling = { owner, method_id, 0 };
     pthread_t thread;
     pthread_create (&thread, NULL, s_ruling, &ruling);
-    CHECK (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
+    CHECK_MSG (s_wait_started ("notification_rules", "insert", before), "the rule's insert is on its way");
     r5_client_t *client = r5_client_new (s_endpoint);
     R5__Status deleted = s_status_free (s_delete_with (client, &owner, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS,
                                                        method_id));
@@ -847,11 +836,11 @@ s_test_rule_dies_before_check (void)
     s_fail_point (0, "{\"failCommands\": [\"aggregate\", \"update\", \"delete\"], \"closeConnection\": true}");
     pthread_join (thread, NULL);
     s_fail_point (0, NULL);
-    CHECK (deleted == OK, "the method's delete went through: %s", r5_status_name (deleted));
-    CHECK (ruling.status != OK, "the create did not: %s", r5_status_name (ruling.status));
-    CHECK (s_stored ("notification_rules", "contact_method_id", method_id, rule), "the dead create left its rule");
-    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, rule) == 0,
-           "nobody sees the rule of a method that is gone");
+    CHECK_MSG (deleted == OK, "the method's delete went through: %s", r5_status_name (deleted));
+    CHECK_MSG (ruling.status != OK, "the create did not: %s", r5_status_name (ruling.status));
+    CHECK_MSG (s_stored ("notification_rules", "contact_method_id", method_id, rule), "the dead create left its rule");
+    CHECK_MSG (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, rule) == 0,
+               "nobody sees the rule of a method that is gone");
     s_check_swept ("notification_rules", rule);
 }
 
@@ -878,20 +867,20 @@ s_test_retry_completes_pending (void)
     s_who_t owner = s_signup ("retrycompletes@example.com");
     char team [25], schedule [25] = "";
     R5__ResourceReply *reply = s_create_team (&owner, "Lives");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
     //  It dies between its check and its confirmation (the update is never applied).
     s_fail_point (1, "{\"failCommands\": [\"update\"], \"closeConnection\": true}");
     R5__Status first = s_keyed_schedule (&owner, team, "retry-completes-1");
     s_fail_point (0, NULL);
-    CHECK (first != OK, "the first create died: %s", r5_status_name (first));
-    CHECK (s_stored ("schedules", "team_id", team, schedule), "it left its schedule behind");
-    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0, "unseen before the retry");
-    CHECK (s_keyed_schedule (&owner, team, "retry-completes-1") == OK, "the retry answers the schedule");
-    CHECK (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 2, "seen after it (get and list)");
-    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team))) == 1, "one schedule");
-    CHECK (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team), "pending_check", "{", "$exists",
-                                           BCON_BOOL (true), "}")) == 0, "confirmed");
+    CHECK_MSG (first != OK, "the first create died: %s", r5_status_name (first));
+    CHECK_MSG (s_stored ("schedules", "team_id", team, schedule), "it left its schedule behind");
+    CHECK_MSG (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 0, "unseen before the retry");
+    CHECK_MSG (s_keyed_schedule (&owner, team, "retry-completes-1") == OK, "the retry answers the schedule");
+    CHECK_MSG (s_seen (&owner, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, schedule) == 2, "seen after it (get and list)");
+    CHECK_MSG (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team))) == 1, "one schedule");
+    CHECK_MSG (s_count ("schedules", BCON_NEW ("team_id", BCON_UTF8 (team), "pending_check", "{", "$exists",
+                                               BCON_BOOL (true), "}")) == 0, "confirmed");
 }
 
 //  ---------------------------------------------------------------------------
@@ -947,7 +936,7 @@ s_test_old_incident_migrated (void)
     s_who_t owner = s_signup ("oldincident@example.com");
     char team [25], incident [25] = "";
     R5__ResourceReply *reply = s_create_team (&owner, "Old");
-    CHECK (s_id_of (reply, team), "a team");
+    CHECK_MSG (s_id_of (reply, team), "a team");
     s_status_free (reply);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__CreateIncidentRequest create = R5__CREATE_INCIDENT_REQUEST__INIT;
@@ -956,7 +945,7 @@ s_test_old_incident_migrated (void)
     request.body_case = R5__RESOURCE_REQUEST__BODY_CREATE_INCIDENT;
     request.create_incident = &create;
     reply = s_call (&owner, &request);
-    CHECK (reply && reply->status == OK && reply->objects && reply->objects->n_incidents == 1, "an incident");
+    CHECK_MSG (reply && reply->status == OK && reply->objects && reply->objects->n_incidents == 1, "an incident");
     if (reply && reply->status == OK && reply->objects && reply->objects->n_incidents == 1)
         snprintf (incident, sizeof incident, "%s", reply->objects->incidents [0]->id);
     s_status_free (reply);
@@ -966,7 +955,7 @@ s_test_old_incident_migrated (void)
     note.body = "new note";
     request.body_case = R5__RESOURCE_REQUEST__BODY_ADD_INCIDENT_NOTE;
     request.add_incident_note = &note;
-    CHECK (s_status_free (s_call (&owner, &request)) == OK, "a new note");
+    CHECK_MSG (s_status_free (s_call (&owner, &request)) == OK, "a new note");
 
     //  Every unset of r5's fails from now on: a crash after the inserts.
     s_fail_point (0, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
@@ -978,7 +967,7 @@ s_test_old_incident_migrated (void)
     mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "incident_history");
     bson_t *filter = BCON_NEW ("incident_id", BCON_UTF8 (incident));
     bson_error_t error;
-    CHECK (mongoc_collection_delete_many (coll, filter, NULL, NULL, &error), "%s", error.message);
+    CHECK_MSG (mongoc_collection_delete_many (coll, filter, NULL, NULL, &error), "%s", error.message);
     bson_destroy (filter);
     mongoc_collection_destroy (coll);
     //  The shapes the old code pushed: notes {id, body, author_id,
@@ -1001,49 +990,49 @@ s_test_old_incident_migrated (void)
             "{", "team_ids", "[", BCON_UTF8 (team), "]", "user_ids", "[", BCON_UTF8 (owner.user_id), "]",
                  "by", BCON_UTF8 (owner.user_id), "at", BCON_DATE_TIME (at [0] - at [0] % 1000 + 950), "}", "]",
         "}");
-    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
+    CHECK_MSG (mongoc_collection_update_one (coll, filter, update, NULL, NULL, &error), "%s", error.message);
     bson_destroy (update);
     bson_destroy (filter);
     mongoc_collection_destroy (coll);
 
     int64_t notes = 0, entries = 0;
     for (int i = 0; i < 200 && (notes < 4 || entries < 2 || s_started ("incidents", "update") < before + 6); i++) {
-        zclock_sleep (25);
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
         notes = s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
         entries = s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident)));
     }
-    CHECK (notes == 4 && entries == 2, "the old entries moved once while the unset fails: %lld notes, %lld entries",
-           (long long) notes, (long long) entries);
-    CHECK (s_started ("incidents", "update") >= before + 6, "the sweepers tried the unset again and again");
-    CHECK (s_embedded (incident), "the arrays stay while the unset fails");
+    CHECK_MSG (notes == 4 && entries == 2, "the old entries moved once while the unset fails: %lld notes, %lld entries",
+               (long long) notes, (long long) entries);
+    CHECK_MSG (s_started ("incidents", "update") >= before + 6, "the sweepers tried the unset again and again");
+    CHECK_MSG (s_embedded (incident), "the arrays stay while the unset fails");
 
     s_fail_point (0, NULL);
     for (int i = 0; i < 200 && s_embedded (incident); i++)
-        zclock_sleep (25);
-    CHECK (!s_embedded (incident), "the arrays are gone");
-    CHECK (s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
-        && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2, "no duplicates");
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
+    CHECK_MSG (!s_embedded (incident), "the arrays are gone");
+    CHECK_MSG (s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
+            && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2, "no duplicates");
 
     //  The notes connection: the old ones in order, with their ids, then the new one.
     reply = s_notes_page (&owner, incident, 2, "");
     const R5__Objects *o = reply && reply->status == OK ? reply->objects : NULL;
-    CHECK (o && o->n_incident_notes == 2 && o->has_next_page, "a first page of two");
+    CHECK_MSG (o && o->n_incident_notes == 2 && o->has_next_page, "a first page of two");
     char cursor [64] = "";
     for (size_t i = 0; o && i < o->n_incident_notes && i < 2; i++) {
         char body [16];
         snprintf (body, sizeof body, "old note %zu", i + 1);
-        CHECK (streq (o->incident_notes [i]->id, ids [i]) && streq (o->incident_notes [i]->body, body)
-               && streq (o->incident_notes [i]->author_id, owner.user_id)
-               && o->incident_notes [i]->created_at_unix_ms == at [i], "note %zu is %s: %s", i, body,
-               o->incident_notes [i]->body);
+        CHECK_MSG (streq (o->incident_notes [i]->id, ids [i]) && streq (o->incident_notes [i]->body, body)
+                   && streq (o->incident_notes [i]->author_id, owner.user_id)
+                   && o->incident_notes [i]->created_at_unix_ms == at [i], "note %zu is %s: %s", i, body,
+                   o->incident_notes [i]->body);
         snprintf (cursor, sizeof cursor, "%s", o->end_cursor);
     }
     s_status_free (reply);
     reply = s_notes_page (&owner, incident, 10, cursor);
     o = reply && reply->status == OK ? reply->objects : NULL;
-    CHECK (o && o->n_incident_notes == 2 && !o->has_next_page
-           && streq (o->incident_notes [0]->body, "old note 3") && streq (o->incident_notes [0]->id, ids [2])
-           && streq (o->incident_notes [1]->body, "new note"), "then the third old note, then the new one");
+    CHECK_MSG (o && o->n_incident_notes == 2 && !o->has_next_page
+               && streq (o->incident_notes [0]->body, "old note 3") && streq (o->incident_notes [0]->id, ids [2])
+               && streq (o->incident_notes [1]->body, "new note"), "then the third old note, then the new one");
     s_status_free (reply);
 
     //  The history, by _id: the two entries in their order and shape.
@@ -1060,13 +1049,13 @@ s_test_old_incident_migrated (void)
         if (bson_iter_init_find (&iter, doc, "team_ids") && bson_iter_recurse (&iter, &teams))
             while (bson_iter_next (&teams))
                 n_teams++;
-        CHECK (when == at [0] - at [0] % 1000 + (n ? 950 : 900) && n_teams == (uint32_t) n
-               && bson_iter_init_find (&iter, doc, "by") && streq (bson_iter_utf8 (&iter, NULL), owner.user_id)
-               && bson_iter_init_find (&iter, doc, "account_id")
-               && streq (bson_iter_utf8 (&iter, NULL), owner.account_id), "history entry %d in order and shape", n);
+        CHECK_MSG (when == at [0] - at [0] % 1000 + (n ? 950 : 900) && n_teams == (uint32_t) n
+                   && bson_iter_init_find (&iter, doc, "by") && streq (bson_iter_utf8 (&iter, NULL), owner.user_id)
+                   && bson_iter_init_find (&iter, doc, "account_id")
+                   && streq (bson_iter_utf8 (&iter, NULL), owner.account_id), "history entry %d in order and shape", n);
         n++;
     }
-    CHECK (n == 2, "two history entries: %d", n);
+    CHECK_MSG (n == 2, "two history entries: %d", n);
     mongoc_cursor_destroy (found);
     bson_destroy (opts);
     bson_destroy (filter);
@@ -1076,12 +1065,12 @@ s_test_old_incident_migrated (void)
     int64_t passes = s_started ("incidents", "find"), inserts = s_started ("incident_notes", "insert")
           + s_started ("incident_history", "insert");
     for (int i = 0; i < 200 && s_started ("incidents", "find") < passes + 4; i++)
-        zclock_sleep (25);
-    CHECK (s_started ("incidents", "find") >= passes + 4, "the sweepers passed again");
-    CHECK (s_started ("incident_notes", "insert") + s_started ("incident_history", "insert") == inserts
-           && s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
-           && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2,
-           "a second sweep changes nothing");
+        zclock_sleep (25);                  //  the sweepers' passes: poll, bounded (5 s)
+    CHECK_MSG (s_started ("incidents", "find") >= passes + 4, "the sweepers passed again");
+    CHECK_MSG (s_started ("incident_notes", "insert") + s_started ("incident_history", "insert") == inserts
+               && s_count ("incident_notes", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 4
+               && s_count ("incident_history", BCON_NEW ("incident_id", BCON_UTF8 (incident))) == 2,
+               "a second sweep changes nothing");
 }
 
 //  ---------------------------------------------------------------------------
@@ -1103,7 +1092,7 @@ s_token_call (const s_who_t *who, R5__TokenRequest *request)
                                                             &r5__token_reply__descriptor, 10000, false, &status);
     request->meta = NULL;
     r5__principal_assertion__free_unpacked (meta.assertion, NULL);
-    CHECK (reply, "token call answered: %s", r5_status_name (status));
+    CHECK_MSG (reply, "token call answered: %s", r5_status_name (status));
     return reply;
 }
 
@@ -1197,38 +1186,38 @@ s_test_token_audit (void)
     s_fail_point (-1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
     R5__Status status = s_token_create (&owner, id);
     s_fail_point (0, NULL);
-    CHECK (status == OK && *id, "the token is created: %s", r5_status_name (status));
-    CHECK (s_token_trail_has (&owner, id, "created"), "its creation is in the trail");
+    CHECK_MSG (status == OK && *id, "the token is created: %s", r5_status_name (status));
+    CHECK_MSG (s_token_trail_has (&owner, id, "created"), "its creation is in the trail");
 
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
     status = s_token_update (&owner, id, "deploys");
-    CHECK (status == OK, "the token is updated: %s", r5_status_name (status));
-    CHECK (s_token_trail_has (&owner, id, "updated"), "its update is in the trail");
+    CHECK_MSG (status == OK, "the token is updated: %s", r5_status_name (status));
+    CHECK_MSG (s_token_trail_has (&owner, id, "updated"), "its update is in the trail");
 
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
     status = s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_REGENERATE, id);
-    CHECK (status == OK, "the token is regenerated: %s", r5_status_name (status));
-    CHECK (s_token_trail_has (&owner, id, "regenerated"), "its regeneration is in the trail");
+    CHECK_MSG (status == OK, "the token is regenerated: %s", r5_status_name (status));
+    CHECK_MSG (s_token_trail_has (&owner, id, "regenerated"), "its regeneration is in the trail");
 
     //  The entry written, the settling write fails: written once, settled later.
     s_fail_point (1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
-    CHECK (s_token_update (&owner, id, "builds") == OK, "a second update");
-    CHECK (s_token_trail_has (&owner, id, "updated"), "in the trail");
-    CHECK (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("updated"))) == 2,
-           "each update has one entry");
-    CHECK (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id), "audit_pending", "{", "$exists", BCON_BOOL (true), "}"))
-           == 0, "the token owes nothing once its trail is read");
+    CHECK_MSG (s_token_update (&owner, id, "builds") == OK, "a second update");
+    CHECK_MSG (s_token_trail_has (&owner, id, "updated"), "in the trail");
+    CHECK_MSG (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("updated"))) == 2,
+               "each update has one entry");
+    CHECK_MSG (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id), "audit_pending", "{", "$exists", BCON_BOOL (true), "}"))
+               == 0, "the token owes nothing once its trail is read");
 
     s_fail_point (1, "{\"failCommands\": [\"insert\"], \"errorCode\": 10107}");
     status = s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_DELETE, id);
-    CHECK (status == OK, "the token is deleted: %s", r5_status_name (status));
-    CHECK (s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_GET, id) == R5__STATUS__STATUS_NOT_FOUND,
-           "a deleted token is not found");
+    CHECK_MSG (status == OK, "the token is deleted: %s", r5_status_name (status));
+    CHECK_MSG (s_token_by_id (&owner, R5__TOKEN_REQUEST__BODY_GET, id) == R5__STATUS__STATUS_NOT_FOUND,
+               "a deleted token is not found");
     //  Reading the trail of a token that is gone completes its debts too.
-    CHECK (!s_token_trail_has (&owner, id, "deleted"), "its trail is not readable any more");
-    CHECK (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("deleted"))) == 1,
-           "its deletion has its entry");
-    CHECK (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id))) == 0, "and the token is removed");
+    CHECK_MSG (!s_token_trail_has (&owner, id, "deleted"), "its trail is not readable any more");
+    CHECK_MSG (s_count ("token_audit", BCON_NEW ("token_id", BCON_UTF8 (id), "type", BCON_UTF8 ("deleted"))) == 1,
+               "its deletion has its entry");
+    CHECK_MSG (s_count ("tokens", BCON_NEW ("_id", BCON_UTF8 (id))) == 0, "and the token is removed");
 }
 
 //  ---------------------------------------------------------------------------
@@ -1276,26 +1265,26 @@ main (void)
     zactor_t *resource_a = r5_service_start (resource_server_actor, &resource_config, error, sizeof error);
     zactor_t *resource_b = r5_service_start (resource_server_actor, &resource_config, error, sizeof error);
     zactor_t *token_actor = r5_service_start (token_server_actor, &token_config, error, sizeof error);
-    CHECK (authz_actor && resource_a && resource_b && token_actor, "services start: %s", error);
+    CHECK_MSG (authz_actor && resource_a && resource_b && token_actor, "services start: %s", error);
     s_client = r5_client_new (s_endpoint);
     if (authz_actor && resource_a && resource_b && token_actor
     &&  r5_test_wait_workers (broker, R5_SERVICE_AUTHZ) && r5_test_wait_workers (broker, R5_SERVICE_RESOURCE)
     &&  r5_test_wait_workers (broker, R5_SERVICE_TOKEN)) {
-        s_test_last_owner_crash_points ();
-        s_test_mutual_demotion ();
-        s_test_override_cap ();
-        s_test_retry_decides_again ();
-        s_test_contact_method_delete_order ();
-        s_test_team_delete_races_create ();
-        s_test_method_delete_races_rule ();
-        s_test_create_dies_before_check ();
-        s_test_rule_dies_before_check ();
-        s_test_retry_completes_pending ();
-        s_test_old_incident_migrated ();
-        s_test_token_audit ();
+        R5_TEST_RUN (s_test_last_owner_crash_points);
+        R5_TEST_RUN (s_test_mutual_demotion);
+        R5_TEST_RUN (s_test_override_cap);
+        R5_TEST_RUN (s_test_retry_decides_again);
+        R5_TEST_RUN (s_test_contact_method_delete_order);
+        R5_TEST_RUN (s_test_team_delete_races_create);
+        R5_TEST_RUN (s_test_method_delete_races_rule);
+        R5_TEST_RUN (s_test_create_dies_before_check);
+        R5_TEST_RUN (s_test_rule_dies_before_check);
+        R5_TEST_RUN (s_test_retry_completes_pending);
+        R5_TEST_RUN (s_test_old_incident_migrated);
+        R5_TEST_RUN (s_test_token_audit);
     }
     else
-        CHECK (false, "workers did not register with the broker");
+        CHECK_MSG (false, "workers did not register with the broker");
 
     r5_client_destroy (&s_client);
     zactor_destroy (&token_actor);
@@ -1306,9 +1295,5 @@ main (void)
     zactor_destroy (&broker);
     mongoc_client_destroy (s_mongo);
     r5_test_devmongo_stop ();
-    if (s_failures)
-        fprintf (stderr, "test_data_integrity: %d failure(s)\n", s_failures);
-    else
-        printf ("test_data_integrity: ok\n");
-    return s_failures ? 1 : 0;
+    return r5_test_report ("test_data_integrity");
 }
