@@ -4,10 +4,18 @@
 #include <stdio.h>
 
 //  No r5_log here: formatting a log line may need memory too.
-static void
+_Noreturn static void
 s_out_of_memory (size_t size, const char *file, int line)
 {
     fprintf (stderr, "out of memory: %zu bytes at %s:%d\n", size, file, line);
+    fflush (stderr);
+    abort ();
+}
+
+_Noreturn void
+r5_out_of_memory_at (const char *what, const char *file, int line)
+{
+    fprintf (stderr, "out of memory: %s at %s:%d\n", what, file, line);
     fflush (stderr);
     abort ();
 }

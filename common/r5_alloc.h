@@ -24,9 +24,16 @@ void *r5_calloc_at (size_t count, size_t size, const char *file, int line);
 void *r5_realloc_at (void *ptr, size_t size, const char *file, int line);
 char *r5_strdup_at (const char *text, const char *file, int line);
 
+//  Stop the process the same way for an allocation that failed elsewhere and
+//  was reported, not hidden (the GraphQL engine, a library, answers "out of
+//  memory" and leaves the policy to its caller): "out of memory: what at
+//  file:line".
+_Noreturn void r5_out_of_memory_at (const char *what, const char *file, int line);
+
 #define r5_malloc(size)         r5_malloc_at ((size), __FILE__, __LINE__)
 #define r5_calloc(count, size)  r5_calloc_at ((count), (size), __FILE__, __LINE__)
 #define r5_realloc(ptr, size)   r5_realloc_at ((ptr), (size), __FILE__, __LINE__)
 #define r5_strdup(text)         r5_strdup_at ((text), __FILE__, __LINE__)
+#define r5_out_of_memory(what)  r5_out_of_memory_at ((what), __FILE__, __LINE__)
 
 #endif

@@ -1,5 +1,6 @@
 /*  r5_codec: protobuf messages to BSON and back, from the descriptors.  */
 #include "r5_codec.h"
+#include "r5_alloc.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -218,10 +219,7 @@ s_read_value (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
             //  A NUL inside would cut the value short in C: refused like a wrong type.
             if (!text || strlen (text) != length)
                 return s_fail (error, "%s is not a string", field->name);
-            char *copy = strdup (text);
-            if (!copy)
-                return s_fail (error, "out of memory");
-            *(char **) member = copy;
+            *(char **) member = r5_strdup (text);
             return 0;
         }
         case PROTOBUF_C_TYPE_BYTES: {
@@ -232,9 +230,7 @@ s_read_value (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
                 return s_fail (error, "%s is not binary", field->name);
             bson_iter_binary (iter, &subtype, &length, &data);
             ProtobufCBinaryData *bytes = (ProtobufCBinaryData *) member;
-            bytes->data = malloc (length ? length : 1);
-            if (!bytes->data)
-                return s_fail (error, "out of memory");
+            bytes->data = r5_malloc (length);
             memcpy (bytes->data, data, length);
             bytes->len = length;
             return 0;
@@ -293,9 +289,7 @@ s_read_value (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
             bson_iter_t child;
             if (!BSON_ITER_HOLDS_DOCUMENT (iter) || !bson_iter_recurse (iter, &child))
                 return s_fail (error, "%s is not a document", field->name);
-            ProtobufCMessage *message = calloc (1, descriptor->sizeof_message);
-            if (!message)
-                return s_fail (error, "out of memory");
+            ProtobufCMessage *message = r5_calloc (1, descriptor->sizeof_message);
             protobuf_c_message_init (descriptor, message);
             *(ProtobufCMessage **) member = message;
             return s_read_message (descriptor, &child, false, depth + 1, message, error);
@@ -320,9 +314,7 @@ s_read_array (const ProtobufCFieldDescriptor *field, const bson_iter_t *iter, in
     //  An element takes at least 5 bytes of the array's encoding: a bound
     //  on the count that the document itself guarantees.
     size_t most = length / 5 + 1;
-    char *items = calloc (most, element);
-    if (!items)
-        return s_fail (error, "out of memory");
+    char *items = r5_calloc (most, element);
     size_t *count = (size_t *) (base + field->quantifier_offset);
     *(char **) (base + field->offset) = items;
     *count = 0;
@@ -386,11 +378,7 @@ r5_codec_from_bson (const ProtobufCMessageDescriptor *descriptor, const bson_t *
         s_fail (&failure, "%s: not a document", descriptor->name);
         return NULL;
     }
-    ProtobufCMessage *message = calloc (1, descriptor->sizeof_message);
-    if (!message) {
-        s_fail (&failure, "out of memory");
-        return NULL;
-    }
+    ProtobufCMessage *message = r5_calloc (1, descriptor->sizeof_message);
     protobuf_c_message_init (descriptor, message);
     if (s_read_message (descriptor, &iter, true, 0, message, &failure)) {
         protobuf_c_message_free_unpacked (message, NULL);

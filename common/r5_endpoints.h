@@ -7,7 +7,7 @@
 #include <czmq.h>
 
 //  The endpoints of list as a zlistx of owned strings (destroy it with
-//  zlistx_destroy); NULL when out of memory.
+//  zlistx_destroy); never NULL (out of memory stops the process, r5_alloc.h).
 zlistx_t *r5_endpoints_parse (const char *list);
 
 //  Connect sock to every endpoint of list. Returns how many, or -1 (with one

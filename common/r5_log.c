@@ -41,22 +41,26 @@ r5_log_set_format (r5_log_format_t format)
     s_format = format;
 }
 
-int
-r5_log_level_parse (const char *text)
+//  The index of text among count names, or -1.
+static int
+s_name_index (const char *const *names, int count, const char *text)
 {
-    for (int i = 0; i < 4; i++)
-        if (strcmp (text, s_level_names [i]) == 0)
+    for (int i = 0; i < count; i++)
+        if (strcmp (text, names [i]) == 0)
             return i;
     return -1;
 }
 
 int
+r5_log_level_parse (const char *text)
+{
+    return s_name_index (s_level_names, 4, text);
+}
+
+int
 r5_log_format_parse (const char *text)
 {
-    for (int i = 0; i < 2; i++)
-        if (strcmp (text, s_format_names [i]) == 0)
-            return i;
-    return -1;
+    return s_name_index (s_format_names, 2, text);
 }
 
 int

@@ -2,6 +2,7 @@
     time" each (GCRA): a bucket is full when that time is not in the future,
     and each attempt moves it one interval on.  */
 #include "r5_throttle.h"
+#include "r5_alloc.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -46,8 +47,7 @@ r5_throttle_t *
 r5_throttle_new (r5_limit_t limit, size_t max_keys)
 {
     assert (limit.burst > 0 && limit.period_seconds > 0 && max_keys >= 8);
-    r5_throttle_t *self = calloc (1, sizeof *self);
-    assert (self);
+    r5_throttle_t *self = r5_calloc (1, sizeof *self);
     pthread_mutex_init (&self->lock, NULL);
     self->buckets = zhashx_new ();
     zhashx_set_destructor (self->buckets, s_bucket_destroy);
@@ -126,8 +126,7 @@ r5_throttle_take (r5_throttle_t *self, const char *key)
         if (!full_at) {
             if (zhashx_size (self->buckets) >= self->max_keys)
                 s_sweep (self, now);
-            full_at = malloc (sizeof *full_at);
-            assert (full_at);
+            full_at = r5_malloc (sizeof *full_at);
             zhashx_insert (self->buckets, digest, full_at);
         }
         *full_at = next;

@@ -3,6 +3,7 @@
 #include "gateway_call.h"
 #include "gateway_http.h"
 #include "gateway_private.h"
+#include "r5_alloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,7 +54,7 @@ s_exchange (const struct mg_connection *conn)
     if (!thread)
         return NULL;
     if (!thread->exchange)
-        thread->exchange = calloc (1, sizeof (gateway_exchange_t));
+        thread->exchange = r5_calloc (1, sizeof (gateway_exchange_t));
     return thread->exchange;
 }
 

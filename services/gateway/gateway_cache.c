@@ -1,5 +1,6 @@
 /*  gateway_cache: a locked hash of verdicts with generations.  */
 #include "gateway_cache.h"
+#include "r5_alloc.h"
 #include "r5_time.h"
 
 #include <czmq.h>
@@ -34,7 +35,7 @@ s_entry_destroy (void **item)
 gateway_cache_t *
 gateway_cache_new (int ttl_seconds, size_t max_entries)
 {
-    gateway_cache_t *self = calloc (1, sizeof *self);
+    gateway_cache_t *self = r5_calloc (1, sizeof *self);
     pthread_mutex_init (&self->lock, NULL);
     self->entries = zhashx_new ();
     zhashx_set_destructor (self->entries, s_entry_destroy);
@@ -140,7 +141,7 @@ gateway_cache_put (gateway_cache_t *self, const char *value, size_t length,
         return;
     char key [65];
     s_key (self, value, length, key);
-    s_entry_t *entry = calloc (1, sizeof *entry);
+    s_entry_t *entry = r5_calloc (1, sizeof *entry);
     int64_t now = r5_clock_now_ms (self->clock);
     entry->principal = *principal;
     entry->expires_ms = now + self->ttl_ms;

@@ -1,5 +1,6 @@
 /*  gateway_codec: protobuf messages to GraphQL JSON and back, from the descriptors.  */
 #include "gateway_codec.h"
+#include "r5_alloc.h"
 #include "r5_codec_names.h"
 #include "r5_scope.h"
 #include "r5_time.h"
@@ -255,10 +256,7 @@ s_read_value (const ProtobufCFieldDescriptor *field, json_t *value, const char *
             //  A NUL inside would cut the value short in C.
             if (strlen (json_string_value (value)) != json_string_length (value))
                 return s_fail (error, "%s may not contain NUL characters", path);
-            char *copy = strdup (json_string_value (value));
-            if (!copy)
-                return gql_field_error_set (error, "INTERNAL", "out of memory");
-            *(char **) member = copy;
+            *(char **) member = r5_strdup (json_string_value (value));
             return 0;
         }
         case PROTOBUF_C_TYPE_BOOL:
@@ -301,9 +299,7 @@ s_read_value (const ProtobufCFieldDescriptor *field, json_t *value, const char *
             const ProtobufCMessageDescriptor *descriptor = field->descriptor;
             if (!json_is_object (value))
                 return s_fail (error, "%s must be an object", path);
-            ProtobufCMessage *child = calloc (1, descriptor->sizeof_message);
-            if (!child)
-                return gql_field_error_set (error, "INTERNAL", "out of memory");
+            ProtobufCMessage *child = r5_calloc (1, descriptor->sizeof_message);
             protobuf_c_message_init (descriptor, child);
             *(ProtobufCMessage **) member = child;
             return s_read_message (descriptor, value, path, depth + 1, child, error);
@@ -327,9 +323,7 @@ s_read_array (const ProtobufCMessageDescriptor *descriptor, const ProtobufCField
     if (json_array_size (value) > most)
         return s_fail (error, "%s holds too many items (at most %zu)", path, most);
     size_t element = r5_codec_element_size (field);
-    char *items = calloc (json_array_size (value) + 1, element);
-    if (!items)
-        return gql_field_error_set (error, "INTERNAL", "out of memory");
+    char *items = r5_calloc (json_array_size (value) + 1, element);
     size_t *count = (size_t *) (base + field->quantifier_offset);
     *(char **) (base + field->offset) = items;
     *count = 0;
@@ -409,11 +403,7 @@ gateway_codec_from_json (const ProtobufCMessageDescriptor *descriptor, json_t *i
         s_fail (error, "input must be an object");
         return NULL;
     }
-    ProtobufCMessage *message = calloc (1, descriptor->sizeof_message);
-    if (!message) {
-        gql_field_error_set (error, "INTERNAL", "out of memory");
-        return NULL;
-    }
+    ProtobufCMessage *message = r5_calloc (1, descriptor->sizeof_message);
     protobuf_c_message_init (descriptor, message);
     if (s_read_message (descriptor, input, "", 0, message, error)) {
         protobuf_c_message_free_unpacked (message, NULL);

@@ -1,5 +1,6 @@
 /*  gateway_events: SUB sockets -> cache invalidation and the feed's currency.  */
 #include "gateway_events.h"
+#include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_endpoints.h"
 #include "r5_events.h"
@@ -118,7 +119,7 @@ s_sequence (s_feed_t *self, const uint8_t *id, uint64_t sequence, bool heartbeat
         lost = heartbeat || sequence > 1;
         if (zhashx_size (self->last) >= S_PUBLISHERS_MAX)
             zhashx_purge (self->last);
-        last = (uint64_t *) malloc (sizeof *last);
+        last = (uint64_t *) r5_malloc (sizeof *last);
         *last = sequence;
         zhashx_insert (self->last, key, last);
     }
@@ -192,7 +193,7 @@ static void
 s_events_actor (zsock_t *pipe, void *arg)
 {
     s_args_t *args = (s_args_t *) arg;
-    s_feed_t *self = (s_feed_t *) calloc (1, sizeof *self);
+    s_feed_t *self = (s_feed_t *) r5_calloc (1, sizeof *self);
     self->cache = args->cache;
     self->timeout_ms = args->timeout_ms;
     self->last = zhashx_new ();
@@ -257,8 +258,8 @@ s_events_actor (zsock_t *pipe, void *arg)
 gateway_events_t *
 gateway_events_new (const char *endpoints, const char *publish, int timeout_ms, gateway_cache_t *cache)
 {
-    gateway_events_t *self = calloc (1, sizeof *self);
-    s_args_t *args = calloc (1, sizeof *args);
+    gateway_events_t *self = r5_calloc (1, sizeof *self);
+    s_args_t *args = r5_calloc (1, sizeof *args);
     args->endpoints = endpoints;
     args->publish = publish;
     args->cache = cache;

@@ -9,6 +9,7 @@
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
 #include "gql.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 
@@ -55,7 +56,7 @@ s_strdup_json (json_t *value)
     if (!json_is_string (value))
         return NULL;
     size_t length = json_string_length (value);
-    char *copy = malloc (length + 1);
+    char *copy = r5_malloc (length + 1);
     memcpy (copy, json_string_value (value), length);
     copy [length] = 0;
     return copy;
@@ -140,7 +141,7 @@ gateway_graphql_params_from_query_string (const char *query_string, int max_json
 {
     memset (params, 0, sizeof *params);
     size_t length = query_string ? strlen (query_string) : 0;
-    char *buffer = malloc (length + 1);
+    char *buffer = r5_malloc (length + 1);
     int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
     if (got < 0) {
         free (buffer);
@@ -148,9 +149,9 @@ gateway_graphql_params_from_query_string (const char *query_string, int max_json
     }
     params->query = buffer;
     params->query_length = (size_t) got;
-    buffer = malloc (length + 1);
+    buffer = r5_malloc (length + 1);
     if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
-        params->operation_name = strdup (buffer);
+        params->operation_name = r5_strdup (buffer);
     //  variables and extensions: JSON objects (or null), depth-checked like a body.
     static const char *s_json_parameters [] = { "variables", "extensions" };
     const char *problem = NULL;
@@ -259,7 +260,11 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     gql_limits_default (&limits);
     limits.max_bytes = gw->config.max_body;
     gql_error_t parse_error;
+    //  The engine reports running out of memory; the gateway's answer to it is
+    //  the process's (r5_alloc.h): stop with one line.
     gql_document_t *document = gql_parse (params->query, params->query_length, &limits, &parse_error);
+    if (!document && parse_error.code == GQL_ERR_NOMEM)
+        r5_out_of_memory ("parsing a GraphQL document");
     if (!document) {
         char message [256];
         snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);
@@ -279,11 +284,13 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         .refuse_nul_strings = true,
     };
     int valid = gql_validate_with (gw->schema, document, &validate_options, &errors, &error_count);
+    if (valid < 0)
+        r5_out_of_memory ("validating a GraphQL document");
     if (valid != 0) {
-        json_t *body = valid > 0 ? gql_validation_response (errors, error_count)
-                                 : json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", "internal error",
-                                              "extensions", "code", "INTERNAL");
-        gateway_http_send_json (conn, valid < 0 ? 500 : 400, s_content_type (conn), body, NULL);
+        json_t *body = gql_validation_response (errors, error_count);
+        if (!body)
+            r5_out_of_memory ("answering a GraphQL validation failure");
+        gateway_http_send_json (conn, 400, s_content_type (conn), body, NULL);
         json_decref (body);
         gql_validation_errors_free (&errors);
         gql_document_destroy (&document);
@@ -310,12 +317,9 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     bool request_error = false;
     json_t *response = gql_execute (gw->executor, document, params->operation_name, params->variables,
                                     &request, &request_error);
+    if (!response)
+        r5_out_of_memory ("executing a GraphQL operation");
     int status = 200;
-    if (!response) {
-        status = 500;
-        s_send_request_error (conn, 500, "INTERNAL", "internal error", NULL, 0, NULL);
-    }
-    else
     if (s_has_error (response, "UNAUTHENTICATED")) {
         //  The whole answer is the one 401, as if the credential had been
         //  refused at the door; its verdicts here go, so the next request is

@@ -2,6 +2,7 @@
 #include "gateway_http.h"
 #include "gateway_access.h"
 #include "gateway_health.h"
+#include "r5_alloc.h"
 #include "r5_time.h"
 
 #include <stdbool.h>
@@ -77,20 +78,17 @@ gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms,
     //  all it was asked for, so a piece is what a trickling client can hold
     //  a thread for past the deadline.
     size_t capacity = declared >= 0 ? (size_t) declared + 1 : S_READ_PIECE + 1;
-    char *buffer = malloc (capacity);
+    char *buffer = r5_malloc (capacity);
     size_t length = 0;
     *status = 0;
-    while (buffer && !*status && (declared < 0 || (long long) length < declared)) {
+    while (!*status && (declared < 0 || (long long) length < declared)) {
         if (length + 1 >= capacity) {       //  chunked: grow toward the cap
             if (capacity > cap) {
                 *status = 413;
                 break;
             }
             capacity = capacity * 2 > cap + 2 ? cap + 2 : capacity * 2;
-            char *larger = realloc (buffer, capacity);
-            if (!larger)
-                break;
-            buffer = larger;
+            buffer = r5_realloc (buffer, capacity);
         }
         size_t want = capacity - length - 1;
         int got = mg_read (conn, buffer + length, want < S_READ_PIECE ? want : S_READ_PIECE);
@@ -105,17 +103,25 @@ gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms,
         if ((length += (size_t) got) > cap)
             *status = 413;
     }
-    if (buffer && !*status && declared >= 0 && (long long) length != declared)
+    if (!*status && declared >= 0 && (long long) length != declared)
         *status = 400;
-    if (!buffer || *status) {
+    if (*status) {
         free (buffer);
-        if (!*status)
-            *status = 503;          //  out of memory: the client may try again
         return NULL;
     }
     buffer [length] = 0;
     *size = length;
     return buffer;
+}
+
+char *
+gateway_http_read_body_or_answer (struct mg_connection *conn, size_t cap, int deadline_ms, const char *too_large,
+                                  size_t *size, int *status)
+{
+    char *body = gateway_http_read_body (conn, cap, deadline_ms, size, status);
+    if (!body)
+        gateway_http_send_error (conn, *status, *status == 413 ? too_large : "cannot read request body");
+    return body;
 }
 
 void

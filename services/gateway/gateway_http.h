@@ -23,6 +23,12 @@ int gateway_http_begin_request (struct mg_connection *conn);
 //  408 when it took longer than deadline_ms to arrive.
 char *gateway_http_read_body (struct mg_connection *conn, size_t cap, int deadline_ms, size_t *size, int *status);
 
+//  gateway_http_read_body for the endpoints that answer {"error": message}:
+//  a failure is answered here (too_large is the message of a 413) and NULL
+//  returned with its status in *status.
+char *gateway_http_read_body_or_answer (struct mg_connection *conn, size_t cap, int deadline_ms,
+                                        const char *too_large, size_t *size, int *status);
+
 //  Send a JSON document with status and content type; extra_headers is NULL
 //  or "Name: value\r\n" lines. Steals nothing: the caller still owns body.
 //  Send a status line and headers (with the request's X-Request-Id); the

@@ -76,11 +76,10 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, S_MAX_BODY, gw->config.request_timeout_ms, &size, &status);
-    if (!body) {
-        gateway_http_send_error (conn, status, status == 413 ? "alert too large" : "cannot read request body");
+    char *body = gateway_http_read_body_or_answer (conn, S_MAX_BODY, gw->config.request_timeout_ms, "alert too large",
+                                                   &size, &status);
+    if (!body)
         return status;
-    }
     R5__OpenIntegrationIncidentRequest open = R5__OPEN_INTEGRATION_INCIDENT_REQUEST__INIT;
     json_t *json;
     const char *problem = gateway_integrations_read_alert (body, size, gw->config.max_json_depth, &json, &open);

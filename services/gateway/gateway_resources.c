@@ -18,6 +18,7 @@
 #include "gateway_resources.h"
 #include "gateway_call.h"
 #include "gateway_codec.h"
+#include "r5_alloc.h"
 #include "r5_codec_names.h"
 #include "r5_rpc.h"
 #include "r5/resource.pb-c.h"
@@ -240,7 +241,7 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
            gql_field_error_t *errors)
 {
     const s_read_t *row = (const s_read_t *) info->data;
-    char **ids = calloc (S_MAX_RELATED, sizeof (char *));
+    char **ids = r5_calloc (S_MAX_RELATED, sizeof (char *));
     size_t n_ids = 0;
     for (size_t i = 0; i < count; i++) {
         json_t *value = s_related_ids (row, parents [i]);

@@ -8,6 +8,7 @@
 #include "gateway_integrations.h"
 #include "gateway_signin.h"
 #include "gateway_stack.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 
 #include <limits.h>
@@ -35,7 +36,7 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
     if (stack < GATEWAY_WORKER_STACK_BYTES)
         r5_error (NULL, "worker thread stack is %zu bytes, below the %d bytes request handling is bounded for",
                   stack, GATEWAY_WORKER_STACK_BYTES);
-    return calloc (1, sizeof (gateway_thread_t));
+    return r5_calloc (1, sizeof (gateway_thread_t));
 }
 
 gateway_thread_t *
@@ -146,7 +147,7 @@ s_read_file (const char *path, size_t *size)
     fseek (file, 0, SEEK_END);
     long length = ftell (file);
     fseek (file, 0, SEEK_SET);
-    char *text = length >= 0 ? malloc ((size_t) length + 1) : NULL;
+    char *text = length >= 0 ? r5_malloc ((size_t) length + 1) : NULL;
     if (text && fread (text, 1, (size_t) length, file) != (size_t) length) {
         free (text);
         text = NULL;
@@ -227,7 +228,7 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
 gateway_t *
 gateway_new (const gateway_config_t *config, char *error, size_t error_size)
 {
-    gateway_t *self = calloc (1, sizeof *self);
+    gateway_t *self = r5_calloc (1, sizeof *self);
     self->config = *config;
 
     size_t sdl_size = 0;

@@ -69,11 +69,10 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
     }
     size_t size;
     int status;
-    char *body = gateway_http_read_body (conn, S_MAX_AUTH_BODY, gw->config.request_timeout_ms, &size, &status);
-    if (!body) {
-        gateway_http_send_error (conn, status, status == 413 ? "request body too large" : "cannot read request body");
+    char *body = gateway_http_read_body_or_answer (conn, S_MAX_AUTH_BODY, gw->config.request_timeout_ms,
+                                                   "request body too large", &size, &status);
+    if (!body)
         return NULL;
-    }
     const char *problem;
     json_t *json = gateway_signin_parse_body (body, size, gw->config.max_json_depth, &problem);
     sodium_memzero (body, size);
@@ -145,22 +144,32 @@ s_start_session (gateway_t *gw, struct mg_connection *conn, const char *request_
     r5__token_reply__free_unpacked (reply, NULL);
 }
 
-//  Call r5-resource with a filled request; NULL after answering the error itself.
+//  Call r5-resource with request (its body set; the meta is set here), retried
+//  when idempotent. Returns a reply with a user, or NULL after answering the
+//  failure itself: 401 with refused for UNAUTHENTICATED when refused is set.
 static R5__ResourceReply *
-s_call_resource (gateway_t *gw, struct mg_connection *conn, R5__ResourceRequest *request)
+s_call_resource (gateway_t *gw, struct mg_connection *conn, R5__ResourceRequest *request, bool idempotent,
+                 const char *refused)
 {
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    r5_rpc_meta_init (&meta, "r5-gateway", gateway_access_bus_id (conn), gw->config.rpc_timeout_ms);
+    request->meta = &meta;
     R5__Status status;
     R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client,
                                                                   R5_SERVICE_RESOURCE, &request->base,
                                                                   &r5__resource_reply__descriptor,
-                                                                  gw->config.rpc_timeout_ms, false, &status);
+                                                                  gw->config.rpc_timeout_ms, idempotent, &status);
+    request->meta = NULL;
     if (!reply) {
         s_send_status (conn, status, NULL);
         return NULL;
     }
     if (reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__RESOURCE_REPLY__BODY_USER) {
-        s_send_status (conn, reply->status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_INTERNAL : reply->status,
-                       reply->message);
+        if (refused && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED)
+            gateway_http_send_error (conn, 401, refused);
+        else
+            s_send_status (conn, reply->status == R5__STATUS__STATUS_OK ? R5__STATUS__STATUS_INTERNAL : reply->status,
+                           reply->message);
         r5__resource_reply__free_unpacked (reply, NULL);
         return NULL;
     }
@@ -242,9 +251,7 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
         return 400;
     const char *request_id = gateway_access_bus_id (conn);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__SignupRequest signup = R5__SIGNUP_REQUEST__INIT;
-    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
     const char *problem = gateway_signin_signup_fields (json, &signup);
     if (problem) {
         json_decref (json);
@@ -261,10 +268,9 @@ gateway_signin_signup (struct mg_connection *conn, void *gateway)
         s_send_rate_limited (conn, request_id, "signup", wait);
         return 429;
     }
-    request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_SIGNUP;
     request.signup = &signup;
-    R5__ResourceReply *reply = s_call_resource (gw, conn, &request);
+    R5__ResourceReply *reply = s_call_resource (gw, conn, &request, false, NULL);
     json_decref (json);
     if (!reply)
         return 400;
@@ -283,16 +289,13 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
         return 400;
     const char *request_id = gateway_access_bus_id (conn);
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
-    R5__RequestMeta meta = R5__REQUEST_META__INIT;
     R5__CheckPasswordRequest check = R5__CHECK_PASSWORD_REQUEST__INIT;
-    r5_rpc_meta_init (&meta, "r5-gateway", request_id, gw->config.rpc_timeout_ms);
     const char *problem = gateway_signin_login_fields (json, &check);
     if (problem) {
         json_decref (json);
         gateway_http_send_error (conn, 400, problem);
         return 400;
     }
-    request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_CHECK_PASSWORD;
     request.check_password = &check;
 
@@ -312,22 +315,11 @@ gateway_signin_login (struct mg_connection *conn, void *gateway)
         s_send_rate_limited (conn, request_id, "sign-in", wait);
         return 429;
     }
-    R5__Status status;
-    R5__ResourceReply *reply = (R5__ResourceReply *) r5_rpc_call (gateway_thread (conn)->client,
-                                                                  R5_SERVICE_RESOURCE, &request.base,
-                                                                  &r5__resource_reply__descriptor,
-                                                                  gw->config.rpc_timeout_ms, true, &status);
+    //  One answer whether the email is unknown or the password wrong.
+    R5__ResourceReply *reply = s_call_resource (gw, conn, &request, true, "invalid email or password");
     json_decref (json);
-    if (!reply || reply->status != R5__STATUS__STATUS_OK || reply->body_case != R5__RESOURCE_REPLY__BODY_USER) {
-        //  One answer whether the email is unknown or the password wrong.
-        if (reply && reply->status == R5__STATUS__STATUS_UNAUTHENTICATED)
-            gateway_http_send_error (conn, 401, "invalid email or password");
-        else
-            s_send_status (conn, reply ? reply->status : status, reply ? reply->message : NULL);
-        if (reply)
-            r5__resource_reply__free_unpacked (reply, NULL);
+    if (!reply)
         return 401;
-    }
     //  The right password: this pair starts afresh, and the attempt was not
     //  abuse, so the shared buckets get it back.
     r5_throttle_reset (gw->login_by_pair, pair_key);

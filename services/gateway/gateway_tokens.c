@@ -50,7 +50,7 @@ s_token_request (const gql_resolve_info_t *info, unsigned body_case, json_t *arg
     if (key && create && (!create->idempotency_key || !*create->idempotency_key)) {
         if (create->idempotency_key != protobuf_c_empty_string)
             free (create->idempotency_key);
-        create->idempotency_key = strdup (key);
+        create->idempotency_key = r5_strdup (key);
     }
     //  An update is named by the header too, with its index among the
     //  request's mutations (a retried request repeats both): a client's retry

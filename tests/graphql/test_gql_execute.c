@@ -1,6 +1,6 @@
 /*  test_gql_execute.c - the executor: batching, null propagation, error paths, fragments
     on abstract types, @skip/@include, variable and argument coercion, serial mutations,
-    the access hooks, operation selection, leaf serialization.
+    the access hooks, operation selection, leaf serialization, running out of memory.
 
     The resolvers below serve fixtures and count their calls, so a test can assert how many
     resolver calls a query cost.
@@ -1158,6 +1158,103 @@ test_threads(void)
     }
 }
 
+/* jansson's allocator while test_out_of_memory runs: the allocation after
+   s_allocs_left more fails; -1 never fails. */
+static long s_allocs_left = -1;
+
+static void *
+s_failing_malloc(size_t size)
+{
+    if (s_allocs_left == 0)
+        return NULL;
+    if (s_allocs_left > 0)
+        s_allocs_left--;
+    return malloc(size);
+}
+
+/* Running out of memory is answered as out of memory: with each allocation of the
+   request failing in turn, gql_execute returns NULL or a response, and a response never
+   reports the failure as the client's (BAD_USER_INPUT) or as an "out of memory" error. */
+static void
+test_out_of_memory(void)
+{
+    const char *q = "query($n: Int!, $f: IncidentFilter, $u: [Urgency!], $s: [String]) "
+                    "{ echo(i: $n, filter: $f, l: $n, e: HIGH) x: echo(filter: {urgency: $u}) "
+                    "y: echo(s: \"text\", l: [1, 2], j: {a: [1, {b: null}]}) z: echo(req: 3) }";
+    const char *vars = "{\"n\": 3.0, \"f\": {\"urgency\": \"LOW\", \"teamIds\": 5}, \"u\": \"LOW\", "
+                       "\"s\": [\"a\", \"b\"]}";
+    gql_error_t err;
+    gql_document_t *doc = gql_parse(q, strlen(q), NULL, &err);
+    json_t *variables = json_loads(vars, 0, NULL);
+    s_ctx_t c;
+    long failed = 0;
+    bool reached_end = false;
+    CHECK(doc && variables);
+    if (!doc || !variables) {
+        json_decref(variables);
+        gql_document_destroy(&doc);
+        return;
+    }
+    s_ctx_init(&c);
+    json_set_alloc_funcs(s_failing_malloc, free);
+    for (long n = 0; n < 100000 && !reached_end; n++) {
+        s_allocs_left = n;
+        bool rq = false;
+        json_t *r = gql_execute(s_ex, doc, NULL, variables, &c, &rq);
+        reached_end = s_allocs_left > 0;
+        s_allocs_left = -1;
+        if (!r) {
+            failed++;
+            continue;
+        }
+        CHECK(!rq);
+        for (size_t i = 0; i < s_err_count(r); i++) {
+            const char *code = s_err_code(r, i);
+            const char *message = json_string_value(s_err(r, i, "message"));
+            CHECK(!code || strcmp(code, "BAD_USER_INPUT") != 0);
+            CHECK(!message || !strstr(message, "out of memory"));
+        }
+        json_decref(r);
+    }
+    json_set_alloc_funcs(malloc, free);
+    CHECK(reached_end);
+    CHECK(failed > 0);
+    s_ctx_fini(&c);
+    json_decref(variables);
+    gql_document_destroy(&doc);
+
+    /* Building an executor (its introspection objects) likewise: NULL with "out of
+       memory", or an executor. A small schema with every kind of type keeps this quick. */
+    static const char small[] = "interface Node { id: ID! }\n"
+                                "type Thing implements Node { id: ID! old: Int @deprecated(reason: \"no\") }\n"
+                                "union Any = Thing\n"
+                                "enum Color { RED GREEN @deprecated }\n"
+                                "input Filter { color: Color = RED ids: [ID!] }\n"
+                                "type Query { things(filter: Filter, first: Int = 10): [Any!]! node(id: ID!): Node }\n";
+    gql_error_t serr;
+    gql_schema_t *schema = gql_schema_new_from_sdl(small, sizeof small - 1, &serr);
+    CHECK(schema != NULL);
+    if (!schema)
+        return;
+    reached_end = false;
+    failed = 0;
+    json_set_alloc_funcs(s_failing_malloc, free);
+    for (long n = 0; n < 100000 && !reached_end; n++) {
+        char msg[200] = "";
+        s_allocs_left = n;
+        gql_executor_t *ex = gql_executor_new(schema, NULL, 0, NULL, NULL, msg, sizeof msg);
+        reached_end = s_allocs_left > 0;
+        s_allocs_left = -1;
+        CHECK(ex || strcmp(msg, "out of memory") == 0);
+        failed += !ex;
+        gql_executor_destroy(&ex);
+    }
+    json_set_alloc_funcs(malloc, free);
+    CHECK(reached_end);
+    CHECK(failed > 0);
+    gql_schema_destroy(&schema);
+}
+
 int
 main(void)
 {
@@ -1194,6 +1291,7 @@ main(void)
     R5_TEST_RUN(test_introspection_switch);
     R5_TEST_RUN(test_error_cap);
     R5_TEST_RUN(test_threads);
+    R5_TEST_RUN(test_out_of_memory);
     gql_executor_destroy(&s_ex);
     gql_schema_destroy(&s_schema);
     return r5_test_report("test_gql_execute");

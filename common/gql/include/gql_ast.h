@@ -93,6 +93,17 @@ gql_str_equal (gql_str_t a, gql_str_t b)
     return a.len == b.len && (a.len == 0 || memcmp (a.data, b.data, a.len) == 0);
 }
 
+/* Compares two slices byte-wise like strcmp (a prefix sorts first). */
+static inline int
+gql_str_cmp (gql_str_t a, gql_str_t b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp (a.data, b.data, n) : 0;
+    if (c)
+        return c;
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------------------------------
  *  Forward declarations
  * ------------------------------------------------------------------------------------- */

@@ -98,3 +98,45 @@ gql_arena_used (const gql_arena_t *arena)
 {
     return arena ? arena->total : 0;
 }
+
+int
+gql_grow (void *items_p, size_t *cap, size_t need, size_t size, size_t first)
+{
+    size_t n = *cap ? *cap : first;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    if (n > SIZE_MAX / size)
+        return -1;
+    /* Through memcpy: the caller's T * is read and written as the void * it converts to. */
+    void *items;
+    memcpy (&items, items_p, sizeof items);
+    void *grown = realloc (items, n * size);
+    if (!grown)
+        return -1;
+    memcpy (items_p, &grown, sizeof grown);
+    *cap = n;
+    return 0;
+}
+
+void
+gql_buf_add (gql_buf_t *b, const char *data, size_t n)
+{
+    /* The bound also lets the compiler see that cap cannot overflow. */
+    if (b->failed || n > GQL_BUF_MAX - b->len
+        || (b->len + n + 1 > b->cap && gql_grow (&b->text, &b->cap, b->len + n + 1, 1, 64) < 0)) {
+        b->failed = true;
+        return;
+    }
+    memcpy (b->text + b->len, data, n);
+    b->len += n;
+    b->text [b->len] = '\0';
+}
+
+void
+gql_buf_str (gql_buf_t *b, const char *s)
+{
+    gql_buf_add (b, s, strlen (s));
+}

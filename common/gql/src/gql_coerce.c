@@ -88,6 +88,17 @@ s_json_preview (json_t *v, char *buf, size_t size)
     free (text);
 }
 
+/* Writes `fmt` into `msg` with a short preview of `v` for its one %s. Returns NULL: the
+   answer for a value that cannot represent a type. */
+static json_t *
+s_cannot_represent (char *msg, size_t size, json_t *v, const char *fmt)
+{
+    char preview [64];
+    s_json_preview (v, preview, sizeof preview);
+    s_msg (msg, size, fmt, preview);
+    return NULL;
+}
+
 /* True when `r` names the built-in scalar `name`. */
 static bool
 s_is_builtin (const gql_type_t *t, const char *name)
@@ -98,6 +109,7 @@ s_is_builtin (const gql_type_t *t, const char *name)
 /* A place inside an input value, for messages: "input.ids[2]". */
 typedef struct {
     char text [128];
+    bool oom; /* memory ran out (the message says so) */
 } s_path_t;
 
 /* ---------------------------------------------------------------------------------------
@@ -149,11 +161,11 @@ s_double_is_int32 (double d)
     return isfinite (d) && floor (d) == d && d >= (double) INT32_MIN && d <= (double) INT32_MAX;
 }
 
-/* Coerces a JSON input to a built-in scalar or passes a custom scalar through. */
+/* Coerces a JSON input to a built-in scalar or passes a custom scalar through. NULL with
+   `msg` untouched when out of memory. */
 static json_t *
 s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
 {
-    char preview [64];
     if (s_is_builtin (t, "Int")) {
         if (json_is_integer (v)) {
             json_int_t i = json_integer_value (v);
@@ -163,30 +175,22 @@ s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
         else if (json_is_real (v) && s_double_is_int32 (json_real_value (v))) {
             return json_integer ((json_int_t) json_real_value (v));
         }
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Int cannot represent %s (a 32-bit integer is expected)", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Int cannot represent %s (a 32-bit integer is expected)");
     }
     if (s_is_builtin (t, "Float")) {
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_real (json_number_value (v));
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Float cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Float cannot represent %s");
     }
     if (s_is_builtin (t, "String")) {
         if (json_is_string (v))
             return json_incref (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "String cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "String cannot represent %s");
     }
     if (s_is_builtin (t, "Boolean")) {
         if (json_is_boolean (v))
             return json_incref (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Boolean cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Boolean cannot represent %s");
     }
     if (s_is_builtin (t, "ID")) {
         if (json_is_string (v))
@@ -204,9 +208,7 @@ s_scalar_from_json (const gql_type_t *t, json_t *v, char *msg, size_t size)
                 return json_string (buf);
             }
         }
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "ID cannot represent %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "ID cannot represent %s");
     }
     /* A custom scalar: its meaning belongs to the resolvers. */
     return json_incref (v);
@@ -256,6 +258,14 @@ s_one_of_json (json_t *coerced, const gql_type_t *t, s_path_t *path, char *msg, 
     return 0;
 }
 
+/* Notes that memory ran out while coercing the value at `path`. */
+static void
+s_oom_at (s_path_t *path, char *msg, size_t size)
+{
+    path->oom = true;
+    s_msg (msg, size, "out of memory");
+}
+
 /* Coerces a JSON input object to the input object type `t`. */
 static json_t *
 s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, size_t size)
@@ -283,7 +293,7 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
     }
     out = json_object ();
     if (!out) {
-        s_msg (msg, size, "out of memory");
+        s_oom_at (path, msg, size);
         return NULL;
     }
     for (size_t i = 0; i < t->input_field_count; i++) {
@@ -298,13 +308,17 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
                 gql_coerce_error_t err;
                 int rc = gql_coerce_literal (f->default_value, f->type, NULL, &coerced, &err);
                 if (rc < 0) {
+                    path->oom = err.oom;
                     s_msg (msg, size, "invalid default value of \"%.*s.%s\": %s", (int) t->name.len, t->name.data, name,
                            err.message);
                     json_decref (out);
                     return NULL;
                 }
-                if (rc > 0)
-                    json_object_set_new (out, name, coerced);
+                if (rc > 0 && json_object_set_new (out, name, coerced) != 0) {
+                    s_oom_at (path, msg, size);
+                    json_decref (out);
+                    return NULL;
+                }
             }
             else if (gql_type_ref_is_non_null (f->type)) {
                 s_msg (why, sizeof why, "field \"%s\" of required type \"%s\" was not provided", name,
@@ -318,11 +332,12 @@ s_input_object_json (json_t *v, const gql_type_t *t, s_path_t *path, char *msg, 
         snprintf (path->text + base, sizeof path->text - base, ".%s", name);
         coerced = s_input_json (given, f->type, path, msg, size);
         path->text [base] = '\0';
-        if (!coerced) {
+        if (!coerced || json_object_set_new (out, name, coerced) != 0) {
+            if (coerced)
+                s_oom_at (path, msg, size);
             json_decref (out);
             return NULL;
         }
-        json_object_set_new (out, name, coerced);
     }
     if (t->one_of && s_one_of_json (out, t, path, msg, size) < 0) {
         json_decref (out);
@@ -361,15 +376,17 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
                 return NULL;
             out = json_array ();
             if (!out || json_array_append_new (out, one) != 0) {
+                if (!out)
+                    json_decref (one);
                 json_decref (out);
-                s_msg (msg, size, "out of memory");
+                s_oom_at (path, msg, size);
                 return NULL;
             }
             return out;
         }
         out = json_array ();
         if (!out) {
-            s_msg (msg, size, "out of memory");
+            s_oom_at (path, msg, size);
             return NULL;
         }
         for (size_t i = 0; i < json_array_size (v); i++) {
@@ -378,6 +395,8 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
             c = s_input_json (json_array_get (v, i), item_type, path, msg, size);
             path->text [base] = '\0';
             if (!c || json_array_append_new (out, c) != 0) {
+                if (c)
+                    s_oom_at (path, msg, size);
                 json_decref (out);
                 return NULL;
             }
@@ -387,7 +406,11 @@ s_input_json (json_t *v, gql_type_ref_t type, s_path_t *path, char *msg, size_t 
 
     switch (type.named->kind) {
         case GQL_KIND_SCALAR: {
+            why [0] = '\0';
             json_t *c = s_scalar_from_json (type.named, v, why, sizeof why);
+            if (!c && !why [0])
+                s_oom_at (path, msg, size);
+            else
             if (!c)
                 s_fail_at (path, msg, size, why);
             return c;
@@ -438,10 +461,12 @@ gql_coerce_input_json (json_t *value, gql_type_ref_t type, const char *what, gql
         snprintf (path.text, sizeof path.text, "%s", "value");
     }
     msg [0] = '\0';
+    path.oom = false;
     out = s_input_json (value, type, &path, msg, sizeof msg);
     if (!out && err) {
         s_msg (err->message, sizeof err->message, "%s got an %s", what, msg);
         memset (&err->loc, 0, sizeof err->loc);
+        err->oom = path.oom;
     }
     return out;
 }
@@ -472,7 +497,18 @@ s_lit_fail (gql_coerce_error_t *err, gql_loc_t loc, const char *fmt, ...)
         vsnprintf (err->message, sizeof err->message, fmt, ap);
         va_end (ap);
         err->loc = loc;
+        err->oom = false;
     }
+    return -1;
+}
+
+/* Sets *err to "out of memory" at `loc`, with err->oom, returns -1. */
+static int
+s_lit_oom (gql_coerce_error_t *err, gql_loc_t loc)
+{
+    s_lit_fail (err, loc, "out of memory");
+    if (err)
+        err->oom = true;
     return -1;
 }
 
@@ -529,7 +565,10 @@ s_literal_untyped (const gql_value_t *v, json_t *variables, json_t **out, gql_co
                     json_decref (*out);
                     return -1;
                 }
-                json_array_append_new (*out, rc > 0 ? item : json_null ());
+                if (json_array_append_new (*out, rc > 0 ? item : json_null ()) != 0) {
+                    json_decref (*out);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             break;
         case GQL_VALUE_OBJECT:
@@ -548,13 +587,15 @@ s_literal_untyped (const gql_value_t *v, json_t *variables, json_t **out, gql_co
                     json_decref (*out);
                     return -1;
                 }
-                if (rc > 0)
-                    json_object_set_new (*out, key, item);
+                if (rc > 0 && json_object_set_new (*out, key, item) != 0) {
+                    json_decref (*out);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             break;
     }
     if (!*out)
-        return s_lit_fail (err, v->loc, "out of memory");
+        return s_lit_oom (err, v->loc);
     return 1;
 }
 
@@ -616,7 +657,7 @@ s_scalar_literal (const gql_type_t *t, const gql_value_t *v, json_t *variables, 
     return s_lit_fail (err, v->loc, "%s cannot represent this literal", tn);
 done:
     if (!*out)
-        return s_lit_fail (err, v->loc, "out of memory");
+        return s_lit_oom (err, v->loc);
     return 1;
 }
 
@@ -666,15 +707,17 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                 return rc;
             arr = json_array ();
             if (!arr || json_array_append_new (arr, one) != 0) {
+                if (!arr)
+                    json_decref (one);
                 json_decref (arr);
-                return s_lit_fail (err, v->loc, "out of memory");
+                return s_lit_oom (err, v->loc);
             }
             *out = arr;
             return 1;
         }
         arr = json_array ();
         if (!arr)
-            return s_lit_fail (err, v->loc, "out of memory");
+            return s_lit_oom (err, v->loc);
         for (size_t i = 0; i < v->item_count; i++) {
             json_t *item = NULL;
             int rc = gql_coerce_literal (v->items [i], item_type, variables, &item, err);
@@ -691,7 +734,10 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                 }
                 item = json_null ();
             }
-            json_array_append_new (arr, item);
+            if (json_array_append_new (arr, item) != 0) {
+                json_decref (arr);
+                return s_lit_oom (err, v->loc);
+            }
         }
         *out = arr;
         return 1;
@@ -702,7 +748,7 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
         case GQL_KIND_ENUM:
             if (v->kind == GQL_VALUE_ENUM && gql_type_enum_value (type.named, v->str.data, v->str.len)) {
                 *out = json_stringn (v->str.data, v->str.len);
-                return *out ? 1 : s_lit_fail (err, v->loc, "out of memory");
+                return *out ? 1 : s_lit_oom (err, v->loc);
             }
             return s_lit_fail (err, v->loc, "enum \"%.*s\" cannot represent this value", (int) type.named->name.len,
                                type.named->name.data);
@@ -720,7 +766,7 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
             }
             obj = json_object ();
             if (!obj)
-                return s_lit_fail (err, v->loc, "out of memory");
+                return s_lit_oom (err, v->loc);
             for (size_t k = 0; k < t->input_field_count; k++) {
                 const gql_input_value_t *f = &t->input_fields [k];
                 const gql_value_t *given = NULL;
@@ -755,8 +801,10 @@ gql_coerce_literal (const gql_value_t *v, gql_type_ref_t type, json_t *variables
                                            gql_coerce_type_name (f->type, tname, sizeof tname));
                     }
                 }
-                if (rc > 0)
-                    json_object_set_new (obj, key, c);
+                if (rc > 0 && json_object_set_new (obj, key, c) != 0) {
+                    json_decref (obj);
+                    return s_lit_oom (err, v->loc);
+                }
             }
             /* graphql-js 16.9 valueFromAST: not exactly one field, or a null one, is no
                value (a variable not provided leaves its field out). */
@@ -786,7 +834,7 @@ gql_coerce_arguments (const gql_input_value_t *defs, size_t def_count, gql_argum
     char tname [128];
     json_t *out = json_object ();
     if (!out) {
-        s_lit_fail (err, (gql_loc_t){ 0, 0, 0 }, "out of memory");
+        s_lit_oom (err, (gql_loc_t){ 0, 0, 0 });
         return NULL;
     }
     for (size_t d = 0; d < def_count; d++) {
@@ -830,8 +878,11 @@ gql_coerce_arguments (const gql_input_value_t *defs, size_t def_count, gql_argum
                 return NULL;
             }
         }
-        if (rc > 0)
-            json_object_set_new (out, name, c);
+        if (rc > 0 && json_object_set_new (out, name, c) != 0) {
+            json_decref (out);
+            s_lit_oom (err, (gql_loc_t){ 0, 0, 0 });
+            return NULL;
+        }
     }
     return out;
 }
@@ -884,8 +935,8 @@ gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, jso
                            inner);
                     failed = true;
                 }
-                else if (rc > 0) {
-                    json_object_set_new (out, name, c);
+                else if (rc > 0 && json_object_set_new (out, name, c) != 0) {
+                    e.oom = failed = true;
                 }
             }
             else if (gql_type_ref_is_non_null (type) && (!given || json_is_null (given))) {
@@ -906,8 +957,13 @@ gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, jso
                 if (!c)
                     failed = true;
                 else
-                    json_object_set_new (out, name, c);
+                if (json_object_set_new (out, name, c) != 0)
+                    e.oom = failed = true;
             }
+        }
+        if (failed && e.oom) {
+            json_decref (out);
+            return NULL;
         }
         if (failed) {
             if (nerr < max_errors)
@@ -949,6 +1005,7 @@ json_t *
 gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
 {
     char preview [64];
+    msg [0] = '\0';
     if (t->kind == GQL_KIND_ENUM) {
         if (json_is_string (v) && gql_type_enum_value (t, json_string_value (v), json_string_length (v)))
             return json_incref (v);
@@ -967,18 +1024,14 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             return json_integer ((json_int_t) json_real_value (v));
         if (json_is_boolean (v))
             return json_integer (json_is_true (v) ? 1 : 0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Int cannot represent non 32-bit signed integer value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Int cannot represent non 32-bit signed integer value: %s");
     }
     if (s_is_builtin (t, "Float")) {
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_incref (v);
         if (json_is_boolean (v))
             return json_integer (json_is_true (v) ? 1 : 0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Float cannot represent non numeric value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Float cannot represent non numeric value: %s");
     }
     if (s_is_builtin (t, "String")) {
         if (json_is_string (v))
@@ -987,18 +1040,14 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             return json_string (json_is_true (v) ? "true" : "false");
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return s_number_string (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "String cannot represent value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "String cannot represent value: %s");
     }
     if (s_is_builtin (t, "Boolean")) {
         if (json_is_boolean (v))
             return json_incref (v);
         if (json_is_number (v) && isfinite (json_number_value (v)))
             return json_boolean (json_number_value (v) != 0.0);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "Boolean cannot represent a non boolean value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "Boolean cannot represent a non boolean value: %s");
     }
     if (s_is_builtin (t, "ID")) {
         if (json_is_string (v))
@@ -1007,9 +1056,7 @@ gql_serialize_leaf (const gql_type_t *t, json_t *v, char *msg, size_t size)
             || (json_is_real (v) && floor (json_real_value (v)) == json_real_value (v)
                 && fabs (json_real_value (v)) < 9007199254740992.0))
             return s_number_string (v);
-        s_json_preview (v, preview, sizeof preview);
-        s_msg (msg, size, "ID cannot represent value: %s", preview);
-        return NULL;
+        return s_cannot_represent (msg, size, v, "ID cannot represent value: %s");
     }
     return json_incref (v);
 }

@@ -18,6 +18,7 @@
 #define GQL_COERCE_H_INCLUDED
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "gql_ast.h"
 #include "gql_schema.h"
@@ -30,17 +31,20 @@ extern "C" {
 #define GQL_COERCE_MSG_MAX 256
 
 /* An input coercion failure: a message and the document location it concerns (0/0 when
-   it concerns the variables JSON rather than the document). */
+   it concerns the variables JSON rather than the document). `oom` is set when the
+   failure is that memory ran out, not the input: the caller answers it as it answers
+   any failed allocation (the engine's functions return their out-of-memory result). */
 typedef struct {
     char message [GQL_COERCE_MSG_MAX];
     gql_loc_t loc;
+    bool oom;
 } gql_coerce_error_t;
 
 /* CoerceVariableValues (spec 6.1.2): coerces the request's `inputs` (a JSON object, or NULL
    for none) against the variable definitions of `op`. Returns a new JSON object of the
    coerced values (a variable that was neither given nor defaulted is absent), or NULL
    when any variable fails; then up to `max_errors` errors are written to `errors` and
-   their number to *error_count. */
+   their number to *error_count. NULL with *error_count 0: out of memory. */
 json_t *gql_coerce_variables (const gql_schema_t *schema, const gql_operation_t *op, json_t *inputs,
                               gql_coerce_error_t *errors, size_t max_errors, size_t *error_count);
 
@@ -69,7 +73,8 @@ json_t *gql_coerce_input_json (json_t *value, gql_type_ref_t type, const char *w
    value cannot represent the type (a non-integer for Int, an unknown enum name). Built-in
    scalars are checked as graphql-js does (Int accepts integral numbers and booleans,
    String accepts numbers and booleans, ID accepts strings and integers); a custom scalar
-   passes through unchanged. `value` must not be JSON null (null is the caller's case). */
+   passes through unchanged. `value` must not be JSON null (null is the caller's case).
+   NULL with `msg` empty: out of memory. */
 json_t *gql_serialize_leaf (const gql_type_t *t, json_t *value, char *msg, size_t msg_size);
 
 /* Writes a type reference as GraphQL ("[Int!]!") into buf (NUL-terminated, truncated to

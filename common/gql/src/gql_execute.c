@@ -162,14 +162,8 @@ typedef struct {
 static int
 s_vec_push (s_vec_t *v, void *item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        void **items = realloc (v->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        v->items = items;
-        v->cap = cap;
-    }
+    if (v->n == v->cap && gql_grow (&v->items, &v->cap, v->n + 1, sizeof *v->items, 16) < 0)
+        return -1;
     v->items [v->n++] = item;
     return 0;
 }
@@ -371,36 +365,40 @@ s_error (s_exec_t *x, const char *code, const char *message, const gql_loc_t *lo
         x->oom = true;
         return;
     }
-    {
-        json_t *m = json_string (message);
-        json_object_set_new (e, "message", m ? m : json_string ("invalid error text"));
-    }
+    /* Every set below fails only when memory ran out (a NULL value included). */
+    json_t *m = json_string (message);
+    int rc = json_object_set_new (e, "message", m ? m : json_string ("invalid error text"));
     if (cf && cf->node_count > 0) {
         /* Every merged field node, as graphql-js reports them. */
         json_t *locs = json_array ();
-        for (size_t i = 0; locs && i < cf->node_count; i++)
-            json_array_append_new (locs, json_pack ("{s:i,s:i}", "line", (int) cf->nodes [i]->loc.line, "column",
-                                                    (int) cf->nodes [i]->loc.column));
-        json_object_set_new (e, "locations", locs);
+        for (size_t i = 0; locs && i < cf->node_count && rc == 0; i++)
+            rc = json_array_append_new (locs, json_pack ("{s:i,s:i}", "line", (int) cf->nodes [i]->loc.line, "column",
+                                                         (int) cf->nodes [i]->loc.column));
+        rc |= json_object_set_new (e, "locations", locs);
     }
     else if (loc && loc->line > 0) {
-        json_object_set_new (e, "locations",
-                             json_pack ("[{s:i,s:i}]", "line", (int) loc->line, "column", (int) loc->column));
+        rc |= json_object_set_new (e, "locations",
+                                   json_pack ("[{s:i,s:i}]", "line", (int) loc->line, "column", (int) loc->column));
     }
     if (cell)
-        json_object_set_new (e, "path", s_path (cell));
-    json_object_set_new (extensions, "code", json_string (code ? code : GQL_CODE_INTERNAL));
+        rc |= json_object_set_new (e, "path", s_path (cell));
+    rc |= json_object_set_new (extensions, "code", json_string (code ? code : GQL_CODE_INTERNAL));
     if (json_is_object (ext)) {
         const char *k;
         json_t *v;
         json_object_foreach (ext, k, v)
         {
             if (strcmp (k, "code") != 0)
-                json_object_set (extensions, k, v);
+                rc |= json_object_set (extensions, k, v);
         }
     }
     json_decref (ext);
-    json_object_set_new (e, "extensions", extensions);
+    rc |= json_object_set_new (e, "extensions", extensions);
+    if (rc != 0) {
+        json_decref (e);
+        x->oom = true;
+        return;
+    }
     if (json_array_append_new (x->errors, e) != 0)
         x->oom = true;
 }
@@ -587,6 +585,9 @@ s_prepare_cfield (s_exec_t *x, const gql_type_t *type, s_cfield_t *cf, s_group_k
         memset (&err, 0, sizeof err);
         cf->args = gql_coerce_arguments (cf->field->args, cf->field->arg_count, first->arguments, first->argument_count,
                                          x->variables, &err);
+        if (!cf->args && err.oom)
+            x->oom = true;
+        else
         if (!cf->args) {
             gql_str_t m = { err.message, strlen (err.message) };
             cf->arg_error = s_strdup (x, m);
@@ -729,8 +730,11 @@ s_complete (s_exec_t *x, s_cell_t *cell, gql_type_ref_t type, json_t *value, s_c
     if (gql_type_is_leaf (type.named)) {
         char msg [GQL_FIELD_ERROR_MSG_MAX];
         json_t *copy = shared ? json_copy (value) : NULL;
-        json_t *v = gql_serialize_leaf (type.named, shared ? copy : value, msg, sizeof msg);
+        json_t *v = shared && !copy ? NULL : gql_serialize_leaf (type.named, shared ? copy : value, msg, sizeof msg);
         json_decref (copy);
+        if (!v && (!msg [0] || (shared && !copy)))
+            x->oom = true;
+        else
         if (!v)
             s_field_errorf (x, cell, cf, GQL_CODE_INTERNAL, "%s", msg);
         else
@@ -1033,9 +1037,8 @@ s_request_error_response (s_exec_t *x, bool *request_error)
     json_t *r = json_object ();
     if (request_error)
         *request_error = true;
-    if (!r)
-        return NULL;
-    json_object_set (r, "errors", x->errors);
+    if (!r || json_object_set (r, "errors", x->errors) != 0)
+        x->oom = true;
     return r;
 }
 
@@ -1061,8 +1064,10 @@ gql_execute (const gql_executor_t *ex, const gql_document_t *doc, const char *op
     x.errors = json_array ();
     x.keep = json_array ();
     x.arena = gql_arena_new ();
-    if (!x.errors || !x.keep || !x.arena)
+    if (!x.errors || !x.keep || !x.arena) {
+        x.oom = true;
         goto cleanup;
+    }
 
     /* GetOperation (spec 6.1). */
     op = gql_document_operation (doc, name_len ? operation_name : NULL, name_len);
@@ -1100,11 +1105,13 @@ gql_execute (const gql_executor_t *ex, const gql_document_t *doc, const char *op
         gql_coerce_error_t errs [20];
         size_t nerr = 0;
         x.variables = gql_coerce_variables (ex->schema, op, variables, errs, 20, &nerr);
+        if (!x.variables && nerr == 0) {
+            x.oom = true;
+            goto cleanup;
+        }
         if (!x.variables) {
             for (size_t i = 0; i < nerr; i++)
                 s_error (&x, GQL_CODE_BAD_USER_INPUT, errs [i].message, &errs [i].loc, NULL, NULL, NULL);
-            if (nerr == 0)
-                s_error (&x, GQL_CODE_INTERNAL, "out of memory", NULL, NULL, NULL, NULL);
             response = s_request_error_response (&x, request_error);
             goto cleanup;
         }
@@ -1113,8 +1120,10 @@ gql_execute (const gql_executor_t *ex, const gql_document_t *doc, const char *op
     /* ExecuteSelectionSet on the root (spec 6.2): the root value is an empty object. */
     x.data = json_object ();
     root_source = json_object ();
-    if (!x.data || !root_source)
+    if (!x.data || !root_source) {
+        x.oom = true;
         goto cleanup;
+    }
     s_keep (&x, x.data);
     x.root.nullable = true;
     {
@@ -1153,15 +1162,15 @@ gql_execute (const gql_executor_t *ex, const gql_document_t *doc, const char *op
         /* The notice takes the last kept error's place. */
         json_array_remove (x.errors, keep - 1);
         snprintf (msg, sizeof msg, "too many errors: %zu more were dropped", x.dropped_errors + 1);
-        json_array_append_new (x.errors,
-                               json_pack ("{s:s,s:{s:s}}", "message", msg, "extensions", "code", GQL_CODE_INTERNAL));
+        if (json_array_append_new (x.errors, json_pack ("{s:s,s:{s:s}}", "message", msg, "extensions", "code",
+                                                        GQL_CODE_INTERNAL))
+            != 0)
+            x.oom = true;
     }
     response = json_object ();
-    if (!response)
-        goto cleanup;
-    if (json_array_size (x.errors) > 0)
-        json_object_set (response, "errors", x.errors);
-    json_object_set (response, "data", x.data);
+    if (!response || (json_array_size (x.errors) > 0 && json_object_set (response, "errors", x.errors) != 0)
+        || json_object_set (response, "data", x.data) != 0)
+        x.oom = true;
 
 cleanup:
     for (size_t i = 0; i < x.collected.n; i++) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gql_arena.h"
 #include "gql_coerce.h"
 
 /* Lists that includeDeprecated filters are stored twice: under the field's name with every
@@ -45,43 +46,6 @@ s_str_or_null (gql_str_t s)
         return json_null ();
     v = json_stringn (s.data, s.len);
     return v ? v : json_null ();
-}
-
-/* A growable NUL-terminated string. */
-typedef struct {
-    char *p;
-    size_t n;
-    size_t cap;
-    bool failed;
-} s_buf_t;
-
-static void
-s_buf_add (s_buf_t *b, const char *text, size_t len)
-{
-    if (b->failed)
-        return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        char *p;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        p = realloc (b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy (b->p + b->n, text, len);
-    b->n += len;
-    b->p [b->n] = '\0';
-}
-
-static void
-s_buf_str (s_buf_t *b, const char *text)
-{
-    s_buf_add (b, text, strlen (text));
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -145,50 +109,50 @@ s_js_number (double d, char *out, size_t size)
 
 /* Writes a string as a GraphQL StringValue (graphql-js printString). */
 static void
-s_print_string (s_buf_t *b, const char *s, size_t len)
+s_print_string (gql_buf_t *b, const char *s, size_t len)
 {
     static const char hex [] = "0123456789ABCDEF";
-    s_buf_add (b, "\"", 1);
+    gql_buf_add (b, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) s [i];
         char esc [8];
         if (c == '"') {
-            s_buf_add (b, "\\\"", 2);
+            gql_buf_add (b, "\\\"", 2);
         }
         else if (c == '\\') {
-            s_buf_add (b, "\\\\", 2);
+            gql_buf_add (b, "\\\\", 2);
         }
         else if (c == '\b') {
-            s_buf_add (b, "\\b", 2);
+            gql_buf_add (b, "\\b", 2);
         }
         else if (c == '\t') {
-            s_buf_add (b, "\\t", 2);
+            gql_buf_add (b, "\\t", 2);
         }
         else if (c == '\n') {
-            s_buf_add (b, "\\n", 2);
+            gql_buf_add (b, "\\n", 2);
         }
         else if (c == '\f') {
-            s_buf_add (b, "\\f", 2);
+            gql_buf_add (b, "\\f", 2);
         }
         else if (c == '\r') {
-            s_buf_add (b, "\\r", 2);
+            gql_buf_add (b, "\\r", 2);
         }
         else if (c < 0x20 || c == 0x7f) {
             snprintf (esc, sizeof esc, "\\u00%c%c", hex [c >> 4], hex [c & 15]);
-            s_buf_add (b, esc, 6);
+            gql_buf_add (b, esc, 6);
         }
         else if (c == 0xC2 && i + 1 < len && (unsigned char) s [i + 1] >= 0x80 && (unsigned char) s [i + 1] <= 0x9F) {
             /* U+0080..U+009F, the C1 controls. */
             unsigned char c1 = (unsigned char) s [i + 1];
             snprintf (esc, sizeof esc, "\\u00%c%c", hex [c1 >> 4], hex [c1 & 15]);
-            s_buf_add (b, esc, 6);
+            gql_buf_add (b, esc, 6);
             i++;
         }
         else {
-            s_buf_add (b, (const char *) &s [i], 1);
+            gql_buf_add (b, (const char *) &s [i], 1);
         }
     }
-    s_buf_add (b, "\"", 1);
+    gql_buf_add (b, "\"", 1);
 }
 
 /* True when the string is /^-?(?:0|[1-9][0-9]*)$/. */
@@ -210,59 +174,58 @@ s_is_integer_text (const char *s, size_t len)
 
 /* Prints a JSON value with no type (a custom scalar's object or list). */
 static void
-s_print_untyped (s_buf_t *b, json_t *v)
+s_print_untyped (gql_buf_t *b, json_t *v)
 {
     char num [64];
     if (json_is_null (v)) {
-        s_buf_str (b, "null");
+        gql_buf_str (b, "null");
     }
     else if (json_is_boolean (v)) {
-        s_buf_str (b, json_is_true (v) ? "true" : "false");
+        gql_buf_str (b, json_is_true (v) ? "true" : "false");
     }
     else if (json_is_integer (v)) {
         snprintf (num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
-        s_buf_str (b, num);
+        gql_buf_str (b, num);
     }
     else if (json_is_real (v)) {
         s_js_number (json_real_value (v), num, sizeof num);
-        s_buf_str (b, num);
+        gql_buf_str (b, num);
     }
     else if (json_is_string (v)) {
         s_print_string (b, json_string_value (v), json_string_length (v));
     }
     else if (json_is_array (v)) {
-        s_buf_str (b, "[");
+        gql_buf_str (b, "[");
         for (size_t i = 0; i < json_array_size (v); i++) {
             if (i)
-                s_buf_str (b, ", ");
+                gql_buf_str (b, ", ");
             s_print_untyped (b, json_array_get (v, i));
         }
-        s_buf_str (b, "]");
+        gql_buf_str (b, "]");
     }
     else if (json_is_object (v)) {
         const char *k;
         json_t *x;
         bool first = true;
-        s_buf_str (b, "{");
+        gql_buf_str (b, "{");
         json_object_foreach (v, k, x)
         {
             if (!first)
-                s_buf_str (b, ", ");
+                gql_buf_str (b, ", ");
             first = false;
-            s_buf_str (b, k);
-            s_buf_str (b, ": ");
+            gql_buf_str (b, k);
+            gql_buf_str (b, ": ");
             s_print_untyped (b, x);
         }
-        s_buf_str (b, "}");
+        gql_buf_str (b, "}");
     }
 }
 
 /* Prints the coerced value `v` of `type`. Returns false when astFromValue would give
    nothing (null for a non-null type), writing nothing. */
 static bool
-s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
+s_print_typed (gql_buf_t *b, json_t *v, gql_type_ref_t type)
 {
-    char num [64];
     if (gql_type_ref_is_non_null (type)) {
         if (!v || json_is_null (v))
             return false;
@@ -271,7 +234,7 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
     if (!v)
         return false;
     if (json_is_null (v)) {
-        s_buf_str (b, "null");
+        gql_buf_str (b, "null");
         return true;
     }
     if (gql_type_ref_kind (type) == GQL_REF_LIST) {
@@ -279,20 +242,20 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
         bool first = true;
         if (!json_is_array (v))
             return s_print_typed (b, v, item);
-        s_buf_str (b, "[");
+        gql_buf_str (b, "[");
         for (size_t i = 0; i < json_array_size (v); i++) {
-            s_buf_t one = { 0 };
-            if (s_print_typed (&one, json_array_get (v, i), item) && one.p) {
+            gql_buf_t one = { 0 };
+            if (s_print_typed (&one, json_array_get (v, i), item) && one.text) {
                 if (!first)
-                    s_buf_str (b, ", ");
+                    gql_buf_str (b, ", ");
                 first = false;
-                s_buf_str (b, one.p);
+                gql_buf_str (b, one.text);
             }
             if (one.failed)
                 b->failed = true;
-            free (one.p);
+            free (one.text);
         }
-        s_buf_str (b, "]");
+        gql_buf_str (b, "]");
         return true;
     }
     switch (type.named->kind) {
@@ -303,58 +266,43 @@ s_print_typed (s_buf_t *b, json_t *v, gql_type_ref_t type)
                 s_print_untyped (b, v);
                 return true;
             }
-            s_buf_str (b, "{");
+            gql_buf_str (b, "{");
             for (size_t i = 0; i < t->input_field_count; i++) {
                 const gql_input_value_t *f = &t->input_fields [i];
                 json_t *fv = json_object_getn (v, f->name.data, f->name.len);
-                s_buf_t one = { 0 };
+                gql_buf_t one = { 0 };
                 if (!fv)
                     continue;
-                if (s_print_typed (&one, fv, f->type) && one.p) {
+                if (s_print_typed (&one, fv, f->type) && one.text) {
                     if (!first)
-                        s_buf_str (b, ", ");
+                        gql_buf_str (b, ", ");
                     first = false;
-                    s_buf_add (b, f->name.data, f->name.len);
-                    s_buf_str (b, ": ");
-                    s_buf_str (b, one.p);
+                    gql_buf_add (b, f->name.data, f->name.len);
+                    gql_buf_str (b, ": ");
+                    gql_buf_str (b, one.text);
                 }
                 if (one.failed)
                     b->failed = true;
-                free (one.p);
+                free (one.text);
             }
-            s_buf_str (b, "}");
+            gql_buf_str (b, "}");
             return true;
         }
         case GQL_KIND_ENUM:
             if (json_is_string (v)) {
-                s_buf_add (b, json_string_value (v), json_string_length (v));
+                gql_buf_add (b, json_string_value (v), json_string_length (v));
                 return true;
             }
             s_print_untyped (b, v);
             return true;
         default: break;
     }
-    if (json_is_boolean (v)) {
-        s_buf_str (b, json_is_true (v) ? "true" : "false");
-    }
-    else if (json_is_integer (v)) {
-        snprintf (num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
-        s_buf_str (b, num);
-    }
-    else if (json_is_real (v)) {
-        s_js_number (json_real_value (v), num, sizeof num);
-        s_buf_str (b, num);
-    }
-    else if (json_is_string (v)) {
-        bool is_id = type.named->builtin && gql_str_eq (type.named->name, "ID");
-        if (is_id && s_is_integer_text (json_string_value (v), json_string_length (v)))
-            s_buf_add (b, json_string_value (v), json_string_length (v));
-        else
-            s_print_string (b, json_string_value (v), json_string_length (v));
-    }
-    else {
+    /* A scalar prints as it would untyped, but for an ID holding an integer's text. */
+    bool is_id = type.named->builtin && gql_str_eq (type.named->name, "ID");
+    if (is_id && json_is_string (v) && s_is_integer_text (json_string_value (v), json_string_length (v)))
+        gql_buf_add (b, json_string_value (v), json_string_length (v));
+    else
         s_print_untyped (b, v);
-    }
     return true;
 }
 
@@ -363,17 +311,17 @@ gql_introspection_print_default (const gql_value_t *value, gql_type_ref_t type)
 {
     json_t *coerced = NULL;
     gql_coerce_error_t err;
-    s_buf_t b = { 0 };
+    gql_buf_t b = { 0 };
     if (!value)
         return NULL;
     if (gql_coerce_literal (value, type, NULL, &coerced, &err) <= 0)
         return NULL;
     if (!s_print_typed (&b, coerced, type) || b.failed) {
-        free (b.p);
-        b.p = NULL;
+        free (b.text);
+        b.text = NULL;
     }
     json_decref (coerced);
-    return b.p;
+    return b.text;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -455,6 +403,22 @@ typedef struct {
     bool failed;
 } s_build_t;
 
+/* Sets o[key] to `v` (stolen); a failure (a NULL `v` included) marks the build failed. */
+static void
+s_set (s_build_t *b, json_t *o, const char *key, json_t *v)
+{
+    if (json_object_set_new (o, key, v) != 0)
+        b->failed = true;
+}
+
+/* Appends `v` (stolen) to `arr`, likewise. */
+static void
+s_append (s_build_t *b, json_t *arr, json_t *v)
+{
+    if (json_array_append_new (arr, v) != 0)
+        b->failed = true;
+}
+
 /* Returns the shown __Type of a named type (borrowed). */
 static json_t *
 s_named (s_build_t *b, const gql_type_t *t)
@@ -508,8 +472,8 @@ s_set_filtered (s_build_t *b, json_t *o, const char *name, json_t *list)
             active = json_null ();
         }
     }
-    if (json_object_set_new (o, name, list ? list : json_null ()) != 0 || json_object_set_new (o, key, active) != 0)
-        b->failed = true;
+    s_set (b, o, name, list ? list : json_null ());
+    s_set (b, o, key, active);
 }
 
 /* Returns the deprecationReason of an element. */
@@ -534,12 +498,12 @@ s_input_value (s_build_t *b, const gql_input_value_t *iv)
         b->failed = true;
         return json_null ();
     }
-    json_object_set_new (o, "name", s_str_or_null (iv->name));
-    json_object_set_new (o, "description", s_str_or_null (iv->description));
-    json_object_set_new (o, "type", s_type_ref (b, iv->type));
-    json_object_set_new (o, "defaultValue", def ? json_string (def) : json_null ());
-    json_object_set_new (o, "isDeprecated", json_boolean (iv->deprecated));
-    json_object_set_new (o, "deprecationReason", s_deprecation (iv->deprecated, iv->deprecation_reason));
+    s_set (b, o, "name", s_str_or_null (iv->name));
+    s_set (b, o, "description", s_str_or_null (iv->description));
+    s_set (b, o, "type", s_type_ref (b, iv->type));
+    s_set (b, o, "defaultValue", def ? json_string (def) : json_null ());
+    s_set (b, o, "isDeprecated", json_boolean (iv->deprecated));
+    s_set (b, o, "deprecationReason", s_deprecation (iv->deprecated, iv->deprecation_reason));
     free (def);
     return o;
 }
@@ -554,8 +518,7 @@ s_input_values (s_build_t *b, const gql_input_value_t *ivs, size_t count)
         return json_null ();
     }
     for (size_t i = 0; i < count; i++)
-        if (json_array_append_new (arr, s_input_value (b, &ivs [i])) != 0)
-            b->failed = true;
+        s_append (b, arr, s_input_value (b, &ivs [i]));
     return arr;
 }
 
@@ -579,18 +542,18 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
                 b->failed = true;
                 break;
             }
-            json_object_set_new (fo, "name", s_str_or_null (f->name));
-            json_object_set_new (fo, "description", s_str_or_null (f->description));
+            s_set (b, fo, "name", s_str_or_null (f->name));
+            s_set (b, fo, "description", s_str_or_null (f->description));
             s_set_filtered (b, fo, "args", s_input_values (b, f->args, f->arg_count));
-            json_object_set_new (fo, "type", s_type_ref (b, f->type));
-            json_object_set_new (fo, "isDeprecated", json_boolean (f->deprecated));
-            json_object_set_new (fo, "deprecationReason", s_deprecation (f->deprecated, f->deprecation_reason));
-            json_array_append_new (fields, fo);
+            s_set (b, fo, "type", s_type_ref (b, f->type));
+            s_set (b, fo, "isDeprecated", json_boolean (f->deprecated));
+            s_set (b, fo, "deprecationReason", s_deprecation (f->deprecated, f->deprecation_reason));
+            s_append (b, fields, fo);
         }
         for (size_t i = 0; interfaces && i < t->interface_count; i++) {
             json_t *x = s_named (b, t->interfaces [i]);
-            if (x)
-                json_array_append (interfaces, x);
+            if (x && json_array_append (interfaces, x) != 0)
+                b->failed = true;
         }
     }
     if (t->kind == GQL_KIND_UNION || t->kind == GQL_KIND_INTERFACE) {
@@ -617,8 +580,8 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
             }
             for (size_t i = 0; i < n; i++) {
                 json_t *x = s_named (b, sorted [i]);
-                if (x)
-                    json_array_append (possible, x);
+                if (x && json_array_append (possible, x) != 0)
+                    b->failed = true;
             }
         }
         free (sorted);
@@ -627,7 +590,7 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
         enums = json_array ();
         for (size_t i = 0; enums && i < t->enum_value_count; i++) {
             const gql_enum_value_t *ev = &t->enum_values [i];
-            json_array_append_new (enums, json_pack ("{s:o,s:o,s:b,s:o}", "name", s_str_or_null (ev->name),
+            s_append (b, enums, json_pack ("{s:o,s:o,s:b,s:o}", "name", s_str_or_null (ev->name),
                                                      "description", s_str_or_null (ev->description), "isDeprecated",
                                                      (int) ev->deprecated, "deprecationReason",
                                                      s_deprecation (ev->deprecated, ev->deprecation_reason)));
@@ -638,17 +601,17 @@ s_fill_type (s_build_t *b, const gql_type_t *t, json_t *o, const long *seq)
 
     if (!fields || !interfaces || !possible || !enums || !inputs)
         b->failed = true;
-    json_object_set_new (o, "name", s_str_or_null (t->name));
-    json_object_set_new (o, "description", s_str_or_null (t->description));
-    json_object_set_new (o, "specifiedByURL", s_str_or_null (t->specified_by_url));
+    s_set (b, o, "name", s_str_or_null (t->name));
+    s_set (b, o, "description", s_str_or_null (t->description));
+    s_set (b, o, "specifiedByURL", s_str_or_null (t->specified_by_url));
     s_set_filtered (b, o, "fields", fields);
-    json_object_set_new (o, "interfaces", interfaces ? interfaces : json_null ());
-    json_object_set_new (o, "possibleTypes", possible ? possible : json_null ());
+    s_set (b, o, "interfaces", interfaces ? interfaces : json_null ());
+    s_set (b, o, "possibleTypes", possible ? possible : json_null ());
     s_set_filtered (b, o, "enumValues", enums);
     s_set_filtered (b, o, "inputFields", inputs);
-    json_object_set_new (o, "ofType", json_null ());
+    s_set (b, o, "ofType", json_null ());
     /* graphql-js 16.9: a Boolean for input objects, null for every other kind. */
-    json_object_set_new (o, "isOneOf", t->kind == GQL_KIND_INPUT_OBJECT ? json_boolean (t->one_of) : json_null ());
+    s_set (b, o, "isOneOf", t->kind == GQL_KIND_INPUT_OBJECT ? json_boolean (t->one_of) : json_null ());
 }
 
 /* graphql-js's order of @deprecated's locations (a bit mask keeps no order). */
@@ -672,12 +635,12 @@ s_directive (s_build_t *b, const gql_schema_directive_t *d)
                == (GQL_DIRLOC_BIT (GQL_DIRLOC_FIELD_DEFINITION) | GQL_DIRLOC_BIT (GQL_DIRLOC_ARGUMENT_DEFINITION)
                    | GQL_DIRLOC_BIT (GQL_DIRLOC_INPUT_FIELD_DEFINITION) | GQL_DIRLOC_BIT (GQL_DIRLOC_ENUM_VALUE))) {
         for (size_t i = 0; i < sizeof s_deprecated_locations / sizeof *s_deprecated_locations; i++)
-            json_array_append_new (locs, json_string (gql_directive_location_name (s_deprecated_locations [i])));
+            s_append (b, locs, json_string (gql_directive_location_name (s_deprecated_locations [i])));
     }
     else {
         for (int l = 0; l < GQL_DIRLOC_COUNT_; l++)
             if (d->locations & GQL_DIRLOC_BIT (l))
-                json_array_append_new (locs, json_string (gql_directive_location_name ((gql_directive_location_t) l)));
+                s_append (b, locs, json_string (gql_directive_location_name ((gql_directive_location_t) l)));
     }
     o = json_object ();
     if (!o) {
@@ -685,10 +648,10 @@ s_directive (s_build_t *b, const gql_schema_directive_t *d)
         b->failed = true;
         return json_null ();
     }
-    json_object_set_new (o, "name", s_str_or_null (d->name));
-    json_object_set_new (o, "description", s_str_or_null (d->description));
-    json_object_set_new (o, "isRepeatable", json_boolean (d->repeatable));
-    json_object_set_new (o, "locations", locs);
+    s_set (b, o, "name", s_str_or_null (d->name));
+    s_set (b, o, "description", s_str_or_null (d->description));
+    s_set (b, o, "isRepeatable", json_boolean (d->repeatable));
+    s_set (b, o, "locations", locs);
     s_set_filtered (b, o, "args", s_input_values (b, d->args, d->arg_count));
     return o;
 }
@@ -767,13 +730,14 @@ gql_introspection_new (const gql_schema_t *schema)
         if (!t)
             goto fail;
         s_fill_type (&b, order [i], t, o.seq);
-        json_array_append (types_arr, t);
+        if (json_array_append (types_arr, t) != 0)
+            goto fail;
     }
     dirs_arr = json_array ();
     if (!dirs_arr)
         goto fail;
     for (size_t i = 0; i < ndirs; i++)
-        json_array_append_new (dirs_arr, s_directive (&b, dirs [i]));
+        s_append (&b, dirs_arr, s_directive (&b, dirs [i]));
 
     {
         const gql_type_t *q = gql_schema_query_type (schema);

@@ -242,14 +242,8 @@ s_new (s_parser_t *p, size_t size)
 static int
 s_push (s_parser_t *p, void *item)
 {
-    if (p->top == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        void **stack = realloc (p->stack, cap * sizeof *stack);
-        if (!stack)
-            return s_nomem (p);
-        p->stack = stack;
-        p->cap = cap;
-    }
+    if (p->top == p->cap && gql_grow (&p->stack, &p->cap, p->top + 1, sizeof *p->stack, 64) < 0)
+        return s_nomem (p);
     p->stack [p->top++] = item;
     return 0;
 }
@@ -332,15 +326,17 @@ s_parse_list_value (s_parser_t *p, gql_value_t *v, bool is_const)
     return v;
 }
 
-/* ObjectField[Const] : Name : Value[?Const] */
+/* ObjectField[Const] : Name : Value[?Const]
+   Argument[Const] : Name : Value[?Const]
+   (one shape, one node type: gql_argument_t) */
 static gql_argument_t *
-s_parse_object_field (s_parser_t *p, bool is_const)
+s_parse_argument (s_parser_t *p, bool is_const)
 {
-    gql_argument_t *field = S_NEW (p, gql_argument_t);
-    if (!field || s_parse_name (p, &field->name, &field->loc) < 0 || s_expect (p, GQL_TOK_COLON) < 0)
+    gql_argument_t *arg = S_NEW (p, gql_argument_t);
+    if (!arg || s_parse_name (p, &arg->name, &arg->loc) < 0 || s_expect (p, GQL_TOK_COLON) < 0)
         return NULL;
-    field->value = s_parse_value (p, is_const);
-    return field->value ? field : NULL;
+    arg->value = s_parse_value (p, is_const);
+    return arg->value ? arg : NULL;
 }
 
 /* ObjectValue[Const] :
@@ -353,7 +349,7 @@ s_parse_object_value (s_parser_t *p, gql_value_t *v, bool is_const)
         return NULL;
     size_t base = p->top;
     while (!s_peek (p, GQL_TOK_BRACE_R)) {
-        gql_argument_t *field = s_parse_object_field (p, is_const);
+        gql_argument_t *field = s_parse_argument (p, is_const);
         if (!field || s_push (p, field) < 0)
             return NULL;
     }
@@ -429,17 +425,6 @@ s_parse_value (s_parser_t *p, bool is_const)
 /* =======================================================================================
  *  Directives and arguments
  * ===================================================================================== */
-
-/* Argument[Const] : Name : Value[?Const] */
-static gql_argument_t *
-s_parse_argument (s_parser_t *p, bool is_const)
-{
-    gql_argument_t *arg = S_NEW (p, gql_argument_t);
-    if (!arg || s_parse_name (p, &arg->name, &arg->loc) < 0 || s_expect (p, GQL_TOK_COLON) < 0)
-        return NULL;
-    arg->value = s_parse_value (p, is_const);
-    return arg->value ? arg : NULL;
-}
 
 /* Arguments[Const] : ( Argument[?Const]+ )
    Parses optional arguments into *arr / *count. Returns 0 or -1. */
@@ -544,6 +529,19 @@ s_parse_type (s_parser_t *p)
         return nn;
     }
     return t;
+}
+
+/* DefaultValue : = Value[Const]
+   Parses an optional default value into *out (left NULL when there is none). Returns 0
+   or -1. */
+static int
+s_parse_default_value (s_parser_t *p, gql_value_t **out)
+{
+    int eq = s_accept (p, GQL_TOK_EQUALS);
+    if (eq <= 0)
+        return eq;
+    *out = s_parse_value (p, true);
+    return *out ? 0 : -1;
 }
 
 /* NamedType : Name — with its own location. */
@@ -683,17 +681,8 @@ s_parse_variable_definition (s_parser_t *p)
     if (s_expect (p, GQL_TOK_DOLLAR) < 0 || s_parse_name (p, &var->name, NULL) < 0 || s_expect (p, GQL_TOK_COLON) < 0)
         return NULL;
     var->type = s_parse_type (p);
-    if (!var->type)
-        return NULL;
-    int eq = s_accept (p, GQL_TOK_EQUALS);
-    if (eq < 0)
-        return NULL;
-    if (eq) {
-        var->default_value = s_parse_value (p, true);
-        if (!var->default_value)
-            return NULL;
-    }
-    if (s_parse_directives (p, true, &var->directives, &var->directive_count) < 0)
+    if (!var->type || s_parse_default_value (p, &var->default_value) < 0
+        || s_parse_directives (p, true, &var->directives, &var->directive_count) < 0)
         return NULL;
     return var;
 }
@@ -888,17 +877,8 @@ s_parse_input_value_definition (s_parser_t *p)
         || s_expect (p, GQL_TOK_COLON) < 0)
         return NULL;
     iv->type = s_parse_type (p);
-    if (!iv->type)
-        return NULL;
-    int eq = s_accept (p, GQL_TOK_EQUALS);
-    if (eq < 0)
-        return NULL;
-    if (eq) {
-        iv->default_value = s_parse_value (p, true);
-        if (!iv->default_value)
-            return NULL;
-    }
-    if (s_parse_directives (p, true, &iv->directives, &iv->directive_count) < 0)
+    if (!iv->type || s_parse_default_value (p, &iv->default_value) < 0
+        || s_parse_directives (p, true, &iv->directives, &iv->directive_count) < 0)
         return NULL;
     return iv;
 }

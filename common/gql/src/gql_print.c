@@ -1,51 +1,10 @@
 /*  gql_print.c - GraphQL text from type references and values.
  */
 #include "gql_print.h"
+#include "gql_arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* Longest text printed: far past any document the parser accepts. */
-#define GQL_PRINT_MAX ((size_t) 1 << 30)
-
-/* A growable string; `failed` is sticky so callers check once at the end. */
-typedef struct {
-    char *buf;
-    size_t len;
-    size_t cap;
-    bool failed;
-} s_buf_t;
-
-static void
-s_put (s_buf_t *b, const char *data, size_t n)
-{
-    /* The bound also lets the compiler see that cap cannot overflow. */
-    if (b->failed || n > GQL_PRINT_MAX - b->len) {
-        b->failed = true;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *buf = realloc (b->buf, cap);
-        if (!buf) {
-            b->failed = true;
-            return;
-        }
-        b->buf = buf;
-        b->cap = cap;
-    }
-    memcpy (b->buf + b->len, data, n);
-    b->len += n;
-    b->buf [b->len] = '\0';
-}
-
-static void
-s_puts (s_buf_t *b, const char *s)
-{
-    s_put (b, s, strlen (s));
-}
 
 /* Copies `text` into the snprintf-style window buf[0, size). */
 static size_t
@@ -62,33 +21,33 @@ s_window (const char *text, size_t n, char *buf, size_t size)
 size_t
 gql_print_type_ref (gql_type_ref_t ref, char *buf, size_t size)
 {
-    s_buf_t b = { 0 };
+    gql_buf_t b = { 0 };
     /* Opening brackets outermost first, then the name, then closers innermost first. */
     for (uint32_t i = 0; i < ref.depth; i++)
         if (!((ref.wrap >> i) & 1u))
-            s_puts (&b, "[");
+            gql_buf_str (&b, "[");
     if (ref.named)
-        s_put (&b, ref.named->name.data, ref.named->name.len);
+        gql_buf_add (&b, ref.named->name.data, ref.named->name.len);
     for (uint32_t i = ref.depth; i-- > 0;)
-        s_puts (&b, ((ref.wrap >> i) & 1u) ? "!" : "]");
-    size_t n = b.failed ? 0 : s_window (b.buf ? b.buf : "", b.len, buf, size);
-    free (b.buf);
+        gql_buf_str (&b, ((ref.wrap >> i) & 1u) ? "!" : "]");
+    size_t n = b.failed ? 0 : s_window (b.text ? b.text : "", b.len, buf, size);
+    free (b.text);
     return n;
 }
 
 static void
-s_type_node (s_buf_t *b, const gql_type_node_t *node)
+s_type_node (gql_buf_t *b, const gql_type_node_t *node)
 {
     switch (node->kind) {
-        case GQL_TYPE_NODE_NAMED: s_put (b, node->name.data, node->name.len); break;
+        case GQL_TYPE_NODE_NAMED: gql_buf_add (b, node->name.data, node->name.len); break;
         case GQL_TYPE_NODE_LIST:
-            s_puts (b, "[");
+            gql_buf_str (b, "[");
             s_type_node (b, node->of_type);
-            s_puts (b, "]");
+            gql_buf_str (b, "]");
             break;
         case GQL_TYPE_NODE_NON_NULL:
             s_type_node (b, node->of_type);
-            s_puts (b, "!");
+            gql_buf_str (b, "!");
             break;
     }
 }
@@ -96,75 +55,75 @@ s_type_node (s_buf_t *b, const gql_type_node_t *node)
 size_t
 gql_print_type_node (const gql_type_node_t *node, char *buf, size_t size)
 {
-    s_buf_t b = { 0 };
+    gql_buf_t b = { 0 };
     s_type_node (&b, node);
-    size_t n = b.failed ? 0 : s_window (b.buf ? b.buf : "", b.len, buf, size);
-    free (b.buf);
+    size_t n = b.failed ? 0 : s_window (b.text ? b.text : "", b.len, buf, size);
+    free (b.text);
     return n;
 }
 
 /* Writes a string value with the escapes GraphQL (and JSON) understand. */
 static void
-s_string (s_buf_t *b, gql_str_t s)
+s_string (gql_buf_t *b, gql_str_t s)
 {
-    s_puts (b, "\"");
+    gql_buf_str (b, "\"");
     for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char) s.data [i];
         char esc [8];
         switch (c) {
-            case '"': s_puts (b, "\\\""); break;
-            case '\\': s_puts (b, "\\\\"); break;
-            case '\n': s_puts (b, "\\n"); break;
-            case '\r': s_puts (b, "\\r"); break;
-            case '\t': s_puts (b, "\\t"); break;
-            case '\b': s_puts (b, "\\b"); break;
-            case '\f': s_puts (b, "\\f"); break;
+            case '"': gql_buf_str (b, "\\\""); break;
+            case '\\': gql_buf_str (b, "\\\\"); break;
+            case '\n': gql_buf_str (b, "\\n"); break;
+            case '\r': gql_buf_str (b, "\\r"); break;
+            case '\t': gql_buf_str (b, "\\t"); break;
+            case '\b': gql_buf_str (b, "\\b"); break;
+            case '\f': gql_buf_str (b, "\\f"); break;
             default:
                 if (c < 0x20 || c == 0x7F) {
                     snprintf (esc, sizeof esc, "\\u%04X", c);
-                    s_puts (b, esc);
+                    gql_buf_str (b, esc);
                 }
                 else {
-                    s_put (b, (const char *) &s.data [i], 1);
+                    gql_buf_add (b, (const char *) &s.data [i], 1);
                 }
         }
     }
-    s_puts (b, "\"");
+    gql_buf_str (b, "\"");
 }
 
 static void
-s_value (s_buf_t *b, const gql_value_t *v)
+s_value (gql_buf_t *b, const gql_value_t *v)
 {
     switch (v->kind) {
         case GQL_VALUE_VARIABLE:
-            s_puts (b, "$");
-            s_put (b, v->str.data, v->str.len);
+            gql_buf_str (b, "$");
+            gql_buf_add (b, v->str.data, v->str.len);
             break;
         case GQL_VALUE_INT:
         case GQL_VALUE_FLOAT:
-        case GQL_VALUE_ENUM: s_put (b, v->str.data, v->str.len); break;
+        case GQL_VALUE_ENUM: gql_buf_add (b, v->str.data, v->str.len); break;
         case GQL_VALUE_STRING: s_string (b, v->str); break;
-        case GQL_VALUE_BOOLEAN: s_puts (b, v->boolean ? "true" : "false"); break;
-        case GQL_VALUE_NULL: s_puts (b, "null"); break;
+        case GQL_VALUE_BOOLEAN: gql_buf_str (b, v->boolean ? "true" : "false"); break;
+        case GQL_VALUE_NULL: gql_buf_str (b, "null"); break;
         case GQL_VALUE_LIST:
-            s_puts (b, "[");
+            gql_buf_str (b, "[");
             for (size_t i = 0; i < v->item_count; i++) {
                 if (i)
-                    s_puts (b, ", ");
+                    gql_buf_str (b, ", ");
                 s_value (b, v->items [i]);
             }
-            s_puts (b, "]");
+            gql_buf_str (b, "]");
             break;
         case GQL_VALUE_OBJECT:
-            s_puts (b, "{");
+            gql_buf_str (b, "{");
             for (size_t i = 0; i < v->field_count; i++) {
                 if (i)
-                    s_puts (b, ", ");
-                s_put (b, v->fields [i]->name.data, v->fields [i]->name.len);
-                s_puts (b, ": ");
+                    gql_buf_str (b, ", ");
+                gql_buf_add (b, v->fields [i]->name.data, v->fields [i]->name.len);
+                gql_buf_str (b, ": ");
                 s_value (b, v->fields [i]->value);
             }
-            s_puts (b, "}");
+            gql_buf_str (b, "}");
             break;
     }
 }
@@ -172,12 +131,12 @@ s_value (s_buf_t *b, const gql_value_t *v)
 char *
 gql_print_value (const gql_value_t *value)
 {
-    s_buf_t b = { 0 };
+    gql_buf_t b = { 0 };
     s_value (&b, value);
-    s_put (&b, "", 0);
+    gql_buf_add (&b, "", 0);
     if (b.failed) {
-        free (b.buf);
+        free (b.text);
         return NULL;
     }
-    return b.buf;
+    return b.text;
 }

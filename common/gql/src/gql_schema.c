@@ -70,16 +70,6 @@ typedef struct {
  *  Names and sorted indexes
  * ===================================================================================== */
 
-static int
-s_name_cmp (gql_str_t a, gql_str_t b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp (a.data, b.data, n) : 0;
-    if (c)
-        return c;
-    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
-}
-
 /* The name of item i of an array; `base` is the array. */
 typedef gql_str_t (*s_name_fn) (const void *base, size_t i);
 
@@ -124,7 +114,7 @@ s_merge_sort (uint32_t *idx, uint32_t *tmp, size_t lo, size_t hi, const void *ba
     s_merge_sort (idx, tmp, mid, hi, base, name);
     size_t i = lo, j = mid, k = 0;
     while (i < mid && j < hi) {
-        if (s_name_cmp (name (base, idx [j]), name (base, idx [i])) < 0)
+        if (gql_str_cmp (name (base, idx [j]), name (base, idx [i])) < 0)
             tmp [k++] = idx [j++];
         else
             tmp [k++] = idx [i++];
@@ -157,7 +147,7 @@ s_make_index (gql_arena_t *arena, const void *base, size_t n, s_name_fn name, si
     s_merge_sort (idx, tmp, 0, n, base, name);
     free (tmp);
     for (size_t i = 1; i < n; i++)
-        if (s_name_cmp (name (base, idx [i - 1]), name (base, idx [i])) == 0) {
+        if (gql_str_cmp (name (base, idx [i - 1]), name (base, idx [i])) == 0) {
             /* Stable sort: idx[i] is the later definition. */
             *dup = idx [i];
             break;
@@ -172,7 +162,7 @@ s_find (const uint32_t *idx, size_t n, const void *base, s_name_fn name, gql_str
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = s_name_cmp (name (base, idx [mid]), key);
+        int c = gql_str_cmp (name (base, idx [mid]), key);
         if (c == 0)
             return (long) idx [mid];
         if (c < 0)

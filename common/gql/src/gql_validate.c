@@ -125,15 +125,10 @@ gqlv_report (gqlv_ctx_t *ctx, gql_rule_t rule, const gql_loc_t *locs, size_t nlo
         vsnprintf (buf, sizeof buf, fmt, ap);
         va_end (ap);
     }
-    if (ctx->error_count == ctx->error_cap) {
-        size_t cap = ctx->error_cap ? ctx->error_cap * 2 : 16;
-        gqlv_error_t *e = realloc (ctx->errors, cap * sizeof *e);
-        if (!e) {
-            ctx->oom = true;
-            return;
-        }
-        ctx->errors = e;
-        ctx->error_cap = cap;
+    if (ctx->error_count == ctx->error_cap
+        && gql_grow (&ctx->errors, &ctx->error_cap, ctx->error_count + 1, sizeof *ctx->errors, 16) < 0) {
+        ctx->oom = true;
+        return;
     }
     size_t mlen = strlen (buf);
     char *msg = gql_arena_alloc (ctx->arena, mlen + 1);
@@ -153,29 +148,12 @@ gqlv_report (gqlv_ctx_t *ctx, gql_rule_t rule, const gql_loc_t *locs, size_t nlo
 int
 gqlv_locs_push (gqlv_ctx_t *ctx, gqlv_locs_t *locs, gql_loc_t loc)
 {
-    if (locs->n == locs->cap) {
-        size_t cap = locs->cap ? locs->cap * 2 : 4;
-        gql_loc_t *v = realloc (locs->v, cap * sizeof *v);
-        if (!v) {
-            ctx->oom = true;
-            return -1;
-        }
-        locs->v = v;
-        locs->cap = cap;
+    if (locs->n == locs->cap && gql_grow (&locs->v, &locs->cap, locs->n + 1, sizeof *locs->v, 4) < 0) {
+        ctx->oom = true;
+        return -1;
     }
     locs->v [locs->n++] = loc;
     return 0;
-}
-
-/* Compares two slices like strcmp. */
-static int
-s_str_cmp (gql_str_t a, gql_str_t b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp (a.data, b.data, n) : 0;
-    if (c)
-        return c;
-    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
 /* Shorthand for printf arguments of a slice. */
@@ -481,7 +459,7 @@ s_sort_frags (const gql_document_t *doc, uint32_t *a, uint32_t *tmp, size_t n)
     s_sort_frags (doc, a, tmp, h);
     s_sort_frags (doc, a + h, tmp, n - h);
     while (i < h && j < n) {
-        int c = s_str_cmp (doc->fragments [a [i]]->name, doc->fragments [a [j]]->name);
+        int c = gql_str_cmp (doc->fragments [a [i]]->name, doc->fragments [a [j]]->name);
         tmp [k++] = (c <= 0) ? a [i++] : a [j++];
     }
     while (i < h)
@@ -526,7 +504,7 @@ gqlv_fragment_index (const gqlv_ctx_t *ctx, gql_str_t name)
     size_t lo = 0, hi = ctx->frag_sorted_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = s_str_cmp (ctx->doc->fragments [ctx->frag_sorted [mid]]->name, name);
+        int c = gql_str_cmp (ctx->doc->fragments [ctx->frag_sorted [mid]]->name, name);
         if (c == 0)
             return (long) ctx->frag_sorted [mid];
         if (c < 0)
@@ -589,39 +567,6 @@ s_schema_is_sub_type (const gql_type_t *abstract, const gql_type_t *sub)
             if (sub->interfaces [i] == abstract)
                 return true;
     return false;
-}
-
-/* graphql-js isTypeSubTypeOf(schema, sub, super). */
-static bool
-s_is_subtype (gql_type_ref_t sub, gql_type_ref_t super)
-{
-    for (;;) {
-        if (gql_type_ref_equal (sub, super))
-            return true;
-        if (gql_type_ref_kind (super) == GQL_REF_NON_NULL) {
-            if (gql_type_ref_kind (sub) != GQL_REF_NON_NULL)
-                return false;
-            sub = gql_type_ref_of (sub);
-            super = gql_type_ref_of (super);
-            continue;
-        }
-        if (gql_type_ref_kind (sub) == GQL_REF_NON_NULL) {
-            sub = gql_type_ref_of (sub);
-            continue;
-        }
-        if (gql_type_ref_kind (super) == GQL_REF_LIST) {
-            if (gql_type_ref_kind (sub) != GQL_REF_LIST)
-                return false;
-            sub = gql_type_ref_of (sub);
-            super = gql_type_ref_of (super);
-            continue;
-        }
-        if (gql_type_ref_kind (sub) == GQL_REF_LIST)
-            return false;
-        return s_is_abstract (super.named)
-               && (sub.named->kind == GQL_KIND_INTERFACE || sub.named->kind == GQL_KIND_OBJECT)
-               && s_schema_is_sub_type (super.named, sub.named);
-    }
 }
 
 /* graphql-js doTypesOverlap(schema, a, b) for composite types. */
@@ -706,15 +651,9 @@ typedef struct {
 static int
 s_sels_push (gqlv_ctx_t *ctx, s_sels_t *a, const gql_selection_t *sel)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        const gql_selection_t **v = realloc (a->v, cap * sizeof *v);
-        if (!v) {
-            ctx->oom = true;
-            return -1;
-        }
-        a->v = v;
-        a->cap = cap;
+    if (a->n == a->cap && gql_grow (&a->v, &a->cap, a->n + 1, sizeof *a->v, 8) < 0) {
+        ctx->oom = true;
+        return -1;
     }
     a->v [a->n++] = sel;
     return 0;
@@ -740,15 +679,9 @@ s_usage_push (s_walk_t *w, const gql_value_t *v, const gql_type_ref_t *type, boo
     s_usages_t *u = w->usages;
     if (!u)
         return;
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 8;
-        s_usage_t *nv = realloc (u->v, cap * sizeof *nv);
-        if (!nv) {
-            w->ctx->oom = true;
-            return;
-        }
-        u->v = nv;
-        u->cap = cap;
+    if (u->n == u->cap && gql_grow (&u->v, &u->cap, u->n + 1, sizeof *u->v, 8) < 0) {
+        w->ctx->oom = true;
+        return;
     }
     s_usage_t *e = &u->v [u->n++];
     e->name = v->str;
@@ -771,20 +704,14 @@ s_collect_spreads (gqlv_ctx_t *ctx, const gql_selection_set_t *root, s_sels_t *o
     int rc = 0;
     if (!root)
         return 0;
-#define S_PUSH_SET(s)                                                          \
-    do {                                                                       \
-        if (n == cap) {                                                        \
-            size_t nc = cap ? cap * 2 : 16;                                    \
-            const gql_selection_set_t **ns = realloc (stack, nc * sizeof *ns); \
-            if (!ns) {                                                         \
-                ctx->oom = true;                                               \
-                rc = -1;                                                       \
-                goto done;                                                     \
-            }                                                                  \
-            stack = ns;                                                        \
-            cap = nc;                                                          \
-        }                                                                      \
-        stack [n++] = (s);                                                     \
+#define S_PUSH_SET(s)                                                                \
+    do {                                                                             \
+        if (n == cap && gql_grow (&stack, &cap, n + 1, sizeof *stack, 16) < 0) {     \
+            ctx->oom = true;                                                         \
+            rc = -1;                                                                 \
+            goto done;                                                               \
+        }                                                                            \
+        stack [n++] = (s);                                                           \
     } while (0)
     S_PUSH_SET (root);
     while (n > 0) {
@@ -863,13 +790,15 @@ s_check_type_name (gqlv_ctx_t *ctx, gql_str_t name, gql_loc_t loc, bool sdl)
         gqlv_did_you_mean (ctx, sugg, sizeof sugg, NULL, name, opts, n);
         free (opts);
     }
+    else
+        ctx->oom = true;
     gqlv_report (ctx, GQL_RULE_KNOWN_TYPE_NAMES, &loc, 1, "Unknown type \"%.*s\".%s", S_STR (name), sugg);
 }
 
 /* Suggestions among the names of an array of records (fields, arguments, enum values,
    input fields) that all start with a gql_str_t `name`. */
 static void
-s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t stride, gql_str_t input, const char *sub,
+s_suggest_among (gqlv_ctx_t *ctx, const void *base, size_t count, size_t stride, gql_str_t input, const char *sub,
                  char *buf, size_t size)
 {
     size_t i;
@@ -877,8 +806,10 @@ s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t s
     if (count == 0)
         return;
     gql_str_t *opts = malloc (count * sizeof *opts);
-    if (!opts)
+    if (!opts) {
+        ctx->oom = true;
         return;
+    }
     for (i = 0; i < count; i++)
         opts [i] = *(const gql_str_t *) ((const char *) base + i * stride);
     gqlv_did_you_mean (ctx, buf, size, sub, input, opts, count);
@@ -886,7 +817,7 @@ s_suggest_among (const gqlv_ctx_t *ctx, const void *base, size_t count, size_t s
 }
 
 static void
-s_suggest_enum_value (const gqlv_ctx_t *ctx, const gql_type_t *e, const char *printed, char *buf, size_t size)
+s_suggest_enum_value (gqlv_ctx_t *ctx, const gql_type_t *e, const char *printed, char *buf, size_t size)
 {
     gql_str_t in = { printed, strlen (printed) };
     s_suggest_among (ctx, e->enum_values, e->enum_value_count, sizeof *e->enum_values, in, "the enum value", buf, size);
@@ -998,6 +929,8 @@ s_suggest_field (gqlv_ctx_t *ctx, const gql_type_t *parent, gql_str_t name, char
             gqlv_did_you_mean_list (ctx, buf, size, "to use an inline fragment on", names, n);
             free (names);
         }
+        else
+            ctx->oom = true;
         free (u);
         if (n > 0)
             return;
@@ -1114,7 +1047,7 @@ s_sort_named (s_named_pos_t *a, s_named_pos_t *tmp, size_t n)
     s_sort_named (a, tmp, h);
     s_sort_named (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].name, a [j].name) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].name, a [j].name) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
@@ -2053,15 +1986,9 @@ s_collect_fields (gqlv_ctx_t *ctx, const gql_type_t *runtime, const gql_selectio
             case GQL_SELECTION_FIELD:
                 if ((inc = s_should_include (sel, &out->undecidable)) <= 0)
                     continue;
-                if (out->n == out->cap) {
-                    size_t cap = out->cap ? out->cap * 2 : 8;
-                    s_keyed_t *nv = realloc (out->v, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    out->v = nv;
-                    out->cap = cap;
+                if (out->n == out->cap && gql_grow (&out->v, &out->cap, out->n + 1, sizeof *out->v, 8) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 out->v [out->n].key = gql_selection_response_key (sel);
                 out->v [out->n].seq = out->n;
@@ -2104,7 +2031,7 @@ s_sort_keyed (s_keyed_t *a, s_keyed_t *tmp, size_t n)
     s_sort_keyed (a, tmp, h);
     s_sort_keyed (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
@@ -2247,11 +2174,11 @@ s_check_operation_variables (gqlv_ctx_t *ctx, const gql_operation_t *op, const s
             bool allowed;
             if (gql_type_ref_is_non_null (us->type) && !gql_type_ref_is_non_null (var_type)) {
                 bool var_default = vd->default_value && vd->default_value->kind != GQL_VALUE_NULL;
-                allowed =
-                    (var_default || us->has_location_default) && s_is_subtype (var_type, gql_type_ref_of (us->type));
+                allowed = (var_default || us->has_location_default)
+                          && gql_type_ref_is_subtype (var_type, gql_type_ref_of (us->type));
             }
             else
-                allowed = s_is_subtype (var_type, us->type);
+                allowed = gql_type_ref_is_subtype (var_type, us->type);
             if (!allowed) {
                 gql_loc_t pair [2] = { vd->loc, us->loc };
                 gqlv_print_ref (var_type, vt, sizeof vt);

@@ -74,8 +74,9 @@ const gql_type_t *gqlv_type (gqlv_ctx_t *ctx, gql_str_t name);
 int gqlv_resolve (gqlv_ctx_t *ctx, const gql_type_node_t *node, gql_type_ref_t *out);
 
 /* Writes graphql-js's " Did you mean <sub> "a", "b", or "c"?" for the options nearest to
-   `input` (nothing when none is near, or when ctx hides suggestions) into buf. */
-void gqlv_did_you_mean (const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub, gql_str_t input,
+   `input` (nothing when none is near, or when ctx hides suggestions) into buf; sets
+   ctx->oom when out of memory. */
+void gqlv_did_you_mean (gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub, gql_str_t input,
                         const gql_str_t *options, size_t count);
 
 /* Same for a list already chosen and ordered (at most five are shown). */

@@ -44,17 +44,87 @@ typedef struct {
     size_t frag_count;
 } s_fmap_t;
 
-struct gqlv_overlap {
-    /* selection set -> field map */
-    const gql_selection_set_t **keys;
-    s_fmap_t **vals;
-    size_t cap;
+/* An open-addressing map from a non-zero 64-bit key to a value, for both of the rule's
+   tables below. */
+typedef struct {
+    uint64_t *keys; /* 0: an empty slot */
+    uintptr_t *vals;
+    size_t cap; /* a power of two, at least twice count */
     size_t count;
-    /* compared fragment pairs: key (lo << 32 | hi) + 1 -> 1 (not exclusive) / 2 */
-    uint64_t *pkeys;
-    unsigned char *pvals;
-    size_t pcap;
-    size_t pcount;
+} s_map_t;
+
+/* Allocates an empty map of `cap` slots. Returns 0, or -1 when out of memory (then
+   s_map_free still applies). */
+static int
+s_map_init (s_map_t *m, size_t cap)
+{
+    m->keys = calloc (cap, sizeof *m->keys);
+    m->vals = calloc (cap, sizeof *m->vals);
+    m->cap = cap;
+    m->count = 0;
+    return m->keys && m->vals ? 0 : -1;
+}
+
+static void
+s_map_free (s_map_t *m)
+{
+    free (m->keys);
+    free (m->vals);
+}
+
+/* The slot holding `key`, or the empty slot where it would go. */
+static size_t
+s_map_slot (const s_map_t *m, uint64_t key)
+{
+    uint64_t h = key;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    size_t i = (size_t) h & (m->cap - 1);
+    while (m->keys [i] && m->keys [i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+/* The value of `key`, or 0 when it is absent. */
+static uintptr_t
+s_map_get (const s_map_t *m, uint64_t key)
+{
+    return m->vals [s_map_slot (m, key)];
+}
+
+/* Sets `key` to `val`, growing the map at half full. Returns 0, or -1 when out of memory. */
+static int
+s_map_put (s_map_t *m, uint64_t key, uintptr_t val)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        s_map_t bigger;
+        if (s_map_init (&bigger, m->cap * 2) < 0) {
+            s_map_free (&bigger);
+            return -1;
+        }
+        for (size_t j = 0; j < m->cap; j++) {
+            if (!m->keys [j])
+                continue;
+            size_t i = s_map_slot (&bigger, m->keys [j]);
+            bigger.keys [i] = m->keys [j];
+            bigger.vals [i] = m->vals [j];
+        }
+        bigger.count = m->count;
+        s_map_free (m);
+        *m = bigger;
+    }
+    size_t i = s_map_slot (m, key);
+    if (!m->keys [i])
+        m->count++;
+    m->keys [i] = key;
+    m->vals [i] = val;
+    return 0;
+}
+
+struct gqlv_overlap {
+    s_map_t fields; /* selection set (its address) -> its field map */
+    s_map_t pairs;  /* compared fragment pairs: (lo << 32 | hi) + 1 -> 1 (not exclusive) / 2 */
     unsigned char *mark; /* per fragment, scratch for collection */
 };
 
@@ -64,14 +134,10 @@ gqlv_overlap_new (gqlv_ctx_t *ctx)
     gqlv_overlap_t *ov = calloc (1, sizeof *ov);
     if (!ov)
         return NULL;
-    ov->cap = 64;
-    ov->keys = calloc (ov->cap, sizeof *ov->keys);
-    ov->vals = calloc (ov->cap, sizeof *ov->vals);
-    ov->pcap = 64;
-    ov->pkeys = calloc (ov->pcap, sizeof *ov->pkeys);
-    ov->pvals = calloc (ov->pcap, 1);
+    int fields = s_map_init (&ov->fields, 64);
+    int pairs = s_map_init (&ov->pairs, 64);
     ov->mark = calloc (ctx->doc->fragment_count + 1, 1);
-    if (!ov->keys || !ov->vals || !ov->pkeys || !ov->pvals || !ov->mark)
+    if (fields < 0 || pairs < 0 || !ov->mark)
         gqlv_overlap_destroy (&ov);
     return ov;
 }
@@ -82,73 +148,26 @@ gqlv_overlap_destroy (gqlv_overlap_t **ov_p)
     if (!ov_p || !*ov_p)
         return;
     gqlv_overlap_t *ov = *ov_p;
-    free (ov->keys);
-    free (ov->vals);
-    free (ov->pkeys);
-    free (ov->pvals);
+    s_map_free (&ov->fields);
+    s_map_free (&ov->pairs);
     free (ov->mark);
     free (ov);
     *ov_p = NULL;
 }
 
-static size_t
-s_hash_ptr (const void *p, size_t cap)
-{
-    uint64_t h = (uint64_t) (uintptr_t) p;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return (size_t) h & (cap - 1);
-}
-
 static s_fmap_t *
 s_cache_get (gqlv_overlap_t *ov, const gql_selection_set_t *set)
 {
-    size_t i = s_hash_ptr (set, ov->cap);
-    while (ov->keys [i]) {
-        if (ov->keys [i] == set)
-            return ov->vals [i];
-        i = (i + 1) & (ov->cap - 1);
-    }
-    return NULL;
+    return (s_fmap_t *) s_map_get (&ov->fields, (uint64_t) (uintptr_t) set);
 }
 
 static int
 s_cache_put (gqlv_ctx_t *ctx, const gql_selection_set_t *set, s_fmap_t *m)
 {
-    gqlv_overlap_t *ov = ctx->overlap;
-    size_t i;
-    if ((ov->count + 1) * 2 > ov->cap) {
-        size_t ncap = ov->cap * 2, j;
-        const gql_selection_set_t **nk = calloc (ncap, sizeof *nk);
-        s_fmap_t **nv = calloc (ncap, sizeof *nv);
-        if (!nk || !nv) {
-            free (nk);
-            free (nv);
-            ctx->oom = true;
-            return -1;
-        }
-        for (j = 0; j < ov->cap; j++) {
-            if (!ov->keys [j])
-                continue;
-            i = s_hash_ptr (ov->keys [j], ncap);
-            while (nk [i])
-                i = (i + 1) & (ncap - 1);
-            nk [i] = ov->keys [j];
-            nv [i] = ov->vals [j];
-        }
-        free (ov->keys);
-        free (ov->vals);
-        ov->keys = nk;
-        ov->vals = nv;
-        ov->cap = ncap;
+    if (s_map_put (&ctx->overlap->fields, (uint64_t) (uintptr_t) set, (uintptr_t) m) < 0) {
+        ctx->oom = true;
+        return -1;
     }
-    i = s_hash_ptr (set, ov->cap);
-    while (ov->keys [i])
-        i = (i + 1) & (ov->cap - 1);
-    ov->keys [i] = set;
-    ov->vals [i] = m;
-    ov->count++;
     return 0;
 }
 
@@ -161,68 +180,20 @@ s_pair_key (uint32_t a, uint32_t b)
     return (((uint64_t) lo << 32) | hi) + 1; /* + 1: 0 marks an empty slot */
 }
 
-static size_t
-s_hash_u64 (uint64_t h, size_t cap)
-{
-    h ^= h >> 31;
-    h *= 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 29;
-    return (size_t) h & (cap - 1);
-}
-
 /* graphql-js PairSet.has(): a pair compared as "not mutually exclusive" covers both
    cases; one compared as exclusive covers only exclusive comparisons. */
 static bool
 s_pair_has (const gqlv_overlap_t *ov, uint32_t a, uint32_t b, bool excl)
 {
-    uint64_t k = s_pair_key (a, b);
-    size_t i = s_hash_u64 (k, ov->pcap);
-    while (ov->pkeys [i]) {
-        if (ov->pkeys [i] == k)
-            return excl ? true : ov->pvals [i] == 1;
-        i = (i + 1) & (ov->pcap - 1);
-    }
-    return false;
+    uintptr_t seen = s_map_get (&ov->pairs, s_pair_key (a, b));
+    return seen && (excl || seen == 1);
 }
 
 static void
 s_pair_add (gqlv_ctx_t *ctx, uint32_t a, uint32_t b, bool excl)
 {
-    gqlv_overlap_t *ov = ctx->overlap;
-    uint64_t k = s_pair_key (a, b);
-    size_t i;
-    if ((ov->pcount + 1) * 2 > ov->pcap) {
-        size_t ncap = ov->pcap * 2, j;
-        uint64_t *nk = calloc (ncap, sizeof *nk);
-        unsigned char *nv = calloc (ncap, 1);
-        if (!nk || !nv) {
-            free (nk);
-            free (nv);
-            ctx->oom = true;
-            return;
-        }
-        for (j = 0; j < ov->pcap; j++) {
-            if (!ov->pkeys [j])
-                continue;
-            i = s_hash_u64 (ov->pkeys [j], ncap);
-            while (nk [i])
-                i = (i + 1) & (ncap - 1);
-            nk [i] = ov->pkeys [j];
-            nv [i] = ov->pvals [j];
-        }
-        free (ov->pkeys);
-        free (ov->pvals);
-        ov->pkeys = nk;
-        ov->pvals = nv;
-        ov->pcap = ncap;
-    }
-    i = s_hash_u64 (k, ov->pcap);
-    while (ov->pkeys [i] && ov->pkeys [i] != k)
-        i = (i + 1) & (ov->pcap - 1);
-    if (!ov->pkeys [i])
-        ov->pcount++;
-    ov->pkeys [i] = k;
-    ov->pvals [i] = excl ? 2 : 1;
+    if (s_map_put (&ctx->overlap->pairs, s_pair_key (a, b), excl ? 2 : 1) < 0)
+        ctx->oom = true;
 }
 
 /* --- collection --- */
@@ -235,16 +206,6 @@ typedef struct {
     size_t nf;
     size_t fcap;
 } s_collect_t;
-
-static int
-s_str_cmp (gql_str_t a, gql_str_t b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp (a.data, b.data, n) : 0;
-    if (c)
-        return c;
-    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
-}
 
 /* graphql-js _collectFieldsAndFragmentNames(). */
 static void
@@ -261,15 +222,9 @@ s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t 
                     if (def && def->meta != GQL_META_NONE)
                         def = NULL; /* graphql-js looks in getFields(), which has no meta fields */
                 }
-                if (c->n == c->cap) {
-                    size_t cap = c->cap ? c->cap * 2 : 16;
-                    s_ofield_t *nv = realloc (c->fields, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    c->fields = nv;
-                    c->cap = cap;
+                if (c->n == c->cap && gql_grow (&c->fields, &c->cap, c->n + 1, sizeof *c->fields, 16) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 s_ofield_t *f = &c->fields [c->n];
                 f->key = gql_selection_response_key (sel);
@@ -286,15 +241,9 @@ s_collect (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t 
                 if (fi < 0 || ctx->overlap->mark [fi])
                     break;
                 ctx->overlap->mark [fi] = 1;
-                if (c->nf == c->fcap) {
-                    size_t cap = c->fcap ? c->fcap * 2 : 8;
-                    uint32_t *nv = realloc (c->frags, cap * sizeof *nv);
-                    if (!nv) {
-                        ctx->oom = true;
-                        return;
-                    }
-                    c->frags = nv;
-                    c->fcap = cap;
+                if (c->nf == c->fcap && gql_grow (&c->frags, &c->fcap, c->nf + 1, sizeof *c->frags, 8) < 0) {
+                    ctx->oom = true;
+                    return;
                 }
                 c->frags [c->nf++] = (uint32_t) fi;
                 break;
@@ -317,7 +266,7 @@ s_sort_fields (s_ofield_t *a, s_ofield_t *tmp, size_t n)
     s_sort_fields (a, tmp, h);
     s_sort_fields (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].key, a [j].key) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)
@@ -394,7 +343,7 @@ s_group (const s_fmap_t *m, gql_str_t key)
     size_t lo = 0, hi = m->group_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = s_str_cmp (m->fields [m->groups [mid]].key, key);
+        int c = gql_str_cmp (m->fields [m->groups [mid]].key, key);
         if (c == 0)
             return (long) mid;
         if (c < 0)
@@ -438,15 +387,9 @@ s_conflicts_free (s_conflicts_t *cs)
 static s_conflict_t *
 s_conflict_new (gqlv_ctx_t *ctx, s_conflicts_t *cs, gql_str_t key, const char *reason)
 {
-    if (cs->n == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 4;
-        s_conflict_t *nv = realloc (cs->v, cap * sizeof *nv);
-        if (!nv) {
-            ctx->oom = true;
-            return NULL;
-        }
-        cs->v = nv;
-        cs->cap = cap;
+    if (cs->n == cs->cap && gql_grow (&cs->v, &cs->cap, cs->n + 1, sizeof *cs->v, 4) < 0) {
+        ctx->oom = true;
+        return NULL;
     }
     s_conflict_t *c = &cs->v [cs->n];
     memset (c, 0, sizeof *c);
@@ -500,7 +443,7 @@ s_sort_sfields (s_sorted_field_t *a, s_sorted_field_t *tmp, size_t n)
     s_sort_sfields (a, tmp, h);
     s_sort_sfields (a + h, tmp, n - h);
     while (i < h && j < n)
-        tmp [k++] = (s_str_cmp (a [i].f->name, a [j].f->name) <= 0) ? a [i++] : a [j++];
+        tmp [k++] = (gql_str_cmp (a [i].f->name, a [j].f->name) <= 0) ? a [i++] : a [j++];
     while (i < h)
         tmp [k++] = a [i++];
     while (j < n)

@@ -158,7 +158,7 @@ gqlv_did_you_mean_list (const gqlv_ctx_t *ctx, char *buf, size_t size, const cha
 }
 
 void
-gqlv_did_you_mean (const gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub, gql_str_t input,
+gqlv_did_you_mean (gqlv_ctx_t *ctx, char *buf, size_t size, const char *sub, gql_str_t input,
                    const gql_str_t *options, size_t count)
 {
     size_t i, n = 0, threshold = input.len * 2 / 5 + 1, maxlen = 0;
@@ -194,6 +194,8 @@ gqlv_did_you_mean (const gqlv_ctx_t *ctx, char *buf, size_t size, const char *su
             names [i] = c [i].name;
         gqlv_did_you_mean_list (ctx, buf, size, sub, names, n);
     }
+    else
+        ctx->oom = true;
     free (c);
     free (rows);
     free (names);
