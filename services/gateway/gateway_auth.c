@@ -6,6 +6,7 @@
 #include "r5_rpc.h"
 #include "r5_time.h"
 #include "r5_token_format.h"
+#include "r5_user_agent.h"
 #include "r5/token.pb-c.h"
 
 #include <sodium.h>
@@ -61,9 +62,12 @@ s_principal_from_reply (const R5__VerifyTokenReply *reply, gateway_principal_t *
 
 //  Ask r5-token, and cache a verdict it gave, under the generation read
 //  before asking.
+//  Verified under the key of the cache entry (key, key_length), so that a
+//  verdict is stored under the place it was asked from.
 static R5__Status
-s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length, const char *client_ip,
-          const char *request_id, gateway_principal_t *principal, uint64_t generation)
+s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, const char *key, size_t key_length,
+          const char *client_ip, const char *user_agent, const char *request_id, gateway_principal_t *principal,
+          uint64_t generation)
 {
     char copy [R5_TOKEN_LENGTH + 1];
     memcpy (copy, value, R5_TOKEN_LENGTH);
@@ -75,6 +79,7 @@ s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t len
     meta.client_ip = (char *) client_ip;
     verify.value = copy;
     verify.client_ip = (char *) client_ip;
+    verify.user_agent = (char *) user_agent;
     request.meta = &meta;
     request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
     request.verify = &verify;
@@ -97,7 +102,7 @@ s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t len
             if (reply->verify->expires_unix_ms > 0 && reply->verify->expires_unix_ms < until)
                 until = reply->verify->expires_unix_ms;
             if (until > r5_now_ms ())
-                gateway_cache_put (gw->cache, value, length, principal, generation, until);
+                gateway_cache_put (gw->cache, key, key_length, principal, generation, until);
         }
         else {
             r5_error (request_id, "token verification answered no usable assertion");
@@ -114,35 +119,62 @@ s_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t len
     return status;
 }
 
+//  The verdict cache's key for value: a personal access token's value with
+//  the place it is used from (client address and User-Agent), so that a use
+//  from a new place reaches r5-token, which records where tokens are used; a
+//  session's value alone (sign-out drops it by the value). Into key (of
+//  GATEWAY_AUTH_KEY_SIZE bytes); returns its length.
+#define GATEWAY_AUTH_KEY_SIZE (R5_TOKEN_LENGTH + 64 + R5_USER_AGENT_MAX + 2)
+static size_t
+s_cache_key (const char *value, const char *client_ip, const char *user_agent, char key [GATEWAY_AUTH_KEY_SIZE])
+{
+    memcpy (key, value, R5_TOKEN_LENGTH);
+    if (r5_token_check (value, R5_TOKEN_LENGTH) != R5_TOKEN_PAT)
+        return R5_TOKEN_LENGTH;
+    int length = snprintf (key + R5_TOKEN_LENGTH, GATEWAY_AUTH_KEY_SIZE - R5_TOKEN_LENGTH, "\n%.63s\n%s",
+                           client_ip, user_agent);
+    return R5_TOKEN_LENGTH + (size_t) length;
+}
+
 R5__Status
 gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
-                     const char *client_ip, const char *request_id, gateway_principal_t *principal)
+                     const char *client_ip, const char *user_agent, const char *request_id,
+                     gateway_principal_t *principal)
 {
     if (r5_token_check (value, length) == R5_TOKEN_INVALID)
         return R5__STATUS__STATUS_UNAUTHENTICATED;
-    gateway_cache_lookup_t cached = gateway_cache_get (gw->cache, value, length, principal);
+    char agent [R5_USER_AGENT_MAX + 1];
+    r5_user_agent_clean (user_agent, agent, sizeof agent);
+    char key [GATEWAY_AUTH_KEY_SIZE];
+    size_t key_length = s_cache_key (value, client_ip, agent, key);
+    R5__Status status = R5__STATUS__STATUS_OK;
+    gateway_cache_lookup_t cached = gateway_cache_get (gw->cache, key, key_length, principal);
     if (cached == GATEWAY_CACHE_HIT) {
         atomic_fetch_add (&gw->cache_hits, 1);
-        return R5__STATUS__STATUS_OK;
+        goto cleanup;
     }
     //  A refresh asks r5-token too: a miss, in the metric's sense.
     atomic_fetch_add (&gw->cache_misses, 1);
     uint64_t generation = gateway_cache_generation (gw->cache);
     gateway_principal_t verified;
-    R5__Status status = s_verify (gw, thread, value, length, client_ip, request_id, &verified, generation);
+    status = s_verify (gw, thread, value, key, key_length, client_ip, agent, request_id, &verified, generation);
     if (cached == GATEWAY_CACHE_REFRESH && status == R5__STATUS__STATUS_UNAVAILABLE) {
         //  No answer: while the cached verdict is still within its life and
         //  the feed current (asking may have taken long), it is as good as
         //  any hit. The next caller may try to refresh it.
-        bool still_cached = gateway_cache_get (gw->cache, value, length, principal) != GATEWAY_CACHE_MISS;
-        gateway_cache_release (gw->cache, value, length);
-        if (still_cached)
-            return R5__STATUS__STATUS_OK;
+        bool still_cached = gateway_cache_get (gw->cache, key, key_length, principal) != GATEWAY_CACHE_MISS;
+        gateway_cache_release (gw->cache, key, key_length);
+        if (still_cached) {
+            status = R5__STATUS__STATUS_OK;
+            goto cleanup;
+        }
     }
     if (cached == GATEWAY_CACHE_REFRESH && status != R5__STATUS__STATUS_OK)
-        gateway_cache_drop_value (gw->cache, value, length);
+        gateway_cache_drop_value (gw->cache, key, key_length);
     if (status == R5__STATUS__STATUS_OK)
         *principal = verified;
+cleanup:
+    sodium_memzero (key, sizeof key);
     return status;
 }
 
@@ -163,7 +195,8 @@ s_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_i
         size_t length = strlen (value);
         while (length && value [length - 1] == ' ')
             length--;
-        return gateway_auth_verify (gw, gateway_thread (conn), value, length, client_ip, request_id, principal);
+        return gateway_auth_verify (gw, gateway_thread (conn), value, length, client_ip,
+                                    gateway_http_header (conn, "User-Agent"), request_id, principal);
     }
     char cookie [128];
     if (allow_cookie && gateway_http_cookie (conn, GATEWAY_SESSION_COOKIE, cookie, sizeof cookie) == 0) {
@@ -171,7 +204,7 @@ s_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_i
         //  Only a session value may travel in the cookie.
         if (r5_token_check (cookie, strlen (cookie)) == R5_TOKEN_SESSION)
             status = gateway_auth_verify (gw, gateway_thread (conn), cookie, strlen (cookie), client_ip,
-                                          request_id, principal);
+                                          gateway_http_header (conn, "User-Agent"), request_id, principal);
         sodium_memzero (cookie, sizeof cookie);
         *from_cookie = status == R5__STATUS__STATUS_OK;
         return status;

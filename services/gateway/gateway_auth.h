@@ -12,9 +12,12 @@
 R5__Status gateway_authenticate (gateway_t *gw, struct mg_connection *conn, const char *request_id,
                                  bool allow_cookie, gateway_principal_t *principal, bool *from_cookie);
 
-//  Verify one value (shape first, then cache, then r5-token).
+//  Verify one value (shape first, then cache, then r5-token), used from
+//  client_ip with user_agent (the request's User-Agent, NULL when none;
+//  cleaned here), which r5-token records for personal access tokens.
 R5__Status gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
-                                const char *client_ip, const char *request_id, gateway_principal_t *principal);
+                                const char *client_ip, const char *user_agent, const char *request_id,
+                                gateway_principal_t *principal);
 
 //  The one 401 answer, whatever the cause: same body, WWW-Authenticate: Bearer.
 void gateway_auth_send_401 (struct mg_connection *conn);

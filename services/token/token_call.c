@@ -89,6 +89,17 @@ token_call_token (const token_record_t *record)
     token->created_at_unix_ms = record->created_at;
     token->last_used_at_unix_ms = record->last_used_at;
     token->last_used_ip = token_call_dup (record->last_used_ip);
+    if (record->n_used_from) {
+        token->used_from = (R5__TokenUse **) r5_calloc (record->n_used_from, sizeof *token->used_from);
+        for (size_t i = 0; i < record->n_used_from; i++) {
+            R5__TokenUse *use = (R5__TokenUse *) r5_malloc (sizeof *use);
+            r5__token_use__init (use);
+            use->address = token_call_dup (record->used_from [i].address);
+            use->user_agent = token_call_dup (record->used_from [i].user_agent);
+            use->last_used_at_unix_ms = record->used_from [i].at;
+            token->used_from [token->n_used_from++] = use;
+        }
+    }
     return token;
 }
 

@@ -83,7 +83,7 @@ token_on_create_session (token_call_t *call, const R5__CreateSessionRequest *cre
         return;
     }
     //  The last use counts from now: the first verify need not write.
-    token_usage_due (self->usage, session.id, call->now);
+    token_usage_due (self->usage, session.id, NULL, NULL, call->now);
     r5_info (call->rid, "session %s created for user %s", session.id, session.user_id);
     token_audit_record_t record;
     token_call_audit_token ("session_created", &session, &record);

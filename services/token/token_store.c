@@ -81,6 +81,55 @@ token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [T
 //  ---------------------------------------------------------------------------
 //  Documents <-> records
 
+//  Newest first (a place's time is set where it is: the array is not kept in order).
+static int
+s_use_newer (const void *a, const void *b)
+{
+    int64_t at_a = ((const token_use_t *) a)->at, at_b = ((const token_use_t *) b)->at;
+    return at_a < at_b ? 1 : at_a > at_b ? -1 : 0;
+}
+
+//  used_from: an array of {address, user_agent, at}; at most
+//  TOKEN_USED_FROM_MAX are read (the writes never keep more), newest first.
+//  -1 when it is not an array or an element is not such a document.
+static int
+s_read_used_from (const bson_iter_t *iter, token_record_t *out)
+{
+    bson_iter_t items;
+    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &items))
+        return -1;
+    out->n_used_from = 0;
+    while (bson_iter_next (&items) && out->n_used_from < TOKEN_USED_FROM_MAX) {
+        bson_iter_t field;
+        if (!BSON_ITER_HOLDS_DOCUMENT (&items) || !bson_iter_recurse (&items, &field))
+            return -1;
+        token_use_t *use = &out->used_from [out->n_used_from];
+        memset (use, 0, sizeof *use);
+        bool have_at = false;
+        while (bson_iter_next (&field)) {
+            const char *key = bson_iter_key (&field);
+            int rc = 0;
+            if (s_streq (key, "address"))
+                rc = token_bson_copy_utf8 (&field, use->address, sizeof use->address);
+            else
+            if (s_streq (key, "user_agent"))
+                rc = token_bson_copy_utf8 (&field, use->user_agent, sizeof use->user_agent);
+            else
+            if (s_streq (key, "at")) {
+                rc = token_bson_read_time (&field, &use->at);
+                have_at = rc == 0 && use->at > 0;
+            }
+            if (rc)
+                return -1;
+        }
+        if (!have_at)
+            return -1;
+        out->n_used_from++;
+    }
+    qsort (out->used_from, out->n_used_from, sizeof out->used_from [0], s_use_newer);
+    return 0;
+}
+
 //  Read a document into a record. -1 (with the field in self->error) when a
 //  field has the wrong type: data from MongoDB is validated, never trusted.
 static int
@@ -149,6 +198,9 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         else
         if (s_streq (key, "scopes"))
             rc = token_bson_read_scopes (&iter, &out->scopes);
+        else
+        if (s_streq (key, TOKEN_USED_FROM_KEY))
+            rc = s_read_used_from (&iter, out);
         if (rc) {
             snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
                       have_id ? out->id : "?", key);
@@ -526,6 +578,9 @@ token_store_swap_digest (token_store_t *self, const char *id, const char *user_i
     //  Last use belongs to the old value: the new one has not been used yet.
     BSON_APPEND_NULL (&set, "last_used_at");
     BSON_APPEND_UTF8 (&set, "last_used_ip", "");
+    bson_t empty;
+    BSON_APPEND_ARRAY_BEGIN (&set, TOKEN_USED_FROM_KEY, &empty);
+    bson_append_array_end (&set, &empty);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     R5__Status status = s_change_own (self, "regenerate token", &filter, &update, id, user_id, account_id, after);
@@ -619,27 +674,91 @@ token_store_delete_by_digest (token_store_t *self, const char *digest, token_kin
     return status;
 }
 
-R5__Status
-token_store_touch (token_store_t *self, const char *id, const char *digest,
-                   int64_t now, const char *ip, int64_t idle_expires_at)
+//  The condition on a token's used_from that it holds the place (address,
+//  user_agent), or with absent, that it does not.
+static void
+s_append_place (bson_t *filter, const char *address, const char *user_agent, bool absent)
+{
+    bson_t place = BSON_INITIALIZER;
+    BCON_APPEND (&place, "$elemMatch", "{", "address", BCON_UTF8 (address),
+                 "user_agent", BCON_UTF8 (user_agent), "}");
+    if (absent)
+        BCON_APPEND (filter, TOKEN_USED_FROM_KEY, "{", "$not", BCON_DOCUMENT (&place), "}");
+    else
+        BSON_APPEND_DOCUMENT (filter, TOKEN_USED_FROM_KEY, &place);
+    bson_destroy (&place);
+}
+
+//  One update_one of the use; *matched says whether the filter matched.
+static R5__Status
+s_update_use (token_store_t *self, const bson_t *filter, const bson_t *update, bool *matched)
 {
     R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
+    bson_t reply;
+    mongoc_client_t *client = r5_mongo_pop (self->mongo);
+    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+    *matched = false;
+    if (!mongoc_collection_update_one (collection, filter, update, NULL, &reply, &error))
+        status = s_fail_reply (self, "record token use", &error, &reply);
+    else {
+        bson_iter_t iter;
+        *matched = bson_iter_init_find (&iter, &reply, "matchedCount") && BSON_ITER_HOLDS_INT (&iter)
+                && bson_iter_as_int64 (&iter) > 0;
+    }
+    bson_destroy (&reply);
+    mongoc_collection_destroy (collection);
+    r5_mongo_push (self->mongo, &client);
+    return status;
+}
+
+//  The $set of a use, begun in update (the caller ends it).
+static void
+s_begin_use_set (bson_t *update, bson_t *set, int64_t now, const char *ip, int64_t idle_expires_at)
+{
+    BSON_APPEND_DOCUMENT_BEGIN (update, "$set", set);
+    BSON_APPEND_DATE_TIME (set, "last_used_at", now);
+    BSON_APPEND_UTF8 (set, "last_used_ip", ip);
+    if (idle_expires_at > 0)
+        BSON_APPEND_DATE_TIME (set, "idle_expires_at", idle_expires_at);
+}
+
+R5__Status
+token_store_touch (token_store_t *self, const char *id, const char *digest,
+                   int64_t now, const char *ip, const char *user_agent, int64_t idle_expires_at)
+{
+    bool matched;
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     BSON_APPEND_UTF8 (&filter, "_id", id);
     BSON_APPEND_UTF8 (&filter, "digest", digest);
-    BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
-    BSON_APPEND_DATE_TIME (&set, "last_used_at", now);
-    BSON_APPEND_UTF8 (&set, "last_used_ip", ip);
-    if (idle_expires_at > 0)
-        BSON_APPEND_DATE_TIME (&set, "idle_expires_at", idle_expires_at);
+    if (user_agent)
+        s_append_place (&filter, ip, user_agent, false);
+    s_begin_use_set (&update, &set, now, ip, idle_expires_at);
+    if (user_agent)
+        //  The place is there (the filter says so): $ is its element.
+        BSON_APPEND_DATE_TIME (&set, TOKEN_USED_FROM_KEY ".$.at", now);
     bson_append_document_end (&update, &set);
-    mongoc_client_t *client = r5_mongo_pop (self->mongo);
-    mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
-    if (!mongoc_collection_update_one (collection, &filter, &update, NULL, NULL, &error))
-        status = s_fail (self, "record token use", &error);
-    mongoc_collection_destroy (collection);
-    r5_mongo_push (self->mongo, &client);
+    R5__Status status = s_update_use (self, &filter, &update, &matched);
+    bson_destroy (&filter);
+    bson_destroy (&update);
+    if (status != R5__STATUS__STATUS_OK || !user_agent || matched)
+        return status;
+
+    //  A new place: pushed only while still absent (another instance may
+    //  have pushed it meanwhile), the oldest beyond the bound dropped.
+    bson_init (&filter);
+    bson_init (&update);
+    BSON_APPEND_UTF8 (&filter, "_id", id);
+    BSON_APPEND_UTF8 (&filter, "digest", digest);
+    s_append_place (&filter, ip, user_agent, true);
+    s_begin_use_set (&update, &set, now, ip, idle_expires_at);
+    bson_append_document_end (&update, &set);
+    BCON_APPEND (&update, "$push", "{", TOKEN_USED_FROM_KEY, "{",
+                 "$each", "[", "{", "address", BCON_UTF8 (ip), "user_agent", BCON_UTF8 (user_agent),
+                                    "at", BCON_DATE_TIME (now), "}", "]",
+                 "$sort", "{", "at", BCON_INT32 (-1), "}",
+                 "$slice", BCON_INT32 (TOKEN_USED_FROM_MAX), "}", "}");
+    status = s_update_use (self, &filter, &update, &matched);
     bson_destroy (&filter);
     bson_destroy (&update);
     return status;

@@ -5,7 +5,9 @@
     { _id: "<24 hex>", kind: "pat" | "session", user_id, account_id,
       digest: "<64 hex, unique>", hint: "r5p_…abcd", description, scopes: ["incidentsRead"],
       idempotency_key (pats created with one), created_at: Date, last_used_at: Date | null,
-      last_used_ip, idle_expires_at: Date, absolute_expires_at: Date (sessions),
+      last_used_ip, used_from: [{address, user_agent, at: Date}] (pats: at most
+      TOKEN_USED_FROM_MAX distinct places),
+      idle_expires_at: Date, absolute_expires_at: Date (sessions),
       audit_pending: {audit entry}, audit_event: "revoked" | "updated" | "",
       deleted_at: Date }
 
@@ -29,6 +31,8 @@
 #include "r5_scope.h"
 #include "r5_token_format.h"
 #include "token_input.h"
+#include "token_usage.h"
+#include "r5_user_agent.h"
 
 #define TOKEN_COLLECTION "tokens"
 #define TOKEN_DIGEST_HEX_SIZE (R5_TOKEN_DIGEST_SIZE * 2 + 1)
@@ -37,6 +41,15 @@ typedef enum {
     TOKEN_KIND_PAT = 1,
     TOKEN_KIND_SESSION = 2
 } token_kind_t;
+
+//  One place a token was used from (used_from).
+typedef struct {
+    char address [TOKEN_IP_MAX + 1];
+    char user_agent [R5_USER_AGENT_MAX + 1];
+    int64_t at;                     //  ms since the epoch
+} token_use_t;
+
+#define TOKEN_USED_FROM_KEY "used_from"
 
 typedef struct {
     char id [TOKEN_ID_SIZE];
@@ -51,6 +64,8 @@ typedef struct {
     int64_t created_at;             //  ms since the epoch
     int64_t last_used_at;           //  0 when never used
     char last_used_ip [TOKEN_IP_MAX + 1];
+    token_use_t used_from [TOKEN_USED_FROM_MAX];    //  newest first
+    size_t n_used_from;
     int64_t idle_expires_at;        //  sessions only
     int64_t absolute_expires_at;    //  sessions only
 } token_record_t;
@@ -138,7 +153,7 @@ R5__Status token_store_find_applied (token_store_t *self, const char *id, const 
 
 //  Replace the digest and hint of one of the user's PATs, only if its digest
 //  is still expected_digest (so of two concurrent regenerates exactly one
-//  wins). Clears last_used. Fills after. CONFLICT when another change won,
+//  wins). Clears last_used and used_from. Fills after. CONFLICT when another change won,
 //  NOT_FOUND when the token is gone or not own.
 R5__Status token_store_swap_digest (token_store_t *self, const char *id, const char *user_id,
                                     const char *account_id, const char *expected_digest,
@@ -168,8 +183,14 @@ R5__Status token_store_delete_by_digest (token_store_t *self, const char *digest
 
 //  Record a use: last_used_at/ip, and for sessions the slid idle expiry
 //  (idle_expires_at > 0). Only while the digest is still the one verified.
+//  With user_agent (not NULL: personal access tokens), the place (ip,
+//  user_agent) is recorded in used_from in the same write: its time is set
+//  where it is there (records read it newest first); else it is pushed, the
+//  list sorted newest first and cut to TOKEN_USED_FROM_MAX, in a second
+//  write conditional on its absence (MongoDB refuses a $pull and a $push of
+//  one array in one update). Never a duplicate place, never more than the bound.
 R5__Status token_store_touch (token_store_t *self, const char *id, const char *digest,
-                              int64_t now, const char *ip, int64_t idle_expires_at);
+                              int64_t now, const char *ip, const char *user_agent, int64_t idle_expires_at);
 
 //  Names used in documents.
 const char *token_kind_name (token_kind_t kind);

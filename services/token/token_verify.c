@@ -12,6 +12,7 @@
 #include "r5_rpc.h"
 #include "r5/resource.pb-c.h"
 #include "token_input.h"
+#include "r5_user_agent.h"
 
 typedef struct {
     bool found;
@@ -114,13 +115,15 @@ s_verify_failed (token_call_t *call, const char *reason, const token_record_t *t
     token_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, TOKEN_UNAUTHENTICATED_MESSAGE);
 }
 
-//  lastUsedAt, throttled: at most one write per token per interval; a
-//  session's idle expiry slides with it.
+//  lastUsedAt, throttled: at most one write per token and place per
+//  interval; a session's idle expiry slides with it, and a personal access
+//  token's place (address, user agent) is recorded in the same write.
 static void
-s_record_use (token_call_t *call, token_record_t *token)
+s_record_use (token_call_t *call, token_record_t *token, const char *user_agent)
 {
     token_server_t *self = call->self;
-    if (!token_usage_due (self->usage, token->id, call->now))
+    const char *agent = token->kind == TOKEN_KIND_PAT ? user_agent : NULL;
+    if (!token_usage_due (self->usage, token->id, agent ? call->ip : NULL, agent, call->now))
         return;
     int64_t idle_expires = 0;
     if (token->kind == TOKEN_KIND_SESSION) {
@@ -128,7 +131,7 @@ s_record_use (token_call_t *call, token_record_t *token)
         if (idle_expires > token->absolute_expires_at)
             idle_expires = token->absolute_expires_at;
     }
-    if (token_store_touch (self->store, token->id, token->digest, call->now, call->ip, idle_expires)
+    if (token_store_touch (self->store, token->id, token->digest, call->now, call->ip, agent, idle_expires)
         == R5__STATUS__STATUS_OK) {
         if (idle_expires)
             token->idle_expires_at = idle_expires;
@@ -234,7 +237,10 @@ token_on_verify (token_call_t *call, const R5__VerifyTokenRequest *verify)
         s_verify_failed (call, user.found && user.active ? "account mismatch" : "user inactive or missing",
                          &token, NULL);
     else {
-        s_record_use (call, &token);
+        //  Outside input, cleaned whoever sent it.
+        char user_agent [R5_USER_AGENT_MAX + 1];
+        r5_user_agent_clean (verify->user_agent, user_agent, sizeof user_agent);
+        s_record_use (call, &token, user_agent);
         s_reply_verified (call, &token, &user);
     }
     s_user_clear (&user);

@@ -99,11 +99,13 @@ async function shot(name, { phone = false, dark = false, fullPage = true } = {})
   }
 }
 
-// POST a GraphQL query with a bearer token, as an API client would.
-async function api(token, query, variables = {}) {
+// POST a GraphQL query with a bearer token, as an API client would (with
+// its own User-Agent when given; Node's "node" otherwise).
+async function api(token, query, variables = {}, userAgent = undefined) {
   const response = await fetch(base + '/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`,
+      ...(userAgent ? { 'User-Agent': userAgent } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await response.json();
@@ -332,6 +334,30 @@ test('a person manages personal access tokens in the Security tab', async (t) =>
     assert.equal(errorCode(read.body), undefined, 'usersRead is granted now');
     const write = await api(firstValue, 'mutation { createTeam(input: {name: "Made by the token"}) { team { id } } }');
     assert.equal(errorCode(write.body), 'SCOPE_MISSING', 'teamsWrite was taken away');
+  });
+
+  await t.test('the token page shows where the token was used', async () => {
+    for (let i = 0; i < 2; i++) {
+      const used = await api(firstValue, '{ viewer { id } }', {}, 'nightly-report/2.1 (<b>cron</b>)');
+      assert.equal(used.status, 200);
+    }
+    await page.getByRole('link', { name: 'Nightly report (read only)' }).click();
+    await heading('Edit “Nightly report (read only)”').waitFor();
+    const places = page.locator('#used-from-list tr');
+    const row = places.filter({ hasText: 'nightly-report/2.1 (<b>cron</b>)' });
+    await row.waitFor();
+    assert.equal(await row.locator('td').first().textContent(), '127.0.0.1');
+    assert.match(await row.locator('time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+    // Newest first (the earlier calls came with Node's own User-Agent), and
+    // used twice, listed once.
+    assert.ok(await places.count() >= 2, 'the earlier calls are another place');
+    assert.equal(await places.first().locator('td').nth(1).textContent(), 'nightly-report/2.1 (<b>cron</b>)');
+    assert.equal(await row.count(), 1, 'each place once');
+    assert.equal(await page.locator('#used-from-list b').count(), 0, 'a User-Agent is text, never markup');
+    assert.ok(await page.locator('#used-from-empty').isHidden());
+    await shot('token-used-from', { phone: true, dark: true });
+    await page.getByRole('link', { name: 'Back to tokens' }).click();
+    await heading('Personal access tokens').waitFor();
   });
 
   await t.test('regenerate asks first, Escape backs out, then the old value stops working', async () => {

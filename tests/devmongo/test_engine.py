@@ -444,6 +444,49 @@ class EngineTest(unittest.TestCase):
         self.assertEqual(r['writeErrors'][0]['code'], 14)
         self.assertNotIn('half', self.srv.find('n', {'_id': 1})[0])
 
+    def test_bounded_list_updates(self):
+        # What r5-token's record of where a token was used relies on
+        # (token_store_touch), as MongoDB documents it: a positional $set on
+        # an $elemMatch'ed element; $push with $each, $sort then $slice (on a
+        # missing field too); $not of $elemMatch; and $pull with $push of one
+        # array in one update refused (40), so a write holds at most one.
+        day = datetime.datetime(2026, 1, 1)
+
+        def at(minute):
+            return day + datetime.timedelta(minutes=minute)
+
+        def places():
+            return [(p['a'], p['at'].minute) for p in self.srv.find('b', {'_id': 1})[0].get('u', [])]
+
+        def use(address, minute):
+            place = {'$elemMatch': {'a': address}}
+            r = self.srv.run(update='b', updates=[{'q': {'_id': 1, 'u': place},
+                                                   'u': {'$set': {'u.$.at': at(minute)}}}])
+            if r['n']:
+                return 'set'
+            r = self.srv.run(update='b', updates=[{'q': {'_id': 1, 'u': {'$not': place}}, 'u': {'$push': {'u': {
+                '$each': [{'a': address, 'at': at(minute)}], '$sort': {'at': -1}, '$slice': 3}}}}])
+            return 'pushed' if r['n'] else 'missed'
+
+        self.srv.run(insert='b', documents=[{'_id': 1}])
+        self.assertEqual(use('x', 0), 'pushed')
+        self.assertEqual(places(), [('x', 0)])
+        self.assertEqual(use('y', 1), 'pushed')
+        self.assertEqual(use('x', 2), 'set')
+        self.assertEqual(places(), [('y', 1), ('x', 2)])    # set in place, not moved
+        self.assertEqual(use('z', 3), 'pushed')
+        self.assertEqual(places(), [('z', 3), ('x', 2), ('y', 1)])
+        self.assertEqual(use('w', 4), 'pushed')
+        self.assertEqual(places(), [('w', 4), ('z', 3), ('x', 2)])    # sorted, then the oldest cut
+        # The conditional push matches nothing when the place is already there.
+        r = self.srv.run(update='b', updates=[{'q': {'_id': 1, 'u': {'$not': {'$elemMatch': {'a': 'w'}}}},
+                                               'u': {'$push': {'u': {'a': 'w'}}}}])
+        self.assertEqual(r['n'], 0)
+        r = self.srv.run(update='b', updates=[{'q': {'_id': 1}, 'u': {
+            '$pull': {'u': {'a': 'w'}}, '$push': {'u': {'$each': [{'a': 'w', 'at': at(5)}], '$slice': 3}}}}])
+        self.assertEqual(r['writeErrors'][0]['code'], 40)
+        self.assertEqual(places(), [('w', 4), ('z', 3), ('x', 2)])
+
     def test_errors_have_mongodb_shape(self):
         r = self.srv.run(frobnicate=1)
         self.assertEqual((r['ok'], r['code'], r['codeName']), (0.0, 59, 'CommandNotFound'))

@@ -7,7 +7,7 @@ import glob
 import os
 import unittest
 
-from r5client import Session, SuiteTestCase, bearer
+from r5client import Session, SuiteTestCase, bearer, http
 
 VIEWER = '{ viewer { id } }'
 TOKEN_FIELDS = 'id description scopes hint createdAt lastUsedAt'
@@ -186,6 +186,44 @@ class TokenLifecycleTest(SuiteTestCase):
                                      {'id': token_id}).json()['data']['personalAccessToken']
         self.assertRegex(token['lastUsedAt'] or '', r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$')
         self.assertEqual(token['lastUsedIp'], '127.0.0.1')
+
+    def test_used_from_lists_each_address_and_user_agent(self):
+        # Where a token was used: each (address, User-Agent) with its last
+        # time, newest first, through the real gateway and r5-token.
+        created = self.session.create_token(['incidentsRead'])
+        value, token_id = created['value'], created['personalAccessToken']['id']
+        query = ('query($id: ID!) { personalAccessToken(id: $id) { lastUsedAt '
+                 'usedFrom { __typename address userAgent lastUsedAt } } }')
+
+        def used_from():
+            return self.session.graphql(query, {'id': token_id}).json()['data']['personalAccessToken']['usedFrom']
+
+        self.assertEqual(used_from(), [])
+        self.assertEqual(bearer(self.base, value, VIEWER, headers={'User-Agent': 'deploy-bot/1.0'}).status, 200)
+        # A second client at another address, with a User-Agent that needs
+        # cleaning (civetweb already refuses control characters): a byte that is
+        # not UTF-8 (\xe9 as latin-1 puts it on the wire) and more than 256 bytes.
+        long_agent = 'curl/8.5.0 caf\xe9 ' + 'x' * 600
+        second = http(self.base + '/graphql', 'POST', {'query': VIEWER},
+                      {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + value,
+                       'User-Agent': long_agent}, source='127.0.0.2')
+        self.assertEqual(second.status, 200, second.body)
+        # The first again within the minute: the same place, not a third one.
+        self.assertEqual(bearer(self.base, value, VIEWER, headers={'User-Agent': 'deploy-bot/1.0'}).status, 200)
+        places = used_from()
+        self.assertEqual([p['userAgent'] for p in places], [('curl/8.5.0 caf? ' + 'x' * 600)[:256], 'deploy-bot/1.0'])
+        self.assertEqual([p['address'] for p in places], ['127.0.0.2', '127.0.0.1'])
+        for place in places:
+            self.assertEqual(place['__typename'], 'TokenUse')
+            self.assertRegex(place['lastUsedAt'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$')
+        self.assertGreaterEqual(places[0]['lastUsedAt'], places[1]['lastUsedAt'])
+        # Only its owner's session reads it: a token reads no token.
+        denied = bearer(self.base, value, '{ personalAccessTokens { nodes { usedFrom { address } } } }').json()
+        self.assertEqual(denied['errors'][0]['extensions']['code'], 'FORBIDDEN')
+        # A regenerated value has not been used from anywhere yet.
+        self.session.graphql('mutation($id: ID!) { regeneratePersonalAccessToken(id: $id) { value } }',
+                             {'id': token_id})
+        self.assertEqual(used_from(), [])
 
 
 if __name__ == '__main__':

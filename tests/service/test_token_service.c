@@ -11,6 +11,7 @@
     tampered and expired ones refused, nothing changed), and sessions only
     for a fresh, single-use password proof of r5-resource's key. */
 #include <czmq.h>
+#include <stdarg.h>
 #include "r5_test.h"
 #include "r5_test_clock.h"
 #include "r5_test_bus.h"
@@ -455,7 +456,9 @@ s_test_lifecycle (void)
     }
     s_free (&verified);
 
-    //  lastUsedAt and ip recorded; a second use within the minute is not written.
+    //  lastUsedAt and ip recorded; a use from another address within the
+    //  minute is another place, written too (the same place would not be:
+    //  s_test_used_from).
     R5__TokenReply *again = s_verify (value, "203.0.113.99");
     CHECK_MSG (s_status (again) == R5__STATUS__STATUS_OK, "verify again");
     s_free (&again);
@@ -463,8 +466,12 @@ s_test_lifecycle (void)
     CHECK_MSG (s_status (got) == R5__STATUS__STATUS_OK && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN, "get own");
     if (got && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN) {
         CHECK_MSG (got->token->last_used_at_unix_ms > 0, "last used recorded");
-        CHECK_MSG (streq (got->token->last_used_ip, "198.51.100.7"), "first use's ip kept (throttled): %s",
+        CHECK_MSG (streq (got->token->last_used_ip, "203.0.113.99"), "the last place's ip: %s",
                    got->token->last_used_ip);
+        //  (Both may fall in one millisecond: their order is s_test_used_from's.)
+        CHECK_MSG (got->token->n_used_from == 2
+                && streq (got->token->used_from [0]->address, "198.51.100.7")
+                 + streq (got->token->used_from [1]->address, "198.51.100.7") == 1, "both places");
         CHECK_MSG (streq (got->token->id, id), "same id");
     }
     s_free (&got);
@@ -1123,6 +1130,140 @@ s_test_callers (token_config_t *config)
     token_server_destroy (&state);
 }
 
+//  Verify value from (ip, user_agent) on a state, as the gateway would.
+static R5__Status
+s_use_direct (token_server_t *state, const char *value, const char *ip, const char *user_agent)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__VerifyTokenRequest verify = R5__VERIFY_TOKEN_REQUEST__INIT;
+    verify.value = (char *) value;
+    verify.client_ip = (char *) ip;
+    verify.user_agent = (char *) user_agent;
+    request.body_case = R5__TOKEN_REQUEST__BODY_VERIFY;
+    request.verify = &verify;
+    R5__TokenReply *reply = s_direct (state, &request);
+    R5__Status status = s_status (reply);
+    s_free (&reply);
+    return status;
+}
+
+//  Whether token id's used_from (get, as its owner) is exactly the places
+//  "address|user agent" given, newest first; each time is written to at.
+static bool
+s_used_from_is (const char *id, int64_t *at, size_t count, ...)
+{
+    R5__TokenReply *got = s_by_id (R5__TOKEN_REQUEST__BODY_GET, id, ALICE, ACCOUNT,
+                                   R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    bool same = s_status (got) == R5__STATUS__STATUS_OK && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+             && got->token->n_used_from == count;
+    va_list places;
+    va_start (places, count);
+    for (size_t i = 0; i < count; i++) {
+        const char *place = va_arg (places, const char *);
+        if (!same)
+            continue;
+        R5__TokenUse *use = got->token->used_from [i];
+        char text [400];
+        snprintf (text, sizeof text, "%s|%s", use->address, use->user_agent);
+        same = streq (text, place) && (i == 0 || use->last_used_at_unix_ms <= at [i - 1]);
+        if (!same)
+            printf ("  used_from[%zu] is %s, expected %s\n", i, text, place);
+        at [i] = use->last_used_at_unix_ms;
+    }
+    va_end (places);
+    if (got && got->body_case == R5__TOKEN_REPLY__BODY_TOKEN && !same)
+        printf ("  used_from has %zu places, expected %zu\n", got->token->n_used_from, count);
+    s_free (&got);
+    return same;
+}
+
+//  Where a token was used: the last TOKEN_USED_FROM_MAX distinct (address,
+//  user agent) places, newest first, each written at most once a minute per
+//  instance, on a state whose clock the test moves.
+static void
+s_test_used_from (token_config_t *config)
+{
+    char error [256];
+    token_server_t *state = token_server_new (config, error, sizeof error);
+    CHECK_MSG (state, "state: %s", error);
+    R5__TokenReply *created = s_create (ALICE, ACCOUNT, "used from", s_read_write, 1, NULL);
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    if (!state || s_status (created) != R5__STATUS__STATUS_OK) {
+        s_free (&created);
+        token_server_destroy (&state);
+        return;
+    }
+    char id [TOKEN_ID_SIZE], value [R5_TOKEN_LENGTH + 1];
+    snprintf (id, sizeof id, "%s", created->issued->token->id);
+    snprintf (value, sizeof value, "%s", created->issued->value);
+    s_free (&created);
+    r5_test_clock_t clock;
+    r5_test_clock_init (&clock);
+    token_server_set_clock (state, &clock.base);
+    int64_t at [TOKEN_USED_FROM_MAX];
+
+    CHECK_MSG (s_used_from_is (id, at, 0), "never used: empty");
+    CHECK_MSG (s_use_direct (state, value, "192.0.2.1", "curl/8.5.0") == R5__STATUS__STATUS_OK, "use");
+    CHECK_MSG (s_used_from_is (id, at, 1, "192.0.2.1|curl/8.5.0"), "the first place");
+    int64_t first = at [0];
+    CHECK_MSG (first == r5_clock_now_ms (&clock.base), "with its time");
+    r5_test_clock_advance (&clock, 1000);
+    s_use_direct (state, value, "192.0.2.1", "curl/8.5.0");
+    CHECK_MSG (s_used_from_is (id, at, 1, "192.0.2.1|curl/8.5.0") && at [0] == first,
+               "the same place within the minute: throttled");
+    r5_test_clock_advance (&clock, 1000);
+    s_use_direct (state, value, "192.0.2.2", "curl/8.5.0");
+    r5_test_clock_advance (&clock, 1000);
+    //  r5-token cleans what it is sent, whoever sent it.
+    s_use_direct (state, value, "192.0.2.1", "bad\x01" "agent\n");
+    CHECK_MSG (s_used_from_is (id, at, 3, "192.0.2.1|bad?agent?", "192.0.2.2|curl/8.5.0", "192.0.2.1|curl/8.5.0"),
+               "another address, another user agent: each a place, newest first");
+    //  A minute on, the first place again: its time moves, it comes first, once.
+    r5_test_clock_advance (&clock, 60000);
+    s_use_direct (state, value, "192.0.2.1", "curl/8.5.0");
+    CHECK_MSG (s_used_from_is (id, at, 3, "192.0.2.1|curl/8.5.0", "192.0.2.1|bad?agent?", "192.0.2.2|curl/8.5.0")
+            && at [0] == r5_clock_now_ms (&clock.base), "the same place moves to the front, not repeated");
+    //  Four new places: five kept, the oldest dropped.
+    const char *more [] = { "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4" };
+    for (size_t i = 0; i < 4; i++) {
+        r5_test_clock_advance (&clock, 1000);
+        s_use_direct (state, value, more [i], "Go-http-client/1.1");
+    }
+    CHECK_MSG (s_used_from_is (id, at, 5, "198.51.100.4|Go-http-client/1.1", "198.51.100.3|Go-http-client/1.1",
+                               "198.51.100.2|Go-http-client/1.1", "198.51.100.1|Go-http-client/1.1",
+                               "192.0.2.1|curl/8.5.0"), "bounded: the last five places");
+    //  A sixth place in the same minute is not written (five places a minute
+    //  per token per instance), and is once the minute has passed.
+    r5_test_clock_advance (&clock, 1000);
+    s_use_direct (state, value, "203.0.113.6", "six");
+    CHECK_MSG (s_used_from_is (id, at, 5, "198.51.100.4|Go-http-client/1.1", "198.51.100.3|Go-http-client/1.1",
+                               "198.51.100.2|Go-http-client/1.1", "198.51.100.1|Go-http-client/1.1",
+                               "192.0.2.1|curl/8.5.0"), "a sixth place within the minute: throttled");
+    r5_test_clock_advance (&clock, 60000);
+    s_use_direct (state, value, "203.0.113.6", "six");
+    CHECK_MSG (s_used_from_is (id, at, 5, "203.0.113.6|six", "198.51.100.4|Go-http-client/1.1",
+                               "198.51.100.3|Go-http-client/1.1", "198.51.100.2|Go-http-client/1.1",
+                               "198.51.100.1|Go-http-client/1.1"), "written a minute later, the oldest dropped");
+    //  The stored array itself never holds more than five.
+    mongoc_client_t *client = mongoc_client_new (s_uri);
+    mongoc_collection_t *tokens = mongoc_client_get_collection (client, "r5test", "tokens");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id), TOKEN_USED_FROM_KEY ".5", "{", "$exists", BCON_BOOL (true), "}");
+    CHECK_MSG (mongoc_collection_count_documents (tokens, filter, NULL, NULL, NULL, NULL) == 0,
+               "no sixth element stored");
+    bson_destroy (filter);
+    mongoc_collection_destroy (tokens);
+    mongoc_client_destroy (client);
+    //  A regenerated value has not been used anywhere yet.
+    R5__TokenReply *regenerated = s_by_id (R5__TOKEN_REQUEST__BODY_REGENERATE, id, ALICE, ACCOUNT,
+                                           R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK_MSG (s_status (regenerated) == R5__STATUS__STATUS_OK, "regenerate");
+    if (regenerated && regenerated->body_case == R5__TOKEN_REPLY__BODY_ISSUED)
+        s_remember (regenerated->issued->value);
+    s_free (&regenerated);
+    CHECK_MSG (s_used_from_is (id, at, 0), "regenerated: empty");
+    token_server_destroy (&state);
+}
+
 //  Session expiry, with a second token service state whose sessions idle out
 //  after 1.5 s and which records every use.
 static void
@@ -1442,6 +1583,7 @@ main (void)
         R5_TEST_RUN (s_test_forged_principals);
         R5_TEST_RUN (s_test_password_proofs);
         s_test_session_expiry (&config);
+        s_test_used_from (&config);
         s_test_callers (&config);
         s_test_regenerate_race (uri);
         s_test_regenerate_threads (&config);

@@ -9,6 +9,7 @@
 #include "token_events.h"
 #include "token_input.h"
 #include "token_usage.h"
+#include "r5_user_agent.h"
 
 static void
 s_test_description (void)
@@ -102,26 +103,72 @@ static void
 s_test_usage (void)
 {
     token_usage_t *usage = token_usage_new (60000);
-    CHECK_MSG (token_usage_due (usage, "a", 1000), "first use is written");
-    CHECK_MSG (!token_usage_due (usage, "a", 30000), "within the minute: not written");
-    CHECK_MSG (token_usage_due (usage, "b", 30000), "another token is written");
-    CHECK_MSG (token_usage_due (usage, "a", 61000), "a minute later: written");
-    CHECK_MSG (!token_usage_due (usage, "a", 61001), "and then throttled again");
+    CHECK_MSG (token_usage_due (usage, "a", NULL, NULL, 1000), "first use is written");
+    CHECK_MSG (!token_usage_due (usage, "a", NULL, NULL, 30000), "within the minute: not written");
+    CHECK_MSG (token_usage_due (usage, "b", NULL, NULL, 30000), "another token is written");
+    CHECK_MSG (token_usage_due (usage, "a", NULL, NULL, 61000), "a minute later: written");
+    CHECK_MSG (!token_usage_due (usage, "a", NULL, NULL, 61001), "and then throttled again");
     token_usage_forget (usage, "a");
-    CHECK_MSG (token_usage_due (usage, "a", 61002), "forgotten: written at once");
+    CHECK_MSG (token_usage_due (usage, "a", NULL, NULL, 61002), "forgotten: written at once");
     //  Bounded: old entries go when the table is full.
     char key [32];
     for (int i = 0; i < TOKEN_USAGE_MAX + 10; i++) {
         snprintf (key, sizeof key, "t%d", i);
-        token_usage_due (usage, key, 200000 + (i >= TOKEN_USAGE_MAX ? 100000 : 0));
+        token_usage_due (usage, key, NULL, NULL, 200000 + (i >= TOKEN_USAGE_MAX ? 100000 : 0));
     }
     CHECK_MSG (token_usage_size (usage) <= TOKEN_USAGE_MAX, "bounded: %zu", token_usage_size (usage));
     token_usage_destroy (&usage);
     CHECK_MSG (usage == NULL, "destroy nulls");
 
     token_usage_t *every = token_usage_new (0);
-    CHECK_MSG (token_usage_due (every, "a", 1) && token_usage_due (every, "a", 1), "interval 0 writes every use");
+    CHECK_MSG (token_usage_due (every, "a", NULL, NULL, 1) && token_usage_due (every, "a", NULL, NULL, 1),
+               "interval 0 writes every use");
     token_usage_destroy (&every);
+}
+
+//  A User-Agent as recorded: printable UTF-8, at most R5_USER_AGENT_MAX bytes.
+static void
+s_test_user_agent (void)
+{
+    char out [R5_USER_AGENT_MAX + 1];
+    CHECK_MSG (r5_user_agent_clean ("curl/8.5.0", out, sizeof out) == 10 && streq (out, "curl/8.5.0"), "kept");
+    CHECK_MSG (r5_user_agent_clean (NULL, out, sizeof out) == 0 && streq (out, ""), "NULL is empty");
+    r5_user_agent_clean ("a\tb\x7f\xc2\x85" "c\xff\xc3(d\xed\xa0\x80", out, sizeof out);
+    CHECK_MSG (streq (out, "a?b??c?" "?(d???"), "controls and bad UTF-8 replaced: %s", out);
+    r5_user_agent_clean ("caf\xc3\xa9 \xe2\x82\xac", out, sizeof out);
+    CHECK_MSG (streq (out, "caf\xc3\xa9 \xe2\x82\xac"), "UTF-8 kept");
+    char lng [600];
+    memset (lng, 'x', 255);
+    snprintf (lng + 255, sizeof lng - 255, "\xe2\x82\xac%s", "tail");
+    size_t length = r5_user_agent_clean (lng, out, sizeof out);
+    CHECK_MSG (length == 255 && out [254] == 'x', "cut at a character boundary: %zu", length);
+    CHECK_MSG (r5_user_agent_clean ("abcdef", out, 4) == 3 && streq (out, "abc"), "cut to the buffer");
+}
+
+//  Where a token was used: the throttle is per (token, address, user agent),
+//  and at most TOKEN_USED_FROM_MAX places of a token are written per interval.
+static void
+s_test_usage_places (void)
+{
+    token_usage_t *usage = token_usage_new (60000);
+    CHECK_MSG (token_usage_due (usage, "a", "192.0.2.1", "curl/8", 1000), "first place written");
+    CHECK_MSG (!token_usage_due (usage, "a", "192.0.2.1", "curl/8", 2000), "same place: throttled");
+    CHECK_MSG (token_usage_due (usage, "a", "192.0.2.1", "Mozilla/5.0", 3000), "another user agent: written");
+    CHECK_MSG (token_usage_due (usage, "a", "192.0.2.2", "curl/8", 4000), "another address: written");
+    CHECK_MSG (!token_usage_due (usage, "a", "192.0.2.1", "Mozilla/5.0", 5000), "that one throttled too");
+    //  ("a", "bc") is not ("ab", "c").
+    CHECK_MSG (token_usage_due (usage, "b", "a", "bc", 1000) && token_usage_due (usage, "b", "ab", "c", 1000),
+               "the parts are kept apart");
+    //  Two more places fill the token's five; a sixth waits for the interval.
+    CHECK_MSG (token_usage_due (usage, "a", "192.0.2.3", "x", 6000)
+            && token_usage_due (usage, "a", "192.0.2.4", "x", 7000), "up to five places in a minute");
+    CHECK_MSG (!token_usage_due (usage, "a", "192.0.2.5", "x", 8000), "a sixth within the minute: not written");
+    CHECK_MSG (!token_usage_due (usage, "a", "192.0.2.6", "y", 9000), "nor a seventh");
+    CHECK_MSG (token_usage_due (usage, "a", "192.0.2.5", "x", 61000), "once the first place's minute passed");
+    CHECK_MSG (!token_usage_due (usage, "a", "192.0.2.1", "curl/8", 62000)
+            && token_usage_due (usage, "a", "192.0.2.1", "curl/8", 63000), "the first place again once a slot is free");
+    CHECK_MSG (token_usage_size (usage) == 2, "one entry per token: %zu", token_usage_size (usage));
+    token_usage_destroy (&usage);
 }
 
 static void
@@ -187,6 +234,8 @@ main (void)
     R5_TEST_RUN (s_test_scopes);
     R5_TEST_RUN (s_test_ids_and_cursors);
     R5_TEST_RUN (s_test_usage);
+    R5_TEST_RUN (s_test_usage_places);
+    R5_TEST_RUN (s_test_user_agent);
     R5_TEST_RUN (s_test_events);
     return r5_test_report ("test_token_input");
 }

@@ -15,7 +15,9 @@ const LIST = `query Tokens($first: Int, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
-const ONE = `query Token($id: ID!) { personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp } }`;
+const ONE = `query Token($id: ID!) {
+  personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp usedFrom { address userAgent lastUsedAt } }
+}`;
 const EVENTS = `query TokenEvents($id: ID!) {
   personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter ip reason } }
 }`;
@@ -268,12 +270,25 @@ function fillEditor(token) {
   byId('edit-created').replaceChildren(timeElement(token.createdAt));
   byId('edit-last-used').replaceChildren(timeElement(token.lastUsedAt, 'never'),
     token.lastUsedIp ? ` from ${token.lastUsedIp}` : '');
+  showUsedFrom(token.usedFrom || []);
   const description = byId('edit-description');
   description.value = token.description;
   setFieldError(description, '');
   editGrid.set(token.scopes);
   editGrid.preview.now(token.scopes);
   for (const span of document.querySelectorAll('.dialog-token')) span.textContent = token.description;
+}
+
+// Where the token was used: one row per address and User-Agent, newest
+// first, as the server keeps them. The User-Agent is the client's own text:
+// it goes in as text, never as markup.
+function showUsedFrom(places) {
+  byId('used-from-empty').hidden = places.length > 0;
+  byId('used-from-table').hidden = places.length === 0;
+  byId('used-from-list').replaceChildren(...places.map((place) => h('tr', {},
+    h('td', {}, place.address || 'unknown'),
+    h('td', { class: 'user-agent' }, place.userAgent || '(none sent)'),
+    h('td', {}, timeElement(place.lastUsedAt)))));
 }
 
 const EVENT_TEXT = {
