@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "r5_scope.h"
+#include "token_store.h"
 
 //  Copy a string field into out (size bytes). -1 when it is not a string or too long.
 int token_bson_copy_utf8 (const bson_iter_t *iter, char *out, size_t size);
@@ -22,5 +23,19 @@ int token_bson_read_scopes (const bson_iter_t *iter, r5_scope_set_t *set);
 
 //  Append key: [scope names] to doc, in the scopes' order.
 void token_bson_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes);
+
+//  used_from: an array of {address, user_agent, at} into out->used_from;
+//  at most TOKEN_USED_FROM_MAX are read (the writes never keep more),
+//  newest first. -1 when it is not an array or an element is not such a
+//  document.
+int token_bson_read_uses (const bson_iter_t *iter, token_record_t *out);
+
+//  The condition on a token's used_from that it holds the place (address,
+//  user_agent), or with absent, that it does not.
+void token_bson_append_place (bson_t *filter, const char *address, const char *user_agent, bool absent);
+
+//  The $set of a use (last_used_at, last_used_ip, and idle_expires_at when
+//  above 0), begun in update; the caller ends it.
+void token_bson_begin_use_set (bson_t *update, bson_t *set, int64_t now, const char *ip, int64_t idle_expires_at);
 
 #endif

@@ -81,55 +81,6 @@ token_store_digest_hex (const uint8_t digest [R5_TOKEN_DIGEST_SIZE], char out [T
 //  ---------------------------------------------------------------------------
 //  Documents <-> records
 
-//  Newest first (a place's time is set where it is: the array is not kept in order).
-static int
-s_use_newer (const void *a, const void *b)
-{
-    int64_t at_a = ((const token_use_t *) a)->at, at_b = ((const token_use_t *) b)->at;
-    return at_a < at_b ? 1 : at_a > at_b ? -1 : 0;
-}
-
-//  used_from: an array of {address, user_agent, at}; at most
-//  TOKEN_USED_FROM_MAX are read (the writes never keep more), newest first.
-//  -1 when it is not an array or an element is not such a document.
-static int
-s_read_used_from (const bson_iter_t *iter, token_record_t *out)
-{
-    bson_iter_t items;
-    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &items))
-        return -1;
-    out->n_used_from = 0;
-    while (bson_iter_next (&items) && out->n_used_from < TOKEN_USED_FROM_MAX) {
-        bson_iter_t field;
-        if (!BSON_ITER_HOLDS_DOCUMENT (&items) || !bson_iter_recurse (&items, &field))
-            return -1;
-        token_use_t *use = &out->used_from [out->n_used_from];
-        memset (use, 0, sizeof *use);
-        bool have_at = false;
-        while (bson_iter_next (&field)) {
-            const char *key = bson_iter_key (&field);
-            int rc = 0;
-            if (s_streq (key, "address"))
-                rc = token_bson_copy_utf8 (&field, use->address, sizeof use->address);
-            else
-            if (s_streq (key, "user_agent"))
-                rc = token_bson_copy_utf8 (&field, use->user_agent, sizeof use->user_agent);
-            else
-            if (s_streq (key, "at")) {
-                rc = token_bson_read_time (&field, &use->at);
-                have_at = rc == 0 && use->at > 0;
-            }
-            if (rc)
-                return -1;
-        }
-        if (!have_at)
-            return -1;
-        out->n_used_from++;
-    }
-    qsort (out->used_from, out->n_used_from, sizeof out->used_from [0], s_use_newer);
-    return 0;
-}
-
 //  Read a document into a record. -1 (with the field in self->error) when a
 //  field has the wrong type: data from MongoDB is validated, never trusted.
 static int
@@ -200,7 +151,7 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
             rc = token_bson_read_scopes (&iter, &out->scopes);
         else
         if (s_streq (key, TOKEN_USED_FROM_KEY))
-            rc = s_read_used_from (&iter, out);
+            rc = token_bson_read_uses (&iter, out);
         if (rc) {
             snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
                       have_id ? out->id : "?", key);
@@ -674,21 +625,6 @@ token_store_delete_by_digest (token_store_t *self, const char *digest, token_kin
     return status;
 }
 
-//  The condition on a token's used_from that it holds the place (address,
-//  user_agent), or with absent, that it does not.
-static void
-s_append_place (bson_t *filter, const char *address, const char *user_agent, bool absent)
-{
-    bson_t place = BSON_INITIALIZER;
-    BCON_APPEND (&place, "$elemMatch", "{", "address", BCON_UTF8 (address),
-                 "user_agent", BCON_UTF8 (user_agent), "}");
-    if (absent)
-        BCON_APPEND (filter, TOKEN_USED_FROM_KEY, "{", "$not", BCON_DOCUMENT (&place), "}");
-    else
-        BSON_APPEND_DOCUMENT (filter, TOKEN_USED_FROM_KEY, &place);
-    bson_destroy (&place);
-}
-
 //  One update_one of the use; *matched says whether the filter matched.
 static R5__Status
 s_update_use (token_store_t *self, const bson_t *filter, const bson_t *update, bool *matched)
@@ -712,17 +648,6 @@ s_update_use (token_store_t *self, const bson_t *filter, const bson_t *update, b
     return status;
 }
 
-//  The $set of a use, begun in update (the caller ends it).
-static void
-s_begin_use_set (bson_t *update, bson_t *set, int64_t now, const char *ip, int64_t idle_expires_at)
-{
-    BSON_APPEND_DOCUMENT_BEGIN (update, "$set", set);
-    BSON_APPEND_DATE_TIME (set, "last_used_at", now);
-    BSON_APPEND_UTF8 (set, "last_used_ip", ip);
-    if (idle_expires_at > 0)
-        BSON_APPEND_DATE_TIME (set, "idle_expires_at", idle_expires_at);
-}
-
 R5__Status
 token_store_touch (token_store_t *self, const char *id, const char *digest,
                    int64_t now, const char *ip, const char *user_agent, int64_t idle_expires_at)
@@ -732,8 +657,8 @@ token_store_touch (token_store_t *self, const char *id, const char *digest,
     BSON_APPEND_UTF8 (&filter, "_id", id);
     BSON_APPEND_UTF8 (&filter, "digest", digest);
     if (user_agent)
-        s_append_place (&filter, ip, user_agent, false);
-    s_begin_use_set (&update, &set, now, ip, idle_expires_at);
+        token_bson_append_place (&filter, ip, user_agent, false);
+    token_bson_begin_use_set (&update, &set, now, ip, idle_expires_at);
     if (user_agent)
         //  The place is there (the filter says so): $ is its element.
         BSON_APPEND_DATE_TIME (&set, TOKEN_USED_FROM_KEY ".$.at", now);
@@ -750,8 +675,8 @@ token_store_touch (token_store_t *self, const char *id, const char *digest,
     bson_init (&update);
     BSON_APPEND_UTF8 (&filter, "_id", id);
     BSON_APPEND_UTF8 (&filter, "digest", digest);
-    s_append_place (&filter, ip, user_agent, true);
-    s_begin_use_set (&update, &set, now, ip, idle_expires_at);
+    token_bson_append_place (&filter, ip, user_agent, true);
+    token_bson_begin_use_set (&update, &set, now, ip, idle_expires_at);
     bson_append_document_end (&update, &set);
     BCON_APPEND (&update, "$push", "{", TOKEN_USED_FROM_KEY, "{",
                  "$each", "[", "{", "address", BCON_UTF8 (ip), "user_agent", BCON_UTF8 (user_agent),
