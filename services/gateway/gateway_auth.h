@@ -16,8 +16,9 @@ R5__Status gateway_authenticate (gateway_t *gw, struct mg_connection *conn, cons
 R5__Status gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const char *value, size_t length,
                                 const char *client_ip, const char *request_id, gateway_principal_t *principal);
 
-//  The one 401 answer, whatever the cause: same body, WWW-Authenticate: Bearer.
-void gateway_auth_send_401 (struct mg_connection *conn);
+//  The one 401 answer, whatever the cause: same body, WWW-Authenticate: Bearer,
+//  as content_type (the media type the client asked for; NULL: application/json).
+void gateway_auth_send_401 (struct mg_connection *conn, const char *content_type);
 
 //  The session cookie's name.
 #define GATEWAY_SESSION_COOKIE "r5_session"

@@ -15,18 +15,23 @@
 #include <assert.h>
 #include <strings.h>
 
-#define S_CONTENT_JSON "application/json; charset=utf-8"
-#define S_CONTENT_GRAPHQL "application/graphql-response+json; charset=utf-8"
 //  Room for every resolver entry of the schema (there are some 70).
 #define S_MAX_RESOLVERS 128
 
-//  The media type to answer with: graphql-response+json when the client asks
-//  for it (the GraphQL-over-HTTP spec's), else application/json.
+//  The media type to answer with (gateway_http_graphql_media_type).
 static const char *
 s_content_type (struct mg_connection *conn)
 {
-    const char *accept = gateway_http_header (conn, "Accept");
-    return accept && strcasestr (accept, "application/graphql-response+json") ? S_CONTENT_GRAPHQL : S_CONTENT_JSON;
+    return gateway_http_graphql_media_type (conn);
+}
+
+//  The status of a GraphQL request error (parse, validation, bad variables):
+//  400 for graphql-response+json clients; legacy application/json clients
+//  get 200, as the GraphQL-over-HTTP spec says they SHOULD.
+static int
+s_request_error_status (struct mg_connection *conn)
+{
+    return strcmp (s_content_type (conn), GATEWAY_HTTP_GRAPHQL_RESPONSE) == 0 ? 400 : 200;
 }
 
 //  Send {"errors": [{message, locations?, extensions: {code}}]} with status.
@@ -264,7 +269,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         char message [256];
         snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);
         gql_loc_t location = { parse_error.line, parse_error.column, parse_error.offset };
-        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : 400;
+        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : s_request_error_status (conn);
         s_send_request_error (conn, status, s_parse_error_code (parse_error.code), message, &location,
                               parse_error.line ? 1 : 0, NULL);
         return status;
@@ -283,11 +288,12 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         json_t *body = valid > 0 ? gql_validation_response (errors, error_count)
                                  : json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", "internal error",
                                               "extensions", "code", "INTERNAL");
-        gateway_http_send_json (conn, valid < 0 ? 500 : 400, s_content_type (conn), body, NULL);
+        int status = valid < 0 ? 500 : s_request_error_status (conn);
+        gateway_http_send_json (conn, status, s_content_type (conn), body, NULL);
         json_decref (body);
         gql_validation_errors_free (&errors);
         gql_document_destroy (&document);
-        return 400;
+        return status;
     }
     //  GET is for queries: a mutation must not ride on a link or a prefetch.
     const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
@@ -323,7 +329,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         status = 401;
         gateway_cache_drop_user (gw->cache, principal->user_id);
         atomic_fetch_add (&gw->requests_unauthenticated, 1);
-        gateway_auth_send_401 (conn);
+        gateway_auth_send_401 (conn, s_content_type (conn));
         json_decref (response);
     }
     else {
@@ -331,8 +337,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         //  A request error (no such operation, bad variables) has no data: 400 for
         //  graphql-response+json clients; legacy application/json clients get 200.
         const char *content_type = s_content_type (conn);
-        if (request_error && strcmp (content_type, S_CONTENT_GRAPHQL) == 0)
-            status = 400;
+        if (request_error)
+            status = s_request_error_status (conn);
         //  A transient failure says when to retry; when it left nothing to
         //  show, the answer is 503 as for a request that could not be served.
         const char *retry = NULL;
@@ -366,7 +372,7 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
     if (status == R5__STATUS__STATUS_UNAUTHENTICATED) {
         atomic_fetch_add (&gw->requests_unauthenticated, 1);
-        gateway_auth_send_401 (conn);
+        gateway_auth_send_401 (conn, s_content_type (conn));
         return 401;
     }
     if (status != R5__STATUS__STATUS_OK) {
@@ -428,7 +434,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
     if (status != R5__STATUS__STATUS_OK) {
         if (status == R5__STATUS__STATUS_UNAUTHENTICATED)
-            gateway_auth_send_401 (conn);
+            gateway_auth_send_401 (conn, s_content_type (conn));
         else
             s_send_request_error (conn, 503, "UNAVAILABLE", "service unavailable, try again", NULL, 0, "Retry-After: 1\r\n");
         return status == R5__STATUS__STATUS_UNAUTHENTICATED ? 401 : 503;

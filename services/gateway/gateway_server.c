@@ -88,8 +88,15 @@ s_begin_request (struct mg_connection *conn)
         atomic_fetch_add (&gw->in_flight, 1);
         if (atomic_load (&gw->draining) && !s_is_operator_path (mg_get_request_info (conn)->local_uri)) {
             mg_disable_connection_keep_alive (conn);
-            json_t *body = json_pack ("{s:s}", "error", "this gateway is stopping: send the request again");
-            gateway_http_send_json (conn, 503, NULL, body, "Connection: close\r\nRetry-After: 1\r\n");
+            //  A GraphQL client reads a GraphQL answer, in the media type it asked for.
+            const char *message = "this gateway is stopping: send the request again";
+            const char *uri = mg_get_request_info (conn)->local_uri;
+            bool graphql = uri && streq (uri, "/graphql");
+            json_t *body = graphql ? json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", message,
+                                                "extensions", "code", "UNAVAILABLE")
+                                   : json_pack ("{s:s}", "error", message);
+            gateway_http_send_json (conn, 503, graphql ? gateway_http_graphql_media_type (conn) : NULL, body,
+                                    "Connection: close\r\nRetry-After: 1\r\n");
             json_decref (body);
             return 503;
         }

@@ -1,0 +1,143 @@
+"""HTTP as GraphQL clients read it (issue 16, item 5): every /graphql answer,
+401 included, in the media type the client asked for; request errors 200 for
+legacy application/json clients."""
+
+import json
+import urllib.parse
+import uuid
+
+from r5client import Session, SuiteTestCase, bearer, http
+
+GRAPHQL = 'application/graphql-response+json'
+JSON = 'application/json'
+
+# Accept header (None: not sent) -> the media type of the answer.
+ACCEPTS = [
+    (None, JSON),
+    ('application/json', JSON),
+    ('*/*', JSON),
+    (GRAPHQL, GRAPHQL),
+    (GRAPHQL + ', application/json;q=0.9', GRAPHQL),
+    ('application/json, ' + GRAPHQL, GRAPHQL),
+    (GRAPHQL + ';q=0, application/json', JSON),
+]
+
+# A token of the right shape and checksum that names no token.
+UNKNOWN_TOKEN = 'r5p_' + '0' * 30 + '000000'
+
+
+def media_type(response):
+    return (response.headers.get('Content-Type') or '').split(';')[0].strip()
+
+
+def accept(value):
+    return {'Accept': value} if value else {}
+
+
+class MediaTypeTest(SuiteTestCase):
+    """The answer's Content-Type is the one negotiated from Accept, whatever
+    the status: Apollo Client reads a 401's errors only when it is labelled
+    as it asked."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner = Session(cls.base)
+        cls.owner.signup()
+        cls.token = cls.owner.create_token(['incidentsRead'])['value']
+
+    def post(self, body, headers, token=None):
+        all_headers = {'Content-Type': 'application/json'}
+        if token:
+            all_headers['Authorization'] = 'Bearer ' + token
+        all_headers.update(headers)
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return http(self.base + '/graphql', 'POST', data, all_headers)
+
+    def test_401_in_the_media_type_asked_for(self):
+        for value, expected in ACCEPTS:
+            for credential in (None, 'not-a-token', UNKNOWN_TOKEN):
+                with self.subTest(accept=value, credential=credential):
+                    headers = accept(value)
+                    if credential:
+                        headers['Authorization'] = 'Bearer ' + credential
+                    response = self.post({'query': '{ viewer { id } }'}, headers)
+                    self.assertEqual(response.status, 401)
+                    self.assertEqual(media_type(response), expected)
+                    self.assertTrue(response.headers['WWW-Authenticate'].startswith('Bearer'))
+                    self.assertEqual(response.json()['errors'][0]['extensions']['code'], 'UNAUTHENTICATED')
+            # GET too.
+            response = http(self.base + '/graphql?query=' + urllib.parse.quote('{ viewer { id } }'), 'GET', None,
+                            accept(value))
+            self.assertEqual((response.status, media_type(response)), (401, expected), value)
+
+    def test_401_of_a_deactivated_user_in_the_media_type_asked_for(self):
+        email = 'member-%s@example.com' % uuid.uuid4().hex[:8]
+        created = self.owner.graphql(
+            'mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
+            {'input': {'email': email, 'name': 'Member', 'role': 'MEMBER', 'password': 'correct horse battery'}})
+        user_id = created.json()['data']['createUser']['user']['id']
+        member = Session(self.base)
+        self.assertEqual(member.post('/auth/login', {'email': email, 'password': 'correct horse battery'}).status, 200)
+        token = member.create_token(['incidentsRead'])['value']
+        deactivated = self.owner.graphql('mutation($id: ID!) { deactivateUser(id: $id) { user { active } } }',
+                                         {'id': user_id})
+        self.assertEqual(deactivated.json()['data']['deactivateUser']['user']['active'], False)
+        for value, expected in ACCEPTS:
+            response = bearer(self.base, token, '{ viewer { id } }', headers=accept(value))
+            self.assertEqual((response.status, media_type(response)), (401, expected), value)
+            self.assertEqual(response.json()['errors'][0]['extensions']['code'], 'UNAUTHENTICATED')
+
+    def test_refusals_before_execution_in_the_media_type_asked_for(self):
+        cases = [
+            # name, body, extra headers, status
+            ('not JSON', b'{"query": ', {}, 400),
+            ('not an object', b'[1]', {}, 400),
+            ('wrong content type', b'query { viewer { id } }', {'Content-Type': 'application/graphql'}, 415),
+            ('body over the cap', {'query': '{ viewer { id } }' + ' ' * (2 * 1024 * 1024)}, {}, 413),
+        ]
+        for value, expected in ACCEPTS:
+            for name, body, headers, status in cases:
+                with self.subTest(accept=value, case=name):
+                    response = self.post(body, dict(accept(value), **headers), self.token)
+                    self.assertEqual(response.status, status)
+                    self.assertEqual(media_type(response), expected)
+                    self.assertTrue(response.json()['errors'])
+            query = urllib.parse.quote('mutation { deletePersonalAccessToken(id: "000000000000000000000000") { deletedId } }')
+            response = http(self.base + '/graphql?query=' + query, 'GET', None,
+                            dict(accept(value), Authorization='Bearer ' + self.token))
+            self.assertEqual((response.status, media_type(response)), (405, expected), value)
+
+    def test_request_errors_are_200_for_legacy_clients_and_400_otherwise(self):
+        documents = [
+            ('{ viewer { id }', 'GRAPHQL_PARSE_FAILED'),
+            ('{ viewer { nosuchfield } }', 'GRAPHQL_VALIDATION_FAILED'),
+            ('{ ' + ' '.join('a%d: __typename' % i for i in range(31)) + ' }', 'QUERY_TOO_COMPLEX'),
+        ]
+        for value, expected in ACCEPTS:
+            for document, code in documents:
+                with self.subTest(accept=value, code=code):
+                    response = bearer(self.base, self.token, document, headers=accept(value))
+                    self.assertEqual(response.status, 400 if expected == GRAPHQL else 200)
+                    self.assertEqual(media_type(response), expected)
+                    body = response.json()
+                    self.assertNotIn('data', body)
+                    self.assertEqual(body['errors'][0]['extensions']['code'], code)
+
+    def test_extensions_of_the_wrong_type_are_400(self):
+        for extensions in ('x', 5, [], True):
+            for value, expected in ACCEPTS[:1] + ACCEPTS[3:4]:
+                with self.subTest(extensions=extensions, accept=value):
+                    response = self.post({'query': '{ viewer { id } }', 'extensions': extensions},
+                                         accept(value), self.token)
+                    self.assertEqual(response.status, 400)
+                    self.assertEqual(media_type(response), expected)
+                    self.assertEqual(response.json()['errors'][0]['extensions']['code'], 'BAD_REQUEST')
+                    response = http(self.base + '/graphql?' + urllib.parse.urlencode(
+                        {'query': '{ viewer { id } }', 'extensions': json.dumps(extensions)}), 'GET', None,
+                        dict(accept(value), Authorization='Bearer ' + self.token))
+                    self.assertEqual(response.status, 400)
+        # An object or null is fine.
+        for extensions in ({}, None, {'somethingElse': 1}):
+            response = self.post({'query': '{ viewer { id } }', 'extensions': extensions}, {}, self.token)
+            self.assertEqual(response.status, 200, extensions)
