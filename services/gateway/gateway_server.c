@@ -20,6 +20,10 @@
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
 
+//  Longest query text the persisted-query cache keeps (longer ones still
+//  run, but are sent in full each time).
+#define S_APQ_MAX_TEXT_BYTES (64 * 1024)
+
 //  Keys each sign-in throttle holds at most (roughly 130 bytes each).
 #define S_THROTTLE_MAX_KEYS 65536
 
@@ -265,6 +269,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     }
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
+    self->apq = gateway_apq_new ((size_t) config->apq_cache_entries, S_APQ_MAX_TEXT_BYTES);
     self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
@@ -315,6 +320,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_health_metrics_stop (self);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
+    gateway_apq_destroy (&self->apq);
     r5_throttle_destroy (&self->login_by_pair);
     r5_throttle_destroy (&self->login_by_email);
     r5_throttle_destroy (&self->login_by_address);

@@ -1,7 +1,9 @@
 """HTTP as GraphQL clients read it (issue 16, item 5): every /graphql answer,
 401 included, in the media type the client asked for; request errors 200 for
-legacy application/json clients."""
+legacy application/json clients; Apollo's automatic persisted queries; CORS
+from one explicit allow-list, for preflights and answers alike."""
 
+import hashlib
 import json
 import urllib.parse
 import uuid
@@ -32,6 +34,14 @@ def media_type(response):
 
 def accept(value):
     return {'Accept': value} if value else {}
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def persisted(digest, version=1):
+    return {'persistedQuery': {'version': version, 'sha256Hash': digest}}
 
 
 class MediaTypeTest(SuiteTestCase):
@@ -141,3 +151,106 @@ class MediaTypeTest(SuiteTestCase):
         for extensions in ({}, None, {'somethingElse': 1}):
             response = self.post({'query': '{ viewer { id } }', 'extensions': extensions}, {}, self.token)
             self.assertEqual(response.status, 200, extensions)
+
+
+class PersistedQueryTest(SuiteTestCase):
+    """Apollo's automatic persisted queries: a hash alone misses until the
+    text has been sent once with it, then stands for the text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        session = Session(cls.base)
+        cls.user = session.signup()
+        cls.token = session.create_token(['incidentsRead'])['value']
+
+    def post(self, body, headers=None):
+        all_headers = {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + self.token}
+        all_headers.update(headers or {})
+        return http(self.base + '/graphql', 'POST', body, all_headers)
+
+    def get(self, params, headers=None):
+        encoded = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in params.items()}
+        return http(self.base + '/graphql?' + urllib.parse.urlencode(encoded), 'GET', None,
+                    dict(headers or {}, Authorization='Bearer ' + self.token))
+
+    def assert_not_found(self, response):
+        self.assertEqual(response.status, 200)
+        error = response.json()['errors'][0]
+        self.assertEqual(error['message'], 'PersistedQueryNotFound')
+        self.assertEqual(error['extensions']['code'], 'PERSISTED_QUERY_NOT_FOUND')
+
+    def test_round_trip_post(self):
+        query = 'query Who { viewer { id name } } # %s' % uuid.uuid4().hex
+        digest = sha256(query)
+        # A hash alone misses, for either media type.
+        self.assert_not_found(self.post({'extensions': persisted(digest)}))
+        self.assert_not_found(self.post({'extensions': persisted(digest)}, {'Accept': GRAPHQL}))
+        # Text and hash: runs, and registers.
+        first = self.post({'query': query, 'extensions': persisted(digest)})
+        self.assertEqual(first.status, 200, first.body)
+        self.assertEqual(first.json()['data']['viewer']['name'], self.user['name'])
+        # Now the hash alone (with variables and an operation name) runs the same query.
+        again = self.post({'extensions': persisted(digest), 'operationName': 'Who', 'variables': {}})
+        self.assertEqual(again.status, 200, again.body)
+        self.assertEqual(again.json(), first.json())
+        # A query string that does not match its hash is refused and not stored.
+        other = '{ viewer { email } } # %s' % uuid.uuid4().hex
+        wrong = self.post({'query': other, 'extensions': persisted(sha256(query + ' '))})
+        self.assertEqual(wrong.status, 400)
+        self.assertEqual(wrong.json()['errors'][0]['extensions']['code'], 'BAD_REQUEST')
+        self.assert_not_found(self.post({'extensions': persisted(sha256(query + ' '))}))
+        # The stored hash still names its own text.
+        self.assertEqual(self.post({'extensions': persisted(digest)}).json(), first.json())
+
+    def test_round_trip_get(self):
+        query = '{ viewer { id } } # %s' % uuid.uuid4().hex
+        digest = sha256(query)
+        self.assert_not_found(self.get({'extensions': persisted(digest)}))
+        first = self.get({'query': query, 'extensions': persisted(digest)})
+        self.assertEqual(first.status, 200, first.body)
+        hit = self.get({'extensions': persisted(digest)})
+        self.assertEqual((hit.status, hit.json()), (200, first.json()))
+        # Registered by GET, found by POST (one cache).
+        self.assertEqual(self.post({'extensions': persisted(digest)}).json(), first.json())
+        # A mutation by its hash over GET is still refused.
+        mutation = 'mutation { deletePersonalAccessToken(id: "000000000000000000000000") { deletedId } }'
+        self.post({'query': mutation, 'extensions': persisted(sha256(mutation))})
+        self.assertEqual(self.get({'extensions': persisted(sha256(mutation))}).status, 405)
+
+    def test_malformed_persisted_queries_are_400(self):
+        for extensions in ({'persistedQuery': 'x'}, persisted('abc'), persisted('z' * 64),
+                           persisted(sha256('{ viewer { id } }'), version=2), {'persistedQuery': {'version': 1}}):
+            with self.subTest(extensions=extensions):
+                self.assertEqual(self.post({'extensions': extensions}).status, 400)
+        # Neither a query nor a hash.
+        self.assertEqual(self.post({'extensions': {}}).status, 400)
+        self.assertEqual(self.get({'extensions': {}}).status, 400)
+
+    def test_the_hash_does_not_skip_authentication(self):
+        query = '{ viewer { id } } # %s' % uuid.uuid4().hex
+        self.assertEqual(self.post({'query': query, 'extensions': persisted(sha256(query))}).status, 200)
+        response = http(self.base + '/graphql', 'POST', {'extensions': persisted(sha256(query))},
+                        {'Content-Type': 'application/json'})
+        self.assertEqual(response.status, 401)
+
+
+class PersistedQueryOffTest(SuiteTestCase):
+    """R5_APQ_CACHE_ENTRIES=0: a persisted query is answered as Apollo's
+    servers answer when they do not support them."""
+
+    suite_env = {'R5_APQ_CACHE_ENTRIES': '0'}
+
+    def test_not_supported(self):
+        session = Session(self.base)
+        session.signup()
+        token = session.create_token(['incidentsRead'])['value']
+        query = '{ viewer { id } }'
+        for body in ({'extensions': persisted(sha256(query))},
+                     {'query': query, 'extensions': persisted(sha256(query))}):
+            response = http(self.base + '/graphql', 'POST', body,
+                            {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + token})
+            self.assertEqual(response.status, 200)
+            error = response.json()['errors'][0]
+            self.assertEqual(error['message'], 'PersistedQueryNotSupported')
+            self.assertEqual(error['extensions']['code'], 'PERSISTED_QUERY_NOT_SUPPORTED')
