@@ -1,6 +1,7 @@
 /*  gateway_server: civetweb set-up, per-thread broker clients, routes.  */
 #include "gateway_private.h"
 #include "gateway_access.h"
+#include "gateway_cors.h"
 #include "gateway_events.h"
 #include "gateway_graphql.h"
 #include "gateway_health.h"
@@ -105,6 +106,12 @@ s_begin_request (struct mg_connection *conn)
             return 503;
         }
     }
+    //  CORS on the public listener only; the admin listener is for operators.
+    if (mg_get_context (conn) == gw->civetweb) {
+        int status = gateway_cors_begin_request (conn, gw->config.cors_origins);
+        if (status)
+            return status;
+    }
     return gateway_http_begin_request (conn);
 }
 
@@ -193,6 +200,9 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
     options [n++] = "keep_alive_timeout_ms"; options [n++] = keep_alive_timeout;
     options [n++] = "listen_backlog";        options [n++] = "1024";
     options [n++] = "tcp_nodelay";           options [n++] = "1";
+    //  civetweb's own CORS (Access-Control-Allow-Origin: * on files, and on
+    //  preflights) is off: gateway_cors answers from the cors_origins list.
+    options [n++] = "access_control_allow_origin"; options [n++] = "";
     //  Every answer states its own type; nothing is sniffed or framed.
     options [n++] = "additional_header";
     options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"

@@ -254,3 +254,107 @@ class PersistedQueryOffTest(SuiteTestCase):
             error = response.json()['errors'][0]
             self.assertEqual(error['message'], 'PersistedQueryNotSupported')
             self.assertEqual(error['extensions']['code'], 'PERSISTED_QUERY_NOT_SUPPORTED')
+
+
+ALLOWED = 'https://app.example.com'
+ALSO_ALLOWED = 'http://localhost:5173'
+STRANGER = 'https://evil.example.net'
+
+
+def preflight(base, path, origin, method='POST', headers='authorization, content-type'):
+    return http(base + path, 'OPTIONS', None, {'Origin': origin, 'Access-Control-Request-Method': method,
+                                               'Access-Control-Request-Headers': headers})
+
+
+class CorsTest(SuiteTestCase):
+    """R5_CORS_ORIGINS: the listed origins, and only they, may call /graphql
+    from a page, with a bearer token; the session cookie never goes cross-origin."""
+
+    suite_env = {'R5_CORS_ORIGINS': ALLOWED + ', ' + ALSO_ALLOWED}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        session = Session(cls.base)
+        session.signup()
+        cls.session = session
+        cls.token = session.create_token(['incidentsRead'])['value']
+
+    def test_preflight_from_an_allowed_origin(self):
+        for origin in (ALLOWED, ALSO_ALLOWED):
+            for path in ('/graphql', '/schema.graphql'):
+                with self.subTest(origin=origin, path=path):
+                    response = preflight(self.base, path, origin)
+                    self.assertEqual(response.status, 204)
+                    self.assertEqual(response.headers['Access-Control-Allow-Origin'], origin)
+                    self.assertIn('Origin', response.headers['Vary'])
+                    methods = [m.strip() for m in response.headers['Access-Control-Allow-Methods'].split(',')]
+                    self.assertEqual(set(methods), {'GET', 'POST', 'OPTIONS'})
+                    allowed = [h.strip().lower() for h in response.headers['Access-Control-Allow-Headers'].split(',')]
+                    for header in ('authorization', 'content-type', 'idempotency-key'):
+                        self.assertIn(header, allowed)
+                    self.assertGreater(int(response.headers['Access-Control-Max-Age']), 0)
+                    self.assertNotIn('Access-Control-Allow-Credentials', response.headers)
+
+    def test_preflight_from_another_origin_gets_no_cors_headers(self):
+        for origin in (STRANGER, ALLOWED + '.evil.net', ALLOWED.replace('https', 'http'), 'null'):
+            with self.subTest(origin=origin):
+                response = preflight(self.base, '/graphql', origin)
+                self.assertEqual(response.status, 204)
+                self.assertEqual(response.headers['Allow'], 'GET, HEAD, POST, OPTIONS')
+                self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+                self.assertNotIn('Access-Control-Allow-Methods', response.headers)
+
+    def test_cookie_endpoints_are_never_shared(self):
+        for path in ('/auth/login', '/auth/signup', '/auth/logout', '/integrations/x', '/'):
+            with self.subTest(path=path):
+                response = preflight(self.base, path, ALLOWED)
+                self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+        response = http(self.base + '/auth/login', 'POST', {'email': 'x@example.com', 'password': 'wrong'},
+                        {'Content-Type': 'application/json', 'Origin': ALLOWED})
+        self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+        # The web UI's files neither (civetweb's own "*" is off).
+        response = http(self.base + '/', 'GET', None, {'Origin': ALLOWED})
+        self.assertEqual(response.status, 200)
+        self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+
+    def test_answers_to_an_allowed_origin(self):
+        ok = bearer(self.base, self.token, '{ viewer { id } }', headers={'Origin': ALLOWED})
+        self.assertEqual(ok.status, 200)
+        refused = bearer(self.base, 'not-a-token', '{ viewer { id } }', headers={'Origin': ALLOWED, 'Accept': GRAPHQL})
+        self.assertEqual(refused.status, 401)
+        for response in (ok, refused):
+            self.assertEqual(response.headers['Access-Control-Allow-Origin'], ALLOWED)
+            self.assertIn('Origin', response.headers['Vary'])
+            self.assertIn('X-Request-Id', response.headers['Access-Control-Expose-Headers'])
+            self.assertNotIn('Access-Control-Allow-Credentials', response.headers)
+        get = http(self.base + '/graphql?query=' + urllib.parse.quote('{ viewer { id } }'), 'GET', None,
+                   {'Origin': ALSO_ALLOWED, 'Authorization': 'Bearer ' + self.token})
+        self.assertEqual((get.status, get.headers['Access-Control-Allow-Origin']), (200, ALSO_ALLOWED))
+
+    def test_answers_to_another_origin_have_no_cors_headers(self):
+        response = bearer(self.base, self.token, '{ viewer { id } }', headers={'Origin': STRANGER})
+        self.assertEqual(response.status, 200)
+        self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+        self.assertIn('Origin', response.headers['Vary'])
+
+    def test_the_session_cookie_stays_same_origin(self):
+        # An allowed origin still cannot use the session cookie: the CSRF check holds.
+        response = http(self.base + '/graphql', 'POST', {'query': '{ viewer { id } }'},
+                        {'Content-Type': 'application/json', 'Origin': ALLOWED, 'Cookie': self.session.cookie})
+        self.assertEqual(response.status, 403)
+        self.assertNotIn('Access-Control-Allow-Credentials', response.headers)
+
+
+class NoCorsTest(SuiteTestCase):
+    """Without R5_CORS_ORIGINS no answer carries a CORS header."""
+
+    def test_no_cors_headers_anywhere(self):
+        for path in ('/graphql', '/auth/login', '/'):
+            with self.subTest(path=path):
+                response = preflight(self.base, path, ALLOWED)
+                self.assertEqual(response.status, 204)
+                self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+        for path in ('/', '/index.html', '/graphql'):
+            response = http(self.base + path, 'GET', None, {'Origin': ALLOWED})
+            self.assertNotIn('Access-Control-Allow-Origin', response.headers, path)
