@@ -88,9 +88,19 @@ s_begin_request (struct mg_connection *conn)
     gateway_health_begin_request (conn);
     gateway_t *gw = (gateway_t *) mg_get_user_data (mg_get_context (conn));
     gateway_thread_t *thread = (gateway_thread_t *) mg_get_thread_pointer (conn);
-    if (mg_get_context (conn) == gw->civetweb && thread) {
+    bool public = mg_get_context (conn) == gw->civetweb;
+    if (public && thread) {
         thread->in_request = true;
         atomic_fetch_add (&gw->in_flight, 1);
+    }
+    //  CORS on the public listener only (the admin listener is for
+    //  operators), before any answer is sent, so that every answer has it.
+    if (public) {
+        int status = gateway_cors_begin_request (conn, gw->config.cors_origins);
+        if (status)
+            return status;
+    }
+    if (public && thread) {
         if (atomic_load (&gw->draining) && !s_is_operator_path (mg_get_request_info (conn)->local_uri)) {
             mg_disable_connection_keep_alive (conn);
             //  A GraphQL client reads a GraphQL answer, in the media type it asked for.
@@ -105,12 +115,6 @@ s_begin_request (struct mg_connection *conn)
             json_decref (body);
             return 503;
         }
-    }
-    //  CORS on the public listener only; the admin listener is for operators.
-    if (mg_get_context (conn) == gw->civetweb) {
-        int status = gateway_cors_begin_request (conn, gw->config.cors_origins);
-        if (status)
-            return status;
     }
     return gateway_http_begin_request (conn);
 }

@@ -5,6 +5,7 @@ from one explicit allow-list, for preflights and answers alike."""
 
 import hashlib
 import json
+import re
 import urllib.parse
 import uuid
 
@@ -304,6 +305,26 @@ class CorsTest(SuiteTestCase):
                 self.assertEqual(response.headers['Allow'], 'GET, HEAD, POST, OPTIONS')
                 self.assertNotIn('Access-Control-Allow-Origin', response.headers)
                 self.assertNotIn('Access-Control-Allow-Methods', response.headers)
+
+    def test_a_preflight_with_ambiguous_framing_is_still_refused(self):
+        # A preflight has no body: one with Content-Length and Transfer-Encoding
+        # is refused and its connection closed, so nothing is smuggled behind it.
+        import socket
+        port = int(self.suite.gateways[0].fields['port'])
+        smuggled = b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+        chunk = b'0\r\n\r\n'
+        request = (b'OPTIONS /graphql HTTP/1.1\r\nHost: x\r\nOrigin: ' + ALLOWED.encode() +
+                   b'\r\nAccess-Control-Request-Method: POST\r\nContent-Length: %d\r\n'
+                   b'Transfer-Encoding: chunked\r\n\r\n' % len(chunk + smuggled)) + chunk + smuggled
+        with socket.create_connection(('127.0.0.1', port), timeout=5) as sock:
+            sock.sendall(request)
+            received = b''
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                received += data
+        self.assertEqual(re.findall(rb'HTTP/1\.1 (\d{3}) ', received), [b'400'], received)
 
     def test_cookie_endpoints_are_never_shared(self):
         for path in ('/auth/login', '/auth/signup', '/auth/logout', '/integrations/x', '/'):
