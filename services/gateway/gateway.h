@@ -40,6 +40,8 @@ typedef struct {
     const char *public_origin;      //  e.g. "https://r5.example.com"; "" = the request's own Host
     int verdict_cache_seconds;      //  0 disables the verdict cache
     bool access_log;                //  one info line per HTTP request
+    int apq_cache_entries;          //  persisted queries kept (0: APQ off, PERSISTED_QUERY_NOT_SUPPORTED)
+    const char *cors_origins;       //  comma-separated exact origins allowed cross-origin ("" none)
     r5_limit_t login_limit_per_email_and_address;
     r5_limit_t login_limit_per_email;
     r5_limit_t login_limit_per_address;

@@ -141,6 +141,19 @@ gateway_access_header (struct mg_connection *conn)
     return exchange && exchange->open ? exchange->header : "";
 }
 
+int
+gateway_access_add_header (struct mg_connection *conn, const char *lines)
+{
+    gateway_exchange_t *exchange = s_exchange (conn);
+    if (!exchange || !exchange->open)
+        return -1;
+    size_t used = strlen (exchange->header);
+    if (used + strlen (lines) >= sizeof exchange->header)
+        return -1;
+    memcpy (exchange->header + used, lines, strlen (lines) + 1);
+    return 0;
+}
+
 void
 gateway_access_sent (struct mg_connection *conn, int status, long long bytes)
 {

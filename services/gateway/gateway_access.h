@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+//  Room for the header lines a request adds to every answer (CORS).
+#define GATEWAY_ACCESS_EXTRA_MAX 640
+
 struct _gateway_exchange_t {
     bool open;                      //  between begin_request and end_request
     int64_t started_us;             //  monotonic
@@ -29,7 +32,7 @@ struct _gateway_exchange_t {
     char trace_id [R5_TRACE_ID_HEX + 1];
     char span_id [R5_SPAN_ID_HEX + 1];
     char parent_span_id [R5_SPAN_ID_HEX + 1];   //  the client's span, or ""
-    char header [R5_LOG_REQUEST_ID_MAX + 32];   //  "X-Request-Id: <id>\r\n"
+    char header [R5_LOG_REQUEST_ID_MAX + 32 + GATEWAY_ACCESS_EXTRA_MAX];  //  "X-Request-Id: <id>\r\n" + added lines
     int status;                     //  as sent by gateway_http (0: not by it)
     long long bytes;                //  sent, -1 when civetweb sent the answer
     char operation [64];            //  GraphQL operation name, "" anonymous
@@ -52,6 +55,11 @@ const char *gateway_access_bus_id (struct mg_connection *conn);
 
 //  The "X-Request-Id: ...\r\n" header line of the request in hand.
 const char *gateway_access_header (struct mg_connection *conn);
+
+//  Add "Name: value\r\n" lines to every answer of the request in hand (after
+//  X-Request-Id), up to GATEWAY_ACCESS_EXTRA_MAX bytes in all; past that the
+//  lines are not added and -1 is returned.
+int gateway_access_add_header (struct mg_connection *conn, const char *lines);
 
 //  Note what was sent (status and bytes) for the access line.
 void gateway_access_sent (struct mg_connection *conn, int status, long long bytes);

@@ -13,11 +13,11 @@
 #include <strings.h>
 
 void
-gateway_auth_send_401 (struct mg_connection *conn)
+gateway_auth_send_401 (struct mg_connection *conn, const char *content_type)
 {
     json_t *body = json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", "authentication required",
                               "extensions", "code", "UNAUTHENTICATED");
-    gateway_http_send_json (conn, 401, NULL, body, "WWW-Authenticate: Bearer realm=\"r5\"\r\n");
+    gateway_http_send_json (conn, 401, content_type, body, "WWW-Authenticate: Bearer realm=\"r5\"\r\n");
     json_decref (body);
 }
 

@@ -19,8 +19,9 @@ R5__Status gateway_auth_verify (gateway_t *gw, gateway_thread_t *thread, const c
                                 const char *client_ip, const char *user_agent, const char *request_id,
                                 gateway_principal_t *principal);
 
-//  The one 401 answer, whatever the cause: same body, WWW-Authenticate: Bearer.
-void gateway_auth_send_401 (struct mg_connection *conn);
+//  The one 401 answer, whatever the cause: same body, WWW-Authenticate: Bearer,
+//  as content_type (the media type the client asked for; NULL: application/json).
+void gateway_auth_send_401 (struct mg_connection *conn, const char *content_type);
 
 //  The session cookie's name.
 #define GATEWAY_SESSION_COOKIE "r5_session"

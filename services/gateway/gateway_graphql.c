@@ -1,6 +1,7 @@
 /*  gateway_graphql: the /graphql endpoint.  */
 #include "gateway_graphql.h"
 #include "gateway_access.h"
+#include "gateway_apq.h"
 #include "gateway_auth.h"
 #include "gateway_call.h"
 #include "gateway_health.h"
@@ -14,20 +15,26 @@
 #include "r5_rpc.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <strings.h>
 
-#define S_CONTENT_JSON "application/json; charset=utf-8"
-#define S_CONTENT_GRAPHQL "application/graphql-response+json; charset=utf-8"
 //  Room for every resolver entry of the schema (there are some 70).
 #define S_MAX_RESOLVERS 128
 
-//  The media type to answer with: graphql-response+json when the client asks
-//  for it (the GraphQL-over-HTTP spec's), else application/json.
+//  The media type to answer with (gateway_http_graphql_media_type).
 static const char *
 s_content_type (struct mg_connection *conn)
 {
-    const char *accept = gateway_http_header (conn, "Accept");
-    return accept && strcasestr (accept, "application/graphql-response+json") ? S_CONTENT_GRAPHQL : S_CONTENT_JSON;
+    return gateway_http_graphql_media_type (conn);
+}
+
+//  The status of a GraphQL request error (parse, validation, bad variables):
+//  400 for graphql-response+json clients; legacy application/json clients
+//  get 200, as the GraphQL-over-HTTP spec says they SHOULD.
+static int
+s_request_error_status (struct mg_connection *conn)
+{
+    return strcmp (s_content_type (conn), GATEWAY_HTTP_GRAPHQL_RESPONSE) == 0 ? 400 : 200;
 }
 
 //  Send {"errors": [{message, locations?, extensions: {code}}]} with status.
@@ -71,6 +78,33 @@ gateway_graphql_params_clear (gateway_graphql_params_t *params)
     memset (params, 0, sizeof *params);
 }
 
+//  Read extensions (an object, null or absent) into params: Apollo's
+//  persistedQuery {version: 1, sha256Hash: 64 hex digits}. Returns NULL, or a
+//  constant message for a 400 answer.
+static const char *
+s_read_extensions (json_t *extensions, gateway_graphql_params_t *params)
+{
+    if (extensions && !json_is_object (extensions) && !json_is_null (extensions))
+        return "extensions must be an object or null";
+    json_t *persisted = json_object_get (extensions, "persistedQuery");
+    if (!persisted || json_is_null (persisted))
+        return NULL;
+    json_t *version = json_object_get (persisted, "version");
+    const char *hash = json_string_value (json_object_get (persisted, "sha256Hash"));
+    if (!json_is_object (persisted) || !hash)
+        return "extensions.persistedQuery must be {\"version\": 1, \"sha256Hash\": \"<64 hex digits>\"}";
+    if (version && !(json_is_integer (version) && json_integer_value (version) == 1))
+        return "unsupported persisted query version";
+    size_t decoded = 0;
+    if (strlen (hash) != 2 * sizeof params->persisted_hash
+    ||  sodium_hex2bin (params->persisted_hash, sizeof params->persisted_hash, hash, strlen (hash), NULL,
+                        &decoded, NULL) != 0
+    ||  decoded != sizeof params->persisted_hash)
+        return "extensions.persistedQuery.sha256Hash must be 64 hex digits";
+    params->persisted = true;
+    return NULL;
+}
+
 const char *
 gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
                               gateway_graphql_params_t *params)
@@ -88,23 +122,26 @@ gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
     if (!json_is_object (json))
         problem = "body must be a JSON object with a query";
     else
-    if (!json_is_string (query))
-        problem = "query must be a string";
-    else
     if (operation && !json_is_string (operation) && !json_is_null (operation))
         problem = "operationName must be a string or null";
     else
     if (variables && !json_is_object (variables) && !json_is_null (variables))
         problem = "variables must be an object or null";
     else
-    if (extensions && !json_is_object (extensions) && !json_is_null (extensions))
-        problem = "extensions must be an object or null";
+    if ((problem = s_read_extensions (extensions, params)))
+        ;
+    else
+    //  A persisted query's hash may stand in for its text.
+    if (!json_is_string (query) && !(params->persisted && (!query || json_is_null (query))))
+        problem = "query must be a string";
     if (!problem) {
         params->query = s_strdup_json (query);
-        params->query_length = json_string_length (query);
+        params->query_length = params->query ? json_string_length (query) : 0;
         params->operation_name = s_strdup_json (operation);
         params->variables = json_is_object (variables) ? json_incref (variables) : NULL;
     }
+    else
+        memset (params, 0, sizeof *params);
     json_decref (json);
     return problem;
 }
@@ -143,31 +180,34 @@ gateway_graphql_params_from_query_string (const char *query_string, int max_json
     size_t length = query_string ? strlen (query_string) : 0;
     char *buffer = r5_malloc (length + 1);
     int got = query_string ? mg_get_var (query_string, length, "query", buffer, length + 1) : -1;
-    if (got < 0) {
-        free (buffer);
-        return "missing query parameter";
+    if (got >= 0) {
+        params->query = buffer;
+        params->query_length = (size_t) got;
+        buffer = r5_malloc (length + 1);
     }
-    params->query = buffer;
-    params->query_length = (size_t) got;
-    buffer = r5_malloc (length + 1);
-    if (mg_get_var (query_string, length, "operationName", buffer, length + 1) >= 0 && *buffer)
+    if (query_string && mg_get_var (query_string, length, "operationName", buffer, length + 1) > 0)
         params->operation_name = r5_strdup (buffer);
     //  variables and extensions: JSON objects (or null), depth-checked like a body.
     static const char *s_json_parameters [] = { "variables", "extensions" };
     const char *problem = NULL;
-    for (int i = 0; i < 2 && !problem; i++) {
+    for (int i = 0; i < 2 && !problem && query_string; i++) {
         int got_json = mg_get_var (query_string, length, s_json_parameters [i], buffer, length + 1);
         if (got_json <= 0)
             continue;
         json_t *value = gateway_json_parse (buffer, (size_t) got_json, max_json_depth, &problem);
         if (value && !json_is_object (value) && !json_is_null (value))
             problem = i == 0 ? "variables must be a JSON object" : "extensions must be a JSON object";
+        if (!problem && i == 1)
+            problem = s_read_extensions (value, params);
         if (!problem && i == 0 && json_is_object (value))
             params->variables = value;
         else
             json_decref (value);
     }
     free (buffer);
+    //  A persisted query's hash may stand in for its text.
+    if (!problem && !params->query && !params->persisted)
+        problem = "missing query parameter";
     if (problem)
         gateway_graphql_params_clear (params);
     return problem;
@@ -269,7 +309,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         char message [256];
         snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);
         gql_loc_t location = { parse_error.line, parse_error.column, parse_error.offset };
-        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : 400;
+        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : s_request_error_status (conn);
         s_send_request_error (conn, status, s_parse_error_code (parse_error.code), message, &location,
                               parse_error.line ? 1 : 0, NULL);
         return status;
@@ -290,11 +330,11 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         json_t *body = gql_validation_response (errors, error_count);
         if (!body)
             r5_out_of_memory ("answering a GraphQL validation failure");
-        gateway_http_send_json (conn, 400, s_content_type (conn), body, NULL);
+        gateway_http_send_json (conn, s_request_error_status (conn), s_content_type (conn), body, NULL);
         json_decref (body);
         gql_validation_errors_free (&errors);
         gql_document_destroy (&document);
-        return 400;
+        return status;
     }
     //  GET is for queries: a mutation must not ride on a link or a prefetch.
     const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
@@ -327,7 +367,7 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         status = 401;
         gateway_cache_drop_user (gw->cache, principal->user_id);
         atomic_fetch_add (&gw->requests_unauthenticated, 1);
-        gateway_auth_send_401 (conn);
+        gateway_auth_send_401 (conn, s_content_type (conn));
         json_decref (response);
     }
     else {
@@ -335,8 +375,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         //  A request error (no such operation, bad variables) has no data: 400 for
         //  graphql-response+json clients; legacy application/json clients get 200.
         const char *content_type = s_content_type (conn);
-        if (request_error && strcmp (content_type, S_CONTENT_GRAPHQL) == 0)
-            status = 400;
+        if (request_error)
+            status = s_request_error_status (conn);
         //  A transient failure says when to retry; when it left nothing to
         //  show, the answer is 503 as for a request that could not be served.
         const char *retry = NULL;
@@ -350,6 +390,38 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
     }
     gql_document_destroy (&document);
     return status;
+}
+
+//  Apollo's automatic persisted queries: a hash alone takes its text from
+//  the cache; a hash with a text must be the text's SHA-256, and stores it.
+//  Returns 0 with params->query set, or the HTTP status after answering.
+static int
+s_resolve_persisted (gateway_t *gw, struct mg_connection *conn, gateway_graphql_params_t *params)
+{
+    if (!params->persisted)
+        return 0;
+    if (!gw->apq) {
+        s_send_request_error (conn, 200, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported",
+                              NULL, 0, NULL);
+        return 200;
+    }
+    if (params->query) {
+        uint8_t hash [crypto_hash_sha256_BYTES];
+        crypto_hash_sha256 (hash, (const unsigned char *) params->query, params->query_length);
+        if (sodium_memcmp (hash, params->persisted_hash, sizeof hash) != 0) {
+            s_send_request_error (conn, 400, "BAD_REQUEST", "provided sha does not match query", NULL, 0, NULL);
+            return 400;
+        }
+        gateway_apq_put (gw->apq, hash, params->query, params->query_length);
+        return 0;
+    }
+    params->query = gateway_apq_get (gw->apq, params->persisted_hash, &params->query_length);
+    if (!params->query) {
+        //  200, as Apollo's servers answer: the client sends the text next.
+        s_send_request_error (conn, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", NULL, 0, NULL);
+        return 200;
+    }
+    return 0;
 }
 
 int
@@ -370,7 +442,7 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
     if (status == R5__STATUS__STATUS_UNAUTHENTICATED) {
         atomic_fetch_add (&gw->requests_unauthenticated, 1);
-        gateway_auth_send_401 (conn);
+        gateway_auth_send_401 (conn, s_content_type (conn));
         return 401;
     }
     if (status != R5__STATUS__STATUS_OK) {
@@ -386,6 +458,8 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
     gateway_graphql_params_t params = { 0 };
     int rc = is_get ? s_read_get (gw, conn, &params) : s_read_post (gw, conn, &params);
     if (rc == 0)
+        rc = s_resolve_persisted (gw, conn, &params);
+    if (rc == 0 && params.query)
         rc = s_run (gw, conn, request_id, &principal, &params, is_get);
     if (rc >= 500)
         atomic_fetch_add (&gw->requests_failed, 1);
@@ -432,7 +506,7 @@ gateway_graphql_schema (struct mg_connection *conn, void *gateway)
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
     if (status != R5__STATUS__STATUS_OK) {
         if (status == R5__STATUS__STATUS_UNAUTHENTICATED)
-            gateway_auth_send_401 (conn);
+            gateway_auth_send_401 (conn, s_content_type (conn));
         else
             s_send_request_error (conn, 503, "UNAVAILABLE", "service unavailable, try again", NULL, 0, "Retry-After: 1\r\n");
         return status == R5__STATUS__STATUS_UNAUTHENTICATED ? 401 : 503;

@@ -7,6 +7,8 @@
 #include "gateway_private.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 //  One request's parameters, from the JSON body or the query string.
 typedef struct {
@@ -14,11 +16,15 @@ typedef struct {
     size_t query_length;        //  the query may hold NUL bytes: the parser must see them
     char *operation_name;
     json_t *variables;          //  an object or NULL
+    //  extensions.persistedQuery (Apollo's APQ): its sha256Hash, when given.
+    bool persisted;
+    uint8_t persisted_hash [32];
 } gateway_graphql_params_t;
 
 //  Read {query, operationName, variables, extensions} from a POST body, no
 //  JSON nested deeper than max_json_depth. Returns NULL and fills params, or
-//  a constant message for a 400 answer (params left empty).
+//  a constant message for a 400 answer (params left empty). The query may be
+//  missing (NULL) only when extensions.persistedQuery names a hash.
 const char *gateway_graphql_params_parse (const char *body, size_t size, int max_json_depth,
                                           gateway_graphql_params_t *params);
 //  Read the same parameters from a GET's query string (URL-encoded; NULL when

@@ -246,3 +246,38 @@ gateway_http_check_origin (struct mg_connection *conn, const char *public_origin
               mg_get_request_info (conn)->is_ssl ? "https" : "http", host);
     return strcmp (origin, expected) == 0 ? 0 : -1;
 }
+
+//  The q value of one media range's parameters (";q=0.5"): 1 when absent.
+static double
+s_quality (const char *parameters, size_t length)
+{
+    for (size_t i = 0; i + 2 < length; i++)
+        if (parameters [i] == ';') {
+            size_t at = i + 1;
+            while (at < length && parameters [at] == ' ')
+                at++;
+            if (at + 1 < length && (parameters [at] == 'q' || parameters [at] == 'Q') && parameters [at + 1] == '=')
+                return strtod (parameters + at + 2, NULL);
+        }
+    return 1;
+}
+
+const char *
+gateway_http_graphql_media_type (struct mg_connection *conn)
+{
+    const char *accept = mg_get_header (conn, "Accept");
+    static const char s_graphql [] = "application/graphql-response+json";
+    //  Each media range of the list: graphql-response+json wins when it is
+    //  accepted at all (q above 0); anything else, or no Accept, is a legacy
+    //  client's application/json.
+    while (accept && *accept) {
+        accept += strspn (accept, " ,");
+        size_t range = strcspn (accept, ",");
+        size_t name = strcspn (accept, ";, ");
+        if (name == sizeof s_graphql - 1 && strncasecmp (accept, s_graphql, name) == 0
+        &&  s_quality (accept + name, range - name) > 0)
+            return GATEWAY_HTTP_GRAPHQL_RESPONSE;
+        accept += range;
+    }
+    return GATEWAY_HTTP_JSON;
+}

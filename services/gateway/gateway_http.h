@@ -65,4 +65,13 @@ int gateway_http_check_origin (struct mg_connection *conn, const char *public_or
 //  is trusted only when trust_proxy is set).
 const char *gateway_http_client_ip (struct mg_connection *conn, int trust_proxy, char *out, size_t size);
 
+//  The two media types of a GraphQL answer (GraphQL-over-HTTP).
+#define GATEWAY_HTTP_JSON "application/json; charset=utf-8"
+#define GATEWAY_HTTP_GRAPHQL_RESPONSE "application/graphql-response+json; charset=utf-8"
+
+//  The media type to answer a GraphQL request with: graphql-response+json when
+//  the request's Accept lists it with a q above 0, else application/json (no
+//  Accept, application/json, a wildcard: the spec's legacy clients).
+const char *gateway_http_graphql_media_type (struct mg_connection *conn);
+
 #endif

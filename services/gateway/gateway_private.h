@@ -3,6 +3,7 @@
 #define GATEWAY_PRIVATE_H
 
 #include "gateway.h"
+#include "gateway_apq.h"
 #include "gateway_cache.h"
 #include "r5_throttle.h"
 #include "gql.h"
@@ -20,6 +21,7 @@ struct _gateway_t {
     char *schema_sdl;               //  served at /schema.graphql
     gateway_cache_t *cache;
     gateway_events_t *events;
+    gateway_apq_t *apq;             //  persisted queries, or NULL: APQ off
     //  Attempts, counted before the check (r5_throttle.h).
     r5_throttle_t *login_by_pair;      //  logins per email from one client address
     r5_throttle_t *login_by_email;     //  logins per email from anywhere (slows distributed guessing)

@@ -1,6 +1,7 @@
 /*  gateway_server: civetweb set-up, per-thread broker clients, routes.  */
 #include "gateway_private.h"
 #include "gateway_access.h"
+#include "gateway_cors.h"
 #include "gateway_events.h"
 #include "gateway_graphql.h"
 #include "gateway_health.h"
@@ -20,6 +21,10 @@
 
 //  Verdicts kept at most; past this the cache is emptied and refills.
 #define S_CACHE_MAX_ENTRIES 100000
+
+//  Longest query text the persisted-query cache keeps (longer ones still
+//  run, but are sent in full each time).
+#define S_APQ_MAX_TEXT_BYTES (64 * 1024)
 
 //  Keys each sign-in throttle holds at most (roughly 130 bytes each).
 #define S_THROTTLE_MAX_KEYS 65536
@@ -84,13 +89,30 @@ s_begin_request (struct mg_connection *conn)
     gateway_health_begin_request (conn);
     gateway_t *gw = (gateway_t *) mg_get_user_data (mg_get_context (conn));
     gateway_thread_t *thread = (gateway_thread_t *) mg_get_thread_pointer (conn);
-    if (mg_get_context (conn) == gw->civetweb && thread) {
+    bool public = mg_get_context (conn) == gw->civetweb;
+    if (public && thread) {
         thread->in_request = true;
         atomic_fetch_add (&gw->in_flight, 1);
+    }
+    //  CORS on the public listener only (the admin listener is for
+    //  operators), before any answer is sent, so that every answer has it.
+    if (public) {
+        int status = gateway_cors_begin_request (conn, gw->config.cors_origins);
+        if (status)
+            return status;
+    }
+    if (public && thread) {
         if (atomic_load (&gw->draining) && !s_is_operator_path (mg_get_request_info (conn)->local_uri)) {
             mg_disable_connection_keep_alive (conn);
-            json_t *body = json_pack ("{s:s}", "error", "this gateway is stopping: send the request again");
-            gateway_http_send_json (conn, 503, NULL, body, "Connection: close\r\nRetry-After: 1\r\n");
+            //  A GraphQL client reads a GraphQL answer, in the media type it asked for.
+            const char *message = "this gateway is stopping: send the request again";
+            const char *uri = mg_get_request_info (conn)->local_uri;
+            bool graphql = uri && streq (uri, "/graphql");
+            json_t *body = graphql ? json_pack ("{s:[{s:s,s:{s:s}}]}", "errors", "message", message,
+                                                "extensions", "code", "UNAVAILABLE")
+                                   : json_pack ("{s:s}", "error", message);
+            gateway_http_send_json (conn, 503, graphql ? gateway_http_graphql_media_type (conn) : NULL, body,
+                                    "Connection: close\r\nRetry-After: 1\r\n");
             json_decref (body);
             return 503;
         }
@@ -183,6 +205,9 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
     options [n++] = "keep_alive_timeout_ms"; options [n++] = keep_alive_timeout;
     options [n++] = "listen_backlog";        options [n++] = "1024";
     options [n++] = "tcp_nodelay";           options [n++] = "1";
+    //  civetweb's own CORS (Access-Control-Allow-Origin: * on files, and on
+    //  preflights) is off: gateway_cors answers from the cors_origins list.
+    options [n++] = "access_control_allow_origin"; options [n++] = "";
     //  Every answer states its own type; nothing is sniffed or framed.
     options [n++] = "additional_header";
     options [n++] = "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
@@ -259,6 +284,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     }
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
+    self->apq = gateway_apq_new ((size_t) config->apq_cache_entries, S_APQ_MAX_TEXT_BYTES);
     self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
@@ -309,6 +335,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_health_metrics_stop (self);
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
+    gateway_apq_destroy (&self->apq);
     r5_throttle_destroy (&self->login_by_pair);
     r5_throttle_destroy (&self->login_by_email);
     r5_throttle_destroy (&self->login_by_address);

@@ -17,15 +17,15 @@ s_one_input (const uint8_t *data, size_t size)
     query_string [size] = 0;
     gateway_graphql_params_t params;
     if (gateway_graphql_params_from_query_string (query_string, GATEWAY_JSON_DEFAULT_MAX_DEPTH, &params) == NULL) {
-        if (!params.query)
-            abort ();
+        if (!params.query && !params.persisted)
+            abort ();               //  a query, or a persisted query's hash for it
         gql_error_t error;
         gql_document_t *document = gql_parse (params.query, params.query_length, NULL, &error);
         gql_document_destroy (&document);
         gateway_graphql_params_clear (&params);
     }
     else
-    if (params.query || params.operation_name || params.variables)
+    if (params.query || params.operation_name || params.variables || params.persisted)
         abort ();
     free (query_string);
 }

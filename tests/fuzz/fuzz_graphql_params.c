@@ -12,8 +12,9 @@ s_one_input (const uint8_t *data, size_t size)
 {
     gateway_graphql_params_t params;
     if (gateway_graphql_params_parse ((const char *) data, size, GATEWAY_JSON_DEFAULT_MAX_DEPTH, &params) == NULL) {
-        //  A query is always there, and owns exactly query_length bytes.
-        if (!params.query)
+        //  A query is there (owning exactly query_length bytes), or a
+        //  persisted query's hash stands in for it.
+        if (!params.query && !params.persisted)
             abort ();
         gql_error_t error;
         gql_document_t *document = gql_parse (params.query, params.query_length, NULL, &error);
@@ -21,7 +22,7 @@ s_one_input (const uint8_t *data, size_t size)
         gateway_graphql_params_clear (&params);
     }
     else
-    if (params.query || params.operation_name || params.variables)
+    if (params.query || params.operation_name || params.variables || params.persisted)
         abort ();               //  a refused body leaves nothing behind
 }
 

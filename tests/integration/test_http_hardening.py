@@ -103,9 +103,11 @@ class NestingTest(SuiteTestCase):
     def test_nesting_at_the_limit_is_accepted(self):
         # The body object, variables and 62 levels: 64 in all, still parsed.
         variables = {'x': json.loads('[' * 62 + ']' * 62)}
-        response = bearer(self.base, self.token, 'query($x: String) { viewer { id } }', variables)
+        response = bearer(self.base, self.token, 'query($x: String) { viewer { id } }', variables,
+                          {'Accept': 'application/graphql-response+json'})
         # The variable has the wrong type (a list for a String), which GraphQL
-        # answers as a request error: the point is that it was parsed.
+        # answers as a request error (400 to a client that asks for
+        # graphql-response+json): the point is that it was parsed.
         self.assertEqual(response.status, 400)
         self.assertNotIn('nested too deeply', response.body.decode())
         self.assertEqual(bearer(self.base, self.token, '{ viewer { id } }').status, 200)
