@@ -330,7 +330,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         json_t *body = gql_validation_response (errors, error_count);
         if (!body)
             r5_out_of_memory ("answering a GraphQL validation failure");
-        gateway_http_send_json (conn, s_request_error_status (conn), s_content_type (conn), body, NULL);
+        int status = s_request_error_status (conn);
+        gateway_http_send_json (conn, status, s_content_type (conn), body, NULL);
         json_decref (body);
         gql_validation_errors_free (&errors);
         gql_document_destroy (&document);
