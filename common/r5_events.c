@@ -27,23 +27,6 @@ typedef struct {
     uint64_t applied;               //  the highest sequence of ours it applied
 } s_gateway_t;
 
-static uint64_t
-s_get_u64 (const uint8_t *data)
-{
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++)
-        value = (value << 8) | data [i];
-    return value;
-}
-
-//  Write value big-endian into out [8].
-static void
-s_put_u64 (uint8_t *out, uint64_t value)
-{
-    for (int i = 7; i >= 0; i--, value >>= 8)
-        out [i] = (uint8_t) value;
-}
-
 //  Hear the gateways at endpoints. 0, or -1 when one is invalid.
 static int
 s_listen (r5_events_t *self, const char *endpoints)
@@ -116,7 +99,7 @@ r5_events_publish (r5_events_t *self, const char *topic, const void *payload, si
     //  a subscriber that sees a number skipped knows it lost one.
     uint8_t sequence [R5_EVENTS_SEQUENCE_SIZE];
     memcpy (sequence, self->publisher, sizeof self->publisher);
-    s_put_u64 (sequence + 8, ++self->sequence);
+    r5_events_put_u64 (sequence + 8, ++self->sequence);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, topic);
     zmsg_addmem (msg, payload, size);
@@ -151,11 +134,11 @@ s_hear (r5_events_t *self, int64_t now)
             }
             gateway->heard_ms = now;
             if (alive) {
-                uint64_t bound = s_get_u64 (data + 8) + R5_EVENTS_CONFIRM_MARGIN_MS;
+                uint64_t bound = r5_events_get_u64 (data + 8) + R5_EVENTS_CONFIRM_MARGIN_MS;
                 gateway->wait_ms = bound < R5_EVENTS_CONFIRM_MAX_MS ? (int64_t) bound : R5_EVENTS_CONFIRM_MAX_MS;
             }
-            if (applied && memcmp (data + 8, self->publisher, 8) == 0 && s_get_u64 (data + 16) > gateway->applied)
-                gateway->applied = s_get_u64 (data + 16);
+            if (applied && memcmp (data + 8, self->publisher, 8) == 0 && r5_events_get_u64 (data + 16) > gateway->applied)
+                gateway->applied = r5_events_get_u64 (data + 16);
         }
         zstr_free (&topic);
         zmsg_destroy (&msg);

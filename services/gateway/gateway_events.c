@@ -46,13 +46,6 @@ typedef struct {
     uint8_t gateway [8];            //  random at start: this gateway's id in them
 } s_feed_t;
 
-static void
-s_put_u64 (uint8_t *out, uint64_t value)
-{
-    for (int i = 7; i >= 0; i--, value >>= 8)
-        out [i] = (uint8_t) value;
-}
-
 //  Tell the publishers this gateway lives (and its currency bound), or that
 //  an event of theirs is in effect here (r5_events.h).
 static void
@@ -65,20 +58,11 @@ s_answer (s_feed_t *self, const char *topic, const uint8_t *sequence)
     if (sequence)
         memcpy (body + 8, sequence, 16);
     else
-        s_put_u64 (body + 8, (uint64_t) self->timeout_ms);
+        r5_events_put_u64 (body + 8, (uint64_t) self->timeout_ms);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, topic);
     zmsg_addmem (msg, body, sequence ? 24 : 16);
     zmsg_send (&msg, self->answers);
-}
-
-static uint64_t
-s_get_u64 (const uint8_t *data)
-{
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++)
-        value = (value << 8) | data [i];
-    return value;
 }
 
 //  Apply one event: topic "token.<change> <token_id>" or "user.<change> <user_id>".
@@ -150,9 +134,9 @@ s_heartbeat (s_feed_t *self, s_relay_t *relay, zframe_t *frame)
     memcpy (relay->relay, data, 8);
     relay->heard = true;
     for (size_t at = 24; at < size; at += 16)
-        s_sequence (self, data + at, s_get_u64 (data + at + 8), true);
+        s_sequence (self, data + at, r5_events_get_u64 (data + at + 8), true);
     int64_t now = zclock_mono ();
-    int64_t age = r5_now_ms () - (int64_t) s_get_u64 (data + 16);
+    int64_t age = r5_now_ms () - (int64_t) r5_events_get_u64 (data + 16);
     relay->current_until = now - (age > 0 ? age : 0) + self->timeout_ms;
     int64_t until = INT64_MAX;
     for (size_t i = 0; i < self->relay_count; i++)
@@ -175,7 +159,7 @@ s_receive (s_feed_t *self, s_relay_t *relay)
         s_apply (self->cache, topic);
         zframe_t *sequence = zmsg_size (msg) == 2 ? zmsg_last (msg) : NULL;
         if (sequence && zframe_size (sequence) == R5_EVENTS_SEQUENCE_SIZE
-        &&  s_sequence (self, zframe_data (sequence), s_get_u64 (zframe_data (sequence) + 8), false))
+        &&  s_sequence (self, zframe_data (sequence), r5_events_get_u64 (zframe_data (sequence) + 8), false))
             s_answer (self, R5_EVENTS_APPLIED_TOPIC, zframe_data (sequence));
     }
     zstr_free (&topic);
