@@ -1,5 +1,6 @@
 /*  r5_events: change-event publisher.  */
 #include "r5_events.h"
+#include "r5_mdp.h"
 #include "r5_alloc.h"
 #include "r5_curve.h"
 #include "r5_endpoints.h"
@@ -99,7 +100,7 @@ r5_events_publish (r5_events_t *self, const char *topic, const void *payload, si
     //  a subscriber that sees a number skipped knows it lost one.
     uint8_t sequence [R5_EVENTS_SEQUENCE_SIZE];
     memcpy (sequence, self->publisher, sizeof self->publisher);
-    r5_events_put_u64 (sequence + 8, ++self->sequence);
+    r5_mdp_put_u64 (sequence + 8, ++self->sequence);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, topic);
     zmsg_addmem (msg, payload, size);
@@ -134,11 +135,11 @@ s_hear (r5_events_t *self, int64_t now)
             }
             gateway->heard_ms = now;
             if (alive) {
-                uint64_t bound = r5_events_get_u64 (data + 8) + R5_EVENTS_CONFIRM_MARGIN_MS;
+                uint64_t bound = r5_mdp_get_u64 (data + 8) + R5_EVENTS_CONFIRM_MARGIN_MS;
                 gateway->wait_ms = bound < R5_EVENTS_CONFIRM_MAX_MS ? (int64_t) bound : R5_EVENTS_CONFIRM_MAX_MS;
             }
-            if (applied && memcmp (data + 8, self->publisher, 8) == 0 && r5_events_get_u64 (data + 16) > gateway->applied)
-                gateway->applied = r5_events_get_u64 (data + 16);
+            if (applied && memcmp (data + 8, self->publisher, 8) == 0 && r5_mdp_get_u64 (data + 16) > gateway->applied)
+                gateway->applied = r5_mdp_get_u64 (data + 16);
         }
         zstr_free (&topic);
         zmsg_destroy (&msg);

@@ -9,7 +9,6 @@
 #define R5_EVENTS_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 //  The size of the sequence frame: publisher id (8) and counter (8).
 #define R5_EVENTS_SEQUENCE_SIZE 16
@@ -34,22 +33,6 @@
 
 typedef struct _r5_events_t r5_events_t;
 
-//  The frames' integers: 8 bytes, big-endian.
-static inline uint64_t
-r5_events_get_u64 (const uint8_t *data)
-{
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++)
-        value = (value << 8) | data [i];
-    return value;
-}
-
-static inline void
-r5_events_put_u64 (uint8_t *out, uint64_t value)
-{
-    for (int i = 7; i >= 0; i--, value >>= 8)
-        out [i] = (uint8_t) value;
-}
 
 //  Publish to the endpoints (the relays' inputs; "" publishes nowhere) and
 //  hear the gateways at subscribe (the relays' outputs; "" hears none, and

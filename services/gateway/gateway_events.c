@@ -4,6 +4,7 @@
 #include "r5_curve.h"
 #include "r5_endpoints.h"
 #include "r5_events.h"
+#include "r5_mdp.h"
 #include "r5_log.h"
 #include "r5_time.h"
 
@@ -58,7 +59,7 @@ s_answer (s_feed_t *self, const char *topic, const uint8_t *sequence)
     if (sequence)
         memcpy (body + 8, sequence, 16);
     else
-        r5_events_put_u64 (body + 8, (uint64_t) self->timeout_ms);
+        r5_mdp_put_u64 (body + 8, (uint64_t) self->timeout_ms);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, topic);
     zmsg_addmem (msg, body, sequence ? 24 : 16);
@@ -134,9 +135,9 @@ s_heartbeat (s_feed_t *self, s_relay_t *relay, zframe_t *frame)
     memcpy (relay->relay, data, 8);
     relay->heard = true;
     for (size_t at = 24; at < size; at += 16)
-        s_sequence (self, data + at, r5_events_get_u64 (data + at + 8), true);
+        s_sequence (self, data + at, r5_mdp_get_u64 (data + at + 8), true);
     int64_t now = zclock_mono ();
-    int64_t age = r5_now_ms () - (int64_t) r5_events_get_u64 (data + 16);
+    int64_t age = r5_now_ms () - (int64_t) r5_mdp_get_u64 (data + 16);
     relay->current_until = now - (age > 0 ? age : 0) + self->timeout_ms;
     int64_t until = INT64_MAX;
     for (size_t i = 0; i < self->relay_count; i++)
@@ -159,7 +160,7 @@ s_receive (s_feed_t *self, s_relay_t *relay)
         s_apply (self->cache, topic);
         zframe_t *sequence = zmsg_size (msg) == 2 ? zmsg_last (msg) : NULL;
         if (sequence && zframe_size (sequence) == R5_EVENTS_SEQUENCE_SIZE
-        &&  s_sequence (self, zframe_data (sequence), r5_events_get_u64 (zframe_data (sequence) + 8), false))
+        &&  s_sequence (self, zframe_data (sequence), r5_mdp_get_u64 (zframe_data (sequence) + 8), false))
             s_answer (self, R5_EVENTS_APPLIED_TOPIC, zframe_data (sequence));
     }
     zstr_free (&topic);
