@@ -22,6 +22,14 @@ resource_call_collection (resource_call_t *call, const char *name)
 }
 
 int
+resource_call_check_text (resource_call_t *call, const ProtobufCMessage *request,
+                          const resource_text_rule_t *rules, size_t count)
+{
+    const char *message = resource_validate_fields (request, rules, count);
+    return message ? resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message) : 0;
+}
+
+int
 resource_call_fail (resource_call_t *call, R5__Status status, const char *message)
 {
     R5__ResourceReply *reply = call->reply;

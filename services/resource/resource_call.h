@@ -15,6 +15,7 @@
 #include "r5_sign.h"
 #include "r5_throttle.h"
 #include "resource_events.h"
+#include "resource_validate.h"
 #include "r5/authz.pb-c.h"
 #include "r5/resource.pb-c.h"
 
@@ -49,6 +50,11 @@ mongoc_collection_t *resource_call_collection (resource_call_t *call, const char
 
 //  Set the reply's status and message (copied; NULL for none). Returns -1.
 int resource_call_fail (resource_call_t *call, R5__Status status, const char *message);
+
+//  Check request's text fields against rules (resource_validate_fields):
+//  0, or -1 with BAD_INPUT and the rule's message in the reply.
+int resource_call_check_text (resource_call_t *call, const ProtobufCMessage *request,
+                              const resource_text_rule_t *rules, size_t count);
 
 //  Map a libmongoc error into the reply (logged when it is not the client's doing). Returns -1.
 int resource_call_mongo_fail (resource_call_t *call, const bson_error_t *error, const char *what);

@@ -103,9 +103,8 @@ static const resource_text_rule_t s_text_rules [] = {
 int
 resource_incidents_check_input (resource_call_t *call, const ProtobufCMessage *input, R5__Urgency urgency)
 {
-    const char *message = resource_validate_fields (input, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
-    if (message)
-        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_call_check_text (call, input, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]))
+        return -1;
     if (urgency > R5__URGENCY__URGENCY_LOW)
         return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "urgency must be HIGH or LOW");
     return 0;

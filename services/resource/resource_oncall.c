@@ -125,8 +125,7 @@ static const resource_text_rule_t s_text_rules [] = { RESOURCE_RULE_NAME, RESOUR
 static int
 s_check_text (resource_call_t *call, const ProtobufCMessage *request)
 {
-    const char *message = resource_validate_fields (request, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
-    return message ? resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message) : 0;
+    return resource_call_check_text (call, request, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
 }
 
 //  The update of a partial update request: its set fields ($set, without

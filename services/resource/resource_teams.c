@@ -38,11 +38,8 @@ void
 resource_teams_on_create (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__CreateTeamRequest *request = envelope->create_team;
-    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
-    if (message) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_call_check_text (call, &request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]))
         return;
-    }
     R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
     if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, &facts, NULL))
         return;
@@ -58,11 +55,8 @@ void
 resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *envelope)
 {
     const R5__UpdateTeamRequest *request = envelope->update_team;
-    const char *message = resource_validate_fields (&request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]);
-    if (message) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
+    if (resource_call_check_text (call, &request->base, s_text_rules, sizeof s_text_rules / sizeof s_text_rules [0]))
         return;
-    }
     resource_object_t team;
     if (resource_store_load (call, s_teams (), request->id, R5__VERB__VERB_UPDATE, &team) == 0) {
         bson_t update = BSON_INITIALIZER, set;
