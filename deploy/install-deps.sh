@@ -51,6 +51,7 @@ if [ "$mode" = test ]; then
     prometheus                        # promtool check metrics on every process's /metrics
     chromium                          # browser tests (driven by playwright-core from npm)
     nginx openssl                     # the TLS proxy configuration's test
+    strace                            # the gateway makes no filesystem call per request
     # the deployment artifacts' checks (tests/deploy)
     systemd                           # systemd-analyze verify / security of deploy/systemd
     docker-compose python3-yaml       # docker-compose config of deploy/docker (no engine needed)

@@ -182,6 +182,19 @@ s_read_file (const char *path, size_t *size)
     return text;
 }
 
+//  r5 authenticates every request itself. Without an authorization handler
+//  civetweb looks for an .htpasswd file before each request (a stat of
+//  "/.htpasswd" for every handler-served URI, in 1.15), so a filesystem
+//  call sat on the API's hot path and a stray file could put digest
+//  authentication in front of the API.
+static int
+s_authorize_all (struct mg_connection *conn, void *unused)
+{
+    (void) conn;
+    (void) unused;
+    return 1;
+}
+
 //  Start one civetweb context on listen with the given worker threads, serving
 //  web_root's files when it is set, and explorer_root's at /explorer/ with
 //  them. NULL with one line in error.
@@ -247,6 +260,8 @@ s_start (gateway_t *self, const char *listen, int thread_count, const char *web_
     struct mg_context *context = mg_start2 (&init, &start_error);
     if (!context)
         snprintf (error, error_size, "cannot listen on %s: %s", listen, start_text);
+    else
+        mg_set_auth_handler (context, "/", s_authorize_all, NULL);
     return context;
 }
 

@@ -5,7 +5,10 @@ error, and the gateway stays up and keeps serving everyone else."""
 
 import json
 import re
+import signal
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -183,6 +186,34 @@ class FramingAndMethodsTest(SuiteTestCase):
         self.assertEqual(response.status, 204)
         self.assertEqual(response.headers['Allow'], 'GET, HEAD, POST, OPTIONS')
         self.assertNotIn('Access-Control-Allow-Origin', response.headers)
+
+
+class NoFilesystemPerRequestTest(SuiteTestCase):
+    """An API request makes no filesystem call in the gateway: civetweb's
+    .htpasswd lookup (a stat of "/.htpasswd" for every handler-served
+    request) is off, watched with strace on the live process."""
+
+    def test_api_requests_make_no_filesystem_call(self):
+        session = Session(self.base)
+        session.signup()
+        token = session.create_token(['incidentsRead'])['value']
+        pid = self.suite.gateways[0].popen.pid
+        with tempfile.NamedTemporaryFile('r', suffix='.strace') as trace:
+            tracer = subprocess.Popen(['strace', '-f', '-p', str(pid), '-e', 'trace=%file', '-o', trace.name],
+                                      stderr=subprocess.PIPE, text=True)
+            try:
+                attached = tracer.stderr.readline()     # "Process N attached with M threads", once all are
+                if 'Operation not permitted' in attached:
+                    self.skipTest('ptrace is not permitted here: ' + attached.strip())
+                self.assertIn('attached', attached)
+                for _ in range(25):
+                    self.assertEqual(bearer(self.base, token, '{ viewer { id } }').status, 200)
+                    self.assertEqual(session.graphql('{ viewer { name } }').status, 200)
+            finally:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait(timeout=30)
+            calls = [line for line in trace.read().splitlines() if '(' in line and 'resumed' not in line]
+        self.assertEqual(calls, [], 'filesystem calls during 50 API requests')
 
 
 class AdminListenerTest(SuiteTestCase):
