@@ -212,8 +212,12 @@ class NoFilesystemPerRequestTest(SuiteTestCase):
             finally:
                 tracer.send_signal(signal.SIGINT)
                 tracer.wait(timeout=30)
-            calls = [line for line in trace.read().splitlines() if '(' in line and 'resumed' not in line]
-        self.assertEqual(calls, [], 'filesystem calls during 50 API requests')
+                tracer.stderr.close()
+            # ThreadSanitizer's runtime rereads /proc/self/maps in its own
+            # thread; that is the sanitizer build's, not the request path's.
+            calls = [line for line in trace.read().splitlines()
+                     if '(' in line and 'resumed' not in line and '"/proc/self/maps"' not in line]
+        self.assertEqual(calls, [], 'filesystem calls during 50 API requests:\n' + '\n'.join(calls[:20]))
 
 
 class AdminListenerTest(SuiteTestCase):
