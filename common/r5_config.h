@@ -52,6 +52,10 @@ void r5_config_print_help (const r5_config_key_t *keys, const char *program, FIL
     R5_CONFIG_METRICS_KEY, \
     R5_CONFIG_SHUTDOWN_GRACE_KEY
 
+//  A service's (r5_service_run): how many requests one process serves at once.
+#define R5_CONFIG_WORKERS_KEY \
+    { "workers", "2", "requests this process serves at once (1 to 64): each worker is an actor with its own broker connection and MongoDB pool, so a slow request (a password hash) does not hold up the others", false }
+
 //  Every program's own: where r5_admin serves /metrics and /healthz.
 #define R5_CONFIG_METRICS_KEY \
     { "metrics_listen", "", "address:port to serve Prometheus /metrics and /healthz on (e.g. 127.0.0.1:9400; port 0: any free one); empty: off", false }

@@ -183,29 +183,53 @@ r5_service_metrics (const char *program, r5_config_t *config)
     return admin;
 }
 
+//  Most workers a process runs (the setting's bound).
+#define S_MAX_WORKERS 64
+
 int
 r5_service_run (const char *program, r5_config_t *config, zactor_fn *actor_fn, void *args,
                 r5_admin_t **admin_p)
 {
     int grace_ms = r5_service_shutdown_grace_ms (program, config);
     char error [256];
-    zactor_t *actor = r5_service_start (actor_fn, args, error, sizeof error);
-    if (!actor) {
+    int64_t workers;
+    if (r5_config_int (config, "workers", 1, S_MAX_WORKERS, &workers, error, sizeof error)) {
         r5_error (NULL, "%s", error);
         r5_admin_destroy (admin_p);
         return 1;
     }
-    printf ("%s ready metrics_port=%d\n", program, r5_admin_port (*admin_p));
+    //  Every worker is the same actor on the same settings, each with its own
+    //  state: the broker sees them as it sees instances in other processes.
+    zactor_t *actors [S_MAX_WORKERS] = { NULL };
+    zmq_pollitem_t ended [S_MAX_WORKERS];
+    for (int i = 0; i < workers; i++) {
+        actors [i] = r5_service_start (actor_fn, args, error, sizeof error);
+        if (!actors [i]) {
+            r5_error (NULL, "%s", error);
+            for (int j = 0; j < i; j++)
+                zactor_destroy (&actors [j]);
+            r5_admin_destroy (admin_p);
+            return 1;
+        }
+        ended [i] = (zmq_pollitem_t) { zsock_resolve (actors [i]), 0, ZMQ_POLLIN, 0 };
+    }
+    printf ("%s ready metrics_port=%d workers=%d\n", program, r5_admin_port (*admin_p), (int) workers);
     fflush (stdout);
-    //  The actor sends nothing more: the pipe turns readable when it ends. On
-    //  SIGINT/SIGTERM it drains (r5_service_next): it finishes the request in
-    //  hand, gives back what it has not started (DISCONNECT) and ends. A
-    //  handler still running after the grace cannot be stopped from here, so
-    //  the process leaves without it (as on kill -9: the broker takes the
-    //  request as lost, idempotent callers resend).
-    zmq_pollitem_t ended = { zsock_resolve (actor), 0, ZMQ_POLLIN, 0 };
-    int64_t until = INT64_MAX;      //  monotonic ms: the grace's end, once signalled
-    while (true) {
+    //  An actor sends nothing more: its pipe turns readable when it ends. On
+    //  SIGINT/SIGTERM each drains (r5_service_next): it finishes the request
+    //  in hand, gives back what it has not started (DISCONNECT) and ends. A
+    //  worker that ends by itself (it lost its state) takes the process down
+    //  the same way, so a supervisor restarts it whole. A handler still
+    //  running after the grace cannot be stopped from here, so the process
+    //  leaves without it (as on kill -9: the broker takes the request as
+    //  lost, idempotent callers resend).
+    int64_t until = INT64_MAX;      //  monotonic ms: the grace's end, once draining
+    int running = (int) workers;
+    while (running > 0) {
+        if (running < workers && !zsys_interrupted) {
+            r5_error (NULL, "%s: a worker stopped; stopping the others", program);
+            zsys_interrupted = 1;
+        }
         if (zsys_interrupted && until == INT64_MAX) {
             r5_info (NULL, "%s draining (grace %d ms)", program, grace_ms);
             until = zclock_mono () + grace_ms;
@@ -219,10 +243,16 @@ r5_service_run (const char *program, r5_config_t *config, zactor_fn *actor_fn, v
         }
         //  Woken by the signal (EINTR) or at least every S_WAIT_MS, as the
         //  signal may go to another thread.
-        if (zmq_poll (&ended, 1, (long) (left < S_WAIT_MS ? left : S_WAIT_MS)) > 0)
-            break;
+        if (zmq_poll (ended, running, (long) (left < S_WAIT_MS ? left : S_WAIT_MS)) <= 0)
+            continue;
+        for (int i = running - 1; i >= 0; i--)
+            if (ended [i].revents & ZMQ_POLLIN) {
+                zactor_destroy (&actors [i]);
+                running--;              //  the last running one takes its place
+                actors [i] = actors [running];
+                ended [i] = ended [running];
+            }
     }
-    zactor_destroy (&actor);
     r5_admin_destroy (admin_p);
     r5_info (NULL, "%s stopped", program);
     return 0;

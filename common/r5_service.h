@@ -93,13 +93,16 @@ void r5_service_bus_keys (const char *program, r5_config_t *config, bool broker)
 r5_admin_t *r5_service_metrics (const char *program, r5_config_t *config);
 
 //  Run a service's actor in the calling process until SIGINT/SIGTERM: the
-//  body of every service's main() once its config is loaded. Prints
-//  "<program> ready metrics_port=<port>" on stdout (integration tests wait
-//  on it; -1 without a metrics listener). On the signal it drains: the actor
-//  finishes the request in hand and tells the brokers DISCONNECT (they give
-//  what it did not start to another instance); then it stops the metrics
-//  listener (admin may be NULL) and returns 0, or exits 1 when a request
-//  still runs after the config's shutdown_grace_ms.
+//  body of every service's main() once its config is loaded. Starts the
+//  config's `workers` copies of it (R5_CONFIG_WORKERS_KEY), each with its own
+//  state, so the process serves that many requests at once. Prints
+//  "<program> ready metrics_port=<port> workers=<n>" on stdout (integration
+//  tests wait on it; -1 without a metrics listener). On the signal, or when
+//  one worker ends by itself, every worker drains: it finishes the request in
+//  hand and tells the brokers DISCONNECT (they give what it did not start to
+//  another worker); then it stops the metrics listener (admin may be NULL)
+//  and returns 0, or exits 1 when a request still runs after the config's
+//  shutdown_grace_ms.
 int r5_service_run (const char *program, r5_config_t *config, zactor_fn *actor, void *args,
                     r5_admin_t **admin_p);
 

@@ -6,6 +6,7 @@
 static const r5_config_key_t s_keys [] = {
     { "assertion_verify_key", NULL, "file of r5-token's Ed25519 public assertion key (r5-keygen: assertion.verify)", false },
     R5_CONFIG_COMMON_KEYS,
+    R5_CONFIG_WORKERS_KEY,
     { NULL, NULL, NULL, false }
 };
 

@@ -25,6 +25,7 @@ static const r5_config_key_t s_keys [] = {
     { "password_limit_per_email", RESOURCE_PASSWORD_LIMIT_DEFAULT, "BURST/SECONDS: password checks for one email, per r5-resource instance (refilled evenly over SECONDS)", false },
     { "sweep_interval_ms", "60000", "how often (ms, 100 to 3600000) this instance deletes the objects whose create died before its check (also at start-up)", false },
     R5_CONFIG_COMMON_KEYS,
+    R5_CONFIG_WORKERS_KEY,
     { NULL, NULL, NULL, false }
 };
 
@@ -134,8 +135,10 @@ main (int argc, char *argv [])
         r5_config_destroy (&config);
         return 1;
     }
+    resource_config.password_throttle = resource_password_throttle_new (resource_config.password_limit_per_email);
     r5_admin_t *metrics = r5_service_metrics ("r5-resource", config);
     int rc = r5_service_run ("r5-resource", config, resource_server_actor, &resource_config, &metrics);
+    r5_throttle_destroy (&resource_config.password_throttle);
     r5_sign_secret_clear (&resource_config.password_proof_key);
     r5_config_destroy (&config);
     return rc;

@@ -36,7 +36,16 @@ struct _resource_server_t {
     r5_sign_public_t assertion_public;
     r5_sign_secret_t proof_key;
     r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
+    bool owns_password_by_email;            //  false: the process's, shared by its workers
 };
+
+r5_throttle_t *
+resource_password_throttle_new (r5_limit_t limit)
+{
+    if (limit.burst <= 0 && r5_limit_parse (RESOURCE_PASSWORD_LIMIT_DEFAULT, &limit))
+        assert (false);
+    return r5_throttle_new (limit, S_THROTTLE_MAX_KEYS);
+}
 
 resource_server_t *
 resource_server_new (const resource_config_t *config, char *error, size_t error_size)
@@ -64,10 +73,11 @@ resource_server_new (const resource_config_t *config, char *error, size_t error_
     self->events = events;
     self->assertion_public = config->assertion_verify_key;
     self->proof_key = config->password_proof_key;
-    r5_limit_t limit = config->password_limit_per_email;
-    if (limit.burst <= 0 && r5_limit_parse (RESOURCE_PASSWORD_LIMIT_DEFAULT, &limit))
-        assert (false);
-    self->password_by_email = r5_throttle_new (limit, S_THROTTLE_MAX_KEYS);
+    self->password_by_email = config->password_throttle;
+    if (!self->password_by_email) {
+        self->password_by_email = resource_password_throttle_new (config->password_limit_per_email);
+        self->owns_password_by_email = true;
+    }
     return self;
 }
 
@@ -81,7 +91,8 @@ resource_server_destroy (resource_server_t **self_p)
         r5_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
         r5_sign_secret_clear (&self->proof_key);
-        r5_throttle_destroy (&self->password_by_email);
+        if (self->owns_password_by_email)
+            r5_throttle_destroy (&self->password_by_email);
         free (self);
         *self_p = NULL;
     }

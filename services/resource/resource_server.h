@@ -27,10 +27,16 @@ typedef struct {
     r5_sign_secret_t password_proof_key;    //  signs password proofs (r5_password_proof.h); copied into
                                             //  the state: zero this copy after start
     r5_limit_t password_limit_per_email;    //  burst 0: RESOURCE_PASSWORD_LIMIT_DEFAULT
+    r5_throttle_t *password_throttle;       //  the process's, shared by its workers (outlives them);
+                                            //  NULL: each state makes its own from the limit
     int64_t sweep_interval_ms;      //  between the sweeper's passes (resource_sweeper.h); 0: the default
 } resource_config_t;
 
 typedef struct _resource_server_t resource_server_t;
+
+//  The check_password throttle for limit (burst 0: the default): main makes
+//  one for all of the process's workers, so the limit is per process.
+r5_throttle_t *resource_password_throttle_new (r5_limit_t limit);
 
 //  Connect to MongoDB and ensure the indexes, connect to the brokers (for
 //  r5-authz) and the events publisher. NULL with one line in error.

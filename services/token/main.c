@@ -32,6 +32,7 @@ static const r5_config_key_t s_keys [] = {
     { "assertion_ttl_seconds", S_XSTR (R5_ASSERTION_TTL_DEFAULT_S), "a principal assertion holds this long after verification (10 ... 3600)", false },
     { "password_proof_verify_key", NULL, "file of r5-resource's Ed25519 public password-proof key (r5-keygen: password-proof.verify)", false },
     R5_CONFIG_COMMON_KEYS,
+    R5_CONFIG_WORKERS_KEY,
     { NULL, NULL, NULL, false }
 };
 

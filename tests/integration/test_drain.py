@@ -81,7 +81,9 @@ class ServiceDrainTest(FailPointTestCase):
     brokers = 2
     # Every request verifies its token at r5-token (no verdict cache), which
     # looks the user up in r5-resource; the gateway's deadline outlasts the hold.
-    suite_env = {'R5_VERDICT_CACHE_SECONDS': '0', 'R5_RPC_TIMEOUT_MS': '15000'}
+    # One worker per process: each instance is one broker worker, so which
+    # one holds the request, and the brokers' counts, are the instances'.
+    suite_env = {'R5_VERDICT_CACHE_SECONDS': '0', 'R5_RPC_TIMEOUT_MS': '15000', 'R5_WORKERS': '1'}
 
     @classmethod
     def setUpClass(cls):
@@ -341,15 +343,19 @@ class RollingRestartTest(unittest.TestCase):
         match = re.search(r'^r5_broker_workers\{service="%s"\} (\d+)' % re.escape(service), text, re.M)
         return int(match.group(1)) if match else 0
 
-    def wait_workers(self, count=2, timeout=15.0):
-        """Until every broker counts count instances of every service."""
+    def wait_workers(self, timeout=15.0):
+        """Until every broker counts every worker of every running instance
+        (each says how many it runs in its readiness line)."""
+        def expected(name):
+            return sum(int(p.fields['workers']) for p in self.suite.processes if p.name == name and p.alive())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(self.workers(b, 'r5.' + n.replace('r5-', '')) == count
+            if all(self.workers(b, 'r5.' + n.replace('r5-', '')) == expected(n)
                    for b in self.suite.brokers for n in SERVICES):
                 return
             time.sleep(0.05)    # polling the brokers' metrics: nothing to wait on
-        self.fail('the brokers do not count %d instances of every service' % count)
+        self.fail('the brokers do not count every worker of every service: %s'
+                  % {n: expected(n) for n in SERVICES})
 
     def wait_serving(self, broker, count=50, timeout=15.0):
         """Until broker has answered count requests ok (its metrics)."""

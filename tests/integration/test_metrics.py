@@ -43,10 +43,11 @@ class MetricsTest(SuiteTestCase):
             self.assertGreater(values['process_open_fds'], 0, process.name)
             self.assertTrue(any(k.startswith('r5_build_info{') for k in values), process.name)
 
-    def test_broker_counts_one_worker_per_started_instance(self):
+    def test_broker_counts_every_worker_of_the_started_instance(self):
         broker = samples(scrape(self.suite, self.suite.brokers[0]))
         for service in ('r5.token', 'r5.authz', 'r5.resource'):
-            self.assertEqual(broker['r5_broker_workers{service="%s"}' % service], 1, service)
+            instance = next(p for p in self.suite.processes if p.name == 'r5-' + service[3:])
+            self.assertEqual(broker['r5_broker_workers{service="%s"}' % service], int(instance.fields['workers']), service)
             self.assertEqual(broker['r5_broker_queue_depth{service="%s"}' % service], 0, service)
 
     def test_unauthenticated_requests_are_counted_by_route_and_code(self):
