@@ -1350,7 +1350,7 @@ s_test_regenerate_race (const char *uri)
         //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
         bson_t *audit = BCON_NEW ("_id", BCON_UTF8 ("000000000000000000000001"), "type", BCON_UTF8 ("deleted"));
         token_change_t change = { audit, "revoked", NULL, NULL };
-        CHECK_MSG (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
+        CHECK_MSG (token_store_retire (store, id, CAROL, ACCOUNT, NULL, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
                    "delete");
         bson_destroy (audit);
         CHECK_MSG (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
