@@ -43,7 +43,8 @@ def flip_checksum(value):
     return value[:-1] + ('A' if last != 'A' else 'B')
 
 
-class LeakedTokenTest(SuiteTestCase):
+class ReportCase(SuiteTestCase):
+    """A suite whose gateway holds two scanner keys, and the helpers to report."""
 
     @classmethod
     def setUpClass(cls):
@@ -89,6 +90,10 @@ class LeakedTokenTest(SuiteTestCase):
         created = self.owner.create_token(['incidentsRead'], description)
         self.assertEqual(bearer(self.base, created['value'], VIEWER).status, 200)
         return created['value'], created['personalAccessToken']['id']
+
+
+
+class LeakedTokenTest(ReportCase):
 
     def test_unsigned_unknown_key_and_bad_signature_are_refused_and_change_nothing(self):
         value, _ = self.live_token()
@@ -200,6 +205,55 @@ class LeakedTokenTest(SuiteTestCase):
         response = bearer(self.base, value, NOTICES).json()
         self.assertIsNone(response['data']['viewer']['tokenNotices'])
         self.assertTrue(response['errors'])
+
+
+class ScanTest(ReportCase):
+    """r5-scan, the operator's command and the reference scanner."""
+
+    def scan(self, *args, stdin=b''):
+        return subprocess.run([os.path.join(BUILD_DIR, 'services', 'scan', 'r5-scan')] + list(args),
+                              input=stdin, capture_output=True, timeout=60)
+
+    def test_finds_tokens_in_files_and_stdin_by_hint(self):
+        value, _ = self.live_token()
+        session_value = 'r5s_' + value[4:]        # same characters, other prefix: its checksum still holds
+        path = os.path.join(self.keys_dir, 'config.env')
+        with open(path, 'w') as f:
+            f.write('# nothing here\nAPI_TOKEN=%s\nnot_r5p_%s\nbad=%s\nx r5p_short\n'
+                    % (value, value[4:], flip_checksum(value)))
+        found = self.scan(path)
+        self.assertEqual(found.returncode, 1, found.stderr)
+        lines = found.stdout.decode().splitlines()
+        self.assertEqual(lines, ['%s:2: r5 personal access token r5p_…%s' % (path, value[-4:])])
+        self.assertNotIn(value.encode(), found.stdout + found.stderr)
+        shown = self.scan('--show-values', '-', stdin=('a %s b\n\n"%s"' % (value, session_value)).encode())
+        self.assertEqual(shown.returncode, 1)
+        self.assertEqual(shown.stdout.decode().splitlines(),
+                         ['<stdin>:1: r5 personal access token ' + value, '<stdin>:3: r5 session ' + session_value])
+        clean = self.scan(stdin=b'nothing r5p_ here\n' + flip_checksum(value).encode())
+        self.assertEqual((clean.returncode, clean.stdout), (0, b''))
+        self.assertEqual(self.scan('/nonexistent/file').returncode, 2)
+
+    def test_report_revokes_what_it_finds_and_prints_the_labels(self):
+        value, token_id = self.live_token('found by r5-scan')
+        path = os.path.join(self.keys_dir, 'leak.txt')
+        with open(path, 'w') as f:
+            f.write('token: %s\n' % value)
+        url = self.base + '/secret-scanning/verify'
+        reported = self.scan('--report', url, '--key', self.key_pem, '--key-id', KEY_ID, path)
+        self.assertEqual(reported.returncode, 1, reported.stderr)
+        self.assertEqual(reported.stdout.decode().strip(),
+                         '%s:1: r5 personal access token r5p_…%s true_positive' % (path, value[-4:]))
+        self.assertEqual(bearer(self.base, value, VIEWER).status, 401)
+        notices = self.owner.graphql(NOTICES).json()['data']['viewer']['tokenNotices']
+        self.assertEqual([(n['tokenId'], n['url'], n['source']) for n in notices],
+                         [(token_id, path + ':1', 'r5-scan')])
+        again = self.scan('--report', url, '--key', self.key_pem, '--key-id', KEY_ID, path)
+        self.assertTrue(again.stdout.decode().strip().endswith('false_positive'), again.stdout)
+        # A key id the gateway does not hold: the report fails, exit 2.
+        refused = self.scan('--report', url, '--key', self.key_pem, '--key-id', 'nope', path)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn('401', refused.stderr.decode())
 
 
 class NoKeysTest(SuiteTestCase):
