@@ -9,6 +9,7 @@
     or a report that failed. A value is printed only with --show-values;
     otherwise its hint (r5p_…abcd). */
 #include "scan.h"
+#include "r5_build.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,8 @@ main (int argc, char *argv [])
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
+    if (r5_build_version_asked ("r5-scan", argc, argv))
+        return 0;
     bool show_values = false;
     const char *url = NULL, *key = NULL, *key_id = NULL;
     int option;
