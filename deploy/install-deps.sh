@@ -22,14 +22,14 @@ done
 # checks this list against the programs' DT_NEEDED entries).
 runtime_packages=(
   libczmq4 libzmq5 libprotobuf-c1 libsodium23 libmongoc-1.0-0 libbson-1.0-0
-  libjansson4 zlib1g libcivetweb1
+  libjansson4 zlib1g libcivetweb1 libssl3
   ca-certificates                     # TLS to a MongoDB that requires it
 )
 
 packages=(
   build-essential cmake pkg-config
   libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
-  libsodium-dev libmongoc-dev libbson-dev libjansson-dev zlib1g-dev
+  libsodium-dev libmongoc-dev libbson-dev libjansson-dev zlib1g-dev libssl-dev
   # civetweb's CMake package config names /usr/bin/civetweb, shipped by the civetweb package
   libcivetweb-dev civetweb
   # the MongoDB-wire-compatible dev server

@@ -42,6 +42,7 @@ typedef struct {
     bool access_log;                //  one info line per HTTP request
     int apq_cache_entries;          //  persisted queries kept (0: APQ off, PERSISTED_QUERY_NOT_SUPPORTED)
     const char *cors_origins;       //  comma-separated exact origins allowed cross-origin ("" none)
+    const char *secret_scanning_keys;   //  file of scanners' public keys ("" or NULL: no report route)
     r5_limit_t login_limit_per_email_and_address;
     r5_limit_t login_limit_per_email;
     r5_limit_t login_limit_per_address;

@@ -22,6 +22,7 @@ static const struct {
     { "/auth/login", true, "/auth/login" },
     { "/auth/logout", true, "/auth/logout" },
     { "/integrations/", false, "/integrations/{key}" },
+    { "/secret-scanning/verify", true, "/secret-scanning/verify" },
     { "/healthz", true, "/healthz" },
     { "/readyz", true, "/readyz" },
     { "/metrics", true, "/metrics" },

@@ -64,6 +64,7 @@ static const struct {
     { "/schema.graphql", "route=\"schema\"" },
     { "/auth/", "route=\"auth\"" },
     { "/integrations/", "route=\"integrations\"" },
+    { "/secret-scanning/verify", "route=\"secret_scanning\"" },
     { "/healthz", "route=\"healthz\"" },
     { "/readyz", "route=\"readyz\"" },
     { "/metrics", "route=\"metrics\"" },

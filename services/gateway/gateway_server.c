@@ -300,6 +300,12 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->apq = gateway_apq_new ((size_t) config->apq_cache_entries, S_APQ_MAX_TEXT_BYTES);
+    //  A key file that cannot be used stops the start-up: reports would all be refused.
+    if (config->secret_scanning_keys && *config->secret_scanning_keys) {
+        self->leak_keys = gateway_leaks_keys_load (config->secret_scanning_keys, error, error_size);
+        if (!self->leak_keys)
+            goto fail;
+    }
     self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
@@ -325,6 +331,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     mg_set_request_handler (self->civetweb, "/auth/login$", gateway_signin_login, self);
     mg_set_request_handler (self->civetweb, "/auth/logout$", gateway_signin_logout, self);
     mg_set_request_handler (self->civetweb, "/integrations/", gateway_integrations_handle, self);
+    mg_set_request_handler (self->civetweb, GATEWAY_LEAKS_PATH "$", gateway_leaks_handle, self);
     mg_set_request_handler (self->civetweb, "/healthz$", gateway_health_healthz, self);
     if (admin_apart)
         mg_set_request_handler (self->admin, "/healthz$", gateway_health_healthz, self);
@@ -351,6 +358,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     gateway_apq_destroy (&self->apq);
+    gateway_leaks_keys_destroy (&self->leak_keys);
     r5_throttle_destroy (&self->login_by_pair);
     r5_throttle_destroy (&self->login_by_email);
     r5_throttle_destroy (&self->login_by_address);

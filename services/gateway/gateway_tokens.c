@@ -129,6 +129,7 @@ static const struct {
 } s_event_types [] = {
     { "created", "CREATED" }, { "updated", "UPDATED" }, { "regenerated", "REGENERATED" },
     { "deleted", "DELETED" }, { "verify_failed", "AUTHENTICATION_FAILED" },
+    { "reported_leaked", "REPORTED_LEAKED" },
 };
 
 //  An event as TokenEvent; NULL for the types the API does not show (sessions).
@@ -187,6 +188,31 @@ s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t c
 }
 
 //  =========================================================================
+//  Viewer.tokenNotices: leaked tokens revoked, until dismissed
+//  =========================================================================
+
+static int
+s_token_notices (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
+                 json_t **results, gql_field_error_t *errors)
+{
+    (void) parents;
+    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST_NOTICES, info->args, true, &errors [0]);
+    if (!reply) {
+        for (size_t i = 1; i < count; i++)
+            gateway_field_error_copy (&errors [i], &errors [0]);
+        return -1;
+    }
+    json_t *notices = NULL;
+    if (reply->body_case == R5__TOKEN_REPLY__BODY_NOTICES) {
+        notices = json_array ();
+        for (size_t i = 0; i < reply->notices->n_notices; i++)
+            json_array_append_new (notices, gateway_codec_to_json (&reply->notices->notices [i]->base));
+    }
+    r5__token_reply__free_unpacked (reply, NULL);
+    return s_for_all (notices, count, results, errors);
+}
+
+//  =========================================================================
 //  Mutations, one row each (the entries' data)
 //  =========================================================================
 
@@ -207,6 +233,8 @@ static const s_mutation_t s_create = { R5__TOKEN_REQUEST__BODY_CREATE, false, fa
 static const s_mutation_t s_update = { R5__TOKEN_REQUEST__BODY_UPDATE, true, true };
 static const s_mutation_t s_regenerate = { R5__TOKEN_REQUEST__BODY_REGENERATE, false, true };
 static const s_mutation_t s_delete = { R5__TOKEN_REQUEST__BODY_DELETE, false, true };
+//  Dismissing twice answers NOT_FOUND the second time: not resent.
+static const s_mutation_t s_dismiss = { R5__TOKEN_REQUEST__BODY_DISMISS_NOTICE, false, false };
 
 //  The payload of a token reply: the token and its value (shown once, then
 //  wiped), the token alone, or the deleted id.
@@ -227,6 +255,8 @@ s_payload (R5__TokenReply *reply)
             return json_pack ("{s:o}", "personalAccessToken", gateway_codec_to_json (&reply->token->base));
         case R5__TOKEN_REPLY__BODY_DELETED:
             return json_pack ("{s:s}", "deletedId", reply->deleted->id);
+        case R5__TOKEN_REPLY__BODY_NOTICE:
+            return json_pack ("{s:s}", "dismissedId", reply->notice->id);
         default:
             return NULL;
     }
@@ -262,6 +292,8 @@ static const gql_resolver_entry_t s_resolvers [] = {
     { "Mutation.updatePersonalAccessToken", s_mutate, &s_update },
     { "Mutation.regeneratePersonalAccessToken", s_mutate, &s_regenerate },
     { "Mutation.deletePersonalAccessToken", s_mutate, &s_delete },
+    { "Viewer.tokenNotices", s_token_notices, NULL },
+    { "Mutation.dismissTokenNotice", s_mutate, &s_dismiss },
 };
 
 size_t

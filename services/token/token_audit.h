@@ -6,7 +6,9 @@
       description_before?, description_after? }
 
     Types: created, updated, regenerated, deleted, verify_failed,
-    session_created, session_deleted, session_expired. Never a token value.
+    session_created, session_deleted, session_expired, reported_leaked
+    (reason "reported leaked at <url>", and url, source, description_before:
+    what the owner's notice shows, token_notices.h). Never a token value.
     Failed verifications are written at most TOKEN_AUDIT_FAILURES_PER_SECOND
     per second per instance (a flood of bad tokens must not become a flood
     of writes); the rest are counted and logged. */
@@ -23,7 +25,8 @@
 #define TOKEN_AUDIT_COLLECTION "token_audit"
 #define TOKEN_AUDIT_FAILURES_PER_SECOND 20
 #define TOKEN_AUDIT_TYPE_MAX 24
-#define TOKEN_AUDIT_REASON_MAX 64
+//  Room for "reported leaked at <url>" (token_notices.h: a url of up to 1024 bytes).
+#define TOKEN_AUDIT_REASON_MAX 1100
 
 typedef struct {
     char id [TOKEN_ID_SIZE];

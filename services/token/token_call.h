@@ -10,7 +10,9 @@
         token_verify.c     token_on_verify
         token_manage.c     token_on_create, _list, _get, _update,
                            _regenerate, _delete, _list_events
-        token_sessions.c   token_on_create_session, _delete_session  */
+        token_sessions.c   token_on_create_session, _delete_session
+        token_leaks.c      token_on_report_leaked, _list_notices,
+                           _dismiss_notice  */
 #ifndef TOKEN_CALL_H
 #define TOKEN_CALL_H
 
@@ -21,6 +23,7 @@
 #include "r5/token.pb-c.h"
 #include "token_audit.h"
 #include "token_events.h"
+#include "token_notices.h"
 #include "token_proofs.h"
 #include "token_store.h"
 #include "token_usage.h"
@@ -42,6 +45,7 @@ struct _token_server_t {
     token_usage_t *usage;
     r5_events_t *events;
     token_proofs_t *proofs;
+    token_notices_t *notices;       //  leaked-token notices for owners
     r5_client_t *client;            //  to r5.resource; NULL without brokers
     bool pending_due;               //  a change's audit entry is known to be owed
     int64_t pending_swept_at;       //  last sweep for owed entries (token_pending.h)
@@ -73,6 +77,9 @@ void token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
 void token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list);
 void token_on_create_session (token_call_t *call, const R5__CreateSessionRequest *create);
 void token_on_delete_session (token_call_t *call, const R5__DeleteSessionRequest *delete_);
+void token_on_report_leaked (token_call_t *call, const R5__ReportLeakedTokensRequest *report);
+void token_on_list_notices (token_call_t *call, const R5__ListTokenNoticesRequest *list);
+void token_on_dismiss_notice (token_call_t *call, const R5__DismissTokenNoticeRequest *dismiss);
 
 //  ---------------------------------------------------------------------------
 //  Helpers (token_call.c)
@@ -114,6 +121,13 @@ void token_call_audit (token_call_t *call, token_audit_record_t *record);
 
 //  Announce a change of token on the PUB socket (a failure is logged).
 void token_call_publish (token_call_t *call, const char *change, const token_record_t *token);
+
+//  Revoke a personal access token as a delete does (token_manage.c), in one
+//  write with its audit entry audit (a token_audit document), then the
+//  revoked event, the gateways' confirmation and the entry (token_pending.h).
+//  token names the id and owner; with digest, only while the value is that
+//  one. OK, or the store's status (nothing changed).
+R5__Status token_call_retire (token_call_t *call, const token_record_t *token, const char *digest, bson_t *audit);
 
 //  A fresh value of kind into value, with its digest (hex) and hint. The
 //  caller zeroes value.

@@ -409,16 +409,35 @@ token_on_regenerate (token_call_t *call, const R5__RegenerateTokenRequest *regen
                     "cannot regenerate token");
 }
 
+R5__Status
+token_call_retire (token_call_t *call, const token_record_t *token, const char *digest, bson_t *audit)
+{
+    token_server_t *self = call->self;
+    token_change_t change = { audit, TOKEN_EVENT_REVOKED, NULL, NULL };
+    //  An earlier change of this token that still owes its entry goes first.
+    token_pending_complete (self, call->rid, token->id);
+    token_record_t deleted_token;
+    R5__Status status = token_store_retire (self->store, token->id, token->user_id, token->account_id, digest,
+                                            call->now, &change, &deleted_token);
+    if (status != R5__STATUS__STATUS_OK)
+        return status;
+    token_usage_forget (self->usage, token->id);
+    r5_info (call->rid, "token %s deleted", token->id);
+    //  The event (and the gateways' confirmation before the reply), the
+    //  audit entry and, for a leak, the owner's notice (token_pending.h).
+    token_pending_finish (call, token, &change, true);
+    return R5__STATUS__STATUS_OK;
+}
+
 //  Delete one of the caller's tokens: it stops working at once.
 void
 token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
 {
-    token_server_t *self = call->self;
     const R5__Principal *principal = token_call_principal (call);
     const char *id = delete_->id;
     if (!principal || !token_call_check_id (call, id))
         return;
-    token_record_t token, deleted_token;
+    token_record_t token;
     memset (&token, 0, sizeof token);
     snprintf (token.id, sizeof token.id, "%s", id);
     snprintf (token.user_id, sizeof token.user_id, "%s", principal->user_id);
@@ -427,20 +446,12 @@ token_on_delete (token_call_t *call, const R5__DeleteTokenRequest *delete_)
     token_call_audit_token ("deleted", &token, &record);
     bson_t audit = BSON_INITIALIZER;
     token_call_audit_document (call, &record, &audit);
-    token_change_t change = { &audit, TOKEN_EVENT_REVOKED, NULL, NULL };
-    //  An earlier change of this token that still owes its entry goes first.
-    token_pending_complete (self, call->rid, id);
-    R5__Status status = token_store_retire (self->store, id, principal->user_id, principal->account_id,
-                                            call->now, &change, &deleted_token);
+    R5__Status status = token_call_retire (call, &token, NULL, &audit);
+    bson_destroy (&audit);
     if (status != R5__STATUS__STATUS_OK) {
         s_fail_own (call, status, "the token changed meanwhile; try again", "cannot delete token");
-        bson_destroy (&audit);
         return;
     }
-    token_usage_forget (self->usage, id);
-    r5_info (call->rid, "token %s deleted", id);
-    token_pending_finish (call, &token, &change, true);
-    bson_destroy (&audit);
     R5__Deleted *deleted = (R5__Deleted *) r5_malloc (sizeof *deleted);
     r5__deleted__init (deleted);
     deleted->id = token_call_dup (id);

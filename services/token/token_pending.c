@@ -19,7 +19,7 @@ s_string (const bson_t *doc, const char *key)
     return "";
 }
 
-//  The event, the entry, the settling, in that order. 0, or -1 (logged).
+//  The event, the entry (and a leak's notice), the settling, in that order. 0, or -1 (logged).
 static int
 s_complete (token_server_t *self, const char *rid, const char *id, const char *user_id, const char *account_id,
             const bson_t *audit, const char *event, bool deleted, int64_t now)
@@ -29,6 +29,12 @@ s_complete (token_server_t *self, const char *rid, const char *id, const char *u
     R5__Status status = token_audit_insert (self->audit, audit);
     if (status != R5__STATUS__STATUS_OK) {
         r5_warn (rid, "token %s owes its audit entry: %s", id, token_audit_error (self->audit));
+        return -1;
+    }
+    //  A leaked token's notice is owed with its entry, under the entry's _id.
+    status = token_notices_record (self->notices, audit);
+    if (status != R5__STATUS__STATUS_OK) {
+        r5_warn (rid, "token %s owes its owner's notice: %s", id, token_notices_error (self->notices));
         return -1;
     }
     status = token_store_settle (self->store, id, s_string (audit, "_id"), deleted);

@@ -46,11 +46,13 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     self->audit = token_audit_new (self->mongo);
     self->usage = token_usage_new (config->last_used_interval_ms);
     self->proofs = token_proofs_new (self->mongo);
+    self->notices = token_notices_new (self->mongo);
     //  Creating the indexes is also the start-up check that MongoDB answers.
     if (!config->skip_indexes
     &&  (token_store_ensure_indexes (self->store, error, error_size)
     ||   token_audit_ensure_indexes (self->audit, error, error_size)
-    ||   token_proofs_ensure_indexes (self->proofs, error, error_size)))
+    ||   token_proofs_ensure_indexes (self->proofs, error, error_size)
+    ||   token_notices_ensure_indexes (self->notices, error, error_size)))
         goto fail;
     //  What a crashed instance left owing is completed by the first request
     //  (not here: a start-up must not wait on it); a state without a
@@ -94,6 +96,7 @@ token_server_destroy (token_server_t **self_p)
         r5_events_destroy (&self->events);
         token_usage_destroy (&self->usage);
         token_proofs_destroy (&self->proofs);
+        token_notices_destroy (&self->notices);
         token_audit_destroy (&self->audit);
         token_store_destroy (&self->store);
         r5_mongo_destroy (&self->mongo);
@@ -123,7 +126,8 @@ s_call_init (token_call_t *call, const R5__RequestMeta *meta)
 }
 
 //  The roles (r5_mdp.h) that may ask for a request: verification is for the
-//  gateway and other teams' services, everything else only the gateway's.
+//  gateway and other teams' services, everything else only the gateway's
+//  (report_leaked too: it has no principal, so the role is its only guard).
 static const char *
 s_callers (R5__TokenRequest__BodyCase body)
 {
@@ -175,6 +179,9 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
         case R5__TOKEN_REQUEST__BODY_CREATE_SESSION: token_on_create_session (&call, request->create_session); break;
         case R5__TOKEN_REQUEST__BODY_DELETE_SESSION: token_on_delete_session (&call, request->delete_session); break;
         case R5__TOKEN_REQUEST__BODY_LIST_EVENTS:    token_on_list_events (&call, request->list_events); break;
+        case R5__TOKEN_REQUEST__BODY_REPORT_LEAKED:  token_on_report_leaked (&call, request->report_leaked); break;
+        case R5__TOKEN_REQUEST__BODY_LIST_NOTICES:   token_on_list_notices (&call, request->list_notices); break;
+        case R5__TOKEN_REQUEST__BODY_DISMISS_NOTICE: token_on_dismiss_notice (&call, request->dismiss_notice); break;
         default:
             token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
             break;

@@ -542,11 +542,13 @@ token_store_swap_digest (token_store_t *self, const char *id, const char *user_i
 
 R5__Status
 token_store_retire (token_store_t *self, const char *id, const char *user_id, const char *account_id,
-                    int64_t now, const token_change_t *change, token_record_t *out)
+                    const char *digest, int64_t now, const token_change_t *change, token_record_t *out)
 {
     assert (change);            //  a deleted token is removed only by settling what it owes
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     s_append_owner (&filter, id, user_id, account_id, TOKEN_KIND_PAT);
+    if (digest)
+        BSON_APPEND_UTF8 (&filter, "digest", digest);
     s_append_settled (&filter);
     BSON_APPEND_DOCUMENT_BEGIN (&update, "$set", &set);
     BSON_APPEND_DATE_TIME (&set, TOKEN_DELETED_KEY, now);

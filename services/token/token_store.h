@@ -163,8 +163,10 @@ R5__Status token_store_swap_digest (token_store_t *self, const char *id, const c
 //  Delete one of the user's PATs: mark it deleted_at now, with change, in
 //  one write; it stops verifying at once and token_store_settle removes it.
 //  Fills out. CONFLICT when it owes an earlier change, NOT_FOUND when not own.
+//  With digest (not NULL), only while the token's value is still that one (a
+//  leaked value is revoked, never the value a regenerate gave it since).
 R5__Status token_store_retire (token_store_t *self, const char *id, const char *user_id, const char *account_id,
-                               int64_t now, const token_change_t *change, token_record_t *out);
+                               const char *digest, int64_t now, const token_change_t *change, token_record_t *out);
 
 //  Copies (bson_copy; the caller destroys them) of up to limit token
 //  documents that still owe their change's audit entry; only token id's

@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,11 +41,11 @@ let shots = 0;
 // ---------------------------------------------------------------- helpers
 
 // Start the suite and resolve with its URL once it prints its ready line.
-function startSuite(dataDir) {
+function startSuite(dataDir, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [path.join(SOURCE_DIR, 'deploy', 'r5suite.py'), 'run',
       '--build-dir', BUILD_DIR, '--data-dir', dataDir, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -128,6 +129,24 @@ function errorCode(body) {
   return body.errors && body.errors[0] && body.errors[0].extensions && body.errors[0].extensions.code;
 }
 
+// A secret scanner's key: the gateway holds its public half (GitHub's key
+// file format), reports are signed with the private half.
+const SCANNER_KEY_ID = 'browser-test-scanner';
+const scanner = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+// Report values as a secret scanner does: the answer's labels.
+async function reportLeaked(values, url) {
+  const body = JSON.stringify(values.map((token) => ({ token, type: 'r5_personal_access_token', url, source: 'content' })));
+  const response = await fetch(base + '/secret-scanning/verify', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Github-Public-Key-Identifier': SCANNER_KEY_ID,
+      'Github-Public-Key-Signature': sign('sha256', Buffer.from(body), scanner.privateKey).toString('base64') },
+    body,
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).map((entry) => entry.label);
+}
+
 const status = () => page.locator('#page-status');
 const heading = (name) => page.getByRole('heading', { name });
 
@@ -137,7 +156,10 @@ before(async () => {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   scratch = mkdtempSync(path.join(tmpdir(), 'r5-browser-'));
-  const started = await startSuite(path.join(scratch, 'data'));
+  const keysFile = path.join(scratch, 'secret-scanning-keys.json');
+  writeFileSync(keysFile, JSON.stringify({ public_keys: [{ key_identifier: SCANNER_KEY_ID, is_current: true,
+    key: scanner.publicKey.export({ type: 'spki', format: 'pem' }) }] }));
+  const started = await startSuite(path.join(scratch, 'data'), { R5_SECRET_SCANNING_KEYS: keysFile });
   suite = started.child;
   base = started.url;
   context = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
@@ -465,6 +487,42 @@ test('a person manages personal access tokens in the Security tab', async (t) =>
     await page.goto(base + '/#/security');
     await page.reload();
     await heading('Personal access tokens').waitFor();
+  });
+
+  await t.test('a token found in public is revoked and its owner sees a notice until dismissing it', async () => {
+    const created = await sessionQuery(`mutation { createPersonalAccessToken(input: {description: "Deploy bot",
+      scopes: [incidentsRead]}) { value } }`);
+    const value = created.body.data.createPersonalAccessToken.value;
+    assert.equal((await api(value, '{ viewer { id } }')).status, 200);
+    const url = 'https://github.com/acme/deploy/blob/4f2a9c1/.env';
+    assert.deepEqual(await reportLeaked([value], url), ['true_positive']);
+    assert.equal((await api(value, '{ viewer { id } }')).status, 401, 'revoked at once');
+
+    await page.reload();
+    await heading('Personal access tokens').waitFor();
+    const notice = page.locator('.token-notice');
+    await notice.waitFor();
+    assert.equal(await notice.count(), 1);
+    const text = await notice.locator('p').first().textContent();
+    assert.match(text, new RegExp(`^Your token Deploy bot \\(r5p_…${value.slice(-4)}\\) was found in public at `));
+    assert.ok(text.includes(`${url} and revoked`), text);
+    assert.equal(await notice.getByRole('link', { name: url }).getAttribute('href'), url);
+    await shot('token-leak-notice', { phone: true, dark: true });
+
+    // Reported again: nothing live, no second notice.
+    assert.deepEqual(await reportLeaked([value], url), ['false_positive']);
+    await page.reload();
+    await notice.waitFor();
+    assert.equal(await notice.count(), 1);
+
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    assert.ok(await page.locator('#token-notices').isHidden());
+    await page.reload();
+    await heading('Personal access tokens').waitFor();
+    await page.locator('.token-list .token').first().waitFor();
+    assert.equal(await page.locator('.token-notice').count(), 0, 'gone after a reload');
+    await shot('token-leak-notice-dismissed');
   });
 
   await t.test('a session that ends under the page leads back to log in', async () => {

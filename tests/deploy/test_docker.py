@@ -22,9 +22,9 @@ import yaml
 SOURCE_DIR = os.environ.get('R5_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 BUILD_DIR = os.environ.get('R5_BUILD_DIR') or os.path.join(SOURCE_DIR, 'build')
 DOCKER = os.path.join(SOURCE_DIR, 'deploy', 'docker')
-PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-token']
-# The programs that run as compose services (r5-keygen runs in `keys`).
-SERVICES = [p for p in PROGRAMS if p != 'r5-keygen']
+PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-scan', 'r5-token']
+# The programs that run as compose services (r5-keygen runs in `keys`; r5-scan is an operator's command).
+SERVICES = [p for p in PROGRAMS if p not in ('r5-keygen', 'r5-scan')]
 # The key settings each program must be given (--help of each), and the
 # secret files r5-keygen writes: a program may hold only its own.
 KEY_SETTINGS = {

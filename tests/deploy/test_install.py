@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, 'deploy'))
 
 import r5suite  # noqa: E402
 
-PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-token']
+PROGRAMS = ['r5-authz', 'r5-broker', 'r5-gateway', 'r5-keygen', 'r5-resource', 'r5-scan', 'r5-token']
 
 
 def project_version():

@@ -285,6 +285,22 @@ class BusAttacksTest(SuiteTestCase):
         self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_UNAUTHENTICATED))
         self.assertIsNone(reply.WhichOneof('body'))
 
+    def test_revoking_a_token_by_its_value(self):
+        # report_leaked has no principal: only the gateway's role may ask
+        # (after checking a scanner's signature), never another team's key.
+        owner = Session(self.base)
+        owner.signup()
+        value = owner.create_token(['incidentsRead'], 'leak me')['value']
+        request = self.token_pb2.TokenRequest()
+        self.meta(request)
+        request.report_leaked.tokens.add(value=value, url='https://example.com/leak', source='content')
+        status, reply = self.call('internal', b'r5.token', request.SerializeToString(), self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status), (OK, self.common_pb2.STATUS_FORBIDDEN))
+        self.assertEqual(bearer(self.base, value, '{ viewer { id } }').status, 200)
+        status, reply = self.call('gateway', b'r5.token', request.SerializeToString(), self.token_pb2.TokenReply)
+        self.assertEqual((status, reply.status, list(reply.leaked.live)), (OK, self.common_pb2.STATUS_OK, [True]))
+        self.assertEqual(bearer(self.base, value, '{ viewer { id } }').status, 401)
+
     def test_an_all_scope_token_from_a_forged_principal(self):
         request = self.token_pb2.TokenRequest()
         self.meta(request)

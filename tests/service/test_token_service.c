@@ -37,6 +37,7 @@
 #include "r5/resource.pb-c.h"
 #include "r5/token.pb-c.h"
 #include "token_server.h"
+#include "token_notices.h"
 #include "token_store.h"
 
 static r5_test_keys_t s_keys;           //  r5-token's assertion key, r5-resource's proof key
@@ -1350,7 +1351,7 @@ s_test_regenerate_race (const char *uri)
         //  The loser of a race against a delete is told NOT_FOUND, not CONFLICT.
         bson_t *audit = BCON_NEW ("_id", BCON_UTF8 ("000000000000000000000001"), "type", BCON_UTF8 ("deleted"));
         token_change_t change = { audit, "revoked", NULL, NULL };
-        CHECK_MSG (token_store_retire (store, id, CAROL, ACCOUNT, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
+        CHECK_MSG (token_store_retire (store, id, CAROL, ACCOUNT, NULL, r5_now_ms (), &change, &after) == R5__STATUS__STATUS_OK,
                    "delete");
         bson_destroy (audit);
         CHECK_MSG (token_store_swap_digest (store, id, CAROL, ACCOUNT, now.digest,
@@ -1359,6 +1360,105 @@ s_test_regenerate_race (const char *uri)
                    "regenerate of a deleted token: not found");
     }
     CHECK_MSG (store, "store: %s", error);
+    token_store_destroy (&store);
+    r5_mongo_destroy (&mongo);
+    s_free (&created);
+}
+
+//  The signed-in user's notices (list_notices), as the service answers them.
+static R5__TokenReply *
+s_notices (const char *user, const char *account)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    s_signed_t principal;
+    s_meta_for (&meta, &principal, user, account, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    R5__ListTokenNoticesRequest list = R5__LIST_TOKEN_NOTICES_REQUEST__INIT;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_LIST_NOTICES;
+    request.list_notices = &list;
+    return s_call (&request);
+}
+
+//  A report of value: its verdict (-1: no verdict).
+static int
+s_report_leaked (const char *value, const char *url)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__LeakedToken leaked = R5__LEAKED_TOKEN__INIT;
+    leaked.value = (char *) value;
+    leaked.url = (char *) url;
+    leaked.source = "content";
+    R5__LeakedToken *tokens [] = { &leaked };
+    R5__ReportLeakedTokensRequest report = R5__REPORT_LEAKED_TOKENS_REQUEST__INIT;
+    report.tokens = tokens;
+    report.n_tokens = 1;
+    request.body_case = R5__TOKEN_REQUEST__BODY_REPORT_LEAKED;
+    request.report_leaked = &report;
+    R5__TokenReply *reply = s_call (&request);
+    int live = reply && reply->status == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_LEAKED
+            && reply->leaked->n_live == 1 ? reply->leaked->live [0] : -1;
+    s_free (&reply);
+    return live;
+}
+
+//  A crash between a leaked token's revocation and its notice: the
+//  revocation's write (as report_leaked makes it) is left owing, and the
+//  notice comes from completing that debt, once, however often it is completed.
+static void
+s_test_leak_crash (const char *uri)
+{
+    R5__TokenReply *created = s_create (CAROL, ACCOUNT, "crashed leak", NULL, 0, NULL);
+    CHECK_MSG (s_status (created) == R5__STATUS__STATUS_OK, "create");
+    char error [256];
+    r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
+    token_store_t *store = mongo ? token_store_new (mongo) : NULL;
+    token_notices_t *notices = mongo ? token_notices_new (mongo) : NULL;
+    if (store && created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED) {
+        const char *id = created->issued->token->id;
+        const char *value = created->issued->value;
+        R5__TokenReply *before = s_notices (CAROL, ACCOUNT);
+        size_t count_before = before && before->body_case == R5__TOKEN_REPLY__BODY_NOTICES ? before->notices->n_notices : 99;
+        s_free (&before);
+        token_record_t token, after;
+        CHECK (token_store_find_own (store, id, CAROL, ACCOUNT, TOKEN_KIND_PAT, &token) == R5__STATUS__STATUS_OK);
+        char audit_id [25];
+        r5_mongo_new_id (audit_id);
+        bson_t *audit = BCON_NEW ("_id", BCON_UTF8 (audit_id), "type", BCON_UTF8 (TOKEN_NOTICE_AUDIT_TYPE),
+                                  "at", BCON_DATE_TIME (r5_now_ms ()), "token_id", BCON_UTF8 (id),
+                                  "user_id", BCON_UTF8 (CAROL), "account_id", BCON_UTF8 (ACCOUNT),
+                                  "hint", BCON_UTF8 (token.hint), "description_before", BCON_UTF8 ("crashed leak"),
+                                  "reason", BCON_UTF8 ("reported leaked at https://example.com/crash"),
+                                  "url", BCON_UTF8 ("https://example.com/crash"), "source", BCON_UTF8 ("content"));
+        token_change_t change = { audit, "revoked", NULL, NULL };
+        //  The revocation's write, and then the instance "crashes".
+        CHECK (token_store_retire (store, id, CAROL, ACCOUNT, token.digest, r5_now_ms (), &change, &after)
+               == R5__STATUS__STATUS_OK);
+        //  Revoked already: a report finds nothing live, and makes nothing.
+        CHECK_MSG (s_report_leaked (value, "https://example.com/again") == 0, "a second report is not live");
+        //  The owner's list completes the debt first: one notice, the crashed one.
+        for (int round = 0; round < 2; round++) {
+            R5__TokenReply *listed = s_notices (CAROL, ACCOUNT);
+            if (CHECK_MSG (s_status (listed) == R5__STATUS__STATUS_OK && listed->body_case == R5__TOKEN_REPLY__BODY_NOTICES,
+                           "list notices")) {
+                CHECK_MSG (listed->notices->n_notices == count_before + 1, "round %d: %zu notices, %zu before", round,
+                           listed->notices->n_notices, count_before);
+                CHECK_STR (listed->notices->notices [0]->id, audit_id);
+                CHECK_STR (listed->notices->notices [0]->url, "https://example.com/crash");
+                CHECK_STR (listed->notices->notices [0]->description, "crashed leak");
+            }
+            s_free (&listed);
+            //  The debt completed again (a second instance's sweep): a no-op.
+            CHECK (token_notices_record (notices, audit) == R5__STATUS__STATUS_OK);
+        }
+        //  Another user sees none of it.
+        R5__TokenReply *other = s_notices (BOB, ACCOUNT);
+        CHECK (s_status (other) == R5__STATUS__STATUS_OK && other->notices->n_notices == 0);
+        s_free (&other);
+        bson_destroy (audit);
+    }
+    CHECK_MSG (store, "store: %s", error);
+    token_notices_destroy (&notices);
     token_store_destroy (&store);
     r5_mongo_destroy (&mongo);
     s_free (&created);
@@ -1586,6 +1686,7 @@ main (void)
         s_test_used_from (&config);
         s_test_callers (&config);
         s_test_regenerate_race (uri);
+        s_test_leak_crash (uri);
         s_test_regenerate_threads (&config);
         s_test_no_value_at_rest (uri);
     }

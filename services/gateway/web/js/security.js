@@ -1,6 +1,7 @@
 // security.js: the Security tab: the list of the user's personal access
 // tokens, creating one, showing its value once, editing its description and
-// scopes, regenerating and deleting it, and the effective-permission preview.
+// scopes, regenerating and deleting it, the effective-permission preview, and
+// the notices of tokens found in public (and revoked) until dismissed.
 
 import { describe, graphql } from './api.js';
 import { announce, busy, byId, confirmDialog, copyText, formError, h, setFieldError, timeElement, validate } from './dom.js';
@@ -31,6 +32,10 @@ const REGENERATE = `mutation RegenerateToken($id: ID!) {
   regeneratePersonalAccessToken(id: $id) { personalAccessToken { ${TOKEN_FIELDS} } value }
 }`;
 const DELETE = `mutation DeleteToken($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }`;
+const NOTICES = `query TokenNotices {
+  viewer { tokenNotices { id description hint url reportedAt } }
+}`;
+const DISMISS = `mutation DismissTokenNotice($id: ID!) { dismissTokenNotice(input: { id: $id }) { dismissedId } }`;
 const VIEWER_FIELDS = 'query ViewerFields { __type(name: "Viewer") { fields { name } } }';
 const PREVIEW = `query Preview($scopes: [TokenScope!]!) {
   viewer { effectivePermissions(scopes: $scopes) { scope allowed summary } }
@@ -100,6 +105,61 @@ async function loadTokens(more) {
   } finally {
     loading.hidden = true;
     if (done) done();
+  }
+}
+
+// ---------------------------------------------------------------- notices
+
+// Where the value was found: a link when it is a web address, else the text.
+function foundAt(url) {
+  return /^https?:\/\//i.test(url)
+    ? h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank' }, url)
+    : h('code', {}, url);
+}
+
+function noticeItem(notice) {
+  const item = h('li', { class: 'token-notice', role: 'alert' },
+    h('p', {},
+      'Your token ', h('strong', {}, notice.description), ' (', h('code', {}, notice.hint), ')',
+      ' was found in public at ', foundAt(notice.url), ' and revoked ', timeElement(notice.reportedAt), '.'),
+    h('p', { class: 'token-notice-hint' }, 'It no longer works. Create a new token for whatever used it, and remove the value from where it was found.'));
+  const dismiss = h('button', { type: 'button', class: 'token-notice-dismiss' }, 'Dismiss');
+  dismiss.addEventListener('click', async () => {
+    const done = busy(dismiss, 'Dismissing…');
+    try {
+      await graphql(DISMISS, { id: notice.id });
+      item.remove();
+    } catch (error) {
+      // Already dismissed (another window): it is gone either way.
+      if (error.code === 'NOT_FOUND') item.remove();
+      else {
+        const text = errorText(error);
+        if (text) announce('Could not dismiss the notice. ' + text, 'error');
+      }
+    } finally {
+      done();
+    }
+    byId('token-notices').hidden = byId('token-notices').children.length === 0;
+  });
+  item.append(dismiss);
+  return item;
+}
+
+async function loadNotices() {
+  const mine = generation;
+  const list = byId('token-notices');
+  list.replaceChildren();
+  list.hidden = true;
+  try {
+    const data = await graphql(NOTICES);
+    if (mine !== generation) return;
+    const notices = (data.viewer && data.viewer.tokenNotices) || [];
+    list.append(...notices.map(noticeItem));
+    list.hidden = notices.length === 0;
+  } catch (error) {
+    if (mine !== generation) return;
+    const text = errorText(error);
+    if (text) announce('Could not load notices about your tokens. ' + text, 'error');
   }
 }
 
@@ -297,6 +357,7 @@ const EVENT_TEXT = {
   REGENERATED: 'Regenerated',
   DELETED: 'Deleted',
   AUTHENTICATION_FAILED: 'Refused a request',
+  REPORTED_LEAKED: 'Found in public and revoked',
 };
 
 // The audit trail is a bonus: if the server cannot give it, it stays hidden.
@@ -431,6 +492,7 @@ export const security = {
   showList() {
     show('tokens-list-view');
     app.focusHeading(byId('tokens-title'));
+    loadNotices();
     loadTokens(false);
   },
 
