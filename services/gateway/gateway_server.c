@@ -285,6 +285,8 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->apq = gateway_apq_new ((size_t) config->apq_cache_entries, S_APQ_MAX_TEXT_BYTES);
+    self->ratelimit = gateway_ratelimit_new (config->rate_limit_points, config->rate_limit_window_seconds, 0,
+                                             config->brokers, config->rpc_timeout_ms);
     self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
@@ -336,6 +338,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     gateway_apq_destroy (&self->apq);
+    gateway_ratelimit_destroy (&self->ratelimit);
     r5_throttle_destroy (&self->login_by_pair);
     r5_throttle_destroy (&self->login_by_email);
     r5_throttle_destroy (&self->login_by_address);

@@ -19,6 +19,7 @@
 #include "token_call.h"
 #include "token_input.h"
 #include "token_pending.h"
+#include "token_rate_usage.h"
 
 //  ---------------------------------------------------------------------------
 //  State
@@ -50,7 +51,8 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     if (!config->skip_indexes
     &&  (token_store_ensure_indexes (self->store, error, error_size)
     ||   token_audit_ensure_indexes (self->audit, error, error_size)
-    ||   token_proofs_ensure_indexes (self->proofs, error, error_size)))
+    ||   token_proofs_ensure_indexes (self->proofs, error, error_size)
+    ||   token_rate_usage_ensure_indexes (self->mongo, error, error_size)))
         goto fail;
     //  What a crashed instance left owing is completed by the first request
     //  (not here: a start-up must not wait on it); a state without a
@@ -175,6 +177,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
         case R5__TOKEN_REQUEST__BODY_CREATE_SESSION: token_on_create_session (&call, request->create_session); break;
         case R5__TOKEN_REQUEST__BODY_DELETE_SESSION: token_on_delete_session (&call, request->delete_session); break;
         case R5__TOKEN_REQUEST__BODY_LIST_EVENTS:    token_on_list_events (&call, request->list_events); break;
+        case R5__TOKEN_REQUEST__BODY_RECORD_USAGE:   token_on_record_usage (&call, request->record_usage); break;
         default:
             token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
             break;
