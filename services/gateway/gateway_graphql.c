@@ -505,6 +505,8 @@ int
 gateway_graphql_handle (struct mg_connection *conn, void *gateway)
 {
     gateway_t *gw = (gateway_t *) gateway;
+    //  No budget to show until the caller is known (the thread served others).
+    gateway_thread (conn)->rate_headers [0] = 0;
     atomic_fetch_add (&gw->requests_total, 1);
     const char *method = mg_get_request_info (conn)->request_method;
     bool is_get = strcmp (method, "GET") == 0;
@@ -514,7 +516,6 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
         return 405;
     }
     const char *request_id = gateway_access_bus_id (conn);
-    gateway_thread (conn)->rate_headers [0] = 0;
     gateway_principal_t principal;
     bool from_cookie = false;
     R5__Status status = gateway_authenticate (gw, conn, request_id, true, &principal, &from_cookie);
@@ -587,6 +588,7 @@ int
 gateway_graphql_schema (struct mg_connection *conn, void *gateway)
 {
     gateway_t *gw = (gateway_t *) gateway;
+    gateway_thread (conn)->rate_headers [0] = 0;
     //  The SDL says what introspection says: off together.
     if (!gw->config.introspection) {
         s_send_request_error (conn, 404, "NOT_FOUND", R5_NOT_FOUND_MESSAGE, NULL, 0, NULL);

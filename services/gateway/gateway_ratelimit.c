@@ -162,7 +162,8 @@ s_collect (gateway_ratelimit_t *self, int64_t window_now, R5__UsageDelta *deltas
 //  One flush: send the deltas, take back the totals. 0, or -1 (the deltas
 //  are kept for the next flush).
 static int
-s_flush (gateway_ratelimit_t *self, r5_client_t *client, R5__UsageDelta *deltas, R5__UsageDelta **pointers)
+s_flush (gateway_ratelimit_t *self, r5_client_t *client, R5__UsageDelta *deltas, R5__UsageDelta **pointers,
+         int timeout_ms)
 {
     int64_t window_now = r5_now_ms () / 1000 / self->window_seconds;
     pthread_mutex_lock (&self->lock);
@@ -187,7 +188,7 @@ s_flush (gateway_ratelimit_t *self, r5_client_t *client, R5__UsageDelta *deltas,
     R5__RequestMeta meta = R5__REQUEST_META__INIT;
     char request_id [24];
     snprintf (request_id, sizeof request_id, "ratelimit-%08x", (unsigned) (r5_now_ms () & 0xffffffff));
-    r5_rpc_meta_init (&meta, "r5-gateway", request_id, self->rpc_timeout_ms);
+    r5_rpc_meta_init (&meta, "r5-gateway", request_id, timeout_ms);
     R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
     request.meta = &meta;
     request.body_case = R5__TOKEN_REQUEST__BODY_RECORD_USAGE;
@@ -195,7 +196,7 @@ s_flush (gateway_ratelimit_t *self, r5_client_t *client, R5__UsageDelta *deltas,
     R5__Status status;
     //  Not idempotent: a resend would add the points twice.
     R5__TokenReply *reply = (R5__TokenReply *) r5_rpc_call (client, R5_SERVICE_TOKEN, &request.base,
-                                                            &r5__token_reply__descriptor, self->rpc_timeout_ms,
+                                                            &r5__token_reply__descriptor, timeout_ms,
                                                             false, &status);
     bool ok = reply && reply->status == R5__STATUS__STATUS_OK
            && reply->body_case == R5__TOKEN_REPLY__BODY_USAGE_TOTALS && reply->usage_totals->n_totals == count;
@@ -243,13 +244,14 @@ s_flusher (void *args)
             break;
         pthread_mutex_unlock (&self->stop_lock);
         if (client)
-            s_flush (self, client, deltas, pointers);
+            s_flush (self, client, deltas, pointers, self->rpc_timeout_ms);
         pthread_mutex_lock (&self->stop_lock);
     }
     pthread_mutex_unlock (&self->stop_lock);
-    //  What was admitted since the last flush is sent once more on the way out.
+    //  What was admitted since the last flush is sent once more on the way
+    //  out, without holding a stop up for long.
     if (client)
-        s_flush (self, client, deltas, pointers);
+        s_flush (self, client, deltas, pointers, self->rpc_timeout_ms < 1000 ? self->rpc_timeout_ms : 1000);
     free (pointers);
     free (deltas);
     r5_client_destroy (&client);

@@ -30,7 +30,7 @@ typedef struct _gateway_ratelimit_t gateway_ratelimit_t;
 
 //  Entries (users with a window in progress or unflushed) one gateway keeps;
 //  past it a new user's requests are admitted uncounted (and logged once a flush).
-#define GATEWAY_RATELIMIT_MAX_USERS 65536
+#define GATEWAY_RATELIMIT_MAX_USERS 32768
 #define GATEWAY_RATELIMIT_FLUSH_MS 250
 
 //  What a request sees of its user's budget (after its own charge).
