@@ -11,14 +11,17 @@ token_rate_usage_ensure_indexes (r5_mongo_t *mongo, char *error, size_t error_si
                                    error, error_size);
 }
 
-//  A delta off the wire is usable: a user id of an ObjectId's size, a window
-//  and points that are not negative nor absurd.
+//  The last second a BSON date read back by every driver holds (9999-12-31).
+#define S_LAST_DATE_S 253402300799LL
+
+//  A delta off the wire is usable: a user id of an ObjectId's size, points
+//  that are not negative nor absurd, a window whose expiry is a date.
 static bool
-s_delta_ok (const R5__UsageDelta *delta)
+s_delta_ok (const R5__UsageDelta *delta, int64_t window_seconds)
 {
     size_t length = delta->user_id ? strlen (delta->user_id) : 0;
     return length > 0 && length < 32 && !strchr (delta->user_id, ':')
-        && delta->window >= 0 && delta->window < INT64_MAX / 86400 / 2
+        && delta->window >= 0 && delta->window + 2 <= S_LAST_DATE_S / window_seconds
         && delta->points >= 0 && delta->points <= 1000000000;
 }
 
@@ -38,7 +41,7 @@ token_on_record_usage (token_call_t *call, const R5__RecordUsageRequest *record)
         return;
     }
     for (size_t i = 0; i < record->n_deltas; i++)
-        if (!s_delta_ok (record->deltas [i])) {
+        if (!s_delta_ok (record->deltas [i], record->window_seconds)) {
             token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "bad usage delta");
             return;
         }
