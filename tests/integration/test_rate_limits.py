@@ -6,6 +6,7 @@ RATE_LIMITED with Retry-After in the media type asked for, QUERY_TOO_COMPLEX
 past 500,000 nodes (charged nothing), rateLimit(dryRun: true) spending
 nothing, and a new window giving the budget back."""
 
+import signal
 import time
 import unittest
 
@@ -183,6 +184,38 @@ class RateLimitTest(SuiteTestCase):
         # The same without dryRun spends the 10 points.
         response = self.ask(self.a, '{ rateLimit(dryRun: false) { cost used } ' + TEN_POINTS[1:-1] + ' }')
         self.assertEqual(response.json()['data']['rateLimit'], {'cost': 10, 'used': before + 11})
+
+
+class RateLimitTokenDownTest(SuiteTestCase):
+    """r5-token paused (SIGSTOP): the gateway cannot flush, and goes on
+    limiting on its own counts (the verdict cache, on by default, keeps the
+    token authenticated meanwhile)."""
+    suite_env = {'R5_RATE_LIMIT_POINTS': '22'}
+
+    def test_limits_hold_while_r5_token_is_unreachable(self):
+        session = Session(self.base)
+        session.signup()
+        token = session.create_token(['incidentsRead'])['value']
+        self.assertEqual(bearer(self.base, token, '{ __typename }').status, 200)   # the verdict is cached
+        time.sleep(0.6)     # flushed: r5-token holds 2 points
+        workers = [p for p in self.suite.processes if p.name == 'r5-token']
+        for worker in workers:
+            worker.popen.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(0.6)     # at least one flush is now waiting on r5-token
+            statuses = [bearer(self.base, token, TEN_POINTS) for _ in range(3)]
+            self.assertEqual([r.status for r in statuses], [200, 200, 429])
+            self.assertEqual(statuses[1].headers['X-RateLimit-Used'], '22')
+            self.assertEqual(statuses[2].json()['errors'][0]['extensions']['code'], 'RATE_LIMITED')
+            self.assertIn('Retry-After', statuses[2].headers)
+        finally:
+            for worker in workers:
+                worker.popen.send_signal(signal.SIGCONT)
+        # Once r5-token answers again the counts reach it: still refused.
+        time.sleep(1.5)
+        response = bearer(self.base, token, TEN_POINTS)
+        self.assertEqual(response.status, 429)
+        self.assertGreaterEqual(int(response.headers['X-RateLimit-Used']), 22)
 
 
 class RateLimitWindowTest(SuiteTestCase):
