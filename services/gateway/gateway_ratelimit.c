@@ -88,7 +88,9 @@ gateway_ratelimit_charge (gateway_ratelimit_t *self, const char *user_id, int64_
     rate->refused = false;
     rate->cost = 0;
     pthread_mutex_lock (&self->lock);
-    s_entry_t *entry = strlen (user_id) < sizeof entry->user_id ? s_lookup (self, user_id, window, true) : NULL;
+    //  An id that cannot be an entry's ("" marks a free slot) is not counted.
+    size_t length = strlen (user_id);
+    s_entry_t *entry = length > 0 && length < sizeof entry->user_id ? s_lookup (self, user_id, window, true) : NULL;
     int64_t used = entry ? entry->shared + entry->unflushed + entry->flushing : 0;
     if (used + cost > self->limit && cost > 0)
         rate->refused = true;

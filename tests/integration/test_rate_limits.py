@@ -7,6 +7,7 @@ past 500,000 nodes (charged nothing), rateLimit(dryRun: true) spending
 nothing, and a new window giving the budget back."""
 
 import signal
+import sys
 import time
 import unittest
 
@@ -104,6 +105,7 @@ class RateLimitTest(SuiteTestCase):
         response = self.ask(self.a, TEN_POINTS)
         self.assertEqual(response.headers['X-RateLimit-Used'], '21')
         took = self.wait_used(self.b, 21)
+        print('\nspending on A seen on B after %.3f s' % took, file=sys.stderr)
         self.assertLess(took, SEEN_WITHIN)
         # And back: B's spending reaches A.
         response = self.ask(self.b, TEN_POINTS)
