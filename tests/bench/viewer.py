@@ -8,10 +8,11 @@ off and one with them on (a budget too large to refuse anything, so every
 request does all the work: cost, charge, headers, and the 250 ms flushes),
 alternated round by round at 1 and 64 connections.
 
-    /usr/bin/python3 tests/bench/viewer.py [seconds] [--rate-limits-only]
+    /usr/bin/python3 tests/bench/viewer.py [seconds] [--rate-limits-only [--rounds=N]]
 """
 
 import os
+import statistics
 import subprocess
 import sys
 
@@ -26,7 +27,8 @@ def main():
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10
     bench.build()
     if '--rate-limits-only' in sys.argv:
-        rate_limits(seconds)
+        rounds = [a for a in sys.argv if a.startswith('--rounds=')]
+        rate_limits(seconds, int(rounds[0].split('=')[1]) if rounds else 3)
         return
     rows = []
     bare = r5suite.Process('bare-civetweb', [os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'bare_civetweb'), '64'],
@@ -66,18 +68,23 @@ def rate_limits(seconds, rounds=3):
         session = Session(suite.url())
         session.signup()
         token = session.create_token(['incidentsRead'])['value']
-        totals = {}
+        runs = {}
         for round_ in range(rounds):
             for conns in (1, 64):
-                for gateway, label in ((0, 'rate limits off'), (1, 'rate limits on')):
+                # Which goes first alternates too: a machine whose load drifts
+                # favours neither.
+                order = ((0, 'rate limits off'), (1, 'rate limits on'))
+                for gateway, label in (order if round_ % 2 == 0 else order[::-1]):
                     r = bench.wrk(suite.url(gateway) + '/graphql', VIEWER, token, conns, seconds)
                     rows.append(('viewer, %s (round %d)' % (label, round_ + 1), conns, r))
-                    total = totals.setdefault((label, conns), {'rps': 0.0, 'p99': 0.0, 'non2xx': 0})
-                    total['rps'] += r['rps'] / rounds
-                    total['p99'] += r['p99'] / rounds
-                    total['non2xx'] += r['non2xx']
+                    runs.setdefault((label, conns), []).append(r)
     bench.table(rows)
     print()
+    # Medians: one round hit by another process's burst moves a mean, not them.
+    totals = {key: {'rps': statistics.median(r['rps'] for r in value),
+                    'p99': statistics.median(r['p99'] for r in value),
+                    'non2xx': sum(r['non2xx'] for r in value)} for key, value in runs.items()}
+    print('medians of %d rounds of %d s' % (rounds, seconds))
     for conns in (1, 64):
         off, on = totals[('rate limits off', conns)], totals[('rate limits on', conns)]
         print('c=%-3d limits off %8.0f req/s p99 %6.2f ms | on %8.0f req/s p99 %6.2f ms | cost %+.1f%% req/s, '
