@@ -43,6 +43,8 @@ typedef struct {
     int apq_cache_entries;          //  persisted queries kept (0: APQ off, PERSISTED_QUERY_NOT_SUPPORTED)
     const char *cors_origins;       //  comma-separated exact origins allowed cross-origin ("" none)
     const char *secret_scanning_keys;   //  file of scanners' public keys ("" or NULL: no report route)
+    int64_t rate_limit_points;      //  /graphql points per user per window (0: no budget, no headers)
+    int rate_limit_window_seconds;  //  the budget's fixed window (0: 3600)
     r5_limit_t login_limit_per_email_and_address;
     r5_limit_t login_limit_per_email;
     r5_limit_t login_limit_per_address;
@@ -86,6 +88,9 @@ typedef struct {
     int64_t started_ns;
     int operation_kind;             //  0 none, else 1 + its gql_operation_type_t
     bool in_request;        //  serving a request on the public listener (counted in in_flight)
+    //  The X-RateLimit-* headers of the /graphql request in hand ("" before
+    //  authentication or with limits off; gateway_rate.h).
+    char rate_headers [256];
 } gateway_thread_t;
 
 typedef struct _gateway_t gateway_t;

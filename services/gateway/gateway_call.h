@@ -7,6 +7,7 @@
 #define GATEWAY_CALL_H
 
 #include "gateway_private.h"
+#include "gateway_ratelimit.h"
 #include "gql.h"
 
 #include <jansson.h>
@@ -26,6 +27,10 @@ typedef struct {
     //  with ".<n>" added, so services tell its resends (same id) from the
     //  request's other mutations.
     unsigned mutations;
+    //  The caller's budget as this request left it (Query.rateLimit; NULL:
+    //  limits off) and whether it is a dry run (gateway_rate.h).
+    const gateway_rate_t *rate;
+    bool dry_run;
 } gateway_request_t;
 
 //  The Idempotency-Key of the request for one create mutation: the key

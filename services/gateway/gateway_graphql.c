@@ -7,14 +7,17 @@
 #include "gateway_health.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
+#include "gateway_rate.h"
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
 #include "gql.h"
 #include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_time.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <strings.h>
 
@@ -37,11 +40,22 @@ s_request_error_status (struct mg_connection *conn)
     return strcmp (s_content_type (conn), GATEWAY_HTTP_GRAPHQL_RESPONSE) == 0 ? 400 : 200;
 }
 
+//  The headers of an answer: the request's X-RateLimit-* ones (once it is
+//  authenticated, with limits on), then extra (may be NULL), into out.
+static const char *
+s_headers (struct mg_connection *conn, const char *extra, char *out, size_t size)
+{
+    snprintf (out, size, "%s%s", gateway_thread (conn)->rate_headers, extra ? extra : "");
+    return out;
+}
+
 //  Send {"errors": [{message, locations?, extensions: {code}}]} with status.
 static void
 s_send_request_error (struct mg_connection *conn, int status, const char *code, const char *message,
                       const gql_loc_t *locations, size_t location_count, const char *extra_headers)
 {
+    char headers [GATEWAY_RATE_HEADERS_SIZE + 128];
+    extra_headers = s_headers (conn, extra_headers, headers, sizeof headers);
     json_t *error = json_pack ("{s:s}", "message", message);
     if (location_count) {
         json_t *list = json_array ();
@@ -291,6 +305,58 @@ s_no_data (json_t *response)
     return true;
 }
 
+//  Answer 429 RATE_LIMITED (the headers say when the budget comes back).
+static int
+s_send_rate_limited (struct mg_connection *conn, const gateway_rate_t *rate)
+{
+    char message [160];
+    char reset [R5_TIME_TEXT_SIZE];
+    snprintf (message, sizeof message, "rate limit exceeded: %" PRId64 " of %" PRId64 " points used, resets at %s",
+              rate->used, rate->limit, r5_time_format (rate->reset_at * 1000, reset));
+    s_send_request_error (conn, 429, "RATE_LIMITED", message, NULL, 0, NULL);
+    return 429;
+}
+
+//  The rate limits of a valid operation, before it runs (gateway_rate.h):
+//  its cost and node count; past the node limit QUERY_TOO_COMPLEX (a request
+//  error, charged nothing); then its cost is spent from the caller's budget
+//  (nothing for a dry run), 429 when over it. Sets the request's headers.
+//  Returns 0 to run it, or the HTTP status after answering.
+static int
+s_charge (gateway_t *gw, struct mg_connection *conn, const gateway_principal_t *principal,
+          const gql_document_t *document, const gql_operation_t *operation, const gateway_graphql_params_t *params,
+          gateway_rate_t *rate)
+{
+    memset (rate, 0, sizeof *rate);
+    gql_cost_options_t options = { .default_page_size = 20 };
+    gql_cost_t cost;
+    int computed = gql_cost_compute (gw->schema, document, params->operation_name, params->variables, &options, &cost);
+    if (computed == -2)
+        r5_out_of_memory ("computing a GraphQL operation's cost");
+    if (computed == 0 && cost.too_complex) {
+        char message [200];
+        snprintf (message, sizeof message, "the operation would touch %" PRIu64 " nodes, more than the %d allowed"
+                  " (first/last multiply along nested connections)", cost.node_count, GQL_COST_MAX_NODES_DEFAULT);
+        if (cost.node_count == UINT64_MAX)
+            snprintf (message, sizeof message, "the operation would touch more than the %d nodes allowed"
+                      " (first/last multiply along nested connections)", GQL_COST_MAX_NODES_DEFAULT);
+        int status = s_request_error_status (conn);
+        s_send_request_error (conn, status, "QUERY_TOO_COMPLEX", message, NULL, 0, NULL);
+        return status;
+    }
+    if (!gw->ratelimit)
+        return 0;
+    bool dry_run = gateway_rate_dry_run (operation, params->variables);
+    int64_t now_ms = r5_now_ms ();
+    bool admitted = gateway_ratelimit_charge (gw->ratelimit, principal->user_id, dry_run ? 0 : (int64_t) cost.cost,
+                                              now_ms, rate);
+    rate->node_count = (int64_t) cost.node_count;
+    if (dry_run)
+        rate->cost = (int64_t) cost.cost;       //  what it would cost; nothing was spent
+    gateway_rate_headers (rate, now_ms, gateway_thread (conn)->rate_headers);
+    return admitted ? 0 : s_send_rate_limited (conn, rate);
+}
+
 //  Parse, validate and execute one request; answers it.
 static int
 s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
@@ -331,7 +397,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         if (!body)
             r5_out_of_memory ("answering a GraphQL validation failure");
         int status = s_request_error_status (conn);
-        gateway_http_send_json (conn, status, s_content_type (conn), body, NULL);
+        char headers [GATEWAY_RATE_HEADERS_SIZE];
+        gateway_http_send_json (conn, status, s_content_type (conn), body, s_headers (conn, NULL, headers, sizeof headers));
         json_decref (body);
         gql_validation_errors_free (&errors);
         gql_document_destroy (&document);
@@ -348,12 +415,20 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         gql_document_destroy (&document);
         return 405;
     }
+    gateway_rate_t rate;
+    int refused = s_charge (gw, conn, principal, document, operation, params, &rate);
+    if (refused) {
+        gql_document_destroy (&document);
+        return refused;
+    }
     gateway_request_t request = {
         .gw = gw,
         .thread = gateway_thread (conn),
         .principal = principal,
         .request_id = request_id,
         .idempotency_key = gateway_http_header (conn, "Idempotency-Key"),
+        .rate = gw->ratelimit ? &rate : NULL,
+        .dry_run = gateway_rate_dry_run (operation, params->variables),
     };
     bool request_error = false;
     json_t *response = gql_execute (gw->executor, document, params->operation_name, params->variables,
@@ -386,7 +461,8 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
             if (s_no_data (response))
                 status = 503;
         }
-        gateway_http_send_json (conn, status, content_type, response, retry);
+        char headers [GATEWAY_RATE_HEADERS_SIZE + 32];
+        gateway_http_send_json (conn, status, content_type, response, s_headers (conn, retry, headers, sizeof headers));
         json_decref (response);
     }
     gql_document_destroy (&document);
@@ -429,6 +505,8 @@ int
 gateway_graphql_handle (struct mg_connection *conn, void *gateway)
 {
     gateway_t *gw = (gateway_t *) gateway;
+    //  No budget to show until the caller is known (the thread served others).
+    gateway_thread (conn)->rate_headers [0] = 0;
     atomic_fetch_add (&gw->requests_total, 1);
     const char *method = mg_get_request_info (conn)->request_method;
     bool is_get = strcmp (method, "GET") == 0;
@@ -450,6 +528,17 @@ gateway_graphql_handle (struct mg_connection *conn, void *gateway)
         atomic_fetch_add (&gw->requests_failed, 1);
         s_send_request_error (conn, 503, "UNAVAILABLE", "service unavailable, try again", NULL, 0, "Retry-After: 1\r\n");
         return 503;
+    }
+    //  From here every answer carries the caller's budget; a spent one
+    //  answers 429 before the request is even read.
+    if (gw->ratelimit) {
+        gateway_rate_t rate;
+        int64_t now_ms = r5_now_ms ();
+        gateway_ratelimit_charge (gw->ratelimit, principal.user_id, 0, now_ms, &rate);
+        rate.refused = rate.remaining == 0;
+        gateway_rate_headers (&rate, now_ms, gateway_thread (conn)->rate_headers);
+        if (rate.refused)
+            return s_send_rate_limited (conn, &rate);
     }
     //  CSRF: a browser sends the cookie on its own; only same-origin JSON POSTs may use it.
     if (from_cookie && !is_get && gateway_http_check_origin (conn, gw->config.public_origin)) {
@@ -475,12 +564,15 @@ gateway_graphql_executor_new (gateway_t *gw)
     gql_resolver_entry_t all [S_MAX_RESOLVERS];
     size_t count = gateway_tokens_resolvers (all, S_MAX_RESOLVERS);
     count += gateway_resources_resolvers (all + count, S_MAX_RESOLVERS - count);
+    count += gateway_rate_resolvers (all + count, S_MAX_RESOLVERS - count);
     assert (count < S_MAX_RESOLVERS);
     gql_exec_options_t options = { .disable_introspection = !gw->config.introspection };
-    //  No access hooks: r5-resource enforces every decision (asking r5-authz)
-    //  on each call the resolvers make, so the executor needs none.
+    //  No access decisions in hooks: r5-resource enforces every decision
+    //  (asking r5-authz) on each call the resolvers make. The one hook keeps
+    //  a dry run (rateLimit(dryRun: true)) from running the other root fields.
+    static const gql_exec_hooks_t s_hooks = { .field_access = gateway_rate_field_access };
     char error [256] = "";
-    gql_executor_t *executor = gql_executor_new (gw->schema, all, count, NULL, &options, error, sizeof error);
+    gql_executor_t *executor = gql_executor_new (gw->schema, all, count, &s_hooks, &options, error, sizeof error);
     if (!executor)
         r5_error (NULL, "cannot build the executor: %s", error);
     return executor;
@@ -496,6 +588,7 @@ int
 gateway_graphql_schema (struct mg_connection *conn, void *gateway)
 {
     gateway_t *gw = (gateway_t *) gateway;
+    gateway_thread (conn)->rate_headers [0] = 0;
     //  The SDL says what introspection says: off together.
     if (!gw->config.introspection) {
         s_send_request_error (conn, 404, "NOT_FOUND", R5_NOT_FOUND_MESSAGE, NULL, 0, NULL);

@@ -6,6 +6,7 @@
 #include "gateway_apq.h"
 #include "gateway_cache.h"
 #include "gateway_leaks.h"
+#include "gateway_ratelimit.h"
 #include "r5_throttle.h"
 #include "gql.h"
 
@@ -24,6 +25,7 @@ struct _gateway_t {
     gateway_events_t *events;
     gateway_apq_t *apq;             //  persisted queries, or NULL: APQ off
     gateway_leaks_keys_t *leak_keys;   //  secret scanners' public keys, or NULL: no report route
+    gateway_ratelimit_t *ratelimit; //  /graphql budgets, or NULL: limits off
     //  Attempts, counted before the check (r5_throttle.h).
     r5_throttle_t *login_by_pair;      //  logins per email from one client address
     r5_throttle_t *login_by_email;     //  logins per email from anywhere (slows distributed guessing)

@@ -306,6 +306,8 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
         if (!self->leak_keys)
             goto fail;
     }
+    self->ratelimit = gateway_ratelimit_new (config->rate_limit_points, config->rate_limit_window_seconds, 0,
+                                             config->brokers, config->rpc_timeout_ms);
     self->events = gateway_events_new (config->events, config->events_publish, config->events_timeout_ms, self->cache);
     self->login_by_pair = r5_throttle_new (config->login_limit_per_email_and_address, S_THROTTLE_MAX_KEYS);
     self->login_by_email = r5_throttle_new (config->login_limit_per_email, S_THROTTLE_MAX_KEYS);
@@ -359,6 +361,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_cache_destroy (&self->cache);
     gateway_apq_destroy (&self->apq);
     gateway_leaks_keys_destroy (&self->leak_keys);
+    gateway_ratelimit_destroy (&self->ratelimit);
     r5_throttle_destroy (&self->login_by_pair);
     r5_throttle_destroy (&self->login_by_email);
     r5_throttle_destroy (&self->login_by_address);

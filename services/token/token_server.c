@@ -19,6 +19,7 @@
 #include "token_call.h"
 #include "token_input.h"
 #include "token_pending.h"
+#include "token_rate_usage.h"
 
 //  ---------------------------------------------------------------------------
 //  State
@@ -53,6 +54,7 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     ||   token_audit_ensure_indexes (self->audit, error, error_size)
     ||   token_proofs_ensure_indexes (self->proofs, error, error_size)
     ||   token_notices_ensure_indexes (self->notices, error, error_size)))
+    ||   token_rate_usage_ensure_indexes (self->mongo, error, error_size)))
         goto fail;
     //  What a crashed instance left owing is completed by the first request
     //  (not here: a start-up must not wait on it); a state without a
@@ -182,6 +184,7 @@ token_server_handle (token_server_t *self, const char *caller, const uint8_t *bo
         case R5__TOKEN_REQUEST__BODY_REPORT_LEAKED:  token_on_report_leaked (&call, request->report_leaked); break;
         case R5__TOKEN_REQUEST__BODY_LIST_NOTICES:   token_on_list_notices (&call, request->list_notices); break;
         case R5__TOKEN_REQUEST__BODY_DISMISS_NOTICE: token_on_dismiss_notice (&call, request->dismiss_notice); break;
+        case R5__TOKEN_REQUEST__BODY_RECORD_USAGE:   token_on_record_usage (&call, request->record_usage); break;
         default:
             token_call_fail (&call, R5__STATUS__STATUS_MALFORMED, "unknown token request");
             break;

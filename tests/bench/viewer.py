@@ -2,12 +2,17 @@
 """Benchmark: `{ viewer { id name email role } }` through the whole suite
 (gateway -> broker -> token -> resource -> dev MongoDB) with wrk at 1 and 64
 connections, beside a bare civetweb handler (the ceiling) built in the same
-run. Prints requests/s, p50/p99 and the ratio to the ceiling.
+run. Prints requests/s, p50/p99 and the ratio to the ceiling. Then what the
+rate limits cost on that hot path: one suite, two gateways, one with limits
+off and one with them on (a budget too large to refuse anything, so every
+request does all the work: cost, charge, headers, and the 250 ms flushes),
+alternated round by round at 1 and 64 connections.
 
-    /usr/bin/python3 tests/bench/viewer.py [seconds]
+    /usr/bin/python3 tests/bench/viewer.py [seconds] [--rate-limits-only [--rounds=N]]
 """
 
 import os
+import statistics
 import subprocess
 import sys
 
@@ -19,8 +24,12 @@ VIEWER = {'query': '{ viewer { id name email role } }'}
 
 
 def main():
-    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10
     bench.build()
+    if '--rate-limits-only' in sys.argv:
+        rounds = [a for a in sys.argv if a.startswith('--rounds=')]
+        rate_limits(seconds, int(rounds[0].split('=')[1]) if rounds else 3)
+        return
     rows = []
     bare = r5suite.Process('bare-civetweb', [os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'bare_civetweb'), '64'],
                            dict(os.environ), os.path.join(bench.data_dir(), 'bare.log'))
@@ -34,6 +43,7 @@ def main():
     results = {}
     for label, cache in (('viewer via suite, verdict cache on', '30'), ('viewer via suite, verdict cache off', '0')):
         with r5suite.Suite(bench.BUILD_DIR, bench.data_dir(), env={'R5_VERDICT_CACHE_SECONDS': cache,
+                                                                   'R5_RATE_LIMIT_POINTS': '0',
                                                                    'R5_LOG_LEVEL': 'warn'}) as suite:
             session = Session(suite.url())
             session.signup()
@@ -45,6 +55,42 @@ def main():
     print()
     for (label, conns), r in results.items():
         print('%-44s c=%-3d %5.1f%% of the bare civetweb ceiling' % (label, conns, 100.0 * r['rps'] / ceiling[conns]['rps']))
+    print()
+    rate_limits(seconds)
+
+
+def rate_limits(seconds, rounds=3):
+    """Limits off (gateway 0) beside limits on (gateway 1), same suite, verdict cache on."""
+    rows = []
+    with r5suite.Suite(bench.BUILD_DIR, bench.data_dir(), env={'R5_RATE_LIMIT_POINTS': '0',
+                                                               'R5_LOG_LEVEL': 'warn'}) as suite:
+        suite.start_gateway(env={'R5_RATE_LIMIT_POINTS': '1000000000'})
+        session = Session(suite.url())
+        session.signup()
+        token = session.create_token(['incidentsRead'])['value']
+        runs = {}
+        for round_ in range(rounds):
+            for conns in (1, 64):
+                # Which goes first alternates too: a machine whose load drifts
+                # favours neither.
+                order = ((0, 'rate limits off'), (1, 'rate limits on'))
+                for gateway, label in (order if round_ % 2 == 0 else order[::-1]):
+                    r = bench.wrk(suite.url(gateway) + '/graphql', VIEWER, token, conns, seconds)
+                    rows.append(('viewer, %s (round %d)' % (label, round_ + 1), conns, r))
+                    runs.setdefault((label, conns), []).append(r)
+    bench.table(rows)
+    print()
+    # Medians: one round hit by another process's burst moves a mean, not them.
+    totals = {key: {'rps': statistics.median(r['rps'] for r in value),
+                    'p99': statistics.median(r['p99'] for r in value),
+                    'non2xx': sum(r['non2xx'] for r in value)} for key, value in runs.items()}
+    print('medians of %d rounds of %d s' % (rounds, seconds))
+    for conns in (1, 64):
+        off, on = totals[('rate limits off', conns)], totals[('rate limits on', conns)]
+        print('c=%-3d limits off %8.0f req/s p99 %6.2f ms | on %8.0f req/s p99 %6.2f ms | cost %+.1f%% req/s, '
+              'p99 %+.1f%% | non-2xx %d' % (conns, off['rps'], off['p99'], on['rps'], on['p99'],
+                                            100.0 * (off['rps'] - on['rps']) / off['rps'],
+                                            100.0 * (on['p99'] - off['p99']) / off['p99'], off['non2xx'] + on['non2xx']))
 
 
 if __name__ == '__main__':

@@ -1131,6 +1131,77 @@ s_test_callers (token_config_t *config)
     token_server_destroy (&state);
 }
 
+//  RecordUsageRequest (the rate limits' shared counters): deltas add up
+//  across calls (two gateways), a 0-point delta reads the total, users and
+//  windows are apart, only the gateway role may call, bad input is refused.
+static R5__TokenReply *
+s_record_usage (token_server_t *state, const char *caller, const char *user, int64_t window, int64_t points,
+                int64_t window_seconds)
+{
+    R5__UsageDelta delta = R5__USAGE_DELTA__INIT;
+    delta.user_id = (char *) user;
+    delta.window = window;
+    delta.points = points;
+    R5__UsageDelta *deltas [] = { &delta };
+    R5__RecordUsageRequest record = R5__RECORD_USAGE_REQUEST__INIT;
+    record.deltas = deltas;
+    record.n_deltas = 1;
+    record.window_seconds = window_seconds;
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    request.body_case = R5__TOKEN_REQUEST__BODY_RECORD_USAGE;
+    request.record_usage = &record;
+    return s_direct_from (state, caller, &request);
+}
+
+//  The total a RecordUsage reply gives, or -1.
+static int64_t
+s_usage_total (R5__TokenReply *reply)
+{
+    int64_t total = reply && reply->status == R5__STATUS__STATUS_OK
+                 && reply->body_case == R5__TOKEN_REPLY__BODY_USAGE_TOTALS && reply->usage_totals->n_totals == 1
+                  ? reply->usage_totals->totals [0]->used : -1;
+    s_free (&reply);
+    return total;
+}
+
+static void
+s_test_record_usage (token_config_t *config)
+{
+    char error [256];
+    token_server_t *state = token_server_new (config, error, sizeof error);
+    CHECK_MSG (state, "state: %s", error);
+    if (!state)
+        return;
+    //  A window of this run alone (hours ahead, as the gateways number them).
+    int64_t window = r5_now_ms () / 1000 / 3600 + 1000 + randombytes_uniform (100000);
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, 7, 3600)), 7);
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, 5, 3600)), 12);
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, 0, 3600)), 12);
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, BOB, window + 1, 0, 3600)), 0);
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, ALICE, window, 1, 3600)), 1);
+    const char *others [] = { R5_ROLE_INTERNAL, R5_ROLE_TOKEN, R5_ROLE_RESOURCE, "" };
+    for (size_t n = 0; n < sizeof others / sizeof others [0]; n++) {
+        R5__TokenReply *reply = s_record_usage (state, others [n], BOB, window, 100, 3600);
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "record usage from '%s'", others [n]);
+        s_free (&reply);
+    }
+    CHECK_INT (s_usage_total (s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, 0, 3600)), 12);
+    R5__TokenReply *reply = s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, -1, 3600);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT);
+    s_free (&reply);
+    reply = s_record_usage (state, R5_ROLE_GATEWAY, "", window, 1, 3600);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT);
+    s_free (&reply);
+    reply = s_record_usage (state, R5_ROLE_GATEWAY, BOB, window, 1, 0);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT);
+    s_free (&reply);
+    //  A window whose expiry no date can hold (past year 9999) is refused, not sent.
+    reply = s_record_usage (state, R5_ROLE_GATEWAY, BOB, r5_now_ms () / 1000 + 1000000, 1, 3600);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT);
+    s_free (&reply);
+    token_server_destroy (&state);
+}
+
 //  Verify value from (ip, user_agent) on a state, as the gateway would.
 static R5__Status
 s_use_direct (token_server_t *state, const char *value, const char *ip, const char *user_agent)
@@ -1685,6 +1756,7 @@ main (void)
         s_test_session_expiry (&config);
         s_test_used_from (&config);
         s_test_callers (&config);
+        s_test_record_usage (&config);
         s_test_regenerate_race (uri);
         s_test_leak_crash (uri);
         s_test_regenerate_threads (&config);

@@ -25,6 +25,7 @@
       gql_validate.h  gql_validate_with, the rules, gql_validation_response
       gql_execute.h   gql_executor_new, gql_execute, resolvers and hooks
       gql_print.h     type references and values printed as GraphQL
+      gql_cost.h      gql_cost_compute: an operation's cost and node count before it runs
 
     Everything else (lexer, arena, coercion, introspection, the built-in SDL) is the
     library's own business, in common/gql/src/.
@@ -38,5 +39,6 @@
 #include "gql_validate.h"
 #include "gql_execute.h"
 #include "gql_print.h"
+#include "gql_cost.h"
 
 #endif

@@ -34,7 +34,7 @@ export default [
         // Values embedded in their parent, with no identity of their own.
         exceptions: {
           suffixes: ['Payload', 'Connection', 'Edge'],
-          types: ['PageInfo', 'EffectivePermission', 'TokenEvent', 'TokenUse', 'TeamMember', 'EscalationStep', 'Shift'],
+          types: ['PageInfo', 'EffectivePermission', 'TokenEvent', 'TokenUse', 'TeamMember', 'EscalationStep', 'Shift', 'RateLimit'],
         },
       }],
       // Off: no `last`/`before` (backward paging) yet: issue 16 item 1 (Relay-complete connections).
