@@ -57,8 +57,11 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
         return;
     char message [128];
     r5_scope_set_t scopes;
+    token_teams_t teams;
     if (token_input_description (create->description, message, sizeof message)
-    ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)) {
+    ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)
+    ||  token_input_team_ids (create->team_ids, create->n_team_ids, teams.ids, &teams.count,
+                              message, sizeof message)) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -89,6 +92,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     snprintf (token.description, sizeof token.description, "%s", create->description);
     snprintf (token.idempotency_key, sizeof token.idempotency_key, "%s", key);
     token.scopes = scopes;
+    token.teams = teams;
     token.created_at = call->now;
 
     char value [R5_TOKEN_LENGTH + 1];
@@ -268,7 +272,9 @@ s_applied_id (token_call_t *call, const R5__UpdateTokenRequest *update, char out
     return out;
 }
 
-//  Change a token's description and/or scopes (only what the request sets).
+//  Change a token's description, scopes and/or team restriction (only what
+//  the request sets). Every change publishes "token.updated": gateways drop
+//  the token's cached verdicts and the next request is verified afresh.
 void
 token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
 {
@@ -291,8 +297,12 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         return;
     }
     r5_scope_set_t scopes = 0;
-    if (update->set_scopes
-    &&  token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message)) {
+    token_teams_t teams = { .count = 0 };
+    if ((update->set_scopes
+         && token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message))
+    ||  (update->set_team_ids
+         && token_input_team_ids (update->team_ids, update->n_team_ids, teams.ids, &teams.count,
+                                  message, sizeof message))) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -343,7 +353,7 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         bson_reinit (&audit);
         token_call_audit_document (call, &record, &audit);
         status = token_store_update (self->store, &before, description, update->set_scopes ? &scopes : NULL,
-                                     &change, &after);
+                                     update->set_team_ids ? &teams : NULL, &change, &after);
     }
     if (repeat) {
         r5_info (call->rid, "token %s: update repeated, applied once", after.id);
