@@ -12,7 +12,8 @@
 #define S_MAX_OPERATIONS 256
 
 //  One decision on the heap, owning all it holds (r5_reply.h): authz_decide
-//  answers with a static reason and borrows the caller's team ids.
+//  answers with a static reason and borrows the caller's team ids and
+//  the token's restricted teams.
 static R5__Decision *
 s_decision (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation)
 {
@@ -25,6 +26,11 @@ s_decision (const R5__Principal *principal, const R5__Facts *facts, const R5__Op
         for (size_t i = 0; i < visibility->n_team_ids; i++)
             team_ids [i] = r5_strdup (visibility->team_ids [i]);
         visibility->team_ids = team_ids;
+        //  A restricted token's teams are borrowed from its claims, freed before the reply is packed.
+        char **restricted = (char **) r5_calloc (visibility->n_restricted_team_ids, sizeof (char *));
+        for (size_t i = 0; i < visibility->n_restricted_team_ids; i++)
+            restricted [i] = r5_strdup (visibility->restricted_team_ids [i]);
+        visibility->restricted_team_ids = restricted;
     }
     else
         free (visibility);
