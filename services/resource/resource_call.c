@@ -166,6 +166,8 @@ resource_call_check (resource_call_t *call, R5__Operation **operations, size_t c
     check.operations = operations;
     check.n_operations = count;
     check.facts = &call->facts;
+    check.restrict_team_ids = call->restrict_team_ids;
+    check.n_restrict_team_ids = call->n_restrict_team_ids;
     request.meta = &meta;
     request.body_case = R5__AUTHZ_REQUEST__BODY_CHECK;
     request.check = &check;

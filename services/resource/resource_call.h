@@ -43,6 +43,10 @@ typedef struct {
     char **member_user_ids, **member_team_ids;
     size_t n_members;
     bool members_tried, members_loaded;
+    //  The preview of a team-restricted token: authz decides as for one
+    //  restricted to these (CheckRequest.restrict_team_ids; borrowed).
+    char **restrict_team_ids;
+    size_t n_restrict_team_ids;
     R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
 } resource_call_t;
 
