@@ -95,9 +95,10 @@ token_input_scopes (const R5__Scope *scopes, size_t count, r5_scope_set_t *set,
 }
 
 int
-token_input_team_ids (char *const *ids, size_t n_ids, char out [][TOKEN_ID_SIZE], size_t *count,
-                      char *error, size_t error_size)
+token_input_team_ids (char *const *ids, size_t n_ids, token_teams_t *teams, char *error, size_t error_size)
 {
+    char (*out) [TOKEN_ID_SIZE] = teams->ids;
+    size_t *count = &teams->count;
     *count = 0;
     for (size_t i = 0; i < n_ids; i++) {
         if (!token_input_is_id (ids [i])) {

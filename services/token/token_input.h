@@ -47,12 +47,16 @@ bool token_input_is_change_key (const char *key);
 //  else is recorded as "" (it is only a hint, never a reason to fail).
 const char *token_input_ip (const char *ip);
 
+//  The teams a PAT is restricted to (team_ids); none: unrestricted.
+typedef struct {
+    char ids [TOKEN_TEAMS_MAX][TOKEN_ID_SIZE];
+    size_t count;
+} token_teams_t;
+
 //  A team restriction (CreateTokenRequest.team_ids): at most TOKEN_TEAMS_MAX
 //  well-formed ids (24 lowercase hex), duplicates folded, in the order given.
-//  Returns 0 with the ids in out and their count in *count, or -1 with a
-//  message in error.
-int token_input_team_ids (char *const *ids, size_t n_ids, char out [][TOKEN_ID_SIZE], size_t *count,
-                          char *error, size_t error_size);
+//  Returns 0 with the ids in *teams, or -1 with a message in error.
+int token_input_team_ids (char *const *ids, size_t n_ids, token_teams_t *teams, char *error, size_t error_size);
 
 //  Page size: 0 means the default; 1..100 are accepted. Returns the size or -1.
 int token_input_first (int32_t first);

@@ -60,8 +60,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     token_teams_t teams;
     if (token_input_description (create->description, message, sizeof message)
     ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)
-    ||  token_input_team_ids (create->team_ids, create->n_team_ids, teams.ids, &teams.count,
-                              message, sizeof message)) {
+    ||  token_input_team_ids (create->team_ids, create->n_team_ids, &teams, message, sizeof message)) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -106,6 +105,8 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
         token_call_audit_token ("created", &token, &record);
         record.has_scopes_after = true;
         record.scopes_after = token.scopes;
+        record.has_teams_after = true;
+        record.teams_after = token.teams;
         record.has_description_after = true;
         snprintf (record.description_after, sizeof record.description_after, "%s", token.description);
         bson_reinit (&audit);
@@ -301,8 +302,7 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
     if ((update->set_scopes
          && token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message))
     ||  (update->set_team_ids
-         && token_input_team_ids (update->team_ids, update->n_team_ids, teams.ids, &teams.count,
-                                  message, sizeof message))) {
+         && token_input_team_ids (update->team_ids, update->n_team_ids, &teams, message, sizeof message))) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -344,6 +344,11 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
             record.has_scopes_before = record.has_scopes_after = true;
             record.scopes_before = before.scopes;
             record.scopes_after = scopes;
+        }
+        if (update->set_team_ids) {
+            record.has_teams_before = record.has_teams_after = true;
+            record.teams_before = before.teams;
+            record.teams_after = teams;
         }
         if (description) {
             record.has_description_before = record.has_description_after = true;
@@ -511,6 +516,10 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
             event->scopes_before = token_call_scopes (record->scopes_before, &event->n_scopes_before);
         if (record->has_scopes_after)
             event->scopes_after = token_call_scopes (record->scopes_after, &event->n_scopes_after);
+        if (record->has_teams_before)
+            event->team_ids_before = token_call_teams (&record->teams_before, &event->n_team_ids_before);
+        if (record->has_teams_after)
+            event->team_ids_after = token_call_teams (&record->teams_after, &event->n_team_ids_after);
         event->description_before = token_call_dup (record->description_before);
         event->description_after = token_call_dup (record->description_after);
         event->reason = token_call_dup (record->reason);

@@ -52,12 +52,6 @@ typedef struct {
 
 #define TOKEN_USED_FROM_KEY "used_from"
 
-//  The teams a PAT is restricted to (team_ids); none: unrestricted.
-typedef struct {
-    char ids [TOKEN_TEAMS_MAX][TOKEN_ID_SIZE];
-    size_t count;
-} token_teams_t;
-
 #define TOKEN_TEAMS_KEY "team_ids"
 
 typedef struct {

@@ -285,10 +285,12 @@ class RestrictedTokenTest(SuiteTestCase):
         self._not_found(token, 'query($id: ID!) { team(id: $id) { id } }', {'id': a}, 'team')
         _ok(self.account.owner.graphql(M_UPDATE_TOKEN, {'id': token_id, 'input': {'teamIds': []}}))
         self.assertEqual(self._ids(token, 'teams'), {a, b})
-        # The update is in the token's audit trail.
-        events = _ok(self.account.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { type } } }',
+        # Each change of the teams is in the token's audit trail, newest first.
+        events = _ok(self.account.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { type '
+                                                'teamIdsBefore teamIdsAfter scopesBefore } } }',
                                                 {'id': token_id}), ['personalAccessToken', 'events'])
-        self.assertEqual([e['type'] for e in events].count('UPDATED'), 2)
+        self.assertEqual([(e['type'], e['teamIdsBefore'], e['teamIdsAfter'], e['scopesBefore']) for e in events],
+                         [('UPDATED', [b], [], None), ('UPDATED', [a], [b], None), ('CREATED', None, [a], None)])
 
     def test_the_users_permission_still_wins(self):
         a, b = self.team_a['id'], self.team_b['id']

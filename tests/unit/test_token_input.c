@@ -70,18 +70,17 @@ static void
 s_test_team_ids (void)
 {
     char error [128];
-    char out [TOKEN_TEAMS_MAX][TOKEN_ID_SIZE];
-    size_t count = 99;
+    token_teams_t teams;
     char *twice [] = { "bbbbbbbbbbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb" };
-    CHECK (token_input_team_ids (twice, 3, out, &count, error, sizeof error) == 0);
-    CHECK (count == 2);
-    CHECK_STR (out [0], "bbbbbbbbbbbbbbbbbbbbbbbb");
-    CHECK_STR (out [1], "aaaaaaaaaaaaaaaaaaaaaaaa");
-    CHECK (token_input_team_ids (NULL, 0, out, &count, error, sizeof error) == 0 && count == 0);
+    CHECK (token_input_team_ids (twice, 3, &teams, error, sizeof error) == 0);
+    CHECK (teams.count == 2);
+    CHECK_STR (teams.ids [0], "bbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK_STR (teams.ids [1], "aaaaaaaaaaaaaaaaaaaaaaaa");
+    CHECK (token_input_team_ids (NULL, 0, &teams, error, sizeof error) == 0 && teams.count == 0);
     char *bad [] = { "AAAAAAAAAAAAAAAAAAAAAAAA", "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaa", "",
                      "{\"$ne\": 1}aaaaaaaaaaaaa" };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        CHECK_MSG (token_input_team_ids (&bad [i], 1, out, &count, error, sizeof error) == -1, "refused: %s", bad [i]);
+        CHECK_MSG (token_input_team_ids (&bad [i], 1, &teams, error, sizeof error) == -1, "refused: %s", bad [i]);
         CHECK_MSG (strstr (error, "teamIds must be team ids") != NULL, "message: %s", error);
     }
     //  Fifty distinct ids pass, with repeats of them; a fifty-first does not.
@@ -93,10 +92,10 @@ s_test_team_ids (void)
     }
     list [TOKEN_TEAMS_MAX + 1] = ids [0];
     list [TOKEN_TEAMS_MAX] = ids [1];
-    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 2, out, &count, error, sizeof error) == 0);
-    CHECK (count == TOKEN_TEAMS_MAX);
+    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 2, &teams, error, sizeof error) == 0);
+    CHECK (teams.count == TOKEN_TEAMS_MAX);
     list [TOKEN_TEAMS_MAX] = ids [TOKEN_TEAMS_MAX];
-    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 1, out, &count, error, sizeof error) == -1);
+    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 1, &teams, error, sizeof error) == -1);
     CHECK_MSG (strstr (error, "at most 50 teams") != NULL, "message: %s", error);
 }
 

@@ -20,7 +20,7 @@ const ONE = `query Token($id: ID!) {
   personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp usedFrom { address userAgent lastUsedAt } }
 }`;
 const EVENTS = `query TokenEvents($id: ID!) {
-  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter ip reason } }
+  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter teamIdsAfter ip reason } }
 }`;
 const CREATE = `mutation CreateToken($input: CreatePersonalAccessTokenInput!) {
   createPersonalAccessToken(input: $input) { personalAccessToken { ${TOKEN_FIELDS} } value }
@@ -373,6 +373,7 @@ async function loadActivity(id, mine) {
     byId('activity-list').replaceChildren(...events.map((e) => {
       const details = [];
       if (e.type === 'UPDATED' && e.scopesAfter) details.push(`scopes now ${summarize(e.scopesAfter)}`);
+      if (e.type === 'UPDATED' && e.teamIdsAfter) details.push(`teams now ${summarizeTeams(e.teamIdsAfter, teamNames)}`);
       if (e.reason) details.push(e.reason);
       if (e.ip) details.push(`from ${e.ip}`);
       return h('li', {}, timeElement(e.at), ' — ', EVENT_TEXT[e.type] || e.type, details.length ? ` (${details.join('; ')})` : '');
