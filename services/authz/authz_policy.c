@@ -1,4 +1,4 @@
-/*  authz_policy: scope gate, then the permission table.  */
+/*  authz_policy: scope gate, then the permission table and a token's team restriction.  */
 #include "authz_policy.h"
 #include "r5_scope.h"
 
@@ -235,6 +235,111 @@ s_decide_own (const R5__Principal *principal, const R5__Operation *operation, R5
     }
 }
 
+//  =========================================================================
+//  Team-restricted tokens
+//  =========================================================================
+
+//  Whether the principal is a token limited to some teams (sessions never are).
+static bool
+s_restricted (const R5__Principal *principal)
+{
+    return principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN
+        && principal->n_restricted_team_ids > 0;
+}
+
+//  True when ids names at least one team and every one is in the restriction.
+static bool
+s_all_within (const R5__Principal *principal, char **ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!s_contains (principal->restricted_team_ids, principal->n_restricted_team_ids, ids [i]))
+            return false;
+    return count > 0;
+}
+
+//  True when one of ids is in the restriction.
+static bool
+s_any_within (const R5__Principal *principal, char **ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (s_contains (principal->restricted_team_ids, principal->n_restricted_team_ids, ids [i]))
+            return true;
+    return false;
+}
+
+//  What a team restriction alone says of an operation: OK (within it),
+//  NOT_FOUND (one object outside it: the token does not see it) or
+//  FORBIDDEN (a create outside it, or a verb a restricted token never has).
+//  *reason is set for anything but OK.
+static R5__Status
+s_restriction (const R5__Principal *principal, const R5__Operation *operation, const char **reason)
+{
+    const R5__ObjectFacts *object = operation->object;
+    char **teams = object ? object->team_ids : NULL;
+    size_t n_teams = object ? object->n_team_ids : 0;
+    R5__Verb verb = operation->verb;
+    if (verb == R5__VERB__VERB_LIST)
+        return R5__STATUS__STATUS_OK;           //  narrowed by its visibility instead
+    switch (operation->resource) {
+        case R5__RESOURCE_TYPE__RESOURCE_TEAMS:
+            if (verb == R5__VERB__VERB_CREATE) {
+                *reason = "a team-restricted token does not create teams";
+                return R5__STATUS__STATUS_FORBIDDEN;
+            }
+            break;
+        case R5__RESOURCE_TYPE__RESOURCE_INCIDENTS:
+            if (verb == R5__VERB__VERB_CREATE) {
+                if (s_all_within (principal, teams, n_teams))
+                    return R5__STATUS__STATUS_OK;
+                *reason = "a team-restricted token opens incidents for its teams only";
+                return R5__STATUS__STATUS_FORBIDDEN;
+            }
+            //  The teams assigned now, not every team it ever had.
+            if (object && s_any_within (principal, object->current_team_ids, object->n_current_team_ids))
+                return R5__STATUS__STATUS_OK;
+            *reason = "incident of no team of the token";
+            return R5__STATUS__STATUS_NOT_FOUND;
+        case R5__RESOURCE_TYPE__RESOURCE_USERS:
+            if (verb != R5__VERB__VERB_GET) {
+                *reason = "a team-restricted token does not create or change users";
+                return R5__STATUS__STATUS_FORBIDDEN;
+            }
+            if ((operation->object_id && principal->user_id && strcmp (operation->object_id, principal->user_id) == 0)
+            ||  s_any_within (principal, teams, n_teams))
+                return R5__STATUS__STATUS_OK;
+            *reason = "user in no team of the token";
+            return R5__STATUS__STATUS_NOT_FOUND;
+        case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
+        case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
+        case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS:
+            break;
+        default:
+            return R5__STATUS__STATUS_OK;       //  one's own types: unaffected
+    }
+    //  Teams and team-owned types: the (owning) team must be one of the token's.
+    if (s_all_within (principal, teams, n_teams))
+        return R5__STATUS__STATUS_OK;
+    *reason = verb == R5__VERB__VERB_CREATE ? "a team-restricted token creates for its teams only"
+                                            : "object of no team of the token";
+    return verb == R5__VERB__VERB_CREATE ? R5__STATUS__STATUS_FORBIDDEN : R5__STATUS__STATUS_NOT_FOUND;
+}
+
+//  Narrow the table's decision by the token's team restriction. Both must
+//  allow; the table's own refusals stand, except that an object outside the
+//  restriction answers NOT_FOUND even where the table said FORBIDDEN (the
+//  token must not learn that it exists). A LIST's visibility gains the teams.
+static void
+s_restrict (const R5__Principal *principal, const R5__Operation *operation, R5__Decision *decision)
+{
+    if (decision->status != R5__STATUS__STATUS_OK && decision->status != R5__STATUS__STATUS_FORBIDDEN)
+        return;
+    const char *reason = NULL;
+    R5__Status status = s_restriction (principal, operation, &reason);
+    if (status == R5__STATUS__STATUS_NOT_FOUND
+    ||  (status == R5__STATUS__STATUS_FORBIDDEN && decision->status == R5__STATUS__STATUS_OK))
+        s_set (decision, status, reason);
+}
+
 void
 authz_decide (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation,
               R5__Decision *decision, R5__Visibility *visibility)
@@ -303,13 +408,25 @@ authz_decide (const R5__Principal *principal, const R5__Facts *facts, const R5__
             s_decide_own (principal, operation, decision, visibility);
             break;
     }
+    //  Gate 3: a team-restricted token, together with the table.
+    if (s_restricted (principal))
+        s_restrict (principal, operation, decision);
     //  Only an allowed LIST carries a visibility rule.
     if (decision->status != R5__STATUS__STATUS_OK || operation->verb != R5__VERB__VERB_LIST)
         decision->visibility = NULL;
-    else
-    if (!decision->visibility) {
-        r5__visibility__init (visibility);
-        visibility->all = true;
-        decision->visibility = visibility;
+    else {
+        if (!decision->visibility) {
+            r5__visibility__init (visibility);
+            visibility->all = true;
+            decision->visibility = visibility;
+        }
+        //  One's own types stay one's own; every other list is narrowed to the teams.
+        if (s_restricted (principal)
+        &&  operation->resource != R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS
+        &&  operation->resource != R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES) {
+            visibility->restricted = true;
+            visibility->restricted_team_ids = principal->restricted_team_ids;
+            visibility->n_restricted_team_ids = principal->n_restricted_team_ids;
+        }
     }
 }

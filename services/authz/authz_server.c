@@ -6,13 +6,16 @@
 #include "r5_log.h"
 #include "r5_time.h"
 #include "r5_reply.h"
+#include "r5_scope.h"
 #include "r5_rpc.h"
 #include "r5_service.h"
 
 #define S_MAX_OPERATIONS 256
+#define S_MAX_RESTRICT_TEAMS 50
 
 //  One decision on the heap, owning all it holds (r5_reply.h): authz_decide
-//  answers with a static reason and borrows the caller's team ids.
+//  answers with a static reason and borrows the caller's team ids and
+//  the token's restricted teams.
 static R5__Decision *
 s_decision (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation)
 {
@@ -25,10 +28,41 @@ s_decision (const R5__Principal *principal, const R5__Facts *facts, const R5__Op
         for (size_t i = 0; i < visibility->n_team_ids; i++)
             team_ids [i] = r5_strdup (visibility->team_ids [i]);
         visibility->team_ids = team_ids;
+        //  A restricted token's teams are borrowed from its claims, freed before the reply is packed.
+        char **restricted = (char **) r5_calloc (visibility->n_restricted_team_ids, sizeof (char *));
+        for (size_t i = 0; i < visibility->n_restricted_team_ids; i++)
+            restricted [i] = r5_strdup (visibility->restricted_team_ids [i]);
+        visibility->restricted_team_ids = restricted;
     }
     else
         free (visibility);
     return decision;
+}
+
+//  A principal narrowed to request's restrict_team_ids (the preview of a
+//  restricted token) into *narrowed, which borrows from principal and
+//  request; principal itself when the request names no teams. A token that
+//  is restricted already keeps its own teams: the request never widens.
+static const R5__Principal *
+s_narrowed (const R5__Principal *principal, const R5__CheckRequest *request, R5__Principal *narrowed,
+            R5__Scope all [R5_SCOPE_COUNT])
+{
+    if (!principal || request->n_restrict_team_ids == 0)
+        return principal;
+    *narrowed = *principal;
+    if (principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_SESSION) {
+        //  A session has no scope gate: a token with every scope is the same.
+        for (int i = 0; i < R5_SCOPE_COUNT; i++)
+            all [i] = (R5__Scope) (i + 1);
+        narrowed->kind = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
+        narrowed->scopes = all;
+        narrowed->n_scopes = R5_SCOPE_COUNT;
+    }
+    if (narrowed->n_restricted_team_ids == 0) {
+        narrowed->restricted_team_ids = request->restrict_team_ids;
+        narrowed->n_restricted_team_ids = request->n_restrict_team_ids;
+    }
+    return narrowed;
 }
 
 static void
@@ -39,6 +73,14 @@ s_on_check (const R5__Principal *principal, const R5__CheckRequest *request, R5_
         reply->message = r5_strdup ("too many operations in one check");
         return;
     }
+    if (request->n_restrict_team_ids > S_MAX_RESTRICT_TEAMS) {
+        reply->status = R5__STATUS__STATUS_BAD_INPUT;
+        reply->message = r5_strdup ("too many teams in one check");
+        return;
+    }
+    R5__Principal narrowed;
+    R5__Scope all [R5_SCOPE_COUNT];
+    principal = s_narrowed (principal, request, &narrowed, all);
     R5__CheckReply *check = (R5__CheckReply *) r5_malloc (sizeof *check);
     r5__check_reply__init (check);
     check->decisions = (R5__Decision **) r5_calloc (request->n_operations, sizeof (R5__Decision *));

@@ -52,8 +52,9 @@ typedef struct {
 } gateway_config_t;
 
 //  Longest signed claims of a principal assertion the gateway keeps (real
-//  ones are about 300 bytes: ids, scopes, the request id, two times).
-#define GATEWAY_ASSERTION_CLAIMS_MAX 512
+//  ones are about 300 bytes: ids, scopes, the request id, two times; a
+//  team-restricted token adds 26 bytes per team, at most 50: 1,300).
+#define GATEWAY_ASSERTION_CLAIMS_MAX 2048
 //  A verdict is not used within this long of its assertion's expiry, so the
 //  assertion it sends still holds when the services (and r5-authz after
 //  them) check it, on a clock a little behind or ahead of ours.

@@ -134,7 +134,7 @@ static const struct {
 
 //  An event as TokenEvent; NULL for the types the API does not show (sessions).
 //  The codec's JSON, with what the service's event means for GraphQL over it:
-//  scopes only where they changed, empty strings as null.
+//  scopes and teams only where they changed, empty strings as null.
 static json_t *
 s_event_json (const R5__TokenEvent *event)
 {
@@ -146,11 +146,16 @@ s_event_json (const R5__TokenEvent *event)
     if (!object)
         return NULL;
     bool changed_scopes = streq (event->type, "updated") && (event->n_scopes_before || event->n_scopes_after);
+    bool changed_teams = streq (event->type, "updated") && (event->n_team_ids_before || event->n_team_ids_after);
     json_object_set_new (object, "type", json_string (type));
     if (!changed_scopes)
         json_object_set_new (object, "scopesBefore", json_null ());
     if (!changed_scopes && !streq (event->type, "created"))
         json_object_set_new (object, "scopesAfter", json_null ());
+    if (!changed_teams)
+        json_object_set_new (object, "teamIdsBefore", json_null ());
+    if (!changed_teams && !streq (event->type, "created"))
+        json_object_set_new (object, "teamIdsAfter", json_null ());
     if (!*event->ip)
         json_object_set_new (object, "ip", json_null ());
     if (!*event->reason)

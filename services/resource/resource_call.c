@@ -1,5 +1,6 @@
 /*  resource_call: facts, the authz question, replies, shared BSON helpers.  */
 #include "resource_call.h"
+#include "resource_bson.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
 #include "r5_codec.h"
@@ -165,6 +166,8 @@ resource_call_check (resource_call_t *call, R5__Operation **operations, size_t c
     check.operations = operations;
     check.n_operations = count;
     check.facts = &call->facts;
+    check.restrict_team_ids = call->restrict_team_ids;
+    check.n_restrict_team_ids = call->n_restrict_team_ids;
     request.meta = &meta;
     request.body_case = R5__AUTHZ_REQUEST__BODY_CHECK;
     request.check = &check;
@@ -226,6 +229,10 @@ resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb ver
             visibility->own = decision->visibility->own;
             for (size_t i = 0; i < decision->visibility->n_team_ids; i++)
                 s_append (&visibility->team_ids, &visibility->n_team_ids, decision->visibility->team_ids [i]);
+            visibility->restricted = decision->visibility->restricted;
+            for (size_t i = 0; i < decision->visibility->n_restricted_team_ids; i++)
+                s_append (&visibility->restricted_team_ids, &visibility->n_restricted_team_ids,
+                          decision->visibility->restricted_team_ids [i]);
         }
     }
     r5__authz_reply__free_unpacked (reply, NULL);
@@ -236,6 +243,7 @@ void
 resource_call_visibility_clear (R5__Visibility *visibility)
 {
     resource_strings_free (&visibility->team_ids, visibility->n_team_ids);
+    resource_strings_free (&visibility->restricted_team_ids, visibility->n_restricted_team_ids);
     r5__visibility__init (visibility);
 }
 
@@ -257,6 +265,86 @@ resource_call_clear (resource_call_t *call)
     resource_strings_free (&call->facts.team_ids, call->facts.n_team_ids);
     resource_strings_free (&call->facts.admin_team_ids, call->facts.n_admin_team_ids);
     r5__facts__init (&call->facts);
+    resource_strings_free (&call->member_user_ids, call->n_members);
+    resource_strings_free (&call->member_team_ids, call->n_members);
+    call->n_members = 0;
+    call->members_tried = call->members_loaded = false;
+}
+
+//  =========================================================================
+//  Team-restricted tokens
+//  =========================================================================
+
+//  Most (user, team) pairs of a restriction's members loaded (50 teams).
+#define S_MAX_MEMBERS 5000
+
+bool
+resource_call_restricted (const resource_call_t *call)
+{
+    return call->principal
+        && call->principal->kind == R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN
+        && call->principal->n_restricted_team_ids > 0;
+}
+
+int
+resource_call_members (resource_call_t *call)
+{
+    if (call->members_tried)
+        return call->members_loaded ? 0 : -1;
+    call->members_tried = true;
+    if (!resource_call_restricted (call)) {
+        call->members_loaded = true;
+        return 0;
+    }
+    mongoc_collection_t *teams = resource_call_collection (call, "teams");
+    bson_t filter = BSON_INITIALIZER;
+    resource_bson_append_in (&filter, "_id", call->principal->restricted_team_ids,
+                             call->principal->n_restricted_team_ids);
+    BSON_APPEND_UTF8 (&filter, "account_id", call->principal->account_id);
+    bson_t *opts = BCON_NEW ("projection", "{", "members", BCON_INT32 (1), "}");
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (teams, &filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t error;
+    int rc = 0;
+    while (mongoc_cursor_next (cursor, &doc)) {
+        char ignored [128];
+        R5__Team *team = (R5__Team *) r5_codec_from_bson (&r5__team__descriptor, doc, ignored, sizeof ignored);
+        if (!team || !*team->id) {
+            r5_warn (call->rid, "skipping a malformed team of the token's restriction");
+            if (team)
+                protobuf_c_message_free_unpacked (&team->base, NULL);
+            continue;
+        }
+        for (size_t i = 0; i < team->n_members && call->n_members < S_MAX_MEMBERS; i++) {
+            //  The two lists grow together: pair i is (user i, team i).
+            size_t users = call->n_members;
+            s_append (&call->member_user_ids, &users, team->members [i]->user_id);
+            s_append (&call->member_team_ids, &call->n_members, team->id);
+        }
+        protobuf_c_message_free_unpacked (&team->base, NULL);
+    }
+    if (mongoc_cursor_error (cursor, &error))
+        rc = resource_call_mongo_fail (call, &error, "restricted teams lookup");
+    else
+        call->members_loaded = true;
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    bson_destroy (&filter);
+    mongoc_collection_destroy (teams);
+    return rc;
+}
+
+char **
+resource_call_user_teams (resource_call_t *call, const char *user_id, size_t *count)
+{
+    *count = 0;
+    char **teams = NULL;
+    for (size_t i = 0; user_id && i < call->n_members; i++)
+        if (streq (call->member_user_ids [i], user_id)) {
+            teams = r5_realloc (teams, (*count + 1) * sizeof (char *));
+            teams [(*count)++] = call->member_team_ids [i];
+        }
+    return teams;
 }
 
 void

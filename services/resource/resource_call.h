@@ -38,6 +38,15 @@ typedef struct {
     int64_t deadline_unix_ms;
     R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)
     bool facts_tried;
+    //  A team-restricted token's teams' members, as (user, team) pairs
+    //  (after resource_call_members): the facts and lists of users.
+    char **member_user_ids, **member_team_ids;
+    size_t n_members;
+    bool members_tried, members_loaded;
+    //  The preview of a team-restricted token: authz decides as for one
+    //  restricted to these (CheckRequest.restrict_team_ids; borrowed).
+    char **restrict_team_ids;
+    size_t n_restrict_team_ids;
     R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
 } resource_call_t;
 
@@ -72,7 +81,8 @@ int resource_call_check (resource_call_t *call, R5__Operation **operations, size
 //  Ask about one operation. 0 when allowed; else -1 with the reply set to the
 //  decision (SCOPE_MISSING with required_scope, FORBIDDEN, NOT_FOUND ...).
 //  visibility (may be NULL) receives a copy of a LIST's visibility rule: its
-//  team ids are strdup'd (free with resource_call_visibility_clear).
+//  team ids and restricted team ids are strdup'd (free with
+//  resource_call_visibility_clear).
 int resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb verb,
                           R5__ObjectFacts *object, R5__Visibility *visibility);
 void resource_call_visibility_clear (R5__Visibility *visibility);
@@ -82,8 +92,20 @@ void resource_strings_free (char ***list, size_t count);
 //  The reply's object list (made on first use).
 R5__Objects *resource_call_objects (resource_call_t *call);
 
-//  Free the facts.
+//  Free the facts and the members of the restricted teams.
 void resource_call_clear (resource_call_t *call);
+
+//  Whether the principal is a personal access token restricted to some teams.
+bool resource_call_restricted (const resource_call_t *call);
+
+//  Load (once) who belongs to the restricted teams of the principal (none
+//  when it is not restricted). 0, or -1 with the reply set.
+int resource_call_members (resource_call_t *call);
+
+//  The restricted teams user_id belongs to (after resource_call_members):
+//  a malloc'd array of strings borrowed from the call (NULL when none), its
+//  length in *count.
+char **resource_call_user_teams (resource_call_t *call, const char *user_id, size_t *count);
 
 //  Ask about count GET operations (one per object) and mark which are
 //  allowed. 0, or -1 with the reply set when the whole request is refused

@@ -116,7 +116,11 @@ resource_incidents_on_create (resource_call_t *call, const R5__ResourceRequest *
     const R5__CreateIncidentRequest *request = envelope->create_incident;
     if (resource_incidents_check_input (call, &request->base, request->urgency))
         return;
-    if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL, NULL)
+    //  The new incident's teams: a team-restricted token opens incidents for its own teams only.
+    R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
+    facts.team_ids = request->team_ids;
+    facts.n_team_ids = request->n_team_ids;
+    if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, &facts, NULL)
     ||  s_check_references (call, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids))
         return;
     resource_incidents_insert (call, &request->base, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids);

@@ -1,5 +1,7 @@
-/*  resource_preview: effective permissions of a scope set, as sentences.  */
+/*  resource_preview: effective permissions of a scope set, as sentences,
+    for a token restricted to some teams or not.  */
 #include "resource_preview.h"
+#include "resource_validate.h"
 #include "r5_alloc.h"
 #include "r5_log.h"
 
@@ -13,6 +15,8 @@
 #define S_MAX_OPERATIONS 256
 //  An id no object has: "a team you have nothing to do with".
 #define S_OTHER_ID "000000000000000000000000"
+//  Teams a token can be restricted to (r5-token's TOKEN_TEAMS_MAX).
+#define S_MAX_RESTRICTED 50
 
 //  Names by resource type (R5__ResourceType), for sentences.
 static const char *s_plural [] = {
@@ -56,8 +60,16 @@ typedef struct {
     R5__ResourceType type;
     bool write;
     size_t first, count;        //  the scope's operations in the question
-    size_t teams;               //  how many of the caller's teams were asked about
+    size_t teams;               //  how many teams were asked about one by one
 } s_plan_t;
+
+//  The teams a plan asks about one by one: the caller's own, or, for a
+//  token restricted to some teams, those (the preview's restriction).
+typedef struct {
+    char **ids;
+    size_t count;
+    bool restricted;
+} s_teams_t;
 
 static bool
 s_ok (R5__AuthzReply *reply, size_t i)
@@ -77,10 +89,10 @@ s_count_ok (R5__AuthzReply *reply, size_t i, size_t count)
 
 //  Plan the operations for one scope.
 static void
-s_plan (s_question_t *q, s_plan_t *plan, const R5__Facts *facts, const char *account_id)
+s_plan (s_question_t *q, s_plan_t *plan, const s_teams_t *teams, const char *account_id)
 {
     plan->first = q->count;
-    plan->teams = facts->n_team_ids < S_MAX_TEAMS ? facts->n_team_ids : S_MAX_TEAMS;
+    plan->teams = teams->count < S_MAX_TEAMS ? teams->count : S_MAX_TEAMS;
     R5__ResourceType type = plan->type;
     if (!plan->write)
         s_ask (q, type, R5__VERB__VERB_LIST, false, NULL, NULL, 0);
@@ -91,21 +103,25 @@ s_plan (s_question_t *q, s_plan_t *plan, const R5__Facts *facts, const char *acc
             s_ask (q, type, R5__VERB__VERB_CREATE, false, NULL, NULL, 0);
             s_ask (q, type, R5__VERB__VERB_UPDATE, true, account_id, q->other_team, 1);
             for (size_t t = 0; t < plan->teams; t++)
-                s_ask (q, type, R5__VERB__VERB_UPDATE, true, account_id, &facts->team_ids [t], 1);
+                s_ask (q, type, R5__VERB__VERB_UPDATE, true, account_id, &teams->ids [t], 1);
             break;
         case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
         case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
         case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS:
             s_ask (q, type, R5__VERB__VERB_CREATE, true, account_id, q->other_team, 1);
             for (size_t t = 0; t < plan->teams; t++)
-                s_ask (q, type, R5__VERB__VERB_CREATE, true, account_id, &facts->team_ids [t], 1);
+                s_ask (q, type, R5__VERB__VERB_CREATE, true, account_id, &teams->ids [t], 1);
             if (type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES)
                 for (size_t t = 0; t < plan->teams; t++)
-                    s_ask (q, type, R5__VERB__VERB_CREATE_OVERRIDE, true, account_id, &facts->team_ids [t], 1);
+                    s_ask (q, type, R5__VERB__VERB_CREATE_OVERRIDE, true, account_id, &teams->ids [t], 1);
             break;
         case R5__RESOURCE_TYPE__RESOURCE_INCIDENTS:
-            //  open one; act on one of another team the caller never touched
-            s_ask (q, type, R5__VERB__VERB_CREATE, false, NULL, NULL, 0);
+            //  open one (restricted: for its teams); act on one of another
+            //  team the caller never touched
+            if (teams->restricted)
+                s_ask (q, type, R5__VERB__VERB_CREATE, true, account_id, teams->ids, teams->count);
+            else
+                s_ask (q, type, R5__VERB__VERB_CREATE, false, NULL, NULL, 0);
             s_ask (q, type, R5__VERB__VERB_ACT, true, account_id, q->other_team, 1);
             break;
         case R5__RESOURCE_TYPE__RESOURCE_USERS: {
@@ -227,6 +243,104 @@ s_summarize (const s_plan_t *plan, R5__AuthzReply *reply, const R5__Facts *facts
     }
 }
 
+//  The sentence for one scope of a token restricted to teams->count teams;
+//  false when it grants nothing. r5-authz decided every operation as for such
+//  a token, so "any team" and a create of a team or a user are refused.
+static bool
+s_summarize_restricted (const s_plan_t *plan, R5__AuthzReply *reply, const s_teams_t *teams, char *out, size_t size)
+{
+    const char *plural = s_plural [plan->type];
+    size_t i = plan->first;
+    char chosen [48];
+    s_teams (chosen, sizeof chosen, teams->count, false);
+    bool capped = teams->count > plan->teams;
+    if (!plan->write) {
+        if (!s_ok (reply, i))
+            return false;
+        const R5__Visibility *v = reply->check->decisions [i]->visibility;
+        if (v && v->own)
+            snprintf (out, size, "you can read your own %s (not limited by teams)", plural);
+        else
+        if (plan->type == R5__RESOURCE_TYPE__RESOURCE_USERS)
+            snprintf (out, size, "you can read yourself and the members of the %s chosen", chosen);
+        else
+        if (v && !v->all)
+            snprintf (out, size, "you can read the %s of the %s chosen that you can see%s", plural, chosen,
+                      v->participant ? " (yours or ones you take part in)" : "");
+        else
+            snprintf (out, size, "you can read the %s of the %s chosen only", plural, chosen);
+        return true;
+    }
+    char some [128];
+    switch (plan->type) {
+        case R5__RESOURCE_TYPE__RESOURCE_TEAMS: {
+            size_t changeable = s_count_ok (reply, i + 2, plan->teams);
+            if (!changeable)
+                return false;
+            snprintf (some, sizeof some, "%s%zu of the %s chosen", capped ? "at least " : "", changeable, chosen);
+            snprintf (out, size, "you can change %s and their members; you cannot create teams", some);
+            return true;
+        }
+        case R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES:
+        case R5__RESOURCE_TYPE__RESOURCE_SCHEDULES:
+        case R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS: {
+            size_t manageable = s_count_ok (reply, i + 1, plan->teams);
+            size_t overridable = plan->type == R5__RESOURCE_TYPE__RESOURCE_SCHEDULES
+                               ? s_count_ok (reply, i + 1 + plan->teams, plan->teams) : 0;
+            if (manageable) {
+                snprintf (some, sizeof some, "%s%zu of the %s chosen", capped ? "at least " : "", manageable, chosen);
+                snprintf (out, size, "you can create, change and delete the %s of %s, and of no other team",
+                          plural, some);
+            }
+            else
+            if (overridable) {
+                snprintf (some, sizeof some, "%s%zu of the %s chosen", capped ? "at least " : "", overridable, chosen);
+                snprintf (out, size, "you can add overrides to the schedules of %s; "
+                                     "you cannot create or change schedules", some);
+            }
+            else
+                return false;
+            return true;
+        }
+        case R5__RESOURCE_TYPE__RESOURCE_INCIDENTS:
+            if (!s_ok (reply, i))
+                return false;
+            snprintf (out, size, "you can open incidents of the %s chosen and act on the ones of them you can see",
+                      chosen);
+            return true;
+        case R5__RESOURCE_TYPE__RESOURCE_USERS:
+            return false;           //  a restricted token never creates or changes users
+        default:
+            if (!s_ok (reply, i))
+                return false;
+            snprintf (out, size, "you can add and delete your own %s (not limited by teams)", plural);
+            return true;
+    }
+}
+
+//  The preview's team restriction into *teams (ids borrowed from request):
+//  well-formed ids, each once, at most S_MAX_RESTRICTED. 0, or -1 with the reply set.
+static int
+s_restriction (resource_call_t *call, const R5__PreviewPermissionsRequest *request, char **ids, s_teams_t *teams)
+{
+    teams->ids = ids;
+    teams->count = 0;
+    teams->restricted = request->n_team_ids > 0;
+    for (size_t i = 0; i < request->n_team_ids; i++) {
+        if (!resource_validate_id (request->team_ids [i]))
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "teamIds must be team ids");
+        bool seen = false;
+        for (size_t j = 0; j < teams->count && !seen; j++)
+            seen = strcmp (ids [j], request->team_ids [i]) == 0;
+        if (seen)
+            continue;
+        if (teams->count == S_MAX_RESTRICTED)
+            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a token can be restricted to at most 50 teams");
+        ids [teams->count++] = request->team_ids [i];
+    }
+    return 0;
+}
+
 void
 resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissionsRequest *request)
 {
@@ -234,8 +348,17 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "too many scopes");
         return;
     }
-    if (resource_call_facts (call))
+    char *chosen [S_MAX_RESTRICTED];
+    s_teams_t teams;
+    if (s_restriction (call, request, chosen, &teams) || resource_call_facts (call))
         return;
+    if (!teams.restricted) {
+        teams.ids = call->facts.team_ids;
+        teams.count = call->facts.n_team_ids;
+    }
+    //  r5-authz decides as for a token restricted to the chosen teams.
+    call->restrict_team_ids = teams.restricted ? teams.ids : NULL;
+    call->n_restrict_team_ids = teams.restricted ? teams.count : 0;
     //  Ask as a token with exactly these scopes: the answer is what such a token could do.
     R5__Principal as_token = *call->principal;
     as_token.kind = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
@@ -261,7 +384,7 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
         plan->scope = scope;
         plan->type = (R5__ResourceType) ((scope + 1) / 2);
         plan->write = scope % 2 == 0;
-        s_plan (q, plan, &call->facts, call->principal->account_id);
+        s_plan (q, plan, &teams, call->principal->account_id);
     }
     R5__AuthzReply *decisions = NULL;
     if (q->count == 0 || resource_call_check (call, q->pointers, q->count, &decisions) == 0) {
@@ -273,9 +396,13 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
             R5__ScopePreview *item = r5_malloc (sizeof *item);
             r5__scope_preview__init (item);
             item->scope = plans [p].scope;
-            item->allowed = s_summarize (&plans [p], decisions, &call->facts, summary, sizeof summary);
+            item->allowed = teams.restricted
+                          ? s_summarize_restricted (&plans [p], decisions, &teams, summary, sizeof summary)
+                          : s_summarize (&plans [p], decisions, &call->facts, summary, sizeof summary);
             if (!item->allowed)
-                snprintf (summary, sizeof summary, "grants nothing for you: your role and teams do not allow it");
+                snprintf (summary, sizeof summary, teams.restricted
+                          ? "grants nothing for you: your role, your teams and the chosen teams do not allow it"
+                          : "grants nothing for you: your role and teams do not allow it");
             item->summary = r5_strdup (summary);
             preview->scopes [preview->n_scopes++] = item;
         }
@@ -286,4 +413,6 @@ resource_preview_on_request (resource_call_t *call, const R5__PreviewPermissions
         r5__authz_reply__free_unpacked (decisions, NULL);
     free (q);
     call->principal = caller;
+    call->restrict_team_ids = NULL;
+    call->n_restrict_team_ids = 0;
 }

@@ -16,6 +16,26 @@
 //  Objects and their facts
 //  =========================================================================
 
+//  A user's facts for a team-restricted token: the token's teams the user
+//  belongs to (resource_call_members loaded first). Nothing otherwise.
+static void
+s_user_facts (resource_call_t *call, const resource_type_t *type, resource_object_t *object)
+{
+    if (type->type != R5__RESOURCE_TYPE__RESOURCE_USERS || !object->doc || !resource_call_restricted (call))
+        return;
+    free (object->team_ids);
+    object->team_ids = resource_call_user_teams (call, resource_bson_string (object->doc, "_id"),
+                                                 &object->facts.n_team_ids);
+    object->facts.team_ids = object->team_ids;
+}
+
+//  The members a user's facts and lists need, when type is users. 0 or -1 (reply set).
+static int
+s_load_members (resource_call_t *call, const resource_type_t *type)
+{
+    return type->type == R5__RESOURCE_TYPE__RESOURCE_USERS ? resource_call_members (call) : 0;
+}
+
 void
 resource_object_clear (resource_object_t *object)
 {
@@ -23,6 +43,7 @@ resource_object_clear (resource_object_t *object)
         protobuf_c_message_free_unpacked (object->message, NULL);
     free (object->team_ids);
     free (object->participant_ids);
+    free (object->current_team_ids);
     bson_destroy (object->doc);
     memset (object, 0, sizeof *object);
 }
@@ -68,6 +89,11 @@ s_object_of (const resource_type_t *type, const bson_t *doc, const char *rid, re
             facts->n_team_ids = resource_bson_borrow_strings (object->doc, type->team_key, &object->team_ids);
             facts->team_ids = object->team_ids;
         }
+    }
+    if (type->current_team_key) {
+        facts->n_current_team_ids = resource_bson_borrow_strings (object->doc, type->current_team_key,
+                                                                  &object->current_team_ids);
+        facts->current_team_ids = object->current_team_ids;
     }
     if (type->owner_key)
         facts->owner_user_id = (char *) resource_bson_string (object->doc, type->owner_key);
@@ -134,6 +160,8 @@ resource_store_get (resource_call_t *call, const resource_type_t *type, char **i
     for (size_t i = 0; i < count; i++)
         if (resource_validate_id (ids [i]))
             valid [n_valid++] = ids [i];
+    if (s_load_members (call, type))
+        return;
 
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t filter = BSON_INITIALIZER;
@@ -146,7 +174,7 @@ resource_store_get (resource_call_t *call, const resource_type_t *type, char **i
     bson_error_t error;
     while (cursor && n_found < count && mongoc_cursor_next (cursor, &doc))
         if (s_object_of (type, doc, call->rid, &found [n_found]) == 0)
-            n_found++;
+            s_user_facts (call, type, &found [n_found++]);
     if (cursor && mongoc_cursor_error (cursor, &error)) {
         resource_call_mongo_fail (call, &error, "lookup");
         goto cleanup;
@@ -228,6 +256,45 @@ resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_
     return rc;
 }
 
+//  A team-restricted token's list: only what belongs to its teams, in a
+//  top-level $and (the filter may already name the key: a list's team, the
+//  page's _id range). Users: the teams' members and the token's own user.
+//  0, or -1 with the reply set.
+static int
+s_restrict_list (resource_call_t *call, const resource_type_t *type, const R5__Visibility *visibility,
+                 bson_t *filter)
+{
+    if (!visibility->restricted)
+        return 0;
+    bson_t all, clause;
+    if (type->restrict_key) {
+        BSON_APPEND_ARRAY_BEGIN (filter, "$and", &all);
+        BSON_APPEND_DOCUMENT_BEGIN (&all, "0", &clause);
+        resource_bson_append_in (&clause, type->restrict_key, visibility->restricted_team_ids,
+                                 visibility->n_restricted_team_ids);
+        bson_append_document_end (&all, &clause);
+        bson_append_array_end (filter, &all);
+        return 0;
+    }
+    if (type->type != R5__RESOURCE_TYPE__RESOURCE_USERS)
+        return 0;
+    if (resource_call_members (call))
+        return -1;
+    //  A user in two of the teams is named twice: $in does not mind.
+    char **users = r5_calloc (call->n_members + 1, sizeof (char *));
+    size_t n_users = 0;
+    users [n_users++] = (char *) call->principal->user_id;
+    for (size_t i = 0; i < call->n_members; i++)
+        users [n_users++] = call->member_user_ids [i];
+    BSON_APPEND_ARRAY_BEGIN (filter, "$and", &all);
+    BSON_APPEND_DOCUMENT_BEGIN (&all, "0", &clause);
+    resource_bson_append_in (&clause, "_id", users, n_users);
+    bson_append_document_end (&all, &clause);
+    bson_append_array_end (filter, &all);
+    free (users);
+    return 0;
+}
+
 void
 resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request)
 {
@@ -236,9 +303,10 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
+    //  Every allowed list has a visibility: the type's rule, and a
+    //  team-restricted token's teams for all of them.
     R5__Visibility visibility;
-    if (resource_call_decide (call, type->type, R5__VERB__VERB_LIST, NULL,
-                              type->list_visibility ? &visibility : NULL))
+    if (resource_call_decide (call, type->type, R5__VERB__VERB_LIST, NULL, &visibility))
         return;
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t filter = BSON_INITIALIZER;
@@ -246,9 +314,9 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
     resource_pending_append_confirmed (type, &filter);
     if (type->list_filter)
         type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
-    resource_store_page (call, type, collection, &filter, request->first, request->after);
-    if (type->list_visibility)
-        resource_call_visibility_clear (&visibility);
+    if (s_restrict_list (call, type, &visibility, &filter) == 0)
+        resource_store_page (call, type, collection, &filter, request->first, request->after);
+    resource_call_visibility_clear (&visibility);
     bson_destroy (&filter);
     mongoc_collection_destroy (collection);
 }
@@ -264,6 +332,8 @@ resource_store_find (resource_call_t *call, const resource_type_t *type, const c
     r5__object_facts__init (&object->facts);
     if (!resource_validate_id (id))
         return 0;
+    if (s_load_members (call, type))
+        return -1;
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
     resource_pending_append_confirmed (type, filter);
@@ -274,6 +344,8 @@ resource_store_find (resource_call_t *call, const resource_type_t *type, const c
     int rc = 0;
     if (mongoc_cursor_next (cursor, &doc) && s_object_of (type, doc, call->rid, object))
         rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
+    else
+        s_user_facts (call, type, object);
     if (mongoc_cursor_error (cursor, &error)) {
         resource_object_clear (object);
         rc = resource_call_mongo_fail (call, &error, "lookup");

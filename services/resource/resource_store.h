@@ -36,6 +36,7 @@ typedef struct {
     char *own_team [1];
     char **team_ids;                //  malloc'd array of borrowed strings
     char **participant_ids;
+    char **current_team_ids;        //  incidents: the teams assigned now (borrowed strings)
 } resource_object_t;
 
 //  Free what object holds; it is then empty.
@@ -54,6 +55,12 @@ struct _resource_type_t {
     //  "team_history_ids"), the owning user, the participants, and whether
     //  the role is a fact. NULL/false when the type has none.
     const char *team_key;
+    //  The teams assigned now when team_key holds every team ever
+    //  (incidents), and the key a team-restricted token's list is narrowed
+    //  on ("_id" for teams, "team_id", "team_ids"); NULL: none (users are
+    //  narrowed to the teams' members, one's own types not at all).
+    const char *current_team_key;
+    const char *restrict_key;
     const char *owner_key;
     const char *participants_key;
     bool role_fact;

@@ -60,7 +60,7 @@ static const char *const s_old_own_indexes [] = { "account_user", NULL };
 //  The fields every type owned by one team shares: its team_id names the
 //  team, the caller's teams bound a list, and a create needs a live team.
 #define S_TEAM_OWNED \
-    .team_key = "team_id", .superseded = s_old_team_indexes, \
+    .team_key = "team_id", .restrict_key = "team_id", .superseded = s_old_team_indexes, \
     .list_visibility = true, .list_check = s_owned_list_check, .list_filter = s_team_list_filter, \
     .deletable = true, .check_parent = resource_store_check_team
 
@@ -84,7 +84,7 @@ static const resource_type_t s_types [] = {
     [R5__RESOURCE_TYPE__RESOURCE_TEAMS] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_TEAMS, .collection = "teams",
         .descriptor = &r5__team__descriptor, S_OBJECTS (teams), .not_found = "no such team",
-        .required = s_team_keys, .team_key = "_id",
+        .required = s_team_keys, .team_key = "_id", .restrict_key = "_id",
         .duplicate = "a team with this name already exists",
         .indexes = resource_teams_indexes, .n_indexes = S_COUNT (resource_teams_indexes),
         .deletable = true, .before_delete = resource_teams_before_delete,
@@ -94,6 +94,7 @@ static const resource_type_t s_types [] = {
         .type = R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, .collection = "incidents",
         .descriptor = &r5__incident__descriptor, S_OBJECTS (incidents), .not_found = "no such incident",
         .required = s_incident_keys, .team_key = "team_history_ids", .participants_key = "participant_ids",
+        .current_team_key = "team_ids", .restrict_key = "team_ids",
         .indexes = resource_incidents_indexes, .n_indexes = S_COUNT (resource_incidents_indexes),
         .superseded = s_old_incident_indexes,
         .newest_first = true, .list_visibility = true,

@@ -122,6 +122,10 @@ token_audit_document (token_audit_record_t *record, bson_t *out)
         BSON_APPEND_UTF8 (&doc, "description_before", record->description_before);
     if (record->has_description_after)
         BSON_APPEND_UTF8 (&doc, "description_after", record->description_after);
+    if (record->has_teams_before)
+        token_bson_append_teams (&doc, "team_ids_before", &record->teams_before);
+    if (record->has_teams_after)
+        token_bson_append_teams (&doc, "team_ids_after", &record->teams_after);
     bson_concat (out, &doc);
     bson_destroy (&doc);
 }
@@ -195,6 +199,14 @@ s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t
         else if (!strcmp (key, "description_after")) {
             rc = token_bson_copy_utf8 (&iter, out->description_after, sizeof out->description_after);
             out->has_description_after = true;
+        }
+        else if (!strcmp (key, "team_ids_before")) {
+            rc = token_bson_read_teams (&iter, &out->teams_before);
+            out->has_teams_before = true;
+        }
+        else if (!strcmp (key, "team_ids_after")) {
+            rc = token_bson_read_teams (&iter, &out->teams_after);
+            out->has_teams_after = true;
         }
         if (rc) {
             snprintf (self->error, sizeof self->error, "audit document %s: bad field %s",

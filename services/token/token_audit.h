@@ -3,7 +3,7 @@
 
     { _id: "<24 hex>", type, at: Date, token_id?, user_id?, account_id?, ip,
       request_id, reason?, hint?, scopes_before?, scopes_after?,
-      description_before?, description_after? }
+      description_before?, description_after?, team_ids_before?, team_ids_after? }
 
     Types: created, updated, regenerated, deleted, verify_failed,
     session_created, session_deleted, session_expired, reported_leaked
@@ -44,6 +44,8 @@ typedef struct {
     bool has_description_before, has_description_after;
     char description_before [TOKEN_DESCRIPTION_MAX_BYTES + 1];
     char description_after [TOKEN_DESCRIPTION_MAX_BYTES + 1];
+    bool has_teams_before, has_teams_after;
+    token_teams_t teams_before, teams_after;
 } token_audit_record_t;
 
 typedef struct _token_audit_t token_audit_t;

@@ -70,6 +70,37 @@ token_bson_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes)
     bson_append_array_end (doc, &array);
 }
 
+int
+token_bson_read_teams (const bson_iter_t *iter, token_teams_t *teams)
+{
+    bson_iter_t child;
+    teams->count = 0;
+    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &child))
+        return -1;
+    while (bson_iter_next (&child)) {
+        if (teams->count == TOKEN_TEAMS_MAX
+        ||  token_bson_copy_utf8 (&child, teams->ids [teams->count], TOKEN_ID_SIZE)
+        ||  !token_input_is_id (teams->ids [teams->count]))
+            return -1;
+        teams->count++;
+    }
+    return 0;
+}
+
+void
+token_bson_append_teams (bson_t *doc, const char *key, const token_teams_t *teams)
+{
+    bson_t array;
+    bson_append_array_begin (doc, key, -1, &array);
+    for (size_t i = 0; i < teams->count; i++) {
+        char number [16];
+        const char *index_key;
+        bson_uint32_to_string ((uint32_t) i, &index_key, number, sizeof number);
+        bson_append_utf8 (&array, index_key, -1, teams->ids [i], -1);
+    }
+    bson_append_array_end (doc, &array);
+}
+
 //  ---------------------------------------------------------------------------
 //  Where a token was used
 

@@ -24,6 +24,13 @@ int token_bson_read_scopes (const bson_iter_t *iter, r5_scope_set_t *set);
 //  Append key: [scope names] to doc, in the scopes' order.
 void token_bson_append_scopes (bson_t *doc, const char *key, r5_scope_set_t scopes);
 
+//  team_ids: an array of team ids into *teams. -1 when it is not an array,
+//  an element is not a well-formed id, or it holds more than TOKEN_TEAMS_MAX.
+int token_bson_read_teams (const bson_iter_t *iter, token_teams_t *teams);
+
+//  Append key: [team ids] to doc.
+void token_bson_append_teams (bson_t *doc, const char *key, const token_teams_t *teams);
+
 //  used_from: an array of {address, user_agent, at} into out->used_from;
 //  at most TOKEN_USED_FROM_MAX are read (the writes never keep more),
 //  newest first. -1 when it is not an array or an element is not such a

@@ -77,6 +77,16 @@ token_call_scopes (r5_scope_set_t set, size_t *count)
     return scopes;
 }
 
+char **
+token_call_teams (const token_teams_t *teams, size_t *count)
+{
+    *count = teams->count;
+    char **ids = (char **) r5_calloc (teams->count ? teams->count : 1, sizeof (char *));
+    for (size_t i = 0; i < teams->count; i++)
+        ids [i] = token_call_dup (teams->ids [i]);
+    return ids;
+}
+
 R5__Token *
 token_call_token (const token_record_t *record)
 {
@@ -89,6 +99,7 @@ token_call_token (const token_record_t *record)
     token->created_at_unix_ms = record->created_at;
     token->last_used_at_unix_ms = record->last_used_at;
     token->last_used_ip = token_call_dup (record->last_used_ip);
+    token->team_ids = token_call_teams (&record->teams, &token->n_team_ids);
     if (record->n_used_from) {
         token->used_from = (R5__TokenUse **) r5_calloc (record->n_used_from, sizeof *token->used_from);
         for (size_t i = 0; i < record->n_used_from; i++) {

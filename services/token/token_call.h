@@ -105,6 +105,9 @@ bool token_call_check_id (token_call_t *call, const char *id);
 //  The scopes of a set, in enum order, as a heap array of *count.
 R5__Scope *token_call_scopes (r5_scope_set_t set, size_t *count);
 
+//  The team ids of a restriction, as a heap array of *count heap strings.
+char **token_call_teams (const token_teams_t *teams, size_t *count);
+
 //  A heap Token message of a record.
 R5__Token *token_call_token (const token_record_t *record);
 

@@ -94,6 +94,31 @@ token_input_scopes (const R5__Scope *scopes, size_t count, r5_scope_set_t *set,
     return 0;
 }
 
+int
+token_input_team_ids (char *const *ids, size_t n_ids, token_teams_t *teams, char *error, size_t error_size)
+{
+    char (*out) [TOKEN_ID_SIZE] = teams->ids;
+    size_t *count = &teams->count;
+    *count = 0;
+    for (size_t i = 0; i < n_ids; i++) {
+        if (!token_input_is_id (ids [i])) {
+            snprintf (error, error_size, "teamIds must be team ids (24 lowercase hexadecimal characters)");
+            return -1;
+        }
+        bool seen = false;
+        for (size_t j = 0; j < *count && !seen; j++)
+            seen = strcmp (out [j], ids [i]) == 0;
+        if (seen)
+            continue;
+        if (*count == TOKEN_TEAMS_MAX) {
+            snprintf (error, error_size, "a token can be restricted to at most %d teams", TOKEN_TEAMS_MAX);
+            return -1;
+        }
+        snprintf (out [(*count)++], TOKEN_ID_SIZE, "%s", ids [i]);
+    }
+    return 0;
+}
+
 static bool
 s_is_lower_hex (char c)
 {

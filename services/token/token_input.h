@@ -19,6 +19,7 @@
 #define TOKEN_CURSOR_SIZE           41     //  16 + 24 hex characters + NUL
 #define TOKEN_PAGE_DEFAULT          20
 #define TOKEN_PAGE_MAX              100
+#define TOKEN_TEAMS_MAX             50     //  teams a token can be restricted to
 
 //  A description is 1..200 characters of valid UTF-8, not only spaces, with
 //  no control characters. Returns 0, or -1 with a message for the caller in error.
@@ -45,6 +46,17 @@ bool token_input_is_change_key (const char *key);
 //  A client ip as recorded: up to 63 characters of [0-9A-Za-z.:%-]; anything
 //  else is recorded as "" (it is only a hint, never a reason to fail).
 const char *token_input_ip (const char *ip);
+
+//  The teams a PAT is restricted to (team_ids); none: unrestricted.
+typedef struct {
+    char ids [TOKEN_TEAMS_MAX][TOKEN_ID_SIZE];
+    size_t count;
+} token_teams_t;
+
+//  A team restriction (CreateTokenRequest.team_ids): at most TOKEN_TEAMS_MAX
+//  well-formed ids (24 lowercase hex), duplicates folded, in the order given.
+//  Returns 0 with the ids in *teams, or -1 with a message in error.
+int token_input_team_ids (char *const *ids, size_t n_ids, token_teams_t *teams, char *error, size_t error_size);
 
 //  Page size: 0 means the default; 1..100 are accepted. Returns the size or -1.
 int token_input_first (int32_t first);

@@ -57,8 +57,10 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
         return;
     char message [128];
     r5_scope_set_t scopes;
+    token_teams_t teams;
     if (token_input_description (create->description, message, sizeof message)
-    ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)) {
+    ||  token_input_scopes (create->scopes, create->n_scopes, &scopes, message, sizeof message)
+    ||  token_input_team_ids (create->team_ids, create->n_team_ids, &teams, message, sizeof message)) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -89,6 +91,7 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
     snprintf (token.description, sizeof token.description, "%s", create->description);
     snprintf (token.idempotency_key, sizeof token.idempotency_key, "%s", key);
     token.scopes = scopes;
+    token.teams = teams;
     token.created_at = call->now;
 
     char value [R5_TOKEN_LENGTH + 1];
@@ -102,6 +105,8 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
         token_call_audit_token ("created", &token, &record);
         record.has_scopes_after = true;
         record.scopes_after = token.scopes;
+        record.has_teams_after = true;
+        record.teams_after = token.teams;
         record.has_description_after = true;
         snprintf (record.description_after, sizeof record.description_after, "%s", token.description);
         bson_reinit (&audit);
@@ -268,7 +273,9 @@ s_applied_id (token_call_t *call, const R5__UpdateTokenRequest *update, char out
     return out;
 }
 
-//  Change a token's description and/or scopes (only what the request sets).
+//  Change a token's description, scopes and/or team restriction (only what
+//  the request sets). Every change publishes "token.updated": gateways drop
+//  the token's cached verdicts and the next request is verified afresh.
 void
 token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
 {
@@ -291,8 +298,11 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         return;
     }
     r5_scope_set_t scopes = 0;
-    if (update->set_scopes
-    &&  token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message)) {
+    token_teams_t teams = { .count = 0 };
+    if ((update->set_scopes
+         && token_input_scopes (update->scopes, update->n_scopes, &scopes, message, sizeof message))
+    ||  (update->set_team_ids
+         && token_input_team_ids (update->team_ids, update->n_team_ids, &teams, message, sizeof message))) {
         token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, message);
         return;
     }
@@ -335,6 +345,11 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
             record.scopes_before = before.scopes;
             record.scopes_after = scopes;
         }
+        if (update->set_team_ids) {
+            record.has_teams_before = record.has_teams_after = true;
+            record.teams_before = before.teams;
+            record.teams_after = teams;
+        }
         if (description) {
             record.has_description_before = record.has_description_after = true;
             snprintf (record.description_before, sizeof record.description_before, "%s", before.description);
@@ -343,7 +358,7 @@ token_on_update (token_call_t *call, const R5__UpdateTokenRequest *update)
         bson_reinit (&audit);
         token_call_audit_document (call, &record, &audit);
         status = token_store_update (self->store, &before, description, update->set_scopes ? &scopes : NULL,
-                                     &change, &after);
+                                     update->set_team_ids ? &teams : NULL, &change, &after);
     }
     if (repeat) {
         r5_info (call->rid, "token %s: update repeated, applied once", after.id);
@@ -512,6 +527,10 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
             event->scopes_before = token_call_scopes (record->scopes_before, &event->n_scopes_before);
         if (record->has_scopes_after)
             event->scopes_after = token_call_scopes (record->scopes_after, &event->n_scopes_after);
+        if (record->has_teams_before)
+            event->team_ids_before = token_call_teams (&record->teams_before, &event->n_team_ids_before);
+        if (record->has_teams_after)
+            event->team_ids_after = token_call_teams (&record->teams_after, &event->n_team_ids_after);
         event->description_before = token_call_dup (record->description_before);
         event->description_after = token_call_dup (record->description_after);
         event->reason = token_call_dup (record->reason);

@@ -53,7 +53,7 @@ token_server_new (const token_config_t *config, char *error, size_t error_size)
     &&  (token_store_ensure_indexes (self->store, error, error_size)
     ||   token_audit_ensure_indexes (self->audit, error, error_size)
     ||   token_proofs_ensure_indexes (self->proofs, error, error_size)
-    ||   token_notices_ensure_indexes (self->notices, error, error_size)))
+    ||   token_notices_ensure_indexes (self->notices, error, error_size)
     ||   token_rate_usage_ensure_indexes (self->mongo, error, error_size)))
         goto fail;
     //  What a crashed instance left owing is completed by the first request

@@ -152,6 +152,9 @@ s_record_from_bson (token_store_t *self, const bson_t *doc, token_record_t *out)
         else
         if (s_streq (key, TOKEN_USED_FROM_KEY))
             rc = token_bson_read_uses (&iter, out);
+        else
+        if (s_streq (key, TOKEN_TEAMS_KEY))
+            rc = token_bson_read_teams (&iter, &out->teams);
         if (rc) {
             snprintf (self->error, sizeof self->error, "token document %s: bad field %s",
                       have_id ? out->id : "?", key);
@@ -380,6 +383,7 @@ token_store_insert_changed (token_store_t *self, const token_record_t *record, c
     if (record->kind == TOKEN_KIND_PAT) {
         BSON_APPEND_UTF8 (&doc, "description", record->description);
         token_bson_append_scopes (&doc, "scopes", record->scopes);
+        token_bson_append_teams (&doc, TOKEN_TEAMS_KEY, &record->teams);
         if (*record->idempotency_key)
             BSON_APPEND_UTF8 (&doc, "idempotency_key", record->idempotency_key);
     }
@@ -489,7 +493,8 @@ token_store_list (token_store_t *self, const char *user_id, const char *account_
 
 R5__Status
 token_store_update (token_store_t *self, const token_record_t *before, const char *description,
-                    const r5_scope_set_t *scopes, const token_change_t *change, token_record_t *after)
+                    const r5_scope_set_t *scopes, const token_teams_t *teams, const token_change_t *change,
+                    token_record_t *after)
 {
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     s_append_owner (&filter, before->id, before->user_id, before->account_id, TOKEN_KIND_PAT);
@@ -503,6 +508,8 @@ token_store_update (token_store_t *self, const token_record_t *before, const cha
         BSON_APPEND_UTF8 (&set, "description", description);
     if (scopes)
         token_bson_append_scopes (&set, "scopes", *scopes);
+    if (teams)
+        token_bson_append_teams (&set, TOKEN_TEAMS_KEY, teams);
     s_append_change (&set, change);
     bson_append_document_end (&update, &set);
     s_append_applied (&update, change);

@@ -6,7 +6,8 @@
       digest: "<64 hex, unique>", hint: "r5p_…abcd", description, scopes: ["incidentsRead"],
       idempotency_key (pats created with one), created_at: Date, last_used_at: Date | null,
       last_used_ip, used_from: [{address, user_agent, at: Date}] (pats: at most
-      TOKEN_USED_FROM_MAX distinct places),
+      TOKEN_USED_FROM_MAX distinct places), team_ids: ["<24 hex>"] (pats: the
+      team restriction, at most TOKEN_TEAMS_MAX; absent or empty: none),
       idle_expires_at: Date, absolute_expires_at: Date (sessions),
       audit_pending: {audit entry}, audit_event: "revoked" | "updated" | "",
       deleted_at: Date }
@@ -51,6 +52,8 @@ typedef struct {
 
 #define TOKEN_USED_FROM_KEY "used_from"
 
+#define TOKEN_TEAMS_KEY "team_ids"
+
 typedef struct {
     char id [TOKEN_ID_SIZE];
     token_kind_t kind;
@@ -68,6 +71,7 @@ typedef struct {
     size_t n_used_from;
     int64_t idle_expires_at;        //  sessions only
     int64_t absolute_expires_at;    //  sessions only
+    token_teams_t teams;            //  pats only: the team restriction
 } token_record_t;
 
 #define TOKEN_PENDING_KEY "audit_pending"
@@ -137,14 +141,15 @@ R5__Status token_store_list (token_store_t *self, const char *user_id, const cha
                              int64_t after_created_at, const char *after_id,
                              token_record_t *out, size_t limit, size_t *count);
 
-//  Set the description (when not NULL) and/or the scopes (when not NULL) of
+//  Set the description (when not NULL), the scopes (when not NULL) and/or
+//  the team restriction (when not NULL; not compared: the last change wins) of
 //  one of the user's PATs, only while it is as before says (its description
 //  and scopes, the audit entry's "before") and owes no earlier change, with
 //  change in the same write. Fills after. CONFLICT when it changed
 //  meanwhile, NOT_FOUND when it is gone or not own.
 R5__Status token_store_update (token_store_t *self, const token_record_t *before, const char *description,
-                               const r5_scope_set_t *scopes, const token_change_t *change,
-                               token_record_t *after);
+                               const r5_scope_set_t *scopes, const token_teams_t *teams,
+                               const token_change_t *change, token_record_t *after);
 
 //  One of the user's live PATs, only when a change with request_id was
 //  applied to it (token_change_t). OK with out filled, NOT_FOUND otherwise.

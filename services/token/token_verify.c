@@ -166,6 +166,8 @@ s_reply_verified (token_call_t *call, const token_record_t *token, s_user_t *use
     else {
         principal->kind = R5__CREDENTIAL_KIND__CREDENTIAL_PERSONAL_ACCESS_TOKEN;
         principal->scopes = token_call_scopes (token->scopes, &principal->n_scopes);
+        //  Signed with the rest: r5-authz narrows every decision to these teams.
+        principal->restricted_team_ids = token_call_teams (&token->teams, &principal->n_restricted_team_ids);
     }
     reply->principal = principal;
     //  What services act on: the principal under r5-token's signature, for a short while.

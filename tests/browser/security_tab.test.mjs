@@ -523,6 +523,82 @@ test('a person manages personal access tokens in the Security tab', async (t) =>
     await page.locator('.token-list .token').first().waitFor();
     assert.equal(await page.locator('.token-notice').count(), 0, 'gone after a reload');
     await shot('token-leak-notice-dismissed');
+  await t.test('a token limited to chosen teams: pick teams, create, edit', async () => {
+    // Two teams of the account, made through the API with the page's session.
+    const made = {};
+    for (const name of ['Payments', 'Search']) {
+      const created = await sessionQuery('mutation($n: String!) { createTeam(input: {name: $n}) { team { id } } }', { n: name });
+      made[name] = created.body.data.createTeam.team.id;
+    }
+    await page.goto(base + '/#/security/new');
+    await page.reload();
+    await heading('Create a token').waitFor();
+    const form = page.locator('#token-create-view');
+    await form.getByLabel('Description').fill('Payments on-call bot');
+    await page.getByRole('checkbox', { name: 'Read teams' }).check();
+    await page.getByRole('checkbox', { name: 'Write schedules' }).check();
+    // "All teams" is the default; ticking a team replaces it.
+    const allTeams = form.getByRole('checkbox', { name: 'All teams' });
+    assert.ok(await allTeams.isChecked());
+    await form.getByRole('checkbox', { name: 'Payments' }).check();
+    assert.equal(await allTeams.isChecked(), false);
+    // The preview shows the restriction, as the server words it.
+    const items = page.locator('#create-preview .preview-list li');
+    await page.locator('#create-preview').getByText('of the 1 team chosen only').waitFor();
+    assert.match(await items.nth(0).textContent(), /Teams: read \(allowed\): you can read the teams of the 1 team chosen only/);
+    assert.match(await items.nth(1).textContent(),
+      /Schedules: write \(allowed\): you can create, change and delete the schedules of 1 of the 1 team chosen, and of no other team/);
+    await shot('create-teams', { phone: true });
+    // No team and not "All teams": the form says so and sends nothing.
+    await form.getByRole('checkbox', { name: 'Payments' }).uncheck();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await form.getByText('Choose at least one team, or All teams.').waitFor();
+    await form.getByRole('checkbox', { name: 'Payments' }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await heading('Token created').waitFor();
+    const value = await page.getByLabel(/Token value for/).inputValue();
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await heading('Personal access tokens').waitFor();
+    const item = page.locator('.token').filter({ hasText: 'Payments on-call bot' });
+    assert.equal(await item.locator('.token-teams').textContent(), 'Teams: Payments');
+    await shot('token-list-teams', { phone: true });
+
+    // The token sees Payments only, and the other team is not found.
+    const teams = async () => (await api(value, '{ teams(first: 100) { nodes { name } } }')).body.data.teams.nodes
+      .map((n) => n.name).sort();
+    assert.deepEqual(await teams(), ['Payments']);
+    const other = await api(value, 'query($id: ID!) { team(id: $id) { id } }', { id: made.Search });
+    assert.equal(errorCode(other.body), 'NOT_FOUND');
+
+    // Edit: Search too. The editor shows the current restriction first.
+    await item.getByRole('link', { name: 'Payments on-call bot' }).click();
+    await heading('Edit “Payments on-call bot”').waitFor();
+    const editor = page.locator('#token-edit-view');
+    await editor.getByRole('checkbox', { name: 'Payments' }).waitFor();
+    assert.ok(await editor.getByRole('checkbox', { name: 'Payments' }).isChecked());
+    assert.equal(await editor.getByRole('checkbox', { name: 'All teams' }).isChecked(), false);
+    await editor.getByRole('checkbox', { name: 'Search' }).check();
+    await page.locator('#edit-preview').getByText('of the 2 teams chosen only').waitFor();
+    await shot('token-edit-teams', { phone: true, dark: true });
+    await page.getByRole('button', { name: 'Update' }).click();
+    await heading('Personal access tokens').waitFor();
+    await status().getByText('Teams: Payments, Search').waitFor();
+    assert.equal(await page.locator('.token').filter({ hasText: 'Payments on-call bot' }).locator('.token-teams').textContent(),
+      'Teams: Payments, Search');
+    // The change counts from the token's next request.
+    assert.deepEqual(await teams(), ['Payments', 'Search']);
+    // Back to all teams.
+    await page.locator('.token').filter({ hasText: 'Payments on-call bot' }).getByRole('link').click();
+    await heading('Edit “Payments on-call bot”').waitFor();
+    await editor.getByRole('checkbox', { name: 'All teams' }).check();
+    assert.equal(await editor.getByRole('checkbox', { name: 'Search' }).isChecked(), false);
+    await page.getByRole('button', { name: 'Update' }).click();
+    await heading('Personal access tokens').waitFor();
+    assert.equal(await page.locator('.token').filter({ hasText: 'Payments on-call bot' }).locator('.token-teams').textContent(),
+      'All teams');
+    const seen = await sessionQuery('{ personalAccessTokens { nodes { description teamIds } } }');
+    assert.deepEqual(seen.body.data.personalAccessTokens.nodes.find((n) => n.description === 'Payments on-call bot').teamIds, []);
+    await shot('token-list-all-teams');
   });
 
   await t.test('a session that ends under the page leads back to log in', async () => {

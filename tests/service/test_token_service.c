@@ -619,6 +619,105 @@ s_test_lifecycle (void)
     s_free (&deleted);
 }
 
+//  A team restriction: given at create, answered on the token, signed into
+//  the verified principal, replaced by an update (with its event and audit
+//  entry), lifted by an empty list; bad lists change nothing.
+static void
+s_test_team_restriction (void)
+{
+    R5__TokenRequest request = R5__TOKEN_REQUEST__INIT;
+    R5__RequestMeta meta;
+    s_signed_t principal;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    R5__CreateTokenRequest create = R5__CREATE_TOKEN_REQUEST__INIT;
+    char *teams [] = { "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaaaaaaaaaa" };
+    create.description = "restricted";
+    create.team_ids = teams;
+    create.n_team_ids = 3;
+    request.meta = &meta;
+    request.body_case = R5__TOKEN_REQUEST__BODY_CREATE;
+    request.create = &create;
+    R5__TokenReply *created = s_call (&request);
+    CHECK (s_status (created) == R5__STATUS__STATUS_OK && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED);
+    if (!created || created->body_case != R5__TOKEN_REPLY__BODY_ISSUED) {
+        s_free (&created);
+        return;
+    }
+    const R5__Token *token = created->issued->token;
+    CHECK (token->n_team_ids == 2);
+    if (token->n_team_ids == 2) {
+        CHECK_STR (token->team_ids [0], teams [0]);
+        CHECK_STR (token->team_ids [1], teams [1]);
+    }
+    //  Verified: the principal carries the teams, inside the signed claims.
+    R5__TokenReply *verified = s_verify (created->issued->value, NULL);
+    CHECK (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY);
+    if (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
+        CHECK (verified->verify->principal->n_restricted_team_ids == 2);
+        const char *why = "";
+        R5__PrincipalClaims *claims = r5_assertion_verify (&s_keys.assertion_public, verified->verify->assertion,
+                                                           r5_now_ms (), &why);
+        CHECK_MSG (claims && claims->principal->n_restricted_team_ids == 2
+                && streq (claims->principal->restricted_team_ids [1], teams [1]), "signed teams: %s", why);
+        if (claims)
+            r5__principal_claims__free_unpacked (claims, NULL);
+    }
+    s_free (&verified);
+    //  Update: only team B, with its event.
+    R5__UpdateTokenRequest update = R5__UPDATE_TOKEN_REQUEST__INIT;
+    update.id = token->id;
+    update.set_team_ids = true;
+    update.team_ids = &teams [1];
+    update.n_team_ids = 1;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    request.body_case = R5__TOKEN_REQUEST__BODY_UPDATE;
+    request.update = &update;
+    R5__TokenReply *reply = s_call (&request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+           && reply->token->n_team_ids == 1 && streq (reply->token->team_ids [0], teams [1])
+           && reply->token->n_scopes == 0);
+    s_free (&reply);
+    char topic [64];
+    snprintf (topic, sizeof topic, "token.updated %s", token->id);
+    CHECK_MSG (s_expect_event (topic), "token.updated published for a change of teams");
+    verified = s_verify (created->issued->value, NULL);
+    CHECK (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+           && verified->verify->principal->n_restricted_team_ids == 1
+           && streq (verified->verify->principal->restricted_team_ids [0], teams [1]));
+    s_free (&verified);
+    //  Bad lists: BAD_INPUT, nothing changed.
+    char *bad [] = { "not-an-id" };
+    update.team_ids = bad;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    reply = s_call (&request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT);
+    s_free (&reply);
+    //  Lifted: an empty list.
+    update.n_team_ids = 0;
+    s_meta_for (&meta, &principal, CAROL, ACCOUNT, R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    reply = s_call (&request);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN
+           && reply->token->n_team_ids == 0);
+    s_free (&reply);
+    verified = s_verify (created->issued->value, NULL);
+    CHECK (verified && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY
+           && verified->verify->principal->n_restricted_team_ids == 0);
+    s_free (&verified);
+    //  The audit trail: the two changes of the teams, newest first, and the create.
+    reply = s_by_id (R5__TOKEN_REQUEST__BODY_LIST_EVENTS, token->id, CAROL, ACCOUNT,
+                     R5__CREDENTIAL_KIND__CREDENTIAL_SESSION);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS
+           && reply->events->n_events == 3);
+    if (reply && reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS && reply->events->n_events == 3) {
+        R5__TokenEvent **events = reply->events->events;
+        CHECK (streq (events [0]->type, "updated") && events [0]->n_team_ids_before == 1 && events [0]->n_team_ids_after == 0);
+        CHECK (streq (events [1]->type, "updated") && events [1]->n_team_ids_before == 2 && events [1]->n_team_ids_after == 1);
+        CHECK (streq (events [2]->type, "created") && events [2]->n_team_ids_after == 2);
+    }
+    s_free (&reply);
+    s_free (&created);
+}
+
 static void
 s_test_pat_principal (void)
 {
@@ -1746,6 +1845,7 @@ main (void)
         R5_TEST_RUN (s_test_lifecycle);
         R5_TEST_RUN (s_test_update_resent);
         R5_TEST_RUN (s_test_pat_principal);
+        R5_TEST_RUN (s_test_team_restriction);
         R5_TEST_RUN (s_test_bad_input);
         R5_TEST_RUN (s_test_idempotency);
         R5_TEST_RUN (s_test_inactive_user);

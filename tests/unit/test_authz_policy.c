@@ -2,7 +2,8 @@
     token needs the exact scope; write does not grant read; sessions have no
     scope gate), then the permission table of DESIGN section 4 from live facts
     (the role in the principal never counts), NOT_FOUND for other accounts and
-    invisible incidents, and the visibility rules of lists. */
+    invisible incidents, the visibility rules of lists, and a team-restricted
+    token's narrowing of all of it. */
 #include "authz_policy.h"
 #include "r5_test.h"
 
@@ -29,12 +30,15 @@ typedef struct {
     size_t n_teams;
     char **admin_teams;
     size_t n_admin_teams;
+    char **restricted;          //  the token's team restriction (none: unrestricted)
+    size_t n_restricted;
 } s_caller_t;
 
 static R5__Visibility s_visibility;
 
 static R5__Decision
-s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5__ObjectFacts *object)
+s_decide_id (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, const char *object_id,
+             R5__ObjectFacts *object)
 {
     R5__Principal principal = R5__PRINCIPAL__INIT;
     principal.user_id = ME;
@@ -43,6 +47,8 @@ s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5
     principal.kind = caller->kind;
     principal.scopes = caller->scopes;
     principal.n_scopes = caller->n_scopes;
+    principal.restricted_team_ids = caller->restricted;
+    principal.n_restricted_team_ids = caller->n_restricted;
     R5__Facts facts = R5__FACTS__INIT;
     facts.loaded = true;
     facts.role = caller->role;
@@ -55,9 +61,16 @@ s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5
     operation.resource = resource;
     operation.verb = verb;
     operation.object = object;
+    operation.object_id = (char *) object_id;
     R5__Decision decision;
     authz_decide (&principal, &facts, &operation, &decision, &s_visibility);
     return decision;
+}
+
+static R5__Decision
+s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5__ObjectFacts *object)
+{
+    return s_decide_id (caller, resource, verb, NULL, object);
 }
 
 static R5__ObjectFacts
@@ -98,7 +111,7 @@ main (void)
     CHECK (authz_verb_action ((R5__Verb) 99) == R5__ACTION__ACTION_UNSPECIFIED);
 
     //  ---- The scope gate: incidentsRead reads incidents and nothing else.
-    s_caller_t reader = { PAT, incidents_read, 1, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0 };
+    s_caller_t reader = { PAT, incidents_read, 1, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0, NULL, 0 };
     R5__ObjectFacts incident = s_object (ACCOUNT, team_a, 1);
     CHECK (s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_LIST, NULL).status == OK);
     CHECK (s_decide (&reader, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == OK);
@@ -116,7 +129,7 @@ main (void)
     CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_TEAMS_READ);
 
     //  ---- teamsWrite of an administrator: writes teams, reads nothing.
-    s_caller_t admin_writer = { PAT, teams_write, 1, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0 };
+    s_caller_t admin_writer = { PAT, teams_write, 1, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0, NULL, 0 };
     R5__ObjectFacts team = s_object (ACCOUNT, team_a, 1);
     CHECK (s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == OK);
     CHECK (s_decide (&admin_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
@@ -128,7 +141,7 @@ main (void)
 
     //  ---- A member with teamsWrite: no create, update only the teams they administer.
     s_caller_t member_writer = { PAT, teams_write, 1, R5__ROLE__ROLE_OWNER /* stale token role */,
-                                 R5__ROLE__ROLE_MEMBER, true, both, 2, team_a, 1 };
+                                 R5__ROLE__ROLE_MEMBER, true, both, 2, team_a, 1, NULL, 0 };
     CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
     CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
     CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_MANAGE_MEMBERS, &team).status == OK);
@@ -137,10 +150,10 @@ main (void)
     CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &other_team).status == DENIED);
 
     //  ---- Sessions: no scope gate, the live role decides.
-    s_caller_t owner = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0 };
-    s_caller_t admin = { SESSION, NULL, 0, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0 };
-    s_caller_t member = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, team_a, 1, NULL, 0 };
-    s_caller_t demoted = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0 };
+    s_caller_t owner = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0, NULL, 0 };
+    s_caller_t admin = { SESSION, NULL, 0, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_ADMINISTRATOR, true, NULL, 0, NULL, 0, NULL, 0 };
+    s_caller_t member = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, team_a, 1, NULL, 0, NULL, 0 };
+    s_caller_t demoted = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0, NULL, 0 };
     CHECK (s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status == OK);
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status == OK);
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_LIST, NULL).status == OK);
@@ -195,7 +208,7 @@ main (void)
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &theirs).status == OK);
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL).status == OK);
     //  A session without incidentsRead is still fine; a PAT with all scopes is limited by the role.
-    s_caller_t member_pat = { PAT, all_scopes, 16, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0 };
+    s_caller_t member_pat = { PAT, all_scopes, 16, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, NULL, 0, NULL, 0 };
     CHECK (s_decide (&member_pat, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == MISSING);
     CHECK (s_decide (&member_pat, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &team).status == DENIED);
 
@@ -213,7 +226,7 @@ main (void)
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_CREATE_OVERRIDE, &team).status == OK);
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_CREATE_OVERRIDE, &other_team).status == DENIED);
     CHECK (s_decide (&member_writer, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &team).status == OK);
-    s_caller_t team_admin = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, team_a, 1 };
+    s_caller_t team_admin = { SESSION, NULL, 0, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, NULL, 0, team_a, 1, NULL, 0 };
     CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, R5__VERB__VERB_CREATE, &team).status == OK);
     CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS, R5__VERB__VERB_CREATE, &other_team).status == DENIED);
     CHECK (s_decide (&team_admin, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &incident).status == OK);
@@ -227,8 +240,105 @@ main (void)
     method.owner_user_id = ME;
     CHECK (s_decide (&member, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, R5__VERB__VERB_DELETE, &method).status == OK);
 
+    //  ---- Team-restricted tokens: the restriction and the table must both allow.
+    {
+        s_caller_t owner_a = { PAT, all_scopes, 16, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0,
+                               NULL, 0, team_a, 1 };
+        R5__ObjectFacts in_a = s_object (ACCOUNT, team_a, 1), in_b = s_object (ACCOUNT, team_b, 1);
+        //  Teams: only its own; no new team.
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &in_a).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &in_a).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &in_a).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &in_b).status == MISSING);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_MANAGE_MEMBERS, &in_b).status
+               == MISSING);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_DELETE, &in_b).status == MISSING);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
+        //  Lists: narrowed to the teams, one's own types not at all.
+        d = s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == OK && d.visibility && d.visibility->all && d.visibility->restricted
+               && d.visibility->n_restricted_team_ids == 1 && strcmp (d.visibility->restricted_team_ids [0], TEAM_A) == 0);
+        d = s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == OK && d.visibility && d.visibility->restricted);
+        d = s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == OK && d.visibility && d.visibility->own && !d.visibility->restricted);
+        d = s_decide (&owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == OK && d.visibility && !d.visibility->restricted);
+        //  Team-owned types: the owning team, for every verb; a create elsewhere is FORBIDDEN.
+        for (int r = R5__RESOURCE_TYPE__RESOURCE_ESCALATION_POLICIES; r <= R5__RESOURCE_TYPE__RESOURCE_INTEGRATIONS; r++) {
+            R5__ResourceType type = (R5__ResourceType) r;
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_GET, &in_a).status == OK);
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_UPDATE, &in_a).status == OK);
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_CREATE, &in_a).status == OK);
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_GET, &in_b).status == MISSING);
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_DELETE, &in_b).status == MISSING);
+            CHECK (s_decide (&owner_a, type, R5__VERB__VERB_CREATE, &in_b).status == DENIED);
+        }
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_SCHEDULES, R5__VERB__VERB_CREATE_OVERRIDE, &in_b).status
+               == MISSING);
+        //  Incidents: by the teams assigned now; history does not count.
+        R5__ObjectFacts moved = s_object (ACCOUNT, both, 2);
+        moved.current_team_ids = team_b;
+        moved.n_current_team_ids = 1;
+        R5__ObjectFacts current = s_object (ACCOUNT, both, 2);
+        current.current_team_ids = both;
+        current.n_current_team_ids = 2;
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &current).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &current).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, &moved).status == MISSING);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &moved).status == MISSING);
+        R5__ObjectFacts new_in_a = R5__OBJECT_FACTS__INIT, new_in_both = R5__OBJECT_FACTS__INIT;
+        new_in_a.team_ids = team_a;
+        new_in_a.n_team_ids = 1;
+        new_in_both.team_ids = both;
+        new_in_both.n_team_ids = 2;
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, &new_in_a).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, &new_in_both).status
+               == DENIED);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
+        d = s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_LIST, NULL);
+        CHECK (d.status == OK && d.visibility && d.visibility->all && d.visibility->restricted);
+        //  Users: members of the teams and oneself; never created nor changed.
+        R5__ObjectFacts member_of_a = s_object (ACCOUNT, team_a, 1), stranger = s_object (ACCOUNT, NULL, 0);
+        CHECK (s_decide_id (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_GET, "user0000000000000000000c",
+                            &member_of_a).status == OK);
+        CHECK (s_decide_id (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_GET, "user0000000000000000000c",
+                            &stranger).status == MISSING);
+        CHECK (s_decide_id (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_GET, ME, &stranger).status == OK);
+        member_of_a.target_role = R5__ROLE__ROLE_MEMBER;
+        member_of_a.new_role = R5__ROLE__ROLE_ADMINISTRATOR;
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CHANGE_ROLE, &member_of_a).status
+               == DENIED);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_SET_ACTIVE, &member_of_a).status
+               == DENIED);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_CREATE, &new_member).status == DENIED);
+        //  One's own types: unaffected.
+        method.owner_user_id = ME;
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_CONTACT_METHODS, R5__VERB__VERB_DELETE, &method).status == OK);
+        CHECK (s_decide (&owner_a, R5__RESOURCE_TYPE__RESOURCE_NOTIFICATION_RULES, R5__VERB__VERB_CREATE, NULL).status
+               == OK);
+        //  The user's permission wins: a member restricted to A still may not
+        //  update A (FORBIDDEN), and B stays unseen (NOT_FOUND even where the
+        //  table says FORBIDDEN).
+        s_caller_t member_a = { PAT, all_scopes, 16, R5__ROLE__ROLE_MEMBER, R5__ROLE__ROLE_MEMBER, true, team_a, 1,
+                                NULL, 0, team_a, 1 };
+        CHECK (s_decide (&member_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &in_a).status == DENIED);
+        CHECK (s_decide (&member_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_UPDATE, &in_b).status == MISSING);
+        CHECK (s_decide (&member_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == DENIED);
+        //  The scope gate comes first.
+        s_caller_t reader_a = { PAT, incidents_read, 1, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0,
+                                NULL, 0, team_a, 1 };
+        d = s_decide (&reader_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &in_b);
+        CHECK (d.status == SCOPE && d.required_scope == R5__SCOPE__SCOPE_TEAMS_READ);
+        //  A session is never restricted, even with teams in its principal.
+        s_caller_t session_a = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0,
+                                 NULL, 0, team_a, 1 };
+        CHECK (s_decide (&session_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, &in_b).status == OK);
+        CHECK (s_decide (&session_a, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_CREATE, NULL).status == OK);
+    }
+
     //  ---- Deactivated callers, missing facts, bad principals.
-    s_caller_t gone = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, false, NULL, 0, NULL, 0 };
+    s_caller_t gone = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, false, NULL, 0, NULL, 0, NULL, 0 };
     CHECK (s_decide (&gone, R5__RESOURCE_TYPE__RESOURCE_USERS, R5__VERB__VERB_LIST, NULL).status
            == R5__STATUS__STATUS_UNAUTHENTICATED);
     R5__Principal principal = R5__PRINCIPAL__INIT;

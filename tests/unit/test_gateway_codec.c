@@ -292,9 +292,12 @@ test_round_trip (void)
     update.n_scopes = 1;
     json = gateway_codec_to_json (&update.base);
     CHECK_JSON (json, "{\"__typename\":\"UpdateTokenRequest\",\"description\":\"ci\",\"id\":\"k2\","
-                      "\"idempotencyKey\":\"\",\"scopes\":[\"schedulesRead\"],\"setScopes\":true}");
+                      "\"idempotencyKey\":\"\",\"scopes\":[\"schedulesRead\"],\"setScopes\":true,"
+                      "\"setTeamIds\":false,\"teamIds\":[]}");
     json_object_del (json, "__typename");
     json_object_del (json, "setScopes");
+    json_object_del (json, "setTeamIds");
+    json_object_del (json, "teamIds");
     back = gateway_codec_from_json (&r5__update_token_request__descriptor, json, &error);
     CHECK (back != NULL);
     if (back) {
@@ -302,8 +305,16 @@ test_round_trip (void)
         CHECK (read->description_present_case == R5__UPDATE_TOKEN_REQUEST__DESCRIPTION_PRESENT_DESCRIPTION);
         CHECK_STR (read->description, "ci");
         CHECK (read->set_scopes && read->n_scopes == 1 && read->scopes [0] == R5__SCOPE__SCOPE_SCHEDULES_READ);
+        //  teamIds not given: the restriction is left as it is.
+        CHECK (!read->set_team_ids && read->n_team_ids == 0);
         protobuf_c_message_free_unpacked (back, NULL);
     }
+    //  teamIds given, even empty: the restriction is replaced (an empty list lifts it).
+    json_object_set_new (json, "teamIds", json_array ());
+    back = gateway_codec_from_json (&r5__update_token_request__descriptor, json, &error);
+    CHECK (back && ((R5__UpdateTokenRequest *) back)->set_team_ids && ((R5__UpdateTokenRequest *) back)->n_team_ids == 0);
+    if (back)
+        protobuf_c_message_free_unpacked (back, NULL);
     json_decref (json);
 }
 

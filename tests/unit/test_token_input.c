@@ -65,6 +65,40 @@ s_test_scopes (void)
     CHECK_MSG (token_input_scopes (zero, 1, &set, error, sizeof error) == -1, "unspecified is refused");
 }
 
+//  A team restriction: well-formed ids, duplicates folded in order, at most 50.
+static void
+s_test_team_ids (void)
+{
+    char error [128];
+    token_teams_t teams;
+    char *twice [] = { "bbbbbbbbbbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb" };
+    CHECK (token_input_team_ids (twice, 3, &teams, error, sizeof error) == 0);
+    CHECK (teams.count == 2);
+    CHECK_STR (teams.ids [0], "bbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK_STR (teams.ids [1], "aaaaaaaaaaaaaaaaaaaaaaaa");
+    CHECK (token_input_team_ids (NULL, 0, &teams, error, sizeof error) == 0 && teams.count == 0);
+    char *bad [] = { "AAAAAAAAAAAAAAAAAAAAAAAA", "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaa", "",
+                     "{\"$ne\": 1}aaaaaaaaaaaaa" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        CHECK_MSG (token_input_team_ids (&bad [i], 1, &teams, error, sizeof error) == -1, "refused: %s", bad [i]);
+        CHECK_MSG (strstr (error, "teamIds must be team ids") != NULL, "message: %s", error);
+    }
+    //  Fifty distinct ids pass, with repeats of them; a fifty-first does not.
+    static char ids [TOKEN_TEAMS_MAX + 1][TOKEN_ID_SIZE];
+    char *list [TOKEN_TEAMS_MAX + 2];
+    for (int i = 0; i <= TOKEN_TEAMS_MAX; i++) {
+        snprintf (ids [i], sizeof ids [i], "%024x", i);
+        list [i] = ids [i];
+    }
+    list [TOKEN_TEAMS_MAX + 1] = ids [0];
+    list [TOKEN_TEAMS_MAX] = ids [1];
+    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 2, &teams, error, sizeof error) == 0);
+    CHECK (teams.count == TOKEN_TEAMS_MAX);
+    list [TOKEN_TEAMS_MAX] = ids [TOKEN_TEAMS_MAX];
+    CHECK (token_input_team_ids (list, TOKEN_TEAMS_MAX + 1, &teams, error, sizeof error) == -1);
+    CHECK_MSG (strstr (error, "at most 50 teams") != NULL, "message: %s", error);
+}
+
 static void
 s_test_ids_and_cursors (void)
 {
@@ -232,6 +266,7 @@ main (void)
 {
     R5_TEST_RUN (s_test_description);
     R5_TEST_RUN (s_test_scopes);
+    R5_TEST_RUN (s_test_team_ids);
     R5_TEST_RUN (s_test_ids_and_cursors);
     R5_TEST_RUN (s_test_usage);
     R5_TEST_RUN (s_test_usage_places);

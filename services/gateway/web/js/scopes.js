@@ -128,3 +128,69 @@ export function scopeGrid(container, onChange = () => {}) {
     },
   };
 }
+
+// ---------------------------------------------------------------- teams
+
+// The most teams a token can be restricted to (r5-token's limit).
+export const MAX_TEAMS = 50;
+
+// "All teams", or "Teams: Payments, Search" with the names known (an id the
+// page cannot name, say a team deleted since, shows as "1 other team").
+export function summarizeTeams(teamIds, names = new Map()) {
+  if (!teamIds || !teamIds.length) return 'All teams';
+  const known = teamIds.filter((id) => names.has(id)).map((id) => names.get(id));
+  const others = teamIds.length - known.length;
+  if (others) known.push(`${others} other team${others === 1 ? '' : 's'}`);
+  return 'Teams: ' + known.join(', ');
+}
+
+// Build the team picker inside container: an "All teams" box (the default:
+// no restriction) and one box per team of the account. Ticking a team
+// unticks "All teams"; ticking "All teams" clears the teams. onChange gets
+// the chosen ids ([] for all teams). Returns { get(), set(ids), setTeams(teams),
+// allTeams() }.
+export function teamPicker(container, onChange = () => {}) {
+  const id = uniqueId('teams');
+  const all = h('input', { type: 'checkbox', id: `${id}-all`, checked: '' });
+  const list = h('ul', { class: 'team-list', 'aria-label': 'Teams' });
+  const empty = h('p', { class: 'hint', hidden: '' }, 'Your account has no teams yet.');
+  let boxes = new Map();                 // team id -> checkbox
+  let wanted = [];                       // ids set before the teams were known
+
+  container.replaceChildren(
+    h('label', { class: 'check team-all', for: all.id }, all, h('span', { class: 'check-text' }, 'All teams')),
+    list, empty);
+
+  const get = () => (all.checked ? [] : [...boxes.values()].filter((b) => b.checked).map((b) => b.value));
+  const changed = () => onChange(get());
+  all.addEventListener('change', () => {
+    if (all.checked) for (const box of boxes.values()) box.checked = false;
+    changed();
+  });
+
+  const set = (ids) => {
+    wanted = [...(ids || [])];
+    all.checked = wanted.length === 0;
+    for (const [teamId, box] of boxes) box.checked = wanted.includes(teamId);
+  };
+
+  return {
+    get,
+    set,
+    allTeams: () => all.checked,
+    setTeams(teams) {
+      boxes = new Map();
+      list.replaceChildren(...teams.map((team) => {
+        const box = h('input', { type: 'checkbox', id: `${id}-${team.id}`, value: team.id });
+        box.addEventListener('change', () => {
+          if (box.checked) all.checked = false;
+          changed();
+        });
+        boxes.set(team.id, box);
+        return h('li', {}, h('label', { class: 'check', for: box.id }, box, h('span', { class: 'check-text' }, team.name)));
+      }));
+      empty.hidden = teams.length > 0;
+      set(wanted);
+    },
+  };
+}

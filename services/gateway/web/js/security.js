@@ -1,13 +1,14 @@
 // security.js: the Security tab: the list of the user's personal access
-// tokens, creating one, showing its value once, editing its description and
-// scopes, regenerating and deleting it, the effective-permission preview, and
-// the notices of tokens found in public (and revoked) until dismissed.
+// tokens, creating one, showing its value once, editing its description,
+// scopes and teams, regenerating and deleting it, the effective-permission
+// preview, and the notices of tokens found in public (and revoked) until
+// dismissed.
 
 import { describe, graphql } from './api.js';
 import { announce, busy, byId, confirmDialog, copyText, formError, h, setFieldError, timeElement, validate } from './dom.js';
-import { RESOURCES, scopeGrid, summarize } from './scopes.js';
+import { MAX_TEAMS, RESOURCES, scopeGrid, summarize, summarizeTeams, teamPicker } from './scopes.js';
 
-const TOKEN_FIELDS = 'id description scopes hint createdAt lastUsedAt';
+const TOKEN_FIELDS = 'id description scopes teamIds hint createdAt lastUsedAt';
 const PAGE_SIZE = 50;
 
 const LIST = `query Tokens($first: Int, $after: String) {
@@ -20,7 +21,7 @@ const ONE = `query Token($id: ID!) {
   personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp usedFrom { address userAgent lastUsedAt } }
 }`;
 const EVENTS = `query TokenEvents($id: ID!) {
-  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter ip reason } }
+  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter teamIdsAfter ip reason } }
 }`;
 const CREATE = `mutation CreateToken($input: CreatePersonalAccessTokenInput!) {
   createPersonalAccessToken(input: $input) { personalAccessToken { ${TOKEN_FIELDS} } value }
@@ -40,6 +41,12 @@ const VIEWER_FIELDS = 'query ViewerFields { __type(name: "Viewer") { fields { na
 const PREVIEW = `query Preview($scopes: [TokenScope!]!) {
   viewer { effectivePermissions(scopes: $scopes) { scope allowed summary } }
 }`;
+const PREVIEW_TEAMS = `query PreviewTeams($scopes: [TokenScope!]!, $teamIds: [ID!]) {
+  viewer { effectivePermissions(scopes: $scopes, teamIds: $teamIds) { scope allowed summary } }
+}`;
+const TEAMS = `query Teams($after: String) {
+  teams(first: 100, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } }
+}`;
 
 const SUBVIEWS = ['tokens-list-view', 'token-create-view', 'token-reveal-view', 'token-edit-view'];
 
@@ -49,6 +56,9 @@ let current = null;       // the token open in the editor
 let revealReturn = '#/security';
 let createGrid = null;
 let editGrid = null;
+let createTeams = null;
+let editTeams = null;
+let teamNames = new Map();     // the account's teams, id -> name, for pickers and summaries
 let listCursor = null;
 let previewSupported = null;   // a promise of true/false, asked once per page load
 
@@ -68,6 +78,7 @@ function tokenItem(token) {
       h('a', { class: 'token-name', href: '#/security/' + encodeURIComponent(token.id) }, token.description),
       h('code', { class: 'token-hint' }, token.hint)),
     h('p', { class: 'token-scopes' }, summarize(token.scopes)),
+    h('p', { class: 'token-teams' }, summarizeTeams(token.teamIds, teamNames)),
     h('p', { class: 'token-meta' },
       h('span', {}, 'Created ', timeElement(token.createdAt)),
       h('span', {}, 'Last used ', timeElement(token.lastUsedAt, 'never'))));
@@ -90,6 +101,7 @@ async function loadTokens(more) {
     listCursor = null;
   }
   try {
+    if (!more) await loadTeams();
     const data = await graphql(LIST, { first: PAGE_SIZE, after: more ? listCursor : null });
     if (mine !== generation) return;
     const page = data.personalAccessTokens;
@@ -163,6 +175,45 @@ async function loadNotices() {
   }
 }
 
+// ---------------------------------------------------------------- teams
+
+// The account's teams (every page, a thousand at most), for the pickers and
+// the list's summaries. A failure leaves the pickers as they were: a token
+// can still be made for all teams.
+async function loadTeams() {
+  const teams = [];
+  let after = null;
+  try {
+    for (let page = 0; page < 10; page++) {
+      const data = await graphql(TEAMS, { after });
+      teams.push(...data.teams.nodes);
+      if (!data.teams.pageInfo.hasNextPage) break;
+      after = data.teams.pageInfo.endCursor;
+    }
+  } catch (error) {
+    if (error.code !== 'UNAUTHENTICATED') announce('Could not load your teams. ' + errorText(error), 'error');
+    return;
+  }
+  teamNames = new Map(teams.map((team) => [team.id, team.name]));
+  createTeams.setTeams(teams);
+  editTeams.setTeams(teams);
+}
+
+// The teams a form would restrict its token to, or null with the form's
+// error shown (none ticked without "All teams", or too many).
+function chosenTeams(form, picker) {
+  const teams = picker.get();
+  if (!picker.allTeams() && teams.length === 0) {
+    formError(form, 'Choose at least one team, or All teams.');
+    return null;
+  }
+  if (teams.length > MAX_TEAMS) {
+    formError(form, `A token can be limited to at most ${MAX_TEAMS} teams.`);
+    return null;
+  }
+  return teams;
+}
+
 // ---------------------------------------------------------------- preview
 
 // The effective-permission preview needs Viewer.effectivePermissions on the
@@ -193,7 +244,7 @@ function previewer(host) {
   let timer = 0;
   let asked = 0;
   const note = (text) => host.replaceChildren(h('p', { class: 'hint' }, text));
-  const run = async (scopes) => {
+  const run = async (scopes, teamIds) => {
     const mine = ++asked;
     if (!(await hasPreview())) {
       host.closest('.preview').classList.add('preview-off');
@@ -207,7 +258,9 @@ function previewer(host) {
       return;
     }
     try {
-      const data = await graphql(PREVIEW, { scopes });
+      const data = teamIds && teamIds.length
+        ? await graphql(PREVIEW_TEAMS, { scopes, teamIds })
+        : await graphql(PREVIEW, { scopes });
       if (mine !== asked) return;
       const rows = data.viewer.effectivePermissions.map((p) => h('li', { class: p.allowed ? 'allowed' : 'denied' },
         h('span', { class: 'preview-mark', 'aria-hidden': 'true' }, p.allowed ? '✓' : '–'),
@@ -220,13 +273,13 @@ function previewer(host) {
     }
   };
   return {
-    update(scopes) {
+    update(scopes, teamIds) {
       clearTimeout(timer);
-      timer = setTimeout(() => run(scopes), 250);
+      timer = setTimeout(() => run(scopes, teamIds), 250);
     },
-    now(scopes) {
+    now(scopes, teamIds) {
       clearTimeout(timer);
-      run(scopes);
+      run(scopes, teamIds);
     },
   };
 }
@@ -288,7 +341,11 @@ function wireCreate() {
   const preview = previewer(byId('create-preview'));
   createGrid = scopeGrid(byId('create-scopes'), (scopes) => {
     createKey = null;
-    preview.update(scopes);
+    preview.update(scopes, createTeams.get());
+  });
+  createTeams = teamPicker(byId('create-teams'), (teamIds) => {
+    createKey = null;
+    preview.update(createGrid.get(), teamIds);
   });
   createGrid.preview = preview;
   const description = byId('create-description');
@@ -300,14 +357,18 @@ function wireCreate() {
     event.preventDefault();
     formError(form, '');
     if (!validate(form)) return;
+    const teamIds = chosenTeams(form, createTeams);
+    if (!teamIds) return;
     const done = busy(form.querySelector('button[type="submit"]'), 'Creating…');
     try {
-      const input = { description: description.value.trim(), scopes: createGrid.get(), idempotencyKey: idempotencyKey() };
+      const input = { description: description.value.trim(), scopes: createGrid.get(), teamIds,
+        idempotencyKey: idempotencyKey() };
       const data = await graphql(CREATE, { input });
       const { personalAccessToken: token, value } = data.createPersonalAccessToken;
       createKey = null;
       form.reset();
       createGrid.set([]);
+      createTeams.set([]);
       // Back must not reopen the form: the list is where this screen came from.
       history.replaceState(null, '', '#/security');
       reveal('Token created', token, value, '#/security');
@@ -335,7 +396,8 @@ function fillEditor(token) {
   description.value = token.description;
   setFieldError(description, '');
   editGrid.set(token.scopes);
-  editGrid.preview.now(token.scopes);
+  editTeams.set(token.teamIds || []);
+  editGrid.preview.now(token.scopes, token.teamIds || []);
   for (const span of document.querySelectorAll('.dialog-token')) span.textContent = token.description;
 }
 
@@ -372,6 +434,7 @@ async function loadActivity(id, mine) {
     byId('activity-list').replaceChildren(...events.map((e) => {
       const details = [];
       if (e.type === 'UPDATED' && e.scopesAfter) details.push(`scopes now ${summarize(e.scopesAfter)}`);
+      if (e.type === 'UPDATED' && e.teamIdsAfter) details.push(`teams now ${summarizeTeams(e.teamIdsAfter, teamNames)}`);
       if (e.reason) details.push(e.reason);
       if (e.ip) details.push(`from ${e.ip}`);
       return h('li', {}, timeElement(e.at), ' — ', EVENT_TEXT[e.type] || e.type, details.length ? ` (${details.join('; ')})` : '');
@@ -412,7 +475,8 @@ async function openEditor(id) {
 function wireEditor() {
   const form = byId('edit-form');
   const preview = previewer(byId('edit-preview'));
-  editGrid = scopeGrid(byId('edit-scopes'), (scopes) => preview.update(scopes));
+  editGrid = scopeGrid(byId('edit-scopes'), (scopes) => preview.update(scopes, editTeams.get()));
+  editTeams = teamPicker(byId('edit-teams'), (teamIds) => preview.update(editGrid.get(), teamIds));
   editGrid.preview = preview;
   const description = byId('edit-description');
   description.addEventListener('input', () => setFieldError(description, ''));
@@ -421,12 +485,15 @@ function wireEditor() {
     event.preventDefault();
     formError(form, '');
     if (!validate(form)) return;
+    const teamIds = chosenTeams(form, editTeams);
+    if (!teamIds) return;
     const done = busy(form.querySelector('button[type="submit"]'), 'Updating…');
     try {
-      const input = { description: description.value.trim(), scopes: editGrid.get() };
+      const input = { description: description.value.trim(), scopes: editGrid.get(), teamIds };
       const data = await graphql(UPDATE, { id: current.id, input });
       const token = data.updatePersonalAccessToken.personalAccessToken;
-      app.go('#/security', `Updated “${token.description}”. Its scopes apply from its next request: ${summarize(token.scopes)}.`);
+      app.go('#/security', `Updated “${token.description}”. Its scopes and teams apply from its next request: `
+        + `${summarize(token.scopes)}; ${summarizeTeams(token.teamIds, teamNames)}.`);
     } catch (error) {
       const text = errorText(error);
       if (error.code === 'NOT_FOUND') app.go('#/security', text, 'error');
@@ -500,10 +567,13 @@ export const security = {
     show('token-create-view');
     formError(byId('create-form'), '');
     app.focusHeading(byId('create-title'));
-    createGrid.preview.now(createGrid.get());
+    createGrid.preview.now(createGrid.get(), createTeams.get());
+    loadTeams();
   },
 
   showEdit(id) {
+    // The token's own teams are ticked once both have arrived, in either order.
+    loadTeams();
     openEditor(id);
   },
 };
