@@ -523,6 +523,8 @@ test('a person manages personal access tokens in the Security tab', async (t) =>
     await page.locator('.token-list .token').first().waitFor();
     assert.equal(await page.locator('.token-notice').count(), 0, 'gone after a reload');
     await shot('token-leak-notice-dismissed');
+  });
+
   await t.test('a token limited to chosen teams: pick teams, create, edit', async () => {
     // Two teams of the account, made through the API with the page's session.
     const made = {};
