@@ -30,7 +30,11 @@ typedef struct {
 } s_pending_t;
 
 struct _r5_client_t {
-    zsock_t *sock;
+    //  A libzmq socket, not a zsock_t: czmq's zsock_new asserts when libzmq
+    //  cannot make one (out of file descriptors, or the context's
+    //  max_sockets), and a gateway thread makes its client on its first
+    //  request, under load. zsys_socket answers NULL instead.
+    void *sock;
     int brokers;            //  endpoints connected to
     uint64_t next_id;
     zhashx_t *pending;      //  "%016" PRIx64 id -> s_pending_t
@@ -95,7 +99,7 @@ r5_client_new (const char *brokers)
     if (!brokers)
         return NULL;
     r5_client_t *self = (r5_client_t *) r5_calloc (1, sizeof (r5_client_t));
-    self->sock = zsock_new (ZMQ_DEALER);
+    self->sock = zsys_socket (ZMQ_DEALER, __FILE__, __LINE__);
     self->pending = zhashx_new ();
     if (!self->sock || !self->pending) {
         r5_client_destroy (&self);
@@ -132,7 +136,8 @@ r5_client_destroy (r5_client_t **self_p)
     assert (self_p);
     r5_client_t *self = *self_p;
     if (self) {
-        zsock_destroy (&self->sock);
+        if (self->sock)
+            zsys_close (self->sock, __FILE__, __LINE__);
         zhashx_destroy (&self->pending);
         free (self);
         *self_p = NULL;

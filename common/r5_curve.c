@@ -75,7 +75,7 @@ r5_curve_public (void)
 }
 
 int
-r5_curve_client (zsock_t *sock)
+r5_curve_client (void *sock)
 {
     if (!s_own) {
         r5_error (NULL, "cannot secure a bus socket: no bus key loaded");

@@ -35,9 +35,10 @@ void r5_curve_reset (void);
 //  This process's public key (Z85), or NULL when no identity is set.
 const char *r5_curve_public (void);
 
-//  Make sock a CURVE client of the brokers. 0, or -1 when no identity is set.
+//  Make sock (a zsock_t or a libzmq socket) a CURVE client of the brokers. 0,
+//  or -1 when no identity is set.
 //  Call before connecting.
-int r5_curve_client (zsock_t *sock);
+int r5_curve_client (void *sock);
 
 //  Make sock a CURVE server with this process's key, its handshakes decided
 //  by the ZAP handler for domain. 0, or -1 when no identity is set. Call

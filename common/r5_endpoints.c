@@ -24,7 +24,7 @@ r5_endpoints_parse (const char *list)
 }
 
 int
-r5_endpoints_connect (zsock_t *sock, const char *list)
+r5_endpoints_connect (void *sock, const char *list)
 {
     zlistx_t *endpoints = r5_endpoints_parse (list);
     if (!endpoints)
@@ -32,7 +32,7 @@ r5_endpoints_connect (zsock_t *sock, const char *list)
     int connected = 0;
     for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint;
          endpoint = (const char *) zlistx_next (endpoints)) {
-        if (zsock_connect (sock, "%s", endpoint) != 0) {
+        if (zmq_connect (zsock_resolve (sock), endpoint) != 0) {
             r5_error (NULL, "cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
             connected = -1;
             break;

@@ -10,8 +10,8 @@
 //  zlistx_destroy); never NULL (out of memory stops the process, r5_alloc.h).
 zlistx_t *r5_endpoints_parse (const char *list);
 
-//  Connect sock to every endpoint of list. Returns how many, or -1 (with one
-//  log line) when one of them is invalid.
-int r5_endpoints_connect (zsock_t *sock, const char *list);
+//  Connect sock (a zsock_t or a libzmq socket) to every endpoint of list.
+//  Returns how many, or -1 (with one log line) when one of them is invalid.
+int r5_endpoints_connect (void *sock, const char *list);
 
 #endif

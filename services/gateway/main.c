@@ -1,11 +1,14 @@
 /*  r5-gateway: HTTP (civetweb) in front of the r5 services.  */
 #include "gateway.h"
 #include "r5_build.h"
+#include "r5_endpoints.h"
 #include "r5_log.h"
 #include "r5_service.h"
 
 #include <czmq.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <sys/resource.h>
 
 //  Not const: an installed gateway replaces the build's defaults (schema_file,
 //  web_root, explorer_root) with its share/r5 (s_use_installed_defaults).
@@ -69,6 +72,44 @@ s_use_installed_defaults (void)
             key->default_value = explorer;
 }
 
+//  Open files a gateway of thread_count threads may need at once: per
+//  thread, its client connection and its broker client (a socket's mailbox,
+//  a connection per broker, and the monitor of its handshakes while it is
+//  made), and a margin for the listeners, the event sockets, the web UI's
+//  files and libzmq's own.
+static rlim_t
+s_files_needed (int64_t thread_count, const char *brokers)
+{
+    zlistx_t *endpoints = r5_endpoints_parse (brokers);
+    rlim_t per_thread = 4 + (rlim_t) zlistx_size (endpoints);
+    zlistx_destroy (&endpoints);
+    return (rlim_t) thread_count * per_thread + 256;
+}
+
+//  Raise the soft limit on open files as far as the hard limit allows (a
+//  systemd service starts at 1024), and refuse to start when even that is
+//  below what the threads need: out of descriptors under load, libzmq
+//  cannot make a thread's socket and the requests it would carry fail.
+static int
+s_reserve_files (int64_t thread_count, const char *brokers)
+{
+    rlim_t needed = s_files_needed (thread_count, brokers);
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+        return 0;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > needed ? needed : limit.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        fprintf (stderr, "r5-gateway: %" PRId64 " threads need up to %llu open files, and this process may open "
+                 "%llu: raise its limit (LimitNOFILE=, ulimit -n) or lower R5_THREADS\n",
+                 thread_count, (unsigned long long) needed, (unsigned long long) limit.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -89,6 +130,10 @@ main (int argc, char *argv [])
     ||  r5_config_int (config, "rate_limit_points", 0, 1000000000, &rate_points, error, sizeof error)
     ||  r5_config_int (config, "rate_limit_window_seconds", 1, 86400, &rate_window, error, sizeof error)) {
         fprintf (stderr, "r5-gateway: %s\n", error);
+        return 2;
+    }
+    if (s_reserve_files (threads, r5_config_get (config, "brokers"))) {
+        r5_config_destroy (&config);
         return 2;
     }
     static const char *limit_keys [] = { "login_limit_per_email_and_address", "login_limit_per_email",

@@ -4,7 +4,9 @@ connections, and the admin listener. Each case is answered with a clear
 error, and the gateway stays up and keeps serving everyone else."""
 
 import json
+import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -14,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from r5client import Session, SuiteTestCase, bearer, http
+from r5client import Session, SuiteTestCase, bearer, http, r5suite
 
 ORIGIN_HEADERS = {'Content-Type': 'application/json'}
 
@@ -220,7 +222,39 @@ class NoFilesystemPerRequestTest(SuiteTestCase):
         self.assertEqual(calls, [], 'filesystem calls during 50 API requests:\n' + '\n'.join(calls[:20]))
 
 
-class AdminListenerTest(SuiteTestCase):
+class OpenFilesTest(SuiteTestCase):
+    """A gateway's threads each need a few open files under load (their
+    connection, their broker socket). It raises its soft limit as far as the
+    hard one allows, and refuses to start when even that is too low, rather
+    than failing requests (or, before, aborting in czmq) at the thousandth
+    connection."""
+
+    def gateway_env(self):
+        env = self.suite.env()
+        env['R5_BUS_KEY'] = self.suite.key('gateway.key_secret')
+        return env
+
+    def test_too_low_a_hard_limit_refuses_to_start(self):
+        result = subprocess.run(['prlimit', '--nofile=512:512', self.suite.binary('r5-gateway'), '--listen', '127.0.0.1:0'],
+                                env=self.gateway_env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn('threads need up to', result.stderr)
+        self.assertIn('lower R5_THREADS', result.stderr)
+
+    def test_the_soft_limit_is_raised(self):
+        log = os.path.join(self.data_dir, 'logs', 'r5-gateway-prlimit.log')
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        gateway = r5suite.Process('r5-gateway', ['prlimit', '--nofile=512:%d' % hard, self.suite.binary('r5-gateway'),
+                                                 '--listen', '127.0.0.1:0'], self.gateway_env(), log)
+        try:
+            with open('/proc/%d/limits' % gateway.popen.pid) as limits:
+                line = next(l for l in limits if l.startswith('Max open files'))
+            soft = int(line.split()[3])
+            self.assertGreater(soft, 512, line)
+            self.assertEqual(http('http://127.0.0.1:%s/healthz' % gateway.fields['port']).status, 200)
+        finally:
+            gateway.stop()
+
     """With R5_ADMIN_LISTEN, /metrics and /readyz are served there and not on
     the public listener."""
 
