@@ -273,6 +273,17 @@ resource_incidents_on_reassign (resource_call_t *call, const R5__ResourceRequest
     if (s_check_references (call, request->team_ids, request->n_team_ids, request->user_ids, request->n_user_ids)
     ||  resource_store_load (call, s_incidents (), request->id, R5__VERB__VERB_ACT, &self))
         goto cleanup;
+    //  Reassigning hands the incident to its new teams as opening it would:
+    //  a team-restricted token may hand it only to its own teams (asked as
+    //  the create it amounts to; any user may open incidents, so only the
+    //  restriction can refuse, and an unrestricted call skips the question).
+    if (resource_call_restricted (call)) {
+        R5__ObjectFacts facts = R5__OBJECT_FACTS__INIT;
+        facts.team_ids = request->team_ids;
+        facts.n_team_ids = request->n_team_ids;
+        if (resource_call_decide (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_CREATE, &facts, NULL))
+            goto cleanup;
+    }
     if (((const R5__Incident *) self.message)->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED) {
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a resolved incident cannot be reassigned");
         goto cleanup;

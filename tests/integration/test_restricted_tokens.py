@@ -192,6 +192,26 @@ class RestrictedTokenTest(SuiteTestCase):
         self.assertEqual(_ok(owner.graphql('query($id: ID!) { incident(id: $id) { status } }', {'id': in_b['id']}),
                              ['incident', 'status']), 'TRIGGERED')
 
+    def test_reassign_stays_within_the_teams(self):
+        # Handing an incident on is opening it for the new teams: a token of
+        # team A may move one of A's incidents only among its own teams, not
+        # to team B nor to people alone (it would leave A), and a refusal
+        # changes nothing.
+        a, b = self.team_a['id'], self.team_b['id']
+        other_a = self.account.team('a2-' + _uid())['id']
+        incident = self.account.incident(team_ids=[a])
+        token, _ = self._token([a, other_a])
+        reassign = ('mutation($id: ID!, $input: ReassignIncidentInput!) { reassignIncident(id: $id, input: $input) '
+                    '{ incident { id } } }')
+        for teams, users in (([b], []), ([a, b], []), ([], [self.alice['id']])):
+            self._forbidden(token, reassign, {'id': incident['id'], 'input': {'teamIds': teams, 'userIds': users}},
+                            'reassignIncident')
+        q = 'query($id: ID!) { incident(id: $id) { teams { id } } }'
+        self.assertEqual(_ok(self.account.owner.graphql(q, {'id': incident['id']}), ['incident', 'teams']), [{'id': a}])
+        _ok(bearer(self.base, token, reassign, {'id': incident['id'], 'input': {'teamIds': [other_a]}}))
+        self.assertEqual(_ok(self.account.owner.graphql(q, {'id': incident['id']}), ['incident', 'teams']),
+                         [{'id': other_a}])
+
     def test_team_owned_types(self):
         a, b = self.team_a['id'], self.team_b['id']
         token, _ = self._token([a])
