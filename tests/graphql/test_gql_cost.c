@@ -202,6 +202,41 @@ test_node_limit (void)
     CHECK (cost.node_count == UINT64_MAX);
 }
 
+//  A short document that fragments make exponentially long: a fragment spread twice into
+//  one selection set counts once (as it executes once), so 24 levels of 4 spreads (4^24
+//  paths) walk 25 fragments. Work that really repeats (aliases, 2^30 viewers; past the
+//  request limits, so parsed here without them) stops at the walk's bound as too complex,
+//  at once rather than after 2^30 steps.
+static void
+test_exponential_fragments (void)
+{
+    char query [8192];
+    size_t used = (size_t) snprintf (query, sizeof query, "query { ...F0 }\n");
+    for (int i = 0; i < 24; i++)
+        used += (size_t) snprintf (query + used, sizeof query - used,
+                                   "fragment F%d on Query { ...F%d ...F%d ...F%d ...F%d }\n", i, i + 1, i + 1, i + 1, i + 1);
+    snprintf (query + used, sizeof query - used, "fragment F24 on Query { repositories(first: 10) { nodes { name } } }\n");
+    gql_cost_t cost = s_cost (query, NULL);
+    CHECK_INT (cost.node_count, 10);
+    CHECK_INT (cost.requests, 1);
+    CHECK (!cost.too_complex);
+
+    used = (size_t) snprintf (query, sizeof query, "query { viewer { ...U0 } }\n");
+    for (int i = 0; i < 30; i++)
+        used += (size_t) snprintf (query + used, sizeof query - used,
+                                   "fragment U%d on User { b: followers(first: 1) { edges { node { ...U%d } } } "
+                                   "c: followers(first: 1) { edges { node { ...U%d } } } }\n", i, i + 1, i + 1);
+    snprintf (query + used, sizeof query - used, "fragment U30 on User { login }\n");
+    gql_limits_t unlimited = { 0, 0, 512, 0, 0 };
+    gql_error_t error;
+    gql_document_t *doc = gql_parse (query, strlen (query), &unlimited, &error);
+    CHECK_MSG (doc, "parse: %s", doc ? "" : error.message);
+    CHECK_INT (gql_cost_compute (s_schema, doc, NULL, NULL, NULL, &cost), 0);
+    CHECK (cost.too_complex);
+    CHECK (cost.node_count == UINT64_MAX);
+    gql_document_destroy (&doc);
+}
+
 //  An unknown operation name answers -1 with the minimum cost.
 static void
 test_unknown_operation (void)
@@ -233,6 +268,7 @@ main (void)
     R5_TEST_RUN (test_minimum_and_rounding);
     R5_TEST_RUN (test_mutation);
     R5_TEST_RUN (test_node_limit);
+    R5_TEST_RUN (test_exponential_fragments);
     R5_TEST_RUN (test_unknown_operation);
     gql_schema_destroy (&s_schema);
     return r5_test_report ("test_gql_cost");

@@ -10,6 +10,19 @@
    the bound keeps an unvalidated one from recursing forever). */
 #define S_MAX_DEPTH 256
 
+/* Selections a walk visits at most: fragments spread in place can make a short document
+   exponentially long (30 fragments each spreading the next 4 times), and the walk runs
+   before anything is charged. Past it the operation is too complex. */
+#define S_MAX_VISITS 1000000
+
+/* The fragments already spread into one selection set (CollectFields' visitedFragments:
+   a fragment spread twice into the same set is executed once, so it is counted once). */
+#define S_MAX_SPREAD 64
+typedef struct {
+    const gql_fragment_t *fragments [S_MAX_SPREAD];
+    size_t count;
+} s_spread_t;
+
 typedef struct {
     const gql_schema_t *schema;
     const gql_document_t *doc;
@@ -17,6 +30,7 @@ typedef struct {
     uint32_t default_page_size;
     uint64_t requests;
     uint64_t node_count;
+    uint64_t visits;
     bool too_deep;
 } s_walk_t;
 
@@ -82,19 +96,50 @@ s_is_connection (const gql_field_t *def)
     return gql_field_arg (def, "first", 5) || gql_field_arg (def, "last", 4);
 }
 
+/* Whether fragment was already spread into this selection set; records it when not. A
+   set that spreads more than S_MAX_SPREAD fragments counts the rest every time (the visit
+   bound still holds). */
+static bool
+s_spread_before (s_spread_t *spread, const gql_fragment_t *fragment)
+{
+    for (size_t i = 0; i < spread->count; i++)
+        if (spread->fragments [i] == fragment)
+            return true;
+    if (spread->count < S_MAX_SPREAD)
+        spread->fragments [spread->count++] = fragment;
+    return false;
+}
+
+static void s_walk_level (s_walk_t *walk, const gql_type_t *type, const gql_selection_set_t *set,
+                          uint64_t above, int depth, s_spread_t *spread);
+
 /* Adds up the connections of `set`, selected on `type`, beneath connections whose page
    sizes multiply to `above` (1 at the top). */
 static void
 s_walk_set (s_walk_t *walk, const gql_type_t *type, const gql_selection_set_t *set, uint64_t above, int depth)
 {
+    s_spread_t spread = { .count = 0 };
+    s_walk_level (walk, type, set, above, depth, &spread);
+}
+
+/* One selection set's items, with the fragments and inline fragments spread into it
+   (sharing spread, as they make one set). */
+static void
+s_walk_level (s_walk_t *walk, const gql_type_t *type, const gql_selection_set_t *set, uint64_t above, int depth,
+              s_spread_t *spread)
+{
     if (!set || !type)
         return;
-    if (depth > S_MAX_DEPTH) {
+    if (depth > S_MAX_DEPTH || walk->visits > S_MAX_VISITS) {
         walk->too_deep = true;
         return;
     }
-    for (size_t i = 0; i < set->item_count; i++) {
+    for (size_t i = 0; i < set->item_count && !walk->too_deep; i++) {
         const gql_selection_t *sel = set->items [i];
+        if (++walk->visits > S_MAX_VISITS) {
+            walk->too_deep = true;
+            return;
+        }
         if (sel->kind == GQL_SELECTION_FIELD) {
             const gql_field_t *def = gql_type_field (type, sel->name.data, sel->name.len);
             if (!def)   //  __typename, __schema, __type: introspection counts no connection
@@ -112,14 +157,14 @@ s_walk_set (s_walk_t *walk, const gql_type_t *type, const gql_selection_set_t *s
             const gql_type_t *on = sel->type_condition.data
                                  ? gql_schema_type (walk->schema, sel->type_condition.data, sel->type_condition.len)
                                  : type;
-            s_walk_set (walk, on, sel->selection_set, above, depth + 1);
+            s_walk_level (walk, on, sel->selection_set, above, depth + 1, spread);
         }
         else {
             const gql_fragment_t *fragment = gql_document_fragment (walk->doc, sel->name.data, sel->name.len);
-            if (fragment)
-                s_walk_set (walk, gql_schema_type (walk->schema, fragment->type_condition.data,
-                                                   fragment->type_condition.len),
-                            fragment->selection_set, above, depth + 1);
+            if (fragment && !s_spread_before (spread, fragment))
+                s_walk_level (walk, gql_schema_type (walk->schema, fragment->type_condition.data,
+                                                     fragment->type_condition.len),
+                              fragment->selection_set, above, depth + 1, spread);
         }
     }
 }
