@@ -97,9 +97,13 @@ scan_report_body (const scan_t *self, size_t *next, size_t *indexes, size_t *cou
         //  Only personal access tokens are revoked by a report.
         if (finding->kind != R5_TOKEN_PAT)
             continue;
-        json_array_append_new (report, json_pack ("{s:s, s:s, s:s, s:s}", "token", finding->value,
-                                                  "type", "r5_personal_access_token",
-                                                  "url", finding->where, "source", "r5-scan"));
+        //  NULL when where is not UTF-8 (a file name's bytes): that finding
+        //  is printed but not reported, and no label is waited for.
+        json_t *entry = json_pack ("{s:s, s:s, s:s, s:s}", "token", finding->value, "type", "r5_personal_access_token",
+                                   "url", finding->where, "source", "r5-scan");
+        if (!entry)
+            continue;
+        json_array_append_new (report, entry);
         indexes [(*count)++] = *next;
     }
     char *body = *count ? json_dumps (report, JSON_COMPACT) : NULL;
@@ -224,14 +228,18 @@ scan_report (scan_t *self, const char *url, const char *key_path, const char *ke
             answer = s_post (url, body, key_id, signature, error, error_size);
         sodium_memzero (body, strlen (body));
         free (body);
-        json_t *labels = answer ? json_loads (answer, 0, NULL) : NULL;
-        free (answer);
-        if (answer && (!json_is_array (labels) || json_array_size (labels) != count)) {
+        bool answered = answer != NULL;
+        json_t *labels = answered ? json_loads (answer, 0, NULL) : NULL;
+        if (answered) {
+            sodium_memzero (answer, strlen (answer));   //  it echoes the values back
+            free (answer);
+        }
+        if (answered && (!json_is_array (labels) || json_array_size (labels) != count)) {
             snprintf (error, error_size, "%s did not answer one label per token", url);
             rc = -1;
         }
         else
-        if (!answer)
+        if (!answered)
             rc = -1;
         for (size_t i = 0; rc == 0 && i < count; i++) {
             const char *label = json_string_value (json_object_get (json_array_get (labels, i), "label"));

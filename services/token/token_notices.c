@@ -12,7 +12,8 @@ struct _token_notices_t {
 };
 
 static const r5_mongo_index_t s_indexes [] = {
-    { "user_reported", "{\"user_id\": 1, \"reported_at\": -1}", false, NULL },
+    //  The list: one user's notices, newest first, ties by id.
+    { "user_reported_at_id", "{\"user_id\": 1, \"reported_at\": -1, \"_id\": -1}", false, NULL },
 };
 
 token_notices_t *

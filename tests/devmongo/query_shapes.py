@@ -22,7 +22,9 @@ compound index without a blocking in-memory sort:
   remaining sort, in order, with every direction equal to K's or every one
   reversed, and, with no sort, when p >= 1 or E is empty and K starts with a
   path of R;
-- equality on _id (one document) or _id $in with no sort is served by _id_;
+- equality on _id (one document), or _id $in with no sort or a sort on _id
+  alone, is served by _id_ (the $in's point bounds are scanned in key
+  order, so the output is already sorted: no blocking sort);
 - a shape whose only conditions are "other" (e.g. {f: {$exists: true}}) is
   served by a partial or sparse index whose first key is f.
 
@@ -48,7 +50,7 @@ def serves(shape, index):
     serves shape by the prefix rule."""
     kinds, eq, rng, other, sort = _kinds(shape)
     keys = list(index['key'])
-    if index['name'] == '_id_' and kinds.get('_id') in ('eq', 'in') and not (sort and kinds['_id'] == 'in'):
+    if index['name'] == '_id_' and kinds.get('_id') in ('eq', 'in') and all(p == '_id' for p, _ in sort):
         return True
     p = 0
     while p < len(keys) and keys[p][0] in eq:

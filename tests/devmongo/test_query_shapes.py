@@ -72,6 +72,9 @@ class RuleTest(unittest.TestCase):
     def test_ids_ranges_and_partial_indexes(self):
         self.assertTrue(query_shapes.serves(shape({'_id': 'x', 'account_id': 'a'}), ID))
         self.assertTrue(query_shapes.serves(shape({'_id': {'$in': ['x']}}), ID))
+        # A page of given ids in id order: the point bounds come out sorted.
+        self.assertTrue(query_shapes.serves(shape({'_id': {'$in': ['x']}, 'account_id': 'a'}, [('_id', 1)]), ID))
+        self.assertFalse(query_shapes.serves(shape({'_id': {'$in': ['x']}}, [('name', 1)]), ID))
         self.assertFalse(query_shapes.serves(shape({'account_id': 'a'}), index('n', ('name', 1))))
         self.assertTrue(query_shapes.serves(shape({'at': {'$lt': 1}}), index('t', ('at', 1))))
         owed = shape({'audit_event': {'$exists': True}})

@@ -24,9 +24,12 @@ import query_shapes  # noqa: E402  pylint: disable=wrong-import-position
 
 # Between them: sign-in, tokens and their audit trail, every resource type
 # created, listed (with and without team filters and visibility rules),
-# updated and deleted, incidents acted on and their notes paged.
+# updated and deleted, incidents acted on and their notes paged; lists
+# narrowed by a token's team restriction, leak reports and their notices,
+# and the rate limits' shared counters.
 DRIVERS = ['test_query_shapes.EveryList', 'test_authorization', 'test_tokens', 'test_integrations', 'test_bounded_documents',
-           'test_no_read_through_writes', 'test_one_identity_per_email']
+           'test_no_read_through_writes', 'test_one_identity_per_email', 'test_restricted_tokens',
+           'test_leaked_tokens', 'test_rate_limits']
 
 
 def _ok(response, *path):
