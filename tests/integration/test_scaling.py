@@ -91,9 +91,9 @@ class TwoBrokersTest(SuiteTestCase):
     def setUpClass(cls):
         import r5suite
         import tempfile
-        from r5client import BUILD_DIR
+        from r5client import BUILD_DIR, TEST_LIMITS
         cls.data_dir = tempfile.mkdtemp(prefix='r5-it-')
-        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=cls.suite_env, brokers=2)
+        cls.suite = r5suite.Suite(BUILD_DIR, cls.data_dir, env=dict(TEST_LIMITS, **cls.suite_env), brokers=2)
         cls.suite.start()
         cls.base = cls.suite.url()
 
