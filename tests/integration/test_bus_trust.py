@@ -151,8 +151,10 @@ class BusTrustTest(SuiteTestCase):
             old = [p for p in self.suite.processes if p.name == 'r5-token'][0]
             env = self.suite.env()
             env['R5_BUS_KEY'] = self.suite.key('token-2.key_secret')
-            self.suite.start_service('r5-token', env=env)
-            self.wait_for_broker_log('ready for r5.token (2 workers)')
+            new = self.suite.start_service('r5-token', env=env)
+            # Every worker of both instances registered (each says how many it runs).
+            both = int(old.fields['workers']) + int(new.fields['workers'])
+            self.wait_for_broker_log('ready for r5.token (%d workers)' % both)
             # 3. The old instance stops (SIGTERM): it finishes what it is
             #    serving, its own calls included, and hands back what waits.
             old.stop()

@@ -100,6 +100,7 @@ class ServiceDrainTest(FailPointTestCase):
     def start_second(self, name):
         second = self.suite.start_service(name)
         for broker in self.suite.brokers:
+            # One worker per process in this class: two instances, two workers.
             self.assertTrue(wait_log(broker, 'ready for r5.%s (2 workers)' % name.replace('r5-', '')),
                             'the second %s did not register with every broker' % name)
         return second
