@@ -21,7 +21,7 @@ resource_sweeper_pass (r5_mongo_t *mongo, int64_t now)
         bson_error_t error;
         bson_iter_t iter;
         if (!mongoc_collection_delete_many (collection, &filter, NULL, &reply, &error)) {
-            r5_warn (NULL, "cannot sweep %s: %s", type->collection, error.message);
+            r5_warn (NULL, "cannot sweep %s: %s (the rest waits for the next pass)", type->collection, error.message);
             swept = -1;
         }
         else
@@ -34,6 +34,11 @@ resource_sweeper_pass (r5_mongo_t *mongo, int64_t now)
         bson_destroy (&reply);
         bson_destroy (&filter);
         mongoc_collection_destroy (collection);
+        //  MongoDB failing: stop here. The pass runs in the worker's loop, so
+        //  trying every collection would hold its heartbeats for one failed
+        //  command each, long enough for the brokers to drop the worker.
+        if (swept < 0)
+            break;
     }
     r5_mongo_push (mongo, &client);
     return swept;
