@@ -132,6 +132,11 @@ static r5_metrics_family_t s_workers = {
     .help = "Workers (service instances) registered with this broker, idle or busy, by service.",
     .type = R5_METRICS_GAUGE, .labels = { R5_METRICS_LABELS (s_service_labels, S_SERVICE_LABELS) }
 };
+static r5_metrics_family_t s_busy = {
+    .name = "r5_broker_workers_busy",
+    .help = "Workers holding a request this broker gave them, by service (equal to r5_broker_workers: saturated).",
+    .type = R5_METRICS_GAUGE, .labels = { R5_METRICS_LABELS (s_service_labels, S_SERVICE_LABELS) }
+};
 
 //  The label slot of a service name ("other" for any but r5's three).
 static size_t
@@ -146,7 +151,7 @@ s_service_slot (const char *name)
 void
 broker_metrics_register (void)
 {
-    r5_metrics_family_t *const families [] = { &s_answers, &s_queued, &s_workers, NULL };
+    r5_metrics_family_t *const families [] = { &s_answers, &s_queued, &s_workers, &s_busy, NULL };
     r5_metrics_register_all (families);
 }
 
@@ -159,6 +164,7 @@ broker_metrics_service (broker_service_t *service)
         return;
     r5_metrics_set (&s_queued, slot, 0, 0, (int64_t) zlistx_size (service->requests));
     r5_metrics_set (&s_workers, slot, 0, 0, (int64_t) service->workers);
+    r5_metrics_set (&s_busy, slot, 0, 0, (int64_t) (service->workers - zlistx_size (service->waiting)));
 }
 
 //  Answer a client. body may be NULL (an empty body frame is sent).

@@ -49,6 +49,7 @@ class MetricsTest(SuiteTestCase):
             instance = next(p for p in self.suite.processes if p.name == 'r5-' + service[3:])
             self.assertEqual(broker['r5_broker_workers{service="%s"}' % service], int(instance.fields['workers']), service)
             self.assertEqual(broker['r5_broker_queue_depth{service="%s"}' % service], 0, service)
+            self.assertEqual(broker['r5_broker_workers_busy{service="%s"}' % service], 0, service)
 
     def test_unauthenticated_requests_are_counted_by_route_and_code(self):
         gateway = self.suite.gateways[0]
