@@ -129,9 +129,25 @@ gateway_call_body (ProtobufCMessage *envelope, unsigned body_case, json_t *args,
 #define S_CURSOR_INNER_MAX  64
 #define S_CURSOR_TEXT_MAX   (sizeof S_CURSOR_VERSION + 32 + S_CURSOR_INNER_MAX + 2)
 
+//  Whether inner can be a service's cursor: ids and hex, lower case, at most
+//  S_CURSOR_INNER_MAX characters.
+static bool
+s_cursor_inner_valid (const char *inner)
+{
+    size_t length = 0;
+    for (const char *c = inner; *c; c++, length++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
+            return false;
+    return length > 0 && length <= S_CURSOR_INNER_MAX;
+}
+
 char *
 gateway_cursor_encode (const char *kind, const char *inner)
 {
+    assert (kind && strlen (kind) <= 32 && !strchr (kind, ':'));
+    //  inner came over the bus: refused, not asserted, when it is not a cursor.
+    if (!inner || !s_cursor_inner_valid (inner))
+        return NULL;
     char text [S_CURSOR_TEXT_MAX];
     int size = snprintf (text, sizeof text, S_CURSOR_VERSION ":%s:%s", kind, inner);
     assert (size > 0 && (size_t) size < sizeof text);
@@ -155,15 +171,14 @@ s_cursor_decode (const char *kind, const char *cursor)
         return NULL;
     text [size] = 0;
     size_t prefix = strlen (S_CURSOR_VERSION) + 1 + strlen (kind) + 1;
-    if (size <= prefix || strncmp (text, S_CURSOR_VERSION ":", strlen (S_CURSOR_VERSION) + 1) != 0
+    //  A NUL inside would cut the text short of what was sent: not ours.
+    if (strlen (text) != size || size <= prefix
+    ||  strncmp (text, S_CURSOR_VERSION ":", strlen (S_CURSOR_VERSION) + 1) != 0
     ||  strncmp (text + strlen (S_CURSOR_VERSION) + 1, kind, strlen (kind)) != 0 || text [prefix - 1] != ':')
         return NULL;
     //  The services' cursors are ids and hex: anything else was not minted here.
     const char *inner = text + prefix;
-    for (const char *c = inner; *c; c++)
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
-            return NULL;
-    return strlen (inner) <= S_CURSOR_INNER_MAX ? r5_strdup (inner) : NULL;
+    return s_cursor_inner_valid (inner) ? r5_strdup (inner) : NULL;
 }
 
 //  Whether set (or a fragment in it) selects a field named name.
@@ -264,7 +279,7 @@ s_cursor_json (const char *kind, const char *inner)
     if (!inner || !*inner)
         return json_null ();
     char *cursor = gateway_cursor_encode (kind, inner);
-    json_t *value = json_string (cursor);
+    json_t *value = cursor ? json_string (cursor) : json_null ();
     free (cursor);
     return value;
 }

@@ -99,7 +99,8 @@ json_t *gateway_page_args (const gql_resolve_info_t *info, const gateway_page_t 
 void gateway_page_clear (gateway_page_t *page);
 
 //  The opaque cursor of a service's cursor inner in list kind: base64url of
-//  a version, the kind and inner. The caller frees it.
+//  a version, the kind and inner. The caller frees it. NULL when inner (off
+//  the bus) is not a service's cursor.
 char *gateway_cursor_encode (const char *kind, const char *inner);
 
 //  What a service answered about a page, borrowed.
