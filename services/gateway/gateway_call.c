@@ -203,6 +203,43 @@ s_selects (const gql_document_t *document, const gql_selection_set_t *set, const
     return false;
 }
 
+//  Whether set, or any selection below it, is a field like field (the same
+//  name and response key) that selects totalCount.
+static bool
+s_twin_selects_total (const gql_document_t *document, const gql_selection_set_t *set, const gql_selection_t *field)
+{
+    gql_str_t key = gql_selection_response_key (field);
+    for (size_t i = 0; set && i < set->item_count; i++) {
+        const gql_selection_t *sel = set->items [i];
+        if (sel->kind == GQL_SELECTION_FIELD && sel != field && gql_str_equal (sel->name, field->name)
+        &&  gql_str_equal (gql_selection_response_key (sel), key)
+        &&  s_selects (document, sel->selection_set, "totalCount", 0))
+            return true;
+        if (s_twin_selects_total (document, sel->selection_set, field))
+            return true;
+    }
+    return false;
+}
+
+//  Whether the connection field selects totalCount. The executor hands a
+//  resolver the field's first occurrence; the same field asked again under
+//  the same response key (merged into one answer) may select it in another,
+//  so every such twin in the document counts too. One over-approximates at
+//  worst (a like-named field under another parent): a count that is not shown.
+static bool
+s_selects_total (const gql_document_t *document, const gql_selection_t *field)
+{
+    if (s_selects (document, field->selection_set, "totalCount", 0))
+        return true;
+    for (size_t i = 0; document && i < document->operation_count; i++)
+        if (s_twin_selects_total (document, document->operations [i]->selection_set, field))
+            return true;
+    for (size_t i = 0; document && i < document->fragment_count; i++)
+        if (s_twin_selects_total (document, document->fragments [i]->selection_set, field))
+            return true;
+    return false;
+}
+
 //  A page size argument: 0 when absent, else 1 to 100. 0, or -1 with error set.
 static int
 s_page_size (json_t *args, const char *name, int *size, gql_field_error_t *error)
@@ -248,7 +285,7 @@ gateway_page_read (const gql_resolve_info_t *info, const char *kind, gateway_pag
         gateway_page_clear (page);
         return -1;
     }
-    page->count = info->selection && s_selects (info->document, info->selection->selection_set, "totalCount", 0);
+    page->count = info->selection && s_selects_total (info->document, info->selection);
     return 0;
 }
 

@@ -231,6 +231,11 @@ class PagingTest(SuiteTestCase):
         counted = _ok(self.owner.graphql('{ teams(first: 1) { ...n } } fragment n on TeamConnection { totalCount }'),
                       'teams')
         self.assertGreaterEqual(counted['totalCount'], EACH)
+        # The same field twice under one response key, totalCount in the second only: one answer with it.
+        merged = _ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } teams(first: 1) { totalCount } }'),
+                     'teams')
+        self.assertGreaterEqual(merged['totalCount'], EACH)
+        self.assertEqual(len(merged['nodes']), 1)
         # Without totalCount the answer has none.
         self.assertNotIn('totalCount', _ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } }'), 'teams'))
 
