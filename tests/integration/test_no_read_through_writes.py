@@ -178,8 +178,8 @@ class NoReadThroughWritesTest(SuiteTestCase):
                                               '{ personalAccessToken { id description scopes } } }' % literal,
                                               {'id': here.token['id']})
                 self._refused(response, 'updatePersonalAccessToken', 'BAD_USER_INPUT')
-        events = _ok(here.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events(first: 20) { type } } }',
-                                        {'id': here.token['id']}), 'personalAccessToken', 'events')
+        events = _ok(here.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events(first: 20) { nodes { type } } } }',
+                                        {'id': here.token['id']}), 'personalAccessToken', 'events', 'nodes')
         self.assertEqual([e['type'] for e in events], ['CREATED'])
 
         # The owner reads what the empty updates left: unchanged.

@@ -23,13 +23,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import query_shapes  # noqa: E402  pylint: disable=wrong-import-position
 
 # Between them: sign-in, tokens and their audit trail, every resource type
-# created, listed (with and without team filters and visibility rules),
+# created, listed (with and without team filters and visibility rules,
+# forwards and backwards, with totalCount's count; test_paging: every
+# connection both ways, both cursors at once),
 # updated and deleted, incidents acted on and their notes paged; lists
 # narrowed by a token's team restriction, leak reports and their notices,
 # and the rate limits' shared counters.
 DRIVERS = ['test_query_shapes.EveryList', 'test_authorization', 'test_tokens', 'test_integrations', 'test_bounded_documents',
            'test_no_read_through_writes', 'test_one_identity_per_email', 'test_restricted_tokens',
-           'test_leaked_tokens', 'test_rate_limits']
+           'test_leaked_tokens', 'test_rate_limits', 'test_paging']
 
 
 def _ok(response, *path):
@@ -42,8 +44,9 @@ def _ok(response, *path):
 
 
 class EveryList(SuiteTestCase):
-    """Every paged list, with each of its filters and a second page, as an
-    owner (who sees all) and as a member (the visibility clauses)."""
+    """Every paged list, with each of its filters and a second page, forwards
+    and backwards, counted, as an owner (who sees all) and as a member (the
+    visibility clauses)."""
 
     def test_every_list(self):
         owner = Session(self.base)
@@ -67,12 +70,17 @@ class EveryList(SuiteTestCase):
             for field in lists:
                 name, _, args = field.partition('(')
                 args = args.rstrip(')')
-                query = '{ %s(first: 1%s) { nodes { id } pageInfo { endCursor } } }' % (
+                query = '{ %s(first: 1%s) { totalCount nodes { id } pageInfo { startCursor endCursor } } }' % (
                     name, ', ' + args if args else '')
                 page = _ok(who.graphql(query), name)
                 cursor = page['pageInfo']['endCursor']
                 if cursor:
                     _ok(who.graphql(query.replace('first: 1', 'first: 1, after: "%s"' % cursor)), name)
+                backward = query.replace('first: 1', 'last: 1')
+                page = _ok(who.graphql(backward), name)
+                cursor = page['pageInfo']['startCursor']
+                if cursor:
+                    _ok(who.graphql(backward.replace('last: 1', 'last: 1, before: "%s"' % cursor)), name)
 
 
 class QueryShapesTest(unittest.TestCase):
