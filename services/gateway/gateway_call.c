@@ -181,22 +181,48 @@ s_cursor_decode (const char *kind, const char *cursor)
     return s_cursor_inner_valid (inner) ? r5_strdup (inner) : NULL;
 }
 
-//  Whether set (or a fragment in it) selects a field named name.
+//  A walk looking for totalCount: what each fragment's top level was found
+//  to select, so each fragment is looked into once however often it is
+//  spread (spreads of spreads would otherwise multiply: 4 spreads on each
+//  of 16 levels is 4^16 looks from a 1 KB document).
+typedef struct {
+    const gql_document_t *document;
+    uint8_t *fragment_state;        //  per fragment: 0 not looked at, 1 looking, 2 no, 3 yes
+} s_total_walk_t;
+
+//  Past this nesting of fragments a walk answers yes: a count too many is
+//  harmless, and the stack stays small.
+#define S_TOTAL_WALK_DEPTH 64
+
+//  Whether set selects totalCount at its own level: directly, or through
+//  inline fragments and fragment spreads (not through a field).
 static bool
-s_selects (const gql_document_t *document, const gql_selection_set_t *set, const char *name, int depth)
+s_selects_total_here (s_total_walk_t *walk, const gql_selection_set_t *set, int depth)
 {
-    if (!set || depth > 16)
+    if (!set)
         return false;
+    if (depth > S_TOTAL_WALK_DEPTH)
+        return true;
     for (size_t i = 0; i < set->item_count; i++) {
         const gql_selection_t *sel = set->items [i];
-        if (sel->kind == GQL_SELECTION_FIELD && sel->name.len == strlen (name)
-        &&  memcmp (sel->name.data, name, sel->name.len) == 0)
+        if (sel->kind == GQL_SELECTION_FIELD && sel->name.len == strlen ("totalCount")
+        &&  memcmp (sel->name.data, "totalCount", sel->name.len) == 0)
             return true;
-        if (sel->kind == GQL_SELECTION_INLINE_FRAGMENT && s_selects (document, sel->selection_set, name, depth + 1))
+        if (sel->kind == GQL_SELECTION_INLINE_FRAGMENT && s_selects_total_here (walk, sel->selection_set, depth + 1))
             return true;
         if (sel->kind == GQL_SELECTION_FRAGMENT_SPREAD) {
-            const gql_fragment_t *fragment = gql_document_fragment (document, sel->name.data, sel->name.len);
-            if (fragment && s_selects (document, fragment->selection_set, name, depth + 1))
+            const gql_fragment_t *fragment = gql_document_fragment (walk->document, sel->name.data, sel->name.len);
+            size_t index = 0;
+            while (fragment && index < walk->document->fragment_count && walk->document->fragments [index] != fragment)
+                index++;
+            if (!fragment || index == walk->document->fragment_count)
+                continue;
+            //  1: a cycle, which validation refuses; taken as no.
+            if (walk->fragment_state [index] == 0) {
+                walk->fragment_state [index] = 1;
+                walk->fragment_state [index] = s_selects_total_here (walk, fragment->selection_set, depth + 1) ? 3 : 2;
+            }
+            if (walk->fragment_state [index] == 3)
                 return true;
         }
     }
@@ -206,16 +232,16 @@ s_selects (const gql_document_t *document, const gql_selection_set_t *set, const
 //  Whether set, or any selection below it, is a field like field (the same
 //  name and response key) that selects totalCount.
 static bool
-s_twin_selects_total (const gql_document_t *document, const gql_selection_set_t *set, const gql_selection_t *field)
+s_twin_selects_total (s_total_walk_t *walk, const gql_selection_set_t *set, const gql_selection_t *field)
 {
     gql_str_t key = gql_selection_response_key (field);
     for (size_t i = 0; set && i < set->item_count; i++) {
         const gql_selection_t *sel = set->items [i];
         if (sel->kind == GQL_SELECTION_FIELD && sel != field && gql_str_equal (sel->name, field->name)
         &&  gql_str_equal (gql_selection_response_key (sel), key)
-        &&  s_selects (document, sel->selection_set, "totalCount", 0))
+        &&  s_selects_total_here (walk, sel->selection_set, 0))
             return true;
-        if (s_twin_selects_total (document, sel->selection_set, field))
+        if (s_twin_selects_total (walk, sel->selection_set, field))
             return true;
     }
     return false;
@@ -226,18 +252,20 @@ s_twin_selects_total (const gql_document_t *document, const gql_selection_set_t 
 //  the same response key (merged into one answer) may select it in another,
 //  so every such twin in the document counts too. One over-approximates at
 //  worst (a like-named field under another parent): a count that is not shown.
+//  Linear in the document: each fragment is looked into once.
 static bool
 s_selects_total (const gql_document_t *document, const gql_selection_t *field)
 {
-    if (s_selects (document, field->selection_set, "totalCount", 0))
-        return true;
-    for (size_t i = 0; document && i < document->operation_count; i++)
-        if (s_twin_selects_total (document, document->operations [i]->selection_set, field))
-            return true;
-    for (size_t i = 0; document && i < document->fragment_count; i++)
-        if (s_twin_selects_total (document, document->fragments [i]->selection_set, field))
-            return true;
-    return false;
+    if (!document)
+        return false;
+    s_total_walk_t walk = { document, (uint8_t *) r5_calloc (document->fragment_count + 1, 1) };
+    bool found = s_selects_total_here (&walk, field->selection_set, 0);
+    for (size_t i = 0; !found && i < document->operation_count; i++)
+        found = s_twin_selects_total (&walk, document->operations [i]->selection_set, field);
+    for (size_t i = 0; !found && i < document->fragment_count; i++)
+        found = s_twin_selects_total (&walk, document->fragments [i]->selection_set, field);
+    free (walk.fragment_state);
+    return found;
 }
 
 //  A page size argument: 0 when absent, else 1 to 100. 0, or -1 with error set.
