@@ -129,6 +129,16 @@ class SuiteTestCase(unittest.TestCase):
         cls.suite.stop()
 
 
+def graphql_ok(response, *path):
+    """The data of a 200 answer without errors, followed down path (keys)."""
+    body = response.json()
+    assert response.status == 200 and not body.get('errors'), (response.status, body)
+    data = body['data']
+    for key in path:
+        data = data[key]
+    return data
+
+
 def busy_workers(suite, service):
     """r5_broker_workers_busy{service=...} summed over the suite's brokers:
     how many of service's workers hold a request (the signal that a request

@@ -12,21 +12,12 @@ a cursor only positions within the caller's own list."""
 
 import unittest
 
-from r5client import Session, SuiteTestCase
+from r5client import Session, SuiteTestCase, graphql_ok
 
 EACH = 5
 PAGE = 2
 SHAPE = ('totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } '
          'edges { cursor node { %s } }')
-
-
-def _ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
 
 
 def _codes(response):
@@ -57,7 +48,7 @@ class Connection:
         return session.graphql(self.query, variables)
 
     def page(self, session, **page):
-        return _ok(self.ask(session, **page), *self.path)
+        return graphql_ok(self.ask(session, **page), *self.path)
 
 
 class PagingTest(SuiteTestCase):
@@ -69,7 +60,7 @@ class PagingTest(SuiteTestCase):
         owner_id = owner.signup()['id']
 
         def mutate(query, variables, *path):
-            return _ok(owner.graphql(query, variables), *path)
+            return graphql_ok(owner.graphql(query, variables), *path)
 
         teams = [mutate('mutation($n: String!) { createTeam(input: {name: $n}) { team { id } } }',
                         {'n': 'team %d' % i}, 'createTeam', 'team', 'id') for i in range(EACH)]
@@ -205,7 +196,7 @@ class PagingTest(SuiteTestCase):
         cursors, still sees none of them, and counts none."""
         member = Session(self.base)
         email = 'paging-member@example.com'
-        _ok(self.owner.graphql('mutation($e: String!) { createUser(input: {email: $e, name: "M", role: MEMBER, '
+        graphql_ok(self.owner.graphql('mutation($e: String!) { createUser(input: {email: $e, name: "M", role: MEMBER, '
                                'password: "correct horse battery"}) { user { id } } }', {'e': email}))
         self.assertEqual(member.post('/auth/login', {'email': email, 'password': 'correct horse battery'}).status,
                          200)
@@ -223,24 +214,24 @@ class PagingTest(SuiteTestCase):
         self.assertEqual(_codes(response), ['NOT_FOUND'])
 
     def test_total_count_follows_the_filter_and_costs_nothing_unasked(self):
-        triggered = _ok(self.owner.graphql('{ incidents(status: TRIGGERED) { totalCount } }'), 'incidents')
-        resolved = _ok(self.owner.graphql('{ incidents(status: RESOLVED) { totalCount } }'), 'incidents')
+        triggered = graphql_ok(self.owner.graphql('{ incidents(status: TRIGGERED) { totalCount } }'), 'incidents')
+        resolved = graphql_ok(self.owner.graphql('{ incidents(status: RESOLVED) { totalCount } }'), 'incidents')
         self.assertGreaterEqual(triggered['totalCount'], EACH)
         self.assertEqual(resolved['totalCount'], 0)
         # Through a fragment too.
-        counted = _ok(self.owner.graphql('{ teams(first: 1) { ...n } } fragment n on TeamConnection { totalCount }'),
+        counted = graphql_ok(self.owner.graphql('{ teams(first: 1) { ...n } } fragment n on TeamConnection { totalCount }'),
                       'teams')
         self.assertGreaterEqual(counted['totalCount'], EACH)
         # The same field twice under one response key, totalCount in the second only: one answer with it.
-        merged = _ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } teams(first: 1) { totalCount } }'),
+        merged = graphql_ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } teams(first: 1) { totalCount } }'),
                      'teams')
         self.assertGreaterEqual(merged['totalCount'], EACH)
         self.assertEqual(len(merged['nodes']), 1)
         # Without totalCount the answer has none.
-        self.assertNotIn('totalCount', _ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } }'), 'teams'))
+        self.assertNotIn('totalCount', graphql_ok(self.owner.graphql('{ teams(first: 1) { nodes { id } } }'), 'teams'))
 
     def test_the_default_page_is_the_first_twenty(self):
-        page = _ok(self.owner.graphql('{ users { nodes { id } pageInfo { hasNextPage hasPreviousPage } } }'),
+        page = graphql_ok(self.owner.graphql('{ users { nodes { id } pageInfo { hasNextPage hasPreviousPage } } }'),
                    'users')
         self.assertGreaterEqual(len(page['nodes']), EACH)
         self.assertEqual(page['pageInfo'], {'hasNextPage': False, 'hasPreviousPage': False})

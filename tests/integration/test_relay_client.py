@@ -15,21 +15,12 @@ import shutil
 import subprocess
 import unittest
 
-from r5client import SOURCE_DIR, Session, SuiteTestCase
+from r5client import SOURCE_DIR, Session, SuiteTestCase, graphql_ok
 
 CLIENT = os.path.join(SOURCE_DIR, 'tests', 'relay-client')
 NODE = shutil.which('node')
 TEAMS = 7
 PAGE = 2
-
-
-def _ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
 
 
 @unittest.skipUnless(NODE and os.path.isdir(os.path.join(CLIENT, 'node_modules', '@apollo', 'client')),
@@ -46,14 +37,14 @@ class RelayClientTest(SuiteTestCase):
         owner = Session(self.base)
         owner.signup()
         for i in range(TEAMS):
-            _ok(owner.graphql('mutation($n: String!) { createTeam(input: {name: $n}) { team { id } } }',
+            graphql_ok(owner.graphql('mutation($n: String!) { createTeam(input: {name: $n}) { team { id } } }',
                               {'n': 'team %d' % i}))
-            _ok(owner.graphql('mutation { createIncident(input: {title: "i"}) { incident { id } } }'))
+            graphql_ok(owner.graphql('mutation { createIncident(input: {title: "i"}) { incident { id } } }'))
         token = owner.create_token(['teamsRead', 'incidentsRead'])['value']
         for field, query in (('teams', '{ teams(first: 100) { nodes { id } } }'),
                              ('incidents', '{ incidents(first: 100) { nodes { id } } }')):
             with self.subTest(field):
-                everything = [node['id'] for node in _ok(owner.graphql(query), field, 'nodes')]
+                everything = [node['id'] for node in graphql_ok(owner.graphql(query), field, 'nodes')]
                 self.assertEqual(len(everything), TEAMS)
                 walked = self._page(token, field)
                 self.assertEqual(walked['forward'], everything)
