@@ -122,34 +122,35 @@ gateway_call_body (ProtobufCMessage *envelope, unsigned body_case, json_t *args,
 //  Paging (docs/api.md, "Paging")
 //  =========================================================================
 
-//  A cursor's text before base64url: the version, the list's kind, the
-//  service's own cursor, so a cursor of another list (or another version)
-//  is told apart and refused, not misread.
+//  An opaque handle's text before base64url: a version, a kind, the
+//  service's own value, so a handle of another kind (or version) is told
+//  apart and refused, not misread. Cursors and global ids are such handles.
 #define S_CURSOR_VERSION    "r5c1"
-#define S_CURSOR_INNER_MAX  64
-#define S_CURSOR_TEXT_MAX   (sizeof S_CURSOR_VERSION + 32 + S_CURSOR_INNER_MAX + 2)
+#define S_OPAQUE_KIND_MAX   32
+#define S_OPAQUE_INNER_MAX  64
+#define S_OPAQUE_TEXT_MAX   (8 + S_OPAQUE_KIND_MAX + S_OPAQUE_INNER_MAX + 2)
 
-//  Whether inner can be a service's cursor: ids and hex, lower case, at most
-//  S_CURSOR_INNER_MAX characters.
+//  Whether inner can be a service's value: ids and hex, lower case, at most
+//  S_OPAQUE_INNER_MAX characters.
 static bool
-s_cursor_inner_valid (const char *inner)
+s_opaque_inner_valid (const char *inner)
 {
     size_t length = 0;
     for (const char *c = inner; *c; c++, length++)
         if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
             return false;
-    return length > 0 && length <= S_CURSOR_INNER_MAX;
+    return length > 0 && length <= S_OPAQUE_INNER_MAX;
 }
 
 char *
-gateway_cursor_encode (const char *kind, const char *inner)
+gateway_opaque_encode (const char *version, const char *kind, const char *inner)
 {
-    assert (kind && strlen (kind) <= 32 && !strchr (kind, ':'));
-    //  inner came over the bus: refused, not asserted, when it is not a cursor.
-    if (!inner || !s_cursor_inner_valid (inner))
+    assert (strlen (version) < 8 && kind && strlen (kind) <= S_OPAQUE_KIND_MAX && !strchr (kind, ':'));
+    //  inner came over the bus: refused, not asserted, when it is not a service's value.
+    if (!inner || !s_opaque_inner_valid (inner))
         return NULL;
-    char text [S_CURSOR_TEXT_MAX];
-    int size = snprintf (text, sizeof text, S_CURSOR_VERSION ":%s:%s", kind, inner);
+    char text [S_OPAQUE_TEXT_MAX];
+    int size = snprintf (text, sizeof text, "%s:%s:%s", version, kind, inner);
     assert (size > 0 && (size_t) size < sizeof text);
     size_t encoded_size = sodium_base64_ENCODED_LEN (size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *encoded = r5_malloc (encoded_size);
@@ -158,27 +159,51 @@ gateway_cursor_encode (const char *kind, const char *inner)
     return encoded;
 }
 
+char *
+gateway_opaque_decode (const char *version, const char *handle, char kind [GATEWAY_OPAQUE_KIND_SIZE])
+{
+    char text [S_OPAQUE_TEXT_MAX];
+    size_t size = 0;
+    kind [0] = 0;
+    if (strlen (handle) > 2 * S_OPAQUE_TEXT_MAX
+    ||  sodium_base642bin ((unsigned char *) text, sizeof text - 1, handle, strlen (handle), NULL, &size, NULL,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+        return NULL;
+    text [size] = 0;
+    //  A NUL inside would cut the text short of what was sent: not ours.
+    size_t prefix = strlen (version) + 1;
+    if (strlen (text) != size || strncmp (text, version, prefix - 1) != 0 || text [prefix - 1] != ':')
+        return NULL;
+    const char *colon = strchr (text + prefix, ':');
+    size_t kind_length = colon ? (size_t) (colon - text - prefix) : 0;
+    if (!kind_length || kind_length > S_OPAQUE_KIND_MAX)
+        return NULL;
+    //  The services' values are ids and hex: anything else was not minted here.
+    if (!s_opaque_inner_valid (colon + 1))
+        return NULL;
+    memcpy (kind, text + prefix, kind_length);
+    kind [kind_length] = 0;
+    return r5_strdup (colon + 1);
+}
+
+char *
+gateway_cursor_encode (const char *kind, const char *inner)
+{
+    return gateway_opaque_encode (S_CURSOR_VERSION, kind, inner);
+}
+
 //  The service's cursor in cursor, a cursor of list kind, or NULL when it is
 //  not one (malformed, of another list or version). The caller frees it.
 static char *
 s_cursor_decode (const char *kind, const char *cursor)
 {
-    char text [S_CURSOR_TEXT_MAX];
-    size_t size = 0;
-    if (strlen (cursor) > 2 * S_CURSOR_TEXT_MAX
-    ||  sodium_base642bin ((unsigned char *) text, sizeof text - 1, cursor, strlen (cursor), NULL, &size, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING))
-        return NULL;
-    text [size] = 0;
-    size_t prefix = strlen (S_CURSOR_VERSION) + 1 + strlen (kind) + 1;
-    //  A NUL inside would cut the text short of what was sent: not ours.
-    if (strlen (text) != size || size <= prefix
-    ||  strncmp (text, S_CURSOR_VERSION ":", strlen (S_CURSOR_VERSION) + 1) != 0
-    ||  strncmp (text + strlen (S_CURSOR_VERSION) + 1, kind, strlen (kind)) != 0 || text [prefix - 1] != ':')
-        return NULL;
-    //  The services' cursors are ids and hex: anything else was not minted here.
-    const char *inner = text + prefix;
-    return s_cursor_inner_valid (inner) ? r5_strdup (inner) : NULL;
+    char found [GATEWAY_OPAQUE_KIND_SIZE];
+    char *inner = gateway_opaque_decode (S_CURSOR_VERSION, cursor, found);
+    if (inner && !streq (found, kind)) {
+        free (inner);
+        inner = NULL;
+    }
+    return inner;
 }
 
 //  A walk looking for totalCount: what each fragment's top level was found

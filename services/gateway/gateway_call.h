@@ -98,9 +98,20 @@ json_t *gateway_page_args (const gql_resolve_info_t *info, const gateway_page_t 
 //  Free what gateway_page_read holds in page.
 void gateway_page_clear (gateway_page_t *page);
 
-//  The opaque cursor of a service's cursor inner in list kind: base64url of
-//  a version, the kind and inner. The caller frees it. NULL when inner (off
-//  the bus) is not a service's cursor.
+//  An opaque handle (a cursor, a global id): base64url of
+//  "<version>:<kind>:<inner>", where inner is a service's value (an id, a
+//  service cursor: [0-9a-z], 1 to 64 characters). The caller frees it. NULL
+//  when inner (off the bus) is not such a value.
+#define GATEWAY_OPAQUE_KIND_SIZE 33
+char *gateway_opaque_encode (const char *version, const char *kind, const char *inner);
+
+//  The inner value of handle, a handle of version, with its kind in kind;
+//  NULL when handle is not one (malformed, another version, an inner value no
+//  service makes). The caller frees it.
+char *gateway_opaque_decode (const char *version, const char *handle, char kind [GATEWAY_OPAQUE_KIND_SIZE]);
+
+//  The opaque cursor of a service's cursor inner in list kind. The caller
+//  frees it. NULL when inner (off the bus) is not a service's cursor.
 char *gateway_cursor_encode (const char *kind, const char *inner);
 
 //  What a service answered about a page, borrowed.
