@@ -41,7 +41,8 @@ static const char s_sdl [] =
     "  starred(first: Int = 30): RepositoryConnection }\n"
     "type RateLimit { cost: Int }\n"
     "type Query { viewer: User! rateLimit(dryRun: Boolean = false): RateLimit\n"
-    "  repositories(first: Int, last: Int): RepositoryConnection }\n"
+    "  repositories(first: Int, last: Int): RepositoryConnection\n"
+    "  nodes(ids: [ID!]!): [Repository]! }\n"
     "type Mutation { star(id: ID!): User }\n";
 
 static gql_schema_t *s_schema;
@@ -111,6 +112,23 @@ test_github_rate_limit_example (void)
     CHECK_INT (cost.cost, 51);
     CHECK_INT (cost.node_count, 305100);
     CHECK (!cost.too_complex);
+}
+
+//  nodes(ids:) fetches once per id: what it encloses counts that many times, written
+//  or from a variable.
+static void
+test_fetch_by_ids (void)
+{
+    gql_cost_t cost = s_cost ("query { nodes(ids: [\"a\", \"b\", \"c\"]) { issues(first: 100) { edges { node { id } } } } }",
+                              NULL);
+    CHECK_INT (cost.node_count, 3 + 300);
+    CHECK_INT (cost.requests, 1 + 3);
+    cost = s_cost ("query($ids: [ID!]!) { nodes(ids: $ids) { issues(first: 100) { edges { node { "
+                   "  labels(first: 100) { edges { node { id } } } } } } } }",
+                   "{\"ids\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\",\"26\",\"27\",\"28\",\"29\",\"30\",\"31\",\"32\",\"33\",\"34\",\"35\",\"36\",\"37\",\"38\",\"39\",\"40\",\"41\",\"42\",\"43\",\"44\",\"45\",\"46\",\"47\",\"48\",\"49\",\"50\",\"51\"]}");
+    //  51 + 5,100 + 510,000 nodes: past the node limit, as one id would not be.
+    CHECK_INT (cost.node_count, 515151);
+    CHECK (cost.too_complex);
 }
 
 //  Page sizes from variables (after coercion), the larger of first and last, the
@@ -263,6 +281,7 @@ main (void)
     R5_TEST_RUN (test_github_simple);
     R5_TEST_RUN (test_github_complex);
     R5_TEST_RUN (test_github_rate_limit_example);
+    R5_TEST_RUN (test_fetch_by_ids);
     R5_TEST_RUN (test_page_sizes);
     R5_TEST_RUN (test_fragments_and_aliases);
     R5_TEST_RUN (test_minimum_and_rounding);

@@ -4,7 +4,9 @@
 
     A *connection* is a field whose definition has a `first` or `last` argument. Its page
     size is the larger of the two as written (literals, or variables after coercion), else
-    the argument's default in the schema, else options->default_page_size.
+    the argument's default in the schema, else options->default_page_size. A field with a
+    list argument `ids` (Relay's nodes(ids:)) counts as a connection whose page size is
+    the list's length: what it encloses is fetched once per id.
 
       requests   = the sum over every connection of the product of the page sizes of the
                    connections enclosing it (itself excluded: a top-level connection

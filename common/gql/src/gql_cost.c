@@ -89,11 +89,38 @@ s_page_size (s_walk_t *walk, const gql_field_t *def, const gql_selection_t *sel)
     return first > last ? first : last;
 }
 
+/* The length of the list argument `ids` of a field selection (nodes(ids:)), as written or
+   from its variable; 0 when absent or not a list. */
+static uint64_t
+s_ids_count (s_walk_t *walk, const gql_field_t *def, const gql_selection_t *sel)
+{
+    const gql_input_value_t *arg_def = gql_field_arg (def, "ids", 3);
+    const gql_value_t *written = NULL;
+    for (size_t i = 0; arg_def && i < sel->argument_count; i++)
+        if (gql_str_eq (sel->arguments [i]->name, "ids"))
+            written = sel->arguments [i]->value;
+    json_t *value = NULL;
+    gql_coerce_error_t error;
+    uint64_t count = 0;
+    if (written && gql_coerce_literal (written, arg_def->type, walk->variables, &value, &error) == 1)
+        count = json_is_array (value) ? json_array_size (value) : 0;
+    json_decref (value);
+    return count;
+}
+
 /* Whether a field is a connection: it defines `first` or `last`. */
 static bool
 s_is_connection (const gql_field_t *def)
 {
     return gql_field_arg (def, "first", 5) || gql_field_arg (def, "last", 4);
+}
+
+/* Whether a field fetches a list of objects by id: it defines a list argument `ids`. */
+static bool
+s_is_fetch_by_ids (const gql_field_t *def)
+{
+    const gql_input_value_t *ids = gql_field_arg (def, "ids", 3);
+    return ids && gql_type_ref_is_list (ids->type);
 }
 
 /* Whether fragment was already spread into this selection set; records it when not. A
@@ -145,9 +172,10 @@ s_walk_level (s_walk_t *walk, const gql_type_t *type, const gql_selection_set_t 
             if (!def)   //  __typename, __schema, __type: introspection counts no connection
                 continue;
             uint64_t product = above;
-            if (s_is_connection (def)) {
+            if (s_is_connection (def) || s_is_fetch_by_ids (def)) {
                 walk->requests = s_add (walk->requests, above);
-                product = s_mul (above, s_page_size (walk, def, sel));
+                product = s_mul (above, s_is_connection (def) ? s_page_size (walk, def, sel)
+                                                              : s_ids_count (walk, def, sel));
                 walk->node_count = s_add (walk->node_count, product);
             }
             s_walk_set (walk, def->type.named, sel->selection_set, product, depth + 1);
