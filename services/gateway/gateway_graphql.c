@@ -7,6 +7,7 @@
 #include "gateway_health.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
+#include "gateway_node.h"
 #include "gateway_rate.h"
 #include "gateway_resources.h"
 #include "gateway_tokens.h"
@@ -22,7 +23,7 @@
 #include <strings.h>
 
 //  Room for every resolver entry of the schema (there are some 70).
-#define S_MAX_RESOLVERS 128
+#define S_MAX_RESOLVERS 192
 
 //  The media type to answer with (gateway_http_graphql_media_type).
 static const char *
@@ -607,12 +608,18 @@ gateway_graphql_executor_new (gateway_t *gw)
     count += gateway_resources_resolvers (all + count, S_MAX_RESOLVERS - count);
     count += gateway_rate_resolvers (all + count, S_MAX_RESOLVERS - count);
     assert (count < S_MAX_RESOLVERS);
+    char error [256] = "";
+    //  Global ids at the edge: ID fields written global, ID arguments read back.
+    count = gateway_node_resolvers (gw->schema, all, count, S_MAX_RESOLVERS, &gw->node_wrapped, error, sizeof error);
+    if (!count) {
+        r5_error (NULL, "cannot build the executor: %s", error);
+        return NULL;
+    }
     gql_exec_options_t options = { .disable_introspection = !gw->config.introspection };
     //  No access decisions in hooks: r5-resource enforces every decision
     //  (asking r5-authz) on each call the resolvers make. The one hook keeps
     //  a dry run (rateLimit(dryRun: true)) from running the other root fields.
     static const gql_exec_hooks_t s_hooks = { .field_access = gateway_rate_field_access };
-    char error [256] = "";
     gql_executor_t *executor = gql_executor_new (gw->schema, all, count, &s_hooks, &options, error, sizeof error);
     if (!executor)
         r5_error (NULL, "cannot build the executor: %s", error);

@@ -21,6 +21,7 @@ struct _gateway_t {
     struct mg_context *admin;       //  the admin listener, or NULL
     gql_schema_t *schema;
     gql_executor_t *executor;
+    void *node_wrapped;             //  the executor's wrapped resolvers (gateway_node.h)
     char *schema_sdl;               //  served at /schema.graphql
     gateway_cache_t *cache;
     gateway_events_t *events;

@@ -18,6 +18,7 @@
 #include "gateway_resources.h"
 #include "gateway_call.h"
 #include "gateway_codec.h"
+#include "gateway_node.h"
 #include "r5_alloc.h"
 #include "r5_codec_names.h"
 #include "r5_rpc.h"
@@ -98,11 +99,8 @@ s_objects_json (const R5__ResourceReply *reply)
     return list;
 }
 
-//  Ask for the objects of type with ids (at most S_BATCH). The reply's
-//  objects as JSON, or NULL with error set.
-static json_t *
-s_get_objects (const gql_resolve_info_t *info, R5__ResourceType type, char **ids, size_t count,
-               gql_field_error_t *error)
+json_t *
+gateway_resources_get (const gql_resolve_info_t *info, int type, char **ids, size_t count, gql_field_error_t *error)
 {
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     R5__GetObjectsRequest get = R5__GET_OBJECTS_REQUEST__INIT;
@@ -154,7 +152,7 @@ s_get (const gql_resolve_info_t *info, json_t *const *parents, size_t count, jso
 {
     const s_read_t *row = (const s_read_t *) info->data;
     const char *id = json_string_value (json_object_get (info->args, "id"));
-    json_t *list = s_get_objects (info, row->type, (char **) &id, id ? 1 : 0, &errors [0]);
+    json_t *list = gateway_resources_get (info, row->type, (char **) &id, id ? 1 : 0, &errors [0]);
     json_t *object = json_array_size (list) == 1 ? json_incref (json_array_get (list, 0)) : NULL;
     //  Missing, of another account, or not visible: all answer the same.
     if (list && !object)
@@ -293,7 +291,7 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
     gql_field_error_t failure = { 0 };
     bool failed = false;
     for (size_t start = 0; start < n_ids && !failed; start += S_BATCH) {
-        json_t *list = s_get_objects (info, row->type, ids + start, n_ids - start < S_BATCH ? n_ids - start : S_BATCH,
+        json_t *list = gateway_resources_get (info, row->type, ids + start, n_ids - start < S_BATCH ? n_ids - start : S_BATCH,
                                       &failure);
         failed = !list;
         size_t index;
@@ -356,11 +354,11 @@ typedef struct {
 //  The payload of a mutation's reply, or NULL when the reply is not the one
 //  object (or deleted id) it should be.
 static json_t *
-s_payload (const s_mutation_t *row, R5__ResourceReply *reply)
+s_payload (const gql_resolve_info_t *info, const s_mutation_t *row, R5__ResourceReply *reply)
 {
     if (!row->payload)
         return reply->body_case == R5__RESOURCE_REPLY__BODY_DELETED_ID
-             ? json_pack ("{s:s}", "deletedId", reply->deleted_id) : NULL;
+             ? gateway_node_deleted (info, reply->deleted_id) : NULL;
     ProtobufCMessage *written;
     if (s_objects (reply, &written, 1) != 1)
         return NULL;
@@ -402,7 +400,7 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count, 
         return -1;
     R5__ResourceReply *reply = s_call (info->context, &request, idempotent, &errors [0]);
     if (reply) {
-        results [0] = s_payload (row, reply);
+        results [0] = s_payload (info, row, reply);
         r5__resource_reply__free_unpacked (reply, NULL);
         if (!results [0])
             gql_field_error_set (&errors [0], "INTERNAL", "unexpected reply");

@@ -373,6 +373,7 @@ gateway_destroy (gateway_t **self_p)
     r5_throttle_destroy (&self->login_by_address);
     r5_throttle_destroy (&self->signup_by_address);
     gateway_graphql_executor_destroy (&self->executor);
+    free (self->node_wrapped);
     gql_schema_destroy (&self->schema);
     free (self->schema_sdl);
     free (self);

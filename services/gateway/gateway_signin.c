@@ -5,6 +5,7 @@
 #include "gateway_access.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
+#include "gateway_node.h"
 #include "gateway_status.h"
 #include "r5_email.h"
 #include "r5_log.h"
@@ -84,12 +85,17 @@ s_read_json (gateway_t *gw, struct mg_connection *conn)
 
 static const char *s_role_names [] = { "", "OWNER", "ADMINISTRATOR", "MEMBER" };
 
+//  The user as GraphQL's viewer shows it: its id is the User's global id.
+//  The account has no type of its own in the API: its id is the service's.
 static json_t *
 s_user_json (const R5__User *user)
 {
-    return json_pack ("{s:{s:s,s:s,s:s,s:s,s:s}}", "user", "id", user->id, "name", user->name,
-                      "email", user->email, "role", user->role <= 3 ? s_role_names [user->role] : "",
-                      "accountId", user->account_id);
+    char *id = gateway_node_id ("User", user->id);
+    json_t *json = json_pack ("{s:{s:s?,s:s,s:s,s:s,s:s}}", "user", "id", id, "name", user->name,
+                              "email", user->email, "role", user->role <= 3 ? s_role_names [user->role] : "",
+                              "accountId", user->account_id);
+    free (id);
+    return json;
 }
 
 static void

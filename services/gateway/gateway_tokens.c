@@ -7,6 +7,7 @@
 #include "gateway_tokens.h"
 #include "gateway_call.h"
 #include "gateway_codec.h"
+#include "gateway_node.h"
 #include "r5_alloc.h"
 #include "r5_rpc.h"
 #include "r5_time.h"
@@ -131,16 +132,27 @@ s_query_tokens (const gql_resolve_info_t *info, json_t *const *parents, size_t c
     return s_for_all (connection, count, results, errors);
 }
 
+json_t *
+gateway_tokens_get (const gql_resolve_info_t *info, const char *id, gql_field_error_t *error)
+{
+    json_t *args = json_pack ("{s:s}", "id", id);
+    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_GET, args, true, error);
+    json_decref (args);
+    if (!reply)
+        return NULL;
+    json_t *token = reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN ? gateway_codec_to_json (&reply->token->base) : NULL;
+    r5__token_reply__free_unpacked (reply, NULL);
+    if (!token)
+        gql_field_error_set (error, "INTERNAL", "unexpected reply");
+    return token;
+}
+
 static int
 s_query_token (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
                json_t **results, gql_field_error_t *errors)
 {
-    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_GET, info->args, true, &errors [0]);
-    if (!reply)
-        return -1;
-    json_t *token = reply->body_case == R5__TOKEN_REPLY__BODY_TOKEN ? gateway_codec_to_json (&reply->token->base) : NULL;
-    r5__token_reply__free_unpacked (reply, NULL);
-    return s_for_all (token, count, results, errors);
+    json_t *token = gateway_tokens_get (info, json_string_value (json_object_get (info->args, "id")), &errors [0]);
+    return token ? s_for_all (token, count, results, errors) : -1;
 }
 
 //  =========================================================================
@@ -287,7 +299,7 @@ static const s_mutation_t s_dismiss = { R5__TOKEN_REQUEST__BODY_DISMISS_NOTICE, 
 //  The payload of a token reply: the token and its value (shown once, then
 //  wiped), the token alone, or the deleted id.
 static json_t *
-s_payload (R5__TokenReply *reply)
+s_payload (const gql_resolve_info_t *info, R5__TokenReply *reply)
 {
     switch (reply->body_case) {
         case R5__TOKEN_REPLY__BODY_ISSUED: {
@@ -302,7 +314,7 @@ s_payload (R5__TokenReply *reply)
         case R5__TOKEN_REPLY__BODY_TOKEN:
             return json_pack ("{s:o}", "personalAccessToken", gateway_codec_to_json (&reply->token->base));
         case R5__TOKEN_REPLY__BODY_DELETED:
-            return json_pack ("{s:s}", "deletedId", reply->deleted->id);
+            return gateway_node_deleted (info, reply->deleted->id);
         case R5__TOKEN_REPLY__BODY_NOTICE:
             return json_pack ("{s:s}", "dismissedId", reply->notice->id);
         default:
@@ -320,7 +332,7 @@ s_mutate (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
     R5__TokenReply *reply = s_token_request (info, row->body, info->args, row->idempotent, &errors [0]);
     if (!reply)
         return -1;
-    results [0] = s_payload (reply);
+    results [0] = s_payload (info, reply);
     r5__token_reply__free_unpacked (reply, NULL);
     const char *id = json_string_value (json_object_get (info->args, "id"));
     if (row->forget_token && id)

@@ -11,4 +11,9 @@
 //  most). Returns how many were written.
 size_t gateway_tokens_resolvers (gql_resolver_entry_t *entries, size_t size);
 
+//  The caller's token with the service id id as JSON, on behalf of info's
+//  request; NULL with error set (NOT_FOUND: none of the caller's, or a
+//  token's caller: tokens do not read tokens).
+json_t *gateway_tokens_get (const gql_resolve_info_t *info, const char *id, gql_field_error_t *error);
+
 #endif

@@ -13,7 +13,7 @@ import sys
 
 import bench
 import r5suite
-from r5client import Session
+from r5client import Session, node_parts
 
 FIELDS = 'id title description status urgency createdAt'
 
@@ -34,7 +34,7 @@ def main():
         one = bench.wrk(url, {'query': '{ incident(id: "%s") { %s } }' % (ids[0], FIELDS)}, token, 1, seconds)
         fifty = bench.wrk(url, {'query': '{ incidents(first: 50) { nodes { %s } } }' % FIELDS}, token, 1, seconds)
         raw = subprocess.run([os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'mongo_find_bench'), suite.mongodb_uri,
-                              str(seconds), ids[0], user['accountId']], check=True, capture_output=True, text=True).stdout
+                              str(seconds), node_parts(ids[0])[1], user['accountId']], check=True, capture_output=True, text=True).stdout
     floor = {line.split()[0]: (float(line.split()[1]), float(line.split()[2])) for line in raw.strip().splitlines()}
     print('%-40s %10s %10s %10s' % ('what (1 connection)', 'req/s', 'p50 ms', 'overhead'))
     for label, ours, key in (('incident(id) via the suite', one, 'one'), ('incidents(first: 50) via the suite', fifty, 'list50')):

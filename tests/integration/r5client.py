@@ -1,6 +1,7 @@
 """r5client: what the integration tests share — a running suite per test
 class, and HTTP calls made exactly as a client would make them."""
 
+import base64
 import http.client as http_client
 import json
 import os
@@ -137,6 +138,20 @@ def graphql_ok(response, *path):
     for key in path:
         data = data[key]
     return data
+
+
+def node_parts(global_id):
+    """(type, service id) inside a global id (docs/api.md, "Node ids"). For
+    tests and benchmarks that look into MongoDB; clients must never parse ids."""
+    text = base64.urlsafe_b64decode(global_id + '=' * (-len(global_id) % 4)).decode()
+    _, type_name, service_id = text.split(':')
+    return type_name, service_id
+
+
+def node_id(type_name, service_id):
+    """The global id the gateway would write for type_name's service_id: for
+    tests that need ids of objects that do not exist."""
+    return base64.urlsafe_b64encode(('r5n1:%s:%s' % (type_name, service_id)).encode()).decode().rstrip('=')
 
 
 def busy_workers(suite, service):

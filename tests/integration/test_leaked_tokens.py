@@ -18,7 +18,7 @@ import pymongo
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from r5client import BUILD_DIR, Session, SuiteTestCase, bearer, http
+from r5client import BUILD_DIR, Session, SuiteTestCase, bearer, http, node_parts
 
 VIEWER = '{ viewer { id } }'
 NOTICES = '{ viewer { tokenNotices { id tokenId hint description url source reportedAt } } }'
@@ -162,7 +162,7 @@ class LeakedTokenTest(ReportCase):
 
         # The audit entry, with the URL (r5-token's database).
         db = pymongo.MongoClient(self.suite.mongodb_uri).get_default_database()
-        entries = list(db.token_audit.find({'token_id': token_id, 'type': 'reported_leaked'}))
+        entries = list(db.token_audit.find({'token_id': node_parts(token_id)[1], 'type': 'reported_leaked'}))
         self.assertEqual(len(entries), 1)
         self.assertEqual(entries[0]['reason'], 'reported leaked at ' + url)
 
@@ -185,7 +185,7 @@ class LeakedTokenTest(ReportCase):
         again = self.report([{'token': value, 'type': 'r5_personal_access_token', 'url': url}])
         self.assertEqual(again.json()[0]['label'], 'false_positive')
         self.assertEqual(len(self.owner.graphql(NOTICES).json()['data']['viewer']['tokenNotices']), 1)
-        self.assertEqual(db.token_notices.count_documents({'token_id': token_id}), 1)
+        self.assertEqual(db.token_notices.count_documents({'token_id': node_parts(token_id)[1]}), 1)
 
         dismissed = self.owner.graphql(DISMISS, {'id': notice['id']}).json()
         self.assertEqual(dismissed['data']['dismissTokenNotice']['dismissedId'], notice['id'])

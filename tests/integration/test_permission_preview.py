@@ -4,7 +4,7 @@ for its user, answered by the server from the user's live role and teams
 
 import unittest
 
-from r5client import Session, SuiteTestCase
+from r5client import Session, SuiteTestCase, node_id
 
 PREVIEW = 'query($scopes: [TokenScope!]!) { viewer { effectivePermissions(scopes: $scopes) { scope allowed summary } } }'
 PREVIEW_TEAMS = ('query($scopes: [TokenScope!]!, $teamIds: [ID!]) { viewer { effectivePermissions(scopes: $scopes, '
@@ -112,9 +112,10 @@ class PreviewTest(SuiteTestCase):
         self.assertFalse(got['teamsWrite'][0])
 
     def test_bad_teams_are_refused(self):
-        for team_ids in (['nope'], ['%024x' % i for i in range(51)]):
+        for team_ids, code in ((['nope'], 'NOT_FOUND'), ([node_id('Team', '%024x' % i) for i in range(51)],
+                                                         'BAD_USER_INPUT')):
             body = self.owner.graphql(PREVIEW_TEAMS, {'scopes': ['teamsRead'], 'teamIds': team_ids}).json()
-            self.assertEqual(body['errors'][0]['extensions']['code'], 'BAD_USER_INPUT', body)
+            self.assertEqual(body['errors'][0]['extensions']['code'], code, body)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ permission still wins; an unrestricted token behaves as before."""
 import unittest
 import uuid
 
-from r5client import SuiteTestCase, bearer
+from r5client import SuiteTestCase, bearer, node_id, node_parts
 from test_authorization import Account, _codes, _ok
 
 ALL_SCOPES = ['incidentsRead', 'incidentsWrite', 'teamsRead', 'teamsWrite', 'escalationPoliciesRead',
@@ -109,17 +109,21 @@ class RestrictedTokenTest(SuiteTestCase):
     def test_bad_restrictions_are_refused_and_change_nothing(self):
         a = self.team_a['id']
         value, token_id = self._token([a])
-        bad = [['not-an-id'], ['A' * 24], ['%024x' % i for i in range(51)], ['']]
-        for team_ids in bad:
+        # Ids that are no team's answer as missing ones (docs/api.md, "Node ids");
+        # 51 teams are too many.
+        bad = [(['not-an-id'], 'NOT_FOUND'), (['A' * 24], 'NOT_FOUND'), ([node_parts(a)[1]], 'NOT_FOUND'),
+               ([self.bob['id']], 'NOT_FOUND'), ([''], 'NOT_FOUND'),
+               ([node_id('Team', '%024x' % i) for i in range(51)], 'BAD_USER_INPUT')]
+        for team_ids, code in bad:
             body = self.account.owner.graphql(M_CREATE_TOKEN, {'input': {'description': 'bad', 'scopes': ['teamsRead'],
                                                                          'teamIds': team_ids}}).json()
-            self.assertEqual(_codes(body)[0][0], 'BAD_USER_INPUT', (team_ids, body))
+            self.assertEqual(_codes(body)[0][0], code, (team_ids, body))
             body = self.account.owner.graphql(M_UPDATE_TOKEN, {'id': token_id, 'input': {'teamIds': team_ids}}).json()
-            self.assertEqual(_codes(body)[0][0], 'BAD_USER_INPUT', (team_ids, body))
+            self.assertEqual(_codes(body)[0][0], code, (team_ids, body))
         self.assertEqual(_ok(self.account.owner.graphql(Q_TOKEN, {'id': token_id}), ['personalAccessToken', 'teamIds']),
                          [a])
         # Fifty distinct teams are accepted; an id naming no team matches nothing.
-        fifty = ['%024x' % i for i in range(50)]
+        fifty = [node_id('Team', '%024x' % i) for i in range(50)]
         value, _ = self._token(fifty)
         self.assertEqual(self._ids(value, 'teams'), set())
         # No token of the account was made by the refused creates.

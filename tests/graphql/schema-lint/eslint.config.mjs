@@ -42,7 +42,8 @@ export default [
       '@graphql-eslint/relay-connection-types': 'error',
       '@graphql-eslint/relay-edge-types': ['error', {
         withEdgeSuffix: true,
-        // Off: there is no `Node` interface yet: issue 16 item 1.
+        // Off: two lists' elements are not Nodes: a token's audit events have no identity,
+        // and an incident's notes are read through their incident (docs/api.md, "Node ids").
         shouldImplementNode: false,
         // Off: `nodes` (GitHub's shortcut beside `edges`) and plain lists of values (scopes, members, steps) are not connections.
         listTypeCanWrapOnlyEdgeType: false,
