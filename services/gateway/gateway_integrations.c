@@ -4,6 +4,7 @@
 #include "gateway_access.h"
 #include "gateway_http.h"
 #include "gateway_json.h"
+#include "gateway_node.h"
 #include "gateway_status.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
@@ -116,7 +117,10 @@ gateway_integrations_handle (struct mg_connection *conn, void *gateway)
     int http_status;
     if (outcome == R5__STATUS__STATUS_OK) {
         http_status = 202;
-        json_t *answer = json_pack ("{s:s}", "incidentId", reply->objects->incidents [0]->id);
+        //  The incident's global id, as the API names it everywhere.
+        char *incident_id = gateway_node_id ("Incident", reply->objects->incidents [0]->id);
+        json_t *answer = json_pack ("{s:s?}", "incidentId", incident_id);
+        free (incident_id);
         gateway_http_send_json (conn, 202, NULL, answer, NULL);
         json_decref (answer);
         r5_info (request_id, "integration opened incident %s", reply->objects->incidents [0]->id);

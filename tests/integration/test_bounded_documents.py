@@ -12,7 +12,7 @@ import unittest
 import bson
 import pymongo
 
-from r5client import Session, SuiteTestCase, graphql_ok
+from r5client import Session, SuiteTestCase, graphql_ok, node_parts
 
 NOTES = 480
 BODY = 9000
@@ -76,13 +76,13 @@ class BoundedDocumentsTest(SuiteTestCase):
         # Fast: the stored incident stays small, so reading it does not carry
         # the notes; each note is a document of its own.
         db = pymongo.MongoClient(self.suite.mongodb_uri).get_default_database()
-        stored = db.incidents.find_one({'_id': incident['id']})
+        stored = db.incidents.find_one({'_id': node_parts(incident['id'])[1]})
         size = len(bson.encode(stored))
         self.assertLess(size, SMALL, 'the incident document is %d bytes' % size)
         self.assertNotIn('notes', stored)
         self.assertNotIn('history', stored)
-        self.assertEqual(db.incident_notes.count_documents({'incident_id': incident['id']}), NOTES)
-        self.assertEqual(db.incident_history.count_documents({'incident_id': incident['id']}), 51)
+        self.assertEqual(db.incident_notes.count_documents({'incident_id': node_parts(incident['id'])[1]}), NOTES)
+        self.assertEqual(db.incident_history.count_documents({'incident_id': node_parts(incident['id'])[1]}), 51)
         # A generous bound: the read costs what it cost with no notes.
         self.assertLess(full_read, empty_read * 5 + 0.5, (empty_read, full_read))
 

@@ -9,7 +9,7 @@ import unittest
 import uuid
 
 
-from r5client import FailPointTestCase, Session, http
+from r5client import FailPointTestCase, Session, http, node_id, node_parts
 
 CREATE_INCIDENT = ('mutation($title: String!) { createIncident(input: {title: $title}) '
                    '{ incident { id title } } }')
@@ -48,7 +48,7 @@ class IdempotencyTest(FailPointTestCase):
         again = self.create_incident(title, key).json()['data']['createIncident']['incident']
         self.assertEqual(again['id'], incident['id'])
         self.assertEqual(self.stored(title), 1)
-        self.assertEqual(self.mongo.r5.incidents.find_one({'title': title})['_id'], incident['id'])
+        self.assertEqual(self.mongo.r5.incidents.find_one({'title': title})['_id'], node_parts(incident['id'])[1])
 
     def test_the_same_key_with_another_input_is_a_conflict(self):
         key = str(uuid.uuid4())
@@ -132,7 +132,7 @@ class IdempotencyTest(FailPointTestCase):
         self.fail_next(failCommands=['findAndModify'], writeConcernError=WRITE_CONCERN_ERROR)
         first = self.update_token(token, 'deploy', key)
         self.assertEqual(first.status, 503, first.body)
-        self.assertEqual(self.mongo.r5.tokens.find_one({'_id': token})['description'], 'deploy',
+        self.assertEqual(self.mongo.r5.tokens.find_one({'_id': node_parts(token)[1]})['description'], 'deploy',
                          'the ambiguous update was applied')
         for _ in range(2):
             retried = self.update_token(token, 'deploy', key)
@@ -187,10 +187,10 @@ class IdempotencyTest(FailPointTestCase):
             retried = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'rebooted'}}, key)
             self.assertEqual(retried.status, 200, retried.body)
             self.assertEqual(retried.json()['data']['addIncidentNote']['incident']['id'], incident)
-        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': node_parts(incident)[1]}), 1)
         other = self.post({'query': self.ADD_NOTE, 'variables': {'id': incident, 'body': 'other'}}, key).json()
         self.assertEqual([e['extensions']['code'] for e in other['errors']], ['CONFLICT'])
-        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': incident}), 1)
+        self.assertEqual(self.mongo.r5.incident_notes.count_documents({'incident_id': node_parts(incident)[1]}), 1)
 
 
     # POST /integrations/<key>: a monitoring tool's retry of an alert after an
@@ -211,7 +211,7 @@ class IdempotencyTest(FailPointTestCase):
         return http(self.base + '/integrations/' + integration_key, 'POST', alert, headers)
 
     def alerts(self, integration_id):
-        return self.mongo.r5.incidents.count_documents({'created_by': 'integration:' + integration_id})
+        return self.mongo.r5.incidents.count_documents({'created_by': 'integration:' + node_parts(integration_id)[1]})
 
     def test_a_keyed_alert_sent_twice_opens_one_incident(self):
         integration_id, integration_key = self.integration()
@@ -221,8 +221,8 @@ class IdempotencyTest(FailPointTestCase):
         second = self.alert(integration_key, alert, key)
         self.assertEqual((second.status, second.json()), (202, first.json()))
         self.assertEqual(self.alerts(integration_id), 1)
-        stored = self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']})['idempotency']
-        self.assertEqual((stored['user_id'], stored['key']), ('integration:' + integration_id, key))
+        stored = self.mongo.r5.incidents.find_one({'_id': node_parts(first.json()['incidentId'])[1]})['idempotency']
+        self.assertEqual((stored['user_id'], stored['key']), ('integration:' + node_parts(integration_id)[1], key))
         # The key is the integration's: another integration's same key, or
         # an alert without a key, is another incident.
         other_id, other_key = self.integration()
@@ -238,10 +238,10 @@ class IdempotencyTest(FailPointTestCase):
         first = self.alert(integration_key, alert, key)
         self.assertEqual(first.status, 503, first.body)
         self.assertEqual(self.alerts(integration_id), 1, 'the ambiguous insert was applied')
-        stored = self.mongo.r5.incidents.find_one({'created_by': 'integration:' + integration_id})
+        stored = self.mongo.r5.incidents.find_one({'created_by': 'integration:' + node_parts(integration_id)[1]})
         for _ in range(2):
             retried = self.alert(integration_key, alert, key)
-            self.assertEqual((retried.status, retried.json()), (202, {'incidentId': stored['_id']}))
+            self.assertEqual((retried.status, retried.json()), (202, {'incidentId': node_id('Incident', stored['_id'])}))
         self.assertEqual(self.alerts(integration_id), 1)
 
     def test_an_alert_key_with_another_body_is_a_conflict(self):
@@ -249,13 +249,13 @@ class IdempotencyTest(FailPointTestCase):
         key = str(uuid.uuid4())
         first = self.alert(integration_key, {'title': 'First alert'}, key)
         self.assertEqual(first.status, 202, first.body)
-        before = self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']})
+        before = self.mongo.r5.incidents.find_one({'_id': node_parts(first.json()['incidentId'])[1]})
         for other in ({'title': 'Second alert'}, {'title': 'First alert', 'urgency': 'LOW'}):
             response = self.alert(integration_key, other, key)
             self.assertEqual(response.status, 409, response.body)
             self.assertEqual(response.json(), {'error': 'this idempotency key was already used for a different create'})
         self.assertEqual(self.alerts(integration_id), 1)
-        self.assertEqual(self.mongo.r5.incidents.find_one({'_id': first.json()['incidentId']}), before)
+        self.assertEqual(self.mongo.r5.incidents.find_one({'_id': node_parts(first.json()['incidentId'])[1]}), before)
         # The first body with its key still answers the first incident.
         self.assertEqual(self.alert(integration_key, {'title': 'First alert'}, key).json(), first.json())
 
@@ -269,7 +269,7 @@ class IdempotencyTest(FailPointTestCase):
         # Control characters in a header are refused by civetweb before r5 sees them.
         self.assertEqual(self.alert(integration_key, {'title': 'Refused'}, 'tab\there').status, 400)
         self.assertEqual(self.alerts(integration_id), 0)
-        self.assertEqual(self.mongo.r5.incident_history.count_documents({'by': 'integration:' + integration_id}), 0)
+        self.assertEqual(self.mongo.r5.incident_history.count_documents({'by': 'integration:' + node_parts(integration_id)[1]}), 0)
         # 128 characters is a key.
         self.assertEqual(self.alert(integration_key, {'title': 'Accepted'}, 'k' * 128).status, 202)
 

@@ -14,7 +14,7 @@ import unittest
 
 import zmq
 
-from r5client import SOURCE_DIR, Session, SuiteTestCase, bus_socket
+from r5client import SOURCE_DIR, Session, SuiteTestCase, bus_socket, node_parts
 
 
 def generate_python(out_dir):
@@ -71,7 +71,7 @@ class InternalClientTest(SuiteTestCase):
         reply = self.verify(value)
         self.assertEqual(reply.status, self.common_pb2.STATUS_OK)
         principal = reply.verify.principal
-        self.assertEqual(principal.user_id, user['id'])
+        self.assertEqual(principal.user_id, node_parts(user['id'])[1])
         self.assertEqual(principal.account_id, user['accountId'])
         self.assertEqual(principal.role, self.common_pb2.ROLE_OWNER)
         self.assertEqual(principal.kind, self.common_pb2.CREDENTIAL_PERSONAL_ACCESS_TOKEN)

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from r5client import BUILD_DIR, TEST_LIMITS, Session, bearer, http, r5suite
+from r5client import BUILD_DIR, TEST_LIMITS, Session, bearer, http, node_parts, r5suite
 
 TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 PARENT_SPAN = '00f067aa0ba902b7'
@@ -108,7 +108,7 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(line['parent_span_id'], PARENT_SPAN)
         self.assertEqual((line['method'], line['route'], line['status']), ('POST', '/graphql', 200))
         self.assertEqual((line['operation'], line['operation_type']), ('ListTeams', 'query'))
-        self.assertEqual(line['token_id'], fresh['personalAccessToken']['id'])
+        self.assertEqual(line['token_id'], node_parts(fresh['personalAccessToken']['id'])[1])
         self.assertTrue(line['user_id'])
         self.assertEqual(line['client'], '127.0.0.1')
         self.assertIsInstance(line['duration_ms'], int)

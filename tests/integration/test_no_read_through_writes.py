@@ -13,7 +13,7 @@ item 5), over HTTP against the whole suite:
 import unittest
 import uuid
 
-from r5client import Session, SuiteTestCase, bearer, graphql_ok
+from r5client import Session, SuiteTestCase, bearer, graphql_ok, node_id, node_parts
 
 PASSWORD = 'correct horse battery'
 NOT_FOUND_MESSAGE = 'not found'
@@ -212,7 +212,8 @@ class NoReadThroughWritesTest(SuiteTestCase):
         self.assertEqual(set(ids), {name for name, _ in BY_ID})
         messages = {}
         for name, document in BY_ID:
-            for case, object_id in (('missing', MISSING), ('another account', ids[name]['id'])):
+            missing = node_id(node_parts(ids[name]['id'])[0], MISSING)
+            for case, object_id in (('missing', missing), ('another account', ids[name]['id'])):
                 with self.subTest(name=name, case=case):
                     messages[(name, case)] = self._not_found_message(here.owner, name, document, object_id)
 
