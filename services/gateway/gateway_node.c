@@ -400,7 +400,7 @@ s_fetch (const gql_resolve_info_t *info, size_t type, char **ids, size_t count, 
             if (token)
                 json_array_append_new (list, token);
             else
-            if (!streq (missing.code, "NOT_FOUND")) {
+            if (!missing.code || !streq (missing.code, "NOT_FOUND")) {
                 *error = missing;
                 json_decref (list);
                 return NULL;

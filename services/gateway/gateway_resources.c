@@ -291,8 +291,8 @@ s_related (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
     gql_field_error_t failure = { 0 };
     bool failed = false;
     for (size_t start = 0; start < n_ids && !failed; start += S_BATCH) {
-        json_t *list = gateway_resources_get (info, row->type, ids + start, n_ids - start < S_BATCH ? n_ids - start : S_BATCH,
-                                      &failure);
+        size_t batch = n_ids - start < S_BATCH ? n_ids - start : S_BATCH;
+        json_t *list = gateway_resources_get (info, row->type, ids + start, batch, &failure);
         failed = !list;
         size_t index;
         json_t *object;
