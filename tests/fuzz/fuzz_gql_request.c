@@ -1,9 +1,16 @@
 /*  fuzz_gql_request: a query as /graphql runs it, against the real
     services/gateway/schema.graphql: parse with the gateway's limits, validate,
-    then execute (which coerces the variables) with no resolvers behind the
-    fields. The input is the query, then optionally a 0x01 byte and the
-    variables as JSON (depth-checked as the gateway does). */
+    then execute (which coerces the variables) behind the gateway's global
+    ids (gateway_node): every field the gateway resolves answers its own
+    arguments as read back, so ID arguments are decoded and ID fields
+    encoded again, with no service behind. The input is the query, then
+    optionally a 0x01 byte and the variables as JSON (depth-checked as the
+    gateway does). */
 #include "gateway_json.h"
+#include "gateway_node.h"
+#include "gateway_rate.h"
+#include "gateway_resources.h"
+#include "gateway_tokens.h"
 #include "gql.h"
 #include "fuzz_worker_stack.h"
 
@@ -12,6 +19,19 @@
 
 static gql_schema_t *s_schema;
 static gql_executor_t *s_executor;
+
+//  Stands in for every resolver of the gateway: each parent gets the
+//  field's arguments (service ids, once gateway_node read them back).
+static int
+s_echo (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
+        gql_field_error_t *errors)
+{
+    (void) parents;
+    (void) errors;
+    for (size_t i = 0; i < count; i++)
+        results [i] = json_deep_copy (info->args);
+    return 0;
+}
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 
@@ -27,7 +47,21 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     gql_error_t error;
     s_schema = gql_schema_new_from_sdl (sdl, size, &error);
     char text [256];
-    s_executor = s_schema ? gql_executor_new (s_schema, NULL, 0, NULL, NULL, text, sizeof text) : NULL;
+    if (!s_schema)
+        abort ();
+    static gql_resolver_entry_t entries [192];
+    size_t count = gateway_tokens_resolvers (entries, 192);
+    count += gateway_resources_resolvers (entries + count, 192 - count);
+    count += gateway_rate_resolvers (entries + count, 192 - count);
+    for (size_t i = 0; i < count; i++)
+        entries [i] = (gql_resolver_entry_t) { entries [i].name, s_echo, NULL };
+    void *wrapped;
+    count = gateway_node_resolvers (s_schema, entries, count, 192, &wrapped, text, sizeof text);
+    //  node(id:) and nodes(ids:) would call the services.
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp (entries [i].name, "Query.node") || !strcmp (entries [i].name, "Query.nodes"))
+            entries [i] = (gql_resolver_entry_t) { entries [i].name, s_echo, NULL };
+    s_executor = count ? gql_executor_new (s_schema, entries, count, NULL, NULL, text, sizeof text) : NULL;
     if (!s_executor)
         abort ();
     return 0;
