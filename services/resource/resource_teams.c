@@ -218,6 +218,7 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         resource_object_clear (&team);
         resource_call_clear (call);
         call->facts_tried = false;
+        call->facts_live = true;
         if (resource_store_load (call, s_teams (), request->team_id, R5__VERB__VERB_MANAGE_MEMBERS, &team))
             goto cleanup;
     }

@@ -295,7 +295,30 @@ resource_users_on_get_users (resource_call_t *call, const R5__ResourceRequest *r
         if (user)
             list->users [list->n_users++] = user;
     }
-    if (mongoc_cursor_error (cursor, &error)) {
+    bool failed = mongoc_cursor_error (cursor, &error);
+    if (!failed && lookup->with_teams && lookup->n_ids == 1 && list->n_users == 1) {
+        //  r5-token signs these into the principal: r5-resource then reads no user per call.
+        const R5__User *user = list->users [0];
+        char **team_ids = NULL, **admin_ids = NULL;
+        size_t n_team_ids = 0, n_admin_ids = 0;
+        failed = resource_call_load_teams (call, user->account_id, user->id, &team_ids, &n_team_ids,
+                                           &admin_ids, &n_admin_ids, &error) != 0;
+        if (!failed) {
+            list->memberships = r5_calloc (n_team_ids + 1, sizeof (R5__Membership *));
+            for (size_t i = 0; i < n_team_ids; i++) {
+                R5__Membership *membership = r5_malloc (sizeof *membership);
+                r5__membership__init (membership);
+                membership->team_id = r5_strdup (team_ids [i]);
+                for (size_t j = 0; j < n_admin_ids; j++)
+                    membership->team_admin = membership->team_admin || streq (admin_ids [j], team_ids [i]);
+                list->memberships [list->n_memberships++] = membership;
+            }
+            list->teams_loaded = true;
+        }
+        resource_strings_free (&team_ids, n_team_ids);
+        resource_strings_free (&admin_ids, n_admin_ids);
+    }
+    if (failed) {
         r5_warn (NULL, "user lookup failed: %s", error.message);
         protobuf_c_message_free_unpacked (&list->base, NULL);
         reply->users = NULL;

@@ -49,6 +49,13 @@ typedef struct {
     R5__Scope scopes [16];
     size_t n_scopes;
     s_how_t how;
+    //  The user's facts, signed in the principal as r5-token does
+    //  (facts_complete); without them r5-resource reads them live.
+    bool facts;
+    R5__Role role;
+    bool active;
+    char *team_ids [2], *admin_team_ids [2];
+    size_t n_team_ids, n_admin_team_ids;
 } s_who_t;
 
 static s_who_t
@@ -85,6 +92,15 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
         principal.role = R5__ROLE__ROLE_OWNER;      //  what a stale token might claim: never counts
         principal.scopes = (R5__Scope *) who->scopes;
         principal.n_scopes = who->n_scopes;
+        if (who->facts) {
+            principal.facts_complete = true;
+            principal.role = who->role;
+            principal.active = who->active;
+            principal.team_ids = (char **) who->team_ids;
+            principal.n_team_ids = who->n_team_ids;
+            principal.admin_team_ids = (char **) who->admin_team_ids;
+            principal.n_admin_team_ids = who->n_admin_team_ids;
+        }
         r5_sign_public_t other_public;
         r5_sign_secret_t other_secret;
         r5_sign_keypair (&other_public, &other_secret);
@@ -1081,6 +1097,128 @@ s_test_forgeries (void)
     s_user_free (&owner);
 }
 
+//  The user and memberships r5-token asks for (GetUsersRequest.with_teams),
+//  as r5-token: the reply, or NULL.
+static R5__ResourceReply *
+s_get_user_with_teams (resource_server_t *state, const char *user_id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetUsersRequest users = R5__GET_USERS_REQUEST__INIT;
+    char *ids [1] = { (char *) user_id };
+    users.ids = ids;
+    users.n_ids = 1;
+    users.with_teams = true;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_GET_USERS;
+    request.get_users = &users;
+    size_t size, reply_size;
+    uint8_t *body = r5_rpc_pack (&request.base, &size);
+    uint8_t *packed = resource_server_handle (state, R5_ROLE_TOKEN, body, size, 0, &reply_size);
+    R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
+    free (packed);
+    free (body);
+    return reply;
+}
+
+//  The facts r5-token signed into the principal decide, without a read of
+//  the user or its teams (docs/decisions.md, "Principal facts"); the same
+//  facts under another key count for nothing; a principal without them is
+//  decided on what the collections say. r5-token's lookup answers the
+//  memberships it signs.
+static void
+s_test_principal_facts (const resource_config_t *config)
+{
+    R5__User *owner = s_signup ("facts-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "facts-member@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Facts team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (member && *team, "a member and a team");
+    if (!member || !*team)
+        goto done;
+    //  Not a member in the collections: the live facts refuse.
+    s_who_t live = s_session (member);
+    reply = s_update_team (&live, team, "by a stranger");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "live facts: forbidden, not %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    //  Signed as the team's admin: the signed facts decide.
+    s_who_t signed_admin = live;
+    signed_admin.facts = true;
+    signed_admin.role = R5__ROLE__ROLE_MEMBER;
+    signed_admin.active = true;
+    signed_admin.team_ids [0] = signed_admin.admin_team_ids [0] = team;
+    signed_admin.n_team_ids = signed_admin.n_admin_team_ids = 1;
+    reply = s_update_team (&signed_admin, team, "by its admin");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "signed facts: allowed, not %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    //  The same facts from anyone but r5-token, or expired: nothing.
+    const s_how_t forgeries [] = { S_OTHER_KEY, S_EXPIRED, S_TAMPERED };
+    for (size_t i = 0; i < sizeof forgeries / sizeof forgeries [0]; i++) {
+        s_who_t forged = signed_admin;
+        forged.how = forgeries [i];
+        reply = s_update_team (&forged, team, "forged");
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "forged facts %d: unauthenticated",
+                   (int) forgeries [i]);
+        s_free (&reply);
+    }
+    //  Signed but inactive, or without a role: the credential counts for nothing.
+    s_who_t inactive = signed_admin;
+    inactive.active = false;
+    reply = s_update_team (&inactive, team, "inactive");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed inactive: unauthenticated");
+    s_free (&reply);
+    inactive.active = true;
+    inactive.role = R5__ROLE__ROLE_UNSPECIFIED;
+    reply = s_update_team (&inactive, team, "no role");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed without a role: unauthenticated");
+    s_free (&reply);
+    //  Signed as a plain member of the team: reads it, may not change it.
+    s_who_t signed_member = signed_admin;
+    signed_member.n_admin_team_ids = 0;
+    reply = s_update_team (&signed_member, team, "by a member");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "signed member: forbidden");
+    s_free (&reply);
+
+    //  r5-token's lookup: the memberships, with the admin flag.
+    char error [256];
+    resource_server_t *state = resource_server_new (config, error, sizeof error);
+    CHECK_MSG (state, "state: %s", error);
+    if (!state)
+        goto done;
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->teams_loaded && reply->users->n_memberships == 0, "no teams yet");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK);
+    s_free (&reply);
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->n_users == 1 && reply->users->teams_loaded && reply->users->n_memberships == 1
+            && streq (reply->users->memberships [0]->team_id, team) && reply->users->memberships [0]->team_admin,
+               "the team, administered");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, false, true);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK);
+    s_free (&reply);
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->n_memberships == 1 && !reply->users->memberships [0]->team_admin, "admin flag taken");
+    s_free (&reply);
+    resource_server_destroy (&state);
+
+done:
+    s_user_free (&member);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1248,6 +1386,7 @@ main (void)
         R5_TEST_RUN (s_test_check_password);
         R5_TEST_RUN (s_test_password_throttle);
         s_test_callers (&resource_config);
+        s_test_principal_facts (&resource_config);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
