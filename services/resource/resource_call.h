@@ -52,6 +52,12 @@ typedef struct {
     char **restrict_team_ids;
     size_t n_restrict_team_ids;
     R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
+    //  The owed events this request published, pulled once the gateways
+    //  confirmed them (resource_owed.h).
+    struct _resource_owed_entry_t *owed;
+    size_t n_owed;
+    int64_t delete_mark;                //  a team's delete: its mark, the date of the events it owes
+
 } resource_call_t;
 
 //  A request's handler (the dispatch table in resource_server.c): reads its

@@ -10,6 +10,7 @@
 #include "resource_preview.h"
 #include "resource_store.h"
 #include "resource_migrate.h"
+#include "resource_owed.h"
 #include "resource_sweeper.h"
 #include "resource_teams.h"
 #include "resource_users.h"
@@ -37,6 +38,8 @@ struct _resource_server_t {
     r5_sign_secret_t proof_key;
     r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
     bool owns_password_by_email;            //  false: the process's, shared by its workers
+    int64_t sweep_interval_ms;              //  the pending dependents' sweep (resource_sweeper.h)
+    int64_t swept_at;                       //  its last pass (monotonic ms; 0: never)
 };
 
 r5_throttle_t *
@@ -312,6 +315,8 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
     r5_mongo_set_deadline (self->mongo, 0);
     //  A change is answered once the gateways stopped trusting what it made stale.
     r5_events_confirm (self->events, call.rid);
+    //  Confirmed (or no longer trusted): the events it owed are owed no more.
+    resource_owed_settle (&call);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);
@@ -359,10 +364,17 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
 
 //  The sweeper's pass (r5_service_every), in the actor's thread, and a
 //  batch of the incidents older versions stored with embedded notes.
+//  The tick runs every RESOURCE_OWED_SWEEP_MS (or the sweep interval when
+//  shorter) for the events a dead request owed; the rest every sweep interval.
 static void
 s_sweep (void *args)
 {
     resource_server_t *self = args;
+    resource_owed_sweep (self->mongo, self->events, r5_now_ms ());
+    int64_t now = zclock_mono ();
+    if (self->swept_at && now - self->swept_at < self->sweep_interval_ms)
+        return;
+    self->swept_at = now;
     resource_sweeper_pass (self->mongo, r5_now_ms ());
     resource_migrate_pass (self->mongo);
 }
@@ -378,9 +390,13 @@ resource_server_actor (zsock_t *pipe, void *args)
         return;
     }
     r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_RESOURCE);
-    if (!config->skip_indexes)
-        r5_service_every (service, config->sweep_interval_ms > 0 ? config->sweep_interval_ms
-                                                                 : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS, s_sweep, server);
+    if (!config->skip_indexes) {
+        server->sweep_interval_ms = config->sweep_interval_ms > 0 ? config->sweep_interval_ms
+                                                                  : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS;
+        r5_service_every (service, server->sweep_interval_ms < RESOURCE_OWED_SWEEP_MS ? server->sweep_interval_ms
+                                                                                       : RESOURCE_OWED_SWEEP_MS,
+                          s_sweep, server);
+    }
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;

@@ -1,6 +1,7 @@
 /*  resource_teams: teams and memberships.  */
 #include "resource_teams.h"
 #include "resource_bson.h"
+#include "resource_owed.h"
 #include "resource_pending.h"
 #include "resource_validate.h"
 #include "r5_alloc.h"
@@ -14,11 +15,13 @@
 //  Compare-and-set attempts before a membership change answers CONFLICT.
 #define S_CAS_ATTEMPTS 5
 
-const r5_mongo_index_t resource_teams_indexes [3] = {
+const r5_mongo_index_t resource_teams_indexes [4] = {
     { "account_name", "{\"account_id\": 1, \"name\": 1}", true, NULL },
     //  A page of the account's teams (sorted on _id).
     { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
     { "account_member", "{\"account_id\": 1, \"members.user_id\": 1}", false, NULL },
+    //  Partial: the few teams whose membership changed and whose event may be owed.
+    RESOURCE_OWED_INDEX,
 };
 
 //  A team's text fields, for its create and its update alike.
@@ -70,6 +73,44 @@ resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *enve
     resource_object_clear (&team);
 }
 
+//  The filter on team's members' user documents; the caller destroys it.
+static bson_t *
+s_members_filter (const R5__Team *team)
+{
+    bson_t *filter = bson_new ();
+    bson_t in, ids;
+    BSON_APPEND_UTF8 (filter, "account_id", team->account_id);
+    BSON_APPEND_DOCUMENT_BEGIN (filter, "_id", &in);
+    BSON_APPEND_ARRAY_BEGIN (&in, "$in", &ids);
+    for (size_t i = 0; i < team->n_members; i++) {
+        char key [16];
+        const char *key_p;
+        bson_uint32_to_string ((uint32_t) i, &key_p, key, sizeof key);
+        BSON_APPEND_UTF8 (&ids, key_p, team->members [i]->user_id);
+    }
+    bson_append_array_end (&in, &ids);
+    bson_append_document_end (filter, &in);
+    return filter;
+}
+
+//  Record on each member's user document the event the team's delete will
+//  owe it, entry at: one updateMany, before the delete. 0, or -1 (reply set).
+static int
+s_owe_members (resource_call_t *call, const R5__Team *team, int64_t at)
+{
+    mongoc_collection_t *users = resource_call_collection (call, "users");
+    bson_t *filter = s_members_filter (team);
+    bson_t update = BSON_INITIALIZER;
+    resource_owed_append (&update, NULL, at);
+    bson_error_t error;
+    int rc = mongoc_collection_update_many (users, filter, &update, NULL, NULL, &error)
+           ? 0 : resource_call_mongo_fail (call, &error, "events owed to a team's members");
+    bson_destroy (&update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (users);
+    return rc;
+}
+
 int
 resource_teams_before_delete (resource_call_t *call, const resource_object_t *object, bson_t *filter)
 {
@@ -108,6 +149,13 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
             return -1;
         }
     }
+    //  The delete takes the document that could hold the events it owes:
+    //  its members' user documents hold them, written before it (resource_owed.h).
+    call->delete_mark = mark;
+    if (team->n_members > 0 && s_owe_members (call, team, mark)) {
+        resource_store_mark_deleting (call, s_teams (), team->id, 0);
+        return -1;
+    }
     return resource_store_marked_delete (call, mark, filter);
 }
 
@@ -116,8 +164,13 @@ resource_teams_after_delete (resource_call_t *call, const resource_object_t *obj
 {
     //  Former members lose what the team gave them: their gateways forget them.
     const R5__Team *team = (const R5__Team *) object->message;
+    bool published = true;
     for (size_t i = 0; i < team->n_members; i++)
-        resource_events_user_changed (call->events, team->members [i]->user_id, team->account_id);
+        published = resource_events_user_changed (call->events, team->members [i]->user_id,
+                                                  team->account_id) == 0 && published;
+    //  Each member's entry is the one before_delete wrote, at the mark.
+    if (published && team->n_members > 0)
+        resource_owed_published (call, "users", s_members_filter (team), NULL, call->delete_mark);
     return 0;
 }
 
@@ -200,6 +253,9 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
                 resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a team has at most 1000 members");
             goto cleanup;
         }
+        //  The event it owes goes with the change, in the same write (resource_owed.h).
+        int64_t at = r5_now_ms ();
+        resource_owed_append (&update, request->user_id, at);
         bson_t *filter = resource_bson_id_filter (current->id, call->principal->account_id);
         BSON_APPEND_INT64 (filter, "version", version);
         int rc = resource_store_modify (call, s_teams (), filter, &update, &changed);
@@ -208,7 +264,9 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         if (rc)
             goto cleanup;
         if (changed.doc) {
-            resource_events_user_changed (call->events, request->user_id, ((R5__Team *) changed.message)->account_id);
+            const R5__Team *after = (const R5__Team *) changed.message;
+            if (resource_events_user_changed (call->events, request->user_id, after->account_id) == 0)
+                resource_owed_published (call, "teams", BCON_NEW ("_id", BCON_UTF8 (after->id)), request->user_id, at);
             resource_store_reply (call, s_teams (), &changed);
             goto cleanup;
         }

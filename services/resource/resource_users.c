@@ -1,6 +1,7 @@
 /*  resource_users: accounts and users.  */
 #include "resource_users.h"
 #include "resource_bson.h"
+#include "resource_owed.h"
 #include "resource_owners.h"
 #include "resource_password.h"
 #include "resource_validate.h"
@@ -19,11 +20,13 @@
 //  One person per email across all accounts: login takes only an email and a
 //  password, so the email alone must name one user. The index is the check
 //  (no read-then-insert race); see docs/decisions.md.
-const r5_mongo_index_t resource_users_indexes [3] = {
+const r5_mongo_index_t resource_users_indexes [4] = {
     { "account_email", "{\"account_id\": 1, \"email\": 1}", true, NULL },
     { "email_unique", "{\"email\": 1}", true, NULL },
     //  A page of the account's users (sorted on _id).
     { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    //  Partial: the few users whose fact changed and whose event may be owed.
+    RESOURCE_OWED_INDEX,
 };
 
 int
@@ -411,8 +414,15 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
     if (owner_before && !owner_after ? resource_owners_take (call)
     :   !owner_before && owner_after ? resource_owners_ensure (call) : 0)
         goto cleanup;
+    //  The event it owes goes with the change, in the same write (resource_owed.h).
+    int64_t at = r5_now_ms ();
+    bson_t owing;
+    bson_copy_to (update, &owing);
+    resource_owed_append (&owing, NULL, at);
     //  An error here may hide an applied write: a count taken stays taken.
-    if (resource_store_modify (call, s_users (), filter, update, &changed))
+    int rc = resource_store_modify (call, s_users (), filter, &owing, &changed);
+    bson_destroy (&owing);
+    if (rc)
         goto cleanup;
     if (!changed.doc) {
         //  Certainly not written: what was taken for it goes back.
@@ -425,7 +435,8 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
         resource_owners_add (call);
     //  Gateways drop the user's cached verdicts: the next request is verified afresh.
     const R5__User *after = (const R5__User *) changed.message;
-    resource_events_user_changed (call->events, after->id, after->account_id);
+    if (resource_events_user_changed (call->events, after->id, after->account_id) == 0)
+        resource_owed_published (call, "users", BCON_NEW ("_id", BCON_UTF8 (after->id)), NULL, at);
     resource_store_reply (call, s_users (), &changed);
 
 cleanup:

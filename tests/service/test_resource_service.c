@@ -896,8 +896,9 @@ typedef struct {
 } s_format_t;
 
 static const s_format_t s_formats [] = {
-    { "users", "_id account_id email name role active password_hash created_at", "" },
-    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel" },
+    //  facts_owed: the events a fact's change owes, [] once published (resource_owed.h).
+    { "users", "_id account_id email name role active password_hash created_at", "facts_owed" },
+    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel facts_owed" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
                    "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at idempotency" },
     { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
@@ -935,7 +936,7 @@ s_stored_type (const char *key)
         return BSON_TYPE_INT64;
     if (streq (key, "delay_minutes"))
         return BSON_TYPE_INT32;
-    if (streq (key, "members") || streq (key, "steps") || streq (key, "targets") || streq (key, "shifts")
+    if (streq (key, "members") || streq (key, "steps") || streq (key, "facts_owed") || streq (key, "targets") || streq (key, "shifts")
     ||  streq (key, "overrides") || strstr (key, "_ids"))
         return BSON_TYPE_ARRAY;
     return BSON_TYPE_UTF8;

@@ -1,0 +1,60 @@
+/*  resource_owed: a fact's change and its user.changed event cannot come
+    apart (docs/decisions.md, "Principal facts travel with the principal").
+
+    Every write that changes a fact the signed principal carries (a user's
+    role or active flag, a membership or its admin flag, a team's delete)
+    records the event it owes in the same single-document write: an entry
+    {at: <date of the write>} pushed onto RESOURCE_OWED_KEY of the user's
+    document, or {user_id, at} onto the team's. (A team's delete removes the
+    document that could hold it, so it pushes {at} onto its members' user
+    documents first, in one updateMany before the delete: an event owed for
+    a delete that then did not happen is one invalidation too many.) The
+    request publishes as before; once the gateways confirmed, the entries
+    are pulled (resource_owed_settle). A request that dies between the
+    write and the publish leaves its entry, which every instance's sweeper
+    (resource_owed_sweep, every RESOURCE_OWED_SWEEP_MS) publishes and pulls
+    once it is older than RESOURCE_OWED_GRACE_MS. Publishing twice is one
+    more invalidation; pulling twice pulls nothing. */
+#ifndef RESOURCE_OWED_H
+#define RESOURCE_OWED_H
+
+#include "resource_call.h"
+#include "r5_events.h"
+#include "r5_mongo.h"
+
+#include <bson/bson.h>
+#include <stdint.h>
+
+#define RESOURCE_OWED_KEY "facts_owed"
+//  An entry younger than this belongs to a request that may still publish it (ms).
+#define RESOURCE_OWED_GRACE_MS 5000
+//  How often an instance looks for entries a dead request left (ms).
+#define RESOURCE_OWED_SWEEP_MS 1000
+//  Most entries one sweep publishes (the rest wait for the next).
+#define RESOURCE_OWED_SWEEP_BATCH 100
+
+//  The partial index the sweeper reads, on users and on teams.
+#define RESOURCE_OWED_INDEX \
+    { "facts_owed", "{\"" RESOURCE_OWED_KEY ".at\": 1}", false, \
+      "{\"" RESOURCE_OWED_KEY ".at\": {\"$exists\": true}}" }
+
+//  Append to update a $push of the entry {user_id (omitted when NULL: the
+//  document's own user), at}.
+void resource_owed_append (bson_t *update, const char *user_id, int64_t at);
+
+//  The event of that entry is published: pull it from the documents of
+//  collection that filter (taken) matches, once the gateways confirmed
+//  (resource_owed_settle).
+void resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter,
+                              const char *user_id, int64_t at);
+
+//  After r5_events_confirm: pull every entry the call published, and forget
+//  them. A failure is logged and leaves the entry to the sweeper.
+void resource_owed_settle (resource_call_t *call);
+
+//  Publish the events of the entries older than now - RESOURCE_OWED_GRACE_MS,
+//  wait for the gateways, pull them. The number published, or -1 on a
+//  failure (logged; the next sweep tries again).
+int64_t resource_owed_sweep (r5_mongo_t *mongo, r5_events_t *events, int64_t now);
+
+#endif
