@@ -39,8 +39,10 @@ typedef struct {
     int64_t deadline_unix_ms;
     R5__Facts facts;                    //  the caller's facts (after resource_call_facts)
     bool facts_tried;
-    //  Read the facts live even when the principal carries them: a retry
-    //  after a concurrent change, which may have been the caller's own.
+    //  Read the facts live even when the principal carries them: every
+    //  request that changes a fact or a privilege (resource_server.c
+    //  s_changes_facts: signed facts may predate the caller's demotion),
+    //  and a retry after a concurrent change, which may have been its own.
     bool facts_live;
     //  A team-restricted token's teams' members, as (user, team) pairs
     //  (after resource_call_members): the facts and lists of users.

@@ -246,6 +246,33 @@ s_idempotency_key_valid (const char *key)
     return true;
 }
 
+//  Whether a request changes a fact a principal carries (a role, an active
+//  flag, a membership, a team admin flag, a team's existence): such a change
+//  is decided on the caller's facts read live, never on those signed into its
+//  principal. A principal signed before the caller lost a privilege stays
+//  valid for up to a minute, and a gateway may hold a verdict made on it or
+//  resend a request that carries it; deciding on it would let a demoted or
+//  deactivated owner or team admin undo its own demotion
+//  (docs/decisions.md, "Principal facts travel with the principal").
+static bool
+s_changes_facts (const R5__ResourceRequest *request)
+{
+    switch (request->body_case) {
+        case R5__RESOURCE_REQUEST__BODY_CREATE_USER:
+        case R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE:
+        case R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE:
+        case R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER:
+        case R5__RESOURCE_REQUEST__BODY_REMOVE_TEAM_MEMBER:
+            return true;
+        case R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT:
+            return request->delete_object
+                && (request->delete_object->type == R5__RESOURCE_TYPE__RESOURCE_TEAMS
+                ||  request->delete_object->type == R5__RESOURCE_TYPE__RESOURCE_USERS);
+        default:
+            return false;
+    }
+}
+
 //  Run one routed request. A request for a principal needs an assertion
 //  r5-token signed, unexpired, naming well-formed ids, and is refused, before
 //  any lookup, when it is an update that names nothing (alike whether or not
@@ -296,6 +323,7 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
         .rid = request->meta ? request->meta->request_id : NULL,
         .deadline_unix_ms = deadline,
         .reply = reply,
+        .facts_live = s_changes_facts (request),
     };
     if (request->idempotency_key && *request->idempotency_key) {
         if (!s_idempotency_key_valid (request->idempotency_key)) {

@@ -1220,6 +1220,130 @@ done:
     s_user_free (&owner);
 }
 
+//  A team's delete, as the gateway asks for it.
+static R5__ResourceReply *
+s_delete_team (const s_who_t *who, const char *id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__DeleteObjectRequest delete = R5__DELETE_OBJECT_REQUEST__INIT;
+    delete.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
+    delete.id = (char *) id;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
+    request.delete_object = &delete;
+    return s_call (who, &request);
+}
+
+//  A change of a role, an active flag, a membership or an admin flag is
+//  decided on the caller's live facts, never on those signed into its
+//  principal: an owner or team admin demoted (or deactivated) after its
+//  principal was signed cannot use that principal (a cached verdict, a
+//  resent request) to undo its demotion, nor to hand out what it lost.
+static void
+s_test_stale_facts_change_nothing (void)
+{
+    R5__User *owner = s_signup ("stale-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "stale-second@example.com", R5__ROLE__ROLE_OWNER);
+    R5__User *second = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_user (&as_owner, "stale-admin@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Stale team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (second && member && *team, "a second owner, a member and a team");
+    if (!second || !member || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+
+    //  Signed while the second was an active owner and the member its team's admin.
+    s_who_t stale_owner = s_session (second);
+    stale_owner.facts = true;
+    stale_owner.role = R5__ROLE__ROLE_OWNER;
+    stale_owner.active = true;
+    s_who_t stale_admin = s_session (member);
+    stale_admin.facts = true;
+    stale_admin.role = R5__ROLE__ROLE_MEMBER;
+    stale_admin.active = true;
+    stale_admin.team_ids [0] = stale_admin.admin_team_ids [0] = team;
+    stale_admin.n_team_ids = stale_admin.n_admin_team_ids = 1;
+
+    //  Then demoted: the second owner to member, the admin to plain member.
+    reply = s_set_role (&as_owner, second->id, R5__ROLE__ROLE_MEMBER);
+    CHECK_MSG (s_status (reply) == OK, "second owner demoted");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, false, true);
+    CHECK_MSG (s_status (reply) == OK, "team admin demoted");
+    s_free (&reply);
+
+    reply = s_member (&stale_admin, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted team admin's stale principal cannot restore its admin flag: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&stale_admin, team, member->id, false, false);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted team admin's stale principal cannot remove a member: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    reply = s_set_role (&stale_owner, second->id, R5__ROLE__ROLE_OWNER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot restore its role: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_set_role (&stale_owner, member->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot promote others: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_create_user (&stale_owner, "stale-made@example.com", R5__ROLE__ROLE_OWNER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot create an owner: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_create_user (&stale_owner, "stale-made2@example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot create a user: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&stale_owner, team, second->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot make itself a team admin: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_delete_team (&stale_owner, team);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot delete a team: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    //  Deactivated after its principal was signed: it cannot reactivate itself.
+    reply = s_set_active (&as_owner, second->id, false);
+    CHECK_MSG (s_status (reply) == OK, "second deactivated");
+    s_free (&reply);
+    reply = s_set_active (&stale_owner, second->id, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED,
+               "a deactivated owner's stale principal cannot reactivate itself: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    //  What the collections say, afterwards: the demotions held.
+    reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_USERS, second->id);
+    R5__User *after = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (after && after->role == R5__ROLE__ROLE_MEMBER && !after->active, "still a deactivated member");
+    s_user_free (&after);
+    reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team);
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_teams == 1 && reply->objects->teams [0]->n_members == 1
+            && !reply->objects->teams [0]->members [0]->team_admin, "the team stands, its one member no admin");
+    s_free (&reply);
+
+done:
+    s_user_free (&member);
+    s_user_free (&second);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1388,6 +1512,7 @@ main (void)
         R5_TEST_RUN (s_test_password_throttle);
         s_test_callers (&resource_config);
         s_test_principal_facts (&resource_config);
+        R5_TEST_RUN (s_test_stale_facts_change_nothing);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
