@@ -299,6 +299,8 @@ resource_call_clear (resource_call_t *call)
     resource_strings_free (&call->member_team_ids, call->n_members);
     call->n_members = 0;
     call->members_tried = call->members_loaded = false;
+    resource_strings_free (&call->delete_owed_ids, call->n_delete_owed_ids);
+    call->n_delete_owed_ids = 0;
 }
 
 //  =========================================================================

@@ -58,7 +58,11 @@ typedef struct {
     //  confirmed them (resource_owed.h).
     struct _resource_owed_entry_t *owed;
     size_t n_owed;
-    int64_t delete_mark;                //  a team's delete: its mark, the date of the events it owes
+    //  A team's delete: the users it owes a user.changed event (its members
+    //  as the delete mark found them), and the date of their entries.
+    char **delete_owed_ids;
+    size_t n_delete_owed_ids;
+    int64_t delete_owed_at;
 
 } resource_call_t;
 
@@ -113,7 +117,8 @@ void resource_strings_free (char ***list, size_t count);
 //  The reply's object list (made on first use).
 R5__Objects *resource_call_objects (resource_call_t *call);
 
-//  Free the facts and the members of the restricted teams.
+//  Free the facts, the members of the restricted teams and a team delete's
+//  owed users.
 void resource_call_clear (resource_call_t *call);
 
 //  Whether the principal is a personal access token restricted to some teams.

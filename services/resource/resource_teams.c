@@ -73,33 +73,24 @@ resource_teams_on_update (resource_call_t *call, const R5__ResourceRequest *enve
     resource_object_clear (&team);
 }
 
-//  The filter on team's members' user documents; the caller destroys it.
+//  The filter on the user documents of ids in account_id; the caller destroys it.
 static bson_t *
-s_members_filter (const R5__Team *team)
+s_users_filter (const char *account_id, char **ids, size_t count)
 {
     bson_t *filter = bson_new ();
-    bson_t in, ids;
-    BSON_APPEND_UTF8 (filter, "account_id", team->account_id);
-    BSON_APPEND_DOCUMENT_BEGIN (filter, "_id", &in);
-    BSON_APPEND_ARRAY_BEGIN (&in, "$in", &ids);
-    for (size_t i = 0; i < team->n_members; i++) {
-        char key [16];
-        const char *key_p;
-        bson_uint32_to_string ((uint32_t) i, &key_p, key, sizeof key);
-        BSON_APPEND_UTF8 (&ids, key_p, team->members [i]->user_id);
-    }
-    bson_append_array_end (&in, &ids);
-    bson_append_document_end (filter, &in);
+    BSON_APPEND_UTF8 (filter, "account_id", account_id);
+    resource_bson_append_in (filter, "_id", ids, count);
     return filter;
 }
 
-//  Record on each member's user document the event the team's delete will
-//  owe it, entry at: one updateMany, before the delete. 0, or -1 (reply set).
+//  Record on the user documents of call->delete_owed_ids the event the
+//  team's delete will owe each, entry at: one updateMany, before the delete.
+//  0, or -1 (reply set).
 static int
-s_owe_members (resource_call_t *call, const R5__Team *team, int64_t at)
+s_owe_users (resource_call_t *call, const char *account_id, int64_t at)
 {
     mongoc_collection_t *users = resource_call_collection (call, "users");
-    bson_t *filter = s_members_filter (team);
+    bson_t *filter = s_users_filter (account_id, call->delete_owed_ids, call->n_delete_owed_ids);
     bson_t update = BSON_INITIALIZER;
     resource_owed_append (&update, NULL, at);
     bson_error_t error;
@@ -108,6 +99,35 @@ s_owe_members (resource_call_t *call, const R5__Team *team, int64_t at)
     bson_destroy (&update);
     bson_destroy (filter);
     mongoc_collection_destroy (users);
+    return rc;
+}
+
+//  Add user_id to call->delete_owed_ids unless it is there.
+static void
+s_owe_id (resource_call_t *call, const char *user_id)
+{
+    for (size_t i = 0; i < call->n_delete_owed_ids; i++)
+        if (streq (call->delete_owed_ids [i], user_id))
+            return;
+    call->delete_owed_ids = r5_realloc (call->delete_owed_ids,
+                                        (call->n_delete_owed_ids + 1) * sizeof (char *));
+    call->delete_owed_ids [call->n_delete_owed_ids++] = r5_strdup (user_id);
+}
+
+//  Set team id's delete mark to mark and read the team as it is then into
+//  marked: no membership change lands after it (s_change_member honours
+//  the mark), so its members are those the delete takes. 0, or -1 with the
+//  reply set (NOT_FOUND: it went meanwhile).
+static int
+s_mark (resource_call_t *call, const char *id, int64_t mark, resource_object_t *marked)
+{
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    bson_t *update = BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (mark), "}");
+    int rc = resource_store_modify (call, s_teams (), filter, update, marked);
+    bson_destroy (update);
+    bson_destroy (filter);
+    if (rc == 0 && !marked->doc)
+        rc = resource_call_fail (call, R5__STATUS__STATUS_NOT_FOUND, "no such team");
     return rc;
 }
 
@@ -122,8 +142,11 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
     static const char *s_owned [] = { "escalation_policies", "schedules", "integrations" };
     const R5__Team *team = (const R5__Team *) object->message;
     int64_t mark = r5_now_ms ();
-    if (resource_store_mark_deleting (call, s_teams (), team->id, mark))
+    resource_object_t marked;
+    if (s_mark (call, team->id, mark, &marked)) {
+        resource_object_clear (&marked);
         return -1;
+    }
     for (size_t i = 0; i < sizeof s_owned / sizeof s_owned [0]; i++) {
         bson_error_t error;
         mongoc_collection_t *owned = resource_call_collection (call, s_owned [i]);
@@ -146,13 +169,21 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
                                     "the team still owns escalation policies, schedules or integrations: delete them first");
             //  A mark this leaves behind (a failure, a crash) goes stale by itself.
             resource_store_mark_deleting (call, s_teams (), team->id, 0);
+            resource_object_clear (&marked);
             return -1;
         }
     }
     //  The delete takes the document that could hold the events it owes:
-    //  its members' user documents hold them, written before it (resource_owed.h).
-    call->delete_mark = mark;
-    if (team->n_members > 0 && s_owe_members (call, team, mark)) {
+    //  the user documents of the members it had when marked hold them,
+    //  written before it (resource_owed.h). A member added or removed
+    //  before the mark is in that list, or not, and was published by its
+    //  own change; none lands after it.
+    const R5__Team *final = (const R5__Team *) marked.message;
+    for (size_t i = 0; i < final->n_members; i++)
+        s_owe_id (call, final->members [i]->user_id);
+    resource_object_clear (&marked);
+    call->delete_owed_at = mark;
+    if (call->n_delete_owed_ids > 0 && s_owe_users (call, team->account_id, call->delete_owed_at)) {
         resource_store_mark_deleting (call, s_teams (), team->id, 0);
         return -1;
     }
@@ -165,12 +196,14 @@ resource_teams_after_delete (resource_call_t *call, const resource_object_t *obj
     //  Former members lose what the team gave them: their gateways forget them.
     const R5__Team *team = (const R5__Team *) object->message;
     bool published = true;
-    for (size_t i = 0; i < team->n_members; i++)
-        published = resource_events_user_changed (call->events, team->members [i]->user_id,
+    for (size_t i = 0; i < call->n_delete_owed_ids; i++)
+        published = resource_events_user_changed (call->events, call->delete_owed_ids [i],
                                                   team->account_id) == 0 && published;
-    //  Each member's entry is the one before_delete wrote, at the mark.
-    if (published && team->n_members > 0)
-        resource_owed_published (call, "users", s_members_filter (team), NULL, call->delete_mark);
+    //  Each user's entry is the one before_delete wrote.
+    if (published && call->n_delete_owed_ids > 0)
+        resource_owed_published (call, "users", s_users_filter (team->account_id, call->delete_owed_ids,
+                                                                call->n_delete_owed_ids),
+                                 NULL, call->delete_owed_at);
     return 0;
 }
 
@@ -220,6 +253,15 @@ s_members_update (const R5__Team *team, int64_t version, const R5__TeamMemberReq
     return n;
 }
 
+//  Whether a delete of the team of doc is under way (its mark is not stale).
+static bool
+s_being_deleted (const bson_t *doc, int64_t now)
+{
+    bson_iter_t iter;
+    return bson_iter_init_find (&iter, doc, "deleting") && BSON_ITER_HOLDS_DATE_TIME (&iter)
+        && bson_iter_date_time (&iter) >= now - RESOURCE_DELETE_MARK_MS;
+}
+
 //  Add (or set the admin flag of) a member, or remove one: compare-and-set on
 //  the team's version, retried a few times when another change won.
 static void
@@ -258,6 +300,9 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         resource_owed_append (&update, request->user_id, at);
         bson_t *filter = resource_bson_id_filter (current->id, call->principal->account_id);
         BSON_APPEND_INT64 (filter, "version", version);
+        //  Not while a delete of the team is under way: it owes events to the
+        //  members it read when it marked the team, and to no later one.
+        resource_store_append_unmarked (filter, at);
         int rc = resource_store_modify (call, s_teams (), filter, &update, &changed);
         bson_destroy (filter);
         bson_destroy (&update);
@@ -279,6 +324,10 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         call->facts_live = true;
         if (resource_store_load (call, s_teams (), request->team_id, R5__VERB__VERB_MANAGE_MEMBERS, &team))
             goto cleanup;
+        if (s_being_deleted (team.doc, r5_now_ms ())) {
+            resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the team is being deleted");
+            goto cleanup;
+        }
     }
     resource_call_fail (call, R5__STATUS__STATUS_CONFLICT, "the team changed meanwhile, try again");
 

@@ -1267,9 +1267,10 @@ s_test_owed_events (void)
                "a member is added");
     s_fail_point (0, NULL);
     CHECK_MSG (s_owing ("teams", team) == 1, "the membership change owes its event while not pulled");
-    //  A team's delete: its mark and the members' entries are written (two
-    //  updates), the team deleted; the pull fails.
-    s_fail_point (-2, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    //  A team's delete: its mark (a findAndModify, which reads the members
+    //  it owes) and the members' entries (one update) are written, the team
+    //  deleted; the pull fails.
+    s_fail_point (-1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
     CHECK_MSG (s_status_free (s_delete_with (s_client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team)) == OK,
                "the team is deleted");
     s_fail_point (0, NULL);

@@ -24,6 +24,7 @@
 #include "r5_rpc.h"
 #include "r5_service.h"
 #include "resource_server.h"
+#include "resource_store.h"
 #include "r5/resource.pb-c.h"
 
 static r5_client_t *s_client;
@@ -1344,6 +1345,86 @@ done:
     s_user_free (&owner);
 }
 
+//  Set (at > 0) or unset the delete mark of team id, as a delete under way would.
+static void
+s_mark_team (const char *uri, const char *id, int64_t at)
+{
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *teams = mongoc_client_get_collection (client, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
+                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    CHECK_MSG (mongoc_collection_update_one (teams, filter, update, NULL, NULL, NULL), "team marked");
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (teams);
+    mongoc_client_destroy (client);
+}
+
+//  The members of team id an owner reads, -1 when the read fails.
+static int
+s_team_members (const s_who_t *who, const char *id)
+{
+    R5__ResourceReply *reply = s_get (who, R5__RESOURCE_TYPE__RESOURCE_TEAMS, id);
+    int members = s_status (reply) == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS
+                  && reply->objects->n_teams == 1 ? (int) reply->objects->teams [0]->n_members : -1;
+    s_free (&reply);
+    return members;
+}
+
+//  No membership changes while a delete of the team is under way: the
+//  delete owes its events to the members it read when it marked the team,
+//  so a member added after the mark would keep, in every gateway's cached
+//  verdicts, a team that no longer exists. A stale mark (a delete that
+//  died) holds nothing off.
+static void
+s_test_membership_during_delete (const char *uri)
+{
+    R5__User *owner = s_signup ("deleting-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "deleting-member@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Deleting team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (member && *team, "a member and a team");
+    if (!member || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, owner->id, false, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+
+    s_mark_team (uri, team, r5_now_ms ());
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no member added to a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&as_owner, team, owner->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no admin flag given on a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&as_owner, team, owner->id, false, false);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no member removed from a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_team_members (&as_owner, team) == 1, "the members the delete read");
+
+    //  A delete that died long ago holds nothing off.
+    s_mark_team (uri, team, r5_now_ms () - RESOURCE_DELETE_MARK_MS - 1000);
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == OK, "a stale mark: added, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_team_members (&as_owner, team) == 2, "two members");
+
+done:
+    s_user_free (&member);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1513,6 +1594,7 @@ main (void)
         s_test_callers (&resource_config);
         s_test_principal_facts (&resource_config);
         R5_TEST_RUN (s_test_stale_facts_change_nothing);
+        s_test_membership_during_delete (uri);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
