@@ -7,8 +7,9 @@
     {at: <date of the write>} pushed onto RESOURCE_OWED_KEY of the user's
     document, or {user_id, at} onto the team's. (A team's delete removes the
     document that could hold it, so it pushes {at} onto its members' user
-    documents first, in one updateMany before the delete: an event owed for
-    a delete that then did not happen is one invalidation too many.) The
+    documents, and those of the users the team's own entries name, first, in
+    one updateMany before the delete: an event owed for a delete that then
+    did not happen is one invalidation too many.) The
     request publishes as before; once the gateways confirmed, the entries
     are pulled (resource_owed_settle). A request that dies between the
     write and the publish leaves its entry, which every instance's sweeper

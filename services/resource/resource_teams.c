@@ -174,13 +174,25 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
         }
     }
     //  The delete takes the document that could hold the events it owes:
-    //  the user documents of the members it had when marked hold them,
-    //  written before it (resource_owed.h). A member added or removed
+    //  the user documents of the members it had when marked (and of the
+    //  users its own entries name) hold them, written before it
+    //  (resource_owed.h). A member added or removed
     //  before the mark is in that list, or not, and was published by its
     //  own change; none lands after it.
     const R5__Team *final = (const R5__Team *) marked.message;
     for (size_t i = 0; i < final->n_members; i++)
         s_owe_id (call, final->members [i]->user_id);
+    //  And to the users the team's own entries name: a change whose request
+    //  died before publishing (a member removed, most often, so no longer
+    //  in the list). The document that holds those entries goes now.
+    bson_iter_t iter, entries, field;
+    if (bson_iter_init_find (&iter, marked.doc, RESOURCE_OWED_KEY) && BSON_ITER_HOLDS_ARRAY (&iter)
+    &&  bson_iter_recurse (&iter, &entries))
+        while (bson_iter_next (&entries))
+            if (BSON_ITER_HOLDS_DOCUMENT (&entries) && bson_iter_recurse (&entries, &field)
+            &&  bson_iter_find (&field, "user_id") && BSON_ITER_HOLDS_UTF8 (&field)
+            &&  resource_validate_id (bson_iter_utf8 (&field, NULL)))
+                s_owe_id (call, bson_iter_utf8 (&field, NULL));
     resource_object_clear (&marked);
     call->delete_owed_at = mark;
     if (call->n_delete_owed_ids > 0 && s_owe_users (call, team->account_id, call->delete_owed_at)) {

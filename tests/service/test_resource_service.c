@@ -1425,6 +1425,64 @@ done:
     s_user_free (&owner);
 }
 
+//  A team's delete also publishes the events its own document still owed
+//  (a member's removal whose request died before publishing): the delete
+//  takes the document that held them.
+static void
+s_test_delete_owes_team_entries (const char *uri)
+{
+    R5__User *owner = s_signup ("owed-delete-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "owed-delete-former@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *former = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Owed delete team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (former && *team, "a user and a team");
+    if (!former || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, former->id, false, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    reply = s_member (&as_owner, team, former->id, false, false);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    //  The removal's entry, as a request that died before its publish leaves it.
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *teams = mongoc_client_get_collection (client, "r5test", "teams");
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (team));
+    bson_t *update = BCON_NEW ("$push", "{", "facts_owed", "{", "user_id", BCON_UTF8 (former->id),
+                               "at", BCON_DATE_TIME (r5_now_ms ()), "}", "}");
+    CHECK_MSG (mongoc_collection_update_one (teams, filter, update, NULL, NULL, NULL), "an entry owed");
+    bson_destroy (update);
+    bson_destroy (filter);
+    //  The events so far are not the delete's.
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (s_events)))
+        zmsg_destroy (&msg);
+
+    reply = s_delete_team (&as_owner, team);
+    CHECK_MSG (s_status (reply) == OK, "the team is deleted: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (former->id), "the delete publishes the event the team owed its former member");
+    bson_t *owing = BCON_NEW ("_id", BCON_UTF8 (former->id), "facts_owed.at", "{", "$exists", BCON_BOOL (true), "}");
+    CHECK_MSG (mongoc_collection_count_documents (users, owing, NULL, NULL, NULL, NULL) == 0,
+               "and it is owed no more");
+    bson_destroy (owing);
+    mongoc_collection_destroy (users);
+    mongoc_collection_destroy (teams);
+    mongoc_client_destroy (client);
+
+done:
+    s_user_free (&former);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1595,6 +1653,7 @@ main (void)
         s_test_principal_facts (&resource_config);
         R5_TEST_RUN (s_test_stale_facts_change_nothing);
         s_test_membership_during_delete (uri);
+        s_test_delete_owes_team_entries (uri);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
