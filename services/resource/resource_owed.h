@@ -13,8 +13,8 @@
     request publishes as before; once the gateways confirmed, the entries
     are pulled (resource_owed_settle). A request that dies between the
     write and the publish leaves its entry, which every instance's sweeper
-    (resource_owed_sweep, every RESOURCE_OWED_SWEEP_MS) publishes and pulls
-    once it is older than RESOURCE_OWED_GRACE_MS. Publishing twice is one
+    (one worker per process, resource_owed_sweep every RESOURCE_OWED_SWEEP_MS)
+    publishes and pulls once it is older than RESOURCE_OWED_GRACE_MS. Publishing twice is one
     more invalidation; pulling twice pulls nothing. */
 #ifndef RESOURCE_OWED_H
 #define RESOURCE_OWED_H
@@ -33,6 +33,10 @@
 #define RESOURCE_OWED_SWEEP_MS 1000
 //  Most entries one sweep publishes (the rest wait for the next).
 #define RESOURCE_OWED_SWEEP_BATCH 100
+//  The appName of the owed-events sweeper's connections (one worker per
+//  process sweeps, on a pool of its own): fail points armed for r5's
+//  requests (appName "r5") are not its to take.
+#define RESOURCE_OWED_APP_NAME "r5-sweeper"
 
 //  The partial index the sweeper reads, on users and on teams.
 #define RESOURCE_OWED_INDEX \

@@ -26,6 +26,7 @@
 #include "r5/resource.pb-c.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 
 //  Bound on the emails whose attempts are remembered (r5_throttle.h).
 #define S_THROTTLE_MAX_KEYS 65536
@@ -38,6 +39,9 @@ struct _resource_server_t {
     r5_sign_secret_t proof_key;
     r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
     bool owns_password_by_email;            //  false: the process's, shared by its workers
+    //  The owed events' sweep (resource_owed.h): one worker per process
+    //  runs it, on its own pool named RESOURCE_OWED_APP_NAME; NULL in the others.
+    r5_mongo_t *owed_mongo;
     int64_t sweep_interval_ms;              //  the pending dependents' sweep (resource_sweeper.h)
     int64_t swept_at;                       //  its last pass (monotonic ms; 0: never)
 };
@@ -93,6 +97,7 @@ resource_server_destroy (resource_server_t **self_p)
         r5_client_destroy (&self->broker);
         r5_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
+        r5_mongo_destroy (&self->owed_mongo);
         r5_sign_secret_clear (&self->proof_key);
         if (self->owns_password_by_email)
             r5_throttle_destroy (&self->password_by_email);
@@ -390,15 +395,20 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
     return packed;
 }
 
+//  Whether a worker of this process sweeps the owed events.
+static atomic_bool s_owed_sweeper_taken;
+
 //  The sweeper's pass (r5_service_every), in the actor's thread, and a
 //  batch of the incidents older versions stored with embedded notes.
-//  The tick runs every RESOURCE_OWED_SWEEP_MS (or the sweep interval when
-//  shorter) for the events a dead request owed; the rest every sweep interval.
+//  In the process's owed-events sweeper, the tick runs every
+//  RESOURCE_OWED_SWEEP_MS (or the sweep interval when shorter) for the events
+//  a dead request owed; the rest every sweep interval.
 static void
 s_sweep (void *args)
 {
     resource_server_t *self = args;
-    resource_owed_sweep (self->mongo, self->events, r5_now_ms ());
+    if (self->owed_mongo)
+        resource_owed_sweep (self->owed_mongo, self->events, r5_now_ms ());
     int64_t now = zclock_mono ();
     if (self->swept_at && now - self->swept_at < self->sweep_interval_ms)
         return;
@@ -418,12 +428,28 @@ resource_server_actor (zsock_t *pipe, void *args)
         return;
     }
     r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_RESOURCE);
+    bool owed_sweeper = false;
     if (!config->skip_indexes) {
         server->sweep_interval_ms = config->sweep_interval_ms > 0 ? config->sweep_interval_ms
                                                                   : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS;
-        r5_service_every (service, server->sweep_interval_ms < RESOURCE_OWED_SWEEP_MS ? server->sweep_interval_ms
-                                                                                       : RESOURCE_OWED_SWEEP_MS,
-                          s_sweep, server);
+        //  One worker per process sweeps the owed events, on a pool of its
+        //  own: its finds and pulls neither hold a request's worker (the
+        //  broker sees the workers between requests as idle) nor take a
+        //  fail point armed for r5's requests (appName "r5").
+        owed_sweeper = !atomic_exchange (&s_owed_sweeper_taken, true);
+        if (owed_sweeper) {
+            server->owed_mongo = r5_mongo_new_named (config->mongodb_uri, config->mongodb_write_concern,
+                                                     RESOURCE_OWED_APP_NAME, error, sizeof error);
+            if (!server->owed_mongo) {
+                r5_warn (NULL, "this worker cannot sweep owed events: %s", error);
+                atomic_store (&s_owed_sweeper_taken, false);
+                owed_sweeper = false;
+            }
+        }
+        int64_t every = server->sweep_interval_ms;
+        if (owed_sweeper && every > RESOURCE_OWED_SWEEP_MS)
+            every = RESOURCE_OWED_SWEEP_MS;
+        r5_service_every (service, every, s_sweep, server);
     }
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
@@ -434,4 +460,6 @@ resource_server_actor (zsock_t *pipe, void *args)
     }
     r5_service_destroy (&service);
     resource_server_destroy (&server);
+    if (owed_sweeper)
+        atomic_store (&s_owed_sweeper_taken, false);
 }
