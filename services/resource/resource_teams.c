@@ -194,7 +194,10 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
             &&  resource_validate_id (bson_iter_utf8 (&field, NULL)))
                 s_owe_id (call, bson_iter_utf8 (&field, NULL));
     resource_object_clear (&marked);
-    call->delete_owed_at = mark;
+    //  Dated now, not at the mark: the checks above may have taken up to
+    //  RESOURCE_DELETE_MARK_MS / 2, and an entry dated at the mark could be
+    //  past the grace, and swept, before the delete lands.
+    call->delete_owed_at = r5_now_ms ();
     if (call->n_delete_owed_ids > 0 && s_owe_users (call, team->account_id, call->delete_owed_at)) {
         resource_store_mark_deleting (call, s_teams (), team->id, 0);
         return -1;
