@@ -63,6 +63,7 @@ typedef struct {
     char **delete_owed_ids;
     size_t n_delete_owed_ids;
     int64_t delete_owed_at;
+    char delete_owed_nonce [25];        //  their entries' nonce (resource_owed.h)
 
 } resource_call_t;
 

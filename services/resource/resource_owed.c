@@ -11,29 +11,26 @@
 struct _resource_owed_entry_t {
     const char *collection;         //  static
     bson_t *filter;                 //  the documents holding the entry
-    bson_t *entry;                  //  the $pull condition: {user_id?, at}
+    bson_t *entry;                  //  the $pull condition: {nonce}
 };
 
-//  The entry {user_id?, at} as a $pull condition (or a $push value).
-static bson_t *
-s_entry (const char *user_id, int64_t at)
-{
-    bson_t *entry = bson_new ();
-    if (user_id)
-        BSON_APPEND_UTF8 (entry, "user_id", user_id);
-    BSON_APPEND_DATE_TIME (entry, "at", at);
-    return entry;
-}
-
 void
-resource_owed_append (bson_t *update, const char *user_id, int64_t at)
+resource_owed_append (bson_t *update, const char *user_id, int64_t at, char nonce [25])
 {
-    bson_t *entry = s_entry (user_id, at);
-    bson_t push;
+    r5_mongo_new_id (nonce);
+    bson_t push, field, each, entry;
     BSON_APPEND_DOCUMENT_BEGIN (update, "$push", &push);
-    BSON_APPEND_DOCUMENT (&push, RESOURCE_OWED_KEY, entry);
+    BSON_APPEND_DOCUMENT_BEGIN (&push, RESOURCE_OWED_KEY, &field);
+    BSON_APPEND_ARRAY_BEGIN (&field, "$each", &each);
+    BSON_APPEND_DOCUMENT_BEGIN (&each, "0", &entry);
+    if (user_id)
+        BSON_APPEND_UTF8 (&entry, "user_id", user_id);
+    BSON_APPEND_DATE_TIME (&entry, "at", at);
+    BSON_APPEND_UTF8 (&entry, "nonce", nonce);
+    bson_append_document_end (&each, &entry);
+    bson_append_array_end (&field, &each);
+    bson_append_document_end (&push, &field);
     bson_append_document_end (update, &push);
-    bson_destroy (entry);
 }
 
 //  Pull entry from the documents of collection that filter matches. 0 or -1
@@ -48,11 +45,11 @@ s_pull (mongoc_collection_t *collection, const bson_t *filter, const bson_t *ent
 }
 
 void
-resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter, const char *user_id,
-                         int64_t at)
+resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter, const char *nonce)
 {
     call->owed = r5_realloc (call->owed, (call->n_owed + 1) * sizeof *call->owed);
-    call->owed [call->n_owed++] = (struct _resource_owed_entry_t) { collection, filter, s_entry (user_id, at) };
+    call->owed [call->n_owed++] = (struct _resource_owed_entry_t) { collection, filter,
+                                                                    BCON_NEW ("nonce", BCON_UTF8 (nonce)) };
 }
 
 void
@@ -81,6 +78,7 @@ typedef struct {
     char account_id [25];           //  the event's payload
     bool own;                       //  the entry names no user: the document's own
     int64_t at;
+    char nonce [25];                //  its identity, which the pull names
 } s_found_t;
 
 //  Read up to limit entries older than before from collection into found.
@@ -122,6 +120,9 @@ s_find (r5_mongo_t *mongo, mongoc_client_t *client, const char *name, int64_t be
                     snprintf (entry.user_id, sizeof entry.user_id, "%s", bson_iter_utf8 (&field, NULL));
                     entry.own = false;
                 }
+                else
+                if (strcmp (bson_iter_key (&field), "nonce") == 0 && BSON_ITER_HOLDS_UTF8 (&field))
+                    snprintf (entry.nonce, sizeof entry.nonce, "%s", bson_iter_utf8 (&field, NULL));
             }
             if (entry.at >= 0 && entry.at < before)
                 found [(*count)++] = entry;
@@ -172,7 +173,10 @@ resource_owed_sweep (r5_mongo_t *mongo, r5_events_t *events, int64_t now)
             continue;
         mongoc_collection_t *collection = r5_mongo_collection (mongo, client, found [i].collection);
         bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (found [i].id));
-        bson_t *entry = s_entry (found [i].own ? NULL : found [i].user_id, found [i].at);
+        //  An entry written before entries had a nonce: by its user and date.
+        bson_t *entry = *found [i].nonce ? BCON_NEW ("nonce", BCON_UTF8 (found [i].nonce))
+                      : found [i].own ? BCON_NEW ("at", BCON_DATE_TIME (found [i].at))
+                      : BCON_NEW ("user_id", BCON_UTF8 (found [i].user_id), "at", BCON_DATE_TIME (found [i].at));
         bson_error_t error;
         if (s_pull (collection, filter, entry, &error)) {
             r5_warn (NULL, "cannot settle an owed event in %s: %s (published again later)",

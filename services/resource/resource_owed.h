@@ -4,8 +4,8 @@
     Every write that changes a fact the signed principal carries (a user's
     role or active flag, a membership or its admin flag, a team's delete)
     records the event it owes in the same single-document write: an entry
-    {at: <date of the write>} pushed onto RESOURCE_OWED_KEY of the user's
-    document, or {user_id, at} onto the team's. (A team's delete removes the
+    {at: <date of the write>, nonce} pushed onto RESOURCE_OWED_KEY of the
+    user's document, or {user_id, at, nonce} onto the team's. (A team's delete removes the
     document that could hold it, so it pushes {at} onto its members' user
     documents, and those of the users the team's own entries name, first, in
     one updateMany before the delete: an event owed for a delete that then
@@ -44,14 +44,14 @@
       "{\"" RESOURCE_OWED_KEY ".at\": {\"$exists\": true}}" }
 
 //  Append to update a $push of the entry {user_id (omitted when NULL: the
-//  document's own user), at}.
-void resource_owed_append (bson_t *update, const char *user_id, int64_t at);
+//  document's own user), at, nonce}, nonce a new ObjectId's hex (written
+//  to nonce): the entry's identity, which its pull names.
+void resource_owed_append (bson_t *update, const char *user_id, int64_t at, char nonce [25]);
 
-//  The event of that entry is published: pull it from the documents of
+//  The event of the entry nonce is published: pull it from the documents of
 //  collection that filter (taken) matches, once the gateways confirmed
 //  (resource_owed_settle).
-void resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter,
-                              const char *user_id, int64_t at);
+void resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter, const char *nonce);
 
 //  After r5_events_confirm: pull every entry the call published, and forget
 //  them. A failure is logged and leaves the entry to the sweeper.

@@ -92,7 +92,7 @@ s_owe_users (resource_call_t *call, const char *account_id, int64_t at)
     mongoc_collection_t *users = resource_call_collection (call, "users");
     bson_t *filter = s_users_filter (account_id, call->delete_owed_ids, call->n_delete_owed_ids);
     bson_t update = BSON_INITIALIZER;
-    resource_owed_append (&update, NULL, at);
+    resource_owed_append (&update, NULL, at, call->delete_owed_nonce);
     bson_error_t error;
     int rc = mongoc_collection_update_many (users, filter, &update, NULL, NULL, &error)
            ? 0 : resource_call_mongo_fail (call, &error, "events owed to a team's members");
@@ -218,7 +218,7 @@ resource_teams_after_delete (resource_call_t *call, const resource_object_t *obj
     if (published && call->n_delete_owed_ids > 0)
         resource_owed_published (call, "users", s_users_filter (team->account_id, call->delete_owed_ids,
                                                                 call->n_delete_owed_ids),
-                                 NULL, call->delete_owed_at);
+                                 call->delete_owed_nonce);
     return 0;
 }
 
@@ -312,7 +312,8 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         }
         //  The event it owes goes with the change, in the same write (resource_owed.h).
         int64_t at = r5_now_ms ();
-        resource_owed_append (&update, request->user_id, at);
+        char nonce [25];
+        resource_owed_append (&update, request->user_id, at, nonce);
         bson_t *filter = resource_bson_id_filter (current->id, call->principal->account_id);
         BSON_APPEND_INT64 (filter, "version", version);
         //  Not while a delete of the team is under way: it owes events to the
@@ -326,7 +327,7 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
         if (changed.doc) {
             const R5__Team *after = (const R5__Team *) changed.message;
             if (resource_events_user_changed (call->events, request->user_id, after->account_id) == 0)
-                resource_owed_published (call, "teams", BCON_NEW ("_id", BCON_UTF8 (after->id)), request->user_id, at);
+                resource_owed_published (call, "teams", BCON_NEW ("_id", BCON_UTF8 (after->id)), nonce);
             resource_store_reply (call, s_teams (), &changed);
             goto cleanup;
         }

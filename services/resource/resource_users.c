@@ -418,7 +418,8 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
     int64_t at = r5_now_ms ();
     bson_t owing;
     bson_copy_to (update, &owing);
-    resource_owed_append (&owing, NULL, at);
+    char nonce [25];
+    resource_owed_append (&owing, NULL, at, nonce);
     //  An error here may hide an applied write: a count taken stays taken.
     int rc = resource_store_modify (call, s_users (), filter, &owing, &changed);
     bson_destroy (&owing);
@@ -436,7 +437,7 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
     //  Gateways drop the user's cached verdicts: the next request is verified afresh.
     const R5__User *after = (const R5__User *) changed.message;
     if (resource_events_user_changed (call->events, after->id, after->account_id) == 0)
-        resource_owed_published (call, "users", BCON_NEW ("_id", BCON_UTF8 (after->id)), NULL, at);
+        resource_owed_published (call, "users", BCON_NEW ("_id", BCON_UTF8 (after->id)), nonce);
     resource_store_reply (call, s_users (), &changed);
 
 cleanup:
