@@ -29,6 +29,7 @@ resource_owed_append (bson_t *update, const char *user_id, int64_t at, char nonc
     BSON_APPEND_UTF8 (&entry, "nonce", nonce);
     bson_append_document_end (&each, &entry);
     bson_append_array_end (&field, &each);
+    BSON_APPEND_INT32 (&field, "$slice", -RESOURCE_OWED_MAX);
     bson_append_document_end (&push, &field);
     bson_append_document_end (update, &push);
 }

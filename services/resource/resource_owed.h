@@ -43,6 +43,11 @@
     { "facts_owed", "{\"" RESOURCE_OWED_KEY ".at\": 1}", false, \
       "{\"" RESOURCE_OWED_KEY ".at\": {\"$exists\": true}}" }
 
+//  Most entries a document holds: a $push keeps the newest. A user's
+//  entries all owe the same event; a team's past this many mean publishing
+//  has failed for a long time.
+#define RESOURCE_OWED_MAX 1000
+
 //  Append to update a $push of the entry {user_id (omitted when NULL: the
 //  document's own user), at, nonce}, nonce a new ObjectId's hex (written
 //  to nonce): the entry's identity, which its pull names.

@@ -24,6 +24,7 @@
 #include "r5_rpc.h"
 #include "r5_service.h"
 #include "resource_server.h"
+#include "resource_owed.h"
 #include "resource_store.h"
 #include "r5/resource.pb-c.h"
 
@@ -1483,6 +1484,86 @@ done:
     s_user_free (&owner);
 }
 
+//  The entries a fact's change owes (resource_owed.h): a document keeps at
+//  most RESOURCE_OWED_MAX, the newest, and a request pulls its own entry by
+//  its nonce, leaving the others (another request's, written in the same
+//  millisecond) in place.
+static void
+s_test_owed_entries (const char *uri)
+{
+    R5__User *owner = s_signup ("owed-entries-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "owed-entries@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (user, "a user");
+    if (!user)
+        goto done;
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (user->id));
+    //  As many entries as a document keeps, owed by requests still running.
+    bson_t update = BSON_INITIALIZER, push, field, each;
+    int64_t at = r5_now_ms ();
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$push", &push);
+    BSON_APPEND_DOCUMENT_BEGIN (&push, "facts_owed", &field);
+    BSON_APPEND_ARRAY_BEGIN (&field, "$each", &each);
+    for (int i = 0; i < RESOURCE_OWED_MAX; i++) {
+        char key [16], nonce [25];
+        const char *key_p;
+        bson_uint32_to_string ((uint32_t) i, &key_p, key, sizeof key);
+        snprintf (nonce, sizeof nonce, "%024d", i);
+        bson_t entry;
+        BSON_APPEND_DOCUMENT_BEGIN (&each, key_p, &entry);
+        BSON_APPEND_DATE_TIME (&entry, "at", at);
+        BSON_APPEND_UTF8 (&entry, "nonce", nonce);
+        bson_append_document_end (&each, &entry);
+    }
+    bson_append_array_end (&field, &each);
+    bson_append_document_end (&push, &field);
+    bson_append_document_end (&update, &push);
+    CHECK_MSG (mongoc_collection_update_one (users, filter, &update, NULL, NULL, NULL), "entries owed");
+    bson_destroy (&update);
+
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == OK, "a role change");
+    s_free (&reply);
+    //  Its entry pushed the oldest out, and its pull took its own only.
+    bson_t *opts = BCON_NEW ("projection", "{", "facts_owed", BCON_INT32 (1), "}");
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (users, filter, opts, NULL);
+    const bson_t *doc;
+    uint32_t kept = 0;
+    bool oldest = false;
+    if (mongoc_cursor_next (cursor, &doc)) {
+        bson_iter_t iter, entries, nonce;
+        if (bson_iter_init_find (&iter, doc, "facts_owed") && BSON_ITER_HOLDS_ARRAY (&iter)
+        &&  bson_iter_recurse (&iter, &entries))
+            while (bson_iter_next (&entries)) {
+                kept++;
+                if (BSON_ITER_HOLDS_DOCUMENT (&entries) && bson_iter_recurse (&entries, &nonce)
+                &&  bson_iter_find (&nonce, "nonce") && BSON_ITER_HOLDS_UTF8 (&nonce))
+                    oldest = oldest || streq (bson_iter_utf8 (&nonce, NULL), "000000000000000000000000");
+            }
+    }
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    CHECK_MSG (kept == RESOURCE_OWED_MAX - 1 && !oldest,
+               "the newest entries but its own are kept, at most %d: %u", RESOURCE_OWED_MAX, kept);
+    //  Owed by no request: nothing for the sweepers to publish.
+    bson_t *unset = BCON_NEW ("$unset", "{", "facts_owed", BCON_UTF8 (""), "}");
+    CHECK (mongoc_collection_update_one (users, filter, unset, NULL, NULL, NULL));
+    bson_destroy (unset);
+    bson_destroy (filter);
+    mongoc_collection_destroy (users);
+    mongoc_client_destroy (client);
+
+done:
+    s_user_free (&user);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1654,6 +1735,7 @@ main (void)
         R5_TEST_RUN (s_test_stale_facts_change_nothing);
         s_test_membership_during_delete (uri);
         s_test_delete_owes_team_entries (uri);
+        s_test_owed_entries (uri);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
