@@ -31,8 +31,14 @@
 #define RESOURCE_OWED_GRACE_MS 5000
 //  How often an instance looks for entries a dead request left (ms).
 #define RESOURCE_OWED_SWEEP_MS 1000
-//  Most entries one sweep publishes (the rest wait for the next).
+//  Most entries one sweep publishes (the rest wait for the next): the
+//  oldest first by document, the same for every instance, so a dead delete
+//  of a team of 1,000 members takes 10 sweeps (about 10 s) to publish.
 #define RESOURCE_OWED_SWEEP_BATCH 100
+//  A sweep's deadline (ms): its finds' maxTimeMS and its pulls' write
+//  concern wait, the confirmation wait (at most 1 s) included. It runs in
+//  a request worker, between requests.
+#define RESOURCE_OWED_SWEEP_DEADLINE_MS 3000
 //  The appName of the owed-events sweeper's connections (one worker per
 //  process sweeps, on a pool of its own): fail points armed for r5's
 //  requests (appName "r5") are not its to take.

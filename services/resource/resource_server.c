@@ -407,8 +407,12 @@ static void
 s_sweep (void *args)
 {
     resource_server_t *self = args;
-    if (self->owed_mongo)
-        resource_owed_sweep (self->owed_mongo, self->events, r5_now_ms ());
+    if (self->owed_mongo) {
+        int64_t started = r5_now_ms ();
+        r5_mongo_set_deadline (self->owed_mongo, started + RESOURCE_OWED_SWEEP_DEADLINE_MS);
+        resource_owed_sweep (self->owed_mongo, self->events, started);
+        r5_mongo_set_deadline (self->owed_mongo, 0);
+    }
     int64_t now = zclock_mono ();
     if (self->swept_at && now - self->swept_at < self->sweep_interval_ms)
         return;
