@@ -176,9 +176,9 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
     //  The delete takes the document that could hold the events it owes:
     //  the user documents of the members it had when marked (and of the
     //  users its own entries name) hold them, written before it
-    //  (resource_owed.h). A member added or removed
-    //  before the mark is in that list, or not, and was published by its
-    //  own change; none lands after it.
+    //  (resource_owed.h). A member added or removed before the mark is in
+    //  that list, or not, and was published by its own change; no change
+    //  lands after it.
     const R5__Team *final = (const R5__Team *) marked.message;
     for (size_t i = 0; i < final->n_members; i++)
         s_owe_id (call, final->members [i]->user_id);
