@@ -309,23 +309,36 @@ r5_mongo_ensure_expiry (r5_mongo_t *self, const char *collection, const char *na
     return rc;
 }
 
-void
-r5_mongo_append_older_than (bson_t *filter, const char *date_field, int64_t date_ms, const char *id)
+//  (date_field, _id) beyond (date_ms, id) in the direction of op ($lt, $gt).
+static void
+s_append_beyond (bson_t *filter, const char *date_field, int64_t date_ms, const char *id, const char *op)
 {
     bson_t or, older, same, lt, id_lt;
     BSON_APPEND_ARRAY_BEGIN (filter, "$or", &or);
     BSON_APPEND_DOCUMENT_BEGIN (&or, "0", &older);
     BSON_APPEND_DOCUMENT_BEGIN (&older, date_field, &lt);
-    BSON_APPEND_DATE_TIME (&lt, "$lt", date_ms);
+    BSON_APPEND_DATE_TIME (&lt, op, date_ms);
     bson_append_document_end (&older, &lt);
     bson_append_document_end (&or, &older);
     BSON_APPEND_DOCUMENT_BEGIN (&or, "1", &same);
     BSON_APPEND_DATE_TIME (&same, date_field, date_ms);
     BSON_APPEND_DOCUMENT_BEGIN (&same, "_id", &id_lt);
-    BSON_APPEND_UTF8 (&id_lt, "$lt", id);
+    BSON_APPEND_UTF8 (&id_lt, op, id);
     bson_append_document_end (&same, &id_lt);
     bson_append_document_end (&or, &same);
     bson_append_array_end (filter, &or);
+}
+
+void
+r5_mongo_append_older_than (bson_t *filter, const char *date_field, int64_t date_ms, const char *id)
+{
+    s_append_beyond (filter, date_field, date_ms, id, "$lt");
+}
+
+void
+r5_mongo_append_newer_than (bson_t *filter, const char *date_field, int64_t date_ms, const char *id)
+{
+    s_append_beyond (filter, date_field, date_ms, id, "$gt");
 }
 
 int

@@ -80,6 +80,9 @@ int r5_mongo_ensure_expiry (r5_mongo_t *self, const char *collection, const char
 //  the same date and _id < id. Sort the find on {date_field: -1, _id: -1}.
 void r5_mongo_append_older_than (bson_t *filter, const char *date_field, int64_t date_ms, const char *id);
 
+//  The same for (date_field, _id) after (date_ms, id): the newer side.
+void r5_mongo_append_newer_than (bson_t *filter, const char *date_field, int64_t date_ms, const char *id);
+
 //  Ping the server; 0 when it answers before the server selection timeout.
 int r5_mongo_ping (r5_mongo_t *self, char *error, size_t error_size);
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 deploy/install-deps.sh --test
-for dir in tests/graphql/conformance tests/graphql/http-audit tests/graphql/introspection tests/graphql/schema-lint tests/browser; do
+for dir in tests/graphql/conformance tests/graphql/http-audit tests/graphql/introspection tests/graphql/schema-lint tests/browser tests/relay-client; do
   [ -f "$dir/package-lock.json" ] && npm ci --silent --no-audit --no-fund --prefix "$dir"
 done
 

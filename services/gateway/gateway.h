@@ -42,6 +42,7 @@ typedef struct {
     int verdict_cache_seconds;      //  0 disables the verdict cache
     bool access_log;                //  one info line per HTTP request
     int apq_cache_entries;          //  persisted queries kept (0: APQ off, PERSISTED_QUERY_NOT_SUPPORTED)
+    int document_cache_entries;     //  parsed and validated documents kept (0: none)
     const char *cors_origins;       //  comma-separated exact origins allowed cross-origin ("" none)
     const char *secret_scanning_keys;   //  file of scanners' public keys ("" or NULL: no report route)
     int64_t rate_limit_points;      //  /graphql points per user per window (0: no budget, no headers)

@@ -2,6 +2,7 @@
 #include "gateway_call.h"
 #include "gateway_codec.h"
 #include "gateway_status.h"
+#include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
 
@@ -117,25 +118,256 @@ gateway_call_body (ProtobufCMessage *envelope, unsigned body_case, json_t *args,
     return body;
 }
 
-int
-gateway_page_first (json_t *args, int *first, gql_field_error_t *error)
+//  =========================================================================
+//  Paging (docs/api.md, "Paging")
+//  =========================================================================
+
+//  A cursor's text before base64url: the version, the list's kind, the
+//  service's own cursor, so a cursor of another list (or another version)
+//  is told apart and refused, not misread.
+#define S_CURSOR_VERSION    "r5c1"
+#define S_CURSOR_INNER_MAX  64
+#define S_CURSOR_TEXT_MAX   (sizeof S_CURSOR_VERSION + 32 + S_CURSOR_INNER_MAX + 2)
+
+//  Whether inner can be a service's cursor: ids and hex, lower case, at most
+//  S_CURSOR_INNER_MAX characters.
+static bool
+s_cursor_inner_valid (const char *inner)
 {
-    json_t *value = json_object_get (args, "first");
-    *first = json_is_integer (value) ? (int) json_integer_value (value) : 20;
-    if (json_is_integer (value) && (json_integer_value (value) < 1 || json_integer_value (value) > 100))
-        return gql_field_error_set (error, "BAD_USER_INPUT", "first must be between 1 and 100");
+    size_t length = 0;
+    for (const char *c = inner; *c; c++, length++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z')))
+            return false;
+    return length > 0 && length <= S_CURSOR_INNER_MAX;
+}
+
+char *
+gateway_cursor_encode (const char *kind, const char *inner)
+{
+    assert (kind && strlen (kind) <= 32 && !strchr (kind, ':'));
+    //  inner came over the bus: refused, not asserted, when it is not a cursor.
+    if (!inner || !s_cursor_inner_valid (inner))
+        return NULL;
+    char text [S_CURSOR_TEXT_MAX];
+    int size = snprintf (text, sizeof text, S_CURSOR_VERSION ":%s:%s", kind, inner);
+    assert (size > 0 && (size_t) size < sizeof text);
+    size_t encoded_size = sodium_base64_ENCODED_LEN (size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *encoded = r5_malloc (encoded_size);
+    sodium_bin2base64 (encoded, encoded_size, (const unsigned char *) text, size,
+                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return encoded;
+}
+
+//  The service's cursor in cursor, a cursor of list kind, or NULL when it is
+//  not one (malformed, of another list or version). The caller frees it.
+static char *
+s_cursor_decode (const char *kind, const char *cursor)
+{
+    char text [S_CURSOR_TEXT_MAX];
+    size_t size = 0;
+    if (strlen (cursor) > 2 * S_CURSOR_TEXT_MAX
+    ||  sodium_base642bin ((unsigned char *) text, sizeof text - 1, cursor, strlen (cursor), NULL, &size, NULL,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+        return NULL;
+    text [size] = 0;
+    size_t prefix = strlen (S_CURSOR_VERSION) + 1 + strlen (kind) + 1;
+    //  A NUL inside would cut the text short of what was sent: not ours.
+    if (strlen (text) != size || size <= prefix
+    ||  strncmp (text, S_CURSOR_VERSION ":", strlen (S_CURSOR_VERSION) + 1) != 0
+    ||  strncmp (text + strlen (S_CURSOR_VERSION) + 1, kind, strlen (kind)) != 0 || text [prefix - 1] != ':')
+        return NULL;
+    //  The services' cursors are ids and hex: anything else was not minted here.
+    const char *inner = text + prefix;
+    return s_cursor_inner_valid (inner) ? r5_strdup (inner) : NULL;
+}
+
+//  A walk looking for totalCount: what each fragment's top level was found
+//  to select, so each fragment is looked into once however often it is
+//  spread (spreads of spreads would otherwise multiply: 4 spreads on each
+//  of 16 levels is 4^16 looks from a 1 KB document).
+typedef struct {
+    const gql_document_t *document;
+    uint8_t *fragment_state;        //  per fragment: 0 not looked at, 1 looking, 2 no, 3 yes
+} s_total_walk_t;
+
+//  Past this nesting of fragments a walk answers yes: a count too many is
+//  harmless, and the stack stays small.
+#define S_TOTAL_WALK_DEPTH 64
+
+//  Whether set selects totalCount at its own level: directly, or through
+//  inline fragments and fragment spreads (not through a field).
+static bool
+s_selects_total_here (s_total_walk_t *walk, const gql_selection_set_t *set, int depth)
+{
+    if (!set)
+        return false;
+    if (depth > S_TOTAL_WALK_DEPTH)
+        return true;
+    for (size_t i = 0; i < set->item_count; i++) {
+        const gql_selection_t *sel = set->items [i];
+        if (sel->kind == GQL_SELECTION_FIELD && sel->name.len == strlen ("totalCount")
+        &&  memcmp (sel->name.data, "totalCount", sel->name.len) == 0)
+            return true;
+        if (sel->kind == GQL_SELECTION_INLINE_FRAGMENT && s_selects_total_here (walk, sel->selection_set, depth + 1))
+            return true;
+        if (sel->kind == GQL_SELECTION_FRAGMENT_SPREAD) {
+            const gql_fragment_t *fragment = gql_document_fragment (walk->document, sel->name.data, sel->name.len);
+            size_t index = 0;
+            while (fragment && index < walk->document->fragment_count && walk->document->fragments [index] != fragment)
+                index++;
+            if (!fragment || index == walk->document->fragment_count)
+                continue;
+            //  1: a cycle, which validation refuses; taken as no.
+            if (walk->fragment_state [index] == 0) {
+                walk->fragment_state [index] = 1;
+                walk->fragment_state [index] = s_selects_total_here (walk, fragment->selection_set, depth + 1) ? 3 : 2;
+            }
+            if (walk->fragment_state [index] == 3)
+                return true;
+        }
+    }
+    return false;
+}
+
+//  Whether set, or any selection below it, is a field like field (the same
+//  name and response key) that selects totalCount.
+static bool
+s_twin_selects_total (s_total_walk_t *walk, const gql_selection_set_t *set, const gql_selection_t *field)
+{
+    gql_str_t key = gql_selection_response_key (field);
+    for (size_t i = 0; set && i < set->item_count; i++) {
+        const gql_selection_t *sel = set->items [i];
+        if (sel->kind == GQL_SELECTION_FIELD && sel != field && gql_str_equal (sel->name, field->name)
+        &&  gql_str_equal (gql_selection_response_key (sel), key)
+        &&  s_selects_total_here (walk, sel->selection_set, 0))
+            return true;
+        if (s_twin_selects_total (walk, sel->selection_set, field))
+            return true;
+    }
+    return false;
+}
+
+//  Whether the connection field selects totalCount. The executor hands a
+//  resolver the field's first occurrence; the same field asked again under
+//  the same response key (merged into one answer) may select it in another,
+//  so every such twin in the document counts too. One over-approximates at
+//  worst (a like-named field under another parent): a count that is not shown.
+//  Linear in the document: each fragment is looked into once.
+static bool
+s_selects_total (const gql_document_t *document, const gql_selection_t *field)
+{
+    if (!document)
+        return false;
+    s_total_walk_t walk = { document, (uint8_t *) r5_calloc (document->fragment_count + 1, 1) };
+    bool found = s_selects_total_here (&walk, field->selection_set, 0);
+    for (size_t i = 0; !found && i < document->operation_count; i++)
+        found = s_twin_selects_total (&walk, document->operations [i]->selection_set, field);
+    for (size_t i = 0; !found && i < document->fragment_count; i++)
+        found = s_twin_selects_total (&walk, document->fragments [i]->selection_set, field);
+    free (walk.fragment_state);
+    return found;
+}
+
+//  A page size argument: 0 when absent, else 1 to 100. 0, or -1 with error set.
+static int
+s_page_size (json_t *args, const char *name, int *size, gql_field_error_t *error)
+{
+    json_t *value = json_object_get (args, name);
+    *size = 0;
+    if (!json_is_integer (value))
+        return 0;
+    if (json_integer_value (value) < 1 || json_integer_value (value) > GATEWAY_PAGE_MAX)
+        return gql_field_error_set (error, "BAD_USER_INPUT", "%s must be between 1 and %d", name, GATEWAY_PAGE_MAX);
+    *size = (int) json_integer_value (value);
+    return 0;
+}
+
+//  A cursor argument decoded into *inner (NULL when absent). 0, or -1 with error set.
+static int
+s_page_cursor (json_t *args, const char *name, const char *kind, char **inner, gql_field_error_t *error)
+{
+    json_t *value = json_object_get (args, name);
+    *inner = NULL;
+    if (!json_is_string (value))
+        return 0;
+    *inner = s_cursor_decode (kind, json_string_value (value));
+    if (!*inner)
+        return gql_field_error_set (error, "BAD_USER_INPUT", "%s is not a cursor of this list", name);
+    return 0;
+}
+
+int
+gateway_page_read (const gql_resolve_info_t *info, const char *kind, gateway_page_t *page, gql_field_error_t *error)
+{
+    memset (page, 0, sizeof *page);
+    if (s_page_size (info->args, "first", &page->first, error)
+    ||  s_page_size (info->args, "last", &page->last, error))
+        return -1;
+    if (page->first && page->last)
+        return gql_field_error_set (error, "BAD_USER_INPUT",
+                                    "first and last cannot be given together: page forwards or backwards");
+    if (!page->first && !page->last)
+        page->first = GATEWAY_PAGE_DEFAULT;
+    if (s_page_cursor (info->args, "after", kind, &page->after, error)
+    ||  s_page_cursor (info->args, "before", kind, &page->before, error)) {
+        gateway_page_clear (page);
+        return -1;
+    }
+    page->count = info->selection && s_selects_total (info->document, info->selection);
     return 0;
 }
 
 json_t *
-gateway_connection (json_t *nodes, bool has_next_page, const char *end_cursor)
+gateway_page_args (const gql_resolve_info_t *info, const gateway_page_t *page)
+{
+    json_t *args = json_copy (info->args);
+    json_object_set_new (args, "first", json_integer (page->first));
+    json_object_set_new (args, "last", json_integer (page->last));
+    json_object_set_new (args, "after", json_string (page->after ? page->after : ""));
+    json_object_set_new (args, "before", json_string (page->before ? page->before : ""));
+    json_object_set_new (args, "count", json_boolean (page->count));
+    return args;
+}
+
+void
+gateway_page_clear (gateway_page_t *page)
+{
+    free (page->after);
+    free (page->before);
+    page->after = page->before = NULL;
+}
+
+//  A service cursor as the API's, or JSON null for none.
+static json_t *
+s_cursor_json (const char *kind, const char *inner)
+{
+    if (!inner || !*inner)
+        return json_null ();
+    char *cursor = gateway_cursor_encode (kind, inner);
+    json_t *value = cursor ? json_string (cursor) : json_null ();
+    free (cursor);
+    return value;
+}
+
+json_t *
+gateway_connection (json_t *nodes, json_t *cursors, const char *kind, const gateway_page_info_t *page_info)
 {
     json_t *edges = json_array ();
     size_t index;
     json_t *node;
-    json_array_foreach (nodes, index, node)
-        json_array_append_new (edges, json_pack ("{s:O,s:O}", "cursor", json_object_get (node, "id"), "node", node));
-    return json_pack ("{s:o,s:o,s:{s:b,s:o}}", "nodes", nodes, "edges", edges, "pageInfo",
-                      "hasNextPage", has_next_page,
-                      "endCursor", end_cursor && *end_cursor ? json_string (end_cursor) : json_null ());
+    json_array_foreach (nodes, index, node) {
+        const char *inner = json_string_value (cursors ? json_array_get (cursors, index)
+                                                       : json_object_get (node, "id"));
+        json_array_append_new (edges, json_pack ("{s:o,s:O}", "cursor", s_cursor_json (kind, inner), "node", node));
+    }
+    json_decref (cursors);
+    json_t *connection = json_pack ("{s:o,s:o,s:{s:b,s:b,s:o,s:o}}", "nodes", nodes, "edges", edges, "pageInfo",
+                                    "hasNextPage", page_info->has_next_page,
+                                    "hasPreviousPage", page_info->has_previous_page,
+                                    "startCursor", s_cursor_json (kind, page_info->start_cursor),
+                                    "endCursor", s_cursor_json (kind, page_info->end_cursor));
+    //  Absent unless asked: it was not counted (totalCount then is never selected).
+    if (page_info->count)
+        json_object_set_new (connection, "totalCount", json_integer (page_info->total_count));
+    return connection;
 }

@@ -69,11 +69,53 @@ ProtobufCMessage *gateway_call (gateway_request_t *context, const char *service,
 ProtobufCMessage *gateway_call_body (ProtobufCMessage *envelope, unsigned body_case, json_t *args,
                                      const char *preset, gql_field_error_t *error);
 
-//  The page size a connection field asks for: `first` from 1 to 100 (20 when
-//  absent). 0, or -1 with error set.
-int gateway_page_first (json_t *args, int *first, gql_field_error_t *error);
+//  Page sizes of every connection: first or last 1 to 100, first 20 when
+//  neither is given.
+#define GATEWAY_PAGE_MAX      100
+#define GATEWAY_PAGE_DEFAULT  20
 
-//  {nodes, edges: [{cursor: node id, node}], pageInfo} over nodes (stolen).
-json_t *gateway_connection (json_t *nodes, bool has_next_page, const char *end_cursor);
+//  A connection field's page arguments, checked, cursors decoded.
+typedef struct {
+    int first;                  //  1 to 100, or 0 when last is given
+    int last;                   //  1 to 100, or 0
+    char *after;                //  the service's cursor, or NULL
+    char *before;               //  the service's cursor, or NULL
+    bool count;                 //  totalCount is selected: ask for the count
+} gateway_page_t;
+
+//  Read first, last, after and before from info's arguments into page, the
+//  cursors as opaque cursors of the list kind ("users", "tokens"...), and
+//  whether info's field selects totalCount. 0, or -1 with error set
+//  (BAD_USER_INPUT: a size out of bounds, first with last, a cursor that is
+//  malformed or of another list) and nothing held.
+int gateway_page_read (const gql_resolve_info_t *info, const char *kind, gateway_page_t *page,
+                       gql_field_error_t *error);
+
+//  info's arguments with page's values over them (cursors decoded, count),
+//  for gateway_call_body or a request of one's own. The caller decrefs it.
+json_t *gateway_page_args (const gql_resolve_info_t *info, const gateway_page_t *page);
+
+//  Free what gateway_page_read holds in page.
+void gateway_page_clear (gateway_page_t *page);
+
+//  The opaque cursor of a service's cursor inner in list kind: base64url of
+//  a version, the kind and inner. The caller frees it. NULL when inner (off
+//  the bus) is not a service's cursor.
+char *gateway_cursor_encode (const char *kind, const char *inner);
+
+//  What a service answered about a page, borrowed.
+typedef struct {
+    bool has_next_page;
+    bool has_previous_page;
+    const char *start_cursor;   //  service cursors ("" or NULL: none)
+    const char *end_cursor;
+    bool count;                 //  total_count was asked for
+    int64_t total_count;
+} gateway_page_info_t;
+
+//  {nodes, edges: [{cursor, node}], pageInfo, totalCount when counted} over
+//  nodes (stolen); each edge's cursor is the opaque one of the service's
+//  cursor at the same index of cursors (stolen; NULL: the node's id).
+json_t *gateway_connection (json_t *nodes, json_t *cursors, const char *kind, const gateway_page_info_t *page_info);
 
 #endif

@@ -357,28 +357,45 @@ s_charge (gateway_t *gw, struct mg_connection *conn, const gateway_principal_t *
     return admitted ? 0 : s_send_rate_limited (conn, rate);
 }
 
-//  Parse, validate and execute one request; answers it.
-static int
-s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
-       gateway_graphql_params_t *params, bool is_get)
+//  The request's document, parsed and validated, from the gateway's cache
+//  when its text was seen before (*held then holds it), else parsed here
+//  (*parsed owns it; kept in the cache when there is one, and *held holds
+//  it). NULL after answering a syntax or validation error (*status set).
+static const gql_document_t *
+s_document (gateway_t *gw, struct mg_connection *conn, const gateway_graphql_params_t *params,
+            gateway_document_t **held, gql_document_t **parsed, int *status)
 {
+    if (gw->documents && (*held = gateway_documents_get (gw->documents, params->query, params->query_length))) {
+        atomic_fetch_add (&gw->document_hits, 1);
+        return gateway_document_ast (*held);
+    }
+    if (gw->documents)
+        atomic_fetch_add (&gw->document_misses, 1);
     gql_limits_t limits;
     gql_limits_default (&limits);
     limits.max_bytes = gw->config.max_body;
     gql_error_t parse_error;
+    //  A document the cache keeps owns its text: its names point into it.
+    char *source = NULL;
+    if (gw->documents) {
+        source = (char *) r5_malloc (params->query_length + 1);
+        memcpy (source, params->query, params->query_length);
+        source [params->query_length] = 0;
+    }
     //  The engine reports running out of memory; the gateway's answer to it is
     //  the process's (r5_alloc.h): stop with one line.
-    gql_document_t *document = gql_parse (params->query, params->query_length, &limits, &parse_error);
-    if (!document && parse_error.code == GQL_ERR_NOMEM)
+    *parsed = gql_parse (source ? source : params->query, params->query_length, &limits, &parse_error);
+    if (!*parsed && parse_error.code == GQL_ERR_NOMEM)
         r5_out_of_memory ("parsing a GraphQL document");
-    if (!document) {
+    if (!*parsed) {
+        free (source);
         char message [256];
         snprintf (message, sizeof message, "Syntax Error: %s", parse_error.message);
         gql_loc_t location = { parse_error.line, parse_error.column, parse_error.offset };
-        int status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : s_request_error_status (conn);
-        s_send_request_error (conn, status, s_parse_error_code (parse_error.code), message, &location,
+        *status = parse_error.code == GQL_ERR_TOO_LARGE ? 413 : s_request_error_status (conn);
+        s_send_request_error (conn, *status, s_parse_error_code (parse_error.code), message, &location,
                               parse_error.line ? 1 : 0, NULL);
-        return status;
+        return NULL;
     }
     gql_validation_error_t *errors = NULL;
     size_t error_count = 0;
@@ -389,21 +406,33 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         .hide_suggestions = !gw->config.introspection,
         .refuse_nul_strings = true,
     };
-    int valid = gql_validate_with (gw->schema, document, &validate_options, &errors, &error_count);
+    int valid = gql_validate_with (gw->schema, *parsed, &validate_options, &errors, &error_count);
     if (valid < 0)
         r5_out_of_memory ("validating a GraphQL document");
     if (valid != 0) {
         json_t *body = gql_validation_response (errors, error_count);
         if (!body)
             r5_out_of_memory ("answering a GraphQL validation failure");
-        int status = s_request_error_status (conn);
+        *status = s_request_error_status (conn);
         char headers [GATEWAY_RATE_HEADERS_SIZE];
-        gateway_http_send_json (conn, status, s_content_type (conn), body, s_headers (conn, NULL, headers, sizeof headers));
+        gateway_http_send_json (conn, *status, s_content_type (conn), body, s_headers (conn, NULL, headers, sizeof headers));
         json_decref (body);
         gql_validation_errors_free (&errors);
-        gql_document_destroy (&document);
-        return status;
+        gql_document_destroy (parsed);
+        free (source);
+        return NULL;
     }
+    if (!source)
+        return *parsed;
+    *held = gateway_documents_put (gw->documents, &source, parsed);
+    return gateway_document_ast (*held);
+}
+
+//  Run one valid document; answers the request.
+static int
+s_execute (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
+           gateway_graphql_params_t *params, bool is_get, const gql_document_t *document)
+{
     //  GET is for queries: a mutation must not ride on a link or a prefetch.
     const gql_operation_t *operation = gql_document_operation (document, params->operation_name,
                                                                params->operation_name ? strlen (params->operation_name) : 0);
@@ -412,15 +441,12 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         gateway_health_note_operation (conn, (int) operation->type);
     if (is_get && operation && operation->type != GQL_OP_QUERY) {
         s_send_request_error (conn, 405, "METHOD_NOT_ALLOWED", "mutations need POST", NULL, 0, "Allow: POST\r\n");
-        gql_document_destroy (&document);
         return 405;
     }
     gateway_rate_t rate;
     int refused = s_charge (gw, conn, principal, document, operation, params, &rate);
-    if (refused) {
-        gql_document_destroy (&document);
+    if (refused)
         return refused;
-    }
     gateway_request_t request = {
         .gw = gw,
         .thread = gateway_thread (conn),
@@ -465,7 +491,22 @@ s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gatewa
         gateway_http_send_json (conn, status, content_type, response, s_headers (conn, retry, headers, sizeof headers));
         json_decref (response);
     }
-    gql_document_destroy (&document);
+    return status;
+}
+
+//  Parse, validate and execute one request; answers it.
+static int
+s_run (gateway_t *gw, struct mg_connection *conn, const char *request_id, gateway_principal_t *principal,
+       gateway_graphql_params_t *params, bool is_get)
+{
+    gateway_document_t *held = NULL;
+    gql_document_t *parsed = NULL;
+    int status = 0;
+    const gql_document_t *document = s_document (gw, conn, params, &held, &parsed, &status);
+    if (document)
+        status = s_execute (gw, conn, request_id, principal, params, is_get, document);
+    gateway_document_release (&held);
+    gql_document_destroy (&parsed);
     return status;
 }
 

@@ -143,6 +143,8 @@ S_READ_COUNTER (s_unauthenticated, requests_unauthenticated)
 S_READ_COUNTER (s_failed, requests_failed)
 S_READ_COUNTER (s_hits, cache_hits)
 S_READ_COUNTER (s_misses, cache_misses)
+S_READ_COUNTER (s_document_hits, document_hits)
+S_READ_COUNTER (s_document_misses, document_misses)
 
 static double
 s_entries (size_t series)
@@ -180,6 +182,10 @@ static r5_metrics_family_t s_families [] = {
     S_FAMILY ("r5_gateway_verdict_cache_misses_total", R5_METRICS_COUNTER, s_misses,
               "Token verifications the verdict cache could not answer (r5-token was asked)."),
     S_FAMILY ("r5_gateway_verdict_cache_entries", R5_METRICS_GAUGE, s_entries, "Verdicts held in the cache now."),
+    S_FAMILY ("r5_gateway_document_cache_hits_total", R5_METRICS_COUNTER, s_document_hits,
+              "GraphQL documents taken parsed and validated from the document cache."),
+    S_FAMILY ("r5_gateway_document_cache_misses_total", R5_METRICS_COUNTER, s_document_misses,
+              "GraphQL documents parsed and validated because the document cache did not hold them."),
     S_FAMILY ("r5_gateway_event_feed_current", R5_METRICS_GAUGE, s_feed_current,
               "1 while every event relay's heartbeat is recent (the verdict cache is used), else 0."),
 };

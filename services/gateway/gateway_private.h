@@ -4,6 +4,7 @@
 
 #include "gateway.h"
 #include "gateway_apq.h"
+#include "gateway_documents.h"
 #include "gateway_cache.h"
 #include "gateway_leaks.h"
 #include "gateway_ratelimit.h"
@@ -24,6 +25,7 @@ struct _gateway_t {
     gateway_cache_t *cache;
     gateway_events_t *events;
     gateway_apq_t *apq;             //  persisted queries, or NULL: APQ off
+    gateway_documents_t *documents; //  parsed documents by text, or NULL: each request parses its own
     gateway_leaks_keys_t *leak_keys;   //  secret scanners' public keys, or NULL: no report route
     gateway_ratelimit_t *ratelimit; //  /graphql budgets, or NULL: limits off
     //  Attempts, counted before the check (r5_throttle.h).
@@ -37,6 +39,8 @@ struct _gateway_t {
     atomic_uint_fast64_t requests_failed;
     atomic_uint_fast64_t cache_hits;
     atomic_uint_fast64_t cache_misses;
+    atomic_uint_fast64_t document_hits;     //  requests whose document came from the cache
+    atomic_uint_fast64_t document_misses;   //  requests parsed while the cache is on
     //  Drain (gateway_drain): set once, read by every worker thread.
     atomic_bool draining;
     atomic_int in_flight;           //  requests being served on the public listener

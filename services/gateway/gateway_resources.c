@@ -23,6 +23,7 @@
 #include "r5_rpc.h"
 #include "r5/resource.pb-c.h"
 
+#include <assert.h>
 #include <sodium.h>
 
 //  Most ids in one GetObjects call (r5-resource's limit).
@@ -162,6 +163,34 @@ s_get (const gql_resolve_info_t *info, json_t *const *parents, size_t count, jso
     return s_for_all (object, count, results, errors);
 }
 
+//  The cursors' list kind of a resource type: its enum name, so a cursor of
+//  one type's list is refused by another's.
+static const char *
+s_kind (R5__ResourceType type)
+{
+    const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (&r5__resource_type__descriptor, type);
+    assert (value);
+    return value->name;
+}
+
+//  A reply's page as a connection; NULL when the reply is not a page.
+static json_t *
+s_page_json (R5__ResourceReply *reply, const char *kind, bool count)
+{
+    if (reply->body_case != R5__RESOURCE_REPLY__BODY_OBJECTS)
+        return NULL;
+    const R5__Objects *objects = reply->objects;
+    gateway_page_info_t page_info = {
+        .has_next_page = objects->has_next_page,
+        .has_previous_page = objects->has_previous_page,
+        .start_cursor = objects->start_cursor,
+        .end_cursor = objects->end_cursor,
+        .count = count,
+        .total_count = objects->total_count,
+    };
+    return gateway_connection (s_objects_json (reply), NULL, kind, &page_info);
+}
+
 static int
 s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
         gql_field_error_t *errors)
@@ -169,21 +198,23 @@ s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, js
     const s_read_t *row = (const s_read_t *) info->data;
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
     json_t *connection = NULL;
-    int first;
-    ProtobufCMessage *body = gateway_page_first (info->args, &first, &errors [0]) ? NULL
-                           : gateway_call_body (&request.base, R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS, info->args,
+    gateway_page_t page;
+    if (gateway_page_read (info, s_kind (row->type), &page, &errors [0]))
+        return s_for_all (NULL, count, results, errors);
+    json_t *args = gateway_page_args (info, &page);
+    ProtobufCMessage *body = gateway_call_body (&request.base, R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS, args,
                                                 NULL, &errors [0]);
+    json_decref (args);
     if (body) {
         request.list_objects->type = row->type;
         R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [0]);
         protobuf_c_message_free_unpacked (body, NULL);
         if (reply) {
-            bool objects = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS;
-            connection = gateway_connection (s_objects_json (reply), objects && reply->objects->has_next_page,
-                                             objects ? reply->objects->end_cursor : "");
+            connection = s_page_json (reply, s_kind (row->type), page.count);
             r5__resource_reply__free_unpacked (reply, NULL);
         }
     }
+    gateway_page_clear (&page);
     return s_for_all (connection, count, results, errors);
 }
 
@@ -194,30 +225,31 @@ static int
 s_incident_notes (const gql_resolve_info_t *info, json_t *const *parents, size_t count, json_t **results,
                   gql_field_error_t *errors)
 {
-    int first;
-    if (gateway_page_first (info->args, &first, &errors [0])) {
+    gateway_page_t page;
+    if (gateway_page_read (info, "INCIDENT_NOTES", &page, &errors [0])) {
         for (size_t i = 1; i < count; i++)
             gateway_field_error_copy (&errors [i], &errors [0]);
         return -1;
     }
-    const char *after = json_string_value (json_object_get (info->args, "after"));
     for (size_t i = 0; i < count; i++) {
         R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
         R5__ListIncidentNotesRequest list = R5__LIST_INCIDENT_NOTES_REQUEST__INIT;
         const char *id = json_string_value (json_object_get (parents [i], "id"));
         list.incident_id = (char *) (id ? id : "");
-        list.first = first;
-        list.after = (char *) (after ? after : "");
+        list.first = page.first;
+        list.last = page.last;
+        list.after = page.after ? page.after : "";
+        list.before = page.before ? page.before : "";
+        list.count = page.count;
         request.body_case = R5__RESOURCE_REQUEST__BODY_LIST_INCIDENT_NOTES;
         request.list_incident_notes = &list;
         R5__ResourceReply *reply = s_call (info->context, &request, true, &errors [i]);
         if (!reply)
             continue;
-        bool objects = reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS;
-        results [i] = gateway_connection (s_objects_json (reply), objects && reply->objects->has_next_page,
-                                          objects ? reply->objects->end_cursor : "");
+        results [i] = s_page_json (reply, "INCIDENT_NOTES", page.count);
         r5__resource_reply__free_unpacked (reply, NULL);
     }
+    gateway_page_clear (&page);
     return 0;
 }
 

@@ -26,6 +26,10 @@
 //  run, but are sent in full each time).
 #define S_APQ_MAX_TEXT_BYTES (64 * 1024)
 
+//  Most bytes one cached document takes, its text and its nodes (larger
+//  ones still run, parsed each time): 1,024 entries stay under 32 MiB.
+#define S_DOCUMENT_MAX_BYTES (32 * 1024)
+
 //  Keys each sign-in throttle holds at most (roughly 130 bytes each).
 #define S_THROTTLE_MAX_KEYS 65536
 
@@ -300,6 +304,7 @@ gateway_new (const gateway_config_t *config, char *error, size_t error_size)
     r5_client_destroy (&probe);
     self->cache = gateway_cache_new (config->verdict_cache_seconds, S_CACHE_MAX_ENTRIES);
     self->apq = gateway_apq_new ((size_t) config->apq_cache_entries, S_APQ_MAX_TEXT_BYTES);
+    self->documents = gateway_documents_new ((size_t) config->document_cache_entries, S_DOCUMENT_MAX_BYTES);
     //  A key file that cannot be used stops the start-up: reports would all be refused.
     if (config->secret_scanning_keys && *config->secret_scanning_keys) {
         self->leak_keys = gateway_leaks_keys_load (config->secret_scanning_keys, error, error_size);
@@ -360,6 +365,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_events_destroy (&self->events);
     gateway_cache_destroy (&self->cache);
     gateway_apq_destroy (&self->apq);
+    gateway_documents_destroy (&self->documents);
     gateway_leaks_keys_destroy (&self->leak_keys);
     gateway_ratelimit_destroy (&self->ratelimit);
     r5_throttle_destroy (&self->login_by_pair);

@@ -85,24 +85,49 @@ s_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *er
 //  Query
 //  =========================================================================
 
+//  A service page's cursors as a JSON array, for gateway_connection.
+static json_t *
+s_cursors_json (char **cursors, size_t n_cursors)
+{
+    json_t *array = json_array ();
+    for (size_t i = 0; i < n_cursors; i++)
+        json_array_append_new (array, json_string (cursors [i]));
+    return array;
+}
+
 static int
 s_query_tokens (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
                 json_t **results, gql_field_error_t *errors)
 {
-    int first;
-    if (gateway_page_first (info->args, &first, &errors [0]))
+    gateway_page_t page;
+    if (gateway_page_read (info, "TOKENS", &page, &errors [0]))
         return -1;
-    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST, info->args, true, &errors [0]);
+    json_t *args = gateway_page_args (info, &page);
+    R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST, args, true, &errors [0]);
+    json_decref (args);
+    json_t *connection = NULL;
+    if (reply && reply->body_case == R5__TOKEN_REPLY__BODY_LIST) {
+        const R5__TokenList *list = reply->list;
+        json_t *nodes = json_array ();
+        for (size_t i = 0; i < list->n_tokens; i++)
+            json_array_append_new (nodes, gateway_codec_to_json (&list->tokens [i]->base));
+        gateway_page_info_t page_info = {
+            .has_next_page = list->has_next_page,
+            .has_previous_page = list->has_previous_page,
+            .start_cursor = list->start_cursor,
+            .end_cursor = list->end_cursor,
+            .count = page.count,
+            .total_count = list->total_count,
+        };
+        //  The service names each token's cursor (its time and id): one per token.
+        json_t *cursors = list->n_cursors == list->n_tokens ? s_cursors_json (list->cursors, list->n_cursors) : NULL;
+        connection = gateway_connection (nodes, cursors, "TOKENS", &page_info);
+    }
+    if (reply)
+        r5__token_reply__free_unpacked (reply, NULL);
+    gateway_page_clear (&page);
     if (!reply)
         return -1;
-    json_t *connection = NULL;
-    if (reply->body_case == R5__TOKEN_REPLY__BODY_LIST) {
-        json_t *nodes = json_array ();
-        for (size_t i = 0; i < reply->list->n_tokens; i++)
-            json_array_append_new (nodes, gateway_codec_to_json (&reply->list->tokens [i]->base));
-        connection = gateway_connection (nodes, reply->list->has_next_page, reply->list->end_cursor);
-    }
-    r5__token_reply__free_unpacked (reply, NULL);
     return s_for_all (connection, count, results, errors);
 }
 
@@ -163,32 +188,50 @@ s_event_json (const R5__TokenEvent *event)
     return object;
 }
 
-//  One call per token, all in flight at once (tokens are listed 100 at most).
+//  PersonalAccessTokenEventConnection: one call per token, all in flight at
+//  once (tokens are listed 100 at most).
 static int
 s_token_events (const gql_resolve_info_t *info, json_t *const *parents, size_t count,
                 json_t **results, gql_field_error_t *errors)
 {
-    int first;
-    if (gateway_page_first (info->args, &first, &errors [0])) {
+    gateway_page_t page;
+    if (gateway_page_read (info, "TOKEN_EVENTS", &page, &errors [0])) {
         for (size_t i = 1; i < count; i++)
             gateway_field_error_copy (&errors [i], &errors [0]);
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
-        json_t *args = json_pack ("{s:O?,s:i}", "id", json_object_get (parents [i], "id"), "first", first);
+        json_t *args = json_pack ("{s:O?,s:i,s:i,s:s,s:s,s:b}", "id", json_object_get (parents [i], "id"),
+                                  "first", page.first, "last", page.last, "after", page.after ? page.after : "",
+                                  "before", page.before ? page.before : "", "count", page.count);
         R5__TokenReply *reply = s_token_request (info, R5__TOKEN_REQUEST__BODY_LIST_EVENTS, args, true, &errors [i]);
         json_decref (args);
         if (!reply)
             continue;
-        json_t *events = json_array ();
-        for (size_t j = 0; reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS && j < reply->events->n_events; j++) {
-            json_t *event = s_event_json (reply->events->events [j]);
-            if (event)
+        if (reply->body_case == R5__TOKEN_REPLY__BODY_EVENTS) {
+            const R5__TokenEventList *list = reply->events;
+            json_t *events = json_array ();
+            json_t *cursors = json_array ();
+            for (size_t j = 0; j < list->n_events; j++) {
+                json_t *event = s_event_json (list->events [j]);
+                if (!event)
+                    continue;
                 json_array_append_new (events, event);
+                json_array_append_new (cursors, json_string (j < list->n_cursors ? list->cursors [j] : ""));
+            }
+            gateway_page_info_t page_info = {
+                .has_next_page = list->has_next_page,
+                .has_previous_page = list->has_previous_page,
+                .start_cursor = list->start_cursor,
+                .end_cursor = list->end_cursor,
+                .count = page.count,
+                .total_count = list->total_count,
+            };
+            results [i] = gateway_connection (events, cursors, "TOKEN_EVENTS", &page_info);
         }
-        results [i] = events;
         r5__token_reply__free_unpacked (reply, NULL);
     }
+    gateway_page_clear (&page);
     return 0;
 }
 

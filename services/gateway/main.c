@@ -34,6 +34,7 @@ static r5_config_key_t s_keys [] = {
     { "access_log", "true", "write one info line per HTTP request (request id, route, status, duration, caller)", false },
     { "public_origin", "", "the origin browsers use (https://r5.example.com) for the CSRF check; empty: the request's Host", false },
     { "apq_cache_entries", "1024", "query texts kept for automatic persisted queries, each up to 64 KiB (0: APQ off)", false },
+    { "document_cache_entries", "1024", "parsed and validated documents kept by their text, each up to 32 KiB with its nodes (0: none)", false },
     { "rate_limit_points", "5000", "GraphQL points per user per window, shared by every gateway (0: no limit, no X-RateLimit headers)", false },
     { "rate_limit_window_seconds", "3600", "the rate limit's fixed window; keep 3600 (shorter only for tests)", false },
     { "cors_origins", "", "comma-separated exact origins (https://app.example.com) whose pages may call /graphql cross-origin; empty: no CORS", false },
@@ -117,7 +118,7 @@ main (int argc, char *argv [])
     r5_config_t *config = r5_service_config ("r5-gateway", s_keys, argc, argv);
     r5_service_bus_keys ("r5-gateway", config, false);
     char error [256];
-    int64_t rate_points, rate_window, apq_entries, threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds, events_timeout;
+    int64_t rate_points, rate_window, apq_entries, document_entries, threads, request_timeout, keep_alive_timeout, max_body, max_json_depth, rpc_timeout, cache_seconds, events_timeout;
     if (r5_config_int (config, "threads", 1, 16384, &threads, error, sizeof error)
     ||  r5_config_int (config, "request_timeout_ms", 100, 600000, &request_timeout, error, sizeof error)
     ||  r5_config_int (config, "keep_alive_timeout_ms", 0, 600000, &keep_alive_timeout, error, sizeof error)
@@ -127,6 +128,7 @@ main (int argc, char *argv [])
     ||  r5_config_int (config, "verdict_cache_seconds", 0, 3600, &cache_seconds, error, sizeof error)
     ||  r5_config_int (config, "events_timeout_ms", 10, 60000, &events_timeout, error, sizeof error)
     ||  r5_config_int (config, "apq_cache_entries", 0, 1000000, &apq_entries, error, sizeof error)
+    ||  r5_config_int (config, "document_cache_entries", 0, 1000000, &document_entries, error, sizeof error)
     ||  r5_config_int (config, "rate_limit_points", 0, 1000000000, &rate_points, error, sizeof error)
     ||  r5_config_int (config, "rate_limit_window_seconds", 1, 86400, &rate_window, error, sizeof error)) {
         fprintf (stderr, "r5-gateway: %s\n", error);
@@ -169,6 +171,7 @@ main (int argc, char *argv [])
         .public_origin = r5_config_get (config, "public_origin"),
         .verdict_cache_seconds = (int) cache_seconds,
         .apq_cache_entries = (int) apq_entries,
+        .document_cache_entries = (int) document_entries,
         .cors_origins = r5_config_get (config, "cors_origins"),
         .secret_scanning_keys = r5_config_get (config, "secret_scanning_keys"),
         .rate_limit_points = rate_points,

@@ -426,7 +426,8 @@ resource_incidents_on_list_notes (resource_call_t *call, const R5__ResourceReque
         mongoc_collection_t *collection = resource_call_collection (call, s_notes.collection);
         bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
                                    "incident_id", BCON_UTF8 (request->incident_id));
-        resource_store_page (call, &s_notes, collection, filter, request->first, request->after);
+        resource_page_t page = { request->first, request->last, request->after, request->before, request->count };
+        resource_store_page (call, &s_notes, collection, filter, &page);
         bson_destroy (filter);
         mongoc_collection_destroy (collection);
     }

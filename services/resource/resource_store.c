@@ -208,49 +208,110 @@ cleanup:
     mongoc_collection_destroy (collection);
 }
 
+//  Reverse every repeated message field of objects: a backward page is read
+//  nearest-first and answered in the list's own order.
+static void
+s_reverse (R5__Objects *objects)
+{
+    const ProtobufCMessageDescriptor *descriptor = objects->base.descriptor;
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
+        if (field->label != PROTOBUF_C_LABEL_REPEATED || field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        size_t count = *(size_t *) ((char *) objects + field->quantifier_offset);
+        ProtobufCMessage **list = *(ProtobufCMessage ***) ((char *) objects + field->offset);
+        for (size_t j = 0; j < count / 2; j++) {
+            ProtobufCMessage *swap = list [j];
+            list [j] = list [count - 1 - j];
+            list [count - 1 - j] = swap;
+        }
+    }
+}
+
 int
 resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection, bson_t *filter,
-        int first, const char *after)
+        const resource_page_t *page)
 {
     R5__Objects *objects = resource_call_objects (call);
     bool descending = type->newest_first;
-    if (first < 1 || first > 100)
-        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be between 1 and 100");
-    if (after && *after) {
-        if (!resource_validate_id (after))
-            return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "after is not a cursor of this list");
+    bool backward = page->last != 0;
+    int size = backward ? page->last : page->first;
+    const char *after = page->after && *page->after ? page->after : NULL;
+    const char *before = page->before && *page->before ? page->before : NULL;
+    if (page->first && page->last)
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first and last cannot be given together");
+    if (size < 1 || size > 100)
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT,
+                                   backward ? "last must be between 1 and 100" : "first must be between 1 and 100");
+    if (after && !resource_validate_id (after))
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "after is not a cursor of this list");
+    if (before && !resource_validate_id (before))
+        return resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "before is not a cursor of this list");
+    bson_error_t error;
+    //  The count is of the caller's filtered list, before the cursors narrow
+    //  it to a page: the same filter, so the same index serves it.
+    int64_t total = 0;
+    if (page->count) {
+        bson_t *count_opts = bson_new ();
+        r5_mongo_read_opts (call->mongo, count_opts);
+        total = mongoc_collection_count_documents (collection, filter, count_opts, NULL, NULL, &error);
+        bson_destroy (count_opts);
+        if (total < 0)
+            return resource_call_mongo_fail (call, &error, "count");
+    }
+    //  A cursor only positions within this filtered list: an id of anything
+    //  else narrows the range and reaches nothing the filter leaves out.
+    if (after || before) {
         bson_t range;
         BSON_APPEND_DOCUMENT_BEGIN (filter, "_id", &range);
-        BSON_APPEND_UTF8 (&range, descending ? "$lt" : "$gt", after);
+        if (after)
+            BSON_APPEND_UTF8 (&range, descending ? "$lt" : "$gt", after);
+        if (before)
+            BSON_APPEND_UTF8 (&range, descending ? "$gt" : "$lt", before);
         bson_append_document_end (filter, &range);
     }
-    //  One more than asked tells whether there is a next page.
+    //  One more than asked tells whether there is a next page (backward: a
+    //  previous one); backward reads from the end, nearest first.
+    bool reverse_sort = backward ? !descending : descending;
     bson_t *opts = s_read_opts (call, type);
-    BCON_APPEND (opts, "sort", "{", "_id", BCON_INT32 (descending ? -1 : 1), "}", "limit", BCON_INT64 (first + 1));
+    BCON_APPEND (opts, "sort", "{", "_id", BCON_INT32 (reverse_sort ? -1 : 1), "}", "limit", BCON_INT64 (size + 1));
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, filter, opts, NULL);
     const bson_t *doc;
-    bson_error_t error;
     int seen = 0, rc = 0;
-    char last [25] = "";
+    char first_id [25] = "", last_id [25] = "";
+    bool more = false;
     while (mongoc_cursor_next (cursor, &doc)) {
-        if (seen == first) {
-            objects->has_next_page = true;
+        if (seen == size) {
+            more = true;
             break;
         }
         const char *id = resource_bson_string (doc, "_id");
         resource_object_t object = { 0 };
         object.message = id ? resource_store_decode (type, doc, call->rid) : NULL;
         if (object.message) {
-            snprintf (last, sizeof last, "%s", id);
+            if (!*first_id)
+                snprintf (first_id, sizeof first_id, "%s", id);
+            snprintf (last_id, sizeof last_id, "%s", id);
             resource_store_reply (call, type, &object);
             seen++;
         }
     }
     if (mongoc_cursor_error (cursor, &error))
         rc = resource_call_mongo_fail (call, &error, "list");
-    else
-    if (*last)
-        objects->end_cursor = r5_strdup (last);
+    else {
+        //  The Relay spec's HasNextPage and HasPreviousPage: the side the
+        //  page was read towards is known from the extra element; the other
+        //  side is false (docs/decisions.md).
+        if (backward)
+            s_reverse (objects);
+        objects->has_next_page = !backward && more;
+        objects->has_previous_page = backward && more;
+        objects->total_count = total;
+        if (*first_id) {
+            objects->start_cursor = r5_strdup (backward ? last_id : first_id);
+            objects->end_cursor = r5_strdup (backward ? first_id : last_id);
+        }
+    }
     mongoc_cursor_destroy (cursor);
     bson_destroy (opts);
     return rc;
@@ -315,7 +376,10 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
     if (type->list_filter)
         type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
     if (s_restrict_list (call, type, &visibility, &filter) == 0)
-        resource_store_page (call, type, collection, &filter, request->first, request->after);
+        {
+        resource_page_t page = { request->first, request->last, request->after, request->before, request->count };
+        resource_store_page (call, type, collection, &filter, &page);
+    }
     resource_call_visibility_clear (&visibility);
     bson_destroy (&filter);
     mongoc_collection_destroy (collection);

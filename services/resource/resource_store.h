@@ -105,12 +105,26 @@ ProtobufCMessage *resource_store_decode (const resource_type_t *type, const bson
 //  asked; a refusal of the whole request (scope) fails it.
 void resource_store_get (resource_call_t *call, const resource_type_t *type, char **ids, size_t count);
 
-//  One page of a find in collection: filter is extended with the cursor,
+//  A page as a list request asks for it (ListObjectsRequest,
+//  ListIncidentNotesRequest): first or last (1-100, the other 0), cursors
+//  after and before ("" or NULL: none), count for Objects.total_count.
+typedef struct {
+    int first;
+    int last;
+    const char *after;
+    const char *before;
+    bool count;
+} resource_page_t;
+
+//  One page of a find in collection: filter is extended with the cursors,
 //  sorted on _id (newest first when type says so), at most first objects of
-//  type replied; sets has_next_page and end_cursor. 0, or -1 with the reply
-//  set. (resource_store_list for the types of the table; incident notes.)
+//  type replied after after, or the last ones before before; sets
+//  has_next_page, has_previous_page, start_cursor, end_cursor and, when the
+//  page asks, total_count (counted with filter before the cursors). 0, or -1
+//  with the reply set. (resource_store_list for the types of the table;
+//  incident notes.)
 int resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection,
-                         bson_t *filter, int first, const char *after);
+                         bson_t *filter, const resource_page_t *page);
 
 //  One page of what the caller may see.
 void resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request);

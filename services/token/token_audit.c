@@ -223,24 +223,36 @@ s_record_from_bson (token_audit_t *self, const bson_t *doc, token_audit_record_t
 
 R5__Status
 token_audit_list (token_audit_t *self, const char *token_id, const char *user_id,
-                  int64_t after_at, const char *after_id,
-                  token_audit_record_t *out, size_t limit, size_t *count)
+                  const token_page_t *page, token_audit_record_t *out, size_t *count, int64_t *total)
 {
     *count = 0;
+    size_t limit = (size_t) page->size + 1;
     R5__Status status = R5__STATUS__STATUS_OK;
     bson_error_t error;
     const bson_t *doc;
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "token_id", token_id);
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
-    if (after_id)
-        r5_mongo_append_older_than (&filter, "at", after_at, after_id);
-    bson_t *opts = BCON_NEW ("sort", "{", "at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
-                             "limit", BCON_INT64 ((int64_t) limit));
-    r5_mongo_read_opts (self->mongo, opts);
     mongoc_client_t *client = r5_mongo_pop (self->mongo);
     mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_AUDIT_COLLECTION);
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
+    mongoc_cursor_t *cursor = NULL;
+    //  Counted with the trail's own filter, before the cursors narrow it.
+    if (total) {
+        bson_t *count_opts = bson_new ();
+        r5_mongo_read_opts (self->mongo, count_opts);
+        *total = mongoc_collection_count_documents (collection, &filter, count_opts, NULL, NULL, &error);
+        bson_destroy (count_opts);
+        if (*total < 0) {
+            snprintf (self->error, sizeof self->error, "cannot count audit events: %.200s", error.message);
+            status = r5_mongo_status (&error);
+            goto cleanup;
+        }
+    }
+    bson_t *opts = bson_new ();
+    token_bson_append_page (&filter, opts, "at", page);
+    r5_mongo_read_opts (self->mongo, opts);
+    cursor = mongoc_collection_find_with_opts (collection, &filter, opts, NULL);
+    bson_destroy (opts);
     while (*count < limit && mongoc_cursor_next (cursor, &doc)) {
         if (s_record_from_bson (self, doc, &out [*count])) {
             status = R5__STATUS__STATUS_INTERNAL;
@@ -252,10 +264,11 @@ token_audit_list (token_audit_t *self, const char *token_id, const char *user_id
         snprintf (self->error, sizeof self->error, "cannot list audit events: %.200s", error.message);
         status = r5_mongo_status (&error);
     }
+
+cleanup:
     mongoc_cursor_destroy (cursor);
     mongoc_collection_destroy (collection);
     r5_mongo_push (self->mongo, &client);
-    bson_destroy (opts);
     bson_destroy (&filter);
     return status;
 }

@@ -72,11 +72,13 @@ bool token_audit_failure_allowed (token_audit_t *self, int64_t now);
 //  Failed verifications not written since the last call (for a log line).
 uint64_t token_audit_failures_dropped (token_audit_t *self);
 
-//  Events of a user's token, newest first, after the cursor (at, id) when
-//  after_id is not NULL. Writes up to limit records into out.
+//  A page of the events of a user's token (token_bson_append_page: newest
+//  first, or oldest first when backward). Writes up to page->size + 1
+//  records into out. When total is not NULL, *total is how many events the
+//  token has (one more command).
 R5__Status token_audit_list (token_audit_t *self, const char *token_id, const char *user_id,
-                             int64_t after_at, const char *after_id,
-                             token_audit_record_t *out, size_t limit, size_t *count);
+                             const token_page_t *page, token_audit_record_t *out, size_t *count,
+                             int64_t *total);
 
 //  Blank record (memset 0).
 void token_audit_record_init (token_audit_record_t *record, const char *type);

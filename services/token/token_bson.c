@@ -1,5 +1,6 @@
 /*  token_bson: fields shared by the tokens and token_audit documents.  */
 #include "token_bson.h"
+#include "r5_mongo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,33 @@ token_bson_begin_use_set (bson_t *update, bson_t *set, int64_t now, const char *
     BSON_APPEND_UTF8 (set, "last_used_ip", ip);
     if (idle_expires_at > 0)
         BSON_APPEND_DATE_TIME (set, "idle_expires_at", idle_expires_at);
+}
+
+void
+token_bson_append_page (bson_t *filter, bson_t *opts, const char *date_field, const token_page_t *page)
+{
+    //  Both cursors: each $or in a clause of its own ($or is one key).
+    bson_t all, clause;
+    bool both = page->after && page->before;
+    if (both)
+        BSON_APPEND_ARRAY_BEGIN (filter, "$and", &all);
+    if (page->after) {
+        if (both)
+            BSON_APPEND_DOCUMENT_BEGIN (&all, "0", &clause);
+        r5_mongo_append_older_than (both ? &clause : filter, date_field, page->after_at, page->after_id);
+        if (both)
+            bson_append_document_end (&all, &clause);
+    }
+    if (page->before) {
+        if (both)
+            BSON_APPEND_DOCUMENT_BEGIN (&all, "1", &clause);
+        r5_mongo_append_newer_than (both ? &clause : filter, date_field, page->before_at, page->before_id);
+        if (both)
+            bson_append_document_end (&all, &clause);
+    }
+    if (both)
+        bson_append_array_end (filter, &all);
+    int direction = page->backward ? 1 : -1;
+    BCON_APPEND (opts, "sort", "{", date_field, BCON_INT32 (direction), "_id", BCON_INT32 (direction), "}",
+                 "limit", BCON_INT64 ((int64_t) page->size + 1));
 }

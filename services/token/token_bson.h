@@ -45,4 +45,10 @@ void token_bson_append_place (bson_t *filter, const char *address, const char *u
 //  above 0), begun in update; the caller ends it.
 void token_bson_begin_use_set (bson_t *update, bson_t *set, int64_t now, const char *ip, int64_t idle_expires_at);
 
+//  A keyset page over (date_field, _id), newest first: the page's cursors
+//  appended to filter (older than after, newer than before), and to opts
+//  its sort (backward: oldest first, from the before end) and limit (one
+//  more than the page, to tell whether more follow).
+void token_bson_append_page (bson_t *filter, bson_t *opts, const char *date_field, const token_page_t *page);
+
 #endif

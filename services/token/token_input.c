@@ -226,3 +226,28 @@ token_cursor_parse (const char *cursor, int64_t *created_at_ms, char id [TOKEN_I
     memcpy (id, cursor + 16, TOKEN_ID_SIZE);
     return 0;
 }
+
+int
+token_input_page (int32_t first, const char *after, int32_t last, const char *before, token_page_t *page,
+                  const char **error)
+{
+    memset (page, 0, sizeof *page);
+    if (first && last) {
+        *error = "first and last cannot be given together";
+        return -1;
+    }
+    page->backward = last != 0;
+    page->size = token_input_first (page->backward ? last : first);
+    if (page->size < 0) {
+        *error = page->backward ? "last must be from 1 to 100" : "first must be from 1 to 100";
+        return -1;
+    }
+    page->after = after && *after;
+    page->before = before && *before;
+    if ((page->after && token_cursor_parse (after, &page->after_at, page->after_id))
+    ||  (page->before && token_cursor_parse (before, &page->before_at, page->before_id))) {
+        *error = "invalid cursor";
+        return -1;
+    }
+    return 0;
+}

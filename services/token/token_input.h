@@ -67,4 +67,24 @@ void token_cursor_format (int64_t created_at_ms, const char *id, char out [TOKEN
 //  Parse a cursor. Returns 0 and its parts, or -1 when it is not one.
 int token_cursor_parse (const char *cursor, int64_t *created_at_ms, char id [TOKEN_ID_SIZE]);
 
+//  A page of a list call (newest first) as its request asks: size elements
+//  after the after cursor, or, backward (last), the size elements just
+//  before the before cursor (the list's last ones without it).
+typedef struct {
+    int size;                       //  1 to TOKEN_PAGE_MAX
+    bool backward;
+    bool after;                     //  after_at and after_id hold a cursor
+    int64_t after_at;
+    char after_id [TOKEN_ID_SIZE];
+    bool before;
+    int64_t before_at;
+    char before_id [TOKEN_ID_SIZE];
+} token_page_t;
+
+//  Read a list request's first, after, last and before into page. Returns 0,
+//  or -1 with a message for the caller in *error (a size out of bounds,
+//  first with last, a cursor that is not one).
+int token_input_page (int32_t first, const char *after, int32_t last, const char *before, token_page_t *page,
+                      const char **error);
+
 #endif

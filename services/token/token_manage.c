@@ -143,30 +143,61 @@ token_on_create (token_call_t *call, const R5__CreateTokenRequest *create)
 //  ---------------------------------------------------------------------------
 //  list, get
 
-//  A page's arguments, as both lists take them.
-typedef struct {
-    int first;                      //  1 to 100
-    bool after;                     //  a cursor was given: read after it
-    int64_t after_at;
-    char after_id [TOKEN_ID_SIZE];
-} s_page_t;
-
-//  Read first and the cursor after into page. 0, or -1 after answering BAD_INPUT.
+//  Read a list's page into page. 0, or -1 after answering BAD_INPUT.
 static int
-s_page_read (token_call_t *call, int32_t first, const char *after, s_page_t *page)
+s_page_read (token_call_t *call, int32_t first, const char *after, int32_t last, const char *before,
+             token_page_t *page)
 {
-    page->first = token_input_first (first);
-    if (page->first < 0) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "first must be from 1 to 100");
-        return -1;
-    }
-    page->after_at = 0;
-    page->after = after && *after;
-    if (page->after && token_cursor_parse (after, &page->after_at, page->after_id)) {
-        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "invalid cursor");
+    const char *error;
+    if (token_input_page (first, after, last, before, page, &error)) {
+        token_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, error);
         return -1;
     }
     return 0;
+}
+
+//  Read *count records of size bytes as a page: whether one more than the
+//  page was read (*more; it is dropped), and the page put in the list's
+//  order (a backward page is read nearest first).
+static void
+s_page_settle (const token_page_t *page, void *records, size_t size, size_t *count, bool *more)
+{
+    *more = *count > (size_t) page->size;
+    if (*more)
+        *count = (size_t) page->size;
+    if (!page->backward || *count < 2)
+        return;
+    char *base = (char *) records;
+    void *swap = r5_malloc (size);
+    for (size_t i = 0; i < *count / 2; i++) {
+        memcpy (swap, base + i * size, size);
+        memcpy (base + i * size, base + (*count - 1 - i) * size, size);
+        memcpy (base + (*count - 1 - i) * size, swap, size);
+    }
+    free (swap);
+}
+
+//  Every element's cursor, and the page's first and last, into a reply's
+//  fields; the Relay spec's hasNextPage and hasPreviousPage: the side the
+//  page was read towards is known from the extra element, the other is
+//  false (docs/decisions.md).
+static void
+s_page_reply (const token_page_t *page, bool more, const int64_t *at, char (*ids) [TOKEN_ID_SIZE], size_t count,
+              char ***cursors, size_t *n_cursors, char **start_cursor, char **end_cursor,
+              protobuf_c_boolean *has_next_page, protobuf_c_boolean *has_previous_page)
+{
+    *has_next_page = !page->backward && more;
+    *has_previous_page = page->backward && more;
+    *cursors = (char **) r5_calloc (count ? count : 1, sizeof (char *));
+    for (size_t i = 0; i < count; i++) {
+        char cursor [TOKEN_CURSOR_SIZE];
+        token_cursor_format (at [i], ids [i], cursor);
+        (*cursors) [(*n_cursors)++] = token_call_dup (cursor);
+    }
+    if (count) {
+        *start_cursor = token_call_dup ((*cursors) [0]);
+        *end_cursor = token_call_dup ((*cursors) [count - 1]);
+    }
 }
 
 //  Answer a store's failure (status is not OK) to read or change one of the
@@ -190,34 +221,37 @@ token_on_list (token_call_t *call, const R5__ListTokensRequest *list)
 {
     token_server_t *self = call->self;
     const R5__Principal *principal = token_call_principal (call);
-    s_page_t page;
-    if (!principal || s_page_read (call, list->first, list->after, &page))
+    token_page_t page;
+    if (!principal || s_page_read (call, list->first, list->after, list->last, list->before, &page))
         return;
-    int first = page.first;
     //  One more than asked for tells whether there is a next page.
-    size_t limit = (size_t) first + 1, count = 0;
-    token_record_t *records = (token_record_t *) r5_calloc (limit, sizeof *records);
-    R5__Status status = token_store_list (self->store, principal->user_id, principal->account_id,
-                                          page.after_at, page.after ? page.after_id : NULL,
-                                          records, limit, &count);
+    size_t count = 0;
+    int64_t total = 0;
+    token_record_t *records = (token_record_t *) r5_calloc ((size_t) page.size + 1, sizeof *records);
+    R5__Status status = token_store_list (self->store, principal->user_id, principal->account_id, &page,
+                                          records, &count, list->count ? &total : NULL);
     if (status != R5__STATUS__STATUS_OK) {
         free (records);
         token_call_fail_store (call, status, "cannot list tokens", token_store_error (self->store));
         return;
     }
+    bool more;
+    s_page_settle (&page, records, sizeof *records, &count, &more);
     R5__TokenList *reply = (R5__TokenList *) r5_malloc (sizeof *reply);
     r5__token_list__init (reply);
-    reply->has_next_page = count > (size_t) first;
-    if (reply->has_next_page)
-        count = (size_t) first;
-    reply->tokens = (R5__Token **) r5_calloc (count, sizeof (R5__Token *));
-    for (size_t i = 0; i < count; i++)
+    reply->total_count = total;
+    reply->tokens = (R5__Token **) r5_calloc (count ? count : 1, sizeof (R5__Token *));
+    int64_t *at = (int64_t *) r5_calloc (count ? count : 1, sizeof *at);
+    char (*ids) [TOKEN_ID_SIZE] = r5_calloc (count ? count : 1, TOKEN_ID_SIZE);
+    for (size_t i = 0; i < count; i++) {
         reply->tokens [reply->n_tokens++] = token_call_token (&records [i]);
-    if (count) {
-        char cursor [TOKEN_CURSOR_SIZE];
-        token_cursor_format (records [count - 1].created_at, records [count - 1].id, cursor);
-        reply->end_cursor = token_call_dup (cursor);
+        at [i] = records [i].created_at;
+        memcpy (ids [i], records [i].id, TOKEN_ID_SIZE);
     }
+    s_page_reply (&page, more, at, ids, count, &reply->cursors, &reply->n_cursors, &reply->start_cursor,
+                  &reply->end_cursor, &reply->has_next_page, &reply->has_previous_page);
+    free (ids);
+    free (at);
     free (records);
     call->reply->body_case = R5__TOKEN_REPLY__BODY_LIST;
     call->reply->list = reply;
@@ -483,11 +517,10 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
 {
     token_server_t *self = call->self;
     const R5__Principal *principal = token_call_principal (call);
-    s_page_t page;
+    token_page_t page;
     if (!principal || !token_call_check_id (call, list->id)
-    ||  s_page_read (call, list->first, list->after, &page))
+    ||  s_page_read (call, list->first, list->after, list->last, list->before, &page))
         return;
-    int first = page.first;
     //  The trail read includes every change made: what one still owes is written first.
     token_pending_complete (self, call->rid, list->id);
     //  Owner only: the token must be the caller's own, like every other call.
@@ -498,10 +531,11 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
         s_fail_own (call, status, NULL, "cannot list token events");
         return;
     }
-    size_t limit = (size_t) first + 1, count = 0;
-    token_audit_record_t *records = (token_audit_record_t *) r5_calloc (limit, sizeof *records);
-    status = token_audit_list (self->audit, token.id, principal->user_id, page.after_at,
-                               page.after ? page.after_id : NULL, records, limit, &count);
+    size_t count = 0;
+    int64_t total = 0;
+    token_audit_record_t *records = (token_audit_record_t *) r5_calloc ((size_t) page.size + 1, sizeof *records);
+    status = token_audit_list (self->audit, token.id, principal->user_id, &page, records, &count,
+                               list->count ? &total : NULL);
     if (status != R5__STATUS__STATUS_OK) {
         free (records);
         token_call_fail_store (call, status, "cannot list token events", token_audit_error (self->audit));
@@ -509,10 +543,10 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
     }
     R5__TokenEventList *reply = (R5__TokenEventList *) r5_malloc (sizeof *reply);
     r5__token_event_list__init (reply);
-    reply->has_next_page = count > (size_t) first;
-    if (reply->has_next_page)
-        count = (size_t) first;
-    reply->events = (R5__TokenEvent **) r5_calloc (count, sizeof (R5__TokenEvent *));
+    bool more;
+    s_page_settle (&page, records, sizeof *records, &count, &more);
+    reply->total_count = total;
+    reply->events = (R5__TokenEvent **) r5_calloc (count ? count : 1, sizeof (R5__TokenEvent *));
     for (size_t i = 0; i < count; i++) {
         const token_audit_record_t *record = &records [i];
         R5__TokenEvent *event = (R5__TokenEvent *) r5_malloc (sizeof *event);
@@ -537,11 +571,16 @@ token_on_list_events (token_call_t *call, const R5__ListTokenEventsRequest *list
         event->hint = token_call_dup (record->hint);
         reply->events [reply->n_events++] = event;
     }
-    if (count) {
-        char cursor [TOKEN_CURSOR_SIZE];
-        token_cursor_format (records [count - 1].at, records [count - 1].id, cursor);
-        reply->end_cursor = token_call_dup (cursor);
+    int64_t *at = (int64_t *) r5_calloc (count ? count : 1, sizeof *at);
+    char (*ids) [TOKEN_ID_SIZE] = r5_calloc (count ? count : 1, TOKEN_ID_SIZE);
+    for (size_t i = 0; i < count; i++) {
+        at [i] = records [i].at;
+        memcpy (ids [i], records [i].id, TOKEN_ID_SIZE);
     }
+    s_page_reply (&page, more, at, ids, count, &reply->cursors, &reply->n_cursors, &reply->start_cursor,
+                  &reply->end_cursor, &reply->has_next_page, &reply->has_previous_page);
+    free (ids);
+    free (at);
     free (records);
     call->reply->body_case = R5__TOKEN_REPLY__BODY_EVENTS;
     call->reply->events = reply;

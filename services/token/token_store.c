@@ -473,19 +473,33 @@ token_store_find_by_idempotency_key (token_store_t *self, const char *user_id, c
 
 R5__Status
 token_store_list (token_store_t *self, const char *user_id, const char *account_id,
-                  int64_t after_created_at, const char *after_id,
-                  token_record_t *out, size_t limit, size_t *count)
+                  const token_page_t *page, token_record_t *out, size_t *count, int64_t *total)
 {
+    *count = 0;
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8 (&filter, "user_id", user_id);
     BSON_APPEND_UTF8 (&filter, "account_id", account_id);
     BSON_APPEND_UTF8 (&filter, "kind", "pat");
     s_append_live (&filter);
-    if (after_id)
-        r5_mongo_append_older_than (&filter, "created_at", after_created_at, after_id);
-    bson_t *opts = BCON_NEW ("sort", "{", "created_at", BCON_INT32 (-1), "_id", BCON_INT32 (-1), "}",
-                             "limit", BCON_INT64 ((int64_t) limit));
-    R5__Status status = s_find_records (self, "list tokens", &filter, opts, out, limit, count);
+    R5__Status status = R5__STATUS__STATUS_OK;
+    //  Counted with the list's own filter, before the cursors narrow it.
+    if (total) {
+        bson_error_t error;
+        bson_t *count_opts = bson_new ();
+        r5_mongo_read_opts (self->mongo, count_opts);
+        mongoc_client_t *client = r5_mongo_pop (self->mongo);
+        mongoc_collection_t *collection = r5_mongo_collection (self->mongo, client, TOKEN_COLLECTION);
+        *total = mongoc_collection_count_documents (collection, &filter, count_opts, NULL, NULL, &error);
+        if (*total < 0)
+            status = s_fail (self, "count tokens", &error);
+        mongoc_collection_destroy (collection);
+        r5_mongo_push (self->mongo, &client);
+        bson_destroy (count_opts);
+    }
+    bson_t *opts = bson_new ();
+    token_bson_append_page (&filter, opts, "created_at", page);
+    if (status == R5__STATUS__STATUS_OK)
+        status = s_find_records (self, "list tokens", &filter, opts, out, (size_t) page->size + 1, count);
     bson_destroy (opts);
     bson_destroy (&filter);
     return status;

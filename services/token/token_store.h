@@ -135,11 +135,12 @@ R5__Status token_store_find_own (token_store_t *self, const char *id, const char
 R5__Status token_store_find_by_idempotency_key (token_store_t *self, const char *user_id,
                                                 const char *key, token_record_t *out);
 
-//  The user's PATs, newest first, after the cursor position (created_at, id)
-//  when after_id is not NULL. Writes up to limit records; *count says how many.
+//  A page of the user's PATs (token_bson_append_page: newest first, or
+//  oldest first when backward). Writes up to page->size + 1 records into
+//  out; *count says how many. When total is not NULL, *total is how many
+//  PATs the user has (one more command).
 R5__Status token_store_list (token_store_t *self, const char *user_id, const char *account_id,
-                             int64_t after_created_at, const char *after_id,
-                             token_record_t *out, size_t limit, size_t *count);
+                             const token_page_t *page, token_record_t *out, size_t *count, int64_t *total);
 
 //  Set the description (when not NULL), the scopes (when not NULL) and/or
 //  the team restriction (when not NULL; not compared: the last change wins) of

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Benchmark: `{ viewer { id name email role } }` through the whole suite
 (gateway -> broker -> token -> resource -> dev MongoDB) with wrk at 1 and 64
-connections, beside a bare civetweb handler (the ceiling) built in the same
-run. Prints requests/s, p50/p99 and the ratio to the ceiling. Then what the
+connections, beside its peers in the same run: a bare civetweb handler (the
+ceiling), and the same schema served by graphql-jit and by Apollo Server
+(node, one process per core, the viewer answered from memory for one token,
+as r5 answers it from a cached verdict; tests/bench/peers/). Prints
+requests/s, p50/p99 and r5's ratio to each peer. Then what the
 rate limits cost on that hot path: one suite, two gateways, one with limits
 off and one with them on (a budget too large to refuse anything, so every
 request does all the work: cost, charge, headers, and the 250 ms flushes),
@@ -12,6 +15,7 @@ alternated round by round at 1 and 64 connections.
 """
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +43,12 @@ def main():
         ceiling[conns] = bench.wrk(bare_url, VIEWER, connections=conns, seconds=seconds)
         rows.append(('bare civetweb (ceiling)', conns, ceiling[conns]))
     bare.stop()
+    peers = {}
+    for label, kind in (('graphql-jit (node)', 'jit'), ('Apollo Server 4 (node)', 'apollo')):
+        with Peer(kind, 'bench-peer-token') as url:
+            for conns in (1, 64):
+                peers[(label, conns)] = bench.wrk(url, VIEWER, 'bench-peer-token', conns, seconds)
+                rows.append((label, conns, peers[(label, conns)]))
 
     results = {}
     for label, cache in (('viewer via suite, verdict cache on', '30'), ('viewer via suite, verdict cache off', '0')):
@@ -54,9 +64,37 @@ def main():
     bench.table(rows)
     print()
     for (label, conns), r in results.items():
-        print('%-44s c=%-3d %5.1f%% of the bare civetweb ceiling' % (label, conns, 100.0 * r['rps'] / ceiling[conns]['rps']))
+        versus = ', '.join('%.2fx %s' % (r['rps'] / p['rps'], peer) for (peer, c), p in peers.items() if c == conns)
+        print('%-44s c=%-3d %5.1f%% of the bare civetweb ceiling; %s'
+              % (label, conns, 100.0 * r['rps'] / ceiling[conns]['rps'], versus))
     print()
     rate_limits(seconds)
+
+
+class Peer:
+    """tests/bench/peers/peers.mjs serving kind (jit, apollo); the context is its /graphql URL."""
+
+    def __init__(self, kind, token):
+        here = os.path.join(bench.BENCH_DIR, 'peers')
+        if not os.path.isdir(os.path.join(here, 'node_modules')):
+            subprocess.run(['npm', 'ci', '--silent', '--no-audit', '--no-fund', '--prefix', here], check=True)
+        schema = os.path.join(bench.SOURCE_DIR, 'services', 'gateway', 'schema.graphql')
+        # NODE_ENV=production: as deployed, without development checks.
+        self.popen = subprocess.Popen(['node', os.path.join(here, 'peers.mjs'), kind, schema, token],
+                                      env=dict(os.environ, NODE_ENV='production'), stdout=subprocess.PIPE, text=True)
+        line = self.popen.stdout.readline()
+        match = re.match(r'peer ready port=(\d+)', line)
+        if not match:
+            self.popen.kill()
+            raise RuntimeError('the %s peer did not start: %r' % (kind, line))
+        self.url = 'http://127.0.0.1:%s/graphql' % match.group(1)
+
+    def __enter__(self):
+        return self.url
+
+    def __exit__(self, *_):
+        self.popen.terminate()
+        self.popen.wait(10)
 
 
 def rate_limits(seconds, rounds=3):

@@ -377,6 +377,12 @@ test('a person manages personal access tokens in the Security tab', async (t) =>
     assert.equal(await row.count(), 1, 'each place once');
     assert.equal(await page.locator('#used-from-list b').count(), 0, 'a User-Agent is text, never markup');
     assert.ok(await page.locator('#used-from-empty').isHidden());
+    // Its audit trail (PersonalAccessToken.events, a connection), newest
+    // first: the edit above, then the creation.
+    const activity = page.locator('#activity-list li');
+    await activity.first().waitFor();
+    assert.match(await activity.first().textContent(), /Changed/);
+    assert.match(await activity.last().textContent(), /Created/);
     await shot('token-used-from', { phone: true, dark: true });
     await page.getByRole('link', { name: 'Back to tokens' }).click();
     await heading('Personal access tokens').waitFor();

@@ -4,8 +4,10 @@ class, and HTTP calls made exactly as a client would make them."""
 import http.client as http_client
 import json
 import os
+import re
 import sys
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -125,6 +127,38 @@ class SuiteTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.suite.stop()
+
+
+def graphql_ok(response, *path):
+    """The data of a 200 answer without errors, followed down path (keys)."""
+    body = response.json()
+    assert response.status == 200 and not body.get('errors'), (response.status, body)
+    data = body['data']
+    for key in path:
+        data = data[key]
+    return data
+
+
+def busy_workers(suite, service):
+    """r5_broker_workers_busy{service=...} summed over the suite's brokers:
+    how many of service's workers hold a request (the signal that a request
+    reached a worker, where a fixed pause would be a guess)."""
+    total = 0
+    for broker in suite.brokers:
+        text = http(suite.metrics_url(broker), timeout=5).body.decode()
+        match = re.search(r'^r5_broker_workers_busy\{service="%s"\} (\d+)' % re.escape(service), text, re.M)
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def wait_busy(suite, service, count=1, timeout=15.0):
+    """Whether busy_workers reaches count within timeout."""
+    deadline = time.monotonic() + timeout
+    while busy_workers(suite, service) < count:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)    # polling the brokers' metrics: nothing to wait on
+    return True
 
 
 def bus_socket(context, suite, kind, key=None, endpoint=None):

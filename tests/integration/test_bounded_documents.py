@@ -12,7 +12,7 @@ import unittest
 import bson
 import pymongo
 
-from r5client import Session, SuiteTestCase
+from r5client import Session, SuiteTestCase, graphql_ok
 
 NOTES = 480
 BODY = 9000
@@ -21,44 +21,35 @@ BODY = 9000
 SMALL = 16 * 1024
 
 
-def _ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
-
-
 class BoundedDocumentsTest(SuiteTestCase):
 
     def test_many_long_notes(self):
         owner = Session(self.base)
         owner.signup()
-        team = _ok(owner.graphql('mutation($input: CreateTeamInput!) { createTeam(input: $input) { team { id } } }',
+        team = graphql_ok(owner.graphql('mutation($input: CreateTeamInput!) { createTeam(input: $input) { team { id } } }',
                                  {'input': {'name': 'notes team', 'description': ''}}), 'createTeam', 'team')
-        incident = _ok(owner.graphql(
+        incident = graphql_ok(owner.graphql(
             'mutation($input: CreateIncidentInput!) { createIncident(input: $input) { incident { id } } }',
             {'input': {'title': 'a long night', 'teamIds': [team['id']]}}), 'createIncident', 'incident')
         read = 'query($id: ID!) { incident(id: $id) { id status title } }'
         started = time.monotonic()
-        _ok(owner.graphql(read, {'id': incident['id']}), 'incident')
+        graphql_ok(owner.graphql(read, {'id': incident['id']}), 'incident')
         empty_read = time.monotonic() - started
 
         bodies = ['%04d ' % i + chr(ord('a') + i % 26) * (BODY - 5) for i in range(NOTES)]
         for body in bodies:
-            written = _ok(owner.graphql('mutation($id: ID!, $body: String!) { addIncidentNote(id: $id, '
+            written = graphql_ok(owner.graphql('mutation($id: ID!, $body: String!) { addIncidentNote(id: $id, '
                                         'input: {body: $body}) { incident { id status } } }',
                                         {'id': incident['id'], 'body': body}), 'addIncidentNote', 'incident')
             self.assertEqual(written, {'id': incident['id'], 'status': 'TRIGGERED'})
 
         # Readable: the incident, and its notes a page at a time, oldest first.
         started = time.monotonic()
-        self.assertEqual(_ok(owner.graphql(read, {'id': incident['id']}), 'incident', 'status'), 'TRIGGERED')
+        self.assertEqual(graphql_ok(owner.graphql(read, {'id': incident['id']}), 'incident', 'status'), 'TRIGGERED')
         full_read = time.monotonic() - started
         seen, after, pages = [], None, 0
         while True:
-            page = _ok(owner.graphql('query($id: ID!, $after: String) { incident(id: $id) { notes(first: 100, '
+            page = graphql_ok(owner.graphql('query($id: ID!, $after: String) { incident(id: $id) { notes(first: 100, '
                                      'after: $after) { nodes { body author { name } } edges { cursor } '
                                      'pageInfo { hasNextPage endCursor } } } }',
                                      {'id': incident['id'], 'after': after}), 'incident', 'notes')
@@ -73,12 +64,12 @@ class BoundedDocumentsTest(SuiteTestCase):
         self.assertEqual(seen, bodies)
 
         # Acknowledgeable.
-        acknowledged = _ok(owner.graphql('mutation($id: ID!) { acknowledgeIncident(id: $id) { incident { status } } }',
+        acknowledged = graphql_ok(owner.graphql('mutation($id: ID!) { acknowledgeIncident(id: $id) { incident { status } } }',
                                          {'id': incident['id']}), 'acknowledgeIncident', 'incident')
         self.assertEqual(acknowledged, {'status': 'ACKNOWLEDGED'})
         # And reassignable many times over without the incident growing.
         for _ in range(50):
-            _ok(owner.graphql('mutation($id: ID!, $teams: [ID!]) { reassignIncident(id: $id, '
+            graphql_ok(owner.graphql('mutation($id: ID!, $teams: [ID!]) { reassignIncident(id: $id, '
                               'input: {teamIds: $teams}) { incident { id } } }',
                               {'id': incident['id'], 'teams': [team['id']]}), 'reassignIncident')
 
@@ -98,10 +89,10 @@ class BoundedDocumentsTest(SuiteTestCase):
     def test_note_page_rules(self):
         owner = Session(self.base)
         owner.signup()
-        incident = _ok(owner.graphql(
+        incident = graphql_ok(owner.graphql(
             'mutation($input: CreateIncidentInput!) { createIncident(input: $input) { incident { id } } }',
             {'input': {'title': 'quiet'}}), 'createIncident', 'incident')
-        page = _ok(owner.graphql('query($id: ID!) { incident(id: $id) { notes { nodes { id } '
+        page = graphql_ok(owner.graphql('query($id: ID!) { incident(id: $id) { notes { nodes { id } '
                                  'pageInfo { hasNextPage endCursor } } } }', {'id': incident['id']}),
                    'incident', 'notes')
         self.assertEqual(page, {'nodes': [], 'pageInfo': {'hasNextPage': False, 'endCursor': None}})

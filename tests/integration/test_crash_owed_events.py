@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 
-from r5client import FailPointTestCase, Session, bearer
+from r5client import FailPointTestCase, Session, bearer, graphql_ok
 
 PASSWORD = 'correct horse battery'
 INCIDENT = 'query($id: ID!) { viewer { id } incident(id: $id) { id } }'
@@ -24,15 +24,6 @@ BLOCK_MS = 1500
 # a loaded machine. The verdicts themselves would live 30 s.
 BOUND = 5.0 + 1.0 + 1.0
 MARGIN = 3.0
-
-
-def ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
 
 
 class CrashBetweenWriteAndEventTest(FailPointTestCase):
@@ -55,7 +46,7 @@ class CrashBetweenWriteAndEventTest(FailPointTestCase):
         self.owner.signup(email='owner-%s@example.com' % uuid.uuid4().hex[:8])
 
     def graphql(self, query, variables=None):
-        return ok(self.owner.graphql(query, variables))
+        return graphql_ok(self.owner.graphql(query, variables))
 
     def member(self):
         email = 'member-%s@example.com' % uuid.uuid4().hex[:8]

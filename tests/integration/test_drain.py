@@ -11,7 +11,7 @@ import time
 import unittest
 import uuid
 
-from r5client import BUILD_DIR, TEST_LIMITS, FailPointTestCase, Session, bearer, http
+from r5client import BUILD_DIR, TEST_LIMITS, FailPointTestCase, Session, bearer, http, wait_busy
 import r5suite  # noqa: E402  (r5client puts deploy/ on the path)
 
 CREATE_TEAM = 'mutation($n: String!) { createTeam(input: {name: $n}) { team { id name } } }'
@@ -91,15 +91,6 @@ class ServiceDrainTest(FailPointTestCase):
         cls.session = Session(cls.base)
         cls.session.signup()
         cls.token = cls.session.create_token(['teamsWrite', 'teamsRead'])['value']
-
-    def busy(self, service):
-        """r5_broker_workers_busy{service=...} summed over the brokers."""
-        total = 0
-        for broker in self.suite.brokers:
-            text = http(self.suite.metrics_url(broker), timeout=5).body.decode()
-            match = re.search(r'^r5_broker_workers_busy\{service="%s"\} (\d+)' % re.escape(service), text, re.M)
-            total += int(match.group(1)) if match else 0
-        return total
 
     def checks(self, process):
         """Authorization checks an r5-authz process answered (its metrics)."""
@@ -190,10 +181,7 @@ class ServiceDrainTest(FailPointTestCase):
         # The request waits in the stopped instance's socket once a broker
         # counts a busy r5-authz worker: the token's verification before it
         # may take longer than any fixed pause on a loaded machine.
-        deadline = time.monotonic() + 15
-        while self.busy('r5.authz') != 1 and time.monotonic() < deadline:
-            time.sleep(0.02)                    # polling the brokers' metrics: nothing to wait on
-        self.assertEqual(self.busy('r5.authz'), 1, 'no broker handed the request to an r5-authz worker')
+        self.assertTrue(wait_busy(self.suite, 'r5.authz'), 'no broker handed the request to an r5-authz worker')
         self.assertFalse(answers, 'the running instance answered: the stopped one was not given the request')
         signalled = time.monotonic()
         first.popen.send_signal(signal.SIGTERM)

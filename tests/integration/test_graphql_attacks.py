@@ -3,6 +3,7 @@ refused with the right code, the gateway's memory stays bounded, and the
 slowest refusal is printed (a figure, not an assertion)."""
 
 import json
+import re
 import time
 import unittest
 import urllib.parse
@@ -28,9 +29,9 @@ class AttackTest(SuiteTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        session = Session(cls.base)
-        session.signup()
-        cls.token = session.create_token(['incidentsRead'])['value']
+        cls.session = Session(cls.base)
+        cls.session.signup()
+        cls.token = cls.session.create_token(['incidentsRead'])['value']
 
     def send(self, query):
         started = time.monotonic()
@@ -119,6 +120,46 @@ class AttackTest(SuiteTestCase):
         ok = http(self.base + '/graphql?query=' + urllib.parse.quote('{ viewer { id } }'), 'GET', None,
                   {'Authorization': 'Bearer ' + self.token})
         self.assertEqual(ok.status, 200)
+
+
+    def document_cache(self):
+        """The gateway's document cache counters: (hits, misses)."""
+        text = http(self.suite.metrics_url(self.suite.gateways[0])).body.decode()
+        counts = [re.search(r'^r5_gateway_document_cache_%s_total (\S+)' % kind, text, re.M) for kind in ('hits', 'misses')]
+        return tuple(int(float(match.group(1))) for match in counts)
+
+    def test_a_cached_document_runs_with_each_requests_own_variables_and_operation(self):
+        # The cache keys the document's text: variables, the operation name and
+        # the method are each request's own.
+        for title in ('cached one', 'cached two'):
+            self.session.graphql('mutation($t: String!) { createIncident(input: {title: $t, description: "x"}) '
+                                 '{ incident { id } } }', {'t': title})
+        query = 'query Few($n: Int) { incidents(first: $n) { nodes { id } } } query Me { viewer { id } }'
+        hits, misses = self.document_cache()
+        for n in (1, 2, 1):
+            response = http(self.base + '/graphql', 'POST', json.dumps(
+                {'query': query, 'variables': {'n': n}, 'operationName': 'Few'}).encode(),
+                dict(MODERN, **{'Authorization': 'Bearer ' + self.token, 'Content-Type': 'application/json'}))
+            self.assertEqual(len(response.json()['data']['incidents']['nodes']), n, response.body)
+        response = http(self.base + '/graphql', 'POST', json.dumps({'query': query, 'operationName': 'Me'}).encode(),
+                        dict(MODERN, **{'Authorization': 'Bearer ' + self.token, 'Content-Type': 'application/json'}))
+        self.assertEqual(list(response.json()['data']), ['viewer'], response.body)
+        self.assertEqual(self.document_cache(), (hits + 3, misses + 1))
+
+    def test_a_cached_mutation_is_still_refused_over_get(self):
+        query = 'mutation { deletePersonalAccessToken(id: "000000000000000000000001") { deletedId } }'
+        self.assertEqual(bearer(self.base, self.token, query, headers=MODERN).status, 200)
+        response = http(self.base + '/graphql?query=' + urllib.parse.quote(query), 'GET', None,
+                        {'Authorization': 'Bearer ' + self.token})
+        self.assertEqual(response.status, 405)
+
+    def test_an_invalid_document_is_refused_every_time(self):
+        hits, _ = self.document_cache()
+        for _ in range(3):
+            response = bearer(self.base, self.token, '{ viewer { nope } }', headers=MODERN)
+            self.assertEqual(response.status, 400)
+            self.assertEqual(response.json()['errors'][0]['extensions']['code'], 'GRAPHQL_VALIDATION_FAILED')
+        self.assertEqual(self.document_cache()[0], hits, 'an invalid document came from the cache')
 
 
 if __name__ == '__main__':

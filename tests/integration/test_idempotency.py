@@ -103,9 +103,9 @@ class IdempotencyTest(FailPointTestCase):
         self.assertNotIn('errors', response)
         self.assertEqual(response['data']['c']['personalAccessToken']['scopes'], ['teamsRead'])
         events = self.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { scopes events(first: 10) '
-                                    '{ type } } }', {'id': token}).json()['data']['personalAccessToken']
+                                    '{ nodes { type } } } }', {'id': token}).json()['data']['personalAccessToken']
         self.assertEqual(events['scopes'], ['teamsRead'])
-        self.assertEqual([e['type'] for e in events['events']], ['UPDATED', 'UPDATED', 'UPDATED', 'CREATED'])
+        self.assertEqual([e['type'] for e in events['events']['nodes']], ['UPDATED', 'UPDATED', 'UPDATED', 'CREATED'])
 
     # A client's own retry of a token update gets a new request id from the
     # gateway: only its Idempotency-Key ties it to the first attempt.
@@ -123,7 +123,7 @@ class IdempotencyTest(FailPointTestCase):
 
     def trail(self, token):
         found = self.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { description '
-                                   'events(first: 20) { type } } }', {'id': token}).json()
+                                   'events(first: 20) { nodes { type } } } }', {'id': token}).json()
         self.assertNotIn('errors', found)
         return found['data']['personalAccessToken']
 
@@ -141,7 +141,7 @@ class IdempotencyTest(FailPointTestCase):
                              {'id': token, 'description': 'deploy'})
         trail = self.trail(token)
         self.assertEqual(trail['description'], 'deploy')
-        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED', 'CREATED'])
+        self.assertEqual([e['type'] for e in trail['events']['nodes']], ['UPDATED', 'CREATED'])
 
     def test_a_token_update_key_with_another_change_is_a_conflict(self):
         token, key = self.create_token(), str(uuid.uuid4())
@@ -151,7 +151,7 @@ class IdempotencyTest(FailPointTestCase):
         self.assertEqual([e['extensions']['code'] for e in response['errors']], ['CONFLICT'])
         trail = self.trail(token)
         self.assertEqual(trail['description'], 'deploy')
-        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED', 'CREATED'])
+        self.assertEqual([e['type'] for e in trail['events']['nodes']], ['UPDATED', 'CREATED'])
         # A new key is a new change. The key and the mutation's index name a
         # change: a retried request repeats both, and its other mutations apply.
         key = str(uuid.uuid4())
@@ -165,7 +165,7 @@ class IdempotencyTest(FailPointTestCase):
         self.assertEqual(response['data']['b']['personalAccessToken']['description'], 'y')
         trail = self.trail(token)
         self.assertEqual(trail['description'], 'y')
-        self.assertEqual([e['type'] for e in trail['events']], ['UPDATED'] * 3 + ['CREATED'])
+        self.assertEqual([e['type'] for e in trail['events']['nodes']], ['UPDATED'] * 3 + ['CREATED'])
 
     def test_a_malformed_token_update_key_is_refused(self):
         token = self.create_token()

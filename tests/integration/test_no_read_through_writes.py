@@ -13,7 +13,7 @@ item 5), over HTTP against the whole suite:
 import unittest
 import uuid
 
-from r5client import Session, SuiteTestCase, bearer
+from r5client import Session, SuiteTestCase, bearer, graphql_ok
 
 PASSWORD = 'correct horse battery'
 NOT_FOUND_MESSAGE = 'not found'
@@ -26,15 +26,6 @@ def _email(tag):
     return '%s-%s@example.com' % (tag, uuid.uuid4().hex[:8])
 
 
-def _ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
-
-
 class World:
     """An account with an owner and a member, each with their own things."""
 
@@ -42,42 +33,42 @@ class World:
         self.owner = Session(base)
         self.owner_user = self.owner.signup(email=_email('owner'))
         email = _email('member')
-        self.member_user = _ok(self.owner.graphql(
+        self.member_user = graphql_ok(self.owner.graphql(
             'mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
             {'input': {'email': email, 'name': 'Mo Member', 'role': 'MEMBER', 'password': PASSWORD}}),
             'createUser', 'user')
         self.member = Session(base)
         assert self.member.post('/auth/login', {'email': email, 'password': PASSWORD}).status == 200
         me = self.owner_user['id']
-        self.team = _ok(self.owner.graphql(
+        self.team = graphql_ok(self.owner.graphql(
             'mutation($input: CreateTeamInput!) { createTeam(input: $input) { team { id } } }',
             {'input': {'name': 'team-' + uuid.uuid4().hex[:8], 'description': 'the secret team'}}),
             'createTeam', 'team')
-        self.policy = _ok(self.owner.graphql(
+        self.policy = graphql_ok(self.owner.graphql(
             'mutation($input: CreateEscalationPolicyInput!) { createEscalationPolicy(input: $input) '
             '{ escalationPolicy { id } } }',
             {'input': {'teamId': self.team['id'], 'name': 'policy', 'description': 'secret policy',
                        'steps': [{'delayMinutes': 5, 'targets': [{'kind': 'USER', 'id': me}]}]}}),
             'createEscalationPolicy', 'escalationPolicy')
-        self.schedule = _ok(self.owner.graphql(
+        self.schedule = graphql_ok(self.owner.graphql(
             'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { schedule { id } } }',
             {'input': {'teamId': self.team['id'], 'name': 'schedule', 'description': 'secret schedule',
                        'shifts': [{'userId': me, 'start': START, 'end': END}]}}),
             'createSchedule', 'schedule')
-        self.integration = _ok(self.owner.graphql(
+        self.integration = graphql_ok(self.owner.graphql(
             'mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) { integration { id } } }',
             {'input': {'teamId': self.team['id'], 'name': 'integration'}}),
             'createIntegration', 'integration')
         # Assigned to the team alone: the member, in no team, may not see it.
-        self.incident = _ok(self.owner.graphql(
+        self.incident = graphql_ok(self.owner.graphql(
             'mutation($input: CreateIncidentInput!) { createIncident(input: $input) { incident { id } } }',
             {'input': {'title': 'hidden incident', 'teamIds': [self.team['id']]}}),
             'createIncident', 'incident')
-        self.contact_method = _ok(self.owner.graphql(
+        self.contact_method = graphql_ok(self.owner.graphql(
             'mutation($input: CreateContactMethodInput!) { createContactMethod(input: $input) { contactMethod { id } } }',
             {'input': {'kind': 'EMAIL', 'address': 'pager@example.com'}}),
             'createContactMethod', 'contactMethod')
-        self.rule = _ok(self.owner.graphql(
+        self.rule = graphql_ok(self.owner.graphql(
             'mutation($input: CreateNotificationRuleInput!) { createNotificationRule(input: $input) '
             '{ notificationRule { id } } }',
             {'input': {'contactMethodId': self.contact_method['id']}}),
@@ -178,18 +169,18 @@ class NoReadThroughWritesTest(SuiteTestCase):
                                               '{ personalAccessToken { id description scopes } } }' % literal,
                                               {'id': here.token['id']})
                 self._refused(response, 'updatePersonalAccessToken', 'BAD_USER_INPUT')
-        events = _ok(here.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events(first: 20) { type } } }',
-                                        {'id': here.token['id']}), 'personalAccessToken', 'events')
+        events = graphql_ok(here.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events(first: 20) { nodes { type } } } }',
+                                        {'id': here.token['id']}), 'personalAccessToken', 'events', 'nodes')
         self.assertEqual([e['type'] for e in events], ['CREATED'])
 
         # The owner reads what the empty updates left: unchanged.
-        team = _ok(here.owner.graphql('query($id: ID!) { team(id: $id) { description } }', {'id': here.team['id']}), 'team')
+        team = graphql_ok(here.owner.graphql('query($id: ID!) { team(id: $id) { description } }', {'id': here.team['id']}), 'team')
         self.assertEqual(team['description'], 'the secret team')
 
         # Naming a field is still a write, and its object shows in the payload (read after write).
         response = bearer(self.base, token, 'mutation($id: ID!) { updateIntegration(id: $id, input: {name: "renamed"}) '
                           '{ integration { id name } } }', {'id': here.integration['id']})
-        self.assertEqual(_ok(response, 'updateIntegration', 'integration'),
+        self.assertEqual(graphql_ok(response, 'updateIntegration', 'integration'),
                          {'id': here.integration['id'], 'name': 'renamed'})
 
     # -- one NOT_FOUND -----------------------------------------------------
@@ -240,7 +231,7 @@ class NoReadThroughWritesTest(SuiteTestCase):
 
         self.assertEqual(set(messages.values()), {NOT_FOUND_MESSAGE}, messages)
         # Nothing hidden was touched.
-        incident = _ok(here.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { nodes { id } } } }',
+        incident = graphql_ok(here.owner.graphql('query($id: ID!) { incident(id: $id) { status notes { nodes { id } } } }',
                                           {'id': here.incident['id']}), 'incident')
         self.assertEqual(incident, {'status': 'TRIGGERED', 'notes': {'nodes': []}})
 

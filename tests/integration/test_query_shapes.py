@@ -17,44 +17,38 @@ import unittest
 
 import pymongo
 
-from r5client import BUILD_DIR, Session, SuiteTestCase, TEST_LIMITS, r5suite
+from r5client import BUILD_DIR, Session, SuiteTestCase, TEST_LIMITS, graphql_ok, r5suite
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'devmongo'))
 import query_shapes  # noqa: E402  pylint: disable=wrong-import-position
 
 # Between them: sign-in, tokens and their audit trail, every resource type
-# created, listed (with and without team filters and visibility rules),
+# created, listed (with and without team filters and visibility rules,
+# forwards and backwards, with totalCount's count; test_paging: every
+# connection both ways, both cursors at once),
 # updated and deleted, incidents acted on and their notes paged; lists
 # narrowed by a token's team restriction, leak reports and their notices,
 # and the rate limits' shared counters.
 DRIVERS = ['test_query_shapes.EveryList', 'test_authorization', 'test_tokens', 'test_integrations', 'test_bounded_documents',
            'test_no_read_through_writes', 'test_one_identity_per_email', 'test_restricted_tokens',
-           'test_leaked_tokens', 'test_rate_limits']
-
-
-def _ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
+           'test_leaked_tokens', 'test_rate_limits', 'test_paging']
 
 
 class EveryList(SuiteTestCase):
-    """Every paged list, with each of its filters and a second page, as an
-    owner (who sees all) and as a member (the visibility clauses)."""
+    """Every paged list, with each of its filters and a second page, forwards
+    and backwards, counted, as an owner (who sees all) and as a member (the
+    visibility clauses)."""
 
     def test_every_list(self):
         owner = Session(self.base)
         owner.signup()
-        team = _ok(owner.graphql('mutation { createTeam(input: {name: "t", description: ""}) { team { id } } }'),
+        team = graphql_ok(owner.graphql('mutation { createTeam(input: {name: "t", description: ""}) { team { id } } }'),
                    'createTeam', 'team')['id']
-        member = _ok(owner.graphql('mutation { createUser(input: {email: "m-shapes@example.com", name: "M", '
+        member = graphql_ok(owner.graphql('mutation { createUser(input: {email: "m-shapes@example.com", name: "M", '
                                    'role: MEMBER, password: "correct horse battery"}) { user { id } } }'),
                      'createUser', 'user')['id']
         for _ in range(2):
-            _ok(owner.graphql('mutation($t: [ID!], $u: [ID!]) { createIncident(input: {title: "i", teamIds: $t, '
+            graphql_ok(owner.graphql('mutation($t: [ID!], $u: [ID!]) { createIncident(input: {title: "i", teamIds: $t, '
                               'userIds: $u}) { incident { id } } }', {'t': [team], 'u': [member]}))
         lists = ['users', 'teams', 'incidents', 'incidents(status: TRIGGERED)', 'incidents(teamId: "%s")' % team,
                  'escalationPolicies', 'escalationPolicies(teamId: "%s")' % team, 'schedules',
@@ -67,12 +61,17 @@ class EveryList(SuiteTestCase):
             for field in lists:
                 name, _, args = field.partition('(')
                 args = args.rstrip(')')
-                query = '{ %s(first: 1%s) { nodes { id } pageInfo { endCursor } } }' % (
+                query = '{ %s(first: 1%s) { totalCount nodes { id } pageInfo { startCursor endCursor } } }' % (
                     name, ', ' + args if args else '')
-                page = _ok(who.graphql(query), name)
+                page = graphql_ok(who.graphql(query), name)
                 cursor = page['pageInfo']['endCursor']
                 if cursor:
-                    _ok(who.graphql(query.replace('first: 1', 'first: 1, after: "%s"' % cursor)), name)
+                    graphql_ok(who.graphql(query.replace('first: 1', 'first: 1, after: "%s"' % cursor)), name)
+                backward = query.replace('first: 1', 'last: 1')
+                page = graphql_ok(who.graphql(backward), name)
+                cursor = page['pageInfo']['startCursor']
+                if cursor:
+                    graphql_ok(who.graphql(backward.replace('last: 1', 'last: 1, before: "%s"' % cursor)), name)
 
 
 class QueryShapesTest(unittest.TestCase):

@@ -306,9 +306,9 @@ class RestrictedTokenTest(SuiteTestCase):
         _ok(self.account.owner.graphql(M_UPDATE_TOKEN, {'id': token_id, 'input': {'teamIds': []}}))
         self.assertEqual(self._ids(token, 'teams'), {a, b})
         # Each change of the teams is in the token's audit trail, newest first.
-        events = _ok(self.account.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { type '
-                                                'teamIdsBefore teamIdsAfter scopesBefore } } }',
-                                                {'id': token_id}), ['personalAccessToken', 'events'])
+        events = _ok(self.account.owner.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { nodes { type '
+                                                'teamIdsBefore teamIdsAfter scopesBefore } } } }',
+                                                {'id': token_id}), ['personalAccessToken', 'events', 'nodes'])
         self.assertEqual([(e['type'], e['teamIdsBefore'], e['teamIdsAfter'], e['scopesBefore']) for e in events],
                          [('UPDATED', [b], [], None), ('UPDATED', [a], [b], None), ('CREATED', None, [a], None)])
 

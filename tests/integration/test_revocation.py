@@ -24,7 +24,7 @@ import time
 import unittest
 import uuid
 
-from r5client import BUILD_DIR, TEST_LIMITS, Session, bearer, http
+from r5client import BUILD_DIR, Session, TEST_LIMITS, bearer, graphql_ok, http
 import r5suite
 
 # seconds: the gateways' events_timeout_ms (100 ms) and the publishers'
@@ -39,15 +39,6 @@ INCIDENTS = '{ viewer { id } incidents { nodes { id } } }'
 def metrics(suite, gateway):
     text = http(suite.admin_url(gateway) + '/metrics').body.decode()
     return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line and not line.startswith('#')}
-
-
-def ok(response, *path):
-    body = response.json()
-    assert response.status == 200 and not body.get('errors'), (response.status, body)
-    data = body['data']
-    for key in path:
-        data = data[key]
-    return data
 
 
 def codes(response):
@@ -104,7 +95,7 @@ class RevocationTest(unittest.TestCase):
             time.sleep(0.02)
 
     def graphql(self, query, variables=None):
-        return ok(self.owner.graphql(query, variables))
+        return graphql_ok(self.owner.graphql(query, variables))
 
     def token(self, session, scopes):
         return session.create_token(scopes)
@@ -299,7 +290,7 @@ class RevocationTest(unittest.TestCase):
                 for _ in range(2):
                     self.assertEqual(bearer(self.bases[g], value, VIEWER).status, 200)
             sent = time.monotonic()
-            ok(here.graphql('mutation($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }', {'id': token_id}))
+            graphql_ok(here.graphql('mutation($id: ID!) { deletePersonalAccessToken(id: $id) { deletedId } }', {'id': token_id}))
             acknowledged = time.monotonic()
             took.append(acknowledged - sent)
             for g in (round_ % 3, (round_ + 1) % 3, (round_ + 2) % 3):

@@ -32,7 +32,7 @@ class TokenLifecycleTest(SuiteTestCase):
         regenerated = self.session.graphql('mutation($id: ID!) { regeneratePersonalAccessToken(id: $id) { value } }',
                                            {'id': token_id}).json()['data']['regeneratePersonalAccessToken']['value']
         listed = self.session.graphql('{ personalAccessTokens { nodes { %s } } }' % TOKEN_FIELDS).body
-        got = self.session.graphql('query($id: ID!) { personalAccessToken(id: $id) { %s events { type } } }'
+        got = self.session.graphql('query($id: ID!) { personalAccessToken(id: $id) { %s events { nodes { type } } } }'
                                    % TOKEN_FIELDS, {'id': token_id}).body
         for secret in (value, regenerated):
             self.assertNotIn(secret.encode(), listed)
@@ -121,8 +121,8 @@ class TokenLifecycleTest(SuiteTestCase):
         token = updated['data']['updatePersonalAccessToken']['personalAccessToken']
         self.assertEqual(token['description'], 'after')
         self.assertEqual(sorted(token['scopes']), ['teamsRead', 'teamsWrite'])
-        events = self.session.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { type scopesBefore scopesAfter } } }',
-                                      {'id': token_id}).json()['data']['personalAccessToken']['events']
+        events = self.session.graphql('query($id: ID!) { personalAccessToken(id: $id) { events { nodes { type scopesBefore scopesAfter } } } }',
+                                      {'id': token_id}).json()['data']['personalAccessToken']['events']['nodes']
         update = [e for e in events if e['type'] == 'UPDATED'][0]
         self.assertEqual(update['scopesBefore'], ['incidentsRead'])
         self.assertEqual(sorted(update['scopesAfter']), ['teamsRead', 'teamsWrite'])

@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from r5client import FailPointTestCase, Session, bearer
+from r5client import FailPointTestCase, Session, bearer, wait_busy
 
 BLOCK_MS = 8000
 
@@ -37,7 +37,9 @@ class WorkersTest(FailPointTestCase):
         started = time.monotonic()
         thread = threading.Thread(target=slow)
         thread.start()
-        time.sleep(0.5)         # the slow request is in a worker, blocked in MongoDB
+        # The slow request is in a worker, blocked in MongoDB, once a broker
+        # counts a busy r5-resource worker.
+        self.assertTrue(wait_busy(self.suite, 'r5.resource'), 'the slow request never reached r5-resource')
         response = bearer(self.base, token, fast_query)
         finished.append(('fast', response.status, time.monotonic()))
         thread.join(30)

@@ -261,6 +261,31 @@ s_test_events (void)
     r5_events_destroy (&none);
 }
 
+//  A list request's page: one direction, sizes in bounds, cursors parsed.
+static void
+s_test_page (void)
+{
+    token_page_t page;
+    const char *error = NULL;
+    char cursor [TOKEN_CURSOR_SIZE];
+    token_cursor_format (0x1234, "0123456789abcdef01234567", cursor);
+    CHECK_MSG (token_input_page (0, "", 0, "", &page, &error) == 0 && page.size == TOKEN_PAGE_DEFAULT
+               && !page.backward && !page.after && !page.before, "nothing asked: the first 20");
+    CHECK_MSG (token_input_page (0, NULL, 5, cursor, &page, &error) == 0 && page.size == 5 && page.backward
+               && page.before && page.before_at == 0x1234 && streq (page.before_id, "0123456789abcdef01234567")
+               && !page.after, "last and before");
+    CHECK_MSG (token_input_page (3, cursor, 0, cursor, &page, &error) == 0 && page.after && page.before,
+               "both cursors bound the page");
+    CHECK_MSG (token_input_page (2, NULL, 2, NULL, &page, &error) == -1 && strstr (error, "first and last"),
+               "first with last: %s", error);
+    CHECK_MSG (token_input_page (0, NULL, 101, NULL, &page, &error) == -1 && strstr (error, "last"),
+               "last past 100: %s", error);
+    CHECK_MSG (token_input_page (-1, NULL, 0, NULL, &page, &error) == -1 && strstr (error, "first"),
+               "first below 1: %s", error);
+    CHECK_MSG (token_input_page (0, NULL, 1, "0123456789abcdef01234567", &page, &error) == -1
+               && strstr (error, "cursor"), "an id is not a cursor: %s", error);
+}
+
 int
 main (void)
 {
@@ -268,6 +293,7 @@ main (void)
     R5_TEST_RUN (s_test_scopes);
     R5_TEST_RUN (s_test_team_ids);
     R5_TEST_RUN (s_test_ids_and_cursors);
+    R5_TEST_RUN (s_test_page);
     R5_TEST_RUN (s_test_usage);
     R5_TEST_RUN (s_test_usage_places);
     R5_TEST_RUN (s_test_user_agent);

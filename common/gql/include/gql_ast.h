@@ -458,6 +458,9 @@ struct gql_document {
 /* Frees a document and every node in it; safe on NULL, sets *doc_p to NULL. */
 void gql_document_destroy (gql_document_t **doc_p);
 
+/* Bytes the document's nodes take (for caches that bound what they keep). */
+size_t gql_document_bytes (const gql_document_t *doc);
+
 /* Returns the fragment definition called `name`, or NULL. Linear in fragment count. */
 const gql_fragment_t *gql_document_fragment (const gql_document_t *doc, const char *name, size_t len);
 

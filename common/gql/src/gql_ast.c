@@ -63,6 +63,12 @@ gql_document_destroy (gql_document_t **doc_p)
     *doc_p = NULL;
 }
 
+size_t
+gql_document_bytes (const gql_document_t *doc)
+{
+    return gql_arena_used (doc->arena);
+}
+
 const gql_fragment_t *
 gql_document_fragment (const gql_document_t *doc, const char *name, size_t len)
 {

@@ -37,8 +37,8 @@ export default [
           types: ['PageInfo', 'EffectivePermission', 'TokenEvent', 'TokenUse', 'TeamMember', 'EscalationStep', 'Shift', 'RateLimit'],
         },
       }],
-      // Off: no `last`/`before` (backward paging) yet: issue 16 item 1 (Relay-complete connections).
-      '@graphql-eslint/relay-arguments': 'off',
+      // Every connection pages both ways: first/after and last/before.
+      '@graphql-eslint/relay-arguments': ['error', { includeBoth: true }],
       '@graphql-eslint/relay-connection-types': 'error',
       '@graphql-eslint/relay-edge-types': ['error', {
         withEdgeSuffix: true,
@@ -47,8 +47,7 @@ export default [
         // Off: `nodes` (GitHub's shortcut beside `edges`) and plain lists of values (scopes, members, steps) are not connections.
         listTypeCanWrapOnlyEdgeType: false,
       }],
-      // Off: PageInfo has no `hasPreviousPage`/`startCursor` yet: issue 16 item 1.
-      '@graphql-eslint/relay-page-info': 'off',
+      '@graphql-eslint/relay-page-info': 'error',
     },
   },
 ];

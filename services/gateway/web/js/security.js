@@ -21,7 +21,7 @@ const ONE = `query Token($id: ID!) {
   personalAccessToken(id: $id) { ${TOKEN_FIELDS} lastUsedIp usedFrom { address userAgent lastUsedAt } }
 }`;
 const EVENTS = `query TokenEvents($id: ID!) {
-  personalAccessToken(id: $id) { id events(first: 10) { type at scopesBefore scopesAfter teamIdsAfter ip reason } }
+  personalAccessToken(id: $id) { id events(first: 10) { nodes { type at scopesBefore scopesAfter teamIdsAfter ip reason } } }
 }`;
 const CREATE = `mutation CreateToken($input: CreatePersonalAccessTokenInput!) {
   createPersonalAccessToken(input: $input) { personalAccessToken { ${TOKEN_FIELDS} } value }
@@ -429,7 +429,7 @@ async function loadActivity(id, mine) {
   try {
     const data = await graphql(EVENTS, { id });
     if (mine !== generation || !data.personalAccessToken) return;
-    const events = data.personalAccessToken.events || [];
+    const events = (data.personalAccessToken.events && data.personalAccessToken.events.nodes) || [];
     if (!events.length) return;
     byId('activity-list').replaceChildren(...events.map((e) => {
       const details = [];
