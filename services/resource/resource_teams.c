@@ -304,8 +304,14 @@ s_change_member (resource_call_t *call, const R5__TeamMemberRequest *request, bo
             if (!add && !member)
                 resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "userId is not a member of this team");
             else
-            if (add && member)
-                resource_store_reply (call, s_teams (), &team);     //  already so: nothing to change
+            if (add && member) {
+                //  Already so, but this may be a resend of the change landing
+                //  while the first copy still waits for its write concern:
+                //  answered, like the change, only once the gateways dropped
+                //  the user's verdicts (the confirm after the handler).
+                resource_events_user_changed (call->events, request->user_id, current->account_id);
+                resource_store_reply (call, s_teams (), &team);
+            }
             else
                 resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "a team has at most 1000 members");
             goto cleanup;

@@ -461,8 +461,14 @@ resource_users_on_update_role (resource_call_t *call, const R5__ResourceRequest 
             bson_t *update = BCON_NEW ("$set", "{", "role", BCON_UTF8 (r5_codec_enum_name (&r5__role__descriptor,
                                                                                          request->role)), "}");
             const R5__User *user = (const R5__User *) target.message;
-            if (from == request->role)
-                resource_store_reply (call, s_users (), &target);      //  nothing to change
+            if (from == request->role) {
+                //  Nothing to change, but this may be a resend of the change
+                //  landing while the first copy still waits for its write
+                //  concern: answered, like the change, only once the gateways
+                //  dropped the user's verdicts (the confirm after the handler).
+                resource_events_user_changed (call->events, user->id, user->account_id);
+                resource_store_reply (call, s_users (), &target);
+            }
             else
                 s_change (call, &target, update, s_counts (request->role, user->active));
             bson_destroy (update);

@@ -1564,6 +1564,60 @@ done:
     s_user_free (&owner);
 }
 
+//  Drop the events published so far: the next ones are the test's.
+static void
+s_drain_events (void)
+{
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (s_events)))
+        zmsg_destroy (&msg);
+}
+
+//  A change that changes nothing (a role set to the one the user has, a
+//  member added again as it is) still publishes user.changed for its user
+//  and waits for the gateways: the gateway resends such a request as
+//  idempotent, and a copy landing while the first still waits for its write
+//  concern must not be answered before the gateways dropped the verdicts
+//  that carry the old facts.
+static void
+s_test_no_op_publishes (void)
+{
+    R5__User *owner = s_signup ("no-op-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "no-op-user@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "No-op team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (user && *team, "a user and a team");
+    if (!user || !*team)
+        goto done;
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    reply = s_member (&as_owner, team, user->id, true, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    s_drain_events ();
+
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == OK, "the role it has: ok, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (user->id), "a role set to the one the user has publishes user.changed");
+    reply = s_member (&as_owner, team, user->id, true, true);
+    CHECK_MSG (s_status (reply) == OK, "the membership it has: ok, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (user->id), "a member added again as it is publishes user.changed");
+
+done:
+    s_user_free (&user);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1736,6 +1790,7 @@ main (void)
         s_test_membership_during_delete (uri);
         s_test_delete_owes_team_entries (uri);
         s_test_owed_entries (uri);
+        R5_TEST_RUN (s_test_no_op_publishes);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
