@@ -54,15 +54,20 @@ resource_owed_published (resource_call_t *call, const char *collection, bson_t *
 }
 
 void
-resource_owed_settle (resource_call_t *call)
+resource_owed_settle (resource_call_t *call, bool confirmed)
 {
+    if (!confirmed && call->n_owed > 0)
+        r5_info (call->rid, "%zu event(s) published and not confirmed stay owed (swept later, published again)",
+                 call->n_owed);
     for (size_t i = 0; i < call->n_owed; i++) {
-        mongoc_collection_t *collection = resource_call_collection (call, call->owed [i].collection);
-        bson_error_t error;
-        if (s_pull (collection, call->owed [i].filter, call->owed [i].entry, &error))
-            r5_warn (call->rid, "an event published is still owed in %s: %s (swept later, published again)",
-                     call->owed [i].collection, error.message);
-        mongoc_collection_destroy (collection);
+        if (confirmed) {
+            mongoc_collection_t *collection = resource_call_collection (call, call->owed [i].collection);
+            bson_error_t error;
+            if (s_pull (collection, call->owed [i].filter, call->owed [i].entry, &error))
+                r5_warn (call->rid, "an event published is still owed in %s: %s (swept later, published again)",
+                         call->owed [i].collection, error.message);
+            mongoc_collection_destroy (collection);
+        }
         bson_destroy (call->owed [i].filter);
         bson_destroy (call->owed [i].entry);
     }
@@ -167,7 +172,13 @@ resource_owed_sweep (r5_mongo_t *mongo, r5_events_t *events, int64_t now)
             rc = -1;
         }
     }
-    r5_events_confirm (events, NULL);
+    //  A live gateway that did not confirm may still hold the old verdicts:
+    //  the entries stay, and the next sweep publishes them again.
+    if (r5_events_confirm (events, NULL) != 0) {
+        r5_mongo_push (mongo, &client);
+        free (found);
+        return -1;
+    }
     int64_t published = 0;
     for (size_t i = 0; i < count; i++) {
         if (found [i].at < 0)

@@ -24,6 +24,7 @@
 #include "r5_mongo.h"
 
 #include <bson/bson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define RESOURCE_OWED_KEY "facts_owed"
@@ -64,13 +65,15 @@ void resource_owed_append (bson_t *update, const char *user_id, int64_t at, char
 //  (resource_owed_settle).
 void resource_owed_published (resource_call_t *call, const char *collection, bson_t *filter, const char *nonce);
 
-//  After r5_events_confirm: pull every entry the call published, and forget
-//  them. A failure is logged and leaves the entry to the sweeper.
-void resource_owed_settle (resource_call_t *call);
+//  After r5_events_confirm: when every live gateway confirmed, pull every
+//  entry the call published; forget them either way. An entry not confirmed
+//  or not pulled (a failure, logged) is left to the sweeper.
+void resource_owed_settle (resource_call_t *call, bool confirmed);
 
 //  Publish the events of the entries older than now - RESOURCE_OWED_GRACE_MS,
-//  wait for the gateways, pull them. The number published, or -1 on a
-//  failure (logged; the next sweep tries again).
+//  wait for the gateways, pull them once every live gateway confirmed. The
+//  number published and pulled, or -1 on a failure or when a gateway did not
+//  confirm (logged; the next sweep tries again).
 int64_t resource_owed_sweep (r5_mongo_t *mongo, r5_events_t *events, int64_t now);
 
 #endif

@@ -346,10 +346,10 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
     r5_mongo_set_deadline (self->mongo, deadline ? deadline : request->meta ? request->meta->deadline_unix_ms : 0);
     route->handler (&call, request);
     r5_mongo_set_deadline (self->mongo, 0);
-    //  A change is answered once the gateways stopped trusting what it made stale.
-    r5_events_confirm (self->events, call.rid);
-    //  Confirmed (or no longer trusted): the events it owed are owed no more.
-    resource_owed_settle (&call);
+    //  A change is answered once the gateways stopped trusting what it made
+    //  stale. Only when every live gateway confirmed are the events it owed
+    //  owed no more; otherwise the sweeper publishes them again.
+    resource_owed_settle (&call, r5_events_confirm (self->events, call.rid) == 0);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);

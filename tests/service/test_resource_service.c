@@ -1618,6 +1618,186 @@ done:
     s_user_free (&owner);
 }
 
+//  A gateway that is alive (every 20 ms, a currency bound of 0) and never
+//  confirms an event, on an XPUB socket as a relay's output. Pipe commands:
+//  "ENDPOINT" -> its endpoint; "SUBSCRIBED" -> "OK" once one more subscriber
+//  has subscribed and heard three of its heartbeats since, "TIMEOUT" after 5 s.
+static void
+s_deaf_gateway_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *xpub = zsock_new (ZMQ_XPUB);
+    zsock_set_xpub_verbose (xpub, 1);          //  every subscriber's subscription, not only the first
+    r5_curve_server (xpub, "r5.events.out");
+    int port = zsock_bind (xpub, "tcp://127.0.0.1:*");
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, xpub, NULL);
+    uint8_t alive [16] = { 0 };
+    randombytes_buf (alive, 8);                //  its id; its bound (bytes 8-15): 0 ms
+    int64_t next = zclock_mono ();
+    int subscriptions = 0;                     //  heard, not yet awaited
+    int beats = -1;                            //  heartbeats since the awaited one (-1: none yet)
+    int64_t waiting_until = 0;                 //  while a SUBSCRIBED is unanswered
+    while (true) {
+        int64_t now = zclock_mono ();
+        if (waiting_until && beats < 0 && subscriptions > 0) {
+            subscriptions--;
+            beats = 0;
+        }
+        if (now >= next) {
+            zmsg_t *msg = zmsg_new ();
+            zmsg_addstr (msg, R5_EVENTS_ALIVE_TOPIC);
+            zmsg_addmem (msg, alive, sizeof alive);
+            zmsg_send (&msg, xpub);
+            next = now + 20;
+            if (waiting_until && beats >= 0 && ++beats == 3) {
+                zstr_send (pipe, "OK");
+                waiting_until = 0;
+            }
+        }
+        if (waiting_until && now >= waiting_until) {
+            zstr_send (pipe, "TIMEOUT");
+            waiting_until = 0;
+        }
+        void *which = zpoller_wait (poller, (int) (next > now ? next - now : 0));
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            if (command && streq (command, "ENDPOINT"))
+                zstr_sendf (pipe, "tcp://127.0.0.1:%d", port);
+            else
+            if (command && streq (command, "SUBSCRIBED")) {
+                waiting_until = zclock_mono () + 5000;
+                beats = -1;
+            }
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        else
+        if (which == xpub) {
+            zframe_t *frame = zframe_recv (xpub);
+            if (frame && zframe_size (frame) > 0 && zframe_data (frame) [0] == 1)
+                subscriptions++;
+            zframe_destroy (&frame);
+        }
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&xpub);
+}
+
+//  An update of a user's role through state, as the gateway sends it, for who.
+static R5__Status
+s_handle_set_role (resource_server_t *state, const s_who_t *who, const char *id, R5__Role role)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
+    update.id = (char *) id;
+    update.role = role;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
+    request.update_user_role = &update;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    r5_rpc_meta_init (&meta, "test", NULL, 5000);
+    principal.user_id = (char *) who->user_id;
+    principal.account_id = (char *) who->account_id;
+    principal.kind = who->kind;
+    meta.assertion = r5_assertion_issue (&s_keys.assertion_secret, &principal, "test", r5_now_ms (), 60000);
+    request.meta = &meta;
+    size_t size, reply_size;
+    uint8_t *body = r5_rpc_pack (&request.base, &size);
+    uint8_t *packed = resource_server_handle (state, R5_ROLE_GATEWAY, body, size, 0, &reply_size);
+    R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
+    R5__Status status = s_status (reply);
+    s_free (&reply);
+    free (packed);
+    free (body);
+    r5__principal_assertion__free_unpacked (meta.assertion, NULL);
+    return status;
+}
+
+//  The entries of user id's facts_owed dated at (any date when at is 0).
+static int64_t
+s_owed_of (mongoc_collection_t *users, const char *id, int64_t at)
+{
+    bson_t *filter = at ? BCON_NEW ("_id", BCON_UTF8 (id), RESOURCE_OWED_KEY ".at", BCON_DATE_TIME (at))
+                        : BCON_NEW ("_id", BCON_UTF8 (id), RESOURCE_OWED_KEY ".at", "{", "$exists", BCON_BOOL (true), "}");
+    int64_t n = mongoc_collection_count_documents (users, filter, NULL, NULL, NULL, NULL);
+    bson_destroy (filter);
+    return n;
+}
+
+//  An owed entry is settled (pulled) only once every live gateway confirmed
+//  the event: when one did not within its bound, the entry stays for the
+//  sweeper, by a request's pull as by the sweeper's own.
+static void
+s_test_unconfirmed_stays_owed (const resource_config_t *config, const char *uri)
+{
+    R5__User *owner = s_signup ("unconfirmed-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "unconfirmed@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (user, "a user");
+    zactor_t *gateway = zactor_new (s_deaf_gateway_actor, NULL);
+    zstr_send (gateway, "ENDPOINT");
+    char *endpoint = zstr_recv (gateway);
+    resource_config_t deaf_config = *config;
+    deaf_config.events_publish = "";
+    deaf_config.events_subscribe = endpoint;
+    char error [256] = "";
+    resource_server_t *state = user ? resource_server_new (&deaf_config, error, sizeof error) : NULL;
+    CHECK_MSG (!user || state, "state: %s", error);
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    if (!state)
+        goto done;
+    zstr_send (gateway, "SUBSCRIBED");
+    char *heard = zstr_recv (gateway);
+    CHECK_MSG (heard && streq (heard, "OK"), "the request worker hears the gateway");
+    zstr_free (&heard);
+
+    //  A request: published, not confirmed.
+    CHECK_MSG (s_handle_set_role (state, &as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR) == OK, "a role change");
+    CHECK_MSG (s_owed_of (users, user->id, 0) == 1, "its event, not confirmed, is still owed");
+
+    //  A sweep: an entry dated ahead (no sweeper of this process takes it)
+    //  swept as if that much later.
+    int64_t at = r5_now_ms () + 600000;
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (user->id));
+    bson_t *update = BCON_NEW ("$push", "{", RESOURCE_OWED_KEY, "{", "at", BCON_DATE_TIME (at),
+                               "nonce", BCON_UTF8 ("0123456789abcdef01234567"), "}", "}");
+    CHECK (mongoc_collection_update_one (users, filter, update, NULL, NULL, NULL));
+    bson_destroy (update);
+    bson_destroy (filter);
+    r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
+    r5_events_t *deaf = r5_events_new ("", endpoint);
+    zstr_send (gateway, "SUBSCRIBED");
+    heard = zstr_recv (gateway);
+    CHECK_MSG (heard && streq (heard, "OK"), "the sweeper hears the gateway");
+    zstr_free (&heard);
+    resource_owed_sweep (mongo, deaf, at + RESOURCE_OWED_GRACE_MS + 1000);
+    CHECK_MSG (s_owed_of (users, user->id, at) == 1, "a sweep not confirmed leaves the entry");
+    //  With no gateway to wait for, the sweep settles it.
+    r5_events_t *alone = r5_events_new ("", "");
+    resource_owed_sweep (mongo, alone, at + RESOURCE_OWED_GRACE_MS + 1000);
+    CHECK_MSG (s_owed_of (users, user->id, at) == 0, "a sweep confirmed pulls the entry");
+    r5_events_destroy (&alone);
+    r5_events_destroy (&deaf);
+    r5_mongo_destroy (&mongo);
+
+done:
+    resource_server_destroy (&state);
+    mongoc_collection_destroy (users);
+    mongoc_client_destroy (client);
+    zstr_free (&endpoint);
+    zactor_destroy (&gateway);
+    s_user_free (&user);
+    s_user_free (&owner);
+}
+
 static R5__ResourceReply *
 s_check_password (const char *email, const char *password)
 {
@@ -1791,6 +1971,7 @@ main (void)
         s_test_delete_owes_team_entries (uri);
         s_test_owed_entries (uri);
         R5_TEST_RUN (s_test_no_op_publishes);
+        s_test_unconfirmed_stays_owed (&resource_config, uri);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");
