@@ -168,7 +168,7 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
                 resource_call_fail (call, R5__STATUS__STATUS_CONFLICT,
                                     "the team still owns escalation policies, schedules or integrations: delete them first");
             //  A mark this leaves behind (a failure, a crash) goes stale by itself.
-            resource_store_mark_deleting (call, s_teams (), team->id, 0);
+            resource_store_unmark_deleting (call, s_teams (), team->id, mark);
             resource_object_clear (&marked);
             return -1;
         }
@@ -199,10 +199,10 @@ resource_teams_before_delete (resource_call_t *call, const resource_object_t *ob
     //  past the grace, and swept, before the delete lands.
     call->delete_owed_at = r5_now_ms ();
     if (call->n_delete_owed_ids > 0 && s_owe_users (call, team->account_id, call->delete_owed_at)) {
-        resource_store_mark_deleting (call, s_teams (), team->id, 0);
+        resource_store_unmark_deleting (call, s_teams (), team->id, mark);
         return -1;
     }
-    return resource_store_marked_delete (call, mark, filter);
+    return resource_store_marked_delete (call, s_teams (), team->id, mark, filter);
 }
 
 int

@@ -705,6 +705,82 @@ s_test_team_delete_races_create (void)
     CHECK_MSG (deleted == OK || scheduling.status == OK, "one of the two went through");
 }
 
+typedef struct {
+    s_who_t who;
+    const char *team;
+    R5__Status status;
+} s_team_delete_t;
+
+static void *
+s_team_deleting (void *args)
+{
+    s_team_delete_t *deleting = args;
+    r5_client_t *client = r5_client_new (s_endpoint);
+    deleting->status = s_status_free (s_delete_with (client, &deleting->who, R5__RESOURCE_TYPE__RESOURCE_TEAMS,
+                                                     deleting->team));
+    r5_client_destroy (&client);
+    return NULL;
+}
+
+//  The deleting mark of team id, as stored (0: none).
+static int64_t
+s_team_mark (const char *id)
+{
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (coll, filter, NULL, NULL);
+    const bson_t *doc;
+    int64_t mark = 0;
+    bson_iter_t iter;
+    if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "deleting")
+    &&  BSON_ITER_HOLDS_DATE_TIME (&iter))
+        mark = bson_iter_date_time (&iter);
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    return mark;
+}
+
+//  A team's delete that fails (the team still owns a schedule) takes back
+//  its own delete mark only: a concurrent delete that marked the team after
+//  it keeps its mark, which holds off membership changes and creates while
+//  that delete runs.
+static void
+s_test_failed_delete_keeps_other_mark (void)
+{
+    s_who_t owner = s_signup ("deletemark@example.com");
+    char team [25], schedule [25];
+    R5__ResourceReply *reply = s_create_team (&owner, "Marked twice");
+    CHECK_MSG (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    reply = s_create_schedule (&owner, team);
+    CHECK_MSG (s_id_of (reply, schedule), "a schedule it owns");
+    s_status_free (reply);
+    //  The delete's first command after its mark (the stale escalation
+    //  policies' delete) is held while another delete marks the team.
+    int64_t before = s_started ("escalation_policies", "delete");
+    s_fail_point (1, "{\"failCommands\": [\"delete\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
+    s_team_delete_t deleting = { owner, team, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_team_deleting, &deleting);
+    CHECK_MSG (s_wait_started ("escalation_policies", "delete", before), "the delete is past its mark");
+    int64_t first = s_team_mark (team);
+    int64_t other = first + 1;
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (team));
+    bson_t *update = BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (other), "}");
+    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, NULL));
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    CHECK_MSG (first != 0, "the delete marked the team");
+    CHECK_MSG (deleting.status == R5__STATUS__STATUS_CONFLICT, "the team still owns a schedule: %s",
+               r5_status_name (deleting.status));
+    CHECK_MSG (s_team_mark (team) == other, "the other delete's mark is kept");
+}
+
 //  The id of the one document of collection whose key is value (read
 //  directly), into out.
 static bool
@@ -1347,6 +1423,7 @@ main (void)
         R5_TEST_RUN (s_test_retry_decides_again);
         R5_TEST_RUN (s_test_contact_method_delete_order);
         R5_TEST_RUN (s_test_team_delete_races_create);
+        R5_TEST_RUN (s_test_failed_delete_keeps_other_mark);
         R5_TEST_RUN (s_test_method_delete_races_rule);
         R5_TEST_RUN (s_test_create_dies_before_check);
         R5_TEST_RUN (s_test_rule_dies_before_check);
