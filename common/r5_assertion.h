@@ -16,6 +16,10 @@
 
 #define R5_ASSERTION_CONTEXT        "r5.principal.v1"
 #define R5_ASSERTION_TTL_DEFAULT_S  60
+//  Longest signed claims a gateway keeps (real ones are about 300 bytes; a
+//  team-restricted token adds 26 per team, at most 50: 1,300). r5-token
+//  leaves the principal's team facts out rather than exceed it.
+#define R5_ASSERTION_CLAIMS_MAX     2048
 
 //  Sign principal (name and email are left out) for request_id, valid from
 //  now_ms for ttl_ms. A heap assertion (free with

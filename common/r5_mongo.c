@@ -91,6 +91,13 @@ static R5__Status s_status (const bson_error_t *error, size_t *kind);
 r5_mongo_t *
 r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size_t error_size)
 {
+    return r5_mongo_new_named (uri_text, write_concern, "r5", error, error_size);
+}
+
+r5_mongo_t *
+r5_mongo_new_named (const char *uri_text, const char *write_concern, const char *app_name,
+                    char *error, size_t error_size)
+{
     mongoc_log_set_handler (s_mongoc_log, NULL);
     mongoc_init ();
     r5_metrics_register (&s_errors);
@@ -135,7 +142,7 @@ r5_mongo_new (const char *uri_text, const char *write_concern, char *error, size
         return NULL;
     }
     mongoc_client_pool_set_error_api (self->pool, MONGOC_ERROR_API_VERSION_2);
-    mongoc_client_pool_set_appname (self->pool, "r5");
+    mongoc_client_pool_set_appname (self->pool, app_name);
     return self;
 }
 

@@ -32,6 +32,10 @@ typedef struct {
 //  turns them off is used as it says, with a warning at start.
 //  Returns NULL and one line in error when the URI is invalid.
 r5_mongo_t *r5_mongo_new (const char *uri, const char *write_concern, char *error, size_t error_size);
+//  The same, its connections named app_name (the handshake's appName, which
+//  failCommand fail points and server logs tell apart) instead of "r5".
+r5_mongo_t *r5_mongo_new_named (const char *uri, const char *write_concern, const char *app_name,
+                                char *error, size_t error_size);
 void r5_mongo_destroy (r5_mongo_t **self_p);
 
 //  Borrow a client for one request (blocks until one is free) and give it back.

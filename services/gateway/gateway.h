@@ -14,6 +14,7 @@
 #include "r5_throttle.h"
 #include "r5_client.h"
 #include "r5_scope.h"
+#include "r5_assertion.h"
 #include "r5_sign.h"
 #include "r5/common.pb-c.h"
 
@@ -52,10 +53,8 @@ typedef struct {
     r5_limit_t signup_limit_per_address;
 } gateway_config_t;
 
-//  Longest signed claims of a principal assertion the gateway keeps (real
-//  ones are about 300 bytes: ids, scopes, the request id, two times; a
-//  team-restricted token adds 26 bytes per team, at most 50: 1,300).
-#define GATEWAY_ASSERTION_CLAIMS_MAX 2048
+//  Longest signed claims of a principal assertion the gateway keeps.
+#define GATEWAY_ASSERTION_CLAIMS_MAX R5_ASSERTION_CLAIMS_MAX
 //  A verdict is not used within this long of its assertion's expiry, so the
 //  assertion it sends still holds when the services (and r5-authz after
 //  them) check it, on a clock a little behind or ahead of ours.

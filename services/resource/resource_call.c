@@ -65,23 +65,78 @@ s_append (char ***list, size_t *count, const char *id)
 }
 
 int
+resource_call_load_teams (resource_call_t *call, const char *account_id, const char *user_id,
+                          char ***team_ids, size_t *n_team_ids, char ***admin_ids, size_t *n_admin_ids,
+                          bson_error_t *error)
+{
+    mongoc_collection_t *teams = resource_call_collection (call, "teams");
+    bson_t *filter = BCON_NEW ("account_id", BCON_UTF8 (account_id), "members.user_id", BCON_UTF8 (user_id));
+    bson_t *opts = BCON_NEW ("projection", "{", "members", BCON_INT32 (1), "}",
+                             "limit", BCON_INT64 (S_MAX_FACT_TEAMS));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (teams, filter, opts, NULL);
+    const bson_t *doc;
+    while (mongoc_cursor_next (cursor, &doc)) {
+        char ignored [128];
+        R5__Team *team = (R5__Team *) r5_codec_from_bson (&r5__team__descriptor, doc, ignored, sizeof ignored);
+        if (!team || !*team->id) {
+            r5_warn (call->rid, "skipping a malformed team of user %s", user_id);
+            if (team)
+                protobuf_c_message_free_unpacked (&team->base, NULL);
+            continue;
+        }
+        bool admin = false;
+        for (size_t i = 0; i < team->n_members; i++)
+            if (streq (team->members [i]->user_id, user_id))
+                admin = admin || team->members [i]->team_admin;
+        s_append (team_ids, n_team_ids, team->id);
+        if (admin)
+            s_append (admin_ids, n_admin_ids, team->id);
+        protobuf_c_message_free_unpacked (&team->base, NULL);
+    }
+    int rc = mongoc_cursor_error (cursor, error) ? -1 : 0;
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    bson_destroy (opts);
+    mongoc_collection_destroy (teams);
+    return rc;
+}
+
+//  The facts r5-token signed into the principal at verification: no read.
+//  Gateways drop the verdict that carries them on the user.changed event
+//  every write of a fact publishes (docs/decisions.md, "Principal facts").
+static int
+s_facts_of_principal (resource_call_t *call)
+{
+    const R5__Principal *principal = call->principal;
+    if (!principal->active || principal->role == R5__ROLE__ROLE_UNSPECIFIED)
+        return resource_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, "user is not active");
+    call->facts.role = principal->role;
+    call->facts.active = true;
+    for (size_t i = 0; i < principal->n_team_ids && i < S_MAX_FACT_TEAMS; i++)
+        s_append (&call->facts.team_ids, &call->facts.n_team_ids, principal->team_ids [i]);
+    for (size_t i = 0; i < principal->n_admin_team_ids && i < S_MAX_FACT_TEAMS; i++)
+        s_append (&call->facts.admin_team_ids, &call->facts.n_admin_team_ids, principal->admin_team_ids [i]);
+    call->facts.loaded = true;
+    return 0;
+}
+
+int
 resource_call_facts (resource_call_t *call)
 {
     if (call->facts_tried)
         return call->facts.loaded ? 0 : -1;
     call->facts_tried = true;
     r5__facts__init (&call->facts);
+    if (call->principal->facts_complete && !call->facts_live)
+        return s_facts_of_principal (call);
     int rc = -1;
     bson_error_t error = { 0 };
     const bson_t *doc;
     mongoc_collection_t *users = resource_call_collection (call, "users");
-    mongoc_collection_t *teams = resource_call_collection (call, "teams");
     bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (call->principal->user_id),
                                "account_id", BCON_UTF8 (call->principal->account_id));
     bson_t *opts = BCON_NEW ("projection", "{", "role", BCON_INT32 (1), "active", BCON_INT32 (1), "}");
     mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (users, filter, opts, NULL);
-    bson_t *team_filter = NULL, *team_opts = NULL;
-    mongoc_cursor_t *team_cursor = NULL;
     bool found = false;
     if (mongoc_cursor_next (cursor, &doc)) {
         //  A role the codec does not know leaves the caller without one.
@@ -103,30 +158,9 @@ resource_call_facts (resource_call_t *call)
         resource_call_fail (call, R5__STATUS__STATUS_UNAUTHENTICATED, "user is not active");
         goto cleanup;
     }
-    team_filter = BCON_NEW ("account_id", BCON_UTF8 (call->principal->account_id),
-                            "members.user_id", BCON_UTF8 (call->principal->user_id));
-    team_opts = BCON_NEW ("projection", "{", "members", BCON_INT32 (1), "}",
-                          "limit", BCON_INT64 (S_MAX_FACT_TEAMS));
-    team_cursor = mongoc_collection_find_with_opts (teams, team_filter, team_opts, NULL);
-    while (mongoc_cursor_next (team_cursor, &doc)) {
-        char ignored [128];
-        R5__Team *team = (R5__Team *) r5_codec_from_bson (&r5__team__descriptor, doc, ignored, sizeof ignored);
-        if (!team || !*team->id) {
-            r5_warn (call->rid, "skipping a malformed team of the caller");
-            if (team)
-                protobuf_c_message_free_unpacked (&team->base, NULL);
-            continue;
-        }
-        bool admin = false;
-        for (size_t i = 0; i < team->n_members; i++)
-            if (streq (team->members [i]->user_id, call->principal->user_id))
-                admin = admin || team->members [i]->team_admin;
-        s_append (&call->facts.team_ids, &call->facts.n_team_ids, team->id);
-        if (admin)
-            s_append (&call->facts.admin_team_ids, &call->facts.n_admin_team_ids, team->id);
-        protobuf_c_message_free_unpacked (&team->base, NULL);
-    }
-    if (mongoc_cursor_error (team_cursor, &error)) {
+    if (resource_call_load_teams (call, call->principal->account_id, call->principal->user_id,
+                                  &call->facts.team_ids, &call->facts.n_team_ids,
+                                  &call->facts.admin_team_ids, &call->facts.n_admin_team_ids, &error)) {
         resource_call_mongo_fail (call, &error, "caller's teams lookup");
         goto cleanup;
     }
@@ -135,13 +169,9 @@ resource_call_facts (resource_call_t *call)
 
 cleanup:
     mongoc_cursor_destroy (cursor);
-    mongoc_cursor_destroy (team_cursor);
     bson_destroy (filter);
     bson_destroy (opts);
-    bson_destroy (team_filter);
-    bson_destroy (team_opts);
     mongoc_collection_destroy (users);
-    mongoc_collection_destroy (teams);
     return rc;
 }
 
@@ -269,6 +299,8 @@ resource_call_clear (resource_call_t *call)
     resource_strings_free (&call->member_team_ids, call->n_members);
     call->n_members = 0;
     call->members_tried = call->members_loaded = false;
+    resource_strings_free (&call->delete_owed_ids, call->n_delete_owed_ids);
+    call->n_delete_owed_ids = 0;
 }
 
 //  =========================================================================

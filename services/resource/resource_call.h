@@ -1,6 +1,7 @@
 /*  resource_call: one request on behalf of a principal — its MongoDB client,
-    the caller's live facts (loaded once), the one batched question to
-    r5-authz, and the heap-allocated reply the handlers fill.
+    the caller's facts (signed into the principal, or loaded once), the one
+    batched question to r5-authz, and the heap-allocated reply the handlers
+    fill.
 
     Every handler of a principal's request follows the same steps: validate
     the input (BAD_INPUT, nothing written), load the facts the decision needs,
@@ -36,8 +37,13 @@ typedef struct {
     const char *idempotency_key;
     char idempotency_input [33];
     int64_t deadline_unix_ms;
-    R5__Facts facts;                    //  the caller's live facts (after resource_call_facts)
+    R5__Facts facts;                    //  the caller's facts (after resource_call_facts)
     bool facts_tried;
+    //  Read the facts live even when the principal carries them: every
+    //  request that changes a fact or a privilege (resource_server.c
+    //  s_changes_facts: signed facts may predate the caller's demotion),
+    //  and a retry after a concurrent change, which may have been its own.
+    bool facts_live;
     //  A team-restricted token's teams' members, as (user, team) pairs
     //  (after resource_call_members): the facts and lists of users.
     char **member_user_ids, **member_team_ids;
@@ -48,6 +54,17 @@ typedef struct {
     char **restrict_team_ids;
     size_t n_restrict_team_ids;
     R5__ResourceReply *reply;           //  heap: freed with protobuf_c_message_free_unpacked
+    //  The owed events this request published, pulled once the gateways
+    //  confirmed them (resource_owed.h).
+    struct _resource_owed_entry_t *owed;
+    size_t n_owed;
+    //  A team's delete: the users it owes a user.changed event (its members
+    //  as the delete mark found them), and the date of their entries.
+    char **delete_owed_ids;
+    size_t n_delete_owed_ids;
+    int64_t delete_owed_at;
+    char delete_owed_nonce [25];        //  their entries' nonce (resource_owed.h)
+
 } resource_call_t;
 
 //  A request's handler (the dispatch table in resource_server.c): reads its
@@ -68,9 +85,18 @@ int resource_call_check_text (resource_call_t *call, const ProtobufCMessage *req
 //  Map a libmongoc error into the reply (logged when it is not the client's doing). Returns -1.
 int resource_call_mongo_fail (resource_call_t *call, const bson_error_t *error, const char *what);
 
-//  Load the caller's live facts: role and active flag from users, team
-//  memberships and team-admin flags from teams. 0, or -1 with the reply set.
+//  The caller's facts: those r5-token signed into the principal when it
+//  carries them (facts_complete) and the call is not facts_live, else read
+//  live (role and active flag from users, memberships and team-admin flags
+//  from teams). 0, or -1 with the reply set.
 int resource_call_facts (resource_call_t *call);
+
+//  Append the teams user_id of account_id belongs to (at most 1000) to
+//  *team_ids and those it administers to *admin_ids (strdup'd). One find.
+//  0, or -1 with *error set.
+int resource_call_load_teams (resource_call_t *call, const char *account_id, const char *user_id,
+                              char ***team_ids, size_t *n_team_ids, char ***admin_ids, size_t *n_admin_ids,
+                              bson_error_t *error);
 
 //  Ask r5-authz about count operations in one CheckRequest. 0 with *reply
 //  (free with r5__authz_reply__free_unpacked) holding count decisions, or -1
@@ -92,7 +118,8 @@ void resource_strings_free (char ***list, size_t count);
 //  The reply's object list (made on first use).
 R5__Objects *resource_call_objects (resource_call_t *call);
 
-//  Free the facts and the members of the restricted teams.
+//  Free the facts, the members of the restricted teams and a team delete's
+//  owed users.
 void resource_call_clear (resource_call_t *call);
 
 //  Whether the principal is a personal access token restricted to some teams.

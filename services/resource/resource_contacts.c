@@ -93,7 +93,7 @@ resource_contacts_before_delete_method (resource_call_t *call, const resource_ob
     if (!mongoc_collection_delete_many (rules, filter, NULL, NULL, &error))
         rc = resource_call_mongo_fail (call, &error, "rule cleanup");
     else
-        rc = resource_store_marked_delete (call, mark, delete_filter);
+        rc = resource_store_marked_delete (call, methods, method_id, mark, delete_filter);
     bson_destroy (filter);
     mongoc_collection_destroy (rules);
     return rc;

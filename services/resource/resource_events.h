@@ -5,7 +5,8 @@
     Each event is [topic "user.changed <user_id>"] [the account id]
     [sequence]. Published after the write is durable and before the reply,
     for a role change, a deactivation or reactivation, and a team
-    membership change. */
+    membership change; the write records the event it owes, and a sweeper
+    publishes what a request that died left owed (resource_owed.h). */
 #ifndef RESOURCE_EVENTS_H
 #define RESOURCE_EVENTS_H
 

@@ -10,6 +10,7 @@
 #include "resource_preview.h"
 #include "resource_store.h"
 #include "resource_migrate.h"
+#include "resource_owed.h"
 #include "resource_sweeper.h"
 #include "resource_teams.h"
 #include "resource_users.h"
@@ -25,6 +26,7 @@
 #include "r5/resource.pb-c.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 
 //  Bound on the emails whose attempts are remembered (r5_throttle.h).
 #define S_THROTTLE_MAX_KEYS 65536
@@ -37,6 +39,11 @@ struct _resource_server_t {
     r5_sign_secret_t proof_key;
     r5_throttle_t *password_by_email;       //  check_password attempts (resource_users.c)
     bool owns_password_by_email;            //  false: the process's, shared by its workers
+    //  The owed events' sweep (resource_owed.h): one worker per process
+    //  runs it, on its own pool named RESOURCE_OWED_APP_NAME; NULL in the others.
+    r5_mongo_t *owed_mongo;
+    int64_t sweep_interval_ms;              //  the pending dependents' sweep (resource_sweeper.h)
+    int64_t swept_at;                       //  its last pass (monotonic ms; 0: never)
 };
 
 r5_throttle_t *
@@ -90,6 +97,7 @@ resource_server_destroy (resource_server_t **self_p)
         r5_client_destroy (&self->broker);
         r5_events_destroy (&self->events);
         r5_mongo_destroy (&self->mongo);
+        r5_mongo_destroy (&self->owed_mongo);
         r5_sign_secret_clear (&self->proof_key);
         if (self->owns_password_by_email)
             r5_throttle_destroy (&self->password_by_email);
@@ -243,6 +251,33 @@ s_idempotency_key_valid (const char *key)
     return true;
 }
 
+//  Whether a request changes a fact a principal carries (a role, an active
+//  flag, a membership, a team admin flag, a team's existence): such a change
+//  is decided on the caller's facts read live, never on those signed into its
+//  principal. A principal signed before the caller lost a privilege stays
+//  valid for up to a minute, and a gateway may hold a verdict made on it or
+//  resend a request that carries it; deciding on it would let a demoted or
+//  deactivated owner or team admin undo its own demotion
+//  (docs/decisions.md, "Principal facts travel with the principal").
+static bool
+s_changes_facts (const R5__ResourceRequest *request)
+{
+    switch (request->body_case) {
+        case R5__RESOURCE_REQUEST__BODY_CREATE_USER:
+        case R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE:
+        case R5__RESOURCE_REQUEST__BODY_SET_USER_ACTIVE:
+        case R5__RESOURCE_REQUEST__BODY_ADD_TEAM_MEMBER:
+        case R5__RESOURCE_REQUEST__BODY_REMOVE_TEAM_MEMBER:
+            return true;
+        case R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT:
+            return request->delete_object
+                && (request->delete_object->type == R5__RESOURCE_TYPE__RESOURCE_TEAMS
+                ||  request->delete_object->type == R5__RESOURCE_TYPE__RESOURCE_USERS);
+        default:
+            return false;
+    }
+}
+
 //  Run one routed request. A request for a principal needs an assertion
 //  r5-token signed, unexpired, naming well-formed ids, and is refused, before
 //  any lookup, when it is an update that names nothing (alike whether or not
@@ -293,6 +328,7 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
         .rid = request->meta ? request->meta->request_id : NULL,
         .deadline_unix_ms = deadline,
         .reply = reply,
+        .facts_live = s_changes_facts (request),
     };
     if (request->idempotency_key && *request->idempotency_key) {
         if (!s_idempotency_key_valid (request->idempotency_key)) {
@@ -310,8 +346,10 @@ s_dispatch (resource_server_t *self, const s_route_t *route, const char *caller,
     r5_mongo_set_deadline (self->mongo, deadline ? deadline : request->meta ? request->meta->deadline_unix_ms : 0);
     route->handler (&call, request);
     r5_mongo_set_deadline (self->mongo, 0);
-    //  A change is answered once the gateways stopped trusting what it made stale.
-    r5_events_confirm (self->events, call.rid);
+    //  A change is answered once the gateways stopped trusting what it made
+    //  stale. Only when every live gateway confirmed are the events it owed
+    //  owed no more; otherwise the sweeper publishes them again.
+    resource_owed_settle (&call, r5_events_confirm (self->events, call.rid) == 0);
     //  A failed request answers no objects: nothing half-done is shown.
     if (reply->status != R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS) {
         protobuf_c_message_free_unpacked (&reply->objects->base, NULL);
@@ -357,12 +395,28 @@ resource_server_handle (resource_server_t *self, const char *caller, const uint8
     return packed;
 }
 
+//  Whether a worker of this process sweeps the owed events.
+static atomic_bool s_owed_sweeper_taken;
+
 //  The sweeper's pass (r5_service_every), in the actor's thread, and a
 //  batch of the incidents older versions stored with embedded notes.
+//  In the process's owed-events sweeper, the tick runs every
+//  RESOURCE_OWED_SWEEP_MS (or the sweep interval when shorter) for the events
+//  a dead request owed; the rest every sweep interval.
 static void
 s_sweep (void *args)
 {
     resource_server_t *self = args;
+    if (self->owed_mongo) {
+        int64_t started = r5_now_ms ();
+        r5_mongo_set_deadline (self->owed_mongo, started + RESOURCE_OWED_SWEEP_DEADLINE_MS);
+        resource_owed_sweep (self->owed_mongo, self->events, started);
+        r5_mongo_set_deadline (self->owed_mongo, 0);
+    }
+    int64_t now = zclock_mono ();
+    if (self->swept_at && now - self->swept_at < self->sweep_interval_ms)
+        return;
+    self->swept_at = now;
     resource_sweeper_pass (self->mongo, r5_now_ms ());
     resource_migrate_pass (self->mongo);
 }
@@ -378,9 +432,29 @@ resource_server_actor (zsock_t *pipe, void *args)
         return;
     }
     r5_service_t *service = r5_service_new (pipe, config->brokers, R5_SERVICE_RESOURCE);
-    if (!config->skip_indexes)
-        r5_service_every (service, config->sweep_interval_ms > 0 ? config->sweep_interval_ms
-                                                                 : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS, s_sweep, server);
+    bool owed_sweeper = false;
+    if (!config->skip_indexes) {
+        server->sweep_interval_ms = config->sweep_interval_ms > 0 ? config->sweep_interval_ms
+                                                                  : RESOURCE_SWEEP_INTERVAL_DEFAULT_MS;
+        //  One worker per process sweeps the owed events, on a pool of its
+        //  own: its finds and pulls neither hold a request's worker (the
+        //  broker sees the workers between requests as idle) nor take a
+        //  fail point armed for r5's requests (appName "r5").
+        owed_sweeper = !atomic_exchange (&s_owed_sweeper_taken, true);
+        if (owed_sweeper) {
+            server->owed_mongo = r5_mongo_new_named (config->mongodb_uri, config->mongodb_write_concern,
+                                                     RESOURCE_OWED_APP_NAME, error, sizeof error);
+            if (!server->owed_mongo) {
+                r5_warn (NULL, "this worker cannot sweep owed events: %s", error);
+                atomic_store (&s_owed_sweeper_taken, false);
+                owed_sweeper = false;
+            }
+        }
+        int64_t every = server->sweep_interval_ms;
+        if (owed_sweeper && every > RESOURCE_OWED_SWEEP_MS)
+            every = RESOURCE_OWED_SWEEP_MS;
+        r5_service_every (service, every, s_sweep, server);
+    }
     r5_request_t *request;
     while ((request = r5_service_next (service))) {
         size_t size = 0;
@@ -390,4 +464,6 @@ resource_server_actor (zsock_t *pipe, void *args)
     }
     r5_service_destroy (&service);
     resource_server_destroy (&server);
+    if (owed_sweeper)
+        atomic_store (&s_owed_sweeper_taken, false);
 }

@@ -8,6 +8,7 @@
 #include "r5_log.h"
 #include "r5_time.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define S_MAX_IDS 100
@@ -728,10 +729,10 @@ resource_store_update (resource_call_t *call, const resource_type_t *type, const
 int
 resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at)
 {
+    assert (at > 0);
     mongoc_collection_t *collection = resource_call_collection (call, type->collection);
     bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
-    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
-                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    bson_t *update = BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}");
     bson_error_t error;
     int rc = 0;
     if (!mongoc_collection_update_one (collection, filter, update, NULL, NULL, &error))
@@ -742,13 +743,34 @@ resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type
     return rc;
 }
 
+void
+resource_store_unmark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t mark)
+{
+    mongoc_collection_t *collection = resource_call_collection (call, type->collection);
+    //  Only this delete's own mark: another delete may have marked it since,
+    //  and its mark must hold off creates and membership changes while it runs.
+    bson_t *filter = resource_bson_id_filter (id, call->principal->account_id);
+    BSON_APPEND_DATE_TIME (filter, "deleting", mark);
+    bson_t *update = BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    bson_error_t error;
+    if (!mongoc_collection_update_one (collection, filter, update, NULL, NULL, &error))
+        r5_warn (call->rid, "cannot clear a delete mark in %s: %s (it goes stale)", type->collection, error.message);
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (collection);
+}
+
 int
-resource_store_marked_delete (resource_call_t *call, int64_t mark, bson_t *filter)
+resource_store_marked_delete (resource_call_t *call, const resource_type_t *type, const char *id, int64_t mark,
+                              bson_t *filter)
 {
     //  Creates honour the mark for RESOURCE_DELETE_MARK_MS by their own
-    //  clocks: the delete lands well inside that, or not at all.
-    if (r5_now_ms () - mark > RESOURCE_DELETE_MARK_MS / 2)
+    //  clocks: the delete lands well inside that, or not at all; and then
+    //  its mark would hold them off for nothing.
+    if (r5_now_ms () - mark > RESOURCE_DELETE_MARK_MS / 2) {
+        resource_store_unmark_deleting (call, type, id, mark);
         return resource_call_fail (call, R5__STATUS__STATUS_UNAVAILABLE, NULL);
+    }
     BSON_APPEND_DATE_TIME (filter, "deleting", mark);
     return 0;
 }

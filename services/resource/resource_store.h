@@ -191,15 +191,23 @@ int resource_store_update (resource_call_t *call, const resource_type_t *type, c
 //  exists in the caller's account and no delete of it is under way.
 int resource_store_check_team (resource_call_t *call, const bson_t *doc);
 
-//  Set the deleting mark of object id of type to at (ms), or clear it (at 0).
-//  0, or -1 with the reply set.
+//  Set the deleting mark of object id of type to at (ms). 0, or -1 with the
+//  reply set.
 int resource_store_mark_deleting (resource_call_t *call, const resource_type_t *type, const char *id, int64_t at);
 
-//  The delete of a parent marked at mark is about to be sent: add the
-//  condition "my mark is still there" to its filter; UNAVAILABLE instead
-//  when so much time has passed that creates may no longer honour the mark.
-//  0, or -1 with the reply set.
-int resource_store_marked_delete (resource_call_t *call, int64_t mark, bson_t *filter);
+//  A delete that marked object id of type at mark gives up: clear the mark
+//  while it is still that one (a concurrent delete that marked it since
+//  keeps its own). A failure is logged, the reply left as it is: a mark
+//  left behind goes stale.
+void resource_store_unmark_deleting (resource_call_t *call, const resource_type_t *type, const char *id,
+                                     int64_t mark);
+
+//  The delete of parent id of type, marked at mark, is about to be sent: add
+//  the condition "my mark is still there" to its filter; UNAVAILABLE
+//  instead, its mark cleared, when so much time has passed that creates may
+//  no longer honour the mark. 0, or -1 with the reply set.
+int resource_store_marked_delete (resource_call_t *call, const resource_type_t *type, const char *id, int64_t mark,
+                                  bson_t *filter);
 
 //  Append to a filter the condition "no delete of it is under way".
 void resource_store_append_unmarked (bson_t *filter, int64_t now);

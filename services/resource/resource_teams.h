@@ -12,7 +12,7 @@
 #include "resource_store.h"
 
 //  The type table's entries for teams.
-extern const r5_mongo_index_t resource_teams_indexes [3];
+extern const r5_mongo_index_t resource_teams_indexes [4];
 int resource_teams_before_delete (resource_call_t *call, const resource_object_t *team, bson_t *filter);
 int resource_teams_after_delete (resource_call_t *call, const resource_object_t *team);
 

@@ -1,6 +1,7 @@
 /*  resource_users: accounts and users.  */
 #include "resource_users.h"
 #include "resource_bson.h"
+#include "resource_owed.h"
 #include "resource_owners.h"
 #include "resource_password.h"
 #include "resource_validate.h"
@@ -19,11 +20,13 @@
 //  One person per email across all accounts: login takes only an email and a
 //  password, so the email alone must name one user. The index is the check
 //  (no read-then-insert race); see docs/decisions.md.
-const r5_mongo_index_t resource_users_indexes [3] = {
+const r5_mongo_index_t resource_users_indexes [4] = {
     { "account_email", "{\"account_id\": 1, \"email\": 1}", true, NULL },
     { "email_unique", "{\"email\": 1}", true, NULL },
     //  A page of the account's users (sorted on _id).
     { "account_id_id", "{\"account_id\": 1, \"_id\": 1}", false, NULL },
+    //  Partial: the few users whose fact changed and whose event may be owed.
+    RESOURCE_OWED_INDEX,
 };
 
 int
@@ -295,7 +298,30 @@ resource_users_on_get_users (resource_call_t *call, const R5__ResourceRequest *r
         if (user)
             list->users [list->n_users++] = user;
     }
-    if (mongoc_cursor_error (cursor, &error)) {
+    bool failed = mongoc_cursor_error (cursor, &error);
+    if (!failed && lookup->with_teams && lookup->n_ids == 1 && list->n_users == 1) {
+        //  r5-token signs these into the principal: r5-resource then reads no user per call.
+        const R5__User *user = list->users [0];
+        char **team_ids = NULL, **admin_ids = NULL;
+        size_t n_team_ids = 0, n_admin_ids = 0;
+        failed = resource_call_load_teams (call, user->account_id, user->id, &team_ids, &n_team_ids,
+                                           &admin_ids, &n_admin_ids, &error) != 0;
+        if (!failed) {
+            list->memberships = r5_calloc (n_team_ids + 1, sizeof (R5__Membership *));
+            for (size_t i = 0; i < n_team_ids; i++) {
+                R5__Membership *membership = r5_malloc (sizeof *membership);
+                r5__membership__init (membership);
+                membership->team_id = r5_strdup (team_ids [i]);
+                for (size_t j = 0; j < n_admin_ids; j++)
+                    membership->team_admin = membership->team_admin || streq (admin_ids [j], team_ids [i]);
+                list->memberships [list->n_memberships++] = membership;
+            }
+            list->teams_loaded = true;
+        }
+        resource_strings_free (&team_ids, n_team_ids);
+        resource_strings_free (&admin_ids, n_admin_ids);
+    }
+    if (failed) {
         r5_warn (NULL, "user lookup failed: %s", error.message);
         protobuf_c_message_free_unpacked (&list->base, NULL);
         reply->users = NULL;
@@ -388,8 +414,16 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
     if (owner_before && !owner_after ? resource_owners_take (call)
     :   !owner_before && owner_after ? resource_owners_ensure (call) : 0)
         goto cleanup;
+    //  The event it owes goes with the change, in the same write (resource_owed.h).
+    int64_t at = r5_now_ms ();
+    bson_t owing;
+    bson_copy_to (update, &owing);
+    char nonce [25];
+    resource_owed_append (&owing, NULL, at, nonce);
     //  An error here may hide an applied write: a count taken stays taken.
-    if (resource_store_modify (call, s_users (), filter, update, &changed))
+    int rc = resource_store_modify (call, s_users (), filter, &owing, &changed);
+    bson_destroy (&owing);
+    if (rc)
         goto cleanup;
     if (!changed.doc) {
         //  Certainly not written: what was taken for it goes back.
@@ -402,7 +436,8 @@ s_change (resource_call_t *call, resource_object_t *target, const bson_t *update
         resource_owners_add (call);
     //  Gateways drop the user's cached verdicts: the next request is verified afresh.
     const R5__User *after = (const R5__User *) changed.message;
-    resource_events_user_changed (call->events, after->id, after->account_id);
+    if (resource_events_user_changed (call->events, after->id, after->account_id) == 0)
+        resource_owed_published (call, "users", BCON_NEW ("_id", BCON_UTF8 (after->id)), nonce);
     resource_store_reply (call, s_users (), &changed);
 
 cleanup:
@@ -426,8 +461,14 @@ resource_users_on_update_role (resource_call_t *call, const R5__ResourceRequest 
             bson_t *update = BCON_NEW ("$set", "{", "role", BCON_UTF8 (r5_codec_enum_name (&r5__role__descriptor,
                                                                                          request->role)), "}");
             const R5__User *user = (const R5__User *) target.message;
-            if (from == request->role)
-                resource_store_reply (call, s_users (), &target);      //  nothing to change
+            if (from == request->role) {
+                //  Nothing to change, but this may be a resend of the change
+                //  landing while the first copy still waits for its write
+                //  concern: answered, like the change, only once the gateways
+                //  dropped the user's verdicts (the confirm after the handler).
+                resource_events_user_changed (call->events, user->id, user->account_id);
+                resource_store_reply (call, s_users (), &target);
+            }
             else
                 s_change (call, &target, update, s_counts (request->role, user->active));
             bson_destroy (update);

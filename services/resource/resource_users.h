@@ -15,7 +15,7 @@
 #include "r5/resource.pb-c.h"
 
 //  The type table's indexes of users, and their messages.
-extern const r5_mongo_index_t resource_users_indexes [3];
+extern const r5_mongo_index_t resource_users_indexes [4];
 #define RESOURCE_EMAIL_TAKEN "this email is already in use"
 
 //  Indexes the users store needs, created at start-up.

@@ -21,7 +21,22 @@ typedef struct {
     char account_id [TOKEN_USER_ID_MAX + 1];
     char *name;                     //  heap, moved into the reply or freed
     char *email;
+    //  The user's teams and those it administers (heap, moved into the
+    //  reply or freed), when r5.resource loaded them (teams_loaded).
+    bool teams_loaded;
+    char **team_ids, **admin_team_ids;
+    size_t n_team_ids, n_admin_team_ids;
 } s_user_t;
+
+static void
+s_strings_free (char ***list, size_t *count)
+{
+    for (size_t i = 0; *list && i < *count; i++)
+        free ((*list) [i]);
+    free (*list);
+    *list = NULL;
+    *count = 0;
+}
 
 static void
 s_user_clear (s_user_t *user)
@@ -29,6 +44,28 @@ s_user_clear (s_user_t *user)
     free (user->name);
     free (user->email);
     user->name = user->email = NULL;
+    s_strings_free (&user->team_ids, &user->n_team_ids);
+    s_strings_free (&user->admin_team_ids, &user->n_admin_team_ids);
+}
+
+//  The memberships r5.resource answered into user (nothing when it did not
+//  load them: an older r5-resource).
+static void
+s_take_memberships (const R5__UserList *list, s_user_t *user)
+{
+    if (!list->teams_loaded)
+        return;
+    user->team_ids = r5_calloc (list->n_memberships + 1, sizeof (char *));
+    user->admin_team_ids = r5_calloc (list->n_memberships + 1, sizeof (char *));
+    for (size_t i = 0; i < list->n_memberships; i++) {
+        const R5__Membership *membership = list->memberships [i];
+        if (!membership->team_id || !*membership->team_id)
+            continue;
+        user->team_ids [user->n_team_ids++] = r5_strdup (membership->team_id);
+        if (membership->team_admin)
+            user->admin_team_ids [user->n_admin_team_ids++] = r5_strdup (membership->team_id);
+    }
+    user->teams_loaded = true;
 }
 
 //  Ask r5.resource for a user (idempotent, so retried on another instance).
@@ -50,6 +87,7 @@ s_lookup_user (token_call_t *call, const char *user_id, s_user_t *user)
     char *ids [1] = { (char *) user_id };
     get_users.ids = ids;
     get_users.n_ids = 1;
+    get_users.with_teams = true;
     request.meta = &meta;
     request.body_case = R5__RESOURCE_REQUEST__BODY_GET_USERS;
     request.get_users = &get_users;
@@ -75,6 +113,7 @@ s_lookup_user (token_call_t *call, const char *user_id, s_user_t *user)
             snprintf (user->account_id, sizeof user->account_id, "%s", found->account_id ? found->account_id : "");
             user->name = token_call_dup (found->name);
             user->email = token_call_dup (found->email);
+            s_take_memberships (reply->users, user);
             break;
         }
     }
@@ -169,10 +208,34 @@ s_reply_verified (token_call_t *call, const token_record_t *token, s_user_t *use
         //  Signed with the rest: r5-authz narrows every decision to these teams.
         principal->restricted_team_ids = token_call_teams (&token->teams, &principal->n_restricted_team_ids);
     }
+    //  The user's standing, signed with the rest: r5-resource reads no user
+    //  or teams per call (docs/decisions.md, "Principal facts").
+    principal->active = user->active;
+    if (user->teams_loaded) {
+        principal->team_ids = user->team_ids;
+        principal->n_team_ids = user->n_team_ids;
+        principal->admin_team_ids = user->admin_team_ids;
+        principal->n_admin_team_ids = user->n_admin_team_ids;
+        user->team_ids = user->admin_team_ids = NULL;
+        user->n_team_ids = user->n_admin_team_ids = 0;
+        principal->facts_complete = true;
+    }
     reply->principal = principal;
     //  What services act on: the principal under r5-token's signature, for a short while.
     reply->assertion = r5_assertion_issue (&call->self->assertion_key, principal, call->rid, call->now,
                                            call->self->assertion_ttl_ms);
+    if (principal->facts_complete
+    &&  (!reply->assertion || reply->assertion->claims.len > R5_ASSERTION_CLAIMS_MAX)) {
+        //  Too many teams for a gateway to keep (or to sign): without them,
+        //  and r5-resource loads them live on each call.
+        if (reply->assertion)
+            r5__principal_assertion__free_unpacked (reply->assertion, NULL);
+        s_strings_free (&principal->team_ids, &principal->n_team_ids);
+        s_strings_free (&principal->admin_team_ids, &principal->n_admin_team_ids);
+        principal->facts_complete = false;
+        reply->assertion = r5_assertion_issue (&call->self->assertion_key, principal, call->rid, call->now,
+                                               call->self->assertion_ttl_ms);
+    }
     if (!reply->assertion) {
         r5__verify_token_reply__free_unpacked (reply, NULL);
         token_call_fail (call, R5__STATUS__STATUS_INTERNAL, "internal error");

@@ -7,7 +7,9 @@ call goes through the first; services publish their events to both brokers'
 relays. Gateways 0 and 1 listen to the first relay, gateway 2 to the second
 alone, so SIGSTOP of the second broker pauses gateway 2's event path and
 nothing else. Each change (a deleted token, a removed scope, a regenerated
-value, a deactivated user) is made on gateway 0 right after the second broker
+value, a deactivated user, a demoted administrator, a member removed from a
+team, a team admin made a plain member: the last four change facts the
+signed principal carries) is made on gateway 0 right after the second broker
 stops, while every gateway holds the old verdict; then every gateway is probed
 until the change counts. No probe started after the acknowledgement may be
 answered the old way: the change is acknowledged once every live gateway
@@ -229,6 +231,47 @@ class RevocationTest(unittest.TestCase):
             'mutation($id: ID!) { updateUserRole(id: $id, input: {role: MEMBER}) { user { role } } }',
             {'id': admin['id']})
         self.check_exact('demoted administrator', self.measure(probe, stale, change))
+
+    def team_with(self, member, admin):
+        team = self.graphql('mutation($n: String!) { createTeam(input: {name: $n, description: ""}) { team { id } } }',
+                            {'n': 'team-%s' % uuid.uuid4().hex[:8]})['createTeam']['team']['id']
+        self.graphql('mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { team { id } } }',
+                     {'input': {'teamId': team, 'userId': member['id'], 'teamAdmin': admin}})
+        return team
+
+    def test_a_member_removed_from_a_team_loses_its_incidents_everywhere_from_the_next_request(self):
+        # The principal carries the member's teams (docs/decisions.md,
+        # "Principal facts"): removed from the team, the same token finds the
+        # team's incident no more, on every gateway.
+        member, member_session = self.member()
+        team = self.team_with(member, False)
+        incident = self.graphql('mutation($t: [ID!]) { createIncident(input: {title: "theirs", teamIds: $t}) '
+                                '{ incident { id } } }', {'t': [team]})['createIncident']['incident']['id']
+        value = self.token(member_session, ['incidentsRead'])['value']
+        probe = lambda g: bearer(self.bases[g], value, 'query($id: ID!) { incident(id: $id) { id } }',  # noqa: E731
+                                 {'id': incident})
+        stale = lambda r: r.status == 200 and (r.json().get('data') or {}).get('incident') is not None  # noqa: E731
+        change = lambda: self.graphql(  # noqa: E731
+            'mutation($input: RemoveTeamMemberInput!) { removeTeamMember(input: $input) { team { id } } }',
+            {'input': {'teamId': team, 'userId': member['id']}})
+        self.check_exact('member removed from a team', self.measure(probe, stale, change))
+
+    def test_a_team_admin_made_member_loses_the_team_everywhere_from_the_next_request(self):
+        # The principal carries the teams the member administers: the flag
+        # taken away, the same token may change the team no more, on every
+        # gateway (while still reading it as a member).
+        member, member_session = self.member()
+        team = self.team_with(member, True)
+        value = self.token(member_session, ['teamsWrite'])['value']
+        probe = lambda g: bearer(self.bases[g], value,  # noqa: E731
+                                 'mutation($id: ID!) { updateTeam(id: $id, input: {description: "by its admin"}) '
+                                 '{ team { id } } }', {'id': team})
+        stale = lambda r: r.status == 200 and ((r.json().get('data') or {}).get('updateTeam') or {}).get('team')  # noqa: E731
+        change = lambda: self.graphql(  # noqa: E731
+            'mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { team { id } } }',
+            {'input': {'teamId': team, 'userId': member['id'], 'teamAdmin': False}})
+        self.check_exact('team admin made member', self.measure(probe, stale, change))
+        self.assertIn('FORBIDDEN', codes(probe(0)))
 
     def test_300_delete_then_use_rounds_across_three_gateways_find_nothing_stale(self):
         sessions = []

@@ -22,6 +22,7 @@
 #include "r5_rpc.h"
 #include "r5_time.h"
 #include "r5_service.h"
+#include "resource_owed.h"
 #include "resource_server.h"
 #include "token_server.h"
 #include "r5/resource.pb-c.h"
@@ -704,6 +705,82 @@ s_test_team_delete_races_create (void)
     CHECK_MSG (deleted == OK || scheduling.status == OK, "one of the two went through");
 }
 
+typedef struct {
+    s_who_t who;
+    const char *team;
+    R5__Status status;
+} s_team_delete_t;
+
+static void *
+s_team_deleting (void *args)
+{
+    s_team_delete_t *deleting = args;
+    r5_client_t *client = r5_client_new (s_endpoint);
+    deleting->status = s_status_free (s_delete_with (client, &deleting->who, R5__RESOURCE_TYPE__RESOURCE_TEAMS,
+                                                     deleting->team));
+    r5_client_destroy (&client);
+    return NULL;
+}
+
+//  The deleting mark of team id, as stored (0: none).
+static int64_t
+s_team_mark (const char *id)
+{
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (coll, filter, NULL, NULL);
+    const bson_t *doc;
+    int64_t mark = 0;
+    bson_iter_t iter;
+    if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "deleting")
+    &&  BSON_ITER_HOLDS_DATE_TIME (&iter))
+        mark = bson_iter_date_time (&iter);
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    return mark;
+}
+
+//  A team's delete that fails (the team still owns a schedule) takes back
+//  its own delete mark only: a concurrent delete that marked the team after
+//  it keeps its mark, which holds off membership changes and creates while
+//  that delete runs.
+static void
+s_test_failed_delete_keeps_other_mark (void)
+{
+    s_who_t owner = s_signup ("deletemark@example.com");
+    char team [25], schedule [25];
+    R5__ResourceReply *reply = s_create_team (&owner, "Marked twice");
+    CHECK_MSG (s_id_of (reply, team), "a team");
+    s_status_free (reply);
+    reply = s_create_schedule (&owner, team);
+    CHECK_MSG (s_id_of (reply, schedule), "a schedule it owns");
+    s_status_free (reply);
+    //  The delete's first command after its mark (the stale escalation
+    //  policies' delete) is held while another delete marks the team.
+    int64_t before = s_started ("escalation_policies", "delete");
+    s_fail_point (1, "{\"failCommands\": [\"delete\"], \"blockConnection\": true, \"blockTimeMS\": 800}");
+    s_team_delete_t deleting = { owner, team, 0 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_team_deleting, &deleting);
+    CHECK_MSG (s_wait_started ("escalation_policies", "delete", before), "the delete is past its mark");
+    int64_t first = s_team_mark (team);
+    int64_t other = first + 1;
+    mongoc_collection_t *coll = mongoc_client_get_collection (s_mongo, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (team));
+    bson_t *update = BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (other), "}");
+    CHECK (mongoc_collection_update_one (coll, filter, update, NULL, NULL, NULL));
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (coll);
+    pthread_join (thread, NULL);
+    s_fail_point (0, NULL);
+    CHECK_MSG (first != 0, "the delete marked the team");
+    CHECK_MSG (deleting.status == R5__STATUS__STATUS_CONFLICT, "the team still owns a schedule: %s",
+               r5_status_name (deleting.status));
+    CHECK_MSG (s_team_mark (team) == other, "the other delete's mark is kept");
+}
+
 //  The id of the one document of collection whose key is value (read
 //  directly), into out.
 static bool
@@ -1221,6 +1298,75 @@ s_test_token_audit (void)
 }
 
 //  ---------------------------------------------------------------------------
+//  The events a fact's change owes (resource_owed.h)
+
+//  How many events the document id of collection still owes.
+static int64_t
+s_owing (const char *collection, const char *id)
+{
+    return s_count (collection, BCON_NEW ("_id", BCON_UTF8 (id),
+                                          RESOURCE_OWED_KEY ".at", "{", "$exists", BCON_BOOL (true), "}"));
+}
+
+//  A change whose event is published and confirmed owes nothing. When the
+//  instance dies after the write (here: every write after it fails, so the
+//  entry is never pulled), the entry stays, and a sweeper publishes and pulls
+//  it once it is older than the grace: a role change (the user's document),
+//  a member added (the team's), a team deleted (its members' documents,
+//  written before the delete).
+static void
+s_test_owed_events (void)
+{
+    s_who_t owner = s_signup ("owed@example.com");
+    s_who_t member = s_create_user (&owner, "owed-member@example.com", R5__ROLE__ROLE_MEMBER);
+    s_who_t other = s_create_user (&owner, "owed-other@example.com", R5__ROLE__ROLE_MEMBER);
+    char team [25] = "";
+    R5__ResourceReply *reply = s_create_team (&owner, "Owed");
+    s_id_of (reply, team);
+    s_status_free (reply);
+    CHECK_MSG (*team, "a team is created");
+    CHECK_MSG (s_status_free (s_set_role_with (s_client, &owner, member.user_id, R5__ROLE__ROLE_ADMINISTRATOR)) == OK,
+               "a role is changed");
+    CHECK_MSG (s_owing ("users", member.user_id) == 0, "a role change whose event is published owes nothing");
+    CHECK_MSG (s_status_free (s_add_member_with (s_client, &owner, team, other.user_id, false)) == OK,
+               "a member is added");
+    CHECK_MSG (s_owing ("teams", team) == 0, "a membership change whose event is published owes nothing");
+
+    int64_t started = r5_now_ms ();
+    //  The write lands; the pull after the event (the only update) fails.
+    s_fail_point (1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    CHECK_MSG (s_status_free (s_set_active (&owner, member.user_id, false)) == OK, "a user is deactivated");
+    s_fail_point (0, NULL);
+    CHECK_MSG (s_owing ("users", member.user_id) == 1, "the deactivation owes its event while not pulled");
+    s_fail_point (1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    CHECK_MSG (s_status_free (s_add_member_with (s_client, &owner, team, member.user_id, true)) == OK,
+               "a member is added");
+    s_fail_point (0, NULL);
+    CHECK_MSG (s_owing ("teams", team) == 1, "the membership change owes its event while not pulled");
+    //  A team's delete: its mark (a findAndModify, which reads the members
+    //  it owes) and the members' entries (one update) are written, the team
+    //  deleted; the pull fails.
+    s_fail_point (-1, "{\"failCommands\": [\"update\"], \"errorCode\": 10107}");
+    CHECK_MSG (s_status_free (s_delete_with (s_client, &owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team)) == OK,
+               "the team is deleted");
+    s_fail_point (0, NULL);
+    CHECK_MSG (s_count ("teams", BCON_NEW ("_id", BCON_UTF8 (team))) == 0, "the team is gone");
+    CHECK_MSG (s_owing ("users", other.user_id) == 1, "its delete owes the member its event");
+
+    //  The sweepers (every RESOURCE_OWED_SWEEP_MS) publish and pull them after the grace.
+    bool settled = false;
+    while (!settled && r5_now_ms () - started < RESOURCE_OWED_GRACE_MS + 5000) {
+        zclock_sleep (100);                 //  polling the store for a sweeper's pass, bounded
+        settled = s_owing ("users", member.user_id) == 0 && s_owing ("users", other.user_id) == 0
+               && s_owing ("teams", team) == 0;
+    }
+    int64_t took = r5_now_ms () - started;
+    CHECK_MSG (settled, "the sweepers published every owed event within the grace and a few seconds");
+    CHECK_MSG (took >= RESOURCE_OWED_GRACE_MS - 500, "not before the grace (%lld ms)", (long long) took);
+    printf ("owed events swept %lld ms after the changes\n", (long long) took);
+}
+
+//  ---------------------------------------------------------------------------
 //  Main
 
 int
@@ -1272,10 +1418,12 @@ main (void)
     &&  r5_test_wait_workers (broker, R5_SERVICE_TOKEN)) {
         R5_TEST_RUN (s_test_last_owner_crash_points);
         R5_TEST_RUN (s_test_mutual_demotion);
+        R5_TEST_RUN (s_test_owed_events);
         R5_TEST_RUN (s_test_override_cap);
         R5_TEST_RUN (s_test_retry_decides_again);
         R5_TEST_RUN (s_test_contact_method_delete_order);
         R5_TEST_RUN (s_test_team_delete_races_create);
+        R5_TEST_RUN (s_test_failed_delete_keeps_other_mark);
         R5_TEST_RUN (s_test_method_delete_races_rule);
         R5_TEST_RUN (s_test_create_dies_before_check);
         R5_TEST_RUN (s_test_rule_dies_before_check);

@@ -24,6 +24,8 @@
 #include "r5_rpc.h"
 #include "r5_service.h"
 #include "resource_server.h"
+#include "resource_owed.h"
+#include "resource_store.h"
 #include "r5/resource.pb-c.h"
 
 static r5_client_t *s_client;
@@ -49,6 +51,13 @@ typedef struct {
     R5__Scope scopes [16];
     size_t n_scopes;
     s_how_t how;
+    //  The user's facts, signed in the principal as r5-token does
+    //  (facts_complete); without them r5-resource reads them live.
+    bool facts;
+    R5__Role role;
+    bool active;
+    char *team_ids [2], *admin_team_ids [2];
+    size_t n_team_ids, n_admin_team_ids;
 } s_who_t;
 
 static s_who_t
@@ -85,6 +94,15 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
         principal.role = R5__ROLE__ROLE_OWNER;      //  what a stale token might claim: never counts
         principal.scopes = (R5__Scope *) who->scopes;
         principal.n_scopes = who->n_scopes;
+        if (who->facts) {
+            principal.facts_complete = true;
+            principal.role = who->role;
+            principal.active = who->active;
+            principal.team_ids = (char **) who->team_ids;
+            principal.n_team_ids = who->n_team_ids;
+            principal.admin_team_ids = (char **) who->admin_team_ids;
+            principal.n_admin_team_ids = who->n_admin_team_ids;
+        }
         r5_sign_public_t other_public;
         r5_sign_secret_t other_secret;
         r5_sign_keypair (&other_public, &other_secret);
@@ -880,8 +898,9 @@ typedef struct {
 } s_format_t;
 
 static const s_format_t s_formats [] = {
-    { "users", "_id account_id email name role active password_hash created_at", "" },
-    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel" },
+    //  facts_owed: the events a fact's change owes, [] once published (resource_owed.h).
+    { "users", "_id account_id email name role active password_hash created_at", "facts_owed" },
+    { "teams", "_id account_id name description members version created_at", "updated_at slack_channel facts_owed" },
     { "incidents", "_id account_id title description status urgency team_ids user_ids team_history_ids "
                    "participant_ids created_by created_at", "acknowledged_at resolved_at updated_at idempotency" },
     { "incident_notes", "_id account_id incident_id body author_id created_at", "" },
@@ -919,7 +938,7 @@ s_stored_type (const char *key)
         return BSON_TYPE_INT64;
     if (streq (key, "delay_minutes"))
         return BSON_TYPE_INT32;
-    if (streq (key, "members") || streq (key, "steps") || streq (key, "targets") || streq (key, "shifts")
+    if (streq (key, "members") || streq (key, "steps") || streq (key, "facts_owed") || streq (key, "targets") || streq (key, "shifts")
     ||  streq (key, "overrides") || strstr (key, "_ids"))
         return BSON_TYPE_ARRAY;
     return BSON_TYPE_UTF8;
@@ -1078,6 +1097,704 @@ s_test_forgeries (void)
     CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "the genuine assertion creates (through r5-authz)");
     s_free (&reply);
     CHECK_MSG (s_count_teams (&as_owner) == before + 1, "exactly one team more");
+    s_user_free (&owner);
+}
+
+//  The user and memberships r5-token asks for (GetUsersRequest.with_teams),
+//  as r5-token: the reply, or NULL.
+static R5__ResourceReply *
+s_get_user_with_teams (resource_server_t *state, const char *user_id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__GetUsersRequest users = R5__GET_USERS_REQUEST__INIT;
+    char *ids [1] = { (char *) user_id };
+    users.ids = ids;
+    users.n_ids = 1;
+    users.with_teams = true;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_GET_USERS;
+    request.get_users = &users;
+    size_t size, reply_size;
+    uint8_t *body = r5_rpc_pack (&request.base, &size);
+    uint8_t *packed = resource_server_handle (state, R5_ROLE_TOKEN, body, size, 0, &reply_size);
+    R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
+    free (packed);
+    free (body);
+    return reply;
+}
+
+//  The facts r5-token signed into the principal decide, without a read of
+//  the user or its teams (docs/decisions.md, "Principal facts"); the same
+//  facts under another key count for nothing; a principal without them is
+//  decided on what the collections say. r5-token's lookup answers the
+//  memberships it signs.
+static void
+s_test_principal_facts (const resource_config_t *config)
+{
+    R5__User *owner = s_signup ("facts-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "facts-member@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Facts team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (member && *team, "a member and a team");
+    if (!member || !*team)
+        goto done;
+    //  Not a member in the collections: the live facts refuse.
+    s_who_t live = s_session (member);
+    reply = s_update_team (&live, team, "by a stranger");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "live facts: forbidden, not %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    //  Signed as the team's admin: the signed facts decide.
+    s_who_t signed_admin = live;
+    signed_admin.facts = true;
+    signed_admin.role = R5__ROLE__ROLE_MEMBER;
+    signed_admin.active = true;
+    signed_admin.team_ids [0] = signed_admin.admin_team_ids [0] = team;
+    signed_admin.n_team_ids = signed_admin.n_admin_team_ids = 1;
+    reply = s_update_team (&signed_admin, team, "by its admin");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK, "signed facts: allowed, not %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    //  The same facts from anyone but r5-token, or expired: nothing.
+    const s_how_t forgeries [] = { S_OTHER_KEY, S_EXPIRED, S_TAMPERED };
+    for (size_t i = 0; i < sizeof forgeries / sizeof forgeries [0]; i++) {
+        s_who_t forged = signed_admin;
+        forged.how = forgeries [i];
+        reply = s_update_team (&forged, team, "forged");
+        CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "forged facts %d: unauthenticated",
+                   (int) forgeries [i]);
+        s_free (&reply);
+    }
+    //  Signed but inactive, or without a role: the credential counts for nothing.
+    s_who_t inactive = signed_admin;
+    inactive.active = false;
+    reply = s_update_team (&inactive, team, "inactive");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed inactive: unauthenticated");
+    s_free (&reply);
+    inactive.active = true;
+    inactive.role = R5__ROLE__ROLE_UNSPECIFIED;
+    reply = s_update_team (&inactive, team, "no role");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED, "signed without a role: unauthenticated");
+    s_free (&reply);
+    //  Signed as a plain member of the team: reads it, may not change it.
+    s_who_t signed_member = signed_admin;
+    signed_member.n_admin_team_ids = 0;
+    reply = s_update_team (&signed_member, team, "by a member");
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN, "signed member: forbidden");
+    s_free (&reply);
+
+    //  r5-token's lookup: the memberships, with the admin flag.
+    char error [256];
+    resource_server_t *state = resource_server_new (config, error, sizeof error);
+    CHECK_MSG (state, "state: %s", error);
+    if (!state)
+        goto done;
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->teams_loaded && reply->users->n_memberships == 0, "no teams yet");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK);
+    s_free (&reply);
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->n_users == 1 && reply->users->teams_loaded && reply->users->n_memberships == 1
+            && streq (reply->users->memberships [0]->team_id, team) && reply->users->memberships [0]->team_admin,
+               "the team, administered");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, false, true);
+    CHECK (s_status (reply) == R5__STATUS__STATUS_OK);
+    s_free (&reply);
+    reply = s_get_user_with_teams (state, member->id);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_OK && reply->body_case == R5__RESOURCE_REPLY__BODY_USERS
+            && reply->users->n_memberships == 1 && !reply->users->memberships [0]->team_admin, "admin flag taken");
+    s_free (&reply);
+    resource_server_destroy (&state);
+
+done:
+    s_user_free (&member);
+    s_user_free (&owner);
+}
+
+//  A team's delete, as the gateway asks for it.
+static R5__ResourceReply *
+s_delete_team (const s_who_t *who, const char *id)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__DeleteObjectRequest delete = R5__DELETE_OBJECT_REQUEST__INIT;
+    delete.type = R5__RESOURCE_TYPE__RESOURCE_TEAMS;
+    delete.id = (char *) id;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_DELETE_OBJECT;
+    request.delete_object = &delete;
+    return s_call (who, &request);
+}
+
+//  A change of a role, an active flag, a membership or an admin flag is
+//  decided on the caller's live facts, never on those signed into its
+//  principal: an owner or team admin demoted (or deactivated) after its
+//  principal was signed cannot use that principal (a cached verdict, a
+//  resent request) to undo its demotion, nor to hand out what it lost.
+static void
+s_test_stale_facts_change_nothing (void)
+{
+    R5__User *owner = s_signup ("stale-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "stale-second@example.com", R5__ROLE__ROLE_OWNER);
+    R5__User *second = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_user (&as_owner, "stale-admin@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Stale team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (second && member && *team, "a second owner, a member and a team");
+    if (!second || !member || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+
+    //  Signed while the second was an active owner and the member its team's admin.
+    s_who_t stale_owner = s_session (second);
+    stale_owner.facts = true;
+    stale_owner.role = R5__ROLE__ROLE_OWNER;
+    stale_owner.active = true;
+    s_who_t stale_admin = s_session (member);
+    stale_admin.facts = true;
+    stale_admin.role = R5__ROLE__ROLE_MEMBER;
+    stale_admin.active = true;
+    stale_admin.team_ids [0] = stale_admin.admin_team_ids [0] = team;
+    stale_admin.n_team_ids = stale_admin.n_admin_team_ids = 1;
+
+    //  Then demoted: the second owner to member, the admin to plain member.
+    reply = s_set_role (&as_owner, second->id, R5__ROLE__ROLE_MEMBER);
+    CHECK_MSG (s_status (reply) == OK, "second owner demoted");
+    s_free (&reply);
+    reply = s_member (&as_owner, team, member->id, false, true);
+    CHECK_MSG (s_status (reply) == OK, "team admin demoted");
+    s_free (&reply);
+
+    reply = s_member (&stale_admin, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted team admin's stale principal cannot restore its admin flag: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&stale_admin, team, member->id, false, false);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted team admin's stale principal cannot remove a member: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    reply = s_set_role (&stale_owner, second->id, R5__ROLE__ROLE_OWNER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot restore its role: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_set_role (&stale_owner, member->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot promote others: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_create_user (&stale_owner, "stale-made@example.com", R5__ROLE__ROLE_OWNER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot create an owner: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_create_user (&stale_owner, "stale-made2@example.com", R5__ROLE__ROLE_MEMBER);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot create a user: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&stale_owner, team, second->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot make itself a team admin: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_delete_team (&stale_owner, team);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_FORBIDDEN,
+               "a demoted owner's stale principal cannot delete a team: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    //  Deactivated after its principal was signed: it cannot reactivate itself.
+    reply = s_set_active (&as_owner, second->id, false);
+    CHECK_MSG (s_status (reply) == OK, "second deactivated");
+    s_free (&reply);
+    reply = s_set_active (&stale_owner, second->id, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_UNAUTHENTICATED,
+               "a deactivated owner's stale principal cannot reactivate itself: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+
+    //  What the collections say, afterwards: the demotions held.
+    reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_USERS, second->id);
+    R5__User *after = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (after && after->role == R5__ROLE__ROLE_MEMBER && !after->active, "still a deactivated member");
+    s_user_free (&after);
+    reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, team);
+    CHECK_MSG (s_status (reply) == OK && reply->objects->n_teams == 1 && reply->objects->teams [0]->n_members == 1
+            && !reply->objects->teams [0]->members [0]->team_admin, "the team stands, its one member no admin");
+    s_free (&reply);
+
+done:
+    s_user_free (&member);
+    s_user_free (&second);
+    s_user_free (&owner);
+}
+
+//  Set (at > 0) or unset the delete mark of team id, as a delete under way would.
+static void
+s_mark_team (const char *uri, const char *id, int64_t at)
+{
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *teams = mongoc_client_get_collection (client, "r5test", "teams");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (id));
+    bson_t *update = at ? BCON_NEW ("$set", "{", "deleting", BCON_DATE_TIME (at), "}")
+                        : BCON_NEW ("$unset", "{", "deleting", BCON_UTF8 (""), "}");
+    CHECK_MSG (mongoc_collection_update_one (teams, filter, update, NULL, NULL, NULL), "team marked");
+    bson_destroy (update);
+    bson_destroy (filter);
+    mongoc_collection_destroy (teams);
+    mongoc_client_destroy (client);
+}
+
+//  The members of team id an owner reads, -1 when the read fails.
+static int
+s_team_members (const s_who_t *who, const char *id)
+{
+    R5__ResourceReply *reply = s_get (who, R5__RESOURCE_TYPE__RESOURCE_TEAMS, id);
+    int members = s_status (reply) == OK && reply->body_case == R5__RESOURCE_REPLY__BODY_OBJECTS
+                  && reply->objects->n_teams == 1 ? (int) reply->objects->teams [0]->n_members : -1;
+    s_free (&reply);
+    return members;
+}
+
+//  No membership changes while a delete of the team is under way: the
+//  delete owes its events to the members it read when it marked the team,
+//  so a member added after the mark would keep, in every gateway's cached
+//  verdicts, a team that no longer exists. A stale mark (a delete that
+//  died) holds nothing off.
+static void
+s_test_membership_during_delete (const char *uri)
+{
+    R5__User *owner = s_signup ("deleting-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "deleting-member@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *member = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Deleting team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (member && *team, "a member and a team");
+    if (!member || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, owner->id, false, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+
+    s_mark_team (uri, team, r5_now_ms ());
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no member added to a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&as_owner, team, owner->id, true, true);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no admin flag given on a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    reply = s_member (&as_owner, team, owner->id, false, false);
+    CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "no member removed from a team being deleted: %s",
+               r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_team_members (&as_owner, team) == 1, "the members the delete read");
+
+    //  A delete that died long ago holds nothing off.
+    s_mark_team (uri, team, r5_now_ms () - RESOURCE_DELETE_MARK_MS - 1000);
+    reply = s_member (&as_owner, team, member->id, true, true);
+    CHECK_MSG (s_status (reply) == OK, "a stale mark: added, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_team_members (&as_owner, team) == 2, "two members");
+
+done:
+    s_user_free (&member);
+    s_user_free (&owner);
+}
+
+//  A team's delete also publishes the events its own document still owed
+//  (a member's removal whose request died before publishing): the delete
+//  takes the document that held them.
+static void
+s_test_delete_owes_team_entries (const char *uri)
+{
+    R5__User *owner = s_signup ("owed-delete-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "owed-delete-former@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *former = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Owed delete team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (former && *team, "a user and a team");
+    if (!former || !*team)
+        goto done;
+    reply = s_member (&as_owner, team, former->id, false, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    reply = s_member (&as_owner, team, former->id, false, false);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    //  The removal's entry, as a request that died before its publish leaves it.
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *teams = mongoc_client_get_collection (client, "r5test", "teams");
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (team));
+    bson_t *update = BCON_NEW ("$push", "{", "facts_owed", "{", "user_id", BCON_UTF8 (former->id),
+                               "at", BCON_DATE_TIME (r5_now_ms ()), "}", "}");
+    CHECK_MSG (mongoc_collection_update_one (teams, filter, update, NULL, NULL, NULL), "an entry owed");
+    bson_destroy (update);
+    bson_destroy (filter);
+    //  The events so far are not the delete's.
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (s_events)))
+        zmsg_destroy (&msg);
+
+    reply = s_delete_team (&as_owner, team);
+    CHECK_MSG (s_status (reply) == OK, "the team is deleted: %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (former->id), "the delete publishes the event the team owed its former member");
+    bson_t *owing = BCON_NEW ("_id", BCON_UTF8 (former->id), "facts_owed.at", "{", "$exists", BCON_BOOL (true), "}");
+    CHECK_MSG (mongoc_collection_count_documents (users, owing, NULL, NULL, NULL, NULL) == 0,
+               "and it is owed no more");
+    bson_destroy (owing);
+    mongoc_collection_destroy (users);
+    mongoc_collection_destroy (teams);
+    mongoc_client_destroy (client);
+
+done:
+    s_user_free (&former);
+    s_user_free (&owner);
+}
+
+//  The entries a fact's change owes (resource_owed.h): a document keeps at
+//  most RESOURCE_OWED_MAX, the newest, and a request pulls its own entry by
+//  its nonce, leaving the others (another request's, written in the same
+//  millisecond) in place.
+static void
+s_test_owed_entries (const char *uri)
+{
+    R5__User *owner = s_signup ("owed-entries-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "owed-entries@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (user, "a user");
+    if (!user)
+        goto done;
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (user->id));
+    //  As many entries as a document keeps, owed by requests still running.
+    bson_t update = BSON_INITIALIZER, push, field, each;
+    int64_t at = r5_now_ms ();
+    BSON_APPEND_DOCUMENT_BEGIN (&update, "$push", &push);
+    BSON_APPEND_DOCUMENT_BEGIN (&push, "facts_owed", &field);
+    BSON_APPEND_ARRAY_BEGIN (&field, "$each", &each);
+    for (int i = 0; i < RESOURCE_OWED_MAX; i++) {
+        char key [16], nonce [25];
+        const char *key_p;
+        bson_uint32_to_string ((uint32_t) i, &key_p, key, sizeof key);
+        snprintf (nonce, sizeof nonce, "%024d", i);
+        bson_t entry;
+        BSON_APPEND_DOCUMENT_BEGIN (&each, key_p, &entry);
+        BSON_APPEND_DATE_TIME (&entry, "at", at);
+        BSON_APPEND_UTF8 (&entry, "nonce", nonce);
+        bson_append_document_end (&each, &entry);
+    }
+    bson_append_array_end (&field, &each);
+    bson_append_document_end (&push, &field);
+    bson_append_document_end (&update, &push);
+    CHECK_MSG (mongoc_collection_update_one (users, filter, &update, NULL, NULL, NULL), "entries owed");
+    bson_destroy (&update);
+
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == OK, "a role change");
+    s_free (&reply);
+    //  Its entry pushed the oldest out, and its pull took its own only.
+    bson_t *opts = BCON_NEW ("projection", "{", "facts_owed", BCON_INT32 (1), "}");
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts (users, filter, opts, NULL);
+    const bson_t *doc;
+    uint32_t kept = 0;
+    bool oldest = false;
+    if (mongoc_cursor_next (cursor, &doc)) {
+        bson_iter_t iter, entries, nonce;
+        if (bson_iter_init_find (&iter, doc, "facts_owed") && BSON_ITER_HOLDS_ARRAY (&iter)
+        &&  bson_iter_recurse (&iter, &entries))
+            while (bson_iter_next (&entries)) {
+                kept++;
+                if (BSON_ITER_HOLDS_DOCUMENT (&entries) && bson_iter_recurse (&entries, &nonce)
+                &&  bson_iter_find (&nonce, "nonce") && BSON_ITER_HOLDS_UTF8 (&nonce))
+                    oldest = oldest || streq (bson_iter_utf8 (&nonce, NULL), "000000000000000000000000");
+            }
+    }
+    mongoc_cursor_destroy (cursor);
+    bson_destroy (opts);
+    CHECK_MSG (kept == RESOURCE_OWED_MAX - 1 && !oldest,
+               "the newest entries but its own are kept, at most %d: %u", RESOURCE_OWED_MAX, kept);
+    //  Owed by no request: nothing for the sweepers to publish.
+    bson_t *unset = BCON_NEW ("$unset", "{", "facts_owed", BCON_UTF8 (""), "}");
+    CHECK (mongoc_collection_update_one (users, filter, unset, NULL, NULL, NULL));
+    bson_destroy (unset);
+    bson_destroy (filter);
+    mongoc_collection_destroy (users);
+    mongoc_client_destroy (client);
+
+done:
+    s_user_free (&user);
+    s_user_free (&owner);
+}
+
+//  Drop the events published so far: the next ones are the test's.
+static void
+s_drain_events (void)
+{
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (s_events)))
+        zmsg_destroy (&msg);
+}
+
+//  A change that changes nothing (a role set to the one the user has, a
+//  member added again as it is) still publishes user.changed for its user
+//  and waits for the gateways: the gateway resends such a request as
+//  idempotent, and a copy landing while the first still waits for its write
+//  concern must not be answered before the gateways dropped the verdicts
+//  that carry the old facts.
+static void
+s_test_no_op_publishes (void)
+{
+    R5__User *owner = s_signup ("no-op-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "no-op-user@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "No-op team");
+    char team [25];
+    s_id_of (reply, team);
+    s_free (&reply);
+    CHECK_MSG (user && *team, "a user and a team");
+    if (!user || !*team)
+        goto done;
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    reply = s_member (&as_owner, team, user->id, true, true);
+    CHECK (s_status (reply) == OK);
+    s_free (&reply);
+    s_drain_events ();
+
+    reply = s_set_role (&as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR);
+    CHECK_MSG (s_status (reply) == OK, "the role it has: ok, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (user->id), "a role set to the one the user has publishes user.changed");
+    reply = s_member (&as_owner, team, user->id, true, true);
+    CHECK_MSG (s_status (reply) == OK, "the membership it has: ok, %s", r5_status_name (s_status (reply)));
+    s_free (&reply);
+    CHECK_MSG (s_event_for (user->id), "a member added again as it is publishes user.changed");
+
+done:
+    s_user_free (&user);
+    s_user_free (&owner);
+}
+
+//  A gateway that is alive (every 20 ms, a currency bound of 0) and never
+//  confirms an event, on an XPUB socket as a relay's output. Pipe commands:
+//  "ENDPOINT" -> its endpoint; "SUBSCRIBED" -> "OK" once one more subscriber
+//  has subscribed and heard three of its heartbeats since, "TIMEOUT" after 5 s.
+static void
+s_deaf_gateway_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *xpub = zsock_new (ZMQ_XPUB);
+    zsock_set_xpub_verbose (xpub, 1);          //  every subscriber's subscription, not only the first
+    r5_curve_server (xpub, "r5.events.out");
+    int port = zsock_bind (xpub, "tcp://127.0.0.1:*");
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, xpub, NULL);
+    uint8_t alive [16] = { 0 };
+    randombytes_buf (alive, 8);                //  its id; its bound (bytes 8-15): 0 ms
+    int64_t next = zclock_mono ();
+    int subscriptions = 0;                     //  heard, not yet awaited
+    int beats = -1;                            //  heartbeats since the awaited one (-1: none yet)
+    int64_t waiting_until = 0;                 //  while a SUBSCRIBED is unanswered
+    while (true) {
+        int64_t now = zclock_mono ();
+        if (waiting_until && beats < 0 && subscriptions > 0) {
+            subscriptions--;
+            beats = 0;
+        }
+        if (now >= next) {
+            zmsg_t *msg = zmsg_new ();
+            zmsg_addstr (msg, R5_EVENTS_ALIVE_TOPIC);
+            zmsg_addmem (msg, alive, sizeof alive);
+            zmsg_send (&msg, xpub);
+            next = now + 20;
+            if (waiting_until && beats >= 0 && ++beats == 3) {
+                zstr_send (pipe, "OK");
+                waiting_until = 0;
+            }
+        }
+        if (waiting_until && now >= waiting_until) {
+            zstr_send (pipe, "TIMEOUT");
+            waiting_until = 0;
+        }
+        void *which = zpoller_wait (poller, (int) (next > now ? next - now : 0));
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            if (command && streq (command, "ENDPOINT"))
+                zstr_sendf (pipe, "tcp://127.0.0.1:%d", port);
+            else
+            if (command && streq (command, "SUBSCRIBED")) {
+                waiting_until = zclock_mono () + 5000;
+                beats = -1;
+            }
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        else
+        if (which == xpub) {
+            zframe_t *frame = zframe_recv (xpub);
+            if (frame && zframe_size (frame) > 0 && zframe_data (frame) [0] == 1)
+                subscriptions++;
+            zframe_destroy (&frame);
+        }
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&xpub);
+}
+
+//  An update of a user's role through state, as the gateway sends it, for who.
+static R5__Status
+s_handle_set_role (resource_server_t *state, const s_who_t *who, const char *id, R5__Role role)
+{
+    R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
+    R5__UpdateUserRoleRequest update = R5__UPDATE_USER_ROLE_REQUEST__INIT;
+    update.id = (char *) id;
+    update.role = role;
+    request.body_case = R5__RESOURCE_REQUEST__BODY_UPDATE_USER_ROLE;
+    request.update_user_role = &update;
+    R5__RequestMeta meta = R5__REQUEST_META__INIT;
+    R5__Principal principal = R5__PRINCIPAL__INIT;
+    r5_rpc_meta_init (&meta, "test", NULL, 5000);
+    principal.user_id = (char *) who->user_id;
+    principal.account_id = (char *) who->account_id;
+    principal.kind = who->kind;
+    meta.assertion = r5_assertion_issue (&s_keys.assertion_secret, &principal, "test", r5_now_ms (), 60000);
+    request.meta = &meta;
+    size_t size, reply_size;
+    uint8_t *body = r5_rpc_pack (&request.base, &size);
+    uint8_t *packed = resource_server_handle (state, R5_ROLE_GATEWAY, body, size, 0, &reply_size);
+    R5__ResourceReply *reply = packed ? r5__resource_reply__unpack (NULL, reply_size, packed) : NULL;
+    R5__Status status = s_status (reply);
+    s_free (&reply);
+    free (packed);
+    free (body);
+    r5__principal_assertion__free_unpacked (meta.assertion, NULL);
+    return status;
+}
+
+//  The entries of user id's facts_owed dated at (any date when at is 0).
+static int64_t
+s_owed_of (mongoc_collection_t *users, const char *id, int64_t at)
+{
+    bson_t *filter = at ? BCON_NEW ("_id", BCON_UTF8 (id), RESOURCE_OWED_KEY ".at", BCON_DATE_TIME (at))
+                        : BCON_NEW ("_id", BCON_UTF8 (id), RESOURCE_OWED_KEY ".at", "{", "$exists", BCON_BOOL (true), "}");
+    int64_t n = mongoc_collection_count_documents (users, filter, NULL, NULL, NULL, NULL);
+    bson_destroy (filter);
+    return n;
+}
+
+//  An owed entry is settled (pulled) only once every live gateway confirmed
+//  the event: when one did not within its bound, the entry stays for the
+//  sweeper, by a request's pull as by the sweeper's own.
+static void
+s_test_unconfirmed_stays_owed (const resource_config_t *config, const char *uri)
+{
+    R5__User *owner = s_signup ("unconfirmed-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply = s_create_user (&as_owner, "unconfirmed@example.com", R5__ROLE__ROLE_MEMBER);
+    R5__User *user = s_user_of (reply);
+    s_free (&reply);
+    CHECK_MSG (user, "a user");
+    zactor_t *gateway = zactor_new (s_deaf_gateway_actor, NULL);
+    zstr_send (gateway, "ENDPOINT");
+    char *endpoint = zstr_recv (gateway);
+    resource_config_t deaf_config = *config;
+    deaf_config.events_publish = "";
+    deaf_config.events_subscribe = endpoint;
+    char error [256] = "";
+    resource_server_t *state = user ? resource_server_new (&deaf_config, error, sizeof error) : NULL;
+    CHECK_MSG (!user || state, "state: %s", error);
+    mongoc_client_t *client = mongoc_client_new (uri);
+    mongoc_collection_t *users = mongoc_client_get_collection (client, "r5test", "users");
+    if (!state)
+        goto done;
+    zstr_send (gateway, "SUBSCRIBED");
+    char *heard = zstr_recv (gateway);
+    CHECK_MSG (heard && streq (heard, "OK"), "the request worker hears the gateway");
+    zstr_free (&heard);
+
+    //  A request: published, not confirmed.
+    CHECK_MSG (s_handle_set_role (state, &as_owner, user->id, R5__ROLE__ROLE_ADMINISTRATOR) == OK, "a role change");
+    CHECK_MSG (s_owed_of (users, user->id, 0) == 1, "its event, not confirmed, is still owed");
+
+    //  A sweep: an entry dated ahead (no sweeper of this process takes it)
+    //  swept as if that much later.
+    int64_t at = r5_now_ms () + 600000;
+    bson_t *filter = BCON_NEW ("_id", BCON_UTF8 (user->id));
+    bson_t *update = BCON_NEW ("$push", "{", RESOURCE_OWED_KEY, "{", "at", BCON_DATE_TIME (at),
+                               "nonce", BCON_UTF8 ("0123456789abcdef01234567"), "}", "}");
+    CHECK (mongoc_collection_update_one (users, filter, update, NULL, NULL, NULL));
+    bson_destroy (update);
+    bson_destroy (filter);
+    r5_mongo_t *mongo = r5_mongo_new (uri, "majority", error, sizeof error);
+    r5_events_t *deaf = r5_events_new ("", endpoint);
+    zstr_send (gateway, "SUBSCRIBED");
+    heard = zstr_recv (gateway);
+    CHECK_MSG (heard && streq (heard, "OK"), "the sweeper hears the gateway");
+    zstr_free (&heard);
+    resource_owed_sweep (mongo, deaf, at + RESOURCE_OWED_GRACE_MS + 1000);
+    CHECK_MSG (s_owed_of (users, user->id, at) == 1, "a sweep not confirmed leaves the entry");
+    //  With no gateway to wait for, the sweep settles it.
+    r5_events_t *alone = r5_events_new ("", "");
+    resource_owed_sweep (mongo, alone, at + RESOURCE_OWED_GRACE_MS + 1000);
+    CHECK_MSG (s_owed_of (users, user->id, at) == 0, "a sweep confirmed pulls the entry");
+    r5_events_destroy (&alone);
+    r5_events_destroy (&deaf);
+    r5_mongo_destroy (&mongo);
+
+done:
+    resource_server_destroy (&state);
+    mongoc_collection_destroy (users);
+    mongoc_client_destroy (client);
+    zstr_free (&endpoint);
+    zactor_destroy (&gateway);
+    s_user_free (&user);
     s_user_free (&owner);
 }
 
@@ -1248,6 +1965,13 @@ main (void)
         R5_TEST_RUN (s_test_check_password);
         R5_TEST_RUN (s_test_password_throttle);
         s_test_callers (&resource_config);
+        s_test_principal_facts (&resource_config);
+        R5_TEST_RUN (s_test_stale_facts_change_nothing);
+        s_test_membership_during_delete (uri);
+        s_test_delete_owes_team_entries (uri);
+        s_test_owed_entries (uri);
+        R5_TEST_RUN (s_test_no_op_publishes);
+        s_test_unconfirmed_stays_owed (&resource_config, uri);
     }
     else
         CHECK_MSG (false, "workers did not register with the broker");

@@ -63,6 +63,34 @@ static const s_fake_user_t s_users [] = {
     { MALLORY, ACCOUNT_B, "Mallory", "mallory@example.com", R5__ROLE__ROLE_OWNER },
 };
 
+//  Teams in the fake's memberships: Bob is in two (admin of the first),
+//  Carol in more than an assertion holds, Alice in none; Mallory's lookup
+//  answers none loaded (an r5-resource from before principal facts).
+#define S_CAROL_TEAMS 200
+#define S_TEAM_A "team000000000000000000a1"
+#define S_TEAM_B "team000000000000000000b2"
+
+static void
+s_fake_memberships (const R5__GetUsersRequest *lookup, R5__UserList *list, R5__Membership *entries,
+                    R5__Membership **pointers, char (*ids) [25])
+{
+    if (!lookup->with_teams || lookup->n_ids != 1 || streq (lookup->ids [0], MALLORY))
+        return;
+    list->teams_loaded = true;
+    list->memberships = pointers;
+    size_t count = streq (lookup->ids [0], BOB) ? 2 : streq (lookup->ids [0], CAROL) ? S_CAROL_TEAMS : 0;
+    for (size_t i = 0; i < count; i++) {
+        r5__membership__init (&entries [i]);
+        if (i < 2)
+            snprintf (ids [i], 25, "%s", i == 0 ? S_TEAM_A : S_TEAM_B);
+        else
+            snprintf (ids [i], 25, "team%020zu", i);
+        entries [i].team_id = ids [i];
+        entries [i].team_admin = i == 0;
+        pointers [list->n_memberships++] = &entries [i];
+    }
+}
+
 static uint8_t *
 s_fake_handle (const uint8_t *body, size_t size, size_t *reply_size)
 {
@@ -70,6 +98,10 @@ s_fake_handle (const uint8_t *body, size_t size, size_t *reply_size)
     R5__UserList list = R5__USER_LIST__INIT;
     R5__User users [4];
     R5__User *pointers [4];
+    //  The fake's one actor thread alone uses these.
+    static R5__Membership entries [S_CAROL_TEAMS];
+    static R5__Membership *memberships [S_CAROL_TEAMS];
+    static char team_ids [S_CAROL_TEAMS][25];
     R5__ResourceRequest *request = r5__resource_request__unpack (NULL, size, body);
     if (!request || request->body_case != R5__RESOURCE_REQUEST__BODY_GET_USERS)
         reply.status = R5__STATUS__STATUS_MALFORMED;
@@ -88,6 +120,7 @@ s_fake_handle (const uint8_t *body, size_t size, size_t *reply_size)
                     pointers [list.n_users++] = user;
                 }
         list.users = pointers;
+        s_fake_memberships (request->get_users, &list, entries, memberships, team_ids);
         reply.body_case = R5__RESOURCE_REPLY__BODY_USERS;
         reply.users = &list;
     }
@@ -764,6 +797,57 @@ s_test_pat_principal (void)
             && streq (reply->token->description, "target") && reply->token->n_scopes == 0, "token unchanged");
     s_free (&reply);
     s_free (&created);
+}
+
+//  The user's facts a verification signed, for user (NULL when it failed).
+static R5__PrincipalClaims *
+s_verified_claims (const char *user)
+{
+    R5__PrincipalClaims *claims = NULL;
+    R5__TokenReply *created = s_create (user, ACCOUNT, "facts", NULL, 0, NULL);
+    R5__TokenReply *verified = created && created->body_case == R5__TOKEN_REPLY__BODY_ISSUED
+                             ? s_verify (created->issued->value, NULL) : NULL;
+    if (s_status (verified) == R5__STATUS__STATUS_OK && verified->body_case == R5__TOKEN_REPLY__BODY_VERIFY) {
+        const char *why = "";
+        CHECK_MSG (verified->verify->assertion->claims.len <= R5_ASSERTION_CLAIMS_MAX,
+                   "claims of %s fit a gateway", user);
+        claims = r5_assertion_verify (&s_keys.assertion_public, verified->verify->assertion, r5_now_ms (), &why);
+        CHECK_MSG (claims, "signed facts of %s: %s", user, why);
+    }
+    else
+        CHECK_MSG (false, "verify for %s", user);
+    s_free (&verified);
+    s_free (&created);
+    return claims;
+}
+
+//  Verification signs the user's standing into the principal: active, role,
+//  teams and administered teams (facts_complete); without the teams when
+//  there are more than an assertion holds, or r5-resource did not load them.
+static void
+s_test_principal_facts (void)
+{
+    R5__PrincipalClaims *claims = s_verified_claims (BOB);
+    if (claims) {
+        const R5__Principal *bob = claims->principal;
+        CHECK (bob->facts_complete && bob->active && bob->role == R5__ROLE__ROLE_ADMINISTRATOR);
+        CHECK (bob->n_team_ids == 2 && streq (bob->team_ids [0], S_TEAM_A) && streq (bob->team_ids [1], S_TEAM_B));
+        CHECK (bob->n_admin_team_ids == 1 && streq (bob->admin_team_ids [0], S_TEAM_A));
+        r5__principal_claims__free_unpacked (claims, NULL);
+    }
+    claims = s_verified_claims (ALICE);
+    if (claims) {
+        CHECK_MSG (claims->principal->facts_complete && claims->principal->active
+                && claims->principal->n_team_ids == 0, "no teams is a complete fact");
+        r5__principal_claims__free_unpacked (claims, NULL);
+    }
+    //  Too many teams: verified all the same, and r5-resource reads them live.
+    claims = s_verified_claims (CAROL);
+    if (claims) {
+        CHECK_MSG (!claims->principal->facts_complete && claims->principal->n_team_ids == 0
+                && claims->principal->n_admin_team_ids == 0, "too many teams: left out");
+        r5__principal_claims__free_unpacked (claims, NULL);
+    }
 }
 
 static void
@@ -1849,6 +1933,7 @@ main (void)
         R5_TEST_RUN (s_test_bad_input);
         R5_TEST_RUN (s_test_idempotency);
         R5_TEST_RUN (s_test_inactive_user);
+        R5_TEST_RUN (s_test_principal_facts);
         R5_TEST_RUN (s_test_pagination);
         R5_TEST_RUN (s_test_sessions);
         R5_TEST_RUN (s_test_forged_principals);
