@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 
-from r5client import FailPointTestCase, Session, bearer, graphql_ok
+from r5client import FailPointTestCase, Session, bearer, graphql_ok, node_parts
 
 PASSWORD = 'correct horse battery'
 INCIDENT = 'query($id: ID!) { viewer { id } incident(id: $id) { id } }'
@@ -102,11 +102,11 @@ class CrashBetweenWriteAndEventTest(FailPointTestCase):
         stale = lambda r: r.status == 200  # noqa: E731
         self.crash_during('findAndModify', 'mutation($id: ID!) { deactivateUser(id: $id) { user { active } } }',
                           {'id': member},
-                          lambda: self.db.users.find_one({'_id': member}).get('active') is False, probe, stale)
+                          lambda: self.db.users.find_one({'_id': node_parts(member)[1]}).get('active') is False, probe, stale)
         self.assertEqual(probe(0).status, 401)
         # Published and confirmed: the user owes nothing any more.
         deadline = time.monotonic() + 5
-        while self.db.users.find_one({'_id': member}).get('facts_owed'):
+        while self.db.users.find_one({'_id': node_parts(member)[1]}).get('facts_owed'):
             self.assertLess(time.monotonic(), deadline, 'the event stays owed after it was published')
             time.sleep(0.05)
 
@@ -123,12 +123,12 @@ class CrashBetweenWriteAndEventTest(FailPointTestCase):
         stale = lambda r: r.status == 200 and (r.json().get('data') or {}).get('incident') is not None  # noqa: E731
 
         def landed():
-            doc = self.db.teams.find_one({'_id': team})
-            return not any(m.get('user_id') == member for m in doc.get('members', []))
+            doc = self.db.teams.find_one({'_id': node_parts(team)[1]})
+            return not any(m.get('user_id') == node_parts(member)[1] for m in doc.get('members', []))
 
         self.crash_during('findAndModify', 'mutation($input: RemoveTeamMemberInput!) { removeTeamMember(input: $input) '
                           '{ team { id } } }', {'input': {'teamId': team, 'userId': member}}, landed, probe, stale)
         deadline = time.monotonic() + 5
-        while self.db.teams.find_one({'_id': team}).get('facts_owed'):
+        while self.db.teams.find_one({'_id': node_parts(team)[1]}).get('facts_owed'):
             self.assertLess(time.monotonic(), deadline, 'the event stays owed after it was published')
             time.sleep(0.05)
