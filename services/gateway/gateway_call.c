@@ -47,6 +47,19 @@ gateway_field_error_copy (gql_field_error_t *to, const gql_field_error_t *from)
     to->extensions = from->extensions ? json_deep_copy (from->extensions) : NULL;
 }
 
+int
+gateway_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *errors)
+{
+    for (size_t i = 0; i < count; i++)
+        if (result)
+            results [i] = json_incref (result);
+        else
+        if (i > 0)
+            gateway_field_error_copy (&errors [i], &errors [0]);
+    json_decref (result);
+    return result ? 0 : -1;
+}
+
 ProtobufCMessage *
 gateway_call (gateway_request_t *context, const char *service, ProtobufCMessage *request,
               R5__RequestMeta **meta_slot, const ProtobufCMessageDescriptor *reply_descriptor,

@@ -52,6 +52,10 @@ int gateway_field_error (gql_field_error_t *error, R5__Status status, const char
 //  Copy an error to another parent (extensions are owned per error).
 void gateway_field_error_copy (gql_field_error_t *to, const gql_field_error_t *from);
 
+//  Give every parent of a root field (twice when aliased) result (stolen),
+//  or, when it is NULL, the first parent's error. Returns 0 or -1.
+int gateway_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *errors);
+
 //  Call a service on behalf of the request's caller (meta with the assertion,
 //  request id and deadline is set into *meta_slot for the call). Returns the
 //  unpacked reply whatever its status, or NULL with error set when the service

@@ -487,14 +487,7 @@ s_node (const gql_resolve_info_t *info, json_t *const *parents, size_t count, js
         object = NULL;
         gateway_field_error (&errors [0], R5__STATUS__STATUS_NOT_FOUND, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
     }
-    for (size_t i = 0; i < count; i++)
-        if (object)
-            results [i] = json_incref (object);
-        else
-        if (i > 0)
-            gateway_field_error_copy (&errors [i], &errors [0]);
-    json_decref (object);
-    return object ? 0 : -1;
+    return gateway_for_all (object, count, results, errors);
 }
 
 static int
@@ -507,14 +500,7 @@ s_nodes_field (const gql_resolve_info_t *info, json_t *const *parents, size_t co
         gql_field_error_set (&errors [0], "BAD_USER_INPUT", "nodes takes at most %d ids", S_NODES_MAX);
     else
         list = s_nodes (info, ids, &errors [0]);
-    for (size_t i = 0; i < count; i++)
-        if (list)
-            results [i] = json_incref (list);
-        else
-        if (i > 0)
-            gateway_field_error_copy (&errors [i], &errors [0]);
-    json_decref (list);
-    return list ? 0 : -1;
+    return gateway_for_all (list, count, results, errors);
 }
 
 //  =========================================================================

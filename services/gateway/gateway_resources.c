@@ -117,21 +117,6 @@ gateway_resources_get (const gql_resolve_info_t *info, int type, char **ids, siz
     return list;
 }
 
-//  Give every parent of a root field (twice when aliased) result, or the
-//  first parent's error. Returns 0 or -1.
-static int
-s_for_all (json_t *result, size_t count, json_t **results, gql_field_error_t *errors)
-{
-    for (size_t i = 0; i < count; i++)
-        if (result)
-            results [i] = json_incref (result);
-        else
-        if (i > 0)
-            gateway_field_error_copy (&errors [i], &errors [0]);
-    json_decref (result);
-    return result ? 0 : -1;
-}
-
 //  =========================================================================
 //  Reads: one object, a page, a relation
 //  =========================================================================
@@ -158,7 +143,7 @@ s_get (const gql_resolve_info_t *info, json_t *const *parents, size_t count, jso
     if (list && !object)
         gateway_field_error (&errors [0], R5__STATUS__STATUS_NOT_FOUND, NULL, R5__SCOPE__SCOPE_UNSPECIFIED);
     json_decref (list);
-    return s_for_all (object, count, results, errors);
+    return gateway_for_all (object, count, results, errors);
 }
 
 //  The cursors' list kind of a resource type: its enum name, so a cursor of
@@ -198,7 +183,7 @@ s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, js
     json_t *connection = NULL;
     gateway_page_t page;
     if (gateway_page_read (info, s_kind (row->type), &page, &errors [0]))
-        return s_for_all (NULL, count, results, errors);
+        return gateway_for_all (NULL, count, results, errors);
     json_t *args = gateway_page_args (info, &page);
     ProtobufCMessage *body = gateway_call_body (&request.base, R5__RESOURCE_REQUEST__BODY_LIST_OBJECTS, args,
                                                 NULL, &errors [0]);
@@ -213,7 +198,7 @@ s_list (const gql_resolve_info_t *info, json_t *const *parents, size_t count, js
         }
     }
     gateway_page_clear (&page);
-    return s_for_all (connection, count, results, errors);
+    return gateway_for_all (connection, count, results, errors);
 }
 
 //  Incident.notes: a page of each parent incident's notes, one call per
@@ -449,7 +434,7 @@ s_effective_permissions (const gql_resolve_info_t *info, json_t *const *parents,
     }
     if (body)
         protobuf_c_message_free_unpacked (body, NULL);
-    return s_for_all (list, count, results, errors);
+    return gateway_for_all (list, count, results, errors);
 }
 
 //  =========================================================================
