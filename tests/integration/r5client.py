@@ -84,6 +84,18 @@ class Session:
         assert response.status == 201, (response.status, response.body)
         return response.json()['user']
 
+    def create_member(self, password='correct horse battery'):
+        """A MEMBER of this session's account, made by this session, and the
+        member's own signed-in Session: (user {id}, session)."""
+        email = 'member-%s@example.com' % uuid.uuid4().hex[:8]
+        user = graphql_ok(self.graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
+                                       {'input': {'email': email, 'name': 'Mem', 'role': 'MEMBER', 'password': password}}),
+                          'createUser', 'user')
+        session = Session(self.base, self.source)
+        response = session.post('/auth/login', {'email': email, 'password': password})
+        assert response.status == 200, (response.status, response.body)
+        return user, session
+
     def create_token(self, scopes, description='test token'):
         response = self.graphql('mutation($input: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $input) '
                                 '{ personalAccessToken { id description scopes hint } value } }',

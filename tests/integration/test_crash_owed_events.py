@@ -16,7 +16,6 @@ import uuid
 
 from r5client import FailPointTestCase, Session, bearer, graphql_ok, node_parts
 
-PASSWORD = 'correct horse battery'
 INCIDENT = 'query($id: ID!) { viewer { id } incident(id: $id) { id } }'
 BLOCK_MS = 1500
 # docs/decisions.md: the grace (5 s), a sweep's period (1 s) and the wait for
@@ -49,12 +48,8 @@ class CrashBetweenWriteAndEventTest(FailPointTestCase):
         return graphql_ok(self.owner.graphql(query, variables))
 
     def member(self):
-        email = 'member-%s@example.com' % uuid.uuid4().hex[:8]
-        user = self.graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
-                            {'input': {'email': email, 'name': 'Mem', 'role': 'MEMBER', 'password': PASSWORD}})
-        session = Session(self.bases[0])
-        self.assertEqual(session.post('/auth/login', {'email': email, 'password': PASSWORD}).status, 200)
-        return user['createUser']['user']['id'], session
+        user, session = self.owner.create_member()
+        return user['id'], session
 
     def crash_during(self, command, mutation, variables, landed, probe, stale):
         """Prime every gateway's cache with probe, hold r5-resource's

@@ -17,7 +17,6 @@ confirmed it, or, for gateway 2, once its feed can no longer be current
 (docs/messaging.md, "Exact revocation"). With every event path running, 300
 delete-then-use rounds across the gateways find no stale answer."""
 
-import os
 import signal
 import tempfile
 import time
@@ -30,7 +29,6 @@ import r5suite
 # seconds: the gateways' events_timeout_ms (100 ms) and the publishers'
 # margin (r5_events.h): the longest a change waits for a gateway.
 WAIT = 0.120
-PASSWORD = 'correct horse battery'
 ONE_401 = {'errors': [{'message': 'authentication required', 'extensions': {'code': 'UNAUTHENTICATED'}}]}
 VIEWER = '{ viewer { id } }'
 INCIDENTS = '{ viewer { id } incidents { nodes { id } } }'
@@ -99,14 +97,6 @@ class RevocationTest(unittest.TestCase):
 
     def token(self, session, scopes):
         return session.create_token(scopes)
-
-    def member(self):
-        email = 'member-%s@example.com' % uuid.uuid4().hex[:8]
-        user = self.graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }',
-                            {'input': {'email': email, 'name': 'Mem', 'role': 'MEMBER', 'password': PASSWORD}})
-        session = Session(self.bases[0])
-        self.assertEqual(session.post('/auth/login', {'email': email, 'password': PASSWORD}).status, 200)
-        return user['createUser']['user'], session
 
     def measure(self, probe, stale, change):
         """Prime every gateway's cache with probe, pause gateway 2's events,
@@ -185,7 +175,7 @@ class RevocationTest(unittest.TestCase):
             self.assertEqual(bearer(self.bases[g], fresh['value'], VIEWER).status, 200)
 
     def test_a_deactivated_user_gets_the_one_401_everywhere_from_the_next_request(self):
-        member, member_session = self.member()
+        member, member_session = self.owner.create_member()
         value = self.token(member_session, ['incidentsRead'])['value']
         sessions = []
         for base in self.bases:
@@ -218,7 +208,7 @@ class RevocationTest(unittest.TestCase):
         # An administrator reads every incident of the account; a member only
         # those of their teams or assigned to them. Demoted, the same token
         # finds the incident no more, on every gateway.
-        admin, admin_session = self.member()
+        admin, admin_session = self.owner.create_member()
         self.graphql('mutation($id: ID!) { updateUserRole(id: $id, input: {role: ADMINISTRATOR}) { user { role } } }',
                      {'id': admin['id']})
         incident = self.graphql('mutation { createIncident(input: {title: "elsewhere"}) { incident { id } } }')
@@ -243,7 +233,7 @@ class RevocationTest(unittest.TestCase):
         # The principal carries the member's teams (docs/decisions.md,
         # "Principal facts"): removed from the team, the same token finds the
         # team's incident no more, on every gateway.
-        member, member_session = self.member()
+        member, member_session = self.owner.create_member()
         team = self.team_with(member, False)
         incident = self.graphql('mutation($t: [ID!]) { createIncident(input: {title: "theirs", teamIds: $t}) '
                                 '{ incident { id } } }', {'t': [team]})['createIncident']['incident']['id']
@@ -260,7 +250,7 @@ class RevocationTest(unittest.TestCase):
         # The principal carries the teams the member administers: the flag
         # taken away, the same token may change the team no more, on every
         # gateway (while still reading it as a member).
-        member, member_session = self.member()
+        member, member_session = self.owner.create_member()
         team = self.team_with(member, True)
         value = self.token(member_session, ['teamsWrite'])['value']
         probe = lambda g: bearer(self.bases[g], value,  # noqa: E731
