@@ -491,6 +491,19 @@ test_cycles_terminate(const gql_schema_t *schema)
     CHECK(s_has(&r, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED));
     CHECK(!s_has(&r, GQL_RULE_NO_UNUSED_VARIABLES));
     gql_validation_errors_free(&r.errors);
+
+    /* Fragments that spread themselves below a field, twice (graphql-js #4168): the
+       merging rule compared each fragment with the other's fields, and those with the
+       first again, one level deeper each time, until the stack ran out. */
+    r = s_validate(schema, "{ dog { ...A ...B } }\n"
+                           "fragment A on Dog { owner { pets { ...on Dog { ...A "
+                           "owner { pets { ...on Dog { ...A } } } } } } }\n"
+                           "fragment B on Dog { owner { pets { ...on Dog { ...B "
+                           "owner { pets { ...on Dog { ...B } } } } } } }\n");
+    CHECK_INT(r.rc, 1);
+    CHECK(s_has(&r, GQL_RULE_NO_FRAGMENT_CYCLES));
+    CHECK(!s_has(&r, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED));
+    gql_validation_errors_free(&r.errors);
 }
 
 /* Large documents: validation completes; the time is printed, not asserted. */

@@ -121,9 +121,11 @@ s_fragment_chain (int n)
     return t.text;
 }
 
-//  { __type(name: "Query") { ofType { ofType ... { name } } } }, levels deep in all.
+//  { __type(name: "Query") { ofType { ofType ... { name } } } }, levels deep in all;
+//  through fragments, `copies` chains of them spread side by side, which the
+//  field merging rule compares with each other level by level.
 static char *
-s_of_type_chain (int levels, bool through_fragments)
+s_of_type_chain (int levels, bool through_fragments, int copies)
 {
     s_text_t t = { calloc (1, 64), 0, 64 };
     if (!through_fragments) {
@@ -137,11 +139,37 @@ s_of_type_chain (int levels, bool through_fragments)
         return t.text;
     }
     //  Each fragment adds two levels: its own selection set and ofType's.
-    s_add (&t, "{ __type(name: \"Query\") { ...T1 } }\n");
+    s_add (&t, "{ __type(name: \"Query\") {");
+    for (int c = 0; c < copies; c++)
+        s_add (&t, " ...T%d_1", c);
+    s_add (&t, " } }\n");
     int fragments = (levels - 2) / 2;
-    for (int i = 1; i < fragments; i++)
-        s_add (&t, "fragment T%d on __Type { ofType { ...T%d } }\n", i, i + 1);
-    s_add (&t, "fragment T%d on __Type { ofType { name } }\n", fragments);
+    for (int c = 0; c < copies; c++) {
+        for (int i = 1; i < fragments; i++)
+            s_add (&t, "fragment T%d_%d on __Type { ofType { ...T%d_%d } }\n", c, i, c, i + 1);
+        s_add (&t, "fragment T%d_%d on __Type { ofType { name } }\n", c, fragments);
+    }
+    return t.text;
+}
+
+//  `rings` rings of `length` fragments spread side by side: each fragment
+//  nests ofType three deep, spreading the next of its ring at every level. The
+//  field merging rule's caches alone let its comparison of these go 116 steps
+//  deep (10 rings of 3), past the 64 of the deepest acyclic document.
+static char *
+s_fragment_rings (int rings, int length)
+{
+    s_text_t t = { calloc (1, 64), 0, 64 };
+    s_add (&t, "{ __type(name: \"Query\") {");
+    for (int r = 0; r < rings; r++)
+        s_add (&t, " ...R%d_0", r);
+    s_add (&t, " } }\n");
+    for (int r = 0; r < rings; r++)
+        for (int i = 0; i < length; i++) {
+            int next = (i + 1) % length;
+            s_add (&t, "fragment R%d_%d on __Type { ofType { ...R%d_%d ofType { ...R%d_%d ofType { ...R%d_%d name } } } }\n",
+                   r, i, r, next, r, next, r, next);
+        }
     return t.text;
 }
 
@@ -196,8 +224,10 @@ main (void)
 
     //  The deepest accepted selection (32 levels), written out and through
     //  fragments, validates and executes on a worker's stack.
-    for (int through = 0; through < 2; through++) {
-        query = s_of_type_chain (32, through);
+    //  Two chains through fragments are also the deepest comparison of the field
+    //  merging rule: both sides descend together.
+    for (int through = 0; through < 3; through++) {
+        query = s_of_type_chain (32, through > 0, through);
         s_case_t deep = { schema, query, NULL, GQL_OK, -2, false };
         CHECK (gateway_stack_run (s_run, &deep) == 0);
         CHECK (deep.parse_code == GQL_OK);
@@ -208,12 +238,34 @@ main (void)
         CHECK (s_run_on_half_stack (&half) == 0);
         CHECK (half.executed);
         free (query);
-        query = s_of_type_chain (34, through);
+        query = s_of_type_chain (34, through > 0, through);
         s_case_t deeper = { schema, query, NULL, GQL_OK, -2, false };
         CHECK (gateway_stack_run (s_run, &deeper) == 0);
         CHECK (deeper.parse_code == GQL_ERR_TOO_DEEP);
         free (query);
     }
+
+    //  Fragments that spread themselves below a field, twice (graphql-js #4168):
+    //  the merging rule compared each with the other's fields, and those with the
+    //  first again, one level deeper each time, until the worker's stack ran out
+    //  (found by fuzz_gql_request). Now it is refused as a fragment cycle.
+    s_case_t cycle = { schema,
+                       "{ __type(name: \"Query\") { ...A ...B } }\n"
+                       "fragment A on __Type { ofType { ...A ofType { ...A } } }\n"
+                       "fragment B on __Type { ofType { ...B ofType { ...B } } }\n",
+                       NULL, GQL_OK, -2, false };
+    CHECK (gateway_stack_run (s_run, &cycle) == 0);
+    CHECK (cycle.parse_code == GQL_OK);
+    CHECK (cycle.valid == 1);
+
+    //  Cycles are where the merging rule's comparison would go deepest: it stops
+    //  at twice the depth limit, so half a worker's stack is still enough.
+    query = s_fragment_rings (10, 3);
+    s_case_t rings = { schema, query, NULL, GQL_OK, -2, false };
+    CHECK (s_run_on_half_stack (&rings) == 0);
+    CHECK (rings.parse_code == GQL_OK);
+    CHECK (rings.valid == 1);
+    free (query);
     gql_schema_destroy (&schema);
     return r5_test_report ("test_gateway_depth");
 }

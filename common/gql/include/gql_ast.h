@@ -448,6 +448,9 @@ struct gql_document {
     /* What the limits saw (for logs and metrics). */
     uint32_t token_count; /* tokens, <EOF> excluded */
     uint32_t max_depth;   /* deepest nesting reached */
+    uint32_t depth_limit; /* the max_depth limit it was parsed under (gql_limits_t, or
+                             the hard cap): through its spreads, cycles aside, the
+                             document is no deeper, and walks rely on it */
     uint32_t alias_count;
     uint32_t directive_count;
     uint32_t selection_count; /* number of gql_selection_t; ids are 0..count-1 */

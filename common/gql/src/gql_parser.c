@@ -1569,6 +1569,7 @@ s_parse (const char *src, size_t len, const gql_limits_t *limits, bool sdl, gql_
     p.doc->arena = p.arena;
     p.doc->source = src;
     p.doc->source_len = len;
+    p.doc->depth_limit = p.max_depth;
     gql_lexer_init (&p.lx, src ? src : "", len);
 
     int rc = s_parse_document (&p);

@@ -2354,6 +2354,12 @@ gql_validate_with (const gql_schema_t *schema, const gql_document_t *doc, const 
                      "Fragment \"%.*s\" is never used.", S_STR (doc->fragments [i]->name));
     }
     free (used_frag);
+    /* The merging rule stops at its nesting bound, which only fragment cycles reach, and
+       NoFragmentCycles reports those. Should a document get there some other way, what
+       was not checked is not passed. */
+    if (!ctx.oom && ctx.error_count == 0 && gqlv_overlap_cut (ctx.overlap))
+        gqlv_report (&ctx, GQL_RULE_OVERLAPPING_FIELDS_CAN_BE_MERGED, NULL, 0,
+                     "Fields could not all be compared: the document nests too deeply through its fragments.");
     /* Only a document the spec's rules accept is looked at: it holds executable
        definitions only, and a client learns about its real mistakes first. */
     if (refuse_nul_strings && !ctx.oom && ctx.error_count == 0)

@@ -102,5 +102,7 @@ void gqlv_check_nul_strings (gqlv_ctx_t *ctx);
 gqlv_overlap_t *gqlv_overlap_new (gqlv_ctx_t *ctx);
 void gqlv_overlap_destroy (gqlv_overlap_t **ov_p);
 void gqlv_overlap_check (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *set);
+/* Whether a check stopped at the nesting bound (only a fragment cycle leads there). */
+bool gqlv_overlap_cut (const gqlv_overlap_t *ov);
 
 #endif

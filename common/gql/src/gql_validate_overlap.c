@@ -12,9 +12,15 @@
       - the fields of one selection set are compared with each other once, where the set
         is; after that only "between" comparisons happen (a set against a fragment, a
         fragment against a fragment);
-      - every pair of fragments compared is remembered (with whether the comparison was
-        under mutually exclusive parents), so a fragment pair is never compared twice and
-        cyclic spreads terminate.
+      - every pair of fragments compared, and every pair of a field map and a fragment
+        compared, is remembered (with whether the comparison was under mutually
+        exclusive parents), so neither is compared twice (graphql-js 16.10, #4168);
+      - the comparison's nesting is bounded: each step goes one level deeper on one side
+        or both (into fields' selection sets or fragments' bodies), and the parser bounds
+        every document's depth through its spreads, so an acyclic document never takes
+        more than 2 x its depth limit steps. Only fragment cycles lead deeper: the walk
+        stops there, on the worker's stack, and a document cut short this way is
+        rejected even if no other rule (NoFragmentCycles) did.
 */
 #include "gql_validate_internal.h"
 
@@ -42,6 +48,7 @@ typedef struct {
     size_t group_count;
     uint32_t *frags; /* spread fragments (winning indexes), first-seen order */
     size_t frag_count;
+    uint32_t id; /* order of creation: names the map in `fields_frags` */
 } s_fmap_t;
 
 /* An open-addressing map from a non-zero 64-bit key to a value, for both of the rule's
@@ -122,10 +129,16 @@ s_map_put (s_map_t *m, uint64_t key, uintptr_t val)
     return 0;
 }
 
+/* The compared pairs: key -> 1 (compared as not mutually exclusive) or 2 (exclusive). */
 struct gqlv_overlap {
-    s_map_t fields; /* selection set (its address) -> its field map */
-    s_map_t pairs;  /* compared fragment pairs: (lo << 32 | hi) + 1 -> 1 (not exclusive) / 2 */
+    s_map_t fields;       /* selection set (its address) -> its field map */
+    s_map_t pairs;        /* fragment pairs: (lo << 32 | hi) + 1 */
+    s_map_t fields_frags; /* field map and fragment: (map id << 32 | fragment) + 1 */
+    uint32_t map_count;
     unsigned char *mark; /* per fragment, scratch for collection */
+    uint32_t nesting;     /* steps the comparison is below where it started */
+    uint32_t nesting_max; /* 2 x the document's depth limit */
+    bool cut;             /* a comparison reached nesting_max and stopped */
 };
 
 gqlv_overlap_t *
@@ -136,8 +149,10 @@ gqlv_overlap_new (gqlv_ctx_t *ctx)
         return NULL;
     int fields = s_map_init (&ov->fields, 64);
     int pairs = s_map_init (&ov->pairs, 64);
+    int fields_frags = s_map_init (&ov->fields_frags, 64);
     ov->mark = calloc (ctx->doc->fragment_count + 1, 1);
-    if (fields < 0 || pairs < 0 || !ov->mark)
+    ov->nesting_max = 2 * ctx->doc->depth_limit;
+    if (fields < 0 || pairs < 0 || fields_frags < 0 || !ov->mark)
         gqlv_overlap_destroy (&ov);
     return ov;
 }
@@ -150,6 +165,7 @@ gqlv_overlap_destroy (gqlv_overlap_t **ov_p)
     gqlv_overlap_t *ov = *ov_p;
     s_map_free (&ov->fields);
     s_map_free (&ov->pairs);
+    s_map_free (&ov->fields_frags);
     free (ov->mark);
     free (ov);
     *ov_p = NULL;
@@ -171,29 +187,55 @@ s_cache_put (gqlv_ctx_t *ctx, const gql_selection_set_t *set, s_fmap_t *m)
     return 0;
 }
 
-/* --- compared fragment pairs --- */
+/* --- compared pairs --- */
 
+/* An ordered pair (a field map and a fragment). + 1: 0 marks an empty slot. */
+static uint64_t
+s_ordered_key (uint32_t a, uint32_t b)
+{
+    return (((uint64_t) a << 32) | b) + 1;
+}
+
+/* An unordered pair (two fragments). */
 static uint64_t
 s_pair_key (uint32_t a, uint32_t b)
 {
-    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-    return (((uint64_t) lo << 32) | hi) + 1; /* + 1: 0 marks an empty slot */
+    return a < b ? s_ordered_key (a, b) : s_ordered_key (b, a);
 }
 
-/* graphql-js PairSet.has(): a pair compared as "not mutually exclusive" covers both
-   cases; one compared as exclusive covers only exclusive comparisons. */
+/* graphql-js PairSet.has(): whether the pair was compared already, then records it. A
+   pair compared as "not mutually exclusive" covers both cases; one compared as
+   exclusive covers only exclusive comparisons. */
 static bool
-s_pair_has (const gqlv_overlap_t *ov, uint32_t a, uint32_t b, bool excl)
+s_compared (gqlv_ctx_t *ctx, s_map_t *pairs, uint64_t key, bool excl)
 {
-    uintptr_t seen = s_map_get (&ov->pairs, s_pair_key (a, b));
-    return seen && (excl || seen == 1);
+    uintptr_t seen = s_map_get (pairs, key);
+    if (seen && (excl || seen == 1))
+        return true;
+    if (s_map_put (pairs, key, excl ? 2 : 1) < 0)
+        ctx->oom = true;
+    return false;
+}
+
+/* --- the nesting bound --- */
+
+/* Takes one step deeper; false (and the comparison stops there) past the bound. */
+static bool
+s_descend (gqlv_ctx_t *ctx)
+{
+    gqlv_overlap_t *ov = ctx->overlap;
+    if (ov->nesting >= ov->nesting_max) {
+        ov->cut = true;
+        return false;
+    }
+    ov->nesting++;
+    return true;
 }
 
 static void
-s_pair_add (gqlv_ctx_t *ctx, uint32_t a, uint32_t b, bool excl)
+s_ascend (gqlv_ctx_t *ctx)
 {
-    if (s_map_put (&ctx->overlap->pairs, s_pair_key (a, b), excl ? 2 : 1) < 0)
-        ctx->oom = true;
+    ctx->overlap->nesting--;
 }
 
 /* --- collection --- */
@@ -290,6 +332,7 @@ s_fields (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selection_set_t *
     m = gql_arena_alloc (ctx->arena, sizeof *m);
     if (!m || ctx->oom)
         goto fail;
+    m->id = ctx->overlap->map_count++;
     if (c.n) {
         s_ofield_t *tmp = malloc (c.n * sizeof *tmp);
         if (!tmp)
@@ -551,74 +594,96 @@ s_between_sub (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const gql_type_t *
             s_fragments (ctx, cs, excl, m1->frags [i], m2->frags [j]);
 }
 
+/* The reasons are written into buffers of GQL_VALIDATE_MAX_MESSAGE bytes by functions
+   of their own, kept out of line: a buffer in s_find_conflict's frame would be on the
+   stack once per level of the comparison's recursion. */
+#if defined(__GNUC__)
+#define S_OUT_OF_LINE __attribute__ ((noinline))
+#else
+#define S_OUT_OF_LINE
+#endif
+
+static void
+s_add_conflict (gqlv_ctx_t *ctx, s_conflicts_t *cs, const s_ofield_t *a, const s_ofield_t *b, const char *reason)
+{
+    s_conflict_t *c = s_conflict_new (ctx, cs, a->key, reason);
+    if (c) {
+        gqlv_locs_push (ctx, &c->f1, a->sel->loc);
+        gqlv_locs_push (ctx, &c->f2, b->sel->loc);
+    }
+}
+
+/* The conflicts two fields of one response name have on their own (name, arguments,
+   type), before their selection sets are looked at: adds the first one to cs and
+   returns true, or returns false. */
+static S_OUT_OF_LINE bool
+s_shallow_conflict (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_ofield_t *a, const s_ofield_t *b)
+{
+    char reason [GQL_VALIDATE_MAX_MESSAGE];
+    if (!excl && !gql_str_equal (a->sel->name, b->sel->name))
+        snprintf (reason, sizeof reason, "\"%.*s\" and \"%.*s\" are different fields", S_STR (a->sel->name),
+                  S_STR (b->sel->name));
+    else if (!excl && !s_same_arguments (ctx, a->sel, b->sel))
+        snprintf (reason, sizeof reason, "they have differing arguments");
+    else if (a->def && b->def && s_types_conflict (a->def->type, b->def->type)) {
+        char t1 [256], t2 [256];
+        gqlv_print_ref (a->def->type, t1, sizeof t1);
+        gqlv_print_ref (b->def->type, t2, sizeof t2);
+        snprintf (reason, sizeof reason, "they return conflicting types \"%s\" and \"%s\"", t1, t2);
+    }
+    else
+        return false;
+    s_add_conflict (ctx, cs, a, b, reason);
+    return true;
+}
+
+/* Adds the conflict of two fields whose subfields conflict (`sub`): the reason is
+   `subfields "x" conflict because ...` joined with " and ", the locations both
+   fields' and then their subfields'. */
+static S_OUT_OF_LINE void
+s_nested_conflict (gqlv_ctx_t *ctx, s_conflicts_t *cs, const s_ofield_t *a, const s_ofield_t *b,
+                   const s_conflicts_t *sub)
+{
+    char reason [GQL_VALIDATE_MAX_MESSAGE];
+    size_t len = 0, i, k;
+    reason [0] = '\0';
+    for (i = 0; i < sub->n; i++) {
+        int w = snprintf (reason + len, sizeof reason - len, "%ssubfields \"%.*s\" conflict because %s",
+                          i ? " and " : "", S_STR (sub->v [i].key), sub->v [i].reason);
+        if (w < 0 || (size_t) w >= sizeof reason - len)
+            break;
+        len += (size_t) w;
+    }
+    s_add_conflict (ctx, cs, a, b, reason);
+    if (ctx->oom)
+        return;
+    s_conflict_t *c = &cs->v [cs->n - 1];
+    for (i = 0; i < sub->n; i++) {
+        for (k = 0; k < sub->v [i].f1.n; k++)
+            gqlv_locs_push (ctx, &c->f1, sub->v [i].f1.v [k]);
+        for (k = 0; k < sub->v [i].f2.n; k++)
+            gqlv_locs_push (ctx, &c->f2, sub->v [i].f2.v [k]);
+    }
+}
+
 /* graphql-js findConflict(): adds the conflict between two fields of one response name,
    if any, to cs. */
 static void
 s_find_conflict (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool parent_excl, const s_ofield_t *a, const s_ofield_t *b)
 {
-    char reason [GQL_VALIDATE_MAX_MESSAGE];
     bool excl = parent_excl
                 || (a->parent != b->parent && a->parent && b->parent && a->parent->kind == GQL_KIND_OBJECT
                     && b->parent->kind == GQL_KIND_OBJECT);
-    s_conflict_t *c;
-    if (ctx->oom)
+    if (ctx->oom || s_shallow_conflict (ctx, cs, excl, a, b))
         return;
-    if (!excl) {
-        if (!gql_str_equal (a->sel->name, b->sel->name)) {
-            snprintf (reason, sizeof reason, "\"%.*s\" and \"%.*s\" are different fields", S_STR (a->sel->name),
-                      S_STR (b->sel->name));
-            goto simple;
-        }
-        if (!s_same_arguments (ctx, a->sel, b->sel)) {
-            snprintf (reason, sizeof reason, "they have differing arguments");
-            goto simple;
-        }
-    }
-    if (a->def && b->def && s_types_conflict (a->def->type, b->def->type)) {
-        char t1 [256], t2 [256];
-        gqlv_print_ref (a->def->type, t1, sizeof t1);
-        gqlv_print_ref (b->def->type, t2, sizeof t2);
-        snprintf (reason, sizeof reason, "they return conflicting types \"%s\" and \"%s\"", t1, t2);
-        goto simple;
-    }
-    if (a->sel->selection_set && b->sel->selection_set) {
+    if (a->sel->selection_set && b->sel->selection_set && s_descend (ctx)) {
         s_conflicts_t sub = { NULL, 0, 0 };
-        size_t i, k;
         s_between_sub (ctx, &sub, excl, a->def ? a->def->type.named : NULL, a->sel->selection_set,
                        b->def ? b->def->type.named : NULL, b->sel->selection_set);
-        if (sub.n > 0 && !ctx->oom) {
-            /* reason: `subfields "x" conflict because ...` joined with " and " */
-            size_t len = 0;
-            reason [0] = '\0';
-            for (i = 0; i < sub.n; i++) {
-                int w = snprintf (reason + len, sizeof reason - len, "%ssubfields \"%.*s\" conflict because %s",
-                                  i ? " and " : "", S_STR (sub.v [i].key), sub.v [i].reason);
-                if (w < 0 || (size_t) w >= sizeof reason - len) {
-                    len = sizeof reason - 1;
-                    break;
-                }
-                len += (size_t) w;
-            }
-            c = s_conflict_new (ctx, cs, a->key, reason);
-            if (c) {
-                gqlv_locs_push (ctx, &c->f1, a->sel->loc);
-                gqlv_locs_push (ctx, &c->f2, b->sel->loc);
-                for (i = 0; i < sub.n; i++) {
-                    for (k = 0; k < sub.v [i].f1.n; k++)
-                        gqlv_locs_push (ctx, &c->f1, sub.v [i].f1.v [k]);
-                    for (k = 0; k < sub.v [i].f2.n; k++)
-                        gqlv_locs_push (ctx, &c->f2, sub.v [i].f2.v [k]);
-                }
-            }
-        }
+        s_ascend (ctx);
+        if (sub.n > 0 && !ctx->oom)
+            s_nested_conflict (ctx, cs, a, b, &sub);
         s_conflicts_free (&sub);
-    }
-    return;
-simple:
-    c = s_conflict_new (ctx, cs, a->key, reason);
-    if (c) {
-        gqlv_locs_push (ctx, &c->f1, a->sel->loc);
-        gqlv_locs_push (ctx, &c->f2, b->sel->loc);
     }
 }
 
@@ -662,18 +727,16 @@ s_between (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m1, co
 static void
 s_fields_and_fragment (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, const s_fmap_t *m, uint32_t fi)
 {
-    const s_fmap_t *m2 = s_fragment_fields (ctx, fi);
     size_t i;
-    if (!m2 || m2 == m || ctx->oom)
+    if (ctx->oom || s_compared (ctx, &ctx->overlap->fields_frags, s_ordered_key (m->id, fi), excl))
+        return;
+    const s_fmap_t *m2 = s_fragment_fields (ctx, fi);
+    if (!m2 || m2 == m || !s_descend (ctx))
         return;
     s_between (ctx, cs, excl, m, m2);
-    for (i = 0; i < m2->frag_count; i++) {
-        uint32_t ref = m2->frags [i];
-        if (s_pair_has (ctx->overlap, ref, fi, excl))
-            continue;
-        s_pair_add (ctx, ref, fi, excl);
-        s_fields_and_fragment (ctx, cs, excl, m, ref);
-    }
+    for (i = 0; i < m2->frag_count; i++)
+        s_fields_and_fragment (ctx, cs, excl, m, m2->frags [i]);
+    s_ascend (ctx);
 }
 
 /* graphql-js collectConflictsBetweenFragments(). */
@@ -681,18 +744,18 @@ static void
 s_fragments (gqlv_ctx_t *ctx, s_conflicts_t *cs, bool excl, uint32_t f1, uint32_t f2)
 {
     size_t i;
-    if (f1 == f2 || ctx->oom || s_pair_has (ctx->overlap, f1, f2, excl))
+    if (f1 == f2 || ctx->oom || s_compared (ctx, &ctx->overlap->pairs, s_pair_key (f1, f2), excl))
         return;
-    s_pair_add (ctx, f1, f2, excl);
     const s_fmap_t *m1 = s_fragment_fields (ctx, f1);
     const s_fmap_t *m2 = s_fragment_fields (ctx, f2);
-    if (!m1 || !m2)
+    if (!m1 || !m2 || !s_descend (ctx))
         return;
     s_between (ctx, cs, excl, m1, m2);
     for (i = 0; i < m2->frag_count; i++)
         s_fragments (ctx, cs, excl, f1, m2->frags [i]);
     for (i = 0; i < m1->frag_count; i++)
         s_fragments (ctx, cs, excl, m1->frags [i], f2);
+    s_ascend (ctx);
 }
 
 void
@@ -725,4 +788,10 @@ gqlv_overlap_check (gqlv_ctx_t *ctx, const gql_type_t *parent, const gql_selecti
         free (all.v);
     }
     s_conflicts_free (&cs);
+}
+
+bool
+gqlv_overlap_cut (const gqlv_overlap_t *ov)
+{
+    return ov->cut;
 }
