@@ -7,6 +7,7 @@
 #define R5_TEST_SERVERS_H
 
 #include <czmq.h>
+#include <mongoc/mongoc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,6 +95,27 @@ r5_test_wait_workers (zactor_t *broker, const char *service)
         zclock_sleep (10);
     }
     return false;
+}
+
+//  How many times the dev server has started `command` on db.collection
+//  (its r5CommandStats, which counts every command of every client).
+static inline int64_t
+r5_test_devmongo_started (mongoc_client_t *client, const char *db, const char *collection, const char *command)
+{
+    bson_t *cmd = BCON_NEW ("r5CommandStats", BCON_INT32 (1));
+    bson_t reply;
+    bson_error_t error;
+    int64_t n = 0;
+    char path [128];
+    snprintf (path, sizeof path, "collections.%s.%s.%s", db, collection, command);
+    if (mongoc_client_command_simple (client, "admin", cmd, NULL, &reply, &error)) {
+        bson_iter_t iter;
+        if (bson_iter_init (&iter, &reply) && bson_iter_find_descendant (&iter, path, &iter))
+            n = bson_iter_as_int64 (&iter);
+    }
+    bson_destroy (&reply);
+    bson_destroy (cmd);
+    return n;
 }
 
 #endif

@@ -78,20 +78,7 @@ s_fail_point (int n, const char *data_json)
 static int64_t
 s_started (const char *collection, const char *command)
 {
-    bson_t *cmd = BCON_NEW ("r5CommandStats", BCON_INT32 (1));
-    bson_t reply;
-    bson_error_t error;
-    int64_t n = 0;
-    char path [128];
-    snprintf (path, sizeof path, "collections.r5test.%s.%s", collection, command);
-    if (mongoc_client_command_simple (s_mongo, "admin", cmd, NULL, &reply, &error)) {
-        bson_iter_t iter;
-        if (bson_iter_init (&iter, &reply) && bson_iter_find_descendant (&iter, path, &iter))
-            n = bson_iter_as_int64 (&iter);
-    }
-    bson_destroy (&reply);
-    bson_destroy (cmd);
-    return n;
+    return r5_test_devmongo_started (s_mongo, "r5test", collection, command);
 }
 
 //  Wait (at most 5 s) until the server has started one more `command` on
