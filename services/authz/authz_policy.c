@@ -175,13 +175,16 @@ s_decide_team_owned (const R5__Facts *facts, const R5__Operation *operation, R5_
 //  Incidents: owners and administrators see and act on all; everyone else
 //  sees (and acts on) those they participate in and those that are or were
 //  assigned to one of their current teams. Anyone creates one. An incident
-//  one may not see answers exactly as a missing one.
+//  one may not see answers exactly as a missing one. A LIST, or an ACT as a
+//  filter, gets the same rule as a visibility (the teams administered
+//  are among the teams: team admin is a flag of a membership).
 static void
 s_decide_incidents (const R5__Principal *principal, const R5__Facts *facts, const R5__Operation *operation,
                     R5__Decision *decision, R5__Visibility *visibility, bool manager)
 {
     const R5__ObjectFacts *object = operation->object;
-    switch (operation->verb) {
+    //  As a filter, an ACT is decided as the LIST of what it may match.
+    switch (operation->as_filter ? R5__VERB__VERB_LIST : operation->verb) {
         case R5__VERB__VERB_LIST:
             r5__visibility__init (visibility);
             if (manager)
@@ -278,7 +281,7 @@ s_restriction (const R5__Principal *principal, const R5__Operation *operation, c
     char **teams = object ? object->team_ids : NULL;
     size_t n_teams = object ? object->n_team_ids : 0;
     R5__Verb verb = operation->verb;
-    if (verb == R5__VERB__VERB_LIST)
+    if (verb == R5__VERB__VERB_LIST || operation->as_filter)
         return R5__STATUS__STATUS_OK;           //  narrowed by its visibility instead
     switch (operation->resource) {
         case R5__RESOURCE_TYPE__RESOURCE_TEAMS:
@@ -381,6 +384,16 @@ authz_decide (const R5__Principal *principal, const R5__Facts *facts, const R5__
         s_set (decision, R5__STATUS__STATUS_UNAUTHENTICATED, "user is deactivated");
         return;
     }
+    //  As a filter, the caller's write adds the account, the visibility and a
+    //  token's teams: only the one write that does so may ask.
+    if (operation->as_filter) {
+        if (operation->object || operation->resource != R5__RESOURCE_TYPE__RESOURCE_INCIDENTS
+        ||  operation->verb != R5__VERB__VERB_ACT) {
+            s_set (decision, R5__STATUS__STATUS_BAD_INPUT, "only an ACT on incidents, without object, is decided as a filter");
+            return;
+        }
+    }
+    else
     if (operation->verb != R5__VERB__VERB_LIST && operation->verb != R5__VERB__VERB_CREATE) {
         const R5__ObjectFacts *object = operation->object;
         if (!object || !object->exists)
@@ -411,8 +424,8 @@ authz_decide (const R5__Principal *principal, const R5__Facts *facts, const R5__
     //  Gate 3: a team-restricted token, together with the table.
     if (s_restricted (principal))
         s_restrict (principal, operation, decision);
-    //  Only an allowed LIST carries a visibility rule.
-    if (decision->status != R5__STATUS__STATUS_OK || operation->verb != R5__VERB__VERB_LIST)
+    //  Only an allowed LIST, or an operation as a filter, carries a visibility rule.
+    if (decision->status != R5__STATUS__STATUS_OK || (operation->verb != R5__VERB__VERB_LIST && !operation->as_filter))
         decision->visibility = NULL;
     else {
         if (!decision->visibility) {

@@ -37,8 +37,8 @@ typedef struct {
 static R5__Visibility s_visibility;
 
 static R5__Decision
-s_decide_id (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, const char *object_id,
-             R5__ObjectFacts *object)
+s_decide_op (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, const char *object_id,
+             R5__ObjectFacts *object, bool as_filter)
 {
     R5__Principal principal = R5__PRINCIPAL__INIT;
     principal.user_id = ME;
@@ -62,15 +62,29 @@ s_decide_id (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb,
     operation.verb = verb;
     operation.object = object;
     operation.object_id = (char *) object_id;
+    operation.as_filter = as_filter;
     R5__Decision decision;
     authz_decide (&principal, &facts, &operation, &decision, &s_visibility);
     return decision;
 }
 
 static R5__Decision
+s_decide_id (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, const char *object_id,
+             R5__ObjectFacts *object)
+{
+    return s_decide_op (caller, resource, verb, object_id, object, false);
+}
+
+static R5__Decision
 s_decide (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5__ObjectFacts *object)
 {
     return s_decide_id (caller, resource, verb, NULL, object);
+}
+
+static R5__Decision
+s_decide_as_filter (const s_caller_t *caller, R5__ResourceType resource, R5__Verb verb, R5__ObjectFacts *object)
+{
+    return s_decide_op (caller, resource, verb, NULL, object, true);
 }
 
 static R5__ObjectFacts
@@ -88,6 +102,100 @@ s_object (const char *account, char **teams, size_t n_teams)
 #define SCOPE   R5__STATUS__STATUS_SCOPE_MISSING
 #define DENIED  R5__STATUS__STATUS_FORBIDDEN
 #define MISSING R5__STATUS__STATUS_NOT_FOUND
+
+static bool
+s_in (char **ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp (ids [i], id) == 0)
+            return true;
+    return false;
+}
+
+static bool
+s_meets (char **a, size_t n_a, char **b, size_t n_b)
+{
+    for (size_t i = 0; i < n_a; i++)
+        if (s_in (b, n_b, a [i]))
+            return true;
+    return false;
+}
+
+//  Whether r5-resource's filter for a visibility matches an incident, as
+//  MongoDB evaluates it: participant_ids has the caller, or team_history_ids
+//  meets the teams; and for a restriction, team_ids (now) meets its teams.
+static bool
+s_filter_matches (const R5__Visibility *v, const R5__ObjectFacts *incident)
+{
+    bool rule = v->all || (v->participant && s_in (incident->participant_ids, incident->n_participant_ids, ME))
+             || s_meets (incident->team_ids, incident->n_team_ids, v->team_ids, v->n_team_ids);
+    return rule && (!v->restricted || s_meets (incident->current_team_ids, incident->n_current_team_ids,
+                                               v->restricted_team_ids, v->n_restricted_team_ids));
+}
+
+//  An ACT on incidents decided as a filter (r5-resource's one findAndModify)
+//  decides exactly as the same operation on each incident: every caller
+//  (role, credential and scopes, teams, team restriction) against every
+//  incident (teams ever, teams now, participants). s_filter_matches models
+//  the filter r5-resource writes; test_resource_service runs the real one.
+static void
+s_test_as_filter (void)
+{
+    char *a [] = { TEAM_A }, *b [] = { TEAM_B }, *ab [] = { TEAM_A, TEAM_B };
+    struct { char **ids; size_t n; } sets [] = { { NULL, 0 }, { a, 1 }, { b, 1 }, { ab, 2 } };
+    const size_t n_sets = sizeof sets / sizeof sets [0];
+    R5__Scope write [] = { R5__SCOPE__SCOPE_INCIDENTS_WRITE }, read [] = { R5__SCOPE__SCOPE_INCIDENTS_READ };
+    R5__Scope both [] = { R5__SCOPE__SCOPE_INCIDENTS_READ, R5__SCOPE__SCOPE_INCIDENTS_WRITE };
+    struct { R5__CredentialKind kind; R5__Scope *scopes; size_t n; } credentials [] = {
+        { SESSION, NULL, 0 }, { PAT, write, 1 }, { PAT, read, 1 }, { PAT, both, 2 },
+    };
+    R5__Role roles [] = { R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_ADMINISTRATOR, R5__ROLE__ROLE_MEMBER };
+    char *me [] = { ME }, *someone [] = { "user0000000000000000000b" };
+    size_t cells = 0, mismatches = 0;
+    for (size_t c = 0; c < sizeof credentials / sizeof credentials [0]; c++)
+    for (size_t r = 0; r < sizeof roles / sizeof roles [0]; r++)
+    for (size_t t = 0; t < n_sets; t++)
+    for (int admin = 0; admin < 2; admin++)
+    for (size_t x = 0; x < n_sets; x++)
+    for (int active = 0; active < 2; active++) {
+        const R5__Verb verb = R5__VERB__VERB_ACT;
+        //  Team admin is a flag of a membership: the administered teams are among the teams.
+        s_caller_t caller = { credentials [c].kind, credentials [c].scopes, credentials [c].n, roles [r], roles [r],
+                              active, sets [t].ids, sets [t].n, admin ? sets [t].ids : NULL, admin ? sets [t].n : 0,
+                              sets [x].ids, sets [x].n };
+        R5__Decision filter = s_decide_as_filter (&caller, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, verb, NULL);
+        R5__Visibility visibility = s_visibility;
+        for (size_t ever = 0; ever < n_sets; ever++)
+        for (size_t now = 0; now < n_sets; now++)
+        for (int participant = 0; participant < 2; participant++) {
+            R5__ObjectFacts incident = s_object (ACCOUNT, sets [ever].ids, sets [ever].n);
+            incident.current_team_ids = sets [now].ids;
+            incident.n_current_team_ids = sets [now].n;
+            incident.participant_ids = participant ? me : someone;
+            incident.n_participant_ids = 1;
+            R5__Decision one = s_decide (&caller, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, verb, &incident);
+            R5__Status expected = filter.status != OK ? filter.status
+                                : s_filter_matches (&visibility, &incident) ? OK : MISSING;
+            cells++;
+            if (one.status != expected || (filter.status == SCOPE && one.required_scope != filter.required_scope))
+                mismatches++;
+        }
+    }
+    CHECK (cells == 4 * 3 * 4 * 2 * 4 * 2 * 4 * 4 * 2);
+    CHECK_MSG (mismatches == 0, "%zu of %zu cells decide otherwise as a filter", mismatches, cells);
+
+    //  Only an ACT on incidents, without object, is decided as a filter.
+    s_caller_t owner = { SESSION, NULL, 0, R5__ROLE__ROLE_OWNER, R5__ROLE__ROLE_OWNER, true, NULL, 0, NULL, 0, NULL, 0 };
+    R5__ObjectFacts incident = s_object (ACCOUNT, NULL, 0);
+    CHECK (s_decide_as_filter (&owner, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT, &incident).status
+           == R5__STATUS__STATUS_BAD_INPUT);
+    CHECK (s_decide_as_filter (&owner, R5__RESOURCE_TYPE__RESOURCE_TEAMS, R5__VERB__VERB_GET, NULL).status
+           == R5__STATUS__STATUS_BAD_INPUT);
+    CHECK (s_decide_as_filter (&owner, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_DELETE, NULL).status
+           == R5__STATUS__STATUS_BAD_INPUT);
+    CHECK (s_decide_as_filter (&owner, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_GET, NULL).status
+           == R5__STATUS__STATUS_BAD_INPUT);
+}
 
 int
 main (void)
@@ -359,5 +467,6 @@ main (void)
     operation.resource = (R5__ResourceType) 99;
     authz_decide (&principal, NULL, &operation, &d, &s_visibility);
     CHECK (d.status == R5__STATUS__STATUS_BAD_INPUT);
+    s_test_as_filter ();
     return r5_test_report ("test_authz_policy");
 }
