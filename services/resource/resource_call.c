@@ -226,22 +226,38 @@ resource_call_check (resource_call_t *call, R5__Operation **operations, size_t c
     return 0;
 }
 
-int
-resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb verb, R5__ObjectFacts *object,
-                      R5__Visibility *visibility)
+//  A decision's visibility rule, copied into visibility (strings strdup'd).
+static void
+s_copy_visibility (const R5__Visibility *from, R5__Visibility *visibility)
+{
+    visibility->all = from->all;
+    visibility->participant = from->participant;
+    visibility->own = from->own;
+    for (size_t i = 0; i < from->n_team_ids; i++)
+        s_append (&visibility->team_ids, &visibility->n_team_ids, from->team_ids [i]);
+    visibility->restricted = from->restricted;
+    for (size_t i = 0; i < from->n_restricted_team_ids; i++)
+        s_append (&visibility->restricted_team_ids, &visibility->n_restricted_team_ids, from->restricted_team_ids [i]);
+}
+
+//  Ask about operation; see resource_call_decide. With undecided non-NULL, a
+//  NOT_FOUND answer sets it and leaves the reply alone.
+static int
+s_decide (resource_call_t *call, R5__Operation *operation, R5__Visibility *visibility, bool *undecided)
 {
     if (visibility)
         r5__visibility__init (visibility);
-    R5__Operation operation = R5__OPERATION__INIT;
-    operation.resource = type;
-    operation.verb = verb;
-    operation.object = object;
-    R5__Operation *operations [1] = { &operation };
+    R5__Operation *operations [1] = { operation };
     R5__AuthzReply *reply;
     if (resource_call_check (call, operations, 1, &reply))
         return -1;
     R5__Decision *decision = reply->check->decisions [0];
     int rc = 0;
+    if (undecided && decision->status == R5__STATUS__STATUS_NOT_FOUND) {
+        *undecided = true;
+        rc = -1;
+    }
+    else
     if (decision->status != R5__STATUS__STATUS_OK) {
         resource_call_fail (call, decision->status, decision->reason);
         call->reply->required_scope = decision->required_scope;
@@ -249,24 +265,36 @@ resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb ver
     }
     else
     if (visibility) {
-        if (!decision->visibility) {
-            resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
-            rc = -1;
-        }
-        else {
-            visibility->all = decision->visibility->all;
-            visibility->participant = decision->visibility->participant;
-            visibility->own = decision->visibility->own;
-            for (size_t i = 0; i < decision->visibility->n_team_ids; i++)
-                s_append (&visibility->team_ids, &visibility->n_team_ids, decision->visibility->team_ids [i]);
-            visibility->restricted = decision->visibility->restricted;
-            for (size_t i = 0; i < decision->visibility->n_restricted_team_ids; i++)
-                s_append (&visibility->restricted_team_ids, &visibility->n_restricted_team_ids,
-                          decision->visibility->restricted_team_ids [i]);
-        }
+        if (decision->visibility)
+            s_copy_visibility (decision->visibility, visibility);
+        else
+            rc = resource_call_fail (call, R5__STATUS__STATUS_INTERNAL, NULL);
     }
     r5__authz_reply__free_unpacked (reply, NULL);
     return rc;
+}
+
+int
+resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb verb, R5__ObjectFacts *object,
+                      R5__Visibility *visibility)
+{
+    R5__Operation operation = R5__OPERATION__INIT;
+    operation.resource = type;
+    operation.verb = verb;
+    operation.object = object;
+    return s_decide (call, &operation, visibility, NULL);
+}
+
+int
+resource_call_decide_filter (resource_call_t *call, R5__ResourceType type, R5__Verb verb, R5__Visibility *visibility)
+{
+    R5__Operation operation = R5__OPERATION__INIT;
+    operation.resource = type;
+    operation.verb = verb;
+    operation.as_filter = true;
+    bool undecided = false;
+    int rc = s_decide (call, &operation, visibility, &undecided);
+    return undecided ? 1 : rc;
 }
 
 void

@@ -113,6 +113,14 @@ int resource_call_decide (resource_call_t *call, R5__ResourceType type, R5__Verb
                           R5__ObjectFacts *object, R5__Visibility *visibility);
 void resource_call_visibility_clear (R5__Visibility *visibility);
 
+//  Ask about verb on whichever object of type a write's filter will match
+//  (Operation.as_filter). 0 when allowed, with the visibility rule the filter
+//  must add (as resource_call_decide's); 1 when r5-authz cannot decide so (an
+//  older r5-authz: ask about the object instead), nothing set; else -1 with
+//  the reply set to the decision.
+int resource_call_decide_filter (resource_call_t *call, R5__ResourceType type, R5__Verb verb,
+                                 R5__Visibility *visibility);
+
 void resource_strings_free (char ***list, size_t count);
 
 //  The reply's object list (made on first use).

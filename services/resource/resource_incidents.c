@@ -1,6 +1,7 @@
 /*  resource_incidents: incidents, their assignment history and notes.  */
 #include "resource_incidents.h"
 #include "resource_bson.h"
+#include "resource_pending.h"
 #include "resource_validate.h"
 #include "r5_codec.h"
 #include "r5_time.h"
@@ -67,6 +68,25 @@ resource_incidents_list_check (const R5__ListObjectsRequest *request)
     return NULL;
 }
 
+//  The visibility rule of authz, as a query: participant, or assigned now or
+//  before to one of the caller's current teams (lists, and writes decided as
+//  a filter).
+static void
+s_append_visibility (resource_call_t *call, const R5__Visibility *visibility, bson_t *filter)
+{
+    if (visibility->all)
+        return;
+    bson_t any, clause;
+    BSON_APPEND_ARRAY_BEGIN (filter, "$or", &any);
+    BSON_APPEND_DOCUMENT_BEGIN (&any, "0", &clause);
+    BSON_APPEND_UTF8 (&clause, "participant_ids", visibility->participant ? call->principal->user_id : "");
+    bson_append_document_end (&any, &clause);
+    BSON_APPEND_DOCUMENT_BEGIN (&any, "1", &clause);
+    resource_bson_append_in (&clause, "team_history_ids", visibility->team_ids, visibility->n_team_ids);
+    bson_append_document_end (&any, &clause);
+    bson_append_array_end (filter, &any);
+}
+
 void
 resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequest *request,
                                 const R5__Visibility *visibility, bson_t *filter)
@@ -75,19 +95,7 @@ resource_incidents_list_filter (resource_call_t *call, const R5__ListObjectsRequ
         BSON_APPEND_UTF8 (filter, "status", s_status_name (request->status));
     if (*request->team_id)
         BSON_APPEND_UTF8 (filter, "team_ids", request->team_id);
-    if (!visibility->all) {
-        //  The visibility rule of authz, as a query: participant, or assigned
-        //  now or before to one of the caller's current teams.
-        bson_t any, clause;
-        BSON_APPEND_ARRAY_BEGIN (filter, "$or", &any);
-        BSON_APPEND_DOCUMENT_BEGIN (&any, "0", &clause);
-        BSON_APPEND_UTF8 (&clause, "participant_ids", visibility->participant ? call->principal->user_id : "");
-        bson_append_document_end (&any, &clause);
-        BSON_APPEND_DOCUMENT_BEGIN (&any, "1", &clause);
-        resource_bson_append_in (&clause, "team_history_ids", visibility->team_ids, visibility->n_team_ids);
-        bson_append_document_end (&any, &clause);
-        bson_append_array_end (filter, &any);
-    }
+    s_append_visibility (call, visibility, filter);
 }
 
 //  =========================================================================
@@ -226,15 +234,70 @@ s_modify (resource_call_t *call, const resource_object_t *object, const bson_t *
     return rc;
 }
 
-void
-resource_incidents_on_transition (resource_call_t *call, const R5__ResourceRequest *envelope)
+//  The update of a move to `to`, by the caller (who then participates).
+static bson_t *
+s_transition_update (resource_call_t *call, R5__IncidentStatus to)
 {
-    const R5__IncidentTransitionRequest *request = envelope->incident_transition;
-    R5__IncidentStatus to = request->to;
-    if (to != R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED && to != R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED) {
-        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an incident can only be acknowledged or resolved");
-        return;
+    int64_t now = r5_now_ms ();
+    return BCON_NEW ("$set", "{", "status", BCON_UTF8 (s_status_name (to)),
+                     to == R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED ? "resolved_at" : "acknowledged_at",
+                     BCON_DATE_TIME (now), "updated_at", BCON_DATE_TIME (now), "}",
+                     "$addToSet", "{", "participant_ids", BCON_UTF8 (call->principal->user_id), "}");
+}
+
+//  The transition as one findAndModify whose filter holds every check: the
+//  incident of the caller's account that authz lets the caller act on (its
+//  visibility rule and a token's team restriction, decided once for any
+//  incident) in a status it can move from. 0 when done or refused (reply
+//  set); 1 when nothing matched, or r5-authz is too old to decide so: then
+//  s_transition_checked says why, or does it.
+static int
+s_transition_at_once (resource_call_t *call, const R5__IncidentTransitionRequest *request)
+{
+    if (!resource_validate_id (request->id))
+        return 1;
+    R5__Visibility visibility;
+    int rc = resource_call_decide_filter (call, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, R5__VERB__VERB_ACT,
+                                          &visibility);
+    if (rc)
+        return rc < 0 ? 0 : 1;
+    bson_t *filter = resource_bson_id_filter (request->id, call->principal->account_id);
+    resource_pending_append_confirmed (s_incidents (), filter);
+    s_append_visibility (call, &visibility, filter);
+    if (resource_store_restrict (call, s_incidents (), &visibility, filter) == 0) {
+        //  Acknowledge from TRIGGERED; resolve from either open status.
+        bson_t from;
+        BSON_APPEND_DOCUMENT_BEGIN (filter, "status", &from);
+        bson_t in;
+        BSON_APPEND_ARRAY_BEGIN (&from, "$in", &in);
+        BSON_APPEND_UTF8 (&in, "0", s_status_name (R5__INCIDENT_STATUS__INCIDENT_STATUS_TRIGGERED));
+        if (request->to == R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED)
+            BSON_APPEND_UTF8 (&in, "1", s_status_name (R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED));
+        bson_append_array_end (&from, &in);
+        bson_append_document_end (filter, &from);
+        bson_t *update = s_transition_update (call, request->to);
+        resource_object_t changed;
+        if (resource_store_modify (call, s_incidents (), filter, update, &changed) == 0 && !changed.doc)
+            rc = 1;
+        else
+        if (changed.doc)
+            resource_store_reply (call, s_incidents (), &changed);
+        resource_object_clear (&changed);
+        bson_destroy (update);
     }
+    bson_destroy (filter);
+    resource_call_visibility_clear (&visibility);
+    return rc;
+}
+
+//  The transition step by step: load the incident (authz decides on it),
+//  check its status, then modify it on the condition that the status is
+//  still the one read. Exact errors for what s_transition_at_once did not
+//  match.
+static void
+s_transition_checked (resource_call_t *call, const R5__IncidentTransitionRequest *request)
+{
+    R5__IncidentStatus to = request->to;
     resource_object_t self;
     if (resource_store_load (call, s_incidents (), request->id, R5__VERB__VERB_ACT, &self))
         goto cleanup;
@@ -247,18 +310,27 @@ resource_incidents_on_transition (resource_call_t *call, const R5__ResourceReque
         resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "the incident is already acknowledged");
         goto cleanup;
     }
-    int64_t now = r5_now_ms ();
     bson_t *conditions = BCON_NEW ("status", BCON_UTF8 (s_status_name (from)));
-    bson_t *update = BCON_NEW ("$set", "{", "status", BCON_UTF8 (s_status_name (to)),
-                               to == R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED ? "resolved_at" : "acknowledged_at",
-                               BCON_DATE_TIME (now), "updated_at", BCON_DATE_TIME (now), "}",
-                               "$addToSet", "{", "participant_ids", BCON_UTF8 (call->principal->user_id), "}");
+    bson_t *update = s_transition_update (call, to);
     s_modify (call, &self, conditions, update, R5__STATUS__STATUS_CONFLICT, "the incident changed meanwhile, try again");
     bson_destroy (conditions);
     bson_destroy (update);
 
 cleanup:
     resource_object_clear (&self);
+}
+
+void
+resource_incidents_on_transition (resource_call_t *call, const R5__ResourceRequest *envelope)
+{
+    const R5__IncidentTransitionRequest *request = envelope->incident_transition;
+    R5__IncidentStatus to = request->to;
+    if (to != R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED && to != R5__INCIDENT_STATUS__INCIDENT_STATUS_RESOLVED) {
+        resource_call_fail (call, R5__STATUS__STATUS_BAD_INPUT, "an incident can only be acknowledged or resolved");
+        return;
+    }
+    if (s_transition_at_once (call, request) == 1)
+        s_transition_checked (call, request);
 }
 
 void

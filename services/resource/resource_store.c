@@ -318,13 +318,9 @@ resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_
     return rc;
 }
 
-//  A team-restricted token's list: only what belongs to its teams, in a
-//  top-level $and (the filter may already name the key: a list's team, the
-//  page's _id range). Users: the teams' members and the token's own user.
-//  0, or -1 with the reply set.
-static int
-s_restrict_list (resource_call_t *call, const resource_type_t *type, const R5__Visibility *visibility,
-                 bson_t *filter)
+int
+resource_store_restrict (resource_call_t *call, const resource_type_t *type, const R5__Visibility *visibility,
+                         bson_t *filter)
 {
     if (!visibility->restricted)
         return 0;
@@ -376,7 +372,7 @@ resource_store_list (resource_call_t *call, const resource_type_t *type, const R
     resource_pending_append_confirmed (type, &filter);
     if (type->list_filter)
         type->list_filter (call, request, type->list_visibility ? &visibility : NULL, &filter);
-    if (s_restrict_list (call, type, &visibility, &filter) == 0)
+    if (resource_store_restrict (call, type, &visibility, &filter) == 0)
         {
         resource_page_t page = { request->first, request->last, request->after, request->before, request->count };
         resource_store_page (call, type, collection, &filter, &page);

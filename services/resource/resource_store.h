@@ -126,6 +126,14 @@ typedef struct {
 int resource_store_page (resource_call_t *call, const resource_type_t *type, mongoc_collection_t *collection,
                          bson_t *filter, const resource_page_t *page);
 
+//  A team-restricted token's visibility (visibility->restricted): only what
+//  belongs to its teams, in a top-level $and of filter (which may already
+//  name the key: a list's team, the page's _id range). Users: the teams'
+//  members and the token's own user. Nothing for other visibilities. 0, or
+//  -1 with the reply set.
+int resource_store_restrict (resource_call_t *call, const resource_type_t *type, const R5__Visibility *visibility,
+                             bson_t *filter);
+
 //  One page of what the caller may see.
 void resource_store_list (resource_call_t *call, const resource_type_t *type, const R5__ListObjectsRequest *request);
 

@@ -58,6 +58,8 @@ typedef struct {
     bool active;
     char *team_ids [2], *admin_team_ids [2];
     size_t n_team_ids, n_admin_team_ids;
+    char *restricted_team_ids [2];      //  a team-restricted token's teams
+    size_t n_restricted_team_ids;
 } s_who_t;
 
 static s_who_t
@@ -94,6 +96,8 @@ s_call (const s_who_t *who, R5__ResourceRequest *request)
         principal.role = R5__ROLE__ROLE_OWNER;      //  what a stale token might claim: never counts
         principal.scopes = (R5__Scope *) who->scopes;
         principal.n_scopes = who->n_scopes;
+        principal.restricted_team_ids = (char **) who->restricted_team_ids;
+        principal.n_restricted_team_ids = who->n_restricted_team_ids;
         if (who->facts) {
             principal.facts_complete = true;
             principal.role = who->role;
@@ -399,7 +403,7 @@ s_event_for (const char *user_id)
 #define OK R5__STATUS__STATUS_OK
 
 static void
-s_test_everything (void)
+s_test_everything (const char *uri)
 {
     R5__ResourceReply *reply;
     R5__User *owner = s_signup ("owner@example.com");
@@ -596,10 +600,18 @@ s_test_everything (void)
     CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_SCOPE_MISSING && reply->required_scope == R5__SCOPE__SCOPE_INCIDENTS_WRITE,
                "incidentsRead cannot acknowledge");
     s_free (&reply);
+    //  One command: a findAndModify whose filter holds the checks (no find first).
+    mongoc_client_t *counted = mongoc_client_new (uri);
+    int64_t finds = r5_test_devmongo_started (counted, "r5test", "incidents", "find");
+    int64_t modifies = r5_test_devmongo_started (counted, "r5test", "incidents", "findAndModify");
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
     CHECK_MSG (s_status (reply) == OK && reply->objects->incidents [0]->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED
                && reply->objects->incidents [0]->acknowledged_at_unix_ms > 0, "acknowledged");
     s_free (&reply);
+    CHECK_MSG (r5_test_devmongo_started (counted, "r5test", "incidents", "find") == finds
+               && r5_test_devmongo_started (counted, "r5test", "incidents", "findAndModify") == modifies + 1,
+               "acknowledging is one findAndModify");
+    mongoc_client_destroy (counted);
     reply = s_transition (&as_member, i_a, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
     CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "twice is invalid");
     s_free (&reply);
@@ -659,6 +671,108 @@ done:
 }
 
 //  The on-call setup and one's own contact methods, as three people of one account.
+//  Acknowledging decides as reading does, for every kind of caller and
+//  incident, and an allowed one is one findAndModify and no find: the filter
+//  r5-resource writes (authz's visibility, a token's teams) matches exactly
+//  what authz allows on the object. A refused one changes nothing. (The
+//  sweeper's find of old incidents runs at start and then once a minute.)
+static void
+s_test_transition_matrix (const char *uri)
+{
+    R5__User *owner = s_signup ("matrix-owner@example.com");
+    if (!owner)
+        return;
+    s_who_t as_owner = s_session (owner);
+    R5__ResourceReply *reply;
+    const char *emails [4] = { "matrix-admin@example.com", "matrix-a@example.com", "matrix-b@example.com",
+                               "matrix-c@example.com" };
+    R5__User *users [4] = { NULL };
+    for (int i = 0; i < 4; i++) {
+        reply = s_create_user (&as_owner, emails [i], i ? R5__ROLE__ROLE_MEMBER : R5__ROLE__ROLE_ADMINISTRATOR);
+        users [i] = s_user_of (reply);
+        s_free (&reply);
+    }
+    char team_a [25], team_b [25];
+    reply = s_create_team (&as_owner, "Matrix A");
+    s_id_of (reply, team_a);
+    s_free (&reply);
+    reply = s_create_team (&as_owner, "Matrix B");
+    s_id_of (reply, team_b);
+    s_free (&reply);
+    if (!users [0] || !users [1] || !users [2] || !users [3] || !*team_a || !*team_b)
+        goto done;
+    reply = s_member (&as_owner, team_a, users [1]->id, false, true);
+    s_free (&reply);
+    reply = s_member (&as_owner, team_b, users [2]->id, false, true);
+    s_free (&reply);
+
+    s_who_t as_admin = s_session (users [0]), as_a = s_session (users [1]), as_b = s_session (users [2]),
+            as_c = s_session (users [3]);
+    s_who_t a_reader = s_pat (users [1], R5__SCOPE__SCOPE_INCIDENTS_READ);
+    s_who_t a_writer = s_pat (users [1], R5__SCOPE__SCOPE_INCIDENTS_WRITE);
+    s_who_t a_writer_in_a = a_writer, owner_in_b = s_pat (owner, R5__SCOPE__SCOPE_INCIDENTS_WRITE);
+    a_writer_in_a.restricted_team_ids [0] = team_a;
+    a_writer_in_a.n_restricted_team_ids = 1;
+    owner_in_b.restricted_team_ids [0] = team_b;
+    owner_in_b.n_restricted_team_ids = 1;
+
+    //  The incidents: of team A; of team B; of team B opened by C (who then
+    //  participates); of team A, then reassigned to B (A once, B now).
+    enum { OF_A, OF_B, OF_B_BY_C, A_THEN_B, KINDS };
+    const R5__Status ok = OK, hidden = R5__STATUS__STATUS_NOT_FOUND, scope = R5__STATUS__STATUS_SCOPE_MISSING;
+    struct {
+        const char *name;
+        const s_who_t *who;
+        R5__Status expected [KINDS];
+    } rows [] = {
+        { "owner", &as_owner, { ok, ok, ok, ok } },
+        { "administrator", &as_admin, { ok, ok, ok, ok } },
+        { "member of A", &as_a, { ok, hidden, hidden, ok } },
+        { "member of B", &as_b, { hidden, ok, ok, ok } },
+        { "C, in no team", &as_c, { hidden, hidden, ok, hidden } },
+        { "A's incidentsRead token", &a_reader, { scope, scope, scope, scope } },
+        { "A's incidentsWrite token", &a_writer, { ok, hidden, hidden, ok } },
+        { "A's token restricted to A", &a_writer_in_a, { ok, hidden, hidden, hidden } },
+        { "owner's token restricted to B", &owner_in_b, { hidden, ok, ok, ok } },
+    };
+    mongoc_client_t *counted = mongoc_client_new (uri);
+    for (size_t r = 0; r < sizeof rows / sizeof rows [0]; r++)
+        for (int kind = 0; kind < KINDS; kind++) {
+            char *teams [1] = { kind == OF_A || kind == A_THEN_B ? team_a : team_b };
+            char id [25] = "";
+            reply = s_create_incident (kind == OF_B_BY_C ? &as_c : &as_owner, "matrix", teams, 1);
+            s_id_of (reply, id);
+            s_free (&reply);
+            if (kind == A_THEN_B) {
+                reply = s_reassign (&as_owner, id, team_b);
+                s_free (&reply);
+            }
+            int64_t finds = r5_test_devmongo_started (counted, "r5test", "incidents", "find");
+            int64_t modifies = r5_test_devmongo_started (counted, "r5test", "incidents", "findAndModify");
+            reply = s_transition (rows [r].who, id, R5__INCIDENT_STATUS__INCIDENT_STATUS_ACKNOWLEDGED);
+            R5__Status status = s_status (reply);
+            s_free (&reply);
+            CHECK_MSG (status == rows [r].expected [kind], "%s acknowledging incident kind %d: %s, not %s",
+                       rows [r].name, kind, r5_status_name (status), r5_status_name (rows [r].expected [kind]));
+            if (status == OK)
+                CHECK_MSG (r5_test_devmongo_started (counted, "r5test", "incidents", "find") == finds
+                           && r5_test_devmongo_started (counted, "r5test", "incidents", "findAndModify") == modifies + 1,
+                           "%s acknowledging incident kind %d: one findAndModify, no find", rows [r].name, kind);
+            else {
+                reply = s_get (&as_owner, R5__RESOURCE_TYPE__RESOURCE_INCIDENTS, id);
+                CHECK_MSG (s_count (reply) == 1
+                           && reply->objects->incidents [0]->status == R5__INCIDENT_STATUS__INCIDENT_STATUS_TRIGGERED,
+                           "%s refused: incident kind %d unchanged", rows [r].name, kind);
+                s_free (&reply);
+            }
+        }
+    mongoc_client_destroy (counted);
+done:
+    for (int i = 0; i < 4; i++)
+        s_user_free (&users [i]);
+    s_user_free (&owner);
+}
+
 static void
 s_test_oncall (const char *uri)
 {
@@ -1958,7 +2072,8 @@ main (void)
         //  used: one (empty) wait lets it meet the resource's publisher.
         zmsg_t *nothing = zmsg_recv (s_events);
         zmsg_destroy (&nothing);
-        R5_TEST_RUN (s_test_everything);
+        s_test_everything (uri);
+        s_test_transition_matrix (uri);
         s_test_oncall (uri);
         s_test_stored_format (uri);
         R5_TEST_RUN (s_test_forgeries);
