@@ -272,6 +272,15 @@ s_id_of (R5__ResourceReply *reply, char out [25])
     return *out != 0;
 }
 
+//  s_id_of, and the reply freed: for a create whose reply only gives an id.
+static bool
+s_take_id (R5__ResourceReply *reply, char out [25])
+{
+    bool taken = s_id_of (reply, out);
+    s_free (&reply);
+    return taken;
+}
+
 static R5__ResourceReply *
 s_update_team (const s_who_t *who, const char *id, const char *name)
 {
@@ -494,12 +503,8 @@ s_test_everything (const char *uri)
 
     //  ---- Teams
     char team_a [25], team_b [25];
-    reply = s_create_team (&as_admin, "Team A");
-    CHECK_MSG (s_id_of (reply, team_a), "administrator creates a team");
-    s_free (&reply);
-    reply = s_create_team (&as_owner, "Team B");
-    CHECK_MSG (s_id_of (reply, team_b), "owner creates a team");
-    s_free (&reply);
+    CHECK_MSG (s_take_id (s_create_team (&as_admin, "Team A"), team_a), "administrator creates a team");
+    CHECK_MSG (s_take_id (s_create_team (&as_owner, "Team B"), team_b), "owner creates a team");
     reply = s_create_team (&as_owner, "Team B");
     CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_CONFLICT, "team names are unique per account");
     s_free (&reply);
@@ -547,18 +552,12 @@ s_test_everything (const char *uri)
     //  ---- Incidents
     char i_a [25], i_b [25], i_other [25];
     char *on_a [1] = { team_a }, *on_b [1] = { team_b };
-    reply = s_create_incident (&as_owner, "A is down", on_a, 1);
-    CHECK_MSG (s_id_of (reply, i_a), "incident for team A");
-    s_free (&reply);
-    reply = s_create_incident (&as_owner, "B is down", on_b, 1);
-    CHECK_MSG (s_id_of (reply, i_b), "incident for team B");
-    s_free (&reply);
+    CHECK_MSG (s_take_id (s_create_incident (&as_owner, "A is down", on_a, 1), i_a), "incident for team A");
+    CHECK_MSG (s_take_id (s_create_incident (&as_owner, "B is down", on_b, 1), i_b), "incident for team B");
     reply = s_member (&as_owner, team_a, other->id, false, false);
     CHECK_MSG (s_status (reply) == OK, "other leaves team A");
     s_free (&reply);
-    reply = s_create_incident (&as_other, "mine", NULL, 0);
-    CHECK_MSG (s_id_of (reply, i_other), "anyone creates an incident");
-    s_free (&reply);
+    CHECK_MSG (s_take_id (s_create_incident (&as_other, "mine", NULL, 0), i_other), "anyone creates an incident");
     reply = s_create_incident (&as_owner, "", NULL, 0);
     CHECK_MSG (s_status (reply) == R5__STATUS__STATUS_BAD_INPUT, "a title is needed");
     s_free (&reply);
@@ -670,7 +669,6 @@ done:
     s_user_free (&other);
 }
 
-//  The on-call setup and one's own contact methods, as three people of one account.
 //  Acknowledging decides as reading does, for every kind of caller and
 //  incident, and an allowed one is one findAndModify and no find: the filter
 //  r5-resource writes (authz's visibility, a token's teams) matches exactly
@@ -693,12 +691,8 @@ s_test_transition_matrix (const char *uri)
         s_free (&reply);
     }
     char team_a [25], team_b [25];
-    reply = s_create_team (&as_owner, "Matrix A");
-    s_id_of (reply, team_a);
-    s_free (&reply);
-    reply = s_create_team (&as_owner, "Matrix B");
-    s_id_of (reply, team_b);
-    s_free (&reply);
+    s_take_id (s_create_team (&as_owner, "Matrix A"), team_a);
+    s_take_id (s_create_team (&as_owner, "Matrix B"), team_b);
     if (!users [0] || !users [1] || !users [2] || !users [3] || !*team_a || !*team_b)
         goto done;
     reply = s_member (&as_owner, team_a, users [1]->id, false, true);
@@ -740,9 +734,7 @@ s_test_transition_matrix (const char *uri)
         for (int kind = 0; kind < KINDS; kind++) {
             char *teams [1] = { kind == OF_A || kind == A_THEN_B ? team_a : team_b };
             char id [25] = "";
-            reply = s_create_incident (kind == OF_B_BY_C ? &as_c : &as_owner, "matrix", teams, 1);
-            s_id_of (reply, id);
-            s_free (&reply);
+            s_take_id (s_create_incident (kind == OF_B_BY_C ? &as_c : &as_owner, "matrix", teams, 1), id);
             if (kind == A_THEN_B) {
                 reply = s_reassign (&as_owner, id, team_b);
                 s_free (&reply);
@@ -773,6 +765,7 @@ done:
     s_user_free (&owner);
 }
 
+//  The on-call setup and one's own contact methods, as three people of one account.
 static void
 s_test_oncall (const char *uri)
 {
@@ -791,9 +784,7 @@ s_test_oncall (const char *uri)
     R5__User *outsider = s_user_of (reply);
     s_free (&reply);
     char team [25], schedule [25];
-    reply = s_create_team (&as_owner, "On call");
-    s_id_of (reply, team);
-    s_free (&reply);
+    s_take_id (s_create_team (&as_owner, "On call"), team);
     if (!lead || !member || !outsider || !*team)
         goto done;
     reply = s_member (&as_owner, team, lead->id, true, true);
@@ -1083,9 +1074,7 @@ s_test_stored_format (const char *uri)
     s_who_t as_owner = s_session (owner);
     R5__ResourceReply *reply;
     char team [25] = "";
-    reply = s_create_team (&as_owner, "Format");
-    s_id_of (reply, team);
-    s_free (&reply);
+    s_take_id (s_create_team (&as_owner, "Format"), team);
     //  The types s_test_everything and s_test_oncall leave out: a policy, a
     //  rule for any urgency.
     R5__ResourceRequest request = R5__RESOURCE_REQUEST__INIT;
