@@ -121,14 +121,15 @@ s_fragment_chain (int n)
     return t.text;
 }
 
-//  { __type(name: "Query") { ofType { ofType ... { name } } } }, levels deep in all;
-//  through fragments, `copies` chains of them spread side by side, which the
-//  field merging rule compares with each other level by level.
+//  { __type(name: "Query") { ofType { ofType ... { name } } } }, levels deep in all:
+//  written out (copies 0), or through fragments, `copies` chains of them spread
+//  side by side, which the field merging rule compares with each other level by
+//  level.
 static char *
-s_of_type_chain (int levels, bool through_fragments, int copies)
+s_of_type_chain (int levels, int copies)
 {
     s_text_t t = { calloc (1, 64), 0, 64 };
-    if (!through_fragments) {
+    if (copies == 0) {
         s_add (&t, "{ __type(name: \"Query\") {");
         for (int i = 2; i < levels; i++)
             s_add (&t, " ofType {");
@@ -226,8 +227,8 @@ main (void)
     //  fragments, validates and executes on a worker's stack.
     //  Two chains through fragments are also the deepest comparison of the field
     //  merging rule: both sides descend together.
-    for (int through = 0; through < 3; through++) {
-        query = s_of_type_chain (32, through > 0, through);
+    for (int copies = 0; copies < 3; copies++) {
+        query = s_of_type_chain (32, copies);
         s_case_t deep = { schema, query, NULL, GQL_OK, -2, false };
         CHECK (gateway_stack_run (s_run, &deep) == 0);
         CHECK (deep.parse_code == GQL_OK);
@@ -238,7 +239,7 @@ main (void)
         CHECK (s_run_on_half_stack (&half) == 0);
         CHECK (half.executed);
         free (query);
-        query = s_of_type_chain (34, through > 0, through);
+        query = s_of_type_chain (34, copies);
         s_case_t deeper = { schema, query, NULL, GQL_OK, -2, false };
         CHECK (gateway_stack_run (s_run, &deeper) == 0);
         CHECK (deeper.parse_code == GQL_ERR_TOO_DEEP);
