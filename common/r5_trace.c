@@ -59,12 +59,39 @@ r5_trace_parse (const char *header, r5_trace_parent_t *parent)
     return 0;
 }
 
+//  Each thread keeps a pool of libsodium's random bytes for ids: one
+//  randombytes_buf per S_ID_POOL bytes instead of one (a getrandom and a
+//  getpid system call) per id, three of which every API request used to
+//  make. Ids are not secrets; the pool is as random as its source. No r5
+//  process forks, so no two processes share a pool.
+#define S_ID_POOL 512
+static _Thread_local struct {
+    uint8_t bytes [S_ID_POOL];
+    size_t used;
+} s_id_pool = { .used = S_ID_POOL };
+
+void
+r5_id_random (uint8_t *out, size_t size)
+{
+    while (size > 0) {
+        if (s_id_pool.used == S_ID_POOL) {
+            randombytes_buf (s_id_pool.bytes, S_ID_POOL);
+            s_id_pool.used = 0;
+        }
+        size_t take = S_ID_POOL - s_id_pool.used < size ? S_ID_POOL - s_id_pool.used : size;
+        memcpy (out, s_id_pool.bytes + s_id_pool.used, take);
+        s_id_pool.used += take;
+        out += take;
+        size -= take;
+    }
+}
+
 void
 r5_trace_new_id (char *out, int digits)
 {
     uint8_t bytes [R5_TRACE_ID_HEX / 2];
     do
-        randombytes_buf (bytes, (size_t) digits / 2);
+        r5_id_random (bytes, (size_t) digits / 2);
     while (sodium_is_zero (bytes, (size_t) digits / 2));
     sodium_bin2hex (out, (size_t) digits + 1, bytes, (size_t) digits / 2);
 }

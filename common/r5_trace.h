@@ -9,6 +9,7 @@
 #define R5_TRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define R5_TRACE_ID_HEX 32
@@ -29,6 +30,10 @@ int r5_trace_parse (const char *header, r5_trace_parent_t *parent);
 //  True when hex is digits lowercase hex digits long, not all zero: a valid
 //  trace id (32) or span id (16).
 bool r5_trace_id_valid (const char *hex, int digits);
+
+//  size random bytes for an id (request, trace or span id; never a secret
+//  or a key), from a per-thread pool that libsodium refills.
+void r5_id_random (uint8_t *out, size_t size);
 
 //  A fresh random trace id (33 bytes with NUL) or span id (17 bytes).
 void r5_trace_new_id (char *out, int digits);

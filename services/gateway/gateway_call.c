@@ -5,6 +5,7 @@
 #include "r5_alloc.h"
 #include "r5_log.h"
 #include "r5_rpc.h"
+#include "r5_trace.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -13,7 +14,7 @@ void
 gateway_request_id (char out [17])
 {
     uint8_t bytes [8];
-    randombytes_buf (bytes, sizeof bytes);
+    r5_id_random (bytes, sizeof bytes);
     sodium_bin2hex (out, 17, bytes, sizeof bytes);
 }
 

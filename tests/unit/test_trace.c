@@ -2,11 +2,65 @@
 #include "r5_trace.h"
 #include "r5_test.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define S_IDS 2000
+
+static int
+s_compare_ids (const void *a, const void *b)
+{
+    return memcmp (a, b, R5_TRACE_ID_HEX + 1);
+}
+
+//  S_IDS trace ids, from whichever thread runs this.
+static void *
+s_make_ids (void *ids)
+{
+    for (int i = 0; i < S_IDS; i++)
+        r5_trace_new_id ((char *) ids + i * (R5_TRACE_ID_HEX + 1), R5_TRACE_ID_HEX);
+    return NULL;
+}
+
+//  Ids come from a per-thread pool of random bytes: it must refill (2,000
+//  trace ids are 62 pools), serve a request larger than itself, and no two
+//  threads may draw the same bytes.
+static void
+s_test_id_pool (void)
+{
+    char (*ids) [R5_TRACE_ID_HEX + 1] = calloc (2 * S_IDS, sizeof *ids);
+    CHECK (ids != NULL);
+    s_make_ids (ids);
+    pthread_t other;
+    CHECK (pthread_create (&other, NULL, s_make_ids, ids + S_IDS) == 0);
+    CHECK (pthread_join (other, NULL) == 0);
+    qsort (ids, 2 * S_IDS, sizeof *ids, s_compare_ids);
+    int repeats = 0;
+    for (int i = 0; i < 2 * S_IDS; i++) {
+        CHECK (r5_trace_id_valid (ids [i], R5_TRACE_ID_HEX));
+        repeats += i > 0 && strcmp (ids [i - 1], ids [i]) == 0;
+    }
+    CHECK (repeats == 0);
+    free (ids);
+
+    uint8_t big [1300] = { 0 };
+    r5_id_random (big, sizeof big);
+    int zero_blocks = 0, equal_blocks = 0;
+    for (size_t at = 0; at + 16 <= sizeof big; at += 16) {
+        static const uint8_t zero [16];
+        zero_blocks += memcmp (big + at, zero, 16) == 0;
+        for (size_t before = 0; before < at; before += 16)
+            equal_blocks += memcmp (big + at, big + before, 16) == 0;
+    }
+    CHECK (zero_blocks == 0);
+    CHECK (equal_blocks == 0);
+}
 
 int
 main (void)
 {
+    s_test_id_pool ();
     r5_trace_parent_t parent;
     CHECK (r5_trace_parse ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &parent) == 0);
     CHECK_STR (parent.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
