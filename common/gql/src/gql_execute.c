@@ -859,16 +859,26 @@ s_meta_result (s_exec_t *x, const gql_field_t *field, json_t *args)
     return NULL;
 }
 
+/* n zeroed items of size bytes from the execution's arena; NULL when out of memory. */
+static void *
+s_arena_array (s_exec_t *x, size_t n, size_t size)
+{
+    return n <= SIZE_MAX / size ? gql_arena_alloc (x->arena, n * size) : NULL;
+}
+
 /* Resolves one group with one resolver call and completes every result. */
 static void
 s_resolve_group (s_exec_t *x, s_group_t *g, s_vec_t *next)
 {
     const gql_field_t *field = g->field;
     size_t n = 0;
-    json_t **parents = calloc (g->tasks.n ? g->tasks.n : 1, sizeof *parents);
-    json_t **results = calloc (g->tasks.n ? g->tasks.n : 1, sizeof *results);
-    gql_field_error_t *errors = calloc (g->tasks.n ? g->tasks.n : 1, sizeof *errors);
-    s_task_t **live = calloc (g->tasks.n ? g->tasks.n : 1, sizeof *live);
+    /* From the execution's arena: four mallocs a group was a tenth of a small
+       query's allocations. */
+    size_t count = g->tasks.n ? g->tasks.n : 1;
+    json_t **parents = s_arena_array (x, count, sizeof *parents);
+    json_t **results = s_arena_array (x, count, sizeof *results);
+    gql_field_error_t *errors = s_arena_array (x, count, sizeof *errors);
+    s_task_t **live = s_arena_array (x, count, sizeof *live);
     bool meta = field->meta != GQL_META_NONE || gql_introspection_is_meta_type (g->type);
     /* Introspection answers are the executor's shared objects, borrowed. */
     bool shared = meta;
@@ -955,10 +965,6 @@ cleanup:
             json_decref (errors [i].extensions);
         }
     }
-    free (parents);
-    free (results);
-    free (errors);
-    free (live);
 }
 
 /* Runs the tasks of one level: groups them and resolves each group once. The objects
