@@ -260,6 +260,8 @@ class PersistedQueryOffTest(SuiteTestCase):
 ALLOWED = 'https://app.example.com'
 ALSO_ALLOWED = 'http://localhost:5173'
 STRANGER = 'https://evil.example.net'
+# The longest origin the gateway echoes (300 characters).
+LONGEST_ALLOWED = 'https://' + 'a' * 284 + '.example'
 
 
 def preflight(base, path, origin, method='POST', headers='authorization, content-type'):
@@ -271,7 +273,7 @@ class CorsTest(SuiteTestCase):
     """R5_CORS_ORIGINS: the listed origins, and only they, may call /graphql
     from a page, with a bearer token; the session cookie never goes cross-origin."""
 
-    suite_env = {'R5_CORS_ORIGINS': ALLOWED + ', ' + ALSO_ALLOWED}
+    suite_env = {'R5_CORS_ORIGINS': ALLOWED + ', ' + ALSO_ALLOWED + ', ' + LONGEST_ALLOWED}
 
     @classmethod
     def setUpClass(cls):
@@ -352,6 +354,21 @@ class CorsTest(SuiteTestCase):
         get = http(self.base + '/graphql?query=' + urllib.parse.quote('{ viewer { id } }'), 'GET', None,
                    {'Origin': ALSO_ALLOWED, 'Authorization': 'Bearer ' + self.token})
         self.assertEqual((get.status, get.headers['Access-Control-Allow-Origin']), (200, ALSO_ALLOWED))
+
+    def test_the_longest_headers_arrive_whole(self):
+        # The longest origin, the longest request id a client may choose and
+        # the rate limits' headers: more headers than the gateway formats on
+        # its stack (512 bytes), so the answer's other path must be as whole.
+        request_id = 'r' * 128
+        response = bearer(self.base, self.token, '{ viewer { role } }',
+                          headers={'Origin': LONGEST_ALLOWED, 'X-Request-Id': request_id})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.headers['Access-Control-Allow-Origin'], LONGEST_ALLOWED)
+        self.assertEqual(response.headers['X-Request-Id'], request_id)
+        self.assertIn('X-RateLimit-Remaining', response.headers)
+        self.assertEqual(response.json(), {'data': {'viewer': {'role': 'OWNER'}}})
+        head = sum(len(name) + len(value) + 4 for name, value in response.headers.items()) + len('HTTP/1.1 200 OK\r\n\r\n')
+        self.assertGreater(head, 512)
 
     def test_answers_to_another_origin_have_no_cors_headers(self):
         response = bearer(self.base, self.token, '{ viewer { id } }', headers={'Origin': STRANGER})
