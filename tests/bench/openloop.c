@@ -388,7 +388,8 @@ main (int argc, char *argv [])
             s_die ("unknown option (or more than 32 --header)");
         i++;
     }
-    if (!url || !body_file || !(s_rate > 0) || !(seconds > WARMUP_NS / 1e9) || s_connections < 1 || s_connections > 10000)
+    if (!url || !body_file || !(s_rate > 0) || !(seconds > WARMUP_NS / 1e9) || s_connections < 1
+        || s_connections > 10000)
         s_die ("need --url, --body-file, --rate > 0, --seconds > 1 and --connections in 1..10000");
 
     char host [256], port [16];
