@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Shared by the benchmark scripts: a Release build, a running suite, wrk runs
-parsed into requests/s and latency percentiles, and a table to print."""
+parsed into requests/s and latency percentiles, open-loop runs
+(tests/bench/openloop.c), the CPU time processes spent, and a table to print."""
 
 import json
 import os
@@ -35,7 +36,7 @@ def to_ms(text):
 
 
 def wrk(url, body, token='', connections=1, seconds=10, threads=None):
-    """Run wrk; answer requests/s, p50 and p99 in ms, and non-2xx count."""
+    """Run wrk; answer requests/s, p50 and p99 in ms, non-2xx count, and requests."""
     env = dict(os.environ, R5_BENCH_BODY=json.dumps(body), R5_BENCH_TOKEN=token)
     threads = threads or min(connections, 2)
     out = subprocess.run(['wrk', '-t%d' % threads, '-c%d' % connections, '-d%ds' % seconds, '--latency',
@@ -45,7 +46,38 @@ def wrk(url, body, token='', connections=1, seconds=10, threads=None):
     p50 = to_ms(re.search(r'^\s+50%\s+(\S+)', out, re.M).group(1))
     p99 = to_ms(re.search(r'^\s+99%\s+(\S+)', out, re.M).group(1))
     bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
-    return {'rps': rps, 'p50': p50, 'p99': p99, 'non2xx': int(bad.group(1)) if bad else 0}
+    requests = int(re.search(r'(\d+) requests in', out).group(1))
+    return {'rps': rps, 'p50': p50, 'p99': p99, 'non2xx': int(bad.group(1)) if bad else 0, 'requests': requests}
+
+
+def openloop(url, body, token='', rate=1000, connections=64, seconds=10):
+    """Run tests/bench/openloop: requests sent at a fixed rate whatever the replies
+    do, latency from each request's due time (wrk2's way; the first second is not
+    measured). Answers its JSON line: rate, sent, ok, non2xx, errors, reconnects,
+    unsent, achieved (replies/s) and p50, p90, p99, p999, max in ms."""
+    with tempfile.NamedTemporaryFile('w', suffix='.json') as body_file:
+        json.dump(body, body_file)
+        body_file.flush()
+        argv = [os.path.join(BUILD_DIR, 'tests', 'bench', 'openloop'), '--url', url, '--rate', '%.0f' % rate,
+                '--seconds', str(seconds), '--connections', str(connections), '--body-file', body_file.name]
+        if token:
+            argv += ['--header', 'Authorization: Bearer ' + token]
+        return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+
+
+def cpu_seconds(pids):
+    """The CPU time (user + system, every thread) each of pids has used so far,
+    in seconds: {pid: seconds}. Taken before and after a run, the difference is
+    what the run cost each process."""
+    seconds = {}
+    for pid in pids:
+        with open('/proc/%d/stat' % pid) as f:
+            # The command name, in parentheses, may hold spaces: count from
+            # its closing one. After it come state (field 3 of proc(5)), ...,
+            # utime (14) and stime (15), in clock ticks.
+            fields = f.read().rsplit(')', 1)[1].split()
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return seconds
 
 
 def table(rows):

@@ -5,7 +5,14 @@ connections, beside its peers in the same run: a bare civetweb handler (the
 ceiling), and the same schema served by graphql-jit and by Apollo Server
 (node, one process per core, the viewer answered from memory for one token,
 as r5 answers it from a cached verdict; tests/bench/peers/). Prints
-requests/s, p50/p99 and r5's ratio to each peer. Then what the
+requests/s, p50/p99 and r5's ratio to each peer; the CPU time per request
+during the c=64 run (utime + stime from /proc over wrk's requests) of bare
+civetweb, of r5's gateway alone and of the whole suite with the verdict cache
+on (dev MongoDB also on its own; issue 14 asks at most 15 us); and, open loop
+(tests/bench/openloop.c: a fixed rate whatever the replies do, latency from
+each request's due time), bare civetweb and r5 with the verdict cache on at
+half the req/s wrk measured for them at 64 connections, 64 connections:
+p50 to max and whether p99 <= 1 ms (issue 14). Then what the
 rate limits cost on that hot path: one suite, two gateways, one with limits
 off and one with them on (a budget too large to refuse anything, so every
 request does all the work: cost, charge, headers, and the 250 ms flushes),
@@ -38,10 +45,16 @@ def main():
     bare = r5suite.Process('bare-civetweb', [os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'bare_civetweb'), '64'],
                            dict(os.environ), os.path.join(bench.data_dir(), 'bare.log'))
     bare_url = 'http://127.0.0.1:%s/graphql' % bare.fields['port']
-    ceiling = {}
+    ceiling, cpu, open_rows = {}, [], []
     for conns in (1, 64):
+        before = bench.cpu_seconds([bare.popen.pid])
         ceiling[conns] = bench.wrk(bare_url, VIEWER, connections=conns, seconds=seconds)
         rows.append(('bare civetweb (ceiling)', conns, ceiling[conns]))
+        if conns == 64:
+            cpu.append(('bare civetweb (its process)', per_request(before, bench.cpu_seconds([bare.popen.pid]),
+                                                                   [bare], ceiling[conns])))
+    open_rows.append(('bare civetweb (ceiling)', bench.openloop(bare_url, VIEWER, rate=ceiling[64]['rps'] / 2,
+                                                                 connections=64, seconds=seconds)))
     bare.stop()
     peers = {}
     for label, kind in (('graphql-jit (node)', 'jit'), ('Apollo Server 4 (node)', 'apollo')):
@@ -58,9 +71,24 @@ def main():
             session = Session(suite.url())
             session.signup()
             token = session.create_token(['incidentsRead'])['value']
+            pids = [p.popen.pid for p in suite.processes]
             for conns in (1, 64):
+                before = bench.cpu_seconds(pids)
                 results[(label, conns)] = bench.wrk(suite.url() + '/graphql', VIEWER, token, conns, seconds)
                 rows.append((label, conns, results[(label, conns)]))
+                if conns == 64 and cache != '0':
+                    after = bench.cpu_seconds(pids)
+                    r = results[(label, conns)]
+                    mongo = [p for p in suite.processes if p.name == 'r5-devmongo']
+                    cpu.append(('r5 gateway alone, verdict cache on',
+                                per_request(before, after, suite.gateways[:1], r)))
+                    cpu.append(('r5 suite, all %d processes, verdict cache on' % len(pids),
+                                per_request(before, after, suite.processes, r)))
+                    if mongo:
+                        cpu.append(('  of which dev MongoDB', per_request(before, after, mongo, r)))
+            if cache != '0':
+                open_rows.append((label, bench.openloop(suite.url() + '/graphql', VIEWER, token,
+                                                        results[(label, 64)]['rps'] / 2, 64, seconds)))
     bench.table(rows)
     print()
     for (label, conns), r in results.items():
@@ -68,7 +96,30 @@ def main():
         print('%-44s c=%-3d %5.1f%% of the bare civetweb ceiling; %s'
               % (label, conns, 100.0 * r['rps'] / ceiling[conns]['rps'], versus))
     print()
+    print('CPU per request during the c=64 wrk run (user + system, every thread; issue 14: at most 15 us)')
+    print('%-44s %10s' % ('what', 'us/request'))
+    for label, us in cpu:
+        print('%-44s %10.1f' % (label, us))
+    print()
+    print('open loop (tests/bench/openloop): 64 connections at half the c=64 wrk req/s, %d s, the first not measured;'
+          % seconds)
+    print('latency from each request\'s due time; failed: non-2xx, errors, and due but never sent')
+    print('%-44s %8s %8s %8s %8s %8s %8s %7s %s' % ('what', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99.9 ms',
+                                                   'max ms', 'failed', 'p99 <= 1 ms'))
+    for label, r in open_rows:
+        figures = ' '.join('%8.2f' % r[k] if r[k] is not None else '%8s' % '-' for k in ('p50', 'p99', 'p999', 'max'))
+        print('%-44s %8.0f %8.0f %s %7d %s'
+              % (label, r['rate'], r['achieved'], figures, r['non2xx'] + r['errors'] + r['unsent'],
+                 'yes' if r['p99'] is not None and r['p99'] <= 1.0 else 'no'))
+    print()
     rate_limits(seconds)
+
+
+def per_request(before, after, processes, run):
+    """CPU microseconds per request of wrk's run that processes spent, from
+    bench.cpu_seconds taken before and after it."""
+    pids = [p.popen.pid for p in processes]
+    return 1e6 * sum(after[pid] - before[pid] for pid in pids) / run['requests']
 
 
 class Peer:
