@@ -55,8 +55,14 @@ void r5_sign_detached (const r5_sign_secret_t *key, const char *context, const u
 
 //  True when signature (of signature_size bytes, anything from the wire) is
 //  key's signature of context || NUL || message. False for any wrong size.
+//  Bytes this process found valid before are not verified again (a keyed
+//  digest of the key, bytes and signature; thread-safe).
 bool r5_sign_verify (const r5_sign_public_t *key, const char *context, const uint8_t *message, size_t size,
                      const uint8_t *signature, size_t signature_size);
+
+//  How many Ed25519 verifications this process has run (the remembered ones
+//  not counted).
+uint64_t r5_sign_verifications (void);
 
 //  Serialize claims and sign the bytes: claims_out and signature_out get heap
 //  buffers (owned as if unpacked: freed by the enclosing message's

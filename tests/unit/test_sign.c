@@ -8,6 +8,7 @@
 #include "r5_test.h"
 #include "r5_test_keys.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static char s_dir [64];
@@ -122,6 +123,91 @@ s_test_signatures (void)
     CHECK (!r5_sign_verify (&public_key, "ctxa", (const uint8_t *) "b", 1, signature, sizeof signature));
     r5_sign_secret_clear (&secret_key);
     r5_sign_secret_clear (&other_secret);
+}
+
+//  Bytes found valid are remembered: verifying them again runs no Ed25519
+//  verification. Anything else (a byte changed, another key or context, a
+//  forged signature) is verified in full, each time, and refused.
+static void
+s_test_valid_signatures_are_remembered (void)
+{
+    r5_sign_public_t public_key, other_public;
+    r5_sign_secret_t secret_key, other_secret;
+    r5_sign_keypair (&public_key, &secret_key);
+    r5_sign_keypair (&other_public, &other_secret);
+    uint8_t message [] = "remembered claims";
+    uint8_t signature [R5_SIGN_SIGNATURE_SIZE];
+    r5_sign_detached (&secret_key, "ctx.r", message, sizeof message, signature);
+    uint64_t before = r5_sign_verifications ();
+    bool all_valid = true;
+    for (int i = 0; i < 100; i++)
+        all_valid &= r5_sign_verify (&public_key, "ctx.r", message, sizeof message, signature, sizeof signature);
+    CHECK (all_valid);
+    CHECK (r5_sign_verifications () - before == 1);
+
+    before = r5_sign_verifications ();
+    CHECK (!r5_sign_verify (&other_public, "ctx.r", message, sizeof message, signature, sizeof signature));
+    CHECK (!r5_sign_verify (&public_key, "ctx.s", message, sizeof message, signature, sizeof signature));
+    message [0] ^= 1;
+    CHECK (!r5_sign_verify (&public_key, "ctx.r", message, sizeof message, signature, sizeof signature));
+    message [0] ^= 1;
+    signature [10] ^= 1;
+    for (int i = 0; i < 3; i++)
+        CHECK (!r5_sign_verify (&public_key, "ctx.r", message, sizeof message, signature, sizeof signature));
+    CHECK (r5_sign_verifications () - before == 6);
+    signature [10] ^= 1;
+    CHECK (r5_sign_verify (&public_key, "ctx.r", message, sizeof message, signature, sizeof signature));
+    CHECK (r5_sign_verifications () - before == 6);
+    r5_sign_secret_clear (&secret_key);
+    r5_sign_secret_clear (&other_secret);
+}
+
+#define S_SIGNED_COUNT 64
+typedef struct {
+    r5_sign_public_t public_key;
+    uint8_t messages [S_SIGNED_COUNT][8];
+    uint8_t signatures [S_SIGNED_COUNT][R5_SIGN_SIGNATURE_SIZE];
+    int genuine_refused, tampered_accepted;
+} s_signed_t;
+
+//  Verify every message of signed several times, tampered ones too.
+static void *
+s_verify_all (void *signed_p)
+{
+    s_signed_t *set = signed_p;
+    for (int round = 0; round < 5; round++)
+        for (int i = 0; i < S_SIGNED_COUNT; i++) {
+            set->genuine_refused += !r5_sign_verify (&set->public_key, "ctx.t", set->messages [i], 8,
+                                                     set->signatures [i], R5_SIGN_SIGNATURE_SIZE);
+            uint8_t tampered [8];
+            memcpy (tampered, set->messages [i], 8);
+            tampered [7] ^= 0x80;
+            set->tampered_accepted += r5_sign_verify (&set->public_key, "ctx.t", tampered, 8,
+                                                      set->signatures [i], R5_SIGN_SIGNATURE_SIZE);
+        }
+    return NULL;
+}
+
+//  Two threads at once over the same remembered signatures (and ThreadSanitizer).
+static void
+s_test_remembered_from_threads (void)
+{
+    static s_signed_t sets [2];
+    r5_sign_secret_t secret_key;
+    r5_sign_keypair (&sets [0].public_key, &secret_key);
+    for (int i = 0; i < S_SIGNED_COUNT; i++) {
+        memcpy (sets [0].messages [i], &i, sizeof i);
+        r5_sign_detached (&secret_key, "ctx.t", sets [0].messages [i], 8, sets [0].signatures [i]);
+    }
+    sets [1] = sets [0];
+    pthread_t threads [2];
+    for (int t = 0; t < 2; t++)
+        CHECK (pthread_create (&threads [t], NULL, s_verify_all, &sets [t]) == 0);
+    for (int t = 0; t < 2; t++)
+        CHECK (pthread_join (threads [t], NULL) == 0);
+    for (int t = 0; t < 2; t++)
+        CHECK (sets [t].genuine_refused == 0 && sets [t].tampered_accepted == 0);
+    r5_sign_secret_clear (&secret_key);
 }
 
 static void
@@ -256,6 +342,8 @@ main (void)
     CHECK (mkdtemp (s_dir) != NULL);
     R5_TEST_RUN (s_test_key_files);
     R5_TEST_RUN (s_test_signatures);
+    R5_TEST_RUN (s_test_valid_signatures_are_remembered);
+    R5_TEST_RUN (s_test_remembered_from_threads);
     R5_TEST_RUN (s_test_assertions);
     R5_TEST_RUN (s_test_password_proofs);
     char command [128];
