@@ -124,6 +124,16 @@ gateway_http_read_body_or_answer (struct mg_connection *conn, size_t cap, int de
     return body;
 }
 
+//  A JSON answer's head: status, reason, type, length, the access headers
+//  (request id, trace) and the caller's extra headers.
+#define S_HEAD_FORMAT "HTTP/1.1 %d %s\r\n"                      \
+                      "Content-Type: %s\r\n"                    \
+                      "Content-Length: %zu\r\n"                 \
+                      "Cache-Control: no-store\r\n"             \
+                      "X-Content-Type-Options: nosniff\r\n"     \
+                      "%s%s"                                    \
+                      "\r\n"
+
 void
 gateway_http_send_json (struct mg_connection *conn, int status, const char *content_type,
                         json_t *body, const char *extra_headers)
@@ -135,17 +145,10 @@ gateway_http_send_json (struct mg_connection *conn, int status, const char *cont
     //  formatted apart and the body copied once after them (through printf
     //  it was copied a piece at a time into a buffer grown by doubling).
     char head [512];
-    const char *format = "HTTP/1.1 %d %s\r\n"
-                         "Content-Type: %s\r\n"
-                         "Content-Length: %zu\r\n"
-                         "Cache-Control: no-store\r\n"
-                         "X-Content-Type-Options: nosniff\r\n"
-                         "%s%s"
-                         "\r\n";
     const char *reason = mg_get_response_code_text (conn, status);
     const char *type = content_type ? content_type : "application/json; charset=utf-8";
     const char *access = gateway_access_header (conn), *extra = extra_headers ? extra_headers : "";
-    int head_size = snprintf (head, sizeof head, format, status, reason, type, length, access, extra);
+    int head_size = snprintf (head, sizeof head, S_HEAD_FORMAT, status, reason, type, length, access, extra);
     char *response = head_size >= 0 ? r5_malloc ((size_t) head_size + length + 1) : NULL;
     long long size = 0;
     if (response) {
@@ -153,7 +156,7 @@ gateway_http_send_json (struct mg_connection *conn, int status, const char *cont
         if ((size_t) head_size < sizeof head)
             memcpy (response, head, (size_t) head_size);
         else
-            snprintf (response, (size_t) head_size + 1, format, status, reason, type, length, access, extra);
+            snprintf (response, (size_t) head_size + 1, S_HEAD_FORMAT, status, reason, type, length, access, extra);
         if (length)
             memcpy (response + head_size, text, length);
         size = (long long) head_size + (long long) length;

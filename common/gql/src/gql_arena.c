@@ -38,11 +38,19 @@ s_spare_init (void)
     s_spare_ready = pthread_key_create (&s_spare_key, free) == 0;
 }
 
+/* Whether the spare's key exists (made once, whichever thread asks first). */
+static bool
+s_spare_usable (void)
+{
+    pthread_once (&s_spare_once, s_spare_init);
+    return s_spare_ready;
+}
+
 static s_chunk_t *
 s_chunk_new (size_t size)
 {
     s_chunk_t *chunk = NULL;
-    if (size == S_FIRST_CHUNK && s_spare_ready && (chunk = pthread_getspecific (s_spare_key)))
+    if (size == S_FIRST_CHUNK && s_spare_usable () && (chunk = pthread_getspecific (s_spare_key)))
         pthread_setspecific (s_spare_key, NULL);
     else
         chunk = malloc (sizeof *chunk + size);
@@ -56,7 +64,7 @@ s_chunk_new (size_t size)
 static void
 s_chunk_free (s_chunk_t *chunk)
 {
-    if (chunk->size == S_FIRST_CHUNK && s_spare_ready && !pthread_getspecific (s_spare_key)
+    if (chunk->size == S_FIRST_CHUNK && s_spare_usable () && !pthread_getspecific (s_spare_key)
     &&  pthread_setspecific (s_spare_key, chunk) == 0)
         return;
     free (chunk);
@@ -65,7 +73,6 @@ s_chunk_free (s_chunk_t *chunk)
 gql_arena_t *
 gql_arena_new (void)
 {
-    pthread_once (&s_spare_once, s_spare_init);
     gql_arena_t *arena = calloc (1, sizeof *arena);
     if (arena)
         arena->next_size = S_FIRST_CHUNK;
