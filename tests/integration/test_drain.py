@@ -3,6 +3,7 @@ is told to stop still gets its 200, and the gateway exits 0 within the grace.
 The request is held in flight by the dev MongoDB's failCommand fail point
 (blockConnection) on the insert of createTeam."""
 
+import os
 import re
 import signal
 import tempfile
@@ -457,7 +458,8 @@ class RollingRestartTest(unittest.TestCase):
               '%d 503s from stopping gateways sent again, %d lost'
               % (len(restarts), elapsed, ', '.join('%s %.1f s' % r for r in restarts), load.done,
                  load.done / elapsed, load.retried, len(load.lost)))
-        self.assertEqual(load.lost, [])
+        # The phase of each lost request is in load.lost; the processes' logs stay in the data dir.
+        self.assertEqual(load.lost, [], 'logs in %s' % os.path.join(self.data_dir, 'logs'))
         self.assertEqual(sorted(set(exits.values())), [0], exits)
         self.assertEqual(len(restarts), 10)
         self.assertGreater(load.done, 100)
