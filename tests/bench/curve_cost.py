@@ -52,8 +52,8 @@ def git(*args, cwd=bench.SOURCE_DIR):
     return subprocess.run(['git'] + list(args), cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def build_base(commit):
-    """The base commit's worktree and Release build, made or brought up to date."""
+def build_base(commit, targets=TARGETS):
+    """The base commit's worktree and Release build of targets, made or brought up to date."""
     here = git('rev-parse', 'HEAD', cwd=BASE_SOURCE) if os.path.isdir(os.path.join(BASE_SOURCE, '.git')) or \
         os.path.isfile(os.path.join(BASE_SOURCE, '.git')) else None
     if here != commit:
@@ -73,7 +73,7 @@ def build_base(commit):
             f.write(ours)
     subprocess.run(['cmake', '-S', BASE_SOURCE, '-B', BASE_BUILD, '-DCMAKE_BUILD_TYPE=Release'],
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(['cmake', '--build', BASE_BUILD, '-j%d' % os.cpu_count(), '--target'] + TARGETS,
+    subprocess.run(['cmake', '--build', BASE_BUILD, '-j%d' % os.cpu_count(), '--target'] + targets,
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -135,8 +135,9 @@ def worker(source_dir, build_dir, seconds):
     print(json.dumps(results))
 
 
-def run_round(source_dir, build_dir, seconds):
-    out = subprocess.run([sys.executable, os.path.realpath(__file__), '--worker', source_dir, build_dir, str(seconds)],
+def run_round(source_dir, build_dir, seconds, script=__file__):
+    """One round in a subprocess: script's --worker on that tree and build; its last line of JSON."""
+    out = subprocess.run([sys.executable, os.path.realpath(script), '--worker', source_dir, build_dir, str(seconds)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit('round on %s failed:\n%s' % (build_dir, out.stderr.strip()[-2000:]))
