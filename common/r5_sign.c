@@ -165,30 +165,45 @@ s_valid_init (void)
     randombytes_buf (s_valid.key, sizeof s_valid.key);
 }
 
+//  The digest of key, signature and context || NUL || message, hashed in
+//  place: a remembered signature costs no copy of the signed bytes.
 static void
-s_valid_digest (const r5_sign_public_t *key, const uint8_t *bytes, size_t total, const uint8_t *signature,
-                uint8_t digest [S_DIGEST_SIZE])
+s_valid_digest (const r5_sign_public_t *key, const char *context, const uint8_t *message, size_t size,
+                const uint8_t *signature, uint8_t digest [S_DIGEST_SIZE])
 {
     pthread_once (&s_valid_once, s_valid_init);
     crypto_generichash_state state;
     crypto_generichash_init (&state, s_valid.key, sizeof s_valid.key, S_DIGEST_SIZE);
     crypto_generichash_update (&state, key->bytes, sizeof key->bytes);
     crypto_generichash_update (&state, signature, R5_SIGN_SIGNATURE_SIZE);
-    crypto_generichash_update (&state, bytes, total);
+    crypto_generichash_update (&state, (const uint8_t *) context, strlen (context) + 1);
+    if (size)
+        crypto_generichash_update (&state, message, size);
     crypto_generichash_final (&state, digest, S_DIGEST_SIZE);
 }
 
-//  The slot a digest lives in, and whether it holds it (with keep: put it there).
-static bool
-s_valid_slot (const uint8_t digest [S_DIGEST_SIZE], bool keep)
+//  The slot a digest lives in.
+static uint8_t *
+s_valid_slot (const uint8_t digest [S_DIGEST_SIZE])
 {
-    size_t slot = ((size_t) digest [0] | (size_t) digest [1] << 8) % S_VALID_SLOTS;
+    return s_valid.slots [((size_t) digest [0] | (size_t) digest [1] << 8) % S_VALID_SLOTS];
+}
+
+static bool
+s_valid_held (const uint8_t digest [S_DIGEST_SIZE])
+{
     pthread_mutex_lock (&s_valid.lock);
-    bool held = sodium_memcmp (s_valid.slots [slot], digest, S_DIGEST_SIZE) == 0;
-    if (keep)
-        memcpy (s_valid.slots [slot], digest, S_DIGEST_SIZE);
+    bool held = sodium_memcmp (s_valid_slot (digest), digest, S_DIGEST_SIZE) == 0;
     pthread_mutex_unlock (&s_valid.lock);
     return held;
+}
+
+static void
+s_valid_keep (const uint8_t digest [S_DIGEST_SIZE])
+{
+    pthread_mutex_lock (&s_valid.lock);
+    memcpy (s_valid_slot (digest), digest, S_DIGEST_SIZE);
+    pthread_mutex_unlock (&s_valid.lock);
 }
 
 bool
@@ -199,18 +214,17 @@ r5_sign_verify (const r5_sign_public_t *key, const char *context, const uint8_t 
     if (!signature || signature_size != R5_SIGN_SIGNATURE_SIZE || size > R5_SIGN_MESSAGE_MAX
     ||  (size && !message))
         return false;
+    uint8_t digest [S_DIGEST_SIZE];
+    s_valid_digest (key, context, message, size, signature, digest);
+    if (s_valid_held (digest))
+        return true;
+    atomic_fetch_add (&s_verifications, 1);
     size_t total;
     uint8_t *bytes = s_signed_bytes (context, message, size, &total);
-    uint8_t digest [S_DIGEST_SIZE];
-    s_valid_digest (key, bytes, total, signature, digest);
-    bool valid = s_valid_slot (digest, false);
-    if (!valid) {
-        atomic_fetch_add (&s_verifications, 1);
-        valid = crypto_sign_verify_detached (signature, bytes, total, key->bytes) == 0;
-        if (valid)
-            s_valid_slot (digest, true);
-    }
+    bool valid = crypto_sign_verify_detached (signature, bytes, total, key->bytes) == 0;
     free (bytes);
+    if (valid)
+        s_valid_keep (digest);
     return valid;
 }
 
