@@ -80,6 +80,12 @@ def cpu_seconds(pids):
     return seconds
 
 
+def cpu_us_per_request(before, after, pids, run):
+    """The CPU microseconds pids spent together per request of run (a wrk
+    result), from cpu_seconds taken before and after it."""
+    return 1e6 * sum(after[pid] - before[pid] for pid in pids) / run['requests']
+
+
 def table(rows):
     print('%-44s %5s %10s %9s %9s %7s' % ('what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'))
     for name, conns, r in rows:

@@ -51,14 +51,14 @@ def worker(source_dir, build_dir, seconds):
             before = bench.cpu_seconds([gateway])
             viewer = bench.wrk(suite.url() + '/graphql', VIEWER, token, 64, seconds)
             after = bench.cpu_seconds([gateway])
-            results = {'rps': viewer['rps'], 'gateway_us': 1e6 * (after[gateway] - before[gateway]) / viewer['requests']}
+            results = {'rps': viewer['rps'], 'gateway_us': bench.cpu_us_per_request(before, after, [gateway], viewer)}
             before = bench.cpu_seconds(pids.values())
-            one = bench.wrk(suite.url() + '/graphql', {'query': '{ incident(id: "%s") { id title status } }' % incident},
-                            token, 1, seconds)
+            query = {'query': '{ incident(id: "%s") { id title status } }' % incident}
+            one = bench.wrk(suite.url() + '/graphql', query, token, 1, seconds)
             after = bench.cpu_seconds(pids.values())
             results['p50'] = one['p50']
             for name, key in (('r5-authz', 'authz_us'), ('r5-resource', 'resource_us')):
-                results[key] = 1e6 * (after[pids[name]] - before[pids[name]]) / one['requests']
+                results[key] = bench.cpu_us_per_request(before, after, [pids[name]], one)
             if viewer['non2xx'] or one['non2xx']:
                 raise RuntimeError('answers that were not 2xx: %d, %d' % (viewer['non2xx'], one['non2xx']))
     finally:

@@ -37,7 +37,7 @@ def main():
         before = bench.cpu_seconds([p.popen.pid for p in suite.processes])
         one = bench.wrk(url, {'query': '{ incident(id: "%s") { %s } }' % (ids[0], FIELDS)}, token, 1, seconds)
         after = bench.cpu_seconds([p.popen.pid for p in suite.processes])
-        cpu = [(p.name, 1e6 * (after[p.popen.pid] - before[p.popen.pid]) / one['requests']) for p in suite.processes]
+        cpu = [(p.name, bench.cpu_us_per_request(before, after, [p.popen.pid], one)) for p in suite.processes]
         fifty = bench.wrk(url, {'query': '{ incidents(first: 50) { nodes { %s } } }' % FIELDS}, token, 1, seconds)
         raw = subprocess.run([os.path.join(bench.BUILD_DIR, 'tests', 'bench', 'mongo_find_bench'), suite.mongodb_uri,
                               str(seconds), node_parts(ids[0])[1], user['accountId']], check=True, capture_output=True, text=True).stdout

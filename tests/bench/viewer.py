@@ -51,8 +51,8 @@ def main():
         ceiling[conns] = bench.wrk(bare_url, VIEWER, connections=conns, seconds=seconds)
         rows.append(('bare civetweb (ceiling)', conns, ceiling[conns]))
         if conns == 64:
-            cpu.append(('bare civetweb (its process)', per_request(before, bench.cpu_seconds([bare.popen.pid]),
-                                                                   [bare], ceiling[conns])))
+            cpu.append(('bare civetweb (its process)', bench.cpu_us_per_request(
+                before, bench.cpu_seconds([bare.popen.pid]), [bare.popen.pid], ceiling[conns])))
     open_rows.append(('bare civetweb (ceiling)', bench.openloop(bare_url, VIEWER, rate=ceiling[64]['rps'] / 2,
                                                                  connections=64, seconds=seconds)))
     bare.stop()
@@ -79,13 +79,13 @@ def main():
                 if conns == 64 and cache != '0':
                     after = bench.cpu_seconds(pids)
                     r = results[(label, conns)]
-                    mongo = [p for p in suite.processes if p.name == 'r5-devmongo']
+                    mongo = [p.popen.pid for p in suite.processes if p.name == 'r5-devmongo']
                     cpu.append(('r5 gateway alone, verdict cache on',
-                                per_request(before, after, suite.gateways[:1], r)))
+                                bench.cpu_us_per_request(before, after, [suite.gateways[0].popen.pid], r)))
                     cpu.append(('r5 suite, all %d processes, verdict cache on' % len(pids),
-                                per_request(before, after, suite.processes, r)))
+                                bench.cpu_us_per_request(before, after, pids, r)))
                     if mongo:
-                        cpu.append(('  of which dev MongoDB', per_request(before, after, mongo, r)))
+                        cpu.append(('  of which dev MongoDB', bench.cpu_us_per_request(before, after, mongo, r)))
             if cache != '0':
                 open_rows.append((label, bench.openloop(suite.url() + '/graphql', VIEWER, token,
                                                         results[(label, 64)]['rps'] / 2, 64, seconds)))
@@ -113,13 +113,6 @@ def main():
                  'yes' if r['p99'] is not None and r['p99'] <= 1.0 else 'no'))
     print()
     rate_limits(seconds)
-
-
-def per_request(before, after, processes, run):
-    """CPU microseconds per request of wrk's run that processes spent, from
-    bench.cpu_seconds taken before and after it."""
-    pids = [p.popen.pid for p in processes]
-    return 1e6 * sum(after[pid] - before[pid] for pid in pids) / run['requests']
 
 
 class Peer:
