@@ -44,6 +44,16 @@
 #define BROKER_SERVICES_MAX 1024
 //  Deadline applied to a request that carries none (deadline 0).
 #define BROKER_DEFAULT_DEADLINE_MS 30000
+//  Connections each of the broker's listening sockets queues (the request
+//  router and both event relays): a (re)started broker is reconnected to by
+//  every peer at once, every worker and every gateway thread's client (about
+//  420 in tests/integration/test_drain.py), while its first CURVE handshakes
+//  keep it busy. The kernel drops what does not fit (libzmq's default is
+//  100), and a dropped peer waits for TCP's SYN retransmission (1 s, then
+//  3 s): a worker registers past the start grace, and a client reaches only
+//  the other broker, draining in a rolling restart. The kernel caps it at
+//  net.core.somaxconn.
+#define BROKER_LISTEN_BACKLOG 4096
 
 typedef struct {
     const char *bind;           //  endpoint, e.g. tcp://*:5555

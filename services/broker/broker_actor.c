@@ -11,16 +11,6 @@
 #include <limits.h>
 #include <string.h>
 
-//  Connections a broker's listen queue holds: a (re)started broker is
-//  reconnected to by every peer at once, every worker and every gateway
-//  thread's client (about 420 in tests/integration/test_drain.py), while its
-//  first CURVE handshakes keep it busy. The kernel drops what does not fit
-//  (libzmq's default is 100), and a dropped peer waits for TCP's SYN
-//  retransmission (1 s, then 3 s): a worker registers past the start grace,
-//  and a client reaches only the other broker, draining in a rolling
-//  restart. The kernel caps it at net.core.somaxconn.
-#define S_LISTEN_BACKLOG 4096
-
 //  Read one message from the ROUTER and route it by header.
 static void
 s_on_router (broker_t *self)
@@ -356,7 +346,7 @@ broker_new (const char *bind, const char *allow)
         zsock_set_router_mandatory (self->router, 1);
         zsock_set_sndhwm (self->router, 100000);
         zsock_set_rcvhwm (self->router, 100000);
-        zsock_set_backlog (self->router, S_LISTEN_BACKLOG);
+        zsock_set_backlog (self->router, BROKER_LISTEN_BACKLOG);
         if (zsock_bind (self->router, "%s", bind) == -1) {
             r5_error (NULL, "cannot bind broker to %s: %s", bind, zmq_strerror (zmq_errno ()));
             zsock_destroy (&self->router);

@@ -1,5 +1,6 @@
 /*  broker_events: XSUB/XPUB relay of change events.  */
 #include "broker_events.h"
+#include "broker.h"
 #include "broker_allow.h"
 #include "broker_zap.h"
 #include "r5_alloc.h"
@@ -112,6 +113,7 @@ s_may_publish (broker_allow_t *allow, zmsg_t *msg)
 static char *
 s_bind (zsock_t *sock, const char *domain, const char *endpoint)
 {
+    zsock_set_backlog (sock, BROKER_LISTEN_BACKLOG);
     if (r5_curve_server (sock, domain) != 0 || zsock_bind (sock, "%s", endpoint) == -1) {
         r5_error (NULL, "cannot bind event endpoint %s", endpoint);
         return r5_strdup ("");

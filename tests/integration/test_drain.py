@@ -257,7 +257,7 @@ class BrokerRestartStormTest(unittest.TestCase):
     start grace (its services answer UNAVAILABLE meanwhile) and a client
     reaches only the other broker, which may be the next one draining."""
 
-    def test_listen_queue_holds_every_reconnecting_peer(self):
+    def test_listen_queues_hold_every_reconnecting_peer(self):
         with open('/proc/sys/net/core/somaxconn') as limit:
             if int(limit.read()) <= RECONNECTING_PEERS:
                 self.skipTest('net.core.somaxconn caps every listen queue below %d' % RECONNECTING_PEERS)
@@ -265,34 +265,44 @@ class BrokerRestartStormTest(unittest.TestCase):
         try:
             suite.make_keys()
             broker = suite.start_broker()
-            host, port = broker.fields['endpoint'][len('tcp://'):].rsplit(':', 1)
-            # Stopped, it accepts nothing: what the kernel connects is what its queue holds.
+            # Stopped, it accepts nothing: what the kernel connects is what its queues hold.
             broker.popen.send_signal(signal.SIGSTOP)
-            peers = []
             try:
-                poller = select.poll()
-                for _ in range(RECONNECTING_PEERS):
-                    peer = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                    peer.setblocking(False)
-                    peer.connect_ex((host, int(port)))
-                    peers.append(peer)
-                    poller.register(peer, select.POLLOUT)
-                # A dropped connection never completes while the queue stays
-                # full (its retransmitted SYNs are dropped too): no race here.
-                connected = 0
-                deadline = time.monotonic() + 5.0
-                while connected < RECONNECTING_PEERS and time.monotonic() < deadline:
-                    for fd, _ in poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
-                        poller.unregister(fd)
-                        connected += 1
-                self.assertEqual(connected, RECONNECTING_PEERS,
-                                 'the broker\'s listen queue dropped peers reconnecting at once')
+                # Requests, and both event relays: every process reconnects to each.
+                for field in ('endpoint', 'events_in', 'events_out'):
+                    with self.subTest(field):
+                        self.assertEqual(self.connect_at_once(broker.fields[field]), RECONNECTING_PEERS,
+                                         'the broker\'s %s queue dropped peers reconnecting at once' % field)
             finally:
-                for peer in peers:
-                    peer.close()
                 broker.popen.send_signal(signal.SIGCONT)
         finally:
             suite.stop()
+
+    def connect_at_once(self, endpoint):
+        """RECONNECTING_PEERS connections to endpoint (tcp://host:port) opened
+        at once: how many the kernel completed within 5 s."""
+        host, port = endpoint[len('tcp://'):].rsplit(':', 1)
+        peers = []
+        try:
+            poller = select.poll()
+            for _ in range(RECONNECTING_PEERS):
+                peer = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                peer.setblocking(False)
+                peer.connect_ex((host, int(port)))
+                peers.append(peer)
+                poller.register(peer, select.POLLOUT)
+            # A dropped connection never completes while the queue stays
+            # full (its retransmitted SYNs are dropped too): no race here.
+            connected = 0
+            deadline = time.monotonic() + 5.0
+            while connected < RECONNECTING_PEERS and time.monotonic() < deadline:
+                for fd, _ in poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
+                    poller.unregister(fd)
+                    connected += 1
+            return connected
+        finally:
+            for peer in peers:
+                peer.close()
 
 
 # ---------------------------------------------------------------------------
